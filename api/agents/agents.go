@@ -1,0 +1,380 @@
+package agents
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/konstruct/konstruct/api/access"
+	"github.com/konstruct/konstruct/api/audit"
+	"github.com/konstruct/konstruct/api/errs"
+	"github.com/konstruct/konstruct/api/escalation"
+	"github.com/konstruct/konstruct/api/llmkeys"
+	"github.com/konstruct/konstruct/api/netguard"
+	"github.com/konstruct/konstruct/api/paging"
+	"github.com/konstruct/konstruct/api/secrets"
+	"github.com/konstruct/konstruct/api/store"
+	"github.com/konstruct/konstruct/api/tools"
+	"github.com/konstruct/konstruct/api/validate"
+)
+
+// EscalationTarget is who hears about a hand-over.
+type EscalationTarget struct {
+	Type string `json:"type" validate:"required,oneof=slack_user slack_channel"`
+	ID   string `json:"id" validate:"required,min=1,max=40,printable"`
+}
+
+// Agent is an AI employee.
+type Agent struct {
+	bun.BaseModel `bun:"table:agents"`
+
+	ID               uuid.UUID            `bun:"id,pk" json:"-"`
+	TenantID         uuid.UUID            `bun:"tenant_id" json:"-"`
+	Name             string               `bun:"name" json:"name" validate:"required,min=1,max=80,printable"`
+	RoleTitle        string               `bun:"role_title" json:"role_title" validate:"max=80,printable"`
+	Persona          string               `bun:"persona" json:"persona" validate:"max=4000"`
+	SystemPrompt     string               `bun:"system_prompt" json:"system_prompt" validate:"max=16000"`
+	Model            string               `bun:"model" json:"model" validate:"required,model"`
+	FallbackModels   []string             `bun:"fallback_models,array" json:"fallback_models" validate:"max=5,unique,dive,model"`
+	Temperature      float32              `bun:"temperature" json:"temperature" validate:"gte=0,lte=2"`
+	MaxReplyChars    int                  `bun:"max_reply_chars" json:"max_reply_chars" validate:"gte=50,lte=40000"`
+	WindowSize       int                  `bun:"window_size" json:"window_size" validate:"gte=1,lte=100"`
+	Tools            []string             `bun:"tools,array" json:"tools" validate:"max=20,unique,dive,oneof=current_time http_request escalate_to_human"`
+	EscalationRules  []string             `bun:"escalation_rules,array" json:"escalation_rules" validate:"max=20,dive,min=1,max=500"`
+	EscalationTarget *EscalationTarget    `bun:"escalation_target,type:jsonb" json:"escalation_target" validate:"omitempty"`
+	PinnedKeys       map[string]uuid.UUID `bun:"pinned_keys,type:jsonb" json:"pinned_keys" validate:"max=3,dive,keys,oneof=openai anthropic custom,endkeys"`
+	// MemoryRetentionDays is how long memories are kept; nil keeps them.
+	MemoryRetentionDays *int                    `bun:"memory_retention_days" json:"memory_retention_days" validate:"omitempty,gte=1,lte=3650"`
+	HTTPTools           []tools.HTTPTool        `bun:"http_tools,type:jsonb" json:"http_tools" validate:"max=10"`
+	HTTPToolSecrets     map[string]tools.Sealed `bun:"http_tool_secrets,type:jsonb" json:"-"`
+	IsActive            bool                    `bun:"is_active" json:"is_active"`
+	CreatedAt           time.Time               `bun:"created_at,nullzero,default:now()" json:"-"`
+	UpdatedAt           time.Time               `bun:"updated_at,nullzero,default:now()" json:"-"`
+}
+
+// Defaults for fields a create leaves out.
+const (
+	DefaultTemperature   = 0.7
+	DefaultMaxReplyChars = 2000
+	DefaultWindowSize    = 20
+)
+
+// New returns an agent with the defaults filled in.
+func New(name, model string) *Agent {
+	return &Agent{Name: name, Model: model, Temperature: DefaultTemperature, MaxReplyChars: DefaultMaxReplyChars,
+		WindowSize: DefaultWindowSize, FallbackModels: []string{}, Tools: []string{}, EscalationRules: []string{},
+		PinnedKeys: map[string]uuid.UUID{}, MemoryRetentionDays: ptr(DefaultRetentionDays), HTTPTools: []tools.HTTPTool{},
+		HTTPToolSecrets: map[string]tools.Sealed{}, IsActive: true}
+}
+
+// DefaultRetentionDays is how long a new agent remembers.
+const DefaultRetentionDays = 365
+
+func ptr[T any](v T) *T { return &v }
+
+// SecretHeaders are new secret header values, by tool and header name; a
+// masked value (as responses show it) keeps what is stored.
+type SecretHeaders map[string]map[string]string
+
+// ToolPatch replaces an agent's HTTP tools.
+type ToolPatch struct {
+	Tools   []tools.HTTPTool
+	Secrets SecretHeaders
+}
+
+// Patch is a partial change: nil fields are left alone. ClearTarget removes
+// the escalation target.
+type Patch struct {
+	Name, RoleTitle, Persona, SystemPrompt, Model *string
+	FallbackModels, Tools, EscalationRules        *[]string
+	PinnedKeys                                    *map[string]uuid.UUID
+	MemoryRetentionDays                           *int
+	ClearRetention                                bool
+	HTTPTools                                     *ToolPatch
+	Temperature                                   *float32
+	MaxReplyChars, WindowSize                     *int
+	EscalationTarget                              *EscalationTarget
+	ClearTarget                                   bool
+	IsActive                                      *bool
+}
+
+// apply changes a and returns the names of the fields that changed.
+func (p Patch) apply(a *Agent) []string {
+	var changed []string
+	set := func(name string, dst *string, v *string) {
+		if v != nil && *dst != *v {
+			*dst = *v
+			changed = append(changed, name)
+		}
+	}
+	setList := func(name string, dst *[]string, v *[]string) {
+		if v != nil && !slices.Equal(*dst, *v) {
+			*dst = append([]string{}, (*v)...)
+			changed = append(changed, name)
+		}
+	}
+	set("name", &a.Name, p.Name)
+	set("role_title", &a.RoleTitle, p.RoleTitle)
+	set("persona", &a.Persona, p.Persona)
+	set("system_prompt", &a.SystemPrompt, p.SystemPrompt)
+	set("model", &a.Model, p.Model)
+	setList("fallback_models", &a.FallbackModels, p.FallbackModels)
+	setList("tools", &a.Tools, p.Tools)
+	setList("escalation_rules", &a.EscalationRules, p.EscalationRules)
+	if p.Temperature != nil && *p.Temperature != a.Temperature {
+		a.Temperature = *p.Temperature
+		changed = append(changed, "temperature")
+	}
+	if p.MaxReplyChars != nil && *p.MaxReplyChars != a.MaxReplyChars {
+		a.MaxReplyChars = *p.MaxReplyChars
+		changed = append(changed, "max_reply_chars")
+	}
+	if p.WindowSize != nil && *p.WindowSize != a.WindowSize {
+		a.WindowSize = *p.WindowSize
+		changed = append(changed, "window_size")
+	}
+	switch {
+	case p.ClearTarget && a.EscalationTarget != nil:
+		a.EscalationTarget = nil
+		changed = append(changed, "escalation_target")
+	case p.EscalationTarget != nil && (a.EscalationTarget == nil || *a.EscalationTarget != *p.EscalationTarget):
+		t := *p.EscalationTarget
+		a.EscalationTarget = &t
+		changed = append(changed, "escalation_target")
+	}
+	if p.PinnedKeys != nil && !maps.Equal(a.PinnedKeys, *p.PinnedKeys) {
+		a.PinnedKeys = maps.Clone(*p.PinnedKeys)
+		changed = append(changed, "pinned_keys")
+	}
+	switch {
+	case p.ClearRetention && a.MemoryRetentionDays != nil:
+		a.MemoryRetentionDays = nil
+		changed = append(changed, "memory_retention_days")
+	case p.MemoryRetentionDays != nil && (a.MemoryRetentionDays == nil || *a.MemoryRetentionDays != *p.MemoryRetentionDays):
+		a.MemoryRetentionDays = ptr(*p.MemoryRetentionDays)
+		changed = append(changed, "memory_retention_days")
+	}
+	if p.HTTPTools != nil {
+		changed = append(changed, "http_tools") // secrets make equality unknowable here; say it changed
+	}
+	if p.IsActive != nil && *p.IsActive != a.IsActive {
+		a.IsActive = *p.IsActive
+		changed = append(changed, "is_active")
+	}
+	return changed
+}
+
+// check validates the whole agent.
+func check(a *Agent) error {
+	a.Name = strings.TrimSpace(a.Name)
+	a.RoleTitle = strings.TrimSpace(a.RoleTitle)
+	if err := validate.Struct(a, "body"); err != nil {
+		return err
+	}
+	if slices.Contains(a.FallbackModels, a.Model) {
+		return errs.Field("body.fallback_models", "must not repeat the primary model %s", a.Model)
+	}
+	var fields []errs.FieldError
+	for i, rule := range a.EscalationRules {
+		if _, err := escalation.Parse(rule); err != nil {
+			fields = append(fields, errs.FieldError{Location: fmt.Sprintf("body.escalation_rules[%d]", i), Message: err.Error()})
+		}
+	}
+	if len(fields) > 0 {
+		return errs.Fields(fields...)
+	}
+	return nil
+}
+
+// applyTools replaces the agent's HTTP tools, sealing new secret header
+// values and keeping the stored ones a masked value refers to.
+func (s *Service) applyTools(ctx context.Context, a *Agent, p *ToolPatch) error {
+	if p == nil {
+		return nil
+	}
+	if err := tools.Check(ctx, p.Tools, s.policy, "body.http_tools"); err != nil {
+		return err
+	}
+	sealed := map[string]tools.Sealed{}
+	for i := range p.Tools {
+		t := &p.Tools[i]
+		t.SecretHeaderNames = nil
+		for header, value := range p.Secrets[t.Name] {
+			key := tools.SecretKey(t.Name, header)
+			if tools.IsMasked(value) {
+				old, ok := a.HTTPToolSecrets[key]
+				if !ok {
+					return errs.Field(fmt.Sprintf("body.http_tools[%d].secret_headers", i), "%s has no stored value to keep; send the value", header)
+				}
+				sealed[key] = old
+			} else {
+				v, err := tools.SealHeader(s.keyring, a.ID, t.Name, header, value)
+				if err != nil {
+					return err
+				}
+				sealed[key] = v
+			}
+			t.SecretHeaderNames = append(t.SecretHeaderNames, header)
+		}
+		slices.Sort(t.SecretHeaderNames)
+	}
+	a.HTTPTools, a.HTTPToolSecrets = p.Tools, sealed
+	return nil
+}
+
+// Service manages agents.
+type Service struct {
+	store   *store.Store
+	guard   *access.Guard
+	keyring *secrets.Keyring
+	policy  netguard.Policy
+}
+
+// NewService returns a Service. The keyring seals tools' secret headers; the
+// policy checks their endpoints.
+func NewService(s *store.Store, g *access.Guard, k *secrets.Keyring, p netguard.Policy) *Service {
+	return &Service{store: s, guard: g, keyring: k, policy: p}
+}
+
+// Create adds an agent (owners and admins).
+func (s *Service) Create(ctx context.Context, tenantID uuid.UUID, a *Agent, toolPatch *ToolPatch) (*Agent, error) {
+	if _, err := s.guard.Tenant(ctx, tenantID, access.RoleAdmin); err != nil {
+		return nil, err
+	}
+	if err := check(a); err != nil {
+		return nil, err
+	}
+	a.ID, a.TenantID = uuid.Must(uuid.NewV7()), tenantID
+	if err := s.applyTools(ctx, a, toolPatch); err != nil {
+		return nil, err
+	}
+	err := s.store.WithTenant(ctx, tenantID, func(ctx context.Context, tx store.Tx) error {
+		if err := checkPinned(ctx, tx, a); err != nil {
+			return err
+		}
+		if _, err := tx.NewInsert().Model(a).Returning("created_at, updated_at").Exec(ctx); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{Action: "agent.created", TargetType: "agent", TargetID: a.ID.String(),
+			Metadata: map[string]any{"name": a.Name, "model": a.Model, "is_active": a.IsActive}})
+	})
+	return a, err
+}
+
+// List returns a page of agents, oldest first (any member).
+func (s *Service) List(ctx context.Context, tenantID uuid.UUID, page paging.Page) ([]Agent, *string, error) {
+	if _, err := s.guard.Tenant(ctx, tenantID, access.RoleMember); err != nil {
+		return nil, nil, err
+	}
+	var as []Agent
+	err := s.store.WithTenant(ctx, tenantID, func(ctx context.Context, tx store.Tx) error {
+		q := tx.NewSelect().Model(&as).OrderExpr("created_at, id").Limit(int64(page.Limit + 1))
+		if page.After != nil {
+			q.Where("(created_at, id) > (?, ?)", page.After.At, page.After.ID)
+		}
+		return q.Scan(ctx)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	as, next := paging.Trim(as, page.Limit, func(a Agent) (time.Time, uuid.UUID) { return a.CreatedAt, a.ID })
+	return as, next, nil
+}
+
+// Get returns one agent (any member).
+func (s *Service) Get(ctx context.Context, tenantID, id uuid.UUID) (*Agent, error) {
+	if _, err := s.guard.Tenant(ctx, tenantID, access.RoleMember); err != nil {
+		return nil, err
+	}
+	var a *Agent
+	err := s.store.WithTenant(ctx, tenantID, func(ctx context.Context, tx store.Tx) (err error) {
+		a, err = Load(ctx, tx, id, false)
+		return err
+	})
+	return a, err
+}
+
+// Load reads an agent inside a tenant transaction, optionally locking it.
+func Load(ctx context.Context, tx store.Tx, id uuid.UUID, forUpdate bool) (*Agent, error) {
+	a := &Agent{}
+	q := tx.NewSelect().Model(a).Where("id = ?", id)
+	if forUpdate {
+		q.For("UPDATE")
+	}
+	if err := q.Scan(ctx); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, errs.NotFoundf("agent not found")
+		}
+		return nil, err
+	}
+	return a, nil
+}
+
+// Update applies a patch (owners and admins).
+func (s *Service) Update(ctx context.Context, tenantID, id uuid.UUID, p Patch) (*Agent, error) {
+	if _, err := s.guard.Tenant(ctx, tenantID, access.RoleAdmin); err != nil {
+		return nil, err
+	}
+	var a *Agent
+	err := s.store.WithTenant(ctx, tenantID, func(ctx context.Context, tx store.Tx) (err error) {
+		if a, err = Load(ctx, tx, id, true); err != nil {
+			return err
+		}
+		changed := p.apply(a)
+		if len(changed) == 0 {
+			return nil
+		}
+		if err := check(a); err != nil {
+			return err
+		}
+		if err := s.applyTools(ctx, a, p.HTTPTools); err != nil {
+			return err
+		}
+		if err := checkPinned(ctx, tx, a); err != nil {
+			return err
+		}
+		if _, err := tx.NewUpdate().Model(a).WherePK().ExcludeColumn("id", "tenant_id", "created_at", "updated_at").
+			Returning("updated_at").Exec(ctx); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{Action: "agent.updated", TargetType: "agent", TargetID: a.ID.String(),
+			Metadata: map[string]any{"name": a.Name, "changed": changed, "is_active": a.IsActive}})
+	})
+	return a, err
+}
+
+// Delete removes an agent (owners and admins).
+func (s *Service) Delete(ctx context.Context, tenantID, id uuid.UUID) error {
+	if _, err := s.guard.Tenant(ctx, tenantID, access.RoleAdmin); err != nil {
+		return err
+	}
+	return s.store.WithTenant(ctx, tenantID, func(ctx context.Context, tx store.Tx) error {
+		a, err := Load(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.NewDelete().Model(a).WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{Action: "agent.deleted", TargetType: "agent", TargetID: a.ID.String(),
+			Metadata: map[string]any{"name": a.Name}})
+	})
+}
+
+// checkPinned makes sure each pinned key is a key of this tenant for that
+// provider (a foreign key could not say so: it lives in jsonb).
+func checkPinned(ctx context.Context, tx store.Tx, a *Agent) error {
+	for provider, id := range a.PinnedKeys {
+		if err := llmkeys.Belongs(ctx, tx, id, provider); err != nil {
+			return errs.Field("body.pinned_keys."+provider, "%s", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,225 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/konstruct/konstruct/api/audit"
+	"github.com/konstruct/konstruct/api/channels"
+	"github.com/konstruct/konstruct/api/conversations"
+	"github.com/konstruct/konstruct/api/errs"
+	"github.com/konstruct/konstruct/api/obs"
+	"github.com/konstruct/konstruct/api/store"
+	"github.com/konstruct/konstruct/api/turns"
+)
+
+// envelope is the outer Events API payload.
+type envelope struct {
+	Type      string          `json:"type"`
+	Challenge string          `json:"challenge"`
+	TeamID    string          `json:"team_id"`
+	EventID   string          `json:"event_id"`
+	EventTime int64           `json:"event_time"`
+	Event     json.RawMessage `json:"event"`
+}
+
+// event is the inner event, covering app_mention and message.
+type event struct {
+	Type        string      `json:"type"`
+	Subtype     string      `json:"subtype"`
+	User        string      `json:"user"`
+	BotID       string      `json:"bot_id"`
+	Text        string      `json:"text"`
+	TS          string      `json:"ts"`
+	ThreadTS    string      `json:"thread_ts"`
+	Channel     string      `json:"channel"`
+	ChannelType string      `json:"channel_type"`
+	Edited      *struct{}   `json:"edited"`
+	Files       []slackFile `json:"files"`
+}
+
+type slackFile struct {
+	ID                 string `json:"id"`
+	Name               string `json:"name"`
+	Mimetype           string `json:"mimetype"`
+	Size               int64  `json:"size"`
+	URLPrivateDownload string `json:"url_private_download"`
+	URLPrivate         string `json:"url_private"`
+}
+
+// Events is the Events API webhook (POST /api/webhooks/slack/events).
+func (s *Service) Events(log *slog.Logger) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := s.enabled(); err != nil {
+			return err
+		}
+		body, err := io.ReadAll(c.Request().Body)
+		if err != nil {
+			return err // BodyLimit's 413 surfaces here
+		}
+		if err := verify(c.Request().Header, body, s.opts.Config.SigningSecret); err != nil {
+			return errs.Wrap(errs.Unauthorized, err, "The Slack signature is missing, stale or wrong.")
+		}
+		var env envelope
+		if err := json.Unmarshal(body, &env); err != nil {
+			return errs.Wrap(errs.BadRequest, err, "The body is not valid JSON.")
+		}
+		if env.Type == "url_verification" {
+			return c.String(http.StatusOK, env.Challenge)
+		}
+		if env.Type == "event_callback" {
+			if err := s.handle(c.Request().Context(), log, &env); err != nil {
+				return err
+			}
+		}
+		return c.JSON(http.StatusOK, map[string]bool{"ok": true})
+	}
+}
+
+// verify checks the v0 signature and the 5-minute timestamp window;
+// slack-go compares the MAC with hmac.Equal.
+func verify(h http.Header, body []byte, secret string) error {
+	sv, err := slackapi.NewSecretsVerifier(h, secret)
+	if err != nil {
+		return err
+	}
+	if _, err := sv.Write(body); err != nil {
+		return err
+	}
+	return sv.Ensure()
+}
+
+// acceptedSubtypes are the message subtypes a person produces.
+var acceptedSubtypes = map[string]bool{"": true, "file_share": true, "thread_broadcast": true}
+
+func (s *Service) handle(ctx context.Context, log *slog.Logger, env *envelope) error {
+	route, err := channels.Lookup(ctx, s.opts.Store.DB, channels.Slack, env.TeamID)
+	if errors.Is(err, channels.ErrUnrouted) {
+		log.InfoContext(ctx, "slack event for an unconnected workspace ignored", "team_id", env.TeamID, "event_id", env.EventID)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	obs.SetTenant(ctx, route.TenantID.String())
+	if route.Status != channels.StatusActive {
+		return nil
+	}
+	var ev event
+	if err := json.Unmarshal(env.Event, &ev); err != nil {
+		return errs.Wrap(errs.BadRequest, err, "The event is not valid JSON.")
+	}
+
+	switch ev.Type {
+	case "app_uninstalled", "tokens_revoked":
+		return s.opts.Store.WithTenant(ctx, route.TenantID, func(ctx context.Context, tx store.Tx) error {
+			reason := "Konstruct was removed from the Slack workspace"
+			if ev.Type == "tokens_revoked" {
+				reason = "the Slack workspace revoked Konstruct's token"
+			}
+			if err := channels.SetStatus(ctx, tx, route.ConnectionID, channels.StatusRevoked, reason); err != nil {
+				return err
+			}
+			return audit.Record(ctx, tx, audit.Event{Action: "channel.revoked", TargetType: "channel", TargetID: route.ConnectionID.String(),
+				Metadata: map[string]any{"type": channels.Slack, "event": ev.Type}})
+		})
+	case "app_mention":
+		if ev.Edited != nil { // a mention added by editing an old message: not a new request
+			return nil
+		}
+	case "message":
+		if ev.ChannelType != "im" {
+			return nil
+		}
+	default:
+		return nil
+	}
+	botUser := route.Config["bot_user_id"]
+	if ev.BotID != "" || ev.User == "" || ev.User == botUser || !acceptedSubtypes[ev.Subtype] || ev.TS == "" || ev.Channel == "" {
+		return nil // our own replies, other bots, edits, joins…
+	}
+	in := inbound(route, env, &ev, botUser)
+	return s.opts.Store.WithTenant(ctx, route.TenantID, func(ctx context.Context, tx store.Tx) error {
+		conv, msg, duplicate, err := conversations.Receive(ctx, tx, in)
+		if err != nil {
+			return err
+		}
+		if !duplicate {
+			if err := turns.Enqueue(ctx, tx, conv, msg); err != nil {
+				return err
+			}
+		}
+		return channels.MarkEvent(ctx, tx, route.ConnectionID)
+	})
+}
+
+func inbound(route *channels.Route, env *envelope, ev *event, botUser string) conversations.Inbound {
+	in := conversations.Inbound{
+		ConnectionID: route.ConnectionID, ChannelType: channels.Slack, AgentID: route.AgentID,
+		ChannelRef: ev.Channel, ParticipantID: ev.User, ExternalID: ev.Channel + ":" + ev.TS, EventID: env.EventID,
+		Body: strings.TrimSpace(strings.ReplaceAll(ev.Text, "<@"+botUser+">", "")), SentAt: slackTime(ev.TS),
+	}
+	if ev.ChannelType == "im" {
+		// A DM is one conversation; a thread inside it is its own.
+		in.ThreadRef = ev.ThreadTS
+		in.ThreadKey = ev.Channel + ":" + ev.ThreadTS
+	} else {
+		// A mention starts (or continues) a thread under the message.
+		in.ThreadRef = ev.ThreadTS
+		if in.ThreadRef == "" {
+			in.ThreadRef = ev.TS
+		}
+		in.ThreadKey = ev.Channel + ":" + in.ThreadRef
+	}
+	for _, f := range ev.Files {
+		url := f.URLPrivateDownload
+		if url == "" {
+			url = f.URLPrivate
+		}
+		in.Attachments = append(in.Attachments, conversations.Attachment{Kind: fileKind(f.Mimetype), MediaID: f.ID, URL: url,
+			MimeType: f.Mimetype, Name: f.Name, Size: f.Size})
+	}
+	if in.Body == "" && len(in.Attachments) > 0 {
+		in.Kind = in.Attachments[0].Kind
+	}
+	return in
+}
+
+func fileKind(mime string) string {
+	for _, k := range []string{"image", "audio", "video"} {
+		if strings.HasPrefix(mime, k+"/") {
+			return k
+		}
+	}
+	return "document"
+}
+
+// slackTime reads a Slack "1700000000.000100" timestamp.
+func slackTime(ts string) time.Time {
+	sec, frac, _ := strings.Cut(ts, ".")
+	var s, us int64
+	for _, r := range sec {
+		s = s*10 + int64(r-'0')
+	}
+	for i, r := range frac {
+		if i < 6 {
+			us = us*10 + int64(r-'0')
+		}
+	}
+	for i := len(frac); i < 6; i++ {
+		us *= 10
+	}
+	if s == 0 {
+		return time.Now()
+	}
+	return time.Unix(s, us*1000)
+}

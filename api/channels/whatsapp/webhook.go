@@ -1,0 +1,304 @@
+package whatsapp
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/konstruct/konstruct/api/channels"
+	"github.com/konstruct/konstruct/api/conversations"
+	"github.com/konstruct/konstruct/api/errs"
+	"github.com/konstruct/konstruct/api/obs"
+	"github.com/konstruct/konstruct/api/store"
+	"github.com/konstruct/konstruct/api/turns"
+)
+
+type payload struct {
+	Object string `json:"object"`
+	Entry  []struct {
+		ID      string `json:"id"`
+		Changes []struct {
+			Field string `json:"field"`
+			Value value  `json:"value"`
+		} `json:"changes"`
+	} `json:"entry"`
+}
+
+type value struct {
+	Metadata struct {
+		DisplayPhoneNumber string `json:"display_phone_number"`
+		PhoneNumberID      string `json:"phone_number_id"`
+	} `json:"metadata"`
+	Contacts []struct {
+		Profile struct {
+			Name string `json:"name"`
+		} `json:"profile"`
+		WaID   string `json:"wa_id"`
+		UserID string `json:"user_id"`
+	} `json:"contacts"`
+	Messages []message `json:"messages"`
+	Statuses []status  `json:"statuses"`
+}
+
+type media struct {
+	ID       string `json:"id"`
+	MimeType string `json:"mime_type"`
+	Caption  string `json:"caption"`
+	Filename string `json:"filename"`
+}
+
+type message struct {
+	From       string `json:"from"`
+	FromUserID string `json:"from_user_id"`
+	ID         string `json:"id"`
+	Timestamp  string `json:"timestamp"`
+	Type       string `json:"type"`
+	Text       *struct {
+		Body string `json:"body"`
+	} `json:"text"`
+	Image       *media `json:"image"`
+	Audio       *media `json:"audio"`
+	Video       *media `json:"video"`
+	Document    *media `json:"document"`
+	Sticker     *media `json:"sticker"`
+	Interactive *struct {
+		Type        string `json:"type"`
+		ButtonReply *struct {
+			ID    string `json:"id"`
+			Title string `json:"title"`
+		} `json:"button_reply"`
+		ListReply *struct {
+			ID          string `json:"id"`
+			Title       string `json:"title"`
+			Description string `json:"description"`
+		} `json:"list_reply"`
+	} `json:"interactive"`
+	Button *struct {
+		Payload string `json:"payload"`
+		Text    string `json:"text"`
+	} `json:"button"`
+	Location *struct {
+		Latitude  float64 `json:"latitude"`
+		Longitude float64 `json:"longitude"`
+		Name      string  `json:"name"`
+		Address   string  `json:"address"`
+	} `json:"location"`
+}
+
+type status struct {
+	ID        string `json:"id"`
+	Status    string `json:"status"`
+	Timestamp string `json:"timestamp"`
+	Errors    []struct {
+		Code  int    `json:"code"`
+		Title string `json:"title"`
+	} `json:"errors"`
+}
+
+// Verify answers Meta's webhook handshake (GET /api/webhooks/whatsapp).
+func (s *Service) Verify(c echo.Context) error {
+	q := c.Request().URL.Query()
+	want := s.opts.Config.VerifyToken
+	if want == "" || q.Get("hub.mode") != "subscribe" ||
+		subtle.ConstantTimeCompare([]byte(q.Get("hub.verify_token")), []byte(want)) != 1 {
+		return errs.E(errs.Forbidden, "The verify token does not match.")
+	}
+	return c.String(http.StatusOK, q.Get("hub.challenge"))
+}
+
+// Events is the webhook (POST /api/webhooks/whatsapp).
+func (s *Service) Events(log *slog.Logger) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		secret := s.opts.Config.AppSecret
+		if secret == "" {
+			return errs.E(errs.Unavailable, "WhatsApp is not configured on this Konstruct installation (WHATSAPP_APP_SECRET).")
+		}
+		body, err := io.ReadAll(c.Request().Body)
+		if err != nil {
+			return err
+		}
+		if !validSignature(c.Request().Header.Get("X-Hub-Signature-256"), body, secret) {
+			return errs.E(errs.Unauthorized, "The X-Hub-Signature-256 signature is missing or wrong.")
+		}
+		var p payload
+		if err := json.Unmarshal(body, &p); err != nil {
+			return errs.Wrap(errs.BadRequest, err, "The body is not valid JSON.")
+		}
+		ctx := c.Request().Context()
+		for _, e := range p.Entry {
+			for _, ch := range e.Changes {
+				if ch.Field != "messages" {
+					continue
+				}
+				if err := s.handle(ctx, log, &ch.Value); err != nil {
+					return err // 500: Meta redelivers, and dedupe absorbs what was already stored
+				}
+			}
+		}
+		return c.NoContent(http.StatusOK)
+	}
+}
+
+// validSignature checks "sha256=<hex>" in constant time.
+func validSignature(header string, body []byte, secret string) bool {
+	got, err := hex.DecodeString(strings.TrimPrefix(header, "sha256="))
+	if err != nil || !strings.HasPrefix(header, "sha256=") {
+		return false
+	}
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return hmac.Equal(got, m.Sum(nil))
+}
+
+func (s *Service) handle(ctx context.Context, log *slog.Logger, v *value) error {
+	route, err := channels.Lookup(ctx, s.opts.Store.DB, channels.WhatsApp, v.Metadata.PhoneNumberID)
+	if errors.Is(err, channels.ErrUnrouted) {
+		log.InfoContext(ctx, "whatsapp webhook for an unconnected number ignored", "phone_number_id", v.Metadata.PhoneNumberID)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	obs.SetTenant(ctx, route.TenantID.String())
+	if route.Status != channels.StatusActive {
+		return nil
+	}
+	names := map[string]string{}
+	for _, c := range v.Contacts {
+		names[c.WaID] = c.Profile.Name
+		names[c.UserID] = c.Profile.Name
+	}
+	return s.opts.Store.WithTenant(ctx, route.TenantID, func(ctx context.Context, tx store.Tx) error {
+		for i := range v.Messages {
+			in, ok := inbound(route, &v.Messages[i], names)
+			if !ok {
+				continue
+			}
+			conv, msg, duplicate, err := conversations.Receive(ctx, tx, in)
+			if err != nil {
+				return err
+			}
+			if !duplicate {
+				if err := turns.Enqueue(ctx, tx, conv, msg); err != nil {
+					return err
+				}
+			}
+		}
+		for _, st := range v.Statuses {
+			if err := recordStatus(ctx, tx, route, st); err != nil {
+				return err
+			}
+		}
+		return channels.MarkEvent(ctx, tx, route.ConnectionID)
+	})
+}
+
+// inbound maps a WhatsApp message; ok is false for what the agent does not
+// answer (reactions, system notices, unsupported types).
+func inbound(route *channels.Route, m *message, names map[string]string) (conversations.Inbound, bool) {
+	// Key people by phone when Meta sends it, else by business-scoped user id
+	// (users with a username may come without a phone number).
+	who := m.From
+	if who == "" {
+		who = m.FromUserID
+	}
+	if who == "" || m.ID == "" {
+		return conversations.Inbound{}, false
+	}
+	in := conversations.Inbound{
+		ConnectionID: route.ConnectionID, ChannelType: channels.WhatsApp, AgentID: route.AgentID,
+		ThreadKey: "wa:" + who, ChannelRef: who, ParticipantID: who, ParticipantPhone: m.From,
+		ParticipantName: names[m.From], ExternalID: m.ID, Kind: m.Type, SentAt: unixString(m.Timestamp),
+	}
+	if in.ParticipantName == "" {
+		in.ParticipantName = names[m.FromUserID]
+	}
+	attach := func(kind string, md *media) {
+		if md == nil {
+			return
+		}
+		in.Body = md.Caption
+		in.Attachments = append(in.Attachments, conversations.Attachment{Kind: kind, MediaID: md.ID, MimeType: md.MimeType,
+			Name: md.Filename, Caption: md.Caption})
+	}
+	switch m.Type {
+	case "text":
+		if m.Text == nil {
+			return in, false
+		}
+		in.Body = m.Text.Body
+	case "image":
+		attach("image", m.Image)
+	case "audio":
+		attach("audio", m.Audio)
+	case "video":
+		attach("video", m.Video)
+	case "document":
+		attach("document", m.Document)
+	case "sticker":
+		attach("sticker", m.Sticker)
+	case "interactive":
+		switch {
+		case m.Interactive == nil:
+			return in, false
+		case m.Interactive.ButtonReply != nil:
+			in.Body = m.Interactive.ButtonReply.Title
+		case m.Interactive.ListReply != nil:
+			in.Body = strings.TrimSpace(m.Interactive.ListReply.Title + " " + m.Interactive.ListReply.Description)
+		default:
+			return in, false
+		}
+	case "button":
+		if m.Button == nil {
+			return in, false
+		}
+		in.Body = m.Button.Text
+	case "location":
+		if m.Location == nil {
+			return in, false
+		}
+		l := m.Location
+		in.Body = strings.TrimSpace(fmt.Sprintf("Shared a location: %s %s (%.6f, %.6f)", l.Name, l.Address, l.Latitude, l.Longitude))
+		in.Attachments = append(in.Attachments, conversations.Attachment{Kind: "location", Name: l.Name, Caption: in.Body})
+	default: // reaction, contacts, system, unsupported, unknown
+		return in, false
+	}
+	return in, true
+}
+
+// recordStatus notes a delivery status on the outbound message it is about.
+func recordStatus(ctx context.Context, tx store.Tx, route *channels.Route, st status) error {
+	if st.ID == "" || st.Status == "" {
+		return nil
+	}
+	patch := map[string]any{"status": st.Status, "status_at": unixString(st.Timestamp)}
+	if len(st.Errors) > 0 {
+		patch["error_code"] = st.Errors[0].Code
+		patch["error"] = st.Errors[0].Title
+	}
+	data, _ := json.Marshal(patch)
+	_, err := tx.ExecContext(ctx, `UPDATE messages SET delivery = delivery || ?::jsonb
+		WHERE connection_id = ? AND external_id = ? AND role <> 'user'`, string(data), route.ConnectionID, st.ID)
+	return err
+}
+
+func unixString(s string) time.Time {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return time.Now()
+	}
+	return time.Unix(n, 0)
+}

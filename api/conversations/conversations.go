@@ -1,0 +1,193 @@
+package conversations
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/konstruct/konstruct/api/store"
+)
+
+// Conversation statuses.
+const (
+	StatusActive    = "active"
+	StatusEscalated = "escalated" // a human has taken over; the agent stays silent
+	StatusClosed    = "closed"
+)
+
+// Message roles.
+const (
+	RoleUser      = "user"
+	RoleAssistant = "assistant"
+	RoleHuman     = "human" // an operator answering while the conversation is handed over
+	RoleTool      = "tool"
+	RoleSystem    = "system"
+)
+
+// Conversation is one thread with one chat user.
+type Conversation struct {
+	bun.BaseModel `bun:"table:conversations"`
+
+	ID               uuid.UUID  `bun:"id,pk"`
+	TenantID         uuid.UUID  `bun:"tenant_id"`
+	ConnectionID     uuid.UUID  `bun:"connection_id"`
+	AgentID          *uuid.UUID `bun:"agent_id"`
+	ChannelType      string     `bun:"channel_type"`
+	ThreadKey        string     `bun:"thread_key"`
+	ChannelRef       string     `bun:"channel_ref"`
+	ThreadRef        string     `bun:"thread_ref"`
+	ParticipantID    string     `bun:"participant_id"`
+	ParticipantPhone string     `bun:"participant_phone"`
+	ParticipantName  string     `bun:"participant_name"`
+	Status           string     `bun:"status"`
+	LastMessageAt    time.Time  `bun:"last_message_at"`
+	LastInboundAt    *time.Time `bun:"last_inbound_at"`
+	FlaggedAt        *time.Time `bun:"flagged_at"`
+	FlagReason       string     `bun:"flag_reason"`
+	EscalatedAt      *time.Time `bun:"escalated_at"`
+	EscalationReason string     `bun:"escalation_reason"`
+	CreatedAt        time.Time  `bun:"created_at,nullzero,default:now()"`
+	UpdatedAt        time.Time  `bun:"updated_at,nullzero,default:now()"`
+}
+
+// Attachment is a file that came with a message. The media itself stays with
+// the channel; only how to fetch it is kept.
+type Attachment struct {
+	Kind     string `json:"kind"` // image, audio, video, document, sticker, location, contacts, other
+	MediaID  string `json:"media_id,omitempty"`
+	URL      string `json:"url,omitempty"`
+	MimeType string `json:"mime_type,omitempty"`
+	Name     string `json:"name,omitempty"`
+	Size     int64  `json:"size,omitempty"`
+	Caption  string `json:"caption,omitempty"`
+}
+
+// Message is one message of a conversation.
+type Message struct {
+	bun.BaseModel `bun:"table:messages"`
+
+	ID             uuid.UUID    `bun:"id,pk"`
+	TenantID       uuid.UUID    `bun:"tenant_id"`
+	ConversationID uuid.UUID    `bun:"conversation_id"`
+	ConnectionID   uuid.UUID    `bun:"connection_id"`
+	Role           string       `bun:"role"`
+	ExternalID     *string      `bun:"external_id"`
+	EventID        string       `bun:"event_id"`
+	AuthorID       string       `bun:"author_id"`
+	Body           string       `bun:"body"`
+	Kind           string       `bun:"kind"`
+	Attachments    []Attachment `bun:"attachments,type:jsonb"`
+	DeliveryState  string       `bun:"delivery_state"`
+	Delivery       Delivery     `bun:"delivery,type:jsonb"`
+	Seq            int64        `bun:"seq"` // GENERATED ALWAYS: excluded from inserts
+	ReceivedAt     time.Time    `bun:"received_at,nullzero,default:now()"`
+	TurnJobID      *int64       `bun:"turn_job_id"`
+	AnswersSeq     *int64       `bun:"answers_seq"`
+	CreatedAt      time.Time    `bun:"created_at,nullzero,default:now()"`
+}
+
+// Delivery is how far an outbound message got: enough for a retried turn to
+// resume without sending anything twice.
+type Delivery struct {
+	PlaceholderRef string   `json:"placeholder_ref,omitempty"` // Slack ts of the "thinking" message
+	ReadMarked     bool     `json:"read_marked,omitempty"`     // WhatsApp read receipt + typing indicator sent
+	Parts          []string `json:"parts,omitempty"`           // provider refs of the parts sent, in order
+	Model          string   `json:"model,omitempty"`
+	Error          string   `json:"error,omitempty"`
+	// Set by WhatsApp status webhooks.
+	Status    string `json:"status,omitempty"`
+	ErrorCode int    `json:"error_code,omitempty"`
+}
+
+// Delivery states of outbound messages.
+const (
+	StateClaimed   = "claimed"   // a turn owns it; nothing generated yet
+	StateGenerated = "generated" // the reply is written, not yet (fully) sent
+	StateDelivered = "delivered"
+	StateFailed    = "failed"
+)
+
+// Inbound is a message from a chat user, as a channel adapter parsed it.
+type Inbound struct {
+	ConnectionID uuid.UUID
+	ChannelType  string
+	AgentID      *uuid.UUID // the connection's assigned agent, if any
+
+	ThreadKey  string // identifies the conversation within the connection
+	ChannelRef string // where replies go
+	ThreadRef  string // Slack thread_ts
+
+	ParticipantID    string
+	ParticipantPhone string
+	ParticipantName  string
+
+	ExternalID  string // the channel's message id (the dedupe key)
+	EventID     string
+	Body        string
+	Kind        string // text, image, audio, video, document, interactive, …
+	Attachments []Attachment
+	SentAt      time.Time
+}
+
+const upsertConversationSQL = `
+INSERT INTO conversations AS c (id, tenant_id, connection_id, agent_id, channel_type, thread_key, channel_ref, thread_ref,
+	participant_id, participant_phone, participant_name, last_message_at, last_inbound_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (connection_id, thread_key) DO UPDATE SET
+	last_message_at = greatest(c.last_message_at, excluded.last_message_at),
+	last_inbound_at = greatest(c.last_inbound_at, excluded.last_inbound_at),
+	participant_name = coalesce(nullif(excluded.participant_name, ''), c.participant_name),
+	participant_phone = coalesce(nullif(excluded.participant_phone, ''), c.participant_phone)
+RETURNING *`
+
+const insertMessageSQL = `
+INSERT INTO messages (id, tenant_id, conversation_id, connection_id, role, external_id, event_id, author_id, body, kind,
+	attachments, created_at)
+VALUES (?, ?, ?, ?, 'user', ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (connection_id, external_id) WHERE external_id IS NOT NULL DO NOTHING
+RETURNING id`
+
+// Receive records an inbound message. duplicate is true when the channel
+// delivered this message before; then nothing new was written but the
+// conversation's timestamps.
+func Receive(ctx context.Context, tx store.Tx, in Inbound) (conv *Conversation, msg *Message, duplicate bool, err error) {
+	if in.ExternalID == "" || in.ThreadKey == "" {
+		return nil, nil, false, errors.New("conversations: inbound message without external id or thread key")
+	}
+	if in.SentAt.IsZero() {
+		in.SentAt = time.Now()
+	}
+	if in.Kind == "" {
+		in.Kind = "text"
+	}
+	if in.Attachments == nil {
+		in.Attachments = []Attachment{}
+	}
+	conv = &Conversation{}
+	err = tx.NewRaw(upsertConversationSQL, uuid.Must(uuid.NewV7()), tx.TenantID, in.ConnectionID, in.AgentID, in.ChannelType,
+		in.ThreadKey, in.ChannelRef, in.ThreadRef, in.ParticipantID, in.ParticipantPhone, in.ParticipantName,
+		in.SentAt, in.SentAt).Scan(ctx, conv)
+	if err != nil {
+		return nil, nil, false, fmt.Errorf("upsert conversation: %w", err)
+	}
+	msg = &Message{
+		ID: uuid.Must(uuid.NewV7()), TenantID: tx.TenantID, ConversationID: conv.ID, ConnectionID: in.ConnectionID,
+		Role: RoleUser, ExternalID: &in.ExternalID, EventID: in.EventID, AuthorID: in.ParticipantID, Body: in.Body,
+		Kind: in.Kind, Attachments: in.Attachments, DeliveryState: "received", CreatedAt: in.SentAt, ReceivedAt: time.Now(),
+	}
+	var id uuid.UUID
+	err = tx.NewRaw(insertMessageSQL, msg.ID, msg.TenantID, msg.ConversationID, msg.ConnectionID, in.ExternalID, in.EventID,
+		in.ParticipantID, in.Body, in.Kind, in.Attachments, in.SentAt).Scan(ctx, &id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return conv, nil, true, nil
+	}
+	if err != nil {
+		return nil, nil, false, fmt.Errorf("insert message: %w", err)
+	}
+	return conv, msg, false, nil
+}

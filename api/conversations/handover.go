@@ -1,0 +1,128 @@
+package conversations
+
+import (
+	"context"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/konstruct/konstruct/api/access"
+	"github.com/konstruct/konstruct/api/apigen"
+	"github.com/konstruct/konstruct/api/audit"
+	"github.com/konstruct/konstruct/api/channels"
+	"github.com/konstruct/konstruct/api/errs"
+	"github.com/konstruct/konstruct/api/store"
+)
+
+// Release ends a hand-over (owners and admins): the agent answers again.
+func (s *Service) Release(ctx context.Context, tenantID, id uuid.UUID) (*Conversation, error) {
+	if _, err := s.guard.Tenant(ctx, tenantID, access.RoleAdmin); err != nil {
+		return nil, err
+	}
+	c := &Conversation{}
+	err := s.store.WithTenant(ctx, tenantID, func(ctx context.Context, tx store.Tx) error {
+		if err := Load(ctx, tx, id, c); err != nil {
+			return err
+		}
+		if c.Status != StatusEscalated {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE conversations SET status = 'active' WHERE id = ?", id); err != nil {
+			return err
+		}
+		c.Status = StatusActive
+		return audit.Record(ctx, tx, audit.Event{Action: "conversation.released", TargetType: "conversation", TargetID: id.String()})
+	})
+	return c, err
+}
+
+// HumanReply sends an operator's message to the chat user of a handed-over
+// conversation (any member), through the conversation's channel and thread,
+// signed with the operator's name, and keeps it as a human message.
+func (s *Service) HumanReply(ctx context.Context, tenantID, id uuid.UUID, text string) (*Message, error) {
+	g, err := s.guard.Tenant(ctx, tenantID, access.RoleMember)
+	if err != nil {
+		return nil, err
+	}
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return nil, errs.Field("body.text", "must not be blank")
+	}
+	c := &Conversation{}
+	var conn *channels.Connection
+	err = s.store.WithTenant(ctx, tenantID, func(ctx context.Context, tx store.Tx) (err error) {
+		if err := Load(ctx, tx, id, c); err != nil {
+			return err
+		}
+		if c.Status != StatusEscalated {
+			return errs.E(errs.Conflict, "The agent is handling this conversation; people answer only while it is handed over.")
+		}
+		conn, err = channels.Load(ctx, tx, c.ConnectionID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if conn.Status != channels.StatusActive {
+		return nil, errs.E(errs.Conflict, "The channel of this conversation is %s; it cannot send.", conn.Status)
+	}
+	secret, err := channels.Open(s.keyring, conn)
+	if err != nil {
+		return nil, err
+	}
+	provider, err := s.providers.For(conn.Type)
+	if err != nil {
+		return nil, err
+	}
+	signed := "*" + operatorName(g.Principal) + "* (team): " + text
+	ref, err := provider.Sender(conn, secret).Post(ctx, channels.Target{Channel: c.ChannelRef, Thread: c.ThreadRef}, signed)
+	if err != nil {
+		return nil, channels.ProviderProblem(err)
+	}
+	author := g.Principal.ActorID()
+	externalID := ref
+	if conn.Type == channels.Slack {
+		externalID = conn.ID.String() + ":" + ref
+	}
+	m := &Message{ID: uuid.Must(uuid.NewV7()), TenantID: tenantID, ConversationID: c.ID, ConnectionID: c.ConnectionID, Role: RoleHuman,
+		ExternalID: &externalID, AuthorID: author, Body: text, Kind: "text", Attachments: []Attachment{}, DeliveryState: StateDelivered,
+		Delivery: Delivery{Parts: []string{ref}}}
+	err = s.store.WithTenant(context.WithoutCancel(ctx), tenantID, func(ctx context.Context, tx store.Tx) error {
+		if _, err := tx.NewInsert().Model(m).ExcludeColumn("seq").Returning("seq, received_at, created_at").Exec(ctx); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE conversations SET last_message_at = now() WHERE id = ?", c.ID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{Action: "conversation.human_replied", TargetType: "conversation", TargetID: c.ID.String(),
+			Metadata: map[string]any{"message_id": m.ID.String()}})
+	})
+	return m, err
+}
+
+// operatorName is how a human reply is signed.
+func operatorName(p *access.Principal) string {
+	switch {
+	case p.Token != nil:
+		return "Team"
+	case p.Name != "":
+		return p.Name
+	}
+	return strings.SplitN(p.Email, "@", 2)[0]
+}
+
+func (h *Handler) ReleaseConversation(ctx context.Context, req apigen.ReleaseConversationRequestObject) (apigen.ReleaseConversationResponseObject, error) {
+	c, err := h.svc.Release(ctx, req.TenantId, req.ConversationId)
+	if err != nil {
+		return nil, err
+	}
+	return apigen.ReleaseConversation200JSONResponse(Out(c)), nil
+}
+
+func (h *Handler) SendHumanReply(ctx context.Context, req apigen.SendHumanReplyRequestObject) (apigen.SendHumanReplyResponseObject, error) {
+	m, err := h.svc.HumanReply(ctx, req.TenantId, req.ConversationId, req.Body.Text)
+	if err != nil {
+		return nil, err
+	}
+	return apigen.SendHumanReply201JSONResponse(MessageOut(m)), nil
+}

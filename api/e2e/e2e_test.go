@@ -1,0 +1,110 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/konstruct/konstruct/api/apitest"
+	"github.com/konstruct/konstruct/api/dbtest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+// Each journey starts its own Chromium; two at a time keeps a 2-core
+// machine responsive while still overlapping the server's idle time.
+const maxBrowsers = 2
+
+// journeyTimeout bounds one script; a healthy journey takes a few seconds.
+const journeyTimeout = 3 * time.Minute
+
+func TestPortalJourneys(t *testing.T) {
+	t.Parallel()
+	env := prerequisites(t)
+	journeys, err := filepath.Glob(filepath.Join(env.frontend, "e2e", "*.mjs"))
+	if err != nil || len(journeys) == 0 {
+		t.Fatalf("no journeys found in %s (err: %v)", filepath.Join(env.frontend, "e2e"), err)
+	}
+
+	srv := apitest.New(t, apitest.Opts{Env: map[string]string{"SPA_DIR": env.dist}})
+	slots := make(chan struct{}, maxBrowsers)
+	for _, script := range journeys {
+		name := strings.TrimSuffix(filepath.Base(script), ".mjs")
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			// Every journey gets a ready account; those that test sign-up make their own.
+			account := srv.SignUp(t)
+			slots <- struct{}{}
+			defer func() { <-slots }()
+
+			ctx, cancel := context.WithTimeout(context.Background(), journeyTimeout)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, env.node, script)
+			cmd.Dir = env.frontend
+			cmd.Env = append(os.Environ(),
+				"BASE_URL="+srv.URL,
+				"CHROMIUM_PATH="+env.chromium,
+				"ARTIFACTS_DIR="+env.artifacts,
+				"E2E_EMAIL="+account.Email,
+				"E2E_PASSWORD="+account.Password,
+			)
+			start := time.Now()
+			out, err := cmd.CombinedOutput()
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				t.Fatalf("journey %s did not finish within %s; output:\n%s", name, journeyTimeout, out)
+			}
+			if err != nil {
+				t.Fatalf("journey %s failed (%v) after %s; screenshots in %s; output:\n%s", name, err, time.Since(start).Round(time.Millisecond), env.artifacts, out)
+			}
+			t.Logf("journey %s passed in %s:\n%s", name, time.Since(start).Round(time.Millisecond), out)
+		})
+	}
+}
+
+type environment struct {
+	frontend, dist, artifacts, chromium, node string
+}
+
+// prerequisites finds everything a journey needs and fails with the fix when
+// something is missing: a browser test that skips silently tests nothing.
+func prerequisites(t *testing.T) environment {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := environment{
+		frontend:  filepath.Join(root, "frontend"),
+		dist:      filepath.Join(root, "frontend", "dist"),
+		artifacts: filepath.Join(root, "test-artifacts", "e2e"),
+		chromium:  os.Getenv("CHROMIUM_PATH"),
+	}
+	if e.chromium == "" {
+		e.chromium = "/usr/bin/chromium"
+	}
+	var missing []string
+	need := func(path, fix string) {
+		if _, err := os.Stat(path); err != nil {
+			missing = append(missing, path+" is missing: "+fix)
+		}
+	}
+	need(filepath.Join(e.dist, "index.html"), "build the portal with `go tool task frontend:build` (or `npm --prefix frontend ci && npm --prefix frontend run build`)")
+	need(filepath.Join(e.dist, "api-docs", "index.html"), "build the portal (the API docs page is part of the build)")
+	need(filepath.Join(e.frontend, "node_modules", "playwright-core", "package.json"), "install the portal's dependencies with `npm --prefix frontend ci`")
+	need(e.chromium, "install Debian's Chromium with `apt-get install chromium`, or set CHROMIUM_PATH")
+	if e.node, err = exec.LookPath("node"); err != nil {
+		missing = append(missing, "node is not on PATH: install Node.js 20 or newer")
+	}
+	if len(missing) > 0 {
+		t.Fatalf("the browser tests cannot run:\n  %s", strings.Join(missing, "\n  "))
+	}
+	if err := os.MkdirAll(e.artifacts, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}

@@ -1,0 +1,361 @@
+// Package slackfake is a fake Slack for tests: an httptest server speaking the
+// Web API's real wire format (form-encoded requests with the token as a form
+// field or Bearer header; HTTP 200 with {"ok":false,"error":…} for app errors;
+// 429 with Retry-After), the OAuth authorize page and oauth.v2.access, and
+// helpers that sign Events API requests the way Slack does.
+package slackfake
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Call is one Web API request the fake received.
+type Call struct {
+	Method string // "chat.postMessage"
+	Token  string
+	Form   url.Values
+	At     time.Time
+}
+
+// Install is what oauth.v2.access answers for a code.
+type Install struct {
+	TeamID, TeamName, BotUserID, AppID, InstallerID, Token string
+	Scope                                                  string
+}
+
+// Failure makes a method fail: Status (default 200) with Error (an app
+// error like "channel_not_found"), or 429 with RetryAfter seconds.
+type Failure struct {
+	Status     int
+	Error      string
+	RetryAfter int
+	Times      int // how many calls fail; 0 means all
+}
+
+// Server is the fake.
+type Server struct {
+	*httptest.Server
+
+	mu       sync.Mutex
+	calls    []Call
+	installs map[string]Install // by code
+	tokens   map[string]string  // token -> team id
+	revoked  map[string]bool
+	failures map[string]*Failure
+	files    map[string]file // by path
+	watchers []chan Call
+	seq      int64
+	// Scopes is sent as X-OAuth-Scopes by auth.test.
+	Scopes string
+	// AutoApprove makes the authorize page approve at once with this code.
+	AutoApprove Install
+}
+
+// New starts a fake Slack, closed when the test ends.
+func New(t testing.TB) *Server {
+	s := NewServer()
+	t.Cleanup(s.Close)
+	return s
+}
+
+// NewServer starts a fake Slack; the caller closes it.
+func NewServer() *Server {
+	s := &Server{installs: map[string]Install{}, tokens: map[string]string{}, revoked: map[string]bool{}, failures: map[string]*Failure{},
+		files:  map[string]file{},
+		Scopes: "app_mentions:read,chat:write,im:history,im:write,files:read"}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/api/", s.api)
+	mux.HandleFunc("/oauth/v2/authorize", s.authorize)
+	mux.HandleFunc("/files/", s.file)
+	s.Server = httptest.NewServer(mux)
+	return s
+}
+
+// APIURL is the base to configure as SLACK_API_URL.
+func (s *Server) APIURL() string { return s.URL + "/api/" }
+
+// AuthorizeURL is the page to configure as SLACK_AUTHORIZE_URL.
+func (s *Server) AuthorizeURL() string { return s.URL + "/oauth/v2/authorize" }
+
+// AddInstall makes code exchangeable for inst; its token becomes valid.
+func (s *Server) AddInstall(code string, inst Install) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.installs[code] = inst
+}
+
+// Revoke makes a token invalid (as after an uninstall).
+func (s *Server) Revoke(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.revoked[token] = true
+}
+
+// Fail injects a failure for a method.
+func (s *Server) Fail(method string, f Failure) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures[method] = &f
+}
+
+// Calls returns the calls of a method (all when method is "").
+func (s *Server) Calls(method string) []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Call
+	for _, c := range s.calls {
+		if method == "" || c.Method == method {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Watch streams every later call (buffered; benchmarks wait on it).
+func (s *Server) Watch() <-chan Call {
+	ch := make(chan Call, 1024)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.watchers = append(s.watchers, ch)
+	return ch
+}
+
+// WaitCalls waits until n calls of method arrived (or fails the test).
+func (s *Server) WaitCalls(t testing.TB, method string, n int, timeout time.Duration) []Call {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		calls := s.Calls(method)
+		if len(calls) >= n {
+			return calls
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("slackfake: waited %s for %d %s calls, got %d", timeout, n, method, len(calls))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (s *Server) write(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func (s *Server) api(w http.ResponseWriter, r *http.Request) {
+	method := strings.TrimPrefix(r.URL.Path, "/api/")
+	_ = r.ParseForm()
+	token := r.Form.Get("token")
+	if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
+		token = strings.TrimPrefix(h, "Bearer ")
+	}
+	s.mu.Lock()
+	call := Call{Method: method, Token: token, Form: r.Form, At: time.Now()}
+	s.calls = append(s.calls, call)
+	for _, w := range s.watchers {
+		select {
+		case w <- call:
+		default: // a slow watcher misses calls rather than stalling the fake
+		}
+	}
+	f := s.failures[method]
+	if f != nil {
+		if f.Times > 0 {
+			f.Times--
+			if f.Times == 0 {
+				delete(s.failures, method)
+			}
+		}
+	}
+	s.mu.Unlock()
+	if f != nil {
+		if f.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
+			w.WriteHeader(http.StatusTooManyRequests)
+			s.write(w, map[string]any{"ok": false, "error": "ratelimited"})
+			return
+		}
+		if f.Status >= 500 {
+			w.WriteHeader(f.Status)
+			fmt.Fprint(w, "<html>upstream error</html>")
+			return
+		}
+		s.write(w, map[string]any{"ok": false, "error": f.Error})
+		return
+	}
+
+	if method == "oauth.v2.access" {
+		s.oauthAccess(w, r)
+		return
+	}
+	s.mu.Lock()
+	team, known := s.tokens[token]
+	revoked := s.revoked[token]
+	s.mu.Unlock()
+	switch {
+	case token == "":
+		s.write(w, map[string]any{"ok": false, "error": "not_authed"})
+		return
+	case revoked:
+		s.write(w, map[string]any{"ok": false, "error": "token_revoked"})
+		return
+	case !known:
+		s.write(w, map[string]any{"ok": false, "error": "invalid_auth"})
+		return
+	}
+
+	switch method {
+	case "auth.test":
+		w.Header().Set("X-OAuth-Scopes", s.Scopes)
+		s.write(w, map[string]any{"ok": true, "url": "https://fake.slack.com/", "team": "Team " + team, "team_id": team, "user": "konstruct", "user_id": "UBOT", "bot_id": "BBOT"})
+	case "chat.postMessage":
+		ch := r.Form.Get("channel")
+		if ch == "" {
+			s.write(w, map[string]any{"ok": false, "error": "channel_not_found"})
+			return
+		}
+		ts := s.nextTS()
+		s.write(w, map[string]any{"ok": true, "channel": ch, "ts": ts,
+			"message": map[string]any{"type": "message", "subtype": "bot_message", "text": r.Form.Get("text"), "ts": ts, "bot_id": "BBOT"}})
+	case "chat.update":
+		s.write(w, map[string]any{"ok": true, "channel": r.Form.Get("channel"), "ts": r.Form.Get("ts"), "text": r.Form.Get("text")})
+	case "conversations.open":
+		users := r.Form.Get("users")
+		s.write(w, map[string]any{"ok": true, "channel": map[string]any{"id": "D" + strings.ToUpper(users)}})
+	default:
+		s.write(w, map[string]any{"ok": false, "error": "unknown_method"})
+	}
+}
+
+func (s *Server) nextTS() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	return fmt.Sprintf("%d.%06d", time.Now().Unix(), s.seq%1000000)
+}
+
+func (s *Server) oauthAccess(w http.ResponseWriter, r *http.Request) {
+	code := r.Form.Get("code")
+	s.mu.Lock()
+	inst, ok := s.installs[code]
+	if ok {
+		delete(s.installs, code) // codes are single-use
+		s.tokens[inst.Token] = inst.TeamID
+	}
+	s.mu.Unlock()
+	if !ok {
+		s.write(w, map[string]any{"ok": false, "error": "invalid_code"})
+		return
+	}
+	if r.Form.Get("client_id") == "" || r.Form.Get("client_secret") == "" {
+		s.write(w, map[string]any{"ok": false, "error": "invalid_client_id"})
+		return
+	}
+	scope := inst.Scope
+	if scope == "" {
+		scope = s.Scopes
+	}
+	s.write(w, map[string]any{
+		"ok": true, "access_token": inst.Token, "token_type": "bot", "scope": scope, "bot_user_id": inst.BotUserID,
+		"app_id": inst.AppID, "team": map[string]string{"id": inst.TeamID, "name": inst.TeamName}, "enterprise": nil,
+		"is_enterprise_install": false, "authed_user": map[string]string{"id": inst.InstallerID},
+	})
+}
+
+// authorize plays the user clicking "Allow": it redirects back with a code
+// for AutoApprove (or with error=access_denied when none is set).
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	back, err := url.Parse(q.Get("redirect_uri"))
+	if err != nil || back.Host == "" {
+		http.Error(w, "bad redirect_uri", http.StatusBadRequest)
+		return
+	}
+	v := back.Query()
+	v.Set("state", q.Get("state"))
+	s.mu.Lock()
+	inst := s.AutoApprove
+	s.mu.Unlock()
+	if inst.TeamID == "" {
+		v.Set("error", "access_denied")
+	} else {
+		code := fmt.Sprintf("code-%d", time.Now().UnixNano())
+		s.AddInstall(code, inst)
+		v.Set("code", code)
+	}
+	back.RawQuery = v.Encode()
+	http.Redirect(w, r, back.String(), http.StatusFound)
+}
+
+// file serves bytes registered with AddFile, to a valid bot token only.
+func (s *Server) file(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	_, ok := s.tokens[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
+	f, found := s.files[r.URL.Path]
+	s.mu.Unlock()
+	if !ok || !found {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", f.mime)
+	_, _ = w.Write(f.data)
+}
+
+type file struct {
+	mime string
+	data []byte
+}
+
+// AddFile makes a private file downloadable and returns its url_private_download.
+func (s *Server) AddFile(name, mime string, data []byte) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	path := "/files/" + name
+	s.files[path] = file{mime: mime, data: data}
+	return s.URL + path
+}
+
+// Sign sets X-Slack-Request-Timestamp and X-Slack-Signature on h as Slack
+// does: v0=hex(HMAC-SHA256(secret, "v0:ts:body")).
+func Sign(h http.Header, secret string, body []byte, at time.Time) {
+	ts := strconv.FormatInt(at.Unix(), 10)
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte("v0:" + ts + ":"))
+	m.Write(body)
+	h.Set("X-Slack-Request-Timestamp", ts)
+	h.Set("X-Slack-Signature", "v0="+hex.EncodeToString(m.Sum(nil)))
+}
+
+// Event is the inner event of an Events API delivery.
+type Event map[string]any
+
+// Mention builds an app_mention event.
+func Mention(user, channel, ts, text string) Event {
+	return Event{"type": "app_mention", "user": user, "channel": channel, "ts": ts, "event_ts": ts, "text": text}
+}
+
+// DirectMessage builds a message.im event.
+func DirectMessage(user, channel, ts, text string) Event {
+	return Event{"type": "message", "channel_type": "im", "user": user, "channel": channel, "ts": ts, "event_ts": ts, "text": text}
+}
+
+// Envelope wraps an event the way the Events API delivers it.
+func Envelope(teamID, eventID string, ev Event) []byte {
+	body, _ := json.Marshal(map[string]any{
+		"token": "legacy-verification-token", "team_id": teamID, "api_app_id": "AKONSTRUCT", "type": "event_callback",
+		"event_id": eventID, "event_time": time.Now().Unix(), "event": ev,
+		"authorizations": []map[string]any{{"team_id": teamID, "user_id": "UBOT", "is_bot": true}},
+	})
+	return body
+}

@@ -1,0 +1,13 @@
+package httpapi_test
+
+import (
+	"os"
+	"path/filepath"
+)
+
+func writeFile(path, content string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(content), 0o644)
+}

@@ -1,0 +1,294 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"gopkg.in/yaml.v3"
+
+	"github.com/konstruct/konstruct/api/agents"
+	"github.com/konstruct/konstruct/api/apigen"
+	"github.com/konstruct/konstruct/api/audit"
+	"github.com/konstruct/konstruct/api/auth"
+	"github.com/konstruct/konstruct/api/channels"
+	"github.com/konstruct/konstruct/api/channels/slack"
+	"github.com/konstruct/konstruct/api/channels/whatsapp"
+	"github.com/konstruct/konstruct/api/config"
+	"github.com/konstruct/konstruct/api/conversations"
+	"github.com/konstruct/konstruct/api/errs"
+	"github.com/konstruct/konstruct/api/escalation"
+	"github.com/konstruct/konstruct/api/idempotency"
+	"github.com/konstruct/konstruct/api/llmkeys"
+	"github.com/konstruct/konstruct/api/memory"
+	"github.com/konstruct/konstruct/api/obs"
+	"github.com/konstruct/konstruct/api/ratelimit"
+	"github.com/konstruct/konstruct/api/store"
+	"github.com/konstruct/konstruct/api/tenants"
+	"github.com/konstruct/konstruct/api/turns"
+)
+
+// Each domain names its handler type Handler; these aliases give the
+// embedded fields distinct names.
+type (
+	AuthHandler     = auth.Handler
+	TenantsHandler  = tenants.Handler
+	AgentsHandler   = agents.Handler
+	AuditHandler    = audit.Handler
+	ChannelsHandler = channels.Handler
+	SlackHandler    = slack.Handler
+	WhatsAppHandler = whatsapp.Handler
+	LLMKeysHandler  = llmkeys.Handler
+	PreviewHandler  = turns.PreviewHandler
+	ConvHandler     = conversations.Handler
+	MemoryHandler   = memory.Handler
+	TopicsHandler   = escalation.TopicsHandler
+)
+
+// Handlers composes every domain's strict handlers into the generated
+// interface; a missing operation is a compile error (below).
+type Handlers struct {
+	*Ops
+	*AuthHandler
+	*TenantsHandler
+	*AgentsHandler
+	*AuditHandler
+	*ChannelsHandler
+	*SlackHandler
+	*WhatsAppHandler
+	*LLMKeysHandler
+	*PreviewHandler
+	*ConvHandler
+	*MemoryHandler
+	*TopicsHandler
+}
+
+var _ apigen.StrictServerInterface = Handlers{}
+
+// Webhook is a route that needs its raw body (signature checks), documented
+// in the contract but routed here rather than through the strict server.
+type Webhook struct {
+	Method    string
+	Path      string
+	Provider  string // metrics label: slack, whatsapp, stripe
+	BodyLimit string // e.g. "1M"
+	Handler   echo.HandlerFunc
+}
+
+// Opts are the server's collaborators.
+type Opts struct {
+	Config      *config.Config
+	Log         *slog.Logger
+	Auth        *auth.Service
+	Limiter     *ratelimit.Limiter
+	Idempotency *idempotency.Store
+	Handlers    Handlers
+	Webhooks    []Webhook
+	Metrics     *obs.Metrics
+}
+
+// anonymousRateLimit is the per-address budget for unauthenticated calls
+// (sign-in, sign-up) per minute.
+const anonymousRateLimit = 60
+
+// New builds the Echo server.
+func New(opts Opts) (*echo.Echo, error) {
+	spec, err := apigen.GetSwagger()
+	if err != nil {
+		return nil, err
+	}
+	routes := newRouteTable(spec)
+	cfg := opts.Config
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorHandler(opts.Log)
+	e.IPExtractor = ipExtractor(cfg)
+	e.Use(recoverPanics(opts.Log), requestScope(), accessLog(opts.Log, opts.Metrics), securityHeaders(cfg.Secure()))
+	if len(cfg.AllowedOrigins) > 0 {
+		// Only for origins the operator listed: browsers elsewhere keep the
+		// same-origin policy, and cookie writes still pass the Origin check.
+		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+			AllowOrigins:     cfg.AllowedOrigins,
+			AllowMethods:     []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
+			AllowHeaders:     []string{"Authorization", "Content-Type", "Idempotency-Key", echo.HeaderXRequestID},
+			ExposeHeaders:    []string{echo.HeaderXRequestID, "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After", "Idempotent-Replayed"},
+			AllowCredentials: true,
+			MaxAge:           600,
+		}))
+	}
+
+	isPublic := func(c echo.Context) bool {
+		op := routes.lookup(c)
+		return op != nil && op.public
+	}
+	idempotent := func(c echo.Context) bool {
+		op := routes.lookup(c)
+		return op != nil && op.op.Parameters.GetByInAndName("header", idempotency.Header) != nil
+	}
+	contract := []echo.MiddlewareFunc{
+		middleware.BodyLimit(bodyLimit(cfg.BodyLimit)),
+		opts.Auth.Middleware(isPublic),
+		skipProbes(rateLimit(opts.Limiter, cfg.APIRateLimit, anonymousRateLimit)),
+		validateRequests(routes),
+		opts.Idempotency.Middleware(idempotent),
+	}
+	apigen.RegisterHandlers(withMiddleware{e, contract}, apigen.NewStrictHandler(opts.Handlers, nil))
+
+	for _, w := range opts.Webhooks {
+		e.Add(w.Method, w.Path, w.Handler, countRejections(opts.Metrics, w.Provider), middleware.BodyLimit(w.BodyLimit))
+	}
+	if opts.Metrics != nil {
+		metrics := echo.WrapHandler(opts.Metrics.Handler())
+		e.GET("/metrics", func(c echo.Context) error {
+			if t := cfg.MetricsToken; t != "" && subtle.ConstantTimeCompare([]byte(c.Request().Header.Get("Authorization")), []byte("Bearer "+t)) != 1 {
+				return errs.E(errs.Unauthorized, "The metrics need Authorization: Bearer <METRICS_TOKEN>.")
+			}
+			return metrics(c)
+		})
+	}
+
+	docs, err := specDocuments(spec)
+	if err != nil {
+		return nil, err
+	}
+	e.GET("/api/openapi.yaml", func(c echo.Context) error { return c.Blob(http.StatusOK, "application/yaml", docs.yaml) })
+	e.GET("/api/openapi.json", func(c echo.Context) error { return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, docs.json) })
+	e.GET("/api/docs", func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "no-cache")
+		return c.File(filepath.Join(cfg.SPADir, "api-docs", "index.html"))
+	})
+	e.GET("/*", spa(cfg.SPADir))
+	e.Any("/api/*", unknownAPIRoute(e))
+	return e, nil
+}
+
+// unknownAPIRoute answers API paths no route matched for this method: 405
+// (with Allow) when the path exists for other methods, else 404.
+func unknownAPIRoute(e *echo.Echo) echo.HandlerFunc {
+	methods := []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+	return func(c echo.Context) error {
+		var allow []string
+		for _, m := range methods {
+			probe := e.NewContext(c.Request(), nil)
+			e.Router().Find(m, c.Request().URL.Path, probe)
+			if p := probe.Path(); p != "/api/*" && p != "/*" && p != "" {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) == 0 {
+			return echo.ErrNotFound
+		}
+		c.Response().Header().Set("Allow", strings.Join(allow, ", "))
+		return echo.ErrMethodNotAllowed
+	}
+}
+
+// skipProbes keeps health checks out of rate limiting.
+func skipProbes(mw echo.MiddlewareFunc) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		limited := mw(next)
+		return func(c echo.Context) error {
+			if p := c.Path(); p == "/healthz" || p == "/readyz" {
+				return next(c)
+			}
+			return limited(c)
+		}
+	}
+}
+
+// bodyLimit formats a byte count the way Echo's BodyLimit parses it.
+func bodyLimit(n int64) string { return strconv.FormatInt(n, 10) + "B" }
+
+type specDocs struct{ yaml, json []byte }
+
+func specDocuments(spec *openapi3.T) (specDocs, error) {
+	j, err := spec.MarshalJSON()
+	if err != nil {
+		return specDocs{}, err
+	}
+	var tree any
+	if err := yaml.Unmarshal(j, &tree); err != nil {
+		return specDocs{}, err
+	}
+	y, err := yaml.Marshal(tree)
+	return specDocs{yaml: y, json: j}, err
+}
+
+func ipExtractor(cfg *config.Config) echo.IPExtractor {
+	if len(cfg.TrustedProxies) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range cfg.TrustedProxies {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// withMiddleware registers every generated route with the contract chain.
+type withMiddleware struct {
+	e  *echo.Echo
+	mw []echo.MiddlewareFunc
+}
+
+func (r withMiddleware) chain(m []echo.MiddlewareFunc) []echo.MiddlewareFunc {
+	return append(append([]echo.MiddlewareFunc{}, r.mw...), m...)
+}
+
+func (r withMiddleware) CONNECT(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.e.CONNECT(p, h, r.chain(m)...)
+}
+func (r withMiddleware) DELETE(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.e.DELETE(p, h, r.chain(m)...)
+}
+func (r withMiddleware) GET(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.e.GET(p, h, r.chain(m)...)
+}
+func (r withMiddleware) HEAD(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.e.HEAD(p, h, r.chain(m)...)
+}
+func (r withMiddleware) OPTIONS(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.e.OPTIONS(p, h, r.chain(m)...)
+}
+func (r withMiddleware) PATCH(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.e.PATCH(p, h, r.chain(m)...)
+}
+func (r withMiddleware) POST(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.e.POST(p, h, r.chain(m)...)
+}
+func (r withMiddleware) PUT(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.e.PUT(p, h, r.chain(m)...)
+}
+func (r withMiddleware) TRACE(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.e.TRACE(p, h, r.chain(m)...)
+}
+
+// Ops serves the health probes.
+type Ops struct{ Store *store.Store }
+
+func (o *Ops) GetHealth(context.Context, apigen.GetHealthRequestObject) (apigen.GetHealthResponseObject, error) {
+	return apigen.GetHealth200JSONResponse{Status: apigen.HealthStatusOk}, nil
+}
+
+func (o *Ops) GetReadiness(ctx context.Context, _ apigen.GetReadinessRequestObject) (apigen.GetReadinessResponseObject, error) {
+	if err := o.Store.Pool.Ping(ctx); err != nil {
+		return nil, errs.Wrap(errs.Unavailable, err, "The database does not answer.")
+	}
+	if err := o.Store.CheckMigrations(ctx); err != nil {
+		if errors.Is(err, store.ErrMigrationsPending) {
+			return nil, errs.Wrap(errs.Unavailable, err, "Database migrations are not current; run `konstruct migrate`.")
+		}
+		return nil, errs.Wrap(errs.Unavailable, err, "The database cannot be checked.")
+	}
+	checks := map[string]string{"database": "ok", "migrations": "ok"}
+	return apigen.GetReadiness200JSONResponse{Status: apigen.HealthStatusOk, Checks: &checks}, nil
+}

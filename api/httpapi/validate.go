@@ -1,0 +1,258 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/labstack/echo/v4"
+
+	"github.com/konstruct/konstruct/api/errs"
+)
+
+// operation is one operation of the contract, keyed by Echo's route path.
+type operation struct {
+	route *routers.Route
+	op    *openapi3.Operation
+	// public operations declare `security: []`.
+	public bool
+}
+
+// routeTable maps "METHOD /echo/:path" to the contract's operation.
+type routeTable map[string]*operation
+
+func echoPath(openapiPath string) string {
+	return braces.ReplaceAllString(openapiPath, ":$1")
+}
+
+var braces = regexp.MustCompile(`\{([^}]+)\}`)
+
+func newRouteTable(spec *openapi3.T) routeTable {
+	t := routeTable{}
+	for path, item := range spec.Paths.Map() {
+		for method, op := range item.Operations() {
+			public := op.Security != nil && len(*op.Security) == 0
+			t[method+" "+echoPath(path)] = &operation{
+				route: &routers.Route{Spec: spec, Path: path, PathItem: item, Method: method, Operation: op},
+				op:    op, public: public,
+			}
+		}
+	}
+	return t
+}
+
+func (t routeTable) lookup(c echo.Context) *operation {
+	return t[c.Request().Method+" "+c.Path()]
+}
+
+func init() {
+	openapi3.DefineStringFormatValidator("email", openapi3.NewRegexpFormatValidator(`^[^@\s]+@[^@\s]+\.[^@\s]+$`))
+	openapi3.DefineStringFormatValidator("uuid", openapi3.NewRegexpFormatValidator(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`))
+}
+
+// validateRequests checks every request to a contract operation against the
+// contract before a handler runs. A request that does not match gets 400;
+// one that matches the shape but breaks a declared rule (length, range,
+// pattern, enum) gets 422. Both list the fields.
+func validateRequests(routes routeTable) echo.MiddlewareFunc {
+	opts := &openapi3filter.Options{
+		MultiError:         true,
+		AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, // auth has its own middleware
+	}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			op := routes.lookup(c)
+			if op == nil {
+				return next(c)
+			}
+			params := map[string]string{}
+			for i, name := range c.ParamNames() {
+				params[name] = c.ParamValues()[i]
+			}
+			in := &openapi3filter.RequestValidationInput{
+				Request: c.Request(), PathParams: params, Route: op.route, Options: opts,
+			}
+			if err := openapi3filter.ValidateRequest(c.Request().Context(), in); err != nil {
+				return contractError(err)
+			}
+			return next(c)
+		}
+	}
+}
+
+// ruleKeywords are schema keywords whose failure means "well-formed but
+// breaks a rule" (422) rather than "does not match the contract" (400).
+var ruleKeywords = map[string]bool{
+	"minLength": true, "maxLength": true, "minimum": true, "maximum": true,
+	"exclusiveMinimum": true, "exclusiveMaximum": true, "multipleOf": true,
+	"pattern": true, "enum": true, "minItems": true, "maxItems": true,
+	"uniqueItems": true, "format": true, "minProperties": true,
+}
+
+func contractError(err error) error {
+	var fields []errs.FieldError
+	rulesOnly := true
+	collectFieldErrors(err, "", &fields, &rulesOnly)
+	if len(fields) == 0 {
+		fields = []errs.FieldError{{Location: "body", Message: err.Error()}}
+		rulesOnly = false
+	}
+	sort.SliceStable(fields, func(i, j int) bool { return fields[i].Location < fields[j].Location })
+	kind, msg := errs.Invalid, "The request breaks a rule; see errors."
+	if !rulesOnly {
+		kind, msg = errs.BadRequest, "The request does not match the API contract; see errors."
+	}
+	if len(fields) == 1 {
+		msg = fields[0].Location + ": " + fields[0].Message
+	}
+	return &errs.Error{Kind: kind, Message: msg, Fields: fields, Err: err}
+}
+
+var (
+	missingProp     = regexp.MustCompile(`property "([^"]+)" is missing`)
+	unsupportedProp = regexp.MustCompile(`property "([^"]+)" is unsupported`)
+)
+
+// collectFieldErrors walks kin-openapi's error tree. Type switches, not
+// errors.As: a RequestError unwraps to the MultiError of its schema errors,
+// and errors.As would skip the RequestError that knows the location.
+func collectFieldErrors(err error, location string, out *[]errs.FieldError, rulesOnly *bool) {
+	switch e := err.(type) {
+	case openapi3.MultiError:
+		for _, inner := range e {
+			collectFieldErrors(inner, location, out, rulesOnly)
+		}
+	case *openapi3filter.RequestError:
+		loc := "body"
+		if e.Parameter != nil {
+			loc = e.Parameter.In + "." + e.Parameter.Name
+		}
+		if e.Err == nil {
+			*rulesOnly = false
+			*out = append(*out, errs.FieldError{Location: loc, Message: e.Reason})
+			return
+		}
+		collectFieldErrors(e.Err, loc, out, rulesOnly)
+	case *openapi3.SchemaError:
+		if e.SchemaField == "allOf" && e.Origin != nil {
+			// allOf reports its first failing branch as the origin, whose own
+			// pointer is relative to the same value.
+			collectFieldErrors(e.Origin, location, out, rulesOnly)
+			return
+		}
+		loc := location
+		for _, p := range e.JSONPointer() {
+			if isIndex(p) {
+				loc += "[" + p + "]" // body.fallback_models[1], as the domain validator spells it
+			} else {
+				loc += "." + p
+			}
+		}
+		msg := schemaMessage(e)
+		if m := missingProp.FindStringSubmatch(e.Reason); m != nil {
+			if !strings.HasSuffix(loc, "."+m[1]) {
+				loc += "." + m[1]
+			}
+			msg = "is required"
+		} else if m := unsupportedProp.FindStringSubmatch(e.Reason); m != nil {
+			loc += "." + m[1]
+			msg = "is not a known field"
+		}
+		if !ruleKeywords[e.SchemaField] {
+			*rulesOnly = false
+		}
+		*out = append(*out, errs.FieldError{Location: loc, Message: msg})
+	case *openapi3filter.ParseError:
+		*rulesOnly = false
+		msg := "is not valid JSON"
+		if location != "body" {
+			msg = "cannot be parsed: " + e.Reason
+		}
+		*out = append(*out, errs.FieldError{Location: location, Message: msg})
+	default:
+		var reqErr *openapi3filter.RequestError
+		var schemaErr *openapi3.SchemaError
+		var parseErr *openapi3filter.ParseError
+		switch {
+		case errors.As(err, &reqErr):
+			collectFieldErrors(reqErr, location, out, rulesOnly)
+		case errors.As(err, &parseErr):
+			collectFieldErrors(parseErr, location, out, rulesOnly)
+		case errors.As(err, &schemaErr):
+			collectFieldErrors(schemaErr, location, out, rulesOnly)
+		default:
+			*rulesOnly = false
+			*out = append(*out, errs.FieldError{Location: location, Message: err.Error()})
+		}
+	}
+}
+
+func isIndex(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// schemaMessage words a schema failure for a person.
+func schemaMessage(e *openapi3.SchemaError) string {
+	s := e.Schema
+	switch e.SchemaField {
+	case "minLength":
+		if s.MinLength == 1 {
+			return "must not be empty"
+		}
+		return fmt.Sprintf("must be at least %d characters", s.MinLength)
+	case "maxLength":
+		if s.MaxLength != nil {
+			return fmt.Sprintf("must be at most %d characters", *s.MaxLength)
+		}
+	case "minimum":
+		if s.Min != nil {
+			return fmt.Sprintf("must be at least %v", *s.Min)
+		}
+	case "maximum":
+		if s.Max != nil {
+			return fmt.Sprintf("must be at most %v", *s.Max)
+		}
+	case "maxItems":
+		if s.MaxItems != nil {
+			return fmt.Sprintf("must have at most %d items", *s.MaxItems)
+		}
+	case "enum":
+		vals := make([]string, 0, len(s.Enum))
+		for _, v := range s.Enum {
+			vals = append(vals, fmt.Sprint(v))
+		}
+		return "must be one of: " + strings.Join(vals, ", ")
+	case "pattern":
+		if s.Description != "" {
+			return "has the wrong format; expected " + strings.TrimSuffix(s.Description, ".")
+		}
+		return "has the wrong format"
+	case "format":
+		return "must be a valid " + s.Format
+	case "type":
+		if s.Type != nil && len(*s.Type) > 0 {
+			return "must be " + article((*s.Type)[0])
+		}
+	case "nullable":
+		return "must not be null"
+	}
+	return e.Reason
+}
+
+func article(typ string) string {
+	switch typ {
+	case "integer", "object", "array":
+		return "an " + typ
+	}
+	return "a " + typ
+}

@@ -1,0 +1,260 @@
+package memory
+
+import (
+	"container/heap"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/uptrace/bun"
+
+	"github.com/konstruct/konstruct/api/store"
+)
+
+// Memory is one embedded message.
+type Memory struct {
+	bun.BaseModel `bun:"table:memories"`
+
+	ID             uuid.UUID `bun:"id,pk"`
+	TenantID       uuid.UUID `bun:"tenant_id"`
+	AgentID        uuid.UUID `bun:"agent_id"`
+	ParticipantKey string    `bun:"participant_key"`
+	MessageID      uuid.UUID `bun:"message_id"`
+	ConversationID uuid.UUID `bun:"conversation_id"`
+	Role           string    `bun:"role"`
+	Embedder       string    `bun:"embedder"`
+	Embedding      []byte    `bun:"embedding"`
+	SaidAt         time.Time `bun:"said_at"`
+	EmbeddedAt     time.Time `bun:"embedded_at,nullzero,default:now()"`
+}
+
+// ParticipantKey names one person on one connection.
+func ParticipantKey(connectionID uuid.UUID, participantID string) string {
+	return connectionID.String() + ":" + participantID
+}
+
+// Scope is whose memories a search looks at: one person with one agent.
+type Scope struct {
+	AgentID        uuid.UUID
+	ParticipantKey string
+}
+
+// Recalled is a remembered message.
+type Recalled struct {
+	MessageID uuid.UUID `bun:"id"`
+	Role      string    `bun:"role"`
+	Text      string    `bun:"body"`
+	SaidAt    time.Time `bun:"created_at"`
+	Score     float32   `bun:"-"`
+}
+
+// MinScore keeps weak matches out of the prompt: an unrelated memory is
+// worse than none.
+const MinScore = 0.15
+
+// Search returns the k memories of scope most similar to query (a unit vector
+// from the service's embedder), best first, leaving out the messages in
+// exclude (those the model already sees in the conversation window).
+func (s *Service) Search(ctx context.Context, tx store.Tx, scope Scope, query []float32, k int, exclude []uuid.UUID) ([]Recalled, error) {
+	best, err := s.rank(ctx, tx, scope, query, k, exclude)
+	if err != nil || len(best) == 0 {
+		return nil, err
+	}
+	return texts(ctx, tx, best)
+}
+
+// exactRank scores every memory of the scope in the application. It reads
+// through pgx on the transaction's connection: the binary protocol sends
+// vectors as raw bytes, where bun's simple protocol would send them as hex
+// text (twice the bytes, plus decoding).
+func exactRank(ctx context.Context, tx store.Tx, embedder string, scope Scope, query []float32, k int, exclude []uuid.UUID) ([]scored, error) {
+	skip := make(map[uuid.UUID]bool, len(exclude))
+	for _, id := range exclude {
+		skip[id] = true
+	}
+	top := &topK{k: k}
+	err := tx.Pgx(func(ptx pgx.Tx) error {
+		rows, err := ptx.Query(ctx, `SELECT message_id, embedding FROM memories
+			WHERE agent_id = $1 AND participant_key = $2 AND embedder = $3`, scope.AgentID, scope.ParticipantKey, embedder)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var id uuid.UUID
+		var raw []byte
+		for rows.Next() {
+			if err := rows.Scan(&id, &raw); err != nil {
+				return err
+			}
+			if skip[id] || len(raw) != 4*len(query) {
+				continue
+			}
+			if s := dot(query, raw); s >= MinScore {
+				top.push(scored{id, s})
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return top.sorted(), nil
+}
+
+// dot is the cosine of a unit vector with a stored one, read in place.
+func dot(q []float32, raw []byte) float32 {
+	var s float32
+	for i, x := range q {
+		s += x * math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+	}
+	return s
+}
+
+// texts loads the messages of ranked memories, keeping the rank order.
+func texts(ctx context.Context, tx store.Tx, best []scored) ([]Recalled, error) {
+	ids := make([]uuid.UUID, len(best))
+	for i, b := range best {
+		ids[i] = b.id
+	}
+	var msgs []Recalled
+	if err := tx.NewRaw("SELECT id, role, body, created_at FROM messages WHERE id IN (?)", bun.In(ids)).Scan(ctx, &msgs); err != nil {
+		return nil, err
+	}
+	byID := make(map[uuid.UUID]Recalled, len(msgs))
+	for _, m := range msgs {
+		byID[m.MessageID] = m
+	}
+	out := make([]Recalled, 0, len(best))
+	for _, b := range best {
+		if m, ok := byID[b.id]; ok {
+			m.Score = b.score
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+type scored struct {
+	id    uuid.UUID
+	score float32
+}
+
+// topK keeps the k best scores in a min-heap.
+type topK struct {
+	k int
+	h scoreHeap
+}
+
+func (t *topK) push(s scored) {
+	if len(t.h) < t.k {
+		heap.Push(&t.h, s)
+	} else if t.k > 0 && s.score > t.h[0].score {
+		t.h[0] = s
+		heap.Fix(&t.h, 0)
+	}
+}
+
+func (t *topK) sorted() []scored {
+	out := make([]scored, len(t.h))
+	for i := len(out) - 1; i >= 0; i-- {
+		out[i] = heap.Pop(&t.h).(scored)
+	}
+	return out
+}
+
+type scoreHeap []scored
+
+func (h scoreHeap) Len() int           { return len(h) }
+func (h scoreHeap) Less(i, j int) bool { return h[i].score < h[j].score }
+func (h scoreHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *scoreHeap) Push(x any)        { *h = append(*h, x.(scored)) }
+func (h *scoreHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// EmbedArgs embeds one message into an agent's memory. It is unique per
+// message and embedder, so a redelivered or backfilled message is embedded once.
+type EmbedArgs struct {
+	TenantID  uuid.UUID `json:"tenant_id"`
+	MessageID uuid.UUID `json:"message_id" river:"unique"`
+	AgentID   uuid.UUID `json:"agent_id"`
+	Embedder  string    `json:"embedder" river:"unique"`
+}
+
+// Kind is the job's stable name.
+func (EmbedArgs) Kind() string { return "memory.embed" }
+
+// InsertOpts makes the job unique and patient (embedding services hiccup).
+func (EmbedArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// Enqueue schedules embedding of messages in tx (fire-and-forget for a turn).
+func (s *Service) Enqueue(ctx context.Context, tx store.Tx, agentID uuid.UUID, messageIDs ...uuid.UUID) error {
+	for _, id := range messageIDs {
+		if _, err := tx.InsertJob(ctx, EmbedArgs{TenantID: tx.TenantID, MessageID: id, AgentID: agentID, Embedder: s.embedder.ID()}, nil); err != nil {
+			return fmt.Errorf("enqueue embedding: %w", err)
+		}
+	}
+	return nil
+}
+
+// EmbedWorker stores embeddings.
+type EmbedWorker struct {
+	river.WorkerDefaults[EmbedArgs]
+	Memory *Service
+}
+
+// Work embeds the message (if it still exists and has text) and stores it.
+func (w *EmbedWorker) Work(ctx context.Context, job *river.Job[EmbedArgs]) error {
+	if job.Args.Embedder != w.Memory.embedder.ID() {
+		return nil // configured embedder changed since: backfill handles it
+	}
+	return w.Memory.store.WithTenant(ctx, job.Args.TenantID, func(ctx context.Context, tx store.Tx) error {
+		var msg struct {
+			ID             uuid.UUID `bun:"id"`
+			ConversationID uuid.UUID `bun:"conversation_id"`
+			ConnectionID   uuid.UUID `bun:"connection_id"`
+			Role           string    `bun:"role"`
+			Body           string    `bun:"body"`
+			CreatedAt      time.Time `bun:"created_at"`
+			Participant    string    `bun:"participant_id"`
+		}
+		err := tx.NewRaw(`SELECT m.id, m.conversation_id, m.connection_id, m.role, m.body, m.created_at, c.participant_id
+			FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = ?`, job.Args.MessageID).Scan(ctx, &msg)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil // erased since
+		}
+		if err != nil || msg.Body == "" {
+			return err
+		}
+		return w.Memory.Save(ctx, tx, job.Args.AgentID, ParticipantKey(msg.ConnectionID, msg.Participant), msg.ID, msg.ConversationID, msg.Role, msg.Body, msg.CreatedAt)
+	})
+}
+
+// Save embeds one message and upserts its memory.
+func (s *Service) Save(ctx context.Context, tx store.Tx, agentID uuid.UUID, participantKey string, messageID, convID uuid.UUID, role, text string, saidAt time.Time) error {
+	vs, err := s.embedder.Embed(ctx, []string{text})
+	if err != nil {
+		return err
+	}
+	m := &Memory{ID: uuid.Must(uuid.NewV7()), TenantID: tx.TenantID, AgentID: agentID, ParticipantKey: participantKey, MessageID: messageID,
+		ConversationID: convID, Role: role, Embedder: s.embedder.ID(), Embedding: encode(vs[0]), SaidAt: saidAt}
+	_, err = tx.NewInsert().Model(m).ExcludeColumn("embedded_at").
+		On("CONFLICT (message_id) DO UPDATE SET embedder = EXCLUDED.embedder, embedding = EXCLUDED.embedding, agent_id = EXCLUDED.agent_id, embedded_at = now()").
+		Exec(ctx)
+	if err != nil || !s.pgvector {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, "UPDATE memories SET embedding_vec = ?::vector WHERE message_id = ?", vectorLiteral(vs[0]), messageID)
+	return err
+}

@@ -1,0 +1,49 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+)
+
+// seedEveryTenantTable writes at least one row for tenantID into every tenant
+// table, as the owner (superuser, so RLS does not apply). TestRowLevelSecurity
+// fails for a tenant table this function does not fill, so a new table cannot
+// escape the isolation test.
+func seedEveryTenantTable(ctx context.Context, t *testing.T, owner *pgxpool.Pool, tenantID uuid.UUID) {
+	t.Helper()
+	userID, agentID, connID, convID, msgID := uuid.New(), uuid.New(), uuid.New(), uuid.New(), uuid.New()
+	email := userID.String() + "@seed.test"
+	stmts := []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO tenants (id, name) VALUES ($1, 'seed')`, []any{tenantID}},
+		{`INSERT INTO users (id, email, name, password_hash) VALUES ($1, $2, 'Seed', 'x')`, []any{userID, email}},
+		{`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'owner')`, []any{tenantID, userID}},
+		{`INSERT INTO agents (id, tenant_id, name, model) VALUES ($1, $2, 'Ada', 'openai/gpt-4o-mini')`, []any{agentID, tenantID}},
+		{`INSERT INTO audit_events (id, tenant_id, actor_type, action) VALUES ($1, $2, 'system', 'seed')`, []any{uuid.New(), tenantID}},
+		{`INSERT INTO api_tokens (id, tenant_id, name, prefix, token_hash, role) VALUES ($1, $2, 'seed', 'kst_seed', $3, 'member')`, []any{uuid.New(), tenantID, []byte(uuid.NewString())}},
+		{`INSERT INTO invitations (id, tenant_id, email, role) VALUES ($1, $2, $3, 'member')`, []any{uuid.New(), tenantID, "invitee-" + email}},
+		{`INSERT INTO channel_connections (id, tenant_id, type, external_id, secret_ciphertext, secret_key_version, agent_id)
+		  VALUES ($1, $2, 'slack', $3, '\x00', 1, $4)`, []any{connID, tenantID, "T" + connID.String(), agentID}},
+		{`INSERT INTO oauth_states (nonce, tenant_id, actor, expires_at) VALUES ($1, $2, 'seed', now())`, []any{uuid.NewString(), tenantID}},
+		{`INSERT INTO conversations (id, tenant_id, connection_id, channel_type, thread_key, channel_ref)
+		  VALUES ($1, $2, $3, 'slack', 'C1:1', 'C1')`, []any{convID, tenantID, connID}},
+		{`INSERT INTO messages (id, tenant_id, conversation_id, connection_id, role, external_id, body)
+		  VALUES ($1, $2, $3, $4, 'user', 'C1:1', 'hi')`, []any{msgID, tenantID, convID, connID}},
+		{`INSERT INTO memories (id, tenant_id, agent_id, participant_key, message_id, conversation_id, role, embedder, embedding, said_at)
+		  VALUES ($1, $2, $3, 'k', $4, $5, 'user', 'seed', '\x00000000', now())`, []any{uuid.New(), tenantID, agentID, msgID, convID}},
+		{`INSERT INTO llm_keys (id, tenant_id, provider, label, secret_ciphertext, secret_key_version, key_hint)
+		  VALUES ($1, $2, 'openai', 'seed key', '\x00', 1, 'abcd')`, []any{uuid.New(), tenantID}},
+		{`INSERT INTO usage_records (id, tenant_id, agent_id, provider, model, key_source, input_tokens, output_tokens, cost_usd)
+		  VALUES ($1, $2, $3, 'openai', 'gpt-4o-mini', 'platform', 10, 5, 0.001)`, []any{uuid.New(), tenantID, agentID}},
+	}
+	for _, s := range stmts {
+		_, err := owner.Exec(ctx, s.sql, s.args...)
+		require.NoError(t, err, s.sql)
+	}
+}

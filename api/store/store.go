@@ -1,0 +1,175 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+)
+
+// Store is the process's database handle.
+type Store struct {
+	Pool *pgxpool.Pool
+	DB   *bun.DB
+	jobs *river.Client[pgx.Tx]
+}
+
+// OpenOpts configures Open.
+type OpenOpts struct {
+	MaxConns int32
+	// AppName shows up in pg_stat_activity.
+	AppName string
+}
+
+// Open connects to PostgreSQL and checks the connection.
+func Open(ctx context.Context, url string, opts OpenOpts) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database URL: %w", err)
+	}
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	}
+	if opts.AppName != "" {
+		cfg.ConnConfig.RuntimeParams["application_name"] = opts.AppName
+	}
+	cfg.MaxConnIdleTime = 5 * time.Minute
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to database %s@%s/%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host, cfg.ConnConfig.Database, err)
+	}
+	return New(pool), nil
+}
+
+// New wraps an existing pool.
+func New(pool *pgxpool.Pool) *Store {
+	// OpenDBFromPool keeps database/sql from holding idle connections, so
+	// bun and River draw from one pool and neither can starve the other.
+	sqldb := stdlib.OpenDBFromPool(pool)
+	// Unknown columns are ignored when scanning: a migration that adds a
+	// column must not break a binary of the previous version still running
+	// during a rolling deploy (RETURNING *, SELECT *).
+	return &Store{Pool: pool, DB: bun.NewDB(sqldb, pgdialect.New(), bun.WithDiscardUnknownColumns())}
+}
+
+// AttachJobs gives tenant transactions a River client to insert jobs with.
+// The client is built after the store because it needs the store's pool.
+func (s *Store) AttachJobs(c *river.Client[pgx.Tx]) { s.jobs = c }
+
+// Jobs returns the attached River client (nil before AttachJobs).
+func (s *Store) Jobs() *river.Client[pgx.Tx] { return s.jobs }
+
+// Close releases every connection.
+func (s *Store) Close() {
+	_ = s.DB.Close()
+	s.Pool.Close()
+}
+
+// Tx is a transaction scoped to one tenant. It embeds bun.Tx, so every bun
+// query builder is available, and adds job insertion in the same transaction.
+type Tx struct {
+	bun.Tx
+	TenantID uuid.UUID
+	conn     *sql.Conn
+	jobs     *river.Client[pgx.Tx]
+}
+
+// WithTenant runs fn in a transaction whose row-level-security tenant is
+// tenantID. fn's error (or a panic) rolls everything back, jobs included.
+func (s *Store) WithTenant(ctx context.Context, tenantID uuid.UUID, fn func(ctx context.Context, tx Tx) error) (err error) {
+	tx, err := s.BeginTenant(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = tx.Rollback()
+			return
+		}
+		err = tx.Commit()
+	}()
+	return fn(ctx, tx)
+}
+
+// BeginTenant opens a tenant transaction that the caller must end with
+// Commit or Rollback (both release the connection). Prefer WithTenant; this
+// form exists for tests that roll back at cleanup.
+func (s *Store) BeginTenant(ctx context.Context, tenantID uuid.UUID) (Tx, error) {
+	if tenantID == uuid.Nil {
+		return Tx{}, errors.New("store: a tenant transaction needs a tenant id")
+	}
+	conn, err := s.DB.Conn(ctx)
+	if err != nil {
+		return Tx{}, fmt.Errorf("store: acquire connection: %w", err)
+	}
+	btx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		conn.Close()
+		return Tx{}, fmt.Errorf("store: begin: %w", err)
+	}
+	if _, err := btx.ExecContext(ctx, "SELECT set_config('app.current_tenant', ?, true)", tenantID.String()); err != nil {
+		_ = btx.Rollback()
+		conn.Close()
+		return Tx{}, fmt.Errorf("store: set tenant: %w", err)
+	}
+	return Tx{Tx: btx, TenantID: tenantID, conn: conn.Conn, jobs: s.jobs}, nil
+}
+
+// Commit commits the transaction and releases its connection.
+func (tx Tx) Commit() error {
+	defer tx.conn.Close()
+	return tx.Tx.Commit()
+}
+
+// Rollback rolls the transaction back and releases its connection.
+func (tx Tx) Rollback() error {
+	defer tx.conn.Close()
+	return tx.Tx.Rollback()
+}
+
+// InsertJob inserts a River job inside the transaction: it becomes visible to
+// workers only when the transaction commits, and vanishes if it rolls back.
+func (tx Tx) InsertJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	if tx.jobs == nil {
+		return nil, errors.New("store: no job client attached (AttachJobs)")
+	}
+	var res *rivertype.JobInsertResult
+	err := tx.Pgx(func(ptx pgx.Tx) error {
+		var err error
+		res, err = tx.jobs.InsertTx(ctx, ptx, args, opts)
+		return err
+	})
+	return res, err
+}
+
+// Pgx runs fn with the transaction seen as a pgx.Tx, for River calls that take
+// one (InsertTx, JobCompleteTx). fn must not commit or roll back.
+func (tx Tx) Pgx(fn func(pgx.Tx) error) error {
+	return tx.conn.Raw(func(driverConn any) error {
+		c, ok := driverConn.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("store: unexpected driver connection %T", driverConn)
+		}
+		return fn(connTx{c.Conn()})
+	})
+}

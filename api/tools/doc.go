@@ -1,0 +1,16 @@
+// Package tools is what an agent can do besides talking: a registry of tools
+// described by JSON Schema, offered to the model, run when it asks. The
+// model's arguments are validated against the tool's schema before anything
+// runs; a bad call returns an error to the model (which may try again), never
+// a failed turn. Built-ins:
+//
+//   - current_time: the date and time, in a time zone;
+//   - escalate_to_human: hands the conversation to a person;
+//   - the operator's HTTP endpoints (enabled by http_request): each declared
+//     endpoint becomes a tool of its own, with a URL template, headers (secret
+//     ones sealed by the keyring), a timeout and a response size cap, called
+//     through the SSRF guard.
+//
+// The agent turn bounds the rounds of tool calls and audits every call (name,
+// duration, outcome; never arguments or secrets).
+package tools

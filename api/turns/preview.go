@@ -1,0 +1,127 @@
+package turns
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/konstruct/konstruct/api/access"
+	"github.com/konstruct/konstruct/api/agents"
+	"github.com/konstruct/konstruct/api/apigen"
+	"github.com/konstruct/konstruct/api/audit"
+	"github.com/konstruct/konstruct/api/errs"
+	"github.com/konstruct/konstruct/api/llm"
+	"github.com/konstruct/konstruct/api/store"
+	"github.com/konstruct/konstruct/api/tools"
+)
+
+// Preview runs an agent on a typed message, without a channel: the Agent
+// Designer's "try it" pane. It is audited and counted in usage like a turn;
+// tools run for real (escalate_to_human only says it would hand over).
+type Preview struct {
+	store  *store.Store
+	guard  *access.Guard
+	router *llm.Router
+	tools  tools.Env
+}
+
+// NewPreview returns the preview service.
+func NewPreview(s *store.Store, g *access.Guard, r *llm.Router, te tools.Env) *Preview {
+	return &Preview{store: s, guard: g, router: r, tools: te}
+}
+
+// PreviewResult is the agent's answer and what it cost.
+type PreviewResult struct {
+	Calls []*llm.Result
+	Tools []tools.Call
+	Reply string
+}
+
+// Run answers message after history with the agent's configuration.
+func (p *Preview) Run(ctx context.Context, tenantID, agentID uuid.UUID, history []llm.Message, message string) (*PreviewResult, error) {
+	if _, err := p.guard.Tenant(ctx, tenantID, access.RoleAdmin); err != nil {
+		return nil, err
+	}
+	var a *agents.Agent
+	var tenantName string
+	err := p.store.WithTenant(ctx, tenantID, func(ctx context.Context, tx store.Tx) (err error) {
+		if a, err = agents.Load(ctx, tx, agentID, false); err != nil {
+			return err
+		}
+		return tx.NewRaw("SELECT name FROM tenants WHERE id = ?", tenantID).Scan(ctx, &tenantName)
+	})
+	if err != nil {
+		return nil, err
+	}
+	msgs := append(history, llm.Message{Role: llm.RoleUser, Text: message})
+	th, err := think(ctx, p.router, p.tools, tenantID, a, System(a, tenantName, ""), msgs)
+	if len(th.calls) > 0 {
+		rerr := p.store.WithTenant(context.WithoutCancel(ctx), tenantID, func(ctx context.Context, tx store.Tx) error {
+			if err := recordCalls(ctx, tx, a, nil, nil, "preview", th.calls); err != nil {
+				return err
+			}
+			for _, c := range th.tools {
+				ev := toolEvent(uuid.Nil, c)
+				ev.TargetType, ev.TargetID = "agent", a.ID.String()
+				if err := audit.Record(ctx, tx, ev); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if rerr != nil {
+			return nil, rerr
+		}
+	}
+	if err != nil {
+		var all *llm.AllFailedError
+		if errors.As(err, &all) {
+			return nil, &errs.Error{Kind: errs.Upstream, Message: all.Error(), Code: "all_models_failed", Err: err}
+		}
+		return nil, err
+	}
+	out := &PreviewResult{Calls: th.calls, Tools: th.tools, Reply: Truncate(th.text, a.MaxReplyChars)}
+	if th.escalate != nil {
+		out.Reply = HandoverMessage
+	}
+	return out, nil
+}
+
+// PreviewHandler serves the preview operation of the contract.
+type PreviewHandler struct{ svc *Preview }
+
+// NewPreviewHandler returns a PreviewHandler.
+func NewPreviewHandler(svc *Preview) *PreviewHandler { return &PreviewHandler{svc: svc} }
+
+func (h *PreviewHandler) PreviewAgent(ctx context.Context, req apigen.PreviewAgentRequestObject) (apigen.PreviewAgentResponseObject, error) {
+	var history []llm.Message
+	if req.Body.History != nil {
+		for _, m := range *req.Body.History {
+			history = append(history, llm.Message{Role: string(m.Role), Text: m.Text})
+		}
+	}
+	res, err := h.svc.Run(ctx, req.TenantId, req.AgentId, history, req.Body.Message)
+	if err != nil {
+		return nil, err
+	}
+	out := apigen.PreviewAgent200JSONResponse{Reply: res.Reply, ToolCalls: []apigen.ToolCallSummary{}}
+	var latency time.Duration
+	for _, c := range res.Calls {
+		out.Usage.InputTokens += c.Usage.InputTokens
+		out.Usage.OutputTokens += c.Usage.OutputTokens
+		out.CostUsd += c.CostUSD
+		latency += c.Latency
+	}
+	last := res.Calls[len(res.Calls)-1]
+	out.Model, out.KeySource, out.LatencyMs = last.Model, apigen.PreviewResultKeySource(last.KeySource), int(latency/time.Millisecond)
+	for _, c := range res.Tools {
+		var args map[string]any
+		_ = json.Unmarshal(c.Arguments, &args)
+		result := c.Output
+		out.ToolCalls = append(out.ToolCalls, apigen.ToolCallSummary{Name: c.Name, Arguments: args, Ok: c.OK, Result: &result})
+	}
+	return out, nil
+}

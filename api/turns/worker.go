@@ -1,0 +1,566 @@
+package turns
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+
+	"github.com/konstruct/konstruct/api/agents"
+	"github.com/konstruct/konstruct/api/audit"
+	"github.com/konstruct/konstruct/api/channels"
+	"github.com/konstruct/konstruct/api/conversations"
+	"github.com/konstruct/konstruct/api/llm"
+	"github.com/konstruct/konstruct/api/memory"
+	"github.com/konstruct/konstruct/api/secrets"
+	"github.com/konstruct/konstruct/api/store"
+	"github.com/konstruct/konstruct/api/tools"
+)
+
+// Placeholder is what Slack shows in the thread while the agent thinks.
+const Placeholder = "⏳ _Thinking…_"
+
+// Apology is sent when a turn cannot be answered after every attempt.
+const Apology = "I'm sorry, I can't answer right now. I've let the team know and someone will follow up with you."
+
+// WorkerOpts are the turn worker's collaborators.
+type WorkerOpts struct {
+	Store     *store.Store
+	Keyring   *secrets.Keyring
+	Router    *llm.Router
+	Providers channels.Providers
+	Log       *slog.Logger
+	// Debounce is how long a conversation must be quiet before the agent
+	// answers, so several quick messages get one reply.
+	Debounce time.Duration
+	// Memory embeds and recalls; nil turns long-term memory off.
+	Memory *memory.Service
+	// Tools is what running the agents' tools needs.
+	Tools tools.Env
+	// MediaMaxBytes caps an image downloaded for the model.
+	MediaMaxBytes int64
+}
+
+// Worker works agent turns.
+type Worker struct {
+	river.WorkerDefaults[Args]
+	opts WorkerOpts
+}
+
+// NewWorker returns the turn worker.
+func NewWorker(opts WorkerOpts) *Worker { return &Worker{opts: opts} }
+
+// Timeout bounds a turn: model calls (with their retries and fallbacks) and
+// delivery. River's one-minute default is too short for slow models.
+func (w *Worker) Timeout(*river.Job[Args]) time.Duration { return 3 * time.Minute }
+
+// turn is what one turn works with.
+type turn struct {
+	tenantID   uuid.UUID
+	conv       *conversations.Conversation
+	conn       *channels.Connection
+	agent      *agents.Agent
+	tenantName string
+	msg        *conversations.Message  // the assistant message: the turn's record
+	pending    []conversations.Message // the user messages it answers
+	sender     channels.Sender
+	target     channels.Target
+}
+
+// Work runs (or resumes) a turn: claim, acknowledge, wait for quiet,
+// generate, deliver. Each step is recorded before the next, so a retried job
+// picks up where the last attempt stopped and never sends a reply twice.
+func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
+	t, wait, err := w.claim(ctx, job)
+	if err != nil {
+		return err
+	}
+	if t == nil {
+		if wait > 0 {
+			return river.JobSnooze(wait)
+		}
+		return nil
+	}
+	provider, err := w.opts.Providers.For(t.conn.Type)
+	if err != nil {
+		return river.JobCancel(err)
+	}
+	secret, err := channels.Open(w.opts.Keyring, t.conn)
+	if err != nil {
+		return w.fail(ctx, t, job, err, true)
+	}
+	t.sender = provider.Sender(t.conn, secret)
+	t.target = channels.Target{Channel: t.conv.ChannelRef, Thread: t.conv.ThreadRef}
+
+	if t.msg.DeliveryState == conversations.StateClaimed {
+		if err := w.acknowledge(ctx, t); err != nil {
+			return w.deliveryFailed(ctx, t, job, err)
+		}
+		if quiet := w.quietIn(t); quiet > 0 {
+			return river.JobSnooze(quiet)
+		}
+		if err := w.generate(ctx, t); err != nil {
+			return w.fail(ctx, t, job, err, false)
+		}
+	}
+	if err := w.deliver(ctx, t); err != nil {
+		return w.deliveryFailed(ctx, t, job, err)
+	}
+	return nil
+}
+
+// claim finds or creates the turn's record under a lock on the conversation,
+// so two jobs of one conversation never answer the same messages. It returns
+// nil when there is nothing to answer, with a wait when another turn of the
+// conversation is still in flight.
+func (w *Worker) claim(ctx context.Context, job *river.Job[Args]) (t *turn, wait time.Duration, err error) {
+	err = w.opts.Store.WithTenant(ctx, job.Args.TenantID, func(ctx context.Context, tx store.Tx) error {
+		conv := &conversations.Conversation{}
+		if err := tx.NewSelect().Model(conv).Where("id = ?", job.Args.ConversationID).For("UPDATE").Scan(ctx); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return nil // erased since
+			}
+			return err
+		}
+		mine := &conversations.Message{}
+		err := tx.NewSelect().Model(mine).Where("turn_job_id = ?", job.ID).Scan(ctx)
+		switch {
+		case err == nil:
+			if mine.DeliveryState == conversations.StateDelivered || mine.DeliveryState == conversations.StateFailed {
+				return nil // a retry after the turn finished: nothing to send again
+			}
+		case errors.Is(err, store.ErrNotFound):
+			mine = nil
+			inFlight, err := tx.NewSelect().Model((*conversations.Message)(nil)).
+				Where("conversation_id = ? AND role = 'assistant' AND turn_job_id IS NOT NULL AND delivery_state IN (?, ?)",
+					conv.ID, conversations.StateClaimed, conversations.StateGenerated).Exists(ctx)
+			if err != nil {
+				return err
+			}
+			if inFlight {
+				wait = 500 * time.Millisecond // answer after the reply being written, not alongside it
+				return nil
+			}
+		default:
+			return err
+		}
+
+		pending, err := unanswered(ctx, tx, conv.ID, job.ID)
+		if err != nil || len(pending) == 0 {
+			return err
+		}
+		cur := &turn{tenantID: job.Args.TenantID, conv: conv, pending: pending, msg: mine}
+		if mine == nil {
+			reason, err := w.prepare(ctx, tx, cur)
+			if err != nil {
+				return err
+			}
+			if reason != "" {
+				return audit.Record(ctx, tx, audit.Event{Action: "turn.skipped", TargetType: "conversation", TargetID: conv.ID.String(),
+					Metadata: map[string]any{"reason": reason, "message_id": job.Args.MessageID.String()}})
+			}
+			newest := pending[len(pending)-1].Seq
+			cur.msg = &conversations.Message{ID: uuid.Must(uuid.NewV7()), TenantID: cur.tenantID, ConversationID: conv.ID,
+				ConnectionID: conv.ConnectionID, Role: conversations.RoleAssistant, AuthorID: cur.agent.ID.String(), Kind: "text",
+				Attachments: []conversations.Attachment{}, DeliveryState: conversations.StateClaimed, TurnJobID: &job.ID, AnswersSeq: &newest}
+			if _, err := tx.NewInsert().Model(cur.msg).ExcludeColumn("seq").Returning("seq, received_at, created_at").Exec(ctx); err != nil {
+				return err
+			}
+		} else {
+			if _, err := w.prepare(ctx, tx, cur); err != nil {
+				return err
+			}
+			if cur.agent == nil {
+				return errors.New("turns: the turn's agent is gone")
+			}
+			if mine.DeliveryState == conversations.StateClaimed {
+				// Messages that arrived while we waited for quiet join this turn.
+				newest := pending[len(pending)-1].Seq
+				mine.AnswersSeq = &newest
+				if _, err := tx.NewUpdate().Model(mine).WherePK().Column("answers_seq").Exec(ctx); err != nil {
+					return err
+				}
+			}
+		}
+		t = cur
+		return nil
+	})
+	return t, wait, err
+}
+
+// unanswered lists the user messages after the conversation's last answer
+// (by another turn, or by a human operator).
+func unanswered(ctx context.Context, tx store.Tx, convID uuid.UUID, jobID int64) ([]conversations.Message, error) {
+	var answered int64
+	err := tx.NewRaw(`SELECT coalesce(max(CASE WHEN role = 'human' THEN seq ELSE answers_seq END), 0) FROM messages
+		WHERE conversation_id = ? AND role IN ('assistant', 'human') AND turn_job_id IS DISTINCT FROM ?`, convID, jobID).Scan(ctx, &answered)
+	if err != nil {
+		return nil, err
+	}
+	var pending []conversations.Message
+	err = tx.NewSelect().Model(&pending).Where("conversation_id = ? AND role = 'user' AND seq > ?", convID, answered).OrderExpr("seq").Scan(ctx)
+	return pending, err
+}
+
+// prepare loads the connection, agent and tenant name, and says why the turn
+// must be skipped, if it must.
+func (w *Worker) prepare(ctx context.Context, tx store.Tx, t *turn) (skip string, err error) {
+	if t.conv.Status == conversations.StatusEscalated {
+		return "handed_to_human", nil
+	}
+	if t.conn, err = channels.Load(ctx, tx, t.conv.ConnectionID); err != nil {
+		return "", err
+	}
+	if t.conn.Status != channels.StatusActive {
+		return "channel_" + t.conn.Status, nil
+	}
+	if err := tx.NewRaw("SELECT name FROM tenants WHERE id = ?", t.tenantID).Scan(ctx, &t.tenantName); err != nil {
+		return "", err
+	}
+	t.agent, skip, err = pickAgent(ctx, tx, t)
+	return skip, err
+}
+
+// pickAgent is the conversation's agent, else the connection's, else the
+// tenant's first active agent. A chosen agent that is inactive is not
+// silently replaced by another.
+func pickAgent(ctx context.Context, tx store.Tx, t *turn) (*agents.Agent, string, error) {
+	for _, id := range []*uuid.UUID{t.conv.AgentID, t.conn.AgentID} {
+		if id == nil {
+			continue
+		}
+		a, err := agents.Load(ctx, tx, *id, false)
+		if err != nil {
+			continue // deleted: fall through
+		}
+		if !a.IsActive {
+			return nil, "agent_inactive", nil
+		}
+		return a, "", nil
+	}
+	a := &agents.Agent{}
+	err := tx.NewSelect().Model(a).Where("is_active").OrderExpr("created_at, id").Limit(1).Scan(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, "no_active_agent", nil
+	}
+	return a, "", err
+}
+
+// acknowledge shows the user at once that the agent is on it: a placeholder
+// in the Slack thread, a read receipt with "typing…" on WhatsApp.
+func (w *Worker) acknowledge(ctx context.Context, t *turn) error {
+	d := &t.msg.Delivery
+	switch t.conn.Type {
+	case channels.Slack:
+		if d.PlaceholderRef != "" {
+			return nil
+		}
+		ref, err := t.sender.Post(ctx, t.target, Placeholder)
+		if err != nil {
+			return err
+		}
+		d.PlaceholderRef = ref
+	case channels.WhatsApp:
+		if d.ReadMarked {
+			return nil
+		}
+		if ref := t.pending[len(t.pending)-1].ExternalID; ref != nil {
+			if err := t.sender.MarkRead(ctx, *ref); err != nil {
+				// A missing read receipt must not cost the reply.
+				w.opts.Log.WarnContext(ctx, "whatsapp mark-read failed", "err", err)
+			}
+		}
+		d.ReadMarked = true
+	}
+	return w.saveDelivery(ctx, t, "")
+}
+
+func (w *Worker) quietIn(t *turn) time.Duration {
+	last := t.pending[len(t.pending)-1].ReceivedAt
+	return time.Until(last.Add(w.opts.Debounce))
+}
+
+// generate decides the reply: a hand-over when an escalation rule fires,
+// else the model's answer (with recalled memories, the images the user sent
+// and the agent's tools), and records it with its usage in one transaction.
+func (w *Worker) generate(ctx context.Context, t *turn) error {
+	var window []conversations.Message
+	var rule string
+	err := w.opts.Store.WithTenant(ctx, t.tenantID, func(ctx context.Context, tx store.Tx) (err error) {
+		if rule, err = ruleFired(ctx, tx, t); err != nil {
+			return err
+		}
+		return tx.NewSelect().Model(&window).
+			Where("conversation_id = ? AND seq <= ?", t.conv.ID, *t.msg.AnswersSeq).
+			Where("role IN ('user', 'human') OR (role = 'assistant' AND delivery_state = ?)", conversations.StateDelivered).
+			OrderExpr("seq DESC").Limit(int64(t.agent.WindowSize)).Scan(ctx)
+	})
+	if err != nil {
+		return err
+	}
+	if rule != "" {
+		return w.record(ctx, t, HandoverMessage, nil, "rule: "+rule)
+	}
+	for i, j := 0, len(window)-1; i < j; i, j = i+1, j-1 {
+		window[i], window[j] = window[j], window[i]
+	}
+	images, notes := w.images(ctx, t)
+	system := System(t.agent, t.tenantName, t.conn.Type) + w.recall(ctx, t, window)
+	th, err := think(ctx, w.opts.Router, w.opts.Tools, t.tenantID, t.agent, system, Window(window, images, notes))
+	if err != nil {
+		if len(th.calls) > 0 {
+			// Calls that answered before the failure still cost money.
+			_ = w.opts.Store.WithTenant(context.WithoutCancel(ctx), t.tenantID, func(ctx context.Context, tx store.Tx) error {
+				return recordCalls(ctx, tx, t.agent, &t.conv.ID, &t.msg.ID, "turn", th.calls)
+			})
+		}
+		return err
+	}
+	if th.escalate != nil {
+		return w.record(ctx, t, HandoverMessage, th, "the agent asked for a human: "+*th.escalate)
+	}
+	text := Truncate(th.text, t.agent.MaxReplyChars)
+	if text == "" {
+		return &emptyReplyError{model: th.calls[len(th.calls)-1].Model}
+	}
+	return w.record(ctx, t, text, th, "")
+}
+
+// record stores the reply with its usage, tool-call audit and, for a
+// hand-over, the conversation's new state; it queues the embedding of what
+// the user said.
+func (w *Worker) record(ctx context.Context, t *turn, text string, th *thought, handover string) error {
+	return w.opts.Store.WithTenant(ctx, t.tenantID, func(ctx context.Context, tx store.Tx) error {
+		t.msg.Body, t.msg.DeliveryState = text, conversations.StateGenerated
+		if th != nil && len(th.calls) > 0 {
+			t.msg.Delivery.Model = th.calls[len(th.calls)-1].Model
+		}
+		if _, err := tx.NewUpdate().Model(t.msg).WherePK().Column("body", "delivery_state", "delivery").Exec(ctx); err != nil {
+			return err
+		}
+		if th != nil {
+			if err := recordCalls(ctx, tx, t.agent, &t.conv.ID, &t.msg.ID, "turn", th.calls); err != nil {
+				return err
+			}
+			for _, c := range th.tools {
+				if err := audit.Record(ctx, tx, toolEvent(t.conv.ID, c)); err != nil {
+					return err
+				}
+			}
+		}
+		if handover != "" {
+			if err := escalate(ctx, tx, t, handover); err != nil {
+				return err
+			}
+		}
+		if w.opts.Memory != nil {
+			ids := make([]uuid.UUID, 0, len(t.pending))
+			for _, m := range t.pending {
+				ids = append(ids, m.ID)
+			}
+			return w.opts.Memory.Enqueue(ctx, tx, t.agent.ID, ids...)
+		}
+		return nil
+	})
+}
+
+// recordCalls writes a usage row per model call and one audit event for the
+// turn's calls together.
+func recordCalls(ctx context.Context, tx store.Tx, a *agents.Agent, convID, msgID *uuid.UUID, purpose string, calls []*llm.Result) error {
+	for _, res := range calls {
+		if err := recordUsage(ctx, tx, a.ID, convID, msgID, purpose, res); err != nil {
+			return err
+		}
+	}
+	action, target := "agent.replied", a.ID.String()
+	if convID != nil {
+		target = convID.String()
+	}
+	if purpose == "preview" {
+		action = "agent.previewed"
+	}
+	return audit.Record(ctx, tx, audit.Event{Action: action, TargetType: map[bool]string{true: "conversation", false: "agent"}[convID != nil],
+		TargetID: target, Metadata: callsMeta(a, calls)})
+}
+
+// toolEvent audits a tool call: name, duration, outcome, never arguments.
+func toolEvent(convID uuid.UUID, c tools.Call) audit.Event {
+	meta := map[string]any{"tool": c.Name, "ok": c.OK, "duration_ms": c.Duration.Milliseconds()}
+	if !c.OK {
+		meta["error"] = truncate(strings.SplitN(c.Output, "\n", 2)[0], 200)
+	}
+	return audit.Event{Action: "tool.called", TargetType: "conversation", TargetID: convID.String(), Metadata: meta}
+}
+
+type emptyReplyError struct{ model string }
+
+func (e *emptyReplyError) Error() string { return "turns: " + e.model + " returned an empty reply" }
+
+// recordUsage writes the usage row of an answered model call.
+func recordUsage(ctx context.Context, tx store.Tx, agentID uuid.UUID, convID, msgID *uuid.UUID, purpose string, res *llm.Result) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO usage_records (id, tenant_id, agent_id, conversation_id, message_id, purpose, provider, model,
+		key_source, input_tokens, output_tokens, cost_usd, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		uuid.Must(uuid.NewV7()), tx.TenantID, agentID, convID, msgID, purpose, res.Provider, res.Model, res.KeySource,
+		res.Usage.InputTokens, res.Usage.OutputTokens, res.CostUSD, res.Latency.Milliseconds())
+	return err
+}
+
+// callsMeta is what the audit trail says of a turn's model calls: never
+// prompts, replies or keys.
+func callsMeta(a *agents.Agent, calls []*llm.Result) map[string]any {
+	var in, out int64
+	var cost float64
+	var latency time.Duration
+	attempts := []map[string]any{}
+	for _, res := range calls {
+		in, out, cost, latency = in+res.Usage.InputTokens, out+res.Usage.OutputTokens, cost+res.CostUSD, latency+res.Latency
+		for _, at := range res.Attempts {
+			attempts = append(attempts, map[string]any{"model": at.Model, "key_source": at.KeySource, "ok": at.Error == "", "error": at.Error})
+		}
+	}
+	last := calls[len(calls)-1]
+	return map[string]any{"agent_id": a.ID.String(), "model": last.Model, "key_source": last.KeySource, "calls": len(calls),
+		"input_tokens": in, "output_tokens": out, "cost_usd": cost, "latency_ms": latency.Milliseconds(), "attempts": attempts}
+}
+
+// deliver sends the reply's parts that have not been sent yet, recording
+// each before the next: the Slack placeholder is replaced by the first part.
+func (w *Worker) deliver(ctx context.Context, t *turn) error {
+	parts := Split(t.msg.Body, t.sender.MaxLen())
+	d := &t.msg.Delivery
+	for i := len(d.Parts); i < len(parts); i++ {
+		var ref string
+		var err error
+		if i == 0 && d.PlaceholderRef != "" {
+			err = t.sender.Update(ctx, t.target, d.PlaceholderRef, parts[0])
+			ref = d.PlaceholderRef
+		} else {
+			target := t.target
+			if i == 0 && t.conn.Type == channels.WhatsApp && len(t.pending) > 1 {
+				// Several messages were answered at once: quote the last one.
+				if last := t.pending[len(t.pending)-1].ExternalID; last != nil {
+					target.ReplyTo = *last
+				}
+			}
+			ref, err = t.sender.Post(ctx, target, parts[i])
+		}
+		if err != nil {
+			return err
+		}
+		d.Parts = append(d.Parts, ref)
+		externalID := ""
+		if i == 0 {
+			externalID = ref
+		}
+		if err := w.saveDelivery(ctx, t, externalID); err != nil {
+			return err
+		}
+	}
+	return w.opts.Store.WithTenant(ctx, t.tenantID, func(ctx context.Context, tx store.Tx) error {
+		t.msg.DeliveryState = conversations.StateDelivered
+		if _, err := tx.NewUpdate().Model(t.msg).WherePK().Column("delivery_state").Exec(ctx); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE conversations SET last_message_at = now() WHERE id = ?", t.conv.ID); err != nil {
+			return err
+		}
+		if w.opts.Memory != nil && t.msg.Body != HandoverMessage {
+			return w.opts.Memory.Enqueue(ctx, tx, t.agent.ID, t.msg.ID)
+		}
+		return nil
+	})
+}
+
+// saveDelivery records delivery progress (and the message's channel id once
+// its first part is sent, which WhatsApp status webhooks refer to).
+func (w *Worker) saveDelivery(ctx context.Context, t *turn, externalID string) error {
+	return w.opts.Store.WithTenant(context.WithoutCancel(ctx), t.tenantID, func(ctx context.Context, tx store.Tx) error {
+		q := tx.NewUpdate().Model(t.msg).WherePK().Column("delivery")
+		if externalID != "" {
+			id := t.conn.ID.String() + ":" + externalID
+			if t.conn.Type == channels.WhatsApp {
+				id = externalID
+			}
+			t.msg.ExternalID = &id
+			q.Column("external_id")
+		}
+		_, err := q.Exec(ctx)
+		return err
+	})
+}
+
+// deliveryFailed classifies a channel error: rate limits snooze; a revoked
+// credential marks the connection; other refusals end the turn.
+func (w *Worker) deliveryFailed(ctx context.Context, t *turn, job *river.Job[Args], err error) error {
+	var rl *channels.RateLimitedError
+	if errors.As(err, &rl) {
+		return river.JobSnooze(rl.RetryAfter)
+	}
+	var pe *channels.ProviderError
+	if errors.As(err, &pe) && pe.Revoked {
+		_ = w.opts.Store.WithTenant(context.WithoutCancel(ctx), t.tenantID, func(ctx context.Context, tx store.Tx) error {
+			return channels.SetStatus(ctx, tx, t.conn.ID, channels.StatusRevoked, pe.Error())
+		})
+	}
+	return w.fail(ctx, t, job, err, channels.Permanent(err))
+}
+
+// fail retries while attempts remain and the failure may pass; otherwise it
+// apologises to the user where it still can, marks the turn failed, flags the
+// conversation for the operator, and stops retrying.
+func (w *Worker) fail(ctx context.Context, t *turn, job *river.Job[Args], cause error, permanent bool) error {
+	var all *llm.AllFailedError
+	var empty *emptyReplyError
+	if errors.As(cause, &all) && all.Permanent() || errors.As(cause, &empty) {
+		permanent = true
+	}
+	if !permanent && job.Attempt < job.MaxAttempts {
+		w.opts.Log.WarnContext(ctx, "agent turn failed; will retry", "attempt", job.Attempt, "err", cause)
+		return cause
+	}
+	w.opts.Log.ErrorContext(ctx, "agent turn failed", "attempt", job.Attempt, "err", cause)
+	reason := cause.Error()
+	if !channels.Permanent(cause) && t.sender != nil {
+		// The channel still works: tell the user rather than leave them waiting.
+		var err error
+		if t.msg.Delivery.PlaceholderRef != "" && len(t.msg.Delivery.Parts) == 0 {
+			err = t.sender.Update(ctx, t.target, t.msg.Delivery.PlaceholderRef, Apology)
+		} else if len(t.msg.Delivery.Parts) == 0 {
+			_, err = t.sender.Post(ctx, t.target, Apology)
+		}
+		if err != nil {
+			w.opts.Log.WarnContext(ctx, "apology not delivered", "err", err)
+		}
+	}
+	err := w.opts.Store.WithTenant(context.WithoutCancel(ctx), t.tenantID, func(ctx context.Context, tx store.Tx) error {
+		t.msg.DeliveryState, t.msg.Delivery.Error = conversations.StateFailed, truncate(reason, 1000)
+		if t.msg.Body == "" {
+			t.msg.Body = Apology
+		}
+		if _, err := tx.NewUpdate().Model(t.msg).WherePK().Column("body", "delivery_state", "delivery").Exec(ctx); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE conversations SET flagged_at = now(), flag_reason = ? WHERE id = ?",
+			"The agent could not answer: "+truncate(reason, 300), t.conv.ID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{Action: "turn.failed", TargetType: "conversation", TargetID: t.conv.ID.String(),
+			Metadata: map[string]any{"reason": truncate(reason, 1000), "attempt": job.Attempt}})
+	})
+	if err != nil {
+		return err
+	}
+	return river.JobCancel(fmt.Errorf("turn failed for good: %w", cause))
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

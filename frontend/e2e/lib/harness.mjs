@@ -1,0 +1,139 @@
+// A tiny harness for the browser journeys that api/e2e runs against the real
+// server: one fresh Chromium profile per journey, every request checked to
+// stay on the server's origin, console and page errors collected, and named
+// screenshots at desktop and phone width.
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium } from 'playwright-core'
+
+export const DESKTOP = { width: 1280, height: 800 }
+export const PHONE = { width: 390, height: 844 }
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
+// The API answers some requests with 4xx on purpose (who-am-I before sign-in,
+// a validation error); Chromium logs those as console errors.
+const EXPECTED_CONSOLE = /^Failed to load resource: the server responded with a status of 4\d\d/
+
+/** @param {string} name */
+function env(name) {
+  const v = process.env[name]
+  if (!v) throw new Error(`${name} is not set (the Go test passes it)`)
+  return v
+}
+
+/**
+ * @typedef {object} Journey
+ * @property {import('playwright-core').Page} page
+ * @property {import('playwright-core').BrowserContext} context
+ * @property {string} baseURL
+ * @property {(step: string) => Promise<void>} shot  screenshots at both widths
+ * @property {(message: string) => void} log
+ */
+
+/**
+ * Runs one journey and exits non-zero (with the reason) when it fails.
+ * @param {string} name
+ * @param {(j: Journey) => Promise<void>} fn
+ */
+export async function journey(name, fn) {
+  const started = Date.now()
+  const baseURL = env('BASE_URL')
+  const origin = new URL(baseURL).origin
+  const artifacts = env('ARTIFACTS_DIR')
+  const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
+  await mkdir(artifacts, { recursive: true })
+  for (const f of await readdir(artifacts)) if (f.startsWith(`${name}-`) && f.endsWith('.png')) await rm(join(artifacts, f))
+
+  const userDataDir = await mkdtemp(join(tmpdir(), `konstruct-e2e-${name}-`))
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath,
+    args: CHROMIUM_ARGS,
+    viewport: DESKTOP,
+    baseURL,
+    locale: 'en-US',
+    timezoneId: 'UTC',
+  })
+  /** @type {string[]} */
+  const problems = []
+  const log = (/** @type {string} */ message) => console.log(`[${name} +${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`)
+
+  // Nothing the portal or the docs load may leave the machine.
+  await context.route('**/*', (route) => {
+    const url = new URL(route.request().url())
+    if (url.protocol === 'data:' || url.protocol === 'blob:' || url.origin === origin) return route.continue()
+    problems.push(`request to another host: ${url.href}`)
+    return route.abort('blockedbyclient')
+  })
+
+  const page = context.pages()[0] ?? (await context.newPage())
+  page.setDefaultTimeout(15_000)
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !EXPECTED_CONSOLE.test(m.text())) problems.push(`console error on ${page.url()}: ${m.text()}`)
+  })
+  page.on('pageerror', (e) => problems.push(`uncaught error on ${page.url()}: ${e.message}`))
+
+  let n = 0
+  const shot = async (/** @type {string} */ step) => {
+    n++
+    const base = join(artifacts, `${name}-${String(n).padStart(2, '0')}-${step}`)
+    await page.screenshot({ path: `${base}-desktop.png`, fullPage: true })
+    await page.setViewportSize(PHONE)
+    await page.waitForTimeout(150) // let the layout settle at the new width
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+    if (overflow > 1) problems.push(`${step}: the page is ${overflow}px wider than a ${PHONE.width}px phone`)
+    await page.screenshot({ path: `${base}-phone.png`, fullPage: true })
+    await page.setViewportSize(DESKTOP)
+    await page.waitForTimeout(50)
+    log(`screenshot ${step}`)
+  }
+
+  /** @type {unknown} */
+  let failure = null
+  try {
+    await fn({ page, context, baseURL, shot, log })
+  } catch (err) {
+    failure = err
+    await page.screenshot({ path: join(artifacts, `${name}-failure.png`), fullPage: true }).catch(() => {})
+  } finally {
+    await context.close().catch(() => {})
+    await rm(userDataDir, { recursive: true, force: true }).catch(() => {})
+  }
+  if (failure) {
+    console.error(`[${name}] FAILED: ${failure instanceof Error ? failure.stack : String(failure)}`)
+    if (problems.length) console.error(`[${name}] also seen:\n  ${problems.join('\n  ')}`)
+    process.exit(1)
+  }
+  if (problems.length) {
+    console.error(`[${name}] FAILED:\n  ${problems.join('\n  ')}`)
+    process.exit(1)
+  }
+  log('passed')
+}
+
+/**
+ * Asserts like node:assert but reads well in a journey.
+ * @param {unknown} cond
+ * @param {string} message
+ */
+export function expect(cond, message) {
+  if (!cond) throw new Error(`expectation failed: ${message}`)
+}
+
+/**
+ * A fresh address per run, so journeys never collide in a shared database.
+ * @param {string} prefix
+ */
+export function uniqueEmail(prefix) {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}@example.com`
+}

@@ -1,0 +1,15 @@
+// Query keys in one place so a mutation in one feature can invalidate what it
+// changes without importing another feature. Every tenant-owned key starts
+// with ['tenants', tenantId] so switching tenants never shows stale data.
+
+type Filters = Readonly<Record<string, string | undefined>>
+
+export const queryKeys = {
+  me: ['me'] as const,
+  tenant: (tenantId: string) => ['tenants', tenantId, 'detail'] as const,
+  agents: (tenantId: string) => ['tenants', tenantId, 'agents', 'list'] as const,
+  agent: (tenantId: string, agentId: string) => ['tenants', tenantId, 'agents', 'detail', agentId] as const,
+  apiTokens: (tenantId: string) => ['tenants', tenantId, 'api-tokens', 'list'] as const,
+  members: (tenantId: string) => ['tenants', tenantId, 'members', 'list'] as const,
+  auditEvents: (tenantId: string, filters: Filters) => ['tenants', tenantId, 'audit-events', 'list', filters] as const,
+}

@@ -1,0 +1,16 @@
+import { createRoute } from '@tanstack/react-router'
+import { agentsQueryOptions } from '@/features/agents/api/get-agents'
+import { membersQueryOptions } from '@/features/members/api/get-members'
+import { tenantQueryOptions } from '@/features/tenants/api/get-tenant'
+import { appRoute } from './layout'
+
+export const dashboardRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/',
+  // Start the reads while the page's code loads; the page shows skeletons until they land.
+  loader: ({ context: { queryClient, tenantId } }) => {
+    void queryClient.prefetchInfiniteQuery(agentsQueryOptions(tenantId))
+    void queryClient.prefetchQuery(tenantQueryOptions(tenantId))
+    void queryClient.prefetchInfiniteQuery(membersQueryOptions(tenantId))
+  },
+}).lazy(() => import('./dashboard.lazy').then((m) => m.Route))

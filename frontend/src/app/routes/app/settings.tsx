@@ -1,0 +1,36 @@
+import { createRoute, redirect } from '@tanstack/react-router'
+import { apiTokensQueryOptions } from '@/features/api-tokens/api/get-api-tokens'
+import { membersQueryOptions } from '@/features/members/api/get-members'
+import { tenantQueryOptions } from '@/features/tenants/api/get-tenant'
+import { appRoute } from './layout'
+
+export const settingsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'settings',
+}).lazy(() => import('./settings.lazy').then((m) => m.Route))
+
+export const settingsIndexRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: '/',
+  beforeLoad: () => {
+    throw redirect({ to: '/settings/general', replace: true })
+  },
+})
+
+export const settingsGeneralRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: 'general',
+  loader: ({ context: { queryClient, tenantId } }) => void queryClient.prefetchQuery(tenantQueryOptions(tenantId)),
+}).lazy(() => import('./settings-general.lazy').then((m) => m.Route))
+
+export const settingsMembersRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: 'members',
+  loader: ({ context: { queryClient, tenantId } }) => void queryClient.prefetchInfiniteQuery(membersQueryOptions(tenantId)),
+}).lazy(() => import('./settings-members.lazy').then((m) => m.Route))
+
+export const settingsAPITokensRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: 'api-tokens',
+  loader: ({ context: { queryClient, tenantId } }) => void queryClient.prefetchInfiniteQuery(apiTokensQueryOptions(tenantId)),
+}).lazy(() => import('./settings-api-tokens.lazy').then((m) => m.Route))

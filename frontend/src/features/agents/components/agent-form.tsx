@@ -1,0 +1,140 @@
+import { Controller, type UseFormReturn } from 'react-hook-form'
+import type { ReactNode } from 'react'
+import { Button } from '@/components/ui/button'
+import { Field, FieldError } from '@/components/ui/field'
+import { Input, Textarea } from '@/components/ui/input'
+import { Section } from '@/components/ui/section'
+import { Select } from '@/components/ui/select'
+import { Switch } from '@/components/ui/switch'
+import { agentTools, escalationTargetTypes, modelSuggestions, type AgentFormValues } from './agent-form-schema'
+import { EscalationRulesField } from './escalation-rules-field'
+import { FallbackModelsField } from './fallback-models-field'
+
+interface AgentFormProps {
+  form: UseFormReturn<AgentFormValues>
+  onSubmit: (values: AgentFormValues) => void
+  submitLabel: string
+  pending: boolean
+  /** Members can look but not change. */
+  readOnly?: boolean
+  /** Cancel/back link next to submit. */
+  secondary?: ReactNode
+}
+
+/** The Agent Designer's form, the same for creating and editing. */
+export function AgentForm({ form, onSubmit, submitLabel, pending, readOnly = false, secondary }: AgentFormProps) {
+  const { errors } = form.formState
+  const { register } = form
+  const targetType = form.watch('escalation_target.type')
+  return (
+    <form noValidate onSubmit={form.handleSubmit(onSubmit)} className="max-w-3xl space-y-6" aria-label="Agent">
+      <datalist id="model-suggestions">
+        {modelSuggestions.map((m) => (
+          <option key={m} value={m} />
+        ))}
+      </datalist>
+      <fieldset disabled={readOnly} className="min-w-0 space-y-6">
+        <Section title="Identity" description="Who the AI employee is to your team and customers.">
+          <div className="grid gap-5 sm:grid-cols-2">
+            <Field label="Name" error={errors.name?.message}>
+              <Input autoComplete="off" placeholder="Ada" {...register('name')} />
+            </Field>
+            <Field label="Role" hint="A job title, e.g. Customer support." error={errors.role_title?.message}>
+              <Input autoComplete="off" {...register('role_title')} />
+            </Field>
+          </div>
+          <label className="flex items-start gap-3">
+            <Switch className="mt-0.5" {...register('is_active')} />
+            <span>
+              <span className="block text-sm font-medium text-zinc-800">Active</span>
+              <span className="block text-xs text-zinc-500">Inactive agents stay configured but do not answer anyone.</span>
+            </span>
+          </label>
+        </Section>
+
+        <Section title="Behaviour" description="Konstruct always adds that the agent is an AI when asked; you don’t need to.">
+          <Field label="Persona" hint="How it speaks: tone, style, language." error={errors.persona?.message}>
+            <Textarea rows={3} placeholder="Warm, concise and precise." {...register('persona')} />
+          </Field>
+          <Field label="System prompt" hint="What it knows and must do." error={errors.system_prompt?.message}>
+            <Textarea rows={8} placeholder="You answer questions about Acme’s products and orders…" {...register('system_prompt')} />
+          </Field>
+        </Section>
+
+        <Section title="Model" description="Model ids are provider/model with provider openai, anthropic or custom.">
+          <Field label="Primary model" error={errors.model?.message}>
+            <Input list="model-suggestions" spellCheck={false} autoCapitalize="off" className="font-mono" {...register('model')} />
+          </Field>
+          <FallbackModelsField form={form} />
+          <div className="grid gap-5 sm:grid-cols-3">
+            <Field label="Temperature" hint="0 is focused, 2 is creative." error={errors.temperature?.message}>
+              <Input type="number" step="0.1" min={0} max={2} inputMode="decimal" {...register('temperature', { valueAsNumber: true })} />
+            </Field>
+            <Field label="Longest reply (characters)" error={errors.max_reply_chars?.message}>
+              <Input type="number" step="50" min={50} max={40000} inputMode="numeric" {...register('max_reply_chars', { valueAsNumber: true })} />
+            </Field>
+            <Field label="Messages remembered" hint="Recent messages it reads." error={errors.window_size?.message}>
+              <Input type="number" min={1} max={100} inputMode="numeric" {...register('window_size', { valueAsNumber: true })} />
+            </Field>
+          </div>
+        </Section>
+
+        <Section title="Tools" description="What the agent may do besides talking.">
+          <fieldset>
+            <legend className="sr-only">Tools</legend>
+            <div className="space-y-3">
+              {agentTools.map((tool) => (
+                <label key={tool.value} className="flex items-start gap-3">
+                  <input
+                    type="checkbox"
+                    value={tool.value}
+                    className="mt-0.5 size-4 rounded border-zinc-300 accent-brand-600"
+                    {...register('tools')}
+                  />
+                  <span>
+                    <span className="block text-sm font-medium text-zinc-800">{tool.label}</span>
+                    <span className="block text-xs text-zinc-500">{tool.description}</span>
+                  </span>
+                </label>
+              ))}
+            </div>
+            <FieldError message={errors.tools?.message} />
+          </fieldset>
+        </Section>
+
+        <Section title="Escalation" description="When and to whom a conversation is handed to a person.">
+          <EscalationRulesField form={form} />
+          <div className="grid gap-5 sm:grid-cols-2">
+            <Controller
+              control={form.control}
+              name="escalation_target.type"
+              render={({ field }) => (
+                <Field label="Notify" error={errors.escalation_target?.type?.message}>
+                  <Select ref={field.ref} value={field.value} onValueChange={field.onChange} options={escalationTargetTypes} disabled={readOnly} />
+                </Field>
+              )}
+            />
+            {targetType !== 'none' && (
+              <Field
+                label={targetType === 'slack_user' ? 'Slack user id' : 'Slack channel id'}
+                hint={targetType === 'slack_user' ? 'Like U024BE7LH (profile → ⋮ → Copy member ID).' : 'Like C024BE91L (channel details, at the bottom).'}
+                error={errors.escalation_target?.id?.message}
+              >
+                <Input spellCheck={false} autoCapitalize="off" className="font-mono" {...register('escalation_target.id')} />
+              </Field>
+            )}
+          </div>
+        </Section>
+      </fieldset>
+
+      {!readOnly && (
+        <div className="flex flex-col-reverse gap-2 border-t border-zinc-200 pt-5 sm:flex-row sm:justify-end">
+          {secondary}
+          <Button type="submit" pending={pending}>
+            {submitLabel}
+          </Button>
+        </div>
+      )}
+    </form>
+  )
+}

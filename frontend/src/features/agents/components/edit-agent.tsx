@@ -1,0 +1,30 @@
+import { zodResolver } from '@hookform/resolvers/zod'
+import type { ReactNode } from 'react'
+import { useForm } from 'react-hook-form'
+import { toast } from 'sonner'
+import { reportFormError } from '@/lib/notify'
+import type { Agent } from '../api/get-agents'
+import { useUpdateAgent } from '../api/update-agent'
+import { AgentForm } from './agent-form'
+import { agentFieldForPath, agentFormSchema, agentToFormValues, formValuesToAgent, type AgentFormValues } from './agent-form-schema'
+
+export function EditAgent({ agent, readOnly, secondary }: { agent: Agent; readOnly: boolean; secondary?: ReactNode }) {
+  const form = useForm<AgentFormValues>({ resolver: zodResolver(agentFormSchema), defaultValues: agentToFormValues(agent) })
+  const update = useUpdateAgent(agent.tenant_id, agent.id, {
+    onSuccess: (saved) => {
+      form.reset(agentToFormValues(saved))
+      toast.success('Changes saved')
+    },
+    onError: (error) => reportFormError(error, form.setError, agentFieldForPath),
+  })
+  return (
+    <AgentForm
+      form={form}
+      onSubmit={(values) => update.mutate(formValuesToAgent(values))}
+      submitLabel="Save changes"
+      pending={update.isPending}
+      readOnly={readOnly}
+      secondary={secondary}
+    />
+  )
+}

@@ -1,0 +1,69 @@
+import { zodResolver } from '@hookform/resolvers/zod'
+import { UserPlus } from 'lucide-react'
+import { useState } from 'react'
+import { Controller, useForm } from 'react-hook-form'
+import { toast } from 'sonner'
+import { z } from '@/lib/zod'
+import { RoleSelect } from '@/components/role-select'
+import { Button, buttonClass } from '@/components/ui/button'
+import { Dialog, DialogClose, DialogContent, DialogFooter, DialogTrigger } from '@/components/ui/dialog'
+import { Field } from '@/components/ui/field'
+import { Input } from '@/components/ui/input'
+import { sameNames } from '@/lib/form-problem'
+import { reportFormError } from '@/lib/notify'
+import { hasRole, type Role } from '@/lib/roles'
+import { useAddMember } from '../api/add-member'
+
+export const addMemberSchema = z.object({
+  email: z.email('Enter a valid email address').max(254),
+  role: z.enum(['owner', 'admin', 'member']),
+})
+type AddMemberValues = z.infer<typeof addMemberSchema>
+
+export function AddMemberDialog({ tenantId, callerRole }: { tenantId: string; callerRole: Role }) {
+  const [open, setOpen] = useState(false)
+  const form = useForm<AddMemberValues>({ resolver: zodResolver(addMemberSchema), defaultValues: { email: '', role: 'member' } })
+  const { errors } = form.formState
+  const add = useAddMember(tenantId, {
+    onSuccess: (member) => {
+      toast.success(member.status === 'invited' ? `Invitation kept for ${member.email}` : `${member.email} was added`)
+      setOpen(false)
+      form.reset()
+    },
+    onError: (error) => reportFormError(error, form.setError, sameNames<AddMemberValues>(['email', 'role'])),
+  })
+  return (
+    <Dialog open={open} onOpenChange={setOpen}>
+      <DialogTrigger className={buttonClass('primary')}>
+        <UserPlus className="size-4" aria-hidden /> Add member
+      </DialogTrigger>
+      <DialogContent
+        title="Add a member"
+        description="People who already have an account join at once; anyone else is invited and joins when they sign up with this email."
+      >
+        <form noValidate onSubmit={form.handleSubmit((v) => add.mutate(v))} className="space-y-4">
+          <Field label="Email" error={errors.email?.message}>
+            <Input type="email" autoFocus autoComplete="off" {...form.register('email')} />
+          </Field>
+          <Controller
+            control={form.control}
+            name="role"
+            render={({ field }) => (
+              <Field label="Role" error={errors.role?.message}>
+                <RoleSelect ref={field.ref} value={field.value} onValueChange={field.onChange} allowed={(r) => hasRole(callerRole, r)} />
+              </Field>
+            )}
+          />
+          <DialogFooter>
+            <DialogClose className={buttonClass('secondary')} type="button">
+              Cancel
+            </DialogClose>
+            <Button type="submit" pending={add.isPending}>
+              Add member
+            </Button>
+          </DialogFooter>
+        </form>
+      </DialogContent>
+    </Dialog>
+  )
+}
