@@ -10,7 +10,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 	"github.com/uptrace/bun"
@@ -59,9 +58,7 @@ func Open(ctx context.Context, url string, opts OpenOpts) (*Store, error) {
 
 // New wraps an existing pool.
 func New(pool *pgxpool.Pool) *Store {
-	// OpenDBFromPool keeps database/sql from holding idle connections, so
-	// bun and River draw from one pool and neither can starve the other.
-	sqldb := stdlib.OpenDBFromPool(pool)
+	sqldb := openBunDB(pool)
 	// Unknown columns are ignored when scanning: a migration that adds a
 	// column must not break a binary of the previous version still running
 	// during a rolling deploy (RETURNING *, SELECT *).
@@ -166,10 +163,10 @@ func (tx Tx) InsertJob(ctx context.Context, args river.JobArgs, opts *river.Inse
 // one (InsertTx, JobCompleteTx). fn must not commit or roll back.
 func (tx Tx) Pgx(fn func(pgx.Tx) error) error {
 	return tx.conn.Raw(func(driverConn any) error {
-		c, ok := driverConn.(*stdlib.Conn)
+		c, ok := driverConn.(simpleQueryConn)
 		if !ok {
 			return fmt.Errorf("store: unexpected driver connection %T", driverConn)
 		}
-		return fn(connTx{c.Conn()})
+		return fn(connTx{c.Conn.Conn()})
 	})
 }

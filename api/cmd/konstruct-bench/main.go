@@ -1,0 +1,637 @@
+// Command konstruct-bench measures Konstruct against the hardware it runs
+// on, in one run (`go tool task bench`): it creates a fresh database, starts
+// the real server and workers in-process with a fake Slack and an instant fake
+// model, and measures
+//
+//   - baseline: the floor under durable ingest, one pgx transaction that sets
+//     the tenant and inserts a message row and its River job, as fast as N
+//     clients can;
+//   - ingest: signed Slack events posted by N concurrent clients (events/s and
+//     acknowledgement latency), then at a fixed rate (latency at that rate);
+//   - end to end: events at a fixed rate with workers running, from the
+//     acknowledgement to the reply arriving at the fake Slack;
+//
+// with the ratios to the baseline, the process's RSS and CPU, and PostgreSQL's
+// CPU. It prints a table and writes JSON. Everything runs on 127.0.0.1 and
+// stops by itself. See docs/performance.md.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/konstruct/konstruct/api/app"
+	"github.com/konstruct/konstruct/api/config"
+	"github.com/konstruct/konstruct/api/fakes/llmfake"
+	"github.com/konstruct/konstruct/api/fakes/slackfake"
+	"github.com/konstruct/konstruct/api/obs"
+	"github.com/konstruct/konstruct/api/secrets"
+	"github.com/konstruct/konstruct/api/store"
+	"github.com/konstruct/konstruct/api/turns"
+)
+
+// The bench workspace and its signing secret.
+const (
+	benchTeam   = "TBENCH"
+	benchBot    = "UBENCHBOT"
+	benchSecret = "bench-signing-secret"
+)
+
+type opts struct {
+	duration    time.Duration
+	concurrency int
+	rate        int
+	e2eRate     int
+	dbConns     int
+	out         string
+	adminURL    string
+	cpuProfile  string
+}
+
+func main() {
+	var o opts
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "length of each measured phase")
+	flag.IntVar(&o.concurrency, "concurrency", 16, "concurrent clients for the baseline and closed-loop ingest")
+	flag.IntVar(&o.rate, "rate", 200, "events per second for the fixed-rate ingest phase")
+	flag.IntVar(&o.e2eRate, "e2e-rate", 50, "events per second for the end-to-end phase")
+	flag.IntVar(&o.dbConns, "db-conns", 20, "DB_MAX_CONNS of the server under test")
+	flag.StringVar(&o.out, "out", "test-artifacts/bench.json", "where to write the JSON results")
+	flag.StringVar(&o.adminURL, "admin-url", envOr("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "a PostgreSQL superuser URL (a database is created and dropped)")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the end-to-end phase here (go tool pprof)")
+	flag.Parse()
+	if err := run(context.Background(), o); err != nil {
+		fmt.Fprintln(os.Stderr, "konstruct-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+// Result is the JSON written at the end.
+type Result struct {
+	When        time.Time          `json:"when"`
+	Machine     map[string]any     `json:"machine"`
+	Settings    map[string]any     `json:"settings"`
+	Baseline    Throughput         `json:"baseline"`
+	Ingest      Throughput         `json:"ingest"`
+	IngestRated Latency            `json:"ingest_at_rate"`
+	EndToEnd    Latency            `json:"end_to_end"`
+	Ratios      map[string]float64 `json:"ratios"`
+	Process     map[string]any     `json:"process"`
+}
+
+// Throughput is a closed-loop phase.
+type Throughput struct {
+	PerSecond float64 `json:"per_second"`
+	Count     int     `json:"count"`
+	Latency
+}
+
+// Latency is a latency distribution in milliseconds.
+type Latency struct {
+	Rate       float64 `json:"achieved_per_second,omitempty"`
+	Count      int     `json:"count,omitempty"`
+	P50        float64 `json:"p50_ms"`
+	P95        float64 `json:"p95_ms"`
+	P99        float64 `json:"p99_ms"`
+	Max        float64 `json:"max_ms"`
+	Errors     int     `json:"errors"`
+	CPUProc    float64 `json:"process_cpu_seconds"`
+	CPUDB      float64 `json:"postgres_cpu_seconds"`
+	Unanswered int     `json:"unanswered,omitempty"`
+}
+
+func percentiles(d []time.Duration) Latency {
+	if len(d) == 0 {
+		return Latency{}
+	}
+	slices.Sort(d)
+	ms := func(x time.Duration) float64 { return float64(x.Microseconds()) / 1000 }
+	at := func(p float64) time.Duration { return d[min(len(d)-1, int(float64(len(d))*p))] }
+	return Latency{Count: len(d), P50: ms(at(.50)), P95: ms(at(.95)), P99: ms(at(.99)), Max: ms(d[len(d)-1])}
+}
+
+func run(ctx context.Context, o opts) error {
+	db, drop, err := freshDatabase(ctx, o.adminURL)
+	if err != nil {
+		return err
+	}
+	defer drop()
+	fmt.Fprintf(os.Stderr, "database %s migrated\n", db.name)
+
+	slack, llm := slackfake.NewServer(), llmfake.NewServer()
+	defer slack.Close()
+	defer llm.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	base := "http://" + ln.Addr().String()
+	env := map[string]string{
+		"APP_ENV": "production", "LOG_LEVEL": "warn", "PUBLIC_URL": base, "DATABASE_URL": db.ownerURL, "APP_DATABASE_URL": db.appURL,
+		"DB_MAX_CONNS": strconv.Itoa(o.dbConns), "SESSION_KEYS": "b1:" + strings.TrimPrefix(secrets.NewKey(1), "1:"), "SECRETS_KEYS": secrets.NewKey(1),
+		"API_RATE_LIMIT": "1000000", "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s", "SLACK_SIGNING_SECRET": benchSecret,
+		"SLACK_API_URL": slack.APIURL(), "SLACK_AUTHORIZE_URL": slack.AuthorizeURL(), "OPENAI_API_URL": llm.URL + "/v1",
+		"PLATFORM_OPENAI_API_KEY": "sk-bench", "TURN_DEBOUNCE": "0s", "LLM_MAX_RETRIES": "0", "SPA_DIR": os.TempDir(),
+	}
+	cfg, err := config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok }, config.LoadOpts{NeedAppDB: true})
+	if err != nil {
+		return err
+	}
+	server, err := app.New(ctx, cfg, obs.NewLogger(io.Discard, "json", "error"), app.Opts{})
+	if err != nil {
+		return err
+	}
+	defer server.Close()
+	sctx, stopServer := context.WithCancel(ctx)
+	serverDone := make(chan error, 1)
+	go func() { serverDone <- server.Run(sctx, app.RunOpts{Serve: true, Listener: ln}) }()
+	defer func() { stopServer(); <-serverDone }()
+
+	tenant, team, bot, err := setupTenant(base, slack)
+	if err != nil {
+		return fmt.Errorf("setup: %w", err)
+	}
+	res := &Result{When: time.Now().UTC(), Ratios: map[string]float64{}, Process: map[string]any{},
+		Machine:  map[string]any{"cpus": runtime.NumCPU(), "go": runtime.Version(), "goos": runtime.GOOS},
+		Settings: map[string]any{"duration_s": o.duration.Seconds(), "concurrency": o.concurrency, "rate": o.rate, "e2e_rate": o.e2eRate, "db_max_conns": o.dbConns}}
+
+	fmt.Fprintln(os.Stderr, "phase 1/4: PostgreSQL baseline")
+	if res.Baseline, err = baseline(ctx, server.Store.Pool, tenant, o); err != nil {
+		return err
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxIdleConns: 256}, Timeout: 30 * time.Second}
+	post := poster(client, base, team, bot, benchSecret)
+
+	fmt.Fprintln(os.Stderr, "phase 2/4: ingest, closed loop")
+	res.Ingest = closedLoop(o, post)
+	fmt.Fprintln(os.Stderr, "phase 3/4: ingest at a fixed rate")
+	res.IngestRated = openLoop(o.rate, o.duration, post, nil)
+
+	// The turns queued so far would flood the workers; end to end starts clean.
+	if _, err := db.owner.Exec(ctx, "DELETE FROM river_job WHERE kind = 'agent.turn'"); err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, "phase 4/4: end to end")
+	worker, err := app.New(ctx, cfg, obs.NewLogger(io.Discard, "json", "error"), app.Opts{Work: true})
+	if err != nil {
+		return err
+	}
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
+	wctx, stopWorker := context.WithCancel(ctx)
+	workerDone := make(chan error, 1)
+	go func() { workerDone <- worker.Run(wctx, app.RunOpts{Work: true}) }()
+	time.Sleep(500 * time.Millisecond) // let the workers elect a leader and start fetching
+	res.EndToEnd = endToEnd(o, base, slack)
+	pprof.StopCPUProfile()
+	stopWorker()
+	<-workerDone
+	worker.Close()
+
+	res.Ratios["ingest_vs_baseline"] = res.Ingest.PerSecond / res.Baseline.PerSecond
+	res.Ratios["end_to_end_vs_baseline"] = res.EndToEnd.Rate / res.Baseline.PerSecond
+	res.Process["rss_mb"] = rssMB()
+	res.Process["note"] = "one process: server, workers, fakes and the load generator; postgres_cpu_seconds is every postgres process on the machine"
+	printTable(res)
+	if o.out != "" {
+		_ = os.MkdirAll(filepath.Dir(o.out), 0o755)
+		data, _ := json.MarshalIndent(res, "", "  ")
+		if err := os.WriteFile(o.out, data, 0o644); err != nil {
+			return err
+		}
+		fmt.Printf("\nwritten to %s\n", o.out)
+	}
+	return nil
+}
+
+type database struct {
+	name, ownerURL, appURL string
+	owner                  *pgxpool.Pool
+}
+
+func freshDatabase(ctx context.Context, adminURL string) (*database, func(), error) {
+	admin, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("connect to %s: %w", adminURL, err)
+	}
+	defer admin.Close(ctx)
+	name := fmt.Sprintf("konstruct_bench_%d", os.Getpid())
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return nil, nil, err
+	}
+	u, _ := url.Parse(adminURL)
+	u.Path = "/" + name
+	d := &database{name: name, ownerURL: u.String()}
+	drop := func() {
+		if d.owner != nil {
+			d.owner.Close()
+		}
+		c, err := pgx.Connect(context.Background(), adminURL)
+		if err == nil {
+			_, _ = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+			c.Close(context.Background())
+		}
+	}
+	if _, err := store.Migrate(ctx, d.ownerURL, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		drop()
+		return nil, nil, err
+	}
+	d.appURL, _ = config.DeriveAppURL(d.ownerURL)
+	if d.owner, err = pgxpool.New(ctx, d.ownerURL); err != nil {
+		drop()
+		return nil, nil, err
+	}
+	return d, drop, nil
+}
+
+// setupTenant signs up, creates an agent and installs a workspace through
+// the fake OAuth, over HTTP like an operator.
+func setupTenant(base string, slack *slackfake.Server) (tenant uuid.UUID, team, bot string, err error) {
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	do := func(method, path string, body any, out any) error {
+		var rd io.Reader
+		if body != nil {
+			b, _ := json.Marshal(body)
+			rd = bytes.NewReader(b)
+		}
+		req, _ := http.NewRequest(method, base+path, rd)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", base)
+		req.Header.Set("Accept", "application/json")
+		resp, err := c.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode >= 300 {
+			return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, data)
+		}
+		if out != nil {
+			return json.Unmarshal(data, out)
+		}
+		return nil
+	}
+	var me struct {
+		Memberships []struct {
+			TenantID uuid.UUID `json:"tenant_id"`
+		}
+	}
+	if err := do("POST", "/api/portal/auth/signup", map[string]any{"email": "bench@example.com", "password": "benchmark password", "name": "Bench"}, &me); err != nil {
+		return uuid.Nil, "", "", err
+	}
+	tenant = me.Memberships[0].TenantID
+	if err := do("POST", "/api/portal/tenants/"+tenant.String()+"/agents", map[string]any{"name": "Bench", "model": "openai/gpt-4o-mini"}, nil); err != nil {
+		return uuid.Nil, "", "", err
+	}
+	var install struct {
+		AuthorizeURL string `json:"authorize_url"`
+	}
+	if err := do("GET", "/api/portal/channels/slack/install?tenant_id="+tenant.String(), nil, &install); err != nil {
+		return uuid.Nil, "", "", err
+	}
+	u, _ := url.Parse(install.AuthorizeURL)
+	team, bot = benchTeam, benchBot
+	slack.AddInstall("bench-code", slackfake.Install{TeamID: team, TeamName: "Bench", BotUserID: bot, InstallerID: "UI", Token: "xoxb-bench"})
+	err = do("GET", "/api/portal/channels/slack/callback?code=bench-code&state="+url.QueryEscape(u.Query().Get("state")), nil, nil)
+	return tenant, team, bot, err
+}
+
+func baseline(ctx context.Context, pool *pgxpool.Pool, tenant uuid.UUID, o opts) (Throughput, error) {
+	var conn, conv uuid.UUID
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT set_config('app.current_tenant', $1, true)", tenant.String()); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, "SELECT id FROM channel_connections LIMIT 1").Scan(&conn); err != nil {
+			return err
+		}
+		conv = uuid.New()
+		_, err := tx.Exec(ctx, `INSERT INTO conversations (id, tenant_id, connection_id, channel_type, thread_key, channel_ref)
+			VALUES ($1, $2, $3, 'slack', 'baseline', 'CBASE')`, conv, tenant, conn)
+		return err
+	})
+	if err != nil {
+		return Throughput{}, err
+	}
+	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	if err != nil {
+		return Throughput{}, err
+	}
+	var seq atomic.Int64
+	one := func() error {
+		return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, "SELECT set_config('app.current_tenant', $1, true)", tenant.String()); err != nil {
+				return err
+			}
+			id := uuid.Must(uuid.NewV7())
+			if _, err := tx.Exec(ctx, `INSERT INTO messages (id, tenant_id, conversation_id, connection_id, role, external_id, body)
+				VALUES ($1, $2, $3, $4, 'user', $5, 'hello')`, id, tenant, conv, conn, fmt.Sprintf("base:%d", seq.Add(1))); err != nil {
+				return err
+			}
+			_, err := rc.InsertTx(ctx, tx, turns.Args{TenantID: tenant, ConversationID: conv, MessageID: id}, nil)
+			return err
+		})
+	}
+	t := closedLoop(o, one)
+	_, err = pool.Exec(ctx, "DELETE FROM river_job WHERE kind = 'agent.turn'")
+	return t, err
+}
+
+// poster returns a function that posts one new signed mention (a new thread
+// in its own channel, so replies can be matched) and reports its channel.
+func poster(client *http.Client, base, team, bot, secret string) func() error {
+	var seq atomic.Int64
+	return func() error { _, err := postEvent(client, base, team, bot, secret, seq.Add(1)); return err }
+}
+
+func postEvent(client *http.Client, base, team, bot, secret string, n int64) (string, error) {
+	channel := fmt.Sprintf("CB%d", n)
+	body := slackfake.Envelope(team, fmt.Sprintf("EvB%d", n), slackfake.Mention("UB", channel, fmt.Sprintf("1800000000.%06d", n%1000000), "<@"+bot+"> hello"))
+	req, _ := http.NewRequest("POST", base+"/api/webhooks/slack/events", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	slackfake.Sign(req.Header, secret, body, time.Now())
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("webhook answered %d", resp.StatusCode)
+	}
+	return channel, nil
+}
+
+// closedLoop runs op from o.concurrency goroutines for o.duration.
+func closedLoop(o opts, op func() error) Throughput {
+	cpu0, db0 := cpuSeconds(), postgresCPUSeconds()
+	deadline := time.Now().Add(o.duration)
+	var mu sync.Mutex
+	var lat []time.Duration
+	var errs int
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range o.concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			for time.Now().Before(deadline) {
+				t := time.Now()
+				if err := op(); err != nil {
+					mu.Lock()
+					errs++
+					mu.Unlock()
+					continue
+				}
+				mine = append(mine, time.Since(t))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	l := percentiles(lat)
+	l.Errors, l.CPUProc, l.CPUDB = errs, cpuSeconds()-cpu0, postgresCPUSeconds()-db0
+	return Throughput{PerSecond: float64(len(lat)) / elapsed.Seconds(), Count: len(lat), Latency: l}
+}
+
+// openLoop starts op at a fixed rate, whatever the latency, for d.
+func openLoop(rate int, d time.Duration, op func() error, each func(int64, time.Time)) Latency {
+	cpu0, db0 := cpuSeconds(), postgresCPUSeconds()
+	var mu sync.Mutex
+	var lat []time.Duration
+	var errs int
+	var wg sync.WaitGroup
+	interval := time.Second / time.Duration(rate)
+	start := time.Now()
+	n := int(d / interval)
+	for i := range n {
+		time.Sleep(time.Until(start.Add(time.Duration(i) * interval)))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.Now()
+			err := op()
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs++
+				return
+			}
+			lat = append(lat, time.Since(t))
+		}()
+	}
+	wg.Wait()
+	l := percentiles(lat)
+	l.Rate = float64(len(lat)) / time.Since(start).Seconds()
+	l.Errors, l.CPUProc, l.CPUDB = errs, cpuSeconds()-cpu0, postgresCPUSeconds()-db0
+	return l
+}
+
+// endToEnd posts events at the e2e rate and times each from its
+// acknowledgement to the chat.update that answers it. Both ends are recorded
+// by channel (every event starts its own), so a reply that overtakes the
+// acknowledgement's bookkeeping is still matched.
+func endToEnd(o opts, base string, slack *slackfake.Server) Latency {
+	cpu0, db0 := cpuSeconds(), postgresCPUSeconds()
+	updates := slack.Watch()
+	var mu sync.Mutex
+	acked, answered := map[string]time.Time{}, map[string]time.Time{}
+	done := make(chan struct{})
+	watching := make(chan struct{})
+	go func() {
+		defer close(watching)
+		for {
+			select {
+			case c := <-updates:
+				if c.Method == "chat.update" {
+					mu.Lock()
+					if _, seen := answered[c.Form.Get("channel")]; !seen {
+						answered[c.Form.Get("channel")] = c.At
+					}
+					mu.Unlock()
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: 30 * time.Second}
+	var seq atomic.Int64
+	seq.Store(1 << 40)
+	var errs int
+	var wg sync.WaitGroup
+	interval := time.Second / time.Duration(o.e2eRate)
+	start := time.Now()
+	for i := range int(o.duration / interval) {
+		time.Sleep(time.Until(start.Add(time.Duration(i) * interval)))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ch, err := postEvent(client, base, benchTeam, benchBot, benchSecret, seq.Add(1))
+			at := time.Now()
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs++
+				return
+			}
+			acked[ch] = at
+		}()
+	}
+	wg.Wait()
+	pending := func() int {
+		n := 0
+		for ch := range acked {
+			if _, ok := answered[ch]; !ok {
+				n++
+			}
+		}
+		return n
+	}
+	for wait := time.Now().Add(30 * time.Second); time.Now().Before(wait); time.Sleep(50 * time.Millisecond) {
+		mu.Lock()
+		left := pending()
+		mu.Unlock()
+		if left == 0 {
+			break
+		}
+	}
+	elapsed := time.Since(start)
+	close(done)
+	<-watching
+	var lat []time.Duration
+	for ch, t := range acked {
+		if a, ok := answered[ch]; ok {
+			lat = append(lat, max(a.Sub(t), 0))
+		}
+	}
+	l := percentiles(lat)
+	l.Rate = float64(len(lat)) / elapsed.Seconds()
+	l.Errors, l.Unanswered = errs, pending()
+	l.CPUProc, l.CPUDB = cpuSeconds()-cpu0, postgresCPUSeconds()-db0
+	return l
+}
+
+// cpuSeconds is this process's user+system CPU time.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+	return tv(ru.Utime) + tv(ru.Stime)
+}
+
+// postgresCPUSeconds sums user+system CPU time of every process named
+// postgres (Linux /proc; 0 elsewhere). The server is shared, so this is an
+// upper bound on what the benchmark cost PostgreSQL.
+func postgresCPUSeconds() float64 {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	var ticks float64
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		data, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ... utime is field 14, stime 15; comm may
+		// contain spaces, so count from the closing parenthesis.
+		open, closing := bytes.IndexByte(data, '('), bytes.LastIndexByte(data, ')')
+		if open < 0 || closing < open || string(data[open+1:closing]) != "postgres" {
+			continue
+		}
+		fields := strings.Fields(string(data[closing+1:]))
+		if len(fields) < 13 {
+			continue
+		}
+		u, _ := strconv.ParseFloat(fields[11], 64)
+		s, _ := strconv.ParseFloat(fields[12], 64)
+		ticks += u + s
+	}
+	return ticks / 100 // USER_HZ is 100 on every Linux we run on
+}
+
+// rssMB is this process's resident set size.
+func rssMB() float64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+func printTable(r *Result) {
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(w, "phase\tper s\tcount\tp50 ms\tp95 ms\tp99 ms\tmax ms\terrors\tcpu s\tpg cpu s\t\n")
+	row := func(name string, rate float64, l Latency) {
+		fmt.Fprintf(w, "%s\t%.0f\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%.1f\t%.1f\t\n",
+			name, rate, l.Count, l.P50, l.P95, l.P99, l.Max, l.Errors, l.CPUProc, l.CPUDB)
+	}
+	row("baseline (pg tx: message + job)", r.Baseline.PerSecond, r.Baseline.Latency)
+	row("ingest, closed loop", r.Ingest.PerSecond, r.Ingest.Latency)
+	row(fmt.Sprintf("ingest at %v/s", r.Settings["rate"]), r.IngestRated.Rate, r.IngestRated)
+	row(fmt.Sprintf("end to end at %v/s", r.Settings["e2e_rate"]), r.EndToEnd.Rate, r.EndToEnd)
+	_ = w.Flush()
+	fmt.Printf("\ningest / baseline        %.0f%%\n", 100*r.Ratios["ingest_vs_baseline"])
+	fmt.Printf("end to end / baseline    %.0f%%\n", 100*r.Ratios["end_to_end_vs_baseline"])
+	fmt.Printf("unanswered end to end    %d\n", r.EndToEnd.Unanswered)
+	fmt.Printf("process RSS              %.0f MB (%d CPUs)\n", r.Process["rss_mb"], r.Machine["cpus"])
+}

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestBenchRunsCleanly runs every phase briefly: the tool must keep working
+// (a benchmark that silently measures errors is worse than none), every
+// acknowledged event must be answered, and the JSON must carry the ratios.
+func TestBenchRunsCleanly(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "bench.json")
+	o := opts{duration: 700 * time.Millisecond, concurrency: 4, rate: 40, e2eRate: 20, dbConns: 10, out: out,
+		adminURL: envOr("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")}
+	require.NoError(t, run(context.Background(), o))
+
+	data, err := os.ReadFile(out)
+	require.NoError(t, err)
+	var res Result
+	require.NoError(t, json.Unmarshal(data, &res))
+	require.Positive(t, res.Baseline.Count)
+	require.Positive(t, res.Ingest.Count)
+	require.Zero(t, res.Ingest.Errors)
+	require.Zero(t, res.IngestRated.Errors)
+	require.Positive(t, res.EndToEnd.Count)
+	require.Zero(t, res.EndToEnd.Errors)
+	require.Zero(t, res.EndToEnd.Unanswered, "every acknowledged event is answered")
+	require.Positive(t, res.Ratios["ingest_vs_baseline"])
+}
