@@ -44,6 +44,10 @@ type WorkerOpts struct {
 	Tools tools.Env
 	// MediaMaxBytes caps an image downloaded for the model.
 	MediaMaxBytes int64
+	// Timeout bounds a turn (default 3 minutes). A turn that runs longer
+	// than River's rescue horizon could be worked twice at once, so the app
+	// caps it there.
+	Timeout time.Duration
 }
 
 // Worker works agent turns.
@@ -57,7 +61,12 @@ func NewWorker(opts WorkerOpts) *Worker { return &Worker{opts: opts} }
 
 // Timeout bounds a turn: model calls (with their retries and fallbacks) and
 // delivery. River's one-minute default is too short for slow models.
-func (w *Worker) Timeout(*river.Job[Args]) time.Duration { return 3 * time.Minute }
+func (w *Worker) Timeout(*river.Job[Args]) time.Duration {
+	if w.opts.Timeout > 0 {
+		return w.opts.Timeout
+	}
+	return 3 * time.Minute
+}
 
 // turn is what one turn works with.
 type turn struct {
