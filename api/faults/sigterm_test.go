@@ -166,4 +166,3 @@ func isRefused(err error) bool {
 	}
 	return err != nil && strings.Contains(err.Error(), "connection refused")
 }
-
