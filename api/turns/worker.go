@@ -487,7 +487,29 @@ func (w *Worker) deliver(ctx context.Context, t *turn) error {
 
 // saveDelivery records delivery progress (and the message's channel id once
 // its first part is sent, which WhatsApp status webhooks refer to).
+//
+// Something was just sent: if it went unrecorded, the job's retry would send
+// it again (a second placeholder or part; chat.postMessage has no idempotency
+// key). So a failure to record (the database restarting, say) is retried
+// until the job's deadline rather than handed to River's retry at once.
 func (w *Worker) saveDelivery(ctx context.Context, t *turn, externalID string) error {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(30 * time.Second)
+	}
+	wait := 100 * time.Millisecond
+	for {
+		err := w.saveDeliveryOnce(ctx, t, externalID)
+		if err == nil || time.Now().Add(wait).After(deadline) {
+			return err
+		}
+		w.opts.Log.WarnContext(ctx, "recording a sent message failed; retrying", "err", err)
+		time.Sleep(wait)
+		wait = min(2*wait, 2*time.Second)
+	}
+}
+
+func (w *Worker) saveDeliveryOnce(ctx context.Context, t *turn, externalID string) error {
 	return w.opts.Store.WithTenant(context.WithoutCancel(ctx), t.tenantID, func(ctx context.Context, tx store.Tx) error {
 		q := tx.NewUpdate().Model(t.msg).WherePK().Column("delivery")
 		if externalID != "" {
