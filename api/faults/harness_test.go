@@ -207,7 +207,7 @@ func (c *cluster) start(role string) *proc {
 	if role == "serve" {
 		want = "serving"
 	}
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !strings.Contains(p.logs.String(), want) {
 		select {
 		case <-p.done:
@@ -215,7 +215,7 @@ func (c *cluster) start(role string) *proc {
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s not ready after 20s:\n%s", p.name, p.logs.String())
+			t.Fatalf("%s not ready after 30s:\n%s", p.name, p.logs.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

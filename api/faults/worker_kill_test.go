@@ -19,7 +19,7 @@ import (
 // acknowledged by serve and answered after the restart.
 func TestWorkerKilledMidTurn(t *testing.T) {
 	t.Parallel()
-	c := newCluster(t, map[string]string{"JOB_RESCUE_AFTER": "3s"})
+	c := newCluster(t, map[string]string{"JOB_RESCUE_AFTER": "5s"})
 
 	// The model hangs until the worker is gone, then answers normally.
 	var hanging atomic.Bool
