@@ -156,13 +156,14 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &retention.PruneWorker{DB: st.DB, Log: log})
 	river.AddWorker(workers, turns.NewWorker(turns.WorkerOpts{Store: st, Keyring: cfg.Secrets, Router: a.Router,
-		Providers: providers, Log: log, Debounce: cfg.TurnDebounce, Memory: a.Memory, Tools: toolEnv, MediaMaxBytes: cfg.MediaMaxBytes}))
+		Providers: providers, Log: log, Debounce: cfg.TurnDebounce, Memory: a.Memory, Tools: toolEnv, MediaMaxBytes: cfg.MediaMaxBytes,
+		Timeout: min(3*time.Minute, cfg.JobRescueAfter)}))
 	river.AddWorker(workers, &turns.HandoverWorker{Store: st, Keyring: cfg.Secrets, Providers: providers, PublicURL: cfg.PublicURL.String(), Log: log})
 	river.AddWorker(workers, &memory.EmbedWorker{Memory: a.Memory})
 	a.Jobs, err = jobs.NewClient(st.Pool, jobs.Opts{
 		Workers: workers, Periodic: []*river.PeriodicJob{retention.Periodic()},
 		Work: opts.Work, Concurrency: cfg.WorkerConcurrency, LLMConcurrency: cfg.LLMWorkerConcurrency,
-		Logger: log, TestOnly: opts.TestOnly,
+		Logger: log, TestOnly: opts.TestOnly, RescueAfter: cfg.JobRescueAfter,
 		Middleware: []rivertype.Middleware{&obs.JobMiddleware{Metrics: a.Metrics, Log: log}},
 	})
 	if err != nil {

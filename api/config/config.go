@@ -32,7 +32,10 @@ type Config struct {
 
 	WorkerConcurrency    int
 	LLMWorkerConcurrency int
-	ShutdownTimeout      time.Duration
+	// JobRescueAfter is when a running job counts as abandoned (its worker
+	// died) and is retried; no job's timeout exceeds it.
+	JobRescueAfter  time.Duration
+	ShutdownTimeout time.Duration
 
 	SessionKeys       []SigningKey
 	SessionTTL        time.Duration

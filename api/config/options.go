@@ -109,6 +109,16 @@ var options = []option{
 			c.LLMWorkerConcurrency, err = parseInt(1, 10000)(raw)
 			return err
 		}},
+	{Group: "worker", Name: "JOB_RESCUE_AFTER", Default: "15m",
+		Help: "how long a job may stay running before it counts as abandoned by a crashed worker and is retried; also caps every job's timeout",
+		Parse: func(c *Config, raw string) error {
+			d, err := time.ParseDuration(raw)
+			if err != nil || d < time.Second || d > 24*time.Hour {
+				return errors.New(`must be a duration between 1s and 24h, such as "15m"`)
+			}
+			c.JobRescueAfter = d
+			return nil
+		}},
 
 	{Group: "security", Name: "SESSION_KEYS", Secret: true,
 		Help:  "portal session signing keys, KEYID:BASE64SECRET[,…] (32+ bytes each); the first signs, all verify. `konstruct keys` prints fresh ones",

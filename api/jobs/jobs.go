@@ -41,15 +41,23 @@ type Opts struct {
 	TestOnly bool
 	// Middleware wraps every job (log scope, metrics).
 	Middleware []rivertype.Middleware
+	// RescueAfter is how long a job may stay running before the leader
+	// retries it as abandoned (its worker died); default 15 minutes. It caps
+	// the default job timeout, as River requires.
+	RescueAfter time.Duration
 }
 
 // NewClient builds the River client over the shared pool.
 func NewClient(pool *pgxpool.Pool, opts Opts) (*river.Client[pgx.Tx], error) {
+	rescue := opts.RescueAfter
+	if rescue <= 0 {
+		rescue = 15 * time.Minute
+	}
 	cfg := &river.Config{
 		Workers:              opts.Workers,
 		Logger:               opts.Logger,
-		JobTimeout:           time.Minute,
-		RescueStuckJobsAfter: 15 * time.Minute,
+		JobTimeout:           min(time.Minute, rescue),
+		RescueStuckJobsAfter: rescue,
 		FetchCooldown:        5 * time.Millisecond,
 		FetchPollInterval:    250 * time.Millisecond,
 		TestOnly:             opts.TestOnly,

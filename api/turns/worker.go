@@ -44,6 +44,10 @@ type WorkerOpts struct {
 	Tools tools.Env
 	// MediaMaxBytes caps an image downloaded for the model.
 	MediaMaxBytes int64
+	// Timeout bounds a turn (default 3 minutes). A turn that runs longer
+	// than River's rescue horizon could be worked twice at once, so the app
+	// caps it there.
+	Timeout time.Duration
 }
 
 // Worker works agent turns.
@@ -57,7 +61,12 @@ func NewWorker(opts WorkerOpts) *Worker { return &Worker{opts: opts} }
 
 // Timeout bounds a turn: model calls (with their retries and fallbacks) and
 // delivery. River's one-minute default is too short for slow models.
-func (w *Worker) Timeout(*river.Job[Args]) time.Duration { return 3 * time.Minute }
+func (w *Worker) Timeout(*river.Job[Args]) time.Duration {
+	if w.opts.Timeout > 0 {
+		return w.opts.Timeout
+	}
+	return 3 * time.Minute
+}
 
 // turn is what one turn works with.
 type turn struct {
@@ -478,7 +487,29 @@ func (w *Worker) deliver(ctx context.Context, t *turn) error {
 
 // saveDelivery records delivery progress (and the message's channel id once
 // its first part is sent, which WhatsApp status webhooks refer to).
+//
+// Something was just sent: if it went unrecorded, the job's retry would send
+// it again (a second placeholder or part; chat.postMessage has no idempotency
+// key). So a failure to record (the database restarting, say) is retried
+// until the job's deadline rather than handed to River's retry at once.
 func (w *Worker) saveDelivery(ctx context.Context, t *turn, externalID string) error {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(30 * time.Second)
+	}
+	wait := 100 * time.Millisecond
+	for {
+		err := w.saveDeliveryOnce(ctx, t, externalID)
+		if err == nil || time.Now().Add(wait).After(deadline) {
+			return err
+		}
+		w.opts.Log.WarnContext(ctx, "recording a sent message failed; retrying", "err", err)
+		time.Sleep(wait)
+		wait = min(2*wait, 2*time.Second)
+	}
+}
+
+func (w *Worker) saveDeliveryOnce(ctx context.Context, t *turn, externalID string) error {
 	return w.opts.Store.WithTenant(context.WithoutCancel(ctx), t.tenantID, func(ctx context.Context, tx store.Tx) error {
 		q := tx.NewUpdate().Model(t.msg).WherePK().Column("delivery")
 		if externalID != "" {
