@@ -41,10 +41,11 @@ func MonthStart(t time.Time) time.Time {
 }
 
 // LoadBudget reads the transaction's tenant's budget and its month-to-date
-// spend at now. Thresholds are compared in exact decimal arithmetic (80 %
-// of the limit is a warning, 100 % exceeded), never in floating point.
+// spend at now (from usage_monthly, which a trigger on usage_records keeps,
+// so an agent turn pays one row read). Thresholds are compared in exact
+// decimal arithmetic (80 % of the limit is a warning, 100 % exceeded), never
+// in floating point.
 func LoadBudget(ctx context.Context, tx store.Tx, now time.Time) (Budget, error) {
-	start := MonthStart(now)
 	var b Budget
 	err := tx.NewRaw(`SELECT t.budget_limit_usd::float8 AS limit_usd, t.budget_action AS action, s.spent::float8 AS spent_usd,
 		CASE WHEN t.budget_limit_usd > 0 THEN (s.spent * 100 / t.budget_limit_usd)::float8 END AS percent,
@@ -52,8 +53,7 @@ func LoadBudget(ctx context.Context, tx store.Tx, now time.Time) (Budget, error)
 		     WHEN s.spent >= t.budget_limit_usd THEN 'exceeded'
 		     WHEN s.spent * 5 >= t.budget_limit_usd * 4 THEN 'warning'
 		     ELSE 'ok' END AS status
-		FROM tenants t, LATERAL (SELECT coalesce(sum(cost_usd), 0) AS spent FROM usage_records
-		                         WHERE created_at >= ? AND created_at < ?) s
-		WHERE t.id = ?`, start, start.AddDate(0, 1, 0), tx.TenantID).Scan(ctx, &b)
+		FROM tenants t, LATERAL (SELECT coalesce(sum(cost_usd), 0) AS spent FROM usage_monthly WHERE month = ?) s
+		WHERE t.id = ?`, MonthStart(now).Format(time.DateOnly), tx.TenantID).Scan(ctx, &b)
 	return b, err
 }

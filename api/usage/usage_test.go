@@ -148,6 +148,12 @@ func TestUsageAggregatesAMonthExactly(t *testing.T) {
 	}
 	require.Equal(t, "none", got.Budget.Status, "no limit set")
 
+	// The monthly rollup the budget reads agrees with the records.
+	var rollup int64
+	require.NoError(t, s.DB.Owner.QueryRow(context.Background(), `SELECT (cost_usd * 1000000)::bigint FROM usage_monthly
+		WHERE tenant_id = $1 AND month = '2026-03-01'`, acct.TenantID).Scan(&rollup))
+	require.Equal(t, total.micros, rollup)
+
 	// A bad range is a 422 on the field.
 	r = acct.Client.Do("GET", tenantPath+"/usage?from=2026-03-10&to=2026-03-01", nil)
 	require.Equal(t, http.StatusUnprocessableEntity, r.Status, "%s", r.Body)
