@@ -3,6 +3,7 @@ package usage_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
 	"github.com/konstruct/konstruct/api/apitest"
@@ -229,6 +231,19 @@ func TestBudgetStatesAndAlerts(t *testing.T) {
 		require.Equal(t, []string{"warning", "exceeded"}, fresh)
 		return err
 	}))
+
+	// The periodic job finds tenants with a limit across tenants and alerts once.
+	sweep := s.SignUp(t)
+	r = sweep.Client.Do("PUT", "/api/portal/tenants/"+sweep.TenantID.String()+"/budget", map[string]any{"limit_usd": 10, "action": "notify"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	insertUsage(t, s, sweep.TenantID, nil, "openai/gpt-4o", 1, 1, 8_500_000, now)
+	worker := &usage.CheckWorker{Store: s.DB.Store, Log: slog.New(slog.DiscardHandler)}
+	for range 2 {
+		require.NoError(t, worker.Work(context.Background(), &river.Job[usage.CheckArgs]{}))
+	}
+	require.NoError(t, s.DB.Owner.QueryRow(context.Background(),
+		"SELECT count(*) FROM audit_events WHERE tenant_id = $1 AND action LIKE 'budget.%' AND action <> 'budget.updated'", sweep.TenantID).Scan(&n))
+	require.Equal(t, 1, n, "one warning, once")
 
 	// Validation.
 	r = acct.Client.Do("PUT", tenantPath+"/budget", map[string]any{"limit_usd": -1, "action": "stop"})
