@@ -235,6 +235,22 @@ type Service struct {
 	guard   *access.Guard
 	keyring *secrets.Keyring
 	policy  netguard.Policy
+	// seatsChanged runs in the transaction that activates, deactivates,
+	// creates active or deletes active agents (billing's seat sync).
+	seatsChanged func(ctx context.Context, tx store.Tx) error
+}
+
+// OnSeatsChanged sets what runs, in the same transaction, when the number
+// of active agents changes.
+func (s *Service) OnSeatsChanged(fn func(ctx context.Context, tx store.Tx) error) {
+	s.seatsChanged = fn
+}
+
+func (s *Service) seats(ctx context.Context, tx store.Tx, changed bool) error {
+	if !changed || s.seatsChanged == nil {
+		return nil
+	}
+	return s.seatsChanged(ctx, tx)
 }
 
 // NewService returns a Service. The keyring seals tools' secret headers; the
@@ -260,6 +276,9 @@ func (s *Service) Create(ctx context.Context, tenantID uuid.UUID, a *Agent, tool
 			return err
 		}
 		if _, err := tx.NewInsert().Model(a).Returning("created_at, updated_at").Exec(ctx); err != nil {
+			return err
+		}
+		if err := s.seats(ctx, tx, a.IsActive); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{Action: "agent.created", TargetType: "agent", TargetID: a.ID.String(),
@@ -344,6 +363,9 @@ func (s *Service) Update(ctx context.Context, tenantID, id uuid.UUID, p Patch) (
 			Returning("updated_at").Exec(ctx); err != nil {
 			return err
 		}
+		if err := s.seats(ctx, tx, slices.Contains(changed, "is_active")); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, audit.Event{Action: "agent.updated", TargetType: "agent", TargetID: a.ID.String(),
 			Metadata: map[string]any{"name": a.Name, "changed": changed, "is_active": a.IsActive}})
 	})
@@ -361,6 +383,9 @@ func (s *Service) Delete(ctx context.Context, tenantID, id uuid.UUID) error {
 			return err
 		}
 		if _, err := tx.NewDelete().Model(a).WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		if err := s.seats(ctx, tx, a.IsActive); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{Action: "agent.deleted", TargetType: "agent", TargetID: a.ID.String(),

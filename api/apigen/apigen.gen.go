@@ -107,6 +107,132 @@ func (e AuditEventActorType) Valid() bool {
 	}
 }
 
+// Defines values for BillingStateNextAction.
+const (
+	BillingStateNextActionCheckout BillingStateNextAction = "checkout"
+	BillingStateNextActionNone     BillingStateNextAction = "none"
+	BillingStateNextActionPortal   BillingStateNextAction = "portal"
+)
+
+// Valid indicates whether the value is a known member of the BillingStateNextAction enum.
+func (e BillingStateNextAction) Valid() bool {
+	switch e {
+	case BillingStateNextActionCheckout:
+		return true
+	case BillingStateNextActionNone:
+		return true
+	case BillingStateNextActionPortal:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BillingStateStatus.
+const (
+	BillingStateStatusActive            BillingStateStatus = "active"
+	BillingStateStatusCanceled          BillingStateStatus = "canceled"
+	BillingStateStatusIncomplete        BillingStateStatus = "incomplete"
+	BillingStateStatusIncompleteExpired BillingStateStatus = "incomplete_expired"
+	BillingStateStatusNone              BillingStateStatus = "none"
+	BillingStateStatusPastDue           BillingStateStatus = "past_due"
+	BillingStateStatusPaused            BillingStateStatus = "paused"
+	BillingStateStatusTrialing          BillingStateStatus = "trialing"
+	BillingStateStatusUnpaid            BillingStateStatus = "unpaid"
+)
+
+// Valid indicates whether the value is a known member of the BillingStateStatus enum.
+func (e BillingStateStatus) Valid() bool {
+	switch e {
+	case BillingStateStatusActive:
+		return true
+	case BillingStateStatusCanceled:
+		return true
+	case BillingStateStatusIncomplete:
+		return true
+	case BillingStateStatusIncompleteExpired:
+		return true
+	case BillingStateStatusNone:
+		return true
+	case BillingStateStatusPastDue:
+		return true
+	case BillingStateStatusPaused:
+		return true
+	case BillingStateStatusTrialing:
+		return true
+	case BillingStateStatusUnpaid:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BudgetAction.
+const (
+	BudgetActionDowngrade BudgetAction = "downgrade"
+	BudgetActionNotify    BudgetAction = "notify"
+	BudgetActionStop      BudgetAction = "stop"
+)
+
+// Valid indicates whether the value is a known member of the BudgetAction enum.
+func (e BudgetAction) Valid() bool {
+	switch e {
+	case BudgetActionDowngrade:
+		return true
+	case BudgetActionNotify:
+		return true
+	case BudgetActionStop:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BudgetStatus.
+const (
+	BudgetStatusExceeded BudgetStatus = "exceeded"
+	BudgetStatusNone     BudgetStatus = "none"
+	BudgetStatusOk       BudgetStatus = "ok"
+	BudgetStatusWarning  BudgetStatus = "warning"
+)
+
+// Valid indicates whether the value is a known member of the BudgetStatus enum.
+func (e BudgetStatus) Valid() bool {
+	switch e {
+	case BudgetStatusExceeded:
+		return true
+	case BudgetStatusNone:
+		return true
+	case BudgetStatusOk:
+		return true
+	case BudgetStatusWarning:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BudgetUpdateAction.
+const (
+	BudgetUpdateActionDowngrade BudgetUpdateAction = "downgrade"
+	BudgetUpdateActionNotify    BudgetUpdateAction = "notify"
+	BudgetUpdateActionStop      BudgetUpdateAction = "stop"
+)
+
+// Valid indicates whether the value is a known member of the BudgetUpdateAction enum.
+func (e BudgetUpdateAction) Valid() bool {
+	switch e {
+	case BudgetUpdateActionDowngrade:
+		return true
+	case BudgetUpdateActionNotify:
+		return true
+	case BudgetUpdateActionStop:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CheckResultStatus.
 const (
 	Fail CheckResultStatus = "fail"
@@ -775,6 +901,80 @@ type AuditEventList struct {
 	NextCursor nullable.Nullable[string] `json:"next_cursor"`
 }
 
+// BillingCheckout defines model for BillingCheckout.
+type BillingCheckout struct {
+	CheckoutUrl string `json:"checkout_url"`
+}
+
+// BillingPortal defines model for BillingPortal.
+type BillingPortal struct {
+	PortalUrl string `json:"portal_url"`
+}
+
+// BillingState defines model for BillingState.
+type BillingState struct {
+	ActiveAgents  int  `json:"active_agents"`
+	AgentsEnabled bool `json:"agents_enabled"`
+
+	// BlockedReason Why agents do not answer: `no_subscription`, `trial_ended`, `subscription_canceled`, `payment_overdue`, …, or `budget_exceeded`.
+	BlockedReason nullable.Nullable[string] `json:"blocked_reason"`
+
+	// Enabled False when the platform has no Stripe configuration; then nothing is gated.
+	Enabled bool `json:"enabled"`
+
+	// GraceEndsAt While past due, agents keep answering until then.
+	GraceEndsAt nullable.Nullable[time.Time] `json:"grace_ends_at,omitempty"`
+	NextAction  BillingStateNextAction       `json:"next_action"`
+	PeriodEnd   nullable.Nullable[time.Time] `json:"period_end"`
+
+	// Plan `trial`, `standard` (a subscription exists) or `none`.
+	Plan string `json:"plan"`
+
+	// Seats Seats (agents) the subscription is for.
+	Seats int `json:"seats"`
+
+	// Status The subscription's status, or `none` before the first checkout.
+	Status      BillingStateStatus           `json:"status"`
+	TrialEndsAt nullable.Nullable[time.Time] `json:"trial_ends_at"`
+}
+
+// BillingStateNextAction defines model for BillingState.NextAction.
+type BillingStateNextAction string
+
+// BillingStateStatus The subscription's status, or `none` before the first checkout.
+type BillingStateStatus string
+
+// BillingTenantRequest defines model for BillingTenantRequest.
+type BillingTenantRequest struct {
+	TenantId openapi_types.UUID `json:"tenant_id"`
+}
+
+// Budget defines model for Budget.
+type Budget struct {
+	Action         BudgetAction               `json:"action"`
+	LimitUsd       nullable.Nullable[float64] `json:"limit_usd"`
+	MonthToDateUsd float64                    `json:"month_to_date_usd"`
+
+	// Percent Month-to-date spend as a percentage of the limit.
+	Percent nullable.Nullable[float64] `json:"percent"`
+	Status  BudgetStatus               `json:"status"`
+}
+
+// BudgetAction defines model for Budget.Action.
+type BudgetAction string
+
+// BudgetStatus defines model for Budget.Status.
+type BudgetStatus string
+
+// BudgetUpdate defines model for BudgetUpdate.
+type BudgetUpdate struct {
+	Action   BudgetUpdateAction         `json:"action"`
+	LimitUsd nullable.Nullable[float64] `json:"limit_usd"`
+}
+
+// BudgetUpdateAction defines model for BudgetUpdate.Action.
+type BudgetUpdateAction string
+
 // CheckResult defines model for CheckResult.
 type CheckResult struct {
 	Detail string `json:"detail"`
@@ -1263,6 +1463,54 @@ type ToolCallSummary struct {
 	Result    *string                `json:"result,omitempty"`
 }
 
+// Usage defines model for Usage.
+type Usage struct {
+	Budget  Budget             `json:"budget"`
+	ByAgent []UsageAgent       `json:"by_agent"`
+	ByDay   []UsageDay         `json:"by_day"`
+	ByModel []UsageModel       `json:"by_model"`
+	From    openapi_types.Date `json:"from"`
+	To      openapi_types.Date `json:"to"`
+	Totals  UsageFigures       `json:"totals"`
+}
+
+// UsageAgent defines model for UsageAgent.
+type UsageAgent struct {
+	// AgentId Null for usage of agents since deleted.
+	AgentId      nullable.Nullable[openapi_types.UUID] `json:"agent_id"`
+	AgentName    string                                `json:"agent_name"`
+	Calls        int64                                 `json:"calls"`
+	CostUsd      float64                               `json:"cost_usd"`
+	InputTokens  int64                                 `json:"input_tokens"`
+	OutputTokens int64                                 `json:"output_tokens"`
+}
+
+// UsageDay defines model for UsageDay.
+type UsageDay struct {
+	Calls        int64              `json:"calls"`
+	CostUsd      float64            `json:"cost_usd"`
+	Day          openapi_types.Date `json:"day"`
+	InputTokens  int64              `json:"input_tokens"`
+	OutputTokens int64              `json:"output_tokens"`
+}
+
+// UsageFigures defines model for UsageFigures.
+type UsageFigures struct {
+	Calls        int64   `json:"calls"`
+	CostUsd      float64 `json:"cost_usd"`
+	InputTokens  int64   `json:"input_tokens"`
+	OutputTokens int64   `json:"output_tokens"`
+}
+
+// UsageModel defines model for UsageModel.
+type UsageModel struct {
+	Calls        int64   `json:"calls"`
+	CostUsd      float64 `json:"cost_usd"`
+	InputTokens  int64   `json:"input_tokens"`
+	Model        string  `json:"model"`
+	OutputTokens int64   `json:"output_tokens"`
+}
+
 // User defines model for User.
 type User struct {
 	CreatedAt       time.Time          `json:"created_at"`
@@ -1513,11 +1761,26 @@ type AddMemberParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// GetUsageParams defines parameters for GetUsage.
+type GetUsageParams struct {
+	// From First UTC day (inclusive).
+	From *openapi_types.Date `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Last UTC day (inclusive).
+	To *openapi_types.Date `form:"to,omitempty" json:"to,omitempty"`
+}
+
 // SignInJSONRequestBody defines body for SignIn for application/json ContentType.
 type SignInJSONRequestBody = SignInRequest
 
 // SignUpJSONRequestBody defines body for SignUp for application/json ContentType.
 type SignUpJSONRequestBody = SignUpRequest
+
+// CreateBillingCheckoutJSONRequestBody defines body for CreateBillingCheckout for application/json ContentType.
+type CreateBillingCheckoutJSONRequestBody = BillingTenantRequest
+
+// CreateBillingPortalJSONRequestBody defines body for CreateBillingPortal for application/json ContentType.
+type CreateBillingPortalJSONRequestBody = BillingTenantRequest
 
 // ConnectWhatsAppJSONRequestBody defines body for ConnectWhatsApp for application/json ContentType.
 type ConnectWhatsAppJSONRequestBody = WhatsAppConnect
@@ -1542,6 +1805,9 @@ type PreviewAgentJSONRequestBody = PreviewRequest
 
 // CreateAPITokenJSONRequestBody defines body for CreateAPIToken for application/json ContentType.
 type CreateAPITokenJSONRequestBody = APITokenCreate
+
+// SetBudgetJSONRequestBody defines body for SetBudget for application/json ContentType.
+type SetBudgetJSONRequestBody = BudgetUpdate
 
 // UpdateConnectionJSONRequestBody defines body for UpdateConnection for application/json ContentType.
 type UpdateConnectionJSONRequestBody = ConnectionUpdate
@@ -1575,6 +1841,12 @@ type ServerInterface interface {
 	// SignUp Create an account
 	// (POST /api/portal/auth/signup)
 	SignUp(ctx echo.Context) error
+	// CreateBillingCheckout Start a Stripe Checkout for the subscription
+	// (POST /api/portal/billing/checkout)
+	CreateBillingCheckout(ctx echo.Context) error
+	// CreateBillingPortal Open the Stripe Customer Portal
+	// (POST /api/portal/billing/portal)
+	CreateBillingPortal(ctx echo.Context) error
 	// SlackOAuthCallback Finish the "Add to Slack" flow
 	// (GET /api/portal/channels/slack/callback)
 	SlackOAuthCallback(ctx echo.Context, params SlackOAuthCallbackParams) error
@@ -1638,6 +1910,12 @@ type ServerInterface interface {
 	// ListAuditEvents List audit events
 	// (GET /api/portal/tenants/{tenant_id}/audit-events)
 	ListAuditEvents(ctx echo.Context, tenantId TenantId, params ListAuditEventsParams) error
+	// GetBilling The tenant's billing state
+	// (GET /api/portal/tenants/{tenant_id}/billing)
+	GetBilling(ctx echo.Context, tenantId TenantId) error
+	// SetBudget Set the monthly budget and what happens at the cap
+	// (PUT /api/portal/tenants/{tenant_id}/budget)
+	SetBudget(ctx echo.Context, tenantId TenantId) error
 	// ListConnections List connections
 	// (GET /api/portal/tenants/{tenant_id}/channels)
 	ListConnections(ctx echo.Context, tenantId TenantId, params ListConnectionsParams) error
@@ -1698,6 +1976,9 @@ type ServerInterface interface {
 	// EraseParticipant Erase everything about a person
 	// (POST /api/portal/tenants/{tenant_id}/participants/erase)
 	EraseParticipant(ctx echo.Context, tenantId TenantId) error
+	// GetUsage Usage and cost for a date range
+	// (GET /api/portal/tenants/{tenant_id}/usage)
+	GetUsage(ctx echo.Context, tenantId TenantId, params GetUsageParams) error
 	// GetHealth Liveness probe
 	// (GET /healthz)
 	GetHealth(ctx echo.Context) error
@@ -1735,6 +2016,24 @@ func (w *ServerInterfaceWrapper) SignUp(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.SignUp(ctx)
+	return err
+}
+
+// CreateBillingCheckout converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateBillingCheckout(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateBillingCheckout(ctx)
+	return err
+}
+
+// CreateBillingPortal converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateBillingPortal(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateBillingPortal(ctx)
 	return err
 }
 
@@ -2337,6 +2636,38 @@ func (w *ServerInterfaceWrapper) ListAuditEvents(ctx echo.Context) error {
 	return err
 }
 
+// GetBilling converts echo context to params.
+func (w *ServerInterfaceWrapper) GetBilling(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetBilling(ctx, tenantId)
+	return err
+}
+
+// SetBudget converts echo context to params.
+func (w *ServerInterfaceWrapper) SetBudget(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SetBudget(ctx, tenantId)
+	return err
+}
+
 // ListConnections converts echo context to params.
 func (w *ServerInterfaceWrapper) ListConnections(ctx echo.Context) error {
 	var err error
@@ -2919,6 +3250,38 @@ func (w *ServerInterfaceWrapper) EraseParticipant(ctx echo.Context) error {
 	return err
 }
 
+// GetUsage converts echo context to params.
+func (w *ServerInterfaceWrapper) GetUsage(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetUsageParams
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetUsage(ctx, tenantId, params)
+	return err
+}
+
 // GetHealth converts echo context to params.
 func (w *ServerInterfaceWrapper) GetHealth(ctx echo.Context) error {
 	var err error
@@ -3030,6 +3393,11 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/participants/erase", wrapper.EraseParticipant, options.OperationMiddlewares["eraseParticipant"]...)
 	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/escalation-topics", wrapper.GetEscalationTopics, options.OperationMiddlewares["getEscalationTopics"]...)
 	router.PUT(options.BaseURL+"/api/portal/tenants/:tenant_id/escalation-topics", wrapper.SetEscalationTopics, options.OperationMiddlewares["setEscalationTopics"]...)
+	router.POST(options.BaseURL+"/api/portal/billing/checkout", wrapper.CreateBillingCheckout, options.OperationMiddlewares["createBillingCheckout"]...)
+	router.POST(options.BaseURL+"/api/portal/billing/portal", wrapper.CreateBillingPortal, options.OperationMiddlewares["createBillingPortal"]...)
+	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/billing", wrapper.GetBilling, options.OperationMiddlewares["getBilling"]...)
+	router.PUT(options.BaseURL+"/api/portal/tenants/:tenant_id/budget", wrapper.SetBudget, options.OperationMiddlewares["setBudget"]...)
+	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/usage", wrapper.GetUsage, options.OperationMiddlewares["getUsage"]...)
 
 }
 
@@ -3259,6 +3627,258 @@ func (response SignUp429ApplicationProblemPlusJSONResponse) VisitSignUpResponse(
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
 	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBillingCheckoutRequestObject struct {
+	Body *CreateBillingCheckoutJSONRequestBody
+}
+
+type CreateBillingCheckoutResponseObject interface {
+	VisitCreateBillingCheckoutResponse(w http.ResponseWriter) error
+}
+
+type CreateBillingCheckout200JSONResponse BillingCheckout
+
+func (response CreateBillingCheckout200JSONResponse) VisitCreateBillingCheckoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBillingCheckout400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBillingCheckout400ApplicationProblemPlusJSONResponse) VisitCreateBillingCheckoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBillingCheckout401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBillingCheckout401ApplicationProblemPlusJSONResponse) VisitCreateBillingCheckoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBillingCheckout403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBillingCheckout403ApplicationProblemPlusJSONResponse) VisitCreateBillingCheckoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBillingCheckout404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBillingCheckout404ApplicationProblemPlusJSONResponse) VisitCreateBillingCheckoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBillingCheckout502ApplicationProblemPlusJSONResponse struct {
+	BadGatewayApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBillingCheckout502ApplicationProblemPlusJSONResponse) VisitCreateBillingCheckoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBillingCheckout503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBillingCheckout503ApplicationProblemPlusJSONResponse) VisitCreateBillingCheckoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBillingPortalRequestObject struct {
+	Body *CreateBillingPortalJSONRequestBody
+}
+
+type CreateBillingPortalResponseObject interface {
+	VisitCreateBillingPortalResponse(w http.ResponseWriter) error
+}
+
+type CreateBillingPortal200JSONResponse BillingPortal
+
+func (response CreateBillingPortal200JSONResponse) VisitCreateBillingPortalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBillingPortal400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBillingPortal400ApplicationProblemPlusJSONResponse) VisitCreateBillingPortalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBillingPortal401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBillingPortal401ApplicationProblemPlusJSONResponse) VisitCreateBillingPortalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBillingPortal403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBillingPortal403ApplicationProblemPlusJSONResponse) VisitCreateBillingPortalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBillingPortal404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBillingPortal404ApplicationProblemPlusJSONResponse) VisitCreateBillingPortalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBillingPortal409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBillingPortal409ApplicationProblemPlusJSONResponse) VisitCreateBillingPortalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBillingPortal502ApplicationProblemPlusJSONResponse struct {
+	BadGatewayApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBillingPortal502ApplicationProblemPlusJSONResponse) VisitCreateBillingPortalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBillingPortal503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBillingPortal503ApplicationProblemPlusJSONResponse) VisitCreateBillingPortalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5139,6 +5759,163 @@ func (response ListAuditEvents422ApplicationProblemPlusJSONResponse) VisitListAu
 	return err
 }
 
+type GetBillingRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+}
+
+type GetBillingResponseObject interface {
+	VisitGetBillingResponse(w http.ResponseWriter) error
+}
+
+type GetBilling200JSONResponse BillingState
+
+func (response GetBilling200JSONResponse) VisitGetBillingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBilling401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetBilling401ApplicationProblemPlusJSONResponse) VisitGetBillingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBilling404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetBilling404ApplicationProblemPlusJSONResponse) VisitGetBillingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetBudgetRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Body     *SetBudgetJSONRequestBody
+}
+
+type SetBudgetResponseObject interface {
+	VisitSetBudgetResponse(w http.ResponseWriter) error
+}
+
+type SetBudget200JSONResponse Budget
+
+func (response SetBudget200JSONResponse) VisitSetBudgetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetBudget400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SetBudget400ApplicationProblemPlusJSONResponse) VisitSetBudgetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetBudget401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SetBudget401ApplicationProblemPlusJSONResponse) VisitSetBudgetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetBudget403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SetBudget403ApplicationProblemPlusJSONResponse) VisitSetBudgetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetBudget404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SetBudget404ApplicationProblemPlusJSONResponse) VisitSetBudgetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetBudget422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response SetBudget422ApplicationProblemPlusJSONResponse) VisitSetBudgetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListConnectionsRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 	Params   ListConnectionsParams
@@ -6838,6 +7615,93 @@ func (response EraseParticipant404ApplicationProblemPlusJSONResponse) VisitErase
 	return err
 }
 
+type GetUsageRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   GetUsageParams
+}
+
+type GetUsageResponseObject interface {
+	VisitGetUsageResponse(w http.ResponseWriter) error
+}
+
+type GetUsage200JSONResponse Usage
+
+func (response GetUsage200JSONResponse) VisitGetUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUsage400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetUsage400ApplicationProblemPlusJSONResponse) VisitGetUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUsage401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetUsage401ApplicationProblemPlusJSONResponse) VisitGetUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUsage404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetUsage404ApplicationProblemPlusJSONResponse) VisitGetUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUsage422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetUsage422ApplicationProblemPlusJSONResponse) VisitGetUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetHealthRequestObject struct {
 }
 
@@ -6907,6 +7771,12 @@ type StrictServerInterface interface {
 	// SignUp Create an account
 	// (POST /api/portal/auth/signup)
 	SignUp(ctx context.Context, request SignUpRequestObject) (SignUpResponseObject, error)
+	// CreateBillingCheckout Start a Stripe Checkout for the subscription
+	// (POST /api/portal/billing/checkout)
+	CreateBillingCheckout(ctx context.Context, request CreateBillingCheckoutRequestObject) (CreateBillingCheckoutResponseObject, error)
+	// CreateBillingPortal Open the Stripe Customer Portal
+	// (POST /api/portal/billing/portal)
+	CreateBillingPortal(ctx context.Context, request CreateBillingPortalRequestObject) (CreateBillingPortalResponseObject, error)
 	// SlackOAuthCallback Finish the "Add to Slack" flow
 	// (GET /api/portal/channels/slack/callback)
 	SlackOAuthCallback(ctx context.Context, request SlackOAuthCallbackRequestObject) (SlackOAuthCallbackResponseObject, error)
@@ -6970,6 +7840,12 @@ type StrictServerInterface interface {
 	// ListAuditEvents List audit events
 	// (GET /api/portal/tenants/{tenant_id}/audit-events)
 	ListAuditEvents(ctx context.Context, request ListAuditEventsRequestObject) (ListAuditEventsResponseObject, error)
+	// GetBilling The tenant's billing state
+	// (GET /api/portal/tenants/{tenant_id}/billing)
+	GetBilling(ctx context.Context, request GetBillingRequestObject) (GetBillingResponseObject, error)
+	// SetBudget Set the monthly budget and what happens at the cap
+	// (PUT /api/portal/tenants/{tenant_id}/budget)
+	SetBudget(ctx context.Context, request SetBudgetRequestObject) (SetBudgetResponseObject, error)
 	// ListConnections List connections
 	// (GET /api/portal/tenants/{tenant_id}/channels)
 	ListConnections(ctx context.Context, request ListConnectionsRequestObject) (ListConnectionsResponseObject, error)
@@ -7030,6 +7906,9 @@ type StrictServerInterface interface {
 	// EraseParticipant Erase everything about a person
 	// (POST /api/portal/tenants/{tenant_id}/participants/erase)
 	EraseParticipant(ctx context.Context, request EraseParticipantRequestObject) (EraseParticipantResponseObject, error)
+	// GetUsage Usage and cost for a date range
+	// (GET /api/portal/tenants/{tenant_id}/usage)
+	GetUsage(ctx context.Context, request GetUsageRequestObject) (GetUsageResponseObject, error)
 	// GetHealth Liveness probe
 	// (GET /healthz)
 	GetHealth(ctx context.Context, request GetHealthRequestObject) (GetHealthResponseObject, error)
@@ -7159,6 +8038,98 @@ func (sh *strictHandler) SignUp(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(SignUpResponseObject); ok {
 		return validResponse.VisitSignUpResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateBillingCheckout operation middleware
+func (sh *strictHandler) CreateBillingCheckout(ctx echo.Context) error {
+	var request CreateBillingCheckoutRequestObject
+
+	var body CreateBillingCheckoutJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateBillingCheckout(ctx.Request().Context(), request.(CreateBillingCheckoutRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateBillingCheckout")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateBillingCheckoutResponseObject); ok {
+		return validResponse.VisitCreateBillingCheckoutResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateBillingPortal operation middleware
+func (sh *strictHandler) CreateBillingPortal(ctx echo.Context) error {
+	var request CreateBillingPortalRequestObject
+
+	var body CreateBillingPortalJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateBillingPortal(ctx.Request().Context(), request.(CreateBillingPortalRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateBillingPortal")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateBillingPortalResponseObject); ok {
+		return validResponse.VisitCreateBillingPortalResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -7886,6 +8857,79 @@ func (sh *strictHandler) ListAuditEvents(ctx echo.Context, tenantId TenantId, pa
 	return nil
 }
 
+// GetBilling operation middleware
+func (sh *strictHandler) GetBilling(ctx echo.Context, tenantId TenantId) error {
+	var request GetBillingRequestObject
+
+	request.TenantId = tenantId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetBilling(ctx.Request().Context(), request.(GetBillingRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetBilling")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetBillingResponseObject); ok {
+		return validResponse.VisitGetBillingResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SetBudget operation middleware
+func (sh *strictHandler) SetBudget(ctx echo.Context, tenantId TenantId) error {
+	var request SetBudgetRequestObject
+
+	request.TenantId = tenantId
+
+	var body SetBudgetJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SetBudget(ctx.Request().Context(), request.(SetBudgetRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetBudget")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SetBudgetResponseObject); ok {
+		return validResponse.VisitSetBudgetResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListConnections operation middleware
 func (sh *strictHandler) ListConnections(ctx echo.Context, tenantId TenantId, params ListConnectionsParams) error {
 	var request ListConnectionsRequestObject
@@ -8566,6 +9610,32 @@ func (sh *strictHandler) EraseParticipant(ctx echo.Context, tenantId TenantId) e
 	return nil
 }
 
+// GetUsage operation middleware
+func (sh *strictHandler) GetUsage(ctx echo.Context, tenantId TenantId, params GetUsageParams) error {
+	var request GetUsageRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetUsage(ctx.Request().Context(), request.(GetUsageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetUsage")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetUsageResponseObject); ok {
+		return validResponse.VisitGetUsageResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetHealth operation middleware
 func (sh *strictHandler) GetHealth(ctx echo.Context) error {
 	var request GetHealthRequestObject
@@ -8617,234 +9687,264 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rchs3muir4HC3ytJsi6JkyYmpmppVHCfxRo5dkl3Zk9CHBLtBEsMm0AOgRXO8rpp3OG9wfuyDzZOc",
-	"wvcB3ehm86ZrnE3VbsZid+Py4cN3v3xqxXKWScGE0a3up9aE0YQp+OcVM1dMay7FCymnnNnfEqZjxTPD",
-	"pWh1W+8mjAymUmij8tj0Nb49IDG8T/Z+MCZ7I9JFRK7ojF1xw/58QT+ekSsW54oRmRvNE0YSds1Smc2Y",
-	"MPvtVtTS8YTNqJ3OLDLW6ra0UVyMW58/f45aGVV0xoxb4/mYCfMqsf/kdkUZNZNW1BJ0Zr+j9mmfJ62o",
-	"pdjfcq5Y0uoalbNwjpFUM2pa3Vaew5v1OaPWCykEi+2eV84UF6/cyXTXTGm6acLipTuYMldaqhUHLNhH",
-	"04/hjQGRI2ImjGSKXXOZa5LRMbNnBkv8W87UIlgjjhouZUY/XjAxNpNW97jTaVrKq4TNMmmYiBc/ssXy",
-	"kl7TKdOEEsWM4iwhsWLUMKLpiJ0RzRgB8An7ti4WhlhdriyY5MDOsm6JMy7830dNC77gM26W1/mWjhnR",
-	"/O8roZPCd+HMCRvRPDWt7qmdln7ks3zW6h65Rbi/iiVwYdiYKVjDOyaovwfLJ2jg6RNNeFIspopN+MZt",
-	"8eiz/VhnUmgGl/MbmnxPDZtTOMZYCsMEQIpmWcpjwN3DTMlhymb/9ldt1/upxT7SWZYy/CIBNJpQIVja",
-	"F9L0RzIXduqEGcrTVrd1ldJ4ShQb5ZolXdL0rjbU5NpC9ThqGW7s4HZtxC+u2Akdytx0hykV09bncOf/",
-	"qtio1W39y2FJLA/xqT58ixvA/VeBf04yJa95whTZg4VG5DUzNCJXRvGMRYQKcnHxet+vn0hFRpSnLDkj",
-	"A9zigMRUKc404UYTxaiWglCRkIGFzgB+ZUpJRezfbbvsb2hyyf6WM21uBvYCthZ3FI5EEsk0EdKQGTXx",
-	"BGjA+dtXxI6uaGwsXsEydKv766dWKnGaVrc1lMmizWZ2xKg1Y1rTsQV1pmTGlFmQXgse9lqEazLjWgMu",
-	"fSiP7QToRHBsfnP3dmwb9l3uGYn1KOXxbUF9LgiNY5kLQ+bc2Hm4JgAYQlPFaLIg7CPXBkhaCZnnJWSK",
-	"hdwbWF6kVE+Y9gtkJM6VYsIQux4WWeSlgtRIK5lTi7aA3fAhFdJMmCKAF3Zd30k15EnCxK2xlWsiGEs0",
-	"LI4mMy6IkimzC5vw8YSpKvCelsAr13B/tCA3E8uWYmpYEpFhbmCZsMACyWiayjke/p4Fp5ek5oobRmI6",
-	"Y2Sk5KwAolR8zMU+wPGVuKYpT24JxVmuDRkyQg1JGdWGfG1pqkV3K3GtveQZ1XouVVK55+vHq9zz44A8",
-	"vxeZkrEdZZgy8lIYbhYPc+GHitEpCBh5ivT0J2m+A1ZyO8gij4VjrnOmk85JufWfpCHfuRfuab/fenwD",
-	"mgI3l+MP11xzC3Ej8YbTNLXXxooYUr6mYuGIr77tZZWSzKhYeLDrMxDoFoQLcnRMNIulSKrE7jggdvZz",
-	"uxpSLOf+cGPVSunIMEUGl/aPg3P7xyBcd6BIBa8sC2hX+ImF+Jxy06j/lKKeXd97QXMzkYr/nd0WJ6/4",
-	"WFiQS0U0E4ml35arGzllokosj8K7Gcx/b3B/jaJARNjHzIqjdo2KXcspyvyJpaU01YCb7wW9pjy1tOKW",
-	"AEmooUOqGZnxsYLPNKGKwd1w7K4iUQY85Iqpax4zEi7m3qBjiQSIBR4bU2rgohaDo3r89tU7e5b2307i",
-	"4iibo9qU9KmpSPYJNezA8BlbFu+jFp6EXveNyFN3DKg8LI2BDGqDJhG1UqpN3woNbrLq7t9nds7EMpWZ",
-	"1IZIETNCyYyL3IC+dbO1oTL0aflBptiIf2xWrkZcaRPwNK8haxYrBtKYJIrFciy4ZsRe8K5dSMP0Drtv",
-	"BV4rTmxCq0v7zucoUPq2shGUeuGvLXwlUBoBdAWg3DqiEMtqZ1rBpsrePxSTy+FfWWzsUj0ev4Dx4GIn",
-	"CbenQNO3AV6PaKpZVEP1KtpWT/BNhoOcES+ocAHHN8pNrlbj0krcCawHRxutB7ucV+0EHMDh+80QgyOm",
-	"afpmBJLbutkKkvE5qtMMh9LNNgb7DdkbTLXp//Mf/z3Yb5OriZwLIkW6QKByqwigeaC9EcPcXMtb+xBs",
-	"7oKjjltdJjdsVv3HlvstiLVSdAGHWlq+7DAbbl/9jsDs1UEaT2rseNUdEGgd0xRNglZ6rQJh6e36boOv",
-	"DVVjPOntkOZl8ek7/NIK9lVwfY5aI5qmQxpP+zOZsHTH1U2MyfpGynT7o/3h3bu376RMm4bbkg9x3aex",
-	"4dchXxhKmTIKCDOjH/uKZemibxmAbhLZrDI0k2rRV8ygWbKf0IVeg0/hpxZQjeBZzauY0lLQ5mdcCJb0",
-	"p2yxEXZv4dUf7ZuOTPWdoNMwrl5ow2b9TMlZZppPk80ypqilqcFzkc+GuNFdeJFlqXJX9MlRZNjpOs25",
-	"SOS8r/nfWaMwvh1PDGBXnk4dZv6oly9JFXbLKFddpodNAy1ouuBVlFiFqpXLF96JGoMPYLyS0AUcfDt2",
-	"ZD/6jrM00Q0cqbgf64Z4bV969e0KLv31Fib+BsaLM69gT8Gal+h6E42ustNL+zPReTwhVJPBkKcpF2Ny",
-	"/tO3BC2EvbzTecrI8cDqRINeS2eMTq0CSckkn1HRa5E3l2BTFskALP7+mgT7Pt1COpnRj6/w0+POb4Nf",
-	"1AQP8ACB/powReYTJpx3is+oWhD4DizqugKGLbGl3P7pJn5UXddLkWSSC+MskRYdyIwuwJxSmk8HMIQz",
-	"KwyIHYswYSGQnBFG4wkZsljOwNsFD+UIzP1yLrbeTcgCy+0cNZzm7pyuuucLKcZMW600SxfBvsF0CeAv",
-	"PFonnU7Fp3XaiXZhm9V5f5BzkkoxDqZUbMYsY9HE2SH1GbHI1SUjqchYyqRNvkVfG3n67LSytqfPTmvu",
-	"th249D1SoQpjX4ZAuXkgBhpcREM2odcF7P3YJ50Gx+udyQbLmgEs64kmf5VD4tkga4/bpNd6kWsjZ0wR",
-	"nWeZVKbXKrTjGmw2ixzViX+eUBMAZSrkHGECal4i28Qu7fzVQcJ1nEqdK0bilOZWRdeEpnO60IQmCUtq",
-	"0Dt61gy+moBT4NNxgEzld4HgsyTKMGHf/bXlzE19J52ExKLk5axvZB+IfsCLtiXgNflmGauc3TMG+uWu",
-	"krdvhAEIIfqx2mXfxn3dLCrciXYHytWjqnZorLq5xDPjIjRxHDWLHMbQeDJr1iSpO9MGMXnK0a9R2EJb",
-	"fEbHjdLwjM9YH3/dXh+pAQ6ma4RUnnDz8rpx/TT2yy9XCcjWdtJn02ppbKRy+sSKhykdItleplm5ZuqJ",
-	"d8BKBfgNFo4nmtidEkdd7N1sr57eQ8tfaTssiOhT8DQiDWu8uDfR/rdUnmbM0IQautqKVrkC5Rk54rMK",
-	"qCgDbnhaQKR6ko1K3h2aJ4PjCFCjigiRR7TqYsONBcCrgKNyXuvR+06IWnlZHouyvZiweHrJNIQr1Xfj",
-	"vSkNaDDhwqyQYCQZ8Y8EPWAryUuJN3CJ+ujybpIPnIumvHwZ1aAtUyVAzeZpw81rVvbcYEXYUSNEigjA",
-	"Bgrm4xBXC0jEWImFCj1nyomrZMaoQBWiiOBCbwMK6vhhxUTtbsdGN4ELV9yRwODu9WrC8anpm6rbShyg",
-	"ZZeMaGw0Ab+Ylycc/FysFBlKA4QY5DYdy8zK8Vaw0+dZVoTL8ASeXzPFR1YbtEe2H+BQeUIJ11lKF32P",
-	"S8snMZdqqjMaMyTyjvBnEykYQZGt3ewXM0wJmjaeMO7FMDqzS5Wq3EE4rgvNu5W7LLZ3cns5o0RYuMzN",
-	"KjgMzCypuZVbCoYxLiJtu+VdUG3e2S8a17V8vQuTlHMlteDAC0Rv5LI4Sh+j6lbYLXeyS9b4vbZnb2mO",
-	"PXKaZZsJzhLncjwoRLEaJgfkqbqfKIx/rtz4+rmGB1RBpvLOryd5Lzzq1SRP+/OOREYBU9meGYacaIkb",
-	"1qAbrKecaP3O7oJfB6zh0fh1sYRAHdnehRoysB2ZTW3BxUgrVlnolOu56O4czwUG3+CKRrXo/m0owS28",
-	"d7eMAAjtywVdawh3y1OGMsfIR9dAOCIGGNt/ovF0TK+bNZxRSsfrKKd9Pl4Rv3HFTGmsRfEnlnmaYAwk",
-	"yEBn8EyCTUUqoifwPJVyevP4jl2YqTN37HSAGVWGxzyjKOOuNaEFr65nZwVWWCKeSt3Iypq4SD0lpXID",
-	"KrwhXHfATYITrB53DVWbcG4Ziht1pPDy3xHVLYnJY9Hdl4pqFkTj70Bzdyc6wTm6T3bNZakwyxr+1EZf",
-	"s9tmrTA0GK7zlFc1icpTtEBu4YutzhV8GszRuIG6X2rTkdWtzpJwTYxME6RvtGom5ZpMqEhYEjjr2q36",
-	"wfOaRe595/jkm5dfXfxQt+NvdBk0Mru+s0LhH44qbKYpjmysOvkScDLjcYPfMwZbv49ZrcLtOwtMMp9w",
-	"4EmMuEQoTWiWpYuA/QQOKVPMs0oX3T44oLad+s5xpijcwjYwuJGkpZhmptkFt8OOd/MsBX5OfNm7CZch",
-	"NaMfwykDz10AvCXIgDX7pVJIaasbLrMI6lgxgKwCcHbHIzsC+r0HERlAKp17ZJWg8klGzWT5ATjKMSJ7",
-	"+SHkLhW3DSb1FsEG46lLbNhk6S62VX7ThDOFf3Y3LKkAatn3xTBFbD5ZWEIDXmduzgKpTjEKaTK87hzc",
-	"JiogiGxfhYj1ETeYha6sBEjB1LUgVLFG8w16oDF+sD9cGLbKCa2KMEOM3Y5zU/p7n52ePn1Wc1CdfH36",
-	"1bPASXV8+qzZIW0mMgnp6fcv37Wi1ts3V/A/7+G/5+9eWEL97cuLl+9eNmoTq+1PRsq08DDo4Lw0gwTA",
-	"iIDjdMxMHyIe+iirAQuhxjBlB/o/v9KDv3+w/+kcPO9/+NSJnj7//K8r5IUglXqdL6Ce1vgfV29+Ilcg",
-	"aBE8IXCtgzivxvnMCmIBvj3R5c9wJGC2xRDuMeVCG8INGbKRVKzIO2lEAjQe9ndDwePOljgYEW2k1YaY",
-	"iNUig0Qtwa4Z6B9zgYvtBuhlf8YIV7tqK/KSkcxVGA5ONfnnP/5f8X90GCdtcgXJFhYMOSNDGk9JLiwn",
-	"HrOE7M2onrJk317dKWNZ1SRegsJqITI3/VnDPfDYftrpdKrhDbXQi6NOY+xFrhocY+eCTIzJ9vQ+eX95",
-	"cUY+WTz9TLKUxmwi0wR2qxgZ8TRlCSaqVTCC7L2/vDiwykLGkv0INTzIYytfGUsfgQ00nuBxkb3vX76L",
-	"CF6qfcg0RBzELMKQftsl6u7hIc14m8Yz1o7l7BBuiz78hLeGJ5/XU72vt/QLhPAp6ANCr5HYM5ra4RvN",
-	"ZLuZ1ZcvxpIGKad2KUEyykYRz43RuHQrql6yLF3syKkM+2hq1/Gks6sqAoM0Levi4rUrElCddUg16zsk",
-	"3mwauj9f65Qt+s0ur3er6IULr5iyRbvZODFcERGMJl0vZDXksGAmegVFMiYob0UtKsxEWfGykHLX2Msb",
-	"zRQjylP71na2iWIxfkMBqKLy9AJjRLC7jZYExIob5YrQjPeniFHVTI7NYlGIc7WATrd94JEDhO/gzGUJ",
-	"qWsINXiTMXH+6iCWs4waSMGENLT3lxdNEtpqtFiTf/I0ug+sqB1vw8l6mK4+qrsw9zhS8FiGnsJdtWy2",
-	"3oGsrFYvIkvPG9TCunnd3h+g/Ou0jtdseZkuZHLCs+1h/rr4plGr9pmHuyYeNTn8wGix9Vjv7dsN49Sg",
-	"Fe65GU4Qpnc3uTmzVTERq+ICwPcN5LLOZ5yozcU1N86ylDjzCfzGktVZhisTR3ZJHVzDCNwCtmQEvjCI",
-	"yxcsyP0GCo8Hc7NsQH8OBVCL4iSBxnB6cpfJepVdrt7PXZBBh7KPRQZx+ptZvm4K3Q1QBfK0BNX7SpQt",
-	"3t4uILLi6g8+XI8rUi3W29e3XevWIYPoxtnydQ/bWtgj1Zprg06m1SHLmvLdCKvXMLagNsE+oqYKakiE",
-	"YMByIavP4I7uqz3Nx7uvhcBRl1p8QPEOcYllEHLDfrBoxMoouHhCMdyr5G+F93c+kWSupKnmz3vf8UpW",
-	"N5TJopHV3YR/Jyzl10wtwObWYL9TLGb8miVkD/i29zjtRyROKZ+xJCJjJuyG7D/daGHJr9vEf/kw7ptf",
-	"RcxEWBeU3HSh3I0BQLtVRBXUCY99CYZbsHkA4t3cM0T0R7toLv1n2cvhNaZDMJUOnI13gFrY4TgzByfy",
-	"YMYFH0RkUKhkh3FK84QdPD04PZhQPs0PUmqYNvYl1NUO05TO6NP2UffrYc3HsTx21YK8hy/8VzHbf+GQ",
-	"+4e/nh/8gpblD+U/2/3u4cGHT53o+QpD89tqYESTu7MpaLIUgB1BKEInXdCkVGSYay6Y1gcQIJr4b24g",
-	"/0I45paMxJe7gE+ajjtIkdrNhVyp1zhlC7I3XBCe7GNCoMeVJxpM5Npu94zkApO3isfwO0BMsDkrA4an",
-	"bAFWV5clmVJjKcsTveyDLlX/raKd0DiwzavOuLBVSP8yVBW75mx+s3iKCdfGCU4FxbiBeLqSkn5YI5tU",
-	"/LHNdU+XJNpotdmz6rBd8tGWPH1p3l2srussCMVJrIr1gFIvVeaVyLxSE6lMgpuyRV/LXMUVCOM1sKjp",
-	"ELURxJbsiXjRn62KGvHJmcv3DH1rQeC95d5Y1ouKBfHpx/vt5jhVZwxvrE7Qh+u5NXd6J2X6gqbpVT6b",
-	"0WZxMPdnun6cKRPvkdHVcQrWW9YZCGDuB4/Kc6vAtbKlZmzAQlVNLqPL716Q5yenXxFXfmuZ1mCZ16VP",
-	"yYzGEy7YgWI0gTKAGFvmGSTGr2AaiIv5HrRXpy00HpWvZrjlMQVxDE0lRYQlBPEK68r65KnSoLKMwavr",
-	"bvj4njrk3l++IhwqpI0W3KVGO/AT+80ZGQQFyQZgl85SygX54d27twQXg3mcWwUF+bTeNQ6kS9mUHzyQ",
-	"c8HUwFc0GEDRzvJPtM8N2sRp8hC3cIalPTWZUUHHTgfQkS/9qyPL5nSE+Xou6Rc/PyMwnSY01dJ/7n8S",
-	"CXGVFkBW8rZw+9SSeTslRo9ZmtVEiK74WLwSN+NNhVFqow2qKLK5VTHtJiNUMULTMdlNvM9uuYndLWs3",
-	"rJ4VAqN2B3y50aNO4FyruVKWQiI7m805tXwmSBNCjx2mZuHrZ2UIm6uk6TJK7TD1jPJd+fLSQTr4NZ6n",
-	"JZKvLGFK0wYl39dx9H6rZTc6UFn0odu3D6+PD4uv/hKnHIOI//zPf/y3vbTHz0AM/zPNsv7MFWHv2ksb",
-	"WfW+C7UgouJdxRKuWGz6ueLBCFY3tH9upD7V5W/aPgYe3jbGVudxzLRujtAr8se2tP75wZa+rEdvN+0N",
-	"a743+L7zZMxMH8rLexmsVlpTCjNJF0RnTCQEXiRckPdX31YSD4XEZ9WAey/ErVCTS6HuHt3qd+LD2L0i",
-	"1BpNcAnou5VGwrO8kT/jRqSzKZxl9bruwv7isPWxzC84/ZZ+ieWKC5tv2PIFCStgdGphV50t7s9ND7Zh",
-	"79o489cNMxEeNnfKyOZ6LmD5kSJddF2qUswzjrVlfBKtIFZuVoLizgjOVYuP7PX+7S+/dg6ef/j0LDru",
-	"NFmsltIGg/1/2AThZo04UMpLJotxrwS5oDcZe4khsIHNJ5Jwz8XIj77hTntHBrWS+6zT9AOVcpkEiCw3",
-	"qILpytFyYZ6dtJoiC2VudvymfuPDOevjNW+gqlsvS0E++HDnihgr+VBzrIbPOd0sGDiuUq4Mhmza3Xv9",
-	"UAEK29TK9JaaPupLjTDYTjSqRAc4cCxPsNGD4OmGy3/dkfCBfbePxGWl4+otpPH/hBTo1bcY91rQq9eg",
-	"ZSqyl/AxN3q/HqsNdOg0etpptpy7MleWCvSLeJq6un8FL5H3UCsB7rQrxwul5jx17ntTucvK42LssgSW",
-	"nsOaLeK1yVUtIPpsOSB6WZ+pcqnjTnTbxPo5HdKVB1DA+hu3AXLuakO8+vZmcF/jpK+jRLm2psP60JQe",
-	"o1mcK24WED/vJApGFVPnOUYH41/feaBMtemXZflby9H4rrNE8UpEBudONQJG2CXfwIjEF2cumgzA1YRn",
-	"JRCs5oeMW04582taBnsmlaHpE01c2zeyR4nmY8ES8h8/v9uPiGaGDBfw2wEXbfIzVALECmyx9K1MTDgU",
-	"9jMpmlThEso2VUut5oIC+xmH8L/PYIgbNYgQBdskY34NRRU9wkPbg1eEzbJULphLiwaNzEoUyIftTfGI",
-	"1u4JaDZjAc41XKCqvxr3Y3m3juBLe2UWZmKvHDckpoIkknDdK6OzLdcHlgcj6HZP9MS//AsJusZwKXri",
-	"T+RPf3qLozsQ6D/9qUsGb99cvSOHNOOHODco6YcW9FwM7EnAJn0/vp4ga/r22UtvGQUkJNgl+84XhIY9",
-	"bOzZmgmzY7kuNWtPdi7c6ZI9KH75Bv4YEEzlAGAQ4go07J+Vc8JQYbcbTcbMkJPO0zaCo0B7/ac/kb0N",
-	"mL+PGUHINEjGlL88llTaFVDoyAPlAReV/eIZEiVz400+vPjanrFvE6FzuOp2MCfJuX3D5vzBBl3q7DbA",
-	"qIzpE796i/mHPW+Emc/nbTWKD1jCjVRtqcaHahTb/7fv7XvbLoBwb7Cq58Vgv00GJ53OICgstLLNlTsP",
-	"1+qK7M1oaqm0vdxXb36KyFxBzc1FxiLftYtAkt7+GRmcHB/7SbgbksF4w7zWYIfsGSktM1EmIjI3FrKK",
-	"ijGLSC6mwmINOCz22+QbaSYk5dp4rJOjERNJMTFc1gFa9H/9MHDdpsjAZ+INgpK6Mlm0LU0ZAA4VFHQh",
-	"8+IYqbMa2xW5skwWeieDiLCPNDbpgqR8yohl/kAwLAjtsoq+OjC21Z3xXDPLcgHtYGUDUB8HZO/on//4",
-	"v1ax8yZDctrZR4QSRGb0bzkjA9d98QyQCo4NM5Ce6Fp7Rm5/yNN0QFwVB8gxgCaNgGaAw0AtBrhqvAqa",
-	"aDljSKCsBJEhvRjUmnn529q161AsY9R494JHpKK6raYzcDijZV0mC6KYyZXDOzCW4ii4E4thasqSYE5z",
-	"cMmylC5Y0iVWAB/sn1VHDvuJAXbZWTgc0/NBm/zIFgj5KcswP+34hExkrnQEN981NyrhUqzFt9wb/OeB",
-	"05gPXiWDNrm0dADOTTucsLj+fFBQj2o3ILtzoHX2O2gTeQD/HUThT5dWyhVcjOEDHCV4qJnxYNcRmU+4",
-	"xWHF0IehrQIphaNNlhIWHRZ6olX2pil53/nbV62odc2URq7YaR+1O4VjPuOtbutpu9N+iuLSBKSTFXwF",
-	"JGSpG5JboCYPHrTrYScS4s3VWM6LueLIXnjwrOcSsIolPTGiPM2Vy+E0EyWNSR3N9rW/YFh7kmCHJjRJ",
-	"lGXneyfHz92RVA5kv+0O2okk8D0GXxErGs4yACYlSHiKCmO6J+aKG8OEp+g0T7ghRkF5yFFo4EdKohH8",
-	"KBC4Nq7OQVRWDvzGhaetaFfU0KbIqWgtmtB/dz+3YzkLfQFWaFJgTphIpRkZgsy72L7pUNWN9bkqC7tg",
-	"/EqXz+NOZ4tdbDf5a9bU7OgKpUoUDKsNig/K1sRN47qXD5daGcMsJ7jypg+LHR4G3TThk6PNn1QaZNmP",
-	"jp9v/qjeXy3UFFrdXz9ELe0NGL5tF9SmHGvvCml9sN80XlaZm9W39RKc57ra0tFdS3tD4pRR5R67W1rS",
-	"6HYjmr/JXYWtEE1OGuK88GRlbu70aDeBTsLytoRdnq0hdI57Urj+EaEVLyB4+xLfKC5wJA6gu2NJNXoC",
-	"qhZGBdufCwgh9eHrLmjLrkYXn1lxZ69OR3sCj2i/Td464ajMEtFFkjZSZSwvH8yzkmy9z+6HbDm97jyh",
-	"5EJes5RCNMpGYlbzyrbOBU0XVkxPyUursjBNLkyyG80rvd5b0byje6Z53oThVRVgmr8lOrgFSSta0gIN",
-	"PN78gW9heh80E6+qvV2Or2+kAD6gBH3gh7ELB7PLGje1wfKtqNGcj9dyqOTc3tUJU6hUkgH4t0FSd9ou",
-	"2bMHC6Xjo56AbmWLiFiNKoWbHjlBklqlBHHACi8ovkK9oQmqIfOJJNpQBeITSNmpnLs8+1gmUNqeffR1",
-	"BlALAa9++/q4jYbDgZ+M9URZDZVrXxiBaqxp5Eu1OuEnUKKhRcVQGtTJeyKwHDoXhrOCgO2QoGNU10rA",
-	"tsm5B11P7A3OQSXpEsM+msOJmaWDfQLdxBDUWE+pNDd0e2JwKMVQUmUp4F+0YdmfjzG6wB3qn+FM3U++",
-	"NOafQcuwIqBzjURNAx3hV6Bo4jB9C8M+CpIDtFXMuWZt8gbMFiid6p4YMwPacyOVtQO9Oc/N5IXHs2qB",
-	"jl8/NffYlwlb1b7+tDEoqHkcH5HfONBRZ8VIy2X9hgtnMCvq+wGviqmIWeqyHJrm96ndq/vw16f/cI9y",
-	"aC1upKkZtkcasiekOPD33J01dmR+2jlephLf4Juo1oD+BvU/Kghco+8XQYmkpd6wZff9B6Lkp53jrebw",
-	"3fXXEeXvuOAa7QW91nkC9xhg32sB8QpotKfGG+k0L6OdGsn0mzLgzwUS2ntZelxpaEAk7y8vQGqijsa1",
-	"ySvj7QNIZJ3yyRMktJb0YbHq0lGLbckjZyhx7t73l69wET3heQLQeEtsgchHWCYHpj/quO6mOiI5NsWW",
-	"InasYShzS7OlXQ/XoU3SmTiw3kxoon6iC9ZkgDc1kKTvmQnvwfvLi+1IUuguqYpR4fXeFP7/UNd7VT9w",
-	"e/BGYlvkkJMb2W49pO7Yebr5o7J9PXxxsvmLoqc5XOinW62rKCQDN7rUqKzEcVdX2DsjD+PSYdusei1f",
-	"Y/cJoQ0eQRcgMlyQjGqDEojuiRepzBOwm4UtpZ3xX7FCQiusmt8rmk3gA6xW1RNUeMeOF5K6ZbuQoqss",
-	"3GQkAG4p8ATsxHaMhAwZdrGS1Uynuk+z7V0FUCTMvgqW+J4AG3i7pDlPoHqiEw+tRDO00BuWspITg59o",
-	"MmfDiZRTK+54kyWuvpT7CimuTXwpaWf4BWus2xOIdD2xQqZrIDFuLL/bZfrShJTlK4eBfRq8fx9uoaUu",
-	"OftbR51npyedp6fHxyfHz4+PGz283dbL8/PvZ523/3nyy4tMf3P+4y8vni9++Ub8cv7x6S8vZkc//nJO",
-	"33z1yzfDX77Rldru3daz0VF8HB+xg69Hx/TgJD49PXiedNjB8fCIPo1PklP2bBQ4mO2Cjo+fd46Onz89",
-	"6Tx9/vX2Cm49DOKBVdywAPoaUer3RljvXUm+kShWasTL9NJFH+5Esj8VKP350Ld42O0WY3DmqwTu77bU",
-	"XmMJPcVoWkbOTZTMx5OKitq1+pyT7HqiOdQOW+vVwuyARmZZZL8vAASK8WDC0lT251KlyYAYNstSahjZ",
-	"Q+eMYjSegE3QZ6nmRvMEifXxycFE5qonsPcaFPkbGDlA2wCGh6FqG0uVsMS78ULV+GduJjI3PTGoxFYO",
-	"omqrGOiM75q3ufzPiuJuvw8CG8EikWtL4c/DPFPFRrmmKbTFI6ed4yKRyArBC25Zj0svKr+gupncWzE0",
-	"iJW8jU2xGpNahqBi+Gjr6Nlp5/T09Oj46cn2VLIhUPaB/R/LgaRN7hAwu//OSOWDmAdvSzFd2U5L5TwJ",
-	"2YpWYsBjozb6HeiWpVXPihbd0m5SBA95rQ5K5JayohdMueoJDFyBAUUZDNatNK8LdEP7Otkb2Gng7os8",
-	"TfdX6IGvWevBvX7vXB1Ypto3xNzK2b0LvFs47EYDsPPlrjy7MldfF1VrrZIBp6OtpmhJqYtYRb7FtcEQ",
-	"sRkFVUT3xICmqbM8GokBLpUTdyZWP07TCV1wbd65xe4qQkOcATSa3PDiC8yuWDb7vaystlpbgOw1719D",
-	"IP/+Kmug1ctDqu1CY4ow3aXI9g/3SpSLJJgmRw1E18ApOdf/b5k0V67EBS9clTq4DP6XD5+jjW7P0PAf",
-	"XIG9OknbJ1T75tXYRa2mCMKI74qM/0fTAr1HMZ4xcoVdiXcRIII0rgfWsXyCVYN+hS7E37zIcK/K0ucm",
-	"XyApSkws434zLwi1nZV84VwsfPCgJfOK0SQQzdtNDLbA/HumYqsYrV/azc97J4GvchrfM7P+KKJb6ZPU",
-	"xJNtFEo8qsKsFkhKmhkiFcbBkD2Mr9xHA+LMpdJiSiBm0ZJEpilVjcEUmIEYnPYNydRyCuLxaWdHOuWy",
-	"IR9cxVmHhy5PtoqP/0O1nMolwcO6Lck6xGIZAeVaFiTPx+xB5Mj7FNnK/vFrJTZfOkSmiVXpIHbrgXHu",
-	"5mQTpDfqD6vQZPCH2xLNLY1wCbNiXi1/pk2g2B3hCTi5e6Je4o7MJ0yVJiMI2ca6YJUSd9i1x5VLb/cE",
-	"IiYGP6M9a7jwQfONzgXg8ueuv/jjiZRhd7w8ZXBMvZbOGJ0GfcB6LfLmEqxt2CLfV5/qA8zwbDcV/7Pf",
-	"uXpXzTX+yng7CxGwetJWt/UzVbOIxFLEXDOMqlbM/rvtajz2fSD5CzgNpoh2snHhE8mUnGWm1W39b5n7",
-	"4HgAGAQeYp9nK1U/0fbgkxy6P4uEYGsOSGVmMzi/XLFWt9M+wbJTaFpBxb0PuasftuZzcPaPI44j2n3B",
-	"0vhvy9fxeUUon7vcS9Rva1Z4+Mk3wvyMBC9lTdVdm0iffbNYxLJU/y284MnP5lhofD9p/3ZPuXII31b3",
-	"38yCGoWM75lZAZXO/V+/ouH+I+o6a0F2U669WfACmOyqFWG0KNRD1PkQNKGRy7c7I3LGjZXWXf4ddKvC",
-	"vEjobBWRQcD7DHTUHICeNWSgVBnpstXaKxSlEk9uyHu57rvOBGg63I11PI6GtBZ3vYIU4vAf+lGpH90x",
-	"TzgMW9KudAL4Yt9hP2sqiGLQehFlHymCGudkTwr8pfDI7ke+WK9TQ5qM/K/9ah7Cyt8cblxtCnzz+L6o",
-	"CZCVus8RWV322b1C9jRjtS67VsAs602vdDHU2hmv28puXZQ/3KunrOg7sFax9Vj7xSizP2MRXnd5FHM5",
-	"Se7uUBehEdzqGfZNeCiOeSvacfgJV7u7kKnYTF5jcgcO4ZpquvAVbegC0t650dVO08McwkiwVgvSId9s",
-	"c5Wk6jpRbCOqfifVWBrDxJcirL6mUxYQ55G0ogik+Ned+A+LV57KZtRMStJUYMvtAqhvhLMZFva+TRDX",
-	"jpLolqYmlSPHNLkq0o7wNIusI4gFi6UY8XGuXMGUPe7iYbkUOsJiEtolfqOBxRUM3sfUb3+1wDSRYZ2o",
-	"nmBUpTzo6hHBpECaxMJXHvYxXFm6cNWHSV6MFUttegLyLe2kZ4W3FAKr8oT7JD8IyoUsP/c1VJmw09id",
-	"N9m5XC32W8vKRYH8X321e1/kHsvYt37gcLjuWdhDxL/A0lT+L/KDnIP884pMWJr9BY65qH/XOlcMC23g",
-	"eSFl/8v2TtZaE4AHFs6rhe/XKZhPfI2I/+mxWreLuXqnFk1SfZrOthTpM35QVhvcMiNIM1YNpsQR2uQK",
-	"+k+jEXqpEFpUtILmimSKjfjHZjHetzr80r0sbhtbhMYg+H5XF2HZGVNWogrdc64y5cM4ZOIisqEsAIgl",
-	"rYiQZMLHE8j4osJhqZwLqGZWlhQqE4otKnPnDce+65AQYvH9DPNCCDdE0xFLF2v8L76t56O6YD5mXDEN",
-	"9TBbx53jrw46Rwedo3edThf+75dS+Hpx+ZrohYh9d6uur/m/venI7fiRHA+V2ZM1LogzMsBjHRTnCoW/",
-	"ILPwD//EXfgnwqqNSwRhJ+Z1+Ak7nWxQId8VuVvayExDFUMo6mXwVAkUe4HcrTnHzP4JVbOUab3MqrAw",
-	"THCBN2uG+MkX48TA5W48qVvpgg0Knj/K+9fvrGJxwK7ZujDmn0KzI2kyQvj4NUV5GpERTw30ShouwBEv",
-	"RWT/V2K0OrAMKOG3QvaxS3p5zR4pVvkjjY1bNdkboBXd1VgZ7BMIxkfJjRTlc8igPSjeHayOWcYEt9Ul",
-	"FLawgb6xTBePC8trYk4OmDxdSmayZn7fZ/GOVkAh7A3LF2FmOcfuJY0FJLiIqwUktmupsBYEkGO7ee5c",
-	"GJ7uPve9ysYFmm+WjnG3fzhzaqFNUGOPXdcDnOzPtxOntyCcRS7P5tyPJ9pXPPH1cnSlWrDzWuiIcBGn",
-	"ORCVhOui6gyRgumq8ycqA+qhfickHIFxaMKgxJDOU6Ob6WuZa/uFa5flRjbfoNItpb+s+L24cloNmWQP",
-	"g+aHnyqOvV1DYQpsJrS8BZZ3IOp30T9RVFiAippMUc2SqPSdWoGVDBmWpcdujEUxqqZRwcQ4ZD1R3iQs",
-	"KbXnOSdIJFg6Gve838a6y85LosGBQnx/wSYd9ttia0EO+1bRPMEN/2JCeoo1r8LFVfE864DTeaAyAu+q",
-	"adKPmMoQh9C40zu9BWUu5t490kdKzXyFYfCs+LrX0hkGyo2d+TLTZSnxghtiCUwXorsiOA7DNWpoc0Pj",
-	"jndetbqtDv2andKT4cHR6KuvDk7ir9jBc3r69OD0eNgZdUYn9FlytL0hp1ze4wQC3QDf/5Aeu60XiMjg",
-	"IAQEBpZS8x+sTtbehU8egkB2v87S5RvdaAv+TirSa3F7AUuGOMwNsRwQIKAUv2a612qjvNotypV5gxFP",
-	"U1f10aq7uZm0oaO8qyDZXNQMPCFjRYWx7NrpbRN6zXoCJ0xcDYp00S5E4rBCEsxXqYxU5k9juQ1XqChq",
-	"qm20VVkjqEWIZSpAnHYPHESSNnlJ44mTrTOqoWvHnCoBEsSI8lR7Q/qEC9MTUpCJnNsJR/wj4ebM1+R3",
-	"xTug3vxy4Y4mE7md86GZJ0y6iqIknI6F1Fx/OUILLJhtwXe3ueiheLhS+XtdL63CzcLbz74D6xg0voFu",
-	"yGTPB8GyZABWdssuccGQ+IGVwAydMiKvmdovOhlHlXotioxSOl6p8wWrfqzYQNf9OeSuvlOgi8GNWgUo",
-	"WlErTqVmSUPTwJXBh2HNl6ZptmhIuG1g4y0CGcGCVUGkMC5U5mmCDUZccECzScse9phVV/KgVQ9CnNpK",
-	"AS+3+8Wp4JXLUxCOyu/3romHs4GYUfxZyzVvUr6Kd1sPhBFrBNLinUdWwUKY3P2ZbiW3FXPdERYcemPJ",
-	"Vr6cMzKSaSrntRZBI6kg4bWMZlsVa+7m+qKtiG4X24RMe2B8IcTrktHk94/phyAj3buGVV3/Kh3r5wlP",
-	"6+kG6EIXUKvvmqmKuAcdPSq1QJDpu8LRRTZIrV0eBpL6SNSxZBpao/nqhr7qak84gchZSaHPvm8SUTgQ",
-	"gorPVrRAk6pXUrhAFauyIajxPwC4D/wqcEnrygJivyUXhqulOCsUz7KKrJmwlXUBf7DzXbIsXTxqpFAR",
-	"6kreKr6gERq+uCbfKxoHjQ0No7M2efXkmrmcbVcxUrNYgqOGqjEG0WxHp4LtP3j/EYzM/W1UGvytlVh9",
-	"nEKD55g/X6UScC+XEmHqhP4OaK9iKaOa/UaI7rKlGqswWqJ7YElu1xtagvQX6GykyQAVz0HZ1KRq2K4A",
-	"2FJI9rEsDrsHNDRo3aopT8DgPbd8IOqJ0qEbUlr9BJIAOAOXL/i+XLXXNrkE0KKPy5nIa9Q3jMhqIJU4",
-	"APs9yvwPaTX6nl+zBrQJOnEsGYx3v2dl8vOBkRmP10cTYLOwKVtAk0Ro7FUOAM1SNbg8c83I3mDIoZHO",
-	"ICID5D+DiPzzH//tbLWuKoomEBkT1rNiCcdqlbPGOmQvixnf4YrvEbeW5lpVmwyePo42Wa7RLePuS+3k",
-	"26U/sSy1AkgtKwEgY1EA2oQqBoKWruBAQ4e+Fed8U5GpwG2HlNC/X1xLDgFhKArBBL62jZ7wLHMvZlTF",
-	"LIWu5im/RhtYLHPFmcJbdjNkehyP3W4oTYSc/+G3K+8axHttc+G2oL1pOjuYssWtkn7kXEBqYLdQfCKS",
-	"0iFLozI0awTV3C2O09hebrI3mLJFf8IFOM6cD8DOAg2xuCFzK8clCRZan7JFmacLIfhWRKFctLFRXK6x",
-	"p/OIciD3ZVutonoWaGJO+7DDJTk6PCFfsCf2BnadfeivNSCaLjSZTxb7Z6RoxowsJaza+0TDSC79HoUi",
-	"mbB0Ve3hi4vXP1pYf9GWItzEZkORxYh6rYbfd17TxcVriI+f4hlXU/AeJK1pqJyQjSlLgJ0jqZrLxkHd",
-	"CNoTvnQceZMxcf7qwK6HGj5MrZauwFbzJk3pjEbk+uLidQTvXcrcYCfXC27YxcXrnsiU/LjY97230es9",
-	"GFLN+rlKB9CqkGrXMMrqEpnkLnqakkzxa2qsrpBKmYF8KRVJuZgepDKmadGzmuviIufCCv/VMto0TeVc",
-	"E27aPfEzNG68ZoqPFr5weEgQwJ+IXdwLooAxOXuUjBTDvOOegMWm0J8e06L30crjaNJS55+VKV54c25t",
-	"toka24gXWygsWsVGXXi4ptfY0GmVLw1BdYOC4jcNSMp4f8rs9ZGAX62o5dGl1W1NjMl099ByqHbQDffw",
-	"+qgVtYC92CswGvGYkTf+e7/nVreFWL29ZQlP53GS0RxmNJmWALv+yDJ70Fzq8wTaSwf0/CYZ1V60Ovxk",
-	"JZ0bF86z05+5AqaOcHIB/Y1NKZCUBmeM47XzFs2zS3Flf1VRk4I0/Y7r7607zrvOXMMTv/e8NVf+Z22d",
-	"4tfunS/cPWk3sVVBpyGUSf2SIiuKIk4iIdlyN/p7qPW+pThJLR30Xb+GC9cOP0iWb5NXo7JRfk8EIYlU",
-	"YNdGu5nc9U9d+Fb61Pv6XL6tVb9Qjes6a+9g/6zsEG0HKwFSeOXKb+AhSwb7vkckmrVp0LPfa4TUuG1o",
-	"Phaa5FmbQCCSxN3P6KInIE4TbdX2V9xqg1h3niSImI+btG+30+q2xorG7N8DUalMzYfz3F4Uwk09jijk",
-	"ANp0yxNwHit/2n8IRTe3IVkJp4BkcU9uWi3f3TKo34ZdQW9Wv80Twj0Z3Ehf2w3+2j8rTUp4N2MqhITe",
-	"sfhi0ibnYgGV4CBnCT42EzbTLL1mjdn79pXiHm+Tu4/z/I5wqRYwAzAraLRUQPITRedVQnzHjClqLhlq",
-	"1/BELxW7DPlB4lqPLzPPQtVdqhznutfesvX2rvWBLT3WZ0RWOQ4mBsDO6JQROqcL9MKW7KdM8WvE/YTN",
-	"5ArbA1r4A/y+IZu5YZUXnPhx3AyreUmJWn9wkdtkEGHR6/KWApLckIsElWb1IaS9PlCLXJgLYhCg1DBN",
-	"06gSzoAGvobyxJDiUi1P3HXW12pcO4rMaVpm8e5BwySJ8/SEYiOmmIiLVrszlnCKMrNmwuwHHS6x7KWr",
-	"7Thrk/cQhQHFHJnuCW3oIiIJMzSeWG5oUd3uMFcsrKG45yszupvW2NLypYXM2/JcbtWJtpI5sGUOYlSv",
-	"P3zDlrWwkUcqhejmXlUIEUr6zqlDw+R37CQBQIQ3a3PVYk82fI7aIaSuHBaVepaeFykt+GzCaGomf1/T",
-	"gg4DnI47HQLRSt6cFjtng9UPXxmSSKYhG8XIPEbzekINHVLNGuNDfoB5bxYVEtwZlyrUbcnpDiGSOPcK",
-	"rlfdG54Qi3PFzaLV/fVD1ThxzYR9N1NyGJL1YruesitGk8W2UHaOWQ+/IsgMAm6NJjM+dqOTvSCVEVX7",
-	"S35tGc0+tjdCJd0SWu5zr4dcULUg7GPGYqMjctp5WhoSVrTtvWQ04Xantz4wSI6ET/328PCiVrmr8jjv",
-	"9nTtLhaWf4DXro1m8KdbEYVrylM6TNladCigtAEfqkNY6MkpZ+e5mdgRrZg/ZFQxVfxiZwFHI7J4dP8c",
-	"Agt3M9QRCoGA7ZmrqwIFz0n5wbKWlYsrPhYHeYaB4AdcFPJ1tflxMBw0P27QUlxn472yrs2+H4yr0iJZ",
-	"VjVzQtHyUGVhTFBouDBsjKGS7VpRtMavy9ZimuzZrUCpY/ItNB9jaj/cC4aINOtcNLOK1AEoKVhdCCqa",
-	"QSe4oDlnAZbE2YlrAN6m2E+Qgw0tvpZGL9JSm5daiUEJ/e9OX4LO+2XBfJmHY6fprGFY4MeFiKcxmhUD",
-	"UxyjLsuuFLG1YPKEVAA3s5O42pXMySAwcsW8zs3jC/s7Dgk8ickM2dOCGJpOiZHtein0pkJuInF+djB9",
-	"wqFE5DUzFJZ5ZRTPUOZ16d3gBOYuNq70K/WERSJoOob5G5DKTedkKJMF2TvpHBWBO1yTuZJivB8RGk+F",
-	"nKcssSLv33IeT9NFT+z5SjVkAqgGpfmHNJ6OlZUayF/lUENKSMk1jPQ583aCsZCK6Qg5AteEe2uq6UK5",
-	"bBcixxL8CMTeciV4momSWeY1ZgdFL0W0Pn/4/P8DAAD//w==",
+	"7L39chs3ti/6Kri9zy1Lc1oUJUtOTNXUHMVxEu+RY5dlV85N6MsGu0ESoybQA6BFc7xdNe9w3+D+MQ82",
+	"T3IKawHdaLL5pc8kO1V7Tyx2Nz4XFtbnb32OUjktpGDC6Kj3OZowmjEF/7xk5pJpzaV4IeUVZ/a3jOlU",
+	"8cJwKaJe9H7CSHIlhTaqTM1A49sJSeF9sveDMcUbkc9jckmn7JIb9ucL+umMXLK0VIzI0mieMZKxa5bL",
+	"YsqE2e9EcaTTCZtS252ZFyzqRdooLsbRly9f4qigik6ZcWM8HzNhXmX2n9yOqKBmEsWRoFP7HbVPBzyL",
+	"4kixv5dcsSzqGVWysI+RVFNqol5UlvDmYp9x9EIKwVI755U9pdUrd9LdNVOabuqweukOuiyVlmrFBgv2",
+	"yQxSeCMhckTMhJFCsWsuS00KOmZ2z2CIfy+ZmgdjxFbDoUzppwsmxmYS9Y673bahvMrYtJCGiXT+VzZf",
+	"HtJresU0oUQxozjLSKoYNYxoOmJnRDNGYPmEfVtXA0OqrkcWdHJge1k3xCkX/u+jtgFf8Ck3y+N8S8eM",
+	"aP6PlauTw3dhzxkb0TI3Ue/Udks/8Wk5jXpHbhDur2oIXBg2ZgrG8J4J6s/B8g4aePpEE55Vg2lSE75x",
+	"Wzr6Yj/WhRSaweH8hmbfU8NmFLYxlcIwAStFiyLnKdDuYaHkMGfT//k3bcf7OWKf6LTIGX6RARlNqBAs",
+	"HwhpBiNZCtt1xgzledSLLnOaXhHFRqVmWY+0vasNNaW2q3ocR4Yb27gdG/GDq2ZCh7I0vWFOxVX0JZz5",
+	"/1BsFPWi/zismeUhPtWHb3ECOP/m4p+TQslrnjFF9mCgMXnNDI3JpVG8YDGhglxcvN734ydSkRHlOcvO",
+	"SIJTTEhKleJME240UYxqKQgVGUns6iTwK1NKKmL/7thhf0Ozd+zvJdPmZstera2lHYUtkUwyTYQ0ZEpN",
+	"OgEecP72FbGtK5oaS1cwDB31fvkc5RK7iXrRUGbzDpvaFuNoyrSmY7vUhZIFU2ZO+hE87EeEazLlWgMt",
+	"fay37QT4RLBtfnL3tm0b5l3PGZn1KOfpbZf6XBCaprIUhsy4sf1wTWBhCM0Vo9mcsE9cG2Bp9co8r1em",
+	"Gsi9LcuLnOoJ036AjKSlUkwYYsfDYku8VJAF1kpm1JItUDd8SIU0E6YI0IUd13dSDXmWMXFrauWaCMYy",
+	"DYOj2ZQLomTO7MAmfDxhqrl4T+vFq8dwf7ygNBN7LaXUsCwmw9LAMGGAFZHRPJcz3Pw9u5xekpopbhhJ",
+	"6ZSRkZLTahGl4mMu9mEdX4lrmvPslqs4LbUhQ0aoITmj2pCvLU+15G4lrrWHvKBaz6TKGud8fXuNc34c",
+	"sOcPolAyta0Mc0ZeCsPN/GEO/FAxegUCRpkjP/1Rmu/gKrndyuIdC9u8eDOddE/qqf8oDfnOvXBP8/3W",
+	"0xvwFDi5HH+45prbFTcSTzjNc3tsrIgh5Wsq5o756tseVinJlIq5X3Z9BgLdnHBBjo6JZqkUWZPZHQfM",
+	"zn5uR0Oq4dwfbawaKR0Zpkjyzv5xcG7/SMJxB4pU8MqygHaJn9gVn1FuWvWfWtSz4/sgaGkmUvF/sNvS",
+	"5CUfC7vkUhHNRGb5t73Vjbxiosksj8KzGfR/b+v+GkWBmLBPhRVH7RgVu5ZXKPNnlpfSXANtfhD0mvLc",
+	"8opbLkhGDR1SzciUjxV8pglVDM6Gu+4aEmVwh1wydc1TRsLB3NvqWCYBYoGnxpwaOKhV46gev3313u6l",
+	"/beTuDjK5qg2ZQNqGpJ9Rg07MHzKlsX7OMKd0Ou+EWXutgGVh6U28ILaoEnEUU61GVihwXXWnP2HwvaZ",
+	"2UtlKrUhUqSMUDLlojSgb91sbKgMfV5+UCg24p/alasRV9oEd5rXkDVLFQNpTBLFUjkWXDNiD3jPDqSl",
+	"e0fdt1peK05sIqt39p0vcaD0bWUjqPXCXyJ8JVAaYemqhXLjiEMqW9jTBjU15v6x6lwO/8ZSY4fq6fgF",
+	"tAcHO8u43QWavw3oekRzzeIFUm+SbXMH3xTYyBnxggoXsH2j0pRqNS2tpJ3AenC00Xqwy34t7IBbcPh+",
+	"84rBFtM8fzMCyW1dbxXL+BIv8gxH0u02BvsN2UuutBn8+5//SvY75HIiZ4JIkc9xUblVBNA80NlIYa6v",
+	"5al9DCZ3wVHHbQ6TGzZt/mPL+VbMWik6h02tLV+2mQ2nb/GMQO/NRlp3auzuqjtg0DqlOZoErfTaXISl",
+	"txdnG3xtqBrjTm9HNC+rT9/jl1awby7Xlzga0Twf0vRqMJUZy3cc3cSYYmCkzLff2h/ev3/7Xsq8rbkt",
+	"7yGuBzQ1/Dq8F4ZS5owCwUzpp4FiRT4f2AtAt4lsVhmaSjUfKGbQLDnI6FyvoafwU7tQrcuz+q5iSktB",
+	"259xIVg2uGLzjWv3Fl79q33TsamBE3Ra2tVzbdh0UCg5LUz7brJpwRS1PDV4LsrpECe6y11kr1S5K/mU",
+	"KDLsdJxmXGRyNtD8H6xVGN/uTgzWrt6dxTXzW718SJprt0xyzWH6tWnhBW0HvEkSq0i1cfjCM7FwwQdr",
+	"vJLRBTf4dteR/eg7zvJMt9xI1flY18Rr+9Krb1fc0l9vYeJvuXix5xXXUzDmJb7exqOb1+k7+zPRZToh",
+	"VJNkyPOcizE5//FbghbCftntPmXkOLE6UdKPdMHolVUgKZmUUyr6EXnzDmzKIkvA4u+PSTDv0y2kkyn9",
+	"9Ao/Pe7+Ou6LBcEDPECgv2ZMkdmECeed4lOq5gS+A4u6bizDltRST/90033UHNdLkRWSC+MskZYcyJTO",
+	"wZxSm08TaMKZFRJi2yJM2BXIzgij6YQMWSqn4O2Ch3IE5n45E1vPJrwC6+kctezm7jddc84XUoyZtlpp",
+	"kc+DeYPpEpa/8middLsNn9ZpN97l2mz2+4OckVyKcdClYlNmLxZNnB1SnxFLXD0ykoqMpcw65Fv0tZGn",
+	"z04bY3v67HTB3bbDLX2PXKhxsS+vQD15YAYaXERDNqHX1dr7tk+6LY7XO5MNljUDGNYTTf4mh8Rfg6wz",
+	"7pB+9KLURk6ZIrosCqlMP6q044W12SxyNDv+aUJNsChXQs5wTUDNy2SH2KGdvzrIuE5zqUvFSJrT0qro",
+	"mtB8Ruea0Cxj2cLqHT1rX74FAaeip+OAmOrvAsFnSZRhwr77S+TMTQMnnYTMor7L2cDIATD94C7aloEv",
+	"yDfLVOXsninwL3eUvH0jDEAIyY8tHPZt3NftosKdaHegXD2qaofGqptLPFMuQhPHUbvIYQxNJ9N2TZK6",
+	"PW0Rk684+jUqW2jEp3TcKg1P+ZQN8Nft9ZGFhYPuWleqzLh5ed06fpr64dejBGLrOOmzbbQ0NVI5fWLF",
+	"w5wOkW0v86xSM/XEO2ClAvoGC8cTTexMieMu9mx2VnfvV8sfadssiOhX4GlEHtZ6cG+i/W+pPE2ZoRk1",
+	"dLUVrXEE6j1yzGfVoqIMuOFptSLNnWxV8u7QPBlsR0AaTUKIPaE1BxtOLFi8xnI09ms9ed8JU6sPy2Nx",
+	"tm9QKXkxYemVLNuYjnsyKFXe3EDFN+5f4+M13b+VytB8ufMCfr9R18Gnazq+NI6lL3OqazYAkl5hDMJn",
+	"Ayfnt8vaw1ymVywbYLRPm3Azx9tWk0xi3IDQM6Z6JBFyoMth9XISk8QoTvMBExnL7J/h40FKRcpyfFDQ",
+	"ub0/BvKaqaxkSUz+/c9/gW84GZaZPQHsU8qYbaazjSsimGJz+N/RXLNAWcupsVtEJlQTIV1slJUvRnxc",
+	"ohPuzL4p7FQnVhXmmoztcQtYb7B8Y0VTZifcbvL/acJzRgpq5cCSxX4lrxgr3DraLkpheA693sKfZA9R",
+	"cHt5wc4fmthRm21LCtZ6ERRMcZnZ2dzcKVTktIWKkDCAJAwVGVVZQvYoCenDxRztAxHYISatl51m1Og2",
+	"zzY1muzh+u6jUyxsnGurjwUtBsfEe1jbLuewkSea4KtxPUYyZCOpGLpxnHcOVxyi1NwuwIrHESyCnUcc",
+	"VUYtSxuDrAT7ljsgURyVoqDA67mwPDlnhjX+GDhHNTRQapa17md1Gm/jRl3gWf6kuZ2uVs/vTLzAmBpU",
+	"tTikJRa1xI+ahL2GS2JUahCLuIPT7ha3f/1p69iAl62VMisKMXw0j+IokzMxVjRjsLSyaN1YCOcdlHrh",
+	"nMoS4wBW7GitCE6lMBOrzVk6WN3O0ncFU6kTmxcCKGyDB0YeZBAfXUB8hyaUuC/omHldDsbe5HNbj7s+",
+	"qQsnS15FcTSjSuDp8pdHy+It7F+9koFItrw89dSrQaze70AJ254G75kkQhW5u2AS625c+c2L1rYaILC9",
+	"YxrCzBePgI+CaRHfJ7yNxMDyJMmIfyJIPyvVwlreB+VngKGKbXfJEjkVVGtHSeAe4flmEnJG+ooPupm1",
+	"rkiVudHCE3z+yGrDFjET6uUvZ2YkU0YFmn6ryHu8h5AN44eN4+b42sab3KWZ7KgY4uz1aur/3PZNM9xI",
+	"HKBHnoxoajSBeCZvB3Lr52LcyVAaUKDB3qZTWTB9Rn6aUKPPi6IKc+YZPL9mio84y0Ct3g9oqN6hjOsi",
+	"p/OBp6XlnZhJdaULmjJUzp3CXkykYATPS6c9nskwJWjeusM4F8Po1A5VqnoGYbsupeJWYU4gnWxvH6oJ",
+	"Fg5zu+sEGmZWRbxVOBE0Y/ztvdXwLqg27+0XreNaPt6V1OVCgCLY8IrQWxkrthLoR7cyHvgf6jFpu/eW",
+	"59gtp0WxmeEsWRyc7SAksQVKDsW0xnziMG+tceIX9zXcoAYx1Wd+Pct74UmvRXnfkckouFS2N2KEN9GS",
+	"FaPNHuCXwHe0fmZ3YWcJrobHsrPUQ7iZBBNcYDteNgsDrlpaMcrKF7D+Ft39xnMJXTc4ovFCVuY2nOAW",
+	"UVe3jNwM4wJW2H0gTaHMGcocIx8VDWkkmBhm/4lO7zG9brdMj3I6Xsc57fPxirjbS2Zquw2KP6ks8yyw",
+	"QYGlhkjwhUlF9ASe51Je3dyOsstl6txUO21gQZXhKS8oyrhrXZ/Bq+uvs4oqLBPPpd5G8wk5fpXX2zgB",
+	"jbshHHdwmwQ72NzuBVJto7nlVdxo2w4P/x1x3ZqZPBbffamoZjezXOzOdIJ9dJ/smoPcuCwX6Geh9TWz",
+	"bdcKQ0fvugjHpibReIqe4y1i6Jp9BZ8GfbROYDGeaNOWLZqEJeGaGJlnyN9o073NNZlQkbEsCLLqRIsb",
+	"zxc8qR+6xyffvPzq4ofF+IuNoR6tl93AeQ/xD8cVNvMUxzZW7Xy9cLLgaUu8WgoxGj7XqN2Sz3O0troE",
+	"dk1oUeTzduu8qfpZpYtuH9S5MJ3FmWNPcTiFbdbgRpKWYpqZdnfODjPeLSIoiE/Dl3141/JKTemnsMsg",
+	"4ipYvKWVgSiEl0ohp21OuM7+XHIsQDYoBCmmI9sCxismMUkAAsE9skpQ/aSgZrL8AIz6mEm3/BCs+dVp",
+	"g069J7fF6e0SUjdFKFTTqr9po5kqrm43Kmks1LJjimFq/2wyt4wGogW5OQukOsUopDfzxaCubaI5g4zE",
+	"VYS42OIGs9CllQApmLrmhCrWar7ByEHM+xgM54atCh5UVXoI5tylpanj9J6dnj59thBYdPL16VfPAqPp",
+	"8emz9kBCM5FZyE+/f/k+iqO3by7hPx/gf8/fv7CM+tuXFy/fv2zVJlbbn4yUeRUZooP90gyAG2ICAW9j",
+	"ZgYQqTpAWQ2uEGoMU7ah//cXevCPj/Z/ugfPBx8/d+Onz7/8jxXyQgCBsy6GYxGO4j8v3/xILkHQIrhD",
+	"EBIJ4rwal1MriAX09kTXP8OWgNkWU+/GlAttCDehu82SbCsRoPFwsBsJHne3pMGYaCOtNsREquYFJNgL",
+	"ds1A/5gJHGwvIC/7M2YmgfuDasjJVmEaH9Xk3//8/6v/o8M065BLcKLYZSgZGdL0ipTC3sRjlpG9KdVX",
+	"LNu3RxecyQ2TeL0UVguRpRlMW86Bp/bTbrfbDEtd8A8cdVtjZl3Ew8K2CzIxptjT++TDu4sz8tnS6RdS",
+	"5DRlE5lnMFvFyIjnOcsQYKBBEWTvw7uLA6ssFCzbj1HDA/yB+pWx9JlzwOMJbhfZ+/7l+5jgoQI3MkUa",
+	"RPSHkH/bIere4SEteIemU9ZJ5fQQTos+/Iynhmdf1nO9r7f0C4TrU/EHXL1WZs9obptvNZPtZlZfPhhL",
+	"GiT4zcogiXijiLfG+/WDFVXfsSKf7+x//WQWjuNJd1dVBBppG9bFxWsH7tTsdUg182E7m01D9xcjd8Xm",
+	"g3aX1/tV/MK5Uq/YvNNunBiuyORCk64XslpyjxFBqEEiBROUR3FEhZkoK15WUu4ae3mrmWJEOYQ/bGeb",
+	"qAbjJxQsVVzvXmCMCGa30ZKAVHGjHF9a8MEVUlQzA3ezWBTS3EIijps+3JEJrm9y5rK71TWEiL4pmDh/",
+	"dZDKaUENQGcAfMCHdxdtEtpqsliTN/w0vg+qWIx7W95Zv6art+ouzD2OFTyWoadyVy2brXdgK6vVC4iD",
+	"aFELF83rxkdMrNM6XrfEHLpUlwkvtl/z19U3rVq1R4zYNWG8zeEHRout2/pg325pZ2G1wjm3rxPESNxN",
+	"TvV0VUzEqrgA8H0Du1y8Z5yozcU1N86ylDnzCfzGstXoECsTfneBfFhzEbgBbHkReEA3h/NQsfsNHB43",
+	"5mYoDn4fqkWtQOUCjeH05C5BFhqzXD2fu2CDjmQfiw1i9zezfN10dTesKrCnpVW9L4CT6u3tElkarv7g",
+	"w/W0ItV8vX1927FuneqBbpwtX/dru5CuQrXm2qCTaXWqmaZ8N8bqNYwtuE0wj7gN+RaZEDRYD2T1HtzR",
+	"ebW7+XjntRI4FqUWnwi2Qz5JnTzWMh8E+1oZBZdOKIZ71fdb5f2dTSSZKWmauEfed7zyqhvKbN561d3k",
+	"/s5Yzq+ZmoPNrcV+p1jK+DXLyB7c297jtB+TNKd8yrKYjJmwE7L/dK2FUK23if/y6Xc3P4qYQboumazt",
+	"QLkTAwvtRhE3SCfc9qU13OKah0W8m3OGhP5oB82lbS97ObzGdAim0sTZeBPUwg7HhTk4kQdTLngSk6RS",
+	"yQ7TnJYZO3h6cHowofyqPMipYdrYl1BXO8xzOqVPO0e9r4cLPo7ltpsW5D184b+q3v4Lm9w//OX84Ge0",
+	"LH+s/9kZ9A4PPn7uxs9XGJrfNgMj2tydbUGTtQDsGEIVOumCJqUiw1JzwbQ+gADRzH9zA/kXwjG3vEg8",
+	"TNmkmW5Tb3eQ2r6bC7mBs33F5mRvOCc820cgB08rTzSYyLWd7hkpBSbdV4/hd1gxwWasDhi+YvMYM6DC",
+	"hKknetkHXav+W0U7oXFgm1edcWGrZIzlVVXsmrPZzeIpJlwbJzhVHOMG4ulKTvpxjWzS8Me249UvSbTx",
+	"arNn02G75KOt7/Slfnexuq6zIFQ7sSrWQ5sdck+u2HygZanSxgrjMcBsJCDU9uQIChjRg+mqqBEPqrF8",
+	"ztC3FgTe29sb4VipmBMPG7PfaY9TdcbwVlSpARzPrW+n91LmL2ieX5bTKW0XB0u/p+vbuWLiA150izQF",
+	"463xoYI1943H9b411rUxpXZqQIDRNpfRu+9ekOcnp18RB5u6zGsQnn/pUzKl6YQLdqAYzQC+GWPL/AWJ",
+	"8SuYBuJivtvTCteko3gU6i23KYhjaIOCE5YRpCusK+uT3muDyjIFr8ZL8/E9iyv34d0rwgHZdjTnDtLG",
+	"LT+x35yRJACSTcAuXeSUC/LD+/dvXSYk4m9sFRTk4VjWOJDeyTZcl0TOBFOJR6JKAGy9/hPtc0mHOE0e",
+	"4hbOEJJdkykVdOx0AB37kg06ttecjhFnwYG14OdnBLrThOZa+s/9TyIjDiErzO6Ep5bN2y4xeszyrDZG",
+	"dMnH4pW42d1UGaU22qAqcPStiqC0GaGqFtq2yU7iQ3HLSexuWbsh6mm4GAtnwMPEH3UD59qCK2UpJLK7",
+	"2ZyzkM8EaUKjIEUYXz+rQ9gcArpDArHNLCIB7XovL22kW7/W/bRM8pVlTHkLvkGFv+39VstudOCy6EO3",
+	"bx9eHx9WX/0lzTkGEf/53//8lz20x89ADP8zLYrB1BXP6dlDG1v1vgcYXnH1rmIZVyw1g1LxoAWrG9o/",
+	"N3Kf5vA3TR8DD28bY6vLNGVat0foVfljW1r/fGNLXy5Gb7fNDbOiW3zfCLLQSBptyejN5y6XF14kXJAP",
+	"l982Eg+FvFVC7z261e/Eh7E7kucaTXBp0XeDtMS9vJE/40assy2cZfW47sL+4qj1scwv2P2WfollpKzN",
+	"J+yu07LjG29sy9y1ceavG2YiPGzulJHtOHxg+ZEin/dcqlLKC46YgD6JVhArNytBcWYE+1qIj+z3/+df",
+	"fukePP/4+Vl83G2zWC2lDQbz/7hphds14kApry9ZjHsleAt6k7GXGAIb2GwiCfe3GPmrL5TY2fGCWnn7",
+	"rNP0A5VymQWIojSogunG1nJhnp20ArLI0uz4zeKJD/tcbK99Ak3delkK8sGHOyOZrbyH2mM1fM7pZsHA",
+	"3Sr1yKDJttmt2JlhhU6yjik7DJMvcTScD6jHj9+Kn0O/K1ERh/NBRue7NfYtna9oqjLhbN8YmNvbmhup",
+	"BUNlhp6IFVxoi9cMzbcb03d8XCqmlzYbhgQdVs1VKxjsTLAUXt5YTRFVMYBt42XC8cXb41f8aMXFkVQE",
+	"LEhWFXIwWJqLlJGM5czha+2csYudbidIB8mMwWftqNoVsd3V6jhK30AqCyO2H60Zn++tBYTT2RW34LU7",
+	"WmF/ddw8drMNZrKS4F97HnEnW7qqXsKihXwNePsH/VCRY9sUn/Am9AEaslovp+2OWiNsy91Tyx1sdO16",
+	"gc4BE+wokYLjbYCkuzKi4C3gq/yIouGrbzEhoRIkX4P5T5G9jI+50fuLSTQgIJ7GT7vtLk2HG23Fs0EV",
+	"6Lhoh72El8gHALEBYcvVtwHsdi82D7wP06VLczF26VtLz2HMViLokMuFTJWz5UyVZUNTU3047sa3RTyZ",
+	"0SFduQHVWn/jJkDOHWjPq29vtu5roqcWSaIeW9tmfWzLW9QsLRU3c0hscnIUo4qp8xLTNvCv7/yiXGkz",
+	"qOvcRctpUq5UY/VKTJJzZ7MCDaVHvoEWia92VFXtg6MJz+pFmBhTIFuXV5z5MS0vO4JBPtHE1VEHNEY+",
+	"Fiwj//nT+/2YaGbIcA6/HXDRIT8BtD5CmqfS1wY1YVNYILSq+oxDqOs+L9VuDyrWFRzisr/ADTNq0e0q",
+	"fYaM+TVUKfAED3UEXxE2LXI5Zw6vAkxlVtVDBcmeFE9onb6A6q12wbmGA9QMJML5WKVKx/ClPTJzBwZq",
+	"SEoFySThul+nzVh1DG4vaEF3+qIv/uM/SFCGlUvRF38if/oTwsj6Zdd/+lOPJG/fXL4nh7Tgh9g3WE8P",
+	"7dJzkdidgEn6Avd9QdYUwreH3l4UkClmh+xLSRIaFoW1e2smzLblyr6u3dmZcLtL9qCaxBv4IyGYYweL",
+	"QYhDztk/q/uEpsLysZqMmSEn3acdXI6K7PWf/kT2NlD+PqZq4qVBCqb84bGs0o6AQolbwNufN+aLe0iU",
+	"LI23xfPqa7vHvu6iLuGo28aciu3mDZPzGxuUfbfTAG8f5rX94l2ZH/e8dXw2m3XUKD1gGTdSdaQaH6pR",
+	"av/fvrfvnW6whHvJqiKSyX6HJCfdbhIgvq2sG+32w9WOJntTmlsubQ/35ZsfYzJTUMRiXrDYl8EmkD29",
+	"f0aSk+Nj3wl3TTJob1guVKwle0ZKe5koExNZGruyiooxi0kproSlGpB+9jvkG2kmJOfaeKqToxETWdUx",
+	"HNYEXa2/fExc+WaS+BTpJKhRI7N5x/KUBGio4qBzWVbbSJ07D5QNxMuzq3eSxIR9oqnJ5yTnV4zYyx8Y",
+	"hl1CO6yqUC20fcG1S0Yt7JULZAcjS8Cul5C9o3//8/876nZj78shp919JChBZEH/XjKSoMkxOQOigm3D",
+	"1NAnmiSBTTKx7CixKk9CHLwOJH8VdMxgNC+BhoFbJDhqPAqaaDllyKCsBFEgv0gWqmP709qz41CsYNR4",
+	"v68npKpcjKZTiARCl6fM5kQxUypHd+DFwlZwJpbC1BXLgj7NwTtW5HTOsh6xyluyf9ZsOSzQDdRle+Gw",
+	"Tc+TDvkrm+PKX7ECE4ePT8hElkrHcPJdteB6Xaqx+Br2yf8+cKbMg1dZ0iHvLB+AfdOOJiytP08q7tEs",
+	"r2tnDrzOfndhPzuA/03i8Kd3VsoVXIzhA2wleKiZ8cuuYzKbcEvDiqFzWTNh7E4jb7KcsCpZ2BdRXey1",
+	"vvvO376K4uiaKY23Yrdz1OlWEVMFj3rR00638xTFpQlIJyvuFYQu1y1ZhwCWhhvtisKLjHg/IuIsMldt",
+	"yAsP/up5B1TFsr4YUZ5bvQlmayZKGpM7nu1BGaFZu5PgICQ0y5S9zvdOjp+7LWlsyH7HbbQTSeB7jIol",
+	"VjScFrCYlCDjqaAfdV/MFDeGCc/RaZlxQ4yCeguj0POKnETj8qNAwKV4lbnqxa9EDcX/jYsbXlH/t6Xu",
+	"r1PRIprR/+V+7qRg1ald1FEqFdh5J1JpRoYg8863r+LbjC/40pSFXZZUlZluGzvudreYxXadv2Zt1YMv",
+	"UapEwTDIyb9k5uAFiogr2nUvH14yc4mE5t6HXk5w5G0fVjM8/IZm1WLYT442f9KoOG0/On6++aPFguWh",
+	"phD1fvkYR9pbln0dbCj2MNbeRx19tN+0HlZf86D1tL6DqCY8jq6KT3Us7QlJc0aVe+xOac2jO61k/qZ0",
+	"0IchmZy0BODizjqs8zvb2k1Lh2j2W65dWaxhdO72pHD8Y0Ib4RkQhpH5yutBhEdC9lyoMXKNvgA42bi6",
+	"9mcCYvt9XpGLprWj0dVnVtzZW+SjfYFbtN8hb51wVKfv6Qo9A7ky1msL+lnJtj4U98O2nF53nlFyIa9Z",
+	"TlO2DTNbCJeJzgXN51ZMz8lLq7IwTS5MthvPq8ORtuJ5R/fM87wJw6sqcGn+mvjgFizthRSjnKMh7uT4",
+	"ePMHrwQCbd8Hz8Sjak+Xu9c3cgAXp3eYhlVjWtnAmzq4zwUNWhWV+togvuwMufSWkkZhCavg7Puj2Rd1",
+	"vDwpFE9ZDCqGZtQ42ScA5SaNOH5fisSXqbOCi6cfpw64AhM0R5lMsVJ7DtXx32smMt00aAB2jJF90dDp",
+	"E79ECWgYZ0s1M1y5C0asPH3NNBnOyYwNJ1JaPfi0+xTh63zJUI4qqC+l4kfNdZVD0MafcGMXK/zcgl0F",
+	"psmoe/S8S5+mJwenw2fZwVfs69HBc9odHhylx9lTdjI6pc+G2/OZ1kITDyxiLS5UC+955wLmmjRgJEnC",
+	"SkdJJ3pIGar7dPNH30k15FmG1dFPUOBY/8WP0nwnSwFdnHaPt5rK99SwGbp5T7cZ1YcAHAc4VC2MGKra",
+	"+IS/psOzFLArd15Wc6yiLjR1I37lGUjT0gggb4AehaY9LMDUFwhIFBPNABdA8pRpIq1+LVKWd8hJ93kN",
+	"w+sko4XiSb7DOTN9safdsqTVeliutX9GNnOMjQzirS9h9Ad7WDcGt0w7MYe6FtnvjjXsLO48PC95U7gT",
+	"1n6It2EfPrUBo7EPU5eYZEflonza0id9eDWKDEMlZ1Y5mTCFVnSo12UYmCadeZ/sWUkWis/GfQF1qOYx",
+	"0VyMc1BtYmc5o5YJoNB7wIWz1wHy7QTtrrOJJMAsWIaiySiXM4f4lsoMiuOyTx7xDs2uEF/euT7uoKc0",
+	"8Z2xvqjrcnDtIfqgBFFQNMRZewKvARS5HkqDToi+CFylLpjOuX3AWUowRFcvFCPpkHO/dH2xl5yDDbZH",
+	"DPtkDidmmif7dkx+qRHZt5bFen2RHEoxlFRZle8v2rDiz8cY5+429c+wp+4nX6Thz2BWtVKWC9KL2xo6",
+	"wq/Aso7NDOwaDtBylqBzZsY165A34KdBc5zuC3ur/Oflmx9b1Urb0Jvz0kxeeDprQkX+8hmdgADQV+uK",
+	"kMYVctQNoFVf4vZ2fG54a0NH3RUtLQPMD+fOQ1hdcaCc4+Xn8u3b+vcgY639t+bZfLxHtr+QwdDC9194",
+	"oiF7QooDf87dXu8Dx3+KXK/54Tf4JtpxwWDttImAgBcU2osArLce/+J6PJTqujMvX6OFfscF1+gg6Ufn",
+	"GZxjWPt+BMwrYNOeG2/k07zOu2ll0+3SXh37S0OPKfnw7gLkT+p4XIe8Mt4hgkzWWdt5hozWsj4sm1SH",
+	"DBPBWKZj5xlyAsOHd69wEH3h7wTg8ZbZApOPEbAVuj/qkikXpWE6JqUGD7kUqbsahvZedvoo16ET1vl0",
+	"EPk0lFCe6OpqMnA3tbCk75kJz8GHdxfbsaQwPqQpqYXHe1Mi+kMd77bDbe9pu/EGXEpZ4yY38ven6N2B",
+	"1nZHR9hHXx2mdYTatkqb+4TQlhAol6ownEPpWJRAdF+8yGWZgaMwVQxSd2mufbSDYpWEVrlxv1e0mMAH",
+	"iJvcF1TMq7K2KCT16oLjGAMydNDLyADcUOAJOMZtGxkZshxCCGQTc2MxiKvjYyMArtq+CqEHfQFO/07N",
+	"c54Ajr8TD4XXnYe1rOTsfk+0t0FZccf7aHH0tdxXSXEd4osaOU83uJ/dnECk64sVMl2bLopP/WyX+Usb",
+	"UdavHAYOeQh3+ngLRXYpujE66j47Pek+PT0+Pjl+fnzcGtLWi16en38/7b793yc/vyj0N+d//fnF8/nP",
+	"34ifzz89/fnF9OivP5/TN1/9/M3w5290o8pYL3o2OkqP0yN28PXomB6cpKenB8+zLjs4Hh5ZLTo7Zc9G",
+	"QUSdHdDx8fPu0fHzpyfdp8+/3l6VXoz7fGCbfliKa40o9d9eTd7VK3AjUax2ASzzSxeWvhPL/lyR9JdD",
+	"X2xwt1OMFp5XGZzfbbm9RjB3xWhe53BNlCzHk4aK2rP6nJPs+qI96atgSkuxkPAFPLIoYvt9tUCgGCcT",
+	"ludyMJMqzxJi2LTIqWFkD6NRFKPpBJygHi+pNJpnyKyPTw4mslR9MeMikzOAm0+MTNA2gIlKqNqmUmW1",
+	"oyJUjX/iZiJL0xdJI8sviZtFS6dSG9sOhIKgl6ShuNvvgxQ7sEiU2nL48xDxSLFRqWlun1Jy2j2uIC2s",
+	"EDzn9upxQBf1F1S3s3srhgZZe7cxOzazI+tkSEwhio6enXZPT0+Pjp+ebM8lW1I2H9jcuJzS2Bb/AXEG",
+	"vzNW+SD+0NtyTFdAwnI5z0K24pWY4dGqjX4HumVt1bOiRa+2m1TR0l6rg2IttazoBVOu+gIjdaFBUUe/",
+	"B9Lok4ZuaF8ne4ntBs6+KPN8f4Ue+JpFDx7m9N5VJGGqc0PKbezd+yCcB5vd6PF2wWsr9672NuuqfopV",
+	"MmB3tNUULSt1vlq8t7g26CGYUlBFdF8kNM+d5dFIjOht7Lgzsa7z+V5wbd67we4qQkNgJSRjbXjxBeb5",
+	"L5v9XjZG20S5I3vt89eQUr6/yhpo9fKQa7tY4CovaSnH+uO9MuUKjqEtMgWc/bBLLtbx18yaG0figlex",
+	"WTo4DP6Xj1/ijXFeoeE/OAJ7iyxtn1ANngGI5eqscEq+r7DnHk0L9CFU6ZSRy7KwnGAXASIAFHlgHctD",
+	"fbToVxjz8qsXGe5VWfrSFvxEKrDDZdpvvwtCbWflvXAu5j5bwrJ5xWgWiOadtgu2ovx75mKrLlo/tJvv",
+	"904CX2M3vodgizVbEd9Kn6QmnWyjUOJWVWa1QFLSzEAAR86oInuYULKPBsSpA3VCZADEcyKZzHOqWqNH",
+	"EQsn2O0bsqllMJzj0+6OfMrh8jy4irOODh1iU5Me/5tqOY1Dgpt1W5Z1iDgRAedaFiTPx+xB5Mj7FNlg",
+	"DpslNg9iKfPMqnQQV/XANHdztgnSG/WbVWky+MNtmeaWRriMWTFvIWG4QwAWgvAMnNx9sQi2TmYTpmqT",
+	"EeSoIUJ1A2wd68e6wl2dvkDCxGwvtGcN5z5LcHWg27mDcXk8kTKs017mDLapH+mC0augInU/Im/egbVN",
+	"AOCGx0FG8Bnc200w9PY7B6LRjjZfJxjYFQGrJ4160U9UTWOSSpFyzTCNTDH7746rNjDwmXNVGJV2snHl",
+	"EymUnBYm6kX/jyx9NiAsGGRaAPAtsVI1xHHLrEwNUhIWiQRQLTaF/SsVi3rdzgkCIKNpBRX3AYB1fNz6",
+	"noO9fxxx3IE0/Xal8V+Xr+PLitwFd7iXuN/WV+HhZ49i9AUZXs7a6oy0sT77ZjWIZan+W3jBs5/NyV/f",
+	"etSmX+0uNzbh2+b826+gViHje2ZWrEr3/o/fe1+/5hF1nbVLdtNbe7PgBWuyq1bkItypmEMIAQN7JAIM",
+	"nBE55cZK6w5wAOomIxAE1FiOSRLcfYaqMTMJ6FlDBkqVkS49v7NCUarp5IZ3L9cDVyMPTYe7XR2PoyGt",
+	"pV2vIIU0/Id+VOtHd3wnHE7ZVCqHf7XSCeDLTpGqOhaA2iiGmWUg+0gRVNsie1LgL5VHdj/2ZWOcGtJm",
+	"5H/tR/MQVv72cOMQV/Y28X1x20I2KhDFZHUBIvcK2dOMobu/qipnBcy68tFKF0PwzqaprAOvf9jAxaAC",
+	"3lrF1lPtb0aZ/QnLwbjDo5hLwnZnh7oIjeBUT7GC30PdmLfiHYefcbS7C5mKTeU1JndgE5hU6sNXtKFz",
+	"wPnhRjfOACALce3A6ZAPwaXh8OnaJFVXE3EbUfU7qcbSGCZ+K8Lqa3rFAuY8kgoz/Jad+A9LV57LFtRM",
+	"atZUUcvtAqhvRLMFlpi6TRDXjpLolqYmVeKNaUpVpR3hblZZRxAL5pMfHULcHnfxsFwKHSN6lnZIN2hg",
+	"caVr9hHrxh8tME0UCIzZF4yqnAf1JWPoFFiTmPsaOD6Gq8jnrg6Ow+eFSHypTV8AwITt9KzylkJgVZlx",
+	"j2oAQbkAa+C+Blgt242deZudy1UFu7WsXJVq+8XXXfPl1rCgWvQDh811z8Jqlv4Flufy/yI/yBnIP6/I",
+	"hOXFX2CbKyT26FwxRBbD/ULO/pftnawL5egeWDhvlmBbp2A+8aBY/91jtW4Xc/Vezduk+jyfbinSF/yg",
+	"RkreMiNIM9YMpsQWOuSSpYo5I/QS8msMQS1OAy4UG/FP7WK8L7r/W/eyuGlsERqDy/e7OgjLzpgaejN0",
+	"z7kaCQ/jkEmryIYa8RgxPImQZMLHE8j4osJRqZwJgG+tMRTrhGJLytx5wzXQPSSEWHo/w7wQwg3RdMTy",
+	"+Rr/iyOSx3XBfCq4YhoAwKPj7vFXB92jg+7R+263B//3cy18vXj3mui5SH2d5Z6vPre96cjN+JEcD43e",
+	"szUuiDOS4LYm1b4ivIwUKfvDP3EX/okQpnqJIex0eR1+xpqbG1TI91Xuljay0ADbDCimBneVALod5G7N",
+	"OGb2T6ia5kzr5asKkfCCA7xZM8RPfjNODBzuxp26lS7YouD5rbx//c4qFgfsmq0LY/4xNDuSNiOEj19T",
+	"lOcxGfHcQNXe4Rwc8VLE9r8So9XhygDM4hWyjx3Sy2v2SLHKn2hq3KjJXoJWdAcKluwTCMZHyY1UeIEk",
+	"6STVu8nqmOXU4RKtglDYwgb6xl66uF2IJ445OWDydCmZ2Zr+fcX/OxoBhbA3xGvEzHKOdTRbASS4SJsA",
+	"EtsV91u7BJBju7nvUhie7973vcrGFZlvlo5xtn84cxZCmwBUmF0vBjjZn28nTm/BOD0o0BYhvpo5x0+R",
+	"UxGvAv0rdQyghdqjNHOZWRYT98VswgAnxtVwmtK5j59xTEcPmKDDnGVJ7FB7hrlMr1g2wFS7BMFWhDT7",
+	"mMGNJRgkySQR7JPp1Uh1CdkTsjE+MmcGPC12sUXGMssF+8LBVyVkz1VsBpzUTxyT56Vg+5iIWGGPtUEV",
+	"BvCNMUn8JKzQAc5YWAohq/T5MQTGtGcgOSCu6P6xvqDawyrLjp8tAHY8TghBA+OyMZ5WUKt7PidVxbvb",
+	"KLfllkYZhJmYriyk64Oze1UV3X0EkUe8AyB3V5wkpUWPJEIaPponZA+ZDXSWM2UwOykmSSZnYqxoxuw7",
+	"Y4RxcoezynkJEErTCaMFU65IA8QvWjm8+hikcne6uRif9QWj6STwC9uLTuYZCOuE4lT321NpjasjeAu1",
+	"2IksvaiaZhRHN4wpx9E8TsSEr6i44sxibL6Qsz+u2CCVtXmY3CJVt8eEFgUU8q+OyzaQeW0sokqL3ZxG",
+	"+UR78DAPPacblYZcAICOCRdpXoJ8nnFdAbjZe0k34yji+pxC7Q/I3QU/i70RXca9bldVatiK37ihtp7I",
+	"ZmG0jvDQv61Q+LSxWy1J2fd7E9Z4GI0YmV2jSitqJrQ+BfYiQdLvoau/AisCUGumqGZZXIchwS0zZFjS",
+	"zt419qmH9mlpFbx1Q9YX9UlCdMY9r4SCco9lp3DO+x2s2eQCDkDIxVQ3K+S13VjfVlML4GC2CowNTvhv",
+	"Jjq2GvMqWlwVGrtucboPhMjzvok48ohZgWm4Gnd6prfgzFXfuwfNSqmZr04EQQq+ZpaHcK8nduZLVNVl",
+	"yKrbEPHpGxj3KyJlF8jmpgJhVXI46tKv2Sk9GR4cjb766uAk/YodPKenTw9Oj4fdUXd0Qp9lR9v7ROrh",
+	"PY6EeAN6/0NK7EUvkJBBffJKy5IrfjXuyS73JNaVuN+4o+UT3epW/U4q0o+4PYD1hTgsTWWrcPUb+lEH",
+	"5dVehfzpfS88zx2AMtlLAGLZCp6JA2NuxweFoIKxosLY69qZQCf0mvUFdpg5OKd83qlE4hBsEPprgAzW",
+	"UCRojXGYf3EbTOBWCIFgaUJ9GsRp98CtSNYhL1GftbJ1QTVU/JxRJUCCGFGea++TnnBh+kIKMpEz2+GI",
+	"fyLcnPl6fg4HC2rVLWNgtXmbbZ8PfXlCp6s4SsbpWEjN9W9HaIEBsy3u3W0OeigerlT+Xi+ilHEz966o",
+	"78DRBEVzwYJK9nw+CcsScFjb6xIHDDmUCKpp6BUj8pqp/diH5sUN6DNFRjkdr9T5glE/Vpg9zrfh0WCi",
+	"nIL9G9NZ4qhaiiiO0lxqFtZp3wT33YBPa+sGsJSjuAZW26HthRyBW+QEgDOoQUhhioUs8wyLk7o4u3bv",
+	"kN3sMWuO5EEBhEKa2koBr6f7m1PBG4enYhyN3+9dEw97AzGj+nMBtqVN+arejR6IItYIpNU7j6yChWty",
+	"93u6ldxW9XVHVHDojSVbhUWckZHMczlbKC88kgqwI+rA8FVpW66v37QV0c1im+wjvxi/Eeb1jtHs90/p",
+	"hyAj3buG1Rz/Kh3rpwnPFzP3MBpNAOztNbi/a3EPqoE2YLXw0nc1GCoH2kjJaVhJgwT5mWQsmYay6h4o",
+	"2AOY94UTiJyVVDGaxb7AZOVACIonWNECTapeSeHO4d2YEJTLSWDdEz8KHNI6hF2s1ewyWrQUZ6GT3AGy",
+	"mwlbCbH7g+3vHSvy+aMG3VZZI+St4nMao+GLa/K9oimrd8owOu2QV0+umYM/ceDLmqUSHDVUjdHXvh2f",
+	"Cqb/4LVLMcnl1wHa+2tDK38czN5z9NY3uQScy6Wc0kVGfwe8V7GcUc1+JUx32VKNgMaW6R5YltvzhpYg",
+	"kxSqImuSoOKZ1PXBmobtxgJbDsk+1Tjre8BDAdYWGZmmPAOD98zeA3Ff1A7dkNPqJ5BPxxm4fMH35YDT",
+	"O+QdLC36uJyJfIH7hsHNLawSG2C/R5n/Ia1G3/Nr1kI2QVGrJYPx7uesxhE5MLLg6fpoAiw0fsXmM6kA",
+	"vlGTugECIFzg8iw1I3uJr9obkwTvnyQm//7nv5yt1gGMaQJBpiE0JMs4Aj9PWyE9X1Y9vscR3yNtLfW1",
+	"CuYTnj6ONlmP0Q3j7lHrtosjsxzFCiALCX6wMpYENDMJUQwELd2ggU5bGFbrPt9UZKpouwpA/SVyRWSj",
+	"OEJRCDrwMHF6wovCvVhQlbI8shuf82u0gaWyVJwpPGU3I6bH8djtRtJ/RHc1zxqETm9z4LbgvXk+Pbhi",
+	"81vlz8qZgCz7XqX4xCSnQ5bHdWjWCAqjWBqnqT3cZC+5YvPBhAtwnDkfAEaoMSsMkJmV47IMa5ZcsXkN",
+	"eQHZbFZEoVx0sOZqqSHyOBlRjkXaqwqVFRAlaGJO+7DNZSU6PCH1vi/2EjvOAZSqTIimc01mk/n+GTx2",
+	"dbZK5y4NgkJtSw7JBoUimbF8FYz/xcXrv9q1/k1binASmw1FliIWYY9+3ynCFxevIdXsCve4mc3+IBnC",
+	"Q+WEbMz+BeocSdWOwAqJAbQvPAoreVMwcf7qwI6HGj7MrZauwFbzJs/plMbk+uLidQzvvZOlseeckgtu",
+	"2MXF674olPw0349dZAx6vZMh1QzLZJNzYv/A2otWlygkd4lIlBSKX1NjdYVcygLkS6lIzsXVQS5TmltO",
+	"oJjWWD4JD3IprPDfrEhB81zONOGm0xeQwZBcM8VHc1+DI2QI4E+kUH24YgoYk7NHyUgxhPDoCxhszrXR",
+	"DmFkH608jictFdFbmS2NJ+fWZpslRxo4qqsp1KHrfqIu00rTa6yNuMqXhkt1g9ocNw1IKvjgitnjI4G+",
+	"ojjy5BL1ookxhe4d2huq4z7qpHJ6eH0UxRFcL/YIjEY8ZeSN/97POepFSNXbW5Zwdx4nr9tRRptpCajr",
+	"j4TtB4UlOc8yQkXIz28CTuJFq8PPVtK5MQat7f7M548h4+RCsMzKSJVAUhucMY7X9kv2nGBSiyv7q/DB",
+	"Ktb0O4ayXbedd50Ejjt+7yngDklvLeT/a/fOb9w9aSexFTbiEBDHf0uRFRUeIiSP+sz0a26WYi3uqmzK",
+	"luIktXzQF9AczgmbUp6HuDMd8grB2uBJXwQhiVTUGaWlK0U+dwZngGLDosIIXWHVL1Tjes7am+yfISub",
+	"IWp9sCCVV67+Bh6yLNn35ZbRrO270RNeeI2QGjcNzcdCk7LoEAhEkjj7KZ33BcRpoq3a/opTbRHrzrMM",
+	"CfNx8W/sdKJeNFY0Zf8rEJVqlBvYz+1FIZzU44hCbkHbTnkGzmPld/sPoejmNiQr4VQrWZ2TmxaecacM",
+	"oFCxwPbNoFA9I9yTwYn0MKnw1/5ZbVLCs5lSISSUYccXsw45F3MAVYWcJfjYTNhUs/yatQLh2Feqc7wN",
+	"DA728zuipYWAGVizikdLTIfOFJ01GfEdX0xxO/q2HcMTvYQbHd4HGRg5aMvlWam6SyCsrhD8rSS03aH2",
+	"LT/WZ0Q2bxxMDICZ0StG6IzO0QtbXz91il8r7WdsKlfYHtDCH9D3Da+ZGwKmYceP42ZYfZfUpPXHLXKb",
+	"DCKsH1GfUiCSG94iAWi7PoS01weqNg99QQwCoPbTPI8b4Qxo4GtB+ocUlybSf89ZX5tx7Sgy53mdxbsH",
+	"tQcl9tMXio2YYiKtqtZPWcYpysyaCYS6cKWDEUHawSRPO+QDRGEgNovuC23oPCYZMzSd2NvQkrqdYalY",
+	"CEe850GO3UlrBaJ4aVfmbb0vtyrq3sgc2DIHMV6E8r9h9XeYyCOhCru+V2EKAzr+jDoyzH7HThJYiPBk",
+	"bS4AsAXbKBF6ekssJ7DgO/DtPS6K0hzK0hSly+7TMZx/+x+pPfLMvv0v7QsAvrPn7sP7FySjcx2TZKTk",
+	"NKlCThMjE4Sv0PyakT1nPu9hdCTAcRAt+2JE1ZnVfae2k6fPnkFr+z1ipKG2cyxMqjgDpLjMHujhvEo2",
+	"BnA+72g8z7WswT4OjDyAWimIn+NlBgQAqdCqABxHMMSLQiiduC8SeZXEJJlRJcCFuvd1l/zfViiZSsUQ",
+	"74Z9ShnLWJaQvaNu+HQFsNMHB8C/wMQXMjLB5+LW1G6KW76VYHx2zVcDwm2TenRBd+vRyJ36u09L2IdV",
+	"Qajw4FcehXqLEkANsH0n7wOlw6m8L3Qsnxt7CClzhxXY5vJzo7glguUnVZIdPpswmpvJP9YwLAy5PO52",
+	"CcRPegN/6tyfZdEhrwzJJNOQH2dkmaLDL6OGDqlmrRFrP0C/N4tTC25xl7zYi+TVDkHb2PcKObw5N9x3",
+	"lpaKm3nU++Vj01x6zYR9t1ByGG56NV0vaypGs/m2q+xCRfz6VWGvkAJgNJnysWud7AXJ1WhsfMevrei7",
+	"j7VL0WxoRT/u0SCGXFA1J+xTwVKjY3LafVqbNlcwzneMZtzO9NYbBuna8KmfHm5eHNWzqrfzbnfXzmJu",
+	"JVqII+igY+7pVozmmvKcDnO2lhyqVdpAD80m7OrJK87OSzOxLdrrYcioYqr6xfYCoQ/IN9AhfQhKheth",
+	"kaBwEYBiVHNUYHJy90gwrOVL6ZKPxUFZYGrKgRU53O3tCqSCZIKZsB4V1o63xW6CUhLZq5G29n1jXNU+",
+	"kvp6c2raclM16j2wXC4MG2PwdmcB8bj167pusCZ7dipQx4R8C5WFmdoP54JBa+1WIMAryw7AbIJofgBX",
+	"DGWeg8r71bJkznO1sMDbwI8FqBBQv3ep9SpRvn2ojai4MCLIWXDU3Ee1w1LIMmw7z6ctzYKGUCmdGuPr",
+	"KzA3iJOrgKCqaH9wwkBykuvZ6YCdRi53EKq9ol/nePZVu5zMDncSkwVeT3NiaH5FjOws1jlq2wW4KRsw",
+	"pfFCLZ3a2NVEsAua97d8Cwq0yFxkETh7YNNj8poZCq267u1ZcoAWEPbCPc5r5UnvC0ukULEYM9YAvILO",
+	"yFBmc7J30j2qQhW5JjMlxXg/JjS9EnKWs8wq+X8veXqVz/tiz2NzVdB7HKPox8rKRuRvcqghCa6+lYz0",
+	"KCG2g7GQiukYbxyuCff+I9ODWjsuKJhl+BEo+vVIkFoyJYvC2wjdMnopxYo8/ycAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -23,6 +23,7 @@ import (
 	"github.com/konstruct/konstruct/api/agents"
 	"github.com/konstruct/konstruct/api/audit"
 	"github.com/konstruct/konstruct/api/auth"
+	"github.com/konstruct/konstruct/api/billing"
 	"github.com/konstruct/konstruct/api/channels"
 	"github.com/konstruct/konstruct/api/channels/slack"
 	"github.com/konstruct/konstruct/api/channels/whatsapp"
@@ -43,6 +44,7 @@ import (
 	"github.com/konstruct/konstruct/api/tenants"
 	"github.com/konstruct/konstruct/api/tools"
 	"github.com/konstruct/konstruct/api/turns"
+	"github.com/konstruct/konstruct/api/usage"
 )
 
 // App is a running Konstruct process's services.
@@ -63,6 +65,7 @@ type App struct {
 	Router   *llm.Router
 	Memory   *memory.Service
 	Metrics  *obs.Metrics
+	Billing  *billing.Service
 }
 
 // Opts chooses what the process does.
@@ -112,6 +115,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 	a.Agents = agents.NewService(st, guard, cfg.Secrets, policy)
 
 	outbound := &http.Client{Timeout: cfg.OutboundTimeout}
+	a.Billing = billing.New(billing.Opts{Config: cfg.Billing, PublicURL: cfg.PublicURL.String(), HTTPClient: outbound,
+		Store: st, Guard: guard, Log: log})
+	a.Agents.OnSeatsChanged(a.Billing.EnqueueSeatSync)
 	a.Slack = slack.New(slack.Opts{Config: cfg.Slack, PublicURL: cfg.PublicURL.String(), StateKeys: cfg.SessionKeys,
 		HTTPClient: outbound, Store: st, Guard: guard, Keyring: cfg.Secrets,
 		TestMessage: "👋 Hello from Konstruct! Your AI employee is connected to this workspace and ready to help."})
@@ -157,11 +163,13 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 	river.AddWorker(workers, &retention.PruneWorker{DB: st.DB, Log: log})
 	river.AddWorker(workers, turns.NewWorker(turns.WorkerOpts{Store: st, Keyring: cfg.Secrets, Router: a.Router,
 		Providers: providers, Log: log, Debounce: cfg.TurnDebounce, Memory: a.Memory, Tools: toolEnv, MediaMaxBytes: cfg.MediaMaxBytes,
-		Timeout: min(3*time.Minute, cfg.JobRescueAfter)}))
+		Timeout: min(3*time.Minute, cfg.JobRescueAfter), Gate: a.Billing.Gate()}))
+	river.AddWorker(workers, &billing.SeatsWorker{Billing: a.Billing})
+	river.AddWorker(workers, &usage.CheckWorker{Store: st, Log: log})
 	river.AddWorker(workers, &turns.HandoverWorker{Store: st, Keyring: cfg.Secrets, Providers: providers, PublicURL: cfg.PublicURL.String(), Log: log})
 	river.AddWorker(workers, &memory.EmbedWorker{Memory: a.Memory})
 	a.Jobs, err = jobs.NewClient(st.Pool, jobs.Opts{
-		Workers: workers, Periodic: []*river.PeriodicJob{retention.Periodic()},
+		Workers: workers, Periodic: []*river.PeriodicJob{retention.Periodic(), usage.Periodic(cfg.Billing.BudgetInterval)},
 		Work: opts.Work, Concurrency: cfg.WorkerConcurrency, LLMConcurrency: cfg.LLMWorkerConcurrency,
 		Logger: log, TestOnly: opts.TestOnly, RescueAfter: cfg.JobRescueAfter,
 		Middleware: []rivertype.Middleware{&obs.JobMiddleware{Metrics: a.Metrics, Log: log}},
@@ -189,11 +197,14 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 			ConvHandler:     conversations.NewHandler(conversations.NewService(st, guard, cfg.Secrets, providers)),
 			MemoryHandler:   memory.NewHandler(a.Memory),
 			TopicsHandler:   escalation.NewTopicsHandler(escalation.NewTopicsService(st, guard)),
+			BillingHandler:  billing.NewHandler(a.Billing),
+			UsageHandler:    usage.NewHandler(usage.NewService(st, guard)),
 		},
 		Webhooks: []httpapi.Webhook{
 			{Method: http.MethodPost, Path: "/api/webhooks/slack/events", Provider: "slack", BodyLimit: "1M", Handler: a.Slack.Events(log)},
 			{Method: http.MethodGet, Path: "/api/webhooks/whatsapp", Provider: "whatsapp", BodyLimit: "1K", Handler: a.WhatsApp.Verify},
 			{Method: http.MethodPost, Path: "/api/webhooks/whatsapp", Provider: "whatsapp", BodyLimit: "3M", Handler: a.WhatsApp.Events(log)},
+			{Method: http.MethodPost, Path: "/api/webhooks/stripe", Provider: "stripe", BodyLimit: "1M", Handler: a.Billing.Webhook},
 		},
 	})
 	if err != nil {

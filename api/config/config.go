@@ -56,7 +56,22 @@ type Config struct {
 	MediaMaxBytes    int64
 	// MetricsToken, when set, must be sent as a bearer token to read /metrics.
 	MetricsToken string
+	// Billing is Stripe and budgets; an empty SecretKey disables billing.
+	Billing BillingConfig
 }
+
+// BillingConfig is the platform's Stripe account and billing policy. An
+// empty SecretKey disables billing: nothing is gated.
+type BillingConfig struct {
+	SecretKey, WebhookSecret, PriceID, APIURL string
+	TrialDays                                 int
+	Grace                                     time.Duration
+	DowngradeModel                            string
+	BudgetInterval                            time.Duration
+}
+
+// Enabled reports whether Stripe is configured.
+func (b BillingConfig) Enabled() bool { return b.SecretKey != "" }
 
 // EmbeddingConfig chooses the memory embedder.
 type EmbeddingConfig struct {
@@ -168,6 +183,9 @@ func (c *Config) crossCheck() []string {
 		} else {
 			c.AppDatabaseURL = derived
 		}
+	}
+	if c.Billing.Enabled() && (c.Billing.WebhookSecret == "" || c.Billing.PriceID == "") {
+		problems = append(problems, "STRIPE_WEBHOOK_SECRET and STRIPE_PRICE_ID are required when STRIPE_SECRET_KEY is set")
 	}
 	return problems
 }

@@ -222,6 +222,36 @@ var options = []option{
 			return oneOf(raw, "true", "false")
 		}},
 
+	{Group: "billing", Name: "STRIPE_SECRET_KEY", Secret: true, Help: "the platform's Stripe secret key; empty disables billing (nothing is gated, checkout answers 503)",
+		Parse: func(c *Config, raw string) error { c.Billing.SecretKey = raw; return nil }},
+	{Group: "billing", Name: "STRIPE_WEBHOOK_SECRET", Secret: true, Help: "the signing secret (whsec_…) of the Stripe webhook endpoint /api/webhooks/stripe; required with STRIPE_SECRET_KEY",
+		Parse: func(c *Config, raw string) error { c.Billing.WebhookSecret = raw; return nil }},
+	{Group: "billing", Name: "STRIPE_PRICE_ID", Help: "the Stripe price (price_…) of one seat per month; required with STRIPE_SECRET_KEY",
+		Parse: func(c *Config, raw string) error { c.Billing.PriceID = raw; return nil }},
+	{Group: "billing", Name: "STRIPE_API_URL", Default: "https://api.stripe.com", Help: "Stripe API base URL, without /v1 (tests point it at stripe-mock)",
+		Parse: func(c *Config, raw string) error { c.Billing.APIURL = strings.TrimRight(raw, "/"); return httpURL(raw) }},
+	{Group: "billing", Name: "BILLING_TRIAL_DAYS", Default: "14", Help: "days a new tenant's agents answer before a subscription is needed (0: none)",
+		Parse: func(c *Config, raw string) (err error) { c.Billing.TrialDays, err = parseInt(0, 365)(raw); return err }},
+	{Group: "billing", Name: "BILLING_GRACE_PERIOD", Default: "72h", Help: "how long agents keep answering after a payment fails (subscription past_due)",
+		Parse: func(c *Config, raw string) error {
+			d, err := time.ParseDuration(raw)
+			if err != nil || d < 0 {
+				return errors.New(`must be a duration of 0s or more, such as "72h"`)
+			}
+			c.Billing.Grace = d
+			return nil
+		}},
+	{Group: "billing", Name: "BUDGET_DOWNGRADE_MODEL", Default: "openai/gpt-4o-mini", Help: "the cheaper model agents switch to when a tenant whose budget action is downgrade reaches its limit",
+		Parse: func(c *Config, raw string) error {
+			c.Billing.DowngradeModel = raw
+			if !strings.Contains(raw, "/") {
+				return errors.New(`must be provider/model, such as "openai/gpt-4o-mini"`)
+			}
+			return nil
+		}},
+	{Group: "billing", Name: "BUDGET_CHECK_INTERVAL", Default: "15m", Help: "how often budgets are evaluated for threshold alerts",
+		Parse: func(c *Config, raw string) error { return parseDuration(&c.Billing.BudgetInterval, raw, time.Minute) }},
+
 	{Group: "memory", Name: "EMBEDDER", Default: "offline", Help: "offline (built in, no service needed) or openai (any OpenAI-compatible /embeddings server)",
 		Parse: func(c *Config, raw string) error { c.Embedding.Provider = raw; return oneOf(raw, "offline", "openai") }},
 	{Group: "memory", Name: "EMBEDDING_URL", Default: "https://api.openai.com/v1/", Help: "base URL of the embeddings server (OpenAI, Ollama, vLLM, TEI…)",

@@ -19,6 +19,7 @@ import (
 	"github.com/konstruct/konstruct/api/apigen"
 	"github.com/konstruct/konstruct/api/audit"
 	"github.com/konstruct/konstruct/api/auth"
+	"github.com/konstruct/konstruct/api/billing"
 	"github.com/konstruct/konstruct/api/channels"
 	"github.com/konstruct/konstruct/api/channels/slack"
 	"github.com/konstruct/konstruct/api/channels/whatsapp"
@@ -34,6 +35,7 @@ import (
 	"github.com/konstruct/konstruct/api/store"
 	"github.com/konstruct/konstruct/api/tenants"
 	"github.com/konstruct/konstruct/api/turns"
+	"github.com/konstruct/konstruct/api/usage"
 )
 
 // Each domain names its handler type Handler; these aliases give the
@@ -51,6 +53,8 @@ type (
 	ConvHandler     = conversations.Handler
 	MemoryHandler   = memory.Handler
 	TopicsHandler   = escalation.TopicsHandler
+	BillingHandler  = billing.Handler
+	UsageHandler    = usage.Handler
 )
 
 // Handlers composes every domain's strict handlers into the generated
@@ -69,6 +73,8 @@ type Handlers struct {
 	*ConvHandler
 	*MemoryHandler
 	*TopicsHandler
+	*BillingHandler
+	*UsageHandler
 }
 
 var _ apigen.StrictServerInterface = Handlers{}

@@ -41,6 +41,10 @@ func seedEveryTenantTable(ctx context.Context, t *testing.T, owner *pgxpool.Pool
 		  VALUES ($1, $2, 'openai', 'seed key', '\x00', 1, 'abcd')`, []any{uuid.New(), tenantID}},
 		{`INSERT INTO usage_records (id, tenant_id, agent_id, provider, model, key_source, input_tokens, output_tokens, cost_usd)
 		  VALUES ($1, $2, $3, 'openai', 'gpt-4o-mini', 'platform', 10, 5, 0.001)`, []any{uuid.New(), tenantID, agentID}},
+		{`INSERT INTO stripe_events (id, tenant_id, type, created_at) VALUES ($1, $2, 'invoice.paid', now())`, []any{"evt_" + uuid.NewString(), tenantID}},
+		{`INSERT INTO budget_alerts (tenant_id, month, threshold, spent_usd, limit_usd) VALUES ($1, '2026-01-01', 'warning', 8, 10)`, []any{tenantID}},
+		{`INSERT INTO usage_monthly (tenant_id, month, cost_usd, calls) VALUES ($1, '2025-01-01', 1, 1)`, []any{tenantID}},
+		{`INSERT INTO budget_notices (tenant_id, month, participant_key) VALUES ($1, '2026-01-01', 'U1')`, []any{tenantID}},
 	}
 	for _, s := range stmts {
 		_, err := owner.Exec(ctx, s.sql, s.args...)

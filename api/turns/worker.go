@@ -13,6 +13,7 @@ import (
 
 	"github.com/konstruct/konstruct/api/agents"
 	"github.com/konstruct/konstruct/api/audit"
+	"github.com/konstruct/konstruct/api/billing"
 	"github.com/konstruct/konstruct/api/channels"
 	"github.com/konstruct/konstruct/api/conversations"
 	"github.com/konstruct/konstruct/api/llm"
@@ -48,6 +49,9 @@ type WorkerOpts struct {
 	// than River's rescue horizon could be worked twice at once, so the app
 	// caps it there.
 	Timeout time.Duration
+	// Gate says whether the tenant's agents may answer (subscription,
+	// budget); nil admits every turn.
+	Gate *billing.Gate
 }
 
 // Worker works agent turns.
@@ -169,6 +173,17 @@ func (w *Worker) claim(ctx context.Context, job *river.Job[Args]) (t *turn, wait
 			if err != nil {
 				return err
 			}
+			var adm billing.Admission
+			if reason == "" && w.opts.Gate != nil {
+				participant := conv.ParticipantID
+				if participant == "" {
+					participant = conv.ThreadKey
+				}
+				if adm, err = w.opts.Gate.Admit(ctx, tx, participant); err != nil {
+					return err
+				}
+				reason = adm.Skip
+			}
 			if reason != "" {
 				return audit.Record(ctx, tx, audit.Event{Action: "turn.skipped", TargetType: "conversation", TargetID: conv.ID.String(),
 					Metadata: map[string]any{"reason": reason, "message_id": job.Args.MessageID.String()}})
@@ -177,6 +192,16 @@ func (w *Worker) claim(ctx context.Context, job *river.Job[Args]) (t *turn, wait
 			cur.msg = &conversations.Message{ID: uuid.Must(uuid.NewV7()), TenantID: cur.tenantID, ConversationID: conv.ID,
 				ConnectionID: conv.ConnectionID, Role: conversations.RoleAssistant, AuthorID: cur.agent.ID.String(), Kind: "text",
 				Attachments: []conversations.Attachment{}, DeliveryState: conversations.StateClaimed, TurnJobID: &job.ID, AnswersSeq: &newest}
+			// A downgraded turn remembers its model, so a retry uses it too;
+			// a budget notice is the reply itself, sent without a model.
+			cur.msg.Delivery.Model = adm.Model
+			if adm.Notice != "" {
+				cur.msg.Body, cur.msg.DeliveryState = adm.Notice, conversations.StateGenerated
+				if err := audit.Record(ctx, tx, audit.Event{Action: "turn.budget_notice", TargetType: "conversation", TargetID: conv.ID.String(),
+					Metadata: map[string]any{"message_id": job.Args.MessageID.String()}}); err != nil {
+					return err
+				}
+			}
 			if _, err := tx.NewInsert().Model(cur.msg).ExcludeColumn("seq").Returning("seq, received_at, created_at").Exec(ctx); err != nil {
 				return err
 			}
@@ -320,7 +345,13 @@ func (w *Worker) generate(ctx context.Context, t *turn) error {
 	}
 	images, notes := w.images(ctx, t)
 	system := System(t.agent, t.tenantName, t.conn.Type) + w.recall(ctx, t, window)
-	th, err := think(ctx, w.opts.Router, w.opts.Tools, t.tenantID, t.agent, system, Window(window, images, notes))
+	agent := t.agent
+	if m := t.msg.Delivery.Model; m != "" && m != agent.Model {
+		downgraded := *agent // the budget is spent: the cheaper model, without fallbacks
+		downgraded.Model, downgraded.FallbackModels = m, nil
+		agent = &downgraded
+	}
+	th, err := think(ctx, w.opts.Router, w.opts.Tools, t.tenantID, agent, system, Window(window, images, notes))
 	if err != nil {
 		if len(th.calls) > 0 {
 			// Calls that answered before the failure still cost money.

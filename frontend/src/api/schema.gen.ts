@@ -870,6 +870,159 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/portal/billing/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a Stripe Checkout for the subscription
+         * @description Owners and admins get a Stripe Checkout Session (subscription mode) for the
+         *     platform's price, one seat per active agent. The tenant's Stripe customer is
+         *     created on the first call and reused after. Stripe sends the operator back to
+         *     the portal's `/billing` page; the subscription's state arrives by webhook.
+         *     503 when billing is not configured on this platform.
+         */
+        post: operations["createBillingCheckout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/billing/portal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open the Stripe Customer Portal
+         * @description Owners and admins get a Stripe Customer Portal session to change the payment
+         *     method, see invoices or cancel. 409 when the tenant has no Stripe customer yet
+         *     (start a checkout first); 503 when billing is not configured.
+         */
+        post: operations["createBillingPortal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/tenants/{tenant_id}/billing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The tenant's billing state
+         * @description Any member sees the plan, the subscription's status, seats and period end,
+         *     whether agents may answer (`agents_enabled`, with `blocked_reason` when not)
+         *     and what to do next: `checkout` (no subscription yet, or it ended) or
+         *     `portal` (manage the existing one). With billing not configured on the
+         *     platform, `enabled` is false and nothing is gated.
+         */
+        get: operations["getBilling"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/tenants/{tenant_id}/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the monthly budget and what happens at the cap
+         * @description Owners and admins set the monthly spend limit in USD (`null`: no limit) and
+         *     the action at the cap: `notify` (audit and alert only), `downgrade` (agents
+         *     answer with the platform's cheaper model) or `stop` (agents stop answering;
+         *     each chat user is told once a month).
+         */
+        put: operations["setBudget"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/tenants/{tenant_id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Usage and cost for a date range
+         * @description Any member sees model usage (input/output tokens, calls, cost in USD) in a
+         *     range of UTC days, `from` through `to` inclusive (default: this month so
+         *     far; at most 366 days): totals, and series by day, by agent and by model.
+         *     Also the month-to-date spend and the budget's status: `none` (no limit),
+         *     `ok`, `warning` (80 % or more) or `exceeded` (100 % or more).
+         */
+        get: operations["getUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stripe webhook
+         * @description Signed by Stripe (`Stripe-Signature`, verified with STRIPE_WEBHOOK_SECRET,
+         *     five-minute tolerance); 400 when the signature is wrong or stale, and nothing
+         *     is applied. Each event id is applied once, in the same transaction as its
+         *     effect. Handles `checkout.session.completed`,
+         *     `customer.subscription.created|updated|deleted`, `invoice.paid` and
+         *     `invoice.payment_failed`; an event older than the state already applied does
+         *     not move it back. Other types, and customers no tenant has, are answered 200
+         *     and ignored. 404 when billing is not configured.
+         */
+        post: operations["stripeEvents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/webhooks/slack/events": {
         parameters: {
             query?: never;
@@ -1481,6 +1634,103 @@ export interface components {
                 [key: string]: string[];
             };
             reset?: boolean;
+        };
+        BillingTenantRequest: {
+            /** Format: uuid */
+            tenant_id: string;
+        };
+        BillingCheckout: {
+            /** Format: uri */
+            checkout_url: string;
+        };
+        BillingPortal: {
+            /** Format: uri */
+            portal_url: string;
+        };
+        BillingState: {
+            /** @description False when the platform has no Stripe configuration; then nothing is gated. */
+            enabled: boolean;
+            /** @description `trial`, `standard` (a subscription exists) or `none`. */
+            plan: string;
+            /**
+             * @description The subscription's status, or `none` before the first checkout.
+             * @enum {string}
+             */
+            status: "none" | "trialing" | "active" | "past_due" | "canceled" | "unpaid" | "incomplete" | "incomplete_expired" | "paused";
+            /** @description Seats (agents) the subscription is for. */
+            seats: number;
+            active_agents: number;
+            /** Format: date-time */
+            period_end: string | null;
+            /** Format: date-time */
+            trial_ends_at: string | null;
+            /**
+             * Format: date-time
+             * @description While past due, agents keep answering until then.
+             */
+            grace_ends_at?: string | null;
+            agents_enabled: boolean;
+            /** @description Why agents do not answer: `no_subscription`, `trial_ended`, `subscription_canceled`, `payment_overdue`, …, or `budget_exceeded`. */
+            blocked_reason: string | null;
+            /** @enum {string} */
+            next_action: "checkout" | "portal" | "none";
+        };
+        BudgetUpdate: {
+            /** Format: double */
+            limit_usd: number | null;
+            /** @enum {string} */
+            action: "notify" | "downgrade" | "stop";
+        };
+        Budget: {
+            /** Format: double */
+            limit_usd: number | null;
+            /** @enum {string} */
+            action: "notify" | "downgrade" | "stop";
+            /** Format: double */
+            month_to_date_usd: number;
+            /**
+             * Format: double
+             * @description Month-to-date spend as a percentage of the limit.
+             */
+            percent: number | null;
+            /** @enum {string} */
+            status: "none" | "ok" | "warning" | "exceeded";
+        };
+        UsageFigures: {
+            /** Format: int64 */
+            input_tokens: number;
+            /** Format: int64 */
+            output_tokens: number;
+            /** Format: int64 */
+            calls: number;
+            /** Format: double */
+            cost_usd: number;
+        };
+        UsageDay: components["schemas"]["UsageFigures"] & {
+            /** Format: date */
+            day: string;
+        };
+        UsageAgent: components["schemas"]["UsageFigures"] & {
+            /**
+             * Format: uuid
+             * @description Null for usage of agents since deleted.
+             */
+            agent_id: string | null;
+            agent_name: string;
+        };
+        UsageModel: components["schemas"]["UsageFigures"] & {
+            model: string;
+        };
+        Usage: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            totals: components["schemas"]["UsageFigures"];
+            by_day: components["schemas"]["UsageDay"][];
+            by_agent: components["schemas"]["UsageAgent"][];
+            by_model: components["schemas"]["UsageModel"][];
+            budget: components["schemas"]["Budget"];
         };
     };
     responses: {
@@ -3214,6 +3464,199 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Invalid"];
+        };
+    };
+    createBillingCheckout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "tenant_id": "0190a3c4-5b6d-7e8f-9a0b-1c2d3e4f5a6b"
+                 *     }
+                 */
+                "application/json": components["schemas"]["BillingTenantRequest"];
+            };
+        };
+        responses: {
+            /** @description Redirect the operator to `checkout_url`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingCheckout"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createBillingPortal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "tenant_id": "0190a3c4-5b6d-7e8f-9a0b-1c2d3e4f5a6b"
+                 *     }
+                 */
+                "application/json": components["schemas"]["BillingTenantRequest"];
+            };
+        };
+        responses: {
+            /** @description Redirect the operator to `portal_url`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingPortal"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getBilling: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The billing state. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingState"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    setBudget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "limit_usd": 250,
+                 *       "action": "downgrade"
+                 *     }
+                 */
+                "application/json": components["schemas"]["BudgetUpdate"];
+            };
+        };
+        responses: {
+            /** @description The budget now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Budget"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+        };
+    };
+    getUsage: {
+        parameters: {
+            query?: {
+                /** @description First UTC day (inclusive). */
+                from?: string;
+                /** @description Last UTC day (inclusive). */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Usage. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Usage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+        };
+    };
+    stripeEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Applied */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
         };
     };
     slackEvents: {
