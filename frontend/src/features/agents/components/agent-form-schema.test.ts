@@ -97,8 +97,20 @@ describe('agent form ⇄ API', () => {
       tools: ['current_time'],
       escalation_rules: ['refund'],
       escalation_target: null,
+      pinned_keys: {},
+      memory_retention_days: 365,
       is_active: false,
     })
+  })
+
+  it('sends pinned keys per provider and “for good” memory as null', () => {
+    const v = agentToFormValues({ ...agent, pinned_keys: { anthropic: 'k2' }, memory_retention_days: null })
+    expect(v.pinned_keys).toEqual({ openai: '', anthropic: 'k2', custom: '' })
+    expect(v.memory_forever).toBe(true)
+    const body = formValuesToAgent({ ...v, pinned_keys: { ...v.pinned_keys, openai: 'k1' } })
+    expect(body.pinned_keys).toEqual({ openai: 'k1', anthropic: 'k2' })
+    expect(body.memory_retention_days).toBeNull()
+    expect(formValuesToAgent({ ...v, memory_forever: false, memory_retention_days: 30 }).memory_retention_days).toBe(30)
   })
 
   it('sends a target only when one is chosen', () => {
@@ -116,6 +128,8 @@ describe('agentFieldForPath', () => {
     ['tools.2', 'tools'],
     ['escalation_target', 'escalation_target.id'],
     ['escalation_target.id', 'escalation_target.id'],
+    ['pinned_keys.openai', 'pinned_keys.openai'],
+    ['memory_retention_days', 'memory_retention_days'],
     ['tenant_id', undefined],
   ])('%s → %s', (path, field) => {
     expect(agentFieldForPath(path)).toBe(field)

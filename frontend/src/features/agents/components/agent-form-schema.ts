@@ -67,6 +67,9 @@ export const agentFormSchema = z
       type: z.enum(['none', 'slack_user', 'slack_channel']),
       id: z.string().trim().max(40, 'At most 40 characters'),
     }),
+    pinned_keys: z.object({ openai: z.string(), anthropic: z.string(), custom: z.string() }),
+    memory_forever: z.boolean(),
+    memory_retention_days: number('Memory', 1, 3650, true),
     is_active: z.boolean(),
   })
   .superRefine((v, ctx) => {
@@ -100,7 +103,26 @@ export const newAgentValues: AgentFormValues = {
   tools: [],
   escalation_rules: [],
   escalation_target: { type: 'none', id: '' },
+  pinned_keys: { openai: '', anthropic: '', custom: '' },
+  memory_forever: false,
+  memory_retention_days: 365,
   is_active: true,
+}
+
+export type KeyProvider = 'openai' | 'anthropic' | 'custom'
+export const keyProviders: ReadonlyArray<{ value: KeyProvider; label: string }> = [
+  { value: 'openai', label: 'OpenAI' },
+  { value: 'anthropic', label: 'Anthropic' },
+  { value: 'custom', label: 'Custom' },
+]
+
+/** A tenant key an agent may pin (from Settings → LLM API keys). */
+export interface PinnableKey {
+  id: string
+  provider: KeyProvider
+  label: string
+  key_hint: string
+  status: 'active' | 'failing'
 }
 
 const knownTools = new Set<string>(agentTools.map((t) => t.value))
@@ -120,6 +142,9 @@ export function agentToFormValues(a: Agent): AgentFormValues {
     tools: a.tools.filter((t): t is Tool => knownTools.has(t)),
     escalation_rules: a.escalation_rules.map((value) => ({ value })),
     escalation_target: a.escalation_target ?? { type: 'none', id: '' },
+    pinned_keys: { openai: a.pinned_keys.openai ?? '', anthropic: a.pinned_keys.anthropic ?? '', custom: a.pinned_keys.custom ?? '' },
+    memory_forever: a.memory_retention_days === null,
+    memory_retention_days: a.memory_retention_days ?? 365,
     is_active: a.is_active,
   }
 }
@@ -140,6 +165,8 @@ export function formValuesToAgent(v: AgentFormValues): AgentFields & { name: str
     tools: v.tools,
     escalation_rules: v.escalation_rules.map((r) => r.value),
     escalation_target: type === 'none' ? null : { type, id },
+    pinned_keys: Object.fromEntries(Object.entries(v.pinned_keys).filter(([, id]) => id !== '')),
+    memory_retention_days: v.memory_forever ? null : v.memory_retention_days,
     is_active: v.is_active,
   }
 }
@@ -157,6 +184,10 @@ const plainFields = sameNames<AgentFormValues>([
   'is_active',
   'escalation_target.type',
   'escalation_target.id',
+  'pinned_keys.openai',
+  'pinned_keys.anthropic',
+  'pinned_keys.custom',
+  'memory_retention_days',
 ])
 
 /**
