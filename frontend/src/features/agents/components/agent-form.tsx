@@ -9,6 +9,7 @@ import { Switch } from '@/components/ui/switch'
 import { agentTools, escalationTargetTypes, keyProviders, modelSuggestions, type AgentFormValues, type PinnableKey } from './agent-form-schema'
 import { EscalationRulesField } from './escalation-rules-field'
 import { FallbackModelsField } from './fallback-models-field'
+import { HTTPToolsField } from './http-tools-field'
 
 interface AgentFormProps {
   form: UseFormReturn<AgentFormValues>
@@ -83,7 +84,7 @@ export function AgentForm({ form, onSubmit, submitLabel, pending, readOnly = fal
             </Field>
           </div>
           {keys && (
-            <div className="grid gap-5 sm:grid-cols-3">
+            <div className="grid gap-5 sm:max-w-md">
               {keyProviders.map((p) => (
                 <Controller
                   key={p.value}
@@ -151,6 +152,7 @@ export function AgentForm({ form, onSubmit, submitLabel, pending, readOnly = fal
             </div>
             <FieldError message={errors.tools?.message} />
           </fieldset>
+          <HTTPToolsField form={form} readOnly={readOnly} />
         </Section>
 
         <Section title="Escalation" description="When and to whom a conversation is handed to a person.">

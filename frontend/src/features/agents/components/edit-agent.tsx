@@ -20,7 +20,12 @@ export function EditAgent({ agent, readOnly, secondary, keys }: { agent: Agent; 
   return (
     <AgentForm
       form={form}
-      onSubmit={(values) => update.mutate(formValuesToAgent(values))}
+      onSubmit={(values) => {
+        const body = formValuesToAgent(values)
+        // HTTP tools go back only when edited: their secret headers stay as stored.
+        if (!form.formState.dirtyFields.http_tools) delete body.http_tools
+        update.mutate(body)
+      }}
       submitLabel="Save changes"
       pending={update.isPending}
       readOnly={readOnly}
