@@ -12,6 +12,7 @@ import { useReleaseConversation } from '@/features/conversations/api/release-con
 import { channelName, participantName, StatusBadge } from '@/features/conversations/components/conversation-labels'
 import { HumanReplyForm } from '@/features/conversations/components/human-reply-form'
 import { Thread } from '@/features/conversations/components/thread'
+import { membersQueryOptions } from '@/features/members/api/get-members'
 import { formatDateTime } from '@/lib/format'
 import { hasRole } from '@/lib/roles'
 
@@ -22,6 +23,11 @@ function ConversationPage() {
   const { conversationId } = Route.useParams()
   const conversation = useQuery(conversationQueryOptions(tenantId, conversationId))
   const agents = useInfiniteQuery(agentsQueryOptions(tenantId))
+  const members = useInfiniteQuery(membersQueryOptions(tenantId))
+  const memberName = (id: string) => {
+    const m = members.data?.members.find((x) => x.id === id)
+    return m ? m.name || m.email : undefined
+  }
   const release = useReleaseConversation(tenantId, conversationId, { onSuccess: () => toast.success('Handed back to the agent') })
 
   const back = (
@@ -85,7 +91,7 @@ function ConversationPage() {
           </span>
         </div>
       )}
-      <Thread tenantId={tenantId} conversationId={conversationId} />
+      <Thread tenantId={tenantId} conversationId={conversationId} authorName={memberName} />
       {escalated && (
         <div className="mt-4 rounded-lg border border-zinc-200 bg-white p-4 sm:p-5">
           <HumanReplyForm tenantId={tenantId} conversationId={conversationId} />

@@ -46,6 +46,7 @@ export function ConversationsList({ tenantId, search, filtered }: { tenantId: st
                 </span>
                 <span className="block truncate text-xs text-zinc-500">
                   {channelName[c.channel_type]}
+                  {c.participant.phone && c.participant.phone !== participantName(c) ? ` · ${c.participant.phone}` : ''}
                   {c.status === 'escalated' && c.escalation_reason ? ` · ${c.escalation_reason}` : ''}
                   {c.flagged_at && c.flag_reason ? ` · ${c.flag_reason}` : ''}
                 </span>

@@ -35,7 +35,16 @@ export function describeAttachment(a: Attachment): string {
 }
 
 /** The conversation, oldest first, with older pages loaded on demand. */
-export function Thread({ tenantId, conversationId }: { tenantId: string; conversationId: string }) {
+export function Thread({
+  tenantId,
+  conversationId,
+  authorName = () => undefined,
+}: {
+  tenantId: string
+  conversationId: string
+  /** The operator's name for a human message's author id, when known. */
+  authorName?: (authorId: string) => string | undefined
+}) {
   const query = useInfiniteQuery(messagesQueryOptions(tenantId, conversationId))
   if (query.isPending) return <ListSkeleton rows={4} label="Loading messages" />
   if (query.isError) return <ErrorState error={query.error} onRetry={() => query.refetch()} />
@@ -57,7 +66,7 @@ export function Thread({ tenantId, conversationId }: { tenantId: string; convers
             <li key={m.id} data-role={m.role} className={cn('max-w-[85%] rounded-lg px-3 py-2 sm:max-w-[75%]', bubble[m.role])}>
               <p className="mb-0.5 text-xs font-medium text-zinc-500">
                 {roleLabel[m.role]}
-                {m.role === 'human' && m.author_id ? ` · ${m.author_id}` : ''} ·{' '}
+                {m.role === 'human' && authorName(m.author_id) ? ` · ${authorName(m.author_id)}` : ''} ·{' '}
                 <time dateTime={m.created_at}>{formatDateTime(m.created_at)}</time>
                 {m.delivery_state === 'failed' && <span className="ml-1 text-red-700">· not delivered</span>}
               </p>
