@@ -42,6 +42,8 @@ func TestPortalJourneys(t *testing.T) {
 		"OPENAI_API_URL": llm.URL + "/v1", "PLATFORM_OPENAI_API_KEY": platformKey,
 		"ANTHROPIC_API_URL": llm.URL, "PLATFORM_ANTHROPIC_API_KEY": platformKey,
 		"TURN_DEBOUNCE": "0s", "LLM_MAX_RETRIES": "0",
+		// The HTTP tool journey calls an API the test serves on 127.0.0.1.
+		"ALLOW_PRIVATE_URLS": "true",
 	}})
 	// The fake Slack's authorize page approves at once, as a user clicking "Allow".
 	fakes.Slack.AutoApprove = slackfake.Install{TeamID: "TE2E0001", TeamName: "Analytical Engines", BotUserID: "UBOTE2E",

@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -97,19 +100,69 @@ func setupSlackInstall(t *testing.T, j *journeyEnv) (map[string]string, func(t *
 }
 
 // setupLLMKeys gives the journey an agent, a key the provider refuses and
-// one it accepts; the preview must have run on the accepted key.
+// one it accepts, and a parcel-tracking API for an HTTP tool with a secret
+// header. The preview must have run on the accepted key, and the tool call
+// must have carried the secret typed in the form, unchanged after an edit
+// that sent only its mask back.
 func setupLLMKeys(t *testing.T, j *journeyEnv) (map[string]string, func(t *testing.T)) {
 	bad, good := "sk-refused-"+uuid.NewString()[:8], "sk-e2e-good-"+uuid.NewString()[:8]
 	j.llm.RejectKey(bad)
 	agentID := createAgent(t, j, map[string]any{"name": "Ada", "model": "openai/gpt-4o-mini", "persona": "Warm and precise."})
-	return map[string]string{"E2E_BAD_KEY": bad, "E2E_GOOD_KEY": good, "E2E_AGENT_ID": agentID}, func(t *testing.T) {
+
+	const secret = "Bearer e2e-tool-secret-9876"
+	var mu sync.Mutex
+	var auths []string
+	parcels := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		auths = append(auths, r.Header.Get("Authorization"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"parcel_id":"77","status":"out for delivery"}`))
+	}))
+	t.Cleanup(parcels.Close)
+	// The model calls the tool when asked about parcel 77 and it is offered;
+	// everything else gets the fake's default answer.
+	j.llm.Respond(func(r llmfake.Request) llmfake.Reply {
+		switch {
+		case !slices.Contains(r.ToolNames, "get_parcel"):
+			return llmfake.Reply{Text: llmfake.DefaultText(r)}
+		case len(r.ToolResults) > 0 && strings.Contains(r.ToolResults[0], "out for delivery"):
+			return llmfake.Reply{Text: "Parcel 77 is out for delivery."}
+		case len(r.ToolResults) > 0:
+			return llmfake.Reply{Text: "The parcel service failed: " + r.ToolResults[0]}
+		case strings.Contains(strings.Join(r.UserTexts, " "), "parcel 77"):
+			return llmfake.Reply{ToolCalls: []llmfake.ToolCall{{Name: "get_parcel", Arguments: `{"parcel_id":"77"}`}}}
+		default:
+			return llmfake.Reply{Text: llmfake.DefaultText(r)}
+		}
+	})
+
+	env := map[string]string{"E2E_BAD_KEY": bad, "E2E_GOOD_KEY": good, "E2E_AGENT_ID": agentID, "E2E_TOOL_URL": parcels.URL, "E2E_TOOL_SECRET": secret}
+	return env, func(t *testing.T) {
 		used := 0
 		for _, r := range j.llm.Requests() {
 			if r.Key == good && r.Path != "/v1/models" && r.Path != "/models" {
 				used++
 			}
 		}
-		require.GreaterOrEqual(t, used, 2, "both preview turns ran on the tenant's pinned key")
+		require.GreaterOrEqual(t, used, 2, "the preview turns ran on the tenant's pinned key")
+		mu.Lock()
+		defer mu.Unlock()
+		require.Equal(t, []string{secret}, auths, "the tool call carried the stored secret header")
+
+		var agent struct {
+			MemoryRetentionDays *int `json:"memory_retention_days"`
+			HTTPTools           []struct {
+				Description   string            `json:"description"`
+				SecretHeaders map[string]string `json:"secret_headers"`
+			} `json:"http_tools"`
+		}
+		j.account.Client.Do("GET", j.tenantPath("/agents/"+agentID), nil).JSON(t, &agent)
+		require.NotNil(t, agent.MemoryRetentionDays)
+		require.Equal(t, 30, *agent.MemoryRetentionDays)
+		require.Len(t, agent.HTTPTools, 1)
+		require.Equal(t, "Looks up a parcel by its id", agent.HTTPTools[0].Description)
+		require.Equal(t, map[string]string{"Authorization": "••••9876"}, agent.HTTPTools[0].SecretHeaders)
 	}
 }
 

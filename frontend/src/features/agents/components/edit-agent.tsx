@@ -23,7 +23,7 @@ export function EditAgent({ agent, readOnly, secondary, keys }: { agent: Agent; 
       onSubmit={(values) => {
         const body = formValuesToAgent(values)
         // HTTP tools go back only when edited: their secret headers stay as stored.
-        if (!form.formState.dirtyFields.http_tools) delete body.http_tools
+        if (JSON.stringify(values.http_tools) === JSON.stringify(agentToFormValues(agent).http_tools)) delete body.http_tools
         update.mutate(body)
       }}
       submitLabel="Save changes"
