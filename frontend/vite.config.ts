@@ -14,9 +14,11 @@ export default defineConfig({
     tailwindcss(),
     bundleBudget({
       entryHtml: 'index.html',
-      // Where a visitor lands first: signed in (shell + dashboard) or not (sign-in).
+      // Where a visitor lands first: signed in (shell + dashboard), back from
+      // Slack's OAuth (shell + onboarding), or not signed in (sign-in).
       initialPages: {
         dashboard: ['src/app/routes/app/layout.lazy.tsx', 'src/app/routes/app/dashboard.lazy.tsx'],
+        onboarding: ['src/app/routes/app/layout.lazy.tsx', 'src/app/routes/app/onboarding.lazy.tsx'],
         'sign-in': ['src/app/routes/auth/sign-in.lazy.tsx'],
       },
       maxGzipBytes: 250 * 1024,

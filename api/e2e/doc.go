@@ -10,6 +10,12 @@
 // dependencies installed, Node on PATH, and Chromium at /usr/bin/chromium or
 // $CHROMIUM_PATH (`apt-get install chromium`; no browser is ever downloaded).
 //
+// All journeys share one server wired to the fake Slack, Graph API and LLM
+// providers (api/fakes), working jobs so chat messages get real replies, with
+// TURN_DEBOUNCE=0s and LLM_MAX_RETRIES=0. A journey may have a Go-side setup
+// (journeys_test.go) that prepares the far side before the script runs and
+// checks afterwards what the script caused there.
+//
 // Screenshots of every journey step, at desktop (1280×800) and phone
 // (390×844) widths, land in test-artifacts/e2e/ at the repository root.
 package e2e

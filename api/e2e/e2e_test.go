@@ -12,6 +12,8 @@ import (
 
 	"github.com/konstruct/konstruct/api/apitest"
 	"github.com/konstruct/konstruct/api/dbtest"
+	"github.com/konstruct/konstruct/api/fakes/llmfake"
+	"github.com/konstruct/konstruct/api/fakes/slackfake"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -31,7 +33,21 @@ func TestPortalJourneys(t *testing.T) {
 		t.Fatalf("no journeys found in %s (err: %v)", filepath.Join(env.frontend, "e2e"), err)
 	}
 
-	srv := apitest.New(t, apitest.Opts{Env: map[string]string{"SPA_DIR": env.dist}})
+	// One server for every journey, wired to the fake Slack, Graph API and
+	// LLM providers, working jobs so chat messages get real replies. No
+	// debounce and no retries: a journey waits on the agent, not on timers.
+	llm := llmfake.New(t)
+	srv, fakes := apitest.WithFakes(t, apitest.Opts{Work: true, Env: map[string]string{
+		"SPA_DIR":        env.dist,
+		"OPENAI_API_URL": llm.URL + "/v1", "PLATFORM_OPENAI_API_KEY": platformKey,
+		"ANTHROPIC_API_URL": llm.URL, "PLATFORM_ANTHROPIC_API_KEY": platformKey,
+		"TURN_DEBOUNCE": "0s", "LLM_MAX_RETRIES": "0",
+		// The HTTP tool journey calls an API the test serves on 127.0.0.1.
+		"ALLOW_PRIVATE_URLS": "true",
+	}})
+	// The fake Slack's authorize page approves at once, as a user clicking "Allow".
+	fakes.Slack.AutoApprove = slackfake.Install{TeamID: "TE2E0001", TeamName: "Analytical Engines", BotUserID: "UBOTE2E",
+		AppID: "AKONSTRUCT", InstallerID: "UINSTE2E", Token: "xoxb-e2e-install"}
 	slots := make(chan struct{}, maxBrowsers)
 	for _, script := range journeys {
 		name := strings.TrimSuffix(filepath.Base(script), ".mjs")
@@ -39,6 +55,12 @@ func TestPortalJourneys(t *testing.T) {
 			t.Parallel()
 			// Every journey gets a ready account; those that test sign-up make their own.
 			account := srv.SignUp(t)
+			j := &journeyEnv{srv: srv, fakes: fakes, llm: llm, account: account}
+			var extra map[string]string
+			var verify func(t *testing.T)
+			if setup := setups[name]; setup != nil {
+				extra, verify = setup(t, j)
+			}
 			slots <- struct{}{}
 			defer func() { <-slots }()
 
@@ -52,7 +74,12 @@ func TestPortalJourneys(t *testing.T) {
 				"ARTIFACTS_DIR="+env.artifacts,
 				"E2E_EMAIL="+account.Email,
 				"E2E_PASSWORD="+account.Password,
+				// Origins besides the server's a journey may visit (the fake Slack's OAuth page).
+				"E2E_EXTRA_ORIGINS="+fakes.Slack.URL,
 			)
+			for k, v := range extra {
+				cmd.Env = append(cmd.Env, k+"="+v)
+			}
 			start := time.Now()
 			out, err := cmd.CombinedOutput()
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -60,6 +87,9 @@ func TestPortalJourneys(t *testing.T) {
 			}
 			if err != nil {
 				t.Fatalf("journey %s failed (%v) after %s; screenshots in %s; output:\n%s", name, err, time.Since(start).Round(time.Millisecond), env.artifacts, out)
+			}
+			if verify != nil {
+				verify(t)
 			}
 			t.Logf("journey %s passed in %s:\n%s", name, time.Since(start).Round(time.Millisecond), out)
 		})

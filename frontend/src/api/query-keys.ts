@@ -12,4 +12,11 @@ export const queryKeys = {
   apiTokens: (tenantId: string) => ['tenants', tenantId, 'api-tokens', 'list'] as const,
   members: (tenantId: string) => ['tenants', tenantId, 'members', 'list'] as const,
   auditEvents: (tenantId: string, filters: Filters) => ['tenants', tenantId, 'audit-events', 'list', filters] as const,
+  llmKeys: (tenantId: string) => ['tenants', tenantId, 'llm-keys', 'list'] as const,
+  connections: (tenantId: string) => ['tenants', tenantId, 'channels', 'list'] as const,
+  /** Every conversation list (any filters) of a tenant: what a change to one conversation invalidates. */
+  conversationLists: (tenantId: string) => ['tenants', tenantId, 'conversations', 'list'] as const,
+  conversations: (tenantId: string, filters: Filters) => ['tenants', tenantId, 'conversations', 'list', filters] as const,
+  conversation: (tenantId: string, conversationId: string) => ['tenants', tenantId, 'conversations', 'detail', conversationId] as const,
+  messages: (tenantId: string, conversationId: string) => ['tenants', tenantId, 'conversations', 'messages', conversationId] as const,
 }

@@ -2,11 +2,15 @@ import { agentEditRoute } from './app/agent-edit'
 import { agentNewRoute } from './app/agent-new'
 import { agentsRoute } from './app/agents'
 import { auditRoute } from './app/audit'
+import { conversationRoute, conversationsRoute } from './app/conversations'
 import { dashboardRoute } from './app/dashboard'
 import { appRoute } from './app/layout'
+import { onboardingRoute } from './app/onboarding'
 import {
   settingsAPITokensRoute,
+  settingsChannelsRoute,
   settingsGeneralRoute,
+  settingsLLMKeysRoute,
   settingsIndexRoute,
   settingsMembersRoute,
   settingsRoute,
@@ -22,10 +26,20 @@ export const routeTree = rootRoute.addChildren([
   welcomeRoute,
   appRoute.addChildren([
     dashboardRoute,
+    onboardingRoute,
     agentsRoute,
     agentNewRoute,
     agentEditRoute,
+    conversationsRoute,
+    conversationRoute,
     auditRoute,
-    settingsRoute.addChildren([settingsIndexRoute, settingsGeneralRoute, settingsMembersRoute, settingsAPITokensRoute]),
+    settingsRoute.addChildren([
+      settingsIndexRoute,
+      settingsGeneralRoute,
+      settingsMembersRoute,
+      settingsChannelsRoute,
+      settingsLLMKeysRoute,
+      settingsAPITokensRoute,
+    ]),
   ]),
 ])

@@ -1,32 +1,34 @@
-import { Bot, LayoutDashboard, ScrollText, Settings, type LucideIcon } from 'lucide-react'
+import { Bot, LayoutDashboard, MessagesSquare, Rocket, ScrollText, Settings, type LucideIcon } from 'lucide-react'
 import type { Role } from '@/lib/roles'
 
 export interface NavItem {
-  to: '/' | '/agents' | '/audit' | '/settings'
+  to: '/' | '/onboarding' | '/agents' | '/conversations' | '/audit' | '/settings'
   label: string
   icon: LucideIcon
   /** Hidden below this role (the API would answer 403 anyway). */
   minRole?: Role
 }
 
-// Onboarding, Channels, Conversations, Usage and Billing join this list as
-// their API endpoints land.
+// Usage and Billing join this list as their pages land.
 export const mainNav: readonly NavItem[] = [
   { to: '/', label: 'Dashboard', icon: LayoutDashboard },
+  { to: '/onboarding', label: 'Get started', icon: Rocket, minRole: 'admin' },
   { to: '/agents', label: 'Agents', icon: Bot },
+  { to: '/conversations', label: 'Conversations', icon: MessagesSquare },
   { to: '/audit', label: 'Audit log', icon: ScrollText, minRole: 'admin' },
   { to: '/settings', label: 'Settings', icon: Settings },
 ]
 
 export interface SettingsTab {
-  to: '/settings/general' | '/settings/members' | '/settings/api-tokens'
+  to: '/settings/general' | '/settings/members' | '/settings/channels' | '/settings/api-keys' | '/settings/api-tokens'
   label: string
   minRole?: Role
 }
 
-// Channels and LLM keys (`/settings/api-keys`) slot in here.
 export const settingsTabs: readonly SettingsTab[] = [
   { to: '/settings/general', label: 'General' },
   { to: '/settings/members', label: 'Members' },
+  { to: '/settings/channels', label: 'Channels' },
+  { to: '/settings/api-keys', label: 'LLM API keys', minRole: 'admin' },
   { to: '/settings/api-tokens', label: 'API tokens', minRole: 'admin' },
 ]

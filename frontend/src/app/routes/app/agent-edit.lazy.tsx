@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query'
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query'
 import { createLazyRoute, Link, useRouter } from '@tanstack/react-router'
 import { ArrowLeft, Trash2 } from 'lucide-react'
 import { useState } from 'react'
@@ -8,8 +8,10 @@ import { ErrorState } from '@/components/ui/error-state'
 import { PageHeader } from '@/components/ui/page-header'
 import { ListSkeleton } from '@/components/ui/skeleton'
 import { agentQueryOptions } from '@/features/agents/api/get-agent'
+import { AgentPreview } from '@/features/agents/components/agent-preview'
 import { DeleteAgentDialog } from '@/features/agents/components/delete-agent-dialog'
 import { EditAgent } from '@/features/agents/components/edit-agent'
+import { llmKeysQueryOptions } from '@/features/llm-keys/api/get-llm-keys'
 import { hasRole } from '@/lib/roles'
 
 export const Route = createLazyRoute('/_app/agents/$agentId')({ component: EditAgentPage })
@@ -21,6 +23,7 @@ function EditAgentPage() {
   const agent = useQuery(agentQueryOptions(tenantId, agentId))
   const [deleting, setDeleting] = useState(false)
   const canManage = hasRole(membership.role, 'admin')
+  const keys = useInfiniteQuery({ ...llmKeysQueryOptions(tenantId), enabled: canManage })
 
   const back = (
     <Link to="/agents" className="mb-3 inline-flex items-center gap-1 text-sm text-zinc-600 hover:text-zinc-900">
@@ -62,16 +65,24 @@ function EditAgentPage() {
           )
         }
       />
-      <EditAgent
-        key={agent.data.id}
-        agent={agent.data}
-        readOnly={!canManage}
-        secondary={
-          <Link to="/agents" className={buttonClass('secondary')}>
-            Back
-          </Link>
-        }
-      />
+      <div className="grid gap-6 xl:grid-cols-[minmax(0,1fr)_24rem] xl:items-start">
+        <EditAgent
+          key={agent.data.id}
+          agent={agent.data}
+          readOnly={!canManage}
+          keys={canManage ? (keys.data?.keys ?? []) : undefined}
+          secondary={
+            <Link to="/agents" className={buttonClass('secondary')}>
+              Back
+            </Link>
+          }
+        />
+        {canManage && (
+          <div className="xl:sticky xl:top-6">
+            <AgentPreview tenantId={tenantId} agentId={agent.data.id} />
+          </div>
+        )}
+      </div>
       <DeleteAgentDialog
         tenantId={tenantId}
         agent={deleting ? agent.data : null}

@@ -5,12 +5,15 @@ import { ErrorState } from '@/components/ui/error-state'
 import { PageHeader } from '@/components/ui/page-header'
 import { Skeleton } from '@/components/ui/skeleton'
 import { agentsQueryOptions } from '@/features/agents/api/get-agents'
+import { connectionsQueryOptions } from '@/features/channels/api/get-connections'
+import { conversationsQueryOptions } from '@/features/conversations/api/get-conversations'
 import { attentionItems } from '@/features/dashboard/attention'
 import { AttentionList } from '@/features/dashboard/components/attention-list'
 import { StatCard } from '@/features/dashboard/components/stat-card'
 import { membersQueryOptions } from '@/features/members/api/get-members'
 import { tenantQueryOptions } from '@/features/tenants/api/get-tenant'
 import { formatUSD } from '@/lib/format'
+import { llmKeysQueryOptions } from '@/features/llm-keys/api/get-llm-keys'
 import { hasRole } from '@/lib/roles'
 
 export const Route = createLazyRoute('/_app/')({ component: DashboardPage })
@@ -20,6 +23,12 @@ function DashboardPage() {
   const agents = useInfiniteQuery(agentsQueryOptions(tenantId))
   const tenant = useQuery(tenantQueryOptions(tenantId))
   const members = useInfiniteQuery(membersQueryOptions(tenantId))
+  const canManage = hasRole(membership.role, 'admin')
+  const connections = useInfiniteQuery(connectionsQueryOptions(tenantId))
+  const llmKeys = useInfiniteQuery({ ...llmKeysQueryOptions(tenantId), enabled: canManage })
+  const escalated = useInfiniteQuery(conversationsQueryOptions(tenantId, { status: 'escalated' }))
+  const flagged = useInfiniteQuery(conversationsQueryOptions(tenantId, { flagged: true }))
+  const count = (q: typeof escalated) => (q.data ? { count: q.data.conversations.length, more: q.data.hasMore } : undefined)
 
   const agentList = agents.data?.agents
   const memberList = members.data?.members
@@ -41,7 +50,11 @@ function DashboardPage() {
               agents: agentList,
               budgetLimitUsd: tenant.data.budget_limit_usd,
               pendingInvites: invited ?? 0,
-              canManage: hasRole(membership.role, 'admin'),
+              canManage,
+              connections: connections.data?.connections,
+              llmKeys: llmKeys.data?.keys,
+              escalated: count(escalated),
+              flagged: count(flagged),
             })}
           />
         ) : (

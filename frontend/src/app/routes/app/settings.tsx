@@ -1,4 +1,6 @@
 import { createRoute, redirect } from '@tanstack/react-router'
+import { connectionsQueryOptions } from '@/features/channels/api/get-connections'
+import { llmKeysQueryOptions } from '@/features/llm-keys/api/get-llm-keys'
 import { apiTokensQueryOptions } from '@/features/api-tokens/api/get-api-tokens'
 import { membersQueryOptions } from '@/features/members/api/get-members'
 import { tenantQueryOptions } from '@/features/tenants/api/get-tenant'
@@ -34,3 +36,15 @@ export const settingsAPITokensRoute = createRoute({
   path: 'api-tokens',
   loader: ({ context: { queryClient, tenantId } }) => void queryClient.prefetchInfiniteQuery(apiTokensQueryOptions(tenantId)),
 }).lazy(() => import('./settings-api-tokens.lazy').then((m) => m.Route))
+
+export const settingsLLMKeysRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: 'api-keys',
+  loader: ({ context: { queryClient, tenantId } }) => void queryClient.prefetchInfiniteQuery(llmKeysQueryOptions(tenantId)),
+}).lazy(() => import('./settings-api-keys.lazy').then((m) => m.Route))
+
+export const settingsChannelsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: 'channels',
+  loader: ({ context: { queryClient, tenantId } }) => void queryClient.prefetchInfiniteQuery(connectionsQueryOptions(tenantId)),
+}).lazy(() => import('./settings-channels.lazy').then((m) => m.Route))

@@ -7,6 +7,57 @@ type Agent = components['schemas']['Agent']
 type AgentFields = components['schemas']['AgentFields']
 type Tool = NonNullable<AgentFields['tools']>[number]
 type EscalationTargetType = components['schemas']['EscalationTarget']['type']
+type HTTPTool = components['schemas']['HTTPTool']
+
+export const MAX_HTTP_TOOLS = 10
+export const httpMethods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
+
+/** A stored secret header comes back masked, like `••••abcd`. */
+export const MASK_PREFIX = '••••'
+
+const headerRow = z.object({
+  key: z
+    .string()
+    .trim()
+    .min(1, 'Name the header')
+    .max(100, 'At most 100 characters')
+    .regex(/^[A-Za-z0-9-]+$/, 'Letters, digits and dashes only'),
+  value: z.string().max(2000, 'At most 2,000 characters'),
+  /** The masked stored value of a secret header; sent back unchanged to keep it. */
+  kept: z.string(),
+})
+
+const httpToolSchema = z
+  .object({
+    name: z
+      .string()
+      .trim()
+      .regex(/^[a-z][a-z0-9_]{0,39}$/, 'Lowercase letters, digits and _, starting with a letter (e.g. get_order_status)'),
+    description: z.string().trim().min(1, 'Say when the agent should call it').max(500, 'At most 500 characters'),
+    method: z.enum(httpMethods),
+    url: z
+      .string()
+      .trim()
+      .min(8, 'Enter the URL')
+      .max(500, 'At most 500 characters')
+      .regex(/^https?:\/\//, 'Use an http(s) URL'),
+    parameters: z.string().max(20000, 'At most 20,000 characters'),
+    headers: z.array(headerRow),
+    secret_headers: z.array(headerRow),
+  })
+  .superRefine((t, ctx) => {
+    if (t.parameters.trim() !== '') {
+      try {
+        const v: unknown = JSON.parse(t.parameters)
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object')
+      } catch {
+        ctx.addIssue({ code: 'custom', path: ['parameters'], message: 'Enter a JSON Schema object, e.g. {"type":"object","properties":{…}}' })
+      }
+    }
+    t.secret_headers.forEach((h, i) => {
+      if (h.value === '' && h.kept === '') ctx.addIssue({ code: 'custom', path: ['secret_headers', i, 'value'], message: 'Enter the value' })
+    })
+  })
 
 /** Mirrors the contract's ModelID pattern so mistakes show before a round trip. */
 export const MODEL_ID = /^(openai|anthropic|custom)\/[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$/
@@ -67,6 +118,10 @@ export const agentFormSchema = z
       type: z.enum(['none', 'slack_user', 'slack_channel']),
       id: z.string().trim().max(40, 'At most 40 characters'),
     }),
+    pinned_keys: z.object({ openai: z.string(), anthropic: z.string(), custom: z.string() }),
+    http_tools: z.array(httpToolSchema).max(MAX_HTTP_TOOLS, `At most ${MAX_HTTP_TOOLS} HTTP tools`),
+    memory_forever: z.boolean(),
+    memory_retention_days: number('Memory', 1, 3650, true),
     is_active: z.boolean(),
   })
   .superRefine((v, ctx) => {
@@ -100,7 +155,27 @@ export const newAgentValues: AgentFormValues = {
   tools: [],
   escalation_rules: [],
   escalation_target: { type: 'none', id: '' },
+  pinned_keys: { openai: '', anthropic: '', custom: '' },
+  http_tools: [],
+  memory_forever: false,
+  memory_retention_days: 365,
   is_active: true,
+}
+
+export type KeyProvider = 'openai' | 'anthropic' | 'custom'
+export const keyProviders: ReadonlyArray<{ value: KeyProvider; label: string }> = [
+  { value: 'openai', label: 'OpenAI' },
+  { value: 'anthropic', label: 'Anthropic' },
+  { value: 'custom', label: 'Custom' },
+]
+
+/** A tenant key an agent may pin (from Settings → LLM API keys). */
+export interface PinnableKey {
+  id: string
+  provider: KeyProvider
+  label: string
+  key_hint: string
+  status: 'active' | 'failing'
 }
 
 const knownTools = new Set<string>(agentTools.map((t) => t.value))
@@ -120,6 +195,10 @@ export function agentToFormValues(a: Agent): AgentFormValues {
     tools: a.tools.filter((t): t is Tool => knownTools.has(t)),
     escalation_rules: a.escalation_rules.map((value) => ({ value })),
     escalation_target: a.escalation_target ?? { type: 'none', id: '' },
+    http_tools: a.http_tools.map(httpToolToForm),
+    pinned_keys: { openai: a.pinned_keys.openai ?? '', anthropic: a.pinned_keys.anthropic ?? '', custom: a.pinned_keys.custom ?? '' },
+    memory_forever: a.memory_retention_days === null,
+    memory_retention_days: a.memory_retention_days ?? 365,
     is_active: a.is_active,
   }
 }
@@ -140,7 +219,41 @@ export function formValuesToAgent(v: AgentFormValues): AgentFields & { name: str
     tools: v.tools,
     escalation_rules: v.escalation_rules.map((r) => r.value),
     escalation_target: type === 'none' ? null : { type, id },
+    pinned_keys: Object.fromEntries(Object.entries(v.pinned_keys).filter(([, id]) => id !== '')),
+    http_tools: v.http_tools.map(httpToolFromForm),
+    memory_retention_days: v.memory_forever ? null : v.memory_retention_days,
     is_active: v.is_active,
+  }
+}
+
+export type HTTPToolValues = AgentFormValues['http_tools'][number]
+
+export const newHTTPTool: HTTPToolValues = { name: '', description: '', method: 'GET', url: '', parameters: '', headers: [], secret_headers: [] }
+
+function httpToolToForm(t: HTTPTool): HTTPToolValues {
+  return {
+    name: t.name,
+    description: t.description,
+    method: t.method,
+    url: t.url,
+    parameters: t.parameters ? JSON.stringify(t.parameters, null, 2) : '',
+    headers: Object.entries(t.headers ?? {}).map(([key, value]) => ({ key, value, kept: '' })),
+    // The server only ever returns the mask: the input starts empty and the
+    // mask goes back unchanged unless a new value is typed.
+    secret_headers: Object.entries(t.secret_headers ?? {}).map(([key, masked]) => ({ key, value: '', kept: masked })),
+  }
+}
+
+function httpToolFromForm(t: HTTPToolValues): HTTPTool {
+  const parameters = t.parameters.trim() === '' ? undefined : (JSON.parse(t.parameters) as Record<string, unknown>)
+  return {
+    name: t.name,
+    description: t.description,
+    method: t.method,
+    url: t.url,
+    ...(parameters ? { parameters } : {}),
+    headers: Object.fromEntries(t.headers.map((h) => [h.key, h.value])),
+    secret_headers: Object.fromEntries(t.secret_headers.map((h) => [h.key, h.value !== '' ? h.value : h.kept])),
   }
 }
 
@@ -157,6 +270,10 @@ const plainFields = sameNames<AgentFormValues>([
   'is_active',
   'escalation_target.type',
   'escalation_target.id',
+  'pinned_keys.openai',
+  'pinned_keys.anthropic',
+  'pinned_keys.custom',
+  'memory_retention_days',
 ])
 
 /**
@@ -170,5 +287,14 @@ export function agentFieldForPath(path: string): FieldPath<AgentFormValues> | un
   if (path === 'fallback_models' || path === 'escalation_rules') return path
   if (/^tools\.\d+$/.test(path)) return 'tools'
   if (path === 'escalation_target') return 'escalation_target.id'
+  const tool = /^http_tools\.(\d+)(?:\.([a-z_]+))?/.exec(path)
+  if (tool) {
+    const i = Number(tool[1])
+    const field = tool[2]
+    if (field === 'name' || field === 'description' || field === 'method' || field === 'url' || field === 'parameters') return `http_tools.${i}.${field}`
+    if (field === 'headers' || field === 'secret_headers') return `http_tools.${i}.${field}`
+    return `http_tools.${i}.name`
+  }
+  if (path === 'http_tools') return 'http_tools'
   return plainFields(path)
 }

@@ -6,9 +6,10 @@ import { Input, Textarea } from '@/components/ui/input'
 import { Section } from '@/components/ui/section'
 import { Select } from '@/components/ui/select'
 import { Switch } from '@/components/ui/switch'
-import { agentTools, escalationTargetTypes, modelSuggestions, type AgentFormValues } from './agent-form-schema'
+import { agentTools, escalationTargetTypes, keyProviders, modelSuggestions, type AgentFormValues, type PinnableKey } from './agent-form-schema'
 import { EscalationRulesField } from './escalation-rules-field'
 import { FallbackModelsField } from './fallback-models-field'
+import { HTTPToolsField } from './http-tools-field'
 
 interface AgentFormProps {
   form: UseFormReturn<AgentFormValues>
@@ -19,13 +20,18 @@ interface AgentFormProps {
   readOnly?: boolean
   /** Cancel/back link next to submit. */
   secondary?: ReactNode
+  /** The tenant's own LLM keys, for pinning one per provider (admins only). */
+  keys?: readonly PinnableKey[] | undefined
 }
 
+const AUTO = 'auto'
+
 /** The Agent Designer's form, the same for creating and editing. */
-export function AgentForm({ form, onSubmit, submitLabel, pending, readOnly = false, secondary }: AgentFormProps) {
+export function AgentForm({ form, onSubmit, submitLabel, pending, readOnly = false, secondary, keys }: AgentFormProps) {
   const { errors } = form.formState
   const { register } = form
   const targetType = form.watch('escalation_target.type')
+  const memoryForever = form.watch('memory_forever')
   return (
     <form noValidate onSubmit={form.handleSubmit(onSubmit)} className="max-w-3xl space-y-6" aria-label="Agent">
       <datalist id="model-suggestions">
@@ -77,6 +83,52 @@ export function AgentForm({ form, onSubmit, submitLabel, pending, readOnly = fal
               <Input type="number" min={1} max={100} inputMode="numeric" {...register('window_size', { valueAsNumber: true })} />
             </Field>
           </div>
+          {keys && (
+            <div className="grid gap-5 sm:max-w-md">
+              {keyProviders.map((p) => (
+                <Controller
+                  key={p.value}
+                  control={form.control}
+                  name={`pinned_keys.${p.value}`}
+                  render={({ field }) => (
+                    <Field label={`${p.label} key`} hint="Which of your keys its calls use." error={errors.pinned_keys?.[p.value]?.message}>
+                      <Select
+                        ref={field.ref}
+                        value={field.value === '' ? AUTO : field.value}
+                        onValueChange={(v) => field.onChange(v === AUTO ? '' : v)}
+                        disabled={readOnly}
+                        options={[
+                          { value: AUTO, label: 'Automatic', description: 'Newest active key, else the platform’s' },
+                          ...keys
+                            .filter((k) => k.provider === p.value)
+                            .map((k) => ({ value: k.id, label: `${k.label} (…${k.key_hint})`, description: k.status === 'failing' ? 'Failing' : undefined })),
+                        ]}
+                      />
+                    </Field>
+                  )}
+                />
+              ))}
+            </div>
+          )}
+        </Section>
+
+        <Section title="Memory" description="What the agent recalls from earlier conversations with the same person.">
+          <div className="grid gap-5 sm:grid-cols-2 sm:items-end">
+            <Field label="Remember messages for (days)" hint="1 to 3,650 days; older memories are forgotten." error={errors.memory_retention_days?.message}>
+              <Input
+                type="number"
+                min={1}
+                max={3650}
+                inputMode="numeric"
+                disabled={memoryForever}
+                {...register('memory_retention_days', { valueAsNumber: true })}
+              />
+            </Field>
+            <label className="flex items-center gap-2 pb-2 text-sm font-medium text-zinc-800">
+              <input type="checkbox" className="size-4 rounded border-zinc-300 accent-brand-600" {...register('memory_forever')} />
+              Remember for good
+            </label>
+          </div>
         </Section>
 
         <Section title="Tools" description="What the agent may do besides talking.">
@@ -100,6 +152,7 @@ export function AgentForm({ form, onSubmit, submitLabel, pending, readOnly = fal
             </div>
             <FieldError message={errors.tools?.message} />
           </fieldset>
+          <HTTPToolsField form={form} readOnly={readOnly} />
         </Section>
 
         <Section title="Escalation" description="When and to whom a conversation is handed to a person.">

@@ -6,9 +6,9 @@ import { reportFormError } from '@/lib/notify'
 import { useCreateAgent } from '../api/create-agent'
 import type { Agent } from '../api/get-agents'
 import { AgentForm } from './agent-form'
-import { agentFieldForPath, agentFormSchema, formValuesToAgent, newAgentValues, type AgentFormValues } from './agent-form-schema'
+import { agentFieldForPath, agentFormSchema, formValuesToAgent, newAgentValues, type AgentFormValues, type PinnableKey } from './agent-form-schema'
 
-export function CreateAgent({ tenantId, onCreated, secondary }: { tenantId: string; onCreated: (agent: Agent) => void; secondary?: ReactNode }) {
+export function CreateAgent({ tenantId, onCreated, secondary, keys }: { tenantId: string; onCreated: (agent: Agent) => void; secondary?: ReactNode; keys?: readonly PinnableKey[] | undefined }) {
   const form = useForm<AgentFormValues>({ resolver: zodResolver(agentFormSchema), defaultValues: newAgentValues })
   const create = useCreateAgent(tenantId, {
     onSuccess: (agent) => {
@@ -24,6 +24,7 @@ export function CreateAgent({ tenantId, onCreated, secondary }: { tenantId: stri
       submitLabel="Create agent"
       pending={create.isPending}
       secondary={secondary}
+      keys={keys}
     />
   )
 }

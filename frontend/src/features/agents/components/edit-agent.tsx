@@ -6,9 +6,9 @@ import { reportFormError } from '@/lib/notify'
 import type { Agent } from '../api/get-agents'
 import { useUpdateAgent } from '../api/update-agent'
 import { AgentForm } from './agent-form'
-import { agentFieldForPath, agentFormSchema, agentToFormValues, formValuesToAgent, type AgentFormValues } from './agent-form-schema'
+import { agentFieldForPath, agentFormSchema, agentToFormValues, formValuesToAgent, type AgentFormValues, type PinnableKey } from './agent-form-schema'
 
-export function EditAgent({ agent, readOnly, secondary }: { agent: Agent; readOnly: boolean; secondary?: ReactNode }) {
+export function EditAgent({ agent, readOnly, secondary, keys }: { agent: Agent; readOnly: boolean; secondary?: ReactNode; keys?: readonly PinnableKey[] | undefined }) {
   const form = useForm<AgentFormValues>({ resolver: zodResolver(agentFormSchema), defaultValues: agentToFormValues(agent) })
   const update = useUpdateAgent(agent.tenant_id, agent.id, {
     onSuccess: (saved) => {
@@ -20,11 +20,17 @@ export function EditAgent({ agent, readOnly, secondary }: { agent: Agent; readOn
   return (
     <AgentForm
       form={form}
-      onSubmit={(values) => update.mutate(formValuesToAgent(values))}
+      onSubmit={(values) => {
+        const body = formValuesToAgent(values)
+        // HTTP tools go back only when edited: their secret headers stay as stored.
+        if (JSON.stringify(values.http_tools) === JSON.stringify(agentToFormValues(agent).http_tools)) delete body.http_tools
+        update.mutate(body)
+      }}
       submitLabel="Save changes"
       pending={update.isPending}
       readOnly={readOnly}
       secondary={secondary}
+      keys={keys}
     />
   )
 }

@@ -34,6 +34,7 @@ export function AttentionList({ items }: { items: readonly AttentionItem[] }) {
                 {item.link && (
                   <Link
                     to={item.link.to}
+                    search={item.link.search ?? {}}
                     className="inline-flex shrink-0 items-center gap-1 self-start text-sm font-medium text-brand-700 hover:underline sm:self-center"
                   >
                     {item.link.label} <ArrowRight className="size-4" aria-hidden />

@@ -1,0 +1,22 @@
+import { infiniteQueryOptions } from '@tanstack/react-query'
+import { api, dataOf } from '@/api/client'
+import { queryKeys } from '@/api/query-keys'
+import type { components } from '@/api/schema.gen'
+
+export type Connection = components['schemas']['Connection']
+
+export function connectionsQueryOptions(tenantId: string) {
+  return infiniteQueryOptions({
+    queryKey: queryKeys.connections(tenantId),
+    queryFn: async ({ pageParam, signal }) =>
+      dataOf(
+        await api.GET('/api/portal/tenants/{tenant_id}/channels', {
+          params: { path: { tenant_id: tenantId }, query: { limit: 100, ...(pageParam ? { cursor: pageParam } : {}) } },
+          signal,
+        }),
+      ),
+    initialPageParam: '',
+    getNextPageParam: (page) => page.next_cursor ?? undefined,
+    select: (data) => ({ connections: data.pages.flatMap((p) => p.items) }),
+  })
+}

@@ -1,0 +1,64 @@
+import { useInfiniteQuery } from '@tanstack/react-query'
+import { Link } from '@tanstack/react-router'
+import { Flag, MessagesSquare } from 'lucide-react'
+import { EmptyState } from '@/components/ui/empty-state'
+import { ErrorState } from '@/components/ui/error-state'
+import { LoadMore } from '@/components/ui/load-more'
+import { ListSkeleton } from '@/components/ui/skeleton'
+import { formatDateTime, formatRelative } from '@/lib/format'
+import { conversationsQueryOptions } from '../api/get-conversations'
+import type { ConversationsSearch } from '../conversations-search'
+import { channelName, participantName, StatusBadge } from './conversation-labels'
+
+export function ConversationsList({ tenantId, search, filtered }: { tenantId: string; search: ConversationsSearch; filtered: boolean }) {
+  const query = useInfiniteQuery(conversationsQueryOptions(tenantId, search))
+  if (query.isPending) return <ListSkeleton label="Loading conversations" />
+  if (query.isError) return <ErrorState error={query.error} onRetry={() => query.refetch()} />
+  const { conversations } = query.data
+  if (conversations.length === 0) {
+    return (
+      <EmptyState icon={MessagesSquare} title={filtered ? 'No conversations match these filters' : 'No conversations yet'}>
+        {filtered
+          ? 'Try another status or channel, or clear the filters.'
+          : 'When someone messages your agent on Slack or WhatsApp, the conversation shows up here.'}
+      </EmptyState>
+    )
+  }
+  return (
+    <>
+      <ul aria-label="Conversations" className="divide-y divide-zinc-100 rounded-lg border border-zinc-200 bg-white">
+        {conversations.map((c) => (
+          <li key={c.id}>
+            <Link
+              to="/conversations/$conversationId"
+              params={{ conversationId: c.id }}
+              className="flex flex-col gap-1 px-4 py-3 hover:bg-zinc-50 sm:flex-row sm:items-center sm:gap-4 sm:px-5"
+            >
+              <span className="min-w-0 flex-1">
+                <span className="flex flex-wrap items-center gap-2">
+                  <span className="truncate text-sm font-medium text-zinc-900">{participantName(c)}</span>
+                  <StatusBadge status={c.status} />
+                  {c.flagged_at && (
+                    <span className="inline-flex items-center gap-1 text-xs font-medium text-red-700">
+                      <Flag className="size-3.5" aria-hidden /> Flagged
+                    </span>
+                  )}
+                </span>
+                <span className="block truncate text-xs text-zinc-500">
+                  {channelName[c.channel_type]}
+                  {c.participant.phone && c.participant.phone !== participantName(c) ? ` · ${c.participant.phone}` : ''}
+                  {c.status === 'escalated' && c.escalation_reason ? ` · ${c.escalation_reason}` : ''}
+                  {c.flagged_at && c.flag_reason ? ` · ${c.flag_reason}` : ''}
+                </span>
+              </span>
+              <time dateTime={c.last_message_at} title={formatDateTime(c.last_message_at)} className="text-xs whitespace-nowrap text-zinc-500">
+                {formatRelative(c.last_message_at)}
+              </time>
+            </Link>
+          </li>
+        ))}
+      </ul>
+      <LoadMore hasNextPage={query.hasNextPage} isFetchingNextPage={query.isFetchingNextPage} fetchNextPage={query.fetchNextPage} />
+    </>
+  )
+}

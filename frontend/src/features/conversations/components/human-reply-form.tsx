@@ -1,0 +1,40 @@
+import { zodResolver } from '@hookform/resolvers/zod'
+import { Send } from 'lucide-react'
+import { useForm } from 'react-hook-form'
+import { toast } from 'sonner'
+import { Button } from '@/components/ui/button'
+import { Field } from '@/components/ui/field'
+import { Textarea } from '@/components/ui/input'
+import { sameNames } from '@/lib/form-problem'
+import { reportFormError } from '@/lib/notify'
+import { z } from '@/lib/zod'
+import { useSendHumanReply } from '../api/send-human-reply'
+
+export const humanReplySchema = z.object({
+  text: z.string().trim().min(1, 'Write a reply').max(4000, 'At most 4,000 characters'),
+})
+type HumanReplyValues = z.infer<typeof humanReplySchema>
+
+/** Answers the chat user as a person while the conversation is handed over. */
+export function HumanReplyForm({ tenantId, conversationId }: { tenantId: string; conversationId: string }) {
+  const form = useForm<HumanReplyValues>({ resolver: zodResolver(humanReplySchema), defaultValues: { text: '' } })
+  const send = useSendHumanReply(tenantId, conversationId, {
+    onSuccess: () => {
+      form.reset({ text: '' })
+      toast.success('Reply sent')
+    },
+    onError: (error) => reportFormError(error, form.setError, sameNames<HumanReplyValues>(['text'])),
+  })
+  return (
+    <form noValidate aria-label="Reply as a human" onSubmit={form.handleSubmit((v) => send.mutate(v.text))} className="space-y-3">
+      <Field label="Your reply" hint="Sent in the same chat, signed with your name." error={form.formState.errors.text?.message}>
+        <Textarea rows={3} {...form.register('text')} />
+      </Field>
+      <div className="flex justify-end">
+        <Button type="submit" pending={send.isPending}>
+          {!send.isPending && <Send className="size-4" aria-hidden />} Send reply
+        </Button>
+      </div>
+    </form>
+  )
+}
