@@ -139,8 +139,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 			llm.Anthropic: {APIKey: cfg.LLM.AnthropicKey, BaseURL: cfg.LLM.AnthropicURL},
 			llm.Custom:    {APIKey: cfg.LLM.CustomKey, BaseURL: cfg.LLM.CustomURL},
 		},
-		// The SDKs time each request; the clients only pick the transport.
-		HTTP: &http.Client{}, Guarded: policy.Client(0), Metrics: a.Metrics,
+		// The SDKs time each attempt; the clients' own timeout is a backstop.
+		HTTP: &http.Client{Timeout: cfg.LLM.Timeout}, Guarded: policy.Client(cfg.LLM.Timeout), Metrics: a.Metrics,
 	})
 	a.LLMKeys.SetVerifier(a.Router)
 

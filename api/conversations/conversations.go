@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -134,6 +135,37 @@ type Inbound struct {
 	SentAt      time.Time
 }
 
+// Storable returns in as PostgreSQL can store it: NUL characters (which
+// text and jsonb refuse, and which cut a query short) and invalid UTF-8 are
+// dropped, and a missing or implausible send time (before 1970, more than a
+// day ahead) becomes now. Without it one such message would fail its whole
+// webhook delivery on every redelivery, losing the messages batched with it.
+func (in Inbound) Storable() Inbound {
+	for _, s := range []*string{&in.ChannelType, &in.ThreadKey, &in.ChannelRef, &in.ThreadRef, &in.ParticipantID,
+		&in.ParticipantPhone, &in.ParticipantName, &in.ExternalID, &in.EventID, &in.Body, &in.Kind} {
+		*s = storableText(*s)
+	}
+	if len(in.Attachments) > 0 {
+		atts := make([]Attachment, len(in.Attachments))
+		for i, a := range in.Attachments {
+			for _, s := range []*string{&a.Kind, &a.MediaID, &a.URL, &a.MimeType, &a.Name, &a.Caption} {
+				*s = storableText(*s)
+			}
+			atts[i] = a
+		}
+		in.Attachments = atts
+	}
+	now := time.Now()
+	if in.SentAt.Before(time.Unix(0, 0)) || in.SentAt.After(now.Add(24*time.Hour)) {
+		in.SentAt = now
+	}
+	return in
+}
+
+func storableText(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, ""), "\x00", "")
+}
+
 const upsertConversationSQL = `
 INSERT INTO conversations AS c (id, tenant_id, connection_id, agent_id, channel_type, thread_key, channel_ref, thread_ref,
 	participant_id, participant_phone, participant_name, last_message_at, last_inbound_at)
@@ -159,9 +191,7 @@ func Receive(ctx context.Context, tx store.Tx, in Inbound) (conv *Conversation, 
 	if in.ExternalID == "" || in.ThreadKey == "" {
 		return nil, nil, false, errors.New("conversations: inbound message without external id or thread key")
 	}
-	if in.SentAt.IsZero() {
-		in.SentAt = time.Now()
-	}
+	in = in.Storable()
 	if in.Kind == "" {
 		in.Kind = "text"
 	}

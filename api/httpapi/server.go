@@ -141,7 +141,7 @@ func New(opts Opts) (*echo.Echo, error) {
 		return op != nil && op.op.Parameters.GetByInAndName("header", idempotency.Header) != nil
 	}
 	contract := []echo.MiddlewareFunc{
-		middleware.BodyLimit(bodyLimit(cfg.BodyLimit)),
+		bodyLimits(routes, cfg.BodyLimit),
 		opts.Auth.Middleware(isPublic),
 		skipProbes(rateLimit(opts.Limiter, cfg.APIRateLimit, anonymousRateLimit)),
 		validateRequests(routes),

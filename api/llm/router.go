@@ -42,7 +42,11 @@ type Router struct{ opts RouterOpts }
 // NewRouter returns a Router.
 func NewRouter(opts RouterOpts) *Router {
 	if opts.HTTP == nil {
-		opts.HTTP = http.DefaultClient
+		timeout := opts.Timeout
+		if timeout <= 0 {
+			timeout = 60 * time.Second
+		}
+		opts.HTTP = &http.Client{Timeout: timeout}
 	}
 	if opts.Guarded == nil {
 		opts.Guarded = opts.HTTP

@@ -133,7 +133,7 @@ type OpenAICompatible struct {
 // NewOpenAICompatible returns an embedder for baseURL (OpenAI, Ollama, vLLM,
 // TEI…). dimensions 0 leaves the model's own.
 func NewOpenAICompatible(baseURL, apiKey, model string, dimensions int, timeout time.Duration) *OpenAICompatible {
-	opts := []option.RequestOption{option.WithAPIKey(apiKey), option.WithBaseURL(baseURL), option.WithHTTPClient(&http.Client{}),
+	opts := []option.RequestOption{option.WithAPIKey(apiKey), option.WithBaseURL(baseURL), option.WithHTTPClient(&http.Client{Timeout: timeout}),
 		option.WithMaxRetries(2), option.WithRequestTimeout(timeout)}
 	return &OpenAICompatible{client: openai.NewClient(opts...), model: model, dimensions: dimensions}
 }

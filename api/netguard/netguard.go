@@ -35,14 +35,37 @@ var thisNet = netip.MustParsePrefix("0.0.0.0/8")
 // Allowed reports whether the policy lets a connection reach addr.
 func (p Policy) Allowed(addr netip.Addr) bool {
 	addr = addr.Unmap()
+	if v4, ok := embeddedIPv4(addr); ok {
+		// NAT64 and 6to4 addresses reach the IPv4 address inside them.
+		return p.Allowed(v4)
+	}
 	if addr.IsUnspecified() || addr.IsMulticast() || addr.IsLinkLocalUnicast() || addr.IsLinkLocalMulticast() ||
 		addr.IsInterfaceLocalMulticast() || thisNet.Contains(addr) || addr == netip.MustParseAddr("255.255.255.255") {
 		return false // never useful, and link-local holds cloud metadata services
 	}
-	if addr.IsLoopback() || addr.IsPrivate() || cgnat.Contains(addr) {
+	if addr.IsLoopback() || addr.IsPrivate() || cgnat.Contains(addr) || nat64Local.Contains(addr) {
 		return p.AllowPrivate
 	}
 	return true
+}
+
+var nat64 = netip.MustParsePrefix("64:ff9b::/96")
+var nat64Local = netip.MustParsePrefix("64:ff9b:1::/48") // local-use NAT64: a private network's translator
+var sixToFour = netip.MustParsePrefix("2002::/16")
+
+// embeddedIPv4 returns the IPv4 address a NAT64 (RFC 6052/8215) or 6to4
+// (RFC 3056) address carries.
+func embeddedIPv4(addr netip.Addr) (netip.Addr, bool) {
+	b := addr.As16()
+	switch {
+	case !addr.Is6():
+		return netip.Addr{}, false
+	case nat64.Contains(addr):
+		return netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]}), true
+	case sixToFour.Contains(addr):
+		return netip.AddrFrom4([4]byte{b[2], b[3], b[4], b[5]}), true
+	}
+	return netip.Addr{}, false
 }
 
 // CheckURL validates a user-supplied http(s) URL and every address its host
@@ -96,8 +119,12 @@ func (p Policy) Dialer() *net.Dialer {
 
 // Client returns an HTTP client for user-supplied URLs: guarded dials, no
 // proxy from the environment, and a bounded number of redirects (each
-// redirect target is dialled through the same guard).
+// redirect target is dialled through the same guard). timeout bounds each
+// request, redirects and body included; it must be positive.
 func (p Policy) Client(timeout time.Duration) *http.Client {
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
 	return &http.Client{
 		Timeout: timeout,
 		Transport: &http.Transport{

@@ -22,6 +22,10 @@ func TestAllowed(t *testing.T) {
 		"127.0.0.1": {false, true}, "::1": {false, true}, "10.1.2.3": {false, true}, "172.16.0.9": {false, true},
 		"192.168.1.1": {false, true}, "100.64.1.1": {false, true}, "fd00::1": {false, true}, "::ffff:10.0.0.1": {false, true},
 		"169.254.169.254": {false, false}, "fe80::1": {false, false}, "0.0.0.0": {false, false}, "224.0.0.1": {false, false},
+		// NAT64 and 6to4 addresses are judged by the IPv4 address they carry.
+		"64:ff9b::a9fe:a9fe": {false, false}, "64:ff9b::7f00:1": {false, true}, "2002:a9fe:a9fe::1": {false, false},
+		"2002:0a00:0001::": {false, true}, "64:ff9b::808:808": {true, true}, "2002:0808:0808::1": {true, true},
+		"64:ff9b:1::a00:1": {false, true},
 	} {
 		a := netip.MustParseAddr(addr)
 		require.Equal(t, want[0], strict.Allowed(a), "strict %s", addr)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -132,20 +133,10 @@ func (s *Service) handle(ctx context.Context, log *slog.Logger, env *envelope) e
 			return audit.Record(ctx, tx, audit.Event{Action: "channel.revoked", TargetType: "channel", TargetID: route.ConnectionID.String(),
 				Metadata: map[string]any{"type": channels.Slack, "event": ev.Type}})
 		})
-	case "app_mention":
-		if ev.Edited != nil { // a mention added by editing an old message: not a new request
-			return nil
-		}
-	case "message":
-		if ev.ChannelType != "im" {
-			return nil
-		}
-	default:
-		return nil
 	}
 	botUser := route.Config["bot_user_id"]
-	if ev.BotID != "" || ev.User == "" || ev.User == botUser || !acceptedSubtypes[ev.Subtype] || ev.TS == "" || ev.Channel == "" {
-		return nil // our own replies, other bots, edits, joins…
+	if !wanted(&ev, botUser) {
+		return nil
 	}
 	in := inbound(route, env, &ev, botUser)
 	return s.opts.Store.WithTenant(ctx, route.TenantID, func(ctx context.Context, tx store.Tx) error {
@@ -162,11 +153,30 @@ func (s *Service) handle(ctx context.Context, log *slog.Logger, env *envelope) e
 	})
 }
 
+// wanted reports whether ev is a person's message the agent answers: a
+// mention (not one added by editing an old message) or a direct message, not
+// our own replies, other bots, edits, joins…
+func wanted(ev *event, botUser string) bool {
+	switch ev.Type {
+	case "app_mention":
+		if ev.Edited != nil {
+			return false
+		}
+	case "message":
+		if ev.ChannelType != "im" {
+			return false
+		}
+	default:
+		return false
+	}
+	return ev.BotID == "" && ev.User != "" && ev.User != botUser && acceptedSubtypes[ev.Subtype] && ev.TS != "" && ev.Channel != ""
+}
+
 func inbound(route *channels.Route, env *envelope, ev *event, botUser string) conversations.Inbound {
 	in := conversations.Inbound{
 		ConnectionID: route.ConnectionID, ChannelType: channels.Slack, AgentID: route.AgentID,
 		ChannelRef: ev.Channel, ParticipantID: ev.User, ExternalID: ev.Channel + ":" + ev.TS, EventID: env.EventID,
-		Body: strings.TrimSpace(strings.ReplaceAll(ev.Text, "<@"+botUser+">", "")), SentAt: slackTime(ev.TS),
+		Body: withoutMention(ev.Text, botUser), SentAt: slackTime(ev.TS),
 	}
 	if ev.ChannelType == "im" {
 		// A DM is one conversation; a thread inside it is its own.
@@ -194,6 +204,16 @@ func inbound(route *channels.Route, env *envelope, ev *event, botUser string) co
 	return in
 }
 
+// withoutMention drops the bot's own mention from a message's text (until
+// none is left: removing one may join the pieces of another).
+func withoutMention(text, botUser string) string {
+	m := "<@" + botUser + ">"
+	for strings.Contains(text, m) {
+		text = strings.ReplaceAll(text, m, "")
+	}
+	return strings.TrimSpace(text)
+}
+
 func fileKind(mime string) string {
 	for _, k := range []string{"image", "audio", "video"} {
 		if strings.HasPrefix(mime, k+"/") {
@@ -203,23 +223,29 @@ func fileKind(mime string) string {
 	return "document"
 }
 
-// slackTime reads a Slack "1700000000.000100" timestamp.
+// slackTime reads a Slack "1700000000.000100" timestamp; the zero time when
+// it is not one (the message is then stamped with its arrival).
 func slackTime(ts string) time.Time {
 	sec, frac, _ := strings.Cut(ts, ".")
-	var s, us int64
-	for _, r := range sec {
-		s = s*10 + int64(r-'0')
+	if len(frac) > 6 {
+		frac = frac[:6]
 	}
-	for i, r := range frac {
-		if i < 6 {
-			us = us*10 + int64(r-'0')
-		}
+	s, err := strconv.ParseInt(sec, 10, 64)
+	if err != nil || s <= 0 || s > maxUnix || strings.TrimLeft(sec, "0123456789") != "" {
+		return time.Time{}
 	}
-	for i := len(frac); i < 6; i++ {
+	us := int64(0)
+	for i := 0; i < 6; i++ {
 		us *= 10
-	}
-	if s == 0 {
-		return time.Now()
+		if i < len(frac) {
+			if frac[i] < '0' || frac[i] > '9' {
+				return time.Time{}
+			}
+			us += int64(frac[i] - '0')
+		}
 	}
 	return time.Unix(s, us*1000)
 }
+
+// maxUnix is 9999-12-31T23:59:59Z, the last second JSON can carry.
+const maxUnix = 253402300799

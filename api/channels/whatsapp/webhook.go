@@ -281,24 +281,49 @@ func inbound(route *channels.Route, m *message, names map[string]string) (conver
 
 // recordStatus notes a delivery status on the outbound message it is about.
 func recordStatus(ctx context.Context, tx store.Tx, route *channels.Route, st status) error {
-	if st.ID == "" || st.Status == "" {
+	id, patch, ok := statusPatch(st)
+	if !ok {
 		return nil
 	}
-	patch := map[string]any{"status": st.Status, "status_at": unixString(st.Timestamp)}
-	if len(st.Errors) > 0 {
-		patch["error_code"] = st.Errors[0].Code
-		patch["error"] = st.Errors[0].Title
-	}
-	data, _ := json.Marshal(patch)
 	_, err := tx.ExecContext(ctx, `UPDATE messages SET delivery = delivery || ?::jsonb
-		WHERE connection_id = ? AND external_id = ? AND role <> 'user'`, string(data), route.ConnectionID, st.ID)
+		WHERE connection_id = ? AND external_id = ? AND role <> 'user'`, string(patch), route.ConnectionID, id)
 	return err
 }
 
+// statusPatch is the delivery patch a status makes, as PostgreSQL can store
+// it (no NUL characters, a time in range); ok is false when there is nothing
+// to record.
+func statusPatch(st status) (id string, patch []byte, ok bool) {
+	id, state := clean(st.ID), clean(st.Status)
+	if id == "" || state == "" {
+		return "", nil, false
+	}
+	at := unixString(st.Timestamp)
+	if at.IsZero() {
+		at = time.Now()
+	}
+	p := map[string]any{"status": state, "status_at": at}
+	if len(st.Errors) > 0 {
+		p["error_code"] = st.Errors[0].Code
+		p["error"] = clean(st.Errors[0].Title)
+	}
+	patch, err := json.Marshal(p)
+	return id, patch, err == nil
+}
+
+func clean(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, ""), "\x00", "")
+}
+
+// unixString reads Meta's decimal-string unix seconds; the zero time when it
+// is not one or is not plausible (before 1970, after 9999).
 func unixString(s string) time.Time {
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 {
-		return time.Now()
+	if err != nil || n <= 0 || n > maxUnix {
+		return time.Time{}
 	}
 	return time.Unix(n, 0)
 }
+
+// maxUnix is 9999-12-31T23:59:59Z, the last second JSON can carry.
+const maxUnix = 253402300799

@@ -229,3 +229,32 @@ func TestDisconnectFreesTheNumber(t *testing.T) {
 	r = b.Client.Do("PATCH", bconn, map[string]any{"agent_id": nil})
 	require.Nil(t, r.Map(t)["agent_id"])
 }
+
+// A message PostgreSQL cannot store as delivered (a NUL character, a
+// timestamp out of range) must not fail its whole batch: Meta would redeliver
+// the batch for days and every message in it would be lost.
+func TestUnstorableTextDoesNotPoisonTheBatch(t *testing.T) {
+	t.Parallel()
+	s, f := apitest.WithFakes(t, apitest.Opts{})
+	acct := s.SignUp(t)
+	num := s.ConnectWhatsApp(t, acct, f)
+
+	before, beforeJobs := counts(t, s, acct.TenantID)
+	nul := graphfake.Text("16505551234", "wamid.N"+uuid.NewString(), "a\x00b")
+	nul["image"] = map[string]string{"caption": "x\x00"}
+	future := graphfake.Text("16505551234", "wamid.T"+uuid.NewString(), "from the far future")
+	future["timestamp"] = "99999999999999"
+	body := graphfake.Delivery(num.Number, []graphfake.Message{nul, future,
+		graphfake.Text("16505551234", "wamid.O"+uuid.NewString(), "ordinary")},
+		[]map[string]any{{"id": "wamid.ours\x00", "status": "failed\x00", "timestamp": "99999999999999",
+			"errors": []map[string]any{{"code": 131047, "title": "Re-engagement\x00"}}}})
+	r := s.WhatsAppEvent(t, f, body)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	after, afterJobs := counts(t, s, acct.TenantID)
+	require.Equal(t, before+3, after)
+	require.Equal(t, beforeJobs+3, afterJobs)
+	var stored string
+	require.NoError(t, s.DB.Owner.QueryRow(context.Background(),
+		"SELECT body FROM messages WHERE tenant_id = $1 AND external_id = $2", acct.TenantID, nul["id"]).Scan(&stored))
+	require.Equal(t, "ab", stored)
+}
