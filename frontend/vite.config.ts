@@ -18,6 +18,8 @@ export default defineConfig({
       initialPages: {
         dashboard: ['src/app/routes/app/layout.lazy.tsx', 'src/app/routes/app/dashboard.lazy.tsx'],
         'sign-in': ['src/app/routes/auth/sign-in.lazy.tsx'],
+        // The usage page's chart (recharts) is a further lazy chunk, fetched in parallel.
+        usage: ['src/app/routes/app/layout.lazy.tsx', 'src/app/routes/app/usage.lazy.tsx'],
       },
       maxGzipBytes: 250 * 1024,
     }),

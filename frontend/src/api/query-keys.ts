@@ -11,5 +11,8 @@ export const queryKeys = {
   agent: (tenantId: string, agentId: string) => ['tenants', tenantId, 'agents', 'detail', agentId] as const,
   apiTokens: (tenantId: string) => ['tenants', tenantId, 'api-tokens', 'list'] as const,
   members: (tenantId: string) => ['tenants', tenantId, 'members', 'list'] as const,
+  billing: (tenantId: string) => ['tenants', tenantId, 'billing'] as const,
+  usageAll: (tenantId: string) => ['tenants', tenantId, 'usage'] as const,
+  usage: (tenantId: string, range: Filters) => ['tenants', tenantId, 'usage', range] as const,
   auditEvents: (tenantId: string, filters: Filters) => ['tenants', tenantId, 'audit-events', 'list', filters] as const,
 }

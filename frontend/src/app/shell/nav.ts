@@ -1,19 +1,21 @@
-import { Bot, LayoutDashboard, ScrollText, Settings, type LucideIcon } from 'lucide-react'
+import { BarChart3, Bot, CreditCard, LayoutDashboard, ScrollText, Settings, type LucideIcon } from 'lucide-react'
 import type { Role } from '@/lib/roles'
 
 export interface NavItem {
-  to: '/' | '/agents' | '/audit' | '/settings'
+  to: '/' | '/agents' | '/usage' | '/billing' | '/audit' | '/settings'
   label: string
   icon: LucideIcon
   /** Hidden below this role (the API would answer 403 anyway). */
   minRole?: Role
 }
 
-// Onboarding, Channels, Conversations, Usage and Billing join this list as
-// their API endpoints land.
+// Onboarding, Channels and Conversations join this list as their API
+// endpoints land.
 export const mainNav: readonly NavItem[] = [
   { to: '/', label: 'Dashboard', icon: LayoutDashboard },
   { to: '/agents', label: 'Agents', icon: Bot },
+  { to: '/usage', label: 'Usage', icon: BarChart3 },
+  { to: '/billing', label: 'Billing', icon: CreditCard },
   { to: '/audit', label: 'Audit log', icon: ScrollText, minRole: 'admin' },
   { to: '/settings', label: 'Settings', icon: Settings },
 ]
