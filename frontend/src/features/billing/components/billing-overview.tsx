@@ -1,7 +1,7 @@
 import { CheckCircle2, XCircle } from 'lucide-react'
 import type { ReactNode } from 'react'
 import { Badge } from '@/components/ui/badge'
-import { formatDate } from '@/lib/format'
+import { formatDate, formatDateTime } from '@/lib/format'
 import type { BillingState } from '../api/get-billing'
 import { blockedReasonText, planLabel, statusBadge } from '../billing-status'
 
@@ -51,8 +51,10 @@ export function BillingOverview({ billing }: { billing: BillingState }) {
             {billing.active_agents === 1 ? 'agent' : 'agents'}
           </Row>
           {billing.period_end && <Row label="Current period ends">{formatDate(billing.period_end)}</Row>}
-          {billing.trial_ends_at && <Row label="Trial ends">{formatDate(billing.trial_ends_at)}</Row>}
-          {billing.grace_ends_at && <Row label="Grace period ends">{formatDate(billing.grace_ends_at)}</Row>}
+          {billing.trial_ends_at && (
+            <Row label={new Date(billing.trial_ends_at) <= new Date() ? 'Trial ended' : 'Trial ends'}>{formatDate(billing.trial_ends_at)}</Row>
+          )}
+          {billing.grace_ends_at && <Row label="Grace period ends">{formatDateTime(billing.grace_ends_at)}</Row>}
         </dl>
       </section>
     </div>

@@ -10,7 +10,7 @@ const compact = new Intl.NumberFormat('en-US', { notation: 'compact' })
 export default function UsageChart({ days }: { days: Usage['by_day'] }) {
   const data = days.map((d) => ({ day: d.day.slice(5), cost: d.cost_usd, tokens: d.input_tokens + d.output_tokens }))
   return (
-    <figure className="rounded-lg border border-zinc-200 bg-white p-4 sm:p-5" aria-labelledby="usage-chart-title">
+    <figure className="min-w-0 rounded-lg border border-zinc-200 bg-white p-4 sm:p-5" aria-labelledby="usage-chart-title">
       <figcaption id="usage-chart-title" className="mb-3 text-sm font-semibold text-zinc-900">
         Cost and tokens by day
       </figcaption>
@@ -25,8 +25,8 @@ export default function UsageChart({ days }: { days: Usage['by_day'] }) {
               formatter={(value, name) => (name === 'Cost' ? formatUSD(Number(value)) : Number(value).toLocaleString('en-US'))}
             />
             <Legend wrapperStyle={{ fontSize: 12 }} />
-            <Bar yAxisId="cost" dataKey="cost" name="Cost" fill="#4f46e5" radius={[3, 3, 0, 0]} />
-            <Line yAxisId="tokens" dataKey="tokens" name="Tokens" stroke="#f59e0b" strokeWidth={2} dot={false} type="monotone" />
+            <Bar yAxisId="cost" dataKey="cost" name="Cost" fill="#4f46e5" radius={[3, 3, 0, 0]} isAnimationActive={false} />
+            <Line yAxisId="tokens" dataKey="tokens" name="Tokens" stroke="#f59e0b" strokeWidth={2} dot={false} type="linear" isAnimationActive={false} />
           </ComposedChart>
         </ResponsiveContainer>
       </div>

@@ -15,7 +15,7 @@ interface Row {
 
 function FiguresTable({ caption, first, rows }: { caption: string; first: string; rows: Row[] }) {
   return (
-    <section className="space-y-2">
+    <section className="min-w-0 space-y-2">
       <h2 className="text-sm font-semibold text-zinc-900">{caption}</h2>
       <Table aria-label={caption}>
         <thead>
@@ -30,7 +30,7 @@ function FiguresTable({ caption, first, rows }: { caption: string; first: string
         <tbody>
           {rows.map((r) => (
             <tr key={r.key}>
-              <Td className="font-medium break-all text-zinc-900">{r.label}</Td>
+              <Td className="font-medium whitespace-nowrap text-zinc-900">{r.label}</Td>
               <Td className="text-right tabular-nums">{num.format(r.calls)}</Td>
               <Td className="text-right tabular-nums">{num.format(r.input_tokens)}</Td>
               <Td className="text-right tabular-nums">{num.format(r.output_tokens)}</Td>
@@ -45,7 +45,7 @@ function FiguresTable({ caption, first, rows }: { caption: string; first: string
 
 export function UsageTables({ usage }: { usage: Usage }) {
   return (
-    <div className="grid gap-6 lg:grid-cols-2">
+    <div className="space-y-6">
       <FiguresTable
         caption="By agent"
         first="Agent"
