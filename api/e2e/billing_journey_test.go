@@ -45,6 +45,16 @@ func TestBillingJourney(t *testing.T) {
 		}
 	}
 	require.Equal(t, 1, sessions, "checkout sessions created for the tenant")
+
+	// Stripe confirms the subscription (by webhook, as in production); the
+	// page now offers the Customer Portal instead.
+	var customer string
+	require.NoError(t, srv.DB.Owner.QueryRow(context.Background(), "SELECT stripe_customer_id FROM tenants WHERE id = $1", account.TenantID).Scan(&customer))
+	sub := apitest.StripeSubscription("sub_e2e_"+uuid.NewString()[:8], customer, account.TenantID.String(), "active", 1, time.Now().Add(30*24*time.Hour))
+	r = srv.StripeWebhook(t, apitest.StripeWebhookSecret, apitest.StripeEvent(t, "evt_"+uuid.NewString(), "customer.subscription.created", time.Now(), sub), time.Now())
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	runJourney(t, env, srv, account, filepath.Join(env.frontend, "e2e", "billing", "billing-portal.mjs"))
+	require.NotEmpty(t, mock.Requests("POST", "/v1/billing_portal/sessions"), "a Customer Portal session was created")
 }
 
 // seedUsage inserts two usage records (two models, $1.25 together) on up to
