@@ -20,6 +20,8 @@ export default defineConfig({
         dashboard: ['src/app/routes/app/layout.lazy.tsx', 'src/app/routes/app/dashboard.lazy.tsx'],
         onboarding: ['src/app/routes/app/layout.lazy.tsx', 'src/app/routes/app/onboarding.lazy.tsx'],
         'sign-in': ['src/app/routes/auth/sign-in.lazy.tsx'],
+        // The usage page's chart (recharts) is a further lazy chunk, fetched in parallel.
+        usage: ['src/app/routes/app/layout.lazy.tsx', 'src/app/routes/app/usage.lazy.tsx'],
       },
       maxGzipBytes: 250 * 1024,
     }),

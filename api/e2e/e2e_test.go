@@ -48,7 +48,6 @@ func TestPortalJourneys(t *testing.T) {
 	// The fake Slack's authorize page approves at once, as a user clicking "Allow".
 	fakes.Slack.AutoApprove = slackfake.Install{TeamID: "TE2E0001", TeamName: "Analytical Engines", BotUserID: "UBOTE2E",
 		AppID: "AKONSTRUCT", InstallerID: "UINSTE2E", Token: "xoxb-e2e-install"}
-	slots := make(chan struct{}, maxBrowsers)
 	for _, script := range journeys {
 		name := strings.TrimSuffix(filepath.Base(script), ".mjs")
 		t.Run(name, func(t *testing.T) {
@@ -61,8 +60,8 @@ func TestPortalJourneys(t *testing.T) {
 			if setup := setups[name]; setup != nil {
 				extra, verify = setup(t, j)
 			}
-			slots <- struct{}{}
-			defer func() { <-slots }()
+			browsers <- struct{}{}
+			defer func() { <-browsers }()
 
 			ctx, cancel := context.WithTimeout(context.Background(), journeyTimeout)
 			defer cancel()
@@ -94,6 +93,38 @@ func TestPortalJourneys(t *testing.T) {
 			t.Logf("journey %s passed in %s:\n%s", name, time.Since(start).Round(time.Millisecond), out)
 		})
 	}
+}
+
+// browsers bounds the Chromiums running at once across all journey tests.
+var browsers = make(chan struct{}, maxBrowsers)
+
+// runJourney runs one journey script against srv, signed in as account.
+func runJourney(t *testing.T, env environment, srv *apitest.Server, account *apitest.Account, script string) {
+	t.Helper()
+	name := strings.TrimSuffix(filepath.Base(script), ".mjs")
+	browsers <- struct{}{}
+	defer func() { <-browsers }()
+
+	ctx, cancel := context.WithTimeout(context.Background(), journeyTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, env.node, script)
+	cmd.Dir = env.frontend
+	cmd.Env = append(os.Environ(),
+		"BASE_URL="+srv.URL,
+		"CHROMIUM_PATH="+env.chromium,
+		"ARTIFACTS_DIR="+env.artifacts,
+		"E2E_EMAIL="+account.Email,
+		"E2E_PASSWORD="+account.Password,
+	)
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		t.Fatalf("journey %s did not finish within %s; output:\n%s", name, journeyTimeout, out)
+	}
+	if err != nil {
+		t.Fatalf("journey %s failed (%v) after %s; screenshots in %s; output:\n%s", name, err, time.Since(start).Round(time.Millisecond), env.artifacts, out)
+	}
+	t.Logf("journey %s passed in %s:\n%s", name, time.Since(start).Round(time.Millisecond), out)
 }
 
 type environment struct {

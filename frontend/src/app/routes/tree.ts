@@ -2,6 +2,7 @@ import { agentEditRoute } from './app/agent-edit'
 import { agentNewRoute } from './app/agent-new'
 import { agentsRoute } from './app/agents'
 import { auditRoute } from './app/audit'
+import { billingRoute } from './app/billing'
 import { conversationRoute, conversationsRoute } from './app/conversations'
 import { dashboardRoute } from './app/dashboard'
 import { appRoute } from './app/layout'
@@ -15,6 +16,7 @@ import {
   settingsMembersRoute,
   settingsRoute,
 } from './app/settings'
+import { usageRoute } from './app/usage'
 import { signInRoute } from './auth/sign-in'
 import { signUpRoute } from './auth/sign-up'
 import { rootRoute } from './root'
@@ -32,6 +34,8 @@ export const routeTree = rootRoute.addChildren([
     agentEditRoute,
     conversationsRoute,
     conversationRoute,
+    usageRoute,
+    billingRoute,
     auditRoute,
     settingsRoute.addChildren([
       settingsIndexRoute,

@@ -1,20 +1,21 @@
-import { Bot, LayoutDashboard, MessagesSquare, Rocket, ScrollText, Settings, type LucideIcon } from 'lucide-react'
+import { BarChart3, Bot, CreditCard, LayoutDashboard, MessagesSquare, Rocket, ScrollText, Settings, type LucideIcon } from 'lucide-react'
 import type { Role } from '@/lib/roles'
 
 export interface NavItem {
-  to: '/' | '/onboarding' | '/agents' | '/conversations' | '/audit' | '/settings'
+  to: '/' | '/onboarding' | '/agents' | '/conversations' | '/usage' | '/billing' | '/audit' | '/settings'
   label: string
   icon: LucideIcon
   /** Hidden below this role (the API would answer 403 anyway). */
   minRole?: Role
 }
 
-// Usage and Billing join this list as their pages land.
 export const mainNav: readonly NavItem[] = [
   { to: '/', label: 'Dashboard', icon: LayoutDashboard },
   { to: '/onboarding', label: 'Get started', icon: Rocket, minRole: 'admin' },
   { to: '/agents', label: 'Agents', icon: Bot },
   { to: '/conversations', label: 'Conversations', icon: MessagesSquare },
+  { to: '/usage', label: 'Usage', icon: BarChart3 },
+  { to: '/billing', label: 'Billing', icon: CreditCard },
   { to: '/audit', label: 'Audit log', icon: ScrollText, minRole: 'admin' },
   { to: '/settings', label: 'Settings', icon: Settings },
 ]
