@@ -33,7 +33,7 @@ func TestBillingJourney(t *testing.T) {
 	days := seedUsage(t, srv, account.TenantID, agent)
 	t.Logf("seeded usage on %d days of this month", days)
 
-	runJourney(t, env, srv, account, filepath.Join(env.frontend, "e2e", "billing", "billing.mjs"))
+	runJourney(t, env, srv, account, filepath.Join(env.frontend, "e2e", "billing", "billing.mjs"), nil)
 
 	// The page's Subscribe button made exactly one Checkout Session for this tenant.
 	var sessions int
@@ -53,7 +53,7 @@ func TestBillingJourney(t *testing.T) {
 	sub := apitest.StripeSubscription("sub_e2e_"+uuid.NewString()[:8], customer, account.TenantID.String(), "active", 1, time.Now().Add(30*24*time.Hour))
 	r = srv.StripeWebhook(t, apitest.StripeWebhookSecret, apitest.StripeEvent(t, "evt_"+uuid.NewString(), "customer.subscription.created", time.Now(), sub), time.Now())
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	runJourney(t, env, srv, account, filepath.Join(env.frontend, "e2e", "billing", "billing-portal.mjs"))
+	runJourney(t, env, srv, account, filepath.Join(env.frontend, "e2e", "billing", "billing-portal.mjs"), nil)
 	require.NotEmpty(t, mock.Requests("POST", "/v1/billing_portal/sessions"), "a Customer Portal session was created")
 }
 

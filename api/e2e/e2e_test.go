@@ -60,37 +60,15 @@ func TestPortalJourneys(t *testing.T) {
 			if setup := setups[name]; setup != nil {
 				extra, verify = setup(t, j)
 			}
-			browsers <- struct{}{}
-			defer func() { <-browsers }()
-
-			ctx, cancel := context.WithTimeout(context.Background(), journeyTimeout)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, env.node, script)
-			cmd.Dir = env.frontend
-			cmd.Env = append(os.Environ(),
-				"BASE_URL="+srv.URL,
-				"CHROMIUM_PATH="+env.chromium,
-				"ARTIFACTS_DIR="+env.artifacts,
-				"E2E_EMAIL="+account.Email,
-				"E2E_PASSWORD="+account.Password,
-				// Origins besides the server's a journey may visit (the fake Slack's OAuth page).
-				"E2E_EXTRA_ORIGINS="+fakes.Slack.URL,
-			)
-			for k, v := range extra {
-				cmd.Env = append(cmd.Env, k+"="+v)
+			if extra == nil {
+				extra = map[string]string{}
 			}
-			start := time.Now()
-			out, err := cmd.CombinedOutput()
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				t.Fatalf("journey %s did not finish within %s; output:\n%s", name, journeyTimeout, out)
-			}
-			if err != nil {
-				t.Fatalf("journey %s failed (%v) after %s; screenshots in %s; output:\n%s", name, err, time.Since(start).Round(time.Millisecond), env.artifacts, out)
-			}
+			// Origins besides the server's a journey may visit (the fake Slack's OAuth page).
+			extra["E2E_EXTRA_ORIGINS"] = fakes.Slack.URL
+			runJourney(t, env, srv, account, script, extra)
 			if verify != nil {
 				verify(t)
 			}
-			t.Logf("journey %s passed in %s:\n%s", name, time.Since(start).Round(time.Millisecond), out)
 		})
 	}
 }
@@ -98,8 +76,9 @@ func TestPortalJourneys(t *testing.T) {
 // browsers bounds the Chromiums running at once across all journey tests.
 var browsers = make(chan struct{}, maxBrowsers)
 
-// runJourney runs one journey script against srv, signed in as account.
-func runJourney(t *testing.T, env environment, srv *apitest.Server, account *apitest.Account, script string) {
+// runJourney runs one journey script against srv, signed in as account,
+// with extra environment variables for the script (E2E_*).
+func runJourney(t *testing.T, env environment, srv *apitest.Server, account *apitest.Account, script string, extra map[string]string) {
 	t.Helper()
 	name := strings.TrimSuffix(filepath.Base(script), ".mjs")
 	browsers <- struct{}{}
@@ -116,6 +95,9 @@ func runJourney(t *testing.T, env environment, srv *apitest.Server, account *api
 		"E2E_EMAIL="+account.Email,
 		"E2E_PASSWORD="+account.Password,
 	)
+	for k, v := range extra {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
