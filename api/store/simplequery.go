@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -59,3 +60,49 @@ func (c simpleQueryConn) QueryContext(ctx context.Context, query string, args []
 	}
 	return c.Conn.QueryContext(ctx, query, args)
 }
+
+type tenantKey struct{}
+
+// withTenantBegin marks a BeginTx context: the transaction begins with the
+// row-level-security tenant already set.
+func withTenantBegin(ctx context.Context, tenantID uuid.UUID) context.Context {
+	return context.WithValue(ctx, tenantKey{}, tenantID)
+}
+
+// BeginTx sends BEGIN and the tenant's set_config as one simple-protocol
+// round trip when the context carries a tenant (BeginTenant). Every tenant
+// transaction starts this way, and a turn runs several: a separate set_config
+// was one more round trip each, on the path of every webhook and reply.
+// The tenant is a uuid.UUID, whose text form cannot carry SQL.
+func (c simpleQueryConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	tenantID, ok := ctx.Value(tenantKey{}).(uuid.UUID)
+	if !ok || opts.Isolation != 0 || opts.ReadOnly {
+		return c.Conn.BeginTx(ctx, opts)
+	}
+	pc := c.Conn.Conn()
+	if pc.IsClosed() {
+		return nil, driver.ErrBadConn
+	}
+	tx, err := pc.BeginTx(ctx, pgx.TxOptions{
+		BeginQuery: "BEGIN; SELECT set_config('app.current_tenant', '" + tenantID.String() + "', true)",
+	})
+	if err != nil {
+		if pc.PgConn().TxStatus() != 'I' {
+			// BEGIN ran but set_config failed: end the transaction here,
+			// or the connection would go back to the pool inside it.
+			_, _ = pc.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+		return nil, err
+	}
+	return pgxDriverTx{ctx: ctx, tx: tx}, nil
+}
+
+// pgxDriverTx is a pgx transaction seen by database/sql (as stdlib's own
+// wrapper, which is unexported).
+type pgxDriverTx struct {
+	ctx context.Context
+	tx  pgx.Tx
+}
+
+func (t pgxDriverTx) Commit() error   { return t.tx.Commit(t.ctx) }
+func (t pgxDriverTx) Rollback() error { return t.tx.Rollback(t.ctx) }

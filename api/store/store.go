@@ -28,6 +28,9 @@ type OpenOpts struct {
 	MaxConns int32
 	// AppName shows up in pg_stat_activity.
 	AppName string
+	// Tracer, when set, sees every statement of every connection (the
+	// bench counts round trips with it).
+	Tracer pgx.QueryTracer
 }
 
 // Open connects to PostgreSQL and checks the connection.
@@ -43,6 +46,9 @@ func Open(ctx context.Context, url string, opts OpenOpts) (*Store, error) {
 		cfg.ConnConfig.RuntimeParams["application_name"] = opts.AppName
 	}
 	cfg.MaxConnIdleTime = 5 * time.Minute
+	if opts.Tracer != nil {
+		cfg.ConnConfig.Tracer = opts.Tracer
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to database: %w", err)
@@ -119,15 +125,11 @@ func (s *Store) BeginTenant(ctx context.Context, tenantID uuid.UUID) (Tx, error)
 	if err != nil {
 		return Tx{}, fmt.Errorf("store: acquire connection: %w", err)
 	}
-	btx, err := conn.BeginTx(ctx, nil)
+	// The driver sets the tenant in the same round trip as BEGIN.
+	btx, err := conn.BeginTx(withTenantBegin(ctx, tenantID), nil)
 	if err != nil {
 		conn.Close()
-		return Tx{}, fmt.Errorf("store: begin: %w", err)
-	}
-	if _, err := btx.ExecContext(ctx, "SELECT set_config('app.current_tenant', ?, true)", tenantID.String()); err != nil {
-		_ = btx.Rollback()
-		conn.Close()
-		return Tx{}, fmt.Errorf("store: set tenant: %w", err)
+		return Tx{}, fmt.Errorf("store: begin tenant transaction: %w", err)
 	}
 	return Tx{Tx: btx, TenantID: tenantID, conn: conn.Conn, jobs: s.jobs}, nil
 }
