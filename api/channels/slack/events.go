@@ -149,7 +149,7 @@ func (s *Service) handle(ctx context.Context, log *slog.Logger, env *envelope) e
 				return err
 			}
 		}
-		return channels.MarkEvent(ctx, tx, route.ConnectionID)
+		return channels.MarkEvent(ctx, tx, route)
 	})
 }
 

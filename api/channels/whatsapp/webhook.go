@@ -202,7 +202,7 @@ func (s *Service) handle(ctx context.Context, log *slog.Logger, v *value) error 
 				return err
 			}
 		}
-		return channels.MarkEvent(ctx, tx, route.ConnectionID)
+		return channels.MarkEvent(ctx, tx, route)
 	})
 }
 
