@@ -4,7 +4,6 @@ import (
 	"container/heap"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -181,10 +180,15 @@ func (h *scoreHeap) Pop() any {
 	return x
 }
 
-// EmbedArgs embeds one message into an agent's memory. It is unique per
-// message and embedder, so a redelivered or backfilled message is embedded once.
+// EmbedArgs embeds messages into an agent's memory: a turn queues one job
+// for what the user said and what the agent answered (one job, not one per
+// message: each job is an insert, a fetch and a completion for River). It is
+// unique per set of messages and embedder, and storing is an upsert, so a
+// redelivered or backfilled message is embedded once.
 type EmbedArgs struct {
-	TenantID  uuid.UUID `json:"tenant_id"`
+	TenantID   uuid.UUID   `json:"tenant_id"`
+	MessageIDs []uuid.UUID `json:"message_ids,omitempty" river:"unique"`
+	// MessageID is the single message of jobs queued before MessageIDs.
 	MessageID uuid.UUID `json:"message_id" river:"unique"`
 	AgentID   uuid.UUID `json:"agent_id"`
 	Embedder  string    `json:"embedder" river:"unique"`
@@ -200,10 +204,11 @@ func (EmbedArgs) InsertOpts() river.InsertOpts {
 
 // Enqueue schedules embedding of messages in tx (fire-and-forget for a turn).
 func (s *Service) Enqueue(ctx context.Context, tx store.Tx, agentID uuid.UUID, messageIDs ...uuid.UUID) error {
-	for _, id := range messageIDs {
-		if _, err := tx.InsertJob(ctx, EmbedArgs{TenantID: tx.TenantID, MessageID: id, AgentID: agentID, Embedder: s.embedder.ID()}, nil); err != nil {
-			return fmt.Errorf("enqueue embedding: %w", err)
-		}
+	if len(messageIDs) == 0 {
+		return nil
+	}
+	if _, err := tx.InsertJob(ctx, EmbedArgs{TenantID: tx.TenantID, MessageIDs: messageIDs, AgentID: agentID, Embedder: s.embedder.ID()}, nil); err != nil {
+		return fmt.Errorf("enqueue embedding: %w", err)
 	}
 	return nil
 }
@@ -214,13 +219,21 @@ type EmbedWorker struct {
 	Memory *Service
 }
 
-// Work embeds the message (if it still exists and has text) and stores it.
+// Work embeds the messages that still exist and have text, in one call to
+// the embedder, and stores them.
 func (w *EmbedWorker) Work(ctx context.Context, job *river.Job[EmbedArgs]) error {
 	if job.Args.Embedder != w.Memory.embedder.ID() {
 		return nil // configured embedder changed since: backfill handles it
 	}
+	ids := job.Args.MessageIDs
+	if job.Args.MessageID != uuid.Nil {
+		ids = append(ids, job.Args.MessageID)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
 	return w.Memory.store.WithTenant(ctx, job.Args.TenantID, func(ctx context.Context, tx store.Tx) error {
-		var msg struct {
+		var msgs []struct {
 			ID             uuid.UUID `bun:"id"`
 			ConversationID uuid.UUID `bun:"conversation_id"`
 			ConnectionID   uuid.UUID `bun:"connection_id"`
@@ -229,15 +242,27 @@ func (w *EmbedWorker) Work(ctx context.Context, job *river.Job[EmbedArgs]) error
 			CreatedAt      time.Time `bun:"created_at"`
 			Participant    string    `bun:"participant_id"`
 		}
+		// Erased messages are simply not found; empty ones have nothing to embed.
 		err := tx.NewRaw(`SELECT m.id, m.conversation_id, m.connection_id, m.role, m.body, m.created_at, c.participant_id
-			FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = ?`, job.Args.MessageID).Scan(ctx, &msg)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil // erased since
-		}
-		if err != nil || msg.Body == "" {
+			FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id IN (?) AND m.body <> '' ORDER BY m.seq`,
+			bun.In(ids)).Scan(ctx, &msgs)
+		if err != nil || len(msgs) == 0 {
 			return err
 		}
-		return w.Memory.Save(ctx, tx, job.Args.AgentID, ParticipantKey(msg.ConnectionID, msg.Participant), msg.ID, msg.ConversationID, msg.Role, msg.Body, msg.CreatedAt)
+		texts := make([]string, len(msgs))
+		for i, m := range msgs {
+			texts[i] = m.Body
+		}
+		vs, err := w.Memory.embedder.Embed(ctx, texts)
+		if err != nil {
+			return err
+		}
+		for i, m := range msgs {
+			if err := w.Memory.store1(ctx, tx, job.Args.AgentID, ParticipantKey(m.ConnectionID, m.Participant), m.ID, m.ConversationID, m.Role, m.CreatedAt, vs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
@@ -247,14 +272,19 @@ func (s *Service) Save(ctx context.Context, tx store.Tx, agentID uuid.UUID, part
 	if err != nil {
 		return err
 	}
+	return s.store1(ctx, tx, agentID, participantKey, messageID, convID, role, saidAt, vs[0])
+}
+
+// store1 upserts one message's memory from its embedding.
+func (s *Service) store1(ctx context.Context, tx store.Tx, agentID uuid.UUID, participantKey string, messageID, convID uuid.UUID, role string, saidAt time.Time, v []float32) error {
 	m := &Memory{ID: uuid.Must(uuid.NewV7()), TenantID: tx.TenantID, AgentID: agentID, ParticipantKey: participantKey, MessageID: messageID,
-		ConversationID: convID, Role: role, Embedder: s.embedder.ID(), Embedding: encode(vs[0]), SaidAt: saidAt}
-	_, err = tx.NewInsert().Model(m).ExcludeColumn("embedded_at").
+		ConversationID: convID, Role: role, Embedder: s.embedder.ID(), Embedding: encode(v), SaidAt: saidAt}
+	_, err := tx.NewInsert().Model(m).ExcludeColumn("embedded_at").
 		On("CONFLICT (message_id) DO UPDATE SET embedder = EXCLUDED.embedder, embedding = EXCLUDED.embedding, agent_id = EXCLUDED.agent_id, embedded_at = now()").
 		Exec(ctx)
 	if err != nil || !s.pgvector {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, "UPDATE memories SET embedding_vec = ?::vector WHERE message_id = ?", vectorLiteral(vs[0]), messageID)
+	_, err = tx.ExecContext(ctx, "UPDATE memories SET embedding_vec = ?::vector WHERE message_id = ?", vectorLiteral(v), messageID)
 	return err
 }

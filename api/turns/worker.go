@@ -311,7 +311,7 @@ func (w *Worker) acknowledge(ctx context.Context, t *turn) error {
 		}
 		d.ReadMarked = true
 	}
-	return w.saveDelivery(ctx, t, "")
+	return w.saveDelivery(ctx, t, "", false)
 }
 
 func (w *Worker) quietIn(t *turn) time.Duration {
@@ -372,8 +372,8 @@ func (w *Worker) generate(ctx context.Context, t *turn) error {
 }
 
 // record stores the reply with its usage, tool-call audit and, for a
-// hand-over, the conversation's new state; it queues the embedding of what
-// the user said.
+// hand-over, the conversation's new state. What the user said is embedded
+// with the reply once it is delivered (saveDeliveryOnce).
 func (w *Worker) record(ctx context.Context, t *turn, text string, th *thought, handover string) error {
 	return w.opts.Store.WithTenant(ctx, t.tenantID, func(ctx context.Context, tx store.Tx) error {
 		t.msg.Body, t.msg.DeliveryState = text, conversations.StateGenerated
@@ -397,13 +397,6 @@ func (w *Worker) record(ctx context.Context, t *turn, text string, th *thought, 
 			if err := escalate(ctx, tx, t, handover); err != nil {
 				return err
 			}
-		}
-		if w.opts.Memory != nil {
-			ids := make([]uuid.UUID, 0, len(t.pending))
-			for _, m := range t.pending {
-				ids = append(ids, m.ID)
-			}
-			return w.opts.Memory.Enqueue(ctx, tx, t.agent.ID, ids...)
 		}
 		return nil
 	})
@@ -497,40 +490,34 @@ func (w *Worker) deliver(ctx context.Context, t *turn) error {
 		if i == 0 {
 			externalID = ref
 		}
-		if err := w.saveDelivery(ctx, t, externalID); err != nil {
+		if err := w.saveDelivery(ctx, t, externalID, i == len(parts)-1); err != nil {
 			return err
 		}
 	}
-	return w.opts.Store.WithTenant(ctx, t.tenantID, func(ctx context.Context, tx store.Tx) error {
-		t.msg.DeliveryState = conversations.StateDelivered
-		if _, err := tx.NewUpdate().Model(t.msg).WherePK().Column("delivery_state").Exec(ctx); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE conversations SET last_message_at = now() WHERE id = ?", t.conv.ID); err != nil {
-			return err
-		}
-		if w.opts.Memory != nil && t.msg.Body != HandoverMessage {
-			return w.opts.Memory.Enqueue(ctx, tx, t.agent.ID, t.msg.ID)
-		}
-		return nil
-	})
+	if t.msg.DeliveryState != conversations.StateDelivered {
+		// Every part was recorded by an earlier attempt, but not the end.
+		return w.saveDelivery(ctx, t, "", true)
+	}
+	return nil
 }
 
 // saveDelivery records delivery progress (and the message's channel id once
-// its first part is sent, which WhatsApp status webhooks refer to).
+// its first part is sent, which WhatsApp status webhooks refer to). With the
+// last part it also records the end of the turn in the same transaction:
+// the reply delivered, the conversation's time, the reply's embedding.
 //
 // Something was just sent: if it went unrecorded, the job's retry would send
 // it again (a second placeholder or part; chat.postMessage has no idempotency
 // key). So a failure to record (the database restarting, say) is retried
 // until the job's deadline rather than handed to River's retry at once.
-func (w *Worker) saveDelivery(ctx context.Context, t *turn, externalID string) error {
+func (w *Worker) saveDelivery(ctx context.Context, t *turn, externalID string, last bool) error {
 	deadline, ok := ctx.Deadline()
 	if !ok {
 		deadline = time.Now().Add(30 * time.Second)
 	}
 	wait := 100 * time.Millisecond
 	for {
-		err := w.saveDeliveryOnce(ctx, t, externalID)
+		err := w.saveDeliveryOnce(ctx, t, externalID, last)
 		if err == nil || time.Now().Add(wait).After(deadline) {
 			return err
 		}
@@ -540,7 +527,7 @@ func (w *Worker) saveDelivery(ctx context.Context, t *turn, externalID string) e
 	}
 }
 
-func (w *Worker) saveDeliveryOnce(ctx context.Context, t *turn, externalID string) error {
+func (w *Worker) saveDeliveryOnce(ctx context.Context, t *turn, externalID string, last bool) error {
 	return w.opts.Store.WithTenant(context.WithoutCancel(ctx), t.tenantID, func(ctx context.Context, tx store.Tx) error {
 		q := tx.NewUpdate().Model(t.msg).WherePK().Column("delivery")
 		if externalID != "" {
@@ -551,8 +538,29 @@ func (w *Worker) saveDeliveryOnce(ctx context.Context, t *turn, externalID strin
 			t.msg.ExternalID = &id
 			q.Column("external_id")
 		}
-		_, err := q.Exec(ctx)
-		return err
+		if last {
+			t.msg.DeliveryState = conversations.StateDelivered
+			q.Column("delivery_state")
+		}
+		if _, err := q.Exec(ctx); err != nil || !last {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE conversations SET last_message_at = now() WHERE id = ?", t.conv.ID); err != nil {
+			return err
+		}
+		if w.opts.Memory == nil {
+			return nil
+		}
+		// One embedding job for the turn: what the user said and, unless a
+		// person takes over, what the agent answered.
+		ids := make([]uuid.UUID, 0, len(t.pending)+1)
+		for _, m := range t.pending {
+			ids = append(ids, m.ID)
+		}
+		if t.msg.Body != HandoverMessage {
+			ids = append(ids, t.msg.ID)
+		}
+		return w.opts.Memory.Enqueue(ctx, tx, t.agent.ID, ids...)
 	})
 }
 
