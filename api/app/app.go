@@ -74,11 +74,13 @@ type Opts struct {
 	Work bool
 	// TestOnly makes River skip its start-up jitter.
 	TestOnly bool
+	// DBTracer, when set, sees every database statement (the bench).
+	DBTracer pgx.QueryTracer
 }
 
 // New connects to the database and builds every service.
 func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (*App, error) {
-	st, err := store.Open(ctx, cfg.AppDatabaseURL, store.OpenOpts{MaxConns: cfg.DBMaxConns, AppName: "konstruct"})
+	st, err := store.Open(ctx, cfg.AppDatabaseURL, store.OpenOpts{MaxConns: cfg.DBMaxConns, AppName: "konstruct", Tracer: opts.DBTracer})
 	if err != nil {
 		return nil, err
 	}

@@ -131,6 +131,42 @@ type Latency struct {
 	CPUProc    float64 `json:"process_cpu_seconds"`
 	CPUDB      float64 `json:"postgres_cpu_seconds"`
 	Unanswered int     `json:"unanswered,omitempty"`
+	// RoundTrips is database round trips per operation (event, turn or
+	// baseline transaction), everything the server and workers sent while
+	// the phase ran: unlike times, it does not depend on how loaded the
+	// machine is.
+	RoundTrips float64 `json:"db_round_trips_per_op"`
+}
+
+// roundTrips counts the statements and prepares every pool of the bench
+// sends (server and workers), each a round trip to PostgreSQL.
+var roundTrips roundTripCounter
+
+type roundTripCounter struct{ n atomic.Int64 }
+
+func (c *roundTripCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+func (c *roundTripCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+func (c *roundTripCounter) TracePrepareStart(ctx context.Context, _ *pgx.Conn, _ pgx.TracePrepareStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+func (c *roundTripCounter) TracePrepareEnd(context.Context, *pgx.Conn, pgx.TracePrepareEndData) {}
+func (c *roundTripCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+func (c *roundTripCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (c *roundTripCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+
+// perOp is the round trips since n0 per operation.
+func perOp(n0 int64, ops int) float64 {
+	if ops == 0 {
+		return 0
+	}
+	return float64(roundTrips.n.Load()-n0) / float64(ops)
 }
 
 func percentiles(d []time.Duration) Latency {
@@ -170,7 +206,7 @@ func run(ctx context.Context, o opts) error {
 	if err != nil {
 		return err
 	}
-	server, err := app.New(ctx, cfg, obs.NewLogger(io.Discard, "json", "error"), app.Opts{})
+	server, err := app.New(ctx, cfg, obs.NewLogger(io.Discard, "json", "error"), app.Opts{DBTracer: &roundTrips})
 	if err != nil {
 		return err
 	}
@@ -189,23 +225,29 @@ func run(ctx context.Context, o opts) error {
 		Settings: map[string]any{"duration_s": o.duration.Seconds(), "concurrency": o.concurrency, "rate": o.rate, "e2e_rate": o.e2eRate, "db_max_conns": o.dbConns}}
 
 	fmt.Fprintln(os.Stderr, "phase 1/4: PostgreSQL baseline")
+	n0 := roundTrips.n.Load()
 	if res.Baseline, err = baseline(ctx, server.Store.Pool, tenant, o); err != nil {
 		return err
 	}
+	res.Baseline.RoundTrips = perOp(n0, res.Baseline.Count)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxIdleConns: 256}, Timeout: 30 * time.Second}
 	post := poster(client, base, team, bot, benchSecret)
 
 	fmt.Fprintln(os.Stderr, "phase 2/4: ingest, closed loop")
+	n0 = roundTrips.n.Load()
 	res.Ingest = closedLoop(o, post)
+	res.Ingest.RoundTrips = perOp(n0, res.Ingest.Count)
 	fmt.Fprintln(os.Stderr, "phase 3/4: ingest at a fixed rate")
+	n0 = roundTrips.n.Load()
 	res.IngestRated = openLoop(o.rate, o.duration, post, nil)
+	res.IngestRated.RoundTrips = perOp(n0, res.IngestRated.Count)
 
 	// The turns queued so far would flood the workers; end to end starts clean.
 	if _, err := db.owner.Exec(ctx, "DELETE FROM river_job WHERE kind = 'agent.turn'"); err != nil {
 		return err
 	}
 	fmt.Fprintln(os.Stderr, "phase 4/4: end to end")
-	worker, err := app.New(ctx, cfg, obs.NewLogger(io.Discard, "json", "error"), app.Opts{Work: true})
+	worker, err := app.New(ctx, cfg, obs.NewLogger(io.Discard, "json", "error"), app.Opts{Work: true, DBTracer: &roundTrips})
 	if err != nil {
 		return err
 	}
@@ -223,7 +265,9 @@ func run(ctx context.Context, o opts) error {
 	workerDone := make(chan error, 1)
 	go func() { workerDone <- worker.Run(wctx, app.RunOpts{Work: true}) }()
 	time.Sleep(500 * time.Millisecond) // let the workers elect a leader and start fetching
+	n0 = roundTrips.n.Load()
 	res.EndToEnd = endToEnd(o, base, slack)
+	res.EndToEnd.RoundTrips = perOp(n0, res.EndToEnd.Count)
 	pprof.StopCPUProfile()
 	stopWorker()
 	<-workerDone
@@ -620,10 +664,10 @@ func rssMB() float64 {
 
 func printTable(r *Result) {
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(w, "phase\tper s\tcount\tp50 ms\tp95 ms\tp99 ms\tmax ms\terrors\tcpu s\tpg cpu s\t\n")
+	fmt.Fprintf(w, "phase\tper s\tcount\tp50 ms\tp95 ms\tp99 ms\tmax ms\terrors\tcpu s\tpg cpu s\tdb trips/op\t\n")
 	row := func(name string, rate float64, l Latency) {
-		fmt.Fprintf(w, "%s\t%.0f\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%.1f\t%.1f\t\n",
-			name, rate, l.Count, l.P50, l.P95, l.P99, l.Max, l.Errors, l.CPUProc, l.CPUDB)
+		fmt.Fprintf(w, "%s\t%.0f\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%.1f\t%.1f\t%.1f\t\n",
+			name, rate, l.Count, l.P50, l.P95, l.P99, l.Max, l.Errors, l.CPUProc, l.CPUDB, l.RoundTrips)
 	}
 	row("baseline (pg tx: message + job)", r.Baseline.PerSecond, r.Baseline.Latency)
 	row("ingest, closed loop", r.Ingest.PerSecond, r.Ingest.Latency)
