@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 
 	"github.com/konstruct/konstruct/api/store"
@@ -167,41 +168,36 @@ func storableText(s string) string {
 
 // receiveSQL upserts the conversation and inserts the message in one
 // statement: ingest is one round trip fewer per message, on the path every
-// webhook waits on. received_message_id is NULL when the channel delivered
-// this message before (the ON CONFLICT DO NOTHING); the conversation's
-// timestamps are brought forward either way.
+// webhook waits on. It goes through pgx with parameters, so each connection
+// parses and plans it once rather than per message. received_message_id is
+// NULL when the channel delivered this message before (ON CONFLICT DO
+// NOTHING); the conversation's timestamps are brought forward either way.
 const receiveSQL = `
 WITH c AS (
 	INSERT INTO conversations AS c (id, tenant_id, connection_id, agent_id, channel_type, thread_key, channel_ref, thread_ref,
 		participant_id, participant_phone, participant_name, last_message_at, last_inbound_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
 	ON CONFLICT (connection_id, thread_key) DO UPDATE SET
 		last_message_at = greatest(c.last_message_at, excluded.last_message_at),
 		last_inbound_at = greatest(c.last_inbound_at, excluded.last_inbound_at),
 		participant_name = coalesce(nullif(excluded.participant_name, ''), c.participant_name),
 		participant_phone = coalesce(nullif(excluded.participant_phone, ''), c.participant_phone)
-	RETURNING *
+	RETURNING c.id
 ), m AS (
 	INSERT INTO messages (id, tenant_id, conversation_id, connection_id, role, external_id, event_id, author_id, body, kind,
 		attachments, created_at)
-	SELECT ?, ?, c.id, ?, 'user', ?, ?, ?, ?, ?, ?, ? FROM c
+	SELECT $13, $2, c.id, $3, 'user', $14, $15, $9, $16, $17, $18, $12 FROM c
 	ON CONFLICT (connection_id, external_id) WHERE external_id IS NOT NULL DO NOTHING
 	RETURNING id
 )
-SELECT c.*, (SELECT id FROM m) AS received_message_id FROM c`
+SELECT c.id, (SELECT id FROM m) FROM c`
 
-// received is a row of receiveSQL.
-type received struct {
-	Conversation
-	ReceivedMessageID uuid.NullUUID `bun:"received_message_id"`
-}
-
-// Receive records an inbound message. duplicate is true when the channel
-// delivered this message before; then nothing new was written but the
-// conversation's timestamps.
-func Receive(ctx context.Context, tx store.Tx, in Inbound) (conv *Conversation, msg *Message, duplicate bool, err error) {
+// Receive records an inbound message. duplicate is true (and msg nil) when
+// the channel delivered this message before; then nothing new was written
+// but the conversation's timestamps.
+func Receive(ctx context.Context, tx store.Tx, in Inbound) (msg *Message, duplicate bool, err error) {
 	if in.ExternalID == "" || in.ThreadKey == "" {
-		return nil, nil, false, errors.New("conversations: inbound message without external id or thread key")
+		return nil, false, errors.New("conversations: inbound message without external id or thread key")
 	}
 	in = in.Storable()
 	if in.Kind == "" {
@@ -211,23 +207,22 @@ func Receive(ctx context.Context, tx store.Tx, in Inbound) (conv *Conversation, 
 		in.Attachments = []Attachment{}
 	}
 	msgID := uuid.Must(uuid.NewV7())
-	var row received
-	err = tx.NewRaw(receiveSQL, uuid.Must(uuid.NewV7()), tx.TenantID, in.ConnectionID, in.AgentID, in.ChannelType,
-		in.ThreadKey, in.ChannelRef, in.ThreadRef, in.ParticipantID, in.ParticipantPhone, in.ParticipantName,
-		in.SentAt, in.SentAt,
-		msgID, tx.TenantID, in.ConnectionID, in.ExternalID, in.EventID, in.ParticipantID, in.Body, in.Kind, in.Attachments,
-		in.SentAt).Scan(ctx, &row)
+	var convID uuid.UUID
+	var received uuid.NullUUID
+	err = tx.Pgx(func(ptx pgx.Tx) error {
+		return ptx.QueryRow(ctx, receiveSQL, uuid.Must(uuid.NewV7()), tx.TenantID, in.ConnectionID, in.AgentID, in.ChannelType,
+			in.ThreadKey, in.ChannelRef, in.ThreadRef, in.ParticipantID, in.ParticipantPhone, in.ParticipantName, in.SentAt,
+			msgID, in.ExternalID, in.EventID, in.Body, in.Kind, in.Attachments).Scan(&convID, &received)
+	})
 	if err != nil {
-		return nil, nil, false, fmt.Errorf("receive message: %w", err)
+		return nil, false, fmt.Errorf("receive message: %w", err)
 	}
-	conv = &row.Conversation
-	if !row.ReceivedMessageID.Valid {
-		return conv, nil, true, nil
+	if !received.Valid {
+		return nil, true, nil
 	}
-	msg = &Message{
-		ID: msgID, TenantID: tx.TenantID, ConversationID: conv.ID, ConnectionID: in.ConnectionID,
+	return &Message{
+		ID: msgID, TenantID: tx.TenantID, ConversationID: convID, ConnectionID: in.ConnectionID,
 		Role: RoleUser, ExternalID: &in.ExternalID, EventID: in.EventID, AuthorID: in.ParticipantID, Body: in.Body,
 		Kind: in.Kind, Attachments: in.Attachments, DeliveryState: "received", CreatedAt: in.SentAt, ReceivedAt: time.Now(),
-	}
-	return conv, msg, false, nil
+	}, false, nil
 }

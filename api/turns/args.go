@@ -29,8 +29,8 @@ func (Args) InsertOpts() river.InsertOpts {
 }
 
 // Enqueue schedules the turn for a message just received in tx.
-func Enqueue(ctx context.Context, tx store.Tx, conv *conversations.Conversation, msg *conversations.Message) error {
-	if _, err := tx.InsertJob(ctx, Args{TenantID: tx.TenantID, ConversationID: conv.ID, MessageID: msg.ID}, nil); err != nil {
+func Enqueue(ctx context.Context, tx store.Tx, msg *conversations.Message) error {
+	if _, err := tx.InsertJob(ctx, Args{TenantID: tx.TenantID, ConversationID: msg.ConversationID, MessageID: msg.ID}, nil); err != nil {
 		return fmt.Errorf("enqueue agent turn: %w", err)
 	}
 	return nil

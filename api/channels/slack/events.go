@@ -140,12 +140,12 @@ func (s *Service) handle(ctx context.Context, log *slog.Logger, env *envelope) e
 	}
 	in := inbound(route, env, &ev, botUser)
 	return s.opts.Store.WithTenant(ctx, route.TenantID, func(ctx context.Context, tx store.Tx) error {
-		conv, msg, duplicate, err := conversations.Receive(ctx, tx, in)
+		msg, duplicate, err := conversations.Receive(ctx, tx, in)
 		if err != nil {
 			return err
 		}
 		if !duplicate {
-			if err := turns.Enqueue(ctx, tx, conv, msg); err != nil {
+			if err := turns.Enqueue(ctx, tx, msg); err != nil {
 				return err
 			}
 		}

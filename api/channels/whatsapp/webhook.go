@@ -187,12 +187,12 @@ func (s *Service) handle(ctx context.Context, log *slog.Logger, v *value) error 
 			if !ok {
 				continue
 			}
-			conv, msg, duplicate, err := conversations.Receive(ctx, tx, in)
+			msg, duplicate, err := conversations.Receive(ctx, tx, in)
 			if err != nil {
 				return err
 			}
 			if !duplicate {
-				if err := turns.Enqueue(ctx, tx, conv, msg); err != nil {
+				if err := turns.Enqueue(ctx, tx, msg); err != nil {
 					return err
 				}
 			}

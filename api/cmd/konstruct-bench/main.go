@@ -246,6 +246,11 @@ func run(ctx context.Context, o opts) error {
 	if _, err := db.owner.Exec(ctx, "DELETE FROM river_job WHERE kind = 'agent.turn'"); err != nil {
 		return err
 	}
+	// ...and without the ingest phases' dead rows for autovacuum to clear
+	// while it runs.
+	if _, err := db.owner.Exec(ctx, "VACUUM ANALYZE river_job, messages, conversations"); err != nil {
+		return err
+	}
 	fmt.Fprintln(os.Stderr, "phase 4/4: end to end")
 	worker, err := app.New(ctx, cfg, obs.NewLogger(io.Discard, "json", "error"), app.Opts{Work: true, DBTracer: &roundTrips})
 	if err != nil {
@@ -433,7 +438,11 @@ func poster(client *http.Client, base, team, bot, secret string) func() error {
 
 func postEvent(client *http.Client, base, team, bot, secret string, n int64) (string, error) {
 	channel := fmt.Sprintf("CB%d", n)
-	body := slackfake.Envelope(team, fmt.Sprintf("EvB%d", n), slackfake.Mention("UB", channel, fmt.Sprintf("1800000000.%06d", n%1000000), "<@"+bot+"> hello"))
+	// Events come from 200 people, not one: a person does not write 50
+	// messages a second, and one person's ever-growing memory would make
+	// every turn recall from the whole run.
+	user := fmt.Sprintf("UB%d", n%200)
+	body := slackfake.Envelope(team, fmt.Sprintf("EvB%d", n), slackfake.Mention(user, channel, fmt.Sprintf("1800000000.%06d", n%1000000), "<@"+bot+"> hello"))
 	req, _ := http.NewRequest("POST", base+"/api/webhooks/slack/events", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	slackfake.Sign(req.Header, secret, body, time.Now())
