@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/uptrace/bun"
 
 	"github.com/konstruct/konstruct/api/errs"
@@ -105,11 +107,14 @@ type Route struct {
 var ErrUnrouted = errors.New("channels: no connection for this workspace or number")
 
 // Lookup routes a webhook (Slack team id, WhatsApp phone number id) to its
-// tenant through the route_channel SECURITY DEFINER function.
-func Lookup(ctx context.Context, db bun.IDB, typ, externalID string) (*Route, error) {
+// tenant through the route_channel SECURITY DEFINER function. Every event
+// asks, so it is a parameterised pgx query (planned once per connection)
+// rather than an interpolated bun one.
+func Lookup(ctx context.Context, pool *pgxpool.Pool, typ, externalID string) (*Route, error) {
 	var r Route
-	err := db.NewRaw("SELECT * FROM route_channel(?, ?)", typ, externalID).Scan(ctx, &r)
-	if errors.Is(err, store.ErrNotFound) {
+	err := pool.QueryRow(ctx, "SELECT tenant_id, connection_id, status, agent_id, config, last_event_at FROM route_channel($1, $2)", typ, externalID).
+		Scan(&r.TenantID, &r.ConnectionID, &r.Status, &r.AgentID, &r.Config, &r.LastEventAt)
+	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrUnrouted
 	}
 	return &r, err

@@ -164,7 +164,7 @@ func validSignature(header string, body []byte, secret string) bool {
 }
 
 func (s *Service) handle(ctx context.Context, log *slog.Logger, v *value) error {
-	route, err := channels.Lookup(ctx, s.opts.Store.DB, channels.WhatsApp, v.Metadata.PhoneNumberID)
+	route, err := channels.Lookup(ctx, s.opts.Store.Pool, channels.WhatsApp, v.Metadata.PhoneNumberID)
 	if errors.Is(err, channels.ErrUnrouted) {
 		log.InfoContext(ctx, "whatsapp webhook for an unconnected number ignored", "phone_number_id", v.Metadata.PhoneNumberID)
 		return nil
