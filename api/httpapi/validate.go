@@ -1,10 +1,14 @@
 package httpapi
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -58,7 +62,8 @@ func init() {
 // validateRequests checks every request to a contract operation against the
 // contract before a handler runs. A request that does not match gets 400;
 // one that matches the shape but breaks a declared rule (length, range,
-// pattern, enum) gets 422. Both list the fields.
+// pattern, enum) gets 422. Both list the fields. On top of the contract, no
+// string may contain U+0000 (see nulFields).
 func validateRequests(routes routeTable) echo.MiddlewareFunc {
 	opts := &openapi3filter.Options{
 		MultiError:         true,
@@ -77,8 +82,9 @@ func validateRequests(routes routeTable) echo.MiddlewareFunc {
 			in := &openapi3filter.RequestValidationInput{
 				Request: c.Request(), PathParams: params, Route: op.route, Options: opts,
 			}
-			if err := openapi3filter.ValidateRequest(c.Request().Context(), in); err != nil {
-				return contractError(err)
+			err := openapi3filter.ValidateRequest(c.Request().Context(), in)
+			if nul := nulFields(c, op); err != nil || len(nul) > 0 {
+				return contractError(err, nul...)
 			}
 			return next(c)
 		}
@@ -94,14 +100,19 @@ var ruleKeywords = map[string]bool{
 	"uniqueItems": true, "format": true, "minProperties": true,
 }
 
-func contractError(err error) error {
+// contractError turns kin-openapi's error (nil when only extra failed) and
+// extra, rule violations found outside kin-openapi, into one problem.
+func contractError(err error, extra ...errs.FieldError) error {
 	var fields []errs.FieldError
 	rulesOnly := true
-	collectFieldErrors(err, "", &fields, &rulesOnly)
-	if len(fields) == 0 {
+	if err != nil {
+		collectFieldErrors(err, "", &fields, &rulesOnly)
+	}
+	if err != nil && len(fields) == 0 {
 		fields = []errs.FieldError{{Location: "body", Message: err.Error()}}
 		rulesOnly = false
 	}
+	fields = append(fields, extra...) // rule violations: they keep rulesOnly
 	sort.SliceStable(fields, func(i, j int) bool { return fields[i].Location < fields[j].Location })
 	kind, msg := errs.Invalid, "The request breaks a rule; see errors."
 	if !rulesOnly {
@@ -112,6 +123,87 @@ func contractError(err error) error {
 	}
 	return &errs.Error{Kind: kind, Message: msg, Fields: fields, Err: err}
 }
+
+// nulMessage is the error for a string holding U+0000.
+const nulMessage = "must not contain the NUL character (U+0000)"
+
+// nulFields names every parameter and body string (values and object keys, at
+// any depth) that contains U+0000. bun interpolates arguments into the SQL
+// text and PostgreSQL refuses U+0000 in text and jsonb, so such a value would
+// otherwise reach the database and fail the request with a 500 (and could
+// abort a transaction half-way). No field of the contract has a use for it.
+//
+// Invalid UTF-8 needs no rule: encoding/json (here and in the generated
+// handlers) replaces it, and lone surrogate escapes, with U+FFFD, which
+// PostgreSQL stores.
+func nulFields(c echo.Context, op *operation) []errs.FieldError {
+	var out []errs.FieldError
+	// Parameters as the generated handlers read them: Echo's path values and
+	// the decoded query. Headers cannot carry NUL: net/http refuses them.
+	for i, name := range c.ParamNames() {
+		if strings.ContainsRune(c.ParamValues()[i], 0) {
+			out = append(out, errs.FieldError{Location: "path." + name, Message: nulMessage})
+		}
+	}
+	query := c.QueryParams()
+	for name, values := range query {
+		for _, v := range values {
+			if strings.ContainsRune(v, 0) || strings.ContainsRune(name, 0) {
+				out = append(out, errs.FieldError{Location: "query." + visibleNUL(name), Message: nulMessage})
+				break
+			}
+		}
+	}
+	if op.op.RequestBody == nil || c.Request().GetBody == nil {
+		return out
+	}
+	// kin-openapi left the body it read re-readable; an unreadable or
+	// malformed body has already been reported by the contract check.
+	body, err := c.Request().GetBody()
+	if err != nil {
+		return out
+	}
+	data, err := io.ReadAll(body)
+	// A raw NUL byte is not valid JSON, so only the escape can carry one; the
+	// walk below runs only when the escape (or a harmless "\\u0000") is there.
+	if err != nil || !bytes.Contains(data, []byte(`\u0000`)) {
+		return out
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return out
+	}
+	walkNUL(v, "body", &out)
+	return out
+}
+
+// walkNUL appends the location of every string in v containing U+0000,
+// spelling locations like the contract errors (body.tools[0].headers.X-Key).
+func walkNUL(v any, loc string, out *[]errs.FieldError) {
+	switch v := v.(type) {
+	case string:
+		if strings.ContainsRune(v, 0) {
+			*out = append(*out, errs.FieldError{Location: loc, Message: nulMessage})
+		}
+	case []any:
+		for i, item := range v {
+			walkNUL(item, loc+"["+strconv.Itoa(i)+"]", out)
+		}
+	case map[string]any:
+		for k, item := range v {
+			if strings.ContainsRune(k, 0) {
+				*out = append(*out, errs.FieldError{Location: loc + "." + visibleNUL(k), Message: nulMessage})
+				continue
+			}
+			walkNUL(item, loc+"."+k, out)
+		}
+	}
+}
+
+// visibleNUL spells a name containing NUL visibly for a location.
+func visibleNUL(s string) string { return strings.ReplaceAll(s, "\x00", `\u0000`) }
 
 var (
 	missingProp     = regexp.MustCompile(`property "([^"]+)" is missing`)

@@ -3,7 +3,8 @@
 // anything is stored), the webhook (Meta's verify-token handshake;
 // X-Hub-Signature-256 checked in constant time over the raw body; messages
 // stored once per wamid with their agent turn; status updates recorded on our
-// outbound messages, never starting a turn), and outbound delivery.
+// outbound messages, only ever forward, never starting a turn; entries older
+// than Meta's 7-day retry horizon ignored as replays), and outbound delivery.
 //
 // Tenants' numbers are connected to the platform's Meta app (the Tech
 // Provider model): one app secret signs every webhook, so the connect form

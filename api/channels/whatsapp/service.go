@@ -28,7 +28,14 @@ type Opts struct {
 	Store      *store.Store
 	Guard      *access.Guard
 	Keyring    *secrets.Keyring
+	// ReplayHorizon is how old a message or status may be and still be
+	// acted on (zero: DefaultReplayHorizon); see Service.stale.
+	ReplayHorizon time.Duration
 }
+
+// DefaultReplayHorizon is Meta's retry horizon: Meta redelivers an
+// unacknowledged webhook for up to 7 days, so nothing genuine arrives later.
+const DefaultReplayHorizon = 7 * 24 * time.Hour
 
 // Service is the WhatsApp integration.
 type Service struct {
@@ -40,6 +47,9 @@ type Service struct {
 func New(opts Opts) *Service {
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{Timeout: 15 * time.Second}
+	}
+	if opts.ReplayHorizon <= 0 {
+		opts.ReplayHorizon = DefaultReplayHorizon
 	}
 	return &Service{opts: opts, graph: graph{base: opts.Config.GraphURL, version: opts.Config.GraphVersion, http: opts.HTTPClient}}
 }

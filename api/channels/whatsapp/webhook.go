@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -181,9 +182,10 @@ func (s *Service) handle(ctx context.Context, log *slog.Logger, v *value) error 
 		names[c.WaID] = c.Profile.Name
 		names[c.UserID] = c.Profile.Name
 	}
+	messages, statuses := s.fresh(ctx, log, v, time.Now())
 	return s.opts.Store.WithTenant(ctx, route.TenantID, func(ctx context.Context, tx store.Tx) error {
-		for i := range v.Messages {
-			in, ok := inbound(route, &v.Messages[i], names)
+		for i := range messages {
+			in, ok := inbound(route, &messages[i], names)
 			if !ok {
 				continue
 			}
@@ -197,13 +199,52 @@ func (s *Service) handle(ctx context.Context, log *slog.Logger, v *value) error 
 				}
 			}
 		}
-		for _, st := range v.Statuses {
+		for _, st := range statuses {
 			if err := recordStatus(ctx, tx, route, st); err != nil {
 				return err
 			}
 		}
 		return channels.MarkEvent(ctx, tx, route)
 	})
+}
+
+// fresh drops the messages and statuses older than the replay horizon.
+// Meta's signature covers the body only, with no time in it, so a captured
+// delivery verifies forever; the entries' own timestamps are the only clock.
+// Dedupe on wamid already stops a replayed message from being answered twice,
+// but a message whose row was since deleted (retention, participant erasure)
+// would be stored and answered again, and a replayed status recorded again
+// (recordStatus keeps that from moving a delivery backwards). Anything older than
+// Meta's retry horizon cannot be a redelivery, so it is acknowledged (Meta
+// must not retry) and ignored. An entry without a readable timestamp is kept:
+// genuine Meta entries always have one, and conversations.Inbound.Storable
+// stamps it with the arrival time. Timestamps ahead of our clock are kept
+// too: a skewed clock is no reason to lose a message.
+func (s *Service) fresh(ctx context.Context, log *slog.Logger, v *value, now time.Time) ([]message, []status) {
+	horizon := now.Add(-s.opts.ReplayHorizon)
+	stale := func(ts string) bool {
+		at := unixString(ts)
+		return !at.IsZero() && at.Before(horizon)
+	}
+	messages := make([]message, 0, len(v.Messages))
+	for _, m := range v.Messages {
+		if stale(m.Timestamp) {
+			log.InfoContext(ctx, "whatsapp message older than the replay horizon ignored", "reason", "stale",
+				"wamid", clean(m.ID), "timestamp", clean(m.Timestamp), "horizon", s.opts.ReplayHorizon.String())
+			continue
+		}
+		messages = append(messages, m)
+	}
+	statuses := make([]status, 0, len(v.Statuses))
+	for _, st := range v.Statuses {
+		if stale(st.Timestamp) {
+			log.InfoContext(ctx, "whatsapp status older than the replay horizon ignored", "reason", "stale",
+				"wamid", clean(st.ID), "status", clean(st.Status), "timestamp", clean(st.Timestamp), "horizon", s.opts.ReplayHorizon.String())
+			continue
+		}
+		statuses = append(statuses, st)
+	}
+	return messages, statuses
 }
 
 // inbound maps a WhatsApp message; ok is false for what the agent does not
@@ -279,14 +320,45 @@ func inbound(route *channels.Route, m *message, names map[string]string) (conver
 	return in, true
 }
 
-// recordStatus notes a delivery status on the outbound message it is about.
+// statusRank orders WhatsApp delivery statuses: a message is sent, then
+// delivered or failed, and a delivered message may then be read. Meta does not
+// promise to deliver statuses in order, and a replayed delivery brings back an
+// old one, so a status is recorded only when it ranks above the one stored:
+// read is never followed by delivered, sent or failed, and whichever of
+// delivered or failed came first stands (a genuine history has only one).
+// Statuses we do not know (Meta adds some) rank 0: recorded on a message
+// without a status, never over a known one.
+var statusRank = map[string]int{"sent": 1, "delivered": 2, "failed": 2, "read": 3}
+
+// storedRank is statusRank in SQL over the stored delivery->>'status'; -1
+// when there is none yet.
+var storedRank = func() string {
+	names := make([]string, 0, len(statusRank))
+	for name := range statusRank {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	var b strings.Builder
+	b.WriteString("CASE WHEN delivery->>'status' IS NULL THEN -1")
+	for _, name := range names {
+		fmt.Fprintf(&b, " WHEN delivery->>'status' = '%s' THEN %d", name, statusRank[name])
+	}
+	b.WriteString(" ELSE 0 END")
+	return b.String()
+}()
+
+// recordStatus notes a delivery status on the outbound message it is about,
+// unless the message already has a status of the same or a later rank. The
+// comparison is in the UPDATE itself, so concurrent deliveries of two
+// statuses cannot interleave a read and a write.
 func recordStatus(ctx context.Context, tx store.Tx, route *channels.Route, st status) error {
 	id, patch, ok := statusPatch(st)
 	if !ok {
 		return nil
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE messages SET delivery = delivery || ?::jsonb
-		WHERE connection_id = ? AND external_id = ? AND role <> 'user'`, string(patch), route.ConnectionID, id)
+		WHERE connection_id = ? AND external_id = ? AND role <> 'user' AND `+storedRank+` < ?`,
+		string(patch), route.ConnectionID, id, statusRank[clean(st.Status)])
 	return err
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -88,14 +89,15 @@ func TestWebhook(t *testing.T) {
 
 	t.Run("MessagesOnceEach", func(t *testing.T) {
 		before, beforeJobs := counts(t, s, acct.TenantID)
+		now := unix(time.Now()) // older entries are outside the replay window
 		body := graphfake.Delivery(num.Number, []graphfake.Message{
 			graphfake.Text("16505551234", "wamid.A"+uuid.NewString(), "hi there"),
 			graphfake.Image("16505551234", "wamid.B"+uuid.NewString(), "media-1", "what is this?"),
-			{"from": "16505551234", "id": "wamid.C" + uuid.NewString(), "timestamp": "1749416383", "type": "interactive",
+			{"from": "16505551234", "id": "wamid.C" + uuid.NewString(), "timestamp": now, "type": "interactive",
 				"interactive": map[string]any{"type": "button_reply", "button_reply": map[string]string{"id": "yes", "title": "Yes please"}}},
-			{"from": "16505551234", "id": "wamid.D" + uuid.NewString(), "timestamp": "1749416383", "type": "location",
+			{"from": "16505551234", "id": "wamid.D" + uuid.NewString(), "timestamp": now, "type": "location",
 				"location": map[string]any{"latitude": 52.52, "longitude": 13.405, "name": "Office"}},
-			{"from": "16505551234", "id": "wamid.E" + uuid.NewString(), "timestamp": "1749416383", "type": "reaction",
+			{"from": "16505551234", "id": "wamid.E" + uuid.NewString(), "timestamp": now, "type": "reaction",
 				"reaction": map[string]any{"message_id": "wamid.x", "emoji": "👍"}},
 		}, nil)
 		r := s.WhatsAppEvent(t, f, body)
@@ -121,7 +123,7 @@ func TestWebhook(t *testing.T) {
 
 	t.Run("StatusesNeverStartATurn", func(t *testing.T) {
 		_, beforeJobs := counts(t, s, acct.TenantID)
-		body := graphfake.Delivery(num.Number, nil, []map[string]any{{"id": "wamid.ours", "status": "delivered", "timestamp": "1749416390", "recipient_id": "16505551234"}})
+		body := graphfake.Delivery(num.Number, nil, []map[string]any{{"id": "wamid.ours", "status": "delivered", "timestamp": unix(time.Now()), "recipient_id": "16505551234"}})
 		require.Equal(t, http.StatusOK, s.WhatsAppEvent(t, f, body).Status)
 		_, afterJobs := counts(t, s, acct.TenantID)
 		require.Equal(t, beforeJobs, afterJobs)
