@@ -16,7 +16,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/konstruct/konstruct/api/access"
@@ -66,6 +65,7 @@ type App struct {
 	Memory   *memory.Service
 	Metrics  *obs.Metrics
 	Billing  *billing.Service
+	Tracing  *obs.Tracing
 }
 
 // Opts chooses what the process does.
@@ -85,6 +85,15 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 		return nil, err
 	}
 	a := &App{Config: cfg, Log: log, Store: st, Metrics: obs.NewMetrics()}
+	if a.Tracing, err = obs.NewTracing(ctx, obs.TracingOpts{Endpoint: cfg.OTelEndpoint, Service: cfg.OTelServiceName, Log: log}); err != nil {
+		st.Close()
+		return nil, err
+	}
+	defer func() { // a failure below leaves no exporter running; a.HTTP is built last
+		if a.HTTP == nil {
+			_ = a.Tracing.Close()
+		}
+	}()
 	a.Metrics.Registry.MustRegister(obs.NewQueueCollector(func(ctx context.Context) (map[[2]string]int, error) {
 		var rows []struct {
 			Queue string `bun:"queue"`
@@ -174,7 +183,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 		Workers: workers, Periodic: []*river.PeriodicJob{retention.Periodic(), usage.Periodic(cfg.Billing.BudgetInterval)},
 		Work: opts.Work, Concurrency: cfg.WorkerConcurrency, LLMConcurrency: cfg.LLMWorkerConcurrency,
 		Logger: log, TestOnly: opts.TestOnly, RescueAfter: cfg.JobRescueAfter,
-		Middleware: []rivertype.Middleware{&obs.JobMiddleware{Metrics: a.Metrics, Log: log}},
+		Middleware: append(a.Tracing.JobMiddleware(), &obs.JobMiddleware{Metrics: a.Metrics, Log: log}),
 	})
 	if err != nil {
 		st.Close()
@@ -183,7 +192,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 	st.AttachJobs(a.Jobs)
 
 	a.HTTP, err = httpapi.New(httpapi.Opts{
-		Config: cfg, Log: log, Auth: a.Auth, Limiter: limiter, Metrics: a.Metrics,
+		Config: cfg, Log: log, Auth: a.Auth, Limiter: limiter, Metrics: a.Metrics, Tracing: a.Tracing,
 		Idempotency: idempotency.NewStore(st.DB, cfg.Secrets),
 		Handlers: httpapi.Handlers{
 			Ops:             &httpapi.Ops{Store: st},
@@ -216,8 +225,13 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 	return a, nil
 }
 
-// Close releases the database.
-func (a *App) Close() { a.Store.Close() }
+// Close flushes the spans not yet exported and releases the database.
+func (a *App) Close() {
+	if err := a.Tracing.Close(); err != nil {
+		a.Log.Warn("flushing traces", "err", err)
+	}
+	a.Store.Close()
+}
 
 // RunOpts chooses the roles of Run.
 type RunOpts struct {

@@ -56,6 +56,10 @@ type Config struct {
 	MediaMaxBytes    int64
 	// MetricsToken, when set, must be sent as a bearer token to read /metrics.
 	MetricsToken string
+	// OTelEndpoint, when set, turns tracing on: spans are exported over
+	// OTLP/HTTP to it. OTelServiceName names the service in them.
+	OTelEndpoint    string
+	OTelServiceName string
 	// Billing is Stripe and budgets; an empty SecretKey disables billing.
 	Billing BillingConfig
 }

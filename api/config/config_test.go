@@ -63,3 +63,31 @@ func TestREADMEDocumentsEveryVariable(t *testing.T) {
 		require.Contains(t, string(readme), "`"+name+"`", "README.md does not document %s", name)
 	}
 }
+
+func TestTracingEndpoint(t *testing.T) {
+	t.Parallel()
+	load := func(env map[string]string) (*config.Config, error) {
+		return config.Load(lookup(env), config.LoadOpts{})
+	}
+	cfg, err := load(map[string]string{})
+	require.NoError(t, err)
+	require.Empty(t, cfg.OTelEndpoint, "tracing is off by default")
+	require.Equal(t, "konstruct", cfg.OTelServiceName)
+
+	cfg, err = load(map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://otel.internal:4318/otlp", "OTEL_SERVICE_NAME": "konstruct-eu"})
+	require.NoError(t, err)
+	require.Equal(t, "https://otel.internal:4318/otlp", cfg.OTelEndpoint)
+	require.Equal(t, "konstruct-eu", cfg.OTelServiceName)
+
+	for raw, want := range map[string]string{
+		"otel-collector:4318":                   "must be an absolute http(s) URL such as http://otel-collector:4318",
+		"grpc://otel-collector:4317":            "must be an absolute http(s) URL",
+		"/v1/traces":                            "must be an absolute http(s) URL",
+		"https://user:hunter2@otel.example.com": "must not carry credentials",
+		"https://otel.example.com?api_key=k":    "must not carry credentials, a query or a fragment",
+	} {
+		_, err := load(map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": raw})
+		require.ErrorContains(t, err, "OTEL_EXPORTER_OTLP_ENDPOINT=", raw)
+		require.ErrorContains(t, err, want, raw)
+	}
+}

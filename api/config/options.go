@@ -274,4 +274,22 @@ var options = []option{
 
 	{Group: "server", Name: "METRICS_TOKEN", Secret: true, Help: "when set, /metrics requires Authorization: Bearer <token>",
 		Parse: func(c *Config, raw string) error { c.MetricsToken = raw; return nil }},
+	{Group: "server", Name: "OTEL_EXPORTER_OTLP_ENDPOINT",
+		Help: "OTLP/HTTP collector base URL (spans go to <url>/v1/traces); unset, tracing is off",
+		Parse: func(c *Config, raw string) error {
+			u, err := url.Parse(raw)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return errors.New("must be an absolute http(s) URL such as http://otel-collector:4318")
+			}
+			// Credentials in the URL would be printed wherever the URL is
+			// (errors, `konstruct env`); the exporter reads them from
+			// OTEL_EXPORTER_OTLP_HEADERS instead.
+			if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+				return errors.New("must not carry credentials, a query or a fragment: put auth headers in OTEL_EXPORTER_OTLP_HEADERS")
+			}
+			c.OTelEndpoint = raw
+			return nil
+		}},
+	{Group: "server", Name: "OTEL_SERVICE_NAME", Default: "konstruct", Help: "service.name of exported spans",
+		Parse: func(c *Config, raw string) error { c.OTelServiceName = raw; return nil }},
 }

@@ -99,6 +99,7 @@ type Opts struct {
 	Handlers    Handlers
 	Webhooks    []Webhook
 	Metrics     *obs.Metrics
+	Tracing     *obs.Tracing // nil or disabled: no spans
 }
 
 // anonymousRateLimit is the per-address budget for unauthenticated calls
@@ -118,7 +119,8 @@ func New(opts Opts) (*echo.Echo, error) {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(opts.Log)
 	e.IPExtractor = ipExtractor(cfg)
-	e.Use(recoverPanics(opts.Log), requestScope(), accessLog(opts.Log, opts.Metrics), securityHeaders(cfg.Secure()))
+	e.Use(recoverPanics(opts.Log), requestScope(), traceRequests(opts.Tracing, cfg.PublicURL.Host),
+		accessLog(opts.Log, opts.Metrics), securityHeaders(cfg.Secure()))
 	if len(cfg.AllowedOrigins) > 0 {
 		// Only for origins the operator listed: browsers elsewhere keep the
 		// same-origin policy, and cookie writes still pass the Origin check.

@@ -13,6 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Metrics are the process's Prometheus metrics. Labels never carry tenant
@@ -135,6 +137,9 @@ func (mw *JobMiddleware) Work(ctx context.Context, job *rivertype.JobRow, doInne
 		outcome = "failed"
 	}
 	d := time.Since(start)
+	// The job's span (when tracing is on) gets the same outcome as the
+	// metrics; without tracing this is a no-op span.
+	trace.SpanFromContext(ctx).SetAttributes(attribute.String("outcome", outcome))
 	if mw.Metrics != nil {
 		mw.Metrics.Jobs.WithLabelValues(job.Kind, outcome).Inc()
 		mw.Metrics.JobDuration.WithLabelValues(job.Kind, outcome).Observe(d.Seconds())

@@ -1,6 +1,7 @@
 // Package obs carries what every log line of a request or job must say (the
 // request id, tenant id, job id) through the context, and builds the process
-// logger whose handler adds them. Metrics live here too as they are added.
+// logger whose handler adds them (and the trace id, when tracing is on).
+// Metrics and the optional OpenTelemetry tracing live here too.
 package obs
 
 import (
@@ -9,6 +10,8 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 type scopeKey struct{}
@@ -123,6 +126,12 @@ type scopeHandler struct{ slog.Handler }
 func (h scopeHandler) Handle(ctx context.Context, r slog.Record) error {
 	if s := scope(ctx); s != nil {
 		r.AddAttrs(s.attrs()...)
+	}
+	// A traced request's or job's lines name its trace, so a log search
+	// leads to the trace and back. With tracing off no middleware starts
+	// or accepts a trace, so the context never holds a valid one.
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		r.AddAttrs(slog.String("trace_id", sc.TraceID().String()))
 	}
 	return h.Handler.Handle(ctx, r)
 }
