@@ -68,7 +68,7 @@ func New(pool *pgxpool.Pool) *Store {
 	// Unknown columns are ignored when scanning: a migration that adds a
 	// column must not break a binary of the previous version still running
 	// during a rolling deploy (RETURNING *, SELECT *).
-	return &Store{Pool: pool, DB: bun.NewDB(sqldb, pgdialect.New(), bun.WithDiscardUnknownColumns())}
+	return &Store{Pool: pool, DB: bun.NewDB(sqldb, pgDialect{pgdialect.New()}, bun.WithDiscardUnknownColumns())}
 }
 
 // AttachJobs gives tenant transactions a River client to insert jobs with.
