@@ -269,7 +269,7 @@ func run(ctx context.Context, o opts) error {
 	wctx, stopWorker := context.WithCancel(ctx)
 	workerDone := make(chan error, 1)
 	go func() { workerDone <- worker.Run(wctx, app.RunOpts{Work: true}) }()
-	time.Sleep(500 * time.Millisecond) // let the workers elect a leader and start fetching
+	time.Sleep(3 * time.Second) // let the workers elect a leader, start fetching and run their on-start periodic jobs
 	n0 = roundTrips.n.Load()
 	res.EndToEnd = endToEnd(o, base, slack)
 	res.EndToEnd.RoundTrips = perOp(n0, res.EndToEnd.Count)
