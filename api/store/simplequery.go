@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -76,8 +77,12 @@ func withTenantBegin(ctx context.Context, tenantID uuid.UUID) context.Context {
 // The tenant is a uuid.UUID, whose text form cannot carry SQL.
 func (c simpleQueryConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
 	tenantID, ok := ctx.Value(tenantKey{}).(uuid.UUID)
-	if !ok || opts.Isolation != 0 || opts.ReadOnly {
+	if !ok {
 		return c.Conn.BeginTx(ctx, opts)
+	}
+	if opts.Isolation != 0 || opts.ReadOnly {
+		// Never begin a tenant transaction without its tenant.
+		return nil, errors.New("store: tenant transactions use the default isolation and access mode")
 	}
 	pc := c.Conn.Conn()
 	if pc.IsClosed() {
