@@ -129,11 +129,12 @@ func (w *Worker) images(ctx context.Context, t *turn) (map[uuid.UUID][]llm.Image
 	return imgs, notes
 }
 
-// recall finds what this person said to this agent before that matches what
-// they said now, leaving out what the window already shows.
-func (w *Worker) recall(ctx context.Context, t *turn, window []conversations.Message) string {
+// queryVector embeds what the user just said, for recall: nil when the
+// agent has no memory or nothing to recall by. An embedder failure skips
+// recall rather than the reply.
+func (w *Worker) queryVector(ctx context.Context, t *turn) []float32 {
 	if w.opts.Memory == nil {
-		return ""
+		return nil
 	}
 	texts := make([]string, 0, len(t.pending))
 	for _, m := range t.pending {
@@ -142,28 +143,33 @@ func (w *Worker) recall(ctx context.Context, t *turn, window []conversations.Mes
 		}
 	}
 	if len(texts) == 0 {
-		return ""
+		return nil
 	}
 	vs, err := w.opts.Memory.Embedder().Embed(ctx, []string{strings.Join(texts, "\n")})
 	if err != nil {
 		w.opts.Log.WarnContext(ctx, "memory recall skipped: embedding failed", "err", err)
-		return ""
+		return nil
+	}
+	return vs[0]
+}
+
+// recall finds what this person said to this agent before that matches what
+// they said now (query), leaving out what the window already shows. It reads
+// in the transaction that reads the window: one transaction, not two.
+func (w *Worker) recall(ctx context.Context, tx store.Tx, t *turn, query []float32, window []conversations.Message) (string, error) {
+	if query == nil {
+		return "", nil
 	}
 	exclude := make([]uuid.UUID, 0, len(window))
 	for _, m := range window {
 		exclude = append(exclude, m.ID)
 	}
-	var found []memory.Recalled
-	err = w.opts.Store.WithTenant(ctx, t.tenantID, func(ctx context.Context, tx store.Tx) (err error) {
-		found, err = w.opts.Memory.Search(ctx, tx, memory.Scope{AgentID: t.agent.ID,
-			ParticipantKey: memory.ParticipantKey(t.conv.ConnectionID, t.conv.ParticipantID)}, vs[0], recallK, exclude)
-		return err
-	})
+	found, err := w.opts.Memory.Search(ctx, tx, memory.Scope{AgentID: t.agent.ID,
+		ParticipantKey: memory.ParticipantKey(t.conv.ConnectionID, t.conv.ParticipantID)}, query, recallK, exclude)
 	if err != nil {
-		w.opts.Log.WarnContext(ctx, "memory recall failed", "err", err)
-		return ""
+		return "", fmt.Errorf("memory recall: %w", err)
 	}
-	return RecalledContext(found)
+	return RecalledContext(found), nil
 }
 
 // RecalledContext words recalled memories for the instructions.

@@ -323,16 +323,22 @@ func (w *Worker) quietIn(t *turn) time.Duration {
 // else the model's answer (with recalled memories, the images the user sent
 // and the agent's tools), and records it with its usage in one transaction.
 func (w *Worker) generate(ctx context.Context, t *turn) error {
+	query := w.queryVector(ctx, t)
 	var window []conversations.Message
-	var rule string
+	var rule, recalled string
 	err := w.opts.Store.WithTenant(ctx, t.tenantID, func(ctx context.Context, tx store.Tx) (err error) {
-		if rule, err = ruleFired(ctx, tx, t); err != nil {
+		if rule, err = ruleFired(ctx, tx, t); err != nil || rule != "" {
 			return err
 		}
-		return tx.NewSelect().Model(&window).
+		err = tx.NewSelect().Model(&window).
 			Where("conversation_id = ? AND seq <= ?", t.conv.ID, *t.msg.AnswersSeq).
 			Where("role IN ('user', 'human') OR (role = 'assistant' AND delivery_state = ?)", conversations.StateDelivered).
 			OrderExpr("seq DESC").Limit(int64(t.agent.WindowSize)).Scan(ctx)
+		if err != nil {
+			return err
+		}
+		recalled, err = w.recall(ctx, tx, t, query, window)
+		return err
 	})
 	if err != nil {
 		return err
@@ -344,7 +350,7 @@ func (w *Worker) generate(ctx context.Context, t *turn) error {
 		window[i], window[j] = window[j], window[i]
 	}
 	images, notes := w.images(ctx, t)
-	system := System(t.agent, t.tenantName, t.conn.Type) + w.recall(ctx, t, window)
+	system := System(t.agent, t.tenantName, t.conn.Type) + recalled
 	agent := t.agent
 	if m := t.msg.Delivery.Model; m != "" && m != agent.Model {
 		downgraded := *agent // the budget is spent: the cheaper model, without fallbacks
