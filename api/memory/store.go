@@ -258,7 +258,7 @@ func (w *EmbedWorker) Work(ctx context.Context, job *river.Job[EmbedArgs]) error
 			return err
 		}
 		for i, m := range msgs {
-			if err := w.Memory.store1(ctx, tx, job.Args.AgentID, ParticipantKey(m.ConnectionID, m.Participant), m.ID, m.ConversationID, m.Role, m.CreatedAt, vs[i]); err != nil {
+			if err := w.Memory.upsertMemory(ctx, tx, job.Args.AgentID, ParticipantKey(m.ConnectionID, m.Participant), m.ID, m.ConversationID, m.Role, m.CreatedAt, vs[i]); err != nil {
 				return err
 			}
 		}
@@ -272,11 +272,11 @@ func (s *Service) Save(ctx context.Context, tx store.Tx, agentID uuid.UUID, part
 	if err != nil {
 		return err
 	}
-	return s.store1(ctx, tx, agentID, participantKey, messageID, convID, role, saidAt, vs[0])
+	return s.upsertMemory(ctx, tx, agentID, participantKey, messageID, convID, role, saidAt, vs[0])
 }
 
-// store1 upserts one message's memory from its embedding.
-func (s *Service) store1(ctx context.Context, tx store.Tx, agentID uuid.UUID, participantKey string, messageID, convID uuid.UUID, role string, saidAt time.Time, v []float32) error {
+// upsertMemory upserts one message's memory from its embedding.
+func (s *Service) upsertMemory(ctx context.Context, tx store.Tx, agentID uuid.UUID, participantKey string, messageID, convID uuid.UUID, role string, saidAt time.Time, v []float32) error {
 	m := &Memory{ID: uuid.Must(uuid.NewV7()), TenantID: tx.TenantID, AgentID: agentID, ParticipantKey: participantKey, MessageID: messageID,
 		ConversationID: convID, Role: role, Embedder: s.embedder.ID(), Embedding: encode(v), SaidAt: saidAt}
 	_, err := tx.NewInsert().Model(m).ExcludeColumn("embedded_at").
