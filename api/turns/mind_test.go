@@ -232,7 +232,7 @@ func TestLongTermMemory(t *testing.T) {
 	reqs := b.llm.Requests()
 	system := reqs[len(reqs)-1].System
 	require.Contains(t, system, "Earlier messages with this person")
-	require.Contains(t, system, "They said: our dog Pepper runs next to me on short rides")
+	require.Contains(t, system, `from="them">our dog Pepper runs next to me on short rides</memory>`)
 
 	// Operators see and can remove what the agent remembers, or erase the person.
 	var conn struct{ Items []struct{ ID string } }
