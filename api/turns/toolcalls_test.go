@@ -258,3 +258,51 @@ func TestModelIgnoringToolChoiceStillAnswers(t *testing.T) {
 	require.Zero(t, flagged)
 	requireAuditFreeOf(t, b, "what time is it")
 }
+
+// A call whose end could not be recorded (as when the worker dies while the
+// endpoint answers) is not sent again by the retried turn: the model is told
+// its outcome is unknown, and it is audited once, as unknown.
+func TestInterruptedToolCallIsNotRepeated(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var b *bundle
+	var calls atomic.Int32
+	desk := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		// The worker cannot record what happened next: its database role
+		// loses the right to (this test's own database).
+		_, err := b.s.DB.Owner.Exec(ctx, "REVOKE UPDATE ON tool_calls FROM konstruct_app")
+		if err != nil {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		_, _ = w.Write([]byte(`{"ticket":"T-9"}`))
+	}))
+	t.Cleanup(desk.Close)
+	b = setup(t, map[string]any{"tools": []string{"http_request"}, "http_tools": []any{ticketTool(desk.URL)}}, nil)
+	b.llm.Respond(func(r llmfake.Request) llmfake.Reply {
+		if len(r.ToolResults) == 0 {
+			return llmfake.Reply{ToolCalls: []llmfake.ToolCall{{Name: "create_ticket", Arguments: `{"subject":"broken chair"}`}}}
+		}
+		return llmfake.Reply{Text: "Result: " + strings.Join(r.ToolResults, " ")}
+	})
+	ws := b.s.InstallSlack(t, b.acct, b.f)
+	b.s.SlackEvent(t, b.f, slackfake.Envelope(ws.TeamID, "Ev1", slackfake.DirectMessage("UCHAIR", "DCHAIR", nextTS(), "my chair is broken")))
+	require.Eventually(t, func() bool { // the first attempt failed; River retries it a second later
+		var failures int
+		_ = b.s.DB.Owner.QueryRow(ctx, "SELECT coalesce(array_length(errors, 1), 0) FROM river_job WHERE kind = 'agent.turn'").Scan(&failures)
+		return failures == 1
+	}, 10*time.Second, 10*time.Millisecond)
+	_, err := b.s.DB.Owner.Exec(ctx, "GRANT UPDATE ON tool_calls TO konstruct_app")
+	require.NoError(t, err)
+
+	updates := b.f.Slack.WaitCalls(t, "chat.update", 1, time.Minute) // a missed second falls to River's next retry
+	b.s.Settle(t)
+	require.Contains(t, updates[0].Form.Get("text"), "Result: error: this call was interrupted")
+	require.EqualValues(t, 1, calls.Load(), "not sent again")
+	audits := toolAudits(t, b)
+	require.Len(t, audits, 1)
+	require.Equal(t, "unknown", audits[0]["outcome"])
+	require.Equal(t, "outcome_unknown", audits[0]["failure"])
+	requireAuditFreeOf(t, b, "broken chair")
+}
