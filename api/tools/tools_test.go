@@ -48,6 +48,18 @@ func TestBuiltins(t *testing.T) {
 	reason, escalated := s.Escalation()
 	require.True(t, escalated)
 	require.Equal(t, "wants a refund", reason)
+
+	// A hand-over recorded by an earlier attempt is restored without running.
+	again, err := Build(Env{}, Agent{Enabled: []string{"escalate_to_human"}})
+	require.NoError(t, err)
+	tc := llm.ToolCall{Name: "escalate_to_human", Arguments: json.RawMessage(`{"reason":"legal"}`)}
+	again.Restore(tc, Call{Name: tc.Name, OK: false})
+	_, escalated = again.Escalation()
+	require.False(t, escalated, "a failed call changed nothing")
+	again.Restore(tc, Call{Name: tc.Name, OK: true})
+	reason, escalated = again.Escalation()
+	require.True(t, escalated)
+	require.Equal(t, "legal", reason)
 }
 
 func TestHTTPTool(t *testing.T) {
