@@ -57,6 +57,7 @@ func TestToolLoop(t *testing.T) {
 	r.JSON(t, &events)
 	require.Len(t, events.Items, 2)
 	require.NotContains(t, string(r.Body), "Europe/Paris")
+	requireAuditFreeOf(t, b, "Europe/Paris", "what time is it")
 
 	// A model that never stops calling tools is made to answer.
 	before := len(b.llm.Requests())
