@@ -46,9 +46,11 @@ func think(ctx context.Context, router *llm.Router, toolEnv tools.Env, tenantID 
 	if err != nil {
 		return out, err
 	}
-	rounds, err := j.resume(ctx)
-	if err != nil {
-		return out, err
+	var rounds []*toolRound
+	if len(set.Defs()) > 0 { // an agent without tools has no rounds to replay: no read
+		if rounds, err = j.resume(ctx); err != nil {
+			return out, err
+		}
 	}
 	play := func(r *toolRound) error {
 		msgs = append(msgs, llm.Message{Role: llm.RoleAssistant, Text: r.Text, ToolCalls: callsOf(r)})
