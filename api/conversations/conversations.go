@@ -80,6 +80,7 @@ type Message struct {
 	ExternalID     *string      `bun:"external_id"`
 	EventID        string       `bun:"event_id"`
 	AuthorID       string       `bun:"author_id"`
+	ParticipantID  string       `bun:"participant_id,nullzero"` // whose message: see Speaker
 	Body           string       `bun:"body"`
 	Kind           string       `bun:"kind"`
 	Attachments    []Attachment `bun:"attachments,type:jsonb"`
@@ -104,6 +105,11 @@ type Delivery struct {
 	Status    string `json:"status,omitempty"`
 	ErrorCode int    `json:"error_code,omitempty"`
 }
+
+// KindNotice is the kind of an agent's canned reply (a hand-over or budget
+// notice, the fallback when a model gave no usable answer): sent like any
+// reply, never remembered.
+const KindNotice = "notice"
 
 // Delivery states of outbound messages.
 const (
@@ -184,9 +190,9 @@ WITH c AS (
 		participant_phone = coalesce(nullif(excluded.participant_phone, ''), c.participant_phone)
 	RETURNING c.id
 ), m AS (
-	INSERT INTO messages (id, tenant_id, conversation_id, connection_id, role, external_id, event_id, author_id, body, kind,
-		attachments, created_at)
-	SELECT $13, $2, c.id, $3, 'user', $14, $15, $9, $16, $17, $18, $12 FROM c
+	INSERT INTO messages (id, tenant_id, conversation_id, connection_id, role, external_id, event_id, author_id, participant_id,
+		body, kind, attachments, created_at)
+	SELECT $13, $2, c.id, $3, 'user', $14, $15, $9, $9, $16, $17, $18, $12 FROM c
 	ON CONFLICT (connection_id, external_id) WHERE external_id IS NOT NULL DO NOTHING
 	RETURNING id
 )
@@ -222,7 +228,7 @@ func Receive(ctx context.Context, tx store.Tx, in Inbound) (msg *Message, duplic
 	}
 	return &Message{
 		ID: msgID, TenantID: tx.TenantID, ConversationID: convID, ConnectionID: in.ConnectionID,
-		Role: RoleUser, ExternalID: &in.ExternalID, EventID: in.EventID, AuthorID: in.ParticipantID, Body: in.Body,
+		Role: RoleUser, ExternalID: &in.ExternalID, EventID: in.EventID, AuthorID: in.ParticipantID, ParticipantID: in.ParticipantID, Body: in.Body,
 		Kind: in.Kind, Attachments: in.Attachments, DeliveryState: "received", CreatedAt: in.SentAt, ReceivedAt: time.Now(),
 	}, false, nil
 }

@@ -37,6 +37,8 @@ func seedEveryTenantTable(ctx context.Context, t *testing.T, owner *pgxpool.Pool
 		  VALUES ($1, $2, $3, $4, 'user', 'C1:1', 'hi')`, []any{msgID, tenantID, convID, connID}},
 		{`INSERT INTO memories (id, tenant_id, agent_id, participant_key, message_id, conversation_id, role, embedder, embedding, said_at)
 		  VALUES ($1, $2, $3, 'k', $4, $5, 'user', 'seed', '\x00000000', now())`, []any{uuid.New(), tenantID, agentID, msgID, convID}},
+		{`INSERT INTO tool_calls (id, tenant_id, message_id, round, position, call_id, name, arguments, arguments_digest)
+		  VALUES ($1, $2, $3, 0, 0, 'call_1', 'current_time', '{}', 'x')`, []any{uuid.New(), tenantID, msgID}},
 		{`INSERT INTO llm_keys (id, tenant_id, provider, label, secret_ciphertext, secret_key_version, key_hint)
 		  VALUES ($1, $2, 'openai', 'seed key', '\x00', 1, 'abcd')`, []any{uuid.New(), tenantID}},
 		{`INSERT INTO usage_records (id, tenant_id, agent_id, provider, model, key_source, input_tokens, output_tokens, cost_usd)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -197,6 +196,7 @@ func (w *Worker) claim(ctx context.Context, job *river.Job[Args]) (t *turn, wait
 			cur.msg.Delivery.Model = adm.Model
 			if adm.Notice != "" {
 				cur.msg.Body, cur.msg.DeliveryState = adm.Notice, conversations.StateGenerated
+				cur.msg.Kind, cur.msg.ParticipantID = conversations.KindNotice, conversations.Speaker(pending)
 				if err := audit.Record(ctx, tx, audit.Event{Action: "turn.budget_notice", TargetType: "conversation", TargetID: conv.ID.String(),
 					Metadata: map[string]any{"message_id": job.Args.MessageID.String()}}); err != nil {
 					return err
@@ -325,7 +325,8 @@ func (w *Worker) quietIn(t *turn) time.Duration {
 func (w *Worker) generate(ctx context.Context, t *turn) error {
 	query := w.queryVector(ctx, t)
 	var window []conversations.Message
-	var rule, recalled string
+	var rule string
+	var recalled []memory.Recalled
 	err := w.opts.Store.WithTenant(ctx, t.tenantID, func(ctx context.Context, tx store.Tx) (err error) {
 		if rule, err = ruleFired(ctx, tx, t); err != nil || rule != "" {
 			return err
@@ -350,14 +351,15 @@ func (w *Worker) generate(ctx context.Context, t *turn) error {
 		window[i], window[j] = window[j], window[i]
 	}
 	images, notes := w.images(ctx, t)
-	system := System(t.agent, t.tenantName, t.conn.Type) + recalled
+	system := System(t.agent, t.tenantName, t.conn.Type, Context{Memories: recalled})
 	agent := t.agent
 	if m := t.msg.Delivery.Model; m != "" && m != agent.Model {
 		downgraded := *agent // the budget is spent: the cheaper model, without fallbacks
 		downgraded.Model, downgraded.FallbackModels = m, nil
 		agent = &downgraded
 	}
-	th, err := think(ctx, w.opts.Router, w.opts.Tools, t.tenantID, agent, system, Window(window, images, notes))
+	th, err := think(ctx, w.opts.Router, w.opts.Tools, t.tenantID, agent, system, Window(window, images, notes),
+		&turnJournal{store: w.opts.Store, tenantID: t.tenantID, msgID: t.msg.ID, convID: t.conv.ID})
 	if err != nil {
 		if len(th.calls) > 0 {
 			// Calls that answered before the failure still cost money.
@@ -377,26 +379,27 @@ func (w *Worker) generate(ctx context.Context, t *turn) error {
 	return w.record(ctx, t, text, th, "")
 }
 
-// record stores the reply with its usage, tool-call audit and, for a
-// hand-over, the conversation's new state. What the user said is embedded
-// with the reply once it is delivered (saveDeliveryOnce).
+// record stores the reply with its usage and, for a hand-over, the
+// conversation's new state (tool calls were recorded and audited as they
+// ran). The reply is the person's it answers; a hand-over notice or fallback
+// is a notice. What the user said is embedded with the reply once it is
+// delivered (saveDeliveryOnce; memory.remembered decides what is kept).
 func (w *Worker) record(ctx context.Context, t *turn, text string, th *thought, handover string) error {
 	return w.opts.Store.WithTenant(ctx, t.tenantID, func(ctx context.Context, tx store.Tx) error {
 		t.msg.Body, t.msg.DeliveryState = text, conversations.StateGenerated
+		t.msg.ParticipantID = conversations.Speaker(t.pending)
+		if handover != "" || th != nil && th.notice {
+			t.msg.Kind = conversations.KindNotice
+		}
 		if th != nil && len(th.calls) > 0 {
 			t.msg.Delivery.Model = th.calls[len(th.calls)-1].Model
 		}
-		if _, err := tx.NewUpdate().Model(t.msg).WherePK().Column("body", "delivery_state", "delivery").Exec(ctx); err != nil {
+		if _, err := tx.NewUpdate().Model(t.msg).WherePK().Column("body", "kind", "participant_id", "delivery_state", "delivery").Exec(ctx); err != nil {
 			return err
 		}
-		if th != nil {
+		if th != nil && len(th.calls) > 0 {
 			if err := recordCalls(ctx, tx, t.agent, &t.conv.ID, &t.msg.ID, "turn", th.calls); err != nil {
 				return err
-			}
-			for _, c := range th.tools {
-				if err := audit.Record(ctx, tx, toolEvent(t.conv.ID, c)); err != nil {
-					return err
-				}
 			}
 		}
 		if handover != "" {
@@ -425,15 +428,6 @@ func recordCalls(ctx context.Context, tx store.Tx, a *agents.Agent, convID, msgI
 	}
 	return audit.Record(ctx, tx, audit.Event{Action: action, TargetType: map[bool]string{true: "conversation", false: "agent"}[convID != nil],
 		TargetID: target, Metadata: callsMeta(a, calls)})
-}
-
-// toolEvent audits a tool call: name, duration, outcome, never arguments.
-func toolEvent(convID uuid.UUID, c tools.Call) audit.Event {
-	meta := map[string]any{"tool": c.Name, "ok": c.OK, "duration_ms": c.Duration.Milliseconds()}
-	if !c.OK {
-		meta["error"] = truncate(strings.SplitN(c.Output, "\n", 2)[0], 200)
-	}
-	return audit.Event{Action: "tool.called", TargetType: "conversation", TargetID: convID.String(), Metadata: meta}
 }
 
 type emptyReplyError struct{ model string }
