@@ -98,11 +98,14 @@ func withTenantBegin(ctx context.Context, tenantID uuid.UUID) context.Context {
 	return context.WithValue(ctx, tenantKey{}, tenantID)
 }
 
-// BeginTx sends BEGIN and the tenant's set_config as one simple-protocol
+// BeginTx sends BEGIN and the tenant's SET LOCAL as one simple-protocol
 // round trip when the context carries a tenant (BeginTenant). Every tenant
-// transaction starts this way, and a turn runs several: a separate set_config
+// transaction starts this way, and a turn runs several: a separate statement
 // was one more round trip each, on the path of every webhook and reply.
-// The tenant is a uuid.UUID, whose text form cannot carry SQL.
+// The tenant is a uuid.UUID, whose text form cannot carry SQL. It is a SET
+// LOCAL statement rather than set_config(…, true), which does the same here,
+// because Citus propagates SET LOCAL (not a function call) to the nodes that
+// evaluate the row-level-security policies (docs/scaling.md).
 func (c simpleQueryConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
 	tenantID, ok := ctx.Value(tenantKey{}).(uuid.UUID)
 	if !ok {
@@ -121,11 +124,11 @@ func (c simpleQueryConn) BeginTx(ctx context.Context, opts driver.TxOptions) (dr
 		return nil, driver.ErrBadConn
 	}
 	tx, err := pc.BeginTx(ctx, pgx.TxOptions{
-		BeginQuery: "BEGIN; SELECT set_config('app.current_tenant', '" + tenantID.String() + "', true)",
+		BeginQuery: "BEGIN; SET LOCAL app.current_tenant = '" + tenantID.String() + "'",
 	})
 	if err != nil {
 		if pc.PgConn().TxStatus() != 'I' {
-			// BEGIN ran but set_config failed: end the transaction here,
+			// BEGIN ran but SET LOCAL failed: end the transaction here,
 			// or the connection would go back to the pool inside it.
 			_, _ = pc.Exec(context.WithoutCancel(ctx), "ROLLBACK")
 		}
