@@ -190,10 +190,15 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 		return nil, err
 	}
 	st.AttachJobs(a.Jobs)
+	jobsUI, err := jobs.NewUI(ctx, a.Jobs, log)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 
 	a.HTTP, err = httpapi.New(httpapi.Opts{
 		Config: cfg, Log: log, Auth: a.Auth, Limiter: limiter, Metrics: a.Metrics, Tracing: a.Tracing,
-		Idempotency: idempotency.NewStore(st.DB, cfg.Secrets),
+		Idempotency: idempotency.NewStore(st.DB, cfg.Secrets), JobsUI: jobsUI,
 		Handlers: httpapi.Handlers{
 			Ops:             &httpapi.Ops{Store: st},
 			AuthHandler:     auth.NewHandler(a.Auth, a.Tenants, guard),

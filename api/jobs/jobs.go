@@ -6,6 +6,8 @@
 // defaults: a 5 ms fetch cooldown (how soon after a NOTIFY a queue fetches
 // again) and a 250 ms poll interval (the fallback when a notification is
 // missed). See docs/performance.md for the measurements behind these.
+//
+// UI (ui.go) is River UI over the same client, for platform administrators.
 package jobs
 
 import (
