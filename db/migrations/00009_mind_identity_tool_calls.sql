@@ -56,7 +56,7 @@ DELETE FROM memories mem USING messages m WHERE m.id = mem.message_id AND NOT (
 -- retried turn replays these instead of asking the model (and the tools)
 -- again. id is the call's Idempotency-Key for HTTP tools.
 CREATE TABLE tool_calls (
-  id               uuid PRIMARY KEY,
+  id               uuid NOT NULL,
   tenant_id        uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
   message_id       uuid NOT NULL REFERENCES messages (id) ON DELETE CASCADE, -- the turn's record
   round            smallint NOT NULL,
@@ -75,7 +75,8 @@ CREATE TABLE tool_calls (
   created_at       timestamptz NOT NULL DEFAULT now(),
   started_at       timestamptz,
   finished_at      timestamptz,
-  UNIQUE (message_id, round, position)
+  PRIMARY KEY (tenant_id, id),
+  UNIQUE (tenant_id, message_id, round, position)
 );
 ALTER TABLE tool_calls ENABLE ROW LEVEL SECURITY;
 ALTER TABLE tool_calls FORCE ROW LEVEL SECURITY;
