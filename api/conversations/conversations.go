@@ -100,6 +100,9 @@ type Delivery struct {
 	Parts          []string `json:"parts,omitempty"`           // provider refs of the parts sent, in order
 	Model          string   `json:"model,omitempty"`
 	Error          string   `json:"error,omitempty"`
+	// Throttled counts the turn's consecutive 429s (the backoff's exponent
+	// when the provider gives no Retry-After).
+	Throttled int `json:"throttled,omitempty"`
 	// Set by WhatsApp status webhooks.
 	Status    string `json:"status,omitempty"`
 	ErrorCode int    `json:"error_code,omitempty"`

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"github.com/konstruct/konstruct/api/channels"
@@ -103,6 +105,9 @@ type status struct {
 	ID        string `json:"id"`
 	Status    string `json:"status"`
 	Timestamp string `json:"timestamp"`
+	// BizOpaque is what we sent as biz_opaque_callback_data: the outbound
+	// part's id, the evidence that resolves a send whose answer was lost.
+	BizOpaque string `json:"biz_opaque_callback_data"`
 	Errors    []struct {
 		Code  int    `json:"code"`
 		Title string `json:"title"`
@@ -200,7 +205,7 @@ func (s *Service) handle(ctx context.Context, log *slog.Logger, v *value) error 
 			}
 		}
 		for _, st := range statuses {
-			if err := recordStatus(ctx, tx, route, st); err != nil {
+			if err := recordStatus(ctx, log, tx, route, st); err != nil {
 				return err
 			}
 		}
@@ -332,34 +337,80 @@ var statusRank = map[string]int{"sent": 1, "delivered": 2, "failed": 2, "read": 
 
 // storedRank is statusRank in SQL over the stored delivery->>'status'; -1
 // when there is none yet.
-var storedRank = func() string {
+var storedRank = rankSQL("delivery->>'status'")
+
+// rankSQL is statusRank in SQL over a status expression: -1 when it is
+// NULL or empty.
+func rankSQL(expr string) string {
 	names := make([]string, 0, len(statusRank))
 	for name := range statusRank {
 		names = append(names, name)
 	}
 	slices.Sort(names)
 	var b strings.Builder
-	b.WriteString("CASE WHEN delivery->>'status' IS NULL THEN -1")
+	fmt.Fprintf(&b, "CASE WHEN coalesce(%s, '') = '' THEN -1", expr)
 	for _, name := range names {
-		fmt.Fprintf(&b, " WHEN delivery->>'status' = '%s' THEN %d", name, statusRank[name])
+		fmt.Fprintf(&b, " WHEN %s = '%s' THEN %d", expr, name, statusRank[name])
 	}
 	b.WriteString(" ELSE 0 END")
 	return b.String()
-}()
+}
 
 // recordStatus notes a delivery status on the outbound message it is about,
 // unless the message already has a status of the same or a later rank. The
 // comparison is in the UPDATE itself, so concurrent deliveries of two
 // statuses cannot interleave a read and a write.
-func recordStatus(ctx context.Context, tx store.Tx, route *channels.Route, st status) error {
+//
+// A status carrying our biz_opaque_callback_data is also the evidence for the
+// outbound part it names: its wamid is recorded there if the send's own
+// answer never was (a crash, a timeout), so the turn does not send it again.
+// A second wamid for one part means a duplicate reached the user; it is
+// logged. Error 131062 (no BSUID recipients for this message) flags the
+// conversation for the operator.
+func recordStatus(ctx context.Context, log *slog.Logger, tx store.Tx, route *channels.Route, st status) error {
 	id, patch, ok := statusPatch(st)
 	if !ok {
 		return nil
 	}
+	state := clean(st.Status)
 	_, err := tx.ExecContext(ctx, `UPDATE messages SET delivery = delivery || ?::jsonb
 		WHERE connection_id = ? AND external_id = ? AND role <> 'user' AND `+storedRank+` < ?`,
-		string(patch), route.ConnectionID, id, statusRank[clean(st.Status)])
-	return err
+		string(patch), route.ConnectionID, id, statusRank[state])
+	if err != nil {
+		return err
+	}
+	var errorCode *int
+	if len(st.Errors) > 0 {
+		errorCode = &st.Errors[0].Code
+	}
+	part, perr := uuid.Parse(clean(st.BizOpaque))
+	if perr == nil {
+		var prev sql.NullString
+		err := tx.NewRaw(`WITH old AS (SELECT id, provider_ref FROM outbound_parts WHERE id = ? AND connection_id = ? FOR UPDATE)
+			UPDATE outbound_parts p SET provider_ref = coalesce(p.provider_ref, ?),
+				evidence = CASE WHEN p.provider_ref IS NULL THEN 'status' ELSE p.evidence END,
+				status = CASE WHEN `+rankSQL("p.status")+` < ? THEN ? ELSE p.status END,
+				status_at = now(), error_code = coalesce(?, p.error_code)
+			FROM old WHERE p.id = old.id RETURNING old.provider_ref`,
+			part, route.ConnectionID, id, statusRank[state], state, errorCode).Scan(ctx, &prev)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			// not one of ours (or erased since)
+		case err != nil:
+			return err
+		case prev.Valid && prev.String != id:
+			log.WarnContext(ctx, "whatsapp duplicate delivered: a second message carries one outbound part's id", "part_id", part.String(),
+				"first_wamid", prev.String, "second_wamid", id)
+		}
+	}
+	if errorCode != nil && *errorCode == CodeRecipientUnsupported {
+		_, err := tx.ExecContext(ctx, `UPDATE conversations c SET flagged_at = now(), flag_reason = ? FROM messages m
+			WHERE m.conversation_id = c.id AND m.connection_id = ?
+			  AND (m.external_id = ? OR m.id = (SELECT message_id FROM outbound_parts WHERE id = ? AND connection_id = ?))`,
+			RecipientUnsupportedReason, route.ConnectionID, id, uuid.NullUUID{UUID: part, Valid: perr == nil}, route.ConnectionID)
+		return err
+	}
+	return nil
 }
 
 // statusPatch is the delivery patch a status makes, as PostgreSQL can store

@@ -74,7 +74,7 @@ func New(t testing.TB) *Server {
 func NewServer() *Server {
 	s := &Server{installs: map[string]Install{}, tokens: map[string]string{}, revoked: map[string]bool{}, failures: map[string]*Failure{},
 		files:  map[string]file{},
-		Scopes: "app_mentions:read,chat:write,im:history,im:write,files:read"}
+		Scopes: "app_mentions:read,chat:write,im:history,im:write,files:read,metadata.message:read"}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.api)
 	mux.HandleFunc("/oauth/v2/authorize", s.authorize)
