@@ -45,15 +45,21 @@ type value struct {
 		DisplayPhoneNumber string `json:"display_phone_number"`
 		PhoneNumberID      string `json:"phone_number_id"`
 	} `json:"metadata"`
-	Contacts []struct {
-		Profile struct {
-			Name string `json:"name"`
-		} `json:"profile"`
-		WaID   string `json:"wa_id"`
-		UserID string `json:"user_id"`
-	} `json:"contacts"`
+	Contacts []contact `json:"contacts"`
 	Messages []message `json:"messages"`
 	Statuses []status  `json:"statuses"`
+}
+
+// contact is who sent the messages of a delivery: phone number (wa_id),
+// business-scoped user id, parent BSUID, profile name and username.
+type contact struct {
+	Profile struct {
+		Name     string `json:"name"`
+		Username string `json:"username"`
+	} `json:"profile"`
+	WaID         string `json:"wa_id"`
+	UserID       string `json:"user_id"`
+	ParentUserID string `json:"parent_user_id"`
 }
 
 type media struct {
@@ -64,12 +70,13 @@ type media struct {
 }
 
 type message struct {
-	From       string `json:"from"`
-	FromUserID string `json:"from_user_id"`
-	ID         string `json:"id"`
-	Timestamp  string `json:"timestamp"`
-	Type       string `json:"type"`
-	Text       *struct {
+	From             string `json:"from"`
+	FromUserID       string `json:"from_user_id"`
+	FromParentUserID string `json:"from_parent_user_id"`
+	ID               string `json:"id"`
+	Timestamp        string `json:"timestamp"`
+	Type             string `json:"type"`
+	Text             *struct {
 		Body string `json:"body"`
 	} `json:"text"`
 	Image       *media `json:"image"`
@@ -99,6 +106,14 @@ type message struct {
 		Name      string  `json:"name"`
 		Address   string  `json:"address"`
 	} `json:"location"`
+	System *struct {
+		Type                 string `json:"type"` // user_changed_number, user_changed_user_id
+		WaID                 string `json:"wa_id"`
+		UserID               string `json:"user_id"`
+		ParentUserID         string `json:"parent_user_id"`
+		PreviousUserID       string `json:"previous_user_id"`
+		PreviousParentUserID string `json:"previous_parent_user_id"`
+	} `json:"system"`
 }
 
 type status struct {
@@ -182,19 +197,33 @@ func (s *Service) handle(ctx context.Context, log *slog.Logger, v *value) error 
 	if route.Status != channels.StatusActive {
 		return nil
 	}
-	names := map[string]string{}
+	contacts := map[string]contact{}
 	for _, c := range v.Contacts {
-		names[c.WaID] = c.Profile.Name
-		names[c.UserID] = c.Profile.Name
+		for _, id := range []string{c.WaID, c.UserID} {
+			if id != "" {
+				contacts[id] = c
+			}
+		}
 	}
 	messages, statuses := s.fresh(ctx, log, v, time.Now())
 	return s.opts.Store.WithTenant(ctx, route.TenantID, func(ctx context.Context, tx store.Tx) error {
 		for i := range messages {
-			in, ok := inbound(route, &messages[i], names)
+			m := &messages[i]
+			if m.Type == "system" {
+				if err := identityChanged(ctx, tx, route, m); err != nil {
+					return err
+				}
+				continue
+			}
+			in, ok := inbound(route, m)
 			if !ok {
 				continue
 			}
-			msg, duplicate, err := conversations.Receive(ctx, tx, in)
+			who, err := conversations.ResolveWhatsAppPerson(ctx, tx, route.ConnectionID, identify(m, contacts))
+			if err != nil {
+				return err
+			}
+			msg, duplicate, err := conversations.Receive(ctx, tx, from(in, who))
 			if err != nil {
 				return err
 			}
@@ -211,6 +240,53 @@ func (s *Service) handle(ctx context.Context, log *slog.Logger, v *value) error 
 		}
 		return channels.MarkEvent(ctx, tx, route)
 	})
+}
+
+// identify is who sent m, as the message and its delivery's contacts say.
+func identify(m *message, contacts map[string]contact) conversations.WhatsAppPerson {
+	who := conversations.WhatsAppPerson{Phone: m.From, BSUID: m.FromUserID, Parent: m.FromParentUserID}
+	c, ok := contacts[m.From]
+	if !ok || m.From == "" {
+		c = contacts[m.FromUserID]
+	}
+	if who.BSUID == "" {
+		who.BSUID = c.UserID
+	}
+	if who.Parent == "" {
+		who.Parent = c.ParentUserID
+	}
+	who.Name, who.Username = c.Profile.Name, c.Profile.Username
+	return who
+}
+
+// from completes an inbound message with its sender: the person's stable
+// key is the conversation and participant, and replies go to the phone
+// number when known, else to the BSUID.
+func from(in conversations.Inbound, who conversations.WhatsAppPerson) conversations.Inbound {
+	in.ThreadKey, in.ParticipantID, in.ChannelRef = "wa:"+who.Key, who.Key, who.ReplyTo()
+	in.ParticipantPhone, in.ParticipantName = who.Phone, who.Name
+	if in.ParticipantName == "" {
+		in.ParticipantName = who.Username
+	}
+	return in
+}
+
+// identityChanged applies a user_changed_number / user_changed_user_id
+// system webhook to the person it is about.
+func identityChanged(ctx context.Context, tx store.Tx, route *channels.Route, m *message) error {
+	sys := m.System
+	if sys == nil || (sys.Type != "user_changed_number" && sys.Type != "user_changed_user_id") {
+		return nil
+	}
+	previous := conversations.WhatsAppPerson{Phone: m.From, BSUID: sys.PreviousUserID}
+	if previous.BSUID == "" && sys.UserID != m.FromUserID {
+		previous.BSUID = m.FromUserID
+	}
+	next := conversations.WhatsAppPerson{BSUID: sys.UserID, Parent: sys.ParentUserID}
+	if sys.Type == "user_changed_number" {
+		next.Phone = sys.WaID
+	}
+	return conversations.WhatsAppIdentityChanged(ctx, tx, route.ConnectionID, previous, next)
 }
 
 // fresh drops the messages and statuses older than the replay horizon.
@@ -252,25 +328,16 @@ func (s *Service) fresh(ctx context.Context, log *slog.Logger, v *value, now tim
 	return messages, statuses
 }
 
-// inbound maps a WhatsApp message; ok is false for what the agent does not
-// answer (reactions, system notices, unsupported types).
-func inbound(route *channels.Route, m *message, names map[string]string) (conversations.Inbound, bool) {
-	// Key people by phone when Meta sends it, else by business-scoped user id
-	// (users with a username may come without a phone number).
-	who := m.From
-	if who == "" {
-		who = m.FromUserID
-	}
-	if who == "" || m.ID == "" {
+// inbound maps a WhatsApp message, without its sender (see from); ok is
+// false for what the agent does not answer (reactions, system notices,
+// unsupported types) and for a message naming no sender.
+func inbound(route *channels.Route, m *message) (conversations.Inbound, bool) {
+	if (m.From == "" && m.FromUserID == "") || m.ID == "" {
 		return conversations.Inbound{}, false
 	}
 	in := conversations.Inbound{
 		ConnectionID: route.ConnectionID, ChannelType: channels.WhatsApp, AgentID: route.AgentID,
-		ThreadKey: "wa:" + who, ChannelRef: who, ParticipantID: who, ParticipantPhone: m.From,
-		ParticipantName: names[m.From], ExternalID: m.ID, Kind: m.Type, SentAt: unixString(m.Timestamp),
-	}
-	if in.ParticipantName == "" {
-		in.ParticipantName = names[m.FromUserID]
+		ExternalID: m.ID, Kind: m.Type, SentAt: unixString(m.Timestamp),
 	}
 	attach := func(kind string, md *media) {
 		if md == nil {
