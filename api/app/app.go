@@ -276,6 +276,8 @@ func (a *App) Run(ctx context.Context, opts RunOpts) error {
 		if err := a.Jobs.Start(gctx); err != nil {
 			return fmt.Errorf("start workers: %w", err)
 		}
+		rescuer := &jobs.Rescuer{Pool: a.Store.Pool, RescueAfter: a.Config.JobRescueAfter, Log: a.Log}
+		g.Go(func() error { rescuer.Run(gctx); return nil })
 	}
 	if opts.Ready != nil {
 		opts.Ready(addr)

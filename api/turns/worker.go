@@ -602,6 +602,10 @@ func (w *Worker) saveDeliveryTx(ctx context.Context, tx store.Tx, t *turn, exter
 	return w.opts.Memory.Enqueue(ctx, tx, t.agent.ID, ids...)
 }
 
+// maxQuickRetries bounds the short-backoff repeats of an edit whose answer
+// was lost before River's retries take over.
+const maxQuickRetries = 6
+
 // deliveryFailed classifies a channel error: rate limits snooze; a revoked
 // credential marks the connection; other refusals end the turn.
 func (w *Worker) deliveryFailed(ctx context.Context, t *turn, job *river.Job[Args], err error) error {
@@ -610,17 +614,27 @@ func (w *Worker) deliveryFailed(ctx context.Context, t *turn, job *river.Job[Arg
 		return river.JobSnooze(wait.wait)
 	}
 	var rl *channels.RateLimitedError
-	if errors.As(err, &rl) {
+	if errors.As(err, &rl) || (channels.InDoubt(err) && t.msg.Delivery.Throttled < maxQuickRetries) {
 		// Count consecutive throttles so a provider that never says how long
-		// gets an exponential backoff, not a fixed wait.
+		// gets an exponential backoff, not a fixed wait. An edit whose answer
+		// was lost (sends never get here in doubt: they wait for evidence) is
+		// safe to repeat, and is, on the same short backoff rather than
+		// River's (which grows to minutes by the third attempt).
 		t.msg.Delivery.Throttled++
 		_ = w.opts.Store.WithTenant(context.WithoutCancel(ctx), t.tenantID, func(ctx context.Context, tx store.Tx) error {
 			_, err := tx.NewUpdate().Model(t.msg).WherePK().Column("delivery").Exec(ctx)
 			return err
 		})
-		d := throttled(rl, t.msg.Delivery.Throttled)
-		w.opts.Log.InfoContext(ctx, "provider rate limit; the turn snoozes", "turn_id", t.msg.ID.String(), "channel", t.conn.Type,
-			"retry_after", rl.RetryAfter.String(), "snooze", d.Round(time.Millisecond).String(), "consecutive", t.msg.Delivery.Throttled)
+		var d time.Duration
+		if rl != nil {
+			d = throttled(rl, t.msg.Delivery.Throttled)
+			w.opts.Log.InfoContext(ctx, "provider rate limit; the turn snoozes", "turn_id", t.msg.ID.String(), "channel", t.conn.Type,
+				"retry_after", rl.RetryAfter.String(), "snooze", d.Round(time.Millisecond).String(), "consecutive", t.msg.Delivery.Throttled)
+		} else {
+			d = backoff(t.msg.Delivery.Throttled)
+			w.opts.Log.WarnContext(ctx, "provider answer lost; the idempotent call is repeated", "turn_id", t.msg.ID.String(),
+				"channel", t.conn.Type, "snooze", d.Round(time.Millisecond).String(), "err", err)
+		}
 		return river.JobSnooze(d)
 	}
 	var pe *channels.ProviderError
