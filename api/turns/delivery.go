@@ -171,7 +171,7 @@ func (w *Worker) post(ctx context.Context, t *turn, kind string, seq int, target
 		return ref, w.persist(ctx, t.tenantID, "a sent part", func(ctx context.Context, tx store.Tx) error {
 			_, err := tx.NewUpdate().Model((*outboundPart)(nil)).Where("id = ?", p.ID).
 				Set("state = ?", partSent).Set("provider_ref = coalesce(provider_ref, ?)", ref).
-				Set("evidence = CASE WHEN provider_ref IS NULL THEN 'response' ELSE evidence END").Set("doubt_since = NULL").Exec(ctx)
+				Set("evidence = 'response'").Set("doubt_since = NULL").Exec(ctx)
 			return err
 		})
 	case channels.InDoubt(err):

@@ -24,6 +24,8 @@ CREATE TABLE outbound_parts (
   state         text NOT NULL CHECK (state IN ('sending', 'in_doubt', 'unsent', 'sent', 'abandoned')),
   attempts      integer NOT NULL DEFAULT 1,
   provider_ref  text,
+  -- How the turn learned provider_ref: the send's own answer, or (when that
+  -- answer never came) a status webhook / message_metadata_posted event.
   evidence      text NOT NULL DEFAULT '' CHECK (evidence IN ('', 'response', 'status', 'metadata')),
   status        text NOT NULL DEFAULT '',
   status_at     timestamptz,
