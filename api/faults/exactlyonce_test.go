@@ -197,7 +197,9 @@ func runScenario(t *testing.T, channel string, sc scenario) {
 		kill: make(chan struct{}, 1), faulted: map[string]int{}}
 	r.c = newCluster(t, map[string]string{"JOB_RESCUE_AFTER": sc.rescue, "OUTBOUND_TIMEOUT": outboundTimeout.String(),
 		"DELIVERY_EVIDENCE_WAIT": evidenceWait.String(), "DB_MAX_CONNS": "6"})
-	r.c.llm.Respond(func(req llmfake.Request) llmfake.Reply { return llmfake.Reply{Text: reply(strings.Join(req.UserTexts, " | "))} })
+	r.c.llm.Respond(func(req llmfake.Request) llmfake.Reply {
+		return llmfake.Reply{Text: reply(strings.Join(req.UserTexts, " | "))}
+	})
 	r.proxy = newPGProxy(t)
 	r.c.viaProxy(r.proxy.Addr())
 	r.serve = r.c.start("serve")
