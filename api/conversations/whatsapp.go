@@ -94,3 +94,11 @@ func WhatsAppIdentityChanged(ctx context.Context, tx store.Tx, connectionID uuid
 		reply, phone, connectionID, key, reply)
 	return err
 }
+
+// ForgetWhatsAppPerson erases what is stored about a person's identity
+// (phone number, BSUIDs, username, name) when the person is erased; nothing
+// happens for a participant of another channel.
+func ForgetWhatsAppPerson(ctx context.Context, tx store.Tx, connectionID uuid.UUID, key string) error {
+	_, err := tx.ExecContext(ctx, "DELETE FROM whatsapp_people WHERE connection_id = ? AND person_key = ?", connectionID, key)
+	return err
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/konstruct/konstruct/api/access"
 	"github.com/konstruct/konstruct/api/apigen"
 	"github.com/konstruct/konstruct/api/audit"
+	"github.com/konstruct/konstruct/api/conversations"
 	"github.com/konstruct/konstruct/api/errs"
 	"github.com/konstruct/konstruct/api/paging"
 	"github.com/konstruct/konstruct/api/store"
@@ -114,6 +115,9 @@ func (s *Service) Erase(ctx context.Context, tenantID, connectionID uuid.UUID, p
 		}
 		n, _ = res.RowsAffected()
 		out.Conversations = int(n)
+		if err := conversations.ForgetWhatsAppPerson(ctx, tx, connectionID, participantID); err != nil {
+			return err
+		}
 		// The audit event names the erasure, not the person.
 		return audit.Record(ctx, tx, audit.Event{Action: "participant.erased", TargetType: "channel", TargetID: connectionID.String(),
 			Metadata: map[string]any{"conversations": out.Conversations, "messages": out.Messages, "memories": out.Memories}})

@@ -259,6 +259,16 @@ func TestPhoneAndBSUIDThenBSUIDOnlyIsOneConversation(t *testing.T) {
 	require.NoError(t, b.s.DB.Owner.QueryRow(context.Background(), `SELECT phone, bsuid FROM whatsapp_people WHERE tenant_id = $1`,
 		b.acct.TenantID).Scan(&stored.phone, &stored.bsuid))
 	require.Equal(t, struct{ phone, bsuid string }{phone, renewed}, stored)
+
+	// Erasing the person erases what identifies them too.
+	r := b.acct.Client.Do("POST", "/api/portal/tenants/"+b.acct.TenantID.String()+"/participants/erase",
+		map[string]any{"connection_id": num.ConnectionID, "participant_id": phone})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.EqualValues(t, 1, r.Map(t)["conversations"])
+	var people int
+	require.NoError(t, b.s.DB.Owner.QueryRow(context.Background(), `SELECT count(*) FROM whatsapp_people WHERE tenant_id = $1`,
+		b.acct.TenantID).Scan(&people))
+	require.Zero(t, people)
 }
 
 // Meta refuses to send to a BSUID (error 131062, e.g. a message kind that
