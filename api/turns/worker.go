@@ -330,6 +330,7 @@ func (w *Worker) acknowledge(ctx context.Context, t *turn) error {
 		}
 		d.ReadMarked = true
 	}
+	d.Throttled = 0
 	return w.saveDelivery(ctx, t, "", false)
 }
 
