@@ -352,8 +352,12 @@ func (s *Server) send(w http.ResponseWriter, m Sent) {
 	to, _ := m.Body["to"].(string)
 	recipient, _ := m.Body["recipient"].(string)
 	refused := f != nil && (f.Status != 0 || f.Code != 0) && !f.Accepted
-	if to == "" && recipient == "" {
+	switch {
+	case to == "" && recipient == "":
 		refused, f = true, &Failure{Status: http.StatusBadRequest, Code: 100, Message: "The parameter to or recipient is required."}
+	case to != "" && !phoneNumber(to):
+		// "to" takes phone numbers only; a BSUID goes in "recipient".
+		refused, f = true, &Failure{Status: http.StatusBadRequest, Code: 100, Message: "(#100) Invalid parameter: to must be a phone number."}
 	}
 	if to == "" && recipient != "" && s.BSUIDUnsupported && !refused {
 		refused, f = true, &Failure{Status: http.StatusBadRequest, Code: 131062,
@@ -392,6 +396,19 @@ func (s *Server) send(w http.ResponseWriter, m Sent) {
 	}
 	ok(w, map[string]any{"messaging_product": "whatsapp", "contacts": []map[string]string{contact},
 		"messages": []map[string]string{{"id": m.WAMID}}})
+}
+
+func phoneNumber(s string) bool {
+	s = strings.TrimPrefix(s, "+")
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // statuses queues the status webhooks of an accepted message (s.mu held).
