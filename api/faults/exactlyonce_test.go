@@ -563,6 +563,29 @@ func (r *run) report(total, load time.Duration) {
 		}
 		drains = append(drains, max(last.Sub(k), 0).Round(100*time.Millisecond).String())
 	}
+	// WhatsApp: how long a part that did not go out (a 429, or a 5xx that
+	// left it in doubt) waited before the send that went out.
+	var gaps []string
+	if r.channel == "whatsapp" {
+		firstTry := map[string]time.Time{}
+		var resendGaps []time.Duration
+		for _, s := range r.c.fakes.Graph.Sent(false) {
+			k := s.Recipient() + "\x00" + s.Text()
+			if s.WAMID == "" {
+				if firstTry[k].IsZero() {
+					firstTry[k] = s.At
+				}
+				continue
+			}
+			if at := firstTry[k]; !at.IsZero() {
+				resendGaps = append(resendGaps, s.At.Sub(at))
+			}
+		}
+		sort.Slice(resendGaps, func(i, j int) bool { return resendGaps[i] < resendGaps[j] })
+		for _, g := range resendGaps {
+			gaps = append(gaps, g.Round(100*time.Millisecond).String())
+		}
+	}
 	pct := func(p float64) time.Duration { return percentile(latencies, p) }
 	fig := map[string]any{"channel": r.channel, "scenario": r.sc.name, "messages": len(r.msgs), "lost": lost, "duplicates": dups,
 		"stray_slots": strays, "parts_recovered_or_retried": inDoubt, "resolved_by_evidence": byEvidence, "sent_again": resent,
@@ -570,6 +593,7 @@ func (r *run) report(total, load time.Duration) {
 		"reply_latency_p50": pct(0.5).String(), "reply_latency_p99": pct(0.99).String(), "reply_latency_max": pct(1).String(),
 		"latency_p50_clean": percentile(clean, 0.5).String(), "latency_p50_in_doubt": percentile(doubtful, 0.5).String(),
 		"latency_max_in_doubt": percentile(doubtful, 1).String(), "messages_in_doubt": len(doubtful), "drain_after_kill": drains,
+		"whatsapp_wait_before_successful_resend": gaps,
 		"load_seconds": load.Seconds(), "total_seconds": total.Round(time.Second).Seconds(), "rescue_after": r.sc.rescue}
 	out, _ := json.Marshal(fig)
 	t.Logf("FIGURES %s", out)
