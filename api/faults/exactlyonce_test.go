@@ -594,7 +594,7 @@ func (r *run) report(total, load time.Duration) {
 		"latency_p50_clean": percentile(clean, 0.5).String(), "latency_p50_in_doubt": percentile(doubtful, 0.5).String(),
 		"latency_max_in_doubt": percentile(doubtful, 1).String(), "messages_in_doubt": len(doubtful), "drain_after_kill": drains,
 		"whatsapp_wait_before_successful_resend": gaps,
-		"load_seconds": load.Seconds(), "total_seconds": total.Round(time.Second).Seconds(), "rescue_after": r.sc.rescue}
+		"load_seconds":                           load.Seconds(), "total_seconds": total.Round(time.Second).Seconds(), "rescue_after": r.sc.rescue}
 	out, _ := json.Marshal(fig)
 	t.Logf("FIGURES %s", out)
 	if os.Getenv("FAULTS_SOAK") != "" {
