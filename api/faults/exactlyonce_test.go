@@ -593,8 +593,7 @@ func (r *run) report(total, load time.Duration) {
 		"reply_latency_p50": pct(0.5).String(), "reply_latency_p99": pct(0.99).String(), "reply_latency_max": pct(1).String(),
 		"latency_p50_clean": percentile(clean, 0.5).String(), "latency_p50_in_doubt": percentile(doubtful, 0.5).String(),
 		"latency_max_in_doubt": percentile(doubtful, 1).String(), "messages_in_doubt": len(doubtful), "drain_after_kill": drains,
-		"whatsapp_wait_before_successful_resend": gaps,
-		"load_seconds":                           load.Seconds(), "total_seconds": total.Round(time.Second).Seconds(), "rescue_after": r.sc.rescue}
+		"whatsapp_wait_before_successful_resend": gaps, "load_seconds": load.Seconds(), "total_seconds": total.Round(time.Second).Seconds(), "rescue_after": r.sc.rescue}
 	out, _ := json.Marshal(fig)
 	t.Logf("FIGURES %s", out)
 	if os.Getenv("FAULTS_SOAK") != "" {
