@@ -54,7 +54,7 @@ func TestExactlyOnceUnderFaults(t *testing.T) {
 	scenarios := []scenario{chaosScenario(false)}
 	runs := 1
 	if soak {
-		scenarios = []scenario{killsScenario(), lateScenario(), providerErrorsScenario(), databaseCutScenario(), chaosScenario(true)}
+		scenarios = []scenario{drainScenario(), killsScenario(), lateScenario(), providerErrorsScenario(), databaseCutScenario(), chaosScenario(true)}
 		runs, _ = strconv.Atoi(os.Getenv("FAULTS_RUNS"))
 		runs = max(runs, 3)
 	}
@@ -83,6 +83,8 @@ type scenario struct {
 	faults []string
 	// events are kills and database cuts, at offsets from the start.
 	events []chaosEvent
+	// think is how long the model takes to answer.
+	think time.Duration
 }
 
 type chaosEvent struct {
@@ -110,6 +112,14 @@ func chaosScenario(soak bool) scenario {
 		sc.events = append(sc.events, chaosEvent{at: 21 * time.Second, kind: "kill"}, chaosEvent{at: 25 * time.Second, kind: "cut", long: 7 * time.Second})
 	}
 	return sc
+}
+
+// drainScenario measures recovery alone: one kill while 60 turns are in
+// flight (the model takes 3 s), with JOB_RESCUE_AFTER=20s; the drain is the
+// time from the kill until every acknowledged message is answered.
+func drainScenario() scenario {
+	return scenario{name: "Drain", messages: 60, rate: 30, rescue: "20s", think: 3 * time.Second,
+		events: []chaosEvent{{at: 2500 * time.Millisecond, kind: "kill"}}}
 }
 
 func killsScenario() scenario {
@@ -198,7 +208,7 @@ func runScenario(t *testing.T, channel string, sc scenario) {
 	r.c = newCluster(t, map[string]string{"JOB_RESCUE_AFTER": sc.rescue, "OUTBOUND_TIMEOUT": outboundTimeout.String(),
 		"DELIVERY_EVIDENCE_WAIT": evidenceWait.String(), "DB_MAX_CONNS": "6"})
 	r.c.llm.Respond(func(req llmfake.Request) llmfake.Reply {
-		return llmfake.Reply{Text: reply(strings.Join(req.UserTexts, " | "))}
+		return llmfake.Reply{Text: reply(strings.Join(req.UserTexts, " | ")), Delay: sc.think}
 	})
 	r.proxy = newPGProxy(t)
 	r.c.viaProxy(r.proxy.Addr())
