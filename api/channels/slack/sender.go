@@ -170,7 +170,8 @@ func (p provider) Check(ctx context.Context, conn *channels.Connection, token st
 
 func eventsCheck(conn *channels.Connection, now time.Time) channels.CheckResult {
 	const hint = "Mention the bot in a channel it was added to, or send it a direct message. If nothing arrives, check the Slack app's " +
-		"Event Subscriptions: the Request URL must be this server's /api/webhooks/slack/events and the bot events app_mention and message.im subscribed."
+		"Event Subscriptions: the Request URL must be this server's /api/webhooks/slack/events and the bot events app_mention and message.im subscribed " +
+		"(and, so replies are never posted twice, message_metadata_posted for the metadata event type konstruct_part of this app)."
 	switch {
 	case conn.LastEventAt == nil:
 		return channels.CheckResult{Name: "events_received", Status: channels.CheckWarn, Detail: "No event has arrived from this workspace yet.", Hint: hint}
