@@ -101,6 +101,9 @@ type Delivery struct {
 	Parts          []string `json:"parts,omitempty"`           // provider refs of the parts sent, in order
 	Model          string   `json:"model,omitempty"`
 	Error          string   `json:"error,omitempty"`
+	// Throttled counts the turn's consecutive 429s (the backoff's exponent
+	// when the provider gives no Retry-After).
+	Throttled int `json:"throttled,omitempty"`
 	// Set by WhatsApp status webhooks.
 	Status    string `json:"status,omitempty"`
 	ErrorCode int    `json:"error_code,omitempty"`
@@ -177,7 +180,9 @@ func storableText(s string) string {
 // webhook waits on. It goes through pgx with parameters, so each connection
 // parses and plans it once rather than per message. received_message_id is
 // NULL when the channel delivered this message before (ON CONFLICT DO
-// NOTHING); the conversation's timestamps are brought forward either way.
+// NOTHING); the conversation's timestamps are brought forward either way,
+// and replies go where the newest message says (a WhatsApp person first
+// known by BSUID only is answered at their phone number once it is known).
 const receiveSQL = `
 WITH c AS (
 	INSERT INTO conversations AS c (id, tenant_id, connection_id, agent_id, channel_type, thread_key, channel_ref, thread_ref,
@@ -187,7 +192,8 @@ WITH c AS (
 		last_message_at = greatest(c.last_message_at, excluded.last_message_at),
 		last_inbound_at = greatest(c.last_inbound_at, excluded.last_inbound_at),
 		participant_name = coalesce(nullif(excluded.participant_name, ''), c.participant_name),
-		participant_phone = coalesce(nullif(excluded.participant_phone, ''), c.participant_phone)
+		participant_phone = coalesce(nullif(excluded.participant_phone, ''), c.participant_phone),
+		channel_ref = excluded.channel_ref
 	RETURNING c.id
 ), m AS (
 	INSERT INTO messages (id, tenant_id, conversation_id, connection_id, role, external_id, event_id, author_id, participant_id,

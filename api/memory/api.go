@@ -109,6 +109,11 @@ func (s *Service) Erase(ctx context.Context, tenantID, connectionID uuid.UUID, p
 		if !exists {
 			return errs.NotFoundf("connection not found")
 		}
+		// A WhatsApp person may be named by phone number or BSUID; their
+		// messages and memories are stored under their person key.
+		if participantID, err = whatsAppPersonKey(ctx, tx, connectionID, participantID); err != nil {
+			return err
+		}
 		var whole []uuid.UUID
 		err = tx.NewRaw(`SELECT c.id FROM conversations c WHERE c.connection_id = ?0
 			AND (c.participant_id = ?1 OR EXISTS (SELECT FROM messages m WHERE m.conversation_id = c.id AND m.participant_id = ?1))
@@ -146,10 +151,28 @@ func (s *Service) Erase(ctx context.Context, tenantID, connectionID uuid.UUID, p
 				*st.n = int(n)
 			}
 		}
+		// Their WhatsApp identifiers (phone, BSUIDs, username, name) go too.
+		if _, err := tx.ExecContext(ctx, "DELETE FROM whatsapp_people WHERE connection_id = ? AND person_key = ?", connectionID, participantID); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, audit.Event{Action: "participant.erased", TargetType: "channel", TargetID: connectionID.String(),
 			Metadata: map[string]any{"conversations": out.Conversations, "messages": out.Messages, "memories": out.Memories}})
 	})
 	return out, err
+}
+
+// whatsAppPersonKey returns the key of the WhatsApp person on a connection
+// known by id (their key, phone number or BSUID), or id itself when no such
+// person is stored (another channel's participant, or an unknown one).
+// (conversations owns whatsapp_people, but conversations imports memory.)
+func whatsAppPersonKey(ctx context.Context, tx store.Tx, connectionID uuid.UUID, id string) (string, error) {
+	var key string
+	err := tx.NewRaw(`SELECT person_key FROM whatsapp_people WHERE connection_id = ?0
+		AND (person_key = ?1 OR phone = ?1 OR bsuid = ?1) ORDER BY person_key = ?1 DESC LIMIT 1`, connectionID, id).Scan(ctx, &key)
+	if err == store.ErrNotFound {
+		return id, nil
+	}
+	return key, err
 }
 
 // Handler serves the memory operations of the contract.

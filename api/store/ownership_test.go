@@ -50,10 +50,12 @@ var ownershipAllowed = map[string][]string{
 	// The installer's label for the audit trail reads a token's name or a
 	// user's email: auth to provide the actor's label (or the principal to
 	// carry it).
-	"channels/slack": {"api_tokens", "users"},
-	// WhatsApp status webhooks write delivery evidence onto messages:
-	// conversations (or the delivery-intent owner) to record it.
-	"channels/whatsapp": {"messages"},
+	"channels/slack": {"api_tokens", "outbound_parts", "users"},
+	// (slack and whatsapp) Provider evidence of a send (message_metadata_posted
+	// events, status webhooks) settles delivery intents, and a WhatsApp
+	// identity change repoints conversations: turns and conversations to
+	// provide Settle and the repointing.
+	"channels/whatsapp": {"conversations", "messages", "outbound_parts"},
 	// Escalation topics are a column of tenants: tenants to read and write
 	// them.
 	"escalation": {"tenants"},
@@ -63,7 +65,7 @@ var ownershipAllowed = map[string][]string{
 	// check that an agent and a connection exist, and erasure deletes a
 	// person's conversations: conversations, agents and channels to provide
 	// those reads and the erasure.
-	"memory": {"agents", "channel_connections", "conversations", "messages"},
+	"memory": {"agents", "channel_connections", "conversations", "messages", "whatsapp_people"},
 	// The prune job deletes other owners' expired rows: each owner to
 	// provide Prune(ctx) for the job to call.
 	"retention": {"idempotency_keys", "rate_limit_buckets", "sessions"},

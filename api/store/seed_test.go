@@ -47,6 +47,10 @@ func seedEveryTenantTable(ctx context.Context, t *testing.T, owner *pgxpool.Pool
 		{`INSERT INTO budget_alerts (tenant_id, month, threshold, spent_usd, limit_usd) VALUES ($1, '2026-01-01', 'warning', 8, 10)`, []any{tenantID}},
 		{`INSERT INTO usage_monthly (tenant_id, month, cost_usd, calls) VALUES ($1, '2025-01-01', 1, 1)`, []any{tenantID}},
 		{`INSERT INTO budget_notices (tenant_id, month, participant_key) VALUES ($1, '2026-01-01', 'U1')`, []any{tenantID}},
+		{`INSERT INTO outbound_parts (id, tenant_id, message_id, connection_id, kind, seq, state) VALUES ($1, $2, $3, $4, 'slot', 0, 'sending')`,
+			[]any{uuid.New(), tenantID, msgID, connID}},
+		{`INSERT INTO whatsapp_people (tenant_id, connection_id, person_key, phone) VALUES ($1, $2, '16505551234', '16505551234')`,
+			[]any{tenantID, connID}},
 	}
 	for _, s := range stmts {
 		_, err := owner.Exec(ctx, s.sql, s.args...)
