@@ -521,6 +521,45 @@ func (e MessageRole) Valid() bool {
 	}
 }
 
+// Defines values for ModelKeySource.
+const (
+	ModelKeySourcePlatform ModelKeySource = "platform"
+	ModelKeySourceTenant   ModelKeySource = "tenant"
+)
+
+// Valid indicates whether the value is a known member of the ModelKeySource enum.
+func (e ModelKeySource) Valid() bool {
+	switch e {
+	case ModelKeySourcePlatform:
+		return true
+	case ModelKeySourceTenant:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ModelProvider.
+const (
+	ModelProviderAnthropic ModelProvider = "anthropic"
+	ModelProviderCustom    ModelProvider = "custom"
+	ModelProviderOpenai    ModelProvider = "openai"
+)
+
+// Valid indicates whether the value is a known member of the ModelProvider enum.
+func (e ModelProvider) Valid() bool {
+	switch e {
+	case ModelProviderAnthropic:
+		return true
+	case ModelProviderCustom:
+		return true
+	case ModelProviderOpenai:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PreviewRequestHistoryRole.
 const (
 	PreviewRequestHistoryRoleAssistant PreviewRequestHistoryRole = "assistant"
@@ -637,9 +676,13 @@ func (e ListConversationsParamsChannelType) Valid() bool {
 
 // APIToken defines model for APIToken.
 type APIToken struct {
-	CreatedAt time.Time                    `json:"created_at"`
-	ExpiresAt nullable.Nullable[time.Time] `json:"expires_at"`
-	Id        openapi_types.UUID           `json:"id"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// CreatedBy The member the token acts for. A token can do no more than this member's
+	// role allows now, and is revoked when they leave the tenant.
+	CreatedBy nullable.Nullable[TokenCreator] `json:"created_by"`
+	ExpiresAt nullable.Nullable[time.Time]    `json:"expires_at"`
+	Id        openapi_types.UUID              `json:"id"`
 
 	// LastUsedAt Updated at most once a minute.
 	LastUsedAt nullable.Nullable[time.Time] `json:"last_used_at"`
@@ -666,9 +709,13 @@ type APITokenCreate struct {
 
 // APITokenCreated defines model for APITokenCreated.
 type APITokenCreated struct {
-	CreatedAt time.Time                    `json:"created_at"`
-	ExpiresAt nullable.Nullable[time.Time] `json:"expires_at"`
-	Id        openapi_types.UUID           `json:"id"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// CreatedBy The member the token acts for. A token can do no more than this member's
+	// role allows now, and is revoked when they leave the tenant.
+	CreatedBy nullable.Nullable[TokenCreator] `json:"created_by"`
+	ExpiresAt nullable.Nullable[time.Time]    `json:"expires_at"`
+	Id        openapi_types.UUID              `json:"id"`
 
 	// LastUsedAt Updated at most once a minute.
 	LastUsedAt nullable.Nullable[time.Time] `json:"last_used_at"`
@@ -1161,6 +1208,12 @@ type HumanReply struct {
 	Text string `json:"text"`
 }
 
+// InvitationAccept defines model for InvitationAccept.
+type InvitationAccept struct {
+	// Token The `token` parameter of the invitation link.
+	Token string `json:"token"`
+}
+
 // LLMKey defines model for LLMKey.
 type LLMKey struct {
 	BaseUrl   nullable.Nullable[string] `json:"base_url"`
@@ -1168,11 +1221,15 @@ type LLMKey struct {
 	Id        openapi_types.UUID        `json:"id"`
 
 	// KeyHint The last four characters of the key.
-	KeyHint   string         `json:"key_hint"`
-	Label     string         `json:"label"`
-	LastError string         `json:"last_error"`
-	Provider  LLMKeyProvider `json:"provider"`
-	Status    LLMKeyStatus   `json:"status"`
+	KeyHint   string `json:"key_hint"`
+	Label     string `json:"label"`
+	LastError string `json:"last_error"`
+
+	// Models The models the provider listed for this key when it was last checked (null before the first check).
+	Models          nullable.Nullable[[]string]  `json:"models,omitempty"`
+	ModelsCheckedAt nullable.Nullable[time.Time] `json:"models_checked_at,omitempty"`
+	Provider        LLMKeyProvider               `json:"provider"`
+	Status          LLMKeyStatus                 `json:"status"`
 }
 
 // LLMKeyProvider defines model for LLMKey.Provider.
@@ -1220,8 +1277,16 @@ type Member struct {
 	Email     string    `json:"email"`
 
 	// Id The user id
-	Id   openapi_types.UUID `json:"id"`
-	Name *string            `json:"name,omitempty"`
+	Id openapi_types.UUID `json:"id"`
+
+	// InviteEmailed Whether the invitation was handed to the platform's mail server (SMTP).
+	InviteEmailed   *bool                        `json:"invite_emailed,omitempty"`
+	InviteExpiresAt nullable.Nullable[time.Time] `json:"invite_expires_at,omitempty"`
+
+	// InviteUrl For a pending invitation, shown to owners and admins: the link the invitee
+	// opens to accept (copy it to them when no email was sent).
+	InviteUrl nullable.Nullable[string] `json:"invite_url,omitempty"`
+	Name      *string                   `json:"name,omitempty"`
 
 	// Role `owner` > `admin` > `member`. Members read; admins manage agents, channels, keys, tokens and members; owners also manage owners and billing.
 	Role   Role         `json:"role"`
@@ -1303,10 +1368,40 @@ type MessageList struct {
 	NextCursor nullable.Nullable[string] `json:"next_cursor"`
 }
 
+// Model defines model for Model.
+type Model struct {
+	// Available Whether an agent on this model can be answered now.
+	Available bool `json:"available"`
+
+	// Id `provider/model`, as agents name it.
+	Id string `json:"id"`
+
+	// KeySource Whose key a call would use; null when none can.
+	KeySource nullable.Nullable[ModelKeySource] `json:"key_source"`
+
+	// Priced Whether the platform's price table prices this model (its usage has a cost).
+	Priced   bool          `json:"priced"`
+	Provider ModelProvider `json:"provider"`
+
+	// Reason When unavailable, one sentence saying why and what fixes it.
+	Reason nullable.Nullable[string] `json:"reason"`
+}
+
+// ModelKeySource Whose key a call would use; null when none can.
+type ModelKeySource string
+
+// ModelProvider defines model for Model.Provider.
+type ModelProvider string
+
 // ModelID `provider/model`, e.g. `openai/gpt-4o-mini`, `anthropic/claude-3-5-haiku-latest`, `custom/llama3.1:8b`.
 //
 // Example: openai/gpt-4o-mini
 type ModelID = string
+
+// ModelList defines model for ModelList.
+type ModelList struct {
+	Items []Model `json:"items"`
+}
 
 // Participant defines model for Participant.
 type Participant struct {
@@ -1447,6 +1542,14 @@ type TestMessageResult struct {
 	// Message Example: Sent a direct message to the Slack user who installed Konstruct.
 	Message string `json:"message"`
 	Success bool   `json:"success"`
+}
+
+// TokenCreator defines model for TokenCreator.
+type TokenCreator struct {
+	// Email Empty once the creator has left the tenant.
+	Email string             `json:"email"`
+	Id    openapi_types.UUID `json:"id"`
+	Name  string             `json:"name"`
 }
 
 // TokenUsage defines model for TokenUsage.
@@ -1788,6 +1891,9 @@ type ConnectWhatsAppJSONRequestBody = WhatsAppConnect
 // SendTestMessageJSONRequestBody defines body for SendTestMessage for application/json ContentType.
 type SendTestMessageJSONRequestBody = TestMessageRequest
 
+// AcceptInvitationJSONRequestBody defines body for AcceptInvitation for application/json ContentType.
+type AcceptInvitationJSONRequestBody = InvitationAccept
+
 // CreateTenantJSONRequestBody defines body for CreateTenant for application/json ContentType.
 type CreateTenantJSONRequestBody = TenantCreate
 
@@ -1859,6 +1965,9 @@ type ServerInterface interface {
 	// SendTestMessage Send a test message
 	// (POST /api/portal/channels/{tenant_id}/test)
 	SendTestMessage(ctx echo.Context, tenantId TenantId) error
+	// AcceptInvitation Accept an invitation
+	// (POST /api/portal/invitations/accept)
+	AcceptInvitation(ctx echo.Context) error
 	// GetMe The current caller
 	// (GET /api/portal/me)
 	GetMe(ctx echo.Context) error
@@ -1961,10 +2070,13 @@ type ServerInterface interface {
 	// DeleteLLMKey Delete an LLM API key
 	// (DELETE /api/portal/tenants/{tenant_id}/llm-keys/{key_id})
 	DeleteLLMKey(ctx echo.Context, tenantId TenantId, keyId openapi_types.UUID) error
+	// CheckLLMKey Check an LLM API key
+	// (POST /api/portal/tenants/{tenant_id}/llm-keys/{key_id}/check)
+	CheckLLMKey(ctx echo.Context, tenantId TenantId, keyId openapi_types.UUID) error
 	// ListMembers List members and pending invitations
 	// (GET /api/portal/tenants/{tenant_id}/members)
 	ListMembers(ctx echo.Context, tenantId TenantId, params ListMembersParams) error
-	// AddMember Add or invite a member
+	// AddMember Invite a member
 	// (POST /api/portal/tenants/{tenant_id}/members)
 	AddMember(ctx echo.Context, tenantId TenantId, params AddMemberParams) error
 	// RemoveMember Remove a member or withdraw an invitation
@@ -1973,6 +2085,9 @@ type ServerInterface interface {
 	// UpdateMember Change a member's role
 	// (PATCH /api/portal/tenants/{tenant_id}/members/{member_id})
 	UpdateMember(ctx echo.Context, tenantId TenantId, memberId openapi_types.UUID) error
+	// ListModels List the models agents can use
+	// (GET /api/portal/tenants/{tenant_id}/models)
+	ListModels(ctx echo.Context, tenantId TenantId) error
 	// EraseParticipant Erase everything about a person
 	// (POST /api/portal/tenants/{tenant_id}/participants/erase)
 	EraseParticipant(ctx echo.Context, tenantId TenantId) error
@@ -2129,6 +2244,15 @@ func (w *ServerInterfaceWrapper) SendTestMessage(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.SendTestMessage(ctx, tenantId)
+	return err
+}
+
+// AcceptInvitation converts echo context to params.
+func (w *ServerInterfaceWrapper) AcceptInvitation(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AcceptInvitation(ctx)
 	return err
 }
 
@@ -3118,6 +3242,30 @@ func (w *ServerInterfaceWrapper) DeleteLLMKey(ctx echo.Context) error {
 	return err
 }
 
+// CheckLLMKey converts echo context to params.
+func (w *ServerInterfaceWrapper) CheckLLMKey(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "key_id" -------------
+	var keyId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "key_id", ctx.Param("key_id"), &keyId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter key_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CheckLLMKey(ctx, tenantId, keyId)
+	return err
+}
+
 // ListMembers converts echo context to params.
 func (w *ServerInterfaceWrapper) ListMembers(ctx echo.Context) error {
 	var err error
@@ -3231,6 +3379,22 @@ func (w *ServerInterfaceWrapper) UpdateMember(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateMember(ctx, tenantId, memberId)
+	return err
+}
+
+// ListModels converts echo context to params.
+func (w *ServerInterfaceWrapper) ListModels(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListModels(ctx, tenantId)
 	return err
 }
 
@@ -3361,6 +3525,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/members", wrapper.AddMember, options.OperationMiddlewares["addMember"]...)
 	router.DELETE(options.BaseURL+"/api/portal/tenants/:tenant_id/members/:member_id", wrapper.RemoveMember, options.OperationMiddlewares["removeMember"]...)
 	router.PATCH(options.BaseURL+"/api/portal/tenants/:tenant_id/members/:member_id", wrapper.UpdateMember, options.OperationMiddlewares["updateMember"]...)
+	router.POST(options.BaseURL+"/api/portal/invitations/accept", wrapper.AcceptInvitation, options.OperationMiddlewares["acceptInvitation"]...)
 	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/api-tokens", wrapper.ListAPITokens, options.OperationMiddlewares["listAPITokens"]...)
 	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/api-tokens", wrapper.CreateAPIToken, options.OperationMiddlewares["createAPIToken"]...)
 	router.DELETE(options.BaseURL+"/api/portal/tenants/:tenant_id/api-tokens/:token_id", wrapper.RevokeAPIToken, options.OperationMiddlewares["revokeAPIToken"]...)
@@ -3382,6 +3547,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/llm-keys", wrapper.ListLLMKeys, options.OperationMiddlewares["listLLMKeys"]...)
 	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/llm-keys", wrapper.CreateLLMKey, options.OperationMiddlewares["createLLMKey"]...)
 	router.DELETE(options.BaseURL+"/api/portal/tenants/:tenant_id/llm-keys/:key_id", wrapper.DeleteLLMKey, options.OperationMiddlewares["deleteLLMKey"]...)
+	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/llm-keys/:key_id/check", wrapper.CheckLLMKey, options.OperationMiddlewares["checkLLMKey"]...)
+	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/models", wrapper.ListModels, options.OperationMiddlewares["listModels"]...)
 	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/agents/:agent_id/preview", wrapper.PreviewAgent, options.OperationMiddlewares["previewAgent"]...)
 	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/conversations", wrapper.ListConversations, options.OperationMiddlewares["listConversations"]...)
 	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/conversations/:conversation_id", wrapper.GetConversation, options.OperationMiddlewares["getConversation"]...)
@@ -3411,10 +3578,20 @@ type ForbiddenApplicationProblemPlusJSONResponse Problem
 
 type InvalidApplicationProblemPlusJSONResponse Problem
 
-type NotFoundApplicationProblemPlusJSONResponse Problem
+type NotFoundResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+type NotFoundApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers NotFoundResponseHeaders
+}
 
 type TooManyRequestsResponseHeaders struct {
-	RetryAfter *int
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *int
 }
 type TooManyRequestsApplicationProblemPlusJSONResponse struct {
 	Body Problem
@@ -3422,7 +3599,16 @@ type TooManyRequestsApplicationProblemPlusJSONResponse struct {
 	Headers TooManyRequestsResponseHeaders
 }
 
-type UnauthorizedApplicationProblemPlusJSONResponse Problem
+type UnauthorizedResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	WWWAuthenticate *string
+}
+type UnauthorizedApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers UnauthorizedResponseHeaders
+}
 
 type UnavailableApplicationProblemPlusJSONResponse Problem
 
@@ -3481,10 +3667,19 @@ type SignIn401ApplicationProblemPlusJSONResponse struct {
 func (response SignIn401ApplicationProblemPlusJSONResponse) VisitSignInResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3501,6 +3696,12 @@ func (response SignIn429ApplicationProblemPlusJSONResponse) VisitSignInResponse(
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
@@ -3623,6 +3824,12 @@ func (response SignUp429ApplicationProblemPlusJSONResponse) VisitSignUpResponse(
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
@@ -3676,10 +3883,19 @@ type CreateBillingCheckout401ApplicationProblemPlusJSONResponse struct {
 func (response CreateBillingCheckout401ApplicationProblemPlusJSONResponse) VisitCreateBillingCheckoutResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3708,10 +3924,16 @@ type CreateBillingCheckout404ApplicationProblemPlusJSONResponse struct {
 func (response CreateBillingCheckout404ApplicationProblemPlusJSONResponse) VisitCreateBillingCheckoutResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3794,10 +4016,19 @@ type CreateBillingPortal401ApplicationProblemPlusJSONResponse struct {
 func (response CreateBillingPortal401ApplicationProblemPlusJSONResponse) VisitCreateBillingPortalResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3826,10 +4057,16 @@ type CreateBillingPortal404ApplicationProblemPlusJSONResponse struct {
 func (response CreateBillingPortal404ApplicationProblemPlusJSONResponse) VisitCreateBillingPortalResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4014,10 +4251,19 @@ type GetSlackInstallURL401ApplicationProblemPlusJSONResponse struct {
 func (response GetSlackInstallURL401ApplicationProblemPlusJSONResponse) VisitGetSlackInstallURLResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4046,10 +4292,16 @@ type GetSlackInstallURL404ApplicationProblemPlusJSONResponse struct {
 func (response GetSlackInstallURL404ApplicationProblemPlusJSONResponse) VisitGetSlackInstallURLResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4117,10 +4369,19 @@ type ConnectWhatsApp401ApplicationProblemPlusJSONResponse struct {
 func (response ConnectWhatsApp401ApplicationProblemPlusJSONResponse) VisitConnectWhatsAppResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4149,10 +4410,16 @@ type ConnectWhatsApp404ApplicationProblemPlusJSONResponse struct {
 func (response ConnectWhatsApp404ApplicationProblemPlusJSONResponse) VisitConnectWhatsAppResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4252,10 +4519,19 @@ type SendTestMessage401ApplicationProblemPlusJSONResponse struct {
 func (response SendTestMessage401ApplicationProblemPlusJSONResponse) VisitSendTestMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4284,10 +4560,16 @@ type SendTestMessage404ApplicationProblemPlusJSONResponse struct {
 func (response SendTestMessage404ApplicationProblemPlusJSONResponse) VisitSendTestMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4320,6 +4602,12 @@ func (response SendTestMessage429ApplicationProblemPlusJSONResponse) VisitSendTe
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
@@ -4340,6 +4628,123 @@ func (response SendTestMessage502ApplicationProblemPlusJSONResponse) VisitSendTe
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitationRequestObject struct {
+	Body *AcceptInvitationJSONRequestBody
+}
+
+type AcceptInvitationResponseObject interface {
+	VisitAcceptInvitationResponse(w http.ResponseWriter) error
+}
+
+type AcceptInvitation200JSONResponse Membership
+
+func (response AcceptInvitation200JSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptInvitation400ApplicationProblemPlusJSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptInvitation401ApplicationProblemPlusJSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptInvitation403ApplicationProblemPlusJSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptInvitation404ApplicationProblemPlusJSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptInvitation409ApplicationProblemPlusJSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4372,10 +4777,19 @@ type GetMe401ApplicationProblemPlusJSONResponse struct {
 func (response GetMe401ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4426,10 +4840,19 @@ type ListTenants401ApplicationProblemPlusJSONResponse struct {
 func (response ListTenants401ApplicationProblemPlusJSONResponse) VisitListTenantsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4497,10 +4920,19 @@ type CreateTenant401ApplicationProblemPlusJSONResponse struct {
 func (response CreateTenant401ApplicationProblemPlusJSONResponse) VisitCreateTenantResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4583,10 +5015,19 @@ type GetTenant401ApplicationProblemPlusJSONResponse struct {
 func (response GetTenant401ApplicationProblemPlusJSONResponse) VisitGetTenantResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4599,10 +5040,16 @@ type GetTenant404ApplicationProblemPlusJSONResponse struct {
 func (response GetTenant404ApplicationProblemPlusJSONResponse) VisitGetTenantResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4654,10 +5101,19 @@ type UpdateTenant401ApplicationProblemPlusJSONResponse struct {
 func (response UpdateTenant401ApplicationProblemPlusJSONResponse) VisitUpdateTenantResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4686,10 +5142,16 @@ type UpdateTenant404ApplicationProblemPlusJSONResponse struct {
 func (response UpdateTenant404ApplicationProblemPlusJSONResponse) VisitUpdateTenantResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4757,10 +5219,19 @@ type ListAgents401ApplicationProblemPlusJSONResponse struct {
 func (response ListAgents401ApplicationProblemPlusJSONResponse) VisitListAgentsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4773,10 +5244,16 @@ type ListAgents404ApplicationProblemPlusJSONResponse struct {
 func (response ListAgents404ApplicationProblemPlusJSONResponse) VisitListAgentsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4829,10 +5306,19 @@ type CreateAgent401ApplicationProblemPlusJSONResponse struct {
 func (response CreateAgent401ApplicationProblemPlusJSONResponse) VisitCreateAgentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4861,10 +5347,16 @@ type CreateAgent404ApplicationProblemPlusJSONResponse struct {
 func (response CreateAgent404ApplicationProblemPlusJSONResponse) VisitCreateAgentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4926,10 +5418,19 @@ type DeleteAgent401ApplicationProblemPlusJSONResponse struct {
 func (response DeleteAgent401ApplicationProblemPlusJSONResponse) VisitDeleteAgentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4958,10 +5459,16 @@ type DeleteAgent404ApplicationProblemPlusJSONResponse struct {
 func (response DeleteAgent404ApplicationProblemPlusJSONResponse) VisitDeleteAgentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4997,10 +5504,19 @@ type GetAgent401ApplicationProblemPlusJSONResponse struct {
 func (response GetAgent401ApplicationProblemPlusJSONResponse) VisitGetAgentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5013,10 +5529,16 @@ type GetAgent404ApplicationProblemPlusJSONResponse struct {
 func (response GetAgent404ApplicationProblemPlusJSONResponse) VisitGetAgentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5069,10 +5591,19 @@ type UpdateAgent401ApplicationProblemPlusJSONResponse struct {
 func (response UpdateAgent401ApplicationProblemPlusJSONResponse) VisitUpdateAgentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5101,10 +5632,16 @@ type UpdateAgent404ApplicationProblemPlusJSONResponse struct {
 func (response UpdateAgent404ApplicationProblemPlusJSONResponse) VisitUpdateAgentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5173,10 +5710,19 @@ type ListMemories401ApplicationProblemPlusJSONResponse struct {
 func (response ListMemories401ApplicationProblemPlusJSONResponse) VisitListMemoriesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5189,10 +5735,16 @@ type ListMemories404ApplicationProblemPlusJSONResponse struct {
 func (response ListMemories404ApplicationProblemPlusJSONResponse) VisitListMemoriesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5223,10 +5775,19 @@ type DeleteMemory401ApplicationProblemPlusJSONResponse struct {
 func (response DeleteMemory401ApplicationProblemPlusJSONResponse) VisitDeleteMemoryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5255,10 +5816,16 @@ type DeleteMemory404ApplicationProblemPlusJSONResponse struct {
 func (response DeleteMemory404ApplicationProblemPlusJSONResponse) VisitDeleteMemoryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5311,10 +5878,19 @@ type PreviewAgent401ApplicationProblemPlusJSONResponse struct {
 func (response PreviewAgent401ApplicationProblemPlusJSONResponse) VisitPreviewAgentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5343,10 +5919,16 @@ type PreviewAgent404ApplicationProblemPlusJSONResponse struct {
 func (response PreviewAgent404ApplicationProblemPlusJSONResponse) VisitPreviewAgentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5430,10 +6012,19 @@ type ListAPITokens401ApplicationProblemPlusJSONResponse struct {
 func (response ListAPITokens401ApplicationProblemPlusJSONResponse) VisitListAPITokensResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5462,10 +6053,16 @@ type ListAPITokens404ApplicationProblemPlusJSONResponse struct {
 func (response ListAPITokens404ApplicationProblemPlusJSONResponse) VisitListAPITokensResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5518,10 +6115,19 @@ type CreateAPIToken401ApplicationProblemPlusJSONResponse struct {
 func (response CreateAPIToken401ApplicationProblemPlusJSONResponse) VisitCreateAPITokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5550,10 +6156,16 @@ type CreateAPIToken404ApplicationProblemPlusJSONResponse struct {
 func (response CreateAPIToken404ApplicationProblemPlusJSONResponse) VisitCreateAPITokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5615,10 +6227,19 @@ type RevokeAPIToken401ApplicationProblemPlusJSONResponse struct {
 func (response RevokeAPIToken401ApplicationProblemPlusJSONResponse) VisitRevokeAPITokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5647,10 +6268,16 @@ type RevokeAPIToken404ApplicationProblemPlusJSONResponse struct {
 func (response RevokeAPIToken404ApplicationProblemPlusJSONResponse) VisitRevokeAPITokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5702,10 +6329,19 @@ type ListAuditEvents401ApplicationProblemPlusJSONResponse struct {
 func (response ListAuditEvents401ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5734,10 +6370,16 @@ type ListAuditEvents404ApplicationProblemPlusJSONResponse struct {
 func (response ListAuditEvents404ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5788,10 +6430,19 @@ type GetBilling401ApplicationProblemPlusJSONResponse struct {
 func (response GetBilling401ApplicationProblemPlusJSONResponse) VisitGetBillingResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5804,10 +6455,16 @@ type GetBilling404ApplicationProblemPlusJSONResponse struct {
 func (response GetBilling404ApplicationProblemPlusJSONResponse) VisitGetBillingResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5859,10 +6516,19 @@ type SetBudget401ApplicationProblemPlusJSONResponse struct {
 func (response SetBudget401ApplicationProblemPlusJSONResponse) VisitSetBudgetResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5891,10 +6557,16 @@ type SetBudget404ApplicationProblemPlusJSONResponse struct {
 func (response SetBudget404ApplicationProblemPlusJSONResponse) VisitSetBudgetResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5962,10 +6634,19 @@ type ListConnections401ApplicationProblemPlusJSONResponse struct {
 func (response ListConnections401ApplicationProblemPlusJSONResponse) VisitListConnectionsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5978,10 +6659,16 @@ type ListConnections404ApplicationProblemPlusJSONResponse struct {
 func (response ListConnections404ApplicationProblemPlusJSONResponse) VisitListConnectionsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6011,10 +6698,19 @@ type DisconnectConnection401ApplicationProblemPlusJSONResponse struct {
 func (response DisconnectConnection401ApplicationProblemPlusJSONResponse) VisitDisconnectConnectionResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6043,10 +6739,16 @@ type DisconnectConnection404ApplicationProblemPlusJSONResponse struct {
 func (response DisconnectConnection404ApplicationProblemPlusJSONResponse) VisitDisconnectConnectionResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6082,10 +6784,19 @@ type GetConnection401ApplicationProblemPlusJSONResponse struct {
 func (response GetConnection401ApplicationProblemPlusJSONResponse) VisitGetConnectionResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6098,10 +6809,16 @@ type GetConnection404ApplicationProblemPlusJSONResponse struct {
 func (response GetConnection404ApplicationProblemPlusJSONResponse) VisitGetConnectionResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6154,10 +6871,19 @@ type UpdateConnection401ApplicationProblemPlusJSONResponse struct {
 func (response UpdateConnection401ApplicationProblemPlusJSONResponse) VisitUpdateConnectionResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6186,10 +6912,16 @@ type UpdateConnection404ApplicationProblemPlusJSONResponse struct {
 func (response UpdateConnection404ApplicationProblemPlusJSONResponse) VisitUpdateConnectionResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6241,10 +6973,19 @@ type CheckConnection401ApplicationProblemPlusJSONResponse struct {
 func (response CheckConnection401ApplicationProblemPlusJSONResponse) VisitCheckConnectionResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6273,10 +7014,16 @@ type CheckConnection404ApplicationProblemPlusJSONResponse struct {
 func (response CheckConnection404ApplicationProblemPlusJSONResponse) VisitCheckConnectionResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6328,10 +7075,19 @@ type ListConversations401ApplicationProblemPlusJSONResponse struct {
 func (response ListConversations401ApplicationProblemPlusJSONResponse) VisitListConversationsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6344,10 +7100,16 @@ type ListConversations404ApplicationProblemPlusJSONResponse struct {
 func (response ListConversations404ApplicationProblemPlusJSONResponse) VisitListConversationsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6383,10 +7145,19 @@ type GetConversation401ApplicationProblemPlusJSONResponse struct {
 func (response GetConversation401ApplicationProblemPlusJSONResponse) VisitGetConversationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6399,10 +7170,16 @@ type GetConversation404ApplicationProblemPlusJSONResponse struct {
 func (response GetConversation404ApplicationProblemPlusJSONResponse) VisitGetConversationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6455,10 +7232,19 @@ type ListMessages401ApplicationProblemPlusJSONResponse struct {
 func (response ListMessages401ApplicationProblemPlusJSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6471,10 +7257,16 @@ type ListMessages404ApplicationProblemPlusJSONResponse struct {
 func (response ListMessages404ApplicationProblemPlusJSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6528,10 +7320,19 @@ type SendHumanReply401ApplicationProblemPlusJSONResponse struct {
 func (response SendHumanReply401ApplicationProblemPlusJSONResponse) VisitSendHumanReplyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6544,10 +7345,16 @@ type SendHumanReply404ApplicationProblemPlusJSONResponse struct {
 func (response SendHumanReply404ApplicationProblemPlusJSONResponse) VisitSendHumanReplyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6596,6 +7403,12 @@ func (response SendHumanReply429ApplicationProblemPlusJSONResponse) VisitSendHum
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
@@ -6650,10 +7463,19 @@ type ReleaseConversation401ApplicationProblemPlusJSONResponse struct {
 func (response ReleaseConversation401ApplicationProblemPlusJSONResponse) VisitReleaseConversationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6682,10 +7504,16 @@ type ReleaseConversation404ApplicationProblemPlusJSONResponse struct {
 func (response ReleaseConversation404ApplicationProblemPlusJSONResponse) VisitReleaseConversationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6720,10 +7548,19 @@ type GetEscalationTopics401ApplicationProblemPlusJSONResponse struct {
 func (response GetEscalationTopics401ApplicationProblemPlusJSONResponse) VisitGetEscalationTopicsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6736,10 +7573,16 @@ type GetEscalationTopics404ApplicationProblemPlusJSONResponse struct {
 func (response GetEscalationTopics404ApplicationProblemPlusJSONResponse) VisitGetEscalationTopicsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6791,10 +7634,19 @@ type SetEscalationTopics401ApplicationProblemPlusJSONResponse struct {
 func (response SetEscalationTopics401ApplicationProblemPlusJSONResponse) VisitSetEscalationTopicsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6823,10 +7675,16 @@ type SetEscalationTopics404ApplicationProblemPlusJSONResponse struct {
 func (response SetEscalationTopics404ApplicationProblemPlusJSONResponse) VisitSetEscalationTopicsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6894,10 +7752,19 @@ type ListLLMKeys401ApplicationProblemPlusJSONResponse struct {
 func (response ListLLMKeys401ApplicationProblemPlusJSONResponse) VisitListLLMKeysResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6926,10 +7793,16 @@ type ListLLMKeys404ApplicationProblemPlusJSONResponse struct {
 func (response ListLLMKeys404ApplicationProblemPlusJSONResponse) VisitListLLMKeysResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6982,10 +7855,19 @@ type CreateLLMKey401ApplicationProblemPlusJSONResponse struct {
 func (response CreateLLMKey401ApplicationProblemPlusJSONResponse) VisitCreateLLMKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7014,10 +7896,16 @@ type CreateLLMKey404ApplicationProblemPlusJSONResponse struct {
 func (response CreateLLMKey404ApplicationProblemPlusJSONResponse) VisitCreateLLMKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7095,10 +7983,19 @@ type DeleteLLMKey401ApplicationProblemPlusJSONResponse struct {
 func (response DeleteLLMKey401ApplicationProblemPlusJSONResponse) VisitDeleteLLMKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7127,10 +8024,102 @@ type DeleteLLMKey404ApplicationProblemPlusJSONResponse struct {
 func (response DeleteLLMKey404ApplicationProblemPlusJSONResponse) VisitDeleteLLMKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckLLMKeyRequestObject struct {
+	TenantId TenantId           `json:"tenant_id"`
+	KeyId    openapi_types.UUID `json:"key_id"`
+}
+
+type CheckLLMKeyResponseObject interface {
+	VisitCheckLLMKeyResponse(w http.ResponseWriter) error
+}
+
+type CheckLLMKey200JSONResponse LLMKey
+
+func (response CheckLLMKey200JSONResponse) VisitCheckLLMKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckLLMKey401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CheckLLMKey401ApplicationProblemPlusJSONResponse) VisitCheckLLMKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckLLMKey403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CheckLLMKey403ApplicationProblemPlusJSONResponse) VisitCheckLLMKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckLLMKey404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CheckLLMKey404ApplicationProblemPlusJSONResponse) VisitCheckLLMKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7182,10 +8171,19 @@ type ListMembers401ApplicationProblemPlusJSONResponse struct {
 func (response ListMembers401ApplicationProblemPlusJSONResponse) VisitListMembersResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7198,10 +8196,16 @@ type ListMembers404ApplicationProblemPlusJSONResponse struct {
 func (response ListMembers404ApplicationProblemPlusJSONResponse) VisitListMembersResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7254,10 +8258,19 @@ type AddMember401ApplicationProblemPlusJSONResponse struct {
 func (response AddMember401ApplicationProblemPlusJSONResponse) VisitAddMemberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7286,10 +8299,16 @@ type AddMember404ApplicationProblemPlusJSONResponse struct {
 func (response AddMember404ApplicationProblemPlusJSONResponse) VisitAddMemberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7351,10 +8370,19 @@ type RemoveMember401ApplicationProblemPlusJSONResponse struct {
 func (response RemoveMember401ApplicationProblemPlusJSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7383,10 +8411,16 @@ type RemoveMember404ApplicationProblemPlusJSONResponse struct {
 func (response RemoveMember404ApplicationProblemPlusJSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7455,10 +8489,19 @@ type UpdateMember401ApplicationProblemPlusJSONResponse struct {
 func (response UpdateMember401ApplicationProblemPlusJSONResponse) VisitUpdateMemberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7487,10 +8530,16 @@ type UpdateMember404ApplicationProblemPlusJSONResponse struct {
 func (response UpdateMember404ApplicationProblemPlusJSONResponse) VisitUpdateMemberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7524,6 +8573,75 @@ func (response UpdateMember422ApplicationProblemPlusJSONResponse) VisitUpdateMem
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListModelsRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+}
+
+type ListModelsResponseObject interface {
+	VisitListModelsResponse(w http.ResponseWriter) error
+}
+
+type ListModels200JSONResponse ModelList
+
+func (response ListModels200JSONResponse) VisitListModelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListModels401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListModels401ApplicationProblemPlusJSONResponse) VisitListModelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListModels404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListModels404ApplicationProblemPlusJSONResponse) VisitListModelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7574,10 +8692,19 @@ type EraseParticipant401ApplicationProblemPlusJSONResponse struct {
 func (response EraseParticipant401ApplicationProblemPlusJSONResponse) VisitEraseParticipantResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7606,10 +8733,16 @@ type EraseParticipant404ApplicationProblemPlusJSONResponse struct {
 func (response EraseParticipant404ApplicationProblemPlusJSONResponse) VisitEraseParticipantResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7661,10 +8794,19 @@ type GetUsage401ApplicationProblemPlusJSONResponse struct {
 func (response GetUsage401ApplicationProblemPlusJSONResponse) VisitGetUsageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7677,10 +8819,16 @@ type GetUsage404ApplicationProblemPlusJSONResponse struct {
 func (response GetUsage404ApplicationProblemPlusJSONResponse) VisitGetUsageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7789,6 +8937,9 @@ type StrictServerInterface interface {
 	// SendTestMessage Send a test message
 	// (POST /api/portal/channels/{tenant_id}/test)
 	SendTestMessage(ctx context.Context, request SendTestMessageRequestObject) (SendTestMessageResponseObject, error)
+	// AcceptInvitation Accept an invitation
+	// (POST /api/portal/invitations/accept)
+	AcceptInvitation(ctx context.Context, request AcceptInvitationRequestObject) (AcceptInvitationResponseObject, error)
 	// GetMe The current caller
 	// (GET /api/portal/me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
@@ -7891,10 +9042,13 @@ type StrictServerInterface interface {
 	// DeleteLLMKey Delete an LLM API key
 	// (DELETE /api/portal/tenants/{tenant_id}/llm-keys/{key_id})
 	DeleteLLMKey(ctx context.Context, request DeleteLLMKeyRequestObject) (DeleteLLMKeyResponseObject, error)
+	// CheckLLMKey Check an LLM API key
+	// (POST /api/portal/tenants/{tenant_id}/llm-keys/{key_id}/check)
+	CheckLLMKey(ctx context.Context, request CheckLLMKeyRequestObject) (CheckLLMKeyResponseObject, error)
 	// ListMembers List members and pending invitations
 	// (GET /api/portal/tenants/{tenant_id}/members)
 	ListMembers(ctx context.Context, request ListMembersRequestObject) (ListMembersResponseObject, error)
-	// AddMember Add or invite a member
+	// AddMember Invite a member
 	// (POST /api/portal/tenants/{tenant_id}/members)
 	AddMember(ctx context.Context, request AddMemberRequestObject) (AddMemberResponseObject, error)
 	// RemoveMember Remove a member or withdraw an invitation
@@ -7903,6 +9057,9 @@ type StrictServerInterface interface {
 	// UpdateMember Change a member's role
 	// (PATCH /api/portal/tenants/{tenant_id}/members/{member_id})
 	UpdateMember(ctx context.Context, request UpdateMemberRequestObject) (UpdateMemberResponseObject, error)
+	// ListModels List the models agents can use
+	// (GET /api/portal/tenants/{tenant_id}/models)
+	ListModels(ctx context.Context, request ListModelsRequestObject) (ListModelsResponseObject, error)
 	// EraseParticipant Erase everything about a person
 	// (POST /api/portal/tenants/{tenant_id}/participants/erase)
 	EraseParticipant(ctx context.Context, request EraseParticipantRequestObject) (EraseParticipantResponseObject, error)
@@ -8276,6 +9433,52 @@ func (sh *strictHandler) SendTestMessage(ctx echo.Context, tenantId TenantId) er
 		return err
 	} else if validResponse, ok := response.(SendTestMessageResponseObject); ok {
 		return validResponse.VisitSendTestMessageResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AcceptInvitation operation middleware
+func (sh *strictHandler) AcceptInvitation(ctx echo.Context) error {
+	var request AcceptInvitationRequestObject
+
+	var body AcceptInvitationJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AcceptInvitation(ctx.Request().Context(), request.(AcceptInvitationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AcceptInvitation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AcceptInvitationResponseObject); ok {
+		return validResponse.VisitAcceptInvitationResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -9412,6 +10615,32 @@ func (sh *strictHandler) DeleteLLMKey(ctx echo.Context, tenantId TenantId, keyId
 	return nil
 }
 
+// CheckLLMKey operation middleware
+func (sh *strictHandler) CheckLLMKey(ctx echo.Context, tenantId TenantId, keyId openapi_types.UUID) error {
+	var request CheckLLMKeyRequestObject
+
+	request.TenantId = tenantId
+	request.KeyId = keyId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CheckLLMKey(ctx.Request().Context(), request.(CheckLLMKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CheckLLMKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CheckLLMKeyResponseObject); ok {
+		return validResponse.VisitCheckLLMKeyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListMembers operation middleware
 func (sh *strictHandler) ListMembers(ctx echo.Context, tenantId TenantId, params ListMembersParams) error {
 	var request ListMembersRequestObject
@@ -9562,6 +10791,31 @@ func (sh *strictHandler) UpdateMember(ctx echo.Context, tenantId TenantId, membe
 	return nil
 }
 
+// ListModels operation middleware
+func (sh *strictHandler) ListModels(ctx echo.Context, tenantId TenantId) error {
+	var request ListModelsRequestObject
+
+	request.TenantId = tenantId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListModels(ctx.Request().Context(), request.(ListModelsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListModels")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListModelsResponseObject); ok {
+		return validResponse.VisitListModelsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // EraseParticipant operation middleware
 func (sh *strictHandler) EraseParticipant(ctx echo.Context, tenantId TenantId) error {
 	var request EraseParticipantRequestObject
@@ -9687,264 +10941,293 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L39chs3ti/6Kri9zy1Lc1oUJUtOTNXUHMVxEu+RY5dlV85N6MsGu0ESoybQA6BFc7xdNe9w3+D+MQ82",
-	"T3IKawHdaLL5pc8kO1V7Tyx2Nz4XFtbnb32OUjktpGDC6Kj3OZowmjEF/7xk5pJpzaV4IeUVZ/a3jOlU",
-	"8cJwKaJe9H7CSHIlhTaqTM1A49sJSeF9sveDMcUbkc9jckmn7JIb9ucL+umMXLK0VIzI0mieMZKxa5bL",
-	"YsqE2e9EcaTTCZtS252ZFyzqRdooLsbRly9f4qigik6ZcWM8HzNhXmX2n9yOqKBmEsWRoFP7HbVPBzyL",
-	"4kixv5dcsSzqGVWysI+RVFNqol5UlvDmYp9x9EIKwVI755U9pdUrd9LdNVOabuqweukOuiyVlmrFBgv2",
-	"yQxSeCMhckTMhJFCsWsuS00KOmZ2z2CIfy+ZmgdjxFbDoUzppwsmxmYS9Y673bahvMrYtJCGiXT+VzZf",
-	"HtJresU0oUQxozjLSKoYNYxoOmJnRDNGYPmEfVtXA0OqrkcWdHJge1k3xCkX/u+jtgFf8Ck3y+N8S8eM",
-	"aP6PlauTw3dhzxkb0TI3Ue/Udks/8Wk5jXpHbhDur2oIXBg2ZgrG8J4J6s/B8g4aePpEE55Vg2lSE75x",
-	"Wzr6Yj/WhRSaweH8hmbfU8NmFLYxlcIwAStFiyLnKdDuYaHkMGfT//k3bcf7OWKf6LTIGX6RARlNqBAs",
-	"HwhpBiNZCtt1xgzledSLLnOaXhHFRqVmWY+0vasNNaW2q3ocR4Yb27gdG/GDq2ZCh7I0vWFOxVX0JZz5",
-	"/1BsFPWi/zismeUhPtWHb3ECOP/m4p+TQslrnjFF9mCgMXnNDI3JpVG8YDGhglxcvN734ydSkRHlOcvO",
-	"SIJTTEhKleJME240UYxqKQgVGUns6iTwK1NKKmL/7thhf0Ozd+zvJdPmZstera2lHYUtkUwyTYQ0ZEpN",
-	"OgEecP72FbGtK5oaS1cwDB31fvkc5RK7iXrRUGbzDpvaFuNoyrSmY7vUhZIFU2ZO+hE87EeEazLlWgMt",
-	"fay37QT4RLBtfnL3tm0b5l3PGZn1KOfpbZf6XBCaprIUhsy4sf1wTWBhCM0Vo9mcsE9cG2Bp9co8r1em",
-	"Gsi9LcuLnOoJ036AjKSlUkwYYsfDYku8VJAF1kpm1JItUDd8SIU0E6YI0IUd13dSDXmWMXFrauWaCMYy",
-	"DYOj2ZQLomTO7MAmfDxhqrl4T+vFq8dwf7ygNBN7LaXUsCwmw9LAMGGAFZHRPJcz3Pw9u5xekpopbhhJ",
-	"6ZSRkZLTahGl4mMu9mEdX4lrmvPslqs4LbUhQ0aoITmj2pCvLU+15G4lrrWHvKBaz6TKGud8fXuNc34c",
-	"sOcPolAyta0Mc0ZeCsPN/GEO/FAxegUCRpkjP/1Rmu/gKrndyuIdC9u8eDOddE/qqf8oDfnOvXBP8/3W",
-	"0xvwFDi5HH+45prbFTcSTzjNc3tsrIgh5Wsq5o756tseVinJlIq5X3Z9BgLdnHBBjo6JZqkUWZPZHQfM",
-	"zn5uR0Oq4dwfbawaKR0Zpkjyzv5xcG7/SMJxB4pU8MqygHaJn9gVn1FuWvWfWtSz4/sgaGkmUvF/sNvS",
-	"5CUfC7vkUhHNRGb5t73Vjbxiosksj8KzGfR/b+v+GkWBmLBPhRVH7RgVu5ZXKPNnlpfSXANtfhD0mvLc",
-	"8opbLkhGDR1SzciUjxV8pglVDM6Gu+4aEmVwh1wydc1TRsLB3NvqWCYBYoGnxpwaOKhV46gev3313u6l",
-	"/beTuDjK5qg2ZQNqGpJ9Rg07MHzKlsX7OMKd0Ou+EWXutgGVh6U28ILaoEnEUU61GVihwXXWnP2HwvaZ",
-	"2UtlKrUhUqSMUDLlojSgb91sbKgMfV5+UCg24p/alasRV9oEd5rXkDVLFQNpTBLFUjkWXDNiD3jPDqSl",
-	"e0fdt1peK05sIqt39p0vcaD0bWUjqPXCXyJ8JVAaYemqhXLjiEMqW9jTBjU15v6x6lwO/8ZSY4fq6fgF",
-	"tAcHO8u43QWavw3oekRzzeIFUm+SbXMH3xTYyBnxggoXsH2j0pRqNS2tpJ3AenC00Xqwy34t7IBbcPh+",
-	"84rBFtM8fzMCyW1dbxXL+BIv8gxH0u02BvsN2UuutBn8+5//SvY75HIiZ4JIkc9xUblVBNA80NlIYa6v",
-	"5al9DCZ3wVHHbQ6TGzZt/mPL+VbMWik6h02tLV+2mQ2nb/GMQO/NRlp3auzuqjtg0DqlOZoErfTaXISl",
-	"txdnG3xtqBrjTm9HNC+rT9/jl1awby7Xlzga0Twf0vRqMJUZy3cc3cSYYmCkzLff2h/ev3/7Xsq8rbkt",
-	"7yGuBzQ1/Dq8F4ZS5owCwUzpp4FiRT4f2AtAt4lsVhmaSjUfKGbQLDnI6FyvoafwU7tQrcuz+q5iSktB",
-	"259xIVg2uGLzjWv3Fl79q33TsamBE3Ra2tVzbdh0UCg5LUz7brJpwRS1PDV4LsrpECe6y11kr1S5K/mU",
-	"KDLsdJxmXGRyNtD8H6xVGN/uTgzWrt6dxTXzW718SJprt0xyzWH6tWnhBW0HvEkSq0i1cfjCM7FwwQdr",
-	"vJLRBTf4dteR/eg7zvJMt9xI1flY18Rr+9Krb1fc0l9vYeJvuXix5xXXUzDmJb7exqOb1+k7+zPRZToh",
-	"VJNkyPOcizE5//FbghbCftntPmXkOLE6UdKPdMHolVUgKZmUUyr6EXnzDmzKIkvA4u+PSTDv0y2kkyn9",
-	"9Ao/Pe7+Ou6LBcEDPECgv2ZMkdmECeed4lOq5gS+A4u6bizDltRST/90033UHNdLkRWSC+MskZYcyJTO",
-	"wZxSm08TaMKZFRJi2yJM2BXIzgij6YQMWSqn4O2Ch3IE5n45E1vPJrwC6+kctezm7jddc84XUoyZtlpp",
-	"kc+DeYPpEpa/8middLsNn9ZpN97l2mz2+4OckVyKcdClYlNmLxZNnB1SnxFLXD0ykoqMpcw65Fv0tZGn",
-	"z04bY3v67HTB3bbDLX2PXKhxsS+vQD15YAYaXERDNqHX1dr7tk+6LY7XO5MNljUDGNYTTf4mh8Rfg6wz",
-	"7pB+9KLURk6ZIrosCqlMP6q044W12SxyNDv+aUJNsChXQs5wTUDNy2SH2KGdvzrIuE5zqUvFSJrT0qro",
-	"mtB8Ruea0Cxj2cLqHT1rX74FAaeip+OAmOrvAsFnSZRhwr77S+TMTQMnnYTMor7L2cDIATD94C7aloEv",
-	"yDfLVOXsninwL3eUvH0jDEAIyY8tHPZt3NftosKdaHegXD2qaofGqptLPFMuQhPHUbvIYQxNJ9N2TZK6",
-	"PW0Rk684+jUqW2jEp3TcKg1P+ZQN8Nft9ZGFhYPuWleqzLh5ed06fpr64dejBGLrOOmzbbQ0NVI5fWLF",
-	"w5wOkW0v86xSM/XEO2ClAvoGC8cTTexMieMu9mx2VnfvV8sfadssiOhX4GlEHtZ6cG+i/W+pPE2ZoRk1",
-	"dLUVrXEE6j1yzGfVoqIMuOFptSLNnWxV8u7QPBlsR0AaTUKIPaE1BxtOLFi8xnI09ms9ed8JU6sPy2Nx",
-	"tm9QKXkxYemVLNuYjnsyKFXe3EDFN+5f4+M13b+VytB8ufMCfr9R18Gnazq+NI6lL3OqazYAkl5hDMJn",
-	"Ayfnt8vaw1ymVywbYLRPm3Azx9tWk0xi3IDQM6Z6JBFyoMth9XISk8QoTvMBExnL7J/h40FKRcpyfFDQ",
-	"ub0/BvKaqaxkSUz+/c9/gW84GZaZPQHsU8qYbaazjSsimGJz+N/RXLNAWcupsVtEJlQTIV1slJUvRnxc",
-	"ohPuzL4p7FQnVhXmmoztcQtYb7B8Y0VTZifcbvL/acJzRgpq5cCSxX4lrxgr3DraLkpheA693sKfZA9R",
-	"cHt5wc4fmthRm21LCtZ6ERRMcZnZ2dzcKVTktIWKkDCAJAwVGVVZQvYoCenDxRztAxHYISatl51m1Og2",
-	"zzY1muzh+u6jUyxsnGurjwUtBsfEe1jbLuewkSea4KtxPUYyZCOpGLpxnHcOVxyi1NwuwIrHESyCnUcc",
-	"VUYtSxuDrAT7ljsgURyVoqDA67mwPDlnhjX+GDhHNTRQapa17md1Gm/jRl3gWf6kuZ2uVs/vTLzAmBpU",
-	"tTikJRa1xI+ahL2GS2JUahCLuIPT7ha3f/1p69iAl62VMisKMXw0j+IokzMxVjRjsLSyaN1YCOcdlHrh",
-	"nMoS4wBW7GitCE6lMBOrzVk6WN3O0ncFU6kTmxcCKGyDB0YeZBAfXUB8hyaUuC/omHldDsbe5HNbj7s+",
-	"qQsnS15FcTSjSuDp8pdHy+It7F+9koFItrw89dSrQaze70AJ254G75kkQhW5u2AS625c+c2L1rYaILC9",
-	"YxrCzBePgI+CaRHfJ7yNxMDyJMmIfyJIPyvVwlreB+VngKGKbXfJEjkVVGtHSeAe4flmEnJG+ooPupm1",
-	"rkiVudHCE3z+yGrDFjET6uUvZ2YkU0YFmn6ryHu8h5AN44eN4+b42sab3KWZ7KgY4uz1aur/3PZNM9xI",
-	"HKBHnoxoajSBeCZvB3Lr52LcyVAaUKDB3qZTWTB9Rn6aUKPPi6IKc+YZPL9mio84y0Ct3g9oqN6hjOsi",
-	"p/OBp6XlnZhJdaULmjJUzp3CXkykYATPS6c9nskwJWjeusM4F8Po1A5VqnoGYbsupeJWYU4gnWxvH6oJ",
-	"Fg5zu+sEGmZWRbxVOBE0Y/ztvdXwLqg27+0XreNaPt6V1OVCgCLY8IrQWxkrthLoR7cyHvgf6jFpu/eW",
-	"59gtp0WxmeEsWRyc7SAksQVKDsW0xnziMG+tceIX9zXcoAYx1Wd+Pct74UmvRXnfkckouFS2N2KEN9GS",
-	"FaPNHuCXwHe0fmZ3YWcJrobHsrPUQ7iZBBNcYDteNgsDrlpaMcrKF7D+Ft39xnMJXTc4ovFCVuY2nOAW",
-	"UVe3jNwM4wJW2H0gTaHMGcocIx8VDWkkmBhm/4lO7zG9brdMj3I6Xsc57fPxirjbS2Zquw2KP6ks8yyw",
-	"QYGlhkjwhUlF9ASe51Je3dyOsstl6txUO21gQZXhKS8oyrhrXZ/Bq+uvs4oqLBPPpd5G8wk5fpXX2zgB",
-	"jbshHHdwmwQ72NzuBVJto7nlVdxo2w4P/x1x3ZqZPBbffamoZjezXOzOdIJ9dJ/smoPcuCwX6Geh9TWz",
-	"bdcKQ0fvugjHpibReIqe4y1i6Jp9BZ8GfbROYDGeaNOWLZqEJeGaGJlnyN9o073NNZlQkbEsCLLqRIsb",
-	"zxc8qR+6xyffvPzq4ofF+IuNoR6tl93AeQ/xD8cVNvMUxzZW7Xy9cLLgaUu8WgoxGj7XqN2Sz3O0troE",
-	"dk1oUeTzduu8qfpZpYtuH9S5MJ3FmWNPcTiFbdbgRpKWYpqZdnfODjPeLSIoiE/Dl3141/JKTemnsMsg",
-	"4ipYvKWVgSiEl0ohp21OuM7+XHIsQDYoBCmmI9sCxismMUkAAsE9skpQ/aSgZrL8AIz6mEm3/BCs+dVp",
-	"g069J7fF6e0SUjdFKFTTqr9po5kqrm43Kmks1LJjimFq/2wyt4wGogW5OQukOsUopDfzxaCubaI5g4zE",
-	"VYS42OIGs9CllQApmLrmhCrWar7ByEHM+xgM54atCh5UVXoI5tylpanj9J6dnj59thBYdPL16VfPAqPp",
-	"8emz9kBCM5FZyE+/f/k+iqO3by7hPx/gf8/fv7CM+tuXFy/fv2zVJlbbn4yUeRUZooP90gyAG2ICAW9j",
-	"ZgYQqTpAWQ2uEGoMU7ah//cXevCPj/Z/ugfPBx8/d+Onz7/8jxXyQgCBsy6GYxGO4j8v3/xILkHQIrhD",
-	"EBIJ4rwal1MriAX09kTXP8OWgNkWU+/GlAttCDehu82SbCsRoPFwsBsJHne3pMGYaCOtNsREquYFJNgL",
-	"ds1A/5gJHGwvIC/7M2YmgfuDasjJVmEaH9Xk3//8/6v/o8M065BLcKLYZSgZGdL0ipTC3sRjlpG9KdVX",
-	"LNu3RxecyQ2TeL0UVguRpRlMW86Bp/bTbrfbDEtd8A8cdVtjZl3Ew8K2CzIxptjT++TDu4sz8tnS6RdS",
-	"5DRlE5lnMFvFyIjnOcsQYKBBEWTvw7uLA6ssFCzbj1HDA/yB+pWx9JlzwOMJbhfZ+/7l+5jgoQI3MkUa",
-	"RPSHkH/bIere4SEteIemU9ZJ5fQQTos+/Iynhmdf1nO9r7f0C4TrU/EHXL1WZs9obptvNZPtZlZfPhhL",
-	"GiT4zcogiXijiLfG+/WDFVXfsSKf7+x//WQWjuNJd1dVBBppG9bFxWsH7tTsdUg182E7m01D9xcjd8Xm",
-	"g3aX1/tV/MK5Uq/YvNNunBiuyORCk64XslpyjxFBqEEiBROUR3FEhZkoK15WUu4ae3mrmWJEOYQ/bGeb",
-	"qAbjJxQsVVzvXmCMCGa30ZKAVHGjHF9a8MEVUlQzA3ezWBTS3EIijps+3JEJrm9y5rK71TWEiL4pmDh/",
-	"dZDKaUENQGcAfMCHdxdtEtpqsliTN/w0vg+qWIx7W95Zv6art+ouzD2OFTyWoadyVy2brXdgK6vVC4iD",
-	"aFELF83rxkdMrNM6XrfEHLpUlwkvtl/z19U3rVq1R4zYNWG8zeEHRout2/pg325pZ2G1wjm3rxPESNxN",
-	"TvV0VUzEqrgA8H0Du1y8Z5yozcU1N86ylDnzCfzGstXoECsTfneBfFhzEbgBbHkReEA3h/NQsfsNHB43",
-	"5mYoDn4fqkWtQOUCjeH05C5BFhqzXD2fu2CDjmQfiw1i9zezfN10dTesKrCnpVW9L4CT6u3tElkarv7g",
-	"w/W0ItV8vX1927FuneqBbpwtX/dru5CuQrXm2qCTaXWqmaZ8N8bqNYwtuE0wj7gN+RaZEDRYD2T1HtzR",
-	"ebW7+XjntRI4FqUWnwi2Qz5JnTzWMh8E+1oZBZdOKIZ71fdb5f2dTSSZKWmauEfed7zyqhvKbN561d3k",
-	"/s5Yzq+ZmoPNrcV+p1jK+DXLyB7c297jtB+TNKd8yrKYjJmwE7L/dK2FUK23if/y6Xc3P4qYQboumazt",
-	"QLkTAwvtRhE3SCfc9qU13OKah0W8m3OGhP5oB82lbS97ObzGdAim0sTZeBPUwg7HhTk4kQdTLngSk6RS",
-	"yQ7TnJYZO3h6cHowofyqPMipYdrYl1BXO8xzOqVPO0e9r4cLPo7ltpsW5D184b+q3v4Lm9w//OX84Ge0",
-	"LH+s/9kZ9A4PPn7uxs9XGJrfNgMj2tydbUGTtQDsGEIVOumCJqUiw1JzwbQ+gADRzH9zA/kXwjG3vEg8",
-	"TNmkmW5Tb3eQ2r6bC7mBs33F5mRvOCc820cgB08rTzSYyLWd7hkpBSbdV4/hd1gxwWasDhi+YvMYM6DC",
-	"hKknetkHXav+W0U7oXFgm1edcWGrZIzlVVXsmrPZzeIpJlwbJzhVHOMG4ulKTvpxjWzS8Me249UvSbTx",
-	"arNn02G75KOt7/Slfnexuq6zIFQ7sSrWQ5sdck+u2HygZanSxgrjMcBsJCDU9uQIChjRg+mqqBEPqrF8",
-	"ztC3FgTe29sb4VipmBMPG7PfaY9TdcbwVlSpARzPrW+n91LmL2ieX5bTKW0XB0u/p+vbuWLiA150izQF",
-	"463xoYI1943H9b411rUxpXZqQIDRNpfRu+9ekOcnp18RB5u6zGsQnn/pUzKl6YQLdqAYzQC+GWPL/AWJ",
-	"8SuYBuJivtvTCteko3gU6i23KYhjaIOCE5YRpCusK+uT3muDyjIFr8ZL8/E9iyv34d0rwgHZdjTnDtLG",
-	"LT+x35yRJACSTcAuXeSUC/LD+/dvXSYk4m9sFRTk4VjWOJDeyTZcl0TOBFOJR6JKAGy9/hPtc0mHOE0e",
-	"4hbOEJJdkykVdOx0AB37kg06ttecjhFnwYG14OdnBLrThOZa+s/9TyIjDiErzO6Ep5bN2y4xeszyrDZG",
-	"dMnH4pW42d1UGaU22qAqcPStiqC0GaGqFtq2yU7iQ3HLSexuWbsh6mm4GAtnwMPEH3UD59qCK2UpJLK7",
-	"2ZyzkM8EaUKjIEUYXz+rQ9gcArpDArHNLCIB7XovL22kW7/W/bRM8pVlTHkLvkGFv+39VstudOCy6EO3",
-	"bx9eHx9WX/0lzTkGEf/53//8lz20x89ADP8zLYrB1BXP6dlDG1v1vgcYXnH1rmIZVyw1g1LxoAWrG9o/",
-	"N3Kf5vA3TR8DD28bY6vLNGVat0foVfljW1r/fGNLXy5Gb7fNDbOiW3zfCLLQSBptyejN5y6XF14kXJAP",
-	"l982Eg+FvFVC7z261e/Eh7E7kucaTXBp0XeDtMS9vJE/40assy2cZfW47sL+4qj1scwv2P2WfollpKzN",
-	"J+yu07LjG29sy9y1ceavG2YiPGzulJHtOHxg+ZEin/dcqlLKC46YgD6JVhArNytBcWYE+1qIj+z3/+df",
-	"fukePP/4+Vl83G2zWC2lDQbz/7hphds14kApry9ZjHsleAt6k7GXGAIb2GwiCfe3GPmrL5TY2fGCWnn7",
-	"rNP0A5VymQWIojSogunG1nJhnp20ArLI0uz4zeKJD/tcbK99Ak3delkK8sGHOyOZrbyH2mM1fM7pZsHA",
-	"3Sr1yKDJttmt2JlhhU6yjik7DJMvcTScD6jHj9+Kn0O/K1ERh/NBRue7NfYtna9oqjLhbN8YmNvbmhup",
-	"BUNlhp6IFVxoi9cMzbcb03d8XCqmlzYbhgQdVs1VKxjsTLAUXt5YTRFVMYBt42XC8cXb41f8aMXFkVQE",
-	"LEhWFXIwWJqLlJGM5czha+2csYudbidIB8mMwWftqNoVsd3V6jhK30AqCyO2H60Zn++tBYTT2RW34LU7",
-	"WmF/ddw8drMNZrKS4F97HnEnW7qqXsKihXwNePsH/VCRY9sUn/Am9AEaslovp+2OWiNsy91Tyx1sdO16",
-	"gc4BE+wokYLjbYCkuzKi4C3gq/yIouGrbzEhoRIkX4P5T5G9jI+50fuLSTQgIJ7GT7vtLk2HG23Fs0EV",
-	"6Lhoh72El8gHALEBYcvVtwHsdi82D7wP06VLczF26VtLz2HMViLokMuFTJWz5UyVZUNTU3047sa3RTyZ",
-	"0SFduQHVWn/jJkDOHWjPq29vtu5roqcWSaIeW9tmfWzLW9QsLRU3c0hscnIUo4qp8xLTNvCv7/yiXGkz",
-	"qOvcRctpUq5UY/VKTJJzZ7MCDaVHvoEWia92VFXtg6MJz+pFmBhTIFuXV5z5MS0vO4JBPtHE1VEHNEY+",
-	"Fiwj//nT+/2YaGbIcA6/HXDRIT8BtD5CmqfS1wY1YVNYILSq+oxDqOs+L9VuDyrWFRzisr/ADTNq0e0q",
-	"fYaM+TVUKfAED3UEXxE2LXI5Zw6vAkxlVtVDBcmeFE9onb6A6q12wbmGA9QMJML5WKVKx/ClPTJzBwZq",
-	"SEoFySThul+nzVh1DG4vaEF3+qIv/uM/SFCGlUvRF38if/oTwsj6Zdd/+lOPJG/fXL4nh7Tgh9g3WE8P",
-	"7dJzkdidgEn6Avd9QdYUwreH3l4UkClmh+xLSRIaFoW1e2smzLblyr6u3dmZcLtL9qCaxBv4IyGYYweL",
-	"QYhDztk/q/uEpsLysZqMmSEn3acdXI6K7PWf/kT2NlD+PqZq4qVBCqb84bGs0o6AQolbwNufN+aLe0iU",
-	"LI23xfPqa7vHvu6iLuGo28aciu3mDZPzGxuUfbfTAG8f5rX94l2ZH/e8dXw2m3XUKD1gGTdSdaQaH6pR",
-	"av/fvrfvnW6whHvJqiKSyX6HJCfdbhIgvq2sG+32w9WOJntTmlsubQ/35ZsfYzJTUMRiXrDYl8EmkD29",
-	"f0aSk+Nj3wl3TTJob1guVKwle0ZKe5koExNZGruyiooxi0kproSlGpB+9jvkG2kmJOfaeKqToxETWdUx",
-	"HNYEXa2/fExc+WaS+BTpJKhRI7N5x/KUBGio4qBzWVbbSJ07D5QNxMuzq3eSxIR9oqnJ5yTnV4zYyx8Y",
-	"hl1CO6yqUC20fcG1S0Yt7JULZAcjS8Cul5C9o3//8/876nZj78shp919JChBZEH/XjKSoMkxOQOigm3D",
-	"1NAnmiSBTTKx7CixKk9CHLwOJH8VdMxgNC+BhoFbJDhqPAqaaDllyKCsBFEgv0gWqmP709qz41CsYNR4",
-	"v68npKpcjKZTiARCl6fM5kQxUypHd+DFwlZwJpbC1BXLgj7NwTtW5HTOsh6xyluyf9ZsOSzQDdRle+Gw",
-	"Tc+TDvkrm+PKX7ECE4ePT8hElkrHcPJdteB6Xaqx+Br2yf8+cKbMg1dZ0iHvLB+AfdOOJiytP08q7tEs",
-	"r2tnDrzOfndhPzuA/03i8Kd3VsoVXIzhA2wleKiZ8cuuYzKbcEvDiqFzWTNh7E4jb7KcsCpZ2BdRXey1",
-	"vvvO376K4uiaKY23Yrdz1OlWEVMFj3rR00638xTFpQlIJyvuFYQu1y1ZhwCWhhvtisKLjHg/IuIsMldt",
-	"yAsP/up5B1TFsr4YUZ5bvQlmayZKGpM7nu1BGaFZu5PgICQ0y5S9zvdOjp+7LWlsyH7HbbQTSeB7jIol",
-	"VjScFrCYlCDjqaAfdV/MFDeGCc/RaZlxQ4yCeguj0POKnETj8qNAwKV4lbnqxa9EDcX/jYsbXlH/t6Xu",
-	"r1PRIprR/+V+7qRg1ald1FEqFdh5J1JpRoYg8863r+LbjC/40pSFXZZUlZluGzvudreYxXadv2Zt1YMv",
-	"UapEwTDIyb9k5uAFiogr2nUvH14yc4mE5t6HXk5w5G0fVjM8/IZm1WLYT442f9KoOG0/On6++aPFguWh",
-	"phD1fvkYR9pbln0dbCj2MNbeRx19tN+0HlZf86D1tL6DqCY8jq6KT3Us7QlJc0aVe+xOac2jO61k/qZ0",
-	"0IchmZy0BODizjqs8zvb2k1Lh2j2W65dWaxhdO72pHD8Y0Ib4RkQhpH5yutBhEdC9lyoMXKNvgA42bi6",
-	"9mcCYvt9XpGLprWj0dVnVtzZW+SjfYFbtN8hb51wVKfv6Qo9A7ky1msL+lnJtj4U98O2nF53nlFyIa9Z",
-	"TlO2DTNbCJeJzgXN51ZMz8lLq7IwTS5MthvPq8ORtuJ5R/fM87wJw6sqcGn+mvjgFizthRSjnKMh7uT4",
-	"ePMHrwQCbd8Hz8Sjak+Xu9c3cgAXp3eYhlVjWtnAmzq4zwUNWhWV+togvuwMufSWkkZhCavg7Puj2Rd1",
-	"vDwpFE9ZDCqGZtQ42ScA5SaNOH5fisSXqbOCi6cfpw64AhM0R5lMsVJ7DtXx32smMt00aAB2jJF90dDp",
-	"E79ECWgYZ0s1M1y5C0asPH3NNBnOyYwNJ1JaPfi0+xTh63zJUI4qqC+l4kfNdZVD0MafcGMXK/zcgl0F",
-	"psmoe/S8S5+mJwenw2fZwVfs69HBc9odHhylx9lTdjI6pc+G2/OZ1kITDyxiLS5UC+955wLmmjRgJEnC",
-	"SkdJJ3pIGar7dPNH30k15FmG1dFPUOBY/8WP0nwnSwFdnHaPt5rK99SwGbp5T7cZ1YcAHAc4VC2MGKra",
-	"+IS/psOzFLArd15Wc6yiLjR1I37lGUjT0gggb4AehaY9LMDUFwhIFBPNABdA8pRpIq1+LVKWd8hJ93kN",
-	"w+sko4XiSb7DOTN9safdsqTVeliutX9GNnOMjQzirS9h9Ad7WDcGt0w7MYe6FtnvjjXsLO48PC95U7gT",
-	"1n6It2EfPrUBo7EPU5eYZEflonza0id9eDWKDEMlZ1Y5mTCFVnSo12UYmCadeZ/sWUkWis/GfQF1qOYx",
-	"0VyMc1BtYmc5o5YJoNB7wIWz1wHy7QTtrrOJJMAsWIaiySiXM4f4lsoMiuOyTx7xDs2uEF/euT7uoKc0",
-	"8Z2xvqjrcnDtIfqgBFFQNMRZewKvARS5HkqDToi+CFylLpjOuX3AWUowRFcvFCPpkHO/dH2xl5yDDbZH",
-	"DPtkDidmmif7dkx+qRHZt5bFen2RHEoxlFRZle8v2rDiz8cY5+429c+wp+4nX6Thz2BWtVKWC9KL2xo6",
-	"wq/Aso7NDOwaDtBylqBzZsY165A34KdBc5zuC3ur/Oflmx9b1Urb0Jvz0kxeeDprQkX+8hmdgADQV+uK",
-	"kMYVctQNoFVf4vZ2fG54a0NH3RUtLQPMD+fOQ1hdcaCc4+Xn8u3b+vcgY639t+bZfLxHtr+QwdDC9194",
-	"oiF7QooDf87dXu8Dx3+KXK/54Tf4JtpxwWDttImAgBcU2osArLce/+J6PJTqujMvX6OFfscF1+gg6Ufn",
-	"GZxjWPt+BMwrYNOeG2/k07zOu2ll0+3SXh37S0OPKfnw7gLkT+p4XIe8Mt4hgkzWWdt5hozWsj4sm1SH",
-	"DBPBWKZj5xlyAsOHd69wEH3h7wTg8ZbZApOPEbAVuj/qkikXpWE6JqUGD7kUqbsahvZedvoo16ET1vl0",
-	"EPk0lFCe6OpqMnA3tbCk75kJz8GHdxfbsaQwPqQpqYXHe1Mi+kMd77bDbe9pu/EGXEpZ4yY38ven6N2B",
-	"1nZHR9hHXx2mdYTatkqb+4TQlhAol6ownEPpWJRAdF+8yGWZgaMwVQxSd2mufbSDYpWEVrlxv1e0mMAH",
-	"iJvcF1TMq7K2KCT16oLjGAMydNDLyADcUOAJOMZtGxkZshxCCGQTc2MxiKvjYyMArtq+CqEHfQFO/07N",
-	"c54Ajr8TD4XXnYe1rOTsfk+0t0FZccf7aHH0tdxXSXEd4osaOU83uJ/dnECk64sVMl2bLopP/WyX+Usb",
-	"UdavHAYOeQh3+ngLRXYpujE66j47Pek+PT0+Pjl+fnzcGtLWi16en38/7b793yc/vyj0N+d//fnF8/nP",
-	"34ifzz89/fnF9OivP5/TN1/9/M3w5290o8pYL3o2OkqP0yN28PXomB6cpKenB8+zLjs4Hh5ZLTo7Zc9G",
-	"QUSdHdDx8fPu0fHzpyfdp8+/3l6VXoz7fGCbfliKa40o9d9eTd7VK3AjUax2ASzzSxeWvhPL/lyR9JdD",
-	"X2xwt1OMFp5XGZzfbbm9RjB3xWhe53BNlCzHk4aK2rP6nJPs+qI96atgSkuxkPAFPLIoYvt9tUCgGCcT",
-	"ludyMJMqzxJi2LTIqWFkD6NRFKPpBJygHi+pNJpnyKyPTw4mslR9MeMikzOAm0+MTNA2gIlKqNqmUmW1",
-	"oyJUjX/iZiJL0xdJI8sviZtFS6dSG9sOhIKgl6ShuNvvgxQ7sEiU2nL48xDxSLFRqWlun1Jy2j2uIC2s",
-	"EDzn9upxQBf1F1S3s3srhgZZe7cxOzazI+tkSEwhio6enXZPT0+Pjp+ebM8lW1I2H9jcuJzS2Bb/AXEG",
-	"vzNW+SD+0NtyTFdAwnI5z0K24pWY4dGqjX4HumVt1bOiRa+2m1TR0l6rg2IttazoBVOu+gIjdaFBUUe/",
-	"B9Lok4ZuaF8ne4ntBs6+KPN8f4Ue+JpFDx7m9N5VJGGqc0PKbezd+yCcB5vd6PF2wWsr9672NuuqfopV",
-	"MmB3tNUULSt1vlq8t7g26CGYUlBFdF8kNM+d5dFIjOht7Lgzsa7z+V5wbd67we4qQkNgJSRjbXjxBeb5",
-	"L5v9XjZG20S5I3vt89eQUr6/yhpo9fKQa7tY4CovaSnH+uO9MuUKjqEtMgWc/bBLLtbx18yaG0figlex",
-	"WTo4DP6Xj1/ijXFeoeE/OAJ7iyxtn1ANngGI5eqscEq+r7DnHk0L9CFU6ZSRy7KwnGAXASIAFHlgHctD",
-	"fbToVxjz8qsXGe5VWfrSFvxEKrDDZdpvvwtCbWflvXAu5j5bwrJ5xWgWiOadtgu2ovx75mKrLlo/tJvv",
-	"904CX2M3vodgizVbEd9Kn6QmnWyjUOJWVWa1QFLSzEAAR86oInuYULKPBsSpA3VCZADEcyKZzHOqWqNH",
-	"EQsn2O0bsqllMJzj0+6OfMrh8jy4irOODh1iU5Me/5tqOY1Dgpt1W5Z1iDgRAedaFiTPx+xB5Mj7FNlg",
-	"DpslNg9iKfPMqnQQV/XANHdztgnSG/WbVWky+MNtmeaWRriMWTFvIWG4QwAWgvAMnNx9sQi2TmYTpmqT",
-	"EeSoIUJ1A2wd68e6wl2dvkDCxGwvtGcN5z5LcHWg27mDcXk8kTKs017mDLapH+mC0augInU/Im/egbVN",
-	"AOCGx0FG8Bnc200w9PY7B6LRjjZfJxjYFQGrJ4160U9UTWOSSpFyzTCNTDH7746rNjDwmXNVGJV2snHl",
-	"EymUnBYm6kX/jyx9NiAsGGRaAPAtsVI1xHHLrEwNUhIWiQRQLTaF/SsVi3rdzgkCIKNpBRX3AYB1fNz6",
-	"noO9fxxx3IE0/Xal8V+Xr+PLitwFd7iXuN/WV+HhZ49i9AUZXs7a6oy0sT77ZjWIZan+W3jBs5/NyV/f",
-	"etSmX+0uNzbh2+b826+gViHje2ZWrEr3/o/fe1+/5hF1nbVLdtNbe7PgBWuyq1bkItypmEMIAQN7JAIM",
-	"nBE55cZK6w5wAOomIxAE1FiOSRLcfYaqMTMJ6FlDBkqVkS49v7NCUarp5IZ3L9cDVyMPTYe7XR2PoyGt",
-	"pV2vIIU0/Id+VOtHd3wnHE7ZVCqHf7XSCeDLTpGqOhaA2iiGmWUg+0gRVNsie1LgL5VHdj/2ZWOcGtJm",
-	"5H/tR/MQVv72cOMQV/Y28X1x20I2KhDFZHUBIvcK2dOMobu/qipnBcy68tFKF0PwzqaprAOvf9jAxaAC",
-	"3lrF1lPtb0aZ/QnLwbjDo5hLwnZnh7oIjeBUT7GC30PdmLfiHYefcbS7C5mKTeU1JndgE5hU6sNXtKFz",
-	"wPnhRjfOACALce3A6ZAPwaXh8OnaJFVXE3EbUfU7qcbSGCZ+K8Lqa3rFAuY8kgoz/Jad+A9LV57LFtRM",
-	"atZUUcvtAqhvRLMFlpi6TRDXjpLolqYmVeKNaUpVpR3hblZZRxAL5pMfHULcHnfxsFwKHSN6lnZIN2hg",
-	"caVr9hHrxh8tME0UCIzZF4yqnAf1JWPoFFiTmPsaOD6Gq8jnrg6Ow+eFSHypTV8AwITt9KzylkJgVZlx",
-	"j2oAQbkAa+C+Blgt242deZudy1UFu7WsXJVq+8XXXfPl1rCgWvQDh811z8Jqlv4Flufy/yI/yBnIP6/I",
-	"hOXFX2CbKyT26FwxRBbD/ULO/pftnawL5egeWDhvlmBbp2A+8aBY/91jtW4Xc/Vezduk+jyfbinSF/yg",
-	"RkreMiNIM9YMpsQWOuSSpYo5I/QS8msMQS1OAy4UG/FP7WK8L7r/W/eyuGlsERqDy/e7OgjLzpgaejN0",
-	"z7kaCQ/jkEmryIYa8RgxPImQZMLHE8j4osJRqZwJgG+tMRTrhGJLytx5wzXQPSSEWHo/w7wQwg3RdMTy",
-	"+Rr/iyOSx3XBfCq4YhoAwKPj7vFXB92jg+7R+263B//3cy18vXj3mui5SH2d5Z6vPre96cjN+JEcD43e",
-	"szUuiDOS4LYm1b4ivIwUKfvDP3EX/okQpnqJIex0eR1+xpqbG1TI91Xuljay0ADbDCimBneVALod5G7N",
-	"OGb2T6ia5kzr5asKkfCCA7xZM8RPfjNODBzuxp26lS7YouD5rbx//c4qFgfsmq0LY/4xNDuSNiOEj19T",
-	"lOcxGfHcQNXe4Rwc8VLE9r8So9XhygDM4hWyjx3Sy2v2SLHKn2hq3KjJXoJWdAcKluwTCMZHyY1UeIEk",
-	"6STVu8nqmOXU4RKtglDYwgb6xl66uF2IJ445OWDydCmZ2Zr+fcX/OxoBhbA3xGvEzHKOdTRbASS4SJsA",
-	"EtsV91u7BJBju7nvUhie7973vcrGFZlvlo5xtn84cxZCmwBUmF0vBjjZn28nTm/BOD0o0BYhvpo5x0+R",
-	"UxGvAv0rdQyghdqjNHOZWRYT98VswgAnxtVwmtK5j59xTEcPmKDDnGVJ7FB7hrlMr1g2wFS7BMFWhDT7",
-	"mMGNJRgkySQR7JPp1Uh1CdkTsjE+MmcGPC12sUXGMssF+8LBVyVkz1VsBpzUTxyT56Vg+5iIWGGPtUEV",
-	"BvCNMUn8JKzQAc5YWAohq/T5MQTGtGcgOSCu6P6xvqDawyrLjp8tAHY8TghBA+OyMZ5WUKt7PidVxbvb",
-	"KLfllkYZhJmYriyk64Oze1UV3X0EkUe8AyB3V5wkpUWPJEIaPponZA+ZDXSWM2UwOykmSSZnYqxoxuw7",
-	"Y4RxcoezynkJEErTCaMFU65IA8QvWjm8+hikcne6uRif9QWj6STwC9uLTuYZCOuE4lT321NpjasjeAu1",
-	"2IksvaiaZhRHN4wpx9E8TsSEr6i44sxibL6Qsz+u2CCVtXmY3CJVt8eEFgUU8q+OyzaQeW0sokqL3ZxG",
-	"+UR78DAPPacblYZcAICOCRdpXoJ8nnFdAbjZe0k34yji+pxC7Q/I3QU/i70RXca9bldVatiK37ihtp7I",
-	"ZmG0jvDQv61Q+LSxWy1J2fd7E9Z4GI0YmV2jSitqJrQ+BfYiQdLvoau/AisCUGumqGZZXIchwS0zZFjS",
-	"zt419qmH9mlpFbx1Q9YX9UlCdMY9r4SCco9lp3DO+x2s2eQCDkDIxVQ3K+S13VjfVlML4GC2CowNTvhv",
-	"Jjq2GvMqWlwVGrtucboPhMjzvok48ohZgWm4Gnd6prfgzFXfuwfNSqmZr04EQQq+ZpaHcK8nduZLVNVl",
-	"yKrbEPHpGxj3KyJlF8jmpgJhVXI46tKv2Sk9GR4cjb766uAk/YodPKenTw9Oj4fdUXd0Qp9lR9v7ROrh",
-	"PY6EeAN6/0NK7EUvkJBBffJKy5IrfjXuyS73JNaVuN+4o+UT3epW/U4q0o+4PYD1hTgsTWWrcPUb+lEH",
-	"5dVehfzpfS88zx2AMtlLAGLZCp6JA2NuxweFoIKxosLY69qZQCf0mvUFdpg5OKd83qlE4hBsEPprgAzW",
-	"UCRojXGYf3EbTOBWCIFgaUJ9GsRp98CtSNYhL1GftbJ1QTVU/JxRJUCCGFGea++TnnBh+kIKMpEz2+GI",
-	"fyLcnPl6fg4HC2rVLWNgtXmbbZ8PfXlCp6s4SsbpWEjN9W9HaIEBsy3u3W0OeigerlT+Xi+ilHEz966o",
-	"78DRBEVzwYJK9nw+CcsScFjb6xIHDDmUCKpp6BUj8pqp/diH5sUN6DNFRjkdr9T5glE/Vpg9zrfh0WCi",
-	"nIL9G9NZ4qhaiiiO0lxqFtZp3wT33YBPa+sGsJSjuAZW26HthRyBW+QEgDOoQUhhioUs8wyLk7o4u3bv",
-	"kN3sMWuO5EEBhEKa2koBr6f7m1PBG4enYhyN3+9dEw97AzGj+nMBtqVN+arejR6IItYIpNU7j6yChWty",
-	"93u6ldxW9XVHVHDojSVbhUWckZHMczlbKC88kgqwI+rA8FVpW66v37QV0c1im+wjvxi/Eeb1jtHs90/p",
-	"hyAj3buG1Rz/Kh3rpwnPFzP3MBpNAOztNbi/a3EPqoE2YLXw0nc1GCoH2kjJaVhJgwT5mWQsmYay6h4o",
-	"2AOY94UTiJyVVDGaxb7AZOVACIonWNECTapeSeHO4d2YEJTLSWDdEz8KHNI6hF2s1ewyWrQUZ6GT3AGy",
-	"mwlbCbH7g+3vHSvy+aMG3VZZI+St4nMao+GLa/K9oimrd8owOu2QV0+umYM/ceDLmqUSHDVUjdHXvh2f",
-	"Cqb/4LVLMcnl1wHa+2tDK38czN5z9NY3uQScy6Wc0kVGfwe8V7GcUc1+JUx32VKNgMaW6R5YltvzhpYg",
-	"kxSqImuSoOKZ1PXBmobtxgJbDsk+1Tjre8BDAdYWGZmmPAOD98zeA3Ff1A7dkNPqJ5BPxxm4fMH35YDT",
-	"O+QdLC36uJyJfIH7hsHNLawSG2C/R5n/Ia1G3/Nr1kI2QVGrJYPx7uesxhE5MLLg6fpoAiw0fsXmM6kA",
-	"vlGTugECIFzg8iw1I3uJr9obkwTvnyQm//7nv5yt1gGMaQJBpiE0JMs4Aj9PWyE9X1Y9vscR3yNtLfW1",
-	"CuYTnj6ONlmP0Q3j7lHrtosjsxzFCiALCX6wMpYENDMJUQwELd2ggU5bGFbrPt9UZKpouwpA/SVyRWSj",
-	"OEJRCDrwMHF6wovCvVhQlbI8shuf82u0gaWyVJwpPGU3I6bH8djtRtJ/RHc1zxqETm9z4LbgvXk+Pbhi",
-	"81vlz8qZgCz7XqX4xCSnQ5bHdWjWCAqjWBqnqT3cZC+5YvPBhAtwnDkfAEaoMSsMkJmV47IMa5ZcsXkN",
-	"eQHZbFZEoVx0sOZqqSHyOBlRjkXaqwqVFRAlaGJO+7DNZSU6PCH1vi/2EjvOAZSqTIimc01mk/n+GTx2",
-	"dbZK5y4NgkJtSw7JBoUimbF8FYz/xcXrv9q1/k1binASmw1FliIWYY9+3ynCFxevIdXsCve4mc3+IBnC",
-	"Q+WEbMz+BeocSdWOwAqJAbQvPAoreVMwcf7qwI6HGj7MrZauwFbzJs/plMbk+uLidQzvvZOlseeckgtu",
-	"2MXF674olPw0349dZAx6vZMh1QzLZJNzYv/A2otWlygkd4lIlBSKX1NjdYVcygLkS6lIzsXVQS5TmltO",
-	"oJjWWD4JD3IprPDfrEhB81zONOGm0xeQwZBcM8VHc1+DI2QI4E+kUH24YgoYk7NHyUgxhPDoCxhszrXR",
-	"DmFkH608jictFdFbmS2NJ+fWZpslRxo4qqsp1KHrfqIu00rTa6yNuMqXhkt1g9ocNw1IKvjgitnjI4G+",
-	"ojjy5BL1ookxhe4d2huq4z7qpHJ6eH0UxRFcL/YIjEY8ZeSN/97POepFSNXbW5Zwdx4nr9tRRptpCajr",
-	"j4TtB4UlOc8yQkXIz28CTuJFq8PPVtK5MQat7f7M548h4+RCsMzKSJVAUhucMY7X9kv2nGBSiyv7q/DB",
-	"Ktb0O4ayXbedd50Ejjt+7yngDklvLeT/a/fOb9w9aSexFTbiEBDHf0uRFRUeIiSP+sz0a26WYi3uqmzK",
-	"luIktXzQF9AczgmbUp6HuDMd8grB2uBJXwQhiVTUGaWlK0U+dwZngGLDosIIXWHVL1Tjes7am+yfISub",
-	"IWp9sCCVV67+Bh6yLNn35ZbRrO270RNeeI2QGjcNzcdCk7LoEAhEkjj7KZ33BcRpoq3a/opTbRHrzrMM",
-	"CfNx8W/sdKJeNFY0Zf8rEJVqlBvYz+1FIZzU44hCbkHbTnkGzmPld/sPoejmNiQr4VQrWZ2TmxaecacM",
-	"oFCxwPbNoFA9I9yTwYn0MKnw1/5ZbVLCs5lSISSUYccXsw45F3MAVYWcJfjYTNhUs/yatQLh2Feqc7wN",
-	"DA728zuipYWAGVizikdLTIfOFJ01GfEdX0xxO/q2HcMTvYQbHd4HGRg5aMvlWam6SyCsrhD8rSS03aH2",
-	"LT/WZ0Q2bxxMDICZ0StG6IzO0QtbXz91il8r7WdsKlfYHtDCH9D3Da+ZGwKmYceP42ZYfZfUpPXHLXKb",
-	"DCKsH1GfUiCSG94iAWi7PoS01weqNg99QQwCoPbTPI8b4Qxo4GtB+ocUlybSf89ZX5tx7Sgy53mdxbsH",
-	"tQcl9tMXio2YYiKtqtZPWcYpysyaCYS6cKWDEUHawSRPO+QDRGEgNovuC23oPCYZMzSd2NvQkrqdYalY",
-	"CEe850GO3UlrBaJ4aVfmbb0vtyrq3sgc2DIHMV6E8r9h9XeYyCOhCru+V2EKAzr+jDoyzH7HThJYiPBk",
-	"bS4AsAXbKBF6ekssJ7DgO/DtPS6K0hzK0hSly+7TMZx/+x+pPfLMvv0v7QsAvrPn7sP7FySjcx2TZKTk",
-	"NKlCThMjE4Sv0PyakT1nPu9hdCTAcRAt+2JE1ZnVfae2k6fPnkFr+z1ipKG2cyxMqjgDpLjMHujhvEo2",
-	"BnA+72g8z7WswT4OjDyAWimIn+NlBgQAqdCqABxHMMSLQiiduC8SeZXEJJlRJcCFuvd1l/zfViiZSsUQ",
-	"74Z9ShnLWJaQvaNu+HQFsNMHB8C/wMQXMjLB5+LW1G6KW76VYHx2zVcDwm2TenRBd+vRyJ36u09L2IdV",
-	"Qajw4FcehXqLEkANsH0n7wOlw6m8L3Qsnxt7CClzhxXY5vJzo7glguUnVZIdPpswmpvJP9YwLAy5PO52",
-	"CcRPegN/6tyfZdEhrwzJJNOQH2dkmaLDL6OGDqlmrRFrP0C/N4tTC25xl7zYi+TVDkHb2PcKObw5N9x3",
-	"lpaKm3nU++Vj01x6zYR9t1ByGG56NV0vaypGs/m2q+xCRfz6VWGvkAJgNJnysWud7AXJ1WhsfMevrei7",
-	"j7VL0WxoRT/u0SCGXFA1J+xTwVKjY3LafVqbNlcwzneMZtzO9NYbBuna8KmfHm5eHNWzqrfzbnfXzmJu",
-	"JVqII+igY+7pVozmmvKcDnO2lhyqVdpAD80m7OrJK87OSzOxLdrrYcioYqr6xfYCoQ/IN9AhfQhKheth",
-	"kaBwEYBiVHNUYHJy90gwrOVL6ZKPxUFZYGrKgRU53O3tCqSCZIKZsB4V1o63xW6CUhLZq5G29n1jXNU+",
-	"kvp6c2raclM16j2wXC4MG2PwdmcB8bj167pusCZ7dipQx4R8C5WFmdoP54JBa+1WIMAryw7AbIJofgBX",
-	"DGWeg8r71bJkznO1sMDbwI8FqBBQv3ep9SpRvn2ojai4MCLIWXDU3Ee1w1LIMmw7z6ctzYKGUCmdGuPr",
-	"KzA3iJOrgKCqaH9wwkBykuvZ6YCdRi53EKq9ol/nePZVu5zMDncSkwVeT3NiaH5FjOws1jlq2wW4KRsw",
-	"pfFCLZ3a2NVEsAua97d8Cwq0yFxkETh7YNNj8poZCq267u1ZcoAWEPbCPc5r5UnvC0ukULEYM9YAvILO",
-	"yFBmc7J30j2qQhW5JjMlxXg/JjS9EnKWs8wq+X8veXqVz/tiz2NzVdB7HKPox8rKRuRvcqghCa6+lYz0",
-	"KCG2g7GQiukYbxyuCff+I9ODWjsuKJhl+BEo+vVIkFoyJYvC2wjdMnopxYo8/ycAAP//",
+	"7L39ctvGti/4Kj04d8rSvhBFyZITU5XaV3GcRGfbsceSy2cSeogm0CR7C+xGuhuiuX1ctd9h5gnmj/Ng",
+	"+0lu9VrdQIMEv/RhJzmpuvfsWATQX6vX9/qtj1Eqp4UUTBgd9T5GE0YzpuA/31DDXvApN/YfGdOp4oXh",
+	"UkS96N2EGqLYlHKhiRwRM2FEUcMOcvs8KWTO0zkx9qlUlsKwjJgJ10SxX0umTY8k/Silec5UPzpT35w+",
+	"/erMfHNynHSiONLphE2pHdPMCxb1Im0UF+Po06e4ntJrGGF5Yle7TYTs/VpKQ0nya0IKpsiMi0zOSDJL",
+	"iGapFJneb87112+edLtns2+edDfO9ZKZS6Y1l+KZlNectU82uZZCG1WmZqDx6YSk8DzZ+9GY4pXI5zG5",
+	"pFN2yQ375gX9cEYuWVoqRmRpNM8YydgNy2UxZcLsb5rUu3fvzkszYcLwlJqWOf0oZ8RIQoOHeiT5llHF",
+	"FFGM5tNv+lE1536UkL0ZNxOSMKWk+qYfcXFDc54NjLxmwv4+kopQotio1Hb37Z83TPNTHBVU0SkzjhLP",
+	"x0yYi8z+J7eTLKiZRHEk6NS+R+2vA55FcWSPlSuWRT2jShaOMZJqSk3Ui8oSnlzemmdSCJbabVg5Ulo9",
+	"ci/D3TCl6aYBq4fuYchSaalW0KFgH8wghScSf6ULxW64LDUp6JjZM4Mp/loyNQ/miF8NpzKlH14wMTaT",
+	"qHfc7bZN5SJj00IaJtL531jLPX5Jr5kGsjGKs4ykilHDiKYjdkY0YwS2T9indTUx5F31zIJBDuwo66Y4",
+	"5cL/+6htwisY4Ws6ZkTzf6zcHeBDjZEzNqJlbqLeqR2WfuDTchr1jtwk3L+qKXBh2JgpmMMVE9Tfg+UT",
+	"NPDrI014Vk2mSU34xF3p6JN9WRdSaAaX81ua/UANm1E4xlQKwwTsFC2K3DIQLsVhoeQwZ9P/+Xdt5/sx",
+	"Yh/otMgZvpEBGU2oECwfCGkGI1kKO3TGDOV51Isuc5peex7SI23PakNNqe2uHseR4cZ+3M6N+MlVK6FD",
+	"WZreMKfiOvoUrvx/KDaKetG/HdYi8RB/1YevcQG4/ubmn5NCyRueMUX2YKIxeckMjcmlUbxgMaGCvHjx",
+	"cr/igVKREeU5y85IgktMSEqV4kwTbqxwoloKQkVGErs7CfwVGCyx/+7YaX9LszcoxG637dXegsh04jCT",
+	"TBMhDZlSk06AB5y/viD264qmxtIVTENHvV8+RrnEYaJeNJTZvGP1gTyKoynTmo7tVhdKFkyZOelH8GM/",
+	"IlyTKdcaaOl9fWwnwCeCY/OLe7Bj27Dues3IrEc5T++61eeC0BT0EAJCE1QR2BhCc8VoNifsA9cGWFq9",
+	"M0/rnakm8mDb8iynesK0nyAjaakUE4bY+bDYEi8VZIG1khm1ZAvUDS9SIc2EKQJ0Yef1vVRDnmVM3Jla",
+	"uSaCsUzD5Gg25YIomTM7sQkfT5hqbt7jevPqOTwcLwj0piwmw9KgbmwnWBEZzXOrZdmV7IFy5BS+meKG",
+	"kZROGRkpOa02USo+5lZpsoIT1as77uK01IYMGaGG5IxqQ762PNWSu9W41l7ygmo9kypr3PP132vc8+OA",
+	"Pb8VhZKp/cowZ+S5MNzMP8+FHypGr0HBKHPkpz9J8z2IkrvtLMpYOOZFyXTSPamX/pM05Hv3wAOt9ztP",
+	"b8BT4OZy/MMN19zuuJF4w8G6sddmlfXXNgP37GH9YGigHdQW2lYvu8dhGVdSvqRi7iSAvivHkJJMqZj7",
+	"s9dnoFXOCRfk6NjbeQ2mcRxwXPu6nQ2ppvNwBLpqpnRkmCLJG/uPg3P7jySc95c/tTgK5rasnl7iXC29",
+	"zSg3rdZfrejajXkrrAUqFf8Hu+uNvORjYc9aKqKZyKz0sjoNGKJNUXEUcqZg/Ac78JeoCMWEfSisMm7n",
+	"qNiNvEaLJ7OShOa/mTN+9+7dwaL3YN0nFp0N/mRvKM8tx7/jwWbU0CHVjEz5WMFrmlDFgMM5paVhFwSa",
+	"wCVTNzxlJJzMg52yZfWg3PnrnFNj2e2n6uPo5Hh9cWVp0v6305s5Wlho/GYDahr2WUYNOzB8ypaNtLh6",
+	"ZwgHTfP81QjE+bo1wPDP7ItSgdBelp9TNh0yBVIDLhChqdFkJFWHnLu/pFSQTBIhyVQqRsyECtR18N1H",
+	"ui9AHQItyMqjWQymDnjlkPZnE2bfYXOrTdwwHA4Ea6dvlTdR5o6ArPH6KY7w/uh1O9R8p2XHUKnaYP3G",
+	"UU61GVhF1w3W3KO3hR0zs4rQVGpDpEgZoWTKRWnAR3C7uaEB/3H5h0KxEf/Q7hAYcaVNoId5r45mqWJg",
+	"QUiiWCrHgmtGLFvu2Ym0DO/O5U7ba8980yV6Y5/5FAeOiq38WrUv45cIHwkcHbB11Ua5ecThnVo40wY1",
+	"NdbeuFXvq5nI4d9ZCjzWX2G4Q7BammXcHgnNXwdXekRzzeKFW96k4eZxvirwI2fEa9ocLggZlaZUqwlr",
+	"JSEF7q+jje6vXQ5v4Tjc7sP7m3cs255XVdzyU7zILh19tzvJgEXtJdfaDP71z/9K9jvkciJngkiRz3FT",
+	"gQ+hf6uzkdzcWMtLex8s7gVHJ01zmtywafM/tlxvJaeUoiCXA9et/cyGq7h4YWD05kdaT2rsxPTdZRPT",
+	"Kc3Rp23Nr+YmLD29uNrgbUPVGE96O6J5Xr16hW9aIbckTEY0z4c0vR5MZcbyHWc3MaYYGCnz7Y/2x6ur",
+	"11dS5m2f21IocT2gqeE3oZAYSpkzCgQzpR8GihX5fGClgW7Tuq01P5VqPlDMoF99kNG5XkNP4at2o1q3",
+	"Z7XgYkpLQdt/40KwbHDN5hv37jU8+jf7pGNTA6fjtXxXz7Vh00Gh5LQw7afJpgVT1PLU4HdRWsVlV8Fk",
+	"5avclXxK1B92uk4YtBxo/g/Wak9tJyCDvatPZ3HP/FEvX5Lm3i2TXHOafm9aeEHbBW+SxCpSbVy+8E4s",
+	"SPtgj1cyukCCbyeO7Evfc5ZnukUiVfdj3Sde2ocuvlshpb/eIkbVInhx5BXiKZjzEl9v49FNcfrG/pno",
+	"Mp0Qqkky5HnOxZic//QdhtpJv+x2HzNynFizNulHumD0GoLLZFJOqehH5NUbCIqIDKLp1TUJ1n26hXYy",
+	"pR8u8NXj7m9DXiwoHhDCBBdExlRl3ZBC8SlVcwLvQUhIN7ZhS2qpl3+6SR415/VcZIXkwjhXuiUHMqVz",
+	"8AfW/v8EPuFcUgmx3yJM2B3Izgij6YQMWSqnEK6FH+UI4lVyJrZeTSgC6+UctZzm7pKuueYXUoyZtgZ5",
+	"kc+DdYPvHba/CsmedLuNoOxpN95FbC7nVeRSjIMhFUOL2FrG4EjXZ8QSVw9SJsZSZh3yHQaLyeMnp425",
+	"PX5yuhAv3kFKPyAXagj2lsySavHADDQY/kM2oTfV3vtvn3RbMgfuTTdYtgxgWo80+bscEi8GWWfcIf3o",
+	"WamNnDJFdFkUUpl+VJnKC3uzWeVoyaOqN+VayBnuCZh5mewQO7Xzi4OM6zSXulSMpDktrb2uCc1ndK4J",
+	"zTKWLeze0ZP27VtQcCp6Og6IqX4vUHyWVBkm7LO/RM7TNnDaScgsalnOBkYOgOkHsmhbBr6g3yxTlfOZ",
+	"p8C/3FXyzo4wgyYkP7Zw2bfJv2hXFe7FugPj6ouadui5ur3GM+UidHEctascxtB0Mm23JKk70xY1+Zpj",
+	"YK5yA0d8Sset2vCUT9kA/7q9PbKwcTBc606VGTfPb1rnT1M//XqWQGwdp322zZamRipnT6z4MadDZNvL",
+	"PKvUTD3yGQQycMs+0sSulDjuYu9mZ/Xwfrf8lbafBRX9GkLlyMNaL+5trP8tjacpMzSjhq72ojWuQH1G",
+	"jvms2lTUATf8Wu1I8yRbjbx79FUGxxGQRpMQYk9ozcmGCws2r7EdjfNaT973wtTqy/KlONu3aJQ8m7D0",
+	"WpZtTMf9MihV3jxAxTeeX+PlNcO/lsrQfHnwAv5+q6GDV9cMfGkcS1/mVDdsACS9whmEvw2cnt+uaw9z",
+	"mV6zbIDpam3KzRylrcZ4kCFU6BlTPZIIOdDlsHo4iUliFKf5gImMZfaf4c+DlIqU5fhDQedWfgzkDVNZ",
+	"yZKY/Ouf/wXJDcmwzOwNYB9SxuxnOtvEJYIlNqf/Pc01C4y1nBp7RGRCNRHSJfdZ/WLExyXGH8/sk8Iu",
+	"dWJNYa7J2F63gPUG2zdWNGV2we0u/3cTnjNSUKsHliz2O3nNWOH20Q5RCsNzGPUOwSV7iQLp5RU7f2li",
+	"R232W1KwVkFQMMVlZldz+whRkdMWKkLCAJIwVGRUZQnZoySkD5c0tw9EYKeYtAo7zajRbckJ1Giyh/u7",
+	"jxGy8OMc45tRm0nlg8ttwjn8yCNN8NG4niMZshEGSOtQHe44pFm6U4AdjyPYBLuOOKqcWpY2BlkJ/i13",
+	"QaI4KkVBgddzYXlyzgxr/GPgcg3gA6VmWet5VrfxLjHVBZ7lb5o76Wr3/MnEC4ypQVWLU1piUUv8qEnY",
+	"a7gkplUHybQ7BO3uIP3rV1vnBrxsrZZZUYjho3kUR5mcibGiGYOtlUXrwUI++qDUC/dUlpgCseJEa0Nw",
+	"KoWZWGvO0sHq7yy9VzCVOrV5IQfGfvDAyIMMEvwLSNHRhBL3Bh0zb8vB3Jt8but51zd14WbJ6yiOZlQJ",
+	"vF1eeLRs3sL51TsZqGTL21MvvZrE6vMOjLDtafCBSSI0kbsLLrHuxp3fvGltuwEK2xumoU5i8Qr4BKAW",
+	"9X3C20jM1TSN+AeC9LPSLKz1fTB+Bphr2yZLlsipoFo7SoLwCM83k5Bz0ld80K2sdUeq0qMWnuALoFY7",
+	"trAEDvUG52YkU0aFDnJrHmknh5AN44uN6+b42kZJ7uqkdjQMcfV6NfV/bHunmWklDjAiT0aQmASpXN4P",
+	"5PbPFWmQoTRgQIO/TaeyYPqMvJtQo8+LosrT5xn8fsMUH3GWgVm9H9BQfUIZ10VO5wNPS8snMZPqWhc0",
+	"ZWicO4O9mEjBCN6XVuJkHwxTguatJ4xrMYxO7VSlqlcQftfVBN0p5wm0k+39QzXBwmVuD53Ah5k1Ee+U",
+	"WwSfMV56bzW9F1SbK/tG67yWr3eldbl8oAgOvCL0VsaKXwnsozs5D/wf6jlpe/aW59gjp0WxmeEseRyc",
+	"7yAksQVKDtW0xnrisPCyceMXzzU8oAYx1Xd+Pct75kmvxXjfkckoECrbOzFCSbTkxWjzB/gt8AOtX9l9",
+	"+FkC0fCl/Cz1FG6nwQQCbEdhszDh6ksrZlnFAtZL0d0lnqtIvMUVjRfKirfhBHfIurpjGmeYF7DC7wN1",
+	"NmXOUOcY+cR2qIPCykb7nxj0HtObds/0KKfjdZzT/j5ekYR7yUztt0H1J5VlngU+KPDUEAmxMKmInsDv",
+	"uZTXt/ej7CJMXZhqpwMsqDI85QUVZmPoM3h0vTirqMIy8VzqbSyfkONXhemNG9CQDeG8A2kSnGDzuBdI",
+	"tY3mlndxo287vPz3xHVrZvKl+O5zRTW7nedid6YTnKN7Zdci+oawXKCfha+vWW27VRgGetdlODYticav",
+	"GDneIoeuOVbwajBG6wIW84k2HdmiS1gSromRuSuRoM3wNtdkQkUGKBs+yaoTLR48X4ikvu0en3z7/KsX",
+	"Py7mX2xM9WgVdgMXPcR/OK6wmac4trHq5OuNkwVPW/LVUsjR8OVi7Z58nqO31SEwaEKLIp+3e+dNNc4q",
+	"W3T7pM6F5SyuHEeKwyVsswe30rQU08y0h3N2WPFuGUFBfho+7NO7lndqSj+EQwYZV8HmLe0MZCE8Vwo5",
+	"bXPBdfnyUmABypkhSTEd2S9gvmISkwQwPNxP1giqfymomSz/AE59rHpb/hG8+dVtg0F9JLcl6O0qqjdl",
+	"KFTLqt9po5kqr243Kmls1HJgiiE2xWwyt4wGsgW5OQu0OsUo1OfzxaSubbI5g0rHVYS4+MUNbqFLqwFS",
+	"jRVlVLFW9w1mDmLdx2A4N2xV8qCqykOw3DAtTZ2n9+T09PGThcSik69Pv3oSOE2PT5+0JxKaicxCfvrD",
+	"86sojl6/uoT/eQv/9/zqmWXU3z1/8fzqeas1sdr/ZKTMq8wQHZyXZoA8EhNIeBszM4BM1QHqaiBCqDFM",
+	"2Q/9P7/Qg3+8t/+ne/B08P5jN3789NP/WKEvBBhO63I4FvFU/v3y1U/kEhQtgicEKZGgzqtxObWKWEBv",
+	"j3T9ZzgScNtiHd6YcqEN4SYMt1mSbSUCdB4OdiPB4+6WNBgTbaS1hphI1bwAhAjBbhjYHzOBk+0F5GX/",
+	"jJVJEP6gGkAFVFjTRzX51z///+r/0WGadcglBFHsNpSMDGl6TUphJfGYZWRvSvU1y/bt1YVgcsMlXm+F",
+	"tUJkaQbTlnvgqf202+0201IX4gNH3dacWZfxsHDsgkyMKfb0Pnn75sUZ+Wjp9BMpcpqyicwzWK1iZMTz",
+	"nGWIkNGgCLL39s2LA2ssFCzbj9HCAwCN+pGx9JVzwOMJHhfZ++H5VUzwUkEYmSINInxJyL/tFHXv8JAW",
+	"vEPTKeukcnoIt0UffsRbw7NP67ne11vGBcL9qfgD7l4rs2c0t59vdZPt5lZfvhhLFiTEzcqgfnqjircm",
+	"+vWjVVXfsCKf7xx//WAWruNJd1dTBD7SNq0LccMNyNnzNGXFzsFhX87dArcGvyWk4pE+xsmrIUnOxfWC",
+	"/NzZysIptK3txYuXDnmtOekh1cynJG12ez1c/t81mw/aw3lXq3ih28JrNu+0O16GK6rU0F3tFchlrWxV",
+	"XYcXQNqVczgUsJxrK3tQZHFtJ4T2GjcAlASTd85isgexuPZckP1GAcWypG8/nlqbhrkNtnCTb87NcWtr",
+	"cICCCcqjOKLCTJS1HiojZk04pNULNaIcslu2cz1Vk/FnGlBLXBNw4GsKDnijowgvxq1KuGnBB9d4qZoF",
+	"1pu13vDaLdRZueUDPSW4v8mZq+RXN5AB/Kpg4vziIJXTghqA9gFgjLdvXrQp4Ktvxpqy8McPQhWLaY3L",
+	"J+v3dPVR3Yc3z3HDL+XHq6KRy1GJHTjrausR0lxarP7F6InxCTHrjMqXLSmlrpJpwovt9/xl9U6r08QL",
+	"z13xANriueCT2vpbb+3TLd9Z2K1wze37BCkw91MyP12V8rIq7QNSG4BdLopaZ0kFmgbPnHcM/say1Ugg",
+	"+MAAptPmans3YaBxLwxgpV7tmgzTaR9pAtULyMrI3uXLq9f77S45P/Z9YL3gp1r57feg/hdMZJDDWy0i",
+	"dlaakUTOBFgj1srKplzonstPE9f1yhnrC8sMAfaKgv5I9lJZzK0agLswRbVASFfCYbdJA4xzC8zNLrAw",
+	"u4CtrBHLjhy2FMse/tMhrFTCd4O8xWtyO8gUfysqKqggSAOd+fTkPhFNGqtcvZ77EEqOgXwpoYTD387N",
+	"fNvd3bCrICyWdvWhoIWqp7erGmvk1QQvrqcVqebrg1nbznXruiqMmW75uN/bhdowqjXXBiO6q+s6NeW7",
+	"iTlvzm/BbYJ1xG046ciE4IP1RFafwT3dV3uaX+6+Vurfog7pqy53KN6qKzVb1oPgiCtTTtMJxdzKWtuo",
+	"Ui1mE0lmSpom4phP1FipeAxlNm8VdbfRpjKW8xum5uDgbnGWK5YyfmONc9CifHh3PyZpTvmUZTEZM2EX",
+	"ZP/TfS0E9r5LsqWvdb39VcRy7XWVm20Xyt0Y2Gg3i7hBOuGxL+3hFmIeNvF+7hkS+he7aB5IYeGahbiW",
+	"7WoxFS4fSXpMRIi/pFQAejKkJrGMCDlboQK3XLjEG82H8LEkhvIJrBaDUM+KnPdrNh9oWaq0db5SgyON",
+	"UIcGAvlRpWYud9zprYLZuYf1Sij4sMYHFPzo/VbuJZ5uMicCiwEeJwZQo+G/dbibe9xoUloKgVo9SlKp",
+	"zQqb4j78WqvrH5kggYc8Jna/rH7PRMqIpnNrYMwmcxdNhWS5DxCJ6+yc+LjoGAtxTaukqeDIqz1fSeAX",
+	"321DaxAxTHDLDseFOTiRB1MueBKTpNq/wzSnZcYOHh+cHkwovy4PcmqYNvYh3NjDPKdT+rhz1Pt6uBAx",
+	"X/52Mx65hw/8ZzXaf+In9w9/OT/4GeOU7+v/7Ax6hwfvP3bjpyvClrD4e2FTwCY2JQ3jp9pO4XUz368t",
+	"i6etFqA2/J3orSoCXC2AVGRYai6Y1gdQ95D5d1bb/atx3CZSsC1VNg/FOWlWkQYrrhFbdsuMavQ/sWxr",
+	"bzgnPNtHfCJPtI80MDONfKwUiCVT/Qx/hx0TbMbqOphrNo+xsLfJhpZTq2qGsVUSL7KUbR51LGmrGsPl",
+	"XVXshrPZ7dIEJ1wbZ6JURH8LQ3ClzvJ+jRXQSDNq7yO0ZDvGq6N5zTykpWBJrT0vjbtLxG2d57Q6iVUp",
+	"jNrsUFLZFOBrBXCLxx96dwymq5IhvYqzIuIV1pNZPRkR6qmYE4+Gtt9pL79wMd5WsMQBXM+tGeyVlPkz",
+	"mueX5XRK2w2v0p/pRtzrt6hSLtIUzLeGPWxIUPx4XJ9bY18bS2qnBoQMb8uEePP9M/L05PQr4oDQl3kN",
+	"tk1aepVMaTrhgh0oRjNQkFD6e0mNaZlY3ehKmdqr5ddUWfruIFseU5Ce14ZwKiwjSFf4MddjudSuy2UK",
+	"Xg0D6tNWF3fu7ZsLwgFzfwSamYvp2u0n9p0zkgTQ8NjYrsgpF+THq6vXrsAfYaW2ynX1KGNr8iLeyDZr",
+	"IgH/c+IBFhPwQdf/xLhE0iHOZwbpeGfOU02mVFjNGA2E2LfS0rEVczpG+CCHQYavn1Xu7lxL/3rgAXfA",
+	"j6ERAL9aNm+HxKRoy7PaGNElH4sLcTvZVLl/N3p7q6Y1WzWna3P3Vl9oOya7iLfFHRexuw/7lmDe4WYs",
+	"3AHfvueoG+RVbMpB6W52nC6U6UL16yjIdsDHz+rMbBclcgBX9jOLAHe7yuWlg3T713qelkleWMaUt9n5",
+	"vjOIjx8tZ4cBl8XUMPv04c3xYfXWX9OcY23MN//653/ZS3v8BNTwb2hRDKauqWHPXto4nVDTA2jKuHpW",
+	"sYwrlppBqXjwBUMNs//cyH2a09+0fLTK71o6oss0ZVq3J55XZdFb+tn9x5beXCxKalsbgn20pD0hdlAD",
+	"C6EFqCKfO4gK7C/LBXl7+V2jnl7IO+FUPGBG1b1EC3cHqF5jCS5t+m5IzXiWt4oc3op1tmVprp7XfbgQ",
+	"HLV+KUcnDr9lBHAZAHLzDbtvtJH41gfbsnZtnKP5lgV2n7ck2Mh2eFnw/EiRz3uuAjflBUeoW48NIYjV",
+	"m5WguDKCYy2k/ff7//Ovv3QPnr7/+CQ+7ra5zpaq4YP1v9+0w+0WcWCU10IWyzkISkEfnPEaQ+ADm00k",
+	"4V6Kkb/5ntWdHQXUSumzztJvtFJaBlf3Ot8CHve0MHNsGQRVCvg6OLFzNjJhG6T7FwPrMjpWc7racl7m",
+	"dKIoDVqaujExLsyTk1Y4NVmaHd9ZnHU45uL32hfQdCEsK3u+dGBnHNKV4rY9Fc8jRmw+Gic865nBJ9tW",
+	"t+JkhhW22DrZ4xDIPsXRcD6gvvvLVmILxl2JaTycDzI63+1j39H5ik9VnqrtP7bCMR9HI7Xgj80wtLmC",
+	"2W7xmKH5dnP6no9LxfTSYcOUYMDqc9UOBicTbIVXq1ZTRNXKZ9t0yHB+8fboUz9ZrXgklQvGyZEPS2pu",
+	"eVzGcubQMXfG28BBt2NlARRB8Fp7T4yK2O5rdxylbyCVhRnbl9bMz4/WAqHt3Kdb8Nodnc2/OW4eu9UG",
+	"K1lJ8FXA/l6OdFW3o8VAwJrWK2/150oM3qZ1lI8UDNBf1yqcbqs1tA2wMVfE660OVmhHxRviiwMk3ZUp",
+	"Sq8BHe0n1IAvvsNywkpffgleTkX2Mj7mRu8vlsCCHnwaP+62h5Bd1werhQ5WFIGdk0t4iLwFCDrQKV13",
+	"Oui84q2DgQ/VOrATLsZVusDC7zBnqxF0yOVCnenZcp3psj+taSUdd+O74pXN6JCuPIBqr791CyDnDnLv",
+	"4rvb7fuadMxFkqjn1nZY79tQBzRLS8XNHMqSnR7FqGLqvMSiS/zX935TrrUZ1I2Go+UiZ9cpvHokJsm5",
+	"c82BIdYj38IXie9VWLVNhqsJv9WbMDGmQLYurznzc1redoRyfqSJZloDGiIlmo8Fy8i/v7vaj4lmhgzn",
+	"8LcDLjrkHTTGwYYkqfSt6U34KexPD7VqdhicgmcAvejaW14DN2bQarfgUHbzCSTMqMWErcw2MuY30GPI",
+	"Ezw0cr4gbFrkcs4c2hR4BK1Fi3agvSme0Dp9cTXhGjaca8y3aWQm4nqs7aixI629MnMH5W18X1uu+3VK",
+	"j7U6QXrBF3SnL/ri3/6NBF2PuRR98Rfyl78gCLzfdv2Xv/RI8vrV5RU5pAU/xLHBSXxot56LxJ4ELPJH",
+	"Y4pXIp/3BSHJ0mYmBPfbXnorKKDO207ZNxEnNOjBnNmzNRNmv4XvrT/ZmXCnS/agF9Qr+EdCsEIeNoP4",
+	"Usb9s3pM+BQWX+P7moyZISfdxx3cjors9V/+QvY2UP4+Ai2g0CAFU/7yWFZpZ0CJkjmDbjnzxnrxDImS",
+	"pfEhB169DfUbrmG0LuGq2485T4JbNyzOHyyAPqGD3i4DgppYlf6Lj9i+3/NBgNls1lGj9IBl3EjVkWp8",
+	"qEap/f/2uX0fW4Qt3EtWdb9O9jskOel2kwCv1W0zyXyH/yk16QRy4PBghVE0NWRvSnPLpe3lvnz1U0xm",
+	"ClpQzQsWkyk2HyeAfbJ/RpKT42M/CHefZPC9YWnIUGG/JkR22zNSWmGiTExkaezOKirGLCaluBaWakD7",
+	"2e+Qb6WZQEGspzo5GrnSGhgYLmuCEeVf3ico/ChJPMBJEnSYk9m8Y3lKAjRUcdC5LKtjpL5DtTU2EO3W",
+	"7t5JEhP2gaYmn5OcXzPIxAOGYbfQTsu+DDDy8O0XXDsoicKKXCA7mFkC7suE7B3965//71G3G/uQFTnt",
+	"7iNBCSIL+mvJSIKe1eQMiAqODYEdHmmSBK7XxLKjxJo8CXHgeFAhXNAxg9k8BxoGbpHgrPEqaKLllCGD",
+	"wgIj4BfJRcamhYREhIO/sbm/rT07D8UKRo0Pb3tCqpq9aTp1eZ8iA/QDopgplaM7CNbhV3AllsLUNcuC",
+	"Mc3BG1bkdM6yHrHGW7J/1vwynrAA5gDUZUfhcExPkw75G5vjzl+zAmE/jk/IRJZKx3DzrdbPVLAv1VxS",
+	"qhRnmiT/ceA8tgcXWdJxj52/vojJjA0nUqJcsJeMNRYDAW7/FTvni+dX3xNluSqGe5Bi4b5mio7MAWdm",
+	"dGDvOy34gX0Qnjtw+CH7PZIstt1PIJip/W0o4I/uUK32w7Llg+FGk19LaShqftAOy14bzVIpMhRWIByq",
+	"wRIUb8qq4kJjRz542fX/tq+53hHcPmZFDWaINL/jJt0j/Qj3vR+d/frNk273bPbNk24Cn6yfbjymvjl9",
+	"+tWZ+ebkOIGPXoKSccAFOGcxdcAlG6Da56FaEvxEYqXC64vBm/Or54MXFy8vrpJ9uElUSDGfylJX0gal",
+	"dSV7ZpC8nCoGuRw015CUH9cD0CxTTOsEDhJoCiKyxP0d5NjfAc22IhiX7W4Jo/qM+w2X95oii3MHBQUN",
+	"wH+QtI+fOtaWvGFGzQ/ORwZSNM4t2R8lnupg99+9e3cQaBCsEoeK0Xz6Tb9WqPpRgpWCLtkl0JbOX19E",
+	"cXTDlEY9qts56nSrVMKCR73ocafbeYwK9gT02RWaCLaq0S1IDACOi1cFCxjhXrkAO+JqM9dd0qubXll5",
+	"A3yIZX1hD8da2nDpzURJY3In5T0IN3x26ZzI3snxU6cCNLZ13995p8TC+1iYQawxMS0gAZ8SFFUV1Lfu",
+	"i5nixjDhdQBaZtwQo6C/1ihMSUDZo3H7UYXkUlxkUc+ltNStl751pStWLHvHWyDs/64XuoZV8YGIZvR/",
+	"uT93UvAD1rkbUSoVBEAmUmlGhmAlgRcT3RibvI7NxJtPTevJlU1XSET2Y8fd7har2G7wlwxHXMhfRjsE",
+	"TYkAg+mSmYNnaFSs+K57+PCSmUskNPc8jHKCM297sVrh4bc0qzbDvnK0+ZW3osqlyOCl46ebX7qS8iUV",
+	"czeWbtiWUe+X93GkfSwCNoRwbPU11j55I3pv32m9rL7HVettfQPpfngdXdfG6lraG5LmjCr3s7ultVTv",
+	"tJL5q9JBXYdkctKSmY4n63rb3NvRbto67F605d6VxRpG5/QtCtc/JrSRtwQiPSOYA5sEqU8J2XM5+Mg1",
+	"+gLaB8SVojgTUF7mS1tdmrmdja5es5J+b5GP9gUe0X6HvF6qVNcVWhpyZezPG4yzkm29LR6GbTlPwHlG",
+	"yQt5w3Kasm2Y2UIeWXQuaD63QjEnz62RyzR5YbLdeF6dp7cVzzt6YJ7nnV7euAWh+Vvig1uwtGdSjHKO",
+	"rtuT4+PNL1wIbKzyEDwTrypU2uHWbuQALoH1MA27BLaygVeLuA/g1KC+F5xvM0guvW+t0UjMmsT7/mr2",
+	"xWI9my8Po8bpPkETFtIocPGt53xbYqu4ePpxBqQDkaJ57nTjUnsO1fHvayYy3XSBAVagkX3R8AIlfosS",
+	"sEnPlnqkufZmjFgt9oZpMpx7zbnTF6fdx1gv6FvEc3Ra+NZ5ftZcV8U1bfwJD3axo+Md2FXgzI66R0+7",
+	"9HF6cnA6fJIdfMW+Hh08pd3hwVF6nD1mJ6NT+mS4PZ9pbSz2mVWsxY1q4T1vXCZpkwaMJEnY2TLpRJ9T",
+	"h+o+3vzS91INeZYxgW+cbH7jJ2m+l6WAIU67x1st5Qdq2AwTA063mdXbAAwROFStjBiq2viEF9PhXQrY",
+	"lbsvqzlWUTcWvRW/8gyk6ZsGUF9AC0VnMDbc7AsEoIyJZoBwI6HuViqCzQc75KT7tG674DSjhWaZfsA5",
+	"M32xp922pNV+WK61f0Y2c4yNDOK1b1n5J3tYNwe3TTsxh7r37B+ONeys7nx+XvKqcDes/RJvwz58zQ+W",
+	"KRymrmLPzsrlhbXVFfu6A1QZhkrOrHEyYQrjLtCf1TBwZlfYllaTpaZULO4LwO2ax0RzMc7BtImdS5Ja",
+	"JqAr/yD6/6DTwQQ99bOJJMAsWIaqySiXM4fwm8qM2WfZB49wjH42KLzo3Bx3MLae+MFYX9R92Lj2kMwO",
+	"KKBqEue8PUGcCdywQ2nQa9kXQXDdZZm6QCE4CAnmruuF5nMdcu63ri/2EoSV7RHDPpjDiZnmyb6dk9/q",
+	"AC4NTq7XF8mhFENJlTX5/qoNK745xgIQd6jfwJm6P/mmXN+AI95qWS57NW770BG+BbEY/MzA7uEAPWcJ",
+	"hvNmXLMOeQWRPXTH6b6wUuXfL1/91GpW2g+9Oi/N5JmnsyY0+C8fMWwMgMy1rQj1jSFH3YBi+Slu/46H",
+	"J2n90FF3xZeWGwoN5y6mXIk4MM5R+DnIl7bxPepo6/itBWjvH5DtL5T2tPD9Z55oyJ6Q4sDfc3fW+8Dx",
+	"HyPXa774LT6JflzNhPHWREDACwbti6A5Qz3/xf34XKbrzrx8jRX6PRdcY0itH51ncI9h7/sRMK+ATXtu",
+	"vJFP87ogrZVNt2t7dVI8DWPs5O2bF6B/Up9STi5MHYYAroXedp4ho7WsD9tk1rn0RDCW6diFrJzC8PbN",
+	"BU6iL7xMAB5vmS0w+RgB+mH4oy6ZclEapmNSasipkCJ1omFo5bKzR7kOw/YuCohI96GG8khXosmAbGph",
+	"ST8wE96Dt29ebMeSwoyipqYWXu9NCA2f63q3XW4rp+3BGwnWf0OSG/nHM/TuwWq7pyvs8/UO0zqncVuj",
+	"zb1CaEvSnKvhGc5JQbVBDUT3xbNclhmkOgVxUJ8fo1iloVWB/x8ULSbwAkKR9wUVPvfJK0lYQYRJipA1",
+	"NHStNpABuKnAL5BKYb+RkSHLIelENsFoFtP+Oj6bBjCr7KOQrNIXEHTv1DznEfRtcuqh8LbzsNaVnN/v",
+	"kfY+KKvu+OA3zr7W+yotrkN8E0uXGwEJC25NoNL1xQqdrs0WxV/9apf5SxtR1o8cBikckCD3/g6G7FI+",
+	"bHTUfXJ60n18enx8cvz0+Lg1CbIXPT8//2Haff0fJz8/K/S353/7+dnT+c/fip/PPzz++dn06G8/n9NX",
+	"X/387fDnb3Wjq2wvejI6So/TI3bw9eiYHpykp6cHT7MuOzgeHlkrOjtlT0ZBDqad0PHx0+7R8dPHJ93H",
+	"T7/e3pRezBT+zD79sPXqGlXqv72ZvGtU4FaqWB0CWOaXrpBhJ5b9sSLpT4e+ufRutxg9PBcZ3N9tub3G",
+	"5j2K0bwubpwoWY4nDRO1Z+05p9n1RXs1ZMGUlmKhEhJ4ZFHE9v1qg8AwTiYsz+VgJlWeJcSwaZFTw8je",
+	"bMLTiZ1ROoEgqAcSK43mGTLr45ODiSxVX2B6ErQXSoxM0DeApW1o2qZSZXWgIjSN33EzkaXpi6RR/prE",
+	"zSb1U6mN/Q6kgmCUpGG42/eD2lPwSJTacvjzEApMsVGpaW5/peS0e1xhvVgleM6t6Am7esAbVLeze6uG",
+	"BuWsd3E7NsuG6yphLDqLjp6cdk9PT4+OH59szyVbapk/s7txuda3Lf8D8gz+YKzys8RD78oxXcMwy+U8",
+	"C9mKVwY5B4e0apHUzuksH9CNJMAwaTVsFuB1UtTVIHlRI7g+JDpiOoOuc32rFxxefZ0M7rO1MA/C66zA",
+	"6/yz+BN4KklZeE+fC6DyEVi4LNvvkHPhk5tjeCpTFLLjnWcTAvZ1RwWXdtzGLNDpV/eWulOQwulqXNwM",
+	"zn/+D/V/da+P08fZCTsdPRl/NfmaP/179/ooP54+FifytHjy61fqa/3UdMujm+PZ4w878JClXlifPWWs",
+	"7hayzDr+XXLx317PavqjPjZqgX55/6nhoMJDbN684Mq79MblG49VgK3+J2yc0bzivdpTWlXUeD8OtOOs",
+	"rUN/i7nqC7zA8EFRV0gF9uejhjfIPk72EjsMSHtR5vn+Cs/PSxZ99sTGK9dzkqnOLcmtwa2vggQ+/OzG",
+	"HBd/nqvOrs4v0VWHTKbc6WhiJChPLjsDNVWuDcYEpxScD7ovEprnLtZgJFZ9NE7cBVXWZXm84Npcucnu",
+	"ajRDEjoU7G548BlC3iw7+p83ZtsEfCV77evXgK6yv8r/T/O84f139SJV7eoS3Mj7B1XDKmSitlw0SO+B",
+	"U3LZzb9lftq4Ei94lY2pW9lYvDGzMwz1BVdgb5Gl7ROqQSOB7M3OijSEqwqG9Yv5fXzSZDpl5LIsLCfY",
+	"xWQIsLU+s1fFo161eFQwy+03L+cf1D3yqS3dkVS4vxtFuPsh9G+slAvnYu61bMvmFaPZAgzRkoCtKP+B",
+	"udgqQeundvvz3klLa5zGD5BeteYo4jt5kKhJJ9u4kPCoKkd6oClpZiBlK2dUkT0sOtzHkMHU4RsiegxC",
+	"G5JM5jlVrfniCAsXnPYt2dQyLtzxaXdHPuUg6j67U2MdHTrwwiY9/jf1azQuCR7WXVnWIWIJBZxrWZE8",
+	"H7PPokc+pMoGa9issXk8Z5lnTDv3xWemuduzTdDeqD+sypLBP9yVaW7pds8YuICaoBIdAtBBhGeQ1tIX",
+	"iw1QyGzCVND6mWvfDKXRACUhQe/eTl8gYUIk1nmwh3NfSb46tfXcQX19OZWS6ZTm2GVNlTmDY+pHumAU",
+	"En0ogQZU/Yi8egP+dQGgTL4lwMA30v4l2tgaxr7ngJbaO8DUJUV2RyDOQaNe9I6qaUxSKVKumavzZva/",
+	"O67F1cDXylaJk9rpxlUUtFByWpioF/3fsvRVvLBhUFsFGPDEatVQuSGzMjVISdD+H/Hf2RTOr1Qs6nU7",
+	"J9gLAJ2paLgPANDp/dZyDs7+y6jjDsjv96uN/7aim59WVCu5y73E/bYWhYcfPdLdJ2R4OWtrbtfG+uyT",
+	"1SSWtfrv4AHPfjaXe37nkf1+s6fcOITvmutvF0GtSsYPzKzYle7DX78r3zTxC9o6a7fstlJ7s+IFe7Kr",
+	"VeRqWqiYQ9IQA38kQnqcETnlxmrrDpTmmrHCgQXd0LxkMUkC2WeoGjOTgJ01ZGBUGekgXDorDKWaTm4p",
+	"e7keuMbM6DrcTXR8GQtpLe16Aymk4T/to9o+umeZcDhlU6kcRuLKIIDvdUqqlqwAfKYY1pKC7gNtH32L",
+	"V7InBf6lysHYj30HNWeGtDn5X/rZfA4vf3uBQQixfpeM3rhtIxvN+GKyuhefe4TsacYwwadqZWwVzLoJ",
+	"4MoQQ/DMpqWs6+PyeVOVg7bLaw1bT7W/G2P2HXZGc5dHMQe74O4OdTlZwa2eYtvozyUx78Q7Dj/ibHdX",
+	"MhWbyhss58JPYBm5T1jThs4BC44b3bgDgD7HtQMwRT4EQsNhmLZpqq4R9zaq6vdSjaUxTPxelNWX9JoF",
+	"zHkkFdb0LqftfF668ly2oGZSs6aKWu5WMnErmi2w2+Jd0jZ31ES3dDWpEiWmKVVVaIinWdUZQvanL3d2",
+	"KKJ73GXAcyl0jAiL2mFboYPFdXHbR3Qrf7XANVEgeHJfMKpyHjQ1x2QmYE1i7tvB+azNIp+7lnAOwx1q",
+	"b6Q2fQGQMnbQsypaCqmUZcY9jokHtOP+bYBetMPYlbf5uVyDzDvrylXX0l98C1LfeRR7i0Y/cjhc91vY",
+	"Qt0/wPJc/h/kRzkD/eeCTFhe/BWOuWpKEp0rhuiTeF7I2f+6fZB1oTPrZ1bOm91I1xmYj7Rzg/13z868",
+	"W5bllZq3afV5Pt1SpS/4QY2mv2UNoGasmT6NX+iQS5Yq5pzQS+jgMSS1OAu4UGzEP7Sr8eevL648IP/v",
+	"OcrilrFFagxu3x/qIiwHY2p45jA85/rofJ6ATFplNtSo+IjzTIQkEz6eQI0nFY5K5UwAxHeNs1tDCFhS",
+	"5i4aroHuoQTM0vsZVoIRboimI5bP3UdwVJoaRFMDtRQbMj3SAZQa2fMTnNKM+VkioHtfIMALNVXSovvE",
+	"fs+Oh7cOQJynEsAvqQg7Pz3SsNy+oHkuZ5o4wHJYiVMbrNjFWlmorYB+vnWFuu8glTN6w/SawJKj/i8b",
+	"W4Isag3dL6Lj7vFXB92jg+7RVbfbg//3c61VPnvzkui5SCPfu9B3mN3eJ+ZW/IUiKo3RszWxlTOSIL0m",
+	"FcEiUpYUKfsz8HIfgZewR8MSp9tJKh9+xL7aG2zjmrtoIwsNPQsAwtvgqRIA6oQy1BlHkJIJVdOcad0h",
+	"59oh3joW5AS168eMHMDhSjpJ1XLrEQk0uPWb7WR85XcT0sHpbjzeO1nGLeauP/+Ht3atmXXAbti6pO6f",
+	"QicsaXPJ+Gw+BQDZI54baOc/nENaghSx/V+JufsgdgDlf4UmaKf0/IZ9ocztDzQ1btZkL8GYggNFTPYJ",
+	"lCagHksqvFSSdJLq2WR1BnfqiiNWQchs4RF+ZS8pHhd24MCaRHAAu5L0bM340nWtuacZUEgCRLxaRNbg",
+	"2GC7FUCHi7QJoLNd19+1WwAYA5vHBoj63cd+UEuhIvPNtgKu9s/Q1kKiF4Cqs5vFdC/757sZF1swTg+K",
+	"tkXCs2YuDFbkVMSrQE9LHQNoq/Yo9VxmlsXEfTGbMMDJcl0Pp3Tus4kc09EDJugwZ1kSO9SyYS7Ta5YN",
+	"sNQ4QVVeSLOPCBbYtEiSTBLBPphejdSZkD0hG/Mjc2Yg7mQ3W2Qs24diRQffl5A9bBiGONEfOIKHSMH2",
+	"sRC7wl5sg2oN4GtjkvhFWE0FQtOwFUJW8CFjSBNqr8dyQITRw2MdQn+kVX4uv1oALPoyCRUNjN/GfFpB",
+	"/R74nlQ9Yu9i6pdbuqjQsJ2u7LDvU9V7VXv9fawFRrwXIHdnHae06JFESMNH84TsIbOBwXKmDNZqxSTJ",
+	"5EyMFc2YfWaMMHbuclYVQAFCczphtGDKtTWCbE6rvFcvgyrvbjcX47O+YDSdBFFyK+hknmF3Z4pL3W+H",
+	"EjCu8+4dbGmnsvSiaplRHN0ywx5n82XyR3wP4hV3FisVhJz9KWKDUv7mZXKbVEmPCS0KJnRwXbaBDG1j",
+	"ERUswOai0kfagyd66E3d6M3n0iF0TLhI8xL084zrCsDSyiXdzCqJ63sK3bIAuwCiTlYiOsQR3W6q1LA9",
+	"v3O3db2Qzcpone+if1+FAWnjtFpAKR5WEtZ4QI2MoV1zbCtqJrS+BVaQIOn3vIfZgbUBqD9TVLMsrpOy",
+	"QMoMGTaBtbLG/uqhzVq+CrHLIeuL+iYhOu2eN0LBuMdGjbjm/Q52OXTpF6DkYuGfVfLaJNZ31dICOKyt",
+	"0oSDG/67yRWu5ryKFlclCq/bnO5nQiS7aiIufcEayTTcjXu901tw5mrs3VOIpdSMIB4Wpmz4LpO+hUW9",
+	"sDPf1LFu3FlJQ4SXafT4WJE3vEA2t1UIqyb9UZd+zU7pyfDgaPTVVwcn6Vfs4Ck9fXxwejzsjrqjE/ok",
+	"O9o+kFJP78toiLeg9z+1xF70DAm5blMIImUhMWE17tMuchL76jxsFtbyjW4NMn8vFelH3F7AWiAOS1P5",
+	"Klz/mn7UQX21VyEf+4ANz3MHIE/2EoCYt4pn4sDo2/GRIcVirKgwVlw7F+iE3rC+wAEzB2eXzzuVShyC",
+	"rcJ4DZDVGpgFvTEO8zRug0ndCiEVPE1oT4M6XXVKxQl2yHO0Z61uXVANPbJnVAnQIEaU59rHvidcmL6Q",
+	"gkzkzA444h8IN2e+A67DAYTurssYgG0hajvm5xaeMOgqjpJxOhZSc/37UVpgwmwLubvNRQ/Vw5XG38tF",
+	"lEZu5j4U9T0EmqDNPHhQyZ6vrmFZAlFuKy5xwlBRitBthl4zIm+Y2o99omLcgH5UZJTT8UqbL5j1lyo6",
+	"wPU2IhpMlFPwf2NxTxxVWxHFUZpLzaCIdst2Bw34yLZhAEs+imtgyR2+vVAxcYcKCQgGNQgpLDiRZZ5h",
+	"O2+XddgeHbKHPWbNmXxWOKWQprYywOvl/u5M8MblqRhH4+8PbomHo4GaUf1zAcSmzfiqno0+E0WsUUir",
+	"Z76wCRbuyf2f6VZ6WzXWPVHBoXeWbJUWcUZGMs/lbKEh/0gqQNKo0+RXFbG5sX7XXkS3im1qsfxm/E6Y",
+	"1xtGsz8+pR+CjvTgFlZz/qtsrHcTni/WMWIKmwDY7xsIf9fqHnRDboCModB3PWiqANpIyWnYSYgE1apk",
+	"LJkmsjQVULpv4NAXTiFyXlLFaBb7BrtVACFoHmNViyqhFowU7gLejQVBu7AE9j3xs8AprUMYx8w9V9+j",
+	"pTgLg+SuIYWZsJUQ4z/a8d6wIp9/0UzdqoaGvFZ8TmN0fHFNflA0ZfVJGUanHXLx6IY5MBgHPq9ZKiFQ",
+	"Q9UYY+3b8alg+Z+9dzOW/Pw2QMt/a90avgxm+TlG65tcAu7lUoXtIqO/B96rWM6oZr8RprvsqUZAd8t0",
+	"DyzL7XlHS1BX62DUEzQ8k7o/YtOx3dhgyyHZh7rPxB7wUAD5RUamKc/A4T2zciDuizqgG3Ja/QiqCzmD",
+	"kC/EvlzjiA55A1uLMS7nIl/gvmFGdGt6M5zNH1Hn/5xeox/4DWshm6Cp35LDePd7VqOqHBhZ8HR9NoGV",
+	"zhm5ZvOZVABmqUn9AQKQZBDyLDUje4nvWh6TBOVPEpN//fO/nK/Wwa1pAkmmIVAmyzjCYE9bAU6fVyNe",
+	"4YwfkLaWxloFegq/fhlrsp6jm8b9Y/htl0dmOYpVQBbKHWFnLAloZhKiGChaukEDnbY0rNZzvnWfBk/b",
+	"VQLqL5Froh3FEapCMIAHzdMTXhTuwYKqlOWRPfic36APLJWl4kzhLbsdMX2ZiN1uJP1ndlfzrkHq9DYX",
+	"bgvem+fTg2s2v1M1sZwJwBzoVYZPTHI6ZHlcp2aNoDGUpXGa2stN9pJrNh9MuIDAmYsBYIYas8oAmVk9",
+	"LsuwZ9M1m9cAIFACZ1UUykUHe06XGjKPkxHlwO7r+scKlhMsMWd92M9lJQY8AYigL/YSO88BtOpNiKZz",
+	"TWaT+f4Z/Oz6DJYuXBokhdovOVwfVIpkxvJVTQ1evHj5N7vXv2tPES5is6PIUsQiCNQfu2D6xYuXUGp2",
+	"jWfcrO3/LPXSQ+WUbKyFBuocSdWORwuFAbQvPCYteVUwcX5xYOdDDR/m1kpX4Kt5led0SmNy8+LFyxie",
+	"eyNLY+85JS+4YS9evOyLQskP8/3YZcZg1DsZUs0GpcoT6HpOtes9a22JQnJXiERJofgNNdZWyKUsQL+U",
+	"Cvo9HeQypbnlBIppjSXOeJFLYZX/Zn8OVyXNTacvoIIhuWGKj+a+I0nIECCeiO2nKqaAOTl7lIwUw8rq",
+	"voDJ5lwb7fBWMI4NrU2cgygGppjYPwFYsE720RPk+Bb6dYJ+8avrsPF63dm3sxRtg2h2tc46v93vhivH",
+	"0vQGG8iuCrjhft6inclts5YKPrhm9o5JIMIojjxNRb1oYkyhe4dWjHXcS51UTg9vjqI4Ahlk78loxFNG",
+	"Xvn3/ZqjXoSkv737CU/ny1SMO8po8z8Bef1ZCv5ZkVzOs4xQETL92+C5eP3r8KNVh24N22uHP/NFZshd",
+	"uRAss4pUpbXUXmlM9rXjkj2nvdQ6zf4qSLWKNf2B0X/XHed9V4rjiT94nfgSid1LNt4DrWd7XYfq66YE",
+	"86WW3GCOXtVa0gu9PdoXlVwnS2K9FtmPdGVVxKRhF9jx4em+APlPVY1hW8U8XMbKqjy2Vdeo+xkkhddJ",
+	"fN236wL/e7mnqMTcnes64Iy1jUNcs8nfe1jfLmIrhNUh9C34PWUkVaiqUHTtER2qbrQP0HxpS9aEfWWr",
+	"KBQZzl2L2QDAqkN+kkOZzcnfJRe6LzwCY2rXLUwv4CQQPM5ndI6BrcWF9sWe41Y93/22ykWmUwYGIBVu",
+	"Bgbr/zTGVSAFGMEhBXOWjv1RSMHqoiL8KMOZ2sVYaxKtBOzJa2eAD4GpF+NYIQpVZaDB0ASmgsalK+JF",
+	"Xo0f9bF5XvUBpsb36E3oQufcZL/TF/U/NUEMKcfhjk5IRue6Q14FCDlTOvdHhH9p7dCbZXh5viwgll11",
+	"1IvGiqbsfwUWTg17BTS3vQWDi/oyFozb0DZOlEFiiPIE/Kctc3v/8IXnPlNPv7fqreW4K6A9D5m6Ndqz",
+	"59J7TZAqRIKGf+2f1X5ihK1KqRAS+nTjg1mHnIs54EZDISK8bCZsqll+05aY9wYeqS7wNthWOM4frBV0",
+	"kAUHe1b1S5eqamC+RQPoO1k+bQ0G7Bwe6SVo/LB7eoaCq0XgVa6pJZxppNM7WyA7dhOxjFifNUDYLJlC",
+	"tQ+sjF4zQmd0jqkVSOL2pVrEttJ+xqZyha8Qw3YBfd9SvtwSOhEH/jKxw9VCpCatP8XHXcoCsUVOfUuB",
+	"SG4rRVy7txXRRWy2DQ/V/RIA15RX3d3tXbJXvLcYeysUT1nWFwEKOqJewD9bQ5Rg8GNIEQfl0LL8hvKc",
+	"DnPm4oYUPQQzqEEZcUij8qEUbsi//vn/Nb/ufsO0zsofsYeBEAgzYLDA7MeE5a1BRB82AaVY9wUwk2Al",
+	"lQINi3ZcCIIdHfLKTJiacc1I4jGjfPwygIwa8Q8MIiPkJ2ms4ccFNSzrNYIZeiKVWRW+xNDGg7bOtyOs",
+	"slavqrONq+04QBrwcCDDOWDofTGLNCA/54t1mUj3GQ7c4tYF3WD0ISBI3BXFaduUQzsWpPNBOyBAJg4z",
+	"AzG/uaWFEFSLNlsI9Vwgs1kihiZ0nteAGHvQ1FjiOH2h2IgpJlLmM9SmLOPU/tecWMsaDE582HUhcUDK",
+	"0w55CwmNCHOm+0IbOo9JxgxNJ5ZpWAq0KywVC/sc7AW2u70DrZhOz+3OvK7P5S5Su1mEt2U5f7zYI6gX",
+	"HT057Z6enh4dPz7ZXvbDQr5QuwI39qpmBdB2Z0YdGWZ/4HwD2IjwZm3uLLQF2yixp8WWsIgoQLGrxx4X",
+	"RWkOZWmK0hXK6xjuv/0fqT2I2779X9oXgCFr793bq2fgoYlJMlJymlTVG4mRCSJBaX7DyJ4LMvdQNQBk",
+	"K6JlX4yoOiPUkKkd5PGTJ/C1/R4x0lA7OHY8V5yB5yqzF3o4r3A7AOfW5+yc51rWuFkHRh5AEzaEovPa",
+	"BWJpVcCPgDMnGEIvIipd3BeJvE5iksyoEpCNtPd1l/yf1hSYSsUQOo59SBnLWJaQvaNu+OsKjMS3rrPP",
+	"AhNfADeA9AW3p/ZQ3PatxLW1e74aW3WbKt4XdLcRjdxpvId0jr9dVc8BP/zGCzru0Fuw0cXHWdlA6XAr",
+	"Hwpo0sNMHEL1+WGFW738u1HcEsHyL1W9Ov42YTQ3k3+sYVhYvXDc7RIoRfDxwtRlEpVFh1wY7L4gAOCj",
+	"TDEtJqOGDqlmrcnfP8K4t9ODAynucAB6kbzeof4Jx16hHjfXhufO0lJxM496v7xv6qs3TNhnCyWH4aFX",
+	"y/UWnmI0m2+7y87f7/evqiCBajqjyZSP3dfJXoBTgnbKG35jDc59bIqO6rRV/bgHVhpyQdWcsA8FS42O",
+	"yWn3MeYyWOtnBeN8w2jG7UrvfGAQKoVX/fLw8OKoXlV9nPd7unYVc6vRgoHYwfSVx1sxGm/criWHapc2",
+	"0EPzE3b35DVn56WZ2C9a8TBkVDFV/cWOAoEe5BuYtnUIRoUbYZGgcBOAYlRzVuDodXIkmNayULrkY3FQ",
+	"FljleWBVDie9Xed10EwQVMIDrNv5tngrUUsiezVo5b7/GFd12LQWb845svypup0O+hGEYWOsg+osNA9o",
+	"ffuCsGmRy7nVvPbsUqBBGvmOQbBM7Ydrwfzvdt8rQH9mB+BfQGBcQP63uhh1Ho3GtmQumL2wwdsgeQYA",
+	"S0a2fb3CnGmfasN7EybXOr+pmvsCMXQbleG3rZm9/FmwECqjU2OpWuUigZTzClOxKpwDiCWo83UjOxuw",
+	"04BFCaqeVozrXAK+HajT2UEmMVmgeJoTQ/NrYmRnsYFi2ymApGwgfscLTfriwC0WgsEGn/dSvqWhgshc",
+	"ki6EYOHQY/KSGQpfdcPbu+SwoSA5lHvI9CrfrC8skVJj7WYo/gYcKDojEADfO+keVVn/XJOZkmK8HxOa",
+	"Xgs5y1lmjfxfS55e5/O+2PMwlxWKLceCtLGyuhH5uxxqqCevpZKRHnDLDjAWUjEdo8ThmnAfrjU9aOLn",
+	"6mtYhi+BoV/PBKklU7IovGfebaPXUqzK878DAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

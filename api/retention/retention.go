@@ -37,7 +37,9 @@ type PruneWorker struct {
 // Sessions are kept a day past expiry so "your session expired" can be told
 // apart from "never existed" while debugging.
 var pruneStatements = []struct{ name, sql string }{
-	{"sessions", "DELETE FROM sessions WHERE expires_at < now() - interval '1 day' OR revoked_at < now() - interval '1 day'"},
+	// Sessions are readable only by their user (RLS): pruned by a SECURITY DEFINER function.
+	{"sessions", "SELECT prune_sessions()"},
+	{"signin_failures", "DELETE FROM signin_failures WHERE last_failed < now() - interval '1 day'"},
 	{"idempotency_keys", "DELETE FROM idempotency_keys WHERE expires_at < now()"},
 	{"rate_limit_buckets", "DELETE FROM rate_limit_buckets WHERE expires_at < now()"},
 	// A tenant table: pruned across tenants by a SECURITY DEFINER function.
