@@ -46,6 +46,9 @@ type Reply struct {
 	Status    int
 	ErrorCode string
 	Delay     time.Duration
+	// NoUsage leaves out the usage block, as some OpenAI-compatible
+	// servers do.
+	NoUsage bool
 }
 
 // ToolCall asks the caller to run a tool.
@@ -271,12 +274,16 @@ func (s *Server) openai(w http.ResponseWriter, r *http.Request) {
 			message["content"] = nil
 		}
 	}
-	_ = json.NewEncoder(w).Encode(map[string]any{
+	answer := map[string]any{
 		"id": fmt.Sprintf("chatcmpl-fake-%d", s.seq), "object": "chat.completion", "created": time.Now().Unix(), "model": req.Model,
 		"choices": []any{map[string]any{"index": 0, "finish_reason": finish, "message": message}},
 		"usage": map[string]any{"prompt_tokens": tokens(len(raw)), "completion_tokens": tokens(len(reply.Text)) + 1,
 			"total_tokens": tokens(len(raw)) + tokens(len(reply.Text)) + 1},
-	})
+	}
+	if reply.NoUsage {
+		delete(answer, "usage")
+	}
+	_ = json.NewEncoder(w).Encode(answer)
 }
 
 func openaiContent(c any) (texts []string, images int) {
