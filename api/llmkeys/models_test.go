@@ -93,7 +93,9 @@ func TestPlatformKeyServesOnlyPricedModels(t *testing.T) {
 func TestPricedCallWithoutUsageIsEstimated(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	b.llm.Respond(func(llmfake.Request) llmfake.Reply { return llmfake.Reply{Text: "An answer of some length.", NoUsage: true} })
+	b.llm.Respond(func(llmfake.Request) llmfake.Reply {
+		return llmfake.Reply{Text: "An answer of some length.", NoUsage: true}
+	})
 	r := b.agent(t, "openai/gpt-4o-mini")
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	r = b.acct.Client.Do("POST", b.base+"/agents/"+r.Map(t)["id"].(string)+"/preview", map[string]any{"message": "hi"})

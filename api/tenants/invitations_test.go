@@ -46,7 +46,9 @@ func TestInvitationsAnswerTheSameForRegisteredAndUnknownEmails(t *testing.T) {
 	r := registered.Client.Do("GET", "/api/portal/tenants/"+owner.TenantID.String(), nil)
 	require.Equal(t, http.StatusNotFound, r.Status)
 	r = owner.Client.Do("GET", members, nil)
-	var list struct{ Items []struct{ Email, Status string } }
+	var list struct {
+		Items []struct{ Email, Status string }
+	}
 	r.JSON(t, &list)
 	for _, m := range list.Items {
 		if m.Email == registered.Email {
