@@ -163,8 +163,16 @@ func TestModelListIsFetchedWhenFirstNeeded(t *testing.T) {
 		"base_url": b.llm.URL + "/v1"})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	require.Nil(t, r.Map(t)["models"])
-	require.Equal(t, http.StatusCreated, b.agent(t, "custom/llama3.1:8b").Status)
+	r = b.agent(t, "custom/llama3.1:8b")
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	require.Equal(t, http.StatusUnprocessableEntity, b.agent(t, "custom/mistral").Status)
+
+	// A model id the tenant chose never becomes a metrics label.
+	r = b.acct.Client.Do("POST", b.base+"/agents/"+r.Map(t)["id"].(string)+"/preview", map[string]any{"message": "hi"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	metrics := string(b.s.Client(t).Do("GET", "/metrics", nil).Body)
+	require.Contains(t, metrics, `konstruct_llm_calls_total{model="other",outcome="ok",provider="custom"} 1`)
+	require.NotContains(t, metrics, "llama3.1")
 }
 
 // The catalogue the portal's model picker reads (GET …/models).

@@ -14,6 +14,8 @@
 --   invitation's link, and sign-in events are written tenant by tenant.
 -- * Sign-in throttling per account and address, with exponential delay.
 -- * Tenants' LLM keys remember the models their provider listed.
+-- * (River's migration table becomes read-only for the app role in
+--   store.Migrate's grants, which run after every migration.)
 
 -- +goose Up
 
