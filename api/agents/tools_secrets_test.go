@@ -20,7 +20,7 @@ func TestToolSecretsDoNotFollowTheToolToAnotherOrigin(t *testing.T) {
 	path := "/api/portal/tenants/" + acct.TenantID.String() + "/agents"
 	tool := func(url string, secret string) map[string]any {
 		return map[string]any{"name": "get_order", "description": "Look up an order.", "method": "GET", "url": url,
-			"parameters": map[string]any{"type": "object", "required": []string{"id"}, "properties": map[string]any{"id": map[string]any{"type": "string"}}},
+			"parameters":     map[string]any{"type": "object", "required": []string{"id"}, "properties": map[string]any{"id": map[string]any{"type": "string"}}},
 			"secret_headers": map[string]string{"Authorization": secret}}
 	}
 	secretOf := func(r *apitest.Response) any {
