@@ -75,7 +75,7 @@ type Server struct {
 var DefaultModels = []string{
 	"gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-5", "gpt-5-mini", "gpt-5-nano", "o4-mini",
 	"text-embedding-3-small", "text-embedding-3-large",
-	"claude-3-5-haiku-latest", "claude-3-haiku-20240307", "claude-3-7-sonnet-latest", "claude-sonnet-4-0",
+	"claude-3-5-haiku-latest", "claude-3-haiku-20240307", "claude-3-5-sonnet-latest", "claude-3-7-sonnet-latest", "claude-sonnet-4-0",
 	"claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1", "llama3.1:8b",
 }
 
