@@ -1303,7 +1303,10 @@ export interface components {
             invite_url?: string | null;
             /** Format: date-time */
             invite_expires_at?: string | null;
-            /** @description Whether the invitation was handed to the platform's mail server (SMTP). */
+            /**
+             * @description Whether this platform emails invitations (SMTP is configured): the invitee gets the
+             *     link by email. When false, pass `invite_url` on yourself.
+             */
             invite_emailed?: boolean;
         };
         MemberCreate: {
