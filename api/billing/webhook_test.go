@@ -71,7 +71,8 @@ func TestStripeWebhookEventShapes(t *testing.T) {
 		{"UnknownType", map[string]any{"type": "radar.early_fraud_warning.created", "data": nil}, 0, http.StatusOK},
 		{"InvoiceWithoutData", map[string]any{"type": "invoice.paid", "data": nil}, 0, http.StatusOK},
 		{"CheckoutWithoutData", map[string]any{"type": "checkout.session.completed", "data": nil}, 0, http.StatusOK},
-		{"SignedInTheFuture", map[string]any{}, 10 * time.Minute, http.StatusBadRequest},
+		{"SignedInTheFuture", map[string]any{"type": "invoice.paid", "data": map[string]any{"object": map[string]any{"id": "in_1", "object": "invoice"}}},
+			10 * time.Minute, http.StatusBadRequest},
 		{"SignedSlightlyAhead", map[string]any{"data": nil}, 2 * time.Minute, http.StatusOK},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
