@@ -3579,15 +3579,7 @@ type ForbiddenApplicationProblemPlusJSONResponse Problem
 
 type InvalidApplicationProblemPlusJSONResponse Problem
 
-type NotFoundResponseHeaders struct {
-	RateLimit       *string
-	RateLimitPolicy *string
-}
-type NotFoundApplicationProblemPlusJSONResponse struct {
-	Body Problem
-
-	Headers NotFoundResponseHeaders
-}
+type NotFoundApplicationProblemPlusJSONResponse Problem
 
 type TooManyRequestsResponseHeaders struct {
 	RateLimit       *string
@@ -3600,16 +3592,7 @@ type TooManyRequestsApplicationProblemPlusJSONResponse struct {
 	Headers TooManyRequestsResponseHeaders
 }
 
-type UnauthorizedResponseHeaders struct {
-	RateLimit       *string
-	RateLimitPolicy *string
-	WWWAuthenticate *string
-}
-type UnauthorizedApplicationProblemPlusJSONResponse struct {
-	Body Problem
-
-	Headers UnauthorizedResponseHeaders
-}
+type UnauthorizedApplicationProblemPlusJSONResponse Problem
 
 type UnavailableApplicationProblemPlusJSONResponse Problem
 
@@ -3668,19 +3651,10 @@ type SignIn401ApplicationProblemPlusJSONResponse struct {
 func (response SignIn401ApplicationProblemPlusJSONResponse) VisitSignInResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3884,19 +3858,10 @@ type CreateBillingCheckout401ApplicationProblemPlusJSONResponse struct {
 func (response CreateBillingCheckout401ApplicationProblemPlusJSONResponse) VisitCreateBillingCheckoutResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3925,16 +3890,10 @@ type CreateBillingCheckout404ApplicationProblemPlusJSONResponse struct {
 func (response CreateBillingCheckout404ApplicationProblemPlusJSONResponse) VisitCreateBillingCheckoutResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4017,19 +3976,10 @@ type CreateBillingPortal401ApplicationProblemPlusJSONResponse struct {
 func (response CreateBillingPortal401ApplicationProblemPlusJSONResponse) VisitCreateBillingPortalResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4058,16 +4008,10 @@ type CreateBillingPortal404ApplicationProblemPlusJSONResponse struct {
 func (response CreateBillingPortal404ApplicationProblemPlusJSONResponse) VisitCreateBillingPortalResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4252,19 +4196,10 @@ type GetSlackInstallURL401ApplicationProblemPlusJSONResponse struct {
 func (response GetSlackInstallURL401ApplicationProblemPlusJSONResponse) VisitGetSlackInstallURLResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4293,16 +4228,10 @@ type GetSlackInstallURL404ApplicationProblemPlusJSONResponse struct {
 func (response GetSlackInstallURL404ApplicationProblemPlusJSONResponse) VisitGetSlackInstallURLResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4370,19 +4299,10 @@ type ConnectWhatsApp401ApplicationProblemPlusJSONResponse struct {
 func (response ConnectWhatsApp401ApplicationProblemPlusJSONResponse) VisitConnectWhatsAppResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4411,16 +4331,10 @@ type ConnectWhatsApp404ApplicationProblemPlusJSONResponse struct {
 func (response ConnectWhatsApp404ApplicationProblemPlusJSONResponse) VisitConnectWhatsAppResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4520,19 +4434,10 @@ type SendTestMessage401ApplicationProblemPlusJSONResponse struct {
 func (response SendTestMessage401ApplicationProblemPlusJSONResponse) VisitSendTestMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4561,16 +4466,10 @@ type SendTestMessage404ApplicationProblemPlusJSONResponse struct {
 func (response SendTestMessage404ApplicationProblemPlusJSONResponse) VisitSendTestMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4678,19 +4577,10 @@ type AcceptInvitation401ApplicationProblemPlusJSONResponse struct {
 func (response AcceptInvitation401ApplicationProblemPlusJSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4719,16 +4609,10 @@ type AcceptInvitation404ApplicationProblemPlusJSONResponse struct {
 func (response AcceptInvitation404ApplicationProblemPlusJSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4778,19 +4662,10 @@ type GetMe401ApplicationProblemPlusJSONResponse struct {
 func (response GetMe401ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4841,19 +4716,10 @@ type ListTenants401ApplicationProblemPlusJSONResponse struct {
 func (response ListTenants401ApplicationProblemPlusJSONResponse) VisitListTenantsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4921,19 +4787,10 @@ type CreateTenant401ApplicationProblemPlusJSONResponse struct {
 func (response CreateTenant401ApplicationProblemPlusJSONResponse) VisitCreateTenantResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5016,19 +4873,10 @@ type GetTenant401ApplicationProblemPlusJSONResponse struct {
 func (response GetTenant401ApplicationProblemPlusJSONResponse) VisitGetTenantResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5041,16 +4889,10 @@ type GetTenant404ApplicationProblemPlusJSONResponse struct {
 func (response GetTenant404ApplicationProblemPlusJSONResponse) VisitGetTenantResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5102,19 +4944,10 @@ type UpdateTenant401ApplicationProblemPlusJSONResponse struct {
 func (response UpdateTenant401ApplicationProblemPlusJSONResponse) VisitUpdateTenantResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5143,16 +4976,10 @@ type UpdateTenant404ApplicationProblemPlusJSONResponse struct {
 func (response UpdateTenant404ApplicationProblemPlusJSONResponse) VisitUpdateTenantResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5220,19 +5047,10 @@ type ListAgents401ApplicationProblemPlusJSONResponse struct {
 func (response ListAgents401ApplicationProblemPlusJSONResponse) VisitListAgentsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5245,16 +5063,10 @@ type ListAgents404ApplicationProblemPlusJSONResponse struct {
 func (response ListAgents404ApplicationProblemPlusJSONResponse) VisitListAgentsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5307,19 +5119,10 @@ type CreateAgent401ApplicationProblemPlusJSONResponse struct {
 func (response CreateAgent401ApplicationProblemPlusJSONResponse) VisitCreateAgentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5348,16 +5151,10 @@ type CreateAgent404ApplicationProblemPlusJSONResponse struct {
 func (response CreateAgent404ApplicationProblemPlusJSONResponse) VisitCreateAgentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5419,19 +5216,10 @@ type DeleteAgent401ApplicationProblemPlusJSONResponse struct {
 func (response DeleteAgent401ApplicationProblemPlusJSONResponse) VisitDeleteAgentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5460,16 +5248,10 @@ type DeleteAgent404ApplicationProblemPlusJSONResponse struct {
 func (response DeleteAgent404ApplicationProblemPlusJSONResponse) VisitDeleteAgentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5505,19 +5287,10 @@ type GetAgent401ApplicationProblemPlusJSONResponse struct {
 func (response GetAgent401ApplicationProblemPlusJSONResponse) VisitGetAgentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5530,16 +5303,10 @@ type GetAgent404ApplicationProblemPlusJSONResponse struct {
 func (response GetAgent404ApplicationProblemPlusJSONResponse) VisitGetAgentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5592,19 +5359,10 @@ type UpdateAgent401ApplicationProblemPlusJSONResponse struct {
 func (response UpdateAgent401ApplicationProblemPlusJSONResponse) VisitUpdateAgentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5633,16 +5391,10 @@ type UpdateAgent404ApplicationProblemPlusJSONResponse struct {
 func (response UpdateAgent404ApplicationProblemPlusJSONResponse) VisitUpdateAgentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5711,19 +5463,10 @@ type ListMemories401ApplicationProblemPlusJSONResponse struct {
 func (response ListMemories401ApplicationProblemPlusJSONResponse) VisitListMemoriesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5736,16 +5479,10 @@ type ListMemories404ApplicationProblemPlusJSONResponse struct {
 func (response ListMemories404ApplicationProblemPlusJSONResponse) VisitListMemoriesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5776,19 +5513,10 @@ type DeleteMemory401ApplicationProblemPlusJSONResponse struct {
 func (response DeleteMemory401ApplicationProblemPlusJSONResponse) VisitDeleteMemoryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5817,16 +5545,10 @@ type DeleteMemory404ApplicationProblemPlusJSONResponse struct {
 func (response DeleteMemory404ApplicationProblemPlusJSONResponse) VisitDeleteMemoryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5879,19 +5601,10 @@ type PreviewAgent401ApplicationProblemPlusJSONResponse struct {
 func (response PreviewAgent401ApplicationProblemPlusJSONResponse) VisitPreviewAgentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5920,16 +5633,10 @@ type PreviewAgent404ApplicationProblemPlusJSONResponse struct {
 func (response PreviewAgent404ApplicationProblemPlusJSONResponse) VisitPreviewAgentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6013,19 +5720,10 @@ type ListAPITokens401ApplicationProblemPlusJSONResponse struct {
 func (response ListAPITokens401ApplicationProblemPlusJSONResponse) VisitListAPITokensResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6054,16 +5752,10 @@ type ListAPITokens404ApplicationProblemPlusJSONResponse struct {
 func (response ListAPITokens404ApplicationProblemPlusJSONResponse) VisitListAPITokensResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6116,19 +5808,10 @@ type CreateAPIToken401ApplicationProblemPlusJSONResponse struct {
 func (response CreateAPIToken401ApplicationProblemPlusJSONResponse) VisitCreateAPITokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6157,16 +5840,10 @@ type CreateAPIToken404ApplicationProblemPlusJSONResponse struct {
 func (response CreateAPIToken404ApplicationProblemPlusJSONResponse) VisitCreateAPITokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6228,19 +5905,10 @@ type RevokeAPIToken401ApplicationProblemPlusJSONResponse struct {
 func (response RevokeAPIToken401ApplicationProblemPlusJSONResponse) VisitRevokeAPITokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6269,16 +5937,10 @@ type RevokeAPIToken404ApplicationProblemPlusJSONResponse struct {
 func (response RevokeAPIToken404ApplicationProblemPlusJSONResponse) VisitRevokeAPITokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6330,19 +5992,10 @@ type ListAuditEvents401ApplicationProblemPlusJSONResponse struct {
 func (response ListAuditEvents401ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6371,16 +6024,10 @@ type ListAuditEvents404ApplicationProblemPlusJSONResponse struct {
 func (response ListAuditEvents404ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6431,19 +6078,10 @@ type GetBilling401ApplicationProblemPlusJSONResponse struct {
 func (response GetBilling401ApplicationProblemPlusJSONResponse) VisitGetBillingResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6456,16 +6094,10 @@ type GetBilling404ApplicationProblemPlusJSONResponse struct {
 func (response GetBilling404ApplicationProblemPlusJSONResponse) VisitGetBillingResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6517,19 +6149,10 @@ type SetBudget401ApplicationProblemPlusJSONResponse struct {
 func (response SetBudget401ApplicationProblemPlusJSONResponse) VisitSetBudgetResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6558,16 +6181,10 @@ type SetBudget404ApplicationProblemPlusJSONResponse struct {
 func (response SetBudget404ApplicationProblemPlusJSONResponse) VisitSetBudgetResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6635,19 +6252,10 @@ type ListConnections401ApplicationProblemPlusJSONResponse struct {
 func (response ListConnections401ApplicationProblemPlusJSONResponse) VisitListConnectionsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6660,16 +6268,10 @@ type ListConnections404ApplicationProblemPlusJSONResponse struct {
 func (response ListConnections404ApplicationProblemPlusJSONResponse) VisitListConnectionsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6699,19 +6301,10 @@ type DisconnectConnection401ApplicationProblemPlusJSONResponse struct {
 func (response DisconnectConnection401ApplicationProblemPlusJSONResponse) VisitDisconnectConnectionResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6740,16 +6333,10 @@ type DisconnectConnection404ApplicationProblemPlusJSONResponse struct {
 func (response DisconnectConnection404ApplicationProblemPlusJSONResponse) VisitDisconnectConnectionResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6785,19 +6372,10 @@ type GetConnection401ApplicationProblemPlusJSONResponse struct {
 func (response GetConnection401ApplicationProblemPlusJSONResponse) VisitGetConnectionResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6810,16 +6388,10 @@ type GetConnection404ApplicationProblemPlusJSONResponse struct {
 func (response GetConnection404ApplicationProblemPlusJSONResponse) VisitGetConnectionResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6872,19 +6444,10 @@ type UpdateConnection401ApplicationProblemPlusJSONResponse struct {
 func (response UpdateConnection401ApplicationProblemPlusJSONResponse) VisitUpdateConnectionResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6913,16 +6476,10 @@ type UpdateConnection404ApplicationProblemPlusJSONResponse struct {
 func (response UpdateConnection404ApplicationProblemPlusJSONResponse) VisitUpdateConnectionResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6974,19 +6531,10 @@ type CheckConnection401ApplicationProblemPlusJSONResponse struct {
 func (response CheckConnection401ApplicationProblemPlusJSONResponse) VisitCheckConnectionResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7015,16 +6563,10 @@ type CheckConnection404ApplicationProblemPlusJSONResponse struct {
 func (response CheckConnection404ApplicationProblemPlusJSONResponse) VisitCheckConnectionResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7076,19 +6618,10 @@ type ListConversations401ApplicationProblemPlusJSONResponse struct {
 func (response ListConversations401ApplicationProblemPlusJSONResponse) VisitListConversationsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7101,16 +6634,10 @@ type ListConversations404ApplicationProblemPlusJSONResponse struct {
 func (response ListConversations404ApplicationProblemPlusJSONResponse) VisitListConversationsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7146,19 +6673,10 @@ type GetConversation401ApplicationProblemPlusJSONResponse struct {
 func (response GetConversation401ApplicationProblemPlusJSONResponse) VisitGetConversationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7171,16 +6689,10 @@ type GetConversation404ApplicationProblemPlusJSONResponse struct {
 func (response GetConversation404ApplicationProblemPlusJSONResponse) VisitGetConversationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7233,19 +6745,10 @@ type ListMessages401ApplicationProblemPlusJSONResponse struct {
 func (response ListMessages401ApplicationProblemPlusJSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7258,16 +6761,10 @@ type ListMessages404ApplicationProblemPlusJSONResponse struct {
 func (response ListMessages404ApplicationProblemPlusJSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7321,19 +6818,10 @@ type SendHumanReply401ApplicationProblemPlusJSONResponse struct {
 func (response SendHumanReply401ApplicationProblemPlusJSONResponse) VisitSendHumanReplyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7346,16 +6834,10 @@ type SendHumanReply404ApplicationProblemPlusJSONResponse struct {
 func (response SendHumanReply404ApplicationProblemPlusJSONResponse) VisitSendHumanReplyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7464,19 +6946,10 @@ type ReleaseConversation401ApplicationProblemPlusJSONResponse struct {
 func (response ReleaseConversation401ApplicationProblemPlusJSONResponse) VisitReleaseConversationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7505,16 +6978,10 @@ type ReleaseConversation404ApplicationProblemPlusJSONResponse struct {
 func (response ReleaseConversation404ApplicationProblemPlusJSONResponse) VisitReleaseConversationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7549,19 +7016,10 @@ type GetEscalationTopics401ApplicationProblemPlusJSONResponse struct {
 func (response GetEscalationTopics401ApplicationProblemPlusJSONResponse) VisitGetEscalationTopicsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7574,16 +7032,10 @@ type GetEscalationTopics404ApplicationProblemPlusJSONResponse struct {
 func (response GetEscalationTopics404ApplicationProblemPlusJSONResponse) VisitGetEscalationTopicsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7635,19 +7087,10 @@ type SetEscalationTopics401ApplicationProblemPlusJSONResponse struct {
 func (response SetEscalationTopics401ApplicationProblemPlusJSONResponse) VisitSetEscalationTopicsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7676,16 +7119,10 @@ type SetEscalationTopics404ApplicationProblemPlusJSONResponse struct {
 func (response SetEscalationTopics404ApplicationProblemPlusJSONResponse) VisitSetEscalationTopicsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7753,19 +7190,10 @@ type ListLLMKeys401ApplicationProblemPlusJSONResponse struct {
 func (response ListLLMKeys401ApplicationProblemPlusJSONResponse) VisitListLLMKeysResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7794,16 +7222,10 @@ type ListLLMKeys404ApplicationProblemPlusJSONResponse struct {
 func (response ListLLMKeys404ApplicationProblemPlusJSONResponse) VisitListLLMKeysResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7856,19 +7278,10 @@ type CreateLLMKey401ApplicationProblemPlusJSONResponse struct {
 func (response CreateLLMKey401ApplicationProblemPlusJSONResponse) VisitCreateLLMKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7897,16 +7310,10 @@ type CreateLLMKey404ApplicationProblemPlusJSONResponse struct {
 func (response CreateLLMKey404ApplicationProblemPlusJSONResponse) VisitCreateLLMKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7984,19 +7391,10 @@ type DeleteLLMKey401ApplicationProblemPlusJSONResponse struct {
 func (response DeleteLLMKey401ApplicationProblemPlusJSONResponse) VisitDeleteLLMKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -8025,16 +7423,10 @@ type DeleteLLMKey404ApplicationProblemPlusJSONResponse struct {
 func (response DeleteLLMKey404ApplicationProblemPlusJSONResponse) VisitDeleteLLMKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -8070,19 +7462,10 @@ type CheckLLMKey401ApplicationProblemPlusJSONResponse struct {
 func (response CheckLLMKey401ApplicationProblemPlusJSONResponse) VisitCheckLLMKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -8111,16 +7494,10 @@ type CheckLLMKey404ApplicationProblemPlusJSONResponse struct {
 func (response CheckLLMKey404ApplicationProblemPlusJSONResponse) VisitCheckLLMKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -8172,19 +7549,10 @@ type ListMembers401ApplicationProblemPlusJSONResponse struct {
 func (response ListMembers401ApplicationProblemPlusJSONResponse) VisitListMembersResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -8197,16 +7565,10 @@ type ListMembers404ApplicationProblemPlusJSONResponse struct {
 func (response ListMembers404ApplicationProblemPlusJSONResponse) VisitListMembersResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -8259,19 +7621,10 @@ type AddMember401ApplicationProblemPlusJSONResponse struct {
 func (response AddMember401ApplicationProblemPlusJSONResponse) VisitAddMemberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -8300,16 +7653,10 @@ type AddMember404ApplicationProblemPlusJSONResponse struct {
 func (response AddMember404ApplicationProblemPlusJSONResponse) VisitAddMemberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -8371,19 +7718,10 @@ type RemoveMember401ApplicationProblemPlusJSONResponse struct {
 func (response RemoveMember401ApplicationProblemPlusJSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -8412,16 +7750,10 @@ type RemoveMember404ApplicationProblemPlusJSONResponse struct {
 func (response RemoveMember404ApplicationProblemPlusJSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -8490,19 +7822,10 @@ type UpdateMember401ApplicationProblemPlusJSONResponse struct {
 func (response UpdateMember401ApplicationProblemPlusJSONResponse) VisitUpdateMemberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -8531,16 +7854,10 @@ type UpdateMember404ApplicationProblemPlusJSONResponse struct {
 func (response UpdateMember404ApplicationProblemPlusJSONResponse) VisitUpdateMemberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -8607,19 +7924,10 @@ type ListModels401ApplicationProblemPlusJSONResponse struct {
 func (response ListModels401ApplicationProblemPlusJSONResponse) VisitListModelsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -8632,16 +7940,10 @@ type ListModels404ApplicationProblemPlusJSONResponse struct {
 func (response ListModels404ApplicationProblemPlusJSONResponse) VisitListModelsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -8693,19 +7995,10 @@ type EraseParticipant401ApplicationProblemPlusJSONResponse struct {
 func (response EraseParticipant401ApplicationProblemPlusJSONResponse) VisitEraseParticipantResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -8734,16 +8027,10 @@ type EraseParticipant404ApplicationProblemPlusJSONResponse struct {
 func (response EraseParticipant404ApplicationProblemPlusJSONResponse) VisitEraseParticipantResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -8795,19 +8082,10 @@ type GetUsage401ApplicationProblemPlusJSONResponse struct {
 func (response GetUsage401ApplicationProblemPlusJSONResponse) VisitGetUsageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -8820,16 +8098,10 @@ type GetUsage404ApplicationProblemPlusJSONResponse struct {
 func (response GetUsage404ApplicationProblemPlusJSONResponse) VisitGetUsageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RateLimit != nil {
-		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
-	}
-	if response.Headers.RateLimitPolicy != nil {
-		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
-	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10942,294 +10214,292 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L39ctvGti/4Kj04d8rSvhBFyZITU5XaV3GcRGfbsceSy2cSeogm0CR7C+xGuhuiuX1ctd9h5gnmj/Ng",
-	"+0lu9VrdQIMEv/RhJzmpuvfsWATQX6vX9/qtj1Eqp4UUTBgd9T5GE0YzpuA/31DDXvApN/YfGdOp4oXh",
-	"UkS96N2EGqLYlHKhiRwRM2FEUcMOcvs8KWTO0zkx9qlUlsKwjJgJ10SxX0umTY8k/Silec5UPzpT35w+",
-	"/erMfHNynHSiONLphE2pHdPMCxb1Im0UF+Po06e4ntJrGGF5Yle7TYTs/VpKQ0nya0IKpsiMi0zOSDJL",
-	"iGapFJneb87112+edLtns2+edDfO9ZKZS6Y1l+KZlNectU82uZZCG1WmZqDx6YSk8DzZ+9GY4pXI5zG5",
-	"pFN2yQ375gX9cEYuWVoqRmRpNM8YydgNy2UxZcLsb5rUu3fvzkszYcLwlJqWOf0oZ8RIQoOHeiT5llHF",
-	"FFGM5tNv+lE1536UkL0ZNxOSMKWk+qYfcXFDc54NjLxmwv4+kopQotio1Hb37Z83TPNTHBVU0SkzjhLP",
-	"x0yYi8z+J7eTLKiZRHEk6NS+R+2vA55FcWSPlSuWRT2jShaOMZJqSk3Ui8oSnlzemmdSCJbabVg5Ulo9",
-	"ci/D3TCl6aYBq4fuYchSaalW0KFgH8wghScSf6ULxW64LDUp6JjZM4Mp/loyNQ/miF8NpzKlH14wMTaT",
-	"qHfc7bZN5SJj00IaJtL531jLPX5Jr5kGsjGKs4ykilHDiKYjdkY0YwS2T9indTUx5F31zIJBDuwo66Y4",
-	"5cL/+6htwisY4Ws6ZkTzf6zcHeBDjZEzNqJlbqLeqR2WfuDTchr1jtwk3L+qKXBh2JgpmMMVE9Tfg+UT",
-	"NPDrI014Vk2mSU34xF3p6JN9WRdSaAaX81ua/UANm1E4xlQKwwTsFC2K3DIQLsVhoeQwZ9P/+Xdt5/sx",
-	"Yh/otMgZvpEBGU2oECwfCGkGI1kKO3TGDOV51Isuc5peex7SI23PakNNqe2uHseR4cZ+3M6N+MlVK6FD",
-	"WZreMKfiOvoUrvx/KDaKetG/HdYi8RB/1YevcQG4/ubmn5NCyRueMUX2YKIxeckMjcmlUbxgMaGCvHjx",
-	"cr/igVKREeU5y85IgktMSEqV4kwTbqxwoloKQkVGErs7CfwVGCyx/+7YaX9LszcoxG637dXegsh04jCT",
-	"TBMhDZlSk06AB5y/viD264qmxtIVTENHvV8+RrnEYaJeNJTZvGP1gTyKoynTmo7tVhdKFkyZOelH8GM/",
-	"IlyTKdcaaOl9fWwnwCeCY/OLe7Bj27Dues3IrEc5T++61eeC0BT0EAJCE1QR2BhCc8VoNifsA9cGWFq9",
-	"M0/rnakm8mDb8iynesK0nyAjaakUE4bY+bDYEi8VZIG1khm1ZAvUDS9SIc2EKQJ0Yef1vVRDnmVM3Jla",
-	"uSaCsUzD5Gg25YIomTM7sQkfT5hqbt7jevPqOTwcLwj0piwmw9KgbmwnWBEZzXOrZdmV7IFy5BS+meKG",
-	"kZROGRkpOa02USo+5lZpsoIT1as77uK01IYMGaGG5IxqQ762PNWSu9W41l7ygmo9kypr3PP132vc8+OA",
-	"Pb8VhZKp/cowZ+S5MNzMP8+FHypGr0HBKHPkpz9J8z2IkrvtLMpYOOZFyXTSPamX/pM05Hv3wAOt9ztP",
-	"b8BT4OZy/MMN19zuuJF4w8G6sddmlfXXNgP37GH9YGigHdQW2lYvu8dhGVdSvqRi7iSAvivHkJJMqZj7",
-	"s9dnoFXOCRfk6NjbeQ2mcRxwXPu6nQ2ppvNwBLpqpnRkmCLJG/uPg3P7jySc95c/tTgK5rasnl7iXC29",
-	"zSg3rdZfrejajXkrrAUqFf8Hu+uNvORjYc9aKqKZyKz0sjoNGKJNUXEUcqZg/Ac78JeoCMWEfSisMm7n",
-	"qNiNvEaLJ7OShOa/mTN+9+7dwaL3YN0nFp0N/mRvKM8tx7/jwWbU0CHVjEz5WMFrmlDFgMM5paVhFwSa",
-	"wCVTNzxlJJzMg52yZfWg3PnrnFNj2e2n6uPo5Hh9cWVp0v6305s5Wlho/GYDahr2WUYNOzB8ypaNtLh6",
-	"ZwgHTfP81QjE+bo1wPDP7ItSgdBelp9TNh0yBVIDLhChqdFkJFWHnLu/pFSQTBIhyVQqRsyECtR18N1H",
-	"ui9AHQItyMqjWQymDnjlkPZnE2bfYXOrTdwwHA4Ea6dvlTdR5o6ArPH6KY7w/uh1O9R8p2XHUKnaYP3G",
-	"UU61GVhF1w3W3KO3hR0zs4rQVGpDpEgZoWTKRWnAR3C7uaEB/3H5h0KxEf/Q7hAYcaVNoId5r45mqWJg",
-	"QUiiWCrHgmtGLFvu2Ym0DO/O5U7ba8980yV6Y5/5FAeOiq38WrUv45cIHwkcHbB11Ua5ecThnVo40wY1",
-	"NdbeuFXvq5nI4d9ZCjzWX2G4Q7BammXcHgnNXwdXekRzzeKFW96k4eZxvirwI2fEa9ocLggZlaZUqwlr",
-	"JSEF7q+jje6vXQ5v4Tjc7sP7m3cs255XVdzyU7zILh19tzvJgEXtJdfaDP71z/9K9jvkciJngkiRz3FT",
-	"gQ+hf6uzkdzcWMtLex8s7gVHJ01zmtywafM/tlxvJaeUoiCXA9et/cyGq7h4YWD05kdaT2rsxPTdZRPT",
-	"Kc3Rp23Nr+YmLD29uNrgbUPVGE96O6J5Xr16hW9aIbckTEY0z4c0vR5MZcbyHWc3MaYYGCnz7Y/2x6ur",
-	"11dS5m2f21IocT2gqeE3oZAYSpkzCgQzpR8GihX5fGClgW7Tuq01P5VqPlDMoF99kNG5XkNP4at2o1q3",
-	"Z7XgYkpLQdt/40KwbHDN5hv37jU8+jf7pGNTA6fjtXxXz7Vh00Gh5LQw7afJpgVT1PLU4HdRWsVlV8Fk",
-	"5avclXxK1B92uk4YtBxo/g/Wak9tJyCDvatPZ3HP/FEvX5Lm3i2TXHOafm9aeEHbBW+SxCpSbVy+8E4s",
-	"SPtgj1cyukCCbyeO7Evfc5ZnukUiVfdj3Sde2ocuvlshpb/eIkbVInhx5BXiKZjzEl9v49FNcfrG/pno",
-	"Mp0Qqkky5HnOxZic//QdhtpJv+x2HzNynFizNulHumD0GoLLZFJOqehH5NUbCIqIDKLp1TUJ1n26hXYy",
-	"pR8u8NXj7m9DXiwoHhDCBBdExlRl3ZBC8SlVcwLvQUhIN7ZhS2qpl3+6SR415/VcZIXkwjhXuiUHMqVz",
-	"8AfW/v8EPuFcUgmx3yJM2B3Izgij6YQMWSqnEK6FH+UI4lVyJrZeTSgC6+UctZzm7pKuueYXUoyZtgZ5",
-	"kc+DdYPvHba/CsmedLuNoOxpN95FbC7nVeRSjIMhFUOL2FrG4EjXZ8QSVw9SJsZSZh3yHQaLyeMnp425",
-	"PX5yuhAv3kFKPyAXagj2lsySavHADDQY/kM2oTfV3vtvn3RbMgfuTTdYtgxgWo80+bscEi8GWWfcIf3o",
-	"WamNnDJFdFkUUpl+VJnKC3uzWeVoyaOqN+VayBnuCZh5mewQO7Xzi4OM6zSXulSMpDktrb2uCc1ndK4J",
-	"zTKWLeze0ZP27VtQcCp6Og6IqX4vUHyWVBkm7LO/RM7TNnDaScgsalnOBkYOgOkHsmhbBr6g3yxTlfOZ",
-	"p8C/3FXyzo4wgyYkP7Zw2bfJv2hXFe7FugPj6ouadui5ur3GM+UidHEctascxtB0Mm23JKk70xY1+Zpj",
-	"YK5yA0d8Sset2vCUT9kA/7q9PbKwcTBc606VGTfPb1rnT1M//XqWQGwdp322zZamRipnT6z4MadDZNvL",
-	"PKvUTD3yGQQycMs+0sSulDjuYu9mZ/Xwfrf8lbafBRX9GkLlyMNaL+5trP8tjacpMzSjhq72ojWuQH1G",
-	"jvms2lTUATf8Wu1I8yRbjbx79FUGxxGQRpMQYk9ozcmGCws2r7EdjfNaT973wtTqy/KlONu3aJQ8m7D0",
-	"WpZtTMf9MihV3jxAxTeeX+PlNcO/lsrQfHnwAv5+q6GDV9cMfGkcS1/mVDdsACS9whmEvw2cnt+uaw9z",
-	"mV6zbIDpam3KzRylrcZ4kCFU6BlTPZIIOdDlsHo4iUliFKf5gImMZfaf4c+DlIqU5fhDQedWfgzkDVNZ",
-	"yZKY/Ouf/wXJDcmwzOwNYB9SxuxnOtvEJYIlNqf/Pc01C4y1nBp7RGRCNRHSJfdZ/WLExyXGH8/sk8Iu",
-	"dWJNYa7J2F63gPUG2zdWNGV2we0u/3cTnjNSUKsHliz2O3nNWOH20Q5RCsNzGPUOwSV7iQLp5RU7f2li",
-	"R232W1KwVkFQMMVlZldz+whRkdMWKkLCAJIwVGRUZQnZoySkD5c0tw9EYKeYtAo7zajRbckJ1Giyh/u7",
-	"jxGy8OMc45tRm0nlg8ttwjn8yCNN8NG4niMZshEGSOtQHe44pFm6U4AdjyPYBLuOOKqcWpY2BlkJ/i13",
-	"QaI4KkVBgddzYXlyzgxr/GPgcg3gA6VmWet5VrfxLjHVBZ7lb5o76Wr3/MnEC4ypQVWLU1piUUv8qEnY",
-	"a7gkplUHybQ7BO3uIP3rV1vnBrxsrZZZUYjho3kUR5mcibGiGYOtlUXrwUI++qDUC/dUlpgCseJEa0Nw",
-	"KoWZWGvO0sHq7yy9VzCVOrV5IQfGfvDAyIMMEvwLSNHRhBL3Bh0zb8vB3Jt8but51zd14WbJ6yiOZlQJ",
-	"vF1eeLRs3sL51TsZqGTL21MvvZrE6vMOjLDtafCBSSI0kbsLLrHuxp3fvGltuwEK2xumoU5i8Qr4BKAW",
-	"9X3C20jM1TSN+AeC9LPSLKz1fTB+Bphr2yZLlsipoFo7SoLwCM83k5Bz0ld80K2sdUeq0qMWnuALoFY7",
-	"trAEDvUG52YkU0aFDnJrHmknh5AN44uN6+b42kZJ7uqkdjQMcfV6NfV/bHunmWklDjAiT0aQmASpXN4P",
-	"5PbPFWmQoTRgQIO/TaeyYPqMvJtQo8+LosrT5xn8fsMUH3GWgVm9H9BQfUIZ10VO5wNPS8snMZPqWhc0",
-	"ZWicO4O9mEjBCN6XVuJkHwxTguatJ4xrMYxO7VSlqlcQftfVBN0p5wm0k+39QzXBwmVuD53Ah5k1Ee+U",
-	"WwSfMV56bzW9F1SbK/tG67yWr3eldbl8oAgOvCL0VsaKXwnsozs5D/wf6jlpe/aW59gjp0WxmeEseRyc",
-	"7yAksQVKDtW0xnrisPCyceMXzzU8oAYx1Xd+Pct75kmvxXjfkckoECrbOzFCSbTkxWjzB/gt8AOtX9l9",
-	"+FkC0fCl/Cz1FG6nwQQCbEdhszDh6ksrZlnFAtZL0d0lnqtIvMUVjRfKirfhBHfIurpjGmeYF7DC7wN1",
-	"NmXOUOcY+cR2qIPCykb7nxj0HtObds/0KKfjdZzT/j5ekYR7yUztt0H1J5VlngU+KPDUEAmxMKmInsDv",
-	"uZTXt/ej7CJMXZhqpwMsqDI85QUVZmPoM3h0vTirqMIy8VzqbSyfkONXhemNG9CQDeG8A2kSnGDzuBdI",
-	"tY3mlndxo287vPz3xHVrZvKl+O5zRTW7nedid6YTnKN7Zdci+oawXKCfha+vWW27VRgGetdlODYticav",
-	"GDneIoeuOVbwajBG6wIW84k2HdmiS1gSromRuSuRoM3wNtdkQkUGKBs+yaoTLR48X4ikvu0en3z7/KsX",
-	"Py7mX2xM9WgVdgMXPcR/OK6wmac4trHq5OuNkwVPW/LVUsjR8OVi7Z58nqO31SEwaEKLIp+3e+dNNc4q",
-	"W3T7pM6F5SyuHEeKwyVsswe30rQU08y0h3N2WPFuGUFBfho+7NO7lndqSj+EQwYZV8HmLe0MZCE8Vwo5",
-	"bXPBdfnyUmABypkhSTEd2S9gvmISkwQwPNxP1giqfymomSz/AE59rHpb/hG8+dVtg0F9JLcl6O0qqjdl",
-	"KFTLqt9po5kqr243Kmls1HJgiiE2xWwyt4wGsgW5OQu0OsUo1OfzxaSubbI5g0rHVYS4+MUNbqFLqwFS",
-	"jRVlVLFW9w1mDmLdx2A4N2xV8qCqykOw3DAtTZ2n9+T09PGThcSik69Pv3oSOE2PT5+0JxKaicxCfvrD",
-	"86sojl6/uoT/eQv/9/zqmWXU3z1/8fzqeas1sdr/ZKTMq8wQHZyXZoA8EhNIeBszM4BM1QHqaiBCqDFM",
-	"2Q/9P7/Qg3+8t/+ne/B08P5jN3789NP/WKEvBBhO63I4FvFU/v3y1U/kEhQtgicEKZGgzqtxObWKWEBv",
-	"j3T9ZzgScNtiHd6YcqEN4SYMt1mSbSUCdB4OdiPB4+6WNBgTbaS1hphI1bwAhAjBbhjYHzOBk+0F5GX/",
-	"jJVJEP6gGkAFVFjTRzX51z///+r/0WGadcglBFHsNpSMDGl6TUphJfGYZWRvSvU1y/bt1YVgcsMlXm+F",
-	"tUJkaQbTlnvgqf202+0201IX4gNH3dacWZfxsHDsgkyMKfb0Pnn75sUZ+Wjp9BMpcpqyicwzWK1iZMTz",
-	"nGWIkNGgCLL39s2LA2ssFCzbj9HCAwCN+pGx9JVzwOMJHhfZ++H5VUzwUkEYmSINInxJyL/tFHXv8JAW",
-	"vEPTKeukcnoIt0UffsRbw7NP67ne11vGBcL9qfgD7l4rs2c0t59vdZPt5lZfvhhLFiTEzcqgfnqjircm",
-	"+vWjVVXfsCKf7xx//WAWruNJd1dTBD7SNq0LccMNyNnzNGXFzsFhX87dArcGvyWk4pE+xsmrIUnOxfWC",
-	"/NzZysIptK3txYuXDnmtOekh1cynJG12ez1c/t81mw/aw3lXq3ih28JrNu+0O16GK6rU0F3tFchlrWxV",
-	"XYcXQNqVczgUsJxrK3tQZHFtJ4T2GjcAlASTd85isgexuPZckP1GAcWypG8/nlqbhrkNtnCTb87NcWtr",
-	"cICCCcqjOKLCTJS1HiojZk04pNULNaIcslu2cz1Vk/FnGlBLXBNw4GsKDnijowgvxq1KuGnBB9d4qZoF",
-	"1pu13vDaLdRZueUDPSW4v8mZq+RXN5AB/Kpg4vziIJXTghqA9gFgjLdvXrQp4Ktvxpqy8McPQhWLaY3L",
-	"J+v3dPVR3Yc3z3HDL+XHq6KRy1GJHTjrausR0lxarP7F6InxCTHrjMqXLSmlrpJpwovt9/xl9U6r08QL",
-	"z13xANriueCT2vpbb+3TLd9Z2K1wze37BCkw91MyP12V8rIq7QNSG4BdLopaZ0kFmgbPnHcM/say1Ugg",
-	"+MAAptPmans3YaBxg9yrUmbhcR2MqMne5cur14TrKoGWZfu9el6MWTMU5GpfWEWIDOf4mQ4BBwTyX1JQ",
-	"rUniZlWqPCFSkLkslWb5CMFilj1dfhH3ARpTjdzidgQ7omAig2TgavGxM/eMJHImwKyx5lo25UL3XKKb",
-	"uA73oi8sVwX8LAqKKNlLZTG3+gRCuE1RvxDS1YJYLUMDHnQLXs4u+DK7oLaske+OrraU7x5H1EG1VFJ8",
-	"g+DG+3Y77BV/vSoqqLBMA+X79OQ+oVEaq1y9nvuQbo4TfSnphsPfzl99293dsKsgdZZ29aEwiqqntys/",
-	"ayToBC+upxWp5uujYtvOdesCLQy+bvm439uFIjOqNdcGQ8OrC0Q15bvJS+8X2ILbBOuI2wDXkQnBB+uJ",
-	"rD6De7qv9jS/3H2t9MhFZdSXb+5QBVaXfLasB1EWV+auphOKSZq12lLlbMwmksyUNE3oMp/xsVKDGcps",
-	"3irqbqOWZSznN0zNwVPe4nVXLGX8xlr5oI75OPF+TNKc8inLYjJmwi7I/qf7WogQfpesTV80e/uriHXf",
-	"60pA2y6UuzGw0W4WcYN0wmNf2sMtxDxs4v3cMyT0L3bRPCLDwjULATLb9WsqXGKT9OCKEMhJqQAYZshx",
-	"YhkRctYe3m67cIm3vg/hY0kMdRhYdgYxoxXJ89dsPtCyVGnrfKUGjxyhDlYEEq1KzVwSutNbBbNzDwuf",
-	"UPBhsRBYEdH7rfxUPF1vl9SVfI80gceJAfhp+G8d7uYeN5qUlkKg6I+SVGqz376h9+EgW11IyQQJXO0x",
-	"sftl9XsmUkY0nVsDYzaZu7AsZN19gJBeZ+cMykUPWwiQWmVfBUde7flKAr/4bhtag9Bjglt2OC7MwYk8",
-	"mHLBk5gk1f4dpjktM3bw+OD0YEL5dXmQU8O0sQ/hxh7mOZ3Sx52j3tfDhdD78rebgc09fOA/q9H+Ez+5",
-	"f/jL+cHPGPB8X/9nZ9A7PHj/sRs/XRH/hMXfC5sCNrEp+xg/1XYKr5uJg23pQG1FBbUHwYneqrTAFRVI",
-	"RYal5oJpfQAFFJl/Z7UDYTUg3EQKtqXK5jE9J81y1GDFNfTLbilWjUYqlm3tDeeEZ/sIdOSJ9pEGZqaR",
-	"j5UCQWmqn+HvsGOCzVhdUHPN5jFWCDfZ0HKOVs0wtsoGRpayzaOOJW1VrLi8q4rdcDa7Xb7hhGvjTJSK",
-	"6G9hCK7UWd6vsQIa+UrtDYmWbMd4dViwmdC0FHWpteelcXcJ3a1zwVYnsSoXUpsdajObAnytAG4JHUAT",
-	"kMF0VValV3FWhM7CwjSrJyPUPRVz4mHV9jvtdRwuWNyKujiA67k1g72SMn9G8/yynE5pu+FV+jPdCKD9",
-	"FlXKRZqC+db4iQ0Jih+P63Nr7GtjSe3UgNjjbSkVb75/Rp6enH5FHKL6Mq/B/ktLr5IpTSdcsAPFaAYK",
-	"Ekp/L6kxvxPLJF1NVHvZ/ZpyTd9mZMtjCvL82qBShWUE6Qo/5npQmNp1uUzBq/FEff7r4s69fXNBOID3",
-	"j0Azc8Fhu/3EvnNGkgBjHjvkFTnlgvx4dfXaIQUgPtVWSbMermxNgsUb2WZNJOB/TjxSYwI+6PqfGOBI",
-	"OsT5zCCv78x5qsmUCqsZo4EQ+55cOrZiTseIQ+TAzPD1s8rdnWvpXw884A5BMjQC4FfL5u2QmF1teVYb",
-	"I7rkY3EhbiebKvfvRm9v1f1mqy53be7e6gttx2QX8ba44yJ292HfEhU83IyFO+D7AB11gwSNTcks3c2O",
-	"04V6XyijHQVpE/j4WZ3i7VrcOKQs+5lFpLxd5fLSQbr9az1PyyQvLGPK2+x832LEx4+W08yAy2KOmX36",
-	"8Ob4sHrrr2nOscjmm3/987/spT1+Amr4N7QoBlPXHbFnL22cTqjpAcZlXD2rWMYVS82gVDz4gqGG2X9u",
-	"5D7N6W9aPlrld61B0WWaMq3bM9ir+uot/ez+Y0tvLlY3ta0NUUNa8qcQhKgBqtCCeJHPHdYFNqrlgry9",
-	"/K5RmC/knQAvHjA1616ihbsjXa+xBJc2fTfIZzzLW0UOb8U629I9V8/rPlwIjlq/lKMTh98yAriMJLn5",
-	"ht03bEl864NtWbs2ztF8y0q9z1tbbGQ7Ti14fqTI5z1XypvygiNmrgeZEMTqzUpQXBnBsRbqB/r9//nX",
-	"X7oHT99/fBIfd9tcZ0tl9cH632/a4XaLODDKayGLdSEEpaAPzniNIfCBzSaScC/FyN988+vOjgJqpfRZ",
-	"Z+k3ejIto7R7nW8B2HtamDn2HoJyB3wdnNg5G5mwn9L9i4F1GR2rOV1tOS9zOlGUBi1N3ZgYF+bJSSsu",
-	"myzNju8szjocc/F77QtouhCWlT1fg7AzoOlKcdue0+ehJzYfjROe9czgk22rW3EywwqkbJ3scVBmn+Jo",
-	"OB9Q30ZmK7EF464ERx7OBxmd7/ax7+h8xacqT9X2H1vhmI+jkVrwx2YY2lzBbLd4zNB8uzl9D8l0eumw",
-	"YUowYPW5ageDkwm2wqtVqymi6gm0bV5lOL94exirn6xWPJLKBePkyIclNbc8LmM5czCbOwN34KDbsbIA",
-	"0yB4rb25RkVs97U7jtI3kMrCjO1La+bnR2vB4nbu0y147Y7O5t8cN4/daoOVrCT4KmB/L0e6qm3SYiBg",
-	"TQ+Xt/pzZRhv04PKRwoG6K9rFU631RraBtiYK+L1VodPtKPiDfHFAZLuyhSl1wCz9hNqwBffYV1ipS+/",
-	"BC+nInsZH3Oj9xdraUEPPo0fd9tDyK59hNVCByuqyc7JJTxE3gKWHeiUrs0dtHDx1sHAh2odagoX4ypd",
-	"YOF3mLPVCDrkcqFg9Wy5YHXZn9a0ko678V2Bz2Z0SFceQLXX37oFkHOH3Xfx3e32fU065iJJ1HNrO6z3",
-	"bfAFmqWl4mYO9c1Oj2JUMXVeYvUm/ut7vynX2gzqjsXRcrW0azlePRKT5Ny55sAQ65Fv4YvENz2s+i/D",
-	"1YTf6k2YGFMgW5fXnPk5LW87YkI/0kQzrQFWkRLNx4Jl5N/fXe3HRDNDhnP42wEXHfIOOuxgZ5NU+h73",
-	"JvwUNrqHojc7DE7BM4BedO0tr4EbM+jZW3Co3/kEEmbUYsJWZhsZ8xtoVuQJHjpCXxA2LXI5Zw62CjyC",
-	"1qJFO9DeFE9onb64mnANG8415ts0MhNxPdZ21Nja1l6ZucMEN75BLtf9OqXHWp0gveALutMXffFv/0aC",
-	"9slcir74C/nLXxBN3m+7/stfeiR5/eryihzSgh/i2OAkPrRbz0ViTwIW+aMxxSuRz/uCkGRpMxOC+20v",
-	"vRUUUDBup+y7kRMaNHPO7NlCdQZx760/2Zlwp0v2oKnUK/hHQrDUHjaD+JrI/bN6TPgUVnHj+5qMmSEn",
-	"3ccd3I6K7PVf/kL2NlD+PiI2oNAgBVP+8lhWaWdAiZI5g7Y788Z68QyJkqXxIQdevQ31G67ztC7hqtuP",
-	"OU+CWzcszh8soEehg94uA4KaWN7+i4/Yvt/zQYDZbNZRo/SAZdxI1ZFqfKhGqf3/9rl9H1uELdxLVrXR",
-	"TvY7JDnpdpMA+NVtM8kk0zD7KTXpBHLg8GCFUTQ1ZG9Kc8ul7eW+fPVTTGYKelnNCxaTKXYxJwCisn9G",
-	"kpPjYz8Id59k8L1hachQYeMnhIjbM1JaYaJMTGRp7M4qKsYsJqW4FpZqQPvZ75BvpZlAZa2nOjkaudIa",
-	"GBgua4IR5V/eJyj8KEk8UkoStKqT2bxjeUoCNFRx0Lksq2OkvtW1NTYQNtfu3kkSE/aBpiafk5xfM8jE",
-	"A4Zht9BOy74MePTw7RdcO0yKwopcIDuYWQLuy4TsHf3rn//vUbcb+5AVOe3uI0EJIgv6a8lIgp7V5AyI",
-	"Co4NESIeaZIErtfEsqPEmjwJcSh7UGpc0DGD2TwHGgZukeCs8SpoouWUIYPCAiPgF8lFxqaFhESEg7+x",
-	"ub+tPTsPxQpGjQ9ve0KqusZpOnV5nyIDGAWimCmVozsI1uFXcCWWwtQ1y4IxzcEbVuR0zrIescZbsn/W",
-	"/DKesADmANRlR+FwTE+TDvkbm+POX7MC8UOOT8hElkrHcPOt1s9UsC/VXFKqFGeaJP9x4Dy2BxdZ0nGP",
-	"nb++iMmMDSdSolywl4w1FgMBbv8VO+eL51ffE2W5KoZ7kGLhvmaKjswBZ2Z0YO87LfiBfRCeO3BAJPs9",
-	"kiz2708gmKn9bSjgj+5QrfbDsuWD4UaTX0tpKGp+0FfLXhvNUikyFFYgHKrBEhRvyqriQmNrP3jZNRK3",
-	"r7kmFNw+ZkUNZog0v+Mm3SP9CPe9H539+s2Tbvds9s2TbgKfrJ9uPKa+OX361Zn55uQ4gY9egpJxwAU4",
-	"ZzF1wCUboNrnMV8S/ERipcLri8Gb86vngxcXLy+ukn24SVRIMZ/KUlfSBqV1JXtmkLycKga5HDTXkJQf",
-	"1wPQLFNM6wQOEmgKIrLE/R3k2N8BFrciGJftbgmj+oz7DZf3miKLcwcFBQ3Af5C0j5861pa8YUbND85H",
-	"BlI0zi3ZHyWe6mD33717dxBoEKwSh4rRfPpNv1ao+lHiiiUx2SXQls5fX0RxdMOURj2q2znqdKtUwoJH",
-	"vehxp9t5jAr2BPTZFZoI9rzRLZAOgLKLVwULGOFeuQA7AnS7atBK3fTKyhvgQyzrC3s41tKGS28mShqT",
-	"Oynv0bzhs0vnRPZOjp86FaCxrfv+zjslFt7HwgxijYlpAQn4lKCoqjDDdV/MFDeGCa8D0DLjhhgFjbpG",
-	"YUoCyh6N248qJJfiIot6LqWl7uH0rStdsWLZO94CYf93vdB+rIoPRDSj/8v9uZOCH7DO3YhSqSAAMpFK",
-	"MzIEKwm8mOjG2OR1bCbefGpaT67+uoI0sh877na3WMV2g79kOOJC/jLaIWhKBGBOl8wcPEOjYsV33cOH",
-	"l8xcIqG552GUE5x524vVCg+/pVm1GfaVo82vvBVVLkUGLx0/3fzSlZQvqZi7sXTDtox6v7yPI+1jEbAh",
-	"hGPPsLH2yRvRe/tO62X1zbJab+sbSPfD6+jaP1bX0t6QNGdUuZ/dLa2leqeVzF+VDjM7JJOTlsx0PFnX",
-	"JOfejnbT1mEbpC33rizWMDqnb1G4/jGhjbwlEOkZwRzYJEh9Ssiey8FHrtEX0IcgrhTFmYDyMl/a6tLM",
-	"7Wx09ZqV9HuLfLQv8Ij2O+T1UqW6rmDXkCtjo99gnJVs623xMGzLeQLOM0peyBuW05Rtw8wW8siic0Hz",
-	"uRWKOXlujVymyQuT7cbz6jy9rXje0QPzPO/08sYtCM3fEh/cgqU9k2KUc3Tdnhwfb37hQmCHlofgmXhV",
-	"odIOt3YjB3AJrIdp2G6wlQ28WsR9AKcG9U3lfL9Ccul9a42OZNYk3vdXsy8W69l8eRg1TvcJurmQRoGL",
-	"72Hn+xtbxcXTjzMgHRoVzXOnG5fac6iOf18zkemmCwxAB43si4YXKPFblIBNerbUbM31SWPEarE3TJPh",
-	"3GvOnb447T7GekHfa56j06KGEKnKIf2etPEnPNjF1pB3YFeBMzvqHj3t0sfpycHp8El28BX7enTwlHaH",
-	"B0fpcfaYnYxO6ZPh9nymtUPZZ1axFjeqhfe8cZmkTRowkiRhi8ykE31OHar7ePNL30s15FnGBL5xsvmN",
-	"n6T5XpYChjjtHm+1lB+oYTNMDDjdZlZvA1RF4FC1MmKoauMTXkyHdylgV+6+rOZYRd2h9Fb8yjOQpm8a",
-	"0IEBdhSdwdi5sy8QyTImmgHCjYS6W6kIdjHskJPu07p/g9OMFrpu+gHnzPTFnnbbklb7YbnW/hnZzDE2",
-	"MojXvvfln+xh3RzcNu3EHOomtn841rCzuvP5ecmrwt2w9ku8DfvwNT9YpnCYuoo9OyuXF9ZWV+zrDlBl",
-	"GCo5s8bJhCmMu0CjV8PAmV2BZFpNlppSsbgvALdrHhPNxTgH0yZ2LklqmYCu/IPo/4OWCRP01M8mkgCz",
-	"YBmqJqNczhxUcCozZp9lHzxUMvrZoPCic3Pcwdh64gdjfVE3dOPaYzs7oICq25zz9gRxJnDDDqVBr2Vf",
-	"BMF1l2XqAoXgICSYu64Xuth1yLnfur7YSxCftkcM+2AOJ2aaJ/t2Tn6rsSVErYv1+iI5lGIoqbIm31+1",
-	"YcU3x1gA4g71GzhT9yff3esbcMRbLctlr8ZtHzrCtyAWg58Z2D0coOcswXDejGvWIa8gsofuON0XVqr8",
-	"++Wrn1rNSvuhV+elmTzzdNbEGP/lI4aNAdm5thWhvjHkqBvgMD/F7d/x8CStHzrqrvjScmei4dzFlCsR",
-	"B8Y5Cj8H+dI2vocvbR2/tQDt/QOy/YXSnha+/8wTDdkTUhz4e+7Oeh84/mPkes0Xv8Un0Y+rmTDemggI",
-	"eMGgfRF0eajnv7gfn8t03ZmXr7FCv+eCawyp9aPzDO4x7H0/AuYVsGnPjTfyaV4XpLWy6XZtr06Kp2GM",
-	"nbx98wL0T+pTysmFqcMQwLXQ284zZLSW9WG/zTqXngjGMh27kJVTGN6+ucBJ9IWXCcDjLbMFJh8j0j8M",
-	"f9QlUy5Kw3RMSg05FVKkTjQMrVx29ijXYdjeRQERMj/UUB7pSjQZkE0tLOkHZsJ78PbNi+1YUphR1NTU",
-	"wuu9CaHhc13vtstt5bQ9eCPB+m9IciP/eIbePVht93SFfb7eYVrnNG5rtLlXCG1JmnM1PMM5Kag2qIHo",
-	"vniWyzKDVKcgDurzYxSrNLQq8P+DosUEXkBM876gwuc+eSUJK4gwSRGyhoauZwcyADcV+AVSKew3MjJk",
-	"OSSdyCYYzWLaX8dn0wBmlX0UklX6AoLunZrnPIIGUE49FN52Hta6kvP7PdLeB2XVHR/8xtnXel+lxXWI",
-	"74bpciMgYcGtCVS6vlih07XZovirX+0yf2kjyvqRwyCFAxLk3t/BkF3Kh42Ouk9OT7qPT4+PT46fHh+3",
-	"JkH2oufn5z9Mu6//4+TnZ4X+9vxvPz97Ov/5W/Hz+YfHPz+bHv3t53P66qufvx3+/K1utKftRU9GR+lx",
-	"esQOvh4d04OT9PT04GnWZQfHwyNrRWen7MkoyMG0Ezo+fto9On76+KT7+OnX25vSi5nCn9mnH/ZwXaNK",
-	"/bc3k3eNCtxKFatDAMv80hUy7MSyP1Yk/enQd6ne7Rajh+cig/u7LbfX2AVIMZrXxY0TJcvxpGGi9qw9",
-	"5zS7vmivhiyY0lIsVEICjyyK2L5fbRAYxsmE5bkczKTKs4QYNi1yahjZm014OrEzSicQBPVAYqXRPENm",
-	"fXxyMJGl6gtMT4I+RYmRCfoGsLQNTdtUqqwOVISm8TtuJrI0fZE0yl+TuNntfiq1sd+BVBCMkjQMd/t+",
-	"UHsKHolSWw5/HkKBKTYqNc3tr5Scdo8rrBerBM+5FT1hexB4g+p2dm/V0KCc9S5ux2bZcF0ljEVn0dGT",
-	"0+7p6enR8eOT7blkSy3zZ3Y3Ltf6tuV/QJ7BH4xVfpZ46F05pus8ZrmcZyFb8cog5+CQVr2W2jmd5QO6",
-	"kQQYJq0GbQ0qnRR1NUhe1AiuD4mOmM6g61zf6gWHV18ng/tsLcyD8Dor8Dr/LP4EnkpSFt7T5wKofAQW",
-	"Lsv2O+Rc+OTmGJ7KFIXseOfZhIB93ZrBpR23MQt0+tVNqu4UpHC6Ghc3g/Of/0P9X93r4/RxdsJOR0/G",
-	"X02+5k//3r0+yo+nj8WJPC2e/PqV+lo/Nd3y6OZ49vjDDjxkqanWZ08Zq9uOLLOOf5dc/LfXs5r+qI+N",
-	"WqBf3n9qOKjwEJs3L7jyLr1x+cZjFWCr/wkbZzSveK/2lFYVNd6PA309a+vQ32Ku+gIvMHxQ1BVSgf35",
-	"qOENso+TvcQOA9JelHm+v8Lz85JFnz2x8co1r2Sqc0tya3DrqyCBDz+7McfFn+eqs6vzS3TVapMpdzqa",
-	"GAnKk28MA5oq1wZjglMKzgfdFwnNcxdrMBKrPhon7oIq67I8XnBtrtxkdzWaIQkdCnY3PPgMIW+WHf3P",
-	"G7NtAr6Svfb1a0BX2V/l/6d53vD+u3qRqnZ1CW7k/YOqYRUyUVsuGqT3wCm57ObfMj9tXIkXvMrG1K1s",
-	"LN6Y2RmG+oIrsLfI0vYJ1aCRQPZmZ0UawlUFw/rF/D4+aTKdMnJZFpYT7GIyBNhan9mr4lGvWjwqmOX2",
-	"m5fzD+oe+dSW7kgq3N+NItz9EPo3VsqFczH3WrZl84rRbAGGaEnAVpT/wFxslaD1U7v9ee+kpTVO4wdI",
-	"r1pzFPGdPEjUpJNtXEh4VJUjPdCUNDOQspUzqsgeFh3uY8hg6vANET0GoQ1JJvOcqtZ8cYSFC077lmxq",
-	"GRfu+LS7I59yEHWf3amxjg4deGGTHv+b+jUalwQP664s6xCxhALOtaxIno/ZZ9EjH1JlgzVs1tg8nrPM",
-	"M6ad++Iz09zt2SZob9QfVmXJ4B/uyjS3dLtnDFxATVCJDgHoIMIzSGvpi8UGKGQ2YSroIc21b4bSaICS",
-	"kKAJcKcvkDAhEus82MO5ryRfndp67qC+vpxKyXRKc+yypsqcwTH1I10wCok+lEADqn5EXr0B/7oAUCbf",
-	"EmDgO3L/Em1sDWPfc0BL7R1g6pIiuyMQ56BRL3pH1TQmqRQp18zVeTP73x3X4mrga2WrxEntdOMqCloo",
-	"OS1M1Iv+b1n6Kl7YMKitAgx4YrVqqNyQWZkapCSpMgeXbdgUzq9ULOp1OyfYCwCdqWi4DwDQ6f3Wcg7O",
-	"/suo4w7I7/erjf+2opufVlQrucu9xP22FoWHHz3S3SdkeDlra27Xxvrsk9UklrX67+ABz342l3t+55H9",
-	"frOn3DiE75rrbxdBrUrGD8ys2JXuw1+/K9808QvaOmu37LZSe7PiBXuyq1XkalqomEPSEAN/JEJ6nBE5",
-	"5cZq6w6U5pqxwoEF3dC8ZDFJAtlnqBozk4CdNWRgVBnpIFw6Kwylmk5uKXu5HrjGzOg63E10fBkLaS3t",
-	"egMppOE/7aPaPrpnmXA4ZVOpHEbiyiCA73VKqpasAHymGNaSgu4DbR99i1eyJwX+pcrB2I99BzVnhrQ5",
-	"+V/62XwOL397gUEIsX6XjN64bSMbzfhisroXn3uE7GnGMMGnamVsFcy6CeDKEEPwzKalrOvj8nlTlYO2",
-	"y2sNW0+1vxtj9h12RnOXRzEHu+DuDnU5WcGtnmLb6M8lMe/EOw4/4mx3VzIVm8obLOfCT2AZuU9Y04bO",
-	"AQuOG924A4A+x7UDMEU+BELDYZi2aaquEfc2qur3Uo2lMUz8XpTVl/SaBcx5JBXW9C6n7XxeuvJctqBm",
-	"UrOmilruVjJxK5otsNviXdI2d9REt3Q1qRIlpilVVWiIp1nVGUL2py93diiie9xlwHMpdIwIi9phW6GD",
-	"xXVx20d0K3+1wDVRIHhyXzCqch40NcdkJmBNYu7bwfmszSKfu5ZwDsMdam+kNn0BkDJ20LMqWgqplGXG",
-	"PY6JB7Tj/m2AXrTD2JW3+blcg8w768pV19JffAtS33kUe4tGP3I4XPdb2ELdP8DyXP4f5Ec5A/3ngkxY",
-	"XvwVjrlqShKdK4bok3heyNn/un2QdaEz62dWzpvdSNcZmI+0c4P9d8/OvFuW5ZWat2n1eT7dUqUv+EGN",
-	"pr9lDaBmrJk+jV/okEuWKuac0Evo4DEktTgLuFBsxD+0q/Hnry+uPCD/7znK4paxRWoMbt8f6iIsB2Nq",
-	"eOYwPOf66HyegExaZTbUqPiI80yEJBM+nkCNJxWOSuVMAMR3jbNbQwhYUuYuGq6B7qEEzNL7GVaCEW6I",
-	"piOWz91HcFSaGkRTA7UUGzI90gGUGtnzE5zSjPlZIqB7XyDACzVV0qL7xH7Pjoe3DkCcpxLAL6kIOz89",
-	"0rDcvqB5LmeaOMByWIlTG6zYxVpZqK2Afr51hbrvIJUzesP0msCSo/4vG1uCLGoN3S+i4+7xVwfdo4Pu",
-	"0VW324P/93OtVT5785LouUgj37vQd5jd3ifmVvyFIiqN0bM1sZUzkiC9JhXBIlKWFCn7M/ByH4GXsEfD",
-	"EqfbSSoffsS+2hts45q7aCMLDT0LAMLb4KkSAOqEMtQZR5CSCVXTnGndIefaId46FuQEtevHjBzA4Uo6",
-	"SdVy6xEJNLj1m+1kfOV3E9LB6W483jtZxi3mrj//h7d2rZl1wG7YuqTun0InLGlzyfhsPgUA2SOeG2jn",
-	"P5xDWoIUsf1fibn7IHYA5X+FJmin9PyGfaHM7Q80NW7WZC/BmIIDRUz2CZQmoB5LKrxUknSS6tlkdQZ3",
-	"6oojVkHIbOERfmUvKR4XduDAmkRwALuS9GzN+NJ1rbmnGVBIAkS8WkTW4NhguxVAh4u0CaCzXdfftVsA",
-	"GAObxwaI+t3HflBLoSLzzbYCrvbP0NZCoheAqrObxXQv++e7GRdbME4PirZFwrNmLgxW5FTEq0BPSx0D",
-	"aKv2KPVcZpbFxH0xmzDAyXJdD6d07rOJHNPRAyboMGdZEjvUsmEu02uWDbDUOEFVXkizjwgW2LRIkkwS",
-	"wT6YXo3UmZA9IRvzI3NmIO5kN1tkLNuHYkUH35eQPWwYhjjRHziCh0jB9rEQu8JebINqDeBrY5L4RVhN",
-	"BULTsBVCVvAhY0gTaq/HckCE0cNjHUJ/pFV+Lr9aACz6MgkVDYzfxnxaQf0e+J5UPWLvYuqXW7qo0LCd",
-	"ruyw71PVe1V7/X2sBUa8FyB3Zx2ntOiRREjDR/OE7CGzgcFypgzWasUkyeRMjBXNmH1mjDB27nJWFUAB",
-	"QnM6YbRgyrU1gmxOq7xXL4Mq7243F+OzvmA0nQRRcivoZJ5hd2eKS91vhxIwrvPuHWxpp7L0omqZURzd",
-	"MsMeZ/Nl8kd8D+IVdxYrFYSc/Slig1L+5mVym1RJjwktCiZ0cF22gQxtYxEVLMDmotJH2oMneuhN3ejN",
-	"59IhdEy4SPMS9POM6wrA0sol3cwqiet7Ct2yALsAok5WIjrEEd1uqtSwPb9zt3W9kM3KaJ3von9fhQFp",
-	"47RaQCkeVhLWeECNjKFdc2wraia0vgVWkCDp97yH2YG1Aag/U1SzLK6TskDKDBk2gbWyxv7qoc1avgqx",
-	"yyHri/omITrtnjdCwbjHRo245v0Odjl06Reg5GLhn1Xy2iTWd9XSAjisrdKEgxv+u8kVrua8ihZXJQqv",
-	"25zuZ0Iku2oiLn3BGsk03I17vdNbcOZq7N1TiKXUjCAeFqZs+C6TvoVFvbAz39SxbtxZSUOEl2n0+FiR",
-	"N7xANrdVCKsm/VGXfs1O6cnw4Gj01VcHJ+lX7OApPX18cHo87I66oxP6JDvaPpBST+/LaIi3oPc/tcRe",
-	"9AwJuW5TCCJlITFhNe7TLnIS++o8bBbW8o1uDTJ/LxXpR9xewFogDktT+Spc/5p+1EF9tVchH/uADc9z",
-	"ByBP9hKAmLeKZ+LA6NvxkSHFYqyoMFZcOxfohN6wvsABMwdnl887lUocgq3CeA2Q1RqYBb0xDvM0boNJ",
-	"3QohFTxNaE+DOl11SsUJdshztGetbl1QDT2yZ1QJ0CBGlOfax74nXJi+kIJM5MwOOOIfCDdnvgOuwwGE",
-	"7q7LGIBtIWo75ucWnjDoKo6ScToWUnP9+1FaYMJsC7m7zUUP1cOVxt/LRZRGbuY+FPU9BJqgzTx4UMme",
-	"r65hWQJRbisuccJQUYrQbYZeMyJvmNqPfaJi3IB+VGSU0/FKmy+Y9ZcqOsD1NiIaTJRT8H9jcU8cVVsR",
-	"xVGaS82giHbLdgcN+Mi2YQBLPoprYMkdvr1QMXGHCgkIBjUIKSw4kWWeYTtvl3XYHh2yhz1mzZl8Vjil",
-	"kKa2MsDr5f7uTPDG5akYR+PvD26Jh6OBmlH9cwHEps34qp6NPhNFrFFIq2e+sAkW7sn9n+lWels11j1R",
-	"waF3lmyVFnFGRjLP5WyhIf9IKkDSqNPkVxWxubF+115Et4ptarH8ZvxOmNcbRrM/PqUfgo704BZWc/6r",
-	"bKx3E54v1jFiCpsA2O8bCH/X6h50Q26AjKHQdz1oqgDaSMlp2EmIBNWqZCyZJrI0FVC6b+DQF04hcl5S",
-	"xWgW+wa7VQAhaB5jVYsqoRaMFO4C3o0FQbuwBPY98bPAKa1DGMfMPVffo6U4C4PkriGFmbCVEOM/2vHe",
-	"sCKff9FM3aqGhrxWfE5jdHxxTX5QNGX1SRlGpx1y8eiGOTAYBz6vWSohUEPVGGPt2/GpYPmfvXczlvz8",
-	"NkDLf2vdGr4MZvk5RuubXALu5VKF7SKjvwfeq1jOqGa/Eaa77KlGQHfLdA8sy+15R0tQV+tg1BM0PJO6",
-	"P2LTsd3YYMsh2Ye6z8Qe8FAA+UVGpinPwOE9s3Ig7os6oBtyWv0Iqgs5g5AvxL5c44gOeQNbizEu5yJf",
-	"4L5hRnRrejOczR9R5/+cXqMf+A1rIZugqd+Sw3j3e1ajqhwYWfB0fTaBlc4ZuWbzmVQAZqlJ/QECkGQQ",
-	"8iw1I3uJ71oekwTlTxKTf/3zv5yv1sGtaQJJpiFQJss4wmBPWwFOn1cjXuGMH5C2lsZaBXoKv34Za7Ke",
-	"o5vG/WP4bZdHZjmKVUAWyh1hZywJaGYSohgoWrpBA522NKzWc751nwZP21UC6i+Ra6IdxRGqQjCAB83T",
-	"E14U7sGCqpTlkT34nN+gDyyVpeJM4S27HTF9mYjdbiT9Z3ZX865B6vQ2F24L3pvn04NrNr9TNbGcCcAc",
-	"6FWGT0xyOmR5XKdmjaAxlKVxmtrLTfaSazYfTLiAwJmLAWCGGrPKAJlZPS7LsGfTNZvXACBQAmdVFMpF",
-	"B3tOlxoyj5MR5cDu6/rHCpYTLDFnfdjPZSUGPAGIoC/2EjvPAbTqTYimc01mk/n+Gfzs+gyWLlwaJIXa",
-	"LzlcH1SKZMbyVU0NXrx4+Te7179rTxEuYrOjyFLEIgjUH7tg+sWLl1Bqdo1n3Kzt/yz10kPllGyshQbq",
-	"HEnVjkcLhQG0LzwmLXlVMHF+cWDnQw0f5tZKV+CreZXndEpjcvPixcsYnnsjS2PvOSUvuGEvXrzsi0LJ",
-	"D/P92GXGYNQ7GVLNBqXKE+h6TrXrPWttiUJyV4hESaH4DTXWVsilLEC/lAr6PR3kMqW55QSKaY0lzniR",
-	"S2GV/2Z/DlclzU2nL6CCIblhio/mviNJyBAgnojtpyqmgDk5e5SMFMPK6r6AyeZcG+3wVjCODa1NnIMo",
-	"BqaY2D8BWLBO9tET5PgW+nWCfvGr67Dxet3Zt7MUbYNodrXOOr/d74Yrx9L0BhvIrgq44X7eop3JbbOW",
-	"Cj64ZvaOSSDCKI48TUW9aGJMoXuHVox13EudVE4Pb46iOAIZZO/JaMRTRl759/2ao16EpL+9+wlP58tU",
-	"jDvKaPM/AXn9WQr+WZFczrOMUBEy/dvguXj96/CjVYduDdtrhz/zRWbIXbkQLLOKVKW11F5pTPa145I9",
-	"p73UOs3+Kki1ijX9gdF/1x3nfVeK44k/eJ34EondSzbeA61ne12H6uumBPOlltxgjl7VWtILvT3aF5Vc",
-	"J0tivRbZj3RlVcSkYRfY8eHpvgD5T1WNYVvFPFzGyqo8tlXXqPsZJIXXSXzdt+sC/3u5p6jE3J3rOuCM",
-	"tY1DXLPJ33tY3y5iK4TVIfQt+D1lJFWoqlB07REdqm60D9B8aUvWhH1lqygUGc5di9kAwKpDfpJDmc3J",
-	"3yUXui88AmNq1y1ML+AkEDzOZ3SOga3FhfbFnuNWPd/9tspFplMGBiAVbgYG6/80xlUgBRjBIQVzlo79",
-	"UUjB6qIi/CjDmdrFWGsSrQTsyWtngA+BqRfjWCEKVWWgwdAEpoLGpSviRV6NH/WxeV71AabG9+hN6ELn",
-	"3GS/0xf1PzVBDCnH4Y5OSEbnukNeBQg5Uzr3R4R/ae3Qm2V4eb4sIJZdddSLxoqm7H8FFk4NewU0t70F",
-	"g4v6MhaM29A2TpRBYojyBPynLXN7//CF5z5TT7+36q3luCugPQ+ZujXas+fSe02QKkSChn/tn9V+YoSt",
-	"SqkQEvp044NZh5yLOeBGQyEivGwmbKpZftOWmPcGHqku8DbYVjjOH6wVdJAFB3tW9UuXqmpgvkUD6DtZ",
-	"Pm0NBuwcHuklaPywe3qGgqtF4FWuqSWcaaTTO1sgO3YTsYxYnzVA2CyZQrUPrIxeM0JndI6pFUji9qVa",
-	"xLbSfsamcoWvEMN2AX3fUr7cEjoRB/4yscPVQqQmrT/Fx13KArFFTn1LgUhuK0Vcu7cV0UVstg0P1f0S",
-	"ANeUV93d7V2yV7y3GHsrFE9Z1hcBCjqiXsA/W0OUYPBjSBEH5dCy/IbynA5z5uKGFD0EM6hBGXFIo/Kh",
-	"FG7Iv/75/zW/7n7DtM7KH7GHgRAIM2CwwOzHhOWtQUQfNgGlWPcFMJNgJZUCDYt2XAiCHR3yykyYmnHN",
-	"SOIxo3z8MoCMGvEPDCIj5CdprOHHBTUs6zWCGXoilVkVvsTQxoO2zrcjrLJWr6qzjavtOEAa8HAgwzlg",
-	"6H0xizQgP+eLdZlI9xkO3OLWBd1g9CEgSNwVxWnblEM7FqTzQTsgQCYOMwMxv7mlhRBUizZbCPVcILNZ",
-	"IoYmdJ7XgBh70NRY4jh9odiIKSZS5jPUpizj1P7XnFjLGgxOfNh1IXFAytMOeQsJjQhzpvtCGzqPScYM",
-	"TSeWaVgKtCssFQv7HOwFtru9A62YTs/tzryuz+UuUrtZhLdlOX+82COoFx09Oe2enp4eHT8+2V72w0K+",
-	"ULsCN/aqZgXQdmdGHRlmf+B8A9iI8GZt7iy0BdsosafFlrCIKECxq8ceF0VpDmVpitIVyusY7r/9H6k9",
-	"iNu+/V/aF4Aha+/d26tn4KGJSTJScppU1RuJkQkiQWl+w8ieCzL3UDUAZCuiZV+MqDoj1JCpHeTxkyfw",
-	"tf0eMdJQOzh2PFecgecqsxd6OK9wOwDn1ufsnOda1rhZB0YeQBM2hKLz2gViaVXAj4AzJxhCLyIqXdwX",
-	"ibxOYpLMqBKQjbT3dZf8n9YUmErFEDqOfUgZy1iWkL2jbvjrCozEt66zzwITXwA3gPQFt6f2UNz2rcS1",
-	"tXu+Glt1myreF3S3EY3cabyHdI6/XVXPAT/8xgs67tBbsNHFx1nZQOlwKx8KaNLDTBxC9flhhVu9/LtR",
-	"3BLB8i9VvTr+NmE0N5N/rGFYWL1w3O0SKEXw8cLUZRKVRYdcGOy+IADgo0wxLSajhg6pZq3J3z/CuLfT",
-	"gwMp7nAAepG83qH+CcdeoR4314bnztJScTOPer+8b+qrN0zYZwslh+GhV8v1Fp5iNJtvu8vO3+/3r6og",
-	"gWo6o8mUj93XyV6AU4J2yht+Yw3OfWyKjuq0Vf24B1YackHVnLAPBUuNjslp9zHmMljrZwXjfMNoxu1K",
-	"73xgECqFV/3y8PDiqF5VfZz3e7p2FXOr0YKB2MH0lcdbMRpv3K4lh2qXNtBD8xN29+Q1Z+elmdgvWvEw",
-	"ZFQxVf3FjgKBHuQbmLZ1CEaFG2GRoHATgGJUc1bg6HVyJJjWslC65GNxUBZY5XlgVQ4nvV3nddBMEFTC",
-	"A6zb+bZ4K1FLIns1aOW+/xhXddi0Fm/OObL8qbqdDvoRhGFjrIPqLDQPaH37grBpkcu51bz27FKgQRr5",
-	"jkGwTO2Ha8H873bfK0B/ZgfgX0BgXED+t7oYdR6NxrZkLpi9sMHbIHkGAEtGtn29wpxpn2rDexMm1zq/",
-	"qZr7AjF0G5Xht62ZvfxZsBAqo1NjqVrlIoGU8wpTsSqcA4glqPN1IzsbsNOARQmqnlaM61wCvh2o09lB",
-	"JjFZoHiaE0Pza2JkZ7GBYtspgKRsIH7HC0364sAtFoLBBp/3Ur6loYLIXJIuhGDh0GPykhkKX3XD27vk",
-	"sKEgOZR7yPQq36wvLJFSY+1mKP4GHCg6IxAA3zvpHlVZ/1yTmZJivB8Tml4LOctZZo38X0ueXufzvtjz",
-	"MJcVii3HgrSxsroR+bscaqgnr6WSkR5wyw4wFlIxHaPE4ZpwH641PWji5+prWIYvgaFfzwSpJVOyKLxn",
-	"3m2j11KsyvO/AwAA//8=",
+	"7P37chu3ti8Kvwo+rv2VqbmbFCVLTkxVam3FcRKtKcc+llxZJ6EPG+wGSUw1gZ4AWjSnt6vmO5zzBOeP",
+	"9WDzSU5hDKAbTTZvuthJVqr2XjMWuxu3gXEfv/GxlchZLgUTRrf6H1tTRlOm4D/fUsMu+Ywb+4+U6UTx",
+	"3HApWv3Wz1NqiGIzyoUmckzMlJHMPkramjHyQopbJuyz+qDbilo6mbIZtZ8xi5y1+i1tFBeT1qdPUTXK",
+	"G5nxZLE61nX5bWNHTWQhDEthyIRm2f4jXjFzxbTmUryQ8oaz5iHjGym0UUVihhqfjkkCz5P2j8bkr0W2",
+	"iMgVnbErbtg3l/TDGbliSaEYkYXRPGUkZbcsk/mMCbNlUp+iVk4VnTHj9v58woS5SO1/cjujnJppK2oJ",
+	"OrPvUfvrkKetqKXY3wuuWNrqG1WwcIyxVDNqWv1WUcCTqxvxQgrBErvmtSMl5SMPMtwtU5puG7B86AGG",
+	"LJSWas0BC/bBDBN4IvZEnCt2y2WhSU4nzJ4ZTPHvBVOLYI741XAqM/rhkomJmbb6x71e01QuUjbLpWEi",
+	"WfyVNZD5K3rDNKFEMaM4S0miGDWMaDpmZ2SJxMuJ4W2tZhYM0rGjbJrijAv/76OmCa+5+m/ohBHN/7F2",
+	"d+Cu1kZO2ZgWmWn1T+2w9AOfFbNW/8hNwv2rnAIXhk2YgjlcM0H9PVg9QQO/PtGEp+Vk6tSET9yXjj7Z",
+	"l3UuhWZwOb+l6Q/UsDmFY0ykMEzATtE8z3gCtHuYKznK2Ox//k3b+X5ssQ90lmcM30iBjKZUCJYNhTTD",
+	"sSyEHTplhvKs1W9dZTS5IYqNC83SPml6VhtqCm139ThqGW7sx+3ciJ9cuRI6koXpjzIqblqfwpX/D8XG",
+	"rX7r3w4rIXCIv+rDN7gAXH99889JruQtT5kibZhoRF4xQyNyZRTPWUSoIJeXrw78/IlUZEx5xtIzEuMS",
+	"Y5JQpTjThBtNFKNaCkJFSmK7OzH8lSklFbH/7tppf0vTt+zvBdPmbtte7q2lHYVfIqlkmghpyIyaZAo8",
+	"4PzNBbFfVzQxlq5gGrrV//VjK5M4TKvfGsl00bUSMGtFrRnTmk7sVudK5kyZBRm04MdBi3BNZlxroKX3",
+	"1bGdAJ8Ijs0v7tGObcu6qzUjsx5nPLnvVp8LQhMQ2WTOjR2HawIbQ2imGE0XhH3g2gBLq3bmebUz5UQe",
+	"bVteZFRPmfYTZCQplGLCEDsfFlnipYIssVYyp5ZsgbrhRSqkmTJFgC7svL6XasTTlIl7UyvXRDCWapgc",
+	"TWdcECUzZic25ZMpU/XNe1ptXjWHx+MFhZlasZRQw9KIjAoD04QJlkRGs0zO8fDbdju9JjVX3Fg1bsbI",
+	"WMlZuYlS8QkXB7CPF+KWZjy95y7OCm3IiBFqSMaoNuRry1MtuVuNa+Mlz6nWc6nS2j3f/L3aPT8O2PM7",
+	"kSuZ2K+MMkZeCsPN4vNc+JFi9AYUjCJDfvqTNN+DKLnfzqKMhWNelkwnvZNq6T9JQ753DzzSer/z9AY8",
+	"BW4uxz/ccs3tjhtZGg722lgVQ8pXVCwc89X3vaxSkhkVC7/t+gwUugXhghwdE80SKdI6szsOmJ193c6G",
+	"lNN5PNpYN1M6NkyR+K39R+fc/iMO573OQGyahnv2sHowNPg6lcW308vucfuJam6rmuEVztUe9Zxy02h4",
+	"VTqm3Zh3ghZmKhX/B7vvZbjiE2HPWiqimUit4LDqhJE3TNS59FHIFILxH+3AX6EOEhH2Ibd6sJ2jYrfy",
+	"Bo2N1DJxmukzEv/888+dkK3HRNOFJlPLwiWhwS9wg94Jekt5ZjnaPXcvpYaOqGZkxicKXtOEKgY32Anl",
+	"mt4bSLorpm55wkg4mUfbSsvKQHnxdyajBthJ+XE04t9cXNuDt//t9EKOFgQad+mQmpr9kVLDOobP2KoR",
+	"EpXvjODG0Cx7PQZxtWkNMPwL+6JUIJRW5cOMzUZMAVcEKiU0MZqMpeqSc/eXhAqSSiIkmUnFiJlSgbIc",
+	"332iBwLEPUh5y2/nEajyXJcENp8y+w5bWGl5y3A4EBzdgVVORJE5ArLG2aeohUSqN+1Q/Z2GHUOlYYt1",
+	"F7Uyqs3QKnJusPoevcvtmKkV9DOpDZEiYYSSGReFARv4bnNDA/Xj6g+5YmP+odngHXOlTaBneK+FZoli",
+	"oCFLolgiJ4JrRizv69uJNAzvzuVe22vPfNslemuf+RQFhvhOfpvKVv+1hY8EhjxsXblRbh5ReKeWzrRG",
+	"TbW1127V+3ImcvQ3loCw8lcY7hCslqYpt0dCszfBlR7TTLNo6ZbXabh+nK9z/MgZ8ZokhwtCxoUp1HrC",
+	"WktIgXvnaKt7Z5/DWzoOt/vw/vYdS3fnVSW3/BQts0tH381OIGBR7fhGm+G//vlf8UGXXE3lXBApsgVu",
+	"KvAh9N90t5KbG2t1ae+DxV1ydELUp8kNm9X/Y8f1lnJKKQoKTuCatJ/ZchWXLwyMXv9I40lNnJi+v2xi",
+	"OqEZ+myteVHfhJWnl1cbvG2omuBJ70Y0L8tXr/FNK+RWhMmYZtmIJjfDmUxZtufspsbkQyNltvvR/nh9",
+	"/eZayqzpczsKJa6HNDH8NhQSIykzRoFgZvTDULE8WwytNNBNqq21VmdSLYaKGfQbD1O60BvoKXzVblTj",
+	"9qwXXExpKWjzb1wIlg5v2GLr3r2BR/9qn3Rsauh0vIbv6oU2bDbMlZzlpvk02SxnilqeGvwuCqu47CuY",
+	"rHyV+5JPgfrDXtdpzkUq50PN/8EajZbdBGSwd9XpLO+ZP+rVS1Lfu1WSq0/T700DL2i64HWSWEeqtcsX",
+	"3oklaR/s8VpGF0jw3cSRfel7zrJUN0ik8n5s+sQr+9DFd2uk9Nc7xGAaBC+OvEY8BXNe4etNPLouTt/a",
+	"PxNdJFNCNYlHPMu4mJDzn77DqCsZFL3eU0aOY2s7xoOWzhm9AZuQTIsZFYMWef0WnP4ijSEk469JsO7T",
+	"HbSTGf1wga8e934b8mJJ8YAQHdj5KVOldUNyxWdULQi8ByEPXduGHamlWv7pNnlUn9dLkeaSC+NcxZYc",
+	"yIwuMFBe+rdj+ITz+8TEfoswYXcgPSOMJlMyYomcQTgSfpRjiMfIudh5NaEIrJZz1HCa+0u6+povpZgw",
+	"bQ3yPFsE6wbfMmx/GXI86fVqQcfTXrSP2KyP+6Ock0yKSTCkYmgRW8sYHMX6jFji6lt7mkykTLvkOwyG",
+	"kqfPTmtze/rsdCkeuoeUfkQuVBPsqztQLR6YgQbDf8Sm9Lbce//tk15DZPzBdINVywCm9USTv8kR8WKQ",
+	"dSddMmi9KLSRM6aILvJcKjNolaby0t5sVzkaMmOqTbkRco57AmZeKrvETu38opNynWRSF4qRJKOFtdc1",
+	"odmcLjShacrSpd07eta8fUsKTklPxwExVe8Fis+KKsOEffbXlvO0DZ12EjKLSpazoZFDYPqBLNqVgS/p",
+	"N6tU5RzTCfAvd5W8syPMEAnJjy1d9l3yC5pVhQex7sC4+qKmHXqu7q7xzLgIXRxHzSqHMTSZzpotSerO",
+	"tEFNvuEYeCrdwC0+o5NGbXjGZ2yIf93dHlnaOBiucaeKlJuXt43zp4mffjVLILau0z6bZksTI5WzJ9b8",
+	"mNERsu1VnlVopp74CLkM3LJPNLErJY672LvZXT+83y1/pe1nQUW/gVAw8rDGi3sX639H42nGDE2poeu9",
+	"aLUrUJ2RYz7rNhV1wC2/ljtSP8lGI+8BfZXBcQSkUSeEyBNafbLhwoLNq21H7bw2k/eDMLXqsnwpzvYt",
+	"GiUvpiy5kUUT03G/DAuV1Q9Q8a3nV3t5w/BvpDI0Wx08h7/faejg1Q0DXxnH0lc51S0bAkmvcQbhb0On",
+	"5zfr2qNMJjcsHWI6VpNys0BpqzEeZAgVes5Un8RCDnUxKh+OIxIbxWk2ZCJlqf1n+PMwoSJhGf6Q04WV",
+	"H0N5y1RasDgi//rnf0HwPh4Vqb0B7EPCmP1Md5e4RLDE+vS/p5lmgbGWUWOPiEypJkK65DWrX4z5pMD4",
+	"45l9UtilTq0pzDWZ2OsWsN5g+yaKJswuuNnl//OUZ4zk1OqBBYv8Tt4wlrt9tEMUwvAMRr1HcMleokB6",
+	"ecXOX5rIUZv9lhSsURDkTHGZ2tXcPUKUZ7SBipAwgCQMFSlVaUzalIT04ZLCDoAI7BTjRmGnGTW6KQOA",
+	"Gk3auL8HGCELP84xvtlqMql8cLlJOIcfeaIJPhpVcyQjNsYAaRWqwx2HNEJ3CrDjUQs2wa4japVOLUsb",
+	"w7QA/5a7IK2oVYicAq/nwvLkjBlW+8fQBfThA4VmaeN5lrfxPjHVJZ7lb5o76XL3/MlES4ypRlXLU1ph",
+	"USv8qE7YG7gkpg0HyaJ7BO3uIf2rVxvnBrxso5ZZUojh40UraqVyLiaKpgy2VuaNBwv51sNCL91TWWAK",
+	"xJoTrQzBmRRmaq05Swfrv7PyXs5U4tTmpUQT+8GOkZ0UEthzyIPRhBL3Bp2wWs1Inc/tPO/qpi7dLHnT",
+	"ilpzqgTeLi88GjZv6fyqnQxUstXtqZZeTmL9eQdG2O40+MgkEZrIvSWXWG/rzm/ftKbdAIXtLdNQB7B8",
+	"BXwCUIP6PuVNJPYjpiKN+QeC9LPWLKz0fTB+hphL2iRLVsgpp1o7SoLwCM+2k5Bz0pd80K2scUfK0poG",
+	"nuALfNY7trAaCvUG52YkM0aFDnJrnmgnh5AN44u16+b42lZJ7uqA9jQMcfV6PfV/bHqnnmklOhiRJ2NI",
+	"TIJULu8HcvvnihDISBowoMHfphOZM31Gfp5So8/zvMxD5yn8fssUH3OWgll9ENBQdUIp13lGF0NPS6sn",
+	"MZfqRuc0YWicO4M9n0rBCN6XRuJkHwxTgmaNJ4xrMYzO7FSlqlYQftfVvNwr5wm0k939QxXBwmVuDp3A",
+	"h5k1Ee+VWwSfMV567zS9S6rNtX2jcV6r17vUulw+UAsOvCT0RsaKXwnso3s5D/wfqjlpe/aW59gjp3m+",
+	"neGseByc7yAksSVKDtW02nqisLCwduOXzzU8oBoxVXd+M8t74UmvwXjfk8koECq7OzFCSbTixWjyB/gt",
+	"8ANtXtlD+FkC0fCl/CzVFO6mwQQCbE9hszTh8ktrZlnGAjZL0f0lnqu4u8MVjZbKZnfhBPfIurpnGmeY",
+	"F7DG7wN1JEXGUOcY++xxqPPByj37nxj0ntDbZs/0OKOTTZzT/j5Zk4R7xUzlt0H1J5FFlgY+KPDUEAmx",
+	"MKmInsLvmZQ3d/ej7CNMXZhqrwPMqTI84TkVZmvoM3h0szgrqcIy8UzqXSyfkOOXhde1G1CTDeG8A2kS",
+	"nGD9uJdItYnmVndxq287vPwPxHUrZvKl+O5LRTW7m+dif6YTnKN7Zd8i8ZqwXKKfpa9vWG2zVRgGejdl",
+	"ONYtidqvGDneIYeuPlbwajBG4wKW84m2HdmyS1gSromRmSuRoPXwNtdkSkXK0iDJqttaPni+FEl91zs+",
+	"+fblV5c/LudfbE31aBR2Qxc9xH84rrCdpzi2se7kq42TOU8a8tUSyNHwNVnNnnyeobfVIQxoQvM8WzR7",
+	"5005zjpbdPekzqXlLK8cR4rCJeyyB3fStBTTzDSHc/ZY8X4ZQUF+Gj7s07tWd2pGP4RDBhlXweat7Axk",
+	"IbxUCjltfcFVee5KYAHKdSFJMRnbL2C+YhyRGDAq3E/WCKp+yamZrv4ATn2sQFz9Ebz55W2DQX0ktyHo",
+	"7SqGt2UolMuq3mmimTKvbj8qqW3UamCKIfbCfLqwjAayBbk5C7Q6xSjUn/PlpK5dsjmDktF1hLj8xS1u",
+	"oSurAVKNFWVUsUb3DWYOYt3HcLQwbF3yoCrLQ7DcMClMlaf37PT06bOlxKKTr0+/ehY4TY9PnzUnEpqp",
+	"TEN++sPL61bUevP6Cv7nHfzf8+sXllF/9/Ly5fXLRmtivf/JSJmVmSE6OC/NAFkjIpDwNmFmCJmqQ9TV",
+	"QIRQY5iyH/q/fqWdf7y3/6fXeT58/7EXPX3+6X+s0RcCjKJNORzLeCH/cfX6J3IFihbBE4KUSFDn1aSY",
+	"WUUsoLcnuvozHAm4bbEOb0K50IZwE4bbLMk2EgE6D4f7keBxb0cajIg20lpDTCRqkQMCgmC3DOyPucDJ",
+	"9gPysn/GyiQIf1ANRfMqrOmjmvzrn/9v+f/oKEm75AqCKHYbCkZGNLkhhbCSeMJS0p5RfcPSA3t1IZhc",
+	"c4lXW2GtEFmY4azhHnhqP+31evW01KX4wFGvMWfWZTwsHbsgU2Pytj4g795enpGPlk4/kTyjCZvKLIXV",
+	"KkbGPMtYiggQNYog7XdvLzvWWMhZehChhQcAEdUjE+kr54DHEzwu0v7h5XVE8FJBGJkiDSI8R8i/7RR1",
+	"//CQ5rxLkxnrJnJ2CLdFH37EW8PTT5u53tc7xgXC/Sn5A+5eI7NnNLOfb3ST7edWX70YKxYkxM2KoH56",
+	"q4q3Ifr1o1VV37I8W+wdf/1glq7jSW9fUwQ+0jStC3HLDcjZ8yRh+d7BYV/O3QAnBr/FpOSRPsbJyyFJ",
+	"xsXNkvzc28rCKTSt7fLylUMWq096RDXzKUnb3V6Pl/93wxbD5nDe9Tpe6Lbwhi26zY6X0ZoqNXRXewVy",
+	"VStbV9fhBZB25RwO5Srj2soeFFlc2wmhvcYNAAHB5J2zmLQhFtecC3JQK6BYlfTNx1Np0zC34Q5u8u25",
+	"OW5tNQ6QM0F5K2pRYabKWg+lEbMhHNLohRpTDtktu7meysn4Mw2oJaoIOPA1BQe81VGEF+NOJdw058Mb",
+	"vFT1AuvtWm947ZbqrNzygZ5i3N/4zFXyq1vIAH6dM3F+0UnkLKcGoGsAGOPd28smBXz9zdhQFv70Uahi",
+	"Oa1x9WT9nq4/qofw5jlu+KX8eGU0cjUqsQdnXW89QppLg9W/HD0xPiFmk1H5qiGl1FUyTXm++56/Kt9p",
+	"dJp44bkvHkBTPBd8Ujt/6519uuE7S7sVrrl5nyAF5mFK5mfrUl7WpX1AagOwy2VR6yypQNPgqfOOwd9Y",
+	"uh4JBB8YwnSaXG0/Txlo3CD3ypRZeFwHI2rSvnp1/YZwXSbQsvSgX82LMWuGglwdCKsIkdECP9Ml4IBA",
+	"/ktyqjWJ3awKlcVECrKQhdIsGyNYzKqnyy/iIUBjypEb3I5gR+RMpJAMXC4+cuaekUTOBZg11lxLZ1zo",
+	"vkt0EzfhXgyE5aoAUkVBESXtROYLq08gRNkM9QshXS2I1TI0AAk34OXsgy+zD2rLBvnu6GpH+e5xMh1U",
+	"SynFtwhuvG93w17x16ukghKrM1C+T08eEhqltsr163kI6eY40ZeSbjj83fzVd93dLbsKUmdlVx8Lo6h8",
+	"erfys1qCTvDiZlqRarE5KrbrXHcu0MLg646P+71dKjKjWnNtMDS8vkBUU76fvPR+gR24TbCOqAlQHJkQ",
+	"fLCayPozeKD7ak/zy93XUo9cVkZ9+eYeVWBVyWfDehDKcG3uajKlmKRZqS1lzsZ8KslcSVOHLvMZH2s1",
+	"mJFMF42i7i5qWcoyfsvUAjzlDV53xRLGb62VD+qYjxMfRCTJKJ+xNCITJuyC7H+6r4UI2PfJ2vRFs3e/",
+	"ilj3vakEtOlCuRsDG+1mEdVIJzz2lT3cQczDJj7MPUNC/2IXzSMyLF2zECCzWb+mwiU2SQ+uCIGchAqA",
+	"GYYcJ5YSIefN4e2mCxd76/sQPhZHUIeBZWcQM1qTPH/DFkMtC5U0zldq8MgR6mBFINGq0MwloTu9VTA7",
+	"97DwCQUfFguBFdF6v5Ofiieb7ZKqku+JJvA4MQCvDP+tw91sc6NJYSkEiv4oSaQ2B80b+hAOsvWFlEyQ",
+	"wNUeEbtfVr9nImFE04U1MObThQvLQtbdBwjpdffOoFz2sIUAqWX2VXDk5Z6vJfCL73ahNQg9xrhlh5Pc",
+	"dE5kZ8YFjyMSl/t3mGS0SFnnaee0M6X8puhk1DBt7EO4sYdZRmf0afeo//VoKfS++u16YLOND/zvcrT/",
+	"jZ88OPz1vPMLBjzfV//ZHfYPO+8/9qLna+KfsPgHYVPAJrZlH+Onmk7hTT1xsCkdqKmooPIgONFblha4",
+	"ogKpyKjQXDCtO1BAkfp31jsQ1gPCTaVgO6psHtNzWi9HDVZcQb/sl2JVaxRi2VZ7tCA8PUCgI0+0TzQw",
+	"M418rBAISlP+DH+HHRNszqqCmhu2iLBCuM6GVnO0KoaxUzYwspRdHnUsaadixdVdVeyWs/nd8g2nXBtn",
+	"opREfwdDcK3O8n6DFVDLV2puuLNiO0brw4L1hKaVqEulPa+Mu0/obpMLtjyJdbmQ2uxRm1kX4BsFcEPo",
+	"AJpcDGfrsiq9irMmdBYWplk9GfHkqVgQD6t20G2u43DB4kbUxSFcz50Z7LWU2QuaZVfFbEabDa/Cn+lW",
+	"AO13qFIu0xTMt8JPrElQ/HhUnVttX2tLaqYGxB5vSql4+/0L8vzk9CviENVXeQ32F1p5lcxoMuWCdRSj",
+	"KShIKP29pMb8TiyTdDVRzWX3G8o1fRuNHY8pyPNrgkoVlhEka/yYm0FhKtflKgWvxxP1+a/LO/fu7QXh",
+	"gJA/Bs3MBYft9hP7zhmJA4z5GAJ7eUa5ID9eX79xSAGIT7VT0qyHK9uQYPFWNlkTMfifY4/UGIMPuvon",
+	"BjjiLnE+M8jrO3OeajKjwmrGaCBEvueUjqyY0xHiEDkwM3z9rHR3Z1r61wMPuEOQDI0A+NWyeTskZldb",
+	"ntXEiK74RFyIu8mm0v271dtbdnfZqYtbk7u3/ELTMdlFvMvvuYj9fdh3RAUPN2PpDvg+N0e9IEFjWzJL",
+	"b7vjdKneF8pox0HaBD5+VqV4uxYuDinLfmYZKW9fubxykG7/Gs/TMskLy5iyJjvf9/Hw8aPVNDPgsphj",
+	"Zp8+vD0+LN/69yTjWGTzzb/++V/20h4/AzX8G5rnw5nr/te3lzZKptT0AeMyKp9VLOWKJWZYKB58wVDD",
+	"7D+3cp/69LctH63y+9ag6CJJmNbNGexlffWOfnb/sZU3l6ubmtaGqCEN+VMIQlQDVWhAvMgWDusCm5Vy",
+	"Qd5dfVcrzBfyXoAXj5ia9SDRwv2RrjdYgiubvh/kM57lnSKHd2KdTeme6+f1EC4ER61fytGJw+8YAVxF",
+	"ktx+wx4atiS688E2rF0b52i+Y6Xe560tNrIZpxY8P1Jki74r5U14zhEz14NMCGL1ZiUorozgWEv1A4PB",
+	"//z3X3ud5+8/PouOe02us5Wy+mD977ftcLNFHBjllZDFuhCCUtAHZ7zGEPjA5lNJuJdi5K++03N3TwG1",
+	"VvpssvRrPZlWUdq9zrcE7D3LzQJ7D0G5A74OTuyMjU3YT+nhxcCmjI71nK6ynFc5ncgLg5amrk2MC/Ps",
+	"pBGXTRZmz3eWZx2Oufy95gXUXQiryp6vQdgb0HStuG3O6fPQE9uPxgnPambwyabVrTmZUQlStkn2OCiz",
+	"T1FrtBhS30ZmJ7EF464FRx4thild7Pex7+hizadKT9XuH1vjmI9aY7Xkj00xtLmG2e7wmKHZbnP6HpLp",
+	"9Mphw5RgwPJz5Q4GJxNshVer1lNE2RNo17zKcH7R7jBWP1mteCyVC8bJsQ9Lam55XMoy5mA29wbuwEF3",
+	"Y2UBpkHwWnNzjZLYHmp3HKVvIZWlGduXNszPj9aAxe3cpzvw2j2dzb85bh651QYrWUvwZcD+QY50Xduk",
+	"5UDAhh4u7/TnyjDepQeVjxQM0V/XKJzuqjU0DbA1V8TrrQ6faE/FG+KLQyTdtSlKbwBm7SfUgC++w7rE",
+	"Ul9+BV5ORdopn3CjD5ZraUEPPo2e9ppDyK59hNVCh2uqyc7JFTxE3gGWHeiUrs0dtHDx1sHQh2odagoX",
+	"kzJdYOl3mLPVCLrkaqlg9Wy1YHXVn1a3ko570X2Bz+Z0RNceQLnX37oFkHOH3Xfx3d32fUM65jJJVHNr",
+	"Oqz3TfAFmiWF4mYB9c1Oj2JUMXVeYPUm/ut7vyk32gyrtsCt1Wpp11K7fCQi8blzzYEh1iffwheJb3pY",
+	"NjmGqwm/VZswNSZHti5vOPNzWt12xIR+oolmWgOsIiWaTwRLyX/8fH0QEc0MGS3gbx0uuuRn6LCDnU0S",
+	"6Xu4m/BT2Mgdit7sMDgFzwD6rRtveQ3dmEHP3pxD/c4nkDDjBhO2NNvIhN9CsyJP8NB2+YKwWZ7JBXOw",
+	"VeARtBYt2oH2pnhC6w4EdNm3G8415tvUMhNxPdZ21Nja1l6ZhcMEN75BLteDKqXHWp0gveALujsQA/Fv",
+	"/0aCvspcioH4C/nLXxBN3m+7/stf+iR+8/rqmhzSnB/i2OAkPrRbz0VsTwIW+aMx+WuRLQaCkHhlM2PX",
+	"Zt9eeisooGDcTtm3/K71ck7t2UJ1BvHt+Tee7Fy40yVtaCr1Gv4REyy1h80gviby4KwaEz4VtvnXZMIM",
+	"Oek97eJ2lGSv//IX0t5C+QeI2IBCg+RM+ctjWaWdASVKZgza7ixq68UzJEoWxoccePk21G+4ztO6gKtu",
+	"P+Y8CW7dsDh/sIAehQ56uwwIamJ5+68+Yvu+7YMA8/m8q8ZJh6XcSNWVanKoxon9//a5Ax9bhC1sx+va",
+	"aMcHXRKf9HpxAPzq2/2nvhX+jJpkCjlweLDCKJoY0p7RzHJpe7mvXv8UkbmCXlaLnEVkhq3CCYCoHJyR",
+	"+OT42A/C3ScZfG9UGDJS2PgJIeLaRkorTJSJiCyM3VlFxYRFpBA3wlINaD8HXfKtNFOorPVUJ8djV1oD",
+	"A8NljTGi/Ov7GIUfJbFHSomDVnUyXXQtT4mBhkoOupBFeYzUt7q2xgbC5trdO4kjwj7QxGQLkvEbBpl4",
+	"wDDsFtpp2ZcBjx6+fcm1w6TIrcgFsoOZxeC+jEn76F///L+Per3Ih6zIae8ACUoQmdO/F4zE6FmNz4Co",
+	"4NgQIeKJJnHgeo0tO4qtyRMTh7IHpcY5nTCYzUugYeAWMc4ar4ImWs4YMigsMAJ+EV+kbJZLSETo/JUt",
+	"/G3t23koljNqfHjbE1LZNU7Tmcv7FCnAKBDFTKEc3UGwDr+CK7EUpm5YGoxpOm9ZntEFS/vEGm/xwVn9",
+	"y3jCApgDUJcdhcMxPY+75K9sgTt/w3LEDzk+IVNZKB3BzbdaP1PBvpRzSahSnGkS/2fHeWw7F2ncdY+d",
+	"v7mIyJyNplKiXLCXjNUWAwFu/xU754uX198TZbkqhnuQYuG+poqOTYczM+7Y+05z3rEPwnMdB0Ry0Cfx",
+	"W2rYJfzxjcx4soghmKn9bcjhj+5QrfbD0tWD4UaTvxfSUNT8oK+WvTaaJVKkKKxAOJSDxSjelFXFhcbW",
+	"fvCyayRuX3NNKLh9zIoazBCpf8dNuk8GLdz3Qevs79886/XO5t8868Xwyerp2mPqm9PnX52Zb06OY/jo",
+	"FSgZHS7AOYupAy7ZANU+j/kS4ydiKxXeXAzfnl+/HF5evLq4jg/gJlEhxWImC11KG5TWpeyZQ/Jyohjk",
+	"ctBMQ1J+VA1A01QxrWM4SKApiMgS93eQY38DWNySYFy2uyWM8jPuN1zeG4oszh0UFDQA/0HSPn7uWFv8",
+	"lhm16JyPDaRonFuyP4o91cHu//zzz51Ag2ClOFSMZrNvBpVCNWjFrlgSk10Cben8zUUrat0ypVGP6nWP",
+	"ur0ylTDnrX7rabfXfYoK9hT02TWaCPa80Q2QDoCyi1cFCxjhXrkAOwJ0u2rQUt30yspb4EMsHQh7ONbS",
+	"hktvpkoakzkp79G84bMr50TaJ8fPnQpQ29YDf+edEgvvY2EGscbELIcEfEpQVJWY4Xog5oobw4TXAWiR",
+	"ckOMgkZd4zAlAWWPxu1HFZJLcZG2+i6lperh9K0rXbFi2TveAmH/N73UfqyMD7RoSv+X+3M3AT9glbvR",
+	"SqSCAMhUKs3ICKwk8GKiG2Ob17GeePOpbj25+usS0sh+7LjX22EVuw3+iuGIS/nLaIegKRGAOV0x03mB",
+	"RsWa77qHD6+YuUJCc8/DKCc486YXyxUefkvTcjPsK0fbX3knylyKFF46fr79pWspX1GxcGPpmm3Z6v/6",
+	"PmppH4uADSEce4ZNtE/eaL237zReVt8sq/G2voV0P7yOrv1jeS3tDUkyRpX72d3SSqp3G8n8deEws0My",
+	"OWnITMeTdU1yHuxot20dtkHace+KfAOjc/oWhesfEVrLWwKRnhLMgY2D1KeYtF0OPnKNgYA+BFGpKM4F",
+	"lJf50laXZm5no8vXrKRvL/PRgcAjOuiSNyuV6rqEXUOujI1+g3HWsq13+eOwLecJOE8puZS3LKMJ24WZ",
+	"LeWRtc4FzRZWKGbkpTVymSaXJt2P51V5ejvxvKNH5nne6eWNWxCavyU+uANLeyHFOOPouj05Pt7+woXA",
+	"Di2PwTPxqkKlHW7tVg7gElgPk7DdYCMbeL2M+wBODeqbyvl+heTK+9ZqHcmsSXzgr+ZALNez+fIwapzu",
+	"E3RzIbUCF9/Dzvc3toqLpx9nQDo0KpplTjcutOdQXf++ZiLVdRcYgA4aORA1L1DstygGm/Rspdma65PG",
+	"iNVib5kmo4XXnLsDcdp7ivWCvtc8R6dFBSFSlkP6PWniT3iwy60h78GuAmd2q3f0vEefJied09GztPMV",
+	"+3rceU57o85Rcpw+ZSfjU/pstDufaexQ9plVrOWNauA9b10maZ0GjCRx2CIz7rY+pw7Ve7r9pe+lGvE0",
+	"ZQLfONn+xk/SfC8LAUOc9o53WsoP1LA5Jgac7jKrdwGqInCoShkxVDXxCS+mw7sUsCt3X9ZzrLzqUHon",
+	"fuUZSN03DejAADuKzmDs3DkQiGQZEc0A4UZC3a1UBLsYdslJ73nVv8FpRktdN/2AC2YGoq3dtiTlfliu",
+	"dXBGtnOMrQzije99+Sd72DQHt017MYeqie0fjjXsre58fl7yOnc3rPkS78I+fM0PlikcJq5iz87K5YU1",
+	"1RX7ugNUGUZKzq1xMmUK4y7Q6NUwcGaXIJlWk6WmUCwaCMDtWkREczHJwLSJnEuSWiagS/8g+v+gZcIU",
+	"PfXzqSTALFiKqsk4k3MHFZzIlNln2QcPlYx+Nii86N4edzG2HvvB2EBUDd249tjODiig7DbnvD1BnAnc",
+	"sCNp0Gs5EEFw3WWZukAhOAgJ5q7rpS52XXLut24g2jHi0/aJYR/M4dTMsvjAzslvNbaEqHSx/kDEh1KM",
+	"JFXW5Pt3bVj+zTEWgLhD/QbO1P3Jd/f6BhzxVsty2atR04eO8C2IxeBnhnYPh+g5izGcN+eadclriOyh",
+	"O04PhJUq/3H1+qdGs9J+6PV5YaYvPJ3VMcZ//YhhY0B2rmxFqG8MOeoWOMxPUfN3PDxJ44eOemu+tNqZ",
+	"aLRwMeVSxIFxjsLPQb40je/hSxvHbyxAe/+IbH+ptKeB77/wREPaQoqOv+furA+A4z9Frld/8Vt8Ev24",
+	"mgnjrYmAgJcM2sugy0M1/+X9+Fym6968fIMV+j0XXGNIbdA6T+Eew94PWsC8AjbtufFWPs2rgrRGNt2s",
+	"7VVJ8TSMsZN3by9B/6Q+pZxcmCoMAVwLve08RUZrWR/226xy6YlgLNWRC1k5heHd2wucxEB4mQA83jJb",
+	"YPIRIv3D8Ec9MuOiMExHpNCQUyFF4kTDyMplZ49yHYbtXRQQIfNDDeWJLkWTAdnUwJJ+YCa8B+/eXu7G",
+	"ksKMorqmFl7vbQgNn+t6N11uK6ftwRsJ1n9Nkhv5xzP0HsBqe6Ar7PP1DpMqp3FXo829QmhD0pyr4Rkt",
+	"SE61QQ1ED8SLTBYppDoFcVCfH6NYqaGVgf8fFM2n8AJimg8EFT73yStJWEGESYqQNTRyPTuQAbipwC+Q",
+	"SmG/kZIRyyDpRNbBaJbT/ro+mwYwq+yjkKwyEBB071Y85wk0gHLqofC286jSlZzf74n2Piir7vjgN86+",
+	"0vtKLa5LfDdMlxsBCQtuTaDSDcQana7JFsVf/WpX+UsTUVaPHAYpHJAg9/4ehuxKPmzrqPfs9KT39PT4",
+	"+OT4+fFxYxJkv/Xy/PyHWe/Nf5788iLX357/9ZcXzxe/fCt+Of/w9JcXs6O//nJOX3/1y7ejX77Vtfa0",
+	"/daz8VFynByxztfjY9o5SU5PO8/THuscj46sFZ2esmfjIAfTTuj4+Hnv6Pj505Pe0+df725KL2cKf2af",
+	"ftjDdYMq9d/eTN43KnAnVawKAazyS1fIsBfL/liS9KdD36V6v1uMHp6LFO7vrtxeYxcgxWhWFTdOlSwm",
+	"05qJ2rf2nNPsBqK5GjJnSkuxVAkJPDLPI/t+uUFgGMdTlmVyOJcqS2Ni2CzPqGGkPZ/yZGpnlEwhCOqB",
+	"xAqjeYrM+vikM5WFGghMT4I+RbGRMfoGsLQNTdtEqrQKVISm8c/cTGVhBiKulb/GUb3b/UxqY78DqSAY",
+	"JakZ7vb9oPYUPBKFthz+PIQCU2xcaJrZXyk57R2XWC9WCV5wK3rC9iDwBtXN7N6qoUE5633cjvWy4apK",
+	"GIvOWkfPTnunp6dHx09PdueSDbXMn9nduFrr25T/AXkGfzBW+VniofflmK7zmOVynoXsxCuDnINDWvZa",
+	"auZ0lg/oWhJgmLQatDUodVLU1SB5USO4PiQ6YjqDrnJ9yxccXn2VDO6ztTAPwuuswOv8s/gTeCpJkXtP",
+	"nwug8jFYuCw96JJz4ZObI3gqVRSy451nEwL2VWsGl3bcxCzQ6Vc1qbpXkMLpalzcDs9/+U/1f/RujpOn",
+	"6Qk7HT+bfDX9mj//W+/mKDuePRUn8jR/9vev1Nf6uekVR7fH86cf9uAhK021PnvKWNV2ZJV1/Ifk4r+9",
+	"nlX3R32s1QL9+v5TzUGFh1i/ecGVd+mNqzceqwAb/U/YOKN+xfuVp7SsqPF+HOjrWVmH/hZzNRB4geGD",
+	"oqqQCuzPJzVvkH2ctGM7DEh7UWTZwRrPzyvW+uyJjdeueSVT3TuSW41bXwcJfPjZrTku/jzXnV2VX6LL",
+	"VptMudPRxEhQnnxjGNBUuTYYE5xRcD7ogYhplrlYg5FY9VE7cRdU2ZTlccm1uXaT3ddohiR0KNjd8uAL",
+	"hLxZdfS/rM22DvhK2s3r14CucrDO/0+zrOb9d/UiZe3qCtzI+0dVw0pkoqZcNEjvgVNy2c2/ZX5auxKX",
+	"vMzG1I1sLNqa2RmG+oIr0F5maQeEatBIIHuzuyYN4bqEYf1ifh+fNJnMGLkqcssJ9jEZAmytz+xV8ahX",
+	"DR4VzHL7zcv5R3WPfGpKdyQl7u9WEe5+CP0ba+XCuVh4LduyecVougRDtCJgS8p/ZC62TtD6qd39vPfS",
+	"0mqn8QOkV204iuheHiRqkukuLiQ8qtKRHmhKmhlI2coYVaSNRYcHGDKYOXxDRI9BaEOSyiyjqjFfHGHh",
+	"gtO+I5taxYU7Pu3tyaccRN1nd2psokMHXlinx/+mfo3aJcHDui/LOkQsoYBzrSqS5xP2WfTIx1TZYA3b",
+	"NTaP5yyzlGnnvvjMNHd3tgnaG/WHVVoy+If7Ms0d3e4pAxdQHVSiSwA6iPAU0loGYrkBCplPmQp6SHPt",
+	"m6HUGqDEJGgC3B0IJEyIxDoP9mjhK8nXp7aeO6ivL6dSMp3QDLusqSJjcEyDls4ZhUQfSqAB1aBFXr8F",
+	"/7oAUCbfEmDoO3L/2traGsa+54CWmjvAVCVFdkcgzkFb/dbPVM0ikkiRcM1cnTez/911La6Gvla2TJzU",
+	"Tjcuo6C5krPctPqt/1MWvooXNgxqqwADnlitGio3ZFokBilJqtTBZRs2g/MrFGv1e90T7AWAzlQ03IcA",
+	"6PR+ZzkHZ/9l1HEH5Pf71cZ/W9HNT2uqldzlXuF+O4vCw48e6e4TMryMNTW3a2J99slyEqta/XfwgGc/",
+	"28s9v/PIfr/ZU64dwnf19TeLoEYl4wdm1uxK7/Gv37VvmvgFbZ2NW3ZXqb1d8YI92dcqcjUtVCwgaYiB",
+	"PxIhPc6InHFjtXUHSnPDWO7Agm5pVrCIxIHsM1RNmInBzhoxMKqMdBAu3TWGUkUnd5S9XA9dY2Z0He4n",
+	"Or6MhbSRdr2BFNLwn/ZRZR89sEw4nLGZVA4jcW0QwPc6JWVLVgA+UwxrSUH3gbaPvsUraUuBfylzMA4i",
+	"30HNmSFNTv5Xfjafw8vfXGAQQqzfJ6M3atrIWjO+iKzvxeceIW3NGCb4lK2MrYJZNQFcG2IIntm2lE19",
+	"XD5vqnLQdnmjYeup9ndjzP6MndHc5VHMwS64u0NdTlZwq2fYNvpzScx78Y7Djzjb/ZVMxWbyFsu58BNY",
+	"Ru4T1rShC8CC40bX7gCgz3HtAEyRD4HQcBimTZqqa8S9i6r6vVQTaQwTvxdl9RW9YQFzHkuFNb2raTuf",
+	"l648l82pmVasqaSW+5VM3Ilmc+y2eJ+0zT010R1dTapAiWkKVRYa4mmWdYaQ/enLnR2KaJu7DHguhY4Q",
+	"YVE7bCt0sLgubgeIbuWvFrgmcgRPHghGVcaDpuaYzASsSSx8OziftZlnC9cSzmG4Q+2N1GYgAFLGDnpW",
+	"RkshlbJIuccx8YB23L8N0It2GLvyJj+Xa5B5b1257Fr6q29B6juPYm/R1o8cDtf9FrZQ9w+wLJP/P/Kj",
+	"nIP+c0GmLMv/HY65bErSOlcM0SfxvJCz//vuQdalzqyfWTmvdyPdZGA+0c4N9t89O/N+WZbXatGk1WfZ",
+	"bEeVPuedCk1/xxpAzVg9fRq/0CVXLFHMOaFX0MEjSGpxFnCu2Jh/aFbjz99cXHtA/t9zlMUtY4fUGNy+",
+	"P9RFWA3GVPDMYXjO9dH5PAGZpMxsqFDxEeeZCEmmfDKFGk8qHJXKuQCI7wpnt4IQsKTMXTRcA91DCZil",
+	"9zOsBCPcEE3HLFu4j+CoNDGIpgZqKTZkeqIDKDXS9hOc0ZT5WSKg+0AgwAs1ZdKi+8RB346Htw5AnGcS",
+	"wC+pCDs/PdGw3IGgWSbnmjjAcliJUxus2MVaWaitgH6+VYW67yCVMXrL9IbAkqP+LxtbgixqDd0vWse9",
+	"4686vaNO7+i61+vD//ul0ipfvH1F9EIkLd+70HeY3d0n5lb8hSIqtdHTDbGVMxIjvcYlwSJSlhQJ+zPw",
+	"8hCBl7BHwwqn20sqH37EvtpbbOOKu2gjcw09CwDC2+CpEgDqhDLUOUeQkilVs4xp3SXn2iHeOhbkBLXr",
+	"x4wcwOFKOknVcOsRCTS49dvtZHzldxPSweluPd57WcYN5q4//8e3dq2Z1WG3bFNS90+hE5Y0uWR8Np8C",
+	"gOwxzwy08x8tIC1Bisj+r8TcfRA7gPK/RhO0U3p5y75Q5vYHmhg3a9KOMabgQBHjAwKlCajHkhIvlcTd",
+	"uHw2Xp/BnbjiiHUQMjt4hF/bS4rHhR04sCYRHMCuJD3dML50XWseaAYUkgARrxaRNTg22G4E0OEiqQPo",
+	"7Nb1d+MWAMbA9rEBon7/sR/VUijJfLutgKv9M7S1lOgFoOrsdjndy/75fsbFDozTg6LtkPCsmQuD5RkV",
+	"0TrQ00JHANqqPUo9l6llMdFAzKcMcLJc18MZXfhsIsd09JAJOspYGkcOtWyUyeSGpUMsNY5RlRfSHCCC",
+	"BTYtkiSVRLAPpl8hdcakLWRtfmTBDMSd7GaLlKUHUKzo4Pti0saGYYgT/YEjeIgU7AALsUvsxSao1gC+",
+	"NiKxX4TVVCA0DVshZAkfMoE0oeZ6LAdE2Hp8rEPoj7TOz+VXC4BFXyahoobxW5tPI6jfI9+TskfsfUz9",
+	"YkcXFRq2s7Ud9n2qer9sr3+AtcCI9wLk7qzjhOZ9Egtp+HgRkzYyGxgsY8pgrVZE4lTOxUTRlNlnJghj",
+	"5y5nWQEUIDQnU0ZzplxbI8jmtMp7+TKo8u52czE5GwhGk2kQJbeCTmYpdnemuNSDZigB4zrv3sOWdipL",
+	"v1UusxW17phhj7P5MvkjvgfxmjuLlQpCzv8UsUEpf/0yuU0qpceU5jkTOrguu0CGNrGIEhZge1HpE+3B",
+	"Ez30pq715nPpEDoiXCRZAfp5ynUJYGnlkq5nlUTVPYVuWYBdAFEnKxEd4ohuNlUq2J7fudu6Wsh2ZbTK",
+	"d9G/r8KApHZaDaAUjysJKzygWsbQvjm2JTUTWt0CK0iQ9Pvew+zA2gDUnymqWRpVSVkgZUYMm8BaWWN/",
+	"9dBmDV+F2OWIDUR1kxCdtu2NUDDusVEjrvmgi10OXfoFKLlY+GeVvCaJ9V25tAAOa6c04eCG/25yhcs5",
+	"r6PFdYnCmzan95kQya7riEtfsEYyCXfjQe/0Dpy5HHv/FGIpNSOIh4UpG77LpG9hUS3szDd1rBp3ltIQ",
+	"4WVqPT7W5A0vkc1dFcKySX+rR79mp/Rk1Dkaf/VV5yT5inWe09OnndPjUW/cG5/QZ+nR7oGUanpfRkO8",
+	"A73/qSX2Wy+QkKs2hSBSlhIT1uM+7SMnsa/O42Zhrd7oxiDz91KRQYvbC1gJxFFhSl+F618zaHVRX+2X",
+	"yMc+YMOzzAHIk3YMEPNW8YwdGH0zPjKkWEwUFcaKa+cCndJbNhA4YOrg7LJFt1SJQ7BVGK8GsloBs6A3",
+	"xmGeRk0wqTshpIKnCe1pUKfLTqk4wS55ifas1a1zqqFH9pwqARrEmPJM+9j3lAszEFKQqZzbAcf8A+Hm",
+	"zHfAdTiA0N11FQOwKURtx/zcwhMGXcdRUk4nQmqufz9KC0yY7SB3d7nooXq41vh7tYzSyM3Ch6K+h0AT",
+	"tJkHDypp++oalsYQ5bbiEicMFaUI3WboDSPylqmDyCcqRjXoR0XGGZ2stfmCWX+pogNcby2iwUQxA/83",
+	"FvdErXIrWlEryaRmUES7Y7uDGnxk0zCAJd+KKmDJPb69VDFxjwoJCAbVCCksOJFFlmI7b5d12Bwdsoc9",
+	"YfWZfFY4pZCmdjLAq+X+7kzw2uUpGUft749uiYejgZpR/nMJxKbJ+CqfbX0mitigkJbPfGETLNyThz/T",
+	"nfS2cqwHooJD7yzZKS3ijIxllsn5UkP+sVSApFGlya8rYnNj/a69iG4Vu9Ri+c34nTCvt4ymf3xKPwQd",
+	"6dEtrPr819lYP095tlzHiClsAmC/byH8Xal70A25BjKGQt/1oCkDaGMlZ2EnIRJUq5KJZJrIwpRA6b6B",
+	"w0A4hch5SRWjaeQb7JYBhKB5jFUtyoRaMFK4C3jXFgTtwmLY99jPAqe0CWEcM/dcfY+W4iwMkruGFGbK",
+	"1kKM/2jHe8vybPFFM3XLGhryRvEFjdDxxTX5QdGEVSdlGJ11ycWTW+bAYBz4vGaJhEANVROMte/Gp4Ll",
+	"f/bezVjy89sALf+tdWv4Mpjl5xitr3MJuJcrFbbLjP4BeK9iGaOa/UaY7qqnGgHdLdPtWJbb946WoK7W",
+	"wajHaHjGVX/EumO7tsGWQ7IPVZ+JNvBQAPlFRqYpT8HhPbdyIBqIKqAbclr9BKoLOYOQL8S+XOOILnkL",
+	"W4sxLuciX+K+YUZ0Y3oznM0fUef/nF6jH/gtayCboKnfisN4/3tWoap0jMx5sjmbwErnlNywxVwqALPU",
+	"pPoAAUgyCHkWmpF27LuWRyRG+RNH5F///C/nq3Vwa5pAkmkIlMlSjjDYs0aA05fliNc440ekrZWx1oGe",
+	"wq9fxpqs5uim8fAYfrvlkVmOYhWQpXJH2BlLApqZmCgGipau0UC3KQ2r8Zzv3KfB03aZgPpryzXRbkUt",
+	"VIVgAA+ap6c8z92DOVUJy1r24DN+iz6wRBaKM4W37G7E9GUidvuR9J/ZXfW7BqnTu1y4HXhvls06N2xx",
+	"r2piOReAOdAvDZ+IZHTEsqhKzRpDYyhL4zSxl5u04xu2GE65gMCZiwFghhqzygCZWz0uTbFn0w1bVAAg",
+	"UAJnVRTKRRd7ThcaMo/jMeXA7qv6xxKWEywxZ33Yz6UFBjwBiGAg2rGd5xBa9cZE04Um8+ni4Ax+dn0G",
+	"CxcuDZJC7Zccrg8qRTJl2bqmBpeXr/5q9/p37SnCRWx3FFmKWAaB+mMXTF9evoJSsxs843pt/2eplx4p",
+	"p2RjLTRQ51iqZjxaKAygA+ExacnrnInzi46dDzV8lFkrXYGv5nWW0RmNyO3l5asInnsrC2PvOSWX3LDL",
+	"y1cDkSv5YXEQucwYjHrHI6rZsFBZDF3PqXa9Z60tkUvuCpEoyRW/pcbaCpmUOeiXUkG/p04mE5pZTqCY",
+	"1ljijBe5EFb5r/fncFXS3HQHAioY4lum+HjhO5KEDAHiidh+qmQKmJPTpmSsGFZWDwRMNuPaaIe3gnFs",
+	"aG3iHEQRMMXY/gnAgnV8gJ4gx7fQrxP0i19fh43X696+nZVoG0Szy3VW+e1+N1w5lqa32EB2XcAN9/MO",
+	"7UzumrWU8+ENs3dMAhG2opanqVa/NTUm1/1DK8a67qVuImeHt0etqAUyyN6T8ZgnjLz27/s1t/otJP3d",
+	"3U94Ol+mYtxRRpP/Ccjrz1Lwz4rkcp6mhIqQ6d8Fz8XrX4cfrTp0Z9heO/yZLzJD7sqFYKlVpEqtpfJK",
+	"Y7KvHZe0nfZS6TQH6yDVStb0B0b/3XScD10pjif+6HXiKyT2INl4j7Se3XUdqm/qEsyXWnKDOXpla0kv",
+	"9Np0IEq5TlbEeiWyn+jSqohIzS6w48PTAwHyn6oKw7aMebiMlXV5bOuuUe8zSAqvk/i6b9cF/vdyT1GJ",
+	"uT/XdcAZGxuHuGaTv/ewvl3ETgirI+hb8HvKSCpRVaHo2iM6lN1oH6H50o6sCfvKllEoMlq4FrMBgFWX",
+	"/CRHMl2Qv0ku9EB4BMbErluYfsBJIHiczekCA1vLCx2ItuNWfd/9tsxFpjMGBiAVbgYG6/80xlUgBRjB",
+	"IQVzlo79UUjBqqIi/CjDmdrFWGsSrQTsyWtngA+BqRfhWCEKVWmgwdAEpoLGpSviRV6NH/WxeV72AabG",
+	"9+iN6VLn3PigOxDVPzVBDCnH4Y5OSEoXukteBwg5M7rwR4R/aezQm6Z4eb4sIJZddavfmiiasP8VWDgV",
+	"7BXQ3O4WDC7qy1gwbkObOFEKiSHKE/Cftszd/cMXnvvMPP3eqbeW466A9jxi6s5oz55Lt+sgVYgEDf86",
+	"OKv8xAhblVAhJPTpxgfTLjkXC8CNhkJEeNlM2Uyz7LYpMe8tPFJe4F2wrXCcP1gr6CALDvas7JcuVdnA",
+	"fIcG0PeyfJoaDNg5PNEr0Phh9/QUBVeDwCtdUys400in97ZA9uwmYhmxPquBsFkyhWofWBm9YYTO6QJT",
+	"K5DE7UuViG2k/ZTN5BpfIYbtAvq+o3y5I3QiDvxlYofrhUhFWn+Kj/uUBWKLnOqWApHcVYq4dm9roovY",
+	"bBseqvolAK4pL7u727tkr3h/OfaWK56wdCACFHREvYB/NoYoweDHkCIOyqFl+S3lGR1lzMUNKXoI5lCD",
+	"MuaQRuVDKdyQf/3z/6l/3f2GaZ2lP6KNgRAIM2CwwBxEhGWNQUQfNgGlWA8EMJNgJaUCDYt2XAiCHV3y",
+	"2kyZmnPNSOwxo3z8MoCMGvMPDCIj5CdprOHHBTUs7deCGXoqlVkXvsTQxqO2zrcjrLNWr8uzjcrt6CAN",
+	"eDiQ0QIw9L6YRRqQn/PFukykhwwH7nDrgm4w+hAQJO6L4rRryqEdC9L5oB0QIBOHmYGY39zQQgiqRest",
+	"hPoukFkvEUMTOssqQIw2NDWWOM5AKDZmiomE+Qy1GUs5tf+1INayBoMTH3ZdSByQ8qxL3kFCI8Kc6YHQ",
+	"hi4ikjJDk6llGpYC7QoLxcI+B+3Adrd3oBHT6aXdmTfVudxHateL8HYs54+WewT1W0fPTnunp6dHx09P",
+	"dpf9sJAv1K7Ajb2uWQG03ZlTR4bpHzjfADYivFnbOwvtwDYK7GmxIywiClDs6tHmIi/MoSxMXrhCeR3B",
+	"/bf/I7UHcTuw/0sHAjBk7b17d/0CPDQRicdKzuKyeiM2MkYkKM1vGWm7IHMfVQNAtiJaDsSYqjNCDZnZ",
+	"QZ4+ewZfO+gTIw21g2PHc8UZeK5Se6FHixK3A3Bufc7OeaZlhZvVMbIDTdgQis5rF4ilVQI/As6cYAi9",
+	"iKh00UDE8iaOSDynSkA2UvvrHvn/W1NgJhVD6Dj2IWEsZWlM2ke98Nc1GInvXGefJSa+BG4A6QtuT+2h",
+	"uO1bi2tr93w9tuouVbyXdL8RjdxrvMd0jr9bV88BP/zGCzru0Vuw1sXHWdlA6XArHwto0sNMHEL1+WGJ",
+	"W736u1HcEsHqL2W9Ov42ZTQz039sYFhYvXDc6xEoRfDxwsRlEhV5l1wY7L4gAOCjSDAtJqWGjqhmjcnf",
+	"P8K4d9ODAynucAD6LXmzR/0Tjr1GPa6vDc+dJYXiZtHq//q+rq/eMmGfzZUchYdeLtdbeIrRdLHrLjt/",
+	"v9+/soIEqumMJjM+cV8n7QCnBO2Ut/zWGpwH2BQd1Wmr+nEPrDTigqoFYR9ylhgdkdPeU8xlsNbPGsb5",
+	"ltGU25Xe+8AgVAqv+uXh4UWtalXVcT7s6dpVLKxGCwZiF9NXnu7EaLxxu5Ecyl3aQg/1T9jdkzecnRdm",
+	"ar9oxcOIUcVU+Rc7CgR6kG9g2tYhGBVuhGWCwk0AilH1WYGj18mRYFqrQumKT0SnyLHKs2NVDie9Xed1",
+	"0EwQVMIDrNv5NngrUUsi7Qq08sB/jKsqbFqJN+ccWf1U1U4H/QjCsAnWQXWXmgc0vn1B2CzP5MJqXm27",
+	"FGiQRr5jECxTB+FaMP+72fcK0J9pB/wLCIwLyP9WF6POo1HbltQFs5c2eBckzwBgycimr5eYM81TrXlv",
+	"wuRa5zdVC18ghm6jIvy2NbNXPwsWQml0aixVK10kkHJeYiqWhXMAsQR1vm5kZwN2a7AoQdXTmnGdS8C3",
+	"A3U6O8gkJnMUTwtiaHZDjOwuN1BsOgWQlDXE72ipSV8UuMVCMNjg817KNzRUEKlL0oUQLBx6RF4xQ+Gr",
+	"bnh7lxw2FCSHcg+ZXuabDYQlUmqs3QzF34ADRecEAuDtk95RmfXPNZkrKSYHEaHJjZDzjKXWyP97wZOb",
+	"bDEQbQ9zWaLYcixImyirG5G/yZGGevJKKhnpAbfsABMhFdMRShyuCffhWtOHJn6uvoal+BIY+tVMkFpS",
+	"JfPce+bdNnotxao8/18AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -1916,12 +1916,9 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Missing, expired or revoked credentials. */
+        /** @description Missing, expired or revoked credentials; `WWW-Authenticate` says how to authenticate. */
         Unauthorized: {
             headers: {
-                "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-                RateLimit: components["headers"]["RateLimit"];
-                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -1956,8 +1953,6 @@ export interface components {
         /** @description Does not exist, or is not visible to the caller. */
         NotFound: {
             headers: {
-                RateLimit: components["headers"]["RateLimit"];
-                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -2013,8 +2008,6 @@ export interface components {
         /** @description The body is larger than the endpoint accepts. */
         TooLarge: {
             headers: {
-                RateLimit: components["headers"]["RateLimit"];
-                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -2074,12 +2067,10 @@ export interface components {
     headers: {
         /** @description The `konstruct_session` cookie (HttpOnly, SameSite=Lax; Secure outside development). */
         SetSessionCookie: string;
-        /** @description What remains of the rate-limit policy that counted this request: `"caller";r=597;t=42`. */
+        /** @description What remains of the limit (see Conventions). */
         RateLimit: string;
-        /** @description The rate-limit policy that counted this request (quota `q` per window `w` seconds): `"caller";q=600;w=60`. */
+        /** @description The limit that counted the call (see Conventions). */
         RateLimitPolicy: string;
-        /** @description How to authenticate: `Bearer realm="konstruct"` (with `error="invalid_token"` for a refused token). */
-        WWWAuthenticate: string;
     };
     pathItems: never;
 }
