@@ -2,10 +2,10 @@ package httpapi
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -38,10 +38,61 @@ const (
 	limitWindow   = time.Minute
 )
 
-// limits holds the limiter and the quotas.
+// limits holds the limiter, the quotas, and this process's last view of
+// each key it counted this minute.
 type limits struct {
 	l               *ratelimit.Limiter
 	caller, address int
+
+	mu   sync.Mutex
+	seen map[string]seenResult
+}
+
+type seenResult struct {
+	window time.Time // the minute it was counted in
+	res    ratelimit.Result
+}
+
+func newLimits(l *ratelimit.Limiter, caller, address int) *limits {
+	return &limits{l: l, caller: caller, address: address, seen: map[string]seenResult{}}
+}
+
+// hit counts key and remembers the result for this minute.
+func (lm *limits) hit(ctx context.Context, key string, quota int) (ratelimit.Result, error) {
+	r, err := lm.l.Hit(ctx, key, quota, limitWindow)
+	if err == nil {
+		lm.remember(key, r)
+	}
+	return r, err
+}
+
+func (lm *limits) remember(key string, r ratelimit.Result) {
+	now := time.Now()
+	lm.mu.Lock()
+	defer lm.mu.Unlock()
+	if len(lm.seen) >= 10000 { // forget past minutes before growing
+		for k, v := range lm.seen {
+			if !v.window.Equal(now.Truncate(limitWindow)) {
+				delete(lm.seen, k)
+			}
+		}
+	}
+	lm.seen[key] = seenResult{window: now.Truncate(limitWindow), res: r}
+}
+
+// view is this process's last count of key this minute, without asking the
+// database (a full quota when it counted none): what probes and signed
+// webhook deliveries report, so neither costs a database read.
+func (lm *limits) view(key string, quota int) ratelimit.Result {
+	now := time.Now()
+	lm.mu.Lock()
+	v, ok := lm.seen[key]
+	lm.mu.Unlock()
+	if ok && v.window.Equal(now.Truncate(limitWindow)) {
+		return v.res
+	}
+	reset := now.Truncate(limitWindow).Add(limitWindow).Sub(now)
+	return ratelimit.Result{Limit: quota, Remaining: quota, Reset: reset, Allowed: true}
 }
 
 // limitState is what the response's rate-limit fields say; filled by
@@ -51,6 +102,9 @@ type limitState struct {
 	quota  int
 	res    ratelimit.Result
 	set    bool
+	// resolve, when set, records the state once the response's status is
+	// known (webhooks count only their refusals).
+	resolve func()
 }
 
 func (st *limitState) record(policy string, quota int, r ratelimit.Result) {
@@ -103,7 +157,15 @@ func (lm *limits) rateFields() echo.MiddlewareFunc {
 			ctx := context.WithoutCancel(c.Request().Context())
 			c.Response().Before(func() {
 				h := c.Response().Header()
-				if !st.set {
+				if st.resolve != nil {
+					st.resolve()
+				}
+				switch p := c.Request().URL.Path; {
+				case st.set:
+				case p == "/healthz" || p == "/readyz" || p == "/metrics":
+					// A liveness probe must not wait on PostgreSQL.
+					st.record(policyAddress, lm.address, lm.view(addressKey(c), lm.address))
+				default:
 					if r, err := lm.l.Peek(ctx, addressKey(c), lm.address, limitWindow); err == nil {
 						st.record(policyAddress, lm.address, r)
 					}
@@ -116,7 +178,7 @@ func (lm *limits) rateFields() echo.MiddlewareFunc {
 				}
 			})
 			if c.Path() == "/api/*" { // no route: probing counts like any anonymous call
-				r, err := lm.l.Hit(ctx, addressKey(c), lm.address, limitWindow)
+				r, err := lm.hit(ctx, addressKey(c), lm.address)
 				if err != nil {
 					return err
 				}
@@ -156,7 +218,7 @@ func (lm *limits) authenticate(a *auth.Service, isPublic func(echo.Context) bool
 			if p != nil {
 				key, policy, quota = "api:"+p.Key(), policyCaller, lm.caller
 			}
-			r, err := lm.l.Hit(req.Context(), key, quota, limitWindow)
+			r, err := lm.hit(req.Context(), key, quota)
 			if err != nil {
 				return err
 			}
@@ -176,36 +238,37 @@ func (lm *limits) authenticate(a *auth.Service, isPublic func(echo.Context) bool
 }
 
 // webhookRejections refuses, with 429, a client address whose webhook
-// deliveries were refused more than ADDRESS_RATE_LIMIT times this minute,
-// and counts each refusal (400, 401, 403, 413). Signed deliveries cost one
-// read and are never throttled.
+// deliveries were refused (400, 401, 403, 413) ADDRESS_RATE_LIMIT times this
+// minute, until the minute ends. Only refusals are counted, in the database
+// (so every process sees them) and remembered here; a signed delivery reads
+// nothing and is never throttled: Slack, Meta and Stripe pay no round trip
+// for it. Its rate-limit fields are this process's view of the address.
 func (lm *limits) webhookRejections() echo.MiddlewareFunc {
+	refused := map[int]bool{http.StatusBadRequest: true, http.StatusUnauthorized: true, http.StatusForbidden: true,
+		http.StatusRequestEntityTooLarge: true}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			ctx := c.Request().Context()
+			ctx := context.WithoutCancel(c.Request().Context())
 			key := "hook:ip:" + c.RealIP()
-			r, err := lm.l.Peek(ctx, key, lm.address, limitWindow)
-			if err != nil {
-				return err
-			}
 			st := stateOf(c)
 			if st == nil {
 				st = &limitState{}
 			}
-			st.record(policyWebhook, lm.address, r)
-			if !r.Allowed {
+			if r := lm.view(key, lm.address); r.Remaining == 0 {
+				st.record(policyWebhook, lm.address, r)
 				return st.refusal()
 			}
-			if err := next(c); err != nil {
-				c.Error(err)
-			}
-			switch c.Response().Status {
-			case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusRequestEntityTooLarge:
-				if _, err := lm.l.Hit(context.WithoutCancel(ctx), key, lm.address, limitWindow); err != nil && !errors.Is(err, context.Canceled) {
-					return err
+			st.resolve = func() {
+				r := lm.view(key, lm.address)
+				if refused[c.Response().Status] {
+					// A failed count only loses this refusal's weight.
+					if counted, err := lm.hit(ctx, key, lm.address); err == nil {
+						r = counted
+					}
 				}
+				st.record(policyWebhook, lm.address, r)
 			}
-			return nil
+			return next(c)
 		}
 	}
 }

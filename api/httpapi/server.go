@@ -115,7 +115,7 @@ func New(opts Opts) (*echo.Echo, error) {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(opts.Log)
 	e.IPExtractor = ipExtractor(cfg)
-	lm := &limits{l: opts.Limiter, caller: cfg.APIRateLimit, address: cfg.AddressRateLimit}
+	lm := newLimits(opts.Limiter, cfg.APIRateLimit, cfg.AddressRateLimit)
 	e.Use(recoverPanics(opts.Log), requestScope(), traceRequests(opts.Tracing, cfg.PublicURL.Host),
 		accessLog(opts.Log, opts.Metrics), securityHeaders(cfg.Secure()), lm.rateFields())
 	if len(cfg.AllowedOrigins) > 0 {
