@@ -34,12 +34,24 @@ func (r Role) Valid() bool { return rank[r] > 0 }
 // AtLeast reports whether r grants what need grants.
 func (r Role) AtLeast(need Role) bool { return rank[r] >= rank[need] }
 
+// Least is the lower of two roles.
+func Least(a, b Role) Role {
+	if rank[a] <= rank[b] {
+		return a
+	}
+	return b
+}
+
 // Token is the identity of an API token principal.
 type Token struct {
 	ID       uuid.UUID
 	TenantID uuid.UUID
 	Name     string
-	Role     Role
+	// Role is what the token may do now: its own role, capped by the current
+	// role of the member who created it.
+	Role Role
+	// CreatedBy is the member whose membership the token acts under.
+	CreatedBy uuid.UUID
 }
 
 // Principal is the authenticated caller: a signed-in user or an API token.

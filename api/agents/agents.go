@@ -194,30 +194,43 @@ func check(a *Agent) error {
 }
 
 // applyTools replaces the agent's HTTP tools, sealing new secret header
-// values and keeping the stored ones a masked value refers to.
-func (s *Service) applyTools(ctx context.Context, a *Agent, p *ToolPatch) error {
+// values and keeping the stored ones a masked value refers to — unless the
+// tool now points at another origin (scheme, host or port): a stored secret
+// only ever goes where it was first sent, so such a header is dropped unless
+// its value is sent again. It returns the dropped headers ("tool:header").
+func (s *Service) applyTools(ctx context.Context, a *Agent, p *ToolPatch) ([]string, error) {
 	if p == nil {
-		return nil
+		return nil, nil
 	}
 	if err := tools.Check(ctx, p.Tools, s.policy, "body.http_tools"); err != nil {
-		return err
+		return nil, err
 	}
+	oldOrigin := map[string]string{}
+	for _, t := range a.HTTPTools {
+		oldOrigin[t.Name] = tools.Origin(t.URL)
+	}
+	var dropped []string
 	sealed := map[string]tools.Sealed{}
 	for i := range p.Tools {
 		t := &p.Tools[i]
 		t.SecretHeaderNames = nil
+		moved := oldOrigin[t.Name] != tools.Origin(t.URL)
 		for header, value := range p.Secrets[t.Name] {
 			key := tools.SecretKey(t.Name, header)
 			if tools.IsMasked(value) {
 				old, ok := a.HTTPToolSecrets[key]
 				if !ok {
-					return errs.Field(fmt.Sprintf("body.http_tools[%d].secret_headers", i), "%s has no stored value to keep; send the value", header)
+					return nil, errs.Field(fmt.Sprintf("body.http_tools[%d].secret_headers", i), "%s has no stored value to keep; send the value", header)
+				}
+				if moved {
+					dropped = append(dropped, t.Name+":"+header)
+					continue
 				}
 				sealed[key] = old
 			} else {
 				v, err := tools.SealHeader(s.keyring, a.ID, t.Name, header, value)
 				if err != nil {
-					return err
+					return nil, err
 				}
 				sealed[key] = v
 			}
@@ -225,8 +238,9 @@ func (s *Service) applyTools(ctx context.Context, a *Agent, p *ToolPatch) error 
 		}
 		slices.Sort(t.SecretHeaderNames)
 	}
+	slices.Sort(dropped)
 	a.HTTPTools, a.HTTPToolSecrets = p.Tools, sealed
-	return nil
+	return dropped, nil
 }
 
 // Service manages agents.
@@ -238,6 +252,37 @@ type Service struct {
 	// seatsChanged runs in the transaction that activates, deactivates,
 	// creates active or deletes active agents (billing's seat sync).
 	seatsChanged func(ctx context.Context, tx store.Tx) error
+	models       ModelValidator
+}
+
+// ModelValidator checks that the models an agent names exist, by location
+// in the request (llmkeys: the tenant's key's model list, else the
+// platform's table).
+type ModelValidator interface {
+	ValidateModels(ctx context.Context, tenantID uuid.UUID, models map[string]string) error
+}
+
+// SetModelValidator sets what checks agents' models.
+func (s *Service) SetModelValidator(v ModelValidator) { s.models = v }
+
+// checkModels validates the given primary and fallback models; nil skips
+// a field, and ids in keep (already saved on the agent) are not re-checked.
+func (s *Service) checkModels(ctx context.Context, tenantID uuid.UUID, model *string, fallbacks *[]string, keep []string) error {
+	if s.models == nil {
+		return nil
+	}
+	ids := map[string]string{}
+	if model != nil && !slices.Contains(keep, *model) {
+		ids["body.model"] = *model
+	}
+	if fallbacks != nil {
+		for i, id := range *fallbacks {
+			if !slices.Contains(keep, id) {
+				ids[fmt.Sprintf("body.fallback_models[%d]", i)] = id
+			}
+		}
+	}
+	return s.models.ValidateModels(ctx, tenantID, ids)
 }
 
 // OnSeatsChanged sets what runs, in the same transaction, when the number
@@ -267,8 +312,11 @@ func (s *Service) Create(ctx context.Context, tenantID uuid.UUID, a *Agent, tool
 	if err := check(a); err != nil {
 		return nil, err
 	}
+	if err := s.checkModels(ctx, tenantID, &a.Model, &a.FallbackModels, nil); err != nil {
+		return nil, err
+	}
 	a.ID, a.TenantID = uuid.Must(uuid.NewV7()), tenantID
-	if err := s.applyTools(ctx, a, toolPatch); err != nil {
+	if _, err := s.applyTools(ctx, a, toolPatch); err != nil {
 		return nil, err
 	}
 	err := s.store.WithTenant(ctx, tenantID, func(ctx context.Context, tx store.Tx) error {
@@ -341,6 +389,25 @@ func (s *Service) Update(ctx context.Context, tenantID, id uuid.UUID, p Patch) (
 	if _, err := s.guard.Tenant(ctx, tenantID, access.RoleAdmin); err != nil {
 		return nil, err
 	}
+	if p.Model != nil || p.FallbackModels != nil {
+		// Models are checked before the transaction: a key whose model list
+		// was never fetched is asked its provider, which may take a while.
+		// Models the agent already has are not checked again.
+		var saved []string
+		err := s.store.WithTenant(ctx, tenantID, func(ctx context.Context, tx store.Tx) error {
+			cur, err := Load(ctx, tx, id, false)
+			if err == nil {
+				saved = append([]string{cur.Model}, cur.FallbackModels...)
+			}
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if err := s.checkModels(ctx, tenantID, p.Model, p.FallbackModels, saved); err != nil {
+			return nil, err
+		}
+	}
 	var a *Agent
 	err := s.store.WithTenant(ctx, tenantID, func(ctx context.Context, tx store.Tx) (err error) {
 		if a, err = Load(ctx, tx, id, true); err != nil {
@@ -353,7 +420,8 @@ func (s *Service) Update(ctx context.Context, tenantID, id uuid.UUID, p Patch) (
 		if err := check(a); err != nil {
 			return err
 		}
-		if err := s.applyTools(ctx, a, p.HTTPTools); err != nil {
+		dropped, err := s.applyTools(ctx, a, p.HTTPTools)
+		if err != nil {
 			return err
 		}
 		if err := checkPinned(ctx, tx, a); err != nil {
@@ -366,8 +434,11 @@ func (s *Service) Update(ctx context.Context, tenantID, id uuid.UUID, p Patch) (
 		if err := s.seats(ctx, tx, slices.Contains(changed, "is_active")); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Event{Action: "agent.updated", TargetType: "agent", TargetID: a.ID.String(),
-			Metadata: map[string]any{"name": a.Name, "changed": changed, "is_active": a.IsActive}})
+		meta := map[string]any{"name": a.Name, "changed": changed, "is_active": a.IsActive}
+		if len(dropped) > 0 {
+			meta["secret_headers_dropped"] = dropped
+		}
+		return audit.Record(ctx, tx, audit.Event{Action: "agent.updated", TargetType: "agent", TargetID: a.ID.String(), Metadata: meta})
 	})
 	return a, err
 }

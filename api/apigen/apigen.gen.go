@@ -521,6 +521,45 @@ func (e MessageRole) Valid() bool {
 	}
 }
 
+// Defines values for ModelKeySource.
+const (
+	ModelKeySourcePlatform ModelKeySource = "platform"
+	ModelKeySourceTenant   ModelKeySource = "tenant"
+)
+
+// Valid indicates whether the value is a known member of the ModelKeySource enum.
+func (e ModelKeySource) Valid() bool {
+	switch e {
+	case ModelKeySourcePlatform:
+		return true
+	case ModelKeySourceTenant:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ModelProvider.
+const (
+	ModelProviderAnthropic ModelProvider = "anthropic"
+	ModelProviderCustom    ModelProvider = "custom"
+	ModelProviderOpenai    ModelProvider = "openai"
+)
+
+// Valid indicates whether the value is a known member of the ModelProvider enum.
+func (e ModelProvider) Valid() bool {
+	switch e {
+	case ModelProviderAnthropic:
+		return true
+	case ModelProviderCustom:
+		return true
+	case ModelProviderOpenai:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PreviewRequestHistoryRole.
 const (
 	PreviewRequestHistoryRoleAssistant PreviewRequestHistoryRole = "assistant"
@@ -637,9 +676,13 @@ func (e ListConversationsParamsChannelType) Valid() bool {
 
 // APIToken defines model for APIToken.
 type APIToken struct {
-	CreatedAt time.Time                    `json:"created_at"`
-	ExpiresAt nullable.Nullable[time.Time] `json:"expires_at"`
-	Id        openapi_types.UUID           `json:"id"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// CreatedBy The member the token acts for. A token can do no more than this member's
+	// role allows now, and is revoked when they leave the tenant.
+	CreatedBy nullable.Nullable[TokenCreator] `json:"created_by"`
+	ExpiresAt nullable.Nullable[time.Time]    `json:"expires_at"`
+	Id        openapi_types.UUID              `json:"id"`
 
 	// LastUsedAt Updated at most once a minute.
 	LastUsedAt nullable.Nullable[time.Time] `json:"last_used_at"`
@@ -666,9 +709,13 @@ type APITokenCreate struct {
 
 // APITokenCreated defines model for APITokenCreated.
 type APITokenCreated struct {
-	CreatedAt time.Time                    `json:"created_at"`
-	ExpiresAt nullable.Nullable[time.Time] `json:"expires_at"`
-	Id        openapi_types.UUID           `json:"id"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// CreatedBy The member the token acts for. A token can do no more than this member's
+	// role allows now, and is revoked when they leave the tenant.
+	CreatedBy nullable.Nullable[TokenCreator] `json:"created_by"`
+	ExpiresAt nullable.Nullable[time.Time]    `json:"expires_at"`
+	Id        openapi_types.UUID              `json:"id"`
 
 	// LastUsedAt Updated at most once a minute.
 	LastUsedAt nullable.Nullable[time.Time] `json:"last_used_at"`
@@ -1161,6 +1208,12 @@ type HumanReply struct {
 	Text string `json:"text"`
 }
 
+// InvitationAccept defines model for InvitationAccept.
+type InvitationAccept struct {
+	// Token The `token` parameter of the invitation link.
+	Token string `json:"token"`
+}
+
 // LLMKey defines model for LLMKey.
 type LLMKey struct {
 	BaseUrl   nullable.Nullable[string] `json:"base_url"`
@@ -1168,11 +1221,15 @@ type LLMKey struct {
 	Id        openapi_types.UUID        `json:"id"`
 
 	// KeyHint The last four characters of the key.
-	KeyHint   string         `json:"key_hint"`
-	Label     string         `json:"label"`
-	LastError string         `json:"last_error"`
-	Provider  LLMKeyProvider `json:"provider"`
-	Status    LLMKeyStatus   `json:"status"`
+	KeyHint   string `json:"key_hint"`
+	Label     string `json:"label"`
+	LastError string `json:"last_error"`
+
+	// Models The models the provider listed for this key when it was last checked (null before the first check).
+	Models          nullable.Nullable[[]string]  `json:"models,omitempty"`
+	ModelsCheckedAt nullable.Nullable[time.Time] `json:"models_checked_at,omitempty"`
+	Provider        LLMKeyProvider               `json:"provider"`
+	Status          LLMKeyStatus                 `json:"status"`
 }
 
 // LLMKeyProvider defines model for LLMKey.Provider.
@@ -1220,8 +1277,17 @@ type Member struct {
 	Email     string    `json:"email"`
 
 	// Id The user id
-	Id   openapi_types.UUID `json:"id"`
-	Name *string            `json:"name,omitempty"`
+	Id openapi_types.UUID `json:"id"`
+
+	// InviteEmailed Whether this platform emails invitations (SMTP is configured): the invitee gets the
+	// link by email. When false, pass `invite_url` on yourself.
+	InviteEmailed   *bool                        `json:"invite_emailed,omitempty"`
+	InviteExpiresAt nullable.Nullable[time.Time] `json:"invite_expires_at,omitempty"`
+
+	// InviteUrl For a pending invitation, shown to owners and admins: the link the invitee
+	// opens to accept (copy it to them when no email was sent).
+	InviteUrl nullable.Nullable[string] `json:"invite_url,omitempty"`
+	Name      *string                   `json:"name,omitempty"`
 
 	// Role `owner` > `admin` > `member`. Members read; admins manage agents, channels, keys, tokens and members; owners also manage owners and billing.
 	Role   Role         `json:"role"`
@@ -1303,10 +1369,40 @@ type MessageList struct {
 	NextCursor nullable.Nullable[string] `json:"next_cursor"`
 }
 
+// Model defines model for Model.
+type Model struct {
+	// Available Whether an agent on this model can be answered now.
+	Available bool `json:"available"`
+
+	// Id `provider/model`, as agents name it.
+	Id string `json:"id"`
+
+	// KeySource Whose key a call would use; null when none can.
+	KeySource nullable.Nullable[ModelKeySource] `json:"key_source"`
+
+	// Priced Whether the platform's price table prices this model (its usage has a cost).
+	Priced   bool          `json:"priced"`
+	Provider ModelProvider `json:"provider"`
+
+	// Reason When unavailable, one sentence saying why and what fixes it.
+	Reason nullable.Nullable[string] `json:"reason"`
+}
+
+// ModelKeySource Whose key a call would use; null when none can.
+type ModelKeySource string
+
+// ModelProvider defines model for Model.Provider.
+type ModelProvider string
+
 // ModelID `provider/model`, e.g. `openai/gpt-4o-mini`, `anthropic/claude-3-5-haiku-latest`, `custom/llama3.1:8b`.
 //
 // Example: openai/gpt-4o-mini
 type ModelID = string
+
+// ModelList defines model for ModelList.
+type ModelList struct {
+	Items []Model `json:"items"`
+}
 
 // Participant defines model for Participant.
 type Participant struct {
@@ -1447,6 +1543,14 @@ type TestMessageResult struct {
 	// Message Example: Sent a direct message to the Slack user who installed Konstruct.
 	Message string `json:"message"`
 	Success bool   `json:"success"`
+}
+
+// TokenCreator defines model for TokenCreator.
+type TokenCreator struct {
+	// Email Empty once the creator has left the tenant.
+	Email string             `json:"email"`
+	Id    openapi_types.UUID `json:"id"`
+	Name  string             `json:"name"`
 }
 
 // TokenUsage defines model for TokenUsage.
@@ -1788,6 +1892,9 @@ type ConnectWhatsAppJSONRequestBody = WhatsAppConnect
 // SendTestMessageJSONRequestBody defines body for SendTestMessage for application/json ContentType.
 type SendTestMessageJSONRequestBody = TestMessageRequest
 
+// AcceptInvitationJSONRequestBody defines body for AcceptInvitation for application/json ContentType.
+type AcceptInvitationJSONRequestBody = InvitationAccept
+
 // CreateTenantJSONRequestBody defines body for CreateTenant for application/json ContentType.
 type CreateTenantJSONRequestBody = TenantCreate
 
@@ -1859,6 +1966,9 @@ type ServerInterface interface {
 	// SendTestMessage Send a test message
 	// (POST /api/portal/channels/{tenant_id}/test)
 	SendTestMessage(ctx echo.Context, tenantId TenantId) error
+	// AcceptInvitation Accept an invitation
+	// (POST /api/portal/invitations/accept)
+	AcceptInvitation(ctx echo.Context) error
 	// GetMe The current caller
 	// (GET /api/portal/me)
 	GetMe(ctx echo.Context) error
@@ -1961,10 +2071,13 @@ type ServerInterface interface {
 	// DeleteLLMKey Delete an LLM API key
 	// (DELETE /api/portal/tenants/{tenant_id}/llm-keys/{key_id})
 	DeleteLLMKey(ctx echo.Context, tenantId TenantId, keyId openapi_types.UUID) error
+	// CheckLLMKey Check an LLM API key
+	// (POST /api/portal/tenants/{tenant_id}/llm-keys/{key_id}/check)
+	CheckLLMKey(ctx echo.Context, tenantId TenantId, keyId openapi_types.UUID) error
 	// ListMembers List members and pending invitations
 	// (GET /api/portal/tenants/{tenant_id}/members)
 	ListMembers(ctx echo.Context, tenantId TenantId, params ListMembersParams) error
-	// AddMember Add or invite a member
+	// AddMember Invite a member
 	// (POST /api/portal/tenants/{tenant_id}/members)
 	AddMember(ctx echo.Context, tenantId TenantId, params AddMemberParams) error
 	// RemoveMember Remove a member or withdraw an invitation
@@ -1973,6 +2086,9 @@ type ServerInterface interface {
 	// UpdateMember Change a member's role
 	// (PATCH /api/portal/tenants/{tenant_id}/members/{member_id})
 	UpdateMember(ctx echo.Context, tenantId TenantId, memberId openapi_types.UUID) error
+	// ListModels List the models agents can use
+	// (GET /api/portal/tenants/{tenant_id}/models)
+	ListModels(ctx echo.Context, tenantId TenantId) error
 	// EraseParticipant Erase everything about a person
 	// (POST /api/portal/tenants/{tenant_id}/participants/erase)
 	EraseParticipant(ctx echo.Context, tenantId TenantId) error
@@ -2129,6 +2245,15 @@ func (w *ServerInterfaceWrapper) SendTestMessage(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.SendTestMessage(ctx, tenantId)
+	return err
+}
+
+// AcceptInvitation converts echo context to params.
+func (w *ServerInterfaceWrapper) AcceptInvitation(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AcceptInvitation(ctx)
 	return err
 }
 
@@ -3118,6 +3243,30 @@ func (w *ServerInterfaceWrapper) DeleteLLMKey(ctx echo.Context) error {
 	return err
 }
 
+// CheckLLMKey converts echo context to params.
+func (w *ServerInterfaceWrapper) CheckLLMKey(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "key_id" -------------
+	var keyId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "key_id", ctx.Param("key_id"), &keyId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter key_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CheckLLMKey(ctx, tenantId, keyId)
+	return err
+}
+
 // ListMembers converts echo context to params.
 func (w *ServerInterfaceWrapper) ListMembers(ctx echo.Context) error {
 	var err error
@@ -3231,6 +3380,22 @@ func (w *ServerInterfaceWrapper) UpdateMember(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateMember(ctx, tenantId, memberId)
+	return err
+}
+
+// ListModels converts echo context to params.
+func (w *ServerInterfaceWrapper) ListModels(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListModels(ctx, tenantId)
 	return err
 }
 
@@ -3361,6 +3526,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/members", wrapper.AddMember, options.OperationMiddlewares["addMember"]...)
 	router.DELETE(options.BaseURL+"/api/portal/tenants/:tenant_id/members/:member_id", wrapper.RemoveMember, options.OperationMiddlewares["removeMember"]...)
 	router.PATCH(options.BaseURL+"/api/portal/tenants/:tenant_id/members/:member_id", wrapper.UpdateMember, options.OperationMiddlewares["updateMember"]...)
+	router.POST(options.BaseURL+"/api/portal/invitations/accept", wrapper.AcceptInvitation, options.OperationMiddlewares["acceptInvitation"]...)
 	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/api-tokens", wrapper.ListAPITokens, options.OperationMiddlewares["listAPITokens"]...)
 	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/api-tokens", wrapper.CreateAPIToken, options.OperationMiddlewares["createAPIToken"]...)
 	router.DELETE(options.BaseURL+"/api/portal/tenants/:tenant_id/api-tokens/:token_id", wrapper.RevokeAPIToken, options.OperationMiddlewares["revokeAPIToken"]...)
@@ -3382,6 +3548,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/llm-keys", wrapper.ListLLMKeys, options.OperationMiddlewares["listLLMKeys"]...)
 	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/llm-keys", wrapper.CreateLLMKey, options.OperationMiddlewares["createLLMKey"]...)
 	router.DELETE(options.BaseURL+"/api/portal/tenants/:tenant_id/llm-keys/:key_id", wrapper.DeleteLLMKey, options.OperationMiddlewares["deleteLLMKey"]...)
+	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/llm-keys/:key_id/check", wrapper.CheckLLMKey, options.OperationMiddlewares["checkLLMKey"]...)
+	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/models", wrapper.ListModels, options.OperationMiddlewares["listModels"]...)
 	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/agents/:agent_id/preview", wrapper.PreviewAgent, options.OperationMiddlewares["previewAgent"]...)
 	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/conversations", wrapper.ListConversations, options.OperationMiddlewares["listConversations"]...)
 	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/conversations/:conversation_id", wrapper.GetConversation, options.OperationMiddlewares["getConversation"]...)
@@ -3414,7 +3582,9 @@ type InvalidApplicationProblemPlusJSONResponse Problem
 type NotFoundApplicationProblemPlusJSONResponse Problem
 
 type TooManyRequestsResponseHeaders struct {
-	RetryAfter *int
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *int
 }
 type TooManyRequestsApplicationProblemPlusJSONResponse struct {
 	Body Problem
@@ -3501,6 +3671,12 @@ func (response SignIn429ApplicationProblemPlusJSONResponse) VisitSignInResponse(
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
@@ -3623,6 +3799,12 @@ func (response SignUp429ApplicationProblemPlusJSONResponse) VisitSignUpResponse(
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
@@ -4320,6 +4502,12 @@ func (response SendTestMessage429ApplicationProblemPlusJSONResponse) VisitSendTe
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
@@ -4340,6 +4528,108 @@ func (response SendTestMessage502ApplicationProblemPlusJSONResponse) VisitSendTe
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitationRequestObject struct {
+	Body *AcceptInvitationJSONRequestBody
+}
+
+type AcceptInvitationResponseObject interface {
+	VisitAcceptInvitationResponse(w http.ResponseWriter) error
+}
+
+type AcceptInvitation200JSONResponse Membership
+
+func (response AcceptInvitation200JSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptInvitation400ApplicationProblemPlusJSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptInvitation401ApplicationProblemPlusJSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptInvitation403ApplicationProblemPlusJSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptInvitation404ApplicationProblemPlusJSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptInvitation409ApplicationProblemPlusJSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6596,6 +6886,12 @@ func (response SendHumanReply429ApplicationProblemPlusJSONResponse) VisitSendHum
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
@@ -7136,6 +7432,77 @@ func (response DeleteLLMKey404ApplicationProblemPlusJSONResponse) VisitDeleteLLM
 	return err
 }
 
+type CheckLLMKeyRequestObject struct {
+	TenantId TenantId           `json:"tenant_id"`
+	KeyId    openapi_types.UUID `json:"key_id"`
+}
+
+type CheckLLMKeyResponseObject interface {
+	VisitCheckLLMKeyResponse(w http.ResponseWriter) error
+}
+
+type CheckLLMKey200JSONResponse LLMKey
+
+func (response CheckLLMKey200JSONResponse) VisitCheckLLMKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckLLMKey401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CheckLLMKey401ApplicationProblemPlusJSONResponse) VisitCheckLLMKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckLLMKey403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CheckLLMKey403ApplicationProblemPlusJSONResponse) VisitCheckLLMKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckLLMKey404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CheckLLMKey404ApplicationProblemPlusJSONResponse) VisitCheckLLMKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListMembersRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 	Params   ListMembersParams
@@ -7528,6 +7895,60 @@ func (response UpdateMember422ApplicationProblemPlusJSONResponse) VisitUpdateMem
 	return err
 }
 
+type ListModelsRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+}
+
+type ListModelsResponseObject interface {
+	VisitListModelsResponse(w http.ResponseWriter) error
+}
+
+type ListModels200JSONResponse ModelList
+
+func (response ListModels200JSONResponse) VisitListModelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListModels401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListModels401ApplicationProblemPlusJSONResponse) VisitListModelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListModels404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListModels404ApplicationProblemPlusJSONResponse) VisitListModelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type EraseParticipantRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 	Body     *EraseParticipantJSONRequestBody
@@ -7789,6 +8210,9 @@ type StrictServerInterface interface {
 	// SendTestMessage Send a test message
 	// (POST /api/portal/channels/{tenant_id}/test)
 	SendTestMessage(ctx context.Context, request SendTestMessageRequestObject) (SendTestMessageResponseObject, error)
+	// AcceptInvitation Accept an invitation
+	// (POST /api/portal/invitations/accept)
+	AcceptInvitation(ctx context.Context, request AcceptInvitationRequestObject) (AcceptInvitationResponseObject, error)
 	// GetMe The current caller
 	// (GET /api/portal/me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
@@ -7891,10 +8315,13 @@ type StrictServerInterface interface {
 	// DeleteLLMKey Delete an LLM API key
 	// (DELETE /api/portal/tenants/{tenant_id}/llm-keys/{key_id})
 	DeleteLLMKey(ctx context.Context, request DeleteLLMKeyRequestObject) (DeleteLLMKeyResponseObject, error)
+	// CheckLLMKey Check an LLM API key
+	// (POST /api/portal/tenants/{tenant_id}/llm-keys/{key_id}/check)
+	CheckLLMKey(ctx context.Context, request CheckLLMKeyRequestObject) (CheckLLMKeyResponseObject, error)
 	// ListMembers List members and pending invitations
 	// (GET /api/portal/tenants/{tenant_id}/members)
 	ListMembers(ctx context.Context, request ListMembersRequestObject) (ListMembersResponseObject, error)
-	// AddMember Add or invite a member
+	// AddMember Invite a member
 	// (POST /api/portal/tenants/{tenant_id}/members)
 	AddMember(ctx context.Context, request AddMemberRequestObject) (AddMemberResponseObject, error)
 	// RemoveMember Remove a member or withdraw an invitation
@@ -7903,6 +8330,9 @@ type StrictServerInterface interface {
 	// UpdateMember Change a member's role
 	// (PATCH /api/portal/tenants/{tenant_id}/members/{member_id})
 	UpdateMember(ctx context.Context, request UpdateMemberRequestObject) (UpdateMemberResponseObject, error)
+	// ListModels List the models agents can use
+	// (GET /api/portal/tenants/{tenant_id}/models)
+	ListModels(ctx context.Context, request ListModelsRequestObject) (ListModelsResponseObject, error)
 	// EraseParticipant Erase everything about a person
 	// (POST /api/portal/tenants/{tenant_id}/participants/erase)
 	EraseParticipant(ctx context.Context, request EraseParticipantRequestObject) (EraseParticipantResponseObject, error)
@@ -8276,6 +8706,52 @@ func (sh *strictHandler) SendTestMessage(ctx echo.Context, tenantId TenantId) er
 		return err
 	} else if validResponse, ok := response.(SendTestMessageResponseObject); ok {
 		return validResponse.VisitSendTestMessageResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AcceptInvitation operation middleware
+func (sh *strictHandler) AcceptInvitation(ctx echo.Context) error {
+	var request AcceptInvitationRequestObject
+
+	var body AcceptInvitationJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AcceptInvitation(ctx.Request().Context(), request.(AcceptInvitationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AcceptInvitation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AcceptInvitationResponseObject); ok {
+		return validResponse.VisitAcceptInvitationResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -9412,6 +9888,32 @@ func (sh *strictHandler) DeleteLLMKey(ctx echo.Context, tenantId TenantId, keyId
 	return nil
 }
 
+// CheckLLMKey operation middleware
+func (sh *strictHandler) CheckLLMKey(ctx echo.Context, tenantId TenantId, keyId openapi_types.UUID) error {
+	var request CheckLLMKeyRequestObject
+
+	request.TenantId = tenantId
+	request.KeyId = keyId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CheckLLMKey(ctx.Request().Context(), request.(CheckLLMKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CheckLLMKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CheckLLMKeyResponseObject); ok {
+		return validResponse.VisitCheckLLMKeyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListMembers operation middleware
 func (sh *strictHandler) ListMembers(ctx echo.Context, tenantId TenantId, params ListMembersParams) error {
 	var request ListMembersRequestObject
@@ -9562,6 +10064,31 @@ func (sh *strictHandler) UpdateMember(ctx echo.Context, tenantId TenantId, membe
 	return nil
 }
 
+// ListModels operation middleware
+func (sh *strictHandler) ListModels(ctx echo.Context, tenantId TenantId) error {
+	var request ListModelsRequestObject
+
+	request.TenantId = tenantId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListModels(ctx.Request().Context(), request.(ListModelsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListModels")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListModelsResponseObject); ok {
+		return validResponse.VisitListModelsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // EraseParticipant operation middleware
 func (sh *strictHandler) EraseParticipant(ctx echo.Context, tenantId TenantId) error {
 	var request EraseParticipantRequestObject
@@ -9687,264 +10214,292 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L39chs3ti/6Kri9zy1Lc1oUJUtOTNXUHMVxEu+RY5dlV85N6MsGu0ESoybQA6BFc7xdNe9w3+D+MQ82",
-	"T3IKawHdaLL5pc8kO1V7Tyx2Nz4XFtbnb32OUjktpGDC6Kj3OZowmjEF/7xk5pJpzaV4IeUVZ/a3jOlU",
-	"8cJwKaJe9H7CSHIlhTaqTM1A49sJSeF9sveDMcUbkc9jckmn7JIb9ucL+umMXLK0VIzI0mieMZKxa5bL",
-	"YsqE2e9EcaTTCZtS252ZFyzqRdooLsbRly9f4qigik6ZcWM8HzNhXmX2n9yOqKBmEsWRoFP7HbVPBzyL",
-	"4kixv5dcsSzqGVWysI+RVFNqol5UlvDmYp9x9EIKwVI755U9pdUrd9LdNVOabuqweukOuiyVlmrFBgv2",
-	"yQxSeCMhckTMhJFCsWsuS00KOmZ2z2CIfy+ZmgdjxFbDoUzppwsmxmYS9Y673bahvMrYtJCGiXT+VzZf",
-	"HtJresU0oUQxozjLSKoYNYxoOmJnRDNGYPmEfVtXA0OqrkcWdHJge1k3xCkX/u+jtgFf8Ck3y+N8S8eM",
-	"aP6PlauTw3dhzxkb0TI3Ue/Udks/8Wk5jXpHbhDur2oIXBg2ZgrG8J4J6s/B8g4aePpEE55Vg2lSE75x",
-	"Wzr6Yj/WhRSaweH8hmbfU8NmFLYxlcIwAStFiyLnKdDuYaHkMGfT//k3bcf7OWKf6LTIGX6RARlNqBAs",
-	"HwhpBiNZCtt1xgzledSLLnOaXhHFRqVmWY+0vasNNaW2q3ocR4Yb27gdG/GDq2ZCh7I0vWFOxVX0JZz5",
-	"/1BsFPWi/zismeUhPtWHb3ECOP/m4p+TQslrnjFF9mCgMXnNDI3JpVG8YDGhglxcvN734ydSkRHlOcvO",
-	"SIJTTEhKleJME240UYxqKQgVGUns6iTwK1NKKmL/7thhf0Ozd+zvJdPmZstera2lHYUtkUwyTYQ0ZEpN",
-	"OgEecP72FbGtK5oaS1cwDB31fvkc5RK7iXrRUGbzDpvaFuNoyrSmY7vUhZIFU2ZO+hE87EeEazLlWgMt",
-	"fay37QT4RLBtfnL3tm0b5l3PGZn1KOfpbZf6XBCaprIUhsy4sf1wTWBhCM0Vo9mcsE9cG2Bp9co8r1em",
-	"Gsi9LcuLnOoJ036AjKSlUkwYYsfDYku8VJAF1kpm1JItUDd8SIU0E6YI0IUd13dSDXmWMXFrauWaCMYy",
-	"DYOj2ZQLomTO7MAmfDxhqrl4T+vFq8dwf7ygNBN7LaXUsCwmw9LAMGGAFZHRPJcz3Pw9u5xekpopbhhJ",
-	"6ZSRkZLTahGl4mMu9mEdX4lrmvPslqs4LbUhQ0aoITmj2pCvLU+15G4lrrWHvKBaz6TKGud8fXuNc34c",
-	"sOcPolAyta0Mc0ZeCsPN/GEO/FAxegUCRpkjP/1Rmu/gKrndyuIdC9u8eDOddE/qqf8oDfnOvXBP8/3W",
-	"0xvwFDi5HH+45prbFTcSTzjNc3tsrIgh5Wsq5o756tseVinJlIq5X3Z9BgLdnHBBjo6JZqkUWZPZHQfM",
-	"zn5uR0Oq4dwfbawaKR0Zpkjyzv5xcG7/SMJxB4pU8MqygHaJn9gVn1FuWvWfWtSz4/sgaGkmUvF/sNvS",
-	"5CUfC7vkUhHNRGb5t73Vjbxiosksj8KzGfR/b+v+GkWBmLBPhRVH7RgVu5ZXKPNnlpfSXANtfhD0mvLc",
-	"8opbLkhGDR1SzciUjxV8pglVDM6Gu+4aEmVwh1wydc1TRsLB3NvqWCYBYoGnxpwaOKhV46gev3313u6l",
-	"/beTuDjK5qg2ZQNqGpJ9Rg07MHzKlsX7OMKd0Ou+EWXutgGVh6U28ILaoEnEUU61GVihwXXWnP2HwvaZ",
-	"2UtlKrUhUqSMUDLlojSgb91sbKgMfV5+UCg24p/alasRV9oEd5rXkDVLFQNpTBLFUjkWXDNiD3jPDqSl",
-	"e0fdt1peK05sIqt39p0vcaD0bWUjqPXCXyJ8JVAaYemqhXLjiEMqW9jTBjU15v6x6lwO/8ZSY4fq6fgF",
-	"tAcHO8u43QWavw3oekRzzeIFUm+SbXMH3xTYyBnxggoXsH2j0pRqNS2tpJ3AenC00Xqwy34t7IBbcPh+",
-	"84rBFtM8fzMCyW1dbxXL+BIv8gxH0u02BvsN2UuutBn8+5//SvY75HIiZ4JIkc9xUblVBNA80NlIYa6v",
-	"5al9DCZ3wVHHbQ6TGzZt/mPL+VbMWik6h02tLV+2mQ2nb/GMQO/NRlp3auzuqjtg0DqlOZoErfTaXISl",
-	"txdnG3xtqBrjTm9HNC+rT9/jl1awby7Xlzga0Twf0vRqMJUZy3cc3cSYYmCkzLff2h/ev3/7Xsq8rbkt",
-	"7yGuBzQ1/Dq8F4ZS5owCwUzpp4FiRT4f2AtAt4lsVhmaSjUfKGbQLDnI6FyvoafwU7tQrcuz+q5iSktB",
-	"259xIVg2uGLzjWv3Fl79q33TsamBE3Ra2tVzbdh0UCg5LUz7brJpwRS1PDV4LsrpECe6y11kr1S5K/mU",
-	"KDLsdJxmXGRyNtD8H6xVGN/uTgzWrt6dxTXzW718SJprt0xyzWH6tWnhBW0HvEkSq0i1cfjCM7FwwQdr",
-	"vJLRBTf4dteR/eg7zvJMt9xI1flY18Rr+9Krb1fc0l9vYeJvuXix5xXXUzDmJb7exqOb1+k7+zPRZToh",
-	"VJNkyPOcizE5//FbghbCftntPmXkOLE6UdKPdMHolVUgKZmUUyr6EXnzDmzKIkvA4u+PSTDv0y2kkyn9",
-	"9Ao/Pe7+Ou6LBcEDPECgv2ZMkdmECeed4lOq5gS+A4u6bizDltRST/90033UHNdLkRWSC+MskZYcyJTO",
-	"wZxSm08TaMKZFRJi2yJM2BXIzgij6YQMWSqn4O2Ch3IE5n45E1vPJrwC6+kctezm7jddc84XUoyZtlpp",
-	"kc+DeYPpEpa/8middLsNn9ZpN97l2mz2+4OckVyKcdClYlNmLxZNnB1SnxFLXD0ykoqMpcw65Fv0tZGn",
-	"z04bY3v67HTB3bbDLX2PXKhxsS+vQD15YAYaXERDNqHX1dr7tk+6LY7XO5MNljUDGNYTTf4mh8Rfg6wz",
-	"7pB+9KLURk6ZIrosCqlMP6q044W12SxyNDv+aUJNsChXQs5wTUDNy2SH2KGdvzrIuE5zqUvFSJrT0qro",
-	"mtB8Ruea0Cxj2cLqHT1rX74FAaeip+OAmOrvAsFnSZRhwr77S+TMTQMnnYTMor7L2cDIATD94C7aloEv",
-	"yDfLVOXsninwL3eUvH0jDEAIyY8tHPZt3NftosKdaHegXD2qaofGqptLPFMuQhPHUbvIYQxNJ9N2TZK6",
-	"PW0Rk684+jUqW2jEp3TcKg1P+ZQN8Nft9ZGFhYPuWleqzLh5ed06fpr64dejBGLrOOmzbbQ0NVI5fWLF",
-	"w5wOkW0v86xSM/XEO2ClAvoGC8cTTexMieMu9mx2VnfvV8sfadssiOhX4GlEHtZ6cG+i/W+pPE2ZoRk1",
-	"dLUVrXEE6j1yzGfVoqIMuOFptSLNnWxV8u7QPBlsR0AaTUKIPaE1BxtOLFi8xnI09ms9ed8JU6sPy2Nx",
-	"tm9QKXkxYemVLNuYjnsyKFXe3EDFN+5f4+M13b+VytB8ufMCfr9R18Gnazq+NI6lL3OqazYAkl5hDMJn",
-	"Ayfnt8vaw1ymVywbYLRPm3Azx9tWk0xi3IDQM6Z6JBFyoMth9XISk8QoTvMBExnL7J/h40FKRcpyfFDQ",
-	"ub0/BvKaqaxkSUz+/c9/gW84GZaZPQHsU8qYbaazjSsimGJz+N/RXLNAWcupsVtEJlQTIV1slJUvRnxc",
-	"ohPuzL4p7FQnVhXmmoztcQtYb7B8Y0VTZifcbvL/acJzRgpq5cCSxX4lrxgr3DraLkpheA693sKfZA9R",
-	"cHt5wc4fmthRm21LCtZ6ERRMcZnZ2dzcKVTktIWKkDCAJAwVGVVZQvYoCenDxRztAxHYISatl51m1Og2",
-	"zzY1muzh+u6jUyxsnGurjwUtBsfEe1jbLuewkSea4KtxPUYyZCOpGLpxnHcOVxyi1NwuwIrHESyCnUcc",
-	"VUYtSxuDrAT7ljsgURyVoqDA67mwPDlnhjX+GDhHNTRQapa17md1Gm/jRl3gWf6kuZ2uVs/vTLzAmBpU",
-	"tTikJRa1xI+ahL2GS2JUahCLuIPT7ha3f/1p69iAl62VMisKMXw0j+IokzMxVjRjsLSyaN1YCOcdlHrh",
-	"nMoS4wBW7GitCE6lMBOrzVk6WN3O0ncFU6kTmxcCKGyDB0YeZBAfXUB8hyaUuC/omHldDsbe5HNbj7s+",
-	"qQsnS15FcTSjSuDp8pdHy+It7F+9koFItrw89dSrQaze70AJ254G75kkQhW5u2AS625c+c2L1rYaILC9",
-	"YxrCzBePgI+CaRHfJ7yNxMDyJMmIfyJIPyvVwlreB+VngKGKbXfJEjkVVGtHSeAe4flmEnJG+ooPupm1",
-	"rkiVudHCE3z+yGrDFjET6uUvZ2YkU0YFmn6ryHu8h5AN44eN4+b42sab3KWZ7KgY4uz1aur/3PZNM9xI",
-	"HKBHnoxoajSBeCZvB3Lr52LcyVAaUKDB3qZTWTB9Rn6aUKPPi6IKc+YZPL9mio84y0Ct3g9oqN6hjOsi",
-	"p/OBp6XlnZhJdaULmjJUzp3CXkykYATPS6c9nskwJWjeusM4F8Po1A5VqnoGYbsupeJWYU4gnWxvH6oJ",
-	"Fg5zu+sEGmZWRbxVOBE0Y/ztvdXwLqg27+0XreNaPt6V1OVCgCLY8IrQWxkrthLoR7cyHvgf6jFpu/eW",
-	"59gtp0WxmeEsWRyc7SAksQVKDsW0xnziMG+tceIX9zXcoAYx1Wd+Pct74UmvRXnfkckouFS2N2KEN9GS",
-	"FaPNHuCXwHe0fmZ3YWcJrobHsrPUQ7iZBBNcYDteNgsDrlpaMcrKF7D+Ft39xnMJXTc4ovFCVuY2nOAW",
-	"UVe3jNwM4wJW2H0gTaHMGcocIx8VDWkkmBhm/4lO7zG9brdMj3I6Xsc57fPxirjbS2Zquw2KP6ks8yyw",
-	"QYGlhkjwhUlF9ASe51Je3dyOsstl6txUO21gQZXhKS8oyrhrXZ/Bq+uvs4oqLBPPpd5G8wk5fpXX2zgB",
-	"jbshHHdwmwQ72NzuBVJto7nlVdxo2w4P/x1x3ZqZPBbffamoZjezXOzOdIJ9dJ/smoPcuCwX6Geh9TWz",
-	"bdcKQ0fvugjHpibReIqe4y1i6Jp9BZ8GfbROYDGeaNOWLZqEJeGaGJlnyN9o073NNZlQkbEsCLLqRIsb",
-	"zxc8qR+6xyffvPzq4ofF+IuNoR6tl93AeQ/xD8cVNvMUxzZW7Xy9cLLgaUu8WgoxGj7XqN2Sz3O0troE",
-	"dk1oUeTzduu8qfpZpYtuH9S5MJ3FmWNPcTiFbdbgRpKWYpqZdnfODjPeLSIoiE/Dl3141/JKTemnsMsg",
-	"4ipYvKWVgSiEl0ohp21OuM7+XHIsQDYoBCmmI9sCxismMUkAAsE9skpQ/aSgZrL8AIz6mEm3/BCs+dVp",
-	"g069J7fF6e0SUjdFKFTTqr9po5kqrm43Kmks1LJjimFq/2wyt4wGogW5OQukOsUopDfzxaCubaI5g4zE",
-	"VYS42OIGs9CllQApmLrmhCrWar7ByEHM+xgM54atCh5UVXoI5tylpanj9J6dnj59thBYdPL16VfPAqPp",
-	"8emz9kBCM5FZyE+/f/k+iqO3by7hPx/gf8/fv7CM+tuXFy/fv2zVJlbbn4yUeRUZooP90gyAG2ICAW9j",
-	"ZgYQqTpAWQ2uEGoMU7ah//cXevCPj/Z/ugfPBx8/d+Onz7/8jxXyQgCBsy6GYxGO4j8v3/xILkHQIrhD",
-	"EBIJ4rwal1MriAX09kTXP8OWgNkWU+/GlAttCDehu82SbCsRoPFwsBsJHne3pMGYaCOtNsREquYFJNgL",
-	"ds1A/5gJHGwvIC/7M2YmgfuDasjJVmEaH9Xk3//8/6v/o8M065BLcKLYZSgZGdL0ipTC3sRjlpG9KdVX",
-	"LNu3RxecyQ2TeL0UVguRpRlMW86Bp/bTbrfbDEtd8A8cdVtjZl3Ew8K2CzIxptjT++TDu4sz8tnS6RdS",
-	"5DRlE5lnMFvFyIjnOcsQYKBBEWTvw7uLA6ssFCzbj1HDA/yB+pWx9JlzwOMJbhfZ+/7l+5jgoQI3MkUa",
-	"RPSHkH/bIere4SEteIemU9ZJ5fQQTos+/Iynhmdf1nO9r7f0C4TrU/EHXL1WZs9obptvNZPtZlZfPhhL",
-	"GiT4zcogiXijiLfG+/WDFVXfsSKf7+x//WQWjuNJd1dVBBppG9bFxWsH7tTsdUg182E7m01D9xcjd8Xm",
-	"g3aX1/tV/MK5Uq/YvNNunBiuyORCk64XslpyjxFBqEEiBROUR3FEhZkoK15WUu4ae3mrmWJEOYQ/bGeb",
-	"qAbjJxQsVVzvXmCMCGa30ZKAVHGjHF9a8MEVUlQzA3ezWBTS3EIijps+3JEJrm9y5rK71TWEiL4pmDh/",
-	"dZDKaUENQGcAfMCHdxdtEtpqsliTN/w0vg+qWIx7W95Zv6art+ouzD2OFTyWoadyVy2brXdgK6vVC4iD",
-	"aFELF83rxkdMrNM6XrfEHLpUlwkvtl/z19U3rVq1R4zYNWG8zeEHRout2/pg325pZ2G1wjm3rxPESNxN",
-	"TvV0VUzEqrgA8H0Du1y8Z5yozcU1N86ylDnzCfzGstXoECsTfneBfFhzEbgBbHkReEA3h/NQsfsNHB43",
-	"5mYoDn4fqkWtQOUCjeH05C5BFhqzXD2fu2CDjmQfiw1i9zezfN10dTesKrCnpVW9L4CT6u3tElkarv7g",
-	"w/W0ItV8vX1927FuneqBbpwtX/dru5CuQrXm2qCTaXWqmaZ8N8bqNYwtuE0wj7gN+RaZEDRYD2T1HtzR",
-	"ebW7+XjntRI4FqUWnwi2Qz5JnTzWMh8E+1oZBZdOKIZ71fdb5f2dTSSZKWmauEfed7zyqhvKbN561d3k",
-	"/s5Yzq+ZmoPNrcV+p1jK+DXLyB7c297jtB+TNKd8yrKYjJmwE7L/dK2FUK23if/y6Xc3P4qYQboumazt",
-	"QLkTAwvtRhE3SCfc9qU13OKah0W8m3OGhP5oB82lbS97ObzGdAim0sTZeBPUwg7HhTk4kQdTLngSk6RS",
-	"yQ7TnJYZO3h6cHowofyqPMipYdrYl1BXO8xzOqVPO0e9r4cLPo7ltpsW5D184b+q3v4Lm9w//OX84Ge0",
-	"LH+s/9kZ9A4PPn7uxs9XGJrfNgMj2tydbUGTtQDsGEIVOumCJqUiw1JzwbQ+gADRzH9zA/kXwjG3vEg8",
-	"TNmkmW5Tb3eQ2r6bC7mBs33F5mRvOCc820cgB08rTzSYyLWd7hkpBSbdV4/hd1gxwWasDhi+YvMYM6DC",
-	"hKknetkHXav+W0U7oXFgm1edcWGrZIzlVVXsmrPZzeIpJlwbJzhVHOMG4ulKTvpxjWzS8Me249UvSbTx",
-	"arNn02G75KOt7/Slfnexuq6zIFQ7sSrWQ5sdck+u2HygZanSxgrjMcBsJCDU9uQIChjRg+mqqBEPqrF8",
-	"ztC3FgTe29sb4VipmBMPG7PfaY9TdcbwVlSpARzPrW+n91LmL2ieX5bTKW0XB0u/p+vbuWLiA150izQF",
-	"463xoYI1943H9b411rUxpXZqQIDRNpfRu+9ekOcnp18RB5u6zGsQnn/pUzKl6YQLdqAYzQC+GWPL/AWJ",
-	"8SuYBuJivtvTCteko3gU6i23KYhjaIOCE5YRpCusK+uT3muDyjIFr8ZL8/E9iyv34d0rwgHZdjTnDtLG",
-	"LT+x35yRJACSTcAuXeSUC/LD+/dvXSYk4m9sFRTk4VjWOJDeyTZcl0TOBFOJR6JKAGy9/hPtc0mHOE0e",
-	"4hbOEJJdkykVdOx0AB37kg06ttecjhFnwYG14OdnBLrThOZa+s/9TyIjDiErzO6Ep5bN2y4xeszyrDZG",
-	"dMnH4pW42d1UGaU22qAqcPStiqC0GaGqFtq2yU7iQ3HLSexuWbsh6mm4GAtnwMPEH3UD59qCK2UpJLK7",
-	"2ZyzkM8EaUKjIEUYXz+rQ9gcArpDArHNLCIB7XovL22kW7/W/bRM8pVlTHkLvkGFv+39VstudOCy6EO3",
-	"bx9eHx9WX/0lzTkGEf/53//8lz20x89ADP8zLYrB1BXP6dlDG1v1vgcYXnH1rmIZVyw1g1LxoAWrG9o/",
-	"N3Kf5vA3TR8DD28bY6vLNGVat0foVfljW1r/fGNLXy5Gb7fNDbOiW3zfCLLQSBptyejN5y6XF14kXJAP",
-	"l982Eg+FvFVC7z261e/Eh7E7kucaTXBp0XeDtMS9vJE/40assy2cZfW47sL+4qj1scwv2P2WfollpKzN",
-	"J+yu07LjG29sy9y1ceavG2YiPGzulJHtOHxg+ZEin/dcqlLKC46YgD6JVhArNytBcWYE+1qIj+z3/+df",
-	"fukePP/4+Vl83G2zWC2lDQbz/7hphds14kApry9ZjHsleAt6k7GXGAIb2GwiCfe3GPmrL5TY2fGCWnn7",
-	"rNP0A5VymQWIojSogunG1nJhnp20ArLI0uz4zeKJD/tcbK99Ak3delkK8sGHOyOZrbyH2mM1fM7pZsHA",
-	"3Sr1yKDJttmt2JlhhU6yjik7DJMvcTScD6jHj9+Kn0O/K1ERh/NBRue7NfYtna9oqjLhbN8YmNvbmhup",
-	"BUNlhp6IFVxoi9cMzbcb03d8XCqmlzYbhgQdVs1VKxjsTLAUXt5YTRFVMYBt42XC8cXb41f8aMXFkVQE",
-	"LEhWFXIwWJqLlJGM5czha+2csYudbidIB8mMwWftqNoVsd3V6jhK30AqCyO2H60Zn++tBYTT2RW34LU7",
-	"WmF/ddw8drMNZrKS4F97HnEnW7qqXsKihXwNePsH/VCRY9sUn/Am9AEaslovp+2OWiNsy91Tyx1sdO16",
-	"gc4BE+wokYLjbYCkuzKi4C3gq/yIouGrbzEhoRIkX4P5T5G9jI+50fuLSTQgIJ7GT7vtLk2HG23Fs0EV",
-	"6Lhoh72El8gHALEBYcvVtwHsdi82D7wP06VLczF26VtLz2HMViLokMuFTJWz5UyVZUNTU3047sa3RTyZ",
-	"0SFduQHVWn/jJkDOHWjPq29vtu5roqcWSaIeW9tmfWzLW9QsLRU3c0hscnIUo4qp8xLTNvCv7/yiXGkz",
-	"qOvcRctpUq5UY/VKTJJzZ7MCDaVHvoEWia92VFXtg6MJz+pFmBhTIFuXV5z5MS0vO4JBPtHE1VEHNEY+",
-	"Fiwj//nT+/2YaGbIcA6/HXDRIT8BtD5CmqfS1wY1YVNYILSq+oxDqOs+L9VuDyrWFRzisr/ADTNq0e0q",
-	"fYaM+TVUKfAED3UEXxE2LXI5Zw6vAkxlVtVDBcmeFE9onb6A6q12wbmGA9QMJML5WKVKx/ClPTJzBwZq",
-	"SEoFySThul+nzVh1DG4vaEF3+qIv/uM/SFCGlUvRF38if/oTwsj6Zdd/+lOPJG/fXL4nh7Tgh9g3WE8P",
-	"7dJzkdidgEn6Avd9QdYUwreH3l4UkClmh+xLSRIaFoW1e2smzLblyr6u3dmZcLtL9qCaxBv4IyGYYweL",
-	"QYhDztk/q/uEpsLysZqMmSEn3acdXI6K7PWf/kT2NlD+PqZq4qVBCqb84bGs0o6AQolbwNufN+aLe0iU",
-	"LI23xfPqa7vHvu6iLuGo28aciu3mDZPzGxuUfbfTAG8f5rX94l2ZH/e8dXw2m3XUKD1gGTdSdaQaH6pR",
-	"av/fvrfvnW6whHvJqiKSyX6HJCfdbhIgvq2sG+32w9WOJntTmlsubQ/35ZsfYzJTUMRiXrDYl8EmkD29",
-	"f0aSk+Nj3wl3TTJob1guVKwle0ZKe5koExNZGruyiooxi0kproSlGpB+9jvkG2kmJOfaeKqToxETWdUx",
-	"HNYEXa2/fExc+WaS+BTpJKhRI7N5x/KUBGio4qBzWVbbSJ07D5QNxMuzq3eSxIR9oqnJ5yTnV4zYyx8Y",
-	"hl1CO6yqUC20fcG1S0Yt7JULZAcjS8Cul5C9o3//8/876nZj78shp919JChBZEH/XjKSoMkxOQOigm3D",
-	"1NAnmiSBTTKx7CixKk9CHLwOJH8VdMxgNC+BhoFbJDhqPAqaaDllyKCsBFEgv0gWqmP709qz41CsYNR4",
-	"v68npKpcjKZTiARCl6fM5kQxUypHd+DFwlZwJpbC1BXLgj7NwTtW5HTOsh6xyluyf9ZsOSzQDdRle+Gw",
-	"Tc+TDvkrm+PKX7ECE4ePT8hElkrHcPJdteB6Xaqx+Br2yf8+cKbMg1dZ0iHvLB+AfdOOJiytP08q7tEs",
-	"r2tnDrzOfndhPzuA/03i8Kd3VsoVXIzhA2wleKiZ8cuuYzKbcEvDiqFzWTNh7E4jb7KcsCpZ2BdRXey1",
-	"vvvO376K4uiaKY23Yrdz1OlWEVMFj3rR00638xTFpQlIJyvuFYQu1y1ZhwCWhhvtisKLjHg/IuIsMldt",
-	"yAsP/up5B1TFsr4YUZ5bvQlmayZKGpM7nu1BGaFZu5PgICQ0y5S9zvdOjp+7LWlsyH7HbbQTSeB7jIol",
-	"VjScFrCYlCDjqaAfdV/MFDeGCc/RaZlxQ4yCeguj0POKnETj8qNAwKV4lbnqxa9EDcX/jYsbXlH/t6Xu",
-	"r1PRIprR/+V+7qRg1ald1FEqFdh5J1JpRoYg8863r+LbjC/40pSFXZZUlZluGzvudreYxXadv2Zt1YMv",
-	"UapEwTDIyb9k5uAFiogr2nUvH14yc4mE5t6HXk5w5G0fVjM8/IZm1WLYT442f9KoOG0/On6++aPFguWh",
-	"phD1fvkYR9pbln0dbCj2MNbeRx19tN+0HlZf86D1tL6DqCY8jq6KT3Us7QlJc0aVe+xOac2jO61k/qZ0",
-	"0IchmZy0BODizjqs8zvb2k1Lh2j2W65dWaxhdO72pHD8Y0Ib4RkQhpH5yutBhEdC9lyoMXKNvgA42bi6",
-	"9mcCYvt9XpGLprWj0dVnVtzZW+SjfYFbtN8hb51wVKfv6Qo9A7ky1msL+lnJtj4U98O2nF53nlFyIa9Z",
-	"TlO2DTNbCJeJzgXN51ZMz8lLq7IwTS5MthvPq8ORtuJ5R/fM87wJw6sqcGn+mvjgFizthRSjnKMh7uT4",
-	"ePMHrwQCbd8Hz8Sjak+Xu9c3cgAXp3eYhlVjWtnAmzq4zwUNWhWV+togvuwMufSWkkZhCavg7Puj2Rd1",
-	"vDwpFE9ZDCqGZtQ42ScA5SaNOH5fisSXqbOCi6cfpw64AhM0R5lMsVJ7DtXx32smMt00aAB2jJF90dDp",
-	"E79ECWgYZ0s1M1y5C0asPH3NNBnOyYwNJ1JaPfi0+xTh63zJUI4qqC+l4kfNdZVD0MafcGMXK/zcgl0F",
-	"psmoe/S8S5+mJwenw2fZwVfs69HBc9odHhylx9lTdjI6pc+G2/OZ1kITDyxiLS5UC+955wLmmjRgJEnC",
-	"SkdJJ3pIGar7dPNH30k15FmG1dFPUOBY/8WP0nwnSwFdnHaPt5rK99SwGbp5T7cZ1YcAHAc4VC2MGKra",
-	"+IS/psOzFLArd15Wc6yiLjR1I37lGUjT0gggb4AehaY9LMDUFwhIFBPNABdA8pRpIq1+LVKWd8hJ93kN",
-	"w+sko4XiSb7DOTN9safdsqTVeliutX9GNnOMjQzirS9h9Ad7WDcGt0w7MYe6FtnvjjXsLO48PC95U7gT",
-	"1n6It2EfPrUBo7EPU5eYZEflonza0id9eDWKDEMlZ1Y5mTCFVnSo12UYmCadeZ/sWUkWis/GfQF1qOYx",
-	"0VyMc1BtYmc5o5YJoNB7wIWz1wHy7QTtrrOJJMAsWIaiySiXM4f4lsoMiuOyTx7xDs2uEF/euT7uoKc0",
-	"8Z2xvqjrcnDtIfqgBFFQNMRZewKvARS5HkqDToi+CFylLpjOuX3AWUowRFcvFCPpkHO/dH2xl5yDDbZH",
-	"DPtkDidmmif7dkx+qRHZt5bFen2RHEoxlFRZle8v2rDiz8cY5+429c+wp+4nX6Thz2BWtVKWC9KL2xo6",
-	"wq/Aso7NDOwaDtBylqBzZsY165A34KdBc5zuC3ur/Oflmx9b1Urb0Jvz0kxeeDprQkX+8hmdgADQV+uK",
-	"kMYVctQNoFVf4vZ2fG54a0NH3RUtLQPMD+fOQ1hdcaCc4+Xn8u3b+vcgY639t+bZfLxHtr+QwdDC9194",
-	"oiF7QooDf87dXu8Dx3+KXK/54Tf4JtpxwWDttImAgBcU2osArLce/+J6PJTqujMvX6OFfscF1+gg6Ufn",
-	"GZxjWPt+BMwrYNOeG2/k07zOu2ll0+3SXh37S0OPKfnw7gLkT+p4XIe8Mt4hgkzWWdt5hozWsj4sm1SH",
-	"DBPBWKZj5xlyAsOHd69wEH3h7wTg8ZbZApOPEbAVuj/qkikXpWE6JqUGD7kUqbsahvZedvoo16ET1vl0",
-	"EPk0lFCe6OpqMnA3tbCk75kJz8GHdxfbsaQwPqQpqYXHe1Mi+kMd77bDbe9pu/EGXEpZ4yY38ven6N2B",
-	"1nZHR9hHXx2mdYTatkqb+4TQlhAol6ownEPpWJRAdF+8yGWZgaMwVQxSd2mufbSDYpWEVrlxv1e0mMAH",
-	"iJvcF1TMq7K2KCT16oLjGAMydNDLyADcUOAJOMZtGxkZshxCCGQTc2MxiKvjYyMArtq+CqEHfQFO/07N",
-	"c54Ajr8TD4XXnYe1rOTsfk+0t0FZccf7aHH0tdxXSXEd4osaOU83uJ/dnECk64sVMl2bLopP/WyX+Usb",
-	"UdavHAYOeQh3+ngLRXYpujE66j47Pek+PT0+Pjl+fnzcGtLWi16en38/7b793yc/vyj0N+d//fnF8/nP",
-	"34ifzz89/fnF9OivP5/TN1/9/M3w5290o8pYL3o2OkqP0yN28PXomB6cpKenB8+zLjs4Hh5ZLTo7Zc9G",
-	"QUSdHdDx8fPu0fHzpyfdp8+/3l6VXoz7fGCbfliKa40o9d9eTd7VK3AjUax2ASzzSxeWvhPL/lyR9JdD",
-	"X2xwt1OMFp5XGZzfbbm9RjB3xWhe53BNlCzHk4aK2rP6nJPs+qI96atgSkuxkPAFPLIoYvt9tUCgGCcT",
-	"ludyMJMqzxJi2LTIqWFkD6NRFKPpBJygHi+pNJpnyKyPTw4mslR9MeMikzOAm0+MTNA2gIlKqNqmUmW1",
-	"oyJUjX/iZiJL0xdJI8sviZtFS6dSG9sOhIKgl6ShuNvvgxQ7sEiU2nL48xDxSLFRqWlun1Jy2j2uIC2s",
-	"EDzn9upxQBf1F1S3s3srhgZZe7cxOzazI+tkSEwhio6enXZPT0+Pjp+ebM8lW1I2H9jcuJzS2Bb/AXEG",
-	"vzNW+SD+0NtyTFdAwnI5z0K24pWY4dGqjX4HumVt1bOiRa+2m1TR0l6rg2IttazoBVOu+gIjdaFBUUe/",
-	"B9Lok4ZuaF8ne4ntBs6+KPN8f4Ue+JpFDx7m9N5VJGGqc0PKbezd+yCcB5vd6PF2wWsr9672NuuqfopV",
-	"MmB3tNUULSt1vlq8t7g26CGYUlBFdF8kNM+d5dFIjOht7Lgzsa7z+V5wbd67we4qQkNgJSRjbXjxBeb5",
-	"L5v9XjZG20S5I3vt89eQUr6/yhpo9fKQa7tY4CovaSnH+uO9MuUKjqEtMgWc/bBLLtbx18yaG0figlex",
-	"WTo4DP6Xj1/ijXFeoeE/OAJ7iyxtn1ANngGI5eqscEq+r7DnHk0L9CFU6ZSRy7KwnGAXASIAFHlgHctD",
-	"fbToVxjz8qsXGe5VWfrSFvxEKrDDZdpvvwtCbWflvXAu5j5bwrJ5xWgWiOadtgu2ovx75mKrLlo/tJvv",
-	"904CX2M3vodgizVbEd9Kn6QmnWyjUOJWVWa1QFLSzEAAR86oInuYULKPBsSpA3VCZADEcyKZzHOqWqNH",
-	"EQsn2O0bsqllMJzj0+6OfMrh8jy4irOODh1iU5Me/5tqOY1Dgpt1W5Z1iDgRAedaFiTPx+xB5Mj7FNlg",
-	"DpslNg9iKfPMqnQQV/XANHdztgnSG/WbVWky+MNtmeaWRriMWTFvIWG4QwAWgvAMnNx9sQi2TmYTpmqT",
-	"EeSoIUJ1A2wd68e6wl2dvkDCxGwvtGcN5z5LcHWg27mDcXk8kTKs017mDLapH+mC0augInU/Im/egbVN",
-	"AOCGx0FG8Bnc200w9PY7B6LRjjZfJxjYFQGrJ4160U9UTWOSSpFyzTCNTDH7746rNjDwmXNVGJV2snHl",
-	"EymUnBYm6kX/jyx9NiAsGGRaAPAtsVI1xHHLrEwNUhIWiQRQLTaF/SsVi3rdzgkCIKNpBRX3AYB1fNz6",
-	"noO9fxxx3IE0/Xal8V+Xr+PLitwFd7iXuN/WV+HhZ49i9AUZXs7a6oy0sT77ZjWIZan+W3jBs5/NyV/f",
-	"etSmX+0uNzbh2+b826+gViHje2ZWrEr3/o/fe1+/5hF1nbVLdtNbe7PgBWuyq1bkItypmEMIAQN7JAIM",
-	"nBE55cZK6w5wAOomIxAE1FiOSRLcfYaqMTMJ6FlDBkqVkS49v7NCUarp5IZ3L9cDVyMPTYe7XR2PoyGt",
-	"pV2vIIU0/Id+VOtHd3wnHE7ZVCqHf7XSCeDLTpGqOhaA2iiGmWUg+0gRVNsie1LgL5VHdj/2ZWOcGtJm",
-	"5H/tR/MQVv72cOMQV/Y28X1x20I2KhDFZHUBIvcK2dOMobu/qipnBcy68tFKF0PwzqaprAOvf9jAxaAC",
-	"3lrF1lPtb0aZ/QnLwbjDo5hLwnZnh7oIjeBUT7GC30PdmLfiHYefcbS7C5mKTeU1JndgE5hU6sNXtKFz",
-	"wPnhRjfOACALce3A6ZAPwaXh8OnaJFVXE3EbUfU7qcbSGCZ+K8Lqa3rFAuY8kgoz/Jad+A9LV57LFtRM",
-	"atZUUcvtAqhvRLMFlpi6TRDXjpLolqYmVeKNaUpVpR3hblZZRxAL5pMfHULcHnfxsFwKHSN6lnZIN2hg",
-	"caVr9hHrxh8tME0UCIzZF4yqnAf1JWPoFFiTmPsaOD6Gq8jnrg6Ow+eFSHypTV8AwITt9KzylkJgVZlx",
-	"j2oAQbkAa+C+Blgt242deZudy1UFu7WsXJVq+8XXXfPl1rCgWvQDh811z8Jqlv4Flufy/yI/yBnIP6/I",
-	"hOXFX2CbKyT26FwxRBbD/ULO/pftnawL5egeWDhvlmBbp2A+8aBY/91jtW4Xc/Vezduk+jyfbinSF/yg",
-	"RkreMiNIM9YMpsQWOuSSpYo5I/QS8msMQS1OAy4UG/FP7WK8L7r/W/eyuGlsERqDy/e7OgjLzpgaejN0",
-	"z7kaCQ/jkEmryIYa8RgxPImQZMLHE8j4osJRqZwJgG+tMRTrhGJLytx5wzXQPSSEWHo/w7wQwg3RdMTy",
-	"+Rr/iyOSx3XBfCq4YhoAwKPj7vFXB92jg+7R+263B//3cy18vXj3mui5SH2d5Z6vPre96cjN+JEcD43e",
-	"szUuiDOS4LYm1b4ivIwUKfvDP3EX/okQpnqJIex0eR1+xpqbG1TI91Xuljay0ADbDCimBneVALod5G7N",
-	"OGb2T6ia5kzr5asKkfCCA7xZM8RPfjNODBzuxp26lS7YouD5rbx//c4qFgfsmq0LY/4xNDuSNiOEj19T",
-	"lOcxGfHcQNXe4Rwc8VLE9r8So9XhygDM4hWyjx3Sy2v2SLHKn2hq3KjJXoJWdAcKluwTCMZHyY1UeIEk",
-	"6STVu8nqmOXU4RKtglDYwgb6xl66uF2IJ445OWDydCmZ2Zr+fcX/OxoBhbA3xGvEzHKOdTRbASS4SJsA",
-	"EtsV91u7BJBju7nvUhie7973vcrGFZlvlo5xtn84cxZCmwBUmF0vBjjZn28nTm/BOD0o0BYhvpo5x0+R",
-	"UxGvAv0rdQyghdqjNHOZWRYT98VswgAnxtVwmtK5j59xTEcPmKDDnGVJ7FB7hrlMr1g2wFS7BMFWhDT7",
-	"mMGNJRgkySQR7JPp1Uh1CdkTsjE+MmcGPC12sUXGMssF+8LBVyVkz1VsBpzUTxyT56Vg+5iIWGGPtUEV",
-	"BvCNMUn8JKzQAc5YWAohq/T5MQTGtGcgOSCu6P6xvqDawyrLjp8tAHY8TghBA+OyMZ5WUKt7PidVxbvb",
-	"KLfllkYZhJmYriyk64Oze1UV3X0EkUe8AyB3V5wkpUWPJEIaPponZA+ZDXSWM2UwOykmSSZnYqxoxuw7",
-	"Y4RxcoezynkJEErTCaMFU65IA8QvWjm8+hikcne6uRif9QWj6STwC9uLTuYZCOuE4lT321NpjasjeAu1",
-	"2IksvaiaZhRHN4wpx9E8TsSEr6i44sxibL6Qsz+u2CCVtXmY3CJVt8eEFgUU8q+OyzaQeW0sokqL3ZxG",
-	"+UR78DAPPacblYZcAICOCRdpXoJ8nnFdAbjZe0k34yji+pxC7Q/I3QU/i70RXca9bldVatiK37ihtp7I",
-	"ZmG0jvDQv61Q+LSxWy1J2fd7E9Z4GI0YmV2jSitqJrQ+BfYiQdLvoau/AisCUGumqGZZXIchwS0zZFjS",
-	"zt419qmH9mlpFbx1Q9YX9UlCdMY9r4SCco9lp3DO+x2s2eQCDkDIxVQ3K+S13VjfVlML4GC2CowNTvhv",
-	"Jjq2GvMqWlwVGrtucboPhMjzvok48ohZgWm4Gnd6prfgzFXfuwfNSqmZr04EQQq+ZpaHcK8nduZLVNVl",
-	"yKrbEPHpGxj3KyJlF8jmpgJhVXI46tKv2Sk9GR4cjb766uAk/YodPKenTw9Oj4fdUXd0Qp9lR9v7ROrh",
-	"PY6EeAN6/0NK7EUvkJBBffJKy5IrfjXuyS73JNaVuN+4o+UT3epW/U4q0o+4PYD1hTgsTWWrcPUb+lEH",
-	"5dVehfzpfS88zx2AMtlLAGLZCp6JA2NuxweFoIKxosLY69qZQCf0mvUFdpg5OKd83qlE4hBsEPprgAzW",
-	"UCRojXGYf3EbTOBWCIFgaUJ9GsRp98CtSNYhL1GftbJ1QTVU/JxRJUCCGFGea++TnnBh+kIKMpEz2+GI",
-	"fyLcnPl6fg4HC2rVLWNgtXmbbZ8PfXlCp6s4SsbpWEjN9W9HaIEBsy3u3W0OeigerlT+Xi+ilHEz966o",
-	"78DRBEVzwYJK9nw+CcsScFjb6xIHDDmUCKpp6BUj8pqp/diH5sUN6DNFRjkdr9T5glE/Vpg9zrfh0WCi",
-	"nIL9G9NZ4qhaiiiO0lxqFtZp3wT33YBPa+sGsJSjuAZW26HthRyBW+QEgDOoQUhhioUs8wyLk7o4u3bv",
-	"kN3sMWuO5EEBhEKa2koBr6f7m1PBG4enYhyN3+9dEw97AzGj+nMBtqVN+arejR6IItYIpNU7j6yChWty",
-	"93u6ldxW9XVHVHDojSVbhUWckZHMczlbKC88kgqwI+rA8FVpW66v37QV0c1im+wjvxi/Eeb1jtHs90/p",
-	"hyAj3buG1Rz/Kh3rpwnPFzP3MBpNAOztNbi/a3EPqoE2YLXw0nc1GCoH2kjJaVhJgwT5mWQsmYay6h4o",
-	"2AOY94UTiJyVVDGaxb7AZOVACIonWNECTapeSeHO4d2YEJTLSWDdEz8KHNI6hF2s1ewyWrQUZ6GT3AGy",
-	"mwlbCbH7g+3vHSvy+aMG3VZZI+St4nMao+GLa/K9oimrd8owOu2QV0+umYM/ceDLmqUSHDVUjdHXvh2f",
-	"Cqb/4LVLMcnl1wHa+2tDK38czN5z9NY3uQScy6Wc0kVGfwe8V7GcUc1+JUx32VKNgMaW6R5YltvzhpYg",
-	"kxSqImuSoOKZ1PXBmobtxgJbDsk+1Tjre8BDAdYWGZmmPAOD98zeA3Ff1A7dkNPqJ5BPxxm4fMH35YDT",
-	"O+QdLC36uJyJfIH7hsHNLawSG2C/R5n/Ia1G3/Nr1kI2QVGrJYPx7uesxhE5MLLg6fpoAiw0fsXmM6kA",
-	"vlGTugECIFzg8iw1I3uJr9obkwTvnyQm//7nv5yt1gGMaQJBpiE0JMs4Aj9PWyE9X1Y9vscR3yNtLfW1",
-	"CuYTnj6ONlmP0Q3j7lHrtosjsxzFCiALCX6wMpYENDMJUQwELd2ggU5bGFbrPt9UZKpouwpA/SVyRWSj",
-	"OEJRCDrwMHF6wovCvVhQlbI8shuf82u0gaWyVJwpPGU3I6bH8djtRtJ/RHc1zxqETm9z4LbgvXk+Pbhi",
-	"81vlz8qZgCz7XqX4xCSnQ5bHdWjWCAqjWBqnqT3cZC+5YvPBhAtwnDkfAEaoMSsMkJmV47IMa5ZcsXkN",
-	"eQHZbFZEoVx0sOZqqSHyOBlRjkXaqwqVFRAlaGJO+7DNZSU6PCH1vi/2EjvOAZSqTIimc01mk/n+GTx2",
-	"dbZK5y4NgkJtSw7JBoUimbF8FYz/xcXrv9q1/k1binASmw1FliIWYY9+3ynCFxevIdXsCve4mc3+IBnC",
-	"Q+WEbMz+BeocSdWOwAqJAbQvPAoreVMwcf7qwI6HGj7MrZauwFbzJs/plMbk+uLidQzvvZOlseeckgtu",
-	"2MXF674olPw0349dZAx6vZMh1QzLZJNzYv/A2otWlygkd4lIlBSKX1NjdYVcygLkS6lIzsXVQS5TmltO",
-	"oJjWWD4JD3IprPDfrEhB81zONOGm0xeQwZBcM8VHc1+DI2QI4E+kUH24YgoYk7NHyUgxhPDoCxhszrXR",
-	"DmFkH608jictFdFbmS2NJ+fWZpslRxo4qqsp1KHrfqIu00rTa6yNuMqXhkt1g9ocNw1IKvjgitnjI4G+",
-	"ojjy5BL1ookxhe4d2huq4z7qpHJ6eH0UxRFcL/YIjEY8ZeSN/97POepFSNXbW5Zwdx4nr9tRRptpCajr",
-	"j4TtB4UlOc8yQkXIz28CTuJFq8PPVtK5MQat7f7M548h4+RCsMzKSJVAUhucMY7X9kv2nGBSiyv7q/DB",
-	"Ktb0O4ayXbedd50Ejjt+7yngDklvLeT/a/fOb9w9aSexFTbiEBDHf0uRFRUeIiSP+sz0a26WYi3uqmzK",
-	"luIktXzQF9AczgmbUp6HuDMd8grB2uBJXwQhiVTUGaWlK0U+dwZngGLDosIIXWHVL1Tjes7am+yfISub",
-	"IWp9sCCVV67+Bh6yLNn35ZbRrO270RNeeI2QGjcNzcdCk7LoEAhEkjj7KZ33BcRpoq3a/opTbRHrzrMM",
-	"CfNx8W/sdKJeNFY0Zf8rEJVqlBvYz+1FIZzU44hCbkHbTnkGzmPld/sPoejmNiQr4VQrWZ2TmxaecacM",
-	"oFCxwPbNoFA9I9yTwYn0MKnw1/5ZbVLCs5lSISSUYccXsw45F3MAVYWcJfjYTNhUs/yatQLh2Feqc7wN",
-	"DA728zuipYWAGVizikdLTIfOFJ01GfEdX0xxO/q2HcMTvYQbHd4HGRg5aMvlWam6SyCsrhD8rSS03aH2",
-	"LT/WZ0Q2bxxMDICZ0StG6IzO0QtbXz91il8r7WdsKlfYHtDCH9D3Da+ZGwKmYceP42ZYfZfUpPXHLXKb",
-	"DCKsH1GfUiCSG94iAWi7PoS01weqNg99QQwCoPbTPI8b4Qxo4GtB+ocUlybSf89ZX5tx7Sgy53mdxbsH",
-	"tQcl9tMXio2YYiKtqtZPWcYpysyaCYS6cKWDEUHawSRPO+QDRGEgNovuC23oPCYZMzSd2NvQkrqdYalY",
-	"CEe850GO3UlrBaJ4aVfmbb0vtyrq3sgc2DIHMV6E8r9h9XeYyCOhCru+V2EKAzr+jDoyzH7HThJYiPBk",
-	"bS4AsAXbKBF6ekssJ7DgO/DtPS6K0hzK0hSly+7TMZx/+x+pPfLMvv0v7QsAvrPn7sP7FySjcx2TZKTk",
-	"NKlCThMjE4Sv0PyakT1nPu9hdCTAcRAt+2JE1ZnVfae2k6fPnkFr+z1ipKG2cyxMqjgDpLjMHujhvEo2",
-	"BnA+72g8z7WswT4OjDyAWimIn+NlBgQAqdCqABxHMMSLQiiduC8SeZXEJJlRJcCFuvd1l/zfViiZSsUQ",
-	"74Z9ShnLWJaQvaNu+HQFsNMHB8C/wMQXMjLB5+LW1G6KW76VYHx2zVcDwm2TenRBd+vRyJ36u09L2IdV",
-	"Qajw4FcehXqLEkANsH0n7wOlw6m8L3Qsnxt7CClzhxXY5vJzo7glguUnVZIdPpswmpvJP9YwLAy5PO52",
-	"CcRPegN/6tyfZdEhrwzJJNOQH2dkmaLDL6OGDqlmrRFrP0C/N4tTC25xl7zYi+TVDkHb2PcKObw5N9x3",
-	"lpaKm3nU++Vj01x6zYR9t1ByGG56NV0vaypGs/m2q+xCRfz6VWGvkAJgNJnysWud7AXJ1WhsfMevrei7",
-	"j7VL0WxoRT/u0SCGXFA1J+xTwVKjY3LafVqbNlcwzneMZtzO9NYbBuna8KmfHm5eHNWzqrfzbnfXzmJu",
-	"JVqII+igY+7pVozmmvKcDnO2lhyqVdpAD80m7OrJK87OSzOxLdrrYcioYqr6xfYCoQ/IN9AhfQhKheth",
-	"kaBwEYBiVHNUYHJy90gwrOVL6ZKPxUFZYGrKgRU53O3tCqSCZIKZsB4V1o63xW6CUhLZq5G29n1jXNU+",
-	"kvp6c2raclM16j2wXC4MG2PwdmcB8bj167pusCZ7dipQx4R8C5WFmdoP54JBa+1WIMAryw7AbIJofgBX",
-	"DGWeg8r71bJkznO1sMDbwI8FqBBQv3ep9SpRvn2ojai4MCLIWXDU3Ee1w1LIMmw7z6ctzYKGUCmdGuPr",
-	"KzA3iJOrgKCqaH9wwkBykuvZ6YCdRi53EKq9ol/nePZVu5zMDncSkwVeT3NiaH5FjOws1jlq2wW4KRsw",
-	"pfFCLZ3a2NVEsAua97d8Cwq0yFxkETh7YNNj8poZCq267u1ZcoAWEPbCPc5r5UnvC0ukULEYM9YAvILO",
-	"yFBmc7J30j2qQhW5JjMlxXg/JjS9EnKWs8wq+X8veXqVz/tiz2NzVdB7HKPox8rKRuRvcqghCa6+lYz0",
-	"KCG2g7GQiukYbxyuCff+I9ODWjsuKJhl+BEo+vVIkFoyJYvC2wjdMnopxYo8/ycAAP//",
+	"7P37chu3ti8Kvwo+rv2VqbmbFCVLTkxVam3FcRKtKcc+llxZJ6EPG+wGSUw1gZ4AWjSnt6vmO5zzBOeP",
+	"9WDzSU5hDKAbTTZvuthJVqr2XjMWuxu3gXEfv/GxlchZLgUTRrf6H1tTRlOm4D/fUsMu+Ywb+4+U6UTx",
+	"3HApWv3Wz1NqiGIzyoUmckzMlJHMPkramjHyQopbJuyz+qDbilo6mbIZtZ8xi5y1+i1tFBeT1qdPUTXK",
+	"G5nxZLE61nX5bWNHTWQhDEthyIRm2f4jXjFzxbTmUryQ8oaz5iHjGym0UUVihhqfjkkCz5P2j8bkr0W2",
+	"iMgVnbErbtg3l/TDGbliSaEYkYXRPGUkZbcsk/mMCbNlUp+iVk4VnTHj9v58woS5SO1/cjujnJppK2oJ",
+	"OrPvUfvrkKetqKXY3wuuWNrqG1WwcIyxVDNqWv1WUcCTqxvxQgrBErvmtSMl5SMPMtwtU5puG7B86AGG",
+	"LJSWas0BC/bBDBN4IvZEnCt2y2WhSU4nzJ4ZTPHvBVOLYI741XAqM/rhkomJmbb6x71e01QuUjbLpWEi",
+	"WfyVNZD5K3rDNKFEMaM4S0miGDWMaDpmZ2SJxMuJ4W2tZhYM0rGjbJrijAv/76OmCa+5+m/ohBHN/7F2",
+	"d+Cu1kZO2ZgWmWn1T+2w9AOfFbNW/8hNwv2rnAIXhk2YgjlcM0H9PVg9QQO/PtGEp+Vk6tSET9yXjj7Z",
+	"l3UuhWZwOb+l6Q/UsDmFY0ykMEzATtE8z3gCtHuYKznK2Ox//k3b+X5ssQ90lmcM30iBjKZUCJYNhTTD",
+	"sSyEHTplhvKs1W9dZTS5IYqNC83SPml6VhtqCm139ThqGW7sx+3ciJ9cuRI6koXpjzIqblqfwpX/D8XG",
+	"rX7r3w4rIXCIv+rDN7gAXH99889JruQtT5kibZhoRF4xQyNyZRTPWUSoIJeXrw78/IlUZEx5xtIzEuMS",
+	"Y5JQpTjThBtNFKNaCkJFSmK7OzH8lSklFbH/7tppf0vTt+zvBdPmbtte7q2lHYVfIqlkmghpyIyaZAo8",
+	"4PzNBbFfVzQxlq5gGrrV//VjK5M4TKvfGsl00bUSMGtFrRnTmk7sVudK5kyZBRm04MdBi3BNZlxroKX3",
+	"1bGdAJ8Ijs0v7tGObcu6qzUjsx5nPLnvVp8LQhMQ2WTOjR2HawIbQ2imGE0XhH3g2gBLq3bmebUz5UQe",
+	"bVteZFRPmfYTZCQplGLCEDsfFlnipYIssVYyp5ZsgbrhRSqkmTJFgC7svL6XasTTlIl7UyvXRDCWapgc",
+	"TWdcECUzZic25ZMpU/XNe1ptXjWHx+MFhZlasZRQw9KIjAoD04QJlkRGs0zO8fDbdju9JjVX3Fg1bsbI",
+	"WMlZuYlS8QkXB7CPF+KWZjy95y7OCm3IiBFqSMaoNuRry1MtuVuNa+Mlz6nWc6nS2j3f/L3aPT8O2PM7",
+	"kSuZ2K+MMkZeCsPN4vNc+JFi9AYUjCJDfvqTNN+DKLnfzqKMhWNelkwnvZNq6T9JQ753DzzSer/z9AY8",
+	"BW4uxz/ccs3tjhtZGg722lgVQ8pXVCwc89X3vaxSkhkVC7/t+gwUugXhghwdE80SKdI6szsOmJ193c6G",
+	"lNN5PNpYN1M6NkyR+K39R+fc/iMO573OQGyahnv2sHowNPg6lcW308vucfuJam6rmuEVztUe9Zxy02h4",
+	"VTqm3Zh3ghZmKhX/B7vvZbjiE2HPWiqimUit4LDqhJE3TNS59FHIFILxH+3AX6EOEhH2Ibd6sJ2jYrfy",
+	"Bo2N1DJxmukzEv/888+dkK3HRNOFJlPLwiWhwS9wg94Jekt5ZjnaPXcvpYaOqGZkxicKXtOEKgY32Anl",
+	"mt4bSLorpm55wkg4mUfbSsvKQHnxdyajBthJ+XE04t9cXNuDt//t9EKOFgQad+mQmpr9kVLDOobP2KoR",
+	"EpXvjODG0Cx7PQZxtWkNMPwL+6JUIJRW5cOMzUZMAVcEKiU0MZqMpeqSc/eXhAqSSiIkmUnFiJlSgbIc",
+	"332iBwLEPUh5y2/nEajyXJcENp8y+w5bWGl5y3A4EBzdgVVORJE5ArLG2aeohUSqN+1Q/Z2GHUOlYYt1",
+	"F7Uyqs3QKnJusPoevcvtmKkV9DOpDZEiYYSSGReFARv4bnNDA/Xj6g+5YmP+odngHXOlTaBneK+FZoli",
+	"oCFLolgiJ4JrRizv69uJNAzvzuVe22vPfNslemuf+RQFhvhOfpvKVv+1hY8EhjxsXblRbh5ReKeWzrRG",
+	"TbW1127V+3ImcvQ3loCw8lcY7hCslqYpt0dCszfBlR7TTLNo6ZbXabh+nK9z/MgZ8ZokhwtCxoUp1HrC",
+	"WktIgXvnaKt7Z5/DWzoOt/vw/vYdS3fnVSW3/BQts0tH381OIGBR7fhGm+G//vlf8UGXXE3lXBApsgVu",
+	"KvAh9N90t5KbG2t1ae+DxV1ydELUp8kNm9X/Y8f1lnJKKQoKTuCatJ/ZchWXLwyMXv9I40lNnJi+v2xi",
+	"OqEZ+myteVHfhJWnl1cbvG2omuBJ70Y0L8tXr/FNK+RWhMmYZtmIJjfDmUxZtufspsbkQyNltvvR/nh9",
+	"/eZayqzpczsKJa6HNDH8NhQSIykzRoFgZvTDULE8WwytNNBNqq21VmdSLYaKGfQbD1O60BvoKXzVblTj",
+	"9qwXXExpKWjzb1wIlg5v2GLr3r2BR/9qn3Rsauh0vIbv6oU2bDbMlZzlpvk02SxnilqeGvwuCqu47CuY",
+	"rHyV+5JPgfrDXtdpzkUq50PN/8EajZbdBGSwd9XpLO+ZP+rVS1Lfu1WSq0/T700DL2i64HWSWEeqtcsX",
+	"3oklaR/s8VpGF0jw3cSRfel7zrJUN0ik8n5s+sQr+9DFd2uk9Nc7xGAaBC+OvEY8BXNe4etNPLouTt/a",
+	"PxNdJFNCNYlHPMu4mJDzn77DqCsZFL3eU0aOY2s7xoOWzhm9AZuQTIsZFYMWef0WnP4ijSEk469JsO7T",
+	"HbSTGf1wga8e934b8mJJ8YAQHdj5KVOldUNyxWdULQi8ByEPXduGHamlWv7pNnlUn9dLkeaSC+NcxZYc",
+	"yIwuMFBe+rdj+ITz+8TEfoswYXcgPSOMJlMyYomcQTgSfpRjiMfIudh5NaEIrJZz1HCa+0u6+povpZgw",
+	"bQ3yPFsE6wbfMmx/GXI86fVqQcfTXrSP2KyP+6Ock0yKSTCkYmgRW8sYHMX6jFji6lt7mkykTLvkOwyG",
+	"kqfPTmtze/rsdCkeuoeUfkQuVBPsqztQLR6YgQbDf8Sm9Lbce//tk15DZPzBdINVywCm9USTv8kR8WKQ",
+	"dSddMmi9KLSRM6aILvJcKjNolaby0t5sVzkaMmOqTbkRco57AmZeKrvETu38opNynWRSF4qRJKOFtdc1",
+	"odmcLjShacrSpd07eta8fUsKTklPxwExVe8Fis+KKsOEffbXlvO0DZ12EjKLSpazoZFDYPqBLNqVgS/p",
+	"N6tU5RzTCfAvd5W8syPMEAnJjy1d9l3yC5pVhQex7sC4+qKmHXqu7q7xzLgIXRxHzSqHMTSZzpotSerO",
+	"tEFNvuEYeCrdwC0+o5NGbXjGZ2yIf93dHlnaOBiucaeKlJuXt43zp4mffjVLILau0z6bZksTI5WzJ9b8",
+	"mNERsu1VnlVopp74CLkM3LJPNLErJY672LvZXT+83y1/pe1nQUW/gVAw8rDGi3sX639H42nGDE2poeu9",
+	"aLUrUJ2RYz7rNhV1wC2/ljtSP8lGI+8BfZXBcQSkUSeEyBNafbLhwoLNq21H7bw2k/eDMLXqsnwpzvYt",
+	"GiUvpiy5kUUT03G/DAuV1Q9Q8a3nV3t5w/BvpDI0Wx08h7/faejg1Q0DXxnH0lc51S0bAkmvcQbhb0On",
+	"5zfr2qNMJjcsHWI6VpNys0BpqzEeZAgVes5Un8RCDnUxKh+OIxIbxWk2ZCJlqf1n+PMwoSJhGf6Q04WV",
+	"H0N5y1RasDgi//rnf0HwPh4Vqb0B7EPCmP1Md5e4RLDE+vS/p5lmgbGWUWOPiEypJkK65DWrX4z5pMD4",
+	"45l9UtilTq0pzDWZ2OsWsN5g+yaKJswuuNnl//OUZ4zk1OqBBYv8Tt4wlrt9tEMUwvAMRr1HcMleokB6",
+	"ecXOX5rIUZv9lhSsURDkTHGZ2tXcPUKUZ7SBipAwgCQMFSlVaUzalIT04ZLCDoAI7BTjRmGnGTW6KQOA",
+	"Gk3auL8HGCELP84xvtlqMql8cLlJOIcfeaIJPhpVcyQjNsYAaRWqwx2HNEJ3CrDjUQs2wa4japVOLUsb",
+	"w7QA/5a7IK2oVYicAq/nwvLkjBlW+8fQBfThA4VmaeN5lrfxPjHVJZ7lb5o76XL3/MlES4ypRlXLU1ph",
+	"USv8qE7YG7gkpg0HyaJ7BO3uIf2rVxvnBrxso5ZZUojh40UraqVyLiaKpgy2VuaNBwv51sNCL91TWWAK",
+	"xJoTrQzBmRRmaq05Swfrv7PyXs5U4tTmpUQT+8GOkZ0UEthzyIPRhBL3Bp2wWs1Inc/tPO/qpi7dLHnT",
+	"ilpzqgTeLi88GjZv6fyqnQxUstXtqZZeTmL9eQdG2O40+MgkEZrIvSWXWG/rzm/ftKbdAIXtLdNQB7B8",
+	"BXwCUIP6PuVNJPYjpiKN+QeC9LPWLKz0fTB+hphL2iRLVsgpp1o7SoLwCM+2k5Bz0pd80K2scUfK0poG",
+	"nuALfNY7trAaCvUG52YkM0aFDnJrnmgnh5AN44u16+b42lZJ7uqA9jQMcfV6PfV/bHqnnmklOhiRJ2NI",
+	"TIJULu8HcvvnihDISBowoMHfphOZM31Gfp5So8/zvMxD5yn8fssUH3OWgll9ENBQdUIp13lGF0NPS6sn",
+	"MZfqRuc0YWicO4M9n0rBCN6XRuJkHwxTgmaNJ4xrMYzO7FSlqlYQftfVvNwr5wm0k939QxXBwmVuDp3A",
+	"h5k1Ee+VWwSfMV567zS9S6rNtX2jcV6r17vUulw+UAsOvCT0RsaKXwnso3s5D/wfqjlpe/aW59gjp3m+",
+	"neGseByc7yAksSVKDtW02nqisLCwduOXzzU8oBoxVXd+M8t74UmvwXjfk8koECq7OzFCSbTixWjyB/gt",
+	"8ANtXtlD+FkC0fCl/CzVFO6mwQQCbE9hszTh8ktrZlnGAjZL0f0lnqu4u8MVjZbKZnfhBPfIurpnGmeY",
+	"F7DG7wN1JEXGUOcY++xxqPPByj37nxj0ntDbZs/0OKOTTZzT/j5Zk4R7xUzlt0H1J5FFlgY+KPDUEAmx",
+	"MKmInsLvmZQ3d/ej7CNMXZhqrwPMqTI84TkVZmvoM3h0szgrqcIy8UzqXSyfkOOXhde1G1CTDeG8A2kS",
+	"nGD9uJdItYnmVndxq287vPwPxHUrZvKl+O5LRTW7m+dif6YTnKN7Zd8i8ZqwXKKfpa9vWG2zVRgGejdl",
+	"ONYtidqvGDneIYeuPlbwajBG4wKW84m2HdmyS1gSromRmSuRoPXwNtdkSkXK0iDJqttaPni+FEl91zs+",
+	"+fblV5c/LudfbE31aBR2Qxc9xH84rrCdpzi2se7kq42TOU8a8tUSyNHwNVnNnnyeobfVIQxoQvM8WzR7",
+	"5005zjpbdPekzqXlLK8cR4rCJeyyB3fStBTTzDSHc/ZY8X4ZQUF+Gj7s07tWd2pGP4RDBhlXweat7Axk",
+	"IbxUCjltfcFVee5KYAHKdSFJMRnbL2C+YhyRGDAq3E/WCKp+yamZrv4ATn2sQFz9Ebz55W2DQX0ktyHo",
+	"7SqGt2UolMuq3mmimTKvbj8qqW3UamCKIfbCfLqwjAayBbk5C7Q6xSjUn/PlpK5dsjmDktF1hLj8xS1u",
+	"oSurAVKNFWVUsUb3DWYOYt3HcLQwbF3yoCrLQ7DcMClMlaf37PT06bOlxKKTr0+/ehY4TY9PnzUnEpqp",
+	"TEN++sPL61bUevP6Cv7nHfzf8+sXllF/9/Ly5fXLRmtivf/JSJmVmSE6OC/NAFkjIpDwNmFmCJmqQ9TV",
+	"QIRQY5iyH/q/fqWdf7y3/6fXeT58/7EXPX3+6X+s0RcCjKJNORzLeCH/cfX6J3IFihbBE4KUSFDn1aSY",
+	"WUUsoLcnuvozHAm4bbEOb0K50IZwE4bbLMk2EgE6D4f7keBxb0cajIg20lpDTCRqkQMCgmC3DOyPucDJ",
+	"9gPysn/GyiQIf1ANRfMqrOmjmvzrn/9v+f/oKEm75AqCKHYbCkZGNLkhhbCSeMJS0p5RfcPSA3t1IZhc",
+	"c4lXW2GtEFmY4azhHnhqP+31evW01KX4wFGvMWfWZTwsHbsgU2Pytj4g795enpGPlk4/kTyjCZvKLIXV",
+	"KkbGPMtYiggQNYog7XdvLzvWWMhZehChhQcAEdUjE+kr54DHEzwu0v7h5XVE8FJBGJkiDSI8R8i/7RR1",
+	"//CQ5rxLkxnrJnJ2CLdFH37EW8PTT5u53tc7xgXC/Sn5A+5eI7NnNLOfb3ST7edWX70YKxYkxM2KoH56",
+	"q4q3Ifr1o1VV37I8W+wdf/1glq7jSW9fUwQ+0jStC3HLDcjZ8yRh+d7BYV/O3QAnBr/FpOSRPsbJyyFJ",
+	"xsXNkvzc28rCKTSt7fLylUMWq096RDXzKUnb3V6Pl/93wxbD5nDe9Tpe6Lbwhi26zY6X0ZoqNXRXewVy",
+	"VStbV9fhBZB25RwO5Srj2soeFFlc2wmhvcYNAAHB5J2zmLQhFtecC3JQK6BYlfTNx1Np0zC34Q5u8u25",
+	"OW5tNQ6QM0F5K2pRYabKWg+lEbMhHNLohRpTDtktu7meysn4Mw2oJaoIOPA1BQe81VGEF+NOJdw058Mb",
+	"vFT1AuvtWm947ZbqrNzygZ5i3N/4zFXyq1vIAH6dM3F+0UnkLKcGoGsAGOPd28smBXz9zdhQFv70Uahi",
+	"Oa1x9WT9nq4/qofw5jlu+KX8eGU0cjUqsQdnXW89QppLg9W/HD0xPiFmk1H5qiGl1FUyTXm++56/Kt9p",
+	"dJp44bkvHkBTPBd8Ujt/6519uuE7S7sVrrl5nyAF5mFK5mfrUl7WpX1AagOwy2VR6yypQNPgqfOOwd9Y",
+	"uh4JBB8YwnSaXG0/Txlo3CD3ypRZeFwHI2rSvnp1/YZwXSbQsvSgX82LMWuGglwdCKsIkdECP9Ml4IBA",
+	"/ktyqjWJ3awKlcVECrKQhdIsGyNYzKqnyy/iIUBjypEb3I5gR+RMpJAMXC4+cuaekUTOBZg11lxLZ1zo",
+	"vkt0EzfhXgyE5aoAUkVBESXtROYLq08gRNkM9QshXS2I1TI0AAk34OXsgy+zD2rLBvnu6GpH+e5xMh1U",
+	"SynFtwhuvG93w17x16ukghKrM1C+T08eEhqltsr163kI6eY40ZeSbjj83fzVd93dLbsKUmdlVx8Lo6h8",
+	"erfys1qCTvDiZlqRarE5KrbrXHcu0MLg646P+71dKjKjWnNtMDS8vkBUU76fvPR+gR24TbCOqAlQHJkQ",
+	"fLCayPozeKD7ak/zy93XUo9cVkZ9+eYeVWBVyWfDehDKcG3uajKlmKRZqS1lzsZ8KslcSVOHLvMZH2s1",
+	"mJFMF42i7i5qWcoyfsvUAjzlDV53xRLGb62VD+qYjxMfRCTJKJ+xNCITJuyC7H+6r4UI2PfJ2vRFs3e/",
+	"ilj3vakEtOlCuRsDG+1mEdVIJzz2lT3cQczDJj7MPUNC/2IXzSMyLF2zECCzWb+mwiU2SQ+uCIGchAqA",
+	"GYYcJ5YSIefN4e2mCxd76/sQPhZHUIeBZWcQM1qTPH/DFkMtC5U0zldq8MgR6mBFINGq0MwloTu9VTA7",
+	"97DwCQUfFguBFdF6v5Ofiieb7ZKqku+JJvA4MQCvDP+tw91sc6NJYSkEiv4oSaQ2B80b+hAOsvWFlEyQ",
+	"wNUeEbtfVr9nImFE04U1MObThQvLQtbdBwjpdffOoFz2sIUAqWX2VXDk5Z6vJfCL73ahNQg9xrhlh5Pc",
+	"dE5kZ8YFjyMSl/t3mGS0SFnnaee0M6X8puhk1DBt7EO4sYdZRmf0afeo//VoKfS++u16YLOND/zvcrT/",
+	"jZ88OPz1vPMLBjzfV//ZHfYPO+8/9qLna+KfsPgHYVPAJrZlH+Onmk7hTT1xsCkdqKmooPIgONFblha4",
+	"ogKpyKjQXDCtO1BAkfp31jsQ1gPCTaVgO6psHtNzWi9HDVZcQb/sl2JVaxRi2VZ7tCA8PUCgI0+0TzQw",
+	"M418rBAISlP+DH+HHRNszqqCmhu2iLBCuM6GVnO0KoaxUzYwspRdHnUsaadixdVdVeyWs/nd8g2nXBtn",
+	"opREfwdDcK3O8n6DFVDLV2puuLNiO0brw4L1hKaVqEulPa+Mu0/obpMLtjyJdbmQ2uxRm1kX4BsFcEPo",
+	"AJpcDGfrsiq9irMmdBYWplk9GfHkqVgQD6t20G2u43DB4kbUxSFcz50Z7LWU2QuaZVfFbEabDa/Cn+lW",
+	"AO13qFIu0xTMt8JPrElQ/HhUnVttX2tLaqYGxB5vSql4+/0L8vzk9CviENVXeQ32F1p5lcxoMuWCdRSj",
+	"KShIKP29pMb8TiyTdDVRzWX3G8o1fRuNHY8pyPNrgkoVlhEka/yYm0FhKtflKgWvxxP1+a/LO/fu7QXh",
+	"gJA/Bs3MBYft9hP7zhmJA4z5GAJ7eUa5ID9eX79xSAGIT7VT0qyHK9uQYPFWNlkTMfifY4/UGIMPuvon",
+	"BjjiLnE+M8jrO3OeajKjwmrGaCBEvueUjqyY0xHiEDkwM3z9rHR3Z1r61wMPuEOQDI0A+NWyeTskZldb",
+	"ntXEiK74RFyIu8mm0v271dtbdnfZqYtbk7u3/ELTMdlFvMvvuYj9fdh3RAUPN2PpDvg+N0e9IEFjWzJL",
+	"b7vjdKneF8pox0HaBD5+VqV4uxYuDinLfmYZKW9fubxykG7/Gs/TMskLy5iyJjvf9/Hw8aPVNDPgsphj",
+	"Zp8+vD0+LN/69yTjWGTzzb/++V/20h4/AzX8G5rnw5nr/te3lzZKptT0AeMyKp9VLOWKJWZYKB58wVDD",
+	"7D+3cp/69LctH63y+9ag6CJJmNbNGexlffWOfnb/sZU3l6ubmtaGqCEN+VMIQlQDVWhAvMgWDusCm5Vy",
+	"Qd5dfVcrzBfyXoAXj5ia9SDRwv2RrjdYgiubvh/kM57lnSKHd2KdTeme6+f1EC4ER61fytGJw+8YAVxF",
+	"ktx+wx4atiS688E2rF0b52i+Y6Xe560tNrIZpxY8P1Jki74r5U14zhEz14NMCGL1ZiUorozgWEv1A4PB",
+	"//z3X3ud5+8/PouOe02us5Wy+mD977ftcLNFHBjllZDFuhCCUtAHZ7zGEPjA5lNJuJdi5K++03N3TwG1",
+	"VvpssvRrPZlWUdq9zrcE7D3LzQJ7D0G5A74OTuyMjU3YT+nhxcCmjI71nK6ynFc5ncgLg5amrk2MC/Ps",
+	"pBGXTRZmz3eWZx2Oufy95gXUXQiryp6vQdgb0HStuG3O6fPQE9uPxgnPambwyabVrTmZUQlStkn2OCiz",
+	"T1FrtBhS30ZmJ7EF464FRx4thild7Pex7+hizadKT9XuH1vjmI9aY7Xkj00xtLmG2e7wmKHZbnP6HpLp",
+	"9Mphw5RgwPJz5Q4GJxNshVer1lNE2RNo17zKcH7R7jBWP1mteCyVC8bJsQ9Lam55XMoy5mA29wbuwEF3",
+	"Y2UBpkHwWnNzjZLYHmp3HKVvIZWlGduXNszPj9aAxe3cpzvw2j2dzb85bh651QYrWUvwZcD+QY50Xduk",
+	"5UDAhh4u7/TnyjDepQeVjxQM0V/XKJzuqjU0DbA1V8TrrQ6faE/FG+KLQyTdtSlKbwBm7SfUgC++w7rE",
+	"Ul9+BV5ORdopn3CjD5ZraUEPPo2e9ppDyK59hNVCh2uqyc7JFTxE3gGWHeiUrs0dtHDx1sHQh2odagoX",
+	"kzJdYOl3mLPVCLrkaqlg9Wy1YHXVn1a3ko570X2Bz+Z0RNceQLnX37oFkHOH3Xfx3d32fUM65jJJVHNr",
+	"Oqz3TfAFmiWF4mYB9c1Oj2JUMXVeYPUm/ut7vyk32gyrtsCt1Wpp11K7fCQi8blzzYEh1iffwheJb3pY",
+	"NjmGqwm/VZswNSZHti5vOPNzWt12xIR+oolmWgOsIiWaTwRLyX/8fH0QEc0MGS3gbx0uuuRn6LCDnU0S",
+	"6Xu4m/BT2Mgdit7sMDgFzwD6rRtveQ3dmEHP3pxD/c4nkDDjBhO2NNvIhN9CsyJP8NB2+YKwWZ7JBXOw",
+	"VeARtBYt2oH2pnhC6w4EdNm3G8415tvUMhNxPdZ21Nja1l6ZhcMEN75BLteDKqXHWp0gveALujsQA/Fv",
+	"/0aCvspcioH4C/nLXxBN3m+7/stf+iR+8/rqmhzSnB/i2OAkPrRbz0VsTwIW+aMx+WuRLQaCkHhlM2PX",
+	"Zt9eeisooGDcTtm3/K71ck7t2UJ1BvHt+Tee7Fy40yVtaCr1Gv4REyy1h80gviby4KwaEz4VtvnXZMIM",
+	"Oek97eJ2lGSv//IX0t5C+QeI2IBCg+RM+ctjWaWdASVKZgza7ixq68UzJEoWxoccePk21G+4ztO6gKtu",
+	"P+Y8CW7dsDh/sIAehQ56uwwIamJ5+68+Yvu+7YMA8/m8q8ZJh6XcSNWVanKoxon9//a5Ax9bhC1sx+va",
+	"aMcHXRKf9HpxAPzq2/2nvhX+jJpkCjlweLDCKJoY0p7RzHJpe7mvXv8UkbmCXlaLnEVkhq3CCYCoHJyR",
+	"+OT42A/C3ScZfG9UGDJS2PgJIeLaRkorTJSJiCyM3VlFxYRFpBA3wlINaD8HXfKtNFOorPVUJ8djV1oD",
+	"A8NljTGi/Ov7GIUfJbFHSomDVnUyXXQtT4mBhkoOupBFeYzUt7q2xgbC5trdO4kjwj7QxGQLkvEbBpl4",
+	"wDDsFtpp2ZcBjx6+fcm1w6TIrcgFsoOZxeC+jEn76F///L+Per3Ih6zIae8ACUoQmdO/F4zE6FmNz4Co",
+	"4NgQIeKJJnHgeo0tO4qtyRMTh7IHpcY5nTCYzUugYeAWMc4ar4ImWs4YMigsMAJ+EV+kbJZLSETo/JUt",
+	"/G3t23koljNqfHjbE1LZNU7Tmcv7FCnAKBDFTKEc3UGwDr+CK7EUpm5YGoxpOm9ZntEFS/vEGm/xwVn9",
+	"y3jCApgDUJcdhcMxPY+75K9sgTt/w3LEDzk+IVNZKB3BzbdaP1PBvpRzSahSnGkS/2fHeWw7F2ncdY+d",
+	"v7mIyJyNplKiXLCXjNUWAwFu/xU754uX198TZbkqhnuQYuG+poqOTYczM+7Y+05z3rEPwnMdB0Ry0Cfx",
+	"W2rYJfzxjcx4soghmKn9bcjhj+5QrfbD0tWD4UaTvxfSUNT8oK+WvTaaJVKkKKxAOJSDxSjelFXFhcbW",
+	"fvCyayRuX3NNKLh9zIoazBCpf8dNuk8GLdz3Qevs79886/XO5t8868Xwyerp2mPqm9PnX52Zb06OY/jo",
+	"FSgZHS7AOYupAy7ZANU+j/kS4ydiKxXeXAzfnl+/HF5evLq4jg/gJlEhxWImC11KG5TWpeyZQ/Jyohjk",
+	"ctBMQ1J+VA1A01QxrWM4SKApiMgS93eQY38DWNySYFy2uyWM8jPuN1zeG4oszh0UFDQA/0HSPn7uWFv8",
+	"lhm16JyPDaRonFuyP4o91cHu//zzz51Ag2ClOFSMZrNvBpVCNWjFrlgSk10Cben8zUUrat0ypVGP6nWP",
+	"ur0ylTDnrX7rabfXfYoK9hT02TWaCPa80Q2QDoCyi1cFCxjhXrkAOwJ0u2rQUt30yspb4EMsHQh7ONbS",
+	"hktvpkoakzkp79G84bMr50TaJ8fPnQpQ29YDf+edEgvvY2EGscbELIcEfEpQVJWY4Xog5oobw4TXAWiR",
+	"ckOMgkZd4zAlAWWPxu1HFZJLcZG2+i6lperh9K0rXbFi2TveAmH/N73UfqyMD7RoSv+X+3M3AT9glbvR",
+	"SqSCAMhUKs3ICKwk8GKiG2Ob17GeePOpbj25+usS0sh+7LjX22EVuw3+iuGIS/nLaIegKRGAOV0x03mB",
+	"RsWa77qHD6+YuUJCc8/DKCc486YXyxUefkvTcjPsK0fbX3knylyKFF46fr79pWspX1GxcGPpmm3Z6v/6",
+	"PmppH4uADSEce4ZNtE/eaL237zReVt8sq/G2voV0P7yOrv1jeS3tDUkyRpX72d3SSqp3G8n8deEws0My",
+	"OWnITMeTdU1yHuxot20dtkHace+KfAOjc/oWhesfEVrLWwKRnhLMgY2D1KeYtF0OPnKNgYA+BFGpKM4F",
+	"lJf50laXZm5no8vXrKRvL/PRgcAjOuiSNyuV6rqEXUOujI1+g3HWsq13+eOwLecJOE8puZS3LKMJ24WZ",
+	"LeWRtc4FzRZWKGbkpTVymSaXJt2P51V5ejvxvKNH5nne6eWNWxCavyU+uANLeyHFOOPouj05Pt7+woXA",
+	"Di2PwTPxqkKlHW7tVg7gElgPk7DdYCMbeL2M+wBODeqbyvl+heTK+9ZqHcmsSXzgr+ZALNez+fIwapzu",
+	"E3RzIbUCF9/Dzvc3toqLpx9nQDo0KpplTjcutOdQXf++ZiLVdRcYgA4aORA1L1DstygGm/Rspdma65PG",
+	"iNVib5kmo4XXnLsDcdp7ivWCvtc8R6dFBSFSlkP6PWniT3iwy60h78GuAmd2q3f0vEefJied09GztPMV",
+	"+3rceU57o85Rcpw+ZSfjU/pstDufaexQ9plVrOWNauA9b10maZ0GjCRx2CIz7rY+pw7Ve7r9pe+lGvE0",
+	"ZQLfONn+xk/SfC8LAUOc9o53WsoP1LA5Jgac7jKrdwGqInCoShkxVDXxCS+mw7sUsCt3X9ZzrLzqUHon",
+	"fuUZSN03DejAADuKzmDs3DkQiGQZEc0A4UZC3a1UBLsYdslJ73nVv8FpRktdN/2AC2YGoq3dtiTlfliu",
+	"dXBGtnOMrQzije99+Sd72DQHt017MYeqie0fjjXsre58fl7yOnc3rPkS78I+fM0PlikcJq5iz87K5YU1",
+	"1RX7ugNUGUZKzq1xMmUK4y7Q6NUwcGaXIJlWk6WmUCwaCMDtWkREczHJwLSJnEuSWiagS/8g+v+gZcIU",
+	"PfXzqSTALFiKqsk4k3MHFZzIlNln2QcPlYx+Nii86N4edzG2HvvB2EBUDd249tjODiig7DbnvD1BnAnc",
+	"sCNp0Gs5EEFw3WWZukAhOAgJ5q7rpS52XXLut24g2jHi0/aJYR/M4dTMsvjAzslvNbaEqHSx/kDEh1KM",
+	"JFXW5Pt3bVj+zTEWgLhD/QbO1P3Jd/f6BhzxVsty2atR04eO8C2IxeBnhnYPh+g5izGcN+eadclriOyh",
+	"O04PhJUq/3H1+qdGs9J+6PV5YaYvPJ3VMcZ//YhhY0B2rmxFqG8MOeoWOMxPUfN3PDxJ44eOemu+tNqZ",
+	"aLRwMeVSxIFxjsLPQb40je/hSxvHbyxAe/+IbH+ptKeB77/wREPaQoqOv+furA+A4z9Frld/8Vt8Ev24",
+	"mgnjrYmAgJcM2sugy0M1/+X9+Fym6968fIMV+j0XXGNIbdA6T+Eew94PWsC8AjbtufFWPs2rgrRGNt2s",
+	"7VVJ8TSMsZN3by9B/6Q+pZxcmCoMAVwLve08RUZrWR/226xy6YlgLNWRC1k5heHd2wucxEB4mQA83jJb",
+	"YPIRIv3D8Ec9MuOiMExHpNCQUyFF4kTDyMplZ49yHYbtXRQQIfNDDeWJLkWTAdnUwJJ+YCa8B+/eXu7G",
+	"ksKMorqmFl7vbQgNn+t6N11uK6ftwRsJ1n9Nkhv5xzP0HsBqe6Ar7PP1DpMqp3FXo829QmhD0pyr4Rkt",
+	"SE61QQ1ED8SLTBYppDoFcVCfH6NYqaGVgf8fFM2n8AJimg8EFT73yStJWEGESYqQNTRyPTuQAbipwC+Q",
+	"SmG/kZIRyyDpRNbBaJbT/ro+mwYwq+yjkKwyEBB071Y85wk0gHLqofC286jSlZzf74n2Piir7vjgN86+",
+	"0vtKLa5LfDdMlxsBCQtuTaDSDcQana7JFsVf/WpX+UsTUVaPHAYpHJAg9/4ehuxKPmzrqPfs9KT39PT4",
+	"+OT4+fFxYxJkv/Xy/PyHWe/Nf5788iLX357/9ZcXzxe/fCt+Of/w9JcXs6O//nJOX3/1y7ejX77Vtfa0",
+	"/daz8VFynByxztfjY9o5SU5PO8/THuscj46sFZ2esmfjIAfTTuj4+Hnv6Pj505Pe0+df725KL2cKf2af",
+	"ftjDdYMq9d/eTN43KnAnVawKAazyS1fIsBfL/liS9KdD36V6v1uMHp6LFO7vrtxeYxcgxWhWFTdOlSwm",
+	"05qJ2rf2nNPsBqK5GjJnSkuxVAkJPDLPI/t+uUFgGMdTlmVyOJcqS2Ni2CzPqGGkPZ/yZGpnlEwhCOqB",
+	"xAqjeYrM+vikM5WFGghMT4I+RbGRMfoGsLQNTdtEqrQKVISm8c/cTGVhBiKulb/GUb3b/UxqY78DqSAY",
+	"JakZ7vb9oPYUPBKFthz+PIQCU2xcaJrZXyk57R2XWC9WCV5wK3rC9iDwBtXN7N6qoUE5633cjvWy4apK",
+	"GIvOWkfPTnunp6dHx09PdueSDbXMn9nduFrr25T/AXkGfzBW+VniofflmK7zmOVynoXsxCuDnINDWvZa",
+	"auZ0lg/oWhJgmLQatDUodVLU1SB5USO4PiQ6YjqDrnJ9yxccXn2VDO6ztTAPwuuswOv8s/gTeCpJkXtP",
+	"nwug8jFYuCw96JJz4ZObI3gqVRSy451nEwL2VWsGl3bcxCzQ6Vc1qbpXkMLpalzcDs9/+U/1f/RujpOn",
+	"6Qk7HT+bfDX9mj//W+/mKDuePRUn8jR/9vev1Nf6uekVR7fH86cf9uAhK021PnvKWNV2ZJV1/Ifk4r+9",
+	"nlX3R32s1QL9+v5TzUGFh1i/ecGVd+mNqzceqwAb/U/YOKN+xfuVp7SsqPF+HOjrWVmH/hZzNRB4geGD",
+	"oqqQCuzPJzVvkH2ctGM7DEh7UWTZwRrPzyvW+uyJjdeueSVT3TuSW41bXwcJfPjZrTku/jzXnV2VX6LL",
+	"VptMudPRxEhQnnxjGNBUuTYYE5xRcD7ogYhplrlYg5FY9VE7cRdU2ZTlccm1uXaT3ddohiR0KNjd8uAL",
+	"hLxZdfS/rM22DvhK2s3r14CucrDO/0+zrOb9d/UiZe3qCtzI+0dVw0pkoqZcNEjvgVNy2c2/ZX5auxKX",
+	"vMzG1I1sLNqa2RmG+oIr0F5maQeEatBIIHuzuyYN4bqEYf1ifh+fNJnMGLkqcssJ9jEZAmytz+xV8ahX",
+	"DR4VzHL7zcv5R3WPfGpKdyQl7u9WEe5+CP0ba+XCuVh4LduyecVougRDtCJgS8p/ZC62TtD6qd39vPfS",
+	"0mqn8QOkV204iuheHiRqkukuLiQ8qtKRHmhKmhlI2coYVaSNRYcHGDKYOXxDRI9BaEOSyiyjqjFfHGHh",
+	"gtO+I5taxYU7Pu3tyaccRN1nd2psokMHXlinx/+mfo3aJcHDui/LOkQsoYBzrSqS5xP2WfTIx1TZYA3b",
+	"NTaP5yyzlGnnvvjMNHd3tgnaG/WHVVoy+If7Ms0d3e4pAxdQHVSiSwA6iPAU0loGYrkBCplPmQp6SHPt",
+	"m6HUGqDEJGgC3B0IJEyIxDoP9mjhK8nXp7aeO6ivL6dSMp3QDLusqSJjcEyDls4ZhUQfSqAB1aBFXr8F",
+	"/7oAUCbfEmDoO3L/2traGsa+54CWmjvAVCVFdkcgzkFb/dbPVM0ikkiRcM1cnTez/911La6Gvla2TJzU",
+	"Tjcuo6C5krPctPqt/1MWvooXNgxqqwADnlitGio3ZFokBilJqtTBZRs2g/MrFGv1e90T7AWAzlQ03IcA",
+	"6PR+ZzkHZ/9l1HEH5Pf71cZ/W9HNT2uqldzlXuF+O4vCw48e6e4TMryMNTW3a2J99slyEqta/XfwgGc/",
+	"28s9v/PIfr/ZU64dwnf19TeLoEYl4wdm1uxK7/Gv37VvmvgFbZ2NW3ZXqb1d8YI92dcqcjUtVCwgaYiB",
+	"PxIhPc6InHFjtXUHSnPDWO7Agm5pVrCIxIHsM1RNmInBzhoxMKqMdBAu3TWGUkUnd5S9XA9dY2Z0He4n",
+	"Or6MhbSRdr2BFNLwn/ZRZR89sEw4nLGZVA4jcW0QwPc6JWVLVgA+UwxrSUH3gbaPvsUraUuBfylzMA4i",
+	"30HNmSFNTv5Xfjafw8vfXGAQQqzfJ6M3atrIWjO+iKzvxeceIW3NGCb4lK2MrYJZNQFcG2IIntm2lE19",
+	"XD5vqnLQdnmjYeup9ndjzP6MndHc5VHMwS64u0NdTlZwq2fYNvpzScx78Y7Djzjb/ZVMxWbyFsu58BNY",
+	"Ru4T1rShC8CC40bX7gCgz3HtAEyRD4HQcBimTZqqa8S9i6r6vVQTaQwTvxdl9RW9YQFzHkuFNb2raTuf",
+	"l648l82pmVasqaSW+5VM3Ilmc+y2eJ+0zT010R1dTapAiWkKVRYa4mmWdYaQ/enLnR2KaJu7DHguhY4Q",
+	"YVE7bCt0sLgubgeIbuWvFrgmcgRPHghGVcaDpuaYzASsSSx8OziftZlnC9cSzmG4Q+2N1GYgAFLGDnpW",
+	"RkshlbJIuccx8YB23L8N0It2GLvyJj+Xa5B5b1257Fr6q29B6juPYm/R1o8cDtf9FrZQ9w+wLJP/P/Kj",
+	"nIP+c0GmLMv/HY65bErSOlcM0SfxvJCz//vuQdalzqyfWTmvdyPdZGA+0c4N9t89O/N+WZbXatGk1WfZ",
+	"bEeVPuedCk1/xxpAzVg9fRq/0CVXLFHMOaFX0MEjSGpxFnCu2Jh/aFbjz99cXHtA/t9zlMUtY4fUGNy+",
+	"P9RFWA3GVPDMYXjO9dH5PAGZpMxsqFDxEeeZCEmmfDKFGk8qHJXKuQCI7wpnt4IQsKTMXTRcA91DCZil",
+	"9zOsBCPcEE3HLFu4j+CoNDGIpgZqKTZkeqIDKDXS9hOc0ZT5WSKg+0AgwAs1ZdKi+8RB346Htw5AnGcS",
+	"wC+pCDs/PdGw3IGgWSbnmjjAcliJUxus2MVaWaitgH6+VYW67yCVMXrL9IbAkqP+LxtbgixqDd0vWse9",
+	"4686vaNO7+i61+vD//ul0ipfvH1F9EIkLd+70HeY3d0n5lb8hSIqtdHTDbGVMxIjvcYlwSJSlhQJ+zPw",
+	"8hCBl7BHwwqn20sqH37EvtpbbOOKu2gjcw09CwDC2+CpEgDqhDLUOUeQkilVs4xp3SXn2iHeOhbkBLXr",
+	"x4wcwOFKOknVcOsRCTS49dvtZHzldxPSweluPd57WcYN5q4//8e3dq2Z1WG3bFNS90+hE5Y0uWR8Np8C",
+	"gOwxzwy08x8tIC1Bisj+r8TcfRA7gPK/RhO0U3p5y75Q5vYHmhg3a9KOMabgQBHjAwKlCajHkhIvlcTd",
+	"uHw2Xp/BnbjiiHUQMjt4hF/bS4rHhR04sCYRHMCuJD3dML50XWseaAYUkgARrxaRNTg22G4E0OEiqQPo",
+	"7Nb1d+MWAMbA9rEBon7/sR/VUijJfLutgKv9M7S1lOgFoOrsdjndy/75fsbFDozTg6LtkPCsmQuD5RkV",
+	"0TrQ00JHANqqPUo9l6llMdFAzKcMcLJc18MZXfhsIsd09JAJOspYGkcOtWyUyeSGpUMsNY5RlRfSHCCC",
+	"BTYtkiSVRLAPpl8hdcakLWRtfmTBDMSd7GaLlKUHUKzo4Pti0saGYYgT/YEjeIgU7AALsUvsxSao1gC+",
+	"NiKxX4TVVCA0DVshZAkfMoE0oeZ6LAdE2Hp8rEPoj7TOz+VXC4BFXyahoobxW5tPI6jfI9+TskfsfUz9",
+	"YkcXFRq2s7Ud9n2qer9sr3+AtcCI9wLk7qzjhOZ9Egtp+HgRkzYyGxgsY8pgrVZE4lTOxUTRlNlnJghj",
+	"5y5nWQEUIDQnU0ZzplxbI8jmtMp7+TKo8u52czE5GwhGk2kQJbeCTmYpdnemuNSDZigB4zrv3sOWdipL",
+	"v1UusxW17phhj7P5MvkjvgfxmjuLlQpCzv8UsUEpf/0yuU0qpceU5jkTOrguu0CGNrGIEhZge1HpE+3B",
+	"Ez30pq715nPpEDoiXCRZAfp5ynUJYGnlkq5nlUTVPYVuWYBdAFEnKxEd4ohuNlUq2J7fudu6Wsh2ZbTK",
+	"d9G/r8KApHZaDaAUjysJKzygWsbQvjm2JTUTWt0CK0iQ9Pvew+zA2gDUnymqWRpVSVkgZUYMm8BaWWN/",
+	"9dBmDV+F2OWIDUR1kxCdtu2NUDDusVEjrvmgi10OXfoFKLlY+GeVvCaJ9V25tAAOa6c04eCG/25yhcs5",
+	"r6PFdYnCmzan95kQya7riEtfsEYyCXfjQe/0Dpy5HHv/FGIpNSOIh4UpG77LpG9hUS3szDd1rBp3ltIQ",
+	"4WVqPT7W5A0vkc1dFcKySX+rR79mp/Rk1Dkaf/VV5yT5inWe09OnndPjUW/cG5/QZ+nR7oGUanpfRkO8",
+	"A73/qSX2Wy+QkKs2hSBSlhIT1uM+7SMnsa/O42Zhrd7oxiDz91KRQYvbC1gJxFFhSl+F618zaHVRX+2X",
+	"yMc+YMOzzAHIk3YMEPNW8YwdGH0zPjKkWEwUFcaKa+cCndJbNhA4YOrg7LJFt1SJQ7BVGK8GsloBs6A3",
+	"xmGeRk0wqTshpIKnCe1pUKfLTqk4wS55ifas1a1zqqFH9pwqARrEmPJM+9j3lAszEFKQqZzbAcf8A+Hm",
+	"zHfAdTiA0N11FQOwKURtx/zcwhMGXcdRUk4nQmqufz9KC0yY7SB3d7nooXq41vh7tYzSyM3Ch6K+h0AT",
+	"tJkHDypp++oalsYQ5bbiEicMFaUI3WboDSPylqmDyCcqRjXoR0XGGZ2stfmCWX+pogNcby2iwUQxA/83",
+	"FvdErXIrWlEryaRmUES7Y7uDGnxk0zCAJd+KKmDJPb69VDFxjwoJCAbVCCksOJFFlmI7b5d12Bwdsoc9",
+	"YfWZfFY4pZCmdjLAq+X+7kzw2uUpGUft749uiYejgZpR/nMJxKbJ+CqfbX0mitigkJbPfGETLNyThz/T",
+	"nfS2cqwHooJD7yzZKS3ijIxllsn5UkP+sVSApFGlya8rYnNj/a69iG4Vu9Ri+c34nTCvt4ymf3xKPwQd",
+	"6dEtrPr819lYP095tlzHiClsAmC/byH8Xal70A25BjKGQt/1oCkDaGMlZ2EnIRJUq5KJZJrIwpRA6b6B",
+	"w0A4hch5SRWjaeQb7JYBhKB5jFUtyoRaMFK4C3jXFgTtwmLY99jPAqe0CWEcM/dcfY+W4iwMkruGFGbK",
+	"1kKM/2jHe8vybPFFM3XLGhryRvEFjdDxxTX5QdGEVSdlGJ11ycWTW+bAYBz4vGaJhEANVROMte/Gp4Ll",
+	"f/bezVjy89sALf+tdWv4Mpjl5xitr3MJuJcrFbbLjP4BeK9iGaOa/UaY7qqnGgHdLdPtWJbb946WoK7W",
+	"wajHaHjGVX/EumO7tsGWQ7IPVZ+JNvBQAPlFRqYpT8HhPbdyIBqIKqAbclr9BKoLOYOQL8S+XOOILnkL",
+	"W4sxLuciX+K+YUZ0Y3oznM0fUef/nF6jH/gtayCboKnfisN4/3tWoap0jMx5sjmbwErnlNywxVwqALPU",
+	"pPoAAUgyCHkWmpF27LuWRyRG+RNH5F///C/nq3Vwa5pAkmkIlMlSjjDYs0aA05fliNc440ekrZWx1oGe",
+	"wq9fxpqs5uim8fAYfrvlkVmOYhWQpXJH2BlLApqZmCgGipau0UC3KQ2r8Zzv3KfB03aZgPpryzXRbkUt",
+	"VIVgAA+ap6c8z92DOVUJy1r24DN+iz6wRBaKM4W37G7E9GUidvuR9J/ZXfW7BqnTu1y4HXhvls06N2xx",
+	"r2piOReAOdAvDZ+IZHTEsqhKzRpDYyhL4zSxl5u04xu2GE65gMCZiwFghhqzygCZWz0uTbFn0w1bVAAg",
+	"UAJnVRTKRRd7ThcaMo/jMeXA7qv6xxKWEywxZ33Yz6UFBjwBiGAg2rGd5xBa9cZE04Um8+ni4Ax+dn0G",
+	"CxcuDZJC7Zccrg8qRTJl2bqmBpeXr/5q9/p37SnCRWx3FFmKWAaB+mMXTF9evoJSsxs843pt/2eplx4p",
+	"p2RjLTRQ51iqZjxaKAygA+ExacnrnInzi46dDzV8lFkrXYGv5nWW0RmNyO3l5asInnsrC2PvOSWX3LDL",
+	"y1cDkSv5YXEQucwYjHrHI6rZsFBZDF3PqXa9Z60tkUvuCpEoyRW/pcbaCpmUOeiXUkG/p04mE5pZTqCY",
+	"1ljijBe5EFb5r/fncFXS3HQHAioY4lum+HjhO5KEDAHiidh+qmQKmJPTpmSsGFZWDwRMNuPaaIe3gnFs",
+	"aG3iHEQRMMXY/gnAgnV8gJ4gx7fQrxP0i19fh43X696+nZVoG0Szy3VW+e1+N1w5lqa32EB2XcAN9/MO",
+	"7UzumrWU8+ENs3dMAhG2opanqVa/NTUm1/1DK8a67qVuImeHt0etqAUyyN6T8ZgnjLz27/s1t/otJP3d",
+	"3U94Ol+mYtxRRpP/Ccjrz1Lwz4rkcp6mhIqQ6d8Fz8XrX4cfrTp0Z9heO/yZLzJD7sqFYKlVpEqtpfJK",
+	"Y7KvHZe0nfZS6TQH6yDVStb0B0b/3XScD10pjif+6HXiKyT2INl4j7Se3XUdqm/qEsyXWnKDOXpla0kv",
+	"9Np0IEq5TlbEeiWyn+jSqohIzS6w48PTAwHyn6oKw7aMebiMlXV5bOuuUe8zSAqvk/i6b9cF/vdyT1GJ",
+	"uT/XdcAZGxuHuGaTv/ewvl3ETgirI+hb8HvKSCpRVaHo2iM6lN1oH6H50o6sCfvKllEoMlq4FrMBgFWX",
+	"/CRHMl2Qv0ku9EB4BMbErluYfsBJIHiczekCA1vLCx2ItuNWfd/9tsxFpjMGBiAVbgYG6/80xlUgBRjB",
+	"IQVzlo79UUjBqqIi/CjDmdrFWGsSrQTsyWtngA+BqRfhWCEKVWmgwdAEpoLGpSviRV6NH/WxeV72AabG",
+	"9+iN6VLn3PigOxDVPzVBDCnH4Y5OSEoXukteBwg5M7rwR4R/aezQm6Z4eb4sIJZddavfmiiasP8VWDgV",
+	"7BXQ3O4WDC7qy1gwbkObOFEKiSHKE/Cftszd/cMXnvvMPP3eqbeW466A9jxi6s5oz55Lt+sgVYgEDf86",
+	"OKv8xAhblVAhJPTpxgfTLjkXC8CNhkJEeNlM2Uyz7LYpMe8tPFJe4F2wrXCcP1gr6CALDvas7JcuVdnA",
+	"fIcG0PeyfJoaDNg5PNEr0Phh9/QUBVeDwCtdUys400in97ZA9uwmYhmxPquBsFkyhWofWBm9YYTO6QJT",
+	"K5DE7UuViG2k/ZTN5BpfIYbtAvq+o3y5I3QiDvxlYofrhUhFWn+Kj/uUBWKLnOqWApHcVYq4dm9roovY",
+	"bBseqvolAK4pL7u727tkr3h/OfaWK56wdCACFHREvYB/NoYoweDHkCIOyqFl+S3lGR1lzMUNKXoI5lCD",
+	"MuaQRuVDKdyQf/3z/6l/3f2GaZ2lP6KNgRAIM2CwwBxEhGWNQUQfNgGlWA8EMJNgJaUCDYt2XAiCHV3y",
+	"2kyZmnPNSOwxo3z8MoCMGvMPDCIj5CdprOHHBTUs7deCGXoqlVkXvsTQxqO2zrcjrLNWr8uzjcrt6CAN",
+	"eDiQ0QIw9L6YRRqQn/PFukykhwwH7nDrgm4w+hAQJO6L4rRryqEdC9L5oB0QIBOHmYGY39zQQgiqRest",
+	"hPoukFkvEUMTOssqQIw2NDWWOM5AKDZmiomE+Qy1GUs5tf+1INayBoMTH3ZdSByQ8qxL3kFCI8Kc6YHQ",
+	"hi4ikjJDk6llGpYC7QoLxcI+B+3Adrd3oBHT6aXdmTfVudxHateL8HYs54+WewT1W0fPTnunp6dHx09P",
+	"dpf9sJAv1K7Ajb2uWQG03ZlTR4bpHzjfADYivFnbOwvtwDYK7GmxIywiClDs6tHmIi/MoSxMXrhCeR3B",
+	"/bf/I7UHcTuw/0sHAjBk7b17d/0CPDQRicdKzuKyeiM2MkYkKM1vGWm7IHMfVQNAtiJaDsSYqjNCDZnZ",
+	"QZ4+ewZfO+gTIw21g2PHc8UZeK5Se6FHixK3A3Bufc7OeaZlhZvVMbIDTdgQis5rF4ilVQI/As6cYAi9",
+	"iKh00UDE8iaOSDynSkA2UvvrHvn/W1NgJhVD6Dj2IWEsZWlM2ke98Nc1GInvXGefJSa+BG4A6QtuT+2h",
+	"uO1bi2tr93w9tuouVbyXdL8RjdxrvMd0jr9bV88BP/zGCzru0Vuw1sXHWdlA6XArHwto0sNMHEL1+WGJ",
+	"W736u1HcEsHqL2W9Ov42ZTQz039sYFhYvXDc6xEoRfDxwsRlEhV5l1wY7L4gAOCjSDAtJqWGjqhmjcnf",
+	"P8K4d9ODAynucAD6LXmzR/0Tjr1GPa6vDc+dJYXiZtHq//q+rq/eMmGfzZUchYdeLtdbeIrRdLHrLjt/",
+	"v9+/soIEqumMJjM+cV8n7QCnBO2Ut/zWGpwH2BQd1Wmr+nEPrDTigqoFYR9ylhgdkdPeU8xlsNbPGsb5",
+	"ltGU25Xe+8AgVAqv+uXh4UWtalXVcT7s6dpVLKxGCwZiF9NXnu7EaLxxu5Ecyl3aQg/1T9jdkzecnRdm",
+	"ar9oxcOIUcVU+Rc7CgR6kG9g2tYhGBVuhGWCwk0AilH1WYGj18mRYFqrQumKT0SnyLHKs2NVDie9Xed1",
+	"0EwQVMIDrNv5NngrUUsi7Qq08sB/jKsqbFqJN+ccWf1U1U4H/QjCsAnWQXWXmgc0vn1B2CzP5MJqXm27",
+	"FGiQRr5jECxTB+FaMP+72fcK0J9pB/wLCIwLyP9WF6POo1HbltQFs5c2eBckzwBgycimr5eYM81TrXlv",
+	"wuRa5zdVC18ghm6jIvy2NbNXPwsWQml0aixVK10kkHJeYiqWhXMAsQR1vm5kZwN2a7AoQdXTmnGdS8C3",
+	"A3U6O8gkJnMUTwtiaHZDjOwuN1BsOgWQlDXE72ipSV8UuMVCMNjg817KNzRUEKlL0oUQLBx6RF4xQ+Gr",
+	"bnh7lxw2FCSHcg+ZXuabDYQlUmqs3QzF34ADRecEAuDtk95RmfXPNZkrKSYHEaHJjZDzjKXWyP97wZOb",
+	"bDEQbQ9zWaLYcixImyirG5G/yZGGevJKKhnpAbfsABMhFdMRShyuCffhWtOHJn6uvoal+BIY+tVMkFpS",
+	"JfPce+bdNnotxao8/18AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -92,7 +92,7 @@ func BaseEnv(db *dbtest.DB, publicURL string) map[string]string {
 		"APP_ENV": "development", "PUBLIC_URL": publicURL,
 		"DATABASE_URL": db.OwnerURL, "APP_DATABASE_URL": db.AppURL, "DB_MAX_CONNS": "20",
 		"SESSION_KEYS": testKeys.session, "SECRETS_KEYS": testKeys.secrets,
-		"API_RATE_LIMIT": "100000", "SPA_DIR": os.TempDir() + "/konstruct-no-spa", "LOG_LEVEL": "warn",
+		"API_RATE_LIMIT": "100000", "ADDRESS_RATE_LIMIT": "100000", "SPA_DIR": os.TempDir() + "/konstruct-no-spa", "LOG_LEVEL": "warn",
 		"SHUTDOWN_TIMEOUT": "5s",
 	}
 }
@@ -288,6 +288,20 @@ func (a *Account) Token(t testing.TB, role string) string {
 	var tok struct{ Secret string }
 	r.JSON(t, &tok)
 	return tok.Secret
+}
+
+// AddMember invites other into the account's tenant with role and has them
+// accept the invitation's link, as a person would.
+func (a *Account) AddMember(t testing.TB, other *Account, role string) {
+	t.Helper()
+	r := a.Client.Do("POST", "/api/portal/tenants/"+a.TenantID.String()+"/members", map[string]any{"email": other.Email, "role": role})
+	require.Equal(t, http.StatusCreated, r.Status, "invite: %s", r.Body)
+	var inv struct {
+		InviteURL string `json:"invite_url"`
+	}
+	r.JSON(t, &inv)
+	r = other.Client.Do("POST", "/api/portal/invitations/accept", map[string]any{"token": queryParam(t, inv.InviteURL, "token")})
+	require.Equal(t, http.StatusOK, r.Status, "accept: %s", r.Body)
 }
 
 func queryParam(t testing.TB, raw, name string) string {

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
 	"github.com/riverqueue/river"
@@ -34,6 +35,7 @@ import (
 	"github.com/konstruct/konstruct/api/jobs"
 	"github.com/konstruct/konstruct/api/llm"
 	"github.com/konstruct/konstruct/api/llmkeys"
+	"github.com/konstruct/konstruct/api/mail"
 	"github.com/konstruct/konstruct/api/memory"
 	"github.com/konstruct/konstruct/api/netguard"
 	"github.com/konstruct/konstruct/api/obs"
@@ -120,8 +122,23 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 	a.Tenants = tenants.NewService(st, guard)
 	a.Auth = auth.NewService(st, a.Tenants, limiter, auth.Opts{
 		Keys: cfg.SessionKeys, TTL: cfg.SessionTTL, PublicURL: cfg.PublicURL.String(),
-		AllowedOrigins: cfg.AllowedOrigins, MaxFailures: cfg.SigninMaxFailures,
+		AllowedOrigins: cfg.AllowedOrigins, MaxFailures: cfg.SigninMaxFailures, Log: log,
 	})
+	// Invitations are accepted by link; a member's tokens die with them.
+	a.Tenants.SetInvitations(tenants.InvitationOpts{Keys: cfg.SessionKeys, PublicURL: cfg.PublicURL.String(), Emailed: cfg.Mail.Enabled()})
+	a.Tenants.OnMemberLeft(func(ctx context.Context, tx store.Tx, userID uuid.UUID) error {
+		_, err := auth.RevokeCreatedBy(ctx, tx, userID)
+		return err
+	})
+	var mailer mail.Sender
+	if cfg.Mail.Enabled() {
+		smtp, err := mail.NewSMTP(cfg.Mail.URL, cfg.Mail.From, cfg.OutboundTimeout)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		mailer = smtp
+	}
 	policy := netguard.Policy{AllowPrivate: cfg.AllowPrivateURLs}
 	a.Agents = agents.NewService(st, guard, cfg.Secrets, policy)
 
@@ -154,6 +171,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 		HTTP: &http.Client{Timeout: cfg.LLM.Timeout}, Guarded: policy.Client(cfg.LLM.Timeout), Metrics: a.Metrics,
 	})
 	a.LLMKeys.SetVerifier(a.Router)
+	a.Agents.SetModelValidator(a.LLMKeys)
+	a.Metrics.SetKnownModels(pricing.IDs())
 
 	var embedder memory.Embedder = memory.Offline{}
 	if cfg.Embedding.Provider == "openai" {
@@ -179,6 +198,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 	river.AddWorker(workers, &usage.CheckWorker{Store: st, Log: log})
 	river.AddWorker(workers, &turns.HandoverWorker{Store: st, Keyring: cfg.Secrets, Providers: providers, PublicURL: cfg.PublicURL.String(), Log: log})
 	river.AddWorker(workers, &memory.EmbedWorker{Memory: a.Memory})
+	river.AddWorker(workers, &tenants.InvitationEmailWorker{Store: st, Tenants: a.Tenants, Sender: mailer, Log: log})
 	a.Jobs, err = jobs.NewClient(st.Pool, jobs.Opts{
 		Workers: workers, Periodic: []*river.PeriodicJob{retention.Periodic(), usage.Periodic(cfg.Billing.BudgetInterval)},
 		Work: opts.Work, Concurrency: cfg.WorkerConcurrency, LLMConcurrency: cfg.LLMWorkerConcurrency,

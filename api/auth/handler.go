@@ -130,7 +130,7 @@ func (h *Handler) CreateAPIToken(ctx context.Context, req apigen.CreateAPITokenR
 	o := tokenOut(t)
 	return apigen.CreateAPIToken201JSONResponse{
 		Id: o.Id, TenantId: o.TenantId, Name: o.Name, Prefix: o.Prefix, Role: o.Role, CreatedAt: o.CreatedAt,
-		LastUsedAt: o.LastUsedAt, ExpiresAt: o.ExpiresAt, RevokedAt: o.RevokedAt, Secret: secret,
+		LastUsedAt: o.LastUsedAt, ExpiresAt: o.ExpiresAt, RevokedAt: o.RevokedAt, CreatedBy: o.CreatedBy, Secret: secret,
 	}, nil
 }
 
@@ -155,10 +155,15 @@ func membershipsOut(ms []tenants.Membership) []apigen.Membership {
 }
 
 func tokenOut(t *APIToken) apigen.APIToken {
-	return apigen.APIToken{
+	out := apigen.APIToken{
 		Id: t.ID, TenantId: t.TenantID, Name: t.Name, Prefix: t.Prefix, Role: apigen.Role(t.Role), CreatedAt: t.CreatedAt,
 		LastUsedAt: nullableTime(t.LastUsedAt), ExpiresAt: nullableTime(t.ExpiresAt), RevokedAt: nullableTime(t.RevokedAt),
+		CreatedBy: nullable.NewNullNullable[apigen.TokenCreator](),
 	}
+	if t.CreatedBy != nil {
+		out.CreatedBy.Set(apigen.TokenCreator{Id: *t.CreatedBy, Email: t.CreatorEmail, Name: t.CreatorName})
+	}
+	return out
 }
 
 func nullableTime[T any](v *T) nullable.Nullable[T] {

@@ -6,52 +6,41 @@ import (
 	"strings"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/konstruct/konstruct/api/access"
 	"github.com/konstruct/konstruct/api/errs"
 )
 
-// Middleware resolves the caller from the Authorization header or the session
-// cookie and enforces the origin check. isPublic tells whether the matched
-// route may be called without credentials.
-func (s *Service) Middleware(isPublic func(echo.Context) bool) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			req := c.Request()
-			ctx := req.Context()
-			var p *access.Principal
-
-			if h := req.Header.Get("Authorization"); h != "" {
-				scheme, secret, _ := strings.Cut(h, " ")
-				if !strings.EqualFold(scheme, "Bearer") {
-					return errs.E(errs.Unauthorized, "Use Authorization: Bearer <token>.")
-				}
-				var err error
-				if p, err = s.tokenPrincipal(ctx, strings.TrimSpace(secret)); err != nil {
-					return err
-				}
-			} else if ck, err := req.Cookie(CookieName); err == nil && ck.Value != "" {
-				if userID, sessionID, err := s.signer.verify(ck.Value); err == nil {
-					if u, err := s.userBySession(ctx, userID, sessionID); err == nil {
-						p = &access.Principal{UserID: u.ID, Email: u.Email, Name: u.Name, PlatformAdmin: u.IsPlatformAdmin,
-							SessionID: sessionID, ViaCookie: true}
-					}
-				}
+// Authenticate resolves the caller from the Authorization header or the
+// session cookie and applies the origin check. It returns no principal and
+// no error for a request without credentials (the route decides whether
+// that is allowed), and an error for credentials that fail (401) or a
+// cookie write from another origin (403). The HTTP edge rate-limits by
+// address before it answers either, so failing credentials cost a guesser
+// their address's budget.
+func (s *Service) Authenticate(req *http.Request) (*access.Principal, error) {
+	ctx := req.Context()
+	var p *access.Principal
+	if h := req.Header.Get("Authorization"); h != "" {
+		scheme, secret, _ := strings.Cut(h, " ")
+		if !strings.EqualFold(scheme, "Bearer") {
+			return nil, errs.E(errs.Unauthorized, "Use Authorization: Bearer <token>.")
+		}
+		var err error
+		if p, err = s.tokenPrincipal(ctx, strings.TrimSpace(secret)); err != nil {
+			return nil, err
+		}
+	} else if ck, err := req.Cookie(CookieName); err == nil && ck.Value != "" {
+		if userID, sessionID, err := s.signer.verify(ck.Value); err == nil {
+			if u, err := s.userBySession(ctx, userID, sessionID); err == nil {
+				p = &access.Principal{UserID: u.ID, Email: u.Email, Name: u.Name, PlatformAdmin: u.IsPlatformAdmin,
+					SessionID: sessionID, ViaCookie: true}
 			}
-
-			if unsafe(req.Method) && (p == nil || p.ViaCookie) && !s.sameOrigin(req, p != nil) {
-				return errs.E(errs.Forbidden, "Cross-origin request refused: the Origin of a cookie-authenticated change must be this portal.")
-			}
-			if p == nil && !isPublic(c) {
-				return access.ErrUnauthenticated
-			}
-			if p != nil {
-				c.SetRequest(req.WithContext(access.WithPrincipal(ctx, p)))
-			}
-			return next(c)
 		}
 	}
+	if unsafe(req.Method) && (p == nil || p.ViaCookie) && !s.sameOrigin(req, p != nil) {
+		return nil, errs.E(errs.Forbidden, "Cross-origin request refused: the Origin of a cookie-authenticated change must be this portal.")
+	}
+	return p, nil
 }
 
 func unsafe(method string) bool {

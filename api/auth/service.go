@@ -1,9 +1,10 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"errors"
-	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -51,6 +52,7 @@ type Service struct {
 	tenants *tenants.Service
 	limiter *ratelimit.Limiter
 	signer  signer
+	log     *slog.Logger
 
 	maxFailures int
 	secure      bool
@@ -65,6 +67,7 @@ type Opts struct {
 	PublicURL      string // issuer and the origin allowed to write with a cookie
 	AllowedOrigins []string
 	MaxFailures    int
+	Log            *slog.Logger
 }
 
 // NewService returns a Service.
@@ -74,7 +77,7 @@ func NewService(s *store.Store, t *tenants.Service, l *ratelimit.Limiter, opts O
 		origins[strings.TrimRight(o, "/")] = true
 	}
 	return &Service{
-		store: s, tenants: t, limiter: l,
+		store: s, tenants: t, limiter: l, log: cmp.Or(opts.Log, slog.Default()),
 		signer:      signer{keys: opts.Keys, issuer: originOf(opts.PublicURL), ttl: opts.TTL},
 		maxFailures: max(opts.MaxFailures, 1),
 		secure:      strings.HasPrefix(opts.PublicURL, "https://"),
@@ -98,14 +101,17 @@ type Session struct {
 	ExpiresAt time.Time
 }
 
-// CreateUser makes a user with a first tenant (they own it) and accepts their
-// pending invitations. It is sign-up without the session, used by the CLI and
-// by `konstruct dev` on first run.
+// CreateUser makes a user with a first tenant (they own it). It is sign-up
+// without the session, used by the CLI and by `konstruct dev` on first run.
+// Invitations are not accepted here: each one is accepted by its link.
 func (s *Service) CreateUser(ctx context.Context, in SignUpInput, platformAdmin bool) (*User, *tenants.Tenant, error) {
 	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
 	in.Name = strings.TrimSpace(in.Name)
 	in.TenantName = strings.TrimSpace(in.TenantName)
 	if err := validate.Struct(in, "body"); err != nil {
+		return nil, nil, err
+	}
+	if err := CheckPasswordStrength(in.Password, in.Email, in.Name); err != nil {
 		return nil, nil, err
 	}
 	hash, err := HashPassword(in.Password)
@@ -121,22 +127,39 @@ func (s *Service) CreateUser(ctx context.Context, in SignUpInput, platformAdmin 
 	// The new user acts in their new tenant: the audit trail names them.
 	actx := access.WithPrincipal(ctx, &access.Principal{UserID: u.ID, Email: u.Email, Name: u.Name})
 	err = s.store.WithTenant(actx, uuid.Must(uuid.NewV7()), func(ctx context.Context, tx store.Tx) error {
+		if err := actAs(ctx, tx, u.ID); err != nil {
+			return err
+		}
 		if _, err := tx.NewInsert().Model(u).Returning("created_at, updated_at").Exec(ctx); err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				return errs.E(errs.Conflict, "An account with this email already exists; sign in instead.")
 			}
 			return err
 		}
-		if t, err = s.tenants.CreateInTx(ctx, tx, tenantName, u.ID); err != nil {
-			return err
-		}
-		var joined []uuid.UUID
-		return tx.NewRaw("SELECT accept_invitations(?, ?)", u.ID, u.Email).Scan(ctx, &joined)
+		t, err = s.tenants.CreateInTx(ctx, tx, tenantName, u.ID)
+		return err
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	return u, t, nil
+}
+
+// actAs sets the transaction's user (app.current_user): users and sessions
+// rows are visible and writable only for that user.
+func actAs(ctx context.Context, db bun.IDB, userID uuid.UUID) error {
+	_, err := db.ExecContext(ctx, "SELECT set_config('app.current_user', ?, true)", userID.String())
+	return err
+}
+
+// asUser runs fn in a transaction acting as userID.
+func (s *Service) asUser(ctx context.Context, userID uuid.UUID, fn func(ctx context.Context, tx bun.Tx) error) error {
+	return s.store.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := actAs(ctx, tx, userID); err != nil {
+			return err
+		}
+		return fn(ctx, tx)
+	})
 }
 
 // SignUp creates an account and signs it in.
@@ -148,68 +171,78 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*Session, error) 
 	return s.startSession(ctx, u)
 }
 
-// throttle keys and window for failed sign-ins.
-const signinWindow = 15 * time.Minute
-
-func accountKey(email string) string { return "signin:account:" + email }
-func addressKey(ip string) string    { return "signin:address:" + ip }
-
-// SignIn checks a password. Failures are counted per account and per client
-// address; past the limit, sign-in answers 429 without checking the password
-// (so a locked account cannot be brute-forced or used to burn CPU).
+// SignIn checks a password. An account is throttled per client address (see
+// throttle.go), so an attacker elsewhere never locks its owner out; past the
+// limit the answer is 429 without checking the password, so a throttled
+// account can be neither brute-forced nor used to burn CPU.
 func (s *Service) SignIn(ctx context.Context, email, password string) (*Session, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	ip := obs.ClientIP(ctx)
-	for _, lim := range []struct {
-		key   string
-		limit int
-	}{{accountKey(email), s.maxFailures}, {addressKey(ip), s.maxFailures * 4}} {
-		r, err := s.limiter.Peek(ctx, lim.key, lim.limit, signinWindow)
-		if err != nil {
-			return nil, err
-		}
-		if !r.Allowed {
-			return nil, &errs.Error{Kind: errs.RateLimited, RetryAfter: r.Reset,
-				Message: fmt.Sprintf("Too many failed sign-ins; try again in %d minutes.", int(r.Reset.Minutes())+1)}
-		}
+	if err := s.signinAllowed(ctx, email, ip); err != nil {
+		return nil, err
 	}
 
-	u := &User{}
-	err := s.store.DB.NewSelect().Model(u).Where("email = ?", email).Scan(ctx)
+	var creds struct {
+		ID           uuid.UUID `bun:"id"`
+		PasswordHash string    `bun:"password_hash"`
+	}
+	err := s.store.DB.NewRaw("SELECT * FROM signin_credentials(?)", email).Scan(ctx, &creds)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
 	found := err == nil
 	hash := dummyHash
 	if found {
-		hash = u.PasswordHash
+		hash = creds.PasswordHash
 	}
 	ok, err := CheckPassword(hash, password)
 	if err != nil {
 		return nil, err
 	}
 	if !found || !ok {
-		for _, key := range []string{accountKey(email), addressKey(ip)} {
-			if _, err := s.limiter.Hit(ctx, key, 0, signinWindow); err != nil {
-				return nil, err
-			}
+		if err := s.signinFailed(ctx, email, ip); err != nil {
+			return nil, err
 		}
 		if found {
-			_ = audit.ForUser(ctx, s.store.DB, u.ID, u.Email, audit.Event{Action: "user.signin_failed",
-				Metadata: map[string]any{"ip": ip}})
+			s.auditUser(ctx, creds.ID, email, audit.Event{Action: "user.signin_failed", Metadata: map[string]any{"ip": ip}})
 		}
 		return nil, errs.E(errs.Unauthorized, "The email or password is not right.")
 	}
-	_ = s.limiter.Clear(ctx, accountKey(email))
+	if err := s.signinSucceeded(ctx, email, ip); err != nil {
+		return nil, err
+	}
+	u, err := s.GetUser(ctx, creds.ID)
+	if err != nil {
+		return nil, err
+	}
 	sess, err := s.startSession(ctx, u)
 	if err != nil {
 		return nil, err
 	}
-	if err := audit.ForUser(ctx, s.store.DB, u.ID, u.Email, audit.Event{Action: "user.signed_in",
-		Metadata: map[string]any{"ip": ip, "user_agent": obs.UserAgent(ctx)}}); err != nil {
-		return nil, err
-	}
+	s.auditUser(ctx, u.ID, u.Email, audit.Event{Action: "user.signed_in",
+		Metadata: map[string]any{"ip": ip, "user_agent": obs.UserAgent(ctx)}})
 	return sess, nil
+}
+
+// auditUser writes an event about a user into each tenant they belong to,
+// each in that tenant's own transaction (a sign-in belongs to no one
+// tenant). Failures are logged: the sign-in itself stands.
+func (s *Service) auditUser(ctx context.Context, userID uuid.UUID, email string, e audit.Event) {
+	ms, err := s.tenants.Memberships(ctx, &access.Principal{UserID: userID})
+	if err == nil {
+		actx := access.WithPrincipal(ctx, &access.Principal{UserID: userID, Email: email})
+		e.TargetType, e.TargetID = "user", userID.String()
+		for _, m := range ms {
+			if err = s.store.WithTenant(actx, m.TenantID, func(ctx context.Context, tx store.Tx) error {
+				return audit.Record(ctx, tx, e)
+			}); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		s.log.WarnContext(ctx, "audit of a sign-in failed", "action", e.Action, "err", err)
+	}
 }
 
 func (s *Service) startSession(ctx context.Context, u *User) (*Session, error) {
@@ -221,7 +254,11 @@ func (s *Service) startSession(ctx context.Context, u *User) (*Session, error) {
 		return nil, err
 	}
 	row.ExpiresAt = exp
-	if _, err := s.store.DB.NewInsert().Model(row).Exec(ctx); err != nil {
+	err = s.asUser(ctx, u.ID, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewInsert().Model(row).Exec(ctx)
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &Session{User: u, Token: token, ExpiresAt: exp}, nil
@@ -233,25 +270,27 @@ func (s *Service) SignOut(ctx context.Context) error {
 	if !ok || p.SessionID == uuid.Nil {
 		return nil
 	}
-	_, err := s.store.DB.NewUpdate().Model((*sessionRow)(nil)).Set("revoked_at = now()").
-		Where("id = ? AND revoked_at IS NULL", p.SessionID).Exec(ctx)
-	return err
+	return s.asUser(ctx, p.UserID, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewUpdate().Model((*sessionRow)(nil)).Set("revoked_at = now()").
+			Where("id = ? AND revoked_at IS NULL", p.SessionID).Exec(ctx)
+		return err
+	})
 }
 
-// GetUser loads a user.
+// GetUser loads a user (never their password hash, which the application
+// role cannot read).
 func (s *Service) GetUser(ctx context.Context, id uuid.UUID) (*User, error) {
 	u := &User{}
-	err := s.store.DB.NewSelect().Model(u).Where("id = ?", id).Scan(ctx)
+	err := s.asUser(ctx, id, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewSelect().Model(u).ExcludeColumn("password_hash").Where("id = ?", id).Scan(ctx)
+	})
 	return u, err
 }
 
 // userBySession resolves a session cookie's ids to its live user.
 func (s *Service) userBySession(ctx context.Context, userID, sessionID uuid.UUID) (*User, error) {
 	u := &User{}
-	err := s.store.DB.NewSelect().Model(u).
-		Where("id = ?", userID).
-		Where("EXISTS (SELECT 1 FROM sessions s WHERE s.id = ? AND s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > now())", sessionID, userID).
-		Scan(ctx)
+	err := s.store.DB.NewRaw("SELECT * FROM authenticate_session(?, ?)", userID, sessionID).Scan(ctx, u)
 	return u, err
 }
 

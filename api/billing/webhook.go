@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -18,26 +20,76 @@ import (
 	"github.com/konstruct/konstruct/api/store"
 )
 
-// Webhook serves POST /api/webhooks/stripe: it verifies Stripe-Signature
-// over the raw body (webhook.ConstructEvent, five-minute tolerance) and
-// applies the event. A bad or stale signature is 400 and nothing is read
-// further; a failure to apply is 500 so Stripe redelivers.
+// webhookTolerance is how far a Stripe-Signature timestamp may be from our
+// clock, either way.
+const webhookTolerance = 5 * time.Minute
+
+// Webhook serves POST /api/webhooks/stripe. It verifies Stripe-Signature
+// over the raw body (HMAC, constant-time, via stripe-go), refuses a signing
+// time more than five minutes off our clock in either direction (stripe-go
+// only looks back), then reads the event. A bad, stale or future signature is
+// 400 and nothing is read further; a signed event of another API version is
+// 400 with an error and a log line that say so (objects of another version
+// may not read as this one's); a signed event the platform does not act on —
+// an unknown type, one without an object, one that does not read — is 200
+// and ignored (logged); a failure to apply is 500 so Stripe redelivers.
 func (s *Service) Webhook(c echo.Context) error {
 	if !s.Enabled() {
 		return errs.E(errs.NotFound, "Billing is not configured on this platform.")
 	}
+	ctx := c.Request().Context()
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
 		return err // BodyLimit's 413 surfaces here
 	}
-	ev, err := webhook.ConstructEvent(body, c.Request().Header.Get("Stripe-Signature"), s.cfg.WebhookSecret)
-	if err != nil {
+	header := c.Request().Header.Get("Stripe-Signature")
+	if err := webhook.ValidatePayloadWithTolerance(body, header, s.cfg.WebhookSecret, webhookTolerance); err != nil {
+		s.log.InfoContext(ctx, "stripe webhook refused", "reason", err.Error())
 		return errs.Wrap(errs.BadRequest, err, "The Stripe-Signature header is missing, wrong or too old.")
 	}
-	if _, err := s.Apply(c.Request().Context(), &ev); err != nil {
+	if at, ok := signedAt(header); !ok || at.After(time.Now().Add(webhookTolerance)) {
+		s.log.WarnContext(ctx, "stripe webhook refused: signed in the future", "signed_at", at)
+		return errs.E(errs.BadRequest, "The Stripe-Signature timestamp is in the future; check this server's clock.")
+	}
+	var ev stripe.Event
+	if err := json.Unmarshal(body, &ev); err != nil {
+		// Signed by Stripe, yet not the shape stripe-go reads (data without
+		// an object, say): acknowledged, so Stripe does not redeliver what
+		// would never read, and logged.
+		var envelope struct {
+			ID, Type   string
+			APIVersion string `json:"api_version"`
+		}
+		if json.Unmarshal(body, &envelope) != nil {
+			return errs.Wrap(errs.BadRequest, err, "The body is not a Stripe event.")
+		}
+		s.log.WarnContext(ctx, "stripe event that cannot be read ignored", "event", envelope.ID, "type", envelope.Type, "err", err)
+		return c.JSON(http.StatusOK, map[string]bool{"received": true})
+	}
+	if ev.APIVersion != stripe.APIVersion {
+		s.log.WarnContext(ctx, "stripe webhook refused: the endpoint sends another API version", "event", ev.ID,
+			"event_api_version", ev.APIVersion, "expected_api_version", stripe.APIVersion)
+		return errs.E(errs.BadRequest, "The event has Stripe API version %q but this endpoint reads %q: set the webhook endpoint's API version to %s in the Stripe dashboard.",
+			ev.APIVersion, stripe.APIVersion, stripe.APIVersion)
+	}
+	if _, err := s.Apply(ctx, &ev); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]bool{"received": true})
+}
+
+// signedAt reads the t= of a Stripe-Signature header (already verified).
+func signedAt(header string) (time.Time, bool) {
+	for _, part := range strings.Split(header, ",") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(part), "t="); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return time.Time{}, false
+			}
+			return time.Unix(n, 0), true
+		}
+	}
+	return time.Time{}, false
 }
 
 // Outcome says what Apply did with an event.
@@ -56,6 +108,11 @@ const (
 // nothing.
 func (s *Service) Apply(ctx context.Context, ev *stripe.Event) (Outcome, error) {
 	at := time.Unix(ev.Created, 0).UTC()
+	if ev.Data == nil || len(ev.Data.Raw) == 0 || string(ev.Data.Raw) == "null" {
+		// Signed, but no object to act on: nothing to apply, nothing to retry.
+		s.log.InfoContext(ctx, "stripe event without an object ignored", "event", ev.ID, "type", ev.Type)
+		return Ignored, nil
+	}
 	var customer, metaTenant string
 	var apply func(ctx context.Context, tx store.Tx, a *Account) (Outcome, error)
 	switch ev.Type {

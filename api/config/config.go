@@ -40,10 +40,14 @@ type Config struct {
 	// the provider's evidence before it counts as not sent.
 	DeliveryEvidenceWait time.Duration
 
-	SessionKeys       []SigningKey
-	SessionTTL        time.Duration
-	Secrets           *secrets.Keyring
-	APIRateLimit      int // requests per minute per caller
+	SessionKeys  []SigningKey
+	SessionTTL   time.Duration
+	Secrets      *secrets.Keyring
+	APIRateLimit int // requests per minute per caller
+	// AddressRateLimit is requests per minute per client address for
+	// anonymous calls and calls whose credentials fail (and rejected webhook
+	// deliveries, counted apart).
+	AddressRateLimit  int
 	SigninMaxFailures int // per account per 15 minutes
 	TrustedProxies    []*net.IPNet
 
@@ -65,7 +69,19 @@ type Config struct {
 	OTelServiceName string
 	// Billing is Stripe and budgets; an empty SecretKey disables billing.
 	Billing BillingConfig
+	// Mail is the SMTP server invitations are sent through; an empty URL
+	// sends none (the portal shows the invitation link to copy instead).
+	Mail MailConfig
 }
+
+// MailConfig is the platform's outgoing mail.
+type MailConfig struct {
+	URL  string // smtp://user:pass@host:587 (STARTTLS) or smtps://…:465
+	From string
+}
+
+// Enabled reports whether mail is sent.
+func (m MailConfig) Enabled() bool { return m.URL != "" }
 
 // BillingConfig is the platform's Stripe account and billing policy. An
 // empty SecretKey disables billing: nothing is gated.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/url"
 	"strings"
 	"time"
@@ -143,8 +144,14 @@ var options = []option{
 	{Group: "security", Name: "API_RATE_LIMIT", Default: "600",
 		Help:  "API requests per minute per user or token (429 above it)",
 		Parse: func(c *Config, raw string) (err error) { c.APIRateLimit, err = parseInt(1, 1000000)(raw); return err }},
+	{Group: "security", Name: "ADDRESS_RATE_LIMIT", Default: "60",
+		Help: "requests per minute per client address before sign-in: anonymous calls and calls whose credentials fail (429 above it); rejected webhook deliveries are counted apart against the same number",
+		Parse: func(c *Config, raw string) (err error) {
+			c.AddressRateLimit, err = parseInt(1, 1000000)(raw)
+			return err
+		}},
 	{Group: "security", Name: "SIGNIN_MAX_FAILURES", Default: "5",
-		Help:  "failed sign-ins per account per 15 minutes before sign-in is paused (per client address: 4x this)",
+		Help:  "failed sign-ins of one account from one address before each further try waits, doubling from 30s up to 15 minutes (per address over all accounts: 4x this per 15 minutes)",
 		Parse: func(c *Config, raw string) (err error) { c.SigninMaxFailures, err = parseInt(1, 1000)(raw); return err }},
 	{Group: "security", Name: "TRUSTED_PROXIES", Default: "",
 		Help: "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed for the client address",
@@ -281,6 +288,26 @@ var options = []option{
 			n, err := parseInt(1024, 100<<20)(raw)
 			c.MediaMaxBytes = int64(n)
 			return err
+		}},
+
+	{Group: "mail", Name: "SMTP_URL", Secret: true,
+		Help: "the SMTP server invitations are emailed through: smtp://user:password@host:587 (STARTTLS required) or smtps://user:password@host:465; empty sends no email and the portal shows each invitation's link to copy",
+		Parse: func(c *Config, raw string) error {
+			u, err := url.Parse(raw)
+			if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+				return errors.New("must be smtp://user:password@host:587 or smtps://user:password@host:465")
+			}
+			c.Mail.URL = raw
+			return nil
+		}},
+	{Group: "mail", Name: "MAIL_FROM", Default: "Konstruct <no-reply@localhost>",
+		Help: "the From address of invitation emails",
+		Parse: func(c *Config, raw string) error {
+			if _, err := mail.ParseAddress(raw); err != nil {
+				return errors.New(`must be an address such as "Konstruct <no-reply@example.com>"`)
+			}
+			c.Mail.From = raw
+			return nil
 		}},
 
 	{Group: "server", Name: "METRICS_TOKEN", Secret: true, Help: "when set, /metrics requires Authorization: Bearer <token>",

@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -49,25 +48,4 @@ func TestCursorPagination(t *testing.T) {
 	r := acct.Client.Do("GET", path+"?cursor=garbage", nil)
 	require.Equal(t, http.StatusBadRequest, r.Status)
 	require.Equal(t, []string{"query.cursor"}, r.Problem(t).Locations())
-}
-
-func TestRateLimit(t *testing.T) {
-	t.Parallel()
-	s := apitest.New(t, apitest.Opts{Env: map[string]string{"API_RATE_LIMIT": "3"}})
-	acct := s.SignUp(t)
-	path := "/api/portal/tenants/" + acct.TenantID.String()
-	for i := range 3 {
-		r := acct.Client.Do("GET", path, nil)
-		require.Equal(t, http.StatusOK, r.Status, "request %d", i)
-		require.Equal(t, "3", r.Header.Get("RateLimit-Limit"))
-		require.Equal(t, strconv.Itoa(2-i), r.Header.Get("RateLimit-Remaining"))
-		require.NotEmpty(t, r.Header.Get("RateLimit-Reset"))
-	}
-	r := acct.Client.Do("GET", path, nil)
-	require.Equal(t, http.StatusTooManyRequests, r.Status)
-	require.NotEmpty(t, r.Header.Get("Retry-After"))
-	r.Problem(t)
-
-	// Probes are never limited.
-	require.Equal(t, http.StatusOK, acct.Client.Do("GET", "/healthz", nil).Status)
 }

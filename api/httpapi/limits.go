@@ -23,7 +23,7 @@ var smallBodies = map[string]bool{
 	"SignUp": true, "SignIn": true, "CreateTenant": true, "UpdateTenant": true,
 	"AddMember": true, "UpdateMember": true, "CreateAPIToken": true, "ConnectWhatsApp": true,
 	"SendTestMessage": true, "UpdateConnection": true, "CreateLLMKey": true,
-	"EraseParticipant": true,
+	"EraseParticipant": true, "AcceptInvitation": true,
 }
 
 // limitOf is the body limit of an operation; def is HTTP_BODY_LIMIT.

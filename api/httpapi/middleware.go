@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 
@@ -17,7 +16,6 @@ import (
 	"github.com/konstruct/konstruct/api/access"
 	"github.com/konstruct/konstruct/api/errs"
 	"github.com/konstruct/konstruct/api/obs"
-	"github.com/konstruct/konstruct/api/ratelimit"
 )
 
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
@@ -102,34 +100,6 @@ func securityHeaders(https bool) echo.MiddlewareFunc {
 				"connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self' https://slack.com")
 			if https {
 				h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-			}
-			return next(c)
-		}
-	}
-}
-
-// rateLimit counts every API request against its caller (or, before sign-in,
-// its address) and sets the RateLimit-* headers.
-func rateLimit(l *ratelimit.Limiter, perCaller, anonymous int) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			ctx := c.Request().Context()
-			key, limit := "ip:"+c.RealIP(), anonymous
-			if p, ok := access.From(ctx); ok {
-				key, limit = p.Key(), perCaller
-			}
-			r, err := l.Hit(ctx, "api:"+key, limit, time.Minute)
-			if err != nil {
-				return err
-			}
-			h := c.Response().Header()
-			reset := strconv.Itoa(int(r.Reset.Seconds()) + 1)
-			h.Set("RateLimit-Limit", strconv.Itoa(r.Limit))
-			h.Set("RateLimit-Remaining", strconv.Itoa(r.Remaining))
-			h.Set("RateLimit-Reset", reset)
-			if !r.Allowed {
-				return &errs.Error{Kind: errs.RateLimited, RetryAfter: r.Reset,
-					Message: fmt.Sprintf("Too many requests; retry in %s seconds.", reset)}
 			}
 			return next(c)
 		}

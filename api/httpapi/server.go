@@ -106,10 +106,6 @@ type Opts struct {
 	JobsUI http.Handler
 }
 
-// anonymousRateLimit is the per-address budget for unauthenticated calls
-// (sign-in, sign-up) per minute.
-const anonymousRateLimit = 60
-
 // New builds the Echo server.
 func New(opts Opts) (*echo.Echo, error) {
 	spec, err := apigen.GetSwagger()
@@ -123,8 +119,9 @@ func New(opts Opts) (*echo.Echo, error) {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(opts.Log)
 	e.IPExtractor = ipExtractor(cfg)
+	lm := newLimits(opts.Limiter, cfg.APIRateLimit, cfg.AddressRateLimit)
 	e.Use(recoverPanics(opts.Log), requestScope(), traceRequests(opts.Tracing, cfg.PublicURL.Host),
-		accessLog(opts.Log, opts.Metrics), securityHeaders(cfg.Secure()))
+		accessLog(opts.Log, opts.Metrics), securityHeaders(cfg.Secure()), lm.rateFields())
 	if len(cfg.AllowedOrigins) > 0 {
 		// Only for origins the operator listed: browsers elsewhere keep the
 		// same-origin policy, and cookie writes still pass the Origin check.
@@ -132,7 +129,7 @@ func New(opts Opts) (*echo.Echo, error) {
 			AllowOrigins:     cfg.AllowedOrigins,
 			AllowMethods:     []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
 			AllowHeaders:     []string{"Authorization", "Content-Type", "Idempotency-Key", echo.HeaderXRequestID},
-			ExposeHeaders:    []string{echo.HeaderXRequestID, "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After", "Idempotent-Replayed"},
+			ExposeHeaders:    []string{echo.HeaderXRequestID, "RateLimit", "RateLimit-Policy", "Retry-After", "WWW-Authenticate", "Idempotent-Replayed"},
 			AllowCredentials: true,
 			MaxAge:           600,
 		}))
@@ -148,15 +145,14 @@ func New(opts Opts) (*echo.Echo, error) {
 	}
 	contract := []echo.MiddlewareFunc{
 		bodyLimits(routes, cfg.BodyLimit),
-		opts.Auth.Middleware(isPublic),
-		skipProbes(rateLimit(opts.Limiter, cfg.APIRateLimit, anonymousRateLimit)),
+		lm.authenticate(opts.Auth, isPublic),
 		validateRequests(routes),
 		opts.Idempotency.Middleware(idempotent),
 	}
 	apigen.RegisterHandlers(withMiddleware{e, contract}, apigen.NewStrictHandler(opts.Handlers, nil))
 
 	for _, w := range opts.Webhooks {
-		e.Add(w.Method, w.Path, w.Handler, countRejections(opts.Metrics, w.Provider), middleware.BodyLimit(w.BodyLimit))
+		e.Add(w.Method, w.Path, w.Handler, lm.webhookRejections(), countRejections(opts.Metrics, w.Provider), middleware.BodyLimit(w.BodyLimit))
 	}
 	if opts.Metrics != nil {
 		metrics := echo.WrapHandler(opts.Metrics.Handler())
@@ -173,7 +169,7 @@ func New(opts Opts) (*echo.Echo, error) {
 		// platform administrator; API tokens belong to a tenant and never
 		// reach it.
 		ui := echo.WrapHandler(opts.JobsUI)
-		guard := []echo.MiddlewareFunc{middleware.BodyLimit("64K"), opts.Auth.Middleware(func(echo.Context) bool { return true }), platformAdminSession()}
+		guard := []echo.MiddlewareFunc{middleware.BodyLimit("64K"), lm.authenticate(opts.Auth, func(echo.Context) bool { return true }), platformAdminSession()}
 		e.Any(jobs.UIPath, ui, guard...)
 		e.Any(jobs.UIPath+"/*", ui, guard...)
 	}
@@ -211,19 +207,6 @@ func unknownAPIRoute(e *echo.Echo) echo.HandlerFunc {
 		}
 		c.Response().Header().Set("Allow", strings.Join(allow, ", "))
 		return echo.ErrMethodNotAllowed
-	}
-}
-
-// skipProbes keeps health checks out of rate limiting.
-func skipProbes(mw echo.MiddlewareFunc) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		limited := mw(next)
-		return func(c echo.Context) error {
-			if p := c.Path(); p == "/healthz" || p == "/readyz" {
-				return next(c)
-			}
-			return limited(c)
-		}
 	}
 }
 

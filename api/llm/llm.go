@@ -141,10 +141,32 @@ var ErrNoKey = errors.New("no API key is configured for this provider")
 type NoKeyError struct{ Provider string }
 
 func (e *NoKeyError) Error() string {
-	return fmt.Sprintf("no %s API key is configured: add one in Settings → API keys", e.Provider)
+	return fmt.Sprintf("no %s API key is configured: add one under Settings → LLM API keys", e.Provider)
 }
 
 func (e *NoKeyError) Unwrap() error { return ErrNoKey }
+
+// NotOnPlatformError is a model the platform's key does not serve (it is not
+// in the platform's price table, or is kept off the platform's keys).
+type NotOnPlatformError struct{ Model, Provider string }
+
+func (e *NotOnPlatformError) Error() string {
+	return fmt.Sprintf("%s is not offered on the platform's %s key: add your own %s key under Settings → LLM API keys to use it",
+		e.Model, e.Provider, ProviderName(e.Provider))
+}
+
+func (e *NotOnPlatformError) Unwrap() error { return ErrNoKey }
+
+// ProviderName is how people call a provider.
+func ProviderName(p string) string {
+	switch p {
+	case OpenAI:
+		return "OpenAI"
+	case Anthropic:
+		return "Anthropic"
+	}
+	return "custom (OpenAI-compatible)"
+}
 
 // AllFailedError is returned when every model of a call failed.
 type AllFailedError struct {

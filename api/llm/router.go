@@ -71,8 +71,11 @@ type Result struct {
 	KeyID     *uuid.UUID
 	CostUSD   float64
 	Priced    bool
-	Latency   time.Duration
-	Attempts  []Attempt
+	// UsageEstimated says the provider reported no usage and Usage is
+	// estimated from the text (a priced call is never recorded as free).
+	UsageEstimated bool
+	Latency        time.Duration
+	Attempts       []Attempt
 }
 
 // Complete tries each model in order until one answers. For each model it
@@ -88,12 +91,16 @@ func (r *Router) Complete(ctx context.Context, c Call) (*Result, error) {
 			attempts = append(attempts, Attempt{Model: id, Error: err.Error()})
 			continue
 		}
-		creds, err := r.credentials(ctx, c.TenantID, provider, c.Pinned)
+		creds, err := r.credentials(ctx, c.TenantID, id, provider, c.Pinned)
 		if err != nil {
 			return nil, err
 		}
 		if len(creds) == 0 {
-			attempts = append(attempts, Attempt{Model: id, Error: (&NoKeyError{Provider: provider}).Error()})
+			var reason error = &NoKeyError{Provider: provider}
+			if r.platformKey(provider) && !r.opts.Pricing.OnPlatform(id) {
+				reason = &NotOnPlatformError{Model: id, Provider: provider}
+			}
+			attempts = append(attempts, Attempt{Model: id, Error: reason.Error()})
 			continue
 		}
 		for _, cred := range creds {
@@ -103,8 +110,11 @@ func (r *Router) Complete(ctx context.Context, c Call) (*Result, error) {
 			if err == nil {
 				res := &Result{Response: *resp, Model: id, Provider: provider, KeySource: cred.Source(), KeyID: cred.KeyID,
 					Latency: latency, Attempts: append(attempts, Attempt{Model: id, KeySource: cred.Source(), Latency: latency})}
-				res.CostUSD, res.Priced = r.opts.Pricing.Cost(id, resp.Usage)
-				r.opts.Metrics.LLMCall(provider, id, true, resp.Usage.InputTokens, resp.Usage.OutputTokens, res.CostUSD, latency)
+				if r.opts.Pricing.Priced(id) && res.Usage.InputTokens == 0 && res.Usage.OutputTokens == 0 {
+					res.Usage, res.UsageEstimated = estimateUsage(c.Request, resp), true
+				}
+				res.CostUSD, res.Priced = r.opts.Pricing.Cost(id, res.Usage)
+				r.opts.Metrics.LLMCall(provider, id, true, res.Usage.InputTokens, res.Usage.OutputTokens, res.CostUSD, latency)
 				return res, nil
 			}
 			r.opts.Metrics.LLMCall(provider, id, false, 0, 0, 0, latency)
@@ -132,9 +142,10 @@ func (r *Router) Complete(ctx context.Context, c Call) (*Result, error) {
 	return nil, &AllFailedError{Attempts: attempts, permanent: permanent}
 }
 
-// credentials lists what to try for a provider: the tenant's key, then the
-// platform's.
-func (r *Router) credentials(ctx context.Context, tenantID uuid.UUID, provider string, pinned map[string]uuid.UUID) ([]Credential, error) {
+// credentials lists what to try for a model: the tenant's key for its
+// provider, then the platform's — which serves only the models the platform
+// prices and allows, so no call on the platform's money goes unpriced.
+func (r *Router) credentials(ctx context.Context, tenantID uuid.UUID, id, provider string, pinned map[string]uuid.UUID) ([]Credential, error) {
 	var out []Credential
 	if r.opts.Keys != nil {
 		var pin *uuid.UUID
@@ -149,11 +160,27 @@ func (r *Router) credentials(ctx context.Context, tenantID uuid.UUID, provider s
 			out = append(out, *cred)
 		}
 	}
-	if p, ok := r.opts.Platform[provider]; ok && p.APIKey != "" {
+	if p, ok := r.opts.Platform[provider]; ok && p.APIKey != "" && r.opts.Pricing.OnPlatform(id) {
 		p.Provider = provider
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// platformKey reports whether the platform has a key for a provider.
+func (r *Router) platformKey(provider string) bool {
+	p, ok := r.opts.Platform[provider]
+	return ok && p.APIKey != ""
+}
+
+// Catalog is what decides which models a tenant can use: the price table and
+// which providers the platform has keys for.
+func (r *Router) Catalog() Catalog {
+	c := Catalog{Pricing: r.opts.Pricing, PlatformKeys: map[string]bool{}}
+	for _, p := range []string{OpenAI, Anthropic, Custom} {
+		c.PlatformKeys[p] = r.platformKey(p)
+	}
+	return c
 }
 
 func (r *Router) one(ctx context.Context, cred Credential, provider, model string, req Request) (*Response, error) {

@@ -2,6 +2,7 @@ package llmkeys
 
 import (
 	"context"
+	"time"
 
 	"github.com/oapi-codegen/nullable"
 
@@ -53,11 +54,46 @@ func (h *Handler) DeleteLLMKey(ctx context.Context, req apigen.DeleteLLMKeyReque
 	return apigen.DeleteLLMKey204Response{}, nil
 }
 
+func (h *Handler) CheckLLMKey(ctx context.Context, req apigen.CheckLLMKeyRequestObject) (apigen.CheckLLMKeyResponseObject, error) {
+	k, err := h.svc.Check(ctx, req.TenantId, req.KeyId)
+	if err != nil {
+		return nil, err
+	}
+	return apigen.CheckLLMKey200JSONResponse(keyOut(k)), nil
+}
+
+func (h *Handler) ListModels(ctx context.Context, req apigen.ListModelsRequestObject) (apigen.ListModelsResponseObject, error) {
+	ms, err := h.svc.Models(ctx, req.TenantId)
+	if err != nil {
+		return nil, err
+	}
+	out := apigen.ModelList{Items: make([]apigen.Model, 0, len(ms))}
+	for _, m := range ms {
+		item := apigen.Model{Id: m.ID, Provider: apigen.ModelProvider(m.Provider), Available: m.Available, Priced: m.Priced,
+			Reason: nullable.NewNullNullable[string](), KeySource: nullable.NewNullNullable[apigen.ModelKeySource]()}
+		if m.Reason != "" {
+			item.Reason.Set(m.Reason)
+		}
+		if m.KeySource != "" {
+			item.KeySource.Set(apigen.ModelKeySource(m.KeySource))
+		}
+		out.Items = append(out.Items, item)
+	}
+	return apigen.ListModels200JSONResponse(out), nil
+}
+
 func keyOut(k *Key) apigen.LLMKey {
 	out := apigen.LLMKey{Id: k.ID, Provider: apigen.LLMKeyProvider(k.Provider), Label: k.Label, KeyHint: k.KeyHint,
-		Status: apigen.LLMKeyStatus(k.Status), LastError: k.LastError, CreatedAt: k.CreatedAt, BaseUrl: nullable.NewNullNullable[string]()}
+		Status: apigen.LLMKeyStatus(k.Status), LastError: k.LastError, CreatedAt: k.CreatedAt, BaseUrl: nullable.NewNullNullable[string](),
+		Models: nullable.NewNullNullable[[]string](), ModelsCheckedAt: nullable.NewNullNullable[time.Time]()}
 	if k.BaseURL != "" {
 		out.BaseUrl.Set(k.BaseURL)
+	}
+	if k.Models != nil {
+		out.Models.Set(k.Models)
+	}
+	if k.ModelsCheckedAt != nil {
+		out.ModelsCheckedAt.Set(*k.ModelsCheckedAt)
 	}
 	return out
 }

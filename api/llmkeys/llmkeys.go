@@ -48,15 +48,21 @@ type Key struct {
 	Status           string     `bun:"status"`
 	LastError        string     `bun:"last_error"`
 	FailingSince     *time.Time `bun:"failing_since"`
-	CreatedAt        time.Time  `bun:"created_at,nullzero,default:now()"`
-	UpdatedAt        time.Time  `bun:"updated_at,nullzero,default:now()"`
+	// Models is what the provider listed at the last check ("provider/model"
+	// ids); nil before the first.
+	Models          []string   `bun:"models,array"`
+	ModelsCheckedAt *time.Time `bun:"models_checked_at"`
+	CreatedAt       time.Time  `bun:"created_at,nullzero,default:now()"`
+	UpdatedAt       time.Time  `bun:"updated_at,nullzero,default:now()"`
 }
 
 func aad(id uuid.UUID) []byte { return []byte("llm_keys:" + id.String()) }
 
-// Verifier checks a credential with its provider.
+// Verifier checks a credential with its provider by listing its models, and
+// knows the platform's catalogue (the LLM router).
 type Verifier interface {
-	Verify(ctx context.Context, cred llm.Credential) error
+	ListModels(ctx context.Context, cred llm.Credential) ([]string, error)
+	Catalog() llm.Catalog
 }
 
 // Service manages keys.
@@ -105,13 +111,16 @@ func (s *Service) Create(ctx context.Context, tenantID uuid.UUID, in Input, veri
 			return nil, errs.Field("body.base_url", "%s", err)
 		}
 	}
-	if verify {
-		if err := s.verify(ctx, in); err != nil {
-			return nil, err
-		}
-	}
 	k := &Key{ID: uuid.Must(uuid.NewV7()), TenantID: tenantID, Provider: in.Provider, Label: in.Label,
 		BaseURL: strings.TrimRight(in.BaseURL, "/"), KeyHint: hint(in.APIKey), Status: StatusActive}
+	if verify {
+		models, err := s.verify(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		now := time.Now()
+		k.Models, k.ModelsCheckedAt = models, &now
+	}
 	sealed, err := s.keyring.Encrypt([]byte(in.APIKey), aad(k.ID))
 	if err != nil {
 		return nil, err
@@ -136,21 +145,21 @@ func hint(key string) string {
 	return string(r[len(r)-4:])
 }
 
-func (s *Service) verify(ctx context.Context, in Input) error {
+func (s *Service) verify(ctx context.Context, in Input) ([]string, error) {
 	if s.verifier == nil {
-		return errors.New("llmkeys: no verifier")
+		return nil, errors.New("llmkeys: no verifier")
 	}
-	err := s.verifier.Verify(ctx, llm.Credential{Provider: in.Provider, APIKey: in.APIKey, BaseURL: in.BaseURL, Guarded: in.BaseURL != ""})
+	models, err := s.verifier.ListModels(ctx, llm.Credential{Provider: in.Provider, APIKey: in.APIKey, BaseURL: in.BaseURL, Guarded: in.BaseURL != ""})
 	var ce *llm.CallError
 	switch {
 	case err == nil:
-		return nil
+		return models, nil
 	case errors.As(err, &ce) && ce.Rejected():
-		return errs.Field("body.api_key", "%s rejected this key (%s)", providerName(in.Provider), ce.Message)
+		return nil, errs.Field("body.api_key", "%s rejected this key (%s)", providerName(in.Provider), ce.Message)
 	case errors.As(err, &ce) && ce.Status == 0 && in.BaseURL != "":
-		return errs.Field("body.base_url", "could not be reached (%s)", ce.Message)
+		return nil, errs.Field("body.base_url", "could not be reached (%s)", ce.Message)
 	}
-	return errs.Wrap(errs.Upstream, err, "%s could not check the key: %s", providerName(in.Provider), err)
+	return nil, errs.Wrap(errs.Upstream, err, "%s could not check the key: %s", providerName(in.Provider), err)
 }
 
 func providerName(p string) string {

@@ -35,6 +35,45 @@ type Metrics struct {
 	// each was resolved (see turns: in_doubt, duplicate_suppressed,
 	// resent_without_evidence, abandoned).
 	DeliveryParts *prometheus.CounterVec
+
+	// knownModels are the model ids that may be a label (the platform's
+	// priced models); every other id is counted as "other". Tenants choose
+	// model ids, so without this bound they could create series at will.
+	knownModels map[string]bool
+}
+
+// OtherLabel stands for every value outside a label's bounded set.
+const OtherLabel = "other"
+
+// SetKnownModels bounds the model label to these ids (set once at start).
+func (m *Metrics) SetKnownModels(ids []string) {
+	if m == nil {
+		return
+	}
+	m.knownModels = make(map[string]bool, len(ids))
+	for _, id := range ids {
+		m.knownModels[id] = true
+	}
+}
+
+// llmLabels bounds the provider and model labels.
+func (m *Metrics) llmLabels(provider, model string) (string, string) {
+	switch provider {
+	case "openai", "anthropic", "custom":
+	default:
+		provider = OtherLabel
+	}
+	if !m.knownModels[model] {
+		model = OtherLabel
+	}
+	return provider, model
+}
+
+// httpMethods are the methods that get their own label; anything else a
+// client invents is counted as "OTHER".
+var httpMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true, http.MethodOptions: true,
 }
 
 // NewMetrics registers the metrics on a fresh registry (with the Go and
@@ -57,7 +96,7 @@ func NewMetrics() *Metrics {
 		JobDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "konstruct_job_duration_seconds",
 			Help: "Job run duration by kind and outcome.", Buckets: slow}, []string{"kind", "outcome"}),
 		LLMCalls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "konstruct_llm_calls_total",
-			Help: "Model calls by provider, model and outcome (ok, error)."}, []string{"provider", "model", "outcome"}),
+			Help: "Model calls by provider, model (a priced model, else other) and outcome (ok, error)."}, []string{"provider", "model", "outcome"}),
 		LLMTokens: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "konstruct_llm_tokens_total",
 			Help: "Tokens by provider, model and direction (input, output)."}, []string{"provider", "model", "direction"}),
 		LLMCost: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "konstruct_llm_cost_usd_total",
@@ -84,6 +123,12 @@ func (m *Metrics) ObserveHTTP(route, method string, status int, d time.Duration)
 		return
 	}
 	s := strconv.Itoa(status)
+	if !httpMethods[method] {
+		method = "OTHER"
+	}
+	if status < 100 || status > 599 {
+		s = "other"
+	}
 	m.HTTPRequests.WithLabelValues(route, method, s).Inc()
 	m.HTTPDuration.WithLabelValues(route, method, s).Observe(d.Seconds())
 }
@@ -104,6 +149,7 @@ func (m *Metrics) LLMCall(provider, model string, ok bool, in, out int64, cost f
 	if !ok {
 		outcome = "error"
 	}
+	provider, model = m.llmLabels(provider, model)
 	m.LLMCalls.WithLabelValues(provider, model, outcome).Inc()
 	m.LLMDuration.WithLabelValues(provider, model).Observe(d.Seconds())
 	if ok {

@@ -42,7 +42,9 @@ var pruneStatements = []struct {
 	name, sql    string
 	returnsCount bool
 }{
-	{"sessions", "DELETE FROM sessions WHERE expires_at < now() - interval '1 day' OR revoked_at < now() - interval '1 day'", false},
+	// Sessions are readable only by their user (RLS): pruned by a SECURITY DEFINER function.
+	{"sessions", "SELECT prune_sessions()", true},
+	{"signin_failures", "DELETE FROM signin_failures WHERE last_failed < now() - interval '1 day'", false},
 	{"idempotency_keys", "DELETE FROM idempotency_keys WHERE expires_at < now()", false},
 	{"rate_limit_buckets", "DELETE FROM rate_limit_buckets WHERE expires_at < now()", false},
 	// A tenant table: pruned across tenants by a SECURITY DEFINER function.

@@ -82,8 +82,9 @@ func Migrate(ctx context.Context, ownerURL string, log *slog.Logger) (*MigrateRe
 	}
 
 	// River's tables are not tenant tables: the application role works jobs
-	// and so needs full DML on them. Goose's version table is readable so
-	// /readyz can tell whether migrations are current.
+	// and so needs full DML on them — but for River's migration table, which
+	// only the owner changes. Goose's version table and River's migration
+	// table are readable so /readyz can tell whether migrations are current.
 	if _, err := pool.Exec(ctx, grantRiverSQL); err != nil {
 		return nil, fmt.Errorf("grant river tables to %s: %w", "konstruct_app", err)
 	}
@@ -99,6 +100,10 @@ BEGIN
   LOOP
     IF t.relkind = 'S' THEN
       EXECUTE format('GRANT USAGE, SELECT, UPDATE ON SEQUENCE %I TO konstruct_app', t.relname);
+    ELSIF t.relname = 'river_migration' THEN
+      -- Only the migrating owner changes River's schema; /readyz reads it.
+      EXECUTE format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON TABLE %I FROM konstruct_app', t.relname);
+      EXECUTE format('GRANT SELECT ON TABLE %I TO konstruct_app', t.relname);
     ELSE
       EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE %I TO konstruct_app', t.relname);
     END IF;

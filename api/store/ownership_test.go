@@ -68,7 +68,7 @@ var ownershipAllowed = map[string][]string{
 	"memory": {"agents", "channel_connections", "conversations", "messages", "whatsapp_people"},
 	// The prune job deletes other owners' expired rows: each owner to
 	// provide Prune(ctx) for the job to call.
-	"retention": {"idempotency_keys", "rate_limit_buckets", "sessions"},
+	"retention": {"idempotency_keys", "rate_limit_buckets", "signin_failures"},
 	// The member list joins users and invitations look users up by email:
 	// auth to provide users by id and by email.
 	"tenants": {"users"},

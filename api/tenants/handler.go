@@ -2,6 +2,7 @@ package tenants
 
 import (
 	"context"
+	"time"
 
 	"github.com/oapi-codegen/nullable"
 
@@ -141,5 +142,24 @@ func memberOut(m *Member) apigen.Member {
 	if m.Name != "" {
 		out.Name = &m.Name
 	}
+	if m.Status == "invited" {
+		out.InviteUrl = nullable.NewNullNullable[string]()
+		if m.InviteURL != "" {
+			out.InviteUrl.Set(m.InviteURL)
+			out.InviteEmailed = &m.InviteEmailed
+		}
+		out.InviteExpiresAt = nullable.NewNullNullable[time.Time]()
+		if m.ExpiresAt != nil {
+			out.InviteExpiresAt.Set(*m.ExpiresAt)
+		}
+	}
 	return out
+}
+
+func (h *Handler) AcceptInvitation(ctx context.Context, req apigen.AcceptInvitationRequestObject) (apigen.AcceptInvitationResponseObject, error) {
+	m, err := h.svc.AcceptInvitation(ctx, req.Body.Token)
+	if err != nil {
+		return nil, err
+	}
+	return apigen.AcceptInvitation200JSONResponse{TenantId: m.TenantID, TenantName: m.TenantName, Role: apigen.Role(m.Role)}, nil
 }

@@ -25,6 +25,12 @@ type Member struct {
 	Role      access.Role `bun:"role"`
 	Status    string      `bun:"status"` // "active" or "invited"
 	CreatedAt time.Time   `bun:"created_at"`
+	// ExpiresAt is when an invitation lapses (nil for members).
+	ExpiresAt *time.Time `bun:"expires_at"`
+	// InviteURL is an invitation's link, filled for owners and admins only.
+	InviteURL string `bun:"-"`
+	// InviteEmailed says invitations go out by email on this platform.
+	InviteEmailed bool `bun:"-"`
 }
 
 type invitationRow struct {
@@ -36,22 +42,24 @@ type invitationRow struct {
 	Role      access.Role `bun:"role"`
 	InvitedBy *uuid.UUID  `bun:"invited_by"`
 	CreatedAt time.Time   `bun:"created_at,nullzero,default:now()"`
+	ExpiresAt time.Time   `bun:"expires_at"`
 }
 
 const membersSQL = `SELECT * FROM (
-	SELECT m.user_id AS id, u.email, u.name, m.role, 'active' AS status, m.created_at
+	SELECT m.user_id AS id, u.email, u.name, m.role, 'active' AS status, m.created_at, NULL::timestamptz AS expires_at
 	  FROM memberships m JOIN users u ON u.id = m.user_id
 	UNION ALL
-	SELECT i.id, i.email, '' AS name, i.role, 'invited' AS status, i.created_at FROM invitations i
+	SELECT i.id, i.email, '' AS name, i.role, 'invited' AS status, i.created_at, i.expires_at FROM invitations i
 ) members`
 
 // ListMembers returns a page of members and invitations, oldest first.
 func (s *Service) ListMembers(ctx context.Context, tenantID uuid.UUID, page paging.Page) ([]Member, *string, error) {
-	if _, err := s.guard.Tenant(ctx, tenantID, access.RoleMember); err != nil {
+	g, err := s.guard.Tenant(ctx, tenantID, access.RoleMember)
+	if err != nil {
 		return nil, nil, err
 	}
 	var ms []Member
-	err := s.store.WithTenant(ctx, tenantID, func(ctx context.Context, tx store.Tx) error {
+	err = s.store.WithTenant(ctx, tenantID, func(ctx context.Context, tx store.Tx) error {
 		q := membersSQL
 		args := []any{}
 		if page.After != nil {
@@ -66,10 +74,27 @@ func (s *Service) ListMembers(ctx context.Context, tenantID uuid.UUID, page pagi
 		return nil, nil, err
 	}
 	ms, next := paging.Trim(ms, page.Limit, func(m Member) (time.Time, uuid.UUID) { return m.CreatedAt, m.ID })
+	if g.Role.AtLeast(access.RoleAdmin) {
+		for i := range ms {
+			s.describeInvitation(tenantID, &ms[i])
+		}
+	}
 	return ms, next, nil
 }
 
-// AddMember adds an existing user or invites an email (owners and admins).
+// describeInvitation fills an invitation's link, for owners and admins.
+func (s *Service) describeInvitation(tenantID uuid.UUID, m *Member) {
+	if m.Status == "invited" {
+		m.InviteURL = s.invites.link(tenantID, m.ID, m.Email)
+		m.InviteEmailed = s.invites.Emailed
+	}
+}
+
+// AddMember invites an email (owners and admins). Nobody is made a member
+// without accepting: a person with an account gets an invitation like anyone
+// else, and the answer is the same whether the email has an account or not,
+// so it reveals nothing about who is registered. The invitation is emailed
+// when the platform has a mail server (an outbox job in this transaction).
 func (s *Service) AddMember(ctx context.Context, tenantID uuid.UUID, email string, role access.Role) (*Member, error) {
 	g, err := s.guard.Tenant(ctx, tenantID, access.RoleAdmin)
 	if err != nil {
@@ -81,38 +106,37 @@ func (s *Service) AddMember(ctx context.Context, tenantID uuid.UUID, email strin
 	email = strings.ToLower(strings.TrimSpace(email))
 	var m *Member
 	err = s.store.WithTenant(ctx, tenantID, func(ctx context.Context, tx store.Tx) error {
-		var userID uuid.UUID
-		var name string
-		err := tx.NewRaw("SELECT id, name FROM users WHERE email = ?", email).Scan(ctx, &userID, &name)
-		switch {
-		case err == nil:
-			row := &membershipRow{TenantID: tenantID, UserID: userID, Role: role}
-			if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
-				if errors.Is(err, store.ErrConflict) {
-					return errs.E(errs.Conflict, "%s is already a member.", email)
-				}
-				return err
-			}
-			m = &Member{ID: userID, Email: email, Name: name, Role: role, Status: "active", CreatedAt: time.Now()}
-			return audit.Record(ctx, tx, audit.Event{Action: "member.added", TargetType: "user", TargetID: userID.String(),
-				Metadata: map[string]any{"email": email, "role": role}})
-		case isNoRows(err):
-			inv := &invitationRow{ID: uuid.Must(uuid.NewV7()), TenantID: tenantID, Email: email, Role: role}
-			if g.Principal.UserID != uuid.Nil {
-				inv.InvitedBy = &g.Principal.UserID
-			}
-			if _, err := tx.NewInsert().Model(inv).Returning("created_at").Exec(ctx); err != nil {
-				if errors.Is(err, store.ErrConflict) {
-					return errs.E(errs.Conflict, "%s has already been invited.", email)
-				}
-				return err
-			}
-			m = &Member{ID: inv.ID, Email: email, Role: role, Status: "invited", CreatedAt: inv.CreatedAt}
-			return audit.Record(ctx, tx, audit.Event{Action: "member.invited", TargetType: "invitation", TargetID: inv.ID.String(),
-				Metadata: map[string]any{"email": email, "role": role}})
-		default:
+		// Members are visible in this tenant; other users are not (RLS).
+		var isMember bool
+		if err := tx.NewRaw("SELECT EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = ?)", email).
+			Scan(ctx, &isMember); err != nil {
 			return err
 		}
+		if isMember {
+			return errs.E(errs.Conflict, "%s is already a member.", email)
+		}
+		inv := &invitationRow{ID: uuid.Must(uuid.NewV7()), TenantID: tenantID, Email: email, Role: role,
+			ExpiresAt: time.Now().Add(InvitationTTL)}
+		if g.Principal.Token != nil {
+			inv.InvitedBy = &g.Principal.Token.CreatedBy
+		} else {
+			inv.InvitedBy = &g.Principal.UserID
+		}
+		if _, err := tx.NewInsert().Model(inv).Returning("created_at").Exec(ctx); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return errs.E(errs.Conflict, "%s has already been invited.", email)
+			}
+			return err
+		}
+		if s.invites.Emailed {
+			if _, err := tx.InsertJob(ctx, InvitationEmailArgs{TenantID: tenantID, InvitationID: inv.ID}, nil); err != nil {
+				return err
+			}
+		}
+		m = &Member{ID: inv.ID, Email: email, Role: role, Status: "invited", CreatedAt: inv.CreatedAt, ExpiresAt: &inv.ExpiresAt}
+		s.describeInvitation(tenantID, m)
+		return audit.Record(ctx, tx, audit.Event{Action: "member.invited", TargetType: "invitation", TargetID: inv.ID.String(),
+			Metadata: map[string]any{"email": email, "role": role, "emailed": s.invites.Emailed}})
 	})
 	return m, err
 }
@@ -181,7 +205,9 @@ func (s *Service) RemoveMember(ctx context.Context, tenantID, memberID uuid.UUID
 					return err
 				}
 			}
-			_, err = tx.NewDelete().Model((*membershipRow)(nil)).Where("user_id = ?", memberID).Exec(ctx)
+			if _, err = tx.NewDelete().Model((*membershipRow)(nil)).Where("user_id = ?", memberID).Exec(ctx); err == nil && s.memberLeft != nil {
+				err = s.memberLeft(ctx, tx, memberID)
+			}
 		}
 		if err != nil {
 			return err

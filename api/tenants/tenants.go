@@ -55,8 +55,10 @@ type membershipRow struct {
 
 // Service manages tenants and members.
 type Service struct {
-	store *store.Store
-	guard *access.Guard
+	store      *store.Store
+	guard      *access.Guard
+	invites    InvitationOpts
+	memberLeft func(ctx context.Context, tx store.Tx, userID uuid.UUID) error
 }
 
 // NewService returns a Service.

@@ -2,6 +2,7 @@ package tenants_test
 
 import (
 	"net/http"
+	"net/url"
 	"testing"
 
 	"github.com/google/uuid"
@@ -19,30 +20,48 @@ func TestMembersAndInvitations(t *testing.T) {
 	owner := s.SignUp(t)
 	members := "/api/portal/tenants/" + owner.TenantID.String() + "/members"
 
-	// An existing user is added at once.
+	// An existing user is invited, not added: nobody joins without consent.
 	grace := s.SignUp(t)
 	r := owner.Client.Do("POST", members, map[string]any{"email": grace.Email, "role": "admin"})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	require.Equal(t, "active", r.Map(t)["status"])
+	graceInvite := r.Map(t)
+	require.Equal(t, "invited", graceInvite["status"])
 	r = owner.Client.Do("POST", members, map[string]any{"email": grace.Email, "role": "member"})
 	require.Equal(t, http.StatusConflict, r.Status)
-
-	// Grace now sees two tenants.
 	r = grace.Client.Do("GET", "/api/portal/tenants", nil)
-	require.Equal(t, http.StatusOK, r.Status)
 	var tenants struct{ Items []map[string]any }
 	r.JSON(t, &tenants)
-	require.Len(t, tenants.Items, 2)
+	require.Len(t, tenants.Items, 1, "an invitation grants nothing until accepted")
 
-	// An unknown email is invited, and joins on sign-up.
+	// Grace accepts with the link; now she sees two tenants.
+	r = grace.Client.Do("POST", "/api/portal/invitations/accept", map[string]any{"token": token(t, graceInvite)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.Equal(t, "admin", r.Map(t)["role"])
+	r = grace.Client.Do("GET", "/api/portal/tenants", nil)
+	r.JSON(t, &tenants)
+	require.Len(t, tenants.Items, 2)
+	r = grace.Client.Do("POST", "/api/portal/invitations/accept", map[string]any{"token": token(t, graceInvite)})
+	require.Equal(t, http.StatusNotFound, r.Status, "a link works once")
+
+	// An unknown email is invited the same way; signing up alone joins nothing.
 	email := "invitee-" + uuid.NewString()[:8] + "@example.com"
 	r = owner.Client.Do("POST", members, map[string]any{"email": email, "role": "member"})
 	require.Equal(t, http.StatusCreated, r.Status)
-	require.Equal(t, "invited", r.Map(t)["status"])
+	invite := r.Map(t)
+	require.Equal(t, "invited", invite["status"])
 	newcomer := s.Client(t)
 	r = newcomer.Do("POST", "/api/portal/auth/signup", map[string]any{"email": email, "password": "a long password here", "name": "New"})
 	require.Equal(t, http.StatusCreated, r.Status)
-	require.Len(t, r.Map(t)["memberships"], 2)
+	require.Len(t, r.Map(t)["memberships"], 1)
+	r = grace.Client.Do("POST", "/api/portal/invitations/accept", map[string]any{"token": token(t, invite)})
+	require.Equal(t, http.StatusForbidden, r.Status, "only the invited email accepts")
+	require.Contains(t, r.Problem(t).Detail, email)
+	tampered := []byte(token(t, invite))
+	tampered[len(tampered)-2] ^= 1
+	r = newcomer.Do("POST", "/api/portal/invitations/accept", map[string]any{"token": string(tampered)})
+	require.Equal(t, http.StatusNotFound, r.Status)
+	r = newcomer.Do("POST", "/api/portal/invitations/accept", map[string]any{"token": token(t, invite)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 
 	r = owner.Client.Do("GET", members, nil)
 	var list struct {
@@ -83,7 +102,17 @@ func TestMembersAndInvitations(t *testing.T) {
 	for _, e := range events.Items {
 		actions = append(actions, e.Action)
 	}
-	require.ElementsMatch(t, []string{"member.added", "member.invited", "member.role_changed", "member.role_changed", "member.removed"}, actions)
+	require.ElementsMatch(t, []string{"member.invited", "member.joined", "member.invited", "member.joined",
+		"member.role_changed", "member.role_changed", "member.removed"}, actions)
+}
+
+// token is the token parameter of an invitation's link.
+func token(t *testing.T, member map[string]any) string {
+	t.Helper()
+	u, err := url.Parse(member["invite_url"].(string))
+	require.NoError(t, err)
+	require.Equal(t, "/invitations/accept", u.Path)
+	return u.Query().Get("token")
 }
 
 func TestTenantsCreateUpdateAndPlatformList(t *testing.T) {

@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -94,6 +95,21 @@ func Check(ctx context.Context, ts []HTTPTool, policy netguard.Policy, prefix st
 		return errs.Fields(fields...)
 	}
 	return nil
+}
+
+// Origin is where a declared endpoint sends requests: scheme, host and port
+// (the default port spelled out), placeholders filled with a fixed value. A
+// stored secret header may follow a tool only to the same origin.
+func Origin(rawURL string) string {
+	u, err := url.Parse(placeholder.ReplaceAllString(rawURL, "x"))
+	if err != nil {
+		return ""
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
+	}
+	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Hostname()) + ":" + port
 }
 
 // SealHeader encrypts a secret header value for an agent's tool.

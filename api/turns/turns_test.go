@@ -299,7 +299,8 @@ func TestLongRepliesAreSplit(t *testing.T) {
 
 func TestNoKeyApologisesAndFlags(t *testing.T) {
 	t.Parallel()
-	b := setup(t, map[string]any{"model": "custom/llama3.1:8b"}, nil) // no custom key anywhere
+	// No Anthropic key anywhere: neither the tenant's nor the platform's.
+	b := setup(t, map[string]any{"model": "anthropic/claude-3-5-haiku-latest"}, map[string]string{"PLATFORM_ANTHROPIC_API_KEY": ""})
 	ws := b.s.InstallSlack(t, b.acct, b.f)
 	b.s.SlackEvent(t, b.f, slackfake.Envelope(ws.TeamID, "Ev", slackfake.Mention("UBOB", "C1", nextTS(), "<@"+ws.BotUserID+"> hi")))
 	updates := b.f.Slack.WaitCalls(t, "chat.update", 1, 10*time.Second)
@@ -314,7 +315,7 @@ func TestNoKeyApologisesAndFlags(t *testing.T) {
 	}
 	r.JSON(t, &convs)
 	require.Len(t, convs.Items, 1)
-	require.Contains(t, convs.Items[0].FlagReason, "no custom API key is configured")
+	require.Contains(t, convs.Items[0].FlagReason, "no anthropic API key is configured")
 }
 
 func TestInactiveAgentIsSkipped(t *testing.T) {

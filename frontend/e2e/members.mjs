@@ -1,5 +1,6 @@
-// Journey (d): Settings → Members: invite someone by email with a role, change
-// the role, withdraw the invitation; the workspace's name can be changed in
+// Journey (d): Settings → Members: invite someone by email with a role (the
+// link to pass on is shown when the platform sends no email), change the
+// role, withdraw the invitation; the workspace's name can be changed in
 // Settings → General and the switcher follows.
 import { expect, journey, uniqueEmail } from './lib/harness.mjs'
 
@@ -39,10 +40,16 @@ await journey('members', async ({ page, shot, log }) => {
   await page.getByRole('option', { name: 'Admin' }).click()
   await shot('add-member')
   await dialog.getByRole('button', { name: 'Add member' }).click()
-  await page.getByText(`Invitation kept for ${invitee}`).waitFor()
+  // No mail server in the test: the dialog hands over the link to pass on.
+  const link = dialog.getByLabel(`Invitation link for ${invitee}`)
+  await link.waitFor()
+  expect((await link.inputValue()).includes('/invitations/accept?token=inv_'), 'the invitation link is shown')
+  await shot('invitation-link')
+  await dialog.getByRole('button', { name: 'Done' }).click()
   const row = table.getByRole('row').filter({ hasText: invitee })
   await row.getByText('Invited').waitFor()
-  log('invited a new person as admin')
+  await row.getByRole('button', { name: 'Copy invite link' }).waitFor()
+  log('invited a new person as admin; the link is shown to copy')
 
   await row.getByRole('combobox', { name: `Role of ${invitee}` }).click()
   await page.getByRole('option', { name: 'Member' }).click()

@@ -49,6 +49,9 @@ type Reply struct {
 	// IgnoreToolChoice answers with ToolCalls even when the request said
 	// tool_choice "none", as some models and OpenAI-compatible servers do.
 	IgnoreToolChoice bool
+	// NoUsage leaves out the usage block, as some OpenAI-compatible
+	// servers do.
+	NoUsage bool
 }
 
 // ToolCall asks the caller to run a tool.
@@ -66,7 +69,24 @@ type Server struct {
 	respond  func(Request) Reply
 	failures map[string][]Reply // by model: the next replies for that model
 	rejected map[string]bool    // keys answered with 401
+	listed   []string           // what GET /models lists
 	seq      int
+}
+
+// DefaultModels is what the fake lists for any key until SetModels: the
+// models of the platform's built-in price table and a local one.
+var DefaultModels = []string{
+	"gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-5", "gpt-5-mini", "gpt-5-nano", "o4-mini",
+	"text-embedding-3-small", "text-embedding-3-large",
+	"claude-3-5-haiku-latest", "claude-3-haiku-20240307", "claude-3-5-sonnet-latest", "claude-3-7-sonnet-latest", "claude-sonnet-4-0",
+	"claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1", "llama3.1:8b",
+}
+
+// SetModels replaces the model list GET /models answers with.
+func (s *Server) SetModels(ids ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.listed = append([]string(nil), ids...)
 }
 
 // New starts the fake, closed when the test ends.
@@ -78,7 +98,7 @@ func New(t testing.TB) *Server {
 
 // NewServer starts the fake; the caller closes it.
 func NewServer() *Server {
-	s := &Server{failures: map[string][]Reply{}, rejected: map[string]bool{}}
+	s := &Server{failures: map[string][]Reply{}, rejected: map[string]bool{}, listed: DefaultModels}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/models", s.models)
 	mux.HandleFunc("/v1/models", s.models)
@@ -125,11 +145,24 @@ func (s *Server) checkKey(next http.Handler) http.Handler {
 	})
 }
 
+// models answers both providers' list shapes at once: OpenAI's
+// {object, data[{id, object, created, owned_by}]} and Anthropic's
+// {data[{id, type, display_name, created_at}], has_more, first_id, last_id}.
 func (s *Server) models(w http.ResponseWriter, _ *http.Request) {
+	s.mu.Lock()
+	ids := append([]string(nil), s.listed...)
+	s.mu.Unlock()
+	data := make([]any, 0, len(ids))
+	for _, id := range ids {
+		data = append(data, map[string]any{"id": id, "object": "model", "created": 1700000000, "owned_by": "fake",
+			"type": "model", "display_name": id, "created_at": "2024-01-01T00:00:00Z"})
+	}
+	first, last := "", ""
+	if len(ids) > 0 {
+		first, last = ids[0], ids[len(ids)-1]
+	}
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{"object": "list", "data": []any{
-		map[string]any{"id": "gpt-4o-mini", "object": "model", "created": 1700000000, "owned_by": "fake", "type": "model", "display_name": "Fake"}},
-		"has_more": false, "first_id": "gpt-4o-mini", "last_id": "gpt-4o-mini"})
+	_ = json.NewEncoder(w).Encode(map[string]any{"object": "list", "data": data, "has_more": false, "first_id": first, "last_id": last})
 }
 
 // Respond replaces the default answer.
@@ -244,12 +277,16 @@ func (s *Server) openai(w http.ResponseWriter, r *http.Request) {
 			message["content"] = nil
 		}
 	}
-	_ = json.NewEncoder(w).Encode(map[string]any{
+	answer := map[string]any{
 		"id": fmt.Sprintf("chatcmpl-fake-%d", s.seq), "object": "chat.completion", "created": time.Now().Unix(), "model": req.Model,
 		"choices": []any{map[string]any{"index": 0, "finish_reason": finish, "message": message}},
 		"usage": map[string]any{"prompt_tokens": tokens(len(raw)), "completion_tokens": tokens(len(reply.Text)) + 1,
 			"total_tokens": tokens(len(raw)) + tokens(len(reply.Text)) + 1},
-	})
+	}
+	if reply.NoUsage {
+		delete(answer, "usage")
+	}
+	_ = json.NewEncoder(w).Encode(answer)
 }
 
 func openaiContent(c any) (texts []string, images int) {

@@ -196,12 +196,14 @@ export interface paths {
         get: operations["listMembers"];
         put?: never;
         /**
-         * Add or invite a member
-         * @description Owners and admins add a person by email with a role. If the email
-         *     belongs to an existing user they become a member at once
-         *     (`status: active`); otherwise an invitation is kept (`status: invited`)
-         *     and becomes a membership when that email signs up. Only owners may
-         *     grant the owner role.
+         * Invite a member
+         * @description Owners and admins invite a person by email with a role. Nobody joins
+         *     without consent: the answer is always a pending invitation
+         *     (`status: invited`), the same for an email that has an account and one
+         *     that has none, and the invitee joins by opening its link
+         *     (`invite_url`, emailed when the platform has a mail server) and
+         *     accepting it signed in with that email (`acceptInvitation`).
+         *     Invitations expire after 14 days. Only owners may invite owners.
          */
         post: operations["addMember"];
         delete?: never;
@@ -240,6 +242,29 @@ export interface paths {
         patch: operations["updateMember"];
         trace?: never;
     };
+    "/api/portal/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept an invitation
+         * @description The signed-in user accepts an invitation with the token of its link and
+         *     becomes a member with the invited role. The user's email must be the
+         *     invited email (sign up with it first if needed). An unknown, withdrawn or
+         *     expired invitation is `404`.
+         */
+        post: operations["acceptInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/portal/tenants/{tenant_id}/api-tokens": {
         parameters: {
             query?: never;
@@ -260,6 +285,9 @@ export interface paths {
          * Create an API token
          * @description Owners and admins create a token with a role no higher than their own.
          *     The response is the only time the secret is shown; store it safely.
+         *     The token acts for its creator's membership (a token made with a token,
+         *     for that token's creator): it never does more than the creator's role
+         *     allows at the time of the call, and is revoked when the creator leaves.
          */
         post: operations["createAPIToken"];
         delete?: never;
@@ -284,7 +312,8 @@ export interface paths {
         post?: never;
         /**
          * Revoke an API token
-         * @description The token stops working at once. Revoking twice is harmless.
+         * @description The token stops working at once. Revoking twice is harmless. As with
+         *     members, only owners revoke owner tokens.
          */
         delete: operations["revokeAPIToken"];
         options?: never;
@@ -585,7 +614,8 @@ export interface paths {
          *     proxy), which needs `base_url`. A base URL that points at a private,
          *     loopback or link-local address is refused unless the platform allows it.
          *     With `verify=true` the provider must accept the key first (a free call
-         *     that lists models). The key is stored encrypted.
+         *     that lists models; the list is kept, see `listModels`). The key is stored
+         *     encrypted.
          */
         post: operations["createLLMKey"];
         delete?: never;
@@ -613,6 +643,60 @@ export interface paths {
          * @description Owners and admins delete a key; agents that pinned it use the provider's other keys (or the platform's).
          */
         delete: operations["deleteLLMKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/tenants/{tenant_id}/llm-keys/{key_id}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check an LLM API key
+         * @description Owners and admins ask the provider whether it still accepts the key (a
+         *     free call that lists models). The key's `status`, `last_error` and model
+         *     list are updated from the answer.
+         */
+        post: operations["checkLLMKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/tenants/{tenant_id}/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List the models agents can use
+         * @description Every model an agent of this tenant may name: the platform's priced
+         *     models and the models the tenant's own keys listed. A model is
+         *     `available` when a call would find a key for it — the tenant's key for
+         *     its provider (which must list it), else the platform's key, which serves
+         *     only models the platform prices and allows. Otherwise `reason` says why
+         *     and what fixes it. Not paginated: the list is short.
+         */
+        get: operations["listModels"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1148,6 +1232,30 @@ export interface components {
             tenant_name: string;
             role: components["schemas"]["Role"];
         };
+        InvitationAccept: {
+            /** @description The `token` parameter of the invitation link. */
+            token: string;
+        };
+        Model: {
+            /** @description `provider/model`, as agents name it. */
+            id: string;
+            /** @enum {string} */
+            provider: "openai" | "anthropic" | "custom";
+            /** @description Whether an agent on this model can be answered now. */
+            available: boolean;
+            /** @description When unavailable, one sentence saying why and what fixes it. */
+            reason: string | null;
+            /**
+             * @description Whose key a call would use; null when none can.
+             * @enum {string|null}
+             */
+            key_source: "tenant" | "platform" | null;
+            /** @description Whether the platform's price table prices this model (its usage has a cost). */
+            priced: boolean;
+        };
+        ModelList: {
+            items: components["schemas"]["Model"][];
+        };
         Tenant: {
             /** Format: uuid */
             id: string;
@@ -1188,6 +1296,18 @@ export interface components {
             status: "active" | "invited";
             /** Format: date-time */
             created_at: string;
+            /**
+             * @description For a pending invitation, shown to owners and admins: the link the invitee
+             *     opens to accept (copy it to them when no email was sent).
+             */
+            invite_url?: string | null;
+            /** Format: date-time */
+            invite_expires_at?: string | null;
+            /**
+             * @description Whether this platform emails invitations (SMTP is configured): the invitee gets the
+             *     link by email. When false, pass `invite_url` on yourself.
+             */
+            invite_emailed?: boolean;
         };
         MemberCreate: {
             /** Format: email */
@@ -1221,6 +1341,18 @@ export interface components {
             expires_at: string | null;
             /** Format: date-time */
             revoked_at: string | null;
+            /**
+             * @description The member the token acts for. A token can do no more than this member's
+             *     role allows now, and is revoked when they leave the tenant.
+             */
+            created_by: components["schemas"]["TokenCreator"] | null;
+        };
+        TokenCreator: {
+            /** Format: uuid */
+            id: string;
+            /** @description Empty once the creator has left the tenant. */
+            email: string;
+            name: string;
         };
         APITokenCreate: {
             name: string;
@@ -1482,6 +1614,10 @@ export interface components {
             last_error: string;
             /** Format: date-time */
             created_at: string;
+            /** @description The models the provider listed for this key when it was last checked (null before the first check). */
+            models?: string[] | null;
+            /** Format: date-time */
+            models_checked_at?: string | null;
         };
         LLMKeyCreate: {
             /** @enum {string} */
@@ -1780,7 +1916,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Missing, expired or revoked credentials. */
+        /** @description Missing, expired or revoked credentials; `WWW-Authenticate` says how to authenticate. */
         Unauthorized: {
             headers: {
                 [name: string]: unknown;
@@ -1853,6 +1989,8 @@ export interface components {
             headers: {
                 /** @description Seconds to wait. */
                 "Retry-After"?: number;
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -1929,6 +2067,10 @@ export interface components {
     headers: {
         /** @description The `konstruct_session` cookie (HttpOnly, SameSite=Lax; Secure outside development). */
         SetSessionCookie: string;
+        /** @description What remains of the limit (see Conventions). */
+        RateLimit: string;
+        /** @description The limit that counted the call (see Conventions). */
+        RateLimitPolicy: string;
     };
     pathItems: never;
 }
@@ -2367,6 +2509,40 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             422: components["responses"]["Invalid"];
+        };
+    };
+    acceptInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "token": "inv_AZXrQ0k2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8s9t0u1v2w3x4"
+                 *     }
+                 */
+                "application/json": components["schemas"]["InvitationAccept"];
+            };
+        };
+        responses: {
+            /** @description Joined. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Membership"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     listAPITokens: {
@@ -3079,6 +3255,58 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    checkLLMKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key after the check. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LLMKey"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listModels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The models, platform-priced first, by id. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
         };
     };

@@ -19,6 +19,7 @@ import {
 import { usageRoute } from './app/usage'
 import { signInRoute } from './auth/sign-in'
 import { signUpRoute } from './auth/sign-up'
+import { acceptInvitationRoute } from './invitations'
 import { rootRoute } from './root'
 import { welcomeRoute } from './welcome'
 
@@ -26,6 +27,7 @@ export const routeTree = rootRoute.addChildren([
   signInRoute,
   signUpRoute,
   welcomeRoute,
+  acceptInvitationRoute,
   appRoute.addChildren([
     dashboardRoute,
     onboardingRoute,

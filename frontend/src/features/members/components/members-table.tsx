@@ -4,6 +4,7 @@ import { toast } from 'sonner'
 import { RoleSelect } from '@/components/role-select'
 import { Badge } from '@/components/ui/badge'
 import { Button } from '@/components/ui/button'
+import { CopyButton } from '@/components/ui/copy-button'
 import { ConfirmDialog } from '@/components/ui/confirm-dialog'
 import { ErrorState } from '@/components/ui/error-state'
 import { LoadMore } from '@/components/ui/load-more'
@@ -87,12 +88,16 @@ export function MembersTable({ tenantId, currentUserId, callerRole, onLeft }: Me
                   {m.status === 'invited' ? <Badge tone="warning">Invited</Badge> : <time dateTime={m.created_at}>{formatDate(m.created_at)}</time>}
                 </Td>
                 <Td className="text-right">
-                  {(editable || isSelf) && (
-                    <Button variant="secondary" size="sm" onClick={() => setRemoving(m)}>
-                      {isSelf ? 'Leave' : m.status === 'invited' ? 'Withdraw' : 'Remove'}
-                      <span className="sr-only"> {m.email}</span>
-                    </Button>
-                  )}
+                  <div className="flex justify-end gap-2">
+                    {/* Without mail, admins pass an invitation's link on by hand. */}
+                    {m.status === 'invited' && m.invite_url && !m.invite_emailed && <CopyButton value={m.invite_url} label="Copy invite link" />}
+                    {(editable || isSelf) && (
+                      <Button variant="secondary" size="sm" onClick={() => setRemoving(m)}>
+                        {isSelf ? 'Leave' : m.status === 'invited' ? 'Withdraw' : 'Remove'}
+                        <span className="sr-only"> {m.email}</span>
+                      </Button>
+                    )}
+                  </div>
                 </Td>
               </tr>
             )
