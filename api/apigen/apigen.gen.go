@@ -9,7 +9,9 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"path"
@@ -596,6 +598,120 @@ func (e TestMessageRequestChannelType) Valid() bool {
 	}
 }
 
+// Defines values for WebhookAttemptOutcome.
+const (
+	WebhookAttemptOutcomeAbandoned  WebhookAttemptOutcome = "abandoned"
+	WebhookAttemptOutcomeFailed     WebhookAttemptOutcome = "failed"
+	WebhookAttemptOutcomeInProgress WebhookAttemptOutcome = "in_progress"
+	WebhookAttemptOutcomeSucceeded  WebhookAttemptOutcome = "succeeded"
+)
+
+// Valid indicates whether the value is a known member of the WebhookAttemptOutcome enum.
+func (e WebhookAttemptOutcome) Valid() bool {
+	switch e {
+	case WebhookAttemptOutcomeAbandoned:
+		return true
+	case WebhookAttemptOutcomeFailed:
+		return true
+	case WebhookAttemptOutcomeInProgress:
+		return true
+	case WebhookAttemptOutcomeSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookDeliveryReason.
+const (
+	WebhookDeliveryReasonEvent  WebhookDeliveryReason = "event"
+	WebhookDeliveryReasonReplay WebhookDeliveryReason = "replay"
+	WebhookDeliveryReasonTest   WebhookDeliveryReason = "test"
+)
+
+// Valid indicates whether the value is a known member of the WebhookDeliveryReason enum.
+func (e WebhookDeliveryReason) Valid() bool {
+	switch e {
+	case WebhookDeliveryReasonEvent:
+		return true
+	case WebhookDeliveryReasonReplay:
+		return true
+	case WebhookDeliveryReasonTest:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookDeliveryState.
+const (
+	WebhookDeliveryStateCancelled WebhookDeliveryState = "cancelled"
+	WebhookDeliveryStateFailed    WebhookDeliveryState = "failed"
+	WebhookDeliveryStatePending   WebhookDeliveryState = "pending"
+	WebhookDeliveryStateSucceeded WebhookDeliveryState = "succeeded"
+	WebhookDeliveryStateWaiting   WebhookDeliveryState = "waiting"
+)
+
+// Valid indicates whether the value is a known member of the WebhookDeliveryState enum.
+func (e WebhookDeliveryState) Valid() bool {
+	switch e {
+	case WebhookDeliveryStateCancelled:
+		return true
+	case WebhookDeliveryStateFailed:
+		return true
+	case WebhookDeliveryStatePending:
+		return true
+	case WebhookDeliveryStateSucceeded:
+		return true
+	case WebhookDeliveryStateWaiting:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookEndpointDisabledReason.
+const (
+	WebhookEndpointDisabledReasonFailing WebhookEndpointDisabledReason = "failing"
+	WebhookEndpointDisabledReasonGone    WebhookEndpointDisabledReason = "gone"
+	WebhookEndpointDisabledReasonManual  WebhookEndpointDisabledReason = "manual"
+)
+
+// Valid indicates whether the value is a known member of the WebhookEndpointDisabledReason enum.
+func (e WebhookEndpointDisabledReason) Valid() bool {
+	switch e {
+	case WebhookEndpointDisabledReasonFailing:
+		return true
+	case WebhookEndpointDisabledReasonGone:
+		return true
+	case WebhookEndpointDisabledReasonManual:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookEndpointCreatedDisabledReason.
+const (
+	WebhookEndpointCreatedDisabledReasonFailing WebhookEndpointCreatedDisabledReason = "failing"
+	WebhookEndpointCreatedDisabledReasonGone    WebhookEndpointCreatedDisabledReason = "gone"
+	WebhookEndpointCreatedDisabledReasonManual  WebhookEndpointCreatedDisabledReason = "manual"
+)
+
+// Valid indicates whether the value is a known member of the WebhookEndpointCreatedDisabledReason enum.
+func (e WebhookEndpointCreatedDisabledReason) Valid() bool {
+	switch e {
+	case WebhookEndpointCreatedDisabledReasonFailing:
+		return true
+	case WebhookEndpointCreatedDisabledReasonGone:
+		return true
+	case WebhookEndpointCreatedDisabledReasonManual:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListConversationsParamsStatus.
 const (
 	ListConversationsParamsStatusActive    ListConversationsParamsStatus = "active"
@@ -1105,6 +1221,29 @@ type EscalationTopicsUpdate struct {
 	Topics *map[string][]string `json:"topics,omitempty"`
 }
 
+// Event An event as recorded and as delivered (the delivery body is this without `subject`).
+type Event struct {
+	Data map[string]interface{} `json:"data"`
+
+	// Id Stable across retries and replays; sent as `webhook-id`.
+	Id openapi_types.UUID `json:"id"`
+
+	// Subject What it is about (`conversation:<id>`, `agent:<id>`, `channel:<id>`, `budget`, `subscription`).
+	Subject  string             `json:"subject"`
+	TenantId openapi_types.UUID `json:"tenant_id"`
+
+	// Timestamp When it happened.
+	Timestamp time.Time `json:"timestamp"`
+	Type      string    `json:"type"`
+	Version   int       `json:"version"`
+}
+
+// EventList defines model for EventList.
+type EventList struct {
+	Items      []Event                   `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+}
+
 // FieldError defines model for FieldError.
 type FieldError struct {
 	// Location `body.<field>`, `query.<name>`, `path.<name>` or `header.<name>`.
@@ -1520,6 +1659,212 @@ type User struct {
 	Name            string             `json:"name"`
 }
 
+// WebhookAttempt defines model for WebhookAttempt.
+type WebhookAttempt struct {
+	Attempt    int                    `json:"attempt"`
+	DurationMs nullable.Nullable[int] `json:"duration_ms"`
+	Error      string                 `json:"error"`
+
+	// Outcome `abandoned`: the worker stopped mid-attempt; the delivery was attempted again.
+	Outcome WebhookAttemptOutcome `json:"outcome"`
+
+	// ResponseExcerpt The first kilobyte of the response body.
+	ResponseExcerpt string                 `json:"response_excerpt"`
+	StartedAt       time.Time              `json:"started_at"`
+	StatusCode      nullable.Nullable[int] `json:"status_code"`
+	Url             string                 `json:"url"`
+}
+
+// WebhookAttemptOutcome `abandoned`: the worker stopped mid-attempt; the delivery was attempted again.
+type WebhookAttemptOutcome string
+
+// WebhookDelivery defines model for WebhookDelivery.
+type WebhookDelivery struct {
+	Attempts       int                          `json:"attempts"`
+	CompletedAt    nullable.Nullable[time.Time] `json:"completed_at"`
+	CreatedAt      time.Time                    `json:"created_at"`
+	EndpointId     openapi_types.UUID           `json:"endpoint_id"`
+	EventId        openapi_types.UUID           `json:"event_id"`
+	EventType      string                       `json:"event_type"`
+	FirstAttemptAt nullable.Nullable[time.Time] `json:"first_attempt_at"`
+	Id             openapi_types.UUID           `json:"id"`
+	LastAttemptAt  nullable.Nullable[time.Time] `json:"last_attempt_at"`
+	LastError      string                       `json:"last_error"`
+
+	// LastStatus The endpoint's last HTTP status; null before any answer.
+	LastStatus    nullable.Nullable[int]       `json:"last_status"`
+	NextAttemptAt nullable.Nullable[time.Time] `json:"next_attempt_at"`
+
+	// Reason Why it was queued.
+	Reason WebhookDeliveryReason `json:"reason"`
+
+	// State `waiting`: behind an earlier event of the same subject (deliveries of one
+	// conversation, agent or channel reach an endpoint in the order recorded);
+	// `pending`: being attempted or retried; `succeeded`: answered 2xx;
+	// `failed`: gave up (410, or the retry horizon passed); `cancelled`: the
+	// endpoint was disabled first.
+	State WebhookDeliveryState `json:"state"`
+}
+
+// WebhookDeliveryReason Why it was queued.
+type WebhookDeliveryReason string
+
+// WebhookDeliveryDetail defines model for WebhookDeliveryDetail.
+type WebhookDeliveryDetail struct {
+	Attempts []WebhookAttempt `json:"attempts"`
+	Delivery WebhookDelivery  `json:"delivery"`
+
+	// Event An event as recorded and as delivered (the delivery body is this without `subject`).
+	Event Event `json:"event"`
+}
+
+// WebhookDeliveryList defines model for WebhookDeliveryList.
+type WebhookDeliveryList struct {
+	Items      []WebhookDelivery         `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+}
+
+// WebhookDeliveryState `waiting`: behind an earlier event of the same subject (deliveries of one
+// conversation, agent or channel reach an endpoint in the order recorded);
+// `pending`: being attempted or retried; `succeeded`: answered 2xx;
+// `failed`: gave up (410, or the retry horizon passed); `cancelled`: the
+// endpoint was disabled first.
+type WebhookDeliveryState string
+
+// WebhookEndpoint defines model for WebhookEndpoint.
+type WebhookEndpoint struct {
+	CreatedAt   time.Time                    `json:"created_at"`
+	Description string                       `json:"description"`
+	DisabledAt  nullable.Nullable[time.Time] `json:"disabled_at"`
+
+	// DisabledReason Why it is off: `manual` (turned off), `gone` (it answered 410), `failing` (it failed for the whole retry horizon, three days by default).
+	DisabledReason nullable.Nullable[WebhookEndpointDisabledReason] `json:"disabled_reason"`
+	Enabled        bool                                             `json:"enabled"`
+
+	// EventTypes The types delivered; empty means every type.
+	EventTypes []string `json:"event_types"`
+
+	// FailingSince Start of the current run of failed attempts; null when the last attempt succeeded.
+	FailingSince  nullable.Nullable[time.Time] `json:"failing_since"`
+	Id            openapi_types.UUID           `json:"id"`
+	LastError     string                       `json:"last_error"`
+	LastFailureAt nullable.Nullable[time.Time] `json:"last_failure_at"`
+	LastSuccessAt nullable.Nullable[time.Time] `json:"last_success_at"`
+
+	// PreviousSecretExpiresAt Until when the previous secret signs too (after a rotation).
+	PreviousSecretExpiresAt nullable.Nullable[time.Time] `json:"previous_secret_expires_at"`
+
+	// SecretHint The last four characters of the current signing secret.
+	SecretHint string    `json:"secret_hint"`
+	UpdatedAt  time.Time `json:"updated_at"`
+	Url        string    `json:"url"`
+}
+
+// WebhookEndpointDisabledReason Why it is off: `manual` (turned off), `gone` (it answered 410), `failing` (it failed for the whole retry horizon, three days by default).
+type WebhookEndpointDisabledReason string
+
+// WebhookEndpointCreate defines model for WebhookEndpointCreate.
+type WebhookEndpointCreate struct {
+	Description *string   `json:"description,omitempty"`
+	Enabled     *bool     `json:"enabled,omitempty"`
+	EventTypes  *[]string `json:"event_types,omitempty"`
+
+	// Url Example: https://hooks.example.com/konstruct
+	Url string `json:"url"`
+}
+
+// WebhookEndpointCreated defines model for WebhookEndpointCreated.
+type WebhookEndpointCreated struct {
+	CreatedAt   time.Time                    `json:"created_at"`
+	Description string                       `json:"description"`
+	DisabledAt  nullable.Nullable[time.Time] `json:"disabled_at"`
+
+	// DisabledReason Why it is off: `manual` (turned off), `gone` (it answered 410), `failing` (it failed for the whole retry horizon, three days by default).
+	DisabledReason nullable.Nullable[WebhookEndpointCreatedDisabledReason] `json:"disabled_reason"`
+	Enabled        bool                                                    `json:"enabled"`
+
+	// EventTypes The types delivered; empty means every type.
+	EventTypes []string `json:"event_types"`
+
+	// FailingSince Start of the current run of failed attempts; null when the last attempt succeeded.
+	FailingSince  nullable.Nullable[time.Time] `json:"failing_since"`
+	Id            openapi_types.UUID           `json:"id"`
+	LastError     string                       `json:"last_error"`
+	LastFailureAt nullable.Nullable[time.Time] `json:"last_failure_at"`
+	LastSuccessAt nullable.Nullable[time.Time] `json:"last_success_at"`
+
+	// PreviousSecretExpiresAt Until when the previous secret signs too (after a rotation).
+	PreviousSecretExpiresAt nullable.Nullable[time.Time] `json:"previous_secret_expires_at"`
+
+	// Secret The signing secret, `whsec_` + base64 of 32 random bytes: give it to a Standard Webhooks library. Shown only here.
+	Secret string `json:"secret"`
+
+	// SecretHint The last four characters of the current signing secret.
+	SecretHint string    `json:"secret_hint"`
+	UpdatedAt  time.Time `json:"updated_at"`
+	Url        string    `json:"url"`
+}
+
+// WebhookEndpointCreatedDisabledReason Why it is off: `manual` (turned off), `gone` (it answered 410), `failing` (it failed for the whole retry horizon, three days by default).
+type WebhookEndpointCreatedDisabledReason string
+
+// WebhookEndpointList defines model for WebhookEndpointList.
+type WebhookEndpointList struct {
+	Items []WebhookEndpoint `json:"items"`
+}
+
+// WebhookEndpointUpdate defines model for WebhookEndpointUpdate.
+type WebhookEndpointUpdate struct {
+	Description *string   `json:"description,omitempty"`
+	Enabled     *bool     `json:"enabled,omitempty"`
+	EventTypes  *[]string `json:"event_types,omitempty"`
+	Url         *string   `json:"url,omitempty"`
+}
+
+// WebhookEventType defines model for WebhookEventType.
+type WebhookEventType struct {
+	Description string `json:"description"`
+
+	// Type Example: message.received
+	Type string `json:"type"`
+
+	// Version The current version of this type's `data`.
+	Version int `json:"version"`
+}
+
+// WebhookEventTypeList defines model for WebhookEventTypeList.
+type WebhookEventTypeList struct {
+	Items []WebhookEventType `json:"items"`
+}
+
+// WebhookReplay defines model for WebhookReplay.
+type WebhookReplay struct {
+	// OnlyUndelivered Skip events this endpoint already acknowledged.
+	OnlyUndelivered *bool      `json:"only_undelivered,omitempty"`
+	Since           time.Time  `json:"since"`
+	Until           *time.Time `json:"until,omitempty"`
+}
+
+// WebhookReplayQueued defines model for WebhookReplayQueued.
+type WebhookReplayQueued struct {
+	// Queued How many deliveries were queued.
+	Queued int `json:"queued"`
+}
+
+// WebhookSecretRotate defines model for WebhookSecretRotate.
+type WebhookSecretRotate struct {
+	OverlapSeconds *int `json:"overlap_seconds,omitempty"`
+}
+
+// WebhookSecretRotated defines model for WebhookSecretRotated.
+type WebhookSecretRotated struct {
+	PreviousSecretExpiresAt nullable.Nullable[time.Time] `json:"previous_secret_expires_at"`
+
+	// Secret The new signing secret; shown only here.
+	Secret     string `json:"secret"`
+	SecretHint string `json:"secret_hint"`
+}
+
 // WhatsAppConnect defines model for WhatsAppConnect.
 type WhatsAppConnect struct {
 	// PhoneNumberId The Phone Number ID from WhatsApp Manager (digits).
@@ -1544,6 +1889,12 @@ type ConversationId = openapi_types.UUID
 
 // Cursor defines model for Cursor.
 type Cursor = string
+
+// DeliveryId defines model for DeliveryId.
+type DeliveryId = openapi_types.UUID
+
+// EndpointId defines model for EndpointId.
+type EndpointId = openapi_types.UUID
 
 // IdempotencyKey defines model for IdempotencyKey.
 type IdempotencyKey = string
@@ -1728,6 +2079,23 @@ type SendHumanReplyParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// ListEventsParams defines parameters for ListEvents.
+type ListEventsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Type Exact type (`agent.created`) or a prefix ending in `.` (`agent.`).
+	Type *string `form:"type,omitempty" json:"type,omitempty"`
+
+	// Subject Only events about this subject, e.g. `conversation:<id>`.
+	Subject *string    `form:"subject,omitempty" json:"subject,omitempty"`
+	Since   *time.Time `form:"since,omitempty" json:"since,omitempty"`
+	Until   *time.Time `form:"until,omitempty" json:"until,omitempty"`
+}
+
 // ListLLMKeysParams defines parameters for ListLLMKeys.
 type ListLLMKeysParams struct {
 	// Limit Page size.
@@ -1768,6 +2136,55 @@ type GetUsageParams struct {
 
 	// To Last UTC day (inclusive).
 	To *openapi_types.Date `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
+type ListWebhookDeliveriesParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor     *Cursor               `form:"cursor,omitempty" json:"cursor,omitempty"`
+	EndpointId *openapi_types.UUID   `form:"endpoint_id,omitempty" json:"endpoint_id,omitempty"`
+	EventId    *openapi_types.UUID   `form:"event_id,omitempty" json:"event_id,omitempty"`
+	EventType  *string               `form:"event_type,omitempty" json:"event_type,omitempty"`
+	State      *WebhookDeliveryState `form:"state,omitempty" json:"state,omitempty"`
+
+	// Since Only deliveries created at or after this time.
+	Since *time.Time `form:"since,omitempty" json:"since,omitempty"`
+
+	// Until Only deliveries created before this time.
+	Until *time.Time `form:"until,omitempty" json:"until,omitempty"`
+}
+
+// ReplayWebhookDeliveryParams defines parameters for ReplayWebhookDelivery.
+type ReplayWebhookDeliveryParams struct {
+	// IdempotencyKey Makes a retried create safe; see Conventions.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// CreateWebhookEndpointParams defines parameters for CreateWebhookEndpoint.
+type CreateWebhookEndpointParams struct {
+	// IdempotencyKey Makes a retried create safe; see Conventions.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ReplayWebhookEventsParams defines parameters for ReplayWebhookEvents.
+type ReplayWebhookEventsParams struct {
+	// IdempotencyKey Makes a retried create safe; see Conventions.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RotateWebhookSecretParams defines parameters for RotateWebhookSecret.
+type RotateWebhookSecretParams struct {
+	// IdempotencyKey Makes a retried create safe; see Conventions.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// SendWebhookTestParams defines parameters for SendWebhookTest.
+type SendWebhookTestParams struct {
+	// IdempotencyKey Makes a retried create safe; see Conventions.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // SignInJSONRequestBody defines body for SignIn for application/json ContentType.
@@ -1829,6 +2246,18 @@ type UpdateMemberJSONRequestBody = MemberUpdate
 
 // EraseParticipantJSONRequestBody defines body for EraseParticipant for application/json ContentType.
 type EraseParticipantJSONRequestBody = EraseRequest
+
+// CreateWebhookEndpointJSONRequestBody defines body for CreateWebhookEndpoint for application/json ContentType.
+type CreateWebhookEndpointJSONRequestBody = WebhookEndpointCreate
+
+// UpdateWebhookEndpointJSONRequestBody defines body for UpdateWebhookEndpoint for application/json ContentType.
+type UpdateWebhookEndpointJSONRequestBody = WebhookEndpointUpdate
+
+// ReplayWebhookEventsJSONRequestBody defines body for ReplayWebhookEvents for application/json ContentType.
+type ReplayWebhookEventsJSONRequestBody = WebhookReplay
+
+// RotateWebhookSecretJSONRequestBody defines body for RotateWebhookSecret for application/json ContentType.
+type RotateWebhookSecretJSONRequestBody = WebhookSecretRotate
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
@@ -1952,6 +2381,12 @@ type ServerInterface interface {
 	// SetEscalationTopics Edit escalation topics
 	// (PUT /api/portal/tenants/{tenant_id}/escalation-topics)
 	SetEscalationTopics(ctx echo.Context, tenantId TenantId) error
+	// ListEvents List events
+	// (GET /api/portal/tenants/{tenant_id}/events)
+	ListEvents(ctx echo.Context, tenantId TenantId, params ListEventsParams) error
+	// GetEvent Get an event
+	// (GET /api/portal/tenants/{tenant_id}/events/{event_id})
+	GetEvent(ctx echo.Context, tenantId TenantId, eventId openapi_types.UUID) error
 	// ListLLMKeys List LLM API keys
 	// (GET /api/portal/tenants/{tenant_id}/llm-keys)
 	ListLLMKeys(ctx echo.Context, tenantId TenantId, params ListLLMKeysParams) error
@@ -1979,6 +2414,42 @@ type ServerInterface interface {
 	// GetUsage Usage and cost for a date range
 	// (GET /api/portal/tenants/{tenant_id}/usage)
 	GetUsage(ctx echo.Context, tenantId TenantId, params GetUsageParams) error
+	// ListWebhookDeliveries The delivery log
+	// (GET /api/portal/tenants/{tenant_id}/webhook-deliveries)
+	ListWebhookDeliveries(ctx echo.Context, tenantId TenantId, params ListWebhookDeliveriesParams) error
+	// GetWebhookDelivery A delivery with every attempt
+	// (GET /api/portal/tenants/{tenant_id}/webhook-deliveries/{delivery_id})
+	GetWebhookDelivery(ctx echo.Context, tenantId TenantId, deliveryId DeliveryId) error
+	// ReplayWebhookDelivery Send a delivery's event again
+	// (POST /api/portal/tenants/{tenant_id}/webhook-deliveries/{delivery_id}/replay)
+	ReplayWebhookDelivery(ctx echo.Context, tenantId TenantId, deliveryId DeliveryId, params ReplayWebhookDeliveryParams) error
+	// ListWebhookEndpoints List webhook endpoints
+	// (GET /api/portal/tenants/{tenant_id}/webhook-endpoints)
+	ListWebhookEndpoints(ctx echo.Context, tenantId TenantId) error
+	// CreateWebhookEndpoint Register a webhook endpoint
+	// (POST /api/portal/tenants/{tenant_id}/webhook-endpoints)
+	CreateWebhookEndpoint(ctx echo.Context, tenantId TenantId, params CreateWebhookEndpointParams) error
+	// DeleteWebhookEndpoint Delete a webhook endpoint
+	// (DELETE /api/portal/tenants/{tenant_id}/webhook-endpoints/{endpoint_id})
+	DeleteWebhookEndpoint(ctx echo.Context, tenantId TenantId, endpointId EndpointId) error
+	// GetWebhookEndpoint Get a webhook endpoint
+	// (GET /api/portal/tenants/{tenant_id}/webhook-endpoints/{endpoint_id})
+	GetWebhookEndpoint(ctx echo.Context, tenantId TenantId, endpointId EndpointId) error
+	// UpdateWebhookEndpoint Change a webhook endpoint
+	// (PATCH /api/portal/tenants/{tenant_id}/webhook-endpoints/{endpoint_id})
+	UpdateWebhookEndpoint(ctx echo.Context, tenantId TenantId, endpointId EndpointId) error
+	// ReplayWebhookEvents Replay every event since a time
+	// (POST /api/portal/tenants/{tenant_id}/webhook-endpoints/{endpoint_id}/replay)
+	ReplayWebhookEvents(ctx echo.Context, tenantId TenantId, endpointId EndpointId, params ReplayWebhookEventsParams) error
+	// RotateWebhookSecret Rotate an endpoint's signing secret
+	// (POST /api/portal/tenants/{tenant_id}/webhook-endpoints/{endpoint_id}/rotate-secret)
+	RotateWebhookSecret(ctx echo.Context, tenantId TenantId, endpointId EndpointId, params RotateWebhookSecretParams) error
+	// SendWebhookTest Send a test event
+	// (POST /api/portal/tenants/{tenant_id}/webhook-endpoints/{endpoint_id}/test)
+	SendWebhookTest(ctx echo.Context, tenantId TenantId, endpointId EndpointId, params SendWebhookTestParams) error
+	// ListWebhookEventTypes List the event types endpoints can subscribe to
+	// (GET /api/portal/tenants/{tenant_id}/webhook-event-types)
+	ListWebhookEventTypes(ctx echo.Context, tenantId TenantId) error
 	// GetHealth Liveness probe
 	// (GET /healthz)
 	GetHealth(ctx echo.Context) error
@@ -3020,6 +3491,90 @@ func (w *ServerInterfaceWrapper) SetEscalationTopics(ctx echo.Context) error {
 	return err
 }
 
+// ListEvents converts echo context to params.
+func (w *ServerInterfaceWrapper) ListEvents(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListEventsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "type" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "type", ctx.QueryParams(), &params.Type, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter type: %s", err))
+	}
+
+	// ------------- Optional query parameter "subject" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "subject", ctx.QueryParams(), &params.Subject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter subject: %s", err))
+	}
+
+	// ------------- Optional query parameter "since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "since", ctx.QueryParams(), &params.Since, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter since: %s", err))
+	}
+
+	// ------------- Optional query parameter "until" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "until", ctx.QueryParams(), &params.Until, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter until: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListEvents(ctx, tenantId, params)
+	return err
+}
+
+// GetEvent converts echo context to params.
+func (w *ServerInterfaceWrapper) GetEvent(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "event_id" -------------
+	var eventId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "event_id", ctx.Param("event_id"), &eventId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter event_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetEvent(ctx, tenantId, eventId)
+	return err
+}
+
 // ListLLMKeys converts echo context to params.
 func (w *ServerInterfaceWrapper) ListLLMKeys(ctx echo.Context) error {
 	var err error
@@ -3282,6 +3837,420 @@ func (w *ServerInterfaceWrapper) GetUsage(ctx echo.Context) error {
 	return err
 }
 
+// ListWebhookDeliveries converts echo context to params.
+func (w *ServerInterfaceWrapper) ListWebhookDeliveries(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListWebhookDeliveriesParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "endpoint_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "endpoint_id", ctx.QueryParams(), &params.EndpointId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter endpoint_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "event_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "event_id", ctx.QueryParams(), &params.EventId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter event_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "event_type" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "event_type", ctx.QueryParams(), &params.EventType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter event_type: %s", err))
+	}
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", ctx.QueryParams(), &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter state: %s", err))
+	}
+
+	// ------------- Optional query parameter "since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "since", ctx.QueryParams(), &params.Since, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter since: %s", err))
+	}
+
+	// ------------- Optional query parameter "until" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "until", ctx.QueryParams(), &params.Until, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter until: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListWebhookDeliveries(ctx, tenantId, params)
+	return err
+}
+
+// GetWebhookDelivery converts echo context to params.
+func (w *ServerInterfaceWrapper) GetWebhookDelivery(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "delivery_id" -------------
+	var deliveryId DeliveryId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "delivery_id", ctx.Param("delivery_id"), &deliveryId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter delivery_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetWebhookDelivery(ctx, tenantId, deliveryId)
+	return err
+}
+
+// ReplayWebhookDelivery converts echo context to params.
+func (w *ServerInterfaceWrapper) ReplayWebhookDelivery(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "delivery_id" -------------
+	var deliveryId DeliveryId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "delivery_id", ctx.Param("delivery_id"), &deliveryId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter delivery_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReplayWebhookDeliveryParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ReplayWebhookDelivery(ctx, tenantId, deliveryId, params)
+	return err
+}
+
+// ListWebhookEndpoints converts echo context to params.
+func (w *ServerInterfaceWrapper) ListWebhookEndpoints(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListWebhookEndpoints(ctx, tenantId)
+	return err
+}
+
+// CreateWebhookEndpoint converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateWebhookEndpoint(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateWebhookEndpointParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateWebhookEndpoint(ctx, tenantId, params)
+	return err
+}
+
+// DeleteWebhookEndpoint converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteWebhookEndpoint(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "endpoint_id" -------------
+	var endpointId EndpointId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "endpoint_id", ctx.Param("endpoint_id"), &endpointId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter endpoint_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteWebhookEndpoint(ctx, tenantId, endpointId)
+	return err
+}
+
+// GetWebhookEndpoint converts echo context to params.
+func (w *ServerInterfaceWrapper) GetWebhookEndpoint(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "endpoint_id" -------------
+	var endpointId EndpointId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "endpoint_id", ctx.Param("endpoint_id"), &endpointId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter endpoint_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetWebhookEndpoint(ctx, tenantId, endpointId)
+	return err
+}
+
+// UpdateWebhookEndpoint converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateWebhookEndpoint(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "endpoint_id" -------------
+	var endpointId EndpointId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "endpoint_id", ctx.Param("endpoint_id"), &endpointId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter endpoint_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateWebhookEndpoint(ctx, tenantId, endpointId)
+	return err
+}
+
+// ReplayWebhookEvents converts echo context to params.
+func (w *ServerInterfaceWrapper) ReplayWebhookEvents(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "endpoint_id" -------------
+	var endpointId EndpointId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "endpoint_id", ctx.Param("endpoint_id"), &endpointId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter endpoint_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReplayWebhookEventsParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ReplayWebhookEvents(ctx, tenantId, endpointId, params)
+	return err
+}
+
+// RotateWebhookSecret converts echo context to params.
+func (w *ServerInterfaceWrapper) RotateWebhookSecret(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "endpoint_id" -------------
+	var endpointId EndpointId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "endpoint_id", ctx.Param("endpoint_id"), &endpointId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter endpoint_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RotateWebhookSecretParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RotateWebhookSecret(ctx, tenantId, endpointId, params)
+	return err
+}
+
+// SendWebhookTest converts echo context to params.
+func (w *ServerInterfaceWrapper) SendWebhookTest(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "endpoint_id" -------------
+	var endpointId EndpointId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "endpoint_id", ctx.Param("endpoint_id"), &endpointId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter endpoint_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SendWebhookTestParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SendWebhookTest(ctx, tenantId, endpointId, params)
+	return err
+}
+
+// ListWebhookEventTypes converts echo context to params.
+func (w *ServerInterfaceWrapper) ListWebhookEventTypes(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListWebhookEventTypes(ctx, tenantId)
+	return err
+}
+
 // GetHealth converts echo context to params.
 func (w *ServerInterfaceWrapper) GetHealth(ctx echo.Context) error {
 	var err error
@@ -3398,6 +4367,20 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/billing", wrapper.GetBilling, options.OperationMiddlewares["getBilling"]...)
 	router.PUT(options.BaseURL+"/api/portal/tenants/:tenant_id/budget", wrapper.SetBudget, options.OperationMiddlewares["setBudget"]...)
 	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/usage", wrapper.GetUsage, options.OperationMiddlewares["getUsage"]...)
+	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/webhook-event-types", wrapper.ListWebhookEventTypes, options.OperationMiddlewares["listWebhookEventTypes"]...)
+	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/webhook-endpoints", wrapper.ListWebhookEndpoints, options.OperationMiddlewares["listWebhookEndpoints"]...)
+	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/webhook-endpoints", wrapper.CreateWebhookEndpoint, options.OperationMiddlewares["createWebhookEndpoint"]...)
+	router.DELETE(options.BaseURL+"/api/portal/tenants/:tenant_id/webhook-endpoints/:endpoint_id", wrapper.DeleteWebhookEndpoint, options.OperationMiddlewares["deleteWebhookEndpoint"]...)
+	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/webhook-endpoints/:endpoint_id", wrapper.GetWebhookEndpoint, options.OperationMiddlewares["getWebhookEndpoint"]...)
+	router.PATCH(options.BaseURL+"/api/portal/tenants/:tenant_id/webhook-endpoints/:endpoint_id", wrapper.UpdateWebhookEndpoint, options.OperationMiddlewares["updateWebhookEndpoint"]...)
+	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/webhook-endpoints/:endpoint_id/rotate-secret", wrapper.RotateWebhookSecret, options.OperationMiddlewares["rotateWebhookSecret"]...)
+	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/webhook-endpoints/:endpoint_id/test", wrapper.SendWebhookTest, options.OperationMiddlewares["sendWebhookTest"]...)
+	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/webhook-endpoints/:endpoint_id/replay", wrapper.ReplayWebhookEvents, options.OperationMiddlewares["replayWebhookEvents"]...)
+	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/webhook-deliveries", wrapper.ListWebhookDeliveries, options.OperationMiddlewares["listWebhookDeliveries"]...)
+	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/webhook-deliveries/:delivery_id", wrapper.GetWebhookDelivery, options.OperationMiddlewares["getWebhookDelivery"]...)
+	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/webhook-deliveries/:delivery_id/replay", wrapper.ReplayWebhookDelivery, options.OperationMiddlewares["replayWebhookDelivery"]...)
+	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/events", wrapper.ListEvents, options.OperationMiddlewares["listEvents"]...)
+	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/events/:event_id", wrapper.GetEvent, options.OperationMiddlewares["getEvent"]...)
 
 }
 
@@ -6848,6 +7831,196 @@ func (response SetEscalationTopics422ApplicationProblemPlusJSONResponse) VisitSe
 	return err
 }
 
+type ListEventsRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   ListEventsParams
+}
+
+type ListEventsResponseObject interface {
+	VisitListEventsResponse(w http.ResponseWriter) error
+}
+
+type ListEvents200JSONResponse EventList
+
+func (response ListEvents200JSONResponse) VisitListEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEvents400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListEvents400ApplicationProblemPlusJSONResponse) VisitListEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEvents401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListEvents401ApplicationProblemPlusJSONResponse) VisitListEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEvents403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListEvents403ApplicationProblemPlusJSONResponse) VisitListEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEvents404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListEvents404ApplicationProblemPlusJSONResponse) VisitListEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEvents422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListEvents422ApplicationProblemPlusJSONResponse) VisitListEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventRequestObject struct {
+	TenantId TenantId           `json:"tenant_id"`
+	EventId  openapi_types.UUID `json:"event_id"`
+}
+
+type GetEventResponseObject interface {
+	VisitGetEventResponse(w http.ResponseWriter) error
+}
+
+type GetEvent200JSONResponse Event
+
+func (response GetEvent200JSONResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvent401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetEvent401ApplicationProblemPlusJSONResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvent403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetEvent403ApplicationProblemPlusJSONResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvent404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetEvent404ApplicationProblemPlusJSONResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvent422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetEvent422ApplicationProblemPlusJSONResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListLLMKeysRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 	Params   ListLLMKeysParams
@@ -7702,6 +8875,1194 @@ func (response GetUsage422ApplicationProblemPlusJSONResponse) VisitGetUsageRespo
 	return err
 }
 
+type ListWebhookDeliveriesRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   ListWebhookDeliveriesParams
+}
+
+type ListWebhookDeliveriesResponseObject interface {
+	VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error
+}
+
+type ListWebhookDeliveries200JSONResponse WebhookDeliveryList
+
+func (response ListWebhookDeliveries200JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookDeliveries400ApplicationProblemPlusJSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookDeliveries401ApplicationProblemPlusJSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookDeliveries403ApplicationProblemPlusJSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookDeliveries404ApplicationProblemPlusJSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookDeliveries422ApplicationProblemPlusJSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookDeliveryRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	DeliveryId DeliveryId `json:"delivery_id"`
+}
+
+type GetWebhookDeliveryResponseObject interface {
+	VisitGetWebhookDeliveryResponse(w http.ResponseWriter) error
+}
+
+type GetWebhookDelivery200JSONResponse WebhookDeliveryDetail
+
+func (response GetWebhookDelivery200JSONResponse) VisitGetWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookDelivery401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookDelivery401ApplicationProblemPlusJSONResponse) VisitGetWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookDelivery403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookDelivery403ApplicationProblemPlusJSONResponse) VisitGetWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookDelivery404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookDelivery404ApplicationProblemPlusJSONResponse) VisitGetWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookDelivery422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookDelivery422ApplicationProblemPlusJSONResponse) VisitGetWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookDeliveryRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	DeliveryId DeliveryId `json:"delivery_id"`
+	Params     ReplayWebhookDeliveryParams
+}
+
+type ReplayWebhookDeliveryResponseObject interface {
+	VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error
+}
+
+type ReplayWebhookDelivery202JSONResponse WebhookDelivery
+
+func (response ReplayWebhookDelivery202JSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookDelivery401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookDelivery401ApplicationProblemPlusJSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookDelivery403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookDelivery403ApplicationProblemPlusJSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookDelivery404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookDelivery404ApplicationProblemPlusJSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookDelivery409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookDelivery409ApplicationProblemPlusJSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookDelivery422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookDelivery422ApplicationProblemPlusJSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookEndpointsRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+}
+
+type ListWebhookEndpointsResponseObject interface {
+	VisitListWebhookEndpointsResponse(w http.ResponseWriter) error
+}
+
+type ListWebhookEndpoints200JSONResponse WebhookEndpointList
+
+func (response ListWebhookEndpoints200JSONResponse) VisitListWebhookEndpointsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookEndpoints401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookEndpoints401ApplicationProblemPlusJSONResponse) VisitListWebhookEndpointsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookEndpoints403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookEndpoints403ApplicationProblemPlusJSONResponse) VisitListWebhookEndpointsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookEndpoints404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookEndpoints404ApplicationProblemPlusJSONResponse) VisitListWebhookEndpointsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookEndpoints422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookEndpoints422ApplicationProblemPlusJSONResponse) VisitListWebhookEndpointsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhookEndpointRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   CreateWebhookEndpointParams
+	Body     *CreateWebhookEndpointJSONRequestBody
+}
+
+type CreateWebhookEndpointResponseObject interface {
+	VisitCreateWebhookEndpointResponse(w http.ResponseWriter) error
+}
+
+type CreateWebhookEndpoint201JSONResponse WebhookEndpointCreated
+
+func (response CreateWebhookEndpoint201JSONResponse) VisitCreateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhookEndpoint400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookEndpoint400ApplicationProblemPlusJSONResponse) VisitCreateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhookEndpoint401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookEndpoint401ApplicationProblemPlusJSONResponse) VisitCreateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhookEndpoint403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookEndpoint403ApplicationProblemPlusJSONResponse) VisitCreateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhookEndpoint404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookEndpoint404ApplicationProblemPlusJSONResponse) VisitCreateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhookEndpoint409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookEndpoint409ApplicationProblemPlusJSONResponse) VisitCreateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhookEndpoint422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookEndpoint422ApplicationProblemPlusJSONResponse) VisitCreateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWebhookEndpointRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	EndpointId EndpointId `json:"endpoint_id"`
+}
+
+type DeleteWebhookEndpointResponseObject interface {
+	VisitDeleteWebhookEndpointResponse(w http.ResponseWriter) error
+}
+
+type DeleteWebhookEndpoint204Response struct {
+}
+
+func (response DeleteWebhookEndpoint204Response) VisitDeleteWebhookEndpointResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteWebhookEndpoint401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteWebhookEndpoint401ApplicationProblemPlusJSONResponse) VisitDeleteWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWebhookEndpoint403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteWebhookEndpoint403ApplicationProblemPlusJSONResponse) VisitDeleteWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWebhookEndpoint404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteWebhookEndpoint404ApplicationProblemPlusJSONResponse) VisitDeleteWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWebhookEndpoint422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteWebhookEndpoint422ApplicationProblemPlusJSONResponse) VisitDeleteWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookEndpointRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	EndpointId EndpointId `json:"endpoint_id"`
+}
+
+type GetWebhookEndpointResponseObject interface {
+	VisitGetWebhookEndpointResponse(w http.ResponseWriter) error
+}
+
+type GetWebhookEndpoint200JSONResponse WebhookEndpoint
+
+func (response GetWebhookEndpoint200JSONResponse) VisitGetWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookEndpoint401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookEndpoint401ApplicationProblemPlusJSONResponse) VisitGetWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookEndpoint403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookEndpoint403ApplicationProblemPlusJSONResponse) VisitGetWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookEndpoint404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookEndpoint404ApplicationProblemPlusJSONResponse) VisitGetWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookEndpoint422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookEndpoint422ApplicationProblemPlusJSONResponse) VisitGetWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWebhookEndpointRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	EndpointId EndpointId `json:"endpoint_id"`
+	Body       *UpdateWebhookEndpointJSONRequestBody
+}
+
+type UpdateWebhookEndpointResponseObject interface {
+	VisitUpdateWebhookEndpointResponse(w http.ResponseWriter) error
+}
+
+type UpdateWebhookEndpoint200JSONResponse WebhookEndpoint
+
+func (response UpdateWebhookEndpoint200JSONResponse) VisitUpdateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWebhookEndpoint400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateWebhookEndpoint400ApplicationProblemPlusJSONResponse) VisitUpdateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWebhookEndpoint401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateWebhookEndpoint401ApplicationProblemPlusJSONResponse) VisitUpdateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWebhookEndpoint403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateWebhookEndpoint403ApplicationProblemPlusJSONResponse) VisitUpdateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWebhookEndpoint404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateWebhookEndpoint404ApplicationProblemPlusJSONResponse) VisitUpdateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWebhookEndpoint422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateWebhookEndpoint422ApplicationProblemPlusJSONResponse) VisitUpdateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookEventsRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	EndpointId EndpointId `json:"endpoint_id"`
+	Params     ReplayWebhookEventsParams
+	Body       *ReplayWebhookEventsJSONRequestBody
+}
+
+type ReplayWebhookEventsResponseObject interface {
+	VisitReplayWebhookEventsResponse(w http.ResponseWriter) error
+}
+
+type ReplayWebhookEvents202JSONResponse WebhookReplayQueued
+
+func (response ReplayWebhookEvents202JSONResponse) VisitReplayWebhookEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookEvents400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookEvents400ApplicationProblemPlusJSONResponse) VisitReplayWebhookEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookEvents401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookEvents401ApplicationProblemPlusJSONResponse) VisitReplayWebhookEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookEvents403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookEvents403ApplicationProblemPlusJSONResponse) VisitReplayWebhookEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookEvents404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookEvents404ApplicationProblemPlusJSONResponse) VisitReplayWebhookEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookEvents409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookEvents409ApplicationProblemPlusJSONResponse) VisitReplayWebhookEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookEvents422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookEvents422ApplicationProblemPlusJSONResponse) VisitReplayWebhookEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateWebhookSecretRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	EndpointId EndpointId `json:"endpoint_id"`
+	Params     RotateWebhookSecretParams
+	Body       *RotateWebhookSecretJSONRequestBody
+}
+
+type RotateWebhookSecretResponseObject interface {
+	VisitRotateWebhookSecretResponse(w http.ResponseWriter) error
+}
+
+type RotateWebhookSecret200JSONResponse WebhookSecretRotated
+
+func (response RotateWebhookSecret200JSONResponse) VisitRotateWebhookSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateWebhookSecret400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RotateWebhookSecret400ApplicationProblemPlusJSONResponse) VisitRotateWebhookSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateWebhookSecret401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RotateWebhookSecret401ApplicationProblemPlusJSONResponse) VisitRotateWebhookSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateWebhookSecret403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RotateWebhookSecret403ApplicationProblemPlusJSONResponse) VisitRotateWebhookSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateWebhookSecret404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RotateWebhookSecret404ApplicationProblemPlusJSONResponse) VisitRotateWebhookSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateWebhookSecret409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RotateWebhookSecret409ApplicationProblemPlusJSONResponse) VisitRotateWebhookSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateWebhookSecret422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response RotateWebhookSecret422ApplicationProblemPlusJSONResponse) VisitRotateWebhookSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendWebhookTestRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	EndpointId EndpointId `json:"endpoint_id"`
+	Params     SendWebhookTestParams
+}
+
+type SendWebhookTestResponseObject interface {
+	VisitSendWebhookTestResponse(w http.ResponseWriter) error
+}
+
+type SendWebhookTest202JSONResponse WebhookDelivery
+
+func (response SendWebhookTest202JSONResponse) VisitSendWebhookTestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendWebhookTest401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SendWebhookTest401ApplicationProblemPlusJSONResponse) VisitSendWebhookTestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendWebhookTest403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SendWebhookTest403ApplicationProblemPlusJSONResponse) VisitSendWebhookTestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendWebhookTest404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SendWebhookTest404ApplicationProblemPlusJSONResponse) VisitSendWebhookTestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendWebhookTest409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response SendWebhookTest409ApplicationProblemPlusJSONResponse) VisitSendWebhookTestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendWebhookTest422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response SendWebhookTest422ApplicationProblemPlusJSONResponse) VisitSendWebhookTestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookEventTypesRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+}
+
+type ListWebhookEventTypesResponseObject interface {
+	VisitListWebhookEventTypesResponse(w http.ResponseWriter) error
+}
+
+type ListWebhookEventTypes200JSONResponse WebhookEventTypeList
+
+func (response ListWebhookEventTypes200JSONResponse) VisitListWebhookEventTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookEventTypes401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookEventTypes401ApplicationProblemPlusJSONResponse) VisitListWebhookEventTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookEventTypes404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookEventTypes404ApplicationProblemPlusJSONResponse) VisitListWebhookEventTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookEventTypes422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookEventTypes422ApplicationProblemPlusJSONResponse) VisitListWebhookEventTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetHealthRequestObject struct {
 }
 
@@ -7882,6 +10243,12 @@ type StrictServerInterface interface {
 	// SetEscalationTopics Edit escalation topics
 	// (PUT /api/portal/tenants/{tenant_id}/escalation-topics)
 	SetEscalationTopics(ctx context.Context, request SetEscalationTopicsRequestObject) (SetEscalationTopicsResponseObject, error)
+	// ListEvents List events
+	// (GET /api/portal/tenants/{tenant_id}/events)
+	ListEvents(ctx context.Context, request ListEventsRequestObject) (ListEventsResponseObject, error)
+	// GetEvent Get an event
+	// (GET /api/portal/tenants/{tenant_id}/events/{event_id})
+	GetEvent(ctx context.Context, request GetEventRequestObject) (GetEventResponseObject, error)
 	// ListLLMKeys List LLM API keys
 	// (GET /api/portal/tenants/{tenant_id}/llm-keys)
 	ListLLMKeys(ctx context.Context, request ListLLMKeysRequestObject) (ListLLMKeysResponseObject, error)
@@ -7909,6 +10276,42 @@ type StrictServerInterface interface {
 	// GetUsage Usage and cost for a date range
 	// (GET /api/portal/tenants/{tenant_id}/usage)
 	GetUsage(ctx context.Context, request GetUsageRequestObject) (GetUsageResponseObject, error)
+	// ListWebhookDeliveries The delivery log
+	// (GET /api/portal/tenants/{tenant_id}/webhook-deliveries)
+	ListWebhookDeliveries(ctx context.Context, request ListWebhookDeliveriesRequestObject) (ListWebhookDeliveriesResponseObject, error)
+	// GetWebhookDelivery A delivery with every attempt
+	// (GET /api/portal/tenants/{tenant_id}/webhook-deliveries/{delivery_id})
+	GetWebhookDelivery(ctx context.Context, request GetWebhookDeliveryRequestObject) (GetWebhookDeliveryResponseObject, error)
+	// ReplayWebhookDelivery Send a delivery's event again
+	// (POST /api/portal/tenants/{tenant_id}/webhook-deliveries/{delivery_id}/replay)
+	ReplayWebhookDelivery(ctx context.Context, request ReplayWebhookDeliveryRequestObject) (ReplayWebhookDeliveryResponseObject, error)
+	// ListWebhookEndpoints List webhook endpoints
+	// (GET /api/portal/tenants/{tenant_id}/webhook-endpoints)
+	ListWebhookEndpoints(ctx context.Context, request ListWebhookEndpointsRequestObject) (ListWebhookEndpointsResponseObject, error)
+	// CreateWebhookEndpoint Register a webhook endpoint
+	// (POST /api/portal/tenants/{tenant_id}/webhook-endpoints)
+	CreateWebhookEndpoint(ctx context.Context, request CreateWebhookEndpointRequestObject) (CreateWebhookEndpointResponseObject, error)
+	// DeleteWebhookEndpoint Delete a webhook endpoint
+	// (DELETE /api/portal/tenants/{tenant_id}/webhook-endpoints/{endpoint_id})
+	DeleteWebhookEndpoint(ctx context.Context, request DeleteWebhookEndpointRequestObject) (DeleteWebhookEndpointResponseObject, error)
+	// GetWebhookEndpoint Get a webhook endpoint
+	// (GET /api/portal/tenants/{tenant_id}/webhook-endpoints/{endpoint_id})
+	GetWebhookEndpoint(ctx context.Context, request GetWebhookEndpointRequestObject) (GetWebhookEndpointResponseObject, error)
+	// UpdateWebhookEndpoint Change a webhook endpoint
+	// (PATCH /api/portal/tenants/{tenant_id}/webhook-endpoints/{endpoint_id})
+	UpdateWebhookEndpoint(ctx context.Context, request UpdateWebhookEndpointRequestObject) (UpdateWebhookEndpointResponseObject, error)
+	// ReplayWebhookEvents Replay every event since a time
+	// (POST /api/portal/tenants/{tenant_id}/webhook-endpoints/{endpoint_id}/replay)
+	ReplayWebhookEvents(ctx context.Context, request ReplayWebhookEventsRequestObject) (ReplayWebhookEventsResponseObject, error)
+	// RotateWebhookSecret Rotate an endpoint's signing secret
+	// (POST /api/portal/tenants/{tenant_id}/webhook-endpoints/{endpoint_id}/rotate-secret)
+	RotateWebhookSecret(ctx context.Context, request RotateWebhookSecretRequestObject) (RotateWebhookSecretResponseObject, error)
+	// SendWebhookTest Send a test event
+	// (POST /api/portal/tenants/{tenant_id}/webhook-endpoints/{endpoint_id}/test)
+	SendWebhookTest(ctx context.Context, request SendWebhookTestRequestObject) (SendWebhookTestResponseObject, error)
+	// ListWebhookEventTypes List the event types endpoints can subscribe to
+	// (GET /api/portal/tenants/{tenant_id}/webhook-event-types)
+	ListWebhookEventTypes(ctx context.Context, request ListWebhookEventTypesRequestObject) (ListWebhookEventTypesResponseObject, error)
 	// GetHealth Liveness probe
 	// (GET /healthz)
 	GetHealth(ctx context.Context, request GetHealthRequestObject) (GetHealthResponseObject, error)
@@ -9311,6 +11714,58 @@ func (sh *strictHandler) SetEscalationTopics(ctx echo.Context, tenantId TenantId
 	return nil
 }
 
+// ListEvents operation middleware
+func (sh *strictHandler) ListEvents(ctx echo.Context, tenantId TenantId, params ListEventsParams) error {
+	var request ListEventsRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListEvents(ctx.Request().Context(), request.(ListEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListEvents")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListEventsResponseObject); ok {
+		return validResponse.VisitListEventsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetEvent operation middleware
+func (sh *strictHandler) GetEvent(ctx echo.Context, tenantId TenantId, eventId openapi_types.UUID) error {
+	var request GetEventRequestObject
+
+	request.TenantId = tenantId
+	request.EventId = eventId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetEvent(ctx.Request().Context(), request.(GetEventRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetEvent")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetEventResponseObject); ok {
+		return validResponse.VisitGetEventResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListLLMKeys operation middleware
 func (sh *strictHandler) ListLLMKeys(ctx echo.Context, tenantId TenantId, params ListLLMKeysParams) error {
 	var request ListLLMKeysRequestObject
@@ -9636,6 +12091,415 @@ func (sh *strictHandler) GetUsage(ctx echo.Context, tenantId TenantId, params Ge
 	return nil
 }
 
+// ListWebhookDeliveries operation middleware
+func (sh *strictHandler) ListWebhookDeliveries(ctx echo.Context, tenantId TenantId, params ListWebhookDeliveriesParams) error {
+	var request ListWebhookDeliveriesRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListWebhookDeliveries(ctx.Request().Context(), request.(ListWebhookDeliveriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListWebhookDeliveries")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListWebhookDeliveriesResponseObject); ok {
+		return validResponse.VisitListWebhookDeliveriesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetWebhookDelivery operation middleware
+func (sh *strictHandler) GetWebhookDelivery(ctx echo.Context, tenantId TenantId, deliveryId DeliveryId) error {
+	var request GetWebhookDeliveryRequestObject
+
+	request.TenantId = tenantId
+	request.DeliveryId = deliveryId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetWebhookDelivery(ctx.Request().Context(), request.(GetWebhookDeliveryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetWebhookDelivery")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetWebhookDeliveryResponseObject); ok {
+		return validResponse.VisitGetWebhookDeliveryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReplayWebhookDelivery operation middleware
+func (sh *strictHandler) ReplayWebhookDelivery(ctx echo.Context, tenantId TenantId, deliveryId DeliveryId, params ReplayWebhookDeliveryParams) error {
+	var request ReplayWebhookDeliveryRequestObject
+
+	request.TenantId = tenantId
+	request.DeliveryId = deliveryId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReplayWebhookDelivery(ctx.Request().Context(), request.(ReplayWebhookDeliveryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReplayWebhookDelivery")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReplayWebhookDeliveryResponseObject); ok {
+		return validResponse.VisitReplayWebhookDeliveryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListWebhookEndpoints operation middleware
+func (sh *strictHandler) ListWebhookEndpoints(ctx echo.Context, tenantId TenantId) error {
+	var request ListWebhookEndpointsRequestObject
+
+	request.TenantId = tenantId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListWebhookEndpoints(ctx.Request().Context(), request.(ListWebhookEndpointsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListWebhookEndpoints")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListWebhookEndpointsResponseObject); ok {
+		return validResponse.VisitListWebhookEndpointsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateWebhookEndpoint operation middleware
+func (sh *strictHandler) CreateWebhookEndpoint(ctx echo.Context, tenantId TenantId, params CreateWebhookEndpointParams) error {
+	var request CreateWebhookEndpointRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	var body CreateWebhookEndpointJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateWebhookEndpoint(ctx.Request().Context(), request.(CreateWebhookEndpointRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateWebhookEndpoint")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateWebhookEndpointResponseObject); ok {
+		return validResponse.VisitCreateWebhookEndpointResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteWebhookEndpoint operation middleware
+func (sh *strictHandler) DeleteWebhookEndpoint(ctx echo.Context, tenantId TenantId, endpointId EndpointId) error {
+	var request DeleteWebhookEndpointRequestObject
+
+	request.TenantId = tenantId
+	request.EndpointId = endpointId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteWebhookEndpoint(ctx.Request().Context(), request.(DeleteWebhookEndpointRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteWebhookEndpoint")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteWebhookEndpointResponseObject); ok {
+		return validResponse.VisitDeleteWebhookEndpointResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetWebhookEndpoint operation middleware
+func (sh *strictHandler) GetWebhookEndpoint(ctx echo.Context, tenantId TenantId, endpointId EndpointId) error {
+	var request GetWebhookEndpointRequestObject
+
+	request.TenantId = tenantId
+	request.EndpointId = endpointId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetWebhookEndpoint(ctx.Request().Context(), request.(GetWebhookEndpointRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetWebhookEndpoint")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetWebhookEndpointResponseObject); ok {
+		return validResponse.VisitGetWebhookEndpointResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateWebhookEndpoint operation middleware
+func (sh *strictHandler) UpdateWebhookEndpoint(ctx echo.Context, tenantId TenantId, endpointId EndpointId) error {
+	var request UpdateWebhookEndpointRequestObject
+
+	request.TenantId = tenantId
+	request.EndpointId = endpointId
+
+	var body UpdateWebhookEndpointJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateWebhookEndpoint(ctx.Request().Context(), request.(UpdateWebhookEndpointRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateWebhookEndpoint")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateWebhookEndpointResponseObject); ok {
+		return validResponse.VisitUpdateWebhookEndpointResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReplayWebhookEvents operation middleware
+func (sh *strictHandler) ReplayWebhookEvents(ctx echo.Context, tenantId TenantId, endpointId EndpointId, params ReplayWebhookEventsParams) error {
+	var request ReplayWebhookEventsRequestObject
+
+	request.TenantId = tenantId
+	request.EndpointId = endpointId
+	request.Params = params
+
+	var body ReplayWebhookEventsJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReplayWebhookEvents(ctx.Request().Context(), request.(ReplayWebhookEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReplayWebhookEvents")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReplayWebhookEventsResponseObject); ok {
+		return validResponse.VisitReplayWebhookEventsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RotateWebhookSecret operation middleware
+func (sh *strictHandler) RotateWebhookSecret(ctx echo.Context, tenantId TenantId, endpointId EndpointId, params RotateWebhookSecretParams) error {
+	var request RotateWebhookSecretRequestObject
+
+	request.TenantId = tenantId
+	request.EndpointId = endpointId
+	request.Params = params
+
+	var body RotateWebhookSecretJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			return err
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RotateWebhookSecret(ctx.Request().Context(), request.(RotateWebhookSecretRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RotateWebhookSecret")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RotateWebhookSecretResponseObject); ok {
+		return validResponse.VisitRotateWebhookSecretResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SendWebhookTest operation middleware
+func (sh *strictHandler) SendWebhookTest(ctx echo.Context, tenantId TenantId, endpointId EndpointId, params SendWebhookTestParams) error {
+	var request SendWebhookTestRequestObject
+
+	request.TenantId = tenantId
+	request.EndpointId = endpointId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SendWebhookTest(ctx.Request().Context(), request.(SendWebhookTestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SendWebhookTest")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SendWebhookTestResponseObject); ok {
+		return validResponse.VisitSendWebhookTestResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListWebhookEventTypes operation middleware
+func (sh *strictHandler) ListWebhookEventTypes(ctx echo.Context, tenantId TenantId) error {
+	var request ListWebhookEventTypesRequestObject
+
+	request.TenantId = tenantId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListWebhookEventTypes(ctx.Request().Context(), request.(ListWebhookEventTypesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListWebhookEventTypes")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListWebhookEventTypesResponseObject); ok {
+		return validResponse.VisitListWebhookEventTypesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetHealth operation middleware
 func (sh *strictHandler) GetHealth(ctx echo.Context) error {
 	var request GetHealthRequestObject
@@ -9687,264 +12551,336 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L39chs3ti/6Kri9zy1Lc1oUJUtOTNXUHMVxEu+RY5dlV85N6MsGu0ESoybQA6BFc7xdNe9w3+D+MQ82",
-	"T3IKawHdaLL5pc8kO1V7Tyx2Nz4XFtbnb32OUjktpGDC6Kj3OZowmjEF/7xk5pJpzaV4IeUVZ/a3jOlU",
-	"8cJwKaJe9H7CSHIlhTaqTM1A49sJSeF9sveDMcUbkc9jckmn7JIb9ucL+umMXLK0VIzI0mieMZKxa5bL",
-	"YsqE2e9EcaTTCZtS252ZFyzqRdooLsbRly9f4qigik6ZcWM8HzNhXmX2n9yOqKBmEsWRoFP7HbVPBzyL",
-	"4kixv5dcsSzqGVWysI+RVFNqol5UlvDmYp9x9EIKwVI755U9pdUrd9LdNVOabuqweukOuiyVlmrFBgv2",
-	"yQxSeCMhckTMhJFCsWsuS00KOmZ2z2CIfy+ZmgdjxFbDoUzppwsmxmYS9Y673bahvMrYtJCGiXT+VzZf",
-	"HtJresU0oUQxozjLSKoYNYxoOmJnRDNGYPmEfVtXA0OqrkcWdHJge1k3xCkX/u+jtgFf8Ck3y+N8S8eM",
-	"aP6PlauTw3dhzxkb0TI3Ue/Udks/8Wk5jXpHbhDur2oIXBg2ZgrG8J4J6s/B8g4aePpEE55Vg2lSE75x",
-	"Wzr6Yj/WhRSaweH8hmbfU8NmFLYxlcIwAStFiyLnKdDuYaHkMGfT//k3bcf7OWKf6LTIGX6RARlNqBAs",
-	"HwhpBiNZCtt1xgzledSLLnOaXhHFRqVmWY+0vasNNaW2q3ocR4Yb27gdG/GDq2ZCh7I0vWFOxVX0JZz5",
-	"/1BsFPWi/zismeUhPtWHb3ECOP/m4p+TQslrnjFF9mCgMXnNDI3JpVG8YDGhglxcvN734ydSkRHlOcvO",
-	"SIJTTEhKleJME240UYxqKQgVGUns6iTwK1NKKmL/7thhf0Ozd+zvJdPmZstera2lHYUtkUwyTYQ0ZEpN",
-	"OgEecP72FbGtK5oaS1cwDB31fvkc5RK7iXrRUGbzDpvaFuNoyrSmY7vUhZIFU2ZO+hE87EeEazLlWgMt",
-	"fay37QT4RLBtfnL3tm0b5l3PGZn1KOfpbZf6XBCaprIUhsy4sf1wTWBhCM0Vo9mcsE9cG2Bp9co8r1em",
-	"Gsi9LcuLnOoJ036AjKSlUkwYYsfDYku8VJAF1kpm1JItUDd8SIU0E6YI0IUd13dSDXmWMXFrauWaCMYy",
-	"DYOj2ZQLomTO7MAmfDxhqrl4T+vFq8dwf7ygNBN7LaXUsCwmw9LAMGGAFZHRPJcz3Pw9u5xekpopbhhJ",
-	"6ZSRkZLTahGl4mMu9mEdX4lrmvPslqs4LbUhQ0aoITmj2pCvLU+15G4lrrWHvKBaz6TKGud8fXuNc34c",
-	"sOcPolAyta0Mc0ZeCsPN/GEO/FAxegUCRpkjP/1Rmu/gKrndyuIdC9u8eDOddE/qqf8oDfnOvXBP8/3W",
-	"0xvwFDi5HH+45prbFTcSTzjNc3tsrIgh5Wsq5o756tseVinJlIq5X3Z9BgLdnHBBjo6JZqkUWZPZHQfM",
-	"zn5uR0Oq4dwfbawaKR0Zpkjyzv5xcG7/SMJxB4pU8MqygHaJn9gVn1FuWvWfWtSz4/sgaGkmUvF/sNvS",
-	"5CUfC7vkUhHNRGb5t73Vjbxiosksj8KzGfR/b+v+GkWBmLBPhRVH7RgVu5ZXKPNnlpfSXANtfhD0mvLc",
-	"8opbLkhGDR1SzciUjxV8pglVDM6Gu+4aEmVwh1wydc1TRsLB3NvqWCYBYoGnxpwaOKhV46gev3313u6l",
-	"/beTuDjK5qg2ZQNqGpJ9Rg07MHzKlsX7OMKd0Ou+EWXutgGVh6U28ILaoEnEUU61GVihwXXWnP2HwvaZ",
-	"2UtlKrUhUqSMUDLlojSgb91sbKgMfV5+UCg24p/alasRV9oEd5rXkDVLFQNpTBLFUjkWXDNiD3jPDqSl",
-	"e0fdt1peK05sIqt39p0vcaD0bWUjqPXCXyJ8JVAaYemqhXLjiEMqW9jTBjU15v6x6lwO/8ZSY4fq6fgF",
-	"tAcHO8u43QWavw3oekRzzeIFUm+SbXMH3xTYyBnxggoXsH2j0pRqNS2tpJ3AenC00Xqwy34t7IBbcPh+",
-	"84rBFtM8fzMCyW1dbxXL+BIv8gxH0u02BvsN2UuutBn8+5//SvY75HIiZ4JIkc9xUblVBNA80NlIYa6v",
-	"5al9DCZ3wVHHbQ6TGzZt/mPL+VbMWik6h02tLV+2mQ2nb/GMQO/NRlp3auzuqjtg0DqlOZoErfTaXISl",
-	"txdnG3xtqBrjTm9HNC+rT9/jl1awby7Xlzga0Twf0vRqMJUZy3cc3cSYYmCkzLff2h/ev3/7Xsq8rbkt",
-	"7yGuBzQ1/Dq8F4ZS5owCwUzpp4FiRT4f2AtAt4lsVhmaSjUfKGbQLDnI6FyvoafwU7tQrcuz+q5iSktB",
-	"259xIVg2uGLzjWv3Fl79q33TsamBE3Ra2tVzbdh0UCg5LUz7brJpwRS1PDV4LsrpECe6y11kr1S5K/mU",
-	"KDLsdJxmXGRyNtD8H6xVGN/uTgzWrt6dxTXzW718SJprt0xyzWH6tWnhBW0HvEkSq0i1cfjCM7FwwQdr",
-	"vJLRBTf4dteR/eg7zvJMt9xI1flY18Rr+9Krb1fc0l9vYeJvuXix5xXXUzDmJb7exqOb1+k7+zPRZToh",
-	"VJNkyPOcizE5//FbghbCftntPmXkOLE6UdKPdMHolVUgKZmUUyr6EXnzDmzKIkvA4u+PSTDv0y2kkyn9",
-	"9Ao/Pe7+Ou6LBcEDPECgv2ZMkdmECeed4lOq5gS+A4u6bizDltRST/90033UHNdLkRWSC+MskZYcyJTO",
-	"wZxSm08TaMKZFRJi2yJM2BXIzgij6YQMWSqn4O2Ch3IE5n45E1vPJrwC6+kctezm7jddc84XUoyZtlpp",
-	"kc+DeYPpEpa/8middLsNn9ZpN97l2mz2+4OckVyKcdClYlNmLxZNnB1SnxFLXD0ykoqMpcw65Fv0tZGn",
-	"z04bY3v67HTB3bbDLX2PXKhxsS+vQD15YAYaXERDNqHX1dr7tk+6LY7XO5MNljUDGNYTTf4mh8Rfg6wz",
-	"7pB+9KLURk6ZIrosCqlMP6q044W12SxyNDv+aUJNsChXQs5wTUDNy2SH2KGdvzrIuE5zqUvFSJrT0qro",
-	"mtB8Ruea0Cxj2cLqHT1rX74FAaeip+OAmOrvAsFnSZRhwr77S+TMTQMnnYTMor7L2cDIATD94C7aloEv",
-	"yDfLVOXsninwL3eUvH0jDEAIyY8tHPZt3NftosKdaHegXD2qaofGqptLPFMuQhPHUbvIYQxNJ9N2TZK6",
-	"PW0Rk684+jUqW2jEp3TcKg1P+ZQN8Nft9ZGFhYPuWleqzLh5ed06fpr64dejBGLrOOmzbbQ0NVI5fWLF",
-	"w5wOkW0v86xSM/XEO2ClAvoGC8cTTexMieMu9mx2VnfvV8sfadssiOhX4GlEHtZ6cG+i/W+pPE2ZoRk1",
-	"dLUVrXEE6j1yzGfVoqIMuOFptSLNnWxV8u7QPBlsR0AaTUKIPaE1BxtOLFi8xnI09ms9ed8JU6sPy2Nx",
-	"tm9QKXkxYemVLNuYjnsyKFXe3EDFN+5f4+M13b+VytB8ufMCfr9R18Gnazq+NI6lL3OqazYAkl5hDMJn",
-	"Ayfnt8vaw1ymVywbYLRPm3Azx9tWk0xi3IDQM6Z6JBFyoMth9XISk8QoTvMBExnL7J/h40FKRcpyfFDQ",
-	"ub0/BvKaqaxkSUz+/c9/gW84GZaZPQHsU8qYbaazjSsimGJz+N/RXLNAWcupsVtEJlQTIV1slJUvRnxc",
-	"ohPuzL4p7FQnVhXmmoztcQtYb7B8Y0VTZifcbvL/acJzRgpq5cCSxX4lrxgr3DraLkpheA693sKfZA9R",
-	"cHt5wc4fmthRm21LCtZ6ERRMcZnZ2dzcKVTktIWKkDCAJAwVGVVZQvYoCenDxRztAxHYISatl51m1Og2",
-	"zzY1muzh+u6jUyxsnGurjwUtBsfEe1jbLuewkSea4KtxPUYyZCOpGLpxnHcOVxyi1NwuwIrHESyCnUcc",
-	"VUYtSxuDrAT7ljsgURyVoqDA67mwPDlnhjX+GDhHNTRQapa17md1Gm/jRl3gWf6kuZ2uVs/vTLzAmBpU",
-	"tTikJRa1xI+ahL2GS2JUahCLuIPT7ha3f/1p69iAl62VMisKMXw0j+IokzMxVjRjsLSyaN1YCOcdlHrh",
-	"nMoS4wBW7GitCE6lMBOrzVk6WN3O0ncFU6kTmxcCKGyDB0YeZBAfXUB8hyaUuC/omHldDsbe5HNbj7s+",
-	"qQsnS15FcTSjSuDp8pdHy+It7F+9koFItrw89dSrQaze70AJ254G75kkQhW5u2AS625c+c2L1rYaILC9",
-	"YxrCzBePgI+CaRHfJ7yNxMDyJMmIfyJIPyvVwlreB+VngKGKbXfJEjkVVGtHSeAe4flmEnJG+ooPupm1",
-	"rkiVudHCE3z+yGrDFjET6uUvZ2YkU0YFmn6ryHu8h5AN44eN4+b42sab3KWZ7KgY4uz1aur/3PZNM9xI",
-	"HKBHnoxoajSBeCZvB3Lr52LcyVAaUKDB3qZTWTB9Rn6aUKPPi6IKc+YZPL9mio84y0Ct3g9oqN6hjOsi",
-	"p/OBp6XlnZhJdaULmjJUzp3CXkykYATPS6c9nskwJWjeusM4F8Po1A5VqnoGYbsupeJWYU4gnWxvH6oJ",
-	"Fg5zu+sEGmZWRbxVOBE0Y/ztvdXwLqg27+0XreNaPt6V1OVCgCLY8IrQWxkrthLoR7cyHvgf6jFpu/eW",
-	"59gtp0WxmeEsWRyc7SAksQVKDsW0xnziMG+tceIX9zXcoAYx1Wd+Pct74UmvRXnfkckouFS2N2KEN9GS",
-	"FaPNHuCXwHe0fmZ3YWcJrobHsrPUQ7iZBBNcYDteNgsDrlpaMcrKF7D+Ft39xnMJXTc4ovFCVuY2nOAW",
-	"UVe3jNwM4wJW2H0gTaHMGcocIx8VDWkkmBhm/4lO7zG9brdMj3I6Xsc57fPxirjbS2Zquw2KP6ks8yyw",
-	"QYGlhkjwhUlF9ASe51Je3dyOsstl6txUO21gQZXhKS8oyrhrXZ/Bq+uvs4oqLBPPpd5G8wk5fpXX2zgB",
-	"jbshHHdwmwQ72NzuBVJto7nlVdxo2w4P/x1x3ZqZPBbffamoZjezXOzOdIJ9dJ/smoPcuCwX6Geh9TWz",
-	"bdcKQ0fvugjHpibReIqe4y1i6Jp9BZ8GfbROYDGeaNOWLZqEJeGaGJlnyN9o073NNZlQkbEsCLLqRIsb",
-	"zxc8qR+6xyffvPzq4ofF+IuNoR6tl93AeQ/xD8cVNvMUxzZW7Xy9cLLgaUu8WgoxGj7XqN2Sz3O0troE",
-	"dk1oUeTzduu8qfpZpYtuH9S5MJ3FmWNPcTiFbdbgRpKWYpqZdnfODjPeLSIoiE/Dl3141/JKTemnsMsg",
-	"4ipYvKWVgSiEl0ohp21OuM7+XHIsQDYoBCmmI9sCxismMUkAAsE9skpQ/aSgZrL8AIz6mEm3/BCs+dVp",
-	"g069J7fF6e0SUjdFKFTTqr9po5kqrm43Kmks1LJjimFq/2wyt4wGogW5OQukOsUopDfzxaCubaI5g4zE",
-	"VYS42OIGs9CllQApmLrmhCrWar7ByEHM+xgM54atCh5UVXoI5tylpanj9J6dnj59thBYdPL16VfPAqPp",
-	"8emz9kBCM5FZyE+/f/k+iqO3by7hPx/gf8/fv7CM+tuXFy/fv2zVJlbbn4yUeRUZooP90gyAG2ICAW9j",
-	"ZgYQqTpAWQ2uEGoMU7ah//cXevCPj/Z/ugfPBx8/d+Onz7/8jxXyQgCBsy6GYxGO4j8v3/xILkHQIrhD",
-	"EBIJ4rwal1MriAX09kTXP8OWgNkWU+/GlAttCDehu82SbCsRoPFwsBsJHne3pMGYaCOtNsREquYFJNgL",
-	"ds1A/5gJHGwvIC/7M2YmgfuDasjJVmEaH9Xk3//8/6v/o8M065BLcKLYZSgZGdL0ipTC3sRjlpG9KdVX",
-	"LNu3RxecyQ2TeL0UVguRpRlMW86Bp/bTbrfbDEtd8A8cdVtjZl3Ew8K2CzIxptjT++TDu4sz8tnS6RdS",
-	"5DRlE5lnMFvFyIjnOcsQYKBBEWTvw7uLA6ssFCzbj1HDA/yB+pWx9JlzwOMJbhfZ+/7l+5jgoQI3MkUa",
-	"RPSHkH/bIere4SEteIemU9ZJ5fQQTos+/Iynhmdf1nO9r7f0C4TrU/EHXL1WZs9obptvNZPtZlZfPhhL",
-	"GiT4zcogiXijiLfG+/WDFVXfsSKf7+x//WQWjuNJd1dVBBppG9bFxWsH7tTsdUg182E7m01D9xcjd8Xm",
-	"g3aX1/tV/MK5Uq/YvNNunBiuyORCk64XslpyjxFBqEEiBROUR3FEhZkoK15WUu4ae3mrmWJEOYQ/bGeb",
-	"qAbjJxQsVVzvXmCMCGa30ZKAVHGjHF9a8MEVUlQzA3ezWBTS3EIijps+3JEJrm9y5rK71TWEiL4pmDh/",
-	"dZDKaUENQGcAfMCHdxdtEtpqsliTN/w0vg+qWIx7W95Zv6art+ouzD2OFTyWoadyVy2brXdgK6vVC4iD",
-	"aFELF83rxkdMrNM6XrfEHLpUlwkvtl/z19U3rVq1R4zYNWG8zeEHRout2/pg325pZ2G1wjm3rxPESNxN",
-	"TvV0VUzEqrgA8H0Du1y8Z5yozcU1N86ylDnzCfzGstXoECsTfneBfFhzEbgBbHkReEA3h/NQsfsNHB43",
-	"5mYoDn4fqkWtQOUCjeH05C5BFhqzXD2fu2CDjmQfiw1i9zezfN10dTesKrCnpVW9L4CT6u3tElkarv7g",
-	"w/W0ItV8vX1927FuneqBbpwtX/dru5CuQrXm2qCTaXWqmaZ8N8bqNYwtuE0wj7gN+RaZEDRYD2T1HtzR",
-	"ebW7+XjntRI4FqUWnwi2Qz5JnTzWMh8E+1oZBZdOKIZ71fdb5f2dTSSZKWmauEfed7zyqhvKbN561d3k",
-	"/s5Yzq+ZmoPNrcV+p1jK+DXLyB7c297jtB+TNKd8yrKYjJmwE7L/dK2FUK23if/y6Xc3P4qYQboumazt",
-	"QLkTAwvtRhE3SCfc9qU13OKah0W8m3OGhP5oB82lbS97ObzGdAim0sTZeBPUwg7HhTk4kQdTLngSk6RS",
-	"yQ7TnJYZO3h6cHowofyqPMipYdrYl1BXO8xzOqVPO0e9r4cLPo7ltpsW5D184b+q3v4Lm9w//OX84Ge0",
-	"LH+s/9kZ9A4PPn7uxs9XGJrfNgMj2tydbUGTtQDsGEIVOumCJqUiw1JzwbQ+gADRzH9zA/kXwjG3vEg8",
-	"TNmkmW5Tb3eQ2r6bC7mBs33F5mRvOCc820cgB08rTzSYyLWd7hkpBSbdV4/hd1gxwWasDhi+YvMYM6DC",
-	"hKknetkHXav+W0U7oXFgm1edcWGrZIzlVVXsmrPZzeIpJlwbJzhVHOMG4ulKTvpxjWzS8Me249UvSbTx",
-	"arNn02G75KOt7/Slfnexuq6zIFQ7sSrWQ5sdck+u2HygZanSxgrjMcBsJCDU9uQIChjRg+mqqBEPqrF8",
-	"ztC3FgTe29sb4VipmBMPG7PfaY9TdcbwVlSpARzPrW+n91LmL2ieX5bTKW0XB0u/p+vbuWLiA150izQF",
-	"463xoYI1943H9b411rUxpXZqQIDRNpfRu+9ekOcnp18RB5u6zGsQnn/pUzKl6YQLdqAYzQC+GWPL/AWJ",
-	"8SuYBuJivtvTCteko3gU6i23KYhjaIOCE5YRpCusK+uT3muDyjIFr8ZL8/E9iyv34d0rwgHZdjTnDtLG",
-	"LT+x35yRJACSTcAuXeSUC/LD+/dvXSYk4m9sFRTk4VjWOJDeyTZcl0TOBFOJR6JKAGy9/hPtc0mHOE0e",
-	"4hbOEJJdkykVdOx0AB37kg06ttecjhFnwYG14OdnBLrThOZa+s/9TyIjDiErzO6Ep5bN2y4xeszyrDZG",
-	"dMnH4pW42d1UGaU22qAqcPStiqC0GaGqFtq2yU7iQ3HLSexuWbsh6mm4GAtnwMPEH3UD59qCK2UpJLK7",
-	"2ZyzkM8EaUKjIEUYXz+rQ9gcArpDArHNLCIB7XovL22kW7/W/bRM8pVlTHkLvkGFv+39VstudOCy6EO3",
-	"bx9eHx9WX/0lzTkGEf/53//8lz20x89ADP8zLYrB1BXP6dlDG1v1vgcYXnH1rmIZVyw1g1LxoAWrG9o/",
-	"N3Kf5vA3TR8DD28bY6vLNGVat0foVfljW1r/fGNLXy5Gb7fNDbOiW3zfCLLQSBptyejN5y6XF14kXJAP",
-	"l982Eg+FvFVC7z261e/Eh7E7kucaTXBp0XeDtMS9vJE/40assy2cZfW47sL+4qj1scwv2P2WfollpKzN",
-	"J+yu07LjG29sy9y1ceavG2YiPGzulJHtOHxg+ZEin/dcqlLKC46YgD6JVhArNytBcWYE+1qIj+z3/+df",
-	"fukePP/4+Vl83G2zWC2lDQbz/7hphds14kApry9ZjHsleAt6k7GXGAIb2GwiCfe3GPmrL5TY2fGCWnn7",
-	"rNP0A5VymQWIojSogunG1nJhnp20ArLI0uz4zeKJD/tcbK99Ak3delkK8sGHOyOZrbyH2mM1fM7pZsHA",
-	"3Sr1yKDJttmt2JlhhU6yjik7DJMvcTScD6jHj9+Kn0O/K1ERh/NBRue7NfYtna9oqjLhbN8YmNvbmhup",
-	"BUNlhp6IFVxoi9cMzbcb03d8XCqmlzYbhgQdVs1VKxjsTLAUXt5YTRFVMYBt42XC8cXb41f8aMXFkVQE",
-	"LEhWFXIwWJqLlJGM5czha+2csYudbidIB8mMwWftqNoVsd3V6jhK30AqCyO2H60Zn++tBYTT2RW34LU7",
-	"WmF/ddw8drMNZrKS4F97HnEnW7qqXsKihXwNePsH/VCRY9sUn/Am9AEaslovp+2OWiNsy91Tyx1sdO16",
-	"gc4BE+wokYLjbYCkuzKi4C3gq/yIouGrbzEhoRIkX4P5T5G9jI+50fuLSTQgIJ7GT7vtLk2HG23Fs0EV",
-	"6Lhoh72El8gHALEBYcvVtwHsdi82D7wP06VLczF26VtLz2HMViLokMuFTJWz5UyVZUNTU3047sa3RTyZ",
-	"0SFduQHVWn/jJkDOHWjPq29vtu5roqcWSaIeW9tmfWzLW9QsLRU3c0hscnIUo4qp8xLTNvCv7/yiXGkz",
-	"qOvcRctpUq5UY/VKTJJzZ7MCDaVHvoEWia92VFXtg6MJz+pFmBhTIFuXV5z5MS0vO4JBPtHE1VEHNEY+",
-	"Fiwj//nT+/2YaGbIcA6/HXDRIT8BtD5CmqfS1wY1YVNYILSq+oxDqOs+L9VuDyrWFRzisr/ADTNq0e0q",
-	"fYaM+TVUKfAED3UEXxE2LXI5Zw6vAkxlVtVDBcmeFE9onb6A6q12wbmGA9QMJML5WKVKx/ClPTJzBwZq",
-	"SEoFySThul+nzVh1DG4vaEF3+qIv/uM/SFCGlUvRF38if/oTwsj6Zdd/+lOPJG/fXL4nh7Tgh9g3WE8P",
-	"7dJzkdidgEn6Avd9QdYUwreH3l4UkClmh+xLSRIaFoW1e2smzLblyr6u3dmZcLtL9qCaxBv4IyGYYweL",
-	"QYhDztk/q/uEpsLysZqMmSEn3acdXI6K7PWf/kT2NlD+PqZq4qVBCqb84bGs0o6AQolbwNufN+aLe0iU",
-	"LI23xfPqa7vHvu6iLuGo28aciu3mDZPzGxuUfbfTAG8f5rX94l2ZH/e8dXw2m3XUKD1gGTdSdaQaH6pR",
-	"av/fvrfvnW6whHvJqiKSyX6HJCfdbhIgvq2sG+32w9WOJntTmlsubQ/35ZsfYzJTUMRiXrDYl8EmkD29",
-	"f0aSk+Nj3wl3TTJob1guVKwle0ZKe5koExNZGruyiooxi0kproSlGpB+9jvkG2kmJOfaeKqToxETWdUx",
-	"HNYEXa2/fExc+WaS+BTpJKhRI7N5x/KUBGio4qBzWVbbSJ07D5QNxMuzq3eSxIR9oqnJ5yTnV4zYyx8Y",
-	"hl1CO6yqUC20fcG1S0Yt7JULZAcjS8Cul5C9o3//8/876nZj78shp919JChBZEH/XjKSoMkxOQOigm3D",
-	"1NAnmiSBTTKx7CixKk9CHLwOJH8VdMxgNC+BhoFbJDhqPAqaaDllyKCsBFEgv0gWqmP709qz41CsYNR4",
-	"v68npKpcjKZTiARCl6fM5kQxUypHd+DFwlZwJpbC1BXLgj7NwTtW5HTOsh6xyluyf9ZsOSzQDdRle+Gw",
-	"Tc+TDvkrm+PKX7ECE4ePT8hElkrHcPJdteB6Xaqx+Br2yf8+cKbMg1dZ0iHvLB+AfdOOJiytP08q7tEs",
-	"r2tnDrzOfndhPzuA/03i8Kd3VsoVXIzhA2wleKiZ8cuuYzKbcEvDiqFzWTNh7E4jb7KcsCpZ2BdRXey1",
-	"vvvO376K4uiaKY23Yrdz1OlWEVMFj3rR00638xTFpQlIJyvuFYQu1y1ZhwCWhhvtisKLjHg/IuIsMldt",
-	"yAsP/up5B1TFsr4YUZ5bvQlmayZKGpM7nu1BGaFZu5PgICQ0y5S9zvdOjp+7LWlsyH7HbbQTSeB7jIol",
-	"VjScFrCYlCDjqaAfdV/MFDeGCc/RaZlxQ4yCeguj0POKnETj8qNAwKV4lbnqxa9EDcX/jYsbXlH/t6Xu",
-	"r1PRIprR/+V+7qRg1ald1FEqFdh5J1JpRoYg8863r+LbjC/40pSFXZZUlZluGzvudreYxXadv2Zt1YMv",
-	"UapEwTDIyb9k5uAFiogr2nUvH14yc4mE5t6HXk5w5G0fVjM8/IZm1WLYT442f9KoOG0/On6++aPFguWh",
-	"phD1fvkYR9pbln0dbCj2MNbeRx19tN+0HlZf86D1tL6DqCY8jq6KT3Us7QlJc0aVe+xOac2jO61k/qZ0",
-	"0IchmZy0BODizjqs8zvb2k1Lh2j2W65dWaxhdO72pHD8Y0Ib4RkQhpH5yutBhEdC9lyoMXKNvgA42bi6",
-	"9mcCYvt9XpGLprWj0dVnVtzZW+SjfYFbtN8hb51wVKfv6Qo9A7ky1msL+lnJtj4U98O2nF53nlFyIa9Z",
-	"TlO2DTNbCJeJzgXN51ZMz8lLq7IwTS5MthvPq8ORtuJ5R/fM87wJw6sqcGn+mvjgFizthRSjnKMh7uT4",
-	"ePMHrwQCbd8Hz8Sjak+Xu9c3cgAXp3eYhlVjWtnAmzq4zwUNWhWV+togvuwMufSWkkZhCavg7Puj2Rd1",
-	"vDwpFE9ZDCqGZtQ42ScA5SaNOH5fisSXqbOCi6cfpw64AhM0R5lMsVJ7DtXx32smMt00aAB2jJF90dDp",
-	"E79ECWgYZ0s1M1y5C0asPH3NNBnOyYwNJ1JaPfi0+xTh63zJUI4qqC+l4kfNdZVD0MafcGMXK/zcgl0F",
-	"psmoe/S8S5+mJwenw2fZwVfs69HBc9odHhylx9lTdjI6pc+G2/OZ1kITDyxiLS5UC+955wLmmjRgJEnC",
-	"SkdJJ3pIGar7dPNH30k15FmG1dFPUOBY/8WP0nwnSwFdnHaPt5rK99SwGbp5T7cZ1YcAHAc4VC2MGKra",
-	"+IS/psOzFLArd15Wc6yiLjR1I37lGUjT0gggb4AehaY9LMDUFwhIFBPNABdA8pRpIq1+LVKWd8hJ93kN",
-	"w+sko4XiSb7DOTN9safdsqTVeliutX9GNnOMjQzirS9h9Ad7WDcGt0w7MYe6FtnvjjXsLO48PC95U7gT",
-	"1n6It2EfPrUBo7EPU5eYZEflonza0id9eDWKDEMlZ1Y5mTCFVnSo12UYmCadeZ/sWUkWis/GfQF1qOYx",
-	"0VyMc1BtYmc5o5YJoNB7wIWz1wHy7QTtrrOJJMAsWIaiySiXM4f4lsoMiuOyTx7xDs2uEF/euT7uoKc0",
-	"8Z2xvqjrcnDtIfqgBFFQNMRZewKvARS5HkqDToi+CFylLpjOuX3AWUowRFcvFCPpkHO/dH2xl5yDDbZH",
-	"DPtkDidmmif7dkx+qRHZt5bFen2RHEoxlFRZle8v2rDiz8cY5+429c+wp+4nX6Thz2BWtVKWC9KL2xo6",
-	"wq/Aso7NDOwaDtBylqBzZsY165A34KdBc5zuC3ur/Oflmx9b1Urb0Jvz0kxeeDprQkX+8hmdgADQV+uK",
-	"kMYVctQNoFVf4vZ2fG54a0NH3RUtLQPMD+fOQ1hdcaCc4+Xn8u3b+vcgY639t+bZfLxHtr+QwdDC9194",
-	"oiF7QooDf87dXu8Dx3+KXK/54Tf4JtpxwWDttImAgBcU2osArLce/+J6PJTqujMvX6OFfscF1+gg6Ufn",
-	"GZxjWPt+BMwrYNOeG2/k07zOu2ll0+3SXh37S0OPKfnw7gLkT+p4XIe8Mt4hgkzWWdt5hozWsj4sm1SH",
-	"DBPBWKZj5xlyAsOHd69wEH3h7wTg8ZbZApOPEbAVuj/qkikXpWE6JqUGD7kUqbsahvZedvoo16ET1vl0",
-	"EPk0lFCe6OpqMnA3tbCk75kJz8GHdxfbsaQwPqQpqYXHe1Mi+kMd77bDbe9pu/EGXEpZ4yY38ven6N2B",
-	"1nZHR9hHXx2mdYTatkqb+4TQlhAol6ownEPpWJRAdF+8yGWZgaMwVQxSd2mufbSDYpWEVrlxv1e0mMAH",
-	"iJvcF1TMq7K2KCT16oLjGAMydNDLyADcUOAJOMZtGxkZshxCCGQTc2MxiKvjYyMArtq+CqEHfQFO/07N",
-	"c54Ajr8TD4XXnYe1rOTsfk+0t0FZccf7aHH0tdxXSXEd4osaOU83uJ/dnECk64sVMl2bLopP/WyX+Usb",
-	"UdavHAYOeQh3+ngLRXYpujE66j47Pek+PT0+Pjl+fnzcGtLWi16en38/7b793yc/vyj0N+d//fnF8/nP",
-	"34ifzz89/fnF9OivP5/TN1/9/M3w5290o8pYL3o2OkqP0yN28PXomB6cpKenB8+zLjs4Hh5ZLTo7Zc9G",
-	"QUSdHdDx8fPu0fHzpyfdp8+/3l6VXoz7fGCbfliKa40o9d9eTd7VK3AjUax2ASzzSxeWvhPL/lyR9JdD",
-	"X2xwt1OMFp5XGZzfbbm9RjB3xWhe53BNlCzHk4aK2rP6nJPs+qI96atgSkuxkPAFPLIoYvt9tUCgGCcT",
-	"ludyMJMqzxJi2LTIqWFkD6NRFKPpBJygHi+pNJpnyKyPTw4mslR9MeMikzOAm0+MTNA2gIlKqNqmUmW1",
-	"oyJUjX/iZiJL0xdJI8sviZtFS6dSG9sOhIKgl6ShuNvvgxQ7sEiU2nL48xDxSLFRqWlun1Jy2j2uIC2s",
-	"EDzn9upxQBf1F1S3s3srhgZZe7cxOzazI+tkSEwhio6enXZPT0+Pjp+ebM8lW1I2H9jcuJzS2Bb/AXEG",
-	"vzNW+SD+0NtyTFdAwnI5z0K24pWY4dGqjX4HumVt1bOiRa+2m1TR0l6rg2IttazoBVOu+gIjdaFBUUe/",
-	"B9Lok4ZuaF8ne4ntBs6+KPN8f4Ue+JpFDx7m9N5VJGGqc0PKbezd+yCcB5vd6PF2wWsr9672NuuqfopV",
-	"MmB3tNUULSt1vlq8t7g26CGYUlBFdF8kNM+d5dFIjOht7Lgzsa7z+V5wbd67we4qQkNgJSRjbXjxBeb5",
-	"L5v9XjZG20S5I3vt89eQUr6/yhpo9fKQa7tY4CovaSnH+uO9MuUKjqEtMgWc/bBLLtbx18yaG0figlex",
-	"WTo4DP6Xj1/ijXFeoeE/OAJ7iyxtn1ANngGI5eqscEq+r7DnHk0L9CFU6ZSRy7KwnGAXASIAFHlgHctD",
-	"fbToVxjz8qsXGe5VWfrSFvxEKrDDZdpvvwtCbWflvXAu5j5bwrJ5xWgWiOadtgu2ovx75mKrLlo/tJvv",
-	"904CX2M3vodgizVbEd9Kn6QmnWyjUOJWVWa1QFLSzEAAR86oInuYULKPBsSpA3VCZADEcyKZzHOqWqNH",
-	"EQsn2O0bsqllMJzj0+6OfMrh8jy4irOODh1iU5Me/5tqOY1Dgpt1W5Z1iDgRAedaFiTPx+xB5Mj7FNlg",
-	"DpslNg9iKfPMqnQQV/XANHdztgnSG/WbVWky+MNtmeaWRriMWTFvIWG4QwAWgvAMnNx9sQi2TmYTpmqT",
-	"EeSoIUJ1A2wd68e6wl2dvkDCxGwvtGcN5z5LcHWg27mDcXk8kTKs017mDLapH+mC0augInU/Im/egbVN",
-	"AOCGx0FG8Bnc200w9PY7B6LRjjZfJxjYFQGrJ4160U9UTWOSSpFyzTCNTDH7746rNjDwmXNVGJV2snHl",
-	"EymUnBYm6kX/jyx9NiAsGGRaAPAtsVI1xHHLrEwNUhIWiQRQLTaF/SsVi3rdzgkCIKNpBRX3AYB1fNz6",
-	"noO9fxxx3IE0/Xal8V+Xr+PLitwFd7iXuN/WV+HhZ49i9AUZXs7a6oy0sT77ZjWIZan+W3jBs5/NyV/f",
-	"etSmX+0uNzbh2+b826+gViHje2ZWrEr3/o/fe1+/5hF1nbVLdtNbe7PgBWuyq1bkItypmEMIAQN7JAIM",
-	"nBE55cZK6w5wAOomIxAE1FiOSRLcfYaqMTMJ6FlDBkqVkS49v7NCUarp5IZ3L9cDVyMPTYe7XR2PoyGt",
-	"pV2vIIU0/Id+VOtHd3wnHE7ZVCqHf7XSCeDLTpGqOhaA2iiGmWUg+0gRVNsie1LgL5VHdj/2ZWOcGtJm",
-	"5H/tR/MQVv72cOMQV/Y28X1x20I2KhDFZHUBIvcK2dOMobu/qipnBcy68tFKF0PwzqaprAOvf9jAxaAC",
-	"3lrF1lPtb0aZ/QnLwbjDo5hLwnZnh7oIjeBUT7GC30PdmLfiHYefcbS7C5mKTeU1JndgE5hU6sNXtKFz",
-	"wPnhRjfOACALce3A6ZAPwaXh8OnaJFVXE3EbUfU7qcbSGCZ+K8Lqa3rFAuY8kgoz/Jad+A9LV57LFtRM",
-	"atZUUcvtAqhvRLMFlpi6TRDXjpLolqYmVeKNaUpVpR3hblZZRxAL5pMfHULcHnfxsFwKHSN6lnZIN2hg",
-	"caVr9hHrxh8tME0UCIzZF4yqnAf1JWPoFFiTmPsaOD6Gq8jnrg6Ow+eFSHypTV8AwITt9KzylkJgVZlx",
-	"j2oAQbkAa+C+Blgt242deZudy1UFu7WsXJVq+8XXXfPl1rCgWvQDh811z8Jqlv4Flufy/yI/yBnIP6/I",
-	"hOXFX2CbKyT26FwxRBbD/ULO/pftnawL5egeWDhvlmBbp2A+8aBY/91jtW4Xc/Vezduk+jyfbinSF/yg",
-	"RkreMiNIM9YMpsQWOuSSpYo5I/QS8msMQS1OAy4UG/FP7WK8L7r/W/eyuGlsERqDy/e7OgjLzpgaejN0",
-	"z7kaCQ/jkEmryIYa8RgxPImQZMLHE8j4osJRqZwJgG+tMRTrhGJLytx5wzXQPSSEWHo/w7wQwg3RdMTy",
-	"+Rr/iyOSx3XBfCq4YhoAwKPj7vFXB92jg+7R+263B//3cy18vXj3mui5SH2d5Z6vPre96cjN+JEcD43e",
-	"szUuiDOS4LYm1b4ivIwUKfvDP3EX/okQpnqJIex0eR1+xpqbG1TI91Xuljay0ADbDCimBneVALod5G7N",
-	"OGb2T6ia5kzr5asKkfCCA7xZM8RPfjNODBzuxp26lS7YouD5rbx//c4qFgfsmq0LY/4xNDuSNiOEj19T",
-	"lOcxGfHcQNXe4Rwc8VLE9r8So9XhygDM4hWyjx3Sy2v2SLHKn2hq3KjJXoJWdAcKluwTCMZHyY1UeIEk",
-	"6STVu8nqmOXU4RKtglDYwgb6xl66uF2IJ445OWDydCmZ2Zr+fcX/OxoBhbA3xGvEzHKOdTRbASS4SJsA",
-	"EtsV91u7BJBju7nvUhie7973vcrGFZlvlo5xtn84cxZCmwBUmF0vBjjZn28nTm/BOD0o0BYhvpo5x0+R",
-	"UxGvAv0rdQyghdqjNHOZWRYT98VswgAnxtVwmtK5j59xTEcPmKDDnGVJ7FB7hrlMr1g2wFS7BMFWhDT7",
-	"mMGNJRgkySQR7JPp1Uh1CdkTsjE+MmcGPC12sUXGMssF+8LBVyVkz1VsBpzUTxyT56Vg+5iIWGGPtUEV",
-	"BvCNMUn8JKzQAc5YWAohq/T5MQTGtGcgOSCu6P6xvqDawyrLjp8tAHY8TghBA+OyMZ5WUKt7PidVxbvb",
-	"KLfllkYZhJmYriyk64Oze1UV3X0EkUe8AyB3V5wkpUWPJEIaPponZA+ZDXSWM2UwOykmSSZnYqxoxuw7",
-	"Y4RxcoezynkJEErTCaMFU65IA8QvWjm8+hikcne6uRif9QWj6STwC9uLTuYZCOuE4lT321NpjasjeAu1",
-	"2IksvaiaZhRHN4wpx9E8TsSEr6i44sxibL6Qsz+u2CCVtXmY3CJVt8eEFgUU8q+OyzaQeW0sokqL3ZxG",
-	"+UR78DAPPacblYZcAICOCRdpXoJ8nnFdAbjZe0k34yji+pxC7Q/I3QU/i70RXca9bldVatiK37ihtp7I",
-	"ZmG0jvDQv61Q+LSxWy1J2fd7E9Z4GI0YmV2jSitqJrQ+BfYiQdLvoau/AisCUGumqGZZXIchwS0zZFjS",
-	"zt419qmH9mlpFbx1Q9YX9UlCdMY9r4SCco9lp3DO+x2s2eQCDkDIxVQ3K+S13VjfVlML4GC2CowNTvhv",
-	"Jjq2GvMqWlwVGrtucboPhMjzvok48ohZgWm4Gnd6prfgzFXfuwfNSqmZr04EQQq+ZpaHcK8nduZLVNVl",
-	"yKrbEPHpGxj3KyJlF8jmpgJhVXI46tKv2Sk9GR4cjb766uAk/YodPKenTw9Oj4fdUXd0Qp9lR9v7ROrh",
-	"PY6EeAN6/0NK7EUvkJBBffJKy5IrfjXuyS73JNaVuN+4o+UT3epW/U4q0o+4PYD1hTgsTWWrcPUb+lEH",
-	"5dVehfzpfS88zx2AMtlLAGLZCp6JA2NuxweFoIKxosLY69qZQCf0mvUFdpg5OKd83qlE4hBsEPprgAzW",
-	"UCRojXGYf3EbTOBWCIFgaUJ9GsRp98CtSNYhL1GftbJ1QTVU/JxRJUCCGFGea++TnnBh+kIKMpEz2+GI",
-	"fyLcnPl6fg4HC2rVLWNgtXmbbZ8PfXlCp6s4SsbpWEjN9W9HaIEBsy3u3W0OeigerlT+Xi+ilHEz966o",
-	"78DRBEVzwYJK9nw+CcsScFjb6xIHDDmUCKpp6BUj8pqp/diH5sUN6DNFRjkdr9T5glE/Vpg9zrfh0WCi",
-	"nIL9G9NZ4qhaiiiO0lxqFtZp3wT33YBPa+sGsJSjuAZW26HthRyBW+QEgDOoQUhhioUs8wyLk7o4u3bv",
-	"kN3sMWuO5EEBhEKa2koBr6f7m1PBG4enYhyN3+9dEw97AzGj+nMBtqVN+arejR6IItYIpNU7j6yChWty",
-	"93u6ldxW9XVHVHDojSVbhUWckZHMczlbKC88kgqwI+rA8FVpW66v37QV0c1im+wjvxi/Eeb1jtHs90/p",
-	"hyAj3buG1Rz/Kh3rpwnPFzP3MBpNAOztNbi/a3EPqoE2YLXw0nc1GCoH2kjJaVhJgwT5mWQsmYay6h4o",
-	"2AOY94UTiJyVVDGaxb7AZOVACIonWNECTapeSeHO4d2YEJTLSWDdEz8KHNI6hF2s1ewyWrQUZ6GT3AGy",
-	"mwlbCbH7g+3vHSvy+aMG3VZZI+St4nMao+GLa/K9oimrd8owOu2QV0+umYM/ceDLmqUSHDVUjdHXvh2f",
-	"Cqb/4LVLMcnl1wHa+2tDK38czN5z9NY3uQScy6Wc0kVGfwe8V7GcUc1+JUx32VKNgMaW6R5YltvzhpYg",
-	"kxSqImuSoOKZ1PXBmobtxgJbDsk+1Tjre8BDAdYWGZmmPAOD98zeA3Ff1A7dkNPqJ5BPxxm4fMH35YDT",
-	"O+QdLC36uJyJfIH7hsHNLawSG2C/R5n/Ia1G3/Nr1kI2QVGrJYPx7uesxhE5MLLg6fpoAiw0fsXmM6kA",
-	"vlGTugECIFzg8iw1I3uJr9obkwTvnyQm//7nv5yt1gGMaQJBpiE0JMs4Aj9PWyE9X1Y9vscR3yNtLfW1",
-	"CuYTnj6ONlmP0Q3j7lHrtosjsxzFCiALCX6wMpYENDMJUQwELd2ggU5bGFbrPt9UZKpouwpA/SVyRWSj",
-	"OEJRCDrwMHF6wovCvVhQlbI8shuf82u0gaWyVJwpPGU3I6bH8djtRtJ/RHc1zxqETm9z4LbgvXk+Pbhi",
-	"81vlz8qZgCz7XqX4xCSnQ5bHdWjWCAqjWBqnqT3cZC+5YvPBhAtwnDkfAEaoMSsMkJmV47IMa5ZcsXkN",
-	"eQHZbFZEoVx0sOZqqSHyOBlRjkXaqwqVFRAlaGJO+7DNZSU6PCH1vi/2EjvOAZSqTIimc01mk/n+GTx2",
-	"dbZK5y4NgkJtSw7JBoUimbF8FYz/xcXrv9q1/k1binASmw1FliIWYY9+3ynCFxevIdXsCve4mc3+IBnC",
-	"Q+WEbMz+BeocSdWOwAqJAbQvPAoreVMwcf7qwI6HGj7MrZauwFbzJs/plMbk+uLidQzvvZOlseeckgtu",
-	"2MXF674olPw0349dZAx6vZMh1QzLZJNzYv/A2otWlygkd4lIlBSKX1NjdYVcygLkS6lIzsXVQS5TmltO",
-	"oJjWWD4JD3IprPDfrEhB81zONOGm0xeQwZBcM8VHc1+DI2QI4E+kUH24YgoYk7NHyUgxhPDoCxhszrXR",
-	"DmFkH608jictFdFbmS2NJ+fWZpslRxo4qqsp1KHrfqIu00rTa6yNuMqXhkt1g9ocNw1IKvjgitnjI4G+",
-	"ojjy5BL1ookxhe4d2huq4z7qpHJ6eH0UxRFcL/YIjEY8ZeSN/97POepFSNXbW5Zwdx4nr9tRRptpCajr",
-	"j4TtB4UlOc8yQkXIz28CTuJFq8PPVtK5MQat7f7M548h4+RCsMzKSJVAUhucMY7X9kv2nGBSiyv7q/DB",
-	"Ktb0O4ayXbedd50Ejjt+7yngDklvLeT/a/fOb9w9aSexFTbiEBDHf0uRFRUeIiSP+sz0a26WYi3uqmzK",
-	"luIktXzQF9AczgmbUp6HuDMd8grB2uBJXwQhiVTUGaWlK0U+dwZngGLDosIIXWHVL1Tjes7am+yfISub",
-	"IWp9sCCVV67+Bh6yLNn35ZbRrO270RNeeI2QGjcNzcdCk7LoEAhEkjj7KZ33BcRpoq3a/opTbRHrzrMM",
-	"CfNx8W/sdKJeNFY0Zf8rEJVqlBvYz+1FIZzU44hCbkHbTnkGzmPld/sPoejmNiQr4VQrWZ2TmxaecacM",
-	"oFCxwPbNoFA9I9yTwYn0MKnw1/5ZbVLCs5lSISSUYccXsw45F3MAVYWcJfjYTNhUs/yatQLh2Feqc7wN",
-	"DA728zuipYWAGVizikdLTIfOFJ01GfEdX0xxO/q2HcMTvYQbHd4HGRg5aMvlWam6SyCsrhD8rSS03aH2",
-	"LT/WZ0Q2bxxMDICZ0StG6IzO0QtbXz91il8r7WdsKlfYHtDCH9D3Da+ZGwKmYceP42ZYfZfUpPXHLXKb",
-	"DCKsH1GfUiCSG94iAWi7PoS01weqNg99QQwCoPbTPI8b4Qxo4GtB+ocUlybSf89ZX5tx7Sgy53mdxbsH",
-	"tQcl9tMXio2YYiKtqtZPWcYpysyaCYS6cKWDEUHawSRPO+QDRGEgNovuC23oPCYZMzSd2NvQkrqdYalY",
-	"CEe850GO3UlrBaJ4aVfmbb0vtyrq3sgc2DIHMV6E8r9h9XeYyCOhCru+V2EKAzr+jDoyzH7HThJYiPBk",
-	"bS4AsAXbKBF6ekssJ7DgO/DtPS6K0hzK0hSly+7TMZx/+x+pPfLMvv0v7QsAvrPn7sP7FySjcx2TZKTk",
-	"NKlCThMjE4Sv0PyakT1nPu9hdCTAcRAt+2JE1ZnVfae2k6fPnkFr+z1ipKG2cyxMqjgDpLjMHujhvEo2",
-	"BnA+72g8z7WswT4OjDyAWimIn+NlBgQAqdCqABxHMMSLQiiduC8SeZXEJJlRJcCFuvd1l/zfViiZSsUQ",
-	"74Z9ShnLWJaQvaNu+HQFsNMHB8C/wMQXMjLB5+LW1G6KW76VYHx2zVcDwm2TenRBd+vRyJ36u09L2IdV",
-	"Qajw4FcehXqLEkANsH0n7wOlw6m8L3Qsnxt7CClzhxXY5vJzo7glguUnVZIdPpswmpvJP9YwLAy5PO52",
-	"CcRPegN/6tyfZdEhrwzJJNOQH2dkmaLDL6OGDqlmrRFrP0C/N4tTC25xl7zYi+TVDkHb2PcKObw5N9x3",
-	"lpaKm3nU++Vj01x6zYR9t1ByGG56NV0vaypGs/m2q+xCRfz6VWGvkAJgNJnysWud7AXJ1WhsfMevrei7",
-	"j7VL0WxoRT/u0SCGXFA1J+xTwVKjY3LafVqbNlcwzneMZtzO9NYbBuna8KmfHm5eHNWzqrfzbnfXzmJu",
-	"JVqII+igY+7pVozmmvKcDnO2lhyqVdpAD80m7OrJK87OSzOxLdrrYcioYqr6xfYCoQ/IN9AhfQhKheth",
-	"kaBwEYBiVHNUYHJy90gwrOVL6ZKPxUFZYGrKgRU53O3tCqSCZIKZsB4V1o63xW6CUhLZq5G29n1jXNU+",
-	"kvp6c2raclM16j2wXC4MG2PwdmcB8bj167pusCZ7dipQx4R8C5WFmdoP54JBa+1WIMAryw7AbIJofgBX",
-	"DGWeg8r71bJkznO1sMDbwI8FqBBQv3ep9SpRvn2ojai4MCLIWXDU3Ee1w1LIMmw7z6ctzYKGUCmdGuPr",
-	"KzA3iJOrgKCqaH9wwkBykuvZ6YCdRi53EKq9ol/nePZVu5zMDncSkwVeT3NiaH5FjOws1jlq2wW4KRsw",
-	"pfFCLZ3a2NVEsAua97d8Cwq0yFxkETh7YNNj8poZCq267u1ZcoAWEPbCPc5r5UnvC0ukULEYM9YAvILO",
-	"yFBmc7J30j2qQhW5JjMlxXg/JjS9EnKWs8wq+X8veXqVz/tiz2NzVdB7HKPox8rKRuRvcqghCa6+lYz0",
-	"KCG2g7GQiukYbxyuCff+I9ODWjsuKJhl+BEo+vVIkFoyJYvC2wjdMnopxYo8/ycAAP//",
+	"7P3/cts4ti+Kvwq+2udbkWfTsuzYmY5dU/u4k3R39iSTHDupPndauSJEQhLGFMABQCuanFTNO9w3uH/M",
+	"g82T3MJaAAlKpH74R9xJd9U5ezoWSQALCwvr52d96iRylkvBhNGd00+dKaMpU/Cfl8xcMq25FM+kvOLM",
+	"/i1lOlE8N1yKzmnn3ZSR+EoKbVSRmKHGp2OSwPOk+5Mx+RuRLSJySWfskhv2p1f04xm5ZEmhGJGF0Txl",
+	"JGXXLJP5jAmz1+tEHZ1M2Yza4cwiZ53TjjaKi0nn8+fPUSenis6YcXM8nzBhXqb2P7mdUU7NtBN1BJ3Z",
+	"96j9dcjTTtRR7O8FVyztnBpVsHCMsVQzajqnnaKAJ5fHjDrPpBAssWtuHSkpH7mT4a6Z0nTTgOVDdzBk",
+	"obRULRss2EczTOCJmMgxMVNGcsWuuSw0yemE2T2DKf69YGoRzBG/Gk5lRj++YmJipp3To36/aSrPWcav",
+	"mVrgylenM2ejqZRXJHXPPdKEp+UM6kTyz9yeQC9EmkvuWa19Vsw9t25W/pnbz+plyma5NEwkiz+zxerM",
+	"XtMrpgklihnFWUoSxahhRNMxOyOaMQKsJuzTupwsSoBqusEg+3aUdds548L/+7Bpwq/4jJvVeb6lE0Y0",
+	"/0crJ2XwXjhyysa0yEzn9MQOSz/yWTHrnB66Sbh/lVPgwrAJUzCHd0zQ9o008Ou67cMnbrt5n+3LOpdC",
+	"MxBk39P0R2rYnMI2JlIYJoBSNM8znsA5P8iVHGVs9p9/03a+nzrsI53lGcM3UjhyUyoEy4ZCmuFYFsIO",
+	"nTJDedY57VxmNLkiio0LzdJT0vSsNtQU2lL1KOoYbuzH7dyIn1y5EjqShTkdZVRcdT6HK/8fio07p53/",
+	"OKgulgP8VR+8xQXg+uvEPye5ktc8ZYp0YaIRec0MjcilUTxnEaGCvHr1es/Pn0hFxpRnLD0jMS4xJglV",
+	"ijNNuNFEMaqlIFSkJLbUieGvTCmpiP13z077e5pesL8XTJubkb2kreUdhV8iqWSaCGnIjJpkCvLy/O1L",
+	"Yr+uaGIsX8E0dOf0l0+dTOIwndPOSKaLHpvZL0adGdOaTiypcyVzpsyCDDrw46BDuCYzrjXw0odq245B",
+	"pgbb5hd3b9u2Yd3VmvFiG2c8uS2pzwWhSSILYcicGzsO1wQIQ2imGE0XhH3k2oBIqyjztKJMOZF7I8uz",
+	"jOop036CjCSFUkwYYufDIsu8VJAl0Urm1LItcDe8SIU0U6YI8IWd1w9SjXiaMnFrbuWaCMZSDZOj6YwL",
+	"omTG7MSmfDJlqk68xxXxqjncnywozNReSwk1LI3IqDAwTZhgyWQ0y+QcN79ryem1zrnihpGEzhgZKzkr",
+	"iSgVn3CxB3R8Ka5pxtNbUnFWaENGjFBDMka1Id9ZmWrZ3Wqnaw95TrWeS5XWzvn679XO+VEgnt+LXMnE",
+	"fmWUMfJCGG4WX+bAjxSjV6BgFBnK079I8wNcJbejLN6xsM3LN9Nx/7ha+l+kIT+4B+5pvc89v4FMgZPL",
+	"8Q/XXHNLcSPxhNMss8fGqhhSvqZi4YSvvu1hlZLMqFh4suszUOgWhAtyeEQ0S6RI68LuKBB29nU7G1JO",
+	"5/54o22mdGyYIvGF/cf+uf1HHM47MDqDR1YVtEt8xVJ8TrlptBUrVc/O772ghZlKxf/BbsuTl3wiLMml",
+	"IpqJ1Mpve6sbecVEXVgehmczGP/e6P4aVYGIsI+5VUftHBW7lleo86dWltJMA2++F/Sa8szKilsSJKWG",
+	"jqhmZMYnCl7ThCoGZ8NddzWNMrhDLpm65gkj4WTujTpWSIBa4LkxowYOavlxdCW8ffnO7qX9b6dxcdTN",
+	"0WxKh9TUNPuUGrZv+IytqvdRB3dCr3tHFJnbBjQeVr6BF9QGSyLqZFSboVUa3GD11b/P7ZipvVRmUhsi",
+	"RcIIJTMuCgP21s3mhsbQp9UfcsXG/GOzcTXmSpvgTvPeBM0SxUAbk0SxRE4E14zYA35qJ9IwvOPuW5HX",
+	"qhOb2OrCPvM5Coy+rQzzyi78pYOPBEYjkK4klJtHFHLZ0p7WuKm29g/l4HL0N5YYO1XPx8/ge3Cw05Tb",
+	"XaDZ24CvxzTTLFpi9Trb1nfwTY4fOSNeUeECtm9cmEK181Ir7wTeg8ON3oNd9mtpBxzB4f3NFIMtpln2",
+	"Zgya27rRSpHxOVqWGY6lm30M9h3Sja+0Gf77n/+K93rkcirngkiRLZCo3BoC6B7obeQwN9bq0j4Ei3vF",
+	"0catT5MbNqv/x5brLYW1UnQBm1p5Ce1nNpy+5TMCo9c/0rhTE3dX3YGA1gnN0H1qtdc6EVaeXl5t8Lah",
+	"aoI7vR3TvChffYdvWsW+Tq7PUWdMs2xEk6vhTKYs23F2U2PyoZEy235rf3r37u07KbOmz215D3E9pInh",
+	"1+G9MJIyYxQYZkY/DhXLs8XQXgC6SWWzxtBMqsVQMYNuyWFKF3oNP4WvWkI1kqf9rmJKS0Gbf+NCsHR4",
+	"xRYbafcWHv2zfdKJqaFTdBq+qxfasNkwV3KWm+bdZLOcKWplavC7KGYjXOgud5G9UuWu7FOgyrDTcZpz",
+	"kcr5UPN/sEZlfLs7MaBdtTvLNPNbvXpI6rRbZbn6ND1tGmRB0wGvs0Qbq9YOX3gmli74gMatgi64wbe7",
+	"juxLP3CWpbrhRirPx7pPvLYPvXzeckt/t4WLv+HixZFbrqdgzityvUlG16/TC/tnootkSqgm8YhnGRcT",
+	"cv6X5wQ9hIOi33/MyFFsbaJ40NE5o1fWgKRkWsyoGHTImwvwKYs0Bo+/PybBuk+20E5m9ONLfPWo/+u4",
+	"L5YUD4gAgf2aMkXmUyZcJI/PqFoQeA886rpGhi25pVr+yab7qD4vH1lznkjLDmRGF+BOqdynMXzCuRVi",
+	"Yr9FmLAUSM8Io8mUjFgiZxDtgh/lGNz9ci62Xk14BVbLOWzYzd1vuvqaX0kxYdpapXm2CNYNrksgfxnR",
+	"Ou73azGtk360y7VZH/cnOSeZFJNgSMVmzF4smjg/pD4jlrlOyVgqMpEy7ZHnGGsjj5+c1Ob2+MnJUrht",
+	"h1v6HqVQ7WJfpUC1eBAGGkJEIzal1yXt/beP+w1B6jvTDVYtA5jWI03+JkfEX4OsN+mRQedZoY2cMUV0",
+	"kedSmUGntI6XaLNZ5agP/POUmoAoV0LOkSZg5qWyR+zUzl/up1wnmdSFYiTJaGFNdE1oNqcLTWiasnSJ",
+	"eodPmsm3pOCU/HQUMFP1XqD4rKgyTNhnf+k4d9PQaSehsKjucjY0cghCP7iLthXgS/rNKlc5v2cC8ssd",
+	"Je/fCJM1QvZjS4d9m/B1s6pwJ9YdGFcPatqhs+rmGs+Mi9DFcdischhDk+ms2ZKkbk8b1OQrjnGN0hfa",
+	"4TM6adSGZ3zGhvjX7e2RJcLBcI2UKlJuXlw3zp8mfvrVLIHZek77bJotTYxUzp5o+TGjIxTbqzKr0Ew9",
+	"8gFYqYC/wcPxSBO7UuKkiz2bvfbhPbX8kbafBRX9CiKNKMMaD+5NrP8tjacZMzSlhrZ70WpHoNojJ3za",
+	"iIo64IZfS4rUd7LRyLtD92SwHQFr1Bkh8oxWn2y4sIB4NXLU9ms9e9+JUKsOy0NJtu/RKHk2ZcmVLJqE",
+	"jvtlWKisvoGKb9y/2strhn8rlaHZ6uA5/P1GQwevrhn40jiRviqprtkQWLrFGYS/DZ2e36xrjzKZXLF0",
+	"iNk+TcrNAm9bTVKJeQNCz5k6JbGQQ12MyofjiMRGcZoNmUhZav8Z/jxMqEhYhj/kdGHvj6G8ZiotWByR",
+	"f//zXxAbjkdFak8A+5gwZj/T2yYUESyxPv0faKZZYKxl1NgtIlOqiZAuN8rqF2M+KTAId2afFHapU2sK",
+	"c00m9rgFojcg30TRhNkFN7v8f57yjJGcWj2wYJGn5BVjuaOjHaIQhmcw6i3iSfYQBbeXV+z8oYkct9lv",
+	"ScEaL4KcKS5Tu5qbB4XyjDZwETIGsIShIqUqjUmXkpA/XM7RHjCBnWLceNlpRo1uimxTo0kX6buHQbHw",
+	"41xbeyz4YnBMfIS16XIOP/JIE3w0quZIRmwsFcMwjovOIcUhS83tAlA86gAR7DqiTunUsrwxTAvwb7kD",
+	"0ok6hcgpyHourEzOmGG1fwxdoBo+UGiWNu5neRpvE0Zdkln+pLmdLqnndyZaEkw1rlqe0oqIWpFHdcZe",
+	"IyUxKzXIRdwhaHeL2796tXFuIMvWapklhxg+XnSiTirnYqJoyoC0Mm/cWEjnHRZ66ZzKAvMAWna0MgRn",
+	"UpipteYsH7R/Z+W9nKnEqc1LCRT2g/tG7qeQH51DfocmlLg36IR5Ww7mXpdzW8+7OqlLJ0tedaLOnCqB",
+	"p8tfHg3EW9q/ipKBSrZKnmrp5STa9zswwrbnwXtmidBE7i+5xPobKb+ZaE3UAIXtgmlIM18+Aj4LpkF9",
+	"n/ImFgPPkyRj/pEg/7SahZW+D8bPEFMVm+6SFXbKqdaOkyA8wrPNLOSc9KUcdCtrpEhZ5dIgE3ytTbtj",
+	"i5gp9fqXczOSGaMCXb9l5j3eQyiG8cXacXNybeNN7kpydjQMcfW6nfs/Nb1TTzcS+xiRJ2OaGE0gn8n7",
+	"gRz9XI47GUkDBjT423Qic6bPyM9TavR5npdpzjyF36+Z4mPOUjCr9wIeqnYo5TrP6GLoeamhUkWqK53T",
+	"hKFx7gz2fCoFI3hees35TIYpQbPGHca1GEZndqpSVSsIv+tKKm6V5gTayfb+oYph4TA3h07gw8yaiLdK",
+	"J4LPGH97bzW9V1Sbd/aNxnmtHu9S63IpQB3Y8JLRGwUrfiWwj27lPPB/qOak7d5bmWO3nOb5ZoGz4nFw",
+	"voOQxZY4OVTTauuJwhq/2olf3tdwg2rMVJ359SLvmWe9BuN9RyGj4FLZ3okR3kQrXowmf4AngR9o/cru",
+	"ws8SXA0P5WeppnAzDSa4wHa8bJYmXH6pZZZlLGD9Lbr7jecKum5wRKOlCtZtJMEtsq5umbkZ5gW0+H2g",
+	"TKHIGOocY58VDWUkWBhm/xOD3hN63eyZHmd0sk5y2t8nLXm3l8xUfhtUfxJZZGnggwJPDZEQC5OK6Cn8",
+	"nkl5dXM/yi6XqQtT7bSBOVWGJzynqOOuDX0Gj66/zkqusEI8k3obyyeU+GUNdO0E1O6GcN7BbRLsYH27",
+	"l1i1iedWqbjRtx0e/juSupUweSi5+0JRzW7mudhd6AT76F7ZtQa5dlku8c/S19esttkqDAO96zIc65ZE",
+	"7VeMHG+RQ1cfK3g1GKNxAcv5RJu2bNklLAnXxMgsRflG6+FtrsmUipSlQZJVr7O88Xwpkvq+f3T8/Ys/",
+	"vvppOf9iY6pH42U3dNFD/IeTCptlihMbbTtfEU7mPGnIV0sgR8PXGjV78nmG3lZXwK4JzfNs0eydN+U4",
+	"bbbo9kmdS8tZXjmOFIVL2IYGN9K0FNPMNIdzdljxbhlBQX4aPuzTu1YpNaMfwyGDjKuAeKuUuW70LJ4L",
+	"AiYIgdLeRCp7Mii6Fx08BUtJFzkC0Sqg3BfO2JRjBbEsDASj7Fjx3uppulGIutGQN1BDShMltXawEZgL",
+	"pJi1xvQZ0W4xsYO82OcY49ooud38W/KPuIFkInCVdONQopxCCmfCU0zljCMSw73e8Hd30Bt+wajcckwv",
+	"3uvdNpoedaympA2d5U0rY8KubErznAmMwW2nZrXmjliy1BNU1udYo0Tzb4WzrdvgfnciZKYPbRx+F1rL",
+	"w4bjIV3ohVI4Rn0dVZn2SgQQyraRscb2CxVvAVaJ+0nQGat+yamZrv4A0TcseV39EcJu5bUIg/qUi4bs",
+	"FFc5vimVqFxW9U4TZcoE2N3EeY1QjUfACpD5dGE1Akjr5eYsML8UoykKu6X8wW3SroPS4bYbY/mLG/y3",
+	"l07AmSlbEKpYo58VU3yxQGs4WhjWluWryjouLI5NClMl1D45OXn8ZCkD8Pi7kz8+CaIbRydPmjN+zVSm",
+	"oeLz44t3najz9s0l/M97+L/n755Zjer5i1cv3r1oNPvbHcVGyqxM4dLBfmkGCCsRgczUCTNDSCkfolEF",
+	"txM1hin7of/7F7r/jw/2//T3nw4/fOpHj59+/h8tin2A67XuJlvGjfnvyzd/IZcgWwjuEOQug92tJsXM",
+	"yp6A3x7p6s+wJRBfwRrZCeVCw2UUxMUtyzYyAXr5h7ux4FF/Sx6MiDbSKgdMJGqRAxKGYNcMHAVzgZM9",
+	"DdjL/hlLCCFOSTWAJ6iw3pZq8u9//r/l/6OjJO2RS4h2WjIUjIxockUKYW/SiVVMZlRfsXTPHl3I+qjF",
+	"ripS2GtFFmY4azgHnttP+v1+PX98KZB32G9MbnepSSt61dSYvKv3yPuLV2fkk+XTzyTPaMKmMkthtYqR",
+	"Mc8yliISSI0jSPf9xat9a9XnLN2L0BUDQCHVIxPpS1xBxhPcLtL98cW7iOChgnwPijyIMC2h/LZT1KcH",
+	"BzTnPZrMWC+RswM4LfrgE54ann5eL/W+2zKAF9KnlA9IvUZhz2hmP9/oz94t/rV6MFZcPRDgLoJq/422",
+	"2Jow9U/WprxgebbYOVHio1k6jsf9XX0G8JGmab169dqhsNVHHVHNfH7dZh/u/SWzXrHFsDk2/a5NXric",
+	"hyu26DV7EUctJZcYe/FKVgNIAEJ91VgkZ4LyTtShwkyVtQNLc3RNYKvRnzimHPKUtnMilpPxCwpIFVW7",
+	"F3gNg9VtdPkhV9yoGJ/mfHiFHFUvld+sFoU8t1Qx55YPd2SM9I3PHAyDuoZc7jc5E+cv963qTg1g3ADO",
+	"x/uLV00aWjtbrCnwfxzdB1csJ6iu7qynaftW3YWF40TBQ5k4ZVx5Nb60g1hpNy8gYanBf7McBzM+tWmd",
+	"1fG6ITnY1aRNeb49zV+X7zS6vzy0y67IDk2RefAubv2t9/bphu8sUStcczOdIJnpbsAPZm3JS20JPJCk",
+	"AuJy+Z5xqjYX19w4F3Dq/JzwN5a2w7i0Vubvgs2y5iJwE9jyIvDIiw6QpRT3GyQ8bszN4Fb8PpRELdEf",
+	"A4vh5Pgu0VBqq2xfz12IQceyDyUGcfibuahvSt0NVAXxtELV+0IiKp/eruKslpMTvLieV6RarA+EbTvX",
+	"rWuyMN665eOetkt1ZVRrrg1Gg9trQjXluwlWb2FsIW2CdURNcN4ohOCD1UTa9+COzqvdzYc7r6XCsay1",
+	"+IrNHQq/qirPhvUgKl9rumoypZiXWd1vZZrGfCrJXElTByjzSR6tV91IpovGq+4m93cJbK59cVV9DYol",
+	"jF+zlHTh3vah4b2IJBnlM5ZGZMKEXZD9zyoOVWIq3yZR09fJ3vwoYqn3uqrPpgPlTgwQ2s0iqrFOuO0r",
+	"NNzimgci3s05Q0Z/sIPm8BVWoxzeYjoAV2nsfLwxWmEHk9zsH8v9GRccwnDeJDtIMlqkbP/x/sn+lPKr",
+	"Yj+jhmmIt6GtdpBldEYf9w5PvxstxThWv133IHfxgf9TjvZ/8JN7B7+c7/8VPcsfqv/sDU8P9j986kdP",
+	"WxzNb+sZTE15CU3ZzZUC7ARCmePsspulIqNCc8G03odM7tS/cwP9F/Kmt7xIPJ7gtF4XV213gEGxW65H",
+	"DRD/ii1Id7QgPN1DxBXPK480uMi1Xe4ZKQSiY5Q/w9+BYoLNWZXZf8UWEZYqhpWNj/RqeLsy/bdKS0Tn",
+	"wDaPOufCVlVTq1RV7Jqz+c0Sn6ZcG6c4lRLjBuppqyT9sEY3qSVONDfhWNFoo3a3Zz2zYiWZorrTV8bd",
+	"xeu6zoNQ7kRbUpY2OxSJXbHFUMtCJTUK4zHAskFg1OYqJgpg7sNZW3qXR79ZPWcYWwsqZOztjbjJVCyI",
+	"x3dqzlhQ3hneCP82hOO59e30TsrsGc2yy2I2o83qYOH3dP13rph4jxfdMk/BfCsgt4Dm/uNRtW81utaW",
+	"1MwNiATcFDK6+OEZeXp88kfi8I1XZQ320Vh5lcxoMuWC7StGU8iRwSRQf0FiohnWa7nijOb63zV1Yx4u",
+	"fsttCvIYmjAbhRUESYt3ZT06ReVQWeXgdmBDn7KyTLn3Fy8JBwjq8YI77ClHfmLfOSNxgPgcg186zygX",
+	"5Kd37966kmUEytkqe8/jJq0JIF3IJgCmWM4FU7GHjIuhK0L1T/TPxT3iLHnIWzjD3gmazKigE2cD6Mj3",
+	"VtGRveZ0hIAoDlUJXz8jMJwmNNPSv+7/JFLioOzCMmz41Yp5OySmeVqZ1SSILvlEvBQ3u5tKp9RGH1TZ",
+	"xWCrzk5NTqjyC03bZBfxPr/lInb3rN0QnjgkxtIZ8P0cDvtBcG0plLKSu9zf7M5ZKjyEer5xUMuPj59V",
+	"uaauVYGD7LGfWYbs2vVeXtlIR7/G/bRC8qUVTFkDEEkJlO/jVqthdJCyGEO3Tx9cHx2Ub/1XknHM9v/T",
+	"v//5L3toj56AGv4nmufDmetydWoPbWTN+1MA24vKZxVLuWKJGRaKB1+wtqH950bpU5/+puVjhvBtk+F1",
+	"kSRM6+ZU2rLQc0vvn//YypvLZRZNa0P4gobYN6Kh1Kq7G0rvs4UruocHCRfk/eXzWoWwkLeqvL/HsPqd",
+	"xDB2h9xdYwmuEH037FncyxvFM24kOpvSWdrndRf+F8etD+V+weG3jEusQtptPmF3jZ8Q3XhjG9aujXN/",
+	"3bBk6MsWORrZnLAOnh8pssWpqylMeM4RvNNXuwti9WYlKK6M4FhL+ZGDwX/+1y/9/acfPj2JjvpNHquV",
+	"+t5g/R82UbjZIg6M8uqSxbxXgregdxl7jSHwgc2nknB/i5E/++6vvR0vqNbbZ52lH5iUqyJA5IVBE0zX",
+	"tpYL8+S4ETlJFmbHd5ZPfDjm8veaF1C3rVe1IJ98uHM9R+s91Jyr4YvDNysG7lapZgafbFpdy86MShih",
+	"dULZgQ19jjqjxZD6Rg9byXMYtxW+dLQYpnSx28ee00XLp0oXzvYfA3d70+fGaslRmWIkokUKbfGYodl2",
+	"c/qBTwrF9Mpmw5RgwPJzJQWDnQlI4fWNdo4ou3Zsmy8Tzi/aHmjmL1ZdHEtFwINkTSGHV6e5SKC+ipml",
+	"IpxtS+tx0O0U6aDqOHitGf6+ZLa7oo7j9A2ssjRj+9Ka+fnRGtBynV9xC1m7oxf2VyfNI7faYCWtDP/a",
+	"y4g72dK2xibLHvI1XRbe6y+VObZNlxjvQh+iI6vxctruqNXSttw9tTrAxtDuz1jKeG4McwjpK/kHrN6t",
+	"JWC71OFuOqf/Zgj89rRoWZhENrl2YjqiIpWCpTHqm9ZEZ4poI/OcpWTG0303yTNSqyWdU03cL77AJXQp",
+	"cjHMlZwoVL1ACQPgOcyhhv8oh27UqMsiKPYxYSo36xq/XfFMjhamdFL5d8vCiSZPtNqVQx1AkHfkb94P",
+	"527aINQdC+DjtZnVWaA+gWpP/b43kGwNS/pu+K082eKm90Cbt8NZuZGACLrbbyMPEKBpp4dbi2OBzYaO",
+	"Ml+s9eJdjLehXgJ+Xofz6qn+SGMhRxA6cW40V9BGxcLFF9cAEweMhPCld7DCdQDN3ICc+nvBCtTPvHiC",
+	"/e5gfBObzzNtWqtBNnrblg4VIlM33ykBFwc8WuPAck1+9Kg6lKuEa+DOVf6p73R7ocnSAd9CgDwv447t",
+	"YmQri2bprmywatJAZu2wG+X53rJ8fFmH9Z+p7QJ+cAv63IVbsWFBD+JfbGTzVZ1iTrnhYhKfkhGbcuxo",
+	"zKjKOFMOs8K3Z6UzQJKG0tquIzTH9iZSsIEIs1cdSDiRygdBiYJ0Ift1d6p8VSW2ovKwGHtnAxHnTKR+",
+	"UlxMAt0FehobxVl6RuJSU4lPq3SJo48f7SdQc4lPAdeLFDnpHh/2owr9y6gFgVCNFCSnWtuRSYzo1ZnX",
+	"sAainKwVTSmH7uopajK9gQiElKMjgOzC5Ns0qXKIRgnmds33w7obdX2pNn/1d7euW4n28iMbZDy3HDM+",
+	"JfGMioJmMemaQgm7tePxXkTiCSCSd3mQAXN82Le/uII+/BHpWdZ4z6cyW9rWiJipYoykdKHJaOHjn3vh",
+	"1YJz6ESdCUIwBzWDu8D1r1ou1Q3RclfDT1XS7RmxDL5wcS4GWrt9pNa3bCO8j5v+EFwdjcAuqjzPrlsS",
+	"UYWwf3L09FLT6Qsldh3oE+5HUvL1l0Go26AR2ZkXit1e83Le51t9KFfsmstCDx0swLpWyu+hY0LQgw9f",
+	"dY2wieYToYmRsswAI0picdXezQnv4QpuVALsecZOzcpl/Fij0XaT9qFb2WA8Lc2verF7eOSiAOJ/WTDV",
+	"5V2dIms3cPl8rbLNKkeu0942RGCXroIbhWKXJP/Got1aCxIQl0uM1C7imiC5DhsHWZ8r2pr3YYmhe+7v",
+	"kP9x5cNOK0k0O0ab25I1Grdgh9bgy7f5bh3C66csIvF8qlkyjMl/QiX2k2N7LB8fEUVFKmcEAGhOyYRf",
+	"M3vPAvDepWtUQtxMNMn4SFG1qDUbnzJ12wbjSyu9Q0U6IN56zGP86BbbeKNawFucpC99dHY+Cq0Es9N8",
+	"5/wsa8nRDshYHmMX0e35qqSmCyDANWsox3KXj3sI7ySuQU16pEmcUkPj3mYH/woaWjjUhy2ocZfMXVL4",
+	"1tx9gd6R3bjaHv9hIUo1tCb4G6tBLq94joahgyYsLSSaKUbTBaHJlZDzjKWTtn5TpXq6pVpg9aQbZkTh",
+	"UBvJ9r/A6bS6qX8v/97S6zOwg62tEnivNnCh+/KamV2CvL2QZndhJa+ZymhudRgpUl3b1e+eHINM8LlA",
+	"T/rH3y1nAm3TcbRhlg0EXK8P30aFbRYSgs2X7s0zh5S17qZbUYu3ugl3UB0bt9klEDnE+h23GAq9hhgq",
+	"ba1gfQuNN/6CqUgvnyMAVpm49BrSzRXppnzCjd5bBm2DhKST6HG/uYTONRQuNFPDElhjOe//Eh4i76G7",
+	"CejJmAWPTb19mtbQ18w5HG3w+QBc4MrvMOcZE6ZHLpeQ0c5WkdFWE5vr1+FR/9bIn3M6oq0bUNL6e7cA",
+	"cu66ubx8fjO6r6nWX2aJam5Nm/WhCdBWs6RQ3CwASM/l7TCqmDovECYM//WDJ8qVNkNy/vYl8R1al/cf",
+	"51c9EpH43OVII64r+R6+SOyX/v3Pf8EFDpck3BnwW0UEawpgYEtecebntEp27BL4yJrSGnSFLgWpwFLy",
+	"3z+/24uIZoaMFvC3fS565GfouY69rhM5YxVUXPkpqfgEGYrbYXAKPuB82iltkaEbs5o1zTngAH2GjIZx",
+	"Qy5hmT8H2rsmtCwiJVSQ85eEzfJMLphrZACp2YQLl5BnT4pntN5AvLO3siU413CA6oXruB5SaKYjeBN8",
+	"Ta5LpCEJFSSVhOtBBdNmTQm4CuALujcQA/Ef/0Es+ZkwHFFFB+IP5A9/wP6inuz6D384JfHbN5fvyAHN",
+	"+QGODdn6ByikY7sTsMifjMnfiGwxEITEK8SMCdLbHnp7VQAyoZ2yK2LShFazYandW3DfEvfe+p21twPs",
+	"LkIwx2/gHzFBTEcgBiGupcreWTUmfArhAvF9TSbMkOP+4x6So2R7/Yc/kO4Gzt9DaFC0MUnOlD88VlTa",
+	"GVCiZMagEfuitl7nL1SyKMPqvHwbYKYVg44Tzn1vP+ZSOt26YXF+Y6GfAFZK2GVAdRniKP7iS+c+dL1V",
+	"Pp/Pe2qc7LOUG6l6Uk0O1Dix/98+t+eLvICE3ZjmeeYY5sD98p9/04DBTOLjfj8OWoE5MpNUMg2zn1GT",
+	"TEHpxI0VRtHEkO6MZlZK28N9+eYvEZkrKSZgFkRkxrW2fAJovXtnJD4+OvKDcPdJBt8bFYaMFKNX9vhB",
+	"05CukdJeJspERBbgOFVUTFhECmFVXIHlmns98r00U5JxbTzXyfEYowA4MBzWGEv7fvkQ4+VHSewheWOi",
+	"i2QKgNqQBWFlSgw8VErQhSzKbaSufAyS27CRmqXecRwR9pEmJluQjF8xYi9/EBiWhHZa9mXoUArftnYM",
+	"7mtur1xgO5hZDHnkMeke/vuf/481RL3vnJz095ChBJE5/XvBSIwhqPgMmCrI57AmWRCjiq04iq1uFxMZ",
+	"+JRzaxMCmwEPg7SIcdZ4FDTRcsZQQFkNIkd5Eb9M2SyXUBG6/2e28Kf11M5DsZxR4+sMPSPB2spQ1pU9",
+	"RCJFnHXFTKEc30FwB7/iMlO6M6quWBqMafbRbmDpKbFaarx3Vv8y7rAA4QDc5dDc4+P+07hH/swWSPkr",
+	"liNQ7dExmcpC6QhOfkKzjKmALuVcEqrA2oj/975Lnd9/mcY9cmHlAOybdjxhef1pXEqP+IIZtdg/Hxum",
+	"Ylg5yDr73iv72j783zgK/3TBZpQLiLlQkeJXgh81M57sOiLzKbc8rBgWMwJEvBRONllJ6NeAgTNXQxrc",
+	"fedvXwZ2+Wmn3zvs9csK/Zx3TjuPe/3eY1SXpqCdtNwr2NNaNxgJ0EULNxqb1VtK+Lo1bMDHjHZIiKg8",
+	"+KvnAriKpQPhHLy4hWaqpDGZk9m+Wx981u4kFKQRmqbKXufd46OnbktqG7LXcxvtVBJ4vx6TscSkBAVP",
+	"2RNQD8RccWOY8BKdFik3xChoxD8OK/1QkmgkPyoEXIqXqbXqoVK06tH+vcOpsULWp+0GovtvLsBXenfK",
+	"UssOTen/DHy0YVGgVZoU1BVMpdKMjEDnBc8VukU2OU3q9ayf67qwQ+UrkZDtx476/S1Wsd3grxmOuOQO",
+	"Qa0SFcMAA/qSmf1nqCK2fNc9fHDJzCUymnseRjnGmTe9WK7w4HualsSwrxxufuW9KEsUU3jp6Onml95J",
+	"+ZqKhRtL1yyFzukvH6KO9pUMQBAC6ZaGTrSviex8sO80HlbfDL/xtF5AFb2uB5/csbQnJMkYVe5nd0or",
+	"Gd1rZPM3hemssMlxQ7AUd9Y1wb6zrd1EOmxzviXtinyNoHO3J4XjHxFaKweGst+UYGAxDiqKY9J1IXWU",
+	"GgMBfUaj8tqfC8CS8jh2Dr3FBStLjEhBustydCBwi/Z65K1Tjiq4SF1G8lEqjxgo6wEcZpvYep/fj9hy",
+	"dt15Sskrec0ymrBthNlSeXbnXNBsYdX0jLywJgvT5JVJd5N5Vfn7VjLv8J5lnndheFMFLs1fkxzcQqQ9",
+	"k2KccXTEHR8dbX7hpcAOzPchM/Go2tPl7vWNEsDhQhz4Pv3tYuBNBSbhQCqsiUrJpVE8Z+SZ+wC59J6S",
+	"sDUOGDh7/mgORIXPRHLFExaBiaEZNU73Cbo1kxpulBsOYZmcTe35x5kDKJ6gNQj2Giq0l1A9/75mItV1",
+	"hwb0KjByIGo2fexJFIOF4bTzYGmPNGTGMmL16WsGGUKumVFvIE76jzExw33Fqu7WeEqkGEOJhps11yVm",
+	"VZN8wo11zf09qW8jrgLXZKd/+LRPHyfH+yejJ+n+H9l34/2ntD/aP0yO0sfseHxCn4y2lzNukliV/EAq",
+	"1jKhGmTPhQNoqPOAkST2R2FYqCzudb6kDtV/vPmlH6Qa8TRlAt843vzGX6T5QRYChjjpH221lB+pYXMM",
+	"Bp9sM6v3QTMGkFCVMgK5Yqtywl/T4VkKxJU7L+0SC/95c3nlBUjd0whNhaBbCbr26GLGhBkIbIAREc0A",
+	"h1ryhGlISoUkzB457j+tErCcZjSlADSxLLEWzAxEVzuyJCU9rNTaOyObJcZGAYFL+l08bJiDI9NOwgG5",
+	"7psUDTurO19elrzJ3QlrPsTbiA8PpYXoPweJA8Kzs5o0xYIxMuLhfFBlGCk5t8YJBIFBPYlBBQDXpHPv",
+	"k67VZKkpFIsGAiK4i4hoLiYZmDaR85xRKwRQ6d3nwvnrsF0j+l3nU0lceRiqJuNMzl2HoUSmzD7LPvoO",
+	"S+h2BTyj3vVRDyOlsR+MDUSJxmPfcy2hqMa2qw7Mwnt7gqgB4UaTkTQYhBiIIFTqwBtc2AeCpQQTEr05",
+	"7b/bI+eedAPRjc/BB3tKDPtoDqZmlsV7dk6e1NjytdLFTgciPpBiJKmyJt9/acPyPx0hrpLb1D/Bnro/",
+	"+e79fwK3qtWyXH5l1PShQ3wLPOv4maGl4dBl/2NwZs4165E3EKdBd5weCHur/Pflm780mpX2Q2/OCzN9",
+	"5vms3prsl08YBISGUJWt6Ir9Kmm2IUvsc9T8HV9I1Pihw37Ll1Y7j48WLkJYXnFgnJcVCGUwc2l8n63a",
+	"OH4jrtuHexT7S4hZDXL/mWca0hVS7Ptz7vZ6DyT+Y5R69Re/xyfRjwsOa2dNBAy8ZNC+CppDVvNfpseX",
+	"Ml13luVrrNAfuOAaAySDznkK5xhoP+iA8ArEtJfGG+U0r3DeGsV0s7ZXYc3QMGJK3l+8Av2TOhnXIy+N",
+	"D4igkHXedp6ioLWiD+DfdAVRQwRjqY5cZMgpDO8vXuIkBsLfCSDjrbAFIR9hg0AY/rBPZlwUhumIFJBJ",
+	"TqRI3NUwsveys0e5DoOwLqaDnfZCDeWRLq8mA3dTg0j6kZnwHLy/eLWdSArzQ+qaWni8NwEff6nj3XS4",
+	"7T1tN95ASCmt3eRGfnuG3h1YbXd0hH321UFSZahta7S5VwhtSIFy0FijBcmpNqiB6IF4lskihUBhohhA",
+	"xdJM+2wHxUoNrQzj/qhoPoUXsKx5IKjwmSxeSUKgBEw5gxyQkWv1iQLATQV+gcC4/UZKRiyDFAJZx3hf",
+	"TuLq+dwIaI8KZWhKislAQNC/V8mcR9Dg3amHwtvOo0pXcn6/R9r7oKy642O0OPtK7yu1uB5xN5+PdEP4",
+	"2a0JVLqBaNHpmmxR/NWvdlW+NDFl9chBEJCHdKcPtzBkV7IbO4f9JyfH/ccnR0fHR0+PjhpT2k47L87P",
+	"f5z13/7v478+y/X353/+67Oni79+L/56/vHxX5/NDv/813P65o9//X701+91rfX1aefJ+DA5Sg7Z/nfj",
+	"I7p/nJyc7D9N+2z/aHRorej0hD0ZBxl1dkJHR0/7h0dPHx/3Hz/9bntTejnv8wv79J+VTLBWlfrNm8m7",
+	"RgVupIpVIYBVeelgkHYS2Z9Klv58YHzvv51OMXp4XqZwfreV9hqbBytGswozcKpkMZnWTNRTa885zW4g",
+	"mkEGc6a0FEsAgyAj8zyy75cEAsM4nrIsk8O5VFkaE8NmeUYNI13MRoGicwiC+v4chdE8RWF9dLw/lYUa",
+	"iDkXqZxDe+PYyBh9AwiMh6Ytlqb7QEVoGv/MzVQWZiDiGqpkHAWm+CNNZlIb+x1IBcEoSc1wt+8HkI7g",
+	"kSi0lfDnYYcNxcaFppn9lZKT/lEJoW6V4AW3V48DVq/eoLpZ3Fs1NECJvI3bsY7GWYFvImRd5/DJSf/k",
+	"5OTw6PHx9lKyASL0C7sbVyE0m/I/IM/gGxOVXyQeeluJ6RqWWynnRchWshKRtRqt0R/Atqy8ela1OK38",
+	"JmW2tLfqjFVNK13RK6ZcDQRm6sIHRZX9Hmijj2q2oX2cdGM7DJx9UWTZXosd+Jp1vnia0zvXAZ+p3g05",
+	"t7Z3YTkffnZjxNslr7XuXRVt1mW/fmtkwO5oaylaUepitXhvcW0wQjCjYIrogYhpljnPo5GY0Vvbcedi",
+	"XRfzfcW1eecmu6sKDYmVUCW84cFniPuy6vZ7UZttvasS6TavX0Nt1F6bN9Da5aHUXq4PXMH0/XCvQrmE",
+	"/27KTIFgP+ySy3X8NYvm2pF4xcvcLB0cBv+XD5+jjXleoeM/OALdZZG2R6iGyADkcvVagpLvyl5HD2YF",
+	"+hSqZMbIZZFbSbCLAhEA2H9hG8tDyzfYV5jz8qtXGe7VWPrclPxEyuZaq7zffBeE1k7rvXAuFr5awop5",
+	"xWgaqOa9pgu25Px7lmJtF62f2s33eyeFr7YbP0KyxZqtiG5lT1KTTLcxKHGrSrdaoClphqhiGaOKdLGg",
+	"ZA8diDPXRASRqLF/CEllllHVmD2KOBDBbt9QTK02Xzg66e8opxwmxRc3cdbxocOnqfPjb9TKqR0S3Kzb",
+	"iqwDxCUPJNeqInk+YV9Ej7xPlQ3WsFlj803TZJZakw4h9r4sz91cbIL2Rv1mlZYM/uG2QnNLJ1zKrJq3",
+	"VDDcIwBDTngKQe6BWG7uS+ZTpiqXEdSoYUfUWnPf2Apd18Y37g0EMiZWe6E/q0LYa090O3dtAx5OpWQ6",
+	"oRnCNKsiY7BNg47OGb1CxCToPT3okDcX4G0TANHh+25iswPc201tj+17DrS9ubtxVWAAoJFKS0E7p52f",
+	"qZpFJJEi4ZphGZli9r97rrv10FfOlWlU2unGZUwkVxKQyjv/lyx8NSAQDCotoNEisVo15HHLtEgMchJA",
+	"cWKTRTaD/SsU65z2e8fYcBNdK2i4DwGu48PW9xzs/cOo464pyNerjf+6Yh2fW2oX3OFekX5bX4UHn3zX",
+	"jM8o8DLWhFnbJPrsk+UkVrX65/CAFz+bi7+e+y4hv9pdrm3C8/r6m6+gRiXjR2ZaqNK//+NnlUy3YQ9m",
+	"66wl2U1v7c2KF9BkV6vIZbhTsYAUAgb+SAQYOCNyxo0BbGIAHLhiLHdAENc0K1hE4uDuM1RNmInBzhox",
+	"MKqMdOX5vRZDqeKTG969XA9RV3Cuw92ujoexkNbyrjeQQh7+3T6q7KM7vhMOZmwmlcO/ag0CuFgQRgEQ",
+	"hTyhgiiGlWWg+0jB7GEyGNfpSoF/KSOyexERbB6YIU1O/td+Nl/Cy9+cbhz2MbxNfl/URMig2x9PS+T0",
+	"pfQEAo224BHS1YxhuL/EgbcKJlWGJzynwrSGGIJnNi1lXbPkL5u4CPu/2GzYeq79aozZn6G6wR1eopgr",
+	"wnZnh7oMjeBUwwoXX+zGvJXsOPiEs91dyVRsJq+xuAM/gUWlPn1FG7oAnB9udO0MALIQ1w6cDuVQ2IWp",
+	"SVNF3tpKVf1Bqok0homvRVl9Ta9YIJzHUmGF32oQ/8vylZeyOTXTSjSV3HK7BOob8SwASrL5bZK4dtRE",
+	"t3Q1Qc8AwYgpVFl2hLtZVh1BLpgvfnQIcV3u8mG5FDpC9CztkG7QwaIjcsUWeg+xbvzRAtdEjsCYA+G7",
+	"k/iLPoJBQTSJhW834nO48mwRuQTaovxWIrUZCACYsIOeldFSSKwqUu5RDSApF2AN3NsAq2WHsStv8nO9",
+	"xS27ta485dpY3rebjS3EO/aaBc/MR8toP3HYXPcb1Zpr43zR7gGWZfL/R36Sc9B/XpIpy/L/gm0uO/92",
+	"zhVDZDHcL5Ts/7V9kNUt94EytMrR27KzSgPzkS77Xf22c7Vul3P1Ti2atPosm22p0ud8v+rMuWVFkGas",
+	"nkyJX+gRhB5GJ/QK8muEgL9oAeeKjfnHZjX+/O3Ld76559ccZXHL2CI1Bsn3TR2E1WBMBb0ZhudcT+4v",
+	"E5BJysyGCvEYMTyJkGTKJ1Oo+KLCcamcC4BvDXpilgXFlpW5i4a7/jBcI7+fYV0I4YZoOmbZYk38xTHJ",
+	"w4ZgAgjwzlH/6I/7/cP9/uG7fv8U/t9fK+Xr2cVrohcicZEPVMdcb+DdjsUDBR5qo6drQhBnJMZtjct9",
+	"RXgZKRL2e3ziLuITIUz1ikDY6fI6+AT/u8mEfFfWbmkjcw2wzdjNDneVALod1G7NOVb2T6maZUzr1asK",
+	"kfCCA7zZMsRXvpogBk53407dyhZsMPD8Vt6/fWcNi31sndGq/vwldDuSJieEz19TlGcRGfPMQI+80QIC",
+	"8dB6MTESs9XhygDM4hbdx07pxTV7oFzljzQxbtakG6MX3YGCxXsEkvFRcyMlXiCJe3H5bNyes5w4XKI2",
+	"CIUtfKBv7KXrOp0AnjjW5IDL05VkpmvGlw6D/45mQCHtDfEasbKcz1jb8L4/WQMDr22dspYE2Dp449jY",
+	"rWXnse9VNy7ZfLN2jKv9PZizlNoEoMLsejnByf75dur0FoLTgwJtkeKrmQv85BkVURvoX6EjAC3UHqWZ",
+	"y9SKmGgg5lMGODHojIP4qMufcUJHD11nrzhyqD2jTCZXZXvBGMFWhDR7WMGNLRgkSSUR7KM5rZDqYtIV",
+	"sjY/smAGIi2W2CJlqZWCA+Hgq2LSxfYniJP6kWPxvBRsDwsRS+yxJqjCAL4xIrFfhFU6IBgLpBCyLJ+f",
+	"QGJMcwWSA+Lq3D/Wl2/O3ejZ8asFwI6HSSGoYVzW5tMIanXP5wTykG9b8lts6ZRBmAmfc61zJlLEn8fE",
+	"6+c+OfvUGrvwwx6CyCPeAbC7a06S0PyUxEIaPl7EpIvCBgbLmDJYnRSROJVzMVE0ZfaZCcI4ucNZ1rwE",
+	"CKXJlNGcKdekAfIXrR5evgxauTvdXEzOBgI6VFdxYXvRySwFZZ1QXOpecymt+R5pfwuz2Kksp51ymZ2o",
+	"c8OccpzNw2RMOEq0nVnMzRdy/vsVG5Sy1g+TI1J5e0xpnjOhg+OyDWRek4goy2I3l1E+0h48zEPP6Vqn",
+	"IZcAoCPCRZIVoJ+nXJcAbvZe0vU8iqg6p9D7A2p3Ic5ib0RXca+bTZUKtuIrd9RWC9msjFYZHvrrSoVP",
+	"arvVUJR9vzdhhYdRy5HZNau05GZCq1NgLxJk/VMM9ZdgRQBqzRTVLI2qNCS4ZUYMW9phQ/sS17HpqxCt",
+	"G7GBqE4SojN2vREKxj22ncI17/WwZ5NLOAAlF0vdrJLXdGM9L5cWwMFslRgbnPCvJju2nHMbL7alxq4j",
+	"Tv8LIfK8qyOOPGBVYBJS407P9BaSuRx796RZKTXz3YkgScH3zPIQ7tXCznyLqqoNWXkbIj59DeO+JVN2",
+	"iW1uqhC6PJDOaadPv2Mn9Hi0fzj+4x/3j5M/sv2n9OTx/snRqD/uj4/pk/Rw+5hINb2H0RBvwO+/a4mn",
+	"nWfIyGA+eaNlJRTfjnuyyz2JfSXuN+9o9UQ3hlV/kIoMOtwewOpCHBWm9FW4/g2DTg/11dMS+dPHXniW",
+	"OQBl0o0BYtkqnrEDY27GB4Wkgomiwtjr2rlAp/SaDQQOmDo4p2zRK1XiEGwQxquBDFZQJOiNcZh/URNM",
+	"4FYIgeBpQnsa1Gn3g6NI2iMv0J61unVONXT8nFMlQIMYU55pH5OecmEGQgoylXM74Jh/JNyc+X5+DgcL",
+	"etWtYmA1RZvtmF/68oRB2yRKyulESM3116O0wITZFvfuNgc9VA9bjb/Xyyhl3Cx8KOoHCDRB01zwoJKu",
+	"rydhaQwBa3td4oShhhJBNQ29YkReM7UX+dS8qAZ9psg4o5NWmy+Y9UOl2eN6axENJooZ+L+xnCXqlKTo",
+	"RJ0kk7rW2X0T3HcNPq1pGMBS7kQVsNoO316qEbhFTQAEg2qMFJZYyCJLsTmpy7Nrjg7ZzZ6w+ky+KIBQ",
+	"yFNbGeDVcr86E7x2eErBUfv7vVvi4WigZpT/XIJtaTK+ymc7X4gj1iik5TMPbIKFNLn7Pd1KbyvHuiMu",
+	"OPDOkq3SIs7IWGaZnC+1Fx5LBdgRVWJ4W9mWG+ur9iK6VWxTfeSJ8ZUIrwtG02+f0w9AR7p3C6s+/zYb",
+	"6+cpz5Yr9zAbTQDs7TWEvyt1D7qB1mC18NJ3PRjKANpSq32syfBFHRPJNLRV90DBHsB8IJxC5LykitE0",
+	"8g0mywBC0DzBqhboUvVGCncB79qCoF1ODHSP/SxwSusQdrFXs6to0VKchUFyB8hupqwVYvcnO94Fy7PF",
+	"gybdllUj5K3iCxqh44tr8qOiCat2yjA665GXj66Zgz9x4MuaJRICNVRNMNa+nZwKlv/Fe5dikcuvA7T3",
+	"14ZW/jCYvecYra9LCTiXKzWly4L+DmSvYhmjmv1KhO6qpxoBja3Q3bci99Q7WoJKUuiKrEmMhmdc9Qer",
+	"O7ZrBLYSkn2scNa7IEMB1hYFmaY8BYf33N4D0UBUAd1Q0upHUE/HGYR8IfblgNN75AJIizEu5yJfkr5h",
+	"cnODqMQPsG9R5/+SXqMf+TVrYJugqdWKw3j3c1bhiOwbmfNkfTYBNhq/You5VADfqEn1AQIgXBDyLDQj",
+	"3dh37Y1IjPdPHJF///NfzlfrAMY0gSTTEBqSpRyBn2eNkJ4vyhHf4YzvkbdWxmqD+YRfH8aarObopnH3",
+	"qHXb5ZFZiWIVkKUCP6CMZQHNTEwUA0VL13ig15SG1bjPN1WZSt4uE1B/6bgmsp2og6oQDOBh4vSU57l7",
+	"MKcqYVnHbnzGr9EHlshCcabwlN2MmR4mYrcbS/+e3VU/a5A6vc2B20b2ri8faSkYCbLIWLqSk+VSnqVy",
+	"/tuBYCLNJRcYDIBgFzenVYcpJq5ZJnPX8sqFo7AHSY/82Rpgj/skpQvdho//wCUnZpGzOy44WfHd367Y",
+	"Y4SGMUYC/8YSExHWm/RIHF7Xp4Oi33+c8BT+l8Wt1SD4iZ0aerbFQm5cWPKVlIr8XiVyiyqRlfoQ94f7",
+	"DjLgMAef4H/XosGvyMdmbfH6nhERcYCWSxRW0ftG+cRhLrLruhVyB4zSXN3pWeLeqzuzbLZ/xRa3AraQ",
+	"cwHwN6elRzIiGR2xLKpypsfQscwqnzSxFCDd+IothlMuIKPFBecxdZxZK53MqSY0TbGZ2BVbVFhUUGY+",
+	"EIhEhc3QCw0lQfGYcrDDqtbRJUI0uEidW9B+Li0wEwkwcQaiG9t5DqGHdEw0XWgyny72zuBn1wCzcHlM",
+	"QbWG/ZKDmENvhUxZ1qY/vHr1+s+W1l91CAcXsfmusRyxjEf4bWN3vHr1GmrAr3CP6zAzXwS6Y6Sc9wth",
+	"OYA7x1I1Q6NDxR4dCA+PTt7kTJy/3LfzoYaPMkY0UxBEeZNldEYjcv3q1esInruQhbHnnJJX3LBXr14P",
+	"RK7kx8Ve5FJWMR0tHlHNhoXKYmjHT7VrimwVe1DVoTrEqq/8mhoWDUQmZQ6OH6lIxsXVfiYTmllJoJjW",
+	"2NcQD3IhMvuXWqsommVyrgk3vYGA0sL4mik+XvjmWKFAgEQfmiRW8fdCAZNlu5SMFUNsrYGAyWZcG+2g",
+	"v/Yw/OJk0kp321YYEzw5t46nrKjgkEFWLqGqKfMLdSXQml5j0+I2hRtJdYOmWTfNFM758IrZ4yOBvzpR",
+	"x7NL57QzNSbXpwf2huq5l3qJnB1cH3aiDlwv9giMxzxh5I1/36+5c9pBrt4+5IO78zCAK44zmmI+wF2/",
+	"I6l8Ubyw8zS12l4gz2+CGuZVq4NPVtO5MTi8Hf7MF3aj4ORCgG+jUkiqSDAW2NhxSdcpJpW6stcG3FmK",
+	"pm8YY37ddt61/o47fu/au4O4XduL57V75ivPG7KL2Aq0eAStQL6mlMcSqBhQHbwH75qblSTIu+pntqU6",
+	"Sa0c9J2tRwvCZpRnISBcj7xEFFX4ZSCCWgFrLXuoB4iXu66zAF9KfRKOw5Sy5heacacuDBvvnaEom2M7",
+	"mYAgZbpM9Q78yNLYYVf4eLMfRk957i1CatwyNJ8ITYq8R8CFKXH1M7oYCCigwCCy/SsutUGtO09TZMyH",
+	"Baazy+mcdiaKJux/BqpSBT8H+7m9KoSLehhVyBG06ZSnkNWl/G7/rhTd3J9lNZySkuU5uWlHOHfKAKN8",
+	"xNSNMcq9IOzK4ER6/HL4195Z5VLCs5lQIaQhI+YeTHvkXCwA7RyKieFlM2UzzbJr1ohQZx8pz/E2+HQ4",
+	"zjfES0uZrECzUkZLxClJFZ3XBfEdX0xRc1sMO4dHeqWhQ3gfpODkoA2XZ2nqrqCjI5/eTkPbvQeOlcf6",
+	"jMj6jYMVe7AyesUIndMFpkdV109Ve9/I+ymbyRbfA4beA/6+4TVzQyRTHPhh4v/td0nFWr/fIrcp7cXG",
+	"TtUpBSa54S0SdFPRB4BHcVtMqG0TGO1YkBwI7XRolkW1PEN08DW04IHa03oLnlPnfa0XnKHKnGUVvEYX",
+	"mgJLHGcgFBszxUTCfL7bjKWcos6smUAMKtfTH1s7uP4Fsx55D+mRCJqmB0IbuohIygxNpvY2hNicorpQ",
+	"LOwT0PXdB9xJa0SIemEp87bal9vIj3pJ35bgANFyj53TzuGTk/7Jycnh0ePj7aUQLOSB4P7d2G1g/9C2",
+	"Zk4dG6bfcJAECBGerM2debYQGwX2hNgSZBE8+K4rRpeLvDAHsjB54crudQTn3/6P1B4Sbs/+Lx0IQKS1",
+	"5+79u2eQJxSReKzkLC5rQWIjY8SV0vyaka5zn59iTgzgZBEtB2JM1Zm1fWd2kMdPnsDX9k6JkYbawbFj",
+	"uOIMIFxTe6BHixIFBFBzfaDxPNOyQuHaN3IfmpghsJ3XGRCZq4SRBNQ6wRDIETHuooGI5VUckXhOlYAQ",
+	"ave7Pvn/W6VkJhVDIDr2MWEsZWlMuof98NcWxMX3rjPOkhBfgkqAmIujqd0UR77WpCVL8/b0m21qgl/R",
+	"3UY0cqfx7tMT9r6tOgR++JWXh9yiN1+tC47T94HT4VQ+AGylSyDcd4my6/r7ragcZ0u5jCEctk9idPAd",
+	"EaT9YYYEK9Gxm2tEf8YpPa9m9FDgA34RN6jeb/xclQ5zR9+6SeJjG8pC/UPrDm99gxYeJrY5qbJiLNeS",
+	"I31ANO2GyXzFyNpL+7A5rlAt//fkyRqKsC8TIJmcfPkMylUZfPDJz2i3hErIagMgXWoMm+WGdD3kdkbB",
+	"T+9glwxVxveO8wTCnyB1bK/UuYAEYLw1JmsusWDny3H7c2Yoz1oRh9xT32om53nFslVBod/0O0/t3PCs",
+	"35K74vcDqEta3G+paG3S23tZ/l6wghFqNZ9qC9xBwvIMODBd+G+e7pWAY652w2tFePtRsSC+oyK+GH7K",
+	"lQ70yHH/aZkKGtSHcEBJBSj55qpOS8XVE3oHMb7aET+6ryPedLj/l6X/NxW1uCV4NZQte058pB0bQVZx",
+	"kxzY4Xh6PrtVVnX5EdL1noKjfkSctZ9xbQC4V0hjtRQurE62FwGWTNWJ55JPBPgwN/ccBBQMrqp0bVJl",
+	"a7clNDu2e1Gu9/5vMT9Wm84G7k4/n963XLbicRNZQP271L926KvLJlyDVMbsXukL8FxpTQmDMnJxrV8u",
+	"DRUpVSlxu6o/dH2+53w+72n3sy/S6yVytkeAExz2yfuLVwMBGbwjRuBV0s0zygX8wwXYCqN5CtlxKXbv",
+	"Re0MXoNzA5cBNQNRZSCT9QnIZ4TD9QHwlCwlQs6REoB1LcVAoEIRAE2SuDI5dUysnrGA3Dw6Qtc+gvbi",
+	"e/YhWOFAbOimWDvZpBvPp5olw3//81/xXtmLr0fOzUA42RFIlLzE4CZde0WO2EKKdK89dXnp8D1ovstS",
+	"8nPVazEgMzqRESvHF4OCcMqzRc/JfAQ7rCcbI7eF6cZXHuV0+2DDErEeJo+mcRKNrRwv3On9vZvjvSkb",
+	"F5WAXJbad6VqHHwKfG67pd+cAShKaMkjypVrit6WM7wqE76F5OFb7bNPNt5ql6OtncUIbMM07NOU0cxM",
+	"SdfXug3BzxdHJCxg23OldAt3XXlrJyJ8jH9a55Ro39J7U+c2qXLfdGHpluxyfya934XdmxRASNSgQhaR",
+	"4HmrPqFFBRcy5m0VatkSl+Mx6fq2bqfY0y0+Q+SHOXVeA8zvcooXFQnLMpa6tlxS+D4jgYsavXRlJRRU",
+	"ZsJkzhC5ZVENMONas2bVB5OWms7ETTN1cZmumuqm+sTD5FLd7Lz+7iYPsqS+zNX/RXyAywJj29byVrBA",
+	"aYA//0VeOvSsvUYn7NRZQig8uBmIsquAdqalVOlSMCzGSxDTqlxgKobAU7wXlbia9j1VfiAiVIfeSM50",
+	"jyDEC7liLHeZXDzVpAuvx57yPI3tNZwCPLyWhHp7F7sgpUrmDlSeG0IzxWi6IFOqzwYitlbcsBClDRIT",
+	"fcVzxAAjU6YY4UIbRlNru6Hb57Af9ft9D7KSM2VtQ5Bi3eOjI2e8nRJBlZJzDExYjts7K3FZFMOKCY9v",
+	"U/pFEfr0Rn7RG4Lh3KUluEzLMoUXIp/Qpf/J/uERdOn/znfp31Xs4qK3E7d37tDFwdF1u9Gp+7tpdiPT",
+	"DE5SKHOAfQglPjB9HzJaGmrYPlrbv0pRDZ0cQTziJKMVfwD5AZAFrpnKaD5EpF0dD4TPeoPMWMhd8/5r",
+	"bUm452hd2psJVaC0mbkErxY1hbK2jggkbvn3OILPjhYYrC3nJl1ANhDDes5NMh0In+hqNT0H9el0wbgf",
+	"E8UM9xh9Mku9P80VppGuu50GImP0aq8SyjBb51VHhzqfNKIpX8BWu/N8iRv+oEKzvmGd0++eHPf7u0pF",
+	"XAiuzQqmL6B6hkOmbfpnxbC/C8VbCEXpss1K1eCRXvI435NgNEz/OuWhxnihl0jYi8tbuBLFYmXVigzE",
+	"njVPE1aGPzJ+xSByDZWtGMgoxSD2IkJVlWRycnbD4PUlE6k7Me8sMX8PW3+DYWtoQdyKRrbLObTv7LuY",
+	"SUuw+kWgGwEGZelYSQql7F+vmdLg8xmDizJOqaFx1QjaGnEQ5HJ9C+gikzQFQEJ7iVuGlkkxY8IArI81",
+	"0uKP+z74F2+KPtuJvYMVfAH/hx9sXfw5oYZmclJ8ue7+t48mVylrwAxBsBB0KW+CE0iFv480P7/dB9A2",
+	"rEKMXf3dKJ6zpl/KRmP4G3rK/7GmNgRh54/6fQIY8h5LJXFIU0XeIy8NSSXTEC82skiQ8S2Dj6hmjV70",
+	"n2DcmzFjoKi5Bm6nHXm1Q+MKHLuFMetrQzZgSaG4WXROf/lQZ4prJuyzuZKj0Awql+slDbg3tqWyQ+Xz",
+	"9Cuh/6ENitFkxifu66QbNJhEXIcLe0s80nvg0HBd5b3ogQt4xAW1oupjzhKjI3LSf1yhSLTUqFwwmnK7",
+	"0ltvGOQEwKt+ebh5UadaVbWdd7u7F+BjMhIh23qIgfR4K7lzTXlmtYm17FBSaQM/1D9hqSevODsvzNR+",
+	"0apnI0YVU+Vf7CiAModyA8PxB6B2uBGWGQqJAByj6rOCoJbLOg+mtZrSfsknYr/IUTHb56JM2vUXWkKz",
+	"DLsBus9Z6dxUoo5XK+mWHdF1mQHMVQVHU1USuYrY1U+dv33patAw2iEMm2ADi/B1eKDp7ZeEzfJMLhhD",
+	"dyU5h2qx5wx0T7UXrgWBu5sL7gFtO92HZBOoFSVGUZ7Zy5q6nJEaWVJXL7JEYCvDqzbxeL59v1nXWTbs",
+	"jGtk09fLZqHNU60BkIbgi65YXi18Zw8ghSzCb2fZrOGzUIxZ1vdq7DFS6jEASVo2wy87noBbGho0uZFd",
+	"uW2v1s8yaFfRMq7D+FLMg+M4OG1GciZzvJ4WxNDsihjZq6EZSNUEDHgJN6W/vOGvkat99JVUFa4A1A9m",
+	"C1crGHzeF1S1zNrjs0ORZJlVRMu+LT79JgI3eV7VksCfhO8Bg6HEFJtmlD7+StPEIAo3mmVjREoq9LTs",
+	"MzwQJTOspMUtZZ+Rldwzl1gWDYRiRnEXbjRTxcB/pZ2oyTO6sHLSBQm8Govu9UqBHYg2DTYsQGpigjKN",
+	"EmGK4AxF5DUzFGbgdtOKJtcjGQAbuXNeVRhwA1G6y7AJGoYE5mQk0wXpHvcPS5BdrslcSTHZiwhNroSc",
+	"ZyydME3+XvDkKlsMBIgSe47dPoOFOqLJ1URZzZP8TY409FWrLnkjfdzBDjARUjEd4QXONeHevDSnwBAl",
+	"M/iAjw5ngocvVTLPvbXrqOhpCzdFReqyA70HyAdnQqON/9aZIV6DOOztHNutbm2aZW/GrZrvShAVGxEA",
+	"D+TKXlXG1Q9azWGTFgCSHXjwuX36s6+dChr81ijQ1HbX/0Uixv7nD9uHk1cLrI8+fqyxT48cH/a9kwK5",
+	"05/GM0KFq/5mmWaQBymk4x847lyQwxOi9xDqtek89lbaczkJb+WzX3SzWYyEwcyo3zJreAr8pljDL3od",
+	"axSQXLETa6C7o+cusBg6R+HKxpxlqf7WeMeT6DfDO25nW/jG6Uv2O3oqs3SoGCCv7MRCALXQLbEXAG0B",
+	"ERa6FejCnq9xqqtqZxipgpxuPwnMc7ePfS3c9z2s5Z1fwAUSsY0TW4n+rTPlJeB6uNUS6lig2vgWJnWW",
+	"VK+0uHbiznOyZM9Z9lyy5vDy9Z+HdL/KvHMZerHV693fsCfR18CZz5B2z/zM23hylcbfvIQkvuVxbfM3",
+	"8KBi1/JqRw5E/pMKrSGEI2RzQO/XmnQLwYU2ANzlvo6uFAcX6WcpJMmkmGAOmDVKtf2kZuLruaQdM17g",
+	"Kjexoif1b4YRH2nPE5YjPWxlWz1nrVUqdg0fWoN5N+EolhuDkrGloAeqdKhN+op5mEpwFZ0FP2pDF5po",
+	"njmwgK+CEQPa/QSke3PNVCtDtlH62+dMB59t6JUVN9dQBJTU+wVv5E3XAno3mfmuYj4fZIGOSV8hg7k2",
+	"y+lW7FUS69vnrdIFbcdpvXhXCiF3unnBde4NDIeF6b4YkamcQ/KbHBsmlm7p0rfnasi+BqZz3fcvHKXa",
+	"+G2For+JC9Y1vp8raZiD+F9uyx2y3XKx7S5chykneQ1rJ88WGIGBlk2VP98rO18Ji13YhTz3VGnjsIZK",
+	"5W+awcrL6pF2W+1tXLfFyHwtrBZGuG7kwrt0WE+aUQNGQc4Ul1gi4uIuiuVSQe3q18FnlwFNsGSsldka",
+	"yfdb4Lhw4RvcfKZQojemPNvVdwL545jybie2cCZpoLHYOY8zOpmUc2bEMDpDFU4xavVHtBFceigm9n0t",
+	"nPiuUOIHoFwbA4bE/c1IOpLIIktd83L7wRbOCzOOd1fdjISCiSA1mTie+VrYJ0hmbuOfGom+fV1sQ/bv",
+	"58//XwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -62,6 +62,17 @@ type Config struct {
 	OTelServiceName string
 	// Billing is Stripe and budgets; an empty SecretKey disables billing.
 	Billing BillingConfig
+	// Webhooks is outbound event delivery (api/events).
+	Webhooks WebhooksConfig
+}
+
+// WebhooksConfig tunes outbound event deliveries.
+type WebhooksConfig struct {
+	Timeout             time.Duration
+	Concurrency         int
+	EndpointConcurrency int
+	RetryFirst          time.Duration
+	RetryFor            time.Duration
 }
 
 // BillingConfig is the platform's Stripe account and billing policy. An
