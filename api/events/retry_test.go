@@ -108,7 +108,9 @@ func (b *bundle) attempts(t *testing.T, endpointID string) []attemptRow {
 func TestPersistentFailureDisablesTheEndpoint(t *testing.T) {
 	t.Parallel()
 	b := setup(t, map[string]string{"WEBHOOK_RETRY_FIRST": "100ms", "WEBHOOK_RETRY_FOR": "3s"})
-	b.recv.Respond(func(webhookfake.Request) webhookfake.Reply { return webhookfake.Reply{Status: 500, Body: "down for maintenance"} })
+	b.recv.Respond(func(webhookfake.Request) webhookfake.Reply {
+		return webhookfake.Reply{Status: 500, Body: "down for maintenance"}
+	})
 	id, _ := b.endpoint(t, nil)
 	ep := b.tenant + "/webhook-endpoints/" + id.String()
 	b.agent(t, nil)
