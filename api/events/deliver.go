@@ -102,17 +102,12 @@ func (w *Worker) Timeout(*river.Job[DeliverArgs]) time.Duration {
 // failing, so a dead receiver is probed rather than flooded), until none is
 // due or the budget is spent.
 func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
+	failing, ok, err := w.svc.hold(ctx, job.Args)
+	if err != nil || !ok {
+		return err // disabled, deleted, or another job holds it
+	}
+	defer w.svc.release(context.WithoutCancel(ctx), job.Args)
 	lanes := w.svc.opts.EndpointConcurrency
-	var failing bool
-	err := w.svc.opts.Store.WithTenant(ctx, job.Args.TenantID, func(ctx context.Context, tx store.Tx) error {
-		return tx.QueryRowContext(ctx, "SELECT failing_since IS NOT NULL FROM webhook_endpoints WHERE id = ? AND enabled", job.Args.EndpointID).Scan(&failing)
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		return nil // deleted or disabled since
-	}
-	if err != nil {
-		return err
-	}
 	if failing {
 		lanes = 1
 	}
@@ -139,6 +134,33 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	wg.Wait()
 	close(errc)
 	return <-errc
+}
+
+// hold makes this job the one delivering to the endpoint, for as long as a
+// job may run; a second job (the relay started another, or River retried
+// one whose worker died) finds it held and ends. It reports whether the
+// endpoint is failing.
+func (s *Service) hold(ctx context.Context, args DeliverArgs) (failing, ok bool, err error) {
+	err = s.opts.Store.WithTenant(ctx, args.TenantID, func(ctx context.Context, tx store.Tx) error {
+		return tx.QueryRowContext(ctx, `UPDATE webhook_endpoints SET pump_until = now() + ?::interval
+			WHERE id = ? AND enabled AND (pump_until IS NULL OR pump_until < now()) RETURNING failing_since IS NOT NULL`,
+			interval(pumpBudget+s.opts.Timeout+10*time.Second), args.EndpointID).Scan(&failing)
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return false, false, nil
+	}
+	return failing, err == nil, err
+}
+
+// release lets the next job hold the endpoint.
+func (s *Service) release(ctx context.Context, args DeliverArgs) {
+	err := s.opts.Store.WithTenant(ctx, args.TenantID, func(ctx context.Context, tx store.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE webhook_endpoints SET pump_until = NULL WHERE id = ?", args.EndpointID)
+		return err
+	})
+	if err != nil {
+		s.opts.Log.WarnContext(ctx, "releasing a webhook endpoint", "endpoint_id", args.EndpointID, "err", err)
+	}
 }
 
 // claimed is a delivery a lane has leased for one attempt.
@@ -336,8 +358,9 @@ func (s *Service) finish(ctx context.Context, d *claimed, o outcome) {
 	}
 }
 
-// record writes the attempt and moves the delivery on: delivered, retried
-// later, or failed for good; frees the next delivery of its chain when this
+// record writes the attempt and moves the delivery on: delivered (even if
+// its endpoint was disabled meanwhile: it did arrive), retried later, or
+// failed for good; frees the next delivery of its chain when this
 // one is done; keeps the endpoint's health; disables the endpoint on 410
 // Gone or when it has failed for the whole retry horizon.
 func (s *Service) record(ctx context.Context, d *claimed, o outcome) error {
@@ -375,7 +398,7 @@ func (s *Service) record(ctx context.Context, d *claimed, o outcome) error {
 			)
 			UPDATE webhook_deliveries SET state = $8, next_attempt_at = $9, lease_until = NULL, last_status = coalesce($4, last_status),
 				last_error = $6, completed_at = CASE WHEN $8 IN ('succeeded', 'failed') THEN now() END
-			 WHERE id = $1 AND state = 'pending'`,
+			 WHERE id = $1 AND (state = 'pending' OR state = 'cancelled' AND $8 = 'succeeded')`,
 				d.id, d.attemptID, attemptOutcome, status, o.duration.Milliseconds(), o.err, o.excerpt, state, next)
 			if err != nil || state == "pending" || d.subject == "" {
 				return err

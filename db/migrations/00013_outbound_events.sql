@@ -56,6 +56,8 @@ CREATE TABLE webhook_endpoints (
   last_success_at             timestamptz,
   last_failure_at             timestamptz,
   last_error                  text NOT NULL DEFAULT '',
+  -- The delivery job that holds the endpoint, until when (one at a time).
+  pump_until                  timestamptz,
   created_at                  timestamptz NOT NULL DEFAULT now(),
   updated_at                  timestamptz NOT NULL DEFAULT now()
 );
@@ -64,7 +66,10 @@ ALTER TABLE webhook_endpoints ENABLE ROW LEVEL SECURITY;
 ALTER TABLE webhook_endpoints FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON webhook_endpoints TO konstruct_app
   USING (tenant_id = app_current_tenant()) WITH CHECK (tenant_id = app_current_tenant());
-CREATE TRIGGER webhook_endpoints_updated_at BEFORE UPDATE ON webhook_endpoints FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+-- updated_at follows what people change, not the delivery bookkeeping.
+CREATE TRIGGER webhook_endpoints_updated_at
+  BEFORE UPDATE OF url, description, event_types, enabled, secret_ciphertext ON webhook_endpoints
+  FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 GRANT SELECT, INSERT, UPDATE, DELETE ON webhook_endpoints TO konstruct_app;
 
 CREATE TABLE webhook_deliveries (
@@ -138,6 +143,7 @@ CREATE FUNCTION webhook_due_endpoints(p_limit integer) RETURNS TABLE (tenant_id 
   AS $$
     SELECT d.tenant_id, d.endpoint_id FROM webhook_deliveries d
      WHERE d.state = 'pending' AND d.next_attempt_at <= now() AND (d.lease_until IS NULL OR d.lease_until < now())
+       AND NOT EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = d.endpoint_id AND e.pump_until > now())
      GROUP BY d.tenant_id, d.endpoint_id ORDER BY min(d.next_attempt_at) LIMIT p_limit
   $$;
 -- +goose StatementEnd
@@ -156,8 +162,10 @@ END $$;
 CREATE POLICY definer_relay ON outbound_events FOR SELECT TO konstruct_definer USING (true);
 CREATE POLICY definer_prune ON outbound_events FOR DELETE TO konstruct_definer USING (true);
 CREATE POLICY definer_relay ON webhook_deliveries FOR SELECT TO konstruct_definer USING (true);
+CREATE POLICY definer_relay ON webhook_endpoints FOR SELECT TO konstruct_definer USING (true);
 GRANT SELECT, DELETE ON outbound_events TO konstruct_definer;
 GRANT SELECT ON webhook_deliveries TO konstruct_definer;
+GRANT SELECT (id, pump_until) ON webhook_endpoints TO konstruct_definer;
 ALTER FUNCTION webhook_dispatch_tenants(integer) OWNER TO konstruct_definer;
 ALTER FUNCTION webhook_due_endpoints(integer) OWNER TO konstruct_definer;
 ALTER FUNCTION webhook_prune(timestamptz) OWNER TO konstruct_definer;
