@@ -38,12 +38,14 @@ type DeliverArgs struct {
 func (DeliverArgs) Kind() string { return "webhooks.deliver" }
 
 // InsertOpts puts the job on the webhooks queue, unique per endpoint while
-// it waits or runs. The uniqueness is per minute: should a worker die
-// holding the job, another starts the next minute instead of after River's
-// rescue (15 minutes); leases keep the two from sending the same delivery.
+// it waits or runs. The uniqueness is per 15 seconds: should a worker die
+// running the job, the relay starts another within 15 seconds instead of
+// after River's rescue (JOB_RESCUE_AFTER); the endpoint's hold (hold) keeps
+// two from delivering at once, and leases keep any delivery from being sent
+// twice at once.
 func (DeliverArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: jobs.QueueWebhooks, MaxAttempts: 3, UniqueOpts: river.UniqueOpts{
-		ByArgs: true, ByPeriod: time.Minute,
+		ByArgs: true, ByPeriod: 15 * time.Second,
 		ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled},
 	}}
 }
@@ -107,6 +109,8 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 		return err // disabled, deleted, or another job holds it
 	}
 	defer w.svc.release(context.WithoutCancel(ctx), job.Args)
+	stop := w.svc.keepHolding(ctx, job.Args)
+	defer stop()
 	lanes := w.svc.opts.EndpointConcurrency
 	if failing {
 		lanes = 1
@@ -136,20 +140,51 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	return <-errc
 }
 
-// hold makes this job the one delivering to the endpoint, for as long as a
-// job may run; a second job (the relay started another, or River retried
+// hold makes this job the one delivering to the endpoint (renewed while it
+// runs: keepHolding); a second job (the relay started another, or River retried
 // one whose worker died) finds it held and ends. It reports whether the
 // endpoint is failing.
 func (s *Service) hold(ctx context.Context, args DeliverArgs) (failing, ok bool, err error) {
 	err = s.opts.Store.WithTenant(ctx, args.TenantID, func(ctx context.Context, tx store.Tx) error {
 		return tx.QueryRowContext(ctx, `UPDATE webhook_endpoints SET pump_until = now() + ?::interval
 			WHERE id = ? AND enabled AND (pump_until IS NULL OR pump_until < now()) RETURNING failing_since IS NOT NULL`,
-			interval(pumpBudget+s.opts.Timeout+10*time.Second), args.EndpointID).Scan(&failing)
+			interval(s.holdFor()), args.EndpointID).Scan(&failing)
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return false, false, nil
 	}
 	return failing, err == nil, err
+}
+
+// holdFor is how long a hold lasts unless renewed: a job whose worker died
+// gives the endpoint up that long after its last renewal.
+func (s *Service) holdFor() time.Duration { return s.opts.Timeout + 10*time.Second }
+
+// keepHolding renews the hold while the job runs.
+func (s *Service) keepHolding(ctx context.Context, args DeliverArgs) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(s.holdFor() / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				err := s.opts.Store.WithTenant(ctx, args.TenantID, func(ctx context.Context, tx store.Tx) error {
+					_, err := tx.ExecContext(ctx, "UPDATE webhook_endpoints SET pump_until = now() + ?::interval WHERE id = ?",
+						interval(s.holdFor()), args.EndpointID)
+					return err
+				})
+				if err != nil && ctx.Err() == nil {
+					s.opts.Log.WarnContext(ctx, "renewing a webhook endpoint's hold", "endpoint_id", args.EndpointID, "err", err)
+				}
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // release lets the next job hold the endpoint.
