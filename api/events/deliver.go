@@ -420,84 +420,81 @@ func (s *Service) record(ctx context.Context, d *claimed, o outcome) error {
 	if o.status != 0 {
 		status = &o.status
 	}
+	done := state != "pending" && d.subject != ""
 	return s.opts.Store.WithTenant(ctx, d.args.TenantID, func(ctx context.Context, tx store.Tx) error {
-		err := tx.Pgx(func(ptx pgx.Tx) error {
-			if d.subject != "" && state != "pending" {
-				if _, err := ptx.Exec(ctx, "SELECT pg_advisory_xact_lock("+chainKey("$1::uuid", "$2::text")+")", d.args.EndpointID, d.subject); err != nil {
-					return err
-				}
-			}
-			_, err := ptx.Exec(ctx, `WITH a AS (
-				UPDATE webhook_attempts SET outcome = $3, status_code = $4, duration_ms = $5, error = $6, response_excerpt = $7
-				 WHERE id = $2
-			)
-			UPDATE webhook_deliveries SET state = $8, next_attempt_at = $9, lease_until = NULL, last_status = coalesce($4, last_status),
-				last_error = $6, completed_at = CASE WHEN $8 IN ('succeeded', 'failed') THEN now() END
-			 WHERE id = $1 AND (state = 'pending' OR state = 'cancelled' AND $8 = 'succeeded')`,
-				d.id, d.attemptID, attemptOutcome, status, o.duration.Milliseconds(), o.err, o.excerpt, state, next)
-			if err != nil || state == "pending" || d.subject == "" {
-				return err
-			}
+		// One round trip: the chain's lock, the attempt and the delivery,
+		// the next delivery of the chain, the endpoint's health.
+		b := &pgx.Batch{}
+		if done {
+			b.Queue("SELECT pg_advisory_xact_lock("+chainKey("$1::uuid", "$2::text")+")", d.args.EndpointID, d.subject)
+		}
+		b.Queue(`WITH a AS (
+			UPDATE webhook_attempts SET outcome = $3, status_code = $4, duration_ms = $5, error = $6, response_excerpt = $7
+			 WHERE id = $2
+		)
+		UPDATE webhook_deliveries SET state = $8, next_attempt_at = $9, lease_until = NULL, last_status = coalesce($4, last_status),
+			last_error = $6, completed_at = CASE WHEN $8 IN ('succeeded', 'failed') THEN now() END
+		 WHERE id = $1 AND (state = 'pending' OR state = 'cancelled' AND $8 = 'succeeded')`,
+			d.id, d.attemptID, attemptOutcome, status, o.duration.Milliseconds(), o.err, o.excerpt, state, next)
+		if done {
 			// Done: the next delivery of the chain may go.
-			_, err = ptx.Exec(ctx, `UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = now()
+			b.Queue(`UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = now()
 				WHERE id = (SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 AND subject = $2 AND state = 'waiting' ORDER BY seq LIMIT 1)`,
 				d.args.EndpointID, d.subject)
-			return err
-		})
-		if err != nil || o.stopped {
+		}
+		var recovered, horizon bool
+		var since time.Time
+		health := 0 // rows the health statement returned
+		switch {
+		case o.stopped:
+		case o.ok():
+			// Written at most once a minute while the endpoint is healthy.
+			b.Queue(`WITH before AS (SELECT failing_since FROM webhook_endpoints WHERE id = $1)
+				UPDATE webhook_endpoints SET failing_since = NULL, last_success_at = now(), last_error = ''
+				 WHERE id = $1 AND (failing_since IS NOT NULL OR last_success_at IS NULL OR last_success_at < now() - interval '1 minute')
+				RETURNING (SELECT failing_since IS NOT NULL FROM before)`, d.args.EndpointID).QueryRow(func(row pgx.Row) error {
+				err := row.Scan(&recovered)
+				if errors.Is(err, pgx.ErrNoRows) {
+					return nil
+				}
+				health++
+				return err
+			})
+		default:
+			// The run of failures began with the first failed attempt's
+			// start, so a delivery's last attempt (at its first attempt +
+			// For) finds the endpoint failing for the whole horizon. Times
+			// are the database's.
+			b.Queue(`UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, $2), last_failure_at = now(), last_error = $3
+				WHERE id = $1 AND enabled RETURNING failing_since, now() >= failing_since + $4::interval`,
+				d.args.EndpointID, d.started, truncate(o.err, 500), interval(s.opts.Schedule.For)).QueryRow(func(row pgx.Row) error {
+				err := row.Scan(&since, &horizon)
+				if errors.Is(err, pgx.ErrNoRows) {
+					return nil // disabled meanwhile
+				}
+				health++
+				return err
+			})
+		}
+		if err := tx.Pgx(func(ptx pgx.Tx) error { return ptx.SendBatch(ctx, b).Close() }); err != nil {
 			return err
 		}
-		return s.health(ctx, tx, d, o, now)
-	})
-}
-
-// health keeps the endpoint's failing_since (when its current run of
-// failures began) and disables it on 410 Gone or once it has failed for the
-// whole retry horizon, with an audit event; the portal shows why.
-func (s *Service) health(ctx context.Context, tx store.Tx, d *claimed, o outcome, now time.Time) error {
-	id := d.args.EndpointID
-	if o.ok() {
-		// Back from failing: what was waiting for a retry goes now rather
-		// than at its scheduled time, hours away perhaps.
-		var recovered bool
-		err := tx.QueryRowContext(ctx, `WITH before AS (SELECT failing_since FROM webhook_endpoints WHERE id = ?)
-			UPDATE webhook_endpoints SET failing_since = NULL, last_success_at = now(), last_error = ''
-			 WHERE id = ? AND (failing_since IS NOT NULL OR last_success_at IS NULL OR last_success_at < now() - interval '1 minute')
-			RETURNING (SELECT failing_since IS NOT NULL FROM before)`, id, id).Scan(&recovered)
-		if errors.Is(err, store.ErrNotFound) {
+		switch {
+		case health == 0:
 			return nil
-		}
-		if err != nil || !recovered {
+		case o.ok() && recovered:
+			// Back from failing: what was waiting for a retry goes now
+			// rather than at its scheduled time, hours away perhaps.
+			_, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET next_attempt_at = now()
+				WHERE endpoint_id = ? AND state = 'pending' AND next_attempt_at > now()`, d.args.EndpointID)
 			return err
+		case o.status == http.StatusGone:
+			return disable(ctx, tx, d.args.EndpointID, DisabledGone, since)
+		case !o.ok() && horizon:
+			return disable(ctx, tx, d.args.EndpointID, DisabledFailing, since)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE webhook_deliveries SET next_attempt_at = now()
-			WHERE endpoint_id = ? AND state = 'pending' AND next_attempt_at > now()`, id)
-		return err
-	}
-	// The run of failures began with the first failed attempt's start, so a
-	// delivery's last attempt (at its first attempt + For) finds the
-	// endpoint failing for the whole horizon. Times are the database's.
-	var since time.Time
-	var horizon bool
-	err := tx.QueryRowContext(ctx, `UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, ?), last_failure_at = now(),
-		last_error = ? WHERE id = ? AND enabled RETURNING failing_since, now() >= failing_since + ?::interval`,
-		d.started, truncate(o.err, 500), id, interval(s.opts.Schedule.For)).Scan(&since, &horizon)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil // disabled meanwhile
-	}
-	if err != nil {
-		return err
-	}
-	reason := ""
-	switch {
-	case o.status == http.StatusGone:
-		reason = DisabledGone
-	case horizon:
-		reason = DisabledFailing
-	default:
 		return nil
-	}
-	return disable(ctx, tx, id, reason, since)
+	})
 }
 
 // disable turns an endpoint off for reason, cancels what it had pending, and

@@ -15,6 +15,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
@@ -41,7 +42,13 @@ type bundle struct {
 
 // setup starts a server that delivers quickly (first retry after 100 ms)
 // and may call loopback receivers; env overrides.
-func setup(t *testing.T, env map[string]string) *bundle {
+func setup(t testing.TB, env map[string]string) *bundle {
+	t.Helper()
+	return setupTraced(t, env, nil)
+}
+
+// setupTraced is setup with a tracer of every database statement.
+func setupTraced(t testing.TB, env map[string]string, tracer pgx.QueryTracer) *bundle {
 	t.Helper()
 	l := llmfake.New(t)
 	e := map[string]string{
@@ -53,7 +60,7 @@ func setup(t *testing.T, env map[string]string) *bundle {
 	for k, v := range env {
 		e[k] = v
 	}
-	s, f := apitest.WithFakes(t, apitest.Opts{Work: true, Env: e})
+	s, f := apitest.WithFakes(t, apitest.Opts{Work: true, Env: e, DBTracer: tracer})
 	acct := s.SignUp(t)
 	return &bundle{s: s, f: f, llm: l, recv: webhookfake.New(t), acct: acct, tenant: "/api/portal/tenants/" + acct.TenantID.String()}
 }
@@ -109,7 +116,7 @@ func (b *bundle) recorded(t *testing.T, typ string) []events.Event {
 }
 
 // count runs a count query as the owner.
-func (b *bundle) count(t *testing.T, query string, args ...any) int {
+func (b *bundle) count(t testing.TB, query string, args ...any) int {
 	t.Helper()
 	var n int
 	require.NoError(t, b.s.DB.Owner.QueryRow(context.Background(), query, args...).Scan(&n))
