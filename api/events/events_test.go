@@ -246,3 +246,29 @@ func TestSubscriptionUpdated(t *testing.T) {
 		requireDocumented(t, body)
 	}
 }
+
+// Erasing a person deletes the events about their conversations (message
+// text, names), and the deliveries of those events, at once.
+func TestErasureForgetsEvents(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	id, _ := b.endpoint(t, nil)
+	b.agent(t, nil)
+	ws := b.s.InstallSlack(t, b.acct, b.f)
+	b.s.SlackEvent(t, b.f, slackfake.Envelope(ws.TeamID, "EvE", slackfake.Mention("UERASE", "C9", nextTS(), "<@"+ws.BotUserID+"> my secret plans")))
+	b.s.SlackEvent(t, b.f, slackfake.Envelope(ws.TeamID, "EvK", slackfake.Mention("UKEEP", "C9", nextTS(), "<@"+ws.BotUserID+"> hello")))
+	b.f.Slack.WaitCalls(t, "chat.update", 2, 15*time.Second)
+	b.s.Settle(t)
+	require.Eventually(t, func() bool {
+		return b.count(t, "SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = $1 AND event_type = 'reply.delivered'", id) == 2
+	}, 15*time.Second, 20*time.Millisecond)
+	require.Equal(t, 2, b.count(t, "SELECT count(*) FROM outbound_events WHERE tenant_id = $1 AND data::text LIKE '%my secret plans%'", b.acct.TenantID),
+		"the message and the reply that quotes it")
+
+	r := b.acct.Client.Do("POST", b.tenant+"/participants/erase", map[string]any{"connection_id": ws.ConnectionID, "participant_id": "UERASE"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.Zero(t, b.count(t, "SELECT count(*) FROM outbound_events WHERE tenant_id = $1 AND data::text LIKE '%my secret plans%'", b.acct.TenantID))
+	require.Equal(t, 2, b.count(t, "SELECT count(*) FROM outbound_events WHERE tenant_id = $1 AND type IN ('message.received', 'reply.delivered')", b.acct.TenantID),
+		"the other person's conversation keeps its events")
+	require.Equal(t, 1, b.count(t, "SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = $1 AND event_type = 'reply.delivered'", id))
+}

@@ -37,7 +37,21 @@ ALTER TABLE outbound_events ENABLE ROW LEVEL SECURITY;
 ALTER TABLE outbound_events FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON outbound_events TO konstruct_app
   USING (tenant_id = app_current_tenant()) WITH CHECK (tenant_id = app_current_tenant());
-GRANT SELECT, INSERT, UPDATE ON outbound_events TO konstruct_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON outbound_events TO konstruct_app;
+
+-- Erasing a person deletes their conversations; the events about those
+-- conversations (message text, names) go with them, deliveries included,
+-- rather than living on for the retention period. Erasure is rare, so this
+-- scans the tenant's events instead of indexing every event's subject.
+-- +goose StatementBegin
+CREATE FUNCTION forget_conversation_events() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM outbound_events e USING gone g WHERE e.tenant_id = g.tenant_id AND e.subject = 'conversation:' || g.id;
+  RETURN NULL;
+END $$;
+-- +goose StatementEnd
+CREATE TRIGGER conversations_forget_events AFTER DELETE ON conversations
+  REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION forget_conversation_events();
 
 CREATE TABLE webhook_endpoints (
   id                          uuid PRIMARY KEY,
@@ -175,6 +189,8 @@ REVOKE ALL ON FUNCTION webhook_dispatch_tenants(integer), webhook_due_endpoints(
 GRANT EXECUTE ON FUNCTION webhook_dispatch_tenants(integer), webhook_due_endpoints(integer), webhook_prune(timestamptz) TO konstruct_app;
 
 -- +goose Down
+DROP TRIGGER conversations_forget_events ON conversations;
+DROP FUNCTION forget_conversation_events();
 DROP FUNCTION webhook_prune(timestamptz);
 DROP FUNCTION webhook_due_endpoints(integer);
 DROP FUNCTION webhook_dispatch_tenants(integer);
