@@ -35,6 +35,7 @@ var appFunctions = map[string]struct {
 	"usage_monthly_add()":   {false, "trigger keeping month-to-date spend; not callable directly, and runs as the inserting role under RLS"},
 	"whatsapp_person(p_connection uuid, p_phone text, p_bsuid text, p_parent text, p_username text, p_name text)": {false,
 		"finds or creates the WhatsApp person a message's identifiers belong to; runs as the caller inside the tenant's transaction, under RLS"},
+	"forget_conversation_events()":                                   {false, "trigger deleting the events of erased conversations; runs as the deleting role under RLS, not callable directly"},
 	"river_job_state_in_bitmask(bitmask bit, state river_job_state)": {false, "River's own helper for its job queries (immutable, touches no table)"},
 
 	"user_memberships(p_user_id uuid)": {true,
@@ -57,6 +58,9 @@ var appFunctions = map[string]struct {
 	"billing_budget_tenants()":                       {true, "the periodic budget check's list of tenant ids with a limit; reads only"},
 	"prune_oauth_states()":                           {true, "deletes expired OAuth install states of every tenant; takes no argument"},
 	"prune_memories()":                               {true, "deletes memories past their agent's retention in every tenant; takes no argument"},
+	"webhook_dispatch_tenants(p_limit integer)":      {true, "the event relay's list of tenants with events not yet fanned out; reads only, ids"},
+	"webhook_due_endpoints(p_limit integer)":         {true, "the event relay's list of endpoints with deliveries due; reads only, ids"},
+	"webhook_prune()":                                {true, "deletes events past the 30-day retention in every tenant; takes no argument"},
 	"prune_sessions()":                               {true, "deletes expired and revoked sessions of every user; takes no argument"},
 }
 
@@ -69,6 +73,7 @@ var appTables = map[string]string{
 	"channel_connections": "rls", "oauth_states": "rls", "conversations": "rls", "messages": "rls", "memories": "rls",
 	"llm_keys": "rls", "usage_records": "rls", "stripe_events": "rls", "budget_alerts": "rls", "usage_monthly": "rls",
 	"budget_notices": "rls", "outbound_parts": "rls", "whatsapp_people": "rls", "tool_calls": "rls",
+	"outbound_events": "rls", "webhook_endpoints": "rls", "webhook_deliveries": "rls", "webhook_attempts": "rls",
 	// Callers' data: forced RLS on app.current_user.
 	"users":    "rls: yourself, and members of the transaction's tenant; password_hash is not granted at all",
 	"sessions": "rls: your own only",

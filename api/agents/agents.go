@@ -16,6 +16,7 @@ import (
 	"github.com/konstruct/konstruct/api/audit"
 	"github.com/konstruct/konstruct/api/errs"
 	"github.com/konstruct/konstruct/api/escalation"
+	"github.com/konstruct/konstruct/api/events"
 	"github.com/konstruct/konstruct/api/llmkeys"
 	"github.com/konstruct/konstruct/api/netguard"
 	"github.com/konstruct/konstruct/api/paging"
@@ -329,6 +330,9 @@ func (s *Service) Create(ctx context.Context, tenantID uuid.UUID, a *Agent, tool
 		if err := s.seats(ctx, tx, a.IsActive); err != nil {
 			return err
 		}
+		if err := events.Record(ctx, tx, events.Agent{Type: events.TypeAgentCreated, AgentID: a.ID, Name: a.Name, Model: a.Model, IsActive: a.IsActive}); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, audit.Event{Action: "agent.created", TargetType: "agent", TargetID: a.ID.String(),
 			Metadata: map[string]any{"name": a.Name, "model": a.Model, "is_active": a.IsActive}})
 	})
@@ -434,6 +438,9 @@ func (s *Service) Update(ctx context.Context, tenantID, id uuid.UUID, p Patch) (
 		if err := s.seats(ctx, tx, slices.Contains(changed, "is_active")); err != nil {
 			return err
 		}
+		if err := events.Record(ctx, tx, events.Agent{Type: events.TypeAgentUpdated, AgentID: a.ID, Name: a.Name, Model: a.Model, IsActive: a.IsActive, Changed: changed}); err != nil {
+			return err
+		}
 		meta := map[string]any{"name": a.Name, "changed": changed, "is_active": a.IsActive}
 		if len(dropped) > 0 {
 			meta["secret_headers_dropped"] = dropped
@@ -457,6 +464,9 @@ func (s *Service) Delete(ctx context.Context, tenantID, id uuid.UUID) error {
 			return err
 		}
 		if err := s.seats(ctx, tx, a.IsActive); err != nil {
+			return err
+		}
+		if err := events.Record(ctx, tx, events.Agent{Type: events.TypeAgentDeleted, AgentID: a.ID, Name: a.Name, Model: a.Model, IsActive: a.IsActive}); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{Action: "agent.deleted", TargetType: "agent", TargetID: a.ID.String(),

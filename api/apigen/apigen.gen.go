@@ -9,7 +9,9 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"path"
@@ -635,6 +637,120 @@ func (e TestMessageRequestChannelType) Valid() bool {
 	}
 }
 
+// Defines values for WebhookAttemptOutcome.
+const (
+	WebhookAttemptOutcomeAbandoned  WebhookAttemptOutcome = "abandoned"
+	WebhookAttemptOutcomeFailed     WebhookAttemptOutcome = "failed"
+	WebhookAttemptOutcomeInProgress WebhookAttemptOutcome = "in_progress"
+	WebhookAttemptOutcomeSucceeded  WebhookAttemptOutcome = "succeeded"
+)
+
+// Valid indicates whether the value is a known member of the WebhookAttemptOutcome enum.
+func (e WebhookAttemptOutcome) Valid() bool {
+	switch e {
+	case WebhookAttemptOutcomeAbandoned:
+		return true
+	case WebhookAttemptOutcomeFailed:
+		return true
+	case WebhookAttemptOutcomeInProgress:
+		return true
+	case WebhookAttemptOutcomeSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookDeliveryReason.
+const (
+	WebhookDeliveryReasonEvent  WebhookDeliveryReason = "event"
+	WebhookDeliveryReasonReplay WebhookDeliveryReason = "replay"
+	WebhookDeliveryReasonTest   WebhookDeliveryReason = "test"
+)
+
+// Valid indicates whether the value is a known member of the WebhookDeliveryReason enum.
+func (e WebhookDeliveryReason) Valid() bool {
+	switch e {
+	case WebhookDeliveryReasonEvent:
+		return true
+	case WebhookDeliveryReasonReplay:
+		return true
+	case WebhookDeliveryReasonTest:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookDeliveryState.
+const (
+	WebhookDeliveryStateCancelled WebhookDeliveryState = "cancelled"
+	WebhookDeliveryStateFailed    WebhookDeliveryState = "failed"
+	WebhookDeliveryStatePending   WebhookDeliveryState = "pending"
+	WebhookDeliveryStateSucceeded WebhookDeliveryState = "succeeded"
+	WebhookDeliveryStateWaiting   WebhookDeliveryState = "waiting"
+)
+
+// Valid indicates whether the value is a known member of the WebhookDeliveryState enum.
+func (e WebhookDeliveryState) Valid() bool {
+	switch e {
+	case WebhookDeliveryStateCancelled:
+		return true
+	case WebhookDeliveryStateFailed:
+		return true
+	case WebhookDeliveryStatePending:
+		return true
+	case WebhookDeliveryStateSucceeded:
+		return true
+	case WebhookDeliveryStateWaiting:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookEndpointDisabledReason.
+const (
+	WebhookEndpointDisabledReasonFailing WebhookEndpointDisabledReason = "failing"
+	WebhookEndpointDisabledReasonGone    WebhookEndpointDisabledReason = "gone"
+	WebhookEndpointDisabledReasonManual  WebhookEndpointDisabledReason = "manual"
+)
+
+// Valid indicates whether the value is a known member of the WebhookEndpointDisabledReason enum.
+func (e WebhookEndpointDisabledReason) Valid() bool {
+	switch e {
+	case WebhookEndpointDisabledReasonFailing:
+		return true
+	case WebhookEndpointDisabledReasonGone:
+		return true
+	case WebhookEndpointDisabledReasonManual:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookEndpointCreatedDisabledReason.
+const (
+	WebhookEndpointCreatedDisabledReasonFailing WebhookEndpointCreatedDisabledReason = "failing"
+	WebhookEndpointCreatedDisabledReasonGone    WebhookEndpointCreatedDisabledReason = "gone"
+	WebhookEndpointCreatedDisabledReasonManual  WebhookEndpointCreatedDisabledReason = "manual"
+)
+
+// Valid indicates whether the value is a known member of the WebhookEndpointCreatedDisabledReason enum.
+func (e WebhookEndpointCreatedDisabledReason) Valid() bool {
+	switch e {
+	case WebhookEndpointCreatedDisabledReasonFailing:
+		return true
+	case WebhookEndpointCreatedDisabledReasonGone:
+		return true
+	case WebhookEndpointCreatedDisabledReasonManual:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListConversationsParamsStatus.
 const (
 	ListConversationsParamsStatusActive    ListConversationsParamsStatus = "active"
@@ -1152,6 +1268,29 @@ type EscalationTopicsUpdate struct {
 	Topics *map[string][]string `json:"topics,omitempty"`
 }
 
+// Event An event as recorded and as delivered (the delivery body is this without `subject`).
+type Event struct {
+	Data map[string]interface{} `json:"data"`
+
+	// Id Stable across retries and replays; sent as `webhook-id`.
+	Id openapi_types.UUID `json:"id"`
+
+	// Subject What it is about (`conversation:<id>`, `agent:<id>`, `channel:<id>`, `budget`, `subscription`).
+	Subject  string             `json:"subject"`
+	TenantId openapi_types.UUID `json:"tenant_id"`
+
+	// Timestamp When it happened.
+	Timestamp time.Time `json:"timestamp"`
+	Type      string    `json:"type"`
+	Version   int       `json:"version"`
+}
+
+// EventList defines model for EventList.
+type EventList struct {
+	Items      []Event                   `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+}
+
 // FieldError defines model for FieldError.
 type FieldError struct {
 	// Location `body.<field>`, `query.<name>`, `path.<name>` or `header.<name>`.
@@ -1624,6 +1763,212 @@ type User struct {
 	Name            string             `json:"name"`
 }
 
+// WebhookAttempt defines model for WebhookAttempt.
+type WebhookAttempt struct {
+	Attempt    int                    `json:"attempt"`
+	DurationMs nullable.Nullable[int] `json:"duration_ms"`
+	Error      string                 `json:"error"`
+
+	// Outcome `abandoned`: the worker stopped mid-attempt; the delivery was attempted again.
+	Outcome WebhookAttemptOutcome `json:"outcome"`
+
+	// ResponseExcerpt The first kilobyte of the response body.
+	ResponseExcerpt string                 `json:"response_excerpt"`
+	StartedAt       time.Time              `json:"started_at"`
+	StatusCode      nullable.Nullable[int] `json:"status_code"`
+	Url             string                 `json:"url"`
+}
+
+// WebhookAttemptOutcome `abandoned`: the worker stopped mid-attempt; the delivery was attempted again.
+type WebhookAttemptOutcome string
+
+// WebhookDelivery defines model for WebhookDelivery.
+type WebhookDelivery struct {
+	Attempts       int                          `json:"attempts"`
+	CompletedAt    nullable.Nullable[time.Time] `json:"completed_at"`
+	CreatedAt      time.Time                    `json:"created_at"`
+	EndpointId     openapi_types.UUID           `json:"endpoint_id"`
+	EventId        openapi_types.UUID           `json:"event_id"`
+	EventType      string                       `json:"event_type"`
+	FirstAttemptAt nullable.Nullable[time.Time] `json:"first_attempt_at"`
+	Id             openapi_types.UUID           `json:"id"`
+	LastAttemptAt  nullable.Nullable[time.Time] `json:"last_attempt_at"`
+	LastError      string                       `json:"last_error"`
+
+	// LastStatus The endpoint's last HTTP status; null before any answer.
+	LastStatus    nullable.Nullable[int]       `json:"last_status"`
+	NextAttemptAt nullable.Nullable[time.Time] `json:"next_attempt_at"`
+
+	// Reason Why it was queued.
+	Reason WebhookDeliveryReason `json:"reason"`
+
+	// State `waiting`: behind an earlier event of the same subject (deliveries of one
+	// conversation, agent or channel reach an endpoint in the order recorded);
+	// `pending`: being attempted or retried; `succeeded`: answered 2xx;
+	// `failed`: gave up (410, or the retry horizon passed); `cancelled`: the
+	// endpoint was disabled first.
+	State WebhookDeliveryState `json:"state"`
+}
+
+// WebhookDeliveryReason Why it was queued.
+type WebhookDeliveryReason string
+
+// WebhookDeliveryDetail defines model for WebhookDeliveryDetail.
+type WebhookDeliveryDetail struct {
+	Attempts []WebhookAttempt `json:"attempts"`
+	Delivery WebhookDelivery  `json:"delivery"`
+
+	// Event An event as recorded and as delivered (the delivery body is this without `subject`).
+	Event Event `json:"event"`
+}
+
+// WebhookDeliveryList defines model for WebhookDeliveryList.
+type WebhookDeliveryList struct {
+	Items      []WebhookDelivery         `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+}
+
+// WebhookDeliveryState `waiting`: behind an earlier event of the same subject (deliveries of one
+// conversation, agent or channel reach an endpoint in the order recorded);
+// `pending`: being attempted or retried; `succeeded`: answered 2xx;
+// `failed`: gave up (410, or the retry horizon passed); `cancelled`: the
+// endpoint was disabled first.
+type WebhookDeliveryState string
+
+// WebhookEndpoint defines model for WebhookEndpoint.
+type WebhookEndpoint struct {
+	CreatedAt   time.Time                    `json:"created_at"`
+	Description string                       `json:"description"`
+	DisabledAt  nullable.Nullable[time.Time] `json:"disabled_at"`
+
+	// DisabledReason Why it is off: `manual` (turned off), `gone` (it answered 410), `failing` (it failed for the whole retry horizon, three days by default).
+	DisabledReason nullable.Nullable[WebhookEndpointDisabledReason] `json:"disabled_reason"`
+	Enabled        bool                                             `json:"enabled"`
+
+	// EventTypes The types delivered; empty means every type.
+	EventTypes []string `json:"event_types"`
+
+	// FailingSince Start of the current run of failed attempts; null when the last attempt succeeded.
+	FailingSince  nullable.Nullable[time.Time] `json:"failing_since"`
+	Id            openapi_types.UUID           `json:"id"`
+	LastError     string                       `json:"last_error"`
+	LastFailureAt nullable.Nullable[time.Time] `json:"last_failure_at"`
+	LastSuccessAt nullable.Nullable[time.Time] `json:"last_success_at"`
+
+	// PreviousSecretExpiresAt Until when the previous secret signs too (after a rotation).
+	PreviousSecretExpiresAt nullable.Nullable[time.Time] `json:"previous_secret_expires_at"`
+
+	// SecretHint The last four characters of the current signing secret.
+	SecretHint string    `json:"secret_hint"`
+	UpdatedAt  time.Time `json:"updated_at"`
+	Url        string    `json:"url"`
+}
+
+// WebhookEndpointDisabledReason Why it is off: `manual` (turned off), `gone` (it answered 410), `failing` (it failed for the whole retry horizon, three days by default).
+type WebhookEndpointDisabledReason string
+
+// WebhookEndpointCreate defines model for WebhookEndpointCreate.
+type WebhookEndpointCreate struct {
+	Description *string   `json:"description,omitempty"`
+	Enabled     *bool     `json:"enabled,omitempty"`
+	EventTypes  *[]string `json:"event_types,omitempty"`
+
+	// Url Example: https://hooks.example.com/konstruct
+	Url string `json:"url"`
+}
+
+// WebhookEndpointCreated defines model for WebhookEndpointCreated.
+type WebhookEndpointCreated struct {
+	CreatedAt   time.Time                    `json:"created_at"`
+	Description string                       `json:"description"`
+	DisabledAt  nullable.Nullable[time.Time] `json:"disabled_at"`
+
+	// DisabledReason Why it is off: `manual` (turned off), `gone` (it answered 410), `failing` (it failed for the whole retry horizon, three days by default).
+	DisabledReason nullable.Nullable[WebhookEndpointCreatedDisabledReason] `json:"disabled_reason"`
+	Enabled        bool                                                    `json:"enabled"`
+
+	// EventTypes The types delivered; empty means every type.
+	EventTypes []string `json:"event_types"`
+
+	// FailingSince Start of the current run of failed attempts; null when the last attempt succeeded.
+	FailingSince  nullable.Nullable[time.Time] `json:"failing_since"`
+	Id            openapi_types.UUID           `json:"id"`
+	LastError     string                       `json:"last_error"`
+	LastFailureAt nullable.Nullable[time.Time] `json:"last_failure_at"`
+	LastSuccessAt nullable.Nullable[time.Time] `json:"last_success_at"`
+
+	// PreviousSecretExpiresAt Until when the previous secret signs too (after a rotation).
+	PreviousSecretExpiresAt nullable.Nullable[time.Time] `json:"previous_secret_expires_at"`
+
+	// Secret The signing secret, `whsec_` + base64 of 32 random bytes: give it to a Standard Webhooks library. Shown only here.
+	Secret string `json:"secret"`
+
+	// SecretHint The last four characters of the current signing secret.
+	SecretHint string    `json:"secret_hint"`
+	UpdatedAt  time.Time `json:"updated_at"`
+	Url        string    `json:"url"`
+}
+
+// WebhookEndpointCreatedDisabledReason Why it is off: `manual` (turned off), `gone` (it answered 410), `failing` (it failed for the whole retry horizon, three days by default).
+type WebhookEndpointCreatedDisabledReason string
+
+// WebhookEndpointList defines model for WebhookEndpointList.
+type WebhookEndpointList struct {
+	Items []WebhookEndpoint `json:"items"`
+}
+
+// WebhookEndpointUpdate defines model for WebhookEndpointUpdate.
+type WebhookEndpointUpdate struct {
+	Description *string   `json:"description,omitempty"`
+	Enabled     *bool     `json:"enabled,omitempty"`
+	EventTypes  *[]string `json:"event_types,omitempty"`
+	Url         *string   `json:"url,omitempty"`
+}
+
+// WebhookEventType defines model for WebhookEventType.
+type WebhookEventType struct {
+	Description string `json:"description"`
+
+	// Type Example: message.received
+	Type string `json:"type"`
+
+	// Version The current version of this type's `data`.
+	Version int `json:"version"`
+}
+
+// WebhookEventTypeList defines model for WebhookEventTypeList.
+type WebhookEventTypeList struct {
+	Items []WebhookEventType `json:"items"`
+}
+
+// WebhookReplay defines model for WebhookReplay.
+type WebhookReplay struct {
+	// OnlyUndelivered Skip events this endpoint already acknowledged.
+	OnlyUndelivered *bool      `json:"only_undelivered,omitempty"`
+	Since           time.Time  `json:"since"`
+	Until           *time.Time `json:"until,omitempty"`
+}
+
+// WebhookReplayQueued defines model for WebhookReplayQueued.
+type WebhookReplayQueued struct {
+	// Queued How many deliveries were queued.
+	Queued int `json:"queued"`
+}
+
+// WebhookSecretRotate defines model for WebhookSecretRotate.
+type WebhookSecretRotate struct {
+	OverlapSeconds *int `json:"overlap_seconds,omitempty"`
+}
+
+// WebhookSecretRotated defines model for WebhookSecretRotated.
+type WebhookSecretRotated struct {
+	PreviousSecretExpiresAt nullable.Nullable[time.Time] `json:"previous_secret_expires_at"`
+
+	// Secret The new signing secret; shown only here.
+	Secret     string `json:"secret"`
+	SecretHint string `json:"secret_hint"`
+}
+
 // WhatsAppConnect defines model for WhatsAppConnect.
 type WhatsAppConnect struct {
 	// PhoneNumberId The Phone Number ID from WhatsApp Manager (digits).
@@ -1648,6 +1993,12 @@ type ConversationId = openapi_types.UUID
 
 // Cursor defines model for Cursor.
 type Cursor = string
+
+// DeliveryId defines model for DeliveryId.
+type DeliveryId = openapi_types.UUID
+
+// EndpointId defines model for EndpointId.
+type EndpointId = openapi_types.UUID
 
 // IdempotencyKey defines model for IdempotencyKey.
 type IdempotencyKey = string
@@ -1832,6 +2183,23 @@ type SendHumanReplyParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// ListEventsParams defines parameters for ListEvents.
+type ListEventsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Type Exact type (`agent.created`) or a prefix ending in `.` (`agent.`).
+	Type *string `form:"type,omitempty" json:"type,omitempty"`
+
+	// Subject Only events about this subject, e.g. `conversation:<id>`.
+	Subject *string    `form:"subject,omitempty" json:"subject,omitempty"`
+	Since   *time.Time `form:"since,omitempty" json:"since,omitempty"`
+	Until   *time.Time `form:"until,omitempty" json:"until,omitempty"`
+}
+
 // ListLLMKeysParams defines parameters for ListLLMKeys.
 type ListLLMKeysParams struct {
 	// Limit Page size.
@@ -1872,6 +2240,55 @@ type GetUsageParams struct {
 
 	// To Last UTC day (inclusive).
 	To *openapi_types.Date `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
+type ListWebhookDeliveriesParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor     *Cursor               `form:"cursor,omitempty" json:"cursor,omitempty"`
+	EndpointId *openapi_types.UUID   `form:"endpoint_id,omitempty" json:"endpoint_id,omitempty"`
+	EventId    *openapi_types.UUID   `form:"event_id,omitempty" json:"event_id,omitempty"`
+	EventType  *string               `form:"event_type,omitempty" json:"event_type,omitempty"`
+	State      *WebhookDeliveryState `form:"state,omitempty" json:"state,omitempty"`
+
+	// Since Only deliveries created at or after this time.
+	Since *time.Time `form:"since,omitempty" json:"since,omitempty"`
+
+	// Until Only deliveries created before this time.
+	Until *time.Time `form:"until,omitempty" json:"until,omitempty"`
+}
+
+// ReplayWebhookDeliveryParams defines parameters for ReplayWebhookDelivery.
+type ReplayWebhookDeliveryParams struct {
+	// IdempotencyKey Makes a retried create safe; see Conventions.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// CreateWebhookEndpointParams defines parameters for CreateWebhookEndpoint.
+type CreateWebhookEndpointParams struct {
+	// IdempotencyKey Makes a retried create safe; see Conventions.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ReplayWebhookEventsParams defines parameters for ReplayWebhookEvents.
+type ReplayWebhookEventsParams struct {
+	// IdempotencyKey Makes a retried create safe; see Conventions.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RotateWebhookSecretParams defines parameters for RotateWebhookSecret.
+type RotateWebhookSecretParams struct {
+	// IdempotencyKey Makes a retried create safe; see Conventions.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// SendWebhookTestParams defines parameters for SendWebhookTest.
+type SendWebhookTestParams struct {
+	// IdempotencyKey Makes a retried create safe; see Conventions.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // SignInJSONRequestBody defines body for SignIn for application/json ContentType.
@@ -1936,6 +2353,18 @@ type UpdateMemberJSONRequestBody = MemberUpdate
 
 // EraseParticipantJSONRequestBody defines body for EraseParticipant for application/json ContentType.
 type EraseParticipantJSONRequestBody = EraseRequest
+
+// CreateWebhookEndpointJSONRequestBody defines body for CreateWebhookEndpoint for application/json ContentType.
+type CreateWebhookEndpointJSONRequestBody = WebhookEndpointCreate
+
+// UpdateWebhookEndpointJSONRequestBody defines body for UpdateWebhookEndpoint for application/json ContentType.
+type UpdateWebhookEndpointJSONRequestBody = WebhookEndpointUpdate
+
+// ReplayWebhookEventsJSONRequestBody defines body for ReplayWebhookEvents for application/json ContentType.
+type ReplayWebhookEventsJSONRequestBody = WebhookReplay
+
+// RotateWebhookSecretJSONRequestBody defines body for RotateWebhookSecret for application/json ContentType.
+type RotateWebhookSecretJSONRequestBody = WebhookSecretRotate
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
@@ -2062,6 +2491,12 @@ type ServerInterface interface {
 	// SetEscalationTopics Edit escalation topics
 	// (PUT /api/portal/tenants/{tenant_id}/escalation-topics)
 	SetEscalationTopics(ctx echo.Context, tenantId TenantId) error
+	// ListEvents List events
+	// (GET /api/portal/tenants/{tenant_id}/events)
+	ListEvents(ctx echo.Context, tenantId TenantId, params ListEventsParams) error
+	// GetEvent Get an event
+	// (GET /api/portal/tenants/{tenant_id}/events/{event_id})
+	GetEvent(ctx echo.Context, tenantId TenantId, eventId openapi_types.UUID) error
 	// ListLLMKeys List LLM API keys
 	// (GET /api/portal/tenants/{tenant_id}/llm-keys)
 	ListLLMKeys(ctx echo.Context, tenantId TenantId, params ListLLMKeysParams) error
@@ -2095,6 +2530,42 @@ type ServerInterface interface {
 	// GetUsage Usage and cost for a date range
 	// (GET /api/portal/tenants/{tenant_id}/usage)
 	GetUsage(ctx echo.Context, tenantId TenantId, params GetUsageParams) error
+	// ListWebhookDeliveries The delivery log
+	// (GET /api/portal/tenants/{tenant_id}/webhook-deliveries)
+	ListWebhookDeliveries(ctx echo.Context, tenantId TenantId, params ListWebhookDeliveriesParams) error
+	// GetWebhookDelivery A delivery with every attempt
+	// (GET /api/portal/tenants/{tenant_id}/webhook-deliveries/{delivery_id})
+	GetWebhookDelivery(ctx echo.Context, tenantId TenantId, deliveryId DeliveryId) error
+	// ReplayWebhookDelivery Send a delivery's event again
+	// (POST /api/portal/tenants/{tenant_id}/webhook-deliveries/{delivery_id}/replay)
+	ReplayWebhookDelivery(ctx echo.Context, tenantId TenantId, deliveryId DeliveryId, params ReplayWebhookDeliveryParams) error
+	// ListWebhookEndpoints List webhook endpoints
+	// (GET /api/portal/tenants/{tenant_id}/webhook-endpoints)
+	ListWebhookEndpoints(ctx echo.Context, tenantId TenantId) error
+	// CreateWebhookEndpoint Register a webhook endpoint
+	// (POST /api/portal/tenants/{tenant_id}/webhook-endpoints)
+	CreateWebhookEndpoint(ctx echo.Context, tenantId TenantId, params CreateWebhookEndpointParams) error
+	// DeleteWebhookEndpoint Delete a webhook endpoint
+	// (DELETE /api/portal/tenants/{tenant_id}/webhook-endpoints/{endpoint_id})
+	DeleteWebhookEndpoint(ctx echo.Context, tenantId TenantId, endpointId EndpointId) error
+	// GetWebhookEndpoint Get a webhook endpoint
+	// (GET /api/portal/tenants/{tenant_id}/webhook-endpoints/{endpoint_id})
+	GetWebhookEndpoint(ctx echo.Context, tenantId TenantId, endpointId EndpointId) error
+	// UpdateWebhookEndpoint Change a webhook endpoint
+	// (PATCH /api/portal/tenants/{tenant_id}/webhook-endpoints/{endpoint_id})
+	UpdateWebhookEndpoint(ctx echo.Context, tenantId TenantId, endpointId EndpointId) error
+	// ReplayWebhookEvents Replay every event since a time
+	// (POST /api/portal/tenants/{tenant_id}/webhook-endpoints/{endpoint_id}/replay)
+	ReplayWebhookEvents(ctx echo.Context, tenantId TenantId, endpointId EndpointId, params ReplayWebhookEventsParams) error
+	// RotateWebhookSecret Rotate an endpoint's signing secret
+	// (POST /api/portal/tenants/{tenant_id}/webhook-endpoints/{endpoint_id}/rotate-secret)
+	RotateWebhookSecret(ctx echo.Context, tenantId TenantId, endpointId EndpointId, params RotateWebhookSecretParams) error
+	// SendWebhookTest Send a test event
+	// (POST /api/portal/tenants/{tenant_id}/webhook-endpoints/{endpoint_id}/test)
+	SendWebhookTest(ctx echo.Context, tenantId TenantId, endpointId EndpointId, params SendWebhookTestParams) error
+	// ListWebhookEventTypes List the event types endpoints can subscribe to
+	// (GET /api/portal/tenants/{tenant_id}/webhook-event-types)
+	ListWebhookEventTypes(ctx echo.Context, tenantId TenantId) error
 	// GetHealth Liveness probe
 	// (GET /healthz)
 	GetHealth(ctx echo.Context) error
@@ -3145,6 +3616,90 @@ func (w *ServerInterfaceWrapper) SetEscalationTopics(ctx echo.Context) error {
 	return err
 }
 
+// ListEvents converts echo context to params.
+func (w *ServerInterfaceWrapper) ListEvents(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListEventsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "type" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "type", ctx.QueryParams(), &params.Type, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter type: %s", err))
+	}
+
+	// ------------- Optional query parameter "subject" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "subject", ctx.QueryParams(), &params.Subject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter subject: %s", err))
+	}
+
+	// ------------- Optional query parameter "since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "since", ctx.QueryParams(), &params.Since, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter since: %s", err))
+	}
+
+	// ------------- Optional query parameter "until" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "until", ctx.QueryParams(), &params.Until, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter until: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListEvents(ctx, tenantId, params)
+	return err
+}
+
+// GetEvent converts echo context to params.
+func (w *ServerInterfaceWrapper) GetEvent(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "event_id" -------------
+	var eventId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "event_id", ctx.Param("event_id"), &eventId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter event_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetEvent(ctx, tenantId, eventId)
+	return err
+}
+
 // ListLLMKeys converts echo context to params.
 func (w *ServerInterfaceWrapper) ListLLMKeys(ctx echo.Context) error {
 	var err error
@@ -3447,6 +4002,420 @@ func (w *ServerInterfaceWrapper) GetUsage(ctx echo.Context) error {
 	return err
 }
 
+// ListWebhookDeliveries converts echo context to params.
+func (w *ServerInterfaceWrapper) ListWebhookDeliveries(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListWebhookDeliveriesParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "endpoint_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "endpoint_id", ctx.QueryParams(), &params.EndpointId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter endpoint_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "event_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "event_id", ctx.QueryParams(), &params.EventId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter event_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "event_type" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "event_type", ctx.QueryParams(), &params.EventType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter event_type: %s", err))
+	}
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", ctx.QueryParams(), &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter state: %s", err))
+	}
+
+	// ------------- Optional query parameter "since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "since", ctx.QueryParams(), &params.Since, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter since: %s", err))
+	}
+
+	// ------------- Optional query parameter "until" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "until", ctx.QueryParams(), &params.Until, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter until: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListWebhookDeliveries(ctx, tenantId, params)
+	return err
+}
+
+// GetWebhookDelivery converts echo context to params.
+func (w *ServerInterfaceWrapper) GetWebhookDelivery(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "delivery_id" -------------
+	var deliveryId DeliveryId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "delivery_id", ctx.Param("delivery_id"), &deliveryId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter delivery_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetWebhookDelivery(ctx, tenantId, deliveryId)
+	return err
+}
+
+// ReplayWebhookDelivery converts echo context to params.
+func (w *ServerInterfaceWrapper) ReplayWebhookDelivery(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "delivery_id" -------------
+	var deliveryId DeliveryId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "delivery_id", ctx.Param("delivery_id"), &deliveryId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter delivery_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReplayWebhookDeliveryParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ReplayWebhookDelivery(ctx, tenantId, deliveryId, params)
+	return err
+}
+
+// ListWebhookEndpoints converts echo context to params.
+func (w *ServerInterfaceWrapper) ListWebhookEndpoints(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListWebhookEndpoints(ctx, tenantId)
+	return err
+}
+
+// CreateWebhookEndpoint converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateWebhookEndpoint(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateWebhookEndpointParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateWebhookEndpoint(ctx, tenantId, params)
+	return err
+}
+
+// DeleteWebhookEndpoint converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteWebhookEndpoint(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "endpoint_id" -------------
+	var endpointId EndpointId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "endpoint_id", ctx.Param("endpoint_id"), &endpointId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter endpoint_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteWebhookEndpoint(ctx, tenantId, endpointId)
+	return err
+}
+
+// GetWebhookEndpoint converts echo context to params.
+func (w *ServerInterfaceWrapper) GetWebhookEndpoint(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "endpoint_id" -------------
+	var endpointId EndpointId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "endpoint_id", ctx.Param("endpoint_id"), &endpointId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter endpoint_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetWebhookEndpoint(ctx, tenantId, endpointId)
+	return err
+}
+
+// UpdateWebhookEndpoint converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateWebhookEndpoint(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "endpoint_id" -------------
+	var endpointId EndpointId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "endpoint_id", ctx.Param("endpoint_id"), &endpointId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter endpoint_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateWebhookEndpoint(ctx, tenantId, endpointId)
+	return err
+}
+
+// ReplayWebhookEvents converts echo context to params.
+func (w *ServerInterfaceWrapper) ReplayWebhookEvents(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "endpoint_id" -------------
+	var endpointId EndpointId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "endpoint_id", ctx.Param("endpoint_id"), &endpointId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter endpoint_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReplayWebhookEventsParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ReplayWebhookEvents(ctx, tenantId, endpointId, params)
+	return err
+}
+
+// RotateWebhookSecret converts echo context to params.
+func (w *ServerInterfaceWrapper) RotateWebhookSecret(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "endpoint_id" -------------
+	var endpointId EndpointId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "endpoint_id", ctx.Param("endpoint_id"), &endpointId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter endpoint_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RotateWebhookSecretParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RotateWebhookSecret(ctx, tenantId, endpointId, params)
+	return err
+}
+
+// SendWebhookTest converts echo context to params.
+func (w *ServerInterfaceWrapper) SendWebhookTest(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "endpoint_id" -------------
+	var endpointId EndpointId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "endpoint_id", ctx.Param("endpoint_id"), &endpointId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter endpoint_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SendWebhookTestParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SendWebhookTest(ctx, tenantId, endpointId, params)
+	return err
+}
+
+// ListWebhookEventTypes converts echo context to params.
+func (w *ServerInterfaceWrapper) ListWebhookEventTypes(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListWebhookEventTypes(ctx, tenantId)
+	return err
+}
+
 // GetHealth converts echo context to params.
 func (w *ServerInterfaceWrapper) GetHealth(ctx echo.Context) error {
 	var err error
@@ -3566,6 +4535,20 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/billing", wrapper.GetBilling, options.OperationMiddlewares["getBilling"]...)
 	router.PUT(options.BaseURL+"/api/portal/tenants/:tenant_id/budget", wrapper.SetBudget, options.OperationMiddlewares["setBudget"]...)
 	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/usage", wrapper.GetUsage, options.OperationMiddlewares["getUsage"]...)
+	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/webhook-event-types", wrapper.ListWebhookEventTypes, options.OperationMiddlewares["listWebhookEventTypes"]...)
+	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/webhook-endpoints", wrapper.ListWebhookEndpoints, options.OperationMiddlewares["listWebhookEndpoints"]...)
+	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/webhook-endpoints", wrapper.CreateWebhookEndpoint, options.OperationMiddlewares["createWebhookEndpoint"]...)
+	router.DELETE(options.BaseURL+"/api/portal/tenants/:tenant_id/webhook-endpoints/:endpoint_id", wrapper.DeleteWebhookEndpoint, options.OperationMiddlewares["deleteWebhookEndpoint"]...)
+	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/webhook-endpoints/:endpoint_id", wrapper.GetWebhookEndpoint, options.OperationMiddlewares["getWebhookEndpoint"]...)
+	router.PATCH(options.BaseURL+"/api/portal/tenants/:tenant_id/webhook-endpoints/:endpoint_id", wrapper.UpdateWebhookEndpoint, options.OperationMiddlewares["updateWebhookEndpoint"]...)
+	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/webhook-endpoints/:endpoint_id/rotate-secret", wrapper.RotateWebhookSecret, options.OperationMiddlewares["rotateWebhookSecret"]...)
+	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/webhook-endpoints/:endpoint_id/test", wrapper.SendWebhookTest, options.OperationMiddlewares["sendWebhookTest"]...)
+	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/webhook-endpoints/:endpoint_id/replay", wrapper.ReplayWebhookEvents, options.OperationMiddlewares["replayWebhookEvents"]...)
+	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/webhook-deliveries", wrapper.ListWebhookDeliveries, options.OperationMiddlewares["listWebhookDeliveries"]...)
+	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/webhook-deliveries/:delivery_id", wrapper.GetWebhookDelivery, options.OperationMiddlewares["getWebhookDelivery"]...)
+	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/webhook-deliveries/:delivery_id/replay", wrapper.ReplayWebhookDelivery, options.OperationMiddlewares["replayWebhookDelivery"]...)
+	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/events", wrapper.ListEvents, options.OperationMiddlewares["listEvents"]...)
+	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/events/:event_id", wrapper.GetEvent, options.OperationMiddlewares["getEvent"]...)
 
 }
 
@@ -7144,6 +8127,196 @@ func (response SetEscalationTopics422ApplicationProblemPlusJSONResponse) VisitSe
 	return err
 }
 
+type ListEventsRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   ListEventsParams
+}
+
+type ListEventsResponseObject interface {
+	VisitListEventsResponse(w http.ResponseWriter) error
+}
+
+type ListEvents200JSONResponse EventList
+
+func (response ListEvents200JSONResponse) VisitListEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEvents400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListEvents400ApplicationProblemPlusJSONResponse) VisitListEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEvents401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListEvents401ApplicationProblemPlusJSONResponse) VisitListEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEvents403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListEvents403ApplicationProblemPlusJSONResponse) VisitListEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEvents404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListEvents404ApplicationProblemPlusJSONResponse) VisitListEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEvents422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListEvents422ApplicationProblemPlusJSONResponse) VisitListEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventRequestObject struct {
+	TenantId TenantId           `json:"tenant_id"`
+	EventId  openapi_types.UUID `json:"event_id"`
+}
+
+type GetEventResponseObject interface {
+	VisitGetEventResponse(w http.ResponseWriter) error
+}
+
+type GetEvent200JSONResponse Event
+
+func (response GetEvent200JSONResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvent401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetEvent401ApplicationProblemPlusJSONResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvent403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetEvent403ApplicationProblemPlusJSONResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvent404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetEvent404ApplicationProblemPlusJSONResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvent422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetEvent422ApplicationProblemPlusJSONResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListLLMKeysRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 	Params   ListLLMKeysParams
@@ -8123,6 +9296,1194 @@ func (response GetUsage422ApplicationProblemPlusJSONResponse) VisitGetUsageRespo
 	return err
 }
 
+type ListWebhookDeliveriesRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   ListWebhookDeliveriesParams
+}
+
+type ListWebhookDeliveriesResponseObject interface {
+	VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error
+}
+
+type ListWebhookDeliveries200JSONResponse WebhookDeliveryList
+
+func (response ListWebhookDeliveries200JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookDeliveries400ApplicationProblemPlusJSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookDeliveries401ApplicationProblemPlusJSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookDeliveries403ApplicationProblemPlusJSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookDeliveries404ApplicationProblemPlusJSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookDeliveries422ApplicationProblemPlusJSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookDeliveryRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	DeliveryId DeliveryId `json:"delivery_id"`
+}
+
+type GetWebhookDeliveryResponseObject interface {
+	VisitGetWebhookDeliveryResponse(w http.ResponseWriter) error
+}
+
+type GetWebhookDelivery200JSONResponse WebhookDeliveryDetail
+
+func (response GetWebhookDelivery200JSONResponse) VisitGetWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookDelivery401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookDelivery401ApplicationProblemPlusJSONResponse) VisitGetWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookDelivery403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookDelivery403ApplicationProblemPlusJSONResponse) VisitGetWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookDelivery404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookDelivery404ApplicationProblemPlusJSONResponse) VisitGetWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookDelivery422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookDelivery422ApplicationProblemPlusJSONResponse) VisitGetWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookDeliveryRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	DeliveryId DeliveryId `json:"delivery_id"`
+	Params     ReplayWebhookDeliveryParams
+}
+
+type ReplayWebhookDeliveryResponseObject interface {
+	VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error
+}
+
+type ReplayWebhookDelivery202JSONResponse WebhookDelivery
+
+func (response ReplayWebhookDelivery202JSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookDelivery401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookDelivery401ApplicationProblemPlusJSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookDelivery403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookDelivery403ApplicationProblemPlusJSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookDelivery404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookDelivery404ApplicationProblemPlusJSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookDelivery409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookDelivery409ApplicationProblemPlusJSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookDelivery422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookDelivery422ApplicationProblemPlusJSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookEndpointsRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+}
+
+type ListWebhookEndpointsResponseObject interface {
+	VisitListWebhookEndpointsResponse(w http.ResponseWriter) error
+}
+
+type ListWebhookEndpoints200JSONResponse WebhookEndpointList
+
+func (response ListWebhookEndpoints200JSONResponse) VisitListWebhookEndpointsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookEndpoints401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookEndpoints401ApplicationProblemPlusJSONResponse) VisitListWebhookEndpointsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookEndpoints403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookEndpoints403ApplicationProblemPlusJSONResponse) VisitListWebhookEndpointsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookEndpoints404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookEndpoints404ApplicationProblemPlusJSONResponse) VisitListWebhookEndpointsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookEndpoints422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookEndpoints422ApplicationProblemPlusJSONResponse) VisitListWebhookEndpointsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhookEndpointRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   CreateWebhookEndpointParams
+	Body     *CreateWebhookEndpointJSONRequestBody
+}
+
+type CreateWebhookEndpointResponseObject interface {
+	VisitCreateWebhookEndpointResponse(w http.ResponseWriter) error
+}
+
+type CreateWebhookEndpoint201JSONResponse WebhookEndpointCreated
+
+func (response CreateWebhookEndpoint201JSONResponse) VisitCreateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhookEndpoint400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookEndpoint400ApplicationProblemPlusJSONResponse) VisitCreateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhookEndpoint401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookEndpoint401ApplicationProblemPlusJSONResponse) VisitCreateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhookEndpoint403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookEndpoint403ApplicationProblemPlusJSONResponse) VisitCreateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhookEndpoint404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookEndpoint404ApplicationProblemPlusJSONResponse) VisitCreateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhookEndpoint409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookEndpoint409ApplicationProblemPlusJSONResponse) VisitCreateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhookEndpoint422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookEndpoint422ApplicationProblemPlusJSONResponse) VisitCreateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWebhookEndpointRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	EndpointId EndpointId `json:"endpoint_id"`
+}
+
+type DeleteWebhookEndpointResponseObject interface {
+	VisitDeleteWebhookEndpointResponse(w http.ResponseWriter) error
+}
+
+type DeleteWebhookEndpoint204Response struct {
+}
+
+func (response DeleteWebhookEndpoint204Response) VisitDeleteWebhookEndpointResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteWebhookEndpoint401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteWebhookEndpoint401ApplicationProblemPlusJSONResponse) VisitDeleteWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWebhookEndpoint403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteWebhookEndpoint403ApplicationProblemPlusJSONResponse) VisitDeleteWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWebhookEndpoint404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteWebhookEndpoint404ApplicationProblemPlusJSONResponse) VisitDeleteWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWebhookEndpoint422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteWebhookEndpoint422ApplicationProblemPlusJSONResponse) VisitDeleteWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookEndpointRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	EndpointId EndpointId `json:"endpoint_id"`
+}
+
+type GetWebhookEndpointResponseObject interface {
+	VisitGetWebhookEndpointResponse(w http.ResponseWriter) error
+}
+
+type GetWebhookEndpoint200JSONResponse WebhookEndpoint
+
+func (response GetWebhookEndpoint200JSONResponse) VisitGetWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookEndpoint401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookEndpoint401ApplicationProblemPlusJSONResponse) VisitGetWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookEndpoint403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookEndpoint403ApplicationProblemPlusJSONResponse) VisitGetWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookEndpoint404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookEndpoint404ApplicationProblemPlusJSONResponse) VisitGetWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookEndpoint422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookEndpoint422ApplicationProblemPlusJSONResponse) VisitGetWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWebhookEndpointRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	EndpointId EndpointId `json:"endpoint_id"`
+	Body       *UpdateWebhookEndpointJSONRequestBody
+}
+
+type UpdateWebhookEndpointResponseObject interface {
+	VisitUpdateWebhookEndpointResponse(w http.ResponseWriter) error
+}
+
+type UpdateWebhookEndpoint200JSONResponse WebhookEndpoint
+
+func (response UpdateWebhookEndpoint200JSONResponse) VisitUpdateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWebhookEndpoint400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateWebhookEndpoint400ApplicationProblemPlusJSONResponse) VisitUpdateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWebhookEndpoint401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateWebhookEndpoint401ApplicationProblemPlusJSONResponse) VisitUpdateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWebhookEndpoint403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateWebhookEndpoint403ApplicationProblemPlusJSONResponse) VisitUpdateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWebhookEndpoint404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateWebhookEndpoint404ApplicationProblemPlusJSONResponse) VisitUpdateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWebhookEndpoint422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateWebhookEndpoint422ApplicationProblemPlusJSONResponse) VisitUpdateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookEventsRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	EndpointId EndpointId `json:"endpoint_id"`
+	Params     ReplayWebhookEventsParams
+	Body       *ReplayWebhookEventsJSONRequestBody
+}
+
+type ReplayWebhookEventsResponseObject interface {
+	VisitReplayWebhookEventsResponse(w http.ResponseWriter) error
+}
+
+type ReplayWebhookEvents202JSONResponse WebhookReplayQueued
+
+func (response ReplayWebhookEvents202JSONResponse) VisitReplayWebhookEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookEvents400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookEvents400ApplicationProblemPlusJSONResponse) VisitReplayWebhookEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookEvents401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookEvents401ApplicationProblemPlusJSONResponse) VisitReplayWebhookEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookEvents403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookEvents403ApplicationProblemPlusJSONResponse) VisitReplayWebhookEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookEvents404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookEvents404ApplicationProblemPlusJSONResponse) VisitReplayWebhookEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookEvents409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookEvents409ApplicationProblemPlusJSONResponse) VisitReplayWebhookEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookEvents422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookEvents422ApplicationProblemPlusJSONResponse) VisitReplayWebhookEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateWebhookSecretRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	EndpointId EndpointId `json:"endpoint_id"`
+	Params     RotateWebhookSecretParams
+	Body       *RotateWebhookSecretJSONRequestBody
+}
+
+type RotateWebhookSecretResponseObject interface {
+	VisitRotateWebhookSecretResponse(w http.ResponseWriter) error
+}
+
+type RotateWebhookSecret200JSONResponse WebhookSecretRotated
+
+func (response RotateWebhookSecret200JSONResponse) VisitRotateWebhookSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateWebhookSecret400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RotateWebhookSecret400ApplicationProblemPlusJSONResponse) VisitRotateWebhookSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateWebhookSecret401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RotateWebhookSecret401ApplicationProblemPlusJSONResponse) VisitRotateWebhookSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateWebhookSecret403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RotateWebhookSecret403ApplicationProblemPlusJSONResponse) VisitRotateWebhookSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateWebhookSecret404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RotateWebhookSecret404ApplicationProblemPlusJSONResponse) VisitRotateWebhookSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateWebhookSecret409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RotateWebhookSecret409ApplicationProblemPlusJSONResponse) VisitRotateWebhookSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateWebhookSecret422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response RotateWebhookSecret422ApplicationProblemPlusJSONResponse) VisitRotateWebhookSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendWebhookTestRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	EndpointId EndpointId `json:"endpoint_id"`
+	Params     SendWebhookTestParams
+}
+
+type SendWebhookTestResponseObject interface {
+	VisitSendWebhookTestResponse(w http.ResponseWriter) error
+}
+
+type SendWebhookTest202JSONResponse WebhookDelivery
+
+func (response SendWebhookTest202JSONResponse) VisitSendWebhookTestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendWebhookTest401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SendWebhookTest401ApplicationProblemPlusJSONResponse) VisitSendWebhookTestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendWebhookTest403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SendWebhookTest403ApplicationProblemPlusJSONResponse) VisitSendWebhookTestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendWebhookTest404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SendWebhookTest404ApplicationProblemPlusJSONResponse) VisitSendWebhookTestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendWebhookTest409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response SendWebhookTest409ApplicationProblemPlusJSONResponse) VisitSendWebhookTestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendWebhookTest422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response SendWebhookTest422ApplicationProblemPlusJSONResponse) VisitSendWebhookTestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookEventTypesRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+}
+
+type ListWebhookEventTypesResponseObject interface {
+	VisitListWebhookEventTypesResponse(w http.ResponseWriter) error
+}
+
+type ListWebhookEventTypes200JSONResponse WebhookEventTypeList
+
+func (response ListWebhookEventTypes200JSONResponse) VisitListWebhookEventTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookEventTypes401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookEventTypes401ApplicationProblemPlusJSONResponse) VisitListWebhookEventTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookEventTypes404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookEventTypes404ApplicationProblemPlusJSONResponse) VisitListWebhookEventTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookEventTypes422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookEventTypes422ApplicationProblemPlusJSONResponse) VisitListWebhookEventTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetHealthRequestObject struct {
 }
 
@@ -8306,6 +10667,12 @@ type StrictServerInterface interface {
 	// SetEscalationTopics Edit escalation topics
 	// (PUT /api/portal/tenants/{tenant_id}/escalation-topics)
 	SetEscalationTopics(ctx context.Context, request SetEscalationTopicsRequestObject) (SetEscalationTopicsResponseObject, error)
+	// ListEvents List events
+	// (GET /api/portal/tenants/{tenant_id}/events)
+	ListEvents(ctx context.Context, request ListEventsRequestObject) (ListEventsResponseObject, error)
+	// GetEvent Get an event
+	// (GET /api/portal/tenants/{tenant_id}/events/{event_id})
+	GetEvent(ctx context.Context, request GetEventRequestObject) (GetEventResponseObject, error)
 	// ListLLMKeys List LLM API keys
 	// (GET /api/portal/tenants/{tenant_id}/llm-keys)
 	ListLLMKeys(ctx context.Context, request ListLLMKeysRequestObject) (ListLLMKeysResponseObject, error)
@@ -8339,6 +10706,42 @@ type StrictServerInterface interface {
 	// GetUsage Usage and cost for a date range
 	// (GET /api/portal/tenants/{tenant_id}/usage)
 	GetUsage(ctx context.Context, request GetUsageRequestObject) (GetUsageResponseObject, error)
+	// ListWebhookDeliveries The delivery log
+	// (GET /api/portal/tenants/{tenant_id}/webhook-deliveries)
+	ListWebhookDeliveries(ctx context.Context, request ListWebhookDeliveriesRequestObject) (ListWebhookDeliveriesResponseObject, error)
+	// GetWebhookDelivery A delivery with every attempt
+	// (GET /api/portal/tenants/{tenant_id}/webhook-deliveries/{delivery_id})
+	GetWebhookDelivery(ctx context.Context, request GetWebhookDeliveryRequestObject) (GetWebhookDeliveryResponseObject, error)
+	// ReplayWebhookDelivery Send a delivery's event again
+	// (POST /api/portal/tenants/{tenant_id}/webhook-deliveries/{delivery_id}/replay)
+	ReplayWebhookDelivery(ctx context.Context, request ReplayWebhookDeliveryRequestObject) (ReplayWebhookDeliveryResponseObject, error)
+	// ListWebhookEndpoints List webhook endpoints
+	// (GET /api/portal/tenants/{tenant_id}/webhook-endpoints)
+	ListWebhookEndpoints(ctx context.Context, request ListWebhookEndpointsRequestObject) (ListWebhookEndpointsResponseObject, error)
+	// CreateWebhookEndpoint Register a webhook endpoint
+	// (POST /api/portal/tenants/{tenant_id}/webhook-endpoints)
+	CreateWebhookEndpoint(ctx context.Context, request CreateWebhookEndpointRequestObject) (CreateWebhookEndpointResponseObject, error)
+	// DeleteWebhookEndpoint Delete a webhook endpoint
+	// (DELETE /api/portal/tenants/{tenant_id}/webhook-endpoints/{endpoint_id})
+	DeleteWebhookEndpoint(ctx context.Context, request DeleteWebhookEndpointRequestObject) (DeleteWebhookEndpointResponseObject, error)
+	// GetWebhookEndpoint Get a webhook endpoint
+	// (GET /api/portal/tenants/{tenant_id}/webhook-endpoints/{endpoint_id})
+	GetWebhookEndpoint(ctx context.Context, request GetWebhookEndpointRequestObject) (GetWebhookEndpointResponseObject, error)
+	// UpdateWebhookEndpoint Change a webhook endpoint
+	// (PATCH /api/portal/tenants/{tenant_id}/webhook-endpoints/{endpoint_id})
+	UpdateWebhookEndpoint(ctx context.Context, request UpdateWebhookEndpointRequestObject) (UpdateWebhookEndpointResponseObject, error)
+	// ReplayWebhookEvents Replay every event since a time
+	// (POST /api/portal/tenants/{tenant_id}/webhook-endpoints/{endpoint_id}/replay)
+	ReplayWebhookEvents(ctx context.Context, request ReplayWebhookEventsRequestObject) (ReplayWebhookEventsResponseObject, error)
+	// RotateWebhookSecret Rotate an endpoint's signing secret
+	// (POST /api/portal/tenants/{tenant_id}/webhook-endpoints/{endpoint_id}/rotate-secret)
+	RotateWebhookSecret(ctx context.Context, request RotateWebhookSecretRequestObject) (RotateWebhookSecretResponseObject, error)
+	// SendWebhookTest Send a test event
+	// (POST /api/portal/tenants/{tenant_id}/webhook-endpoints/{endpoint_id}/test)
+	SendWebhookTest(ctx context.Context, request SendWebhookTestRequestObject) (SendWebhookTestResponseObject, error)
+	// ListWebhookEventTypes List the event types endpoints can subscribe to
+	// (GET /api/portal/tenants/{tenant_id}/webhook-event-types)
+	ListWebhookEventTypes(ctx context.Context, request ListWebhookEventTypesRequestObject) (ListWebhookEventTypesResponseObject, error)
 	// GetHealth Liveness probe
 	// (GET /healthz)
 	GetHealth(ctx context.Context, request GetHealthRequestObject) (GetHealthResponseObject, error)
@@ -9787,6 +12190,58 @@ func (sh *strictHandler) SetEscalationTopics(ctx echo.Context, tenantId TenantId
 	return nil
 }
 
+// ListEvents operation middleware
+func (sh *strictHandler) ListEvents(ctx echo.Context, tenantId TenantId, params ListEventsParams) error {
+	var request ListEventsRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListEvents(ctx.Request().Context(), request.(ListEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListEvents")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListEventsResponseObject); ok {
+		return validResponse.VisitListEventsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetEvent operation middleware
+func (sh *strictHandler) GetEvent(ctx echo.Context, tenantId TenantId, eventId openapi_types.UUID) error {
+	var request GetEventRequestObject
+
+	request.TenantId = tenantId
+	request.EventId = eventId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetEvent(ctx.Request().Context(), request.(GetEventRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetEvent")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetEventResponseObject); ok {
+		return validResponse.VisitGetEventResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListLLMKeys operation middleware
 func (sh *strictHandler) ListLLMKeys(ctx echo.Context, tenantId TenantId, params ListLLMKeysParams) error {
 	var request ListLLMKeysRequestObject
@@ -10163,6 +12618,415 @@ func (sh *strictHandler) GetUsage(ctx echo.Context, tenantId TenantId, params Ge
 	return nil
 }
 
+// ListWebhookDeliveries operation middleware
+func (sh *strictHandler) ListWebhookDeliveries(ctx echo.Context, tenantId TenantId, params ListWebhookDeliveriesParams) error {
+	var request ListWebhookDeliveriesRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListWebhookDeliveries(ctx.Request().Context(), request.(ListWebhookDeliveriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListWebhookDeliveries")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListWebhookDeliveriesResponseObject); ok {
+		return validResponse.VisitListWebhookDeliveriesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetWebhookDelivery operation middleware
+func (sh *strictHandler) GetWebhookDelivery(ctx echo.Context, tenantId TenantId, deliveryId DeliveryId) error {
+	var request GetWebhookDeliveryRequestObject
+
+	request.TenantId = tenantId
+	request.DeliveryId = deliveryId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetWebhookDelivery(ctx.Request().Context(), request.(GetWebhookDeliveryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetWebhookDelivery")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetWebhookDeliveryResponseObject); ok {
+		return validResponse.VisitGetWebhookDeliveryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReplayWebhookDelivery operation middleware
+func (sh *strictHandler) ReplayWebhookDelivery(ctx echo.Context, tenantId TenantId, deliveryId DeliveryId, params ReplayWebhookDeliveryParams) error {
+	var request ReplayWebhookDeliveryRequestObject
+
+	request.TenantId = tenantId
+	request.DeliveryId = deliveryId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReplayWebhookDelivery(ctx.Request().Context(), request.(ReplayWebhookDeliveryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReplayWebhookDelivery")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReplayWebhookDeliveryResponseObject); ok {
+		return validResponse.VisitReplayWebhookDeliveryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListWebhookEndpoints operation middleware
+func (sh *strictHandler) ListWebhookEndpoints(ctx echo.Context, tenantId TenantId) error {
+	var request ListWebhookEndpointsRequestObject
+
+	request.TenantId = tenantId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListWebhookEndpoints(ctx.Request().Context(), request.(ListWebhookEndpointsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListWebhookEndpoints")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListWebhookEndpointsResponseObject); ok {
+		return validResponse.VisitListWebhookEndpointsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateWebhookEndpoint operation middleware
+func (sh *strictHandler) CreateWebhookEndpoint(ctx echo.Context, tenantId TenantId, params CreateWebhookEndpointParams) error {
+	var request CreateWebhookEndpointRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	var body CreateWebhookEndpointJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateWebhookEndpoint(ctx.Request().Context(), request.(CreateWebhookEndpointRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateWebhookEndpoint")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateWebhookEndpointResponseObject); ok {
+		return validResponse.VisitCreateWebhookEndpointResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteWebhookEndpoint operation middleware
+func (sh *strictHandler) DeleteWebhookEndpoint(ctx echo.Context, tenantId TenantId, endpointId EndpointId) error {
+	var request DeleteWebhookEndpointRequestObject
+
+	request.TenantId = tenantId
+	request.EndpointId = endpointId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteWebhookEndpoint(ctx.Request().Context(), request.(DeleteWebhookEndpointRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteWebhookEndpoint")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteWebhookEndpointResponseObject); ok {
+		return validResponse.VisitDeleteWebhookEndpointResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetWebhookEndpoint operation middleware
+func (sh *strictHandler) GetWebhookEndpoint(ctx echo.Context, tenantId TenantId, endpointId EndpointId) error {
+	var request GetWebhookEndpointRequestObject
+
+	request.TenantId = tenantId
+	request.EndpointId = endpointId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetWebhookEndpoint(ctx.Request().Context(), request.(GetWebhookEndpointRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetWebhookEndpoint")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetWebhookEndpointResponseObject); ok {
+		return validResponse.VisitGetWebhookEndpointResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateWebhookEndpoint operation middleware
+func (sh *strictHandler) UpdateWebhookEndpoint(ctx echo.Context, tenantId TenantId, endpointId EndpointId) error {
+	var request UpdateWebhookEndpointRequestObject
+
+	request.TenantId = tenantId
+	request.EndpointId = endpointId
+
+	var body UpdateWebhookEndpointJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateWebhookEndpoint(ctx.Request().Context(), request.(UpdateWebhookEndpointRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateWebhookEndpoint")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateWebhookEndpointResponseObject); ok {
+		return validResponse.VisitUpdateWebhookEndpointResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReplayWebhookEvents operation middleware
+func (sh *strictHandler) ReplayWebhookEvents(ctx echo.Context, tenantId TenantId, endpointId EndpointId, params ReplayWebhookEventsParams) error {
+	var request ReplayWebhookEventsRequestObject
+
+	request.TenantId = tenantId
+	request.EndpointId = endpointId
+	request.Params = params
+
+	var body ReplayWebhookEventsJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReplayWebhookEvents(ctx.Request().Context(), request.(ReplayWebhookEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReplayWebhookEvents")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReplayWebhookEventsResponseObject); ok {
+		return validResponse.VisitReplayWebhookEventsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RotateWebhookSecret operation middleware
+func (sh *strictHandler) RotateWebhookSecret(ctx echo.Context, tenantId TenantId, endpointId EndpointId, params RotateWebhookSecretParams) error {
+	var request RotateWebhookSecretRequestObject
+
+	request.TenantId = tenantId
+	request.EndpointId = endpointId
+	request.Params = params
+
+	var body RotateWebhookSecretJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			return err
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RotateWebhookSecret(ctx.Request().Context(), request.(RotateWebhookSecretRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RotateWebhookSecret")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RotateWebhookSecretResponseObject); ok {
+		return validResponse.VisitRotateWebhookSecretResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SendWebhookTest operation middleware
+func (sh *strictHandler) SendWebhookTest(ctx echo.Context, tenantId TenantId, endpointId EndpointId, params SendWebhookTestParams) error {
+	var request SendWebhookTestRequestObject
+
+	request.TenantId = tenantId
+	request.EndpointId = endpointId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SendWebhookTest(ctx.Request().Context(), request.(SendWebhookTestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SendWebhookTest")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SendWebhookTestResponseObject); ok {
+		return validResponse.VisitSendWebhookTestResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListWebhookEventTypes operation middleware
+func (sh *strictHandler) ListWebhookEventTypes(ctx echo.Context, tenantId TenantId) error {
+	var request ListWebhookEventTypesRequestObject
+
+	request.TenantId = tenantId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListWebhookEventTypes(ctx.Request().Context(), request.(ListWebhookEventTypesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListWebhookEventTypes")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListWebhookEventTypesResponseObject); ok {
+		return validResponse.VisitListWebhookEventTypesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetHealth operation middleware
 func (sh *strictHandler) GetHealth(ctx echo.Context) error {
 	var request GetHealthRequestObject
@@ -10214,292 +13078,362 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P37chu3ti8Kvwo+rv2VqbmbFCVLTkxVam3FcRKtKcc+llxZJ6EPG+wGSUw1gZ4AWjSnt6vmO5zzBOeP",
-	"9WDzSU5hDKAbTTZvuthJVqr2XjMWuxu3gXEfv/GxlchZLgUTRrf6H1tTRlOm4D/fUsMu+Ywb+4+U6UTx",
-	"3HApWv3Wz1NqiGIzyoUmckzMlJHMPkramjHyQopbJuyz+qDbilo6mbIZtZ8xi5y1+i1tFBeT1qdPUTXK",
-	"G5nxZLE61nX5bWNHTWQhDEthyIRm2f4jXjFzxbTmUryQ8oaz5iHjGym0UUVihhqfjkkCz5P2j8bkr0W2",
-	"iMgVnbErbtg3l/TDGbliSaEYkYXRPGUkZbcsk/mMCbNlUp+iVk4VnTHj9v58woS5SO1/cjujnJppK2oJ",
-	"OrPvUfvrkKetqKXY3wuuWNrqG1WwcIyxVDNqWv1WUcCTqxvxQgrBErvmtSMl5SMPMtwtU5puG7B86AGG",
-	"LJSWas0BC/bBDBN4IvZEnCt2y2WhSU4nzJ4ZTPHvBVOLYI741XAqM/rhkomJmbb6x71e01QuUjbLpWEi",
-	"WfyVNZD5K3rDNKFEMaM4S0miGDWMaDpmZ2SJxMuJ4W2tZhYM0rGjbJrijAv/76OmCa+5+m/ohBHN/7F2",
-	"d+Cu1kZO2ZgWmWn1T+2w9AOfFbNW/8hNwv2rnAIXhk2YgjlcM0H9PVg9QQO/PtGEp+Vk6tSET9yXjj7Z",
-	"l3UuhWZwOb+l6Q/UsDmFY0ykMEzATtE8z3gCtHuYKznK2Ox//k3b+X5ssQ90lmcM30iBjKZUCJYNhTTD",
-	"sSyEHTplhvKs1W9dZTS5IYqNC83SPml6VhtqCm139ThqGW7sx+3ciJ9cuRI6koXpjzIqblqfwpX/D8XG",
-	"rX7r3w4rIXCIv+rDN7gAXH99889JruQtT5kibZhoRF4xQyNyZRTPWUSoIJeXrw78/IlUZEx5xtIzEuMS",
-	"Y5JQpTjThBtNFKNaCkJFSmK7OzH8lSklFbH/7tppf0vTt+zvBdPmbtte7q2lHYVfIqlkmghpyIyaZAo8",
-	"4PzNBbFfVzQxlq5gGrrV//VjK5M4TKvfGsl00bUSMGtFrRnTmk7sVudK5kyZBRm04MdBi3BNZlxroKX3",
-	"1bGdAJ8Ijs0v7tGObcu6qzUjsx5nPLnvVp8LQhMQ2WTOjR2HawIbQ2imGE0XhH3g2gBLq3bmebUz5UQe",
-	"bVteZFRPmfYTZCQplGLCEDsfFlnipYIssVYyp5ZsgbrhRSqkmTJFgC7svL6XasTTlIl7UyvXRDCWapgc",
-	"TWdcECUzZic25ZMpU/XNe1ptXjWHx+MFhZlasZRQw9KIjAoD04QJlkRGs0zO8fDbdju9JjVX3Fg1bsbI",
-	"WMlZuYlS8QkXB7CPF+KWZjy95y7OCm3IiBFqSMaoNuRry1MtuVuNa+Mlz6nWc6nS2j3f/L3aPT8O2PM7",
-	"kSuZ2K+MMkZeCsPN4vNc+JFi9AYUjCJDfvqTNN+DKLnfzqKMhWNelkwnvZNq6T9JQ753DzzSer/z9AY8",
-	"BW4uxz/ccs3tjhtZGg722lgVQ8pXVCwc89X3vaxSkhkVC7/t+gwUugXhghwdE80SKdI6szsOmJ193c6G",
-	"lNN5PNpYN1M6NkyR+K39R+fc/iMO573OQGyahnv2sHowNPg6lcW308vucfuJam6rmuEVztUe9Zxy02h4",
-	"VTqm3Zh3ghZmKhX/B7vvZbjiE2HPWiqimUit4LDqhJE3TNS59FHIFILxH+3AX6EOEhH2Ibd6sJ2jYrfy",
-	"Bo2N1DJxmukzEv/888+dkK3HRNOFJlPLwiWhwS9wg94Jekt5ZjnaPXcvpYaOqGZkxicKXtOEKgY32Anl",
-	"mt4bSLorpm55wkg4mUfbSsvKQHnxdyajBthJ+XE04t9cXNuDt//t9EKOFgQad+mQmpr9kVLDOobP2KoR",
-	"EpXvjODG0Cx7PQZxtWkNMPwL+6JUIJRW5cOMzUZMAVcEKiU0MZqMpeqSc/eXhAqSSiIkmUnFiJlSgbIc",
-	"332iBwLEPUh5y2/nEajyXJcENp8y+w5bWGl5y3A4EBzdgVVORJE5ArLG2aeohUSqN+1Q/Z2GHUOlYYt1",
-	"F7Uyqs3QKnJusPoevcvtmKkV9DOpDZEiYYSSGReFARv4bnNDA/Xj6g+5YmP+odngHXOlTaBneK+FZoli",
-	"oCFLolgiJ4JrRizv69uJNAzvzuVe22vPfNslemuf+RQFhvhOfpvKVv+1hY8EhjxsXblRbh5ReKeWzrRG",
-	"TbW1127V+3ImcvQ3loCw8lcY7hCslqYpt0dCszfBlR7TTLNo6ZbXabh+nK9z/MgZ8ZokhwtCxoUp1HrC",
-	"WktIgXvnaKt7Z5/DWzoOt/vw/vYdS3fnVSW3/BQts0tH381OIGBR7fhGm+G//vlf8UGXXE3lXBApsgVu",
-	"KvAh9N90t5KbG2t1ae+DxV1ydELUp8kNm9X/Y8f1lnJKKQoKTuCatJ/ZchWXLwyMXv9I40lNnJi+v2xi",
-	"OqEZ+myteVHfhJWnl1cbvG2omuBJ70Y0L8tXr/FNK+RWhMmYZtmIJjfDmUxZtufspsbkQyNltvvR/nh9",
-	"/eZayqzpczsKJa6HNDH8NhQSIykzRoFgZvTDULE8WwytNNBNqq21VmdSLYaKGfQbD1O60BvoKXzVblTj",
-	"9qwXXExpKWjzb1wIlg5v2GLr3r2BR/9qn3Rsauh0vIbv6oU2bDbMlZzlpvk02SxnilqeGvwuCqu47CuY",
-	"rHyV+5JPgfrDXtdpzkUq50PN/8EajZbdBGSwd9XpLO+ZP+rVS1Lfu1WSq0/T700DL2i64HWSWEeqtcsX",
-	"3oklaR/s8VpGF0jw3cSRfel7zrJUN0ik8n5s+sQr+9DFd2uk9Nc7xGAaBC+OvEY8BXNe4etNPLouTt/a",
-	"PxNdJFNCNYlHPMu4mJDzn77DqCsZFL3eU0aOY2s7xoOWzhm9AZuQTIsZFYMWef0WnP4ijSEk469JsO7T",
-	"HbSTGf1wga8e934b8mJJ8YAQHdj5KVOldUNyxWdULQi8ByEPXduGHamlWv7pNnlUn9dLkeaSC+NcxZYc",
-	"yIwuMFBe+rdj+ITz+8TEfoswYXcgPSOMJlMyYomcQTgSfpRjiMfIudh5NaEIrJZz1HCa+0u6+povpZgw",
-	"bQ3yPFsE6wbfMmx/GXI86fVqQcfTXrSP2KyP+6Ock0yKSTCkYmgRW8sYHMX6jFji6lt7mkykTLvkOwyG",
-	"kqfPTmtze/rsdCkeuoeUfkQuVBPsqztQLR6YgQbDf8Sm9Lbce//tk15DZPzBdINVywCm9USTv8kR8WKQ",
-	"dSddMmi9KLSRM6aILvJcKjNolaby0t5sVzkaMmOqTbkRco57AmZeKrvETu38opNynWRSF4qRJKOFtdc1",
-	"odmcLjShacrSpd07eta8fUsKTklPxwExVe8Fis+KKsOEffbXlvO0DZ12EjKLSpazoZFDYPqBLNqVgS/p",
-	"N6tU5RzTCfAvd5W8syPMEAnJjy1d9l3yC5pVhQex7sC4+qKmHXqu7q7xzLgIXRxHzSqHMTSZzpotSerO",
-	"tEFNvuEYeCrdwC0+o5NGbXjGZ2yIf93dHlnaOBiucaeKlJuXt43zp4mffjVLILau0z6bZksTI5WzJ9b8",
-	"mNERsu1VnlVopp74CLkM3LJPNLErJY672LvZXT+83y1/pe1nQUW/gVAw8rDGi3sX639H42nGDE2poeu9",
-	"aLUrUJ2RYz7rNhV1wC2/ljtSP8lGI+8BfZXBcQSkUSeEyBNafbLhwoLNq21H7bw2k/eDMLXqsnwpzvYt",
-	"GiUvpiy5kUUT03G/DAuV1Q9Q8a3nV3t5w/BvpDI0Wx08h7/faejg1Q0DXxnH0lc51S0bAkmvcQbhb0On",
-	"5zfr2qNMJjcsHWI6VpNys0BpqzEeZAgVes5Un8RCDnUxKh+OIxIbxWk2ZCJlqf1n+PMwoSJhGf6Q04WV",
-	"H0N5y1RasDgi//rnf0HwPh4Vqb0B7EPCmP1Md5e4RLDE+vS/p5lmgbGWUWOPiEypJkK65DWrX4z5pMD4",
-	"45l9UtilTq0pzDWZ2OsWsN5g+yaKJswuuNnl//OUZ4zk1OqBBYv8Tt4wlrt9tEMUwvAMRr1HcMleokB6",
-	"ecXOX5rIUZv9lhSsURDkTHGZ2tXcPUKUZ7SBipAwgCQMFSlVaUzalIT04ZLCDoAI7BTjRmGnGTW6KQOA",
-	"Gk3auL8HGCELP84xvtlqMql8cLlJOIcfeaIJPhpVcyQjNsYAaRWqwx2HNEJ3CrDjUQs2wa4japVOLUsb",
-	"w7QA/5a7IK2oVYicAq/nwvLkjBlW+8fQBfThA4VmaeN5lrfxPjHVJZ7lb5o76XL3/MlES4ypRlXLU1ph",
-	"USv8qE7YG7gkpg0HyaJ7BO3uIf2rVxvnBrxso5ZZUojh40UraqVyLiaKpgy2VuaNBwv51sNCL91TWWAK",
-	"xJoTrQzBmRRmaq05Swfrv7PyXs5U4tTmpUQT+8GOkZ0UEthzyIPRhBL3Bp2wWs1Inc/tPO/qpi7dLHnT",
-	"ilpzqgTeLi88GjZv6fyqnQxUstXtqZZeTmL9eQdG2O40+MgkEZrIvSWXWG/rzm/ftKbdAIXtLdNQB7B8",
-	"BXwCUIP6PuVNJPYjpiKN+QeC9LPWLKz0fTB+hphL2iRLVsgpp1o7SoLwCM+2k5Bz0pd80K2scUfK0poG",
-	"nuALfNY7trAaCvUG52YkM0aFDnJrnmgnh5AN44u16+b42lZJ7uqA9jQMcfV6PfV/bHqnnmklOhiRJ2NI",
-	"TIJULu8HcvvnihDISBowoMHfphOZM31Gfp5So8/zvMxD5yn8fssUH3OWgll9ENBQdUIp13lGF0NPS6sn",
-	"MZfqRuc0YWicO4M9n0rBCN6XRuJkHwxTgmaNJ4xrMYzO7FSlqlYQftfVvNwr5wm0k939QxXBwmVuDp3A",
-	"h5k1Ee+VWwSfMV567zS9S6rNtX2jcV6r17vUulw+UAsOvCT0RsaKXwnso3s5D/wfqjlpe/aW59gjp3m+",
-	"neGseByc7yAksSVKDtW02nqisLCwduOXzzU8oBoxVXd+M8t74UmvwXjfk8koECq7OzFCSbTixWjyB/gt",
-	"8ANtXtlD+FkC0fCl/CzVFO6mwQQCbE9hszTh8ktrZlnGAjZL0f0lnqu4u8MVjZbKZnfhBPfIurpnGmeY",
-	"F7DG7wN1JEXGUOcY++xxqPPByj37nxj0ntDbZs/0OKOTTZzT/j5Zk4R7xUzlt0H1J5FFlgY+KPDUEAmx",
-	"MKmInsLvmZQ3d/ej7CNMXZhqrwPMqTI84TkVZmvoM3h0szgrqcIy8UzqXSyfkOOXhde1G1CTDeG8A2kS",
-	"nGD9uJdItYnmVndxq287vPwPxHUrZvKl+O5LRTW7m+dif6YTnKN7Zd8i8ZqwXKKfpa9vWG2zVRgGejdl",
-	"ONYtidqvGDneIYeuPlbwajBG4wKW84m2HdmyS1gSromRmSuRoPXwNtdkSkXK0iDJqttaPni+FEl91zs+",
-	"+fblV5c/LudfbE31aBR2Qxc9xH84rrCdpzi2se7kq42TOU8a8tUSyNHwNVnNnnyeobfVIQxoQvM8WzR7",
-	"5005zjpbdPekzqXlLK8cR4rCJeyyB3fStBTTzDSHc/ZY8X4ZQUF+Gj7s07tWd2pGP4RDBhlXweat7Axk",
-	"IbxUCjltfcFVee5KYAHKdSFJMRnbL2C+YhyRGDAq3E/WCKp+yamZrv4ATn2sQFz9Ebz55W2DQX0ktyHo",
-	"7SqGt2UolMuq3mmimTKvbj8qqW3UamCKIfbCfLqwjAayBbk5C7Q6xSjUn/PlpK5dsjmDktF1hLj8xS1u",
-	"oSurAVKNFWVUsUb3DWYOYt3HcLQwbF3yoCrLQ7DcMClMlaf37PT06bOlxKKTr0+/ehY4TY9PnzUnEpqp",
-	"TEN++sPL61bUevP6Cv7nHfzf8+sXllF/9/Ly5fXLRmtivf/JSJmVmSE6OC/NAFkjIpDwNmFmCJmqQ9TV",
-	"QIRQY5iyH/q/fqWdf7y3/6fXeT58/7EXPX3+6X+s0RcCjKJNORzLeCH/cfX6J3IFihbBE4KUSFDn1aSY",
-	"WUUsoLcnuvozHAm4bbEOb0K50IZwE4bbLMk2EgE6D4f7keBxb0cajIg20lpDTCRqkQMCgmC3DOyPucDJ",
-	"9gPysn/GyiQIf1ANRfMqrOmjmvzrn/9v+f/oKEm75AqCKHYbCkZGNLkhhbCSeMJS0p5RfcPSA3t1IZhc",
-	"c4lXW2GtEFmY4azhHnhqP+31evW01KX4wFGvMWfWZTwsHbsgU2Pytj4g795enpGPlk4/kTyjCZvKLIXV",
-	"KkbGPMtYiggQNYog7XdvLzvWWMhZehChhQcAEdUjE+kr54DHEzwu0v7h5XVE8FJBGJkiDSI8R8i/7RR1",
-	"//CQ5rxLkxnrJnJ2CLdFH37EW8PTT5u53tc7xgXC/Sn5A+5eI7NnNLOfb3ST7edWX70YKxYkxM2KoH56",
-	"q4q3Ifr1o1VV37I8W+wdf/1glq7jSW9fUwQ+0jStC3HLDcjZ8yRh+d7BYV/O3QAnBr/FpOSRPsbJyyFJ",
-	"xsXNkvzc28rCKTSt7fLylUMWq096RDXzKUnb3V6Pl/93wxbD5nDe9Tpe6Lbwhi26zY6X0ZoqNXRXewVy",
-	"VStbV9fhBZB25RwO5Srj2soeFFlc2wmhvcYNAAHB5J2zmLQhFtecC3JQK6BYlfTNx1Np0zC34Q5u8u25",
-	"OW5tNQ6QM0F5K2pRYabKWg+lEbMhHNLohRpTDtktu7meysn4Mw2oJaoIOPA1BQe81VGEF+NOJdw058Mb",
-	"vFT1AuvtWm947ZbqrNzygZ5i3N/4zFXyq1vIAH6dM3F+0UnkLKcGoGsAGOPd28smBXz9zdhQFv70Uahi",
-	"Oa1x9WT9nq4/qofw5jlu+KX8eGU0cjUqsQdnXW89QppLg9W/HD0xPiFmk1H5qiGl1FUyTXm++56/Kt9p",
-	"dJp44bkvHkBTPBd8Ujt/6519uuE7S7sVrrl5nyAF5mFK5mfrUl7WpX1AagOwy2VR6yypQNPgqfOOwd9Y",
-	"uh4JBB8YwnSaXG0/Txlo3CD3ypRZeFwHI2rSvnp1/YZwXSbQsvSgX82LMWuGglwdCKsIkdECP9Ml4IBA",
-	"/ktyqjWJ3awKlcVECrKQhdIsGyNYzKqnyy/iIUBjypEb3I5gR+RMpJAMXC4+cuaekUTOBZg11lxLZ1zo",
-	"vkt0EzfhXgyE5aoAUkVBESXtROYLq08gRNkM9QshXS2I1TI0AAk34OXsgy+zD2rLBvnu6GpH+e5xMh1U",
-	"SynFtwhuvG93w17x16ukghKrM1C+T08eEhqltsr163kI6eY40ZeSbjj83fzVd93dLbsKUmdlVx8Lo6h8",
-	"erfys1qCTvDiZlqRarE5KrbrXHcu0MLg646P+71dKjKjWnNtMDS8vkBUU76fvPR+gR24TbCOqAlQHJkQ",
-	"fLCayPozeKD7ak/zy93XUo9cVkZ9+eYeVWBVyWfDehDKcG3uajKlmKRZqS1lzsZ8KslcSVOHLvMZH2s1",
-	"mJFMF42i7i5qWcoyfsvUAjzlDV53xRLGb62VD+qYjxMfRCTJKJ+xNCITJuyC7H+6r4UI2PfJ2vRFs3e/",
-	"ilj3vakEtOlCuRsDG+1mEdVIJzz2lT3cQczDJj7MPUNC/2IXzSMyLF2zECCzWb+mwiU2SQ+uCIGchAqA",
-	"GYYcJ5YSIefN4e2mCxd76/sQPhZHUIeBZWcQM1qTPH/DFkMtC5U0zldq8MgR6mBFINGq0MwloTu9VTA7",
-	"97DwCQUfFguBFdF6v5Ofiieb7ZKqku+JJvA4MQCvDP+tw91sc6NJYSkEiv4oSaQ2B80b+hAOsvWFlEyQ",
-	"wNUeEbtfVr9nImFE04U1MObThQvLQtbdBwjpdffOoFz2sIUAqWX2VXDk5Z6vJfCL73ahNQg9xrhlh5Pc",
-	"dE5kZ8YFjyMSl/t3mGS0SFnnaee0M6X8puhk1DBt7EO4sYdZRmf0afeo//VoKfS++u16YLOND/zvcrT/",
-	"jZ88OPz1vPMLBjzfV//ZHfYPO+8/9qLna+KfsPgHYVPAJrZlH+Onmk7hTT1xsCkdqKmooPIgONFblha4",
-	"ogKpyKjQXDCtO1BAkfp31jsQ1gPCTaVgO6psHtNzWi9HDVZcQb/sl2JVaxRi2VZ7tCA8PUCgI0+0TzQw",
-	"M418rBAISlP+DH+HHRNszqqCmhu2iLBCuM6GVnO0KoaxUzYwspRdHnUsaadixdVdVeyWs/nd8g2nXBtn",
-	"opREfwdDcK3O8n6DFVDLV2puuLNiO0brw4L1hKaVqEulPa+Mu0/obpMLtjyJdbmQ2uxRm1kX4BsFcEPo",
-	"AJpcDGfrsiq9irMmdBYWplk9GfHkqVgQD6t20G2u43DB4kbUxSFcz50Z7LWU2QuaZVfFbEabDa/Cn+lW",
-	"AO13qFIu0xTMt8JPrElQ/HhUnVttX2tLaqYGxB5vSql4+/0L8vzk9CviENVXeQ32F1p5lcxoMuWCdRSj",
-	"KShIKP29pMb8TiyTdDVRzWX3G8o1fRuNHY8pyPNrgkoVlhEka/yYm0FhKtflKgWvxxP1+a/LO/fu7QXh",
-	"gJA/Bs3MBYft9hP7zhmJA4z5GAJ7eUa5ID9eX79xSAGIT7VT0qyHK9uQYPFWNlkTMfifY4/UGIMPuvon",
-	"BjjiLnE+M8jrO3OeajKjwmrGaCBEvueUjqyY0xHiEDkwM3z9rHR3Z1r61wMPuEOQDI0A+NWyeTskZldb",
-	"ntXEiK74RFyIu8mm0v271dtbdnfZqYtbk7u3/ELTMdlFvMvvuYj9fdh3RAUPN2PpDvg+N0e9IEFjWzJL",
-	"b7vjdKneF8pox0HaBD5+VqV4uxYuDinLfmYZKW9fubxykG7/Gs/TMskLy5iyJjvf9/Hw8aPVNDPgsphj",
-	"Zp8+vD0+LN/69yTjWGTzzb/++V/20h4/AzX8G5rnw5nr/te3lzZKptT0AeMyKp9VLOWKJWZYKB58wVDD",
-	"7D+3cp/69LctH63y+9ag6CJJmNbNGexlffWOfnb/sZU3l6ubmtaGqCEN+VMIQlQDVWhAvMgWDusCm5Vy",
-	"Qd5dfVcrzBfyXoAXj5ia9SDRwv2RrjdYgiubvh/kM57lnSKHd2KdTeme6+f1EC4ER61fytGJw+8YAVxF",
-	"ktx+wx4atiS688E2rF0b52i+Y6Xe560tNrIZpxY8P1Jki74r5U14zhEz14NMCGL1ZiUorozgWEv1A4PB",
-	"//z3X3ud5+8/PouOe02us5Wy+mD977ftcLNFHBjllZDFuhCCUtAHZ7zGEPjA5lNJuJdi5K++03N3TwG1",
-	"VvpssvRrPZlWUdq9zrcE7D3LzQJ7D0G5A74OTuyMjU3YT+nhxcCmjI71nK6ynFc5ncgLg5amrk2MC/Ps",
-	"pBGXTRZmz3eWZx2Oufy95gXUXQiryp6vQdgb0HStuG3O6fPQE9uPxgnPambwyabVrTmZUQlStkn2OCiz",
-	"T1FrtBhS30ZmJ7EF464FRx4thild7Pex7+hizadKT9XuH1vjmI9aY7Xkj00xtLmG2e7wmKHZbnP6HpLp",
-	"9Mphw5RgwPJz5Q4GJxNshVer1lNE2RNo17zKcH7R7jBWP1mteCyVC8bJsQ9Lam55XMoy5mA29wbuwEF3",
-	"Y2UBpkHwWnNzjZLYHmp3HKVvIZWlGduXNszPj9aAxe3cpzvw2j2dzb85bh651QYrWUvwZcD+QY50Xduk",
-	"5UDAhh4u7/TnyjDepQeVjxQM0V/XKJzuqjU0DbA1V8TrrQ6faE/FG+KLQyTdtSlKbwBm7SfUgC++w7rE",
-	"Ul9+BV5ORdopn3CjD5ZraUEPPo2e9ppDyK59hNVCh2uqyc7JFTxE3gGWHeiUrs0dtHDx1sHQh2odagoX",
-	"kzJdYOl3mLPVCLrkaqlg9Wy1YHXVn1a3ko570X2Bz+Z0RNceQLnX37oFkHOH3Xfx3d32fUM65jJJVHNr",
-	"Oqz3TfAFmiWF4mYB9c1Oj2JUMXVeYPUm/ut7vyk32gyrtsCt1Wpp11K7fCQi8blzzYEh1iffwheJb3pY",
-	"NjmGqwm/VZswNSZHti5vOPNzWt12xIR+oolmWgOsIiWaTwRLyX/8fH0QEc0MGS3gbx0uuuRn6LCDnU0S",
-	"6Xu4m/BT2Mgdit7sMDgFzwD6rRtveQ3dmEHP3pxD/c4nkDDjBhO2NNvIhN9CsyJP8NB2+YKwWZ7JBXOw",
-	"VeARtBYt2oH2pnhC6w4EdNm3G8415tvUMhNxPdZ21Nja1l6ZhcMEN75BLteDKqXHWp0gveALujsQA/Fv",
-	"/0aCvspcioH4C/nLXxBN3m+7/stf+iR+8/rqmhzSnB/i2OAkPrRbz0VsTwIW+aMx+WuRLQaCkHhlM2PX",
-	"Zt9eeisooGDcTtm3/K71ck7t2UJ1BvHt+Tee7Fy40yVtaCr1Gv4REyy1h80gviby4KwaEz4VtvnXZMIM",
-	"Oek97eJ2lGSv//IX0t5C+QeI2IBCg+RM+ctjWaWdASVKZgza7ixq68UzJEoWxoccePk21G+4ztO6gKtu",
-	"P+Y8CW7dsDh/sIAehQ56uwwIamJ5+68+Yvu+7YMA8/m8q8ZJh6XcSNWVanKoxon9//a5Ax9bhC1sx+va",
-	"aMcHXRKf9HpxAPzq2/2nvhX+jJpkCjlweLDCKJoY0p7RzHJpe7mvXv8UkbmCXlaLnEVkhq3CCYCoHJyR",
-	"+OT42A/C3ScZfG9UGDJS2PgJIeLaRkorTJSJiCyM3VlFxYRFpBA3wlINaD8HXfKtNFOorPVUJ8djV1oD",
-	"A8NljTGi/Ov7GIUfJbFHSomDVnUyXXQtT4mBhkoOupBFeYzUt7q2xgbC5trdO4kjwj7QxGQLkvEbBpl4",
-	"wDDsFtpp2ZcBjx6+fcm1w6TIrcgFsoOZxeC+jEn76F///L+Per3Ih6zIae8ACUoQmdO/F4zE6FmNz4Co",
-	"4NgQIeKJJnHgeo0tO4qtyRMTh7IHpcY5nTCYzUugYeAWMc4ar4ImWs4YMigsMAJ+EV+kbJZLSETo/JUt",
-	"/G3t23koljNqfHjbE1LZNU7Tmcv7FCnAKBDFTKEc3UGwDr+CK7EUpm5YGoxpOm9ZntEFS/vEGm/xwVn9",
-	"y3jCApgDUJcdhcMxPY+75K9sgTt/w3LEDzk+IVNZKB3BzbdaP1PBvpRzSahSnGkS/2fHeWw7F2ncdY+d",
-	"v7mIyJyNplKiXLCXjNUWAwFu/xU754uX198TZbkqhnuQYuG+poqOTYczM+7Y+05z3rEPwnMdB0Ry0Cfx",
-	"W2rYJfzxjcx4soghmKn9bcjhj+5QrfbD0tWD4UaTvxfSUNT8oK+WvTaaJVKkKKxAOJSDxSjelFXFhcbW",
-	"fvCyayRuX3NNKLh9zIoazBCpf8dNuk8GLdz3Qevs79886/XO5t8868Xwyerp2mPqm9PnX52Zb06OY/jo",
-	"FSgZHS7AOYupAy7ZANU+j/kS4ydiKxXeXAzfnl+/HF5evLq4jg/gJlEhxWImC11KG5TWpeyZQ/Jyohjk",
-	"ctBMQ1J+VA1A01QxrWM4SKApiMgS93eQY38DWNySYFy2uyWM8jPuN1zeG4oszh0UFDQA/0HSPn7uWFv8",
-	"lhm16JyPDaRonFuyP4o91cHu//zzz51Ag2ClOFSMZrNvBpVCNWjFrlgSk10Cben8zUUrat0ypVGP6nWP",
-	"ur0ylTDnrX7rabfXfYoK9hT02TWaCPa80Q2QDoCyi1cFCxjhXrkAOwJ0u2rQUt30yspb4EMsHQh7ONbS",
-	"hktvpkoakzkp79G84bMr50TaJ8fPnQpQ29YDf+edEgvvY2EGscbELIcEfEpQVJWY4Xog5oobw4TXAWiR",
-	"ckOMgkZd4zAlAWWPxu1HFZJLcZG2+i6lperh9K0rXbFi2TveAmH/N73UfqyMD7RoSv+X+3M3AT9glbvR",
-	"SqSCAMhUKs3ICKwk8GKiG2Ob17GeePOpbj25+usS0sh+7LjX22EVuw3+iuGIS/nLaIegKRGAOV0x03mB",
-	"RsWa77qHD6+YuUJCc8/DKCc486YXyxUefkvTcjPsK0fbX3knylyKFF46fr79pWspX1GxcGPpmm3Z6v/6",
-	"PmppH4uADSEce4ZNtE/eaL237zReVt8sq/G2voV0P7yOrv1jeS3tDUkyRpX72d3SSqp3G8n8deEws0My",
-	"OWnITMeTdU1yHuxot20dtkHace+KfAOjc/oWhesfEVrLWwKRnhLMgY2D1KeYtF0OPnKNgYA+BFGpKM4F",
-	"lJf50laXZm5no8vXrKRvL/PRgcAjOuiSNyuV6rqEXUOujI1+g3HWsq13+eOwLecJOE8puZS3LKMJ24WZ",
-	"LeWRtc4FzRZWKGbkpTVymSaXJt2P51V5ejvxvKNH5nne6eWNWxCavyU+uANLeyHFOOPouj05Pt7+woXA",
-	"Di2PwTPxqkKlHW7tVg7gElgPk7DdYCMbeL2M+wBODeqbyvl+heTK+9ZqHcmsSXzgr+ZALNez+fIwapzu",
-	"E3RzIbUCF9/Dzvc3toqLpx9nQDo0KpplTjcutOdQXf++ZiLVdRcYgA4aORA1L1DstygGm/Rspdma65PG",
-	"iNVib5kmo4XXnLsDcdp7ivWCvtc8R6dFBSFSlkP6PWniT3iwy60h78GuAmd2q3f0vEefJied09GztPMV",
-	"+3rceU57o85Rcpw+ZSfjU/pstDufaexQ9plVrOWNauA9b10maZ0GjCRx2CIz7rY+pw7Ve7r9pe+lGvE0",
-	"ZQLfONn+xk/SfC8LAUOc9o53WsoP1LA5Jgac7jKrdwGqInCoShkxVDXxCS+mw7sUsCt3X9ZzrLzqUHon",
-	"fuUZSN03DejAADuKzmDs3DkQiGQZEc0A4UZC3a1UBLsYdslJ73nVv8FpRktdN/2AC2YGoq3dtiTlfliu",
-	"dXBGtnOMrQzije99+Sd72DQHt017MYeqie0fjjXsre58fl7yOnc3rPkS78I+fM0PlikcJq5iz87K5YU1",
-	"1RX7ugNUGUZKzq1xMmUK4y7Q6NUwcGaXIJlWk6WmUCwaCMDtWkREczHJwLSJnEuSWiagS/8g+v+gZcIU",
-	"PfXzqSTALFiKqsk4k3MHFZzIlNln2QcPlYx+Nii86N4edzG2HvvB2EBUDd249tjODiig7DbnvD1BnAnc",
-	"sCNp0Gs5EEFw3WWZukAhOAgJ5q7rpS52XXLut24g2jHi0/aJYR/M4dTMsvjAzslvNbaEqHSx/kDEh1KM",
-	"JFXW5Pt3bVj+zTEWgLhD/QbO1P3Jd/f6BhzxVsty2atR04eO8C2IxeBnhnYPh+g5izGcN+eadclriOyh",
-	"O04PhJUq/3H1+qdGs9J+6PV5YaYvPJ3VMcZ//YhhY0B2rmxFqG8MOeoWOMxPUfN3PDxJ44eOemu+tNqZ",
-	"aLRwMeVSxIFxjsLPQb40je/hSxvHbyxAe/+IbH+ptKeB77/wREPaQoqOv+furA+A4z9Frld/8Vt8Ev24",
-	"mgnjrYmAgJcM2sugy0M1/+X9+Fym6968fIMV+j0XXGNIbdA6T+Eew94PWsC8AjbtufFWPs2rgrRGNt2s",
-	"7VVJ8TSMsZN3by9B/6Q+pZxcmCoMAVwLve08RUZrWR/226xy6YlgLNWRC1k5heHd2wucxEB4mQA83jJb",
-	"YPIRIv3D8Ec9MuOiMExHpNCQUyFF4kTDyMplZ49yHYbtXRQQIfNDDeWJLkWTAdnUwJJ+YCa8B+/eXu7G",
-	"ksKMorqmFl7vbQgNn+t6N11uK6ftwRsJ1n9Nkhv5xzP0HsBqe6Ar7PP1DpMqp3FXo829QmhD0pyr4Rkt",
-	"SE61QQ1ED8SLTBYppDoFcVCfH6NYqaGVgf8fFM2n8AJimg8EFT73yStJWEGESYqQNTRyPTuQAbipwC+Q",
-	"SmG/kZIRyyDpRNbBaJbT/ro+mwYwq+yjkKwyEBB071Y85wk0gHLqofC286jSlZzf74n2Piir7vjgN86+",
-	"0vtKLa5LfDdMlxsBCQtuTaDSDcQana7JFsVf/WpX+UsTUVaPHAYpHJAg9/4ehuxKPmzrqPfs9KT39PT4",
-	"+OT4+fFxYxJkv/Xy/PyHWe/Nf5788iLX357/9ZcXzxe/fCt+Of/w9JcXs6O//nJOX3/1y7ejX77Vtfa0",
-	"/daz8VFynByxztfjY9o5SU5PO8/THuscj46sFZ2esmfjIAfTTuj4+Hnv6Pj505Pe0+df725KL2cKf2af",
-	"ftjDdYMq9d/eTN43KnAnVawKAazyS1fIsBfL/liS9KdD36V6v1uMHp6LFO7vrtxeYxcgxWhWFTdOlSwm",
-	"05qJ2rf2nNPsBqK5GjJnSkuxVAkJPDLPI/t+uUFgGMdTlmVyOJcqS2Ni2CzPqGGkPZ/yZGpnlEwhCOqB",
-	"xAqjeYrM+vikM5WFGghMT4I+RbGRMfoGsLQNTdtEqrQKVISm8c/cTGVhBiKulb/GUb3b/UxqY78DqSAY",
-	"JakZ7vb9oPYUPBKFthz+PIQCU2xcaJrZXyk57R2XWC9WCV5wK3rC9iDwBtXN7N6qoUE5633cjvWy4apK",
-	"GIvOWkfPTnunp6dHx09PdueSDbXMn9nduFrr25T/AXkGfzBW+VniofflmK7zmOVynoXsxCuDnINDWvZa",
-	"auZ0lg/oWhJgmLQatDUodVLU1SB5USO4PiQ6YjqDrnJ9yxccXn2VDO6ztTAPwuuswOv8s/gTeCpJkXtP",
-	"nwug8jFYuCw96JJz4ZObI3gqVRSy451nEwL2VWsGl3bcxCzQ6Vc1qbpXkMLpalzcDs9/+U/1f/RujpOn",
-	"6Qk7HT+bfDX9mj//W+/mKDuePRUn8jR/9vev1Nf6uekVR7fH86cf9uAhK021PnvKWNV2ZJV1/Ifk4r+9",
-	"nlX3R32s1QL9+v5TzUGFh1i/ecGVd+mNqzceqwAb/U/YOKN+xfuVp7SsqPF+HOjrWVmH/hZzNRB4geGD",
-	"oqqQCuzPJzVvkH2ctGM7DEh7UWTZwRrPzyvW+uyJjdeueSVT3TuSW41bXwcJfPjZrTku/jzXnV2VX6LL",
-	"VptMudPRxEhQnnxjGNBUuTYYE5xRcD7ogYhplrlYg5FY9VE7cRdU2ZTlccm1uXaT3ddohiR0KNjd8uAL",
-	"hLxZdfS/rM22DvhK2s3r14CucrDO/0+zrOb9d/UiZe3qCtzI+0dVw0pkoqZcNEjvgVNy2c2/ZX5auxKX",
-	"vMzG1I1sLNqa2RmG+oIr0F5maQeEatBIIHuzuyYN4bqEYf1ifh+fNJnMGLkqcssJ9jEZAmytz+xV8ahX",
-	"DR4VzHL7zcv5R3WPfGpKdyQl7u9WEe5+CP0ba+XCuVh4LduyecVougRDtCJgS8p/ZC62TtD6qd39vPfS",
-	"0mqn8QOkV204iuheHiRqkukuLiQ8qtKRHmhKmhlI2coYVaSNRYcHGDKYOXxDRI9BaEOSyiyjqjFfHGHh",
-	"gtO+I5taxYU7Pu3tyaccRN1nd2psokMHXlinx/+mfo3aJcHDui/LOkQsoYBzrSqS5xP2WfTIx1TZYA3b",
-	"NTaP5yyzlGnnvvjMNHd3tgnaG/WHVVoy+If7Ms0d3e4pAxdQHVSiSwA6iPAU0loGYrkBCplPmQp6SHPt",
-	"m6HUGqDEJGgC3B0IJEyIxDoP9mjhK8nXp7aeO6ivL6dSMp3QDLusqSJjcEyDls4ZhUQfSqAB1aBFXr8F",
-	"/7oAUCbfEmDoO3L/2traGsa+54CWmjvAVCVFdkcgzkFb/dbPVM0ikkiRcM1cnTez/911La6Gvla2TJzU",
-	"Tjcuo6C5krPctPqt/1MWvooXNgxqqwADnlitGio3ZFokBilJqtTBZRs2g/MrFGv1e90T7AWAzlQ03IcA",
-	"6PR+ZzkHZ/9l1HEH5Pf71cZ/W9HNT2uqldzlXuF+O4vCw48e6e4TMryMNTW3a2J99slyEqta/XfwgGc/",
-	"28s9v/PIfr/ZU64dwnf19TeLoEYl4wdm1uxK7/Gv37VvmvgFbZ2NW3ZXqb1d8YI92dcqcjUtVCwgaYiB",
-	"PxIhPc6InHFjtXUHSnPDWO7Agm5pVrCIxIHsM1RNmInBzhoxMKqMdBAu3TWGUkUnd5S9XA9dY2Z0He4n",
-	"Or6MhbSRdr2BFNLwn/ZRZR89sEw4nLGZVA4jcW0QwPc6JWVLVgA+UwxrSUH3gbaPvsUraUuBfylzMA4i",
-	"30HNmSFNTv5Xfjafw8vfXGAQQqzfJ6M3atrIWjO+iKzvxeceIW3NGCb4lK2MrYJZNQFcG2IIntm2lE19",
-	"XD5vqnLQdnmjYeup9ndjzP6MndHc5VHMwS64u0NdTlZwq2fYNvpzScx78Y7Djzjb/ZVMxWbyFsu58BNY",
-	"Ru4T1rShC8CC40bX7gCgz3HtAEyRD4HQcBimTZqqa8S9i6r6vVQTaQwTvxdl9RW9YQFzHkuFNb2raTuf",
-	"l648l82pmVasqaSW+5VM3Ilmc+y2eJ+0zT010R1dTapAiWkKVRYa4mmWdYaQ/enLnR2KaJu7DHguhY4Q",
-	"YVE7bCt0sLgubgeIbuWvFrgmcgRPHghGVcaDpuaYzASsSSx8OziftZlnC9cSzmG4Q+2N1GYgAFLGDnpW",
-	"RkshlbJIuccx8YB23L8N0It2GLvyJj+Xa5B5b1257Fr6q29B6juPYm/R1o8cDtf9FrZQ9w+wLJP/P/Kj",
-	"nIP+c0GmLMv/HY65bErSOlcM0SfxvJCz//vuQdalzqyfWTmvdyPdZGA+0c4N9t89O/N+WZbXatGk1WfZ",
-	"bEeVPuedCk1/xxpAzVg9fRq/0CVXLFHMOaFX0MEjSGpxFnCu2Jh/aFbjz99cXHtA/t9zlMUtY4fUGNy+",
-	"P9RFWA3GVPDMYXjO9dH5PAGZpMxsqFDxEeeZCEmmfDKFGk8qHJXKuQCI7wpnt4IQsKTMXTRcA91DCZil",
-	"9zOsBCPcEE3HLFu4j+CoNDGIpgZqKTZkeqIDKDXS9hOc0ZT5WSKg+0AgwAs1ZdKi+8RB346Htw5AnGcS",
-	"wC+pCDs/PdGw3IGgWSbnmjjAcliJUxus2MVaWaitgH6+VYW67yCVMXrL9IbAkqP+LxtbgixqDd0vWse9",
-	"4686vaNO7+i61+vD//ul0ipfvH1F9EIkLd+70HeY3d0n5lb8hSIqtdHTDbGVMxIjvcYlwSJSlhQJ+zPw",
-	"8hCBl7BHwwqn20sqH37EvtpbbOOKu2gjcw09CwDC2+CpEgDqhDLUOUeQkilVs4xp3SXn2iHeOhbkBLXr",
-	"x4wcwOFKOknVcOsRCTS49dvtZHzldxPSweluPd57WcYN5q4//8e3dq2Z1WG3bFNS90+hE5Y0uWR8Np8C",
-	"gOwxzwy08x8tIC1Bisj+r8TcfRA7gPK/RhO0U3p5y75Q5vYHmhg3a9KOMabgQBHjAwKlCajHkhIvlcTd",
-	"uHw2Xp/BnbjiiHUQMjt4hF/bS4rHhR04sCYRHMCuJD3dML50XWseaAYUkgARrxaRNTg22G4E0OEiqQPo",
-	"7Nb1d+MWAMbA9rEBon7/sR/VUijJfLutgKv9M7S1lOgFoOrsdjndy/75fsbFDozTg6LtkPCsmQuD5RkV",
-	"0TrQ00JHANqqPUo9l6llMdFAzKcMcLJc18MZXfhsIsd09JAJOspYGkcOtWyUyeSGpUMsNY5RlRfSHCCC",
-	"BTYtkiSVRLAPpl8hdcakLWRtfmTBDMSd7GaLlKUHUKzo4Pti0saGYYgT/YEjeIgU7AALsUvsxSao1gC+",
-	"NiKxX4TVVCA0DVshZAkfMoE0oeZ6LAdE2Hp8rEPoj7TOz+VXC4BFXyahoobxW5tPI6jfI9+TskfsfUz9",
-	"YkcXFRq2s7Ud9n2qer9sr3+AtcCI9wLk7qzjhOZ9Egtp+HgRkzYyGxgsY8pgrVZE4lTOxUTRlNlnJghj",
-	"5y5nWQEUIDQnU0ZzplxbI8jmtMp7+TKo8u52czE5GwhGk2kQJbeCTmYpdnemuNSDZigB4zrv3sOWdipL",
-	"v1UusxW17phhj7P5MvkjvgfxmjuLlQpCzv8UsUEpf/0yuU0qpceU5jkTOrguu0CGNrGIEhZge1HpE+3B",
-	"Ez30pq715nPpEDoiXCRZAfp5ynUJYGnlkq5nlUTVPYVuWYBdAFEnKxEd4ohuNlUq2J7fudu6Wsh2ZbTK",
-	"d9G/r8KApHZaDaAUjysJKzygWsbQvjm2JTUTWt0CK0iQ9Pvew+zA2gDUnymqWRpVSVkgZUYMm8BaWWN/",
-	"9dBmDV+F2OWIDUR1kxCdtu2NUDDusVEjrvmgi10OXfoFKLlY+GeVvCaJ9V25tAAOa6c04eCG/25yhcs5",
-	"r6PFdYnCmzan95kQya7riEtfsEYyCXfjQe/0Dpy5HHv/FGIpNSOIh4UpG77LpG9hUS3szDd1rBp3ltIQ",
-	"4WVqPT7W5A0vkc1dFcKySX+rR79mp/Rk1Dkaf/VV5yT5inWe09OnndPjUW/cG5/QZ+nR7oGUanpfRkO8",
-	"A73/qSX2Wy+QkKs2hSBSlhIT1uM+7SMnsa/O42Zhrd7oxiDz91KRQYvbC1gJxFFhSl+F618zaHVRX+2X",
-	"yMc+YMOzzAHIk3YMEPNW8YwdGH0zPjKkWEwUFcaKa+cCndJbNhA4YOrg7LJFt1SJQ7BVGK8GsloBs6A3",
-	"xmGeRk0wqTshpIKnCe1pUKfLTqk4wS55ifas1a1zqqFH9pwqARrEmPJM+9j3lAszEFKQqZzbAcf8A+Hm",
-	"zHfAdTiA0N11FQOwKURtx/zcwhMGXcdRUk4nQmqufz9KC0yY7SB3d7nooXq41vh7tYzSyM3Ch6K+h0AT",
-	"tJkHDypp++oalsYQ5bbiEicMFaUI3WboDSPylqmDyCcqRjXoR0XGGZ2stfmCWX+pogNcby2iwUQxA/83",
-	"FvdErXIrWlEryaRmUES7Y7uDGnxk0zCAJd+KKmDJPb69VDFxjwoJCAbVCCksOJFFlmI7b5d12Bwdsoc9",
-	"YfWZfFY4pZCmdjLAq+X+7kzw2uUpGUft749uiYejgZpR/nMJxKbJ+CqfbX0mitigkJbPfGETLNyThz/T",
-	"nfS2cqwHooJD7yzZKS3ijIxllsn5UkP+sVSApFGlya8rYnNj/a69iG4Vu9Ri+c34nTCvt4ymf3xKPwQd",
-	"6dEtrPr819lYP095tlzHiClsAmC/byH8Xal70A25BjKGQt/1oCkDaGMlZ2EnIRJUq5KJZJrIwpRA6b6B",
-	"w0A4hch5SRWjaeQb7JYBhKB5jFUtyoRaMFK4C3jXFgTtwmLY99jPAqe0CWEcM/dcfY+W4iwMkruGFGbK",
-	"1kKM/2jHe8vybPFFM3XLGhryRvEFjdDxxTX5QdGEVSdlGJ11ycWTW+bAYBz4vGaJhEANVROMte/Gp4Ll",
-	"f/bezVjy89sALf+tdWv4Mpjl5xitr3MJuJcrFbbLjP4BeK9iGaOa/UaY7qqnGgHdLdPtWJbb946WoK7W",
-	"wajHaHjGVX/EumO7tsGWQ7IPVZ+JNvBQAPlFRqYpT8HhPbdyIBqIKqAbclr9BKoLOYOQL8S+XOOILnkL",
-	"W4sxLuciX+K+YUZ0Y3oznM0fUef/nF6jH/gtayCboKnfisN4/3tWoap0jMx5sjmbwErnlNywxVwqALPU",
-	"pPoAAUgyCHkWmpF27LuWRyRG+RNH5F///C/nq3Vwa5pAkmkIlMlSjjDYs0aA05fliNc440ekrZWx1oGe",
-	"wq9fxpqs5uim8fAYfrvlkVmOYhWQpXJH2BlLApqZmCgGipau0UC3KQ2r8Zzv3KfB03aZgPpryzXRbkUt",
-	"VIVgAA+ap6c8z92DOVUJy1r24DN+iz6wRBaKM4W37G7E9GUidvuR9J/ZXfW7BqnTu1y4HXhvls06N2xx",
-	"r2piOReAOdAvDZ+IZHTEsqhKzRpDYyhL4zSxl5u04xu2GE65gMCZiwFghhqzygCZWz0uTbFn0w1bVAAg",
-	"UAJnVRTKRRd7ThcaMo/jMeXA7qv6xxKWEywxZ33Yz6UFBjwBiGAg2rGd5xBa9cZE04Um8+ni4Ax+dn0G",
-	"CxcuDZJC7Zccrg8qRTJl2bqmBpeXr/5q9/p37SnCRWx3FFmKWAaB+mMXTF9evoJSsxs843pt/2eplx4p",
-	"p2RjLTRQ51iqZjxaKAygA+ExacnrnInzi46dDzV8lFkrXYGv5nWW0RmNyO3l5asInnsrC2PvOSWX3LDL",
-	"y1cDkSv5YXEQucwYjHrHI6rZsFBZDF3PqXa9Z60tkUvuCpEoyRW/pcbaCpmUOeiXUkG/p04mE5pZTqCY",
-	"1ljijBe5EFb5r/fncFXS3HQHAioY4lum+HjhO5KEDAHiidh+qmQKmJPTpmSsGFZWDwRMNuPaaIe3gnFs",
-	"aG3iHEQRMMXY/gnAgnV8gJ4gx7fQrxP0i19fh43X696+nZVoG0Szy3VW+e1+N1w5lqa32EB2XcAN9/MO",
-	"7UzumrWU8+ENs3dMAhG2opanqVa/NTUm1/1DK8a67qVuImeHt0etqAUyyN6T8ZgnjLz27/s1t/otJP3d",
-	"3U94Ol+mYtxRRpP/Ccjrz1Lwz4rkcp6mhIqQ6d8Fz8XrX4cfrTp0Z9heO/yZLzJD7sqFYKlVpEqtpfJK",
-	"Y7KvHZe0nfZS6TQH6yDVStb0B0b/3XScD10pjif+6HXiKyT2INl4j7Se3XUdqm/qEsyXWnKDOXpla0kv",
-	"9Np0IEq5TlbEeiWyn+jSqohIzS6w48PTAwHyn6oKw7aMebiMlXV5bOuuUe8zSAqvk/i6b9cF/vdyT1GJ",
-	"uT/XdcAZGxuHuGaTv/ewvl3ETgirI+hb8HvKSCpRVaHo2iM6lN1oH6H50o6sCfvKllEoMlq4FrMBgFWX",
-	"/CRHMl2Qv0ku9EB4BMbErluYfsBJIHiczekCA1vLCx2ItuNWfd/9tsxFpjMGBiAVbgYG6/80xlUgBRjB",
-	"IQVzlo79UUjBqqIi/CjDmdrFWGsSrQTsyWtngA+BqRfhWCEKVWmgwdAEpoLGpSviRV6NH/WxeV72AabG",
-	"9+iN6VLn3PigOxDVPzVBDCnH4Y5OSEoXukteBwg5M7rwR4R/aezQm6Z4eb4sIJZddavfmiiasP8VWDgV",
-	"7BXQ3O4WDC7qy1gwbkObOFEKiSHKE/Cftszd/cMXnvvMPP3eqbeW466A9jxi6s5oz55Lt+sgVYgEDf86",
-	"OKv8xAhblVAhJPTpxgfTLjkXC8CNhkJEeNlM2Uyz7LYpMe8tPFJe4F2wrXCcP1gr6CALDvas7JcuVdnA",
-	"fIcG0PeyfJoaDNg5PNEr0Phh9/QUBVeDwCtdUys400in97ZA9uwmYhmxPquBsFkyhWofWBm9YYTO6QJT",
-	"K5DE7UuViG2k/ZTN5BpfIYbtAvq+o3y5I3QiDvxlYofrhUhFWn+Kj/uUBWKLnOqWApHcVYq4dm9roovY",
-	"bBseqvolAK4pL7u727tkr3h/OfaWK56wdCACFHREvYB/NoYoweDHkCIOyqFl+S3lGR1lzMUNKXoI5lCD",
-	"MuaQRuVDKdyQf/3z/6l/3f2GaZ2lP6KNgRAIM2CwwBxEhGWNQUQfNgGlWA8EMJNgJaUCDYt2XAiCHV3y",
-	"2kyZmnPNSOwxo3z8MoCMGvMPDCIj5CdprOHHBTUs7deCGXoqlVkXvsTQxqO2zrcjrLNWr8uzjcrt6CAN",
-	"eDiQ0QIw9L6YRRqQn/PFukykhwwH7nDrgm4w+hAQJO6L4rRryqEdC9L5oB0QIBOHmYGY39zQQgiqRest",
-	"hPoukFkvEUMTOssqQIw2NDWWOM5AKDZmiomE+Qy1GUs5tf+1INayBoMTH3ZdSByQ8qxL3kFCI8Kc6YHQ",
-	"hi4ikjJDk6llGpYC7QoLxcI+B+3Adrd3oBHT6aXdmTfVudxHateL8HYs54+WewT1W0fPTnunp6dHx09P",
-	"dpf9sJAv1K7Ajb2uWQG03ZlTR4bpHzjfADYivFnbOwvtwDYK7GmxIywiClDs6tHmIi/MoSxMXrhCeR3B",
-	"/bf/I7UHcTuw/0sHAjBk7b17d/0CPDQRicdKzuKyeiM2MkYkKM1vGWm7IHMfVQNAtiJaDsSYqjNCDZnZ",
-	"QZ4+ewZfO+gTIw21g2PHc8UZeK5Se6FHixK3A3Bufc7OeaZlhZvVMbIDTdgQis5rF4ilVQI/As6cYAi9",
-	"iKh00UDE8iaOSDynSkA2UvvrHvn/W1NgJhVD6Dj2IWEsZWlM2ke98Nc1GInvXGefJSa+BG4A6QtuT+2h",
-	"uO1bi2tr93w9tuouVbyXdL8RjdxrvMd0jr9bV88BP/zGCzru0Vuw1sXHWdlA6XArHwto0sNMHEL1+WGJ",
-	"W736u1HcEsHqL2W9Ov42ZTQz039sYFhYvXDc6xEoRfDxwsRlEhV5l1wY7L4gAOCjSDAtJqWGjqhmjcnf",
-	"P8K4d9ODAynucAD6LXmzR/0Tjr1GPa6vDc+dJYXiZtHq//q+rq/eMmGfzZUchYdeLtdbeIrRdLHrLjt/",
-	"v9+/soIEqumMJjM+cV8n7QCnBO2Ut/zWGpwH2BQd1Wmr+nEPrDTigqoFYR9ylhgdkdPeU8xlsNbPGsb5",
-	"ltGU25Xe+8AgVAqv+uXh4UWtalXVcT7s6dpVLKxGCwZiF9NXnu7EaLxxu5Ecyl3aQg/1T9jdkzecnRdm",
-	"ar9oxcOIUcVU+Rc7CgR6kG9g2tYhGBVuhGWCwk0AilH1WYGj18mRYFqrQumKT0SnyLHKs2NVDie9Xed1",
-	"0EwQVMIDrNv5NngrUUsi7Qq08sB/jKsqbFqJN+ccWf1U1U4H/QjCsAnWQXWXmgc0vn1B2CzP5MJqXm27",
-	"FGiQRr5jECxTB+FaMP+72fcK0J9pB/wLCIwLyP9WF6POo1HbltQFs5c2eBckzwBgycimr5eYM81TrXlv",
-	"wuRa5zdVC18ghm6jIvy2NbNXPwsWQml0aixVK10kkHJeYiqWhXMAsQR1vm5kZwN2a7AoQdXTmnGdS8C3",
-	"A3U6O8gkJnMUTwtiaHZDjOwuN1BsOgWQlDXE72ipSV8UuMVCMNjg817KNzRUEKlL0oUQLBx6RF4xQ+Gr",
-	"bnh7lxw2FCSHcg+ZXuabDYQlUmqs3QzF34ADRecEAuDtk95RmfXPNZkrKSYHEaHJjZDzjKXWyP97wZOb",
-	"bDEQbQ9zWaLYcixImyirG5G/yZGGevJKKhnpAbfsABMhFdMRShyuCffhWtOHJn6uvoal+BIY+tVMkFpS",
-	"JfPce+bdNnotxao8/18AAAD//w==",
+	"7L39cts4ti/6Krg651bk2bQsO3a6Y9fUPu4kPZ09SSfbTqr37VauCJGQhDEFcADQinafVM073PsE9495",
+	"sHmSW1gLIEGJ1Ic/4k66q87Z07FI4mthfa/f+rWTyFkuBRNGd05/7UwZTZmC/7yghr3iM27sP1KmE8Vz",
+	"w6XonHZ+mlJDFJtRLjSRY2KmjGT2UdLVjJFnUlwzYZ/Ve71O1NHJlM2o/YxZ5Kxz2tFGcTHpfPoUVaO8",
+	"lRlPFqtjvSu/beyoiSyEYSkMmdAs233ES2YumdZcimdSXnHWPGR8JYU2qkjMUOPTMUngedL9wZj8jcgW",
+	"EbmkM3bJDfvzK/rxjFyypFCMyMJonjKSsmuWyXzGhNkwqU9RJ6eKzphxe38+YcK8TO1/cjujnJppJ+oI",
+	"OrPvUfvrkKedqKPY3wuuWNo5Napg4RhjqWbUdE47RQFPrm7EMykES+yaW0dKykfuZLhrpjTdNGD50B0M",
+	"WSgtVcsBC/bRDBN4IvZEnCt2zWWhSU4nzJ4ZTPHvBVOLYI741XAqM/rxFRMTM+2cHvX7TVN5zjJ+zdQC",
+	"V746nTkbTaW8Iql77pEmPC1nUN8k/8ztN+iFSHPJPam1z4q559bNyj9z+1m9TNksl4aJZPFX1sASXtMr",
+	"pgklihnFWUoSxahhRNMxOyNL7KCcLHK2arrBIPt2lHXHOePC//uwacItbPItnTCi+X+3UhLwtdrIKRvT",
+	"IjOd0xM7LP3IZ8Wsc3roJuH+VU6BC8MmTMEc3jFB2w/SwK/rjg+fuO3hfbIv61wKzYCRfUfTv1DD5hSO",
+	"MZHCMAE7RfM84wnc84NcyVHGZv/2N23n+2uHfaSzPGP4RgpXbkqFYNlQSDMcy0LYoVNmKM86p53LjCZX",
+	"RLFxoVl6Spqe1YaaQttdPYo6hhv7cTs34idXroSOZGFORxkVV51P4cr/p2LjzmnnfxxUAvMAf9UHb3EB",
+	"uP765p+TXMlrnjJFujDRiLxmhkbk0iies4hQQV69er3n50+kImPKM5aekRiXGJOEKsWZJtxoohjVUhAq",
+	"UhLb3Ynhr0wpqYj9d89O+zuaXrC/F0ybm217ubeWdhR+iaSSaSKkITNqkinwy/O3L4n9uqKJsXQF09Cd",
+	"019+7WQSh+mcdkYyXfSstpB1os6MaU0ndqtzJXOmzIIMOvDjoEO4JjOuNdDSh+rYjoGnBsfmF3dvx7Zh",
+	"3dWaUbCNM57cdqvPBaEJqDdkzo0dh2sCG0NophhNF4R95NoAS6t25mm1M+VE7m1bnmVUT5n2E2QkKZRi",
+	"whA7HxZZ4qWCLLFWMqeWbIG64UUqpJkyRYAu7Ly+l2rE05SJW1Mr10QwlmqYHE1nXBAlM2YnNuWTKVP1",
+	"zXtcbV41h/vjBYWZWrGUUMPSiIwKA9OECZZERrNMzvHwu3Y7vdY5V9xYlXfGyFjJWbmJUvEJF3uwjy/F",
+	"Nc14estdnBXakBEj1JCMUW3It5anWnK32unaS55TredSpbV7vv57tXt+FLDn9yJXMrFfGWWMvBCGm8Xn",
+	"ufAjxegVKBhFhvz0R2m+B1Fyu51FGQvHvCyZjvvH1dJ/lIZ87x64p/U+9/QGPAVuLsc/XHPN7Y4bWRpZ",
+	"9tpYFUPK11QsHPPVt72sUpIZFQu/7foMFLoF4YIcHhHNEinSOrM7Cpidfd3OhpTTuT/aaJspHRumSHxh",
+	"/7F/bv8Rh/NuM6abpuGePageDI3j/co63upl97j9RDW3Vc3wEudqj3pOuWk0Uisd027Me0ELM5WK/ze7",
+	"7WW45BNhz1oqoplIreCw6oSRV0zUufRhyBSC8e/twF+jDhIR9jG3erCdo2LX8gqNjdQycZrpMxL/9NNP",
+	"+yFbj4mmC02mloVLQoNf4Aa9F/Sa8sxytFvuXkoNHVHNyIxPFLymCVUMbrATyjW9N5B0l0xd84SRcDL3",
+	"tpWWlYHy4u9MRg2wk/Lj6PB4+/KdPXj7304v5GhBoHGXDqmp2R8pNWzf8BlbNUKi8p0R3BiaZW/GIK7W",
+	"rQGGf2ZflAqE0qp8mLHZiCngikClhCZGk7FUPXLu/pJQQVJJhCQzqRgxUypQluO7j/RAgLgHKW/57TwC",
+	"VZ7rksDmU2bfYQsrLa8ZDgeCozewyokoMkdA1jj7FHWQSPW6Haq/07BjqDRssO6iTka1GVpFzg1W36P3",
+	"uR0ztYJ+JrUhUiSMUDLjojBgA99sbmig/rr6Q67YmH9sNnjHXGkT6Bnew6NZohhoyJIolsiJ4JoRy/tO",
+	"7UQahnfncqvttWe+6RJd2Gc+RYEhvpWzpLLVf+ngI4EhD1tXbpSbRxTeqaUzrVFTbe21W/WhnIkc/Y0l",
+	"IKz8FYY7BKulacrtkdDsbXClxzTTLFq65XUarh/nmxw/cka8JsnhgpBxYQrVTlithBS4dw43und2Obyl",
+	"43C7D+9v3rF0e15VcstP0TK7dPTd7AQCFtWNr7QZ/usf/4z3euRyKueCSJEtcFOBD6H/preR3NxYq0v7",
+	"ECzuFUcnRH2a3LBZ/T+2XG8pp5SioOAEblz7mQ1XcfnCwOj1jzSe1MSJ6dvLJqYTmqF/25oX9U1YeXp5",
+	"tcHbhqoJnvR2RPOifPUdvmmF3IowGdMsG9HkajiTKct2nN3UmHxopMy2P9of3r17+07KrOlzWwolroc0",
+	"Mfw6FBIjKTNGgWBm9ONQsTxbDK000E2qrbVWZ1IthooZ9BsPU7rQa+gpfNVuVOP2tAsuprQUtPk3LgRL",
+	"h1dssXHv3sKjf7VPOjY1dDpew3f1Qhs2G+ZKznLTfJpsljNFLU8NfheFVVx2FUxWvspdyadA/WGn6zTn",
+	"IpXzoeb/zRqNlu0EZLB31eks75k/6tVLUt+7VZKrT9PvTQMvaLrgdZJoI9Xa5QvvxJK0D/a4ldEFEnw7",
+	"cWRf+p6zLNUNEqm8H+s+8do+9PJ5i5T+dosYTIPgxZFbxFMw5xW+3sSj6+L0wv6Z6CKZEqpJPOJZxsWE",
+	"nP/4HCPUZFD0+48ZOYqt7RgPOjpn9ApsQjItZlQMOuTNBTj9RRpDSMZfk2DdJ1toJzP68SW+etT/bciL",
+	"JcUDQnRg56dMldYNyRWfUbUg8B6EPHRtG7aklmr5J5vkUX1ePvTpXMWWHMiMLjCpoPRvx/AJ5/eJif0W",
+	"YcLuQHpGGE2mZMQSOYNwJPwoxxCPkXOx9WpCEVgt57DhNHeXdPU1v5JiwrQ1yPNsEawbfMuw/WXI8bjf",
+	"rwUdT/rRLmKzPu4Pck4yKSbBkIqhRWwtY3AU6zNiievU2tNkImXaI88xGEoePzmpze3xk5OleOgOUvoe",
+	"uVBNsK/uQLV4YAYaDP8Rm9Lrcu/9t4/7DVkEd6YbrFoGMK1HmvxNjogXg6w36ZFB51mhjZwxRXSR51KZ",
+	"Qac0lZf2ZrPK0ZBFVG3KlZBz3BMw81LZI3Zq5y/3U66TTOpCMZJktLD2uiY0m9OFJjRNWbq0e4dPmrdv",
+	"ScEp6ekoIKbqvUDxWVFlmLDP/tJxnrah005CZlHJcjY0cghMP5BF2zLwJf1mlaqcYzoB/uWuknd2hNk0",
+	"Ifmxpcu+TX5Bs6pwJ9YdGFcPatqh5+rmGs+Mi9DFcdischhDk+ms2ZKk7kwb1OQrjoGn0g3c4TM6adSG",
+	"Z3zGhvjX7e2RpY2D4Rp3qki5eXHdOH+a+OlXswRi6znts2m2NDFSOXui5ceMjpBtr/KsQjP1yEfIZeCW",
+	"faSJXSlx3MXezV778H63/JW2nwUV/QpCwcjDGi/uTaz/LY2nGTM0pYa2e9FqV6A6I8d82jYVdcANv5Y7",
+	"Uj/JRiPvDn2VwXEEpFEnhMgTWn2y4cKCzattR+281pP3nTC16rI8FGf7Do2SZ1OWXMmiiem4X4aFyuoH",
+	"qPjG86u9vGb4t1IZmq0OnsPfbzR08OqagS+NY+mrnOqaDYGkW5xB+NvQ6fnNuvYok8kVS4eYjtWk3CxQ",
+	"2mqMBxlChZ4zdUpiIYe6GJUPxxGJjeI0GzKRstT+M/x5mFCRsAx/yOnCyo+hvGYqLVgckX/9458QvI9H",
+	"RWpvAPuYMGY/09smLhEssT7972mmWWCsZdTYIyJTqomQLnnN6hdjPikw/nhmnxR2qVNrCnNNJva6Baw3",
+	"2L6JogmzC252+f805RkjObV6YMEiv5NXjOVuH+0QhTA8g1FvEVyylyiQXl6x85cmctRmvyUFaxQEOVNc",
+	"pnY1N48Q5RltoCIkDCAJQ0VKVRqTLiUhfbiksD0gAjvFuFHYaUaNbsoAoEaTLu7vHkbIwo9zjG92mkwq",
+	"H1xuEs7hRx5pgo9G1RzJiI0xQFqF6nDHIY3QnQLseNSBTbDriDqlU8vSxjAtwL/lLkgn6hQip8DrubA8",
+	"OWOG1f4xdAF9+EChWdp4nuVtvE1MdYln+ZvmTrrcPX8y0RJjqlHV8pRWWNQKP6oT9houiWnDQbLoDkG7",
+	"W0j/6tXGuQEvW6tllhRi+HjRiTqpnIuJoimDrZV548FCvvWw0Ev3VBaYAtFyopUhOJPCTK01Z+mg/Tsr",
+	"7+VMJU5tXko0sR/cN3I/hQT2HPJgNKHEvUEnrFZfU+dzW8+7uqlLN0tedaLOnCqBt8sLj4bNWzq/aicD",
+	"lWx1e6qll5NoP+/ACNueBu+ZJEITub/kEutv3PnNm9a0G6CwXTANdQDLV8AnADWo71PeRGI/YCrSmH8k",
+	"SD+tZmGl74PxM8Rc0iZZskJOOdXaURKER3i2mYSck77kg25ljTtSliE18ARfDNXu2MLKMdQbnJuRzBgV",
+	"OsiteaSdHEI2jC/WrpvjaxsluauZ2tEwxNXrdur/temdeqaV2MeIPBlDYhKkcnk/kNs/V4RARtKAAQ3+",
+	"Np3InOkz8tOUGn2e52UeOk/h92um+JizFMzqvYCGqhNKuc4zuhh6WmooJZLqSuc0YWicO4M9n0rBCN6X",
+	"RuJkHw1TgmaNJ4xrMYzO7FSlqlYQftfVvNwq5wm0k+39QxXBwmVuDp3Ah5k1EW+VWwSfMV56bzW9V1Sb",
+	"d/aNxnmtXu9S63L5QB048JLQGxkrfiWwj27lPPB/qOak7dlbnmOPnOb5Zoaz4nFwvoOQxJYoOVTTauuJ",
+	"wiLM2o1fPtfwgGrEVN359SzvmSe9BuN9RyajQKhs78QIJdGKF6PJH+C3wA+0fmV34WcJRMND+VmqKdxM",
+	"gwkE2I7CZmnC5ZdaZlnGAtZL0d0lnqu4u8EVjZZKjLfhBLfIurplGmeYF9Di94E6kiJjqHOMffY41Plg",
+	"5Z79Twx6T+h1s2d6nNHJOs5pf5+0JOFeMlP5bVD9SWSRpYEPCjw1REIsTCqip/B7JuXVzf0ouwhTF6ba",
+	"6QBzqgxPeE6F2Rj6DB5dL85KqrBMPJN6G8sn5PhlkXrtBtRkQzjvQJoEJ1g/7iVSbaK51V3c6NsOL/8d",
+	"cd2KmTwU332hqGY381zsznSCc3Sv7FokXhOWS/Sz9PU1q222CsNA77oMx7olUfsVI8db5NDVxwpeDcZo",
+	"XMByPtGmI1t2CUvCNTEycyUStB7e5ppMqUhZGiRZ9TrLB8+XIqnv+0fH37345tUPy/kXG1M9GoXd0EUP",
+	"8R+OK2zmKY5ttJ18tXEy50lDvloCORq+JqvZk88z9LY6hAFNaJ5ni2bvvCnHabNFt0/qXFrO8spxpChc",
+	"wjZ7cCNNSzHNTHM4Z4cV75YRFOSn4cM+vWt1p2b0YzhkkHEVbN7qzlw3ehbPBQEThEDtdSKVvRkU3YsO",
+	"P4SlpIsUgXAiUI8Nd2zKscRbFgaCUXaseG/1Nt0oRN1oyBso8qWJklo7XA/MBVLMWmP6jGi3mNhhkuxz",
+	"jHFt5Nxu/i35R9xAMhG4SrpxyFFOIYUz4SmmcsYRiUGuN/zdXfSGXzAqtxzTi/d6t42mRx2rKWlDZ3nT",
+	"ypiwK5vSPGcCY3DbqVmtuSN2W+oJKutzrJGj+bfC2dZtcH86ERLThzYKvwut5WHD8ZAu9EIpHKO+jqqO",
+	"fiUCCHX1SFhj+4WKtgBMxv0k6IxVv+TUTFd/gOgblgqv/ghht1IswqA+5aIhO8WV9m9KJSqXVb3TtDNl",
+	"Auxu7Ly2UY1XwDKQ+XRhNQJI6+XmLDC/FKMpMrul/MFt0q6D2u42ibH8xQ3+20vH4KD0kyrW6GfFFF8s",
+	"0BqOFoa1Zfmqso4L64KTwlQJtU9OTh4/WcoAPP725JsnQXTj6ORJc8avmco0VHz+8uJdJ+q8fXMJ//Me",
+	"/u/5u2dWo3r+4tWLdy8azf52R7GRMitTuHRwXpoBBE5EIDN1wswQUsqHaFSBdKLGMGU/9H//Qvf/+4P9",
+	"P/39p8MPv/ajx08//c8WxT4AXlsnyZaBff7j8s2P5BJ4C8ETgtxlsLvVpJhZ3hPQ2yNd/RmOBOIrWDA7",
+	"oVxoEEZBXNySbCMRoJd/uBsJHvW3pMGIaCOtcsBEohY5QJUIds3AUTAXONnTgLzsn7GEEOKUVAO6hQqL",
+	"b6km//rH/1f+PzpK0h65hGin3YaCkRFNrkghrCSdWMVkRvUVS/fs1YWsj1rsqtoKK1ZkYYazhnvgqf2k",
+	"3+/X88eXAnmH/cbkdpeatKJXTY3Ju3qPvL94dUZ+tXT6ieQZTdhUZimsVjEy5lnGUoRqqVEE6b6/eLVv",
+	"rfqcpXsRumIAyaV6ZCJ9iSvweILHRbp/efEuInipIN+DIg0ijk7Iv+0U9enBAc15jyYz1kvk7ABuiz74",
+	"FW8NTz+t53rfbhnAC/en5A+4e43MntHMfr7Rn71b/Gv1Yqy4eiDAXQRABxttsTVh6h+sTXnB8myxc6LE",
+	"R7N0HY/7u/oM4CNN03oprrkBOXueJCzfOYvD4y40YCTCbzEpeaRPRuDlkCTj4mpJfu7sDsEpNK3t1avX",
+	"DgKwPukR1cznDm72T99fou4VWwyb4+7v2nih28Irtug1e0hHLeWkGFfyCuSqVtZWgOUFkHZ1Vw6OLuPa",
+	"yh4UWVzbCaFjhRtA7ILJu6gO6ULQvDlpa69W6bQq6ZuPpzJ7YW7DLeJZm5Po3NpqHCBngvJO1KHCTJU1",
+	"80tvw5q4ZaO7eEw5pKFt5yMuJ+PPNKCWqCLgwCkcHPBGjy5ejBthLdCcD6/wUtWREDZrveG1WyqIdMsH",
+	"eopxf+MzB7mhriFV/03OxPnLfWuZUQMYU4Bg8/7iVZMC3n4z1uA3PL4XqljOP149Wb+n7Ud1Fwas44YP",
+	"ZcGWaQOr4cMdOGu79Qj5aA3uueUwp/GZa+uMytcNud+u5HDK8+33/HX5TqN30wvPXYE7mhIvwHm89bfe",
+	"26cbvrO0W+Gam/cJctXuBtti1pab1pafBTlIwC6XRa2zpAJNg6fOjQ1/Y2k7ZA8+MITpNPnEf5oy0LhB",
+	"7pW57fC4DkbUpHv5+t1bwnWZ6c7SvdNqXoxZMxTk6kBYRYiMFviZHgEHBPJfklOtSexmVagsJlKQhSyU",
+	"ZtkYUZ1WXdJ+EXeB7lSO3BAfADsiZyKFrP1y8ZEz94wkci7ArLHmWjrjQp+6jFRxFe7FQFiuCmhyFBRR",
+	"0k1kvrD6BGIJzlC/ENIVbVktQwM6egOw1S5AULvAK62R746utpTvHtDWYSqVUnyD4Mb7djOQJH+9Sioo",
+	"QXUD5fvk+C4xjGqrbF/PXUg3x4keSrrh8DcLLN10dzfsKkidlV29LzCx8unt6kRrmXTBi+tpRarF+vD1",
+	"tnPdupISsyS2fNzv7VI1KNWaa4M5HO2V3Jry3eSl9wtswW2CdURNXRKQCcEHq4m0n8Ed3Vd7mg93X0s9",
+	"clkZ9XXWO5RrVrXZDetBzNHWJPNkSjGbulJbyuSq+VSSuZKmjjHoU7NaNZiRTBeNou4malnZL0L7ksj6",
+	"GhRLGL+2Vj6oYz6hYy8iSUb5jKURmTBhF2T/s4oel1D1t0mv9tXtN7+KCNCwrla76UK5GwMb7WYR1Ugn",
+	"PPaVPdxCzMMm3s09Q0J/sIvmoVOWrlmIZNusX1PhMhClR0GFQE5CBeCBQzIiS4mQ8+Y8lKYLF3vr+wA+",
+	"FkdQMIX1oRAzaqlyuWKLoZaFShrnKzV45Ah1+D+QEVlo5qpFnN4qmJ17WKGIgg+r+sCK6HzYyk/Fk/V2",
+	"SVVy+0gTeJxgigT8tw53s8uNJoWlEKjOpSSR2uw1b+hdOMjaK56ZIIGrPSJ2v6x+z0TCiKYLa2DMpwsX",
+	"loX02I8Q0uvtnOq87GELkYzLNMngyMs9byXwl8+3oTUIPca4ZQeT3Owfy/0ZFxyyQ/z+HSQZLVK2/3j/",
+	"ZH9K+VWxn1HDNKSB4MYeZBmd0ce9w9NvR0uh99Vv1wObXXzgf5ej/W/85N7BL+f7P2PA80P1n73h6cH+",
+	"h1/70dOW+Ccs/k7YFLCJTWUC+KmmU3hbz/Btyttrqv6pPAhO9JY1QK76RyoyKjQXTOt9qHRK/TvtDoR2",
+	"5MapFGxLlc2D707rdePBiiuMpt1yIWsdfSzb6o4WhKd7iEjmifaRBmamkY8VAtGjyp/h77Bjgs1ZVfl2",
+	"xRYRlvLX2dBq+lfFMLZK20eWss2jjiVtVVW8uquKXXM2v1li8JRr40yUkuhvYAi26iwf1lgBtcTC5i5i",
+	"K7Zj1B4WrGcerkRdKu15ZdxdQnfrXLDlSbQlLWuzQxF1XYCvFcANoQPoRjOctaU/exWnJXQWVpBaPRkb",
+	"P1CxIB7/sDmjT/lgcSM86hCu59YM9p2U2TOaZZfFbEabDa/Cn+lGpPv3qFIu0xTMtwI6rUlQ/HhUnVtt",
+	"X2tLaqYGbBLQlFJx8f0z8vT45BviWh+s8hpsBLbyKpnRZMoF21eMpqAgofT3khoTsbGe2RUvNuNjrKmr",
+	"9v1utjymIM+vCdNYWEaQtPgx16M3Va7LVQpuB/71KZ3LO/f+4iXh0MpiDJqZCw7b7Sf2nTMSB80gYgjs",
+	"5Rnlgvzw7t1bB+mBQHJbZbd7XME1CRYXssmaiMH/HHtI1Rh80NU/McAR94jzmUFe35nzVJMZFVYzRgMh",
+	"8s3hdGTFnI4QMMyhDuLrZ6W7O9PSvx54wB3Ua2gEwK+WzdshsQzC8qwmRnTJJ+KluJlsKt2/G729ZRum",
+	"rVpTNrl7yy80HZNdxPv8lovY3Yd9Q/j+cDOW7oBvSHXYDxI0NiWz9Dc7TpcK86HefRykTeDjZ1Uthuu1",
+	"5CDt7GeWIS13lcsrB+n2r/E8LZN8aRlT1mTn+4Y7Pn60mmYGXBZzzOzTB9dHB+Vb/55kHKvh/vyvf/zT",
+	"XtqjJ6CG/5nm+XDm2nSe2ksbJVNqTgGMNiqfVSzliiVmWCgefMFQw+w/N3Kf+vQ3LR+t8tsWi+kiSZjW",
+	"zaUmJRDCln52/7GVN5fLEJvWhvA+DflTiBZWQz9pgKbJFg6UBjswc0HeXz6vIWgIeStkmntMzbqTaOHu",
+	"kPRrLMGVTd8Nmx3P8kaRwxuxzqZ0z/Z53YULwVHrQzk6cfgtI4CrkK+bb9hd4wtFNz7YhrVr4xzNNyyp",
+	"/bwgAEY2F3SB50eKbHHqau4TnnMEt/ZoMIJYvVkJiisjONZS/cBg8G///kt//+mHX59ER/0m19kK/kWw",
+	"/g+bdrjZIg6M8krIYl0IQSnogzNeYwh8YPOpJNxLMfJX376+t6OAapU+6yz9WvO01XYKXudbQuCf5WaB",
+	"TcKg3AFfByd2xsYmbHx292JgXUZHO6erLOdVTifywqClqWsT48I8OW4EUJSF2fGd5VmHYy5/r3kBdRfC",
+	"qrLnaxB2LutsFbfNOX0eI2bz0TjhWc0MPtm0upaTGZVogutkj8Mc/BR1Rosh9f2ethJbMG4rivloMUzp",
+	"YrePPaeLlk+VnqrtP9bimI86Y7Xkj00xtNnCbLd4zNBsuzl9D8l0euWwYUowYPm5cgeDkwm2wqtV7RRR",
+	"Nu/aNq8ynF+0Pd7cj1YrHkvlgnFy7MOSmlsel7KMmaVa3G0RdnDQ7VhZAD4SvNbcBacktrvaHUfpG0hl",
+	"acb2pTXz86M1gOY79+kWvHZHZ/NvjptHbrXBSloJvgzY38mRtvU3Ww4ErGm29F5/rgzjbZrF+UjBEP11",
+	"jcLpplpD0wAbc0V+QkSDc2OYa5SyktDE6k3bArJLHfy2i21s7oTTXkEkC5PIJg9WTEdUpFKwNEa1ei7V",
+	"FVNEG5nnLCUznu67SZ6RGqTEnGrifvF1rqHnlIthruREoYYJuibgz2KtDfxHOXRLMoKrhWYfE6Zys64Z",
+	"7BXP5GhhSl+cf7esn2xyuKtdKdThBPp4xebzcF61DUzdkQA+XptZnQTqE6jO1J97w5atIcnn7hxbabIl",
+	"GuHxtm9XznUjBuHaem1rRyJO404Pt2JkAJkN3c58tnbMdzHehtJC+Hkd3Lvf9UeubDCIEDlvoSsdpGLh",
+	"wqhrcn4CQkIU8ztY4bo+Da7g8e8FK1A/8+wJzruDYVxQQAHFs61qcKNTcelSYYOKZpkSUHFAozUKDBKd",
+	"fE5ieSlXN66BOlfpp37S7QWJSxd8CwbyvAyvtrORrSyaJVnZYNWkAc/a4TTK+70lisyyDus/UzsF/OAW",
+	"+3MX3tOGBT2IG7WRzFd1ijnlhotJfEpGbMpFSqggjKqMM+Wgq3zLdjqDhhKAsNF1G82xy5kUbCDCdPjI",
+	"Z5wqH+slCrKi7NfdrfLgCtiR0qNj7Z0NROzqoGBSXEwC3UUqh0uVnpG41FTi0yor5OjjR/sJ1FziU4D3",
+	"JEVOuseH/agCATVqQSAiJQUUhtmRSYxNLDKvYQ1EOVnLmlKuodEDajJYLuWZlNtHwNqHybdpUuUQjRzM",
+	"nZpvi3k36voSRM/q725dt2Lt5Uc28HhuKWZ8SuIZFQXNYtI1hRL2aMfjvYjEE2hM0uVBos/xYd/+4gq/",
+	"8UfczxLqZT6V2dKxRsRMFWMkpQtNRgsf5t0LRQvOoRN1JtiJIagt36Vrz6rlUkmIFlkNP1VZ/GeEgR8W",
+	"w3kMtHb7yPqi/hVXEk5/CK6ORnw3Vd5n1zSRqELYP7n99FwzzLgu8WTcj6Sk688DVLtBI7IzLxS7vebl",
+	"nOy3xD5g11wWeujQgep1o/XjeA+Nk4JWvPgqce0DNJ9AGacsE92IklgVunfzjfeoRTdCy/A0Y6dm+TJ+",
+	"rNFou0kX8a1sMJ6W5lcd8ya8clHQ6WeZMdX5XX1H1h7g8v1aJZtVilynvW0INC+JghtFnJc4/0Zwh1on",
+	"MmCXS4TUzuKakDkPGwdZnxLbmt5iN0P33N8hzeXKR9dWcoV2DKq35aQ0HkG6vU9vWZqvuvWQylq6d9Vu",
+	"WUTi+VSzZBiTfwPEjifH9lo+PiKKilTOCODQnZIJv2au2JuSS9evjLiZaJLxkaJq0SOXUFcOgGFTptjm",
+	"BEI31Wbf4tJK71CRDjbvpjUNS1+6UXHxLW7S5746O1+F1g2z03zn/Cxrt6Mdl7m8xi5w3fNljk0CIIA3",
+	"bajvdMLHPYQyiWtQkx5pEqfU0Li32cG/AooaDvVhi924S+Iud/jW1H2B3pHdqNpe/2EhSjW0xvgbi14u",
+	"r3iOhqErfystJJopRtMFocmVkPOMpZO2tpOlerqlWmD1pBsmfuFQG7ftP8HptHqofy//3tLyO7CDra0S",
+	"eK82UKH78pqZXQK/vZBmd2Ylr5nKaG51GClSXTvVb58cA0/wKU9P+sffLic8bdN4vGGWDRu4Xh++jQrb",
+	"zCQEmy/JzTOHoLJO0q2oxVtJwh1Ux8ZjdnlSrnHNjkcM9WxDDJW2lsS/hf5bP2LG1cvniINZ5me9hqx6",
+	"Rbopn3Cj95axWyHv6iR63G8uWcQ6b8DaH7agF56TS3iIvIcmZ6AnY7I/AJsTn4029KWBrp0G+HxceerS",
+	"7zDnGROmRy6XAFLPVgFSV/O36+LwqH9rAPA5HdHWAyj3+ju3AHLumrq9fH6zfV8D/7FMEtXcmg7rQxOu",
+	"vWZJobhZAJ6uy9thVDF1XiBaKP7re78pV9oMyfnbl8Q3al8+f5xf9UhE4nOXCo7w7uQ7+CKxX/rXP/4J",
+	"AhyEJMgM+K3aBGsKYGBLXnHm57S67dgs+JE1pTXoCl0KXIGl5D9+ercXEc0MGS3gb/tc9MhPihumyazQ",
+	"hiRyxirE2PJTUvEJEhS3w+AUfMD5tFPaIkM3ZjVrmnPAi/sEGQ3jhpTJMk0QtHdNaFkrS6gg5y8Jm+WZ",
+	"XDDXzwgy0AkXLu/Q3hRPaL2BeGelst1wrrG+u4aEgeshhWY6gjfB1+SaRRsABUgl4XpQlZBbUwJEAXxB",
+	"9wZiIP7H/yB2+5kwHMHFB+JP5E9/wjbjftv1n/50SuK3by7fkQOa8wMcG4oSDpBJx/YkYJE/GJO/Edli",
+	"IAiJVzYzJrjf9tJbUQEAxXbKrlZLE1rNhqX2bMF9S9x760/WSgc4XezEEL+Bf8QEoZ1hM4jH4Nw7q8aE",
+	"TyFqML6vyYQZctx/3MPtKMle/+lPpLuB8vcQIRxtTJIz5S+PZZV2BpQombEeeQfQ5MF6nb9QyaIMq/Py",
+	"bcALUwwaTzn3vf2Yy1x164bF+YOFtkJYEGKXAUV0CKf8i68Q/ND1Vvl8Pu+pcbLPUm6k6kk1OVDjxP5/",
+	"+9yer2WDLezGNM8zRzAH7pd/+5uGVgwkPu7346AjqNtmkkqmYfYzapIpKJ14sMIomhjSndHMcml7uS/f",
+	"/BiRuZJiAmZBRGZca0snANq/d0bi46MjPwh3n2TwvVFhyEgxemWvH/QO6xoprTBRJiKyAMepomLCIlII",
+	"q+IKrErd65HvpJkCkqunOjkeOyg3GBgua4wVjL98iFH4URJ7ZP6Y6CKZQl8NyIKwPCUGGio56EIW5TFS",
+	"VyUHyW3YT9Xu3nEcEfaRJiZbkIxfMUB+AIZht9BOy74Mjcrh29aOwXPNrcgFsoOZxZAuH5Pu4b/+8f9Y",
+	"Q9T7zslJfw8JShCZ078XjMQYgorPgKiCfA5rkgUxqtiyo9jqdjGRgU85tzYhkBnQMHCLGGeNV0ETLWcM",
+	"GRQC2gG/iF+mbJZLKHzd/ytb+Nt6auehWM6o8eWUnpBgbWUoC3BGRIrtVhQzhXJ0B8Ed/IrLTOnOqLpi",
+	"aTCm2Ue7gaWnxGqp8d5Z/ct4wgKYA1CXa+oSH/efxj3yV7bAnb9iOeLVHx2TqSyUjuDmJzTLmAr2pZxL",
+	"QhVYG/F/7bsKgf2Xadxzj52/fRkR15oFVmcvGastBgoq/VfsnF++ePc9UZarYnkRUizc11TRsdnnzIz3",
+	"7X2nOd+3D8Jz+w74fu+UxBfUsFfwx7cy48kihuI57W9DDn90h2q1H5auHgw3mvy9kIai5sdFKuf22jgb",
+	"BoQVCIdysBjFm2IzalmvHBOO7A7hbuE1Asaj/QHaDmmsSK5/x036lAw6uO+Dztnf//yk3z+b//lJP4ZP",
+	"Vk/XHlN/Pnn6zZn58/FRDB+9BCVjnwsoBsBSVVfcimqf7zEQ4ydiKxXevhxenL97MXz18vXLd/Ee3CQq",
+	"pFjMZKFLaRO5RjxO9swBLCdRDGqHaaYhghNVA9A0VUzrGA4SaAoqAIn7O8ixv0G/1JJgAmO2/Iz7DZf3",
+	"liKLcwcFAFrAf5C0j5461hZfMKMW++djAyXB55bsD2NPdbD7P/30036gQbBSHCpGs9mfB5VCNejEDpwT",
+	"i6sDben87cvAk3Pa6fcOe/0SuiLnndPO416/9xgV7Cnosy2aCNhUUjeYldB+Fa8KAmbCvXIFndi52aGP",
+	"luqmV1YugA+xdCBcSAAvvZkqaUzmpLxv8wyfXTkn0j0+eupUgNq27vk775RYeL8exbOMlhIUVWUzaT0Q",
+	"c8WNYcLrALRIuSFG2bW5QI8rgUXZo3H7UYXkUrxMO6euhLpTVst/56DSrFj2id6BsP+bCwmX/sCyHqVD",
+	"U/q/Aq9+WC1r1WwFBTdTqTQjI7CSwNeJjrRNbrZ6ofenuvXk8H7LFhr2Y0f9/har2G7w1wxHXHKgoR2C",
+	"pkTQPOSSmf1naFS0fNc9fHDJzCUSmnseRjnGmTe9WK7w4DualpthXznc/Mp7UdbupvDS0dPNL72T8jUV",
+	"CzeWrtmWndNfPkQd7WtfYEMIJOgaOtG+WLjzwb7TeFllYdpv6wXAS+h6uNJdS3tDkoxR5X52t7SS6r1G",
+	"Mn9TmM4KmRw3hNfxZGVh7vRoN22dhOltuXdFvobROX2LwvWPCK3VyYNITwmGouOg1D4mXZeEgVxjIKBB",
+	"fVQqinMBcIYeStXBGrnwdok+LUh3mY8OBB7RXo+8XUFG1mXuB3LlEQPzLgDabmNb7/P7YVvOE3CeUvJK",
+	"XrOMIuLZJma2hFvQORc0W1ihmJEX1shlmrwy6W48r8KF2IrnHd4zz/NOL2/cgtD8LfHBLVjaMynGGUfX",
+	"7fHR0eYXXgpoLXUvPBOvKiA74tZu5AAOMOUALP21HPTNMs44ODUouTSK54w8cx8gl963FvZUBJN4z1/N",
+	"gVjGT/RwhNQ43QfAziBZEBwbFaCaGw7xypwXxtOPMyBd9xOaZU43LrTnUD3/vmYi1XUXGDS5MnIgal6g",
+	"2G9RDDaps+eCpT3SkEvNiNVirxnklDntuDcQJ/3HmMrjvmI1YmtuV5D1Jfym35Mm/oQH+x1+w2/1bdhV",
+	"4Mzu9A+f9unj5Hj/ZPQk3f+GfTvef0r7o/3D5Ch9zI7HJ/TJaHs+4yaJ5foPpGItb1QD77lwyCV1GjCS",
+	"xP4qQC+AXudz6lD9x5tf+l6qEU9TJvCN481v/CjN97IQMMRJ/2irpfyFGjbH9IGTbWb1PujiBRyqUkYg",
+	"u3CVT3gxHd6lgF25+9LOsfCfN+dXnoHUfdPQjRLa3KEzmC5mTJiBwM5pEdEMOipIwHmVimDabo8c959W",
+	"KXtOM5pSQGBZ5lgLZgaiq922JOV+WK61d0Y2c4yNDAKX9Ad72DAHt007MQekuq+SNeys7nx+XvImdzes",
+	"+RJvwz48xhzCYh0kDiHSzmrSlD2AsTSPc4Uqw0jJuTVOIG0A1JMYVABwZpdN2awmS02hWDQQEPNfRERz",
+	"McnAtImcS5JaJqBL/yD6/7DPN3rq51NJXEEhqibjTM5da8pEpsw+yz761pzoZwOgr971UQ9j67EfjA1E",
+	"CVNl33O9RB0wtUd58d6eIM4EbtiRNOi1HIgguO5QTVygEByEBFNYvTntv9sj537rBqIbYz/EU2LYR3Mw",
+	"NbMs3rNz8lvNUu+IwpM7HYj4QIqRpMqafP+uDcv/fISAY+5Q/wxn6v6Ew7L0z+CIt1qWy8iNmj50iG9B",
+	"LAY/M7R7OHT1IhjOm3PNeuQNRPbQHacHwkqV/7h882OjWWk/9Oa8MNNnns7qPW1/+RXDxtBJtLIVXXlo",
+	"xc025BV+ipq/40vPGj902G/50nLXWYiJ4z0oRRwY52XNShn+Xhrf5zc3jt8IePjhHtn+EpRcA99/5omG",
+	"dIUU+/6eu7PeA47/GLle/cXv8En040IzfGdNBAS8ZNC+CrqKV/Nf3o/PZbruzMvXWKHfc8E1htQGnfMU",
+	"7jHs/aADzCtg054bb+TTvAJAbGTTzdpeBcJEwxg7eX/xCvRP6iGMyEtThSGAa6G3nafIaC3rA1xEXWE3",
+	"EcFYqiMXsnIKw/uLlziJgfAyAXi8ZbbA5CPsLA3DH/bJjIvCMB2RAmoPAHApcgHIAqJEdj5ch2F7FwXE",
+	"Fs2hhvJIl6LJgGxqYEl/YSa8B+8vXm3HksKMorqmFl7vTYjgn+t6N11uK6ftwRsJ1n9Nkhv59Rl6d2C1",
+	"3dEV9vl6B0mV07it0eZeIbQhac5hxo0WJKfaoAaiB+JZJosUUp2COKjPj1Gs1NDKwP9fFM2n8AIWwg8E",
+	"FT73yStJCK2BSYqQNTRyPeKRAbipwC+QSmG/kZIRyyDpRNabHyyn/fV8Ng30SIHCRSXFZCAg6N6reM4j",
+	"TWieO/VQeNt5VOlKzu/3SHsflFV3fPAbZ1/pfaUW1yNO8vncCEhYcGsClW4gWnS6JlsUf/WrXeUvTURZ",
+	"PXIQpHBAgtyHWxiyK/mwncP+k5Pj/uOTo6Pjo6dHR41JkKedF+fnf5n13/7X8c/Pcv3d+V9/fvZ08fN3",
+	"4ufzj49/fjY7/OvP5/TNNz9/N/r5O92ppYZ2nowPk6PkkO1/Oz6i+8fJycn+07TP9o9Gh9aKTk/Yk3GQ",
+	"g2kndHT0tH949PTxcf/x02+3N6WXM4U/s0//WUkEa1Wp372ZvGtU4EaqWBUCWOWXDjhrJ5b9a0nSnw6M",
+	"7yq80y1GD8/LFO7vttweBDOFZI8KTHOqZDGZ1kzUU2vPOc1uIJrRN3OmtBRLyJvAI/M8su+XGwSGcTxl",
+	"WSaHc6myNCaGzfKMGka68ylPpghTAEFQ37imMJqnyKyPjvenslADgelJe+ApMjJG3wBCKaJpi2AGPlAR",
+	"msY/cTOVhRmIuAa3GkeBKf5Ik5nUxn4HUkEwSlIz3O37AdYpeCQKbTn8edh6RrFxoWlmf6XkpH9U9haw",
+	"SvCCW9ETtqOHN6huZvdWDQ3gU2/jdqzD1FaotAhy2Dl8ctI/OTk5PHp8vD2XbMDO/czuxlVs2ab8D8gz",
+	"+MpY5WeJh96WY14iz7FczrOQrXhlkHNwgBmo7Xqtr9utkgDDpNWgjXapk6KuBsmLGps5Q6IjpjPoKte3",
+	"fMH1R66SwX22FuZBeJ0VeJ1/Fn8CTyUpcu/pcwFUPgYLl6V7PXIufHJzBE+likJ2vPNsQsC+agXu0o6b",
+	"mAU6/V6WD98qSOF0NS6uh+c//5f6z/7VUfI4PWYn4yeTb6bf8qd/618dZkezx+JYnuRP/v6N+lY/Nf3i",
+	"8Ppo/vjjDjykmi/O//OnjFVt7ldZx39ILn73elbdH/VrrRbolw+fag4qPMT6zQuuvEtvXL3xiL7Y6H/C",
+	"Ru31K35aeUrLihrvxzHWGK2sQ3+LuRoIvMDwQVFVSAX256OaN8g+TrqxHQakvSiybK/F8/OadT57YiPU",
+	"aKPH6obkVuPWYck3fnZjjos/z7azq/JLnHWLMRg8HU2MBOXJZWegpsq1wZjgjILzQQ9ETLPMxRqMxKqP",
+	"2om7oMq6LI9XXJt3brK7Gs2QhA5IEhsefIbYYKuO/he12dYbDJJu8/o11M/utfn/aZbVvP/LNeQr8PYf",
+	"7lUNKzthNOWiQXoPnJLLbv4t89PalXjFy2xM3cjGoo2ZnWGoL7gC3WWWtkeoBo0Esjd7LWkI78q2fw/m",
+	"9/FJk8mMkcsit5xgF5Mh6OXymb0qvstKg0cFs9x+83L+Xt0jn5rSHUnZZ3KjCHc/hP6NVrlwLhZey7Zs",
+	"XjGaLrW9WBGwJeXfMxdrE7R+ajc/7520tNpp/AXSq9YcRXQrDxI1yXQbFxIeVelIDzQlzRB5MmNUkS4W",
+	"He5hyGDm+mlhtwJspUVSmWVUNeaLI1ZQcNo3ZFOrfYiOTvo78imHW/TZnRrr6NBhmNXp8Xfq16hdEjys",
+	"27KsA+xdEXCuVUXyfMI+ix55nyobrGGzxub7h8osZdq5Lz4zzd2cbYL2Rv1hlZYM/uG2THNLt3vKwAVU",
+	"B5XoEWhVQXgKaS0Dsdxwn8ynTFVOYvD7YHPwWsP92DJd11o/7g0EEiZEYp0Hu0JhbU9tPXetZR5OpWQ6",
+	"oRlC+asiY3BMg47OGb1CVL1pMaNi0CFvLsC/LgDGybegxoY4eLZ+Zw6SjBYp23+8f7I/pfyq2M+oBzF3",
+	"jT1ct/WDSW72j+W+Nb1qJUUALKy0FLRz2vmJqllEEikSrpmr82b2v62uomTGhr5Wtkyc1E43LqOguZLQ",
+	"zaLzf8nCV/HChkFtFfQcJlarhsoNmRaJQUoCuGbsN8xmcH6FYp3Tfu8Ye0+jMxUN9yFAOn3YWs7B2T+M",
+	"Ou4aR3252vhvK7r5qaVayV3uFe63tSg8+NV3VvqEDC9jTbjmTazPPllOYlWrfw4PePazudzzue8k9Zs9",
+	"5dohPK+vv1kENSoZf2GmZVf693/9rJLpDuzBbJ21W3ZTqb1Z8YI92dUqcjUtVCwgaYiBPxIhPc6InHFj",
+	"AL8eQGmuGMsdWNA1zQoWkTiQfYaqCTMx2FkjBkaVkQ7CpddiKFV0ckPZy/UQdQXnOtxNdDyMhbSWdr2B",
+	"FNLwH/ZRZR/dsUw4mLGZVA4jsTUI4KK/GAXAThUJFUQxrCUF3UcKZi+TwbhOVwr8S5mDsRcRweaBGdLk",
+	"5H/tZ/M5vPzNBQZhS9/bZPRGTRsZNL7ladldYykhiUAzRniEdDVjmOBT9gqxCiZVhic8p8K0hhiCZzYt",
+	"Zbn2YD3+8Yf7jedK11ZmrWHrqfaLMWZ/gnomd3mJYg52wd0d6nKyglsNK1x8Nol5K95x8CvOdnclU7GZ",
+	"vMZyLvwElpH7hDVt6AKw4LjRtTsA6HNcOwBT5ENhp74mTRVpaytV9XupJtIYJr4UZfU1vWIBcx5LhTW9",
+	"q2k7n5euPJfNqZlWrKmkltuVTNyIZgF0mM1vk7a5oya6pasJ+soIRkyhykJDPM2yzhCyP325s0MR7XKX",
+	"Ac+l0BEiLGqHbYUOFh2RK7bQe4hu5a8WuCZyBE8eCN/Bygt6TGYC1iQWviWVz9rMs0Xk0rCK8luJ1GYg",
+	"AFLGDnpWRkshlbJIuccx8YB23L8N0It2GLvyJj/XWzyyW+vKU66NpX172EqCu8eKWfDMfLSE9gOHw3W/",
+	"Ua25Ns4X7R5gWSb/D/KDnIP+85JMWZb/Oxxz2QS/c64Yok/ieSFn//ftg6xuuQ+Uk1mO3paPWRqYj3TZ",
+	"E/H3nZ15uyzLd2rRpNVn2WxLlT7n+1X35i1rADVj9fRp/EKPIDw9OqFX0MEjBIVHCzhXbMw/Nqvx529f",
+	"vvMNoL/kKItbxhapMbh9X9VFWA3GVPDMYXgO//CZAjJJmdlQoeIjzjMRkkz5ZAo1nlQ4KpVzARDfQd/k",
+	"EkLAkjJ30XDXQ4xrpPczrAQj3BBNxyxbuI/gqDQxiKYGaqmdEZSYVlBqpOsnOKMp87NEQPeBQIAXasqk",
+	"RfeJvVM7Ht46AHGeSQC/pK4oohzILncgaJbJuSYOsBxW4tuO0SzDWlmorbiWUNTnK9Tdd0jG6DXTawJL",
+	"jvofNrYU9L/oHPWPvtnvH+73D9/1+6fw/36utMpnF6+JXojEhXRQz3SN8Xe77w8UUamNnq6JrZyRGOk1",
+	"LgkWkbKkSNgfgZe7CLyEPRpWON1OUvngV/jfTbZxxV20kbmGngXYyhVPlQBQJ5ShzjmClEypmmVM6x45",
+	"1w7x1rEgJ6glsk/kAA5X0kmqhluPSKDBrd9sJ+MrX0xIB6e78XhvZRk3mLv+/O/f2rVm1j42m2pVBn8M",
+	"nbCkySXjs/kUAGSPeWagq+xoAWkJ0Kw4MRJz90HsAMp/iyZop/Timj1Q5vZHmhg3a9KNMabgQBHjPQKl",
+	"CajHkhIvlcS9uHw2bs/gTlxxRBuEzBYe4Tf2krreYNCBA2sSwQHsStLTNeNL17XmjmZAIQkQ8WoRWYPP",
+	"WNvwvqNnAwGvbTa2dguw2f7GsbG/2c5j36ulUJL5ZlsBV/tHaGsp0QtA1dn1crqX/fPtjIstGKcHRdsi",
+	"4VkzFwbLMyqiNtDTQkcA2qo9Sj2XqWUx0UDMpwxwstA1CdFil03kmI4eul6YceRQy0aZTK7KhrwxqvJC",
+	"mj1EsMCmRZKkkgj20ZxWSJ0x6QpZmx9ZMANxJ7vZImXpHhQrOvi+mHSxYRjiRH/kCB4iBdvDQuwSe7EJ",
+	"qjWAr41I7BdhNRUITcNWCFnCh0wgTai5HssBEXbuH+sQ+/y3+Ln8agGw6GESKmoYv7X5NIL63fM9gazs",
+	"20IeFFu6qNCw9RnoOmciJdhyBdLQn/tU9VNr+sMPe1gLjHgvQO7OOk5ofkpiIQ0fL2LSRWYDg2VMGazV",
+	"ikicyrmYKJoy+8wEYezc5SwrgAKE5mTKaM6Ua2sE2ZxWeS9fBlXe3W4uJmcDwWgyDaLkVtDJLAUNn1Bc",
+	"6l4zlID5Dvf+Fra0U1lOO+UyO1Hnhhn2OJuHyR9xO9F2Z7FSQcj5HyI2KOWvXya3SaX0mNI8Z0IH12Ub",
+	"yNAmFlHCAmwuKn2kPXiih97Utd58Lh1CR4SLJCtAP0+5LgEsrVzS9aySqLqn0C0LsAsg6mQlokMc0c2m",
+	"SgXb84W7rauFbFZGq3wX/WUVBiS102oApbhfSVjhAdUyhnbNsS2pmdDqFlhBgqR/6j3MDqwNQP2Zopql",
+	"UZWUBVJmxLAJrJU19lcPbdbwVYhdjthAVDcJ0Wm73ggF4x4bNeKa93rY5dClX4CSi4V/VslrkljPy6UF",
+	"cFhbpQkHN/yLyRUu59xGi22Jwus2p/+ZEMne1RGXHrBGMgl3407v9BacuRx79xRiKTUjiIeFKRu+y6Rv",
+	"YVEt7Mw3dawad5bSEOFlaj0+WvKGl8jmpgqhy4rpnHb69Ft2Qo9H+4fjb77ZP06+YftP6cnj/ZOjUX/c",
+	"Hx/TJ+nh9oGUanoPoyHegN7/0BJPO8+QkKs2hSBSlhIT2nGfdpGT2FfnfrOwVm90Y5D5e6nIoMPtBawE",
+	"4qgwpa/C9a8ZdHqor56WyMc+YMOzzAHIk24MEPNW8YwdGH0zPjKkWEwUFcaKa+cCndJrNhA4YOrg7LJF",
+	"r1SJQ7BVGK8GsloBs6A3xmGeRk0wqVshpIKnCe1pUKfLTqk4wR55gfas1a1zqqFH9pwqARrEmPJM+9j3",
+	"lAszEFKQqZzbAcf8I+HmzHfAdTiA0N11FQOwKURtx/zcwhMGbeMoKacTITXXX47SAhNmW8jdbS56qB62",
+	"Gn+vl1EauVn4UNT3EGiCNvPgQSVdX13D0hii3FZc4oShohSh2wy9YkReM7UX+UTFqAb9qMg4o5NWmy+Y",
+	"9UMVHeB6axENJooZ+L+xuCfqlFvRiTpJJjWDItot2x3U4CObhgEs+U5UAUvu8O2liolbVEhAMKhGSGHB",
+	"iSyyFNt5u6zD5uiQPewJq8/ks8IphTS1lQFeLfeLM8Frl6dkHLW/37slHo4Gakb5zyUQmybjq3y285ko",
+	"Yo1CWj7zwCZYuCd3f6Zb6W3lWHdEBQfeWbJVWsQZGcssk/OlhvxjqQBJo0qTbytic2N90V5Et4ptarH8",
+	"ZnwhzOuC0fTrp/QD0JHu3cKqz7/NxvppyrPlOkZMYRMA+30N4e9K3YNuyDWQMRT6rgdNGUAbKzkLOwmR",
+	"oFqVTCTTRBamBEr3DRwGwilEzkuqGE0j32C3DCAEzWOsalEm1IKRwl3Au7YgaBcWw77HfhY4pXUI45i5",
+	"5+p7tBRnYZDcNaQwU9YKMf6DHe+C5dniQTN1yxoa8lbxBY3Q8cU1+YuiCatOyjA665GXj66ZA4Nx4POa",
+	"JRICNVRNMNa+HZ8Klv/Zezdjyc9vA7T8t9at4WEwy88xWl/nEnAvVypslxn9HfBexTJGNfuNMN1VTzUC",
+	"ulumu29Z7ql3tAR1tQ5GPUbDM676I9Yd27UNthySfaz6THSBhwLILzIyTXkKDu+5lQPRQFQB3ZDT6kdQ",
+	"XcgZhHwh9uUaR/TIBWwtxrici3yJ+4YZ0Y3pzXA2X6PO/zm9Rn/h16yBbIKmfisO493vWYWqsm9kzpP1",
+	"2QRWOqfkii3mUgGYpSbVBwhAkkHIs9CMdGPftTwiMcqfOCL/+sc/na/Wwa1pAkmmIVAmSznCYM8aAU5f",
+	"lCO+wxnfI22tjNUGegq/Pow1Wc3RTePuMfy2yyOzHMUqIEvljrAzlgQ0MzFRDBQtXaOBXlMaVuM537hP",
+	"g6ftMgH1l45rot2JOqgKwQAeNE9PeZ67B3OqEpZ17MFn/Bp9YIksFGcKb9nNiOlhIna7kfQf2V31uwap",
+	"09tcuG147/rykZaCkSCLjKUrOVku5Vkq578dCCbSXHKBwQAIdnFzWnXYY+KaZTJ3Lf9cOAp7MPXIX60B",
+	"9rhPUrrQbd0CHrjkxCxydscFJyu++9sVe4zQMMZI4N9YYiLCepMeiUNxfToo+v3HCU/hf1ncWg2Cn9ip",
+	"oXFbLOTGhSVfSKnIH1Uit6gSWakPcX+47yADDnPwK/zvWmz8Ff7YrC1e3zM+JA7QIkRhFb2vlE4cAiW7",
+	"rlshd0AozdWdniTuvbozy2b7V2xxK5gPORcABnRaeiQjktERy6IqZ3oMHRut8kkTuwOkG1+xxXDKBWS0",
+	"uOA8po4za6WTOdWEpik2U7xiiwqZC2rTBwJxuUiM70JJUDymHOywCpigxMsGF6lzC9rPpQVmIgFC0EB0",
+	"YzvPIfTQj4mmC03m08XeGfzsGgAXLo8pqNawX3KAe+itkCnL2vSHV69e/9Xu9RcdwsFFbJY1liKW0Rm/",
+	"biSTV69eQw34FZ5xHXTnswCZjJTzfiFICVDnWKpmoHio2KMD4cHiyZucifOX+3Y+1PBRxohmCoIob7KM",
+	"zmhErl+9eh3BcxeyMPaeU/KKG/bq1euByJX8uNiLXMoqpqPFI6rZsFBZbG+x/Qc2hbeKPajqUB1i1Vd+",
+	"TQ2LBiKTMgfHj1TQiHE/kwnNLCdQTGvEHsGLXIjM/qXWOMvBl3DTGwgoLYyvmeLjhW8VFjIESPTBvpAl",
+	"U8Bk2S4lY8UQ8mQgYLIZ10Y7IDRMMIOeYy5yEwFTjO2fAMVfx3sYonF8CwMu1kDxLcBbAVLwet066LKi",
+	"p0OaWbnOqvDM74ark9b0Gju7t2nluJ836DN203TinA+vmL1jEoiwE3U8TXVOO1Njcn16YMVYz73US+Ts",
+	"4PqwE3VABtl7Mh7zhJE3/n2/5s5pB0l/+7gQns7DQLk4ymgKDAF5/YHR8lkh1s7T1KqEAdO/CdCa178O",
+	"frXq0I3x9O3wZ776G7krFwIcIJXWUoWLsQrHjku6TnupdJq9NqzTkjV9xbD8647zrpV8PPHPpuKXJHYn",
+	"afL3tJ7tdR2qr+oSzDsEucHk+bLnsxd6XToQpVwnK2K9EtmPdGlVRKRmF9jx4emBAPlPVQUuXyYjuFTS",
+	"tgTztmvU/wySwuskHpCFYZ79l3JPUYm5Pdd1iFZrO3q5LtBfer6dXcRW0OcjaCj0JaUKl3DngIbiPd9l",
+	"m/h76Iq4JWvChu9leggZLVzv9wBZskd+lCOZLsjfJBd6IDw0cmLXLVzYwsFEcE1oNqcLzDhZXuhAdB23",
+	"OvVt6csiITpjYABS4WZgMKSiMeEBanMQtVkwZ+nYH4UUrKr2xY8ynKldjLUm0UrAZvl2BvgQmHoRjhXC",
+	"Q5YGGgxNYCpoXDp0DeTV+FGfNMfLBv3U+Ob5MV1qaR/v9Qai+qcmCO7oONzhMQZ0yJsAum5GF/6I8C+N",
+	"rfPTFC/PwyJV2lV3TjsTRRP2vwILp8KjBJrb3oLBRT2MBeM2tIkTpZCxqTwB/2HL3NxX/dJzn5mn3xs1",
+	"vXTcFdowjJi6cRsGz6W7dfRIbNEA/9o7q/zEiCeZUCGkISPmHkx75FwsoKEDIATAy2bKZppl100Z8xfw",
+	"SHmBtwGdxHG+IiJaSk+HPfNEYa+a5a2ponMrCippcsdSM2ru/GPn8Eiv9KyppkF4ioKrQeCVrqmVBhBI",
+	"p7e2QHZs82UZsT6roaNaMoUyXFgZvWKEzukCcx6RxO1LlYhtpP2UzWSLrxDzaQL6vqF8uSGmMQ78MEk9",
+	"7UKkIq0/xMdt6vWxd111S4FIbipFXB/Wlujii2umFmhRV42MAHCca58jae+SveKny7G3XPGEpQMRtCdB",
+	"OCr4Z2OIEgx+DCnioFwPREyvKc/oKGMubkjRQzCH4tAxh/xmH0rhhvzrH/9v/evuN6y3KP0RXQyEQJgB",
+	"gwVmLyIsawwi+rAJKMV6IICZBCspFWhYtONCEOzokTdmytSca0ZiD+bo45cBluOYf2QQGSE/SmMNPy6o",
+	"YelpLZihp1KZtvAlhjbu03EBI7RZq+/Ks43K7dhHGvA5YaMFgNs+mEUakJ/zxboU4bsMB25x64I2bfoA",
+	"oJ1uC6+4bS2AHQvy7KFPH7QMCFP2sfCoobcfwDjUe/udukBmvXYbTegsq5CqunZ8LXGcgVBszBQTCfOp",
+	"4zOWcmr/a0GsZQ0GJz7s2oO5DgezHnkPlQaIP6oHQhu6iEjKDE2mlmlAmouiulAsbEDUDWx3ewcawRZf",
+	"2J15W53LbaR2vTp+S5ydaLl532nn8MlJ/+Tk5PDo8fH2sh8W8kB9hNzYbV2EoB/enDoyTL/ifAPYiPBm",
+	"bW75twXbKLDZ1JZ4xShAsd1Wl4u8MAeyMHnhEGx0BPff/o/UHl11z/4vHQgAd7f37v27Z+ChiUg8VnIW",
+	"l2WVsZExQjRqfs1I1wWZT1E1AMhJouVAjKk6I9SQmR3k8ZMn8LW9U2KkoXZwYA5McQaeq9Re6NGiBNQC",
+	"AHqfs3OeaVkBWu4buQ/dUREj1msXCHJZIjIDAKxgiImMcLHRQMTyKo5IPKdKQDZS99s++T+tKTCTiiGm",
+	"K/uYMJayNCbdw374awt48XvXcm+JiS+hDkH6gttTeyhu+1rzf+2et2eybgOv8YruNqKRO413n87x922F",
+	"lvDDb7zS8hZNf2vt9ZyVDZQOt/IBEKBdLv6+qzlZ1zh4ReU4WyoLCDtL+HoAh4QVQQY9JhuystFEM9zC",
+	"Tzil59WMHgrHxy/iBkA4jZ+rMkvv6Fs3qSFoAyyqf2jd5a0f0MIjrjfXJ1SE5Xp9pQ/YmKJhMl9wk4ql",
+	"c9gcaqyW/0cdQg2Q31fckUxOPn8xwioPPvjVz2i32gTIhQRMemoMm+WGdH33ioxCWMwFJw1VxneX8xuE",
+	"P0G2xV6pc8EWgPHWWPewRIKdz0ftz5mhPGsF73NPfa1FEecVyVa1+f7Q77xKYsOz/kjuit4PoMR3cb+o",
+	"C7VJb+9l+XvBCkao1XyqI3AXCSsd4cJ04b95uldid7oySK8VofSjYkF8q2Z8MfyUq8LrkeP+0zKeH5Ra",
+	"cgAch64szQAJdhdXb+gdhNRrV/zovq540+X+T7v/X1Ws8JZ9IMBD7inxkXZkBAU6TXxgh+vp6exWBUrl",
+	"R0jXewqO+hFx1r7zfQ8g7Fb6xfcigGWrmtpd8gkkvejNzYwBUIqrqvKJVIVPbc51R3YvyvXevxTzY61z",
+	"uJdb1/uaK0A9BDELdv8u9a8dGvazCdfAlbFQRvpadlelWiKKjVw0+ZdLQ0VKVUrcqeoPXV8VMZ/Pe9r9",
+	"7Ovde4mc7RGgBAcj9v7i1UBAlGrECLxKunlGuYB/uLB2YTRPIdk2LcDzjNoZvAb3BoQBNQNRFfOQ9bU8",
+	"Z4SD+IAMVJYSIee4E9A2QoqBQIUiwGwmcWVy6phYPWMBGex0hK59xL/H9+xDsMKB2NCmuXazSTeeTzVL",
+	"hv/6xz/jvbIXbo+cm4FwvCPgKHnZzoJ0rYgcsYUU6V57gc/S5XvQ9LKlEqGq13GwzehERtg5j6sAzCnP",
+	"Fj3H8xE3uF6Sg9QWFuVcecDw7YMNS5v1MGlrjZNobKV84W7vH92U703ZuKgY5DLXvitV4+DXwOe2W9Lb",
+	"GeTEhpY8AkaCfcRNW2XNKk/4GkpsbnXOviRnq1OOtnYWI0YcJEJoMmU0M1PS9WXjQ/DzLdV87Lmq9IUT",
+	"V97aiQgf45/WOSXaj/Te1LlNqtxXjdGwJbncn0nvT2H3fj8QEjWokEUkeN6qT2hRgUDGbMlCLVvicjwm",
+	"Xd8h9RTbo8ZnmPwzp85rkPokJg65KQnLMpa6HHwpfMuuwEWNXrqyXhhADmAyZwiCtqgGmHGtWbPqg6mC",
+	"TXfiponxuExXc3xTfeJhMhhvdl//cJMHuYmfR/R/Fh/gMsPY0lBMLGOBuh5//4u8dOhZe41O2KmzhJB5",
+	"cDMQZYMe7UxLqdKlYFiMQhDTqlxgKobAU7wXlRDV9j1VfiAiVIfeSM50jyBaGrliLHeZXDzVpAuvx37n",
+	"eRpbMZxCpxUtCfX2LjYUTJXMXX8WbgjNFKPpgkypPhuI2Fpxw0KUNkhM9BXPEU6TTJlihAttGE2t7YZu",
+	"n8N+1O/3PV5ZzpS1DYGLdY+PjpzxdkoEVUrOMTBhKW7vrIQ4Uwyxuj1UXOkXRRTxG/lFb4grd5eW4PJe",
+	"lonzEPk87Rz1j57sHx7t9w/f9b897fdP+/2fdzbjcNHbsds7d+ji4Oi63ejU/cM0u5FpBjcp5DlAPoQS",
+	"H5i+Dx4tDTVsH63t3ySrhqbIwB5xktGKP4B8DyA910xlNB8iaL2OB8JnvUFmLOSuef+1tlu45/a6tDcT",
+	"qkBpM3MJXi1qCmVtHRFw3PLvcQSfHS0wWFvOTbqAbMCG9ZybZFoVqVpNz6FmO10w7sdEMcM93K3MUu9P",
+	"s8LFUkHXSaeByBi92quYMszWedXRoc4njY0JLuCo3X2+xAN/UKZZP7DO6bdPjvv9XbkiLgTXZhnTZ1A9",
+	"wyHTNv2zItg/mOItmKJ02WalavBIL3mc74kxGqZ/m/xQY7zQcyRsa+ktXIlssbJqRQZsz5qnCSvDHxm/",
+	"YhC5BigbDGSUbBDb+qGqSjI5Obth8PqSidTdmHd2M/8IW3+FYWvo5t8K7LnLPbTv7LuYydp6t8qZUzlW",
+	"kkIp+9drpjT4fMbgooxTamhMyioua8RBkMu1AKKLTNIUsH2tELcELZNixoQBhDxrpMUf933wL94UfbYT",
+	"ewcr+Az+Dz/YuvhzQg3N5KRgvS8it7qsAgv8dUGwEHQpb4ITSIW/jzQ/f9wH0IGzAl9f/d0onrOmX8qe",
+	"nfgbesr/e01tCHZwOer3CbRj8dBMiQNtLPIeeWlIKpmGeLGRRYKEbwl8RDVr9KL/AOPejBgDRc31Qj3t",
+	"yKsdekDh2C2EWV8bkgFLCsXNonP6y4c6UVwzYZ/NlRyFZlC5XM9pwL2x7S47aBW/f2UXHegoZjSZ8Yn7",
+	"OukGvZqxJPTCSolHeg8cGhRp1rMeEMAjLqhlVR9zlhgdkZP+Y5S1c65ZS43KBaMptyu99YFBTgC86peH",
+	"hxd1qlVVx3m3p3sBPiYjsRa3h0iBj7fiO76OeC05lLu0gR7qn7C7J684Oy/M1H7RqmcjRhVT5V/sKICp",
+	"g3wDw/EHoHa4EZYJCjcBKEbVZwVBLZd1HkxrNaX9kk/EfpGjYrbPRZm06wVaQrMMG+u6z1nu3AQMgaKV",
+	"dKEFeU4TpssMYK4qhKqqksjVoa9+6vztS1eDhtEOYdgEe0GFr8MDTW+/JGyWZ3LBGLoryTlUiz1noHuq",
+	"vXAt2AOjGeYCGlek+5BsArWixCjKMyusqcsZqW1L6upFljbY8nBSbQrsiW/d7pq0h03mjWz6etl3u3mq",
+	"tUL5EMfYQVSohW+ShRX6RfjtLJs1fBaKMcv6Xo3tuko9BtC9gWGxNKqah4FbGnodupFduW2v1ho66PzU",
+	"Mq6rvlbMFSz6zhSM5EzmKJ4WxNDsihjZq2GISNUEn3sJktILb/hr5GoffSVVFCAQCDPNFq5WMPi8L6hq",
+	"mbVvdQJFkmVWES1boPn0mwjc5HlVSwJ/Er6dGoYSU+w/Vfr4K00TgyjcaJaNETyt0NOyZf9AlMSwkha3",
+	"lH1GVnLPXGJZNBCKGcVduNFMFQP/lXasJs/owvJJFyTwaiy61ysFdiDaNNiwAKmJCMo0SgQPgzsUkdfM",
+	"UJiBO03LmnrkhVWcAdaYO+dVhZQ6EKW7DPuJYkhgTgC6rXvcPyzx6rkmcyXFZC8iNLkScp6xdMI0+XvB",
+	"k6tsMRDASuw9ducMFuqIJlcTZTVP8jc50tCitBLyRvq4gx1gIqRiOkIBzjXh3rw0p0AQJTH4gI8OZ4KX",
+	"L1Uyz72163bR7y1IimqrQUyHvWbAmdBo4791ZojXIA57O8d2K6lNs+zNuFXzXQmiYk8foIFcWVFlXP2g",
+	"1Rw2aQHA2YEGn9unP/naqaBXfm0HmjrY+79IbFfz6cP24eTVAuujjx9r5NMjx4d976RA6vS38YxQ4aq/",
+	"AVSkC52QPGagve5ckMMTovcQNb3pPvZWOl06Dm/5s190s1mMG4OZUb9n0vA78LsiDb/odaThcHF3IQ10",
+	"d/ScAIsB9gdXNuYsS/XXRjt+i343tONOtoVunL5kv6OnMkuHigHyyk4kBFAL3RJ7AdAWEGGhW4Eu7Pka",
+	"p7qqdoaRKsjp9pNwmM/CTL8U6vsO1vLOL+ACN7GNEls3/WsnykvA9XCrJdSRQHXwLUTqLKleaXHtRJ3n",
+	"ZMmes+S5ZM2h8PWfh3S/yrxzGXqx1evd37C935dAmc9w7575mbfR5Ooef/Uckrg11w9/Aw0qdi2vdqRA",
+	"pD+p0BpCEFA2B7B8rUm3EFxoA8Bd7uvoSnEgrX6WQpJMignmgFmjVNtPaia+HCHtiPECV7mJFP1W/24I",
+	"8ZH2NGEp0oPFttVz1rqOT6lIWTq0BvNuzFEs99gmY7uDHh7WoTbpK+bBYcFVdBb8qA1daKJ55sACvghC",
+	"DPbuB9i6N9dMtRJk205//ZTp4PQNvbLs5hqKgJJ66/2NtKmwY/9uPPNdRXw+yALNB79AArtw69+KvMrN",
+	"+vppq3RB23FaBe9KIeROkhdc597AcFiY7osRmco5JL/JsWFiSUqXvj1XQ/YlEN1rXNiF26k2elvZ0d+F",
+	"gMWgCJkraQCn1EdWWshuudh2F6rDlJO8hrWTZwuMwEAzjcqf75WdL4TELuxCnvtdaaOwhkrlr5rASmH1",
+	"SLuj9jauO2IkvhZSCyNcN3LhXTqsJ82oAaMgZ4pLLBFxcRfFcqmgdvXLoLPLYE+wZKyV2Bq37/dAceHC",
+	"N7j5TKFEbwwdgnYzDyB/HFPe7cQWziQNNBY753FGJ5NyzowYRmeowiE6urMRXHooJvZ9KZT4rlDie9i5",
+	"NgIMN/d3w+lIAlD9QnoFvYXywozj3VU3I6FgIkhNJo5mvhTyCZKZ2+intkVfvy62Ifv306f/PwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

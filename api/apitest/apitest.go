@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/konstruct/konstruct/api/app"
@@ -45,6 +46,8 @@ type Opts struct {
 	Work bool              // also work River jobs
 	// LogTo receives the server's JSON log (default: text on stderr).
 	LogTo io.Writer
+	// DBTracer sees every database statement (benchmarks count round trips).
+	DBTracer pgx.QueryTracer
 }
 
 var (
@@ -116,7 +119,7 @@ func start(db *dbtest.DB, opts Opts) (*Server, error) {
 		log = obs.NewLogger(opts.LogTo, "json", cfg.LogLevel)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, log, app.Opts{Work: opts.Work, TestOnly: true})
+	a, err := app.New(ctx, cfg, log, app.Opts{Work: opts.Work, TestOnly: true, DBTracer: opts.DBTracer})
 	if err != nil {
 		cancel()
 		return nil, err

@@ -30,6 +30,7 @@ import (
 	"github.com/konstruct/konstruct/api/config"
 	"github.com/konstruct/konstruct/api/conversations"
 	"github.com/konstruct/konstruct/api/escalation"
+	"github.com/konstruct/konstruct/api/events"
 	"github.com/konstruct/konstruct/api/httpapi"
 	"github.com/konstruct/konstruct/api/idempotency"
 	"github.com/konstruct/konstruct/api/jobs"
@@ -68,6 +69,8 @@ type App struct {
 	Metrics  *obs.Metrics
 	Billing  *billing.Service
 	Tracing  *obs.Tracing
+	// Events records, delivers and replays outbound events (webhooks).
+	Events *events.Service
 }
 
 // Opts chooses what the process does.
@@ -107,7 +110,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 		// Every queue and state is reported, zero included, so a dashboard
 		// sees "empty" rather than "no data" when the queue drains.
 		out := map[[2]string]int{}
-		for _, q := range []string{jobs.QueueDefault, jobs.QueueLLM} {
+		for _, q := range []string{jobs.QueueDefault, jobs.QueueLLM, jobs.QueueWebhooks} {
 			for _, state := range []string{"available", "scheduled", "retryable", "running"} {
 				out[[2]string{q, state}] = 0
 			}
@@ -189,7 +192,13 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 	toolEnv := tools.Env{Keyring: cfg.Secrets, HTTP: policy.Client(30 * time.Second)}
 	providers := channels.Providers{channels.Slack: a.Slack.Provider(), channels.WhatsApp: a.WhatsApp.Provider()}
 
+	a.Events = events.New(events.Opts{Store: st, Guard: guard, Keyring: cfg.Secrets, Policy: policy, RequireHTTPS: cfg.Env == "production",
+		Timeout: cfg.Webhooks.Timeout, EndpointConcurrency: cfg.Webhooks.EndpointConcurrency,
+		Schedule: events.ScheduleFor(cfg.Webhooks.RetryFirst, cfg.Webhooks.RetryFor), Log: log})
+
 	workers := river.NewWorkers()
+	river.AddWorker(workers, events.NewWorker(a.Events))
+	river.AddWorker(workers, &events.PruneWorker{DB: st.DB, Log: log})
 	river.AddWorker(workers, &retention.PruneWorker{DB: st.DB, Log: log})
 	river.AddWorker(workers, turns.NewWorker(turns.WorkerOpts{Store: st, Keyring: cfg.Secrets, Router: a.Router,
 		Providers: providers, Log: log, Debounce: cfg.TurnDebounce, Memory: a.Memory, Tools: toolEnv, MediaMaxBytes: cfg.MediaMaxBytes,
@@ -200,9 +209,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 	river.AddWorker(workers, &memory.EmbedWorker{Memory: a.Memory})
 	river.AddWorker(workers, &tenants.InvitationEmailWorker{Store: st, Tenants: a.Tenants, Sender: mailer, Log: log})
 	a.Jobs, err = jobs.NewClient(st.Pool, jobs.Opts{
-		Workers: workers, Periodic: []*river.PeriodicJob{retention.Periodic(), usage.Periodic(cfg.Billing.BudgetInterval)},
+		Workers: workers, Periodic: []*river.PeriodicJob{retention.Periodic(), usage.Periodic(cfg.Billing.BudgetInterval), events.PrunePeriodic()},
 		Work: opts.Work, Concurrency: cfg.WorkerConcurrency, LLMConcurrency: cfg.LLMWorkerConcurrency,
-		Logger: log, TestOnly: opts.TestOnly, RescueAfter: cfg.JobRescueAfter,
+		Logger: log, TestOnly: opts.TestOnly, RescueAfter: cfg.JobRescueAfter, WebhookConcurrency: cfg.Webhooks.Concurrency,
 		Middleware: append(a.Tracing.JobMiddleware(), &obs.JobMiddleware{Metrics: a.Metrics, Log: log}),
 	})
 	if err != nil {
@@ -235,6 +244,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 			TopicsHandler:   escalation.NewTopicsHandler(escalation.NewTopicsService(st, guard)),
 			BillingHandler:  billing.NewHandler(a.Billing),
 			UsageHandler:    usage.NewHandler(usage.NewService(st, guard)),
+			EventsHandler:   events.NewHandler(a.Events),
 		},
 		Webhooks: []httpapi.Webhook{
 			{Method: http.MethodPost, Path: "/api/webhooks/slack/events", Provider: "slack", BodyLimit: "1M", Handler: a.Slack.Events(log)},
@@ -303,6 +313,8 @@ func (a *App) Run(ctx context.Context, opts RunOpts) error {
 		}
 		rescuer := &jobs.Rescuer{Pool: a.Store.Pool, RescueAfter: a.Config.JobRescueAfter, Log: a.Log}
 		g.Go(func() error { rescuer.Run(gctx); return nil })
+		// Fans recorded events out to endpoints and starts due deliveries.
+		g.Go(func() error { return a.Events.Relay(gctx) })
 	}
 	if opts.Ready != nil {
 		opts.Ready(addr)

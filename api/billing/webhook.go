@@ -17,6 +17,7 @@ import (
 
 	"github.com/konstruct/konstruct/api/audit"
 	"github.com/konstruct/konstruct/api/errs"
+	"github.com/konstruct/konstruct/api/events"
 	"github.com/konstruct/konstruct/api/store"
 )
 
@@ -255,6 +256,9 @@ func (s *Service) subscriptionChanged(ctx context.Context, tx store.Tx, a *Accou
 		WHERE id = ?`, idOf(sub.Customer), sub.ID, item, status, periodEnd, seats, at, pastDueSince, a.ID); err != nil {
 		return "", err
 	}
+	if err := events.Record(ctx, tx, events.SubscriptionUpdated{Status: status, PreviousStatus: current, Seats: seats, CurrentPeriodEnd: periodEnd}); err != nil {
+		return "", err
+	}
 	return Applied, audit.Record(ctx, tx, audit.Event{Action: "billing.subscription_" + typ[len("customer.subscription."):],
 		TargetType: "tenant", TargetID: a.ID.String(),
 		Metadata: map[string]any{"subscription_id": sub.ID, "from": current, "to": status, "seats": seats}})
@@ -278,6 +282,9 @@ func (s *Service) invoiceSettled(ctx context.Context, tx store.Tx, a *Account, t
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE tenants SET subscription_status = ?, subscription_event_at = ?, past_due_since = ? WHERE id = ?`,
 			next, at, since, a.ID); err != nil {
+			return "", err
+		}
+		if err := events.Record(ctx, tx, events.SubscriptionUpdated{Status: next, PreviousStatus: current, Seats: a.Seats, CurrentPeriodEnd: a.PeriodEnd}); err != nil {
 			return "", err
 		}
 	}

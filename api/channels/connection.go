@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/konstruct/konstruct/api/errs"
+	"github.com/konstruct/konstruct/api/events"
 	"github.com/konstruct/konstruct/api/secrets"
 	"github.com/konstruct/konstruct/api/store"
 )
@@ -207,7 +208,21 @@ func MarkEvent(ctx context.Context, tx bun.IDB, r *Route) error {
 const markEventEvery = time.Minute
 
 // SetStatus changes a connection's status (revoked by the provider, say).
+// Becoming revoked records a channel.revoked event, once per revocation.
 func SetStatus(ctx context.Context, tx bun.IDB, id uuid.UUID, status, reason string) error {
-	_, err := tx.NewUpdate().Model((*Connection)(nil)).Set("status = ?, status_reason = ?", status, reason).Where("id = ?", id).Exec(ctx)
+	var was string
+	err := tx.NewRaw(`WITH old AS (SELECT status FROM channel_connections WHERE id = ? FOR UPDATE)
+		UPDATE channel_connections SET status = ?, status_reason = ? WHERE id = ? RETURNING (SELECT status FROM old)`,
+		id, status, reason, id).Scan(ctx, &was)
+	if err != nil || status != StatusRevoked || was == StatusRevoked {
+		return ignoreNotFound(err)
+	}
+	return events.Record(ctx, tx, events.ChannelRevoked{ConnectionID: id, Reason: reason})
+}
+
+func ignoreNotFound(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
 	return err
 }

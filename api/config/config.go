@@ -72,6 +72,17 @@ type Config struct {
 	// Mail is the SMTP server invitations are sent through; an empty URL
 	// sends none (the portal shows the invitation link to copy instead).
 	Mail MailConfig
+	// Webhooks is outbound event delivery (api/events).
+	Webhooks WebhooksConfig
+}
+
+// WebhooksConfig tunes outbound event deliveries.
+type WebhooksConfig struct {
+	Timeout             time.Duration
+	Concurrency         int
+	EndpointConcurrency int
+	RetryFirst          time.Duration
+	RetryFor            time.Duration
 }
 
 // MailConfig is the platform's outgoing mail.

@@ -330,4 +330,30 @@ var options = []option{
 		}},
 	{Group: "server", Name: "OTEL_SERVICE_NAME", Default: "konstruct", Help: "service.name of exported spans",
 		Parse: func(c *Config, raw string) error { c.OTelServiceName = raw; return nil }},
+
+	{Group: "webhooks", Name: "WEBHOOK_TIMEOUT", Default: "15s", Help: "timeout of one outbound event delivery attempt, response included",
+		Parse: func(c *Config, raw string) error {
+			d, err := time.ParseDuration(raw)
+			if err != nil || d < time.Second || d > time.Minute {
+				return errors.New(`must be a duration between 1s and 1m, such as "15s"`)
+			}
+			c.Webhooks.Timeout = d
+			return nil
+		}},
+	{Group: "webhooks", Name: "WEBHOOK_CONCURRENCY", Default: "32", Help: "webhook endpoints delivered to at once per worker process (one job each)",
+		Parse: func(c *Config, raw string) (err error) {
+			c.Webhooks.Concurrency, err = parseInt(1, 10000)(raw)
+			return err
+		}},
+	{Group: "webhooks", Name: "WEBHOOK_ENDPOINT_CONCURRENCY", Default: "4", Help: "deliveries in flight at once to one endpoint (one while it is failing)",
+		Parse: func(c *Config, raw string) (err error) {
+			c.Webhooks.EndpointConcurrency, err = parseInt(1, 64)(raw)
+			return err
+		}},
+	{Group: "webhooks", Name: "WEBHOOK_RETRY_FIRST", Default: "5s", Help: "delay before the first retry of a failed delivery; later ones grow 4x each, up to a sixth of WEBHOOK_RETRY_FOR",
+		Parse: func(c *Config, raw string) error {
+			return parseDuration(&c.Webhooks.RetryFirst, raw, 10*time.Millisecond)
+		}},
+	{Group: "webhooks", Name: "WEBHOOK_RETRY_FOR", Default: "72h", Help: "how long a failed delivery is retried; an endpoint failing that long is disabled",
+		Parse: func(c *Config, raw string) error { return parseDuration(&c.Webhooks.RetryFor, raw, time.Second) }},
 }

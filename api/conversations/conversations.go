@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 
+	"github.com/konstruct/konstruct/api/events"
 	"github.com/konstruct/konstruct/api/store"
 )
 
@@ -201,6 +202,11 @@ WITH c AS (
 	SELECT $13, $2, c.id, $3, 'user', $14, $15, $9, $9, $16, $17, $18, $12 FROM c
 	ON CONFLICT (connection_id, external_id) WHERE external_id IS NOT NULL DO NOTHING
 	RETURNING id
+), e AS (
+	-- The message.received event (api/events) rides in the same statement:
+	-- recorded with the message, and only when the message is new.
+	INSERT INTO outbound_events (id, tenant_id, type, subject, data)
+	SELECT $19, $2, 'message.received', 'conversation:' || c.id, $20::jsonb || jsonb_build_object('conversation_id', c.id) FROM c, m
 )
 SELECT c.id, (SELECT id FROM m) FROM c`
 
@@ -224,7 +230,7 @@ func Receive(ctx context.Context, tx store.Tx, in Inbound) (msg *Message, duplic
 	err = tx.Pgx(func(ptx pgx.Tx) error {
 		return ptx.QueryRow(ctx, receiveSQL, uuid.Must(uuid.NewV7()), tx.TenantID, in.ConnectionID, in.AgentID, in.ChannelType,
 			in.ThreadKey, in.ChannelRef, in.ThreadRef, in.ParticipantID, in.ParticipantPhone, in.ParticipantName, in.SentAt,
-			msgID, in.ExternalID, in.EventID, in.Body, in.Kind, in.Attachments).Scan(&convID, &received)
+			msgID, in.ExternalID, in.EventID, in.Body, in.Kind, in.Attachments, uuid.Must(uuid.NewV7()), receivedEvent(msgID, in)).Scan(&convID, &received)
 	})
 	if err != nil {
 		return nil, false, fmt.Errorf("receive message: %w", err)
@@ -237,4 +243,16 @@ func Receive(ctx context.Context, tx store.Tx, in Inbound) (msg *Message, duplic
 		Role: RoleUser, ExternalID: &in.ExternalID, EventID: in.EventID, AuthorID: in.ParticipantID, ParticipantID: in.ParticipantID, Body: in.Body,
 		Kind: in.Kind, Attachments: in.Attachments, DeliveryState: "received", CreatedAt: in.SentAt, ReceivedAt: time.Now(),
 	}, false, nil
+}
+
+// receivedEvent is the data of the message.received event for in, but for
+// the conversation id, which the statement adds.
+func receivedEvent(msgID uuid.UUID, in Inbound) events.MessageReceived {
+	atts := make([]events.Attachment, len(in.Attachments))
+	for i, a := range in.Attachments {
+		atts[i] = events.Attachment{Kind: a.Kind, MimeType: a.MimeType, Name: a.Name, Size: a.Size}
+	}
+	p := events.Participant{ID: in.ParticipantID, Name: in.ParticipantName, Phone: in.ParticipantPhone}
+	return events.MessageReceived{MessageID: msgID, ConnectionID: in.ConnectionID, ChannelType: in.ChannelType, AgentID: in.AgentID,
+		Participant: p, Text: in.Body, Kind: in.Kind, Attachments: atts, SentAt: in.SentAt}
 }

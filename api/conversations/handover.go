@@ -12,6 +12,7 @@ import (
 	"github.com/konstruct/konstruct/api/audit"
 	"github.com/konstruct/konstruct/api/channels"
 	"github.com/konstruct/konstruct/api/errs"
+	"github.com/konstruct/konstruct/api/events"
 	"github.com/konstruct/konstruct/api/memory"
 	"github.com/konstruct/konstruct/api/store"
 )
@@ -33,6 +34,9 @@ func (s *Service) Release(ctx context.Context, tenantID, id uuid.UUID) (*Convers
 			return err
 		}
 		c.Status = StatusActive
+		if err := events.Record(ctx, tx, events.ConversationReleased{ConversationID: id}); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, audit.Event{Action: "conversation.released", TargetType: "conversation", TargetID: id.String()})
 	})
 	return c, err

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"sort"
@@ -134,6 +135,35 @@ func seedTenantB(t *testing.T, s *apitest.Server, f *apitest.Fakes, b *apitest.A
 	require.NotEmpty(t, mems.Items, "the turn left no memory")
 	ids["memory_id"] = []string{mems.Items[0].ID}
 	ids["participant_id"] = []string{"UCUSTOMER"}
+
+	// A webhook endpoint that received a test event gives the endpoint, the
+	// delivery and the event ids. It is then turned off and every event of B
+	// fanned out, so nothing of B changes on its own during the probes.
+	hooks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	t.Cleanup(hooks.Close)
+	endpoint := created("POST", base+"/webhook-endpoints", map[string]any{"url": hooks.URL + "/hooks"})["id"].(string)
+	ids["endpoint_id"] = []string{endpoint}
+	r = b.Client.Do("POST", base+"/webhook-endpoints/"+endpoint+"/test", nil)
+	require.Equal(t, http.StatusAccepted, r.Status, "%s", r.Body)
+	var delivery struct {
+		ID      string `json:"id"`
+		EventID string `json:"event_id"`
+	}
+	r.JSON(t, &delivery)
+	ids["delivery_id"], ids["event_id"] = []string{delivery.ID}, []string{delivery.EventID}
+	require.Eventually(t, func() bool {
+		var detail struct{ Delivery struct{ State string } }
+		b.Client.Do("GET", base+"/webhook-deliveries/"+delivery.ID, nil).JSON(t, &detail)
+		return detail.Delivery.State == "succeeded"
+	}, 15*time.Second, 50*time.Millisecond, "the test event was not delivered")
+	created("PATCH", base+"/webhook-endpoints/"+endpoint, map[string]any{"enabled": false})
+	require.Eventually(t, func() bool {
+		var undispatched int
+		require.NoError(t, s.DB.Owner.QueryRow(context.Background(), `SELECT
+			(SELECT count(*) FROM outbound_events WHERE tenant_id = $1 AND dispatched_at IS NULL) +
+			(SELECT count(*) FROM webhook_deliveries WHERE tenant_id = $1 AND state IN ('waiting', 'pending'))`, b.TenantID).Scan(&undispatched))
+		return undispatched == 0
+	}, 15*time.Second, 50*time.Millisecond, "B's events were not all fanned out")
 	s.Settle(t)
 	return ids
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/konstruct/konstruct/api/conversations"
 	"github.com/konstruct/konstruct/api/errs"
 	"github.com/konstruct/konstruct/api/escalation"
+	"github.com/konstruct/konstruct/api/events"
 	"github.com/konstruct/konstruct/api/idempotency"
 	"github.com/konstruct/konstruct/api/jobs"
 	"github.com/konstruct/konstruct/api/llmkeys"
@@ -56,6 +57,7 @@ type (
 	TopicsHandler   = escalation.TopicsHandler
 	BillingHandler  = billing.Handler
 	UsageHandler    = usage.Handler
+	EventsHandler   = events.Handler
 )
 
 // Handlers composes every domain's strict handlers into the generated
@@ -76,6 +78,7 @@ type Handlers struct {
 	*TopicsHandler
 	*BillingHandler
 	*UsageHandler
+	*EventsHandler
 }
 
 var _ apigen.StrictServerInterface = Handlers{}

@@ -30,6 +30,10 @@ const (
 	// QueueLLM holds agent turns, so slow model calls never starve webhook
 	// follow-ups and delivery, and concurrent provider calls are capped.
 	QueueLLM = "llm"
+	// QueueWebhooks holds outbound event deliveries (one job per endpoint,
+	// see api/events), so receivers' response times never hold up turns or
+	// channel work.
+	QueueWebhooks = "webhooks"
 )
 
 // Opts configures the client.
@@ -49,6 +53,8 @@ type Opts struct {
 	// retries it as abandoned (its worker died); default 15 minutes. It caps
 	// the default job timeout, as River requires.
 	RescueAfter time.Duration
+	// WebhookConcurrency is how many endpoints are delivered to at once.
+	WebhookConcurrency int
 }
 
 // NewClient builds the River client over the shared pool.
@@ -71,6 +77,8 @@ func NewClient(pool *pgxpool.Pool, opts Opts) (*river.Client[pgx.Tx], error) {
 		cfg.Queues = map[string]river.QueueConfig{
 			QueueDefault: {MaxWorkers: max(opts.Concurrency, 1)},
 			QueueLLM:     {MaxWorkers: max(opts.LLMConcurrency, 1)},
+			// Deliveries wait on receivers, not on the CPU: many are cheap.
+			QueueWebhooks: {MaxWorkers: max(opts.WebhookConcurrency, 1)},
 		}
 		cfg.PeriodicJobs = opts.Periodic
 	}

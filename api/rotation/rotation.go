@@ -33,6 +33,12 @@ var tenantColumns = []sealedColumn{
 		aad: func(k []string) string { return "channel_connections:" + k[0] }, tenant: true},
 	{table: "llm_keys", ciphertext: "secret_ciphertext", version: "secret_key_version", keyCols: []string{"id"},
 		aad: func(k []string) string { return "llm_keys:" + k[0] }, tenant: true},
+	// Webhook signing secrets: the current one and, during a rotation, the
+	// previous one, both bound to the endpoint.
+	{table: "webhook_endpoints", ciphertext: "secret_ciphertext", version: "secret_key_version", keyCols: []string{"id"},
+		aad: func(k []string) string { return "webhook_endpoints:" + k[0] }, tenant: true},
+	{table: "webhook_endpoints", ciphertext: "previous_secret_ciphertext", version: "previous_secret_key_version", keyCols: []string{"id"},
+		aad: func(k []string) string { return "webhook_endpoints:" + k[0] }, tenant: true},
 }
 
 var globalColumns = []sealedColumn{

@@ -16,6 +16,7 @@ import (
 func seedEveryTenantTable(ctx context.Context, t *testing.T, owner *pgxpool.Pool, tenantID uuid.UUID) {
 	t.Helper()
 	userID, agentID, connID, convID, msgID := uuid.New(), uuid.New(), uuid.New(), uuid.New(), uuid.New()
+	eventID, endpointID, deliveryID := uuid.New(), uuid.New(), uuid.New()
 	email := userID.String() + "@seed.test"
 	stmts := []struct {
 		sql  string
@@ -51,6 +52,11 @@ func seedEveryTenantTable(ctx context.Context, t *testing.T, owner *pgxpool.Pool
 			[]any{uuid.New(), tenantID, msgID, connID}},
 		{`INSERT INTO whatsapp_people (tenant_id, connection_id, person_key, phone) VALUES ($1, $2, '16505551234', '16505551234')`,
 			[]any{tenantID, connID}},
+		{`INSERT INTO outbound_events (id, tenant_id, type, data) VALUES ($1, $2, 'agent.created', '{}')`, []any{eventID, tenantID}},
+		{`INSERT INTO webhook_endpoints (id, tenant_id, url, secret_ciphertext, secret_key_version) VALUES ($1, $2, 'https://hooks.example.com', '\x00', 1)`, []any{endpointID, tenantID}},
+		{`INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, event_type, state) VALUES ($1, $2, $3, $4, 'agent.created', 'pending')`, []any{deliveryID, tenantID, endpointID, eventID}},
+		{`INSERT INTO webhook_attempts (id, tenant_id, delivery_id, endpoint_id, attempt, url, started_at, outcome)
+		  VALUES ($1, $2, $3, $4, 1, 'https://hooks.example.com', now(), 'failed')`, []any{uuid.New(), tenantID, deliveryID, endpointID}},
 	}
 	for _, s := range stmts {
 		_, err := owner.Exec(ctx, s.sql, s.args...)

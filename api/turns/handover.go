@@ -13,6 +13,7 @@ import (
 	"github.com/konstruct/konstruct/api/audit"
 	"github.com/konstruct/konstruct/api/channels"
 	"github.com/konstruct/konstruct/api/conversations"
+	"github.com/konstruct/konstruct/api/events"
 	"github.com/konstruct/konstruct/api/secrets"
 	"github.com/konstruct/konstruct/api/store"
 )
@@ -25,6 +26,9 @@ func escalate(ctx context.Context, tx store.Tx, t *turn, reason string) error {
 		return err
 	}
 	if _, err := tx.InsertJob(ctx, HandoverArgs{TenantID: t.tenantID, ConversationID: t.conv.ID, AgentID: t.agent.ID}, nil); err != nil {
+		return err
+	}
+	if err := events.Record(ctx, tx, events.ConversationHandedOver{ConversationID: t.conv.ID, AgentID: t.agent.ID, Reason: truncate(reason, 500)}); err != nil {
 		return err
 	}
 	return audit.Record(ctx, tx, audit.Event{Action: "conversation.escalated", TargetType: "conversation", TargetID: t.conv.ID.String(),

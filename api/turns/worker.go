@@ -15,6 +15,7 @@ import (
 	"github.com/konstruct/konstruct/api/billing"
 	"github.com/konstruct/konstruct/api/channels"
 	"github.com/konstruct/konstruct/api/conversations"
+	"github.com/konstruct/konstruct/api/events"
 	"github.com/konstruct/konstruct/api/llm"
 	"github.com/konstruct/konstruct/api/memory"
 	"github.com/konstruct/konstruct/api/obs"
@@ -582,6 +583,9 @@ func (w *Worker) saveDeliveryTx(ctx context.Context, tx store.Tx, t *turn, exter
 	if _, err := tx.ExecContext(ctx, "UPDATE conversations SET last_message_at = now() WHERE id = ?", t.conv.ID); err != nil {
 		return err
 	}
+	if err := events.Record(ctx, tx, replyDelivered(t)); err != nil {
+		return err
+	}
 	if w.opts.Memory == nil {
 		return nil
 	}
@@ -696,6 +700,9 @@ func (w *Worker) fail(ctx context.Context, t *turn, job *river.Job[Args], cause 
 			"The agent could not answer: "+truncate(reason, 300), t.conv.ID); err != nil {
 			return err
 		}
+		if err := events.Record(ctx, tx, events.TurnFailed{ConversationID: t.conv.ID, MessageID: t.msg.ID, AgentID: t.agent.ID, Attempt: job.Attempt}); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, audit.Event{Action: "turn.failed", TargetType: "conversation", TargetID: t.conv.ID.String(),
 			Metadata: map[string]any{"reason": truncate(reason, 1000), "attempt": job.Attempt}})
 	})
@@ -710,4 +717,14 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
+}
+
+// replyDelivered is the reply.delivered event of a delivered turn.
+func replyDelivered(t *turn) events.ReplyDelivered {
+	answered := make([]uuid.UUID, len(t.pending))
+	for i, m := range t.pending {
+		answered[i] = m.ID
+	}
+	return events.ReplyDelivered{ConversationID: t.conv.ID, MessageID: t.msg.ID, AgentID: t.agent.ID, ConnectionID: t.conn.ID,
+		ChannelType: t.conn.Type, Text: t.msg.Body, Parts: len(t.msg.Delivery.Parts), InReplyTo: answered}
 }

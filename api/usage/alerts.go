@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/konstruct/konstruct/api/audit"
+	"github.com/konstruct/konstruct/api/events"
 	"github.com/konstruct/konstruct/api/store"
 )
 
@@ -78,6 +79,10 @@ func Check(ctx context.Context, tx store.Tx, now time.Time) ([]string, error) {
 			continue // already alerted this month
 		}
 		fresh = append(fresh, threshold)
+		if err := events.Record(ctx, tx, events.BudgetThresholdReached{Threshold: threshold, Month: month.Format("2006-01"), SpentUSD: b.MonthToDateUSD,
+			LimitUSD: *b.LimitUSD, Percent: b.Percent, Action: b.Action}); err != nil {
+			return nil, err
+		}
 		if err := audit.Record(ctx, tx, audit.Event{Action: "budget." + threshold, TargetType: "tenant", TargetID: tx.TenantID.String(),
 			Metadata: map[string]any{"month": month.Format("2006-01"), "spent_usd": b.MonthToDateUSD, "limit_usd": *b.LimitUSD,
 				"percent": b.Percent, "action": b.Action}}); err != nil {

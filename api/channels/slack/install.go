@@ -17,6 +17,7 @@ import (
 	"github.com/konstruct/konstruct/api/channels"
 	"github.com/konstruct/konstruct/api/config"
 	"github.com/konstruct/konstruct/api/errs"
+	"github.com/konstruct/konstruct/api/events"
 	"github.com/konstruct/konstruct/api/secrets"
 	"github.com/konstruct/konstruct/api/store"
 )
@@ -154,6 +155,9 @@ func (s *Service) Callback(ctx context.Context, code, state, slackErr string) (*
 		action := "channel.reconnected"
 		if created {
 			action = "channel.connected"
+		}
+		if err := events.Record(ctx, tx, events.ChannelConnected{ConnectionID: conn.ID, ChannelType: conn.Type, DisplayName: conn.DisplayName, Reconnected: !created}); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{Action: action, TargetType: "channel", TargetID: conn.ID.String(),
 			Metadata: map[string]any{"type": channels.Slack, "team_id": resp.Team.ID, "team_name": resp.Team.Name, "scope": resp.Scope}})

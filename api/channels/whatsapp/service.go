@@ -17,6 +17,7 @@ import (
 	"github.com/konstruct/konstruct/api/channels"
 	"github.com/konstruct/konstruct/api/config"
 	"github.com/konstruct/konstruct/api/errs"
+	"github.com/konstruct/konstruct/api/events"
 	"github.com/konstruct/konstruct/api/secrets"
 	"github.com/konstruct/konstruct/api/store"
 )
@@ -106,6 +107,9 @@ func (s *Service) Connect(ctx context.Context, in ConnectInput) (*channels.Conne
 		action := "channel.reconnected"
 		if created {
 			action = "channel.connected"
+		}
+		if err := events.Record(ctx, tx, events.ChannelConnected{ConnectionID: conn.ID, ChannelType: conn.Type, DisplayName: conn.DisplayName, Reconnected: !created}); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{Action: action, TargetType: "channel", TargetID: conn.ID.String(),
 			Metadata: map[string]any{"type": channels.WhatsApp, "phone_number_id": in.PhoneNumberID, "waba_id": in.WABAID,

@@ -1080,6 +1080,310 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/portal/tenants/{tenant_id}/webhook-event-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List the event types endpoints can subscribe to
+         * @description Every event type with the current version of its `data` and what it
+         *     means. The payload of each is documented under `x-webhooks`.
+         */
+        get: operations["listWebhookEventTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/tenants/{tenant_id}/webhook-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List webhook endpoints
+         * @description Owners and admins see the tenant's endpoints (at most 20, so the list is
+         *     not paginated), oldest first. Signing secrets are never shown again, only
+         *     their last four characters.
+         */
+        get: operations["listWebhookEndpoints"];
+        put?: never;
+        /**
+         * Register a webhook endpoint
+         * @description Owners and admins register a URL to receive events, signed by the
+         *     [Standard Webhooks](https://www.standardwebhooks.com) scheme. The URL
+         *     must be https (plain http only outside production) and must not point at
+         *     a private, loopback or link-local address; it is checked now and again on
+         *     every connection. `event_types` empty (or absent) means every type. The
+         *     response is the only time the signing secret (`whsec_…`) is shown. At
+         *     most 20 endpoints per tenant (409 beyond).
+         */
+        post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/tenants/{tenant_id}/webhook-endpoints/{endpoint_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                /** @description The webhook endpoint's id. */
+                endpoint_id: components["parameters"]["EndpointId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a webhook endpoint
+         * @description Owners and admins; includes its health (`failing_since`, `last_error`) and why it is disabled, if it is.
+         */
+        get: operations["getWebhookEndpoint"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook endpoint
+         * @description Owners and admins; its delivery log goes with it.
+         */
+        delete: operations["deleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook endpoint
+         * @description Owners and admins change the URL, description or event types, or turn the
+         *     endpoint off (`enabled: false`; what was queued for it is cancelled) and
+         *     on again (deliveries start with the next event; replay what was missed).
+         */
+        patch: operations["updateWebhookEndpoint"];
+        trace?: never;
+    };
+    "/api/portal/tenants/{tenant_id}/webhook-endpoints/{endpoint_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                /** @description The webhook endpoint's id. */
+                endpoint_id: components["parameters"]["EndpointId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate an endpoint's signing secret
+         * @description Owners and admins get a new secret, shown this once. For `overlap_seconds`
+         *     (default one day, at most seven) every delivery carries two signatures in
+         *     `webhook-signature`, one by each secret, so the receiver can switch
+         *     without missing an event; `0` retires the old secret at once (after a
+         *     leak). At most two secrets ever sign.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/tenants/{tenant_id}/webhook-endpoints/{endpoint_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                /** @description The webhook endpoint's id. */
+                endpoint_id: components["parameters"]["EndpointId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test event
+         * @description Owners and admins send a `webhook.test` event to this endpoint only, at
+         *     once, signed like any other. The delivery shows in the log; 409 when the
+         *     endpoint is disabled.
+         */
+        post: operations["sendWebhookTest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/tenants/{tenant_id}/webhook-endpoints/{endpoint_id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                /** @description The webhook endpoint's id. */
+                endpoint_id: components["parameters"]["EndpointId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay every event since a time
+         * @description Owners and admins catch an endpoint up after an outage: every event it
+         *     subscribes to recorded at or after `since` (and before `until`), in the
+         *     order recorded, as new deliveries. Events keep their ids (the
+         *     `webhook-id` header), so a receiver can drop those it already has;
+         *     `only_undelivered` skips them here instead. At most 10,000 events per
+         *     replay (422 beyond: narrow the range); events are kept 30 days. 409 when
+         *     the endpoint is disabled.
+         */
+        post: operations["replayWebhookEvents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/tenants/{tenant_id}/webhook-deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The delivery log
+         * @description Owners and admins; newest first, filtered by endpoint, event, type, state and time.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/tenants/{tenant_id}/webhook-deliveries/{delivery_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                /** @description The webhook delivery's id. */
+                delivery_id: components["parameters"]["DeliveryId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A delivery with every attempt
+         * @description Owners and admins see each attempt (status, latency, the start of the response, the error) and the event sent.
+         */
+        get: operations["getWebhookDelivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/tenants/{tenant_id}/webhook-deliveries/{delivery_id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                /** @description The webhook delivery's id. */
+                delivery_id: components["parameters"]["DeliveryId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery's event again
+         * @description Owners and admins queue a new delivery of the same event (same id) to the
+         *     same endpoint, after any earlier event of the same subject. 409 when the
+         *     endpoint is disabled.
+         */
+        post: operations["replayWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/tenants/{tenant_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List events
+         * @description Owners and admins read what happened, newest first, whether or not an
+         *     endpoint received it: the same envelope the webhooks carry. Kept 30 days.
+         */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/tenants/{tenant_id}/events/{event_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Get an event
+         * @description Owners and admins.
+         */
+        get: operations["getEvent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/webhooks/stripe": {
         parameters: {
             query?: never;
@@ -1868,6 +2172,329 @@ export interface components {
             by_model: components["schemas"]["UsageModel"][];
             budget: components["schemas"]["Budget"];
         };
+        WebhookEventType: {
+            /** @example message.received */
+            type: string;
+            /** @description The current version of this type's `data`. */
+            version: number;
+            description: string;
+        };
+        WebhookEventTypeList: {
+            items: components["schemas"]["WebhookEventType"][];
+        };
+        WebhookEndpoint: {
+            /** Format: uuid */
+            id: string;
+            url: string;
+            description: string;
+            /** @description The types delivered; empty means every type. */
+            event_types: string[];
+            enabled: boolean;
+            /**
+             * @description Why it is off: `manual` (turned off), `gone` (it answered 410), `failing` (it failed for the whole retry horizon, three days by default).
+             * @enum {string|null}
+             */
+            disabled_reason: "manual" | "gone" | "failing" | null;
+            /** Format: date-time */
+            disabled_at: string | null;
+            /** @description The last four characters of the current signing secret. */
+            secret_hint: string;
+            /**
+             * Format: date-time
+             * @description Until when the previous secret signs too (after a rotation).
+             */
+            previous_secret_expires_at: string | null;
+            /**
+             * Format: date-time
+             * @description Start of the current run of failed attempts; null when the last attempt succeeded.
+             */
+            failing_since: string | null;
+            /** Format: date-time */
+            last_success_at: string | null;
+            /** Format: date-time */
+            last_failure_at: string | null;
+            last_error: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        WebhookEndpointList: {
+            items: components["schemas"]["WebhookEndpoint"][];
+        };
+        WebhookEndpointCreated: components["schemas"]["WebhookEndpoint"] & {
+            /** @description The signing secret, `whsec_` + base64 of 32 random bytes: give it to a Standard Webhooks library. Shown only here. */
+            secret: string;
+        };
+        WebhookEndpointCreate: {
+            /** @example https://hooks.example.com/konstruct */
+            url: string;
+            description?: string;
+            event_types?: string[];
+            /** @default true */
+            enabled: boolean;
+        };
+        WebhookEndpointUpdate: {
+            url?: string;
+            description?: string;
+            event_types?: string[];
+            enabled?: boolean;
+        };
+        WebhookSecretRotate: {
+            /** @default 86400 */
+            overlap_seconds: number;
+        };
+        WebhookSecretRotated: {
+            /** @description The new signing secret; shown only here. */
+            secret: string;
+            secret_hint: string;
+            /** Format: date-time */
+            previous_secret_expires_at: string | null;
+        };
+        WebhookReplay: {
+            /** Format: date-time */
+            since: string;
+            /** Format: date-time */
+            until?: string;
+            /**
+             * @description Skip events this endpoint already acknowledged.
+             * @default false
+             */
+            only_undelivered: boolean;
+        };
+        WebhookReplayQueued: {
+            /** @description How many deliveries were queued. */
+            queued: number;
+        };
+        /**
+         * @description `waiting`: behind an earlier event of the same subject (deliveries of one
+         *     conversation, agent or channel reach an endpoint in the order recorded);
+         *     `pending`: being attempted or retried; `succeeded`: answered 2xx;
+         *     `failed`: gave up (410, or the retry horizon passed); `cancelled`: the
+         *     endpoint was disabled first.
+         * @enum {string}
+         */
+        WebhookDeliveryState: "waiting" | "pending" | "succeeded" | "failed" | "cancelled";
+        WebhookDelivery: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            endpoint_id: string;
+            /** Format: uuid */
+            event_id: string;
+            event_type: string;
+            /**
+             * @description Why it was queued.
+             * @enum {string}
+             */
+            reason: "event" | "replay" | "test";
+            state: components["schemas"]["WebhookDeliveryState"];
+            attempts: number;
+            /** Format: date-time */
+            next_attempt_at: string | null;
+            /** Format: date-time */
+            first_attempt_at: string | null;
+            /** Format: date-time */
+            last_attempt_at: string | null;
+            /** @description The endpoint's last HTTP status; null before any answer. */
+            last_status: number | null;
+            last_error: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            completed_at: string | null;
+        };
+        WebhookDeliveryList: {
+            items: components["schemas"]["WebhookDelivery"][];
+            next_cursor: string | null;
+        };
+        WebhookAttempt: {
+            attempt: number;
+            url: string;
+            /** Format: date-time */
+            started_at: string;
+            duration_ms: number | null;
+            status_code: number | null;
+            /**
+             * @description `abandoned`: the worker stopped mid-attempt; the delivery was attempted again.
+             * @enum {string}
+             */
+            outcome: "in_progress" | "succeeded" | "failed" | "abandoned";
+            error: string;
+            /** @description The first kilobyte of the response body. */
+            response_excerpt: string;
+        };
+        WebhookDeliveryDetail: {
+            delivery: components["schemas"]["WebhookDelivery"];
+            attempts: components["schemas"]["WebhookAttempt"][];
+            event: components["schemas"]["Event"];
+        };
+        /** @description An event as recorded and as delivered (the delivery body is this without `subject`). */
+        Event: {
+            /**
+             * Format: uuid
+             * @description Stable across retries and replays; sent as `webhook-id`.
+             */
+            id: string;
+            type: string;
+            version: number;
+            /**
+             * Format: date-time
+             * @description When it happened.
+             */
+            timestamp: string;
+            /** Format: uuid */
+            tenant_id: string;
+            /** @description What it is about (`conversation:<id>`, `agent:<id>`, `channel:<id>`, `budget`, `subscription`). */
+            subject: string;
+            data: {
+                [key: string]: unknown;
+            };
+        };
+        EventList: {
+            items: components["schemas"]["Event"][];
+            next_cursor: string | null;
+        };
+        /**
+         * @description The body of every webhook. Headers: `webhook-id` (the event id),
+         *     `webhook-timestamp` (unix seconds of the attempt) and `webhook-signature`
+         *     (space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`, keyed
+         *     with the base64-decoded part of the `whsec_` secret; two during a
+         *     rotation). Ignore fields you do not know: fields are added without a new
+         *     version.
+         */
+        WebhookEnvelope: {
+            /** Format: uuid */
+            id: string;
+            type: string;
+            /** @description Version of this type's data; it changes only when the data changes incompatibly. */
+            version: number;
+            /** Format: date-time */
+            timestamp: string;
+            /** Format: uuid */
+            tenant_id: string;
+            data: Record<string, unknown>;
+        };
+        MessageReceivedData: {
+            /** Format: uuid */
+            conversation_id: string;
+            /** Format: uuid */
+            message_id: string;
+            /** Format: uuid */
+            connection_id: string;
+            /** @enum {string} */
+            channel_type: "slack" | "whatsapp";
+            /** Format: uuid */
+            agent_id: string | null;
+            participant: {
+                /** @description Slack user id or WhatsApp id. */
+                id: string;
+                name: string;
+                /** @description WhatsApp only; empty when the user hides it. */
+                phone: string;
+            };
+            text: string;
+            /** @example text */
+            kind: string;
+            attachments: {
+                /** @example image */
+                kind: string;
+                mime_type: string;
+                name: string;
+                /** Format: int64 */
+                size: number;
+            }[];
+            /** Format: date-time */
+            sent_at: string;
+        };
+        ReplyDeliveredData: {
+            /** Format: uuid */
+            conversation_id: string;
+            /** Format: uuid */
+            message_id: string;
+            /** Format: uuid */
+            agent_id: string;
+            /** Format: uuid */
+            connection_id: string;
+            /** @enum {string} */
+            channel_type: "slack" | "whatsapp";
+            text: string;
+            /** @description How many channel messages carried it. */
+            parts: number;
+            /** @description The user messages it answers. */
+            in_reply_to: string[];
+        };
+        TurnFailedData: {
+            /** Format: uuid */
+            conversation_id: string;
+            /** Format: uuid */
+            message_id: string;
+            /** Format: uuid */
+            agent_id: string;
+            attempt: number;
+        };
+        ConversationHandedOverData: {
+            /** Format: uuid */
+            conversation_id: string;
+            /** Format: uuid */
+            agent_id: string;
+            reason: string;
+        };
+        ConversationReleasedData: {
+            /** Format: uuid */
+            conversation_id: string;
+        };
+        ChannelConnectedData: {
+            /** Format: uuid */
+            connection_id: string;
+            /** @enum {string} */
+            channel_type: "slack" | "whatsapp";
+            display_name: string;
+            reconnected: boolean;
+        };
+        ChannelRevokedData: {
+            /** Format: uuid */
+            connection_id: string;
+            reason: string;
+        };
+        AgentEventData: {
+            /** Format: uuid */
+            agent_id: string;
+            name: string;
+            model: string;
+            is_active: boolean;
+            /** @description agent.updated only; the fields that changed. */
+            changed?: string[];
+        };
+        BudgetThresholdReachedData: {
+            /** @enum {string} */
+            threshold: "warning" | "exceeded";
+            /** @example 2026-12 */
+            month: string;
+            /** Format: double */
+            spent_usd: number;
+            /** Format: double */
+            limit_usd: number;
+            /**
+             * Format: double
+             * @description Null for a budget of zero.
+             */
+            percent: number | null;
+            /** @enum {string} */
+            action: "notify" | "downgrade" | "stop";
+        };
+        SubscriptionUpdatedData: {
+            status: string;
+            previous_status: string;
+            seats: number;
+            /** Format: date-time */
+            current_period_end: string | null;
+        };
+        WebhookTestData: {
+            /** Format: uuid */
+            endpoint_id: string;
+            message: string;
+        };
     };
     responses: {
         /** @description The request does not match the contract. */
@@ -2060,6 +2687,10 @@ export interface components {
         Limit: number;
         /** @description The `next_cursor` of the previous page. */
         Cursor: string;
+        /** @description The webhook endpoint's id. */
+        EndpointId: string;
+        /** @description The webhook delivery's id. */
+        DeliveryId: string;
         /** @description Makes a retried create safe; see Conventions. */
         IdempotencyKey: string;
     };
@@ -3856,6 +4487,490 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+        };
+    };
+    listWebhookEventTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The catalogue. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEventTypeList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+        };
+    };
+    listWebhookEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoints. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried create safe; see Conventions. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "url": "https://hooks.example.com/konstruct",
+                 *       "description": "CRM sync",
+                 *       "event_types": [
+                 *         "message.received",
+                 *         "reply.delivered"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookEndpointCreate"];
+            };
+        };
+        responses: {
+            /** @description Registered; `secret` is shown this once. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointCreated"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+        };
+    };
+    getWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                /** @description The webhook endpoint's id. */
+                endpoint_id: components["parameters"]["EndpointId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+        };
+    };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                /** @description The webhook endpoint's id. */
+                endpoint_id: components["parameters"]["EndpointId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+        };
+    };
+    updateWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                /** @description The webhook endpoint's id. */
+                endpoint_id: components["parameters"]["EndpointId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "enabled": false
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookEndpointUpdate"];
+            };
+        };
+        responses: {
+            /** @description The endpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried create safe; see Conventions. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                /** @description The webhook endpoint's id. */
+                endpoint_id: components["parameters"]["EndpointId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "overlap_seconds": 86400
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookSecretRotate"];
+            };
+        };
+        responses: {
+            /** @description The new secret. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecretRotated"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+        };
+    };
+    sendWebhookTest: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried create safe; see Conventions. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                /** @description The webhook endpoint's id. */
+                endpoint_id: components["parameters"]["EndpointId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+        };
+    };
+    replayWebhookEvents: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried create safe; see Conventions. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                /** @description The webhook endpoint's id. */
+                endpoint_id: components["parameters"]["EndpointId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "since": "2026-12-01T08:00:00Z",
+                 *       "only_undelivered": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookReplay"];
+            };
+        };
+        responses: {
+            /** @description Queued. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookReplayQueued"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+                endpoint_id?: string;
+                event_id?: string;
+                event_type?: string;
+                state?: components["schemas"]["WebhookDeliveryState"];
+                /** @description Only deliveries created at or after this time. */
+                since?: string;
+                /** @description Only deliveries created before this time. */
+                until?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+        };
+    };
+    getWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                /** @description The webhook delivery's id. */
+                delivery_id: components["parameters"]["DeliveryId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryDetail"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+        };
+    };
+    replayWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried create safe; see Conventions. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                /** @description The webhook delivery's id. */
+                delivery_id: components["parameters"]["DeliveryId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+        };
+    };
+    listEvents: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Exact type (`agent.created`) or a prefix ending in `.` (`agent.`). */
+                type?: string;
+                /** @description Only events about this subject, e.g. `conversation:<id>`. */
+                subject?: string;
+                since?: string;
+                until?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+        };
+    };
+    getEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Event"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Invalid"];
         };

@@ -15,6 +15,7 @@ import {
   settingsIndexRoute,
   settingsMembersRoute,
   settingsRoute,
+  settingsWebhooksRoute,
 } from './app/settings'
 import { usageRoute } from './app/usage'
 import { signInRoute } from './auth/sign-in'
@@ -46,6 +47,7 @@ export const routeTree = rootRoute.addChildren([
       settingsChannelsRoute,
       settingsLLMKeysRoute,
       settingsAPITokensRoute,
+      settingsWebhooksRoute,
     ]),
   ]),
 ])

@@ -21,7 +21,7 @@ export const mainNav: readonly NavItem[] = [
 ]
 
 export interface SettingsTab {
-  to: '/settings/general' | '/settings/members' | '/settings/channels' | '/settings/api-keys' | '/settings/api-tokens'
+  to: '/settings/general' | '/settings/members' | '/settings/channels' | '/settings/api-keys' | '/settings/api-tokens' | '/settings/webhooks'
   label: string
   minRole?: Role
 }
@@ -32,4 +32,5 @@ export const settingsTabs: readonly SettingsTab[] = [
   { to: '/settings/channels', label: 'Channels' },
   { to: '/settings/api-keys', label: 'LLM API keys', minRole: 'admin' },
   { to: '/settings/api-tokens', label: 'API tokens', minRole: 'admin' },
+  { to: '/settings/webhooks', label: 'Webhooks', minRole: 'admin' },
 ]

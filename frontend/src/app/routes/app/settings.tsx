@@ -4,6 +4,7 @@ import { llmKeysQueryOptions } from '@/features/llm-keys/api/get-llm-keys'
 import { apiTokensQueryOptions } from '@/features/api-tokens/api/get-api-tokens'
 import { membersQueryOptions } from '@/features/members/api/get-members'
 import { tenantQueryOptions } from '@/features/tenants/api/get-tenant'
+import { endpointsQueryOptions } from '@/features/webhooks/api/get-endpoints'
 import { appRoute } from './layout'
 
 export const settingsRoute = createRoute({
@@ -48,3 +49,9 @@ export const settingsChannelsRoute = createRoute({
   path: 'channels',
   loader: ({ context: { queryClient, tenantId } }) => void queryClient.prefetchInfiniteQuery(connectionsQueryOptions(tenantId)),
 }).lazy(() => import('./settings-channels.lazy').then((m) => m.Route))
+
+export const settingsWebhooksRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: 'webhooks',
+  loader: ({ context: { queryClient, tenantId } }) => void queryClient.prefetchQuery(endpointsQueryOptions(tenantId)),
+}).lazy(() => import('./settings-webhooks.lazy').then((m) => m.Route))
