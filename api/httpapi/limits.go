@@ -14,16 +14,15 @@ const (
 	smallBodyLimit = 64 << 10
 )
 
-// smallBodies are operations (by the operationId of the generated code's
-// embedded spec, which capitalises it) whose bodies are a few short fields: sign-up
+// smallBodies are operations (by operationId) whose bodies are a few short fields: sign-up
 // and sign-in are unauthenticated; the others carry names, emails, roles,
 // tokens and ids. Every other operation with a body gets HTTP_BODY_LIMIT
 // (agent instructions and tools, previews, replies, escalation topics).
 var smallBodies = map[string]bool{
-	"SignUp": true, "SignIn": true, "CreateTenant": true, "UpdateTenant": true,
-	"AddMember": true, "UpdateMember": true, "CreateAPIToken": true, "ConnectWhatsApp": true,
-	"SendTestMessage": true, "UpdateConnection": true, "CreateLLMKey": true,
-	"EraseParticipant": true,
+	"signUp": true, "signIn": true, "createTenant": true, "updateTenant": true,
+	"addMember": true, "updateMember": true, "createAPIToken": true, "connectWhatsApp": true,
+	"sendTestMessage": true, "updateConnection": true, "createLLMKey": true,
+	"eraseParticipant": true,
 }
 
 // limitOf is the body limit of an operation; def is HTTP_BODY_LIMIT.

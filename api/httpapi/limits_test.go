@@ -5,12 +5,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/konstruct/konstruct/api/apigen"
+	"github.com/konstruct/konstruct/api/contract"
 )
 
 // Every operation named in smallBodies exists and has a body to limit.
 func TestSmallBodiesNameOperationsWithBodies(t *testing.T) {
-	spec, err := apigen.GetSwagger()
+	spec, err := contract.Load()
 	require.NoError(t, err)
 	withBody := map[string]bool{}
 	for _, op := range newRouteTable(spec) {

@@ -10,10 +10,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-	"gopkg.in/yaml.v3"
 
 	"github.com/konstruct/konstruct/api/agents"
 	"github.com/konstruct/konstruct/api/apigen"
@@ -24,6 +22,7 @@ import (
 	"github.com/konstruct/konstruct/api/channels/slack"
 	"github.com/konstruct/konstruct/api/channels/whatsapp"
 	"github.com/konstruct/konstruct/api/config"
+	"github.com/konstruct/konstruct/api/contract"
 	"github.com/konstruct/konstruct/api/conversations"
 	"github.com/konstruct/konstruct/api/errs"
 	"github.com/konstruct/konstruct/api/escalation"
@@ -108,7 +107,9 @@ const anonymousRateLimit = 60
 
 // New builds the Echo server.
 func New(opts Opts) (*echo.Echo, error) {
-	spec, err := apigen.GetSwagger()
+	// Routes and request validation use the contract integrators read (the
+	// embedded openapi.yaml), not oapi-codegen's rewritten copy of it.
+	spec, err := contract.Load()
 	if err != nil {
 		return nil, err
 	}
@@ -142,14 +143,14 @@ func New(opts Opts) (*echo.Echo, error) {
 		op := routes.lookup(c)
 		return op != nil && op.op.Parameters.GetByInAndName("header", idempotency.Header) != nil
 	}
-	contract := []echo.MiddlewareFunc{
+	chain := []echo.MiddlewareFunc{
 		bodyLimits(routes, cfg.BodyLimit),
 		opts.Auth.Middleware(isPublic),
 		skipProbes(rateLimit(opts.Limiter, cfg.APIRateLimit, anonymousRateLimit)),
 		validateRequests(routes),
 		opts.Idempotency.Middleware(idempotent),
 	}
-	apigen.RegisterHandlers(withMiddleware{e, contract}, apigen.NewStrictHandler(opts.Handlers, nil))
+	apigen.RegisterHandlers(withMiddleware{e, chain}, apigen.NewStrictHandler(opts.Handlers, nil))
 
 	for _, w := range opts.Webhooks {
 		e.Add(w.Method, w.Path, w.Handler, countRejections(opts.Metrics, w.Provider), middleware.BodyLimit(w.BodyLimit))
@@ -164,12 +165,22 @@ func New(opts Opts) (*echo.Echo, error) {
 		})
 	}
 
-	docs, err := specDocuments(spec)
+	// The contract itself, byte for byte (YAML), and the same tree as JSON for
+	// tools that want it; /openapi.yaml is where tools look first.
+	specJSON, err := contract.JSON()
 	if err != nil {
 		return nil, err
 	}
-	e.GET("/api/openapi.yaml", func(c echo.Context) error { return c.Blob(http.StatusOK, "application/yaml", docs.yaml) })
-	e.GET("/api/openapi.json", func(c echo.Context) error { return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, docs.json) })
+	serveYAML := func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "no-cache")
+		return c.Blob(http.StatusOK, "application/yaml", contract.YAML())
+	}
+	e.GET("/api/openapi.yaml", serveYAML)
+	e.GET("/openapi.yaml", serveYAML)
+	e.GET("/api/openapi.json", func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "no-cache")
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, specJSON)
+	})
 	e.GET("/api/docs", func(c echo.Context) error {
 		c.Response().Header().Set("Cache-Control", "no-cache")
 		return c.File(filepath.Join(cfg.SPADir, "api-docs", "index.html"))
@@ -215,21 +226,6 @@ func skipProbes(mw echo.MiddlewareFunc) echo.MiddlewareFunc {
 
 // bodyLimit formats a byte count the way Echo's BodyLimit parses it.
 func bodyLimit(n int64) string { return strconv.FormatInt(n, 10) + "B" }
-
-type specDocs struct{ yaml, json []byte }
-
-func specDocuments(spec *openapi3.T) (specDocs, error) {
-	j, err := spec.MarshalJSON()
-	if err != nil {
-		return specDocs{}, err
-	}
-	var tree any
-	if err := yaml.Unmarshal(j, &tree); err != nil {
-		return specDocs{}, err
-	}
-	y, err := yaml.Marshal(tree)
-	return specDocs{yaml: y, json: j}, err
-}
 
 func ipExtractor(cfg *config.Config) echo.IPExtractor {
 	if len(cfg.TrustedProxies) == 0 {

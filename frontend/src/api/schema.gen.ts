@@ -1178,7 +1178,7 @@ export interface components {
         Member: {
             /**
              * Format: uuid
-             * @description The user id
+             * @description The user id, or the invitation id while invited.
              */
             id: string;
             email: string;
@@ -1207,7 +1207,7 @@ export interface components {
             /** Format: uuid */
             tenant_id: string;
             name: string;
-            /** @description The first characters of the secret */
+            /** @description The first characters of the secret, to recognise it. */
             prefix: string;
             role: components["schemas"]["Role"];
             /** Format: date-time */
@@ -1253,7 +1253,7 @@ export interface components {
         };
         AgentFields: {
             name?: string;
-            /** @description The agent's job title */
+            /** @description The agent's job title, e.g. "Customer support". */
             role_title?: string;
             /** @description How the agent speaks and behaves. */
             persona?: string;
@@ -1530,7 +1530,7 @@ export interface components {
             tool_calls: components["schemas"]["ToolCallSummary"][];
         };
         Participant: {
-            /** @description Slack user id */
+            /** @description Slack user id, or the WhatsApp number or business-scoped user id. */
             id: string;
             name: string;
             phone: string;
@@ -1581,7 +1581,7 @@ export interface components {
             body: string;
             kind: string;
             attachments: components["schemas"]["Attachment"][];
-            /** @description The chat user */
+            /** @description The chat user, the agent, or the operator who wrote it. */
             author_id: string;
             /** @description received (user messages), claimed, generated, delivered or failed. */
             delivery_state: string;
@@ -3647,7 +3647,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Applied */
+            /** @description Applied, or ignored. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3699,7 +3699,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The challenge */
+            /** @description The challenge, as plain text. */
             200: {
                 headers: {
                     [name: string]: unknown;
