@@ -44,27 +44,6 @@ func (e AgentCreateTools) Valid() bool {
 	}
 }
 
-// Defines values for AgentFieldsTools.
-const (
-	AgentFieldsToolsCurrentTime     AgentFieldsTools = "current_time"
-	AgentFieldsToolsEscalateToHuman AgentFieldsTools = "escalate_to_human"
-	AgentFieldsToolsHttpRequest     AgentFieldsTools = "http_request"
-)
-
-// Valid indicates whether the value is a known member of the AgentFieldsTools enum.
-func (e AgentFieldsTools) Valid() bool {
-	switch e {
-	case AgentFieldsToolsCurrentTime:
-		return true
-	case AgentFieldsToolsEscalateToHuman:
-		return true
-	case AgentFieldsToolsHttpRequest:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for AgentUpdateTools.
 const (
 	AgentUpdateToolsCurrentTime     AgentUpdateTools = "current_time"
@@ -718,13 +697,13 @@ type Agent struct {
 	WindowSize   int                `json:"window_size"`
 }
 
-// AgentCreate defines model for AgentCreate.
+// AgentCreate A new agent. Omitted fields take their defaults; unknown fields are refused (400).
 type AgentCreate struct {
 	// EscalationRules Rules such as `billing AND count > 2` or `"speak to a human" OR refund`.
 	EscalationRules  *[]string                           `json:"escalation_rules,omitempty"`
 	EscalationTarget nullable.Nullable[EscalationTarget] `json:"escalation_target,omitempty"`
 
-	// FallbackModels Tried in order when the primary model fails.
+	// FallbackModels Tried in order when the primary model fails; none may repeat the primary model.
 	FallbackModels *[]ModelID `json:"fallback_models,omitempty"`
 
 	// HttpTools Endpoints the agent may call with the `http_request` tool enabled; each becomes a tool of its own.
@@ -741,7 +720,9 @@ type AgentCreate struct {
 	//
 	// Example: openai/gpt-4o-mini
 	Model ModelID `json:"model"`
-	Name  string  `json:"name"`
+
+	// Name One line of text, not blank; surrounding spaces are trimmed.
+	Name string `json:"name"`
 
 	// Persona How the agent speaks and behaves.
 	Persona *string `json:"persona,omitempty"`
@@ -749,13 +730,15 @@ type AgentCreate struct {
 	// PinnedKeys The tenant's key (by id) each provider's calls use; unpinned providers use the newest active key, then the platform's.
 	PinnedKeys *PinnedKeys `json:"pinned_keys,omitempty"`
 
-	// RoleTitle The agent's job title, e.g. "Customer support".
+	// RoleTitle One line: the agent's job title, e.g. "Customer support".
 	RoleTitle *string `json:"role_title,omitempty"`
 
 	// SystemPrompt What the agent knows and must do. The AI-disclosure clause is always added.
-	SystemPrompt *string             `json:"system_prompt,omitempty"`
-	Temperature  *float32            `json:"temperature,omitempty"`
-	Tools        *[]AgentCreateTools `json:"tools,omitempty"`
+	SystemPrompt *string `json:"system_prompt,omitempty"`
+
+	// Temperature Sampling temperature, in hundredths.
+	Temperature *float32            `json:"temperature,omitempty"`
+	Tools       *[]AgentCreateTools `json:"tools,omitempty"`
 
 	// WindowSize How many recent messages of the conversation the agent sees.
 	WindowSize *int `json:"window_size,omitempty"`
@@ -764,65 +747,19 @@ type AgentCreate struct {
 // AgentCreateTools defines model for AgentCreate.Tools.
 type AgentCreateTools string
 
-// AgentFields defines model for AgentFields.
-type AgentFields struct {
-	// EscalationRules Rules such as `billing AND count > 2` or `"speak to a human" OR refund`.
-	EscalationRules  *[]string                           `json:"escalation_rules,omitempty"`
-	EscalationTarget nullable.Nullable[EscalationTarget] `json:"escalation_target,omitempty"`
-
-	// FallbackModels Tried in order when the primary model fails.
-	FallbackModels *[]ModelID `json:"fallback_models,omitempty"`
-
-	// HttpTools Endpoints the agent may call with the `http_request` tool enabled; each becomes a tool of its own.
-	HttpTools *[]HTTPTool `json:"http_tools,omitempty"`
-	IsActive  *bool       `json:"is_active,omitempty"`
-
-	// MaxReplyChars Longest reply the agent writes.
-	MaxReplyChars *int `json:"max_reply_chars,omitempty"`
-
-	// MemoryRetentionDays How long the agent remembers messages; null: for good. Default 365.
-	MemoryRetentionDays nullable.Nullable[int] `json:"memory_retention_days,omitempty"`
-
-	// Model `provider/model`, e.g. `openai/gpt-4o-mini`, `anthropic/claude-3-5-haiku-latest`, `custom/llama3.1:8b`.
-	//
-	// Example: openai/gpt-4o-mini
-	Model *ModelID `json:"model,omitempty"`
-	Name  *string  `json:"name,omitempty"`
-
-	// Persona How the agent speaks and behaves.
-	Persona *string `json:"persona,omitempty"`
-
-	// PinnedKeys The tenant's key (by id) each provider's calls use; unpinned providers use the newest active key, then the platform's.
-	PinnedKeys *PinnedKeys `json:"pinned_keys,omitempty"`
-
-	// RoleTitle The agent's job title, e.g. "Customer support".
-	RoleTitle *string `json:"role_title,omitempty"`
-
-	// SystemPrompt What the agent knows and must do. The AI-disclosure clause is always added.
-	SystemPrompt *string             `json:"system_prompt,omitempty"`
-	Temperature  *float32            `json:"temperature,omitempty"`
-	Tools        *[]AgentFieldsTools `json:"tools,omitempty"`
-
-	// WindowSize How many recent messages of the conversation the agent sees.
-	WindowSize *int `json:"window_size,omitempty"`
-}
-
-// AgentFieldsTools defines model for AgentFields.Tools.
-type AgentFieldsTools string
-
 // AgentList defines model for AgentList.
 type AgentList struct {
 	Items      []Agent                   `json:"items"`
 	NextCursor nullable.Nullable[string] `json:"next_cursor"`
 }
 
-// AgentUpdate defines model for AgentUpdate.
+// AgentUpdate Any subset of an agent's fields; omitted fields keep their value. Unknown fields are refused (400).
 type AgentUpdate struct {
 	// EscalationRules Rules such as `billing AND count > 2` or `"speak to a human" OR refund`.
 	EscalationRules  *[]string                           `json:"escalation_rules,omitempty"`
 	EscalationTarget nullable.Nullable[EscalationTarget] `json:"escalation_target,omitempty"`
 
-	// FallbackModels Tried in order when the primary model fails.
+	// FallbackModels Tried in order when the primary model fails; none may repeat the primary model.
 	FallbackModels *[]ModelID `json:"fallback_models,omitempty"`
 
 	// HttpTools Endpoints the agent may call with the `http_request` tool enabled; each becomes a tool of its own.
@@ -839,7 +776,9 @@ type AgentUpdate struct {
 	//
 	// Example: openai/gpt-4o-mini
 	Model *ModelID `json:"model,omitempty"`
-	Name  *string  `json:"name,omitempty"`
+
+	// Name One line of text, not blank; surrounding spaces are trimmed.
+	Name *string `json:"name,omitempty"`
 
 	// Persona How the agent speaks and behaves.
 	Persona *string `json:"persona,omitempty"`
@@ -847,13 +786,15 @@ type AgentUpdate struct {
 	// PinnedKeys The tenant's key (by id) each provider's calls use; unpinned providers use the newest active key, then the platform's.
 	PinnedKeys *PinnedKeys `json:"pinned_keys,omitempty"`
 
-	// RoleTitle The agent's job title, e.g. "Customer support".
+	// RoleTitle One line: the agent's job title, e.g. "Customer support".
 	RoleTitle *string `json:"role_title,omitempty"`
 
 	// SystemPrompt What the agent knows and must do. The AI-disclosure clause is always added.
-	SystemPrompt *string             `json:"system_prompt,omitempty"`
-	Temperature  *float32            `json:"temperature,omitempty"`
-	Tools        *[]AgentUpdateTools `json:"tools,omitempty"`
+	SystemPrompt *string `json:"system_prompt,omitempty"`
+
+	// Temperature Sampling temperature, in hundredths.
+	Temperature *float32            `json:"temperature,omitempty"`
+	Tools       *[]AgentUpdateTools `json:"tools,omitempty"`
 
 	// WindowSize How many recent messages of the conversation the agent sees.
 	WindowSize *int `json:"window_size,omitempty"`
@@ -968,7 +909,9 @@ type BudgetStatus string
 
 // BudgetUpdate defines model for BudgetUpdate.
 type BudgetUpdate struct {
-	Action   BudgetUpdateAction         `json:"action"`
+	Action BudgetUpdateAction `json:"action"`
+
+	// LimitUsd USD, in cents (at most two decimals); null: no limit.
 	LimitUsd nullable.Nullable[float64] `json:"limit_usd"`
 }
 
@@ -1084,7 +1027,9 @@ type EraseResult struct {
 
 // EscalationTarget Who is told when a conversation is handed to a human.
 type EscalationTarget struct {
-	// Id Example: U024BE7LH
+	// Id The Slack user or channel id.
+	//
+	// Example: U024BE7LH
 	Id   string               `json:"id"`
 	Type EscalationTargetType `json:"type"`
 }
@@ -1426,6 +1371,7 @@ type TenantList struct {
 
 // TenantUpdate defines model for TenantUpdate.
 type TenantUpdate struct {
+	// BudgetLimitUsd Monthly spend limit in USD, in cents (at most two decimals); null: no limit.
 	BudgetLimitUsd nullable.Nullable[float64] `json:"budget_limit_usd,omitempty"`
 	Name           *string                    `json:"name,omitempty"`
 }
@@ -1563,6 +1509,9 @@ type BadRequest = Problem
 // Conflict An RFC 9457 problem.
 type Conflict = Problem
 
+// Error An RFC 9457 problem.
+type Error = Problem
+
 // Forbidden An RFC 9457 problem.
 type Forbidden = Problem
 
@@ -1571,6 +1520,9 @@ type Invalid = Problem
 
 // NotFound An RFC 9457 problem.
 type NotFound = Problem
+
+// TooLarge An RFC 9457 problem.
+type TooLarge = Problem
 
 // TooManyRequests An RFC 9457 problem.
 type TooManyRequests = Problem
@@ -3407,11 +3359,15 @@ type BadRequestApplicationProblemPlusJSONResponse Problem
 
 type ConflictApplicationProblemPlusJSONResponse Problem
 
+type ErrorApplicationProblemPlusJSONResponse Problem
+
 type ForbiddenApplicationProblemPlusJSONResponse Problem
 
 type InvalidApplicationProblemPlusJSONResponse Problem
 
 type NotFoundApplicationProblemPlusJSONResponse Problem
+
+type TooLargeApplicationProblemPlusJSONResponse Problem
 
 type TooManyRequestsResponseHeaders struct {
 	RetryAfter *int
@@ -3490,6 +3446,54 @@ func (response SignIn401ApplicationProblemPlusJSONResponse) VisitSignInResponse(
 	return err
 }
 
+type SignIn403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SignIn403ApplicationProblemPlusJSONResponse) VisitSignInResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SignIn413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SignIn413ApplicationProblemPlusJSONResponse) VisitSignInResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SignIn422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response SignIn422ApplicationProblemPlusJSONResponse) VisitSignInResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SignIn429ApplicationProblemPlusJSONResponse struct {
 	TooManyRequestsApplicationProblemPlusJSONResponse
 }
@@ -3505,6 +3509,23 @@ func (response SignIn429ApplicationProblemPlusJSONResponse) VisitSignInResponse(
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
 	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SignIndefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SignIndefaultApplicationProblemPlusJSONResponse) VisitSignInResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3530,6 +3551,58 @@ func (response SignOut204Response) VisitSignOutResponse(w http.ResponseWriter) e
 	}
 	w.WriteHeader(204)
 	return nil
+}
+
+type SignOut403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SignOut403ApplicationProblemPlusJSONResponse) VisitSignOutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SignOut429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SignOut429ApplicationProblemPlusJSONResponse) VisitSignOutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SignOutdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SignOutdefaultApplicationProblemPlusJSONResponse) VisitSignOutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type SignUpRequestObject struct {
@@ -3580,6 +3653,22 @@ func (response SignUp400ApplicationProblemPlusJSONResponse) VisitSignUpResponse(
 	return err
 }
 
+type SignUp403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SignUp403ApplicationProblemPlusJSONResponse) VisitSignUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SignUp409ApplicationProblemPlusJSONResponse struct {
 	ConflictApplicationProblemPlusJSONResponse
 }
@@ -3592,6 +3681,22 @@ func (response SignUp409ApplicationProblemPlusJSONResponse) VisitSignUpResponse(
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SignUp413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SignUp413ApplicationProblemPlusJSONResponse) VisitSignUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3627,6 +3732,23 @@ func (response SignUp429ApplicationProblemPlusJSONResponse) VisitSignUpResponse(
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
 	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SignUpdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SignUpdefaultApplicationProblemPlusJSONResponse) VisitSignUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3717,6 +3839,57 @@ func (response CreateBillingCheckout404ApplicationProblemPlusJSONResponse) Visit
 	return err
 }
 
+type CreateBillingCheckout413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBillingCheckout413ApplicationProblemPlusJSONResponse) VisitCreateBillingCheckoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBillingCheckout422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBillingCheckout422ApplicationProblemPlusJSONResponse) VisitCreateBillingCheckoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBillingCheckout429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBillingCheckout429ApplicationProblemPlusJSONResponse) VisitCreateBillingCheckoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateBillingCheckout502ApplicationProblemPlusJSONResponse struct {
 	BadGatewayApplicationProblemPlusJSONResponse
 }
@@ -3745,6 +3918,23 @@ func (response CreateBillingCheckout503ApplicationProblemPlusJSONResponse) Visit
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBillingCheckoutdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateBillingCheckoutdefaultApplicationProblemPlusJSONResponse) VisitCreateBillingCheckoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3851,6 +4041,57 @@ func (response CreateBillingPortal409ApplicationProblemPlusJSONResponse) VisitCr
 	return err
 }
 
+type CreateBillingPortal413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBillingPortal413ApplicationProblemPlusJSONResponse) VisitCreateBillingPortalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBillingPortal422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBillingPortal422ApplicationProblemPlusJSONResponse) VisitCreateBillingPortalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBillingPortal429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBillingPortal429ApplicationProblemPlusJSONResponse) VisitCreateBillingPortalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateBillingPortal502ApplicationProblemPlusJSONResponse struct {
 	BadGatewayApplicationProblemPlusJSONResponse
 }
@@ -3879,6 +4120,23 @@ func (response CreateBillingPortal503ApplicationProblemPlusJSONResponse) VisitCr
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBillingPortaldefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateBillingPortaldefaultApplicationProblemPlusJSONResponse) VisitCreateBillingPortalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3953,6 +4211,41 @@ func (response SlackOAuthCallback409ApplicationProblemPlusJSONResponse) VisitSla
 	return err
 }
 
+type SlackOAuthCallback422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response SlackOAuthCallback422ApplicationProblemPlusJSONResponse) VisitSlackOAuthCallbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SlackOAuthCallback429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SlackOAuthCallback429ApplicationProblemPlusJSONResponse) VisitSlackOAuthCallbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SlackOAuthCallback502ApplicationProblemPlusJSONResponse struct {
 	BadGatewayApplicationProblemPlusJSONResponse
 }
@@ -3965,6 +4258,23 @@ func (response SlackOAuthCallback502ApplicationProblemPlusJSONResponse) VisitSla
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SlackOAuthCallbackdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SlackOAuthCallbackdefaultApplicationProblemPlusJSONResponse) VisitSlackOAuthCallbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4055,6 +4365,41 @@ func (response GetSlackInstallURL404ApplicationProblemPlusJSONResponse) VisitGet
 	return err
 }
 
+type GetSlackInstallURL422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetSlackInstallURL422ApplicationProblemPlusJSONResponse) VisitGetSlackInstallURLResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSlackInstallURL429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetSlackInstallURL429ApplicationProblemPlusJSONResponse) VisitGetSlackInstallURLResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetSlackInstallURL503ApplicationProblemPlusJSONResponse struct {
 	UnavailableApplicationProblemPlusJSONResponse
 }
@@ -4067,6 +4412,23 @@ func (response GetSlackInstallURL503ApplicationProblemPlusJSONResponse) VisitGet
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSlackInstallURLdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetSlackInstallURLdefaultApplicationProblemPlusJSONResponse) VisitGetSlackInstallURLResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4174,6 +4536,22 @@ func (response ConnectWhatsApp409ApplicationProblemPlusJSONResponse) VisitConnec
 	return err
 }
 
+type ConnectWhatsApp413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ConnectWhatsApp413ApplicationProblemPlusJSONResponse) VisitConnectWhatsAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ConnectWhatsApp422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -4190,6 +4568,25 @@ func (response ConnectWhatsApp422ApplicationProblemPlusJSONResponse) VisitConnec
 	return err
 }
 
+type ConnectWhatsApp429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ConnectWhatsApp429ApplicationProblemPlusJSONResponse) VisitConnectWhatsAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ConnectWhatsApp502ApplicationProblemPlusJSONResponse struct {
 	BadGatewayApplicationProblemPlusJSONResponse
 }
@@ -4202,6 +4599,23 @@ func (response ConnectWhatsApp502ApplicationProblemPlusJSONResponse) VisitConnec
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConnectWhatsAppdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ConnectWhatsAppdefaultApplicationProblemPlusJSONResponse) VisitConnectWhatsAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4293,6 +4707,22 @@ func (response SendTestMessage404ApplicationProblemPlusJSONResponse) VisitSendTe
 	return err
 }
 
+type SendTestMessage413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SendTestMessage413ApplicationProblemPlusJSONResponse) VisitSendTestMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SendTestMessage422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -4344,6 +4774,23 @@ func (response SendTestMessage502ApplicationProblemPlusJSONResponse) VisitSendTe
 	return err
 }
 
+type SendTestMessagedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SendTestMessagedefaultApplicationProblemPlusJSONResponse) VisitSendTestMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetMeRequestObject struct {
 }
 
@@ -4377,6 +4824,42 @@ func (response GetMe401ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w 
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMe429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetMe429ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetMedefaultApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4447,6 +4930,58 @@ func (response ListTenants403ApplicationProblemPlusJSONResponse) VisitListTenant
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTenants422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListTenants422ApplicationProblemPlusJSONResponse) VisitListTenantsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTenants429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListTenants429ApplicationProblemPlusJSONResponse) VisitListTenantsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTenantsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListTenantsdefaultApplicationProblemPlusJSONResponse) VisitListTenantsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4538,6 +5073,22 @@ func (response CreateTenant409ApplicationProblemPlusJSONResponse) VisitCreateTen
 	return err
 }
 
+type CreateTenant413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTenant413ApplicationProblemPlusJSONResponse) VisitCreateTenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateTenant422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -4550,6 +5101,42 @@ func (response CreateTenant422ApplicationProblemPlusJSONResponse) VisitCreateTen
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTenant429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTenant429ApplicationProblemPlusJSONResponse) VisitCreateTenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTenantdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateTenantdefaultApplicationProblemPlusJSONResponse) VisitCreateTenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4604,6 +5191,58 @@ func (response GetTenant404ApplicationProblemPlusJSONResponse) VisitGetTenantRes
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTenant422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetTenant422ApplicationProblemPlusJSONResponse) VisitGetTenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTenant429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetTenant429ApplicationProblemPlusJSONResponse) VisitGetTenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTenantdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetTenantdefaultApplicationProblemPlusJSONResponse) VisitGetTenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4695,6 +5334,22 @@ func (response UpdateTenant404ApplicationProblemPlusJSONResponse) VisitUpdateTen
 	return err
 }
 
+type UpdateTenant413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTenant413ApplicationProblemPlusJSONResponse) VisitUpdateTenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateTenant422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -4707,6 +5362,42 @@ func (response UpdateTenant422ApplicationProblemPlusJSONResponse) VisitUpdateTen
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTenant429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTenant429ApplicationProblemPlusJSONResponse) VisitUpdateTenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTenantdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UpdateTenantdefaultApplicationProblemPlusJSONResponse) VisitUpdateTenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4778,6 +5469,58 @@ func (response ListAgents404ApplicationProblemPlusJSONResponse) VisitListAgentsR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAgents422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListAgents422ApplicationProblemPlusJSONResponse) VisitListAgentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAgents429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListAgents429ApplicationProblemPlusJSONResponse) VisitListAgentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAgentsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListAgentsdefaultApplicationProblemPlusJSONResponse) VisitListAgentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4886,6 +5629,22 @@ func (response CreateAgent409ApplicationProblemPlusJSONResponse) VisitCreateAgen
 	return err
 }
 
+type CreateAgent413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAgent413ApplicationProblemPlusJSONResponse) VisitCreateAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateAgent422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -4898,6 +5657,42 @@ func (response CreateAgent422ApplicationProblemPlusJSONResponse) VisitCreateAgen
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAgent429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAgent429ApplicationProblemPlusJSONResponse) VisitCreateAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAgentdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateAgentdefaultApplicationProblemPlusJSONResponse) VisitCreateAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4967,6 +5762,58 @@ func (response DeleteAgent404ApplicationProblemPlusJSONResponse) VisitDeleteAgen
 	return err
 }
 
+type DeleteAgent422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteAgent422ApplicationProblemPlusJSONResponse) VisitDeleteAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteAgent429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteAgent429ApplicationProblemPlusJSONResponse) VisitDeleteAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteAgentdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteAgentdefaultApplicationProblemPlusJSONResponse) VisitDeleteAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetAgentRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 	AgentId  AgentId  `json:"agent_id"`
@@ -5018,6 +5865,58 @@ func (response GetAgent404ApplicationProblemPlusJSONResponse) VisitGetAgentRespo
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAgent422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetAgent422ApplicationProblemPlusJSONResponse) VisitGetAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAgent429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetAgent429ApplicationProblemPlusJSONResponse) VisitGetAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAgentdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetAgentdefaultApplicationProblemPlusJSONResponse) VisitGetAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5110,6 +6009,22 @@ func (response UpdateAgent404ApplicationProblemPlusJSONResponse) VisitUpdateAgen
 	return err
 }
 
+type UpdateAgent413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAgent413ApplicationProblemPlusJSONResponse) VisitUpdateAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateAgent422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -5122,6 +6037,42 @@ func (response UpdateAgent422ApplicationProblemPlusJSONResponse) VisitUpdateAgen
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAgent429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAgent429ApplicationProblemPlusJSONResponse) VisitUpdateAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAgentdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UpdateAgentdefaultApplicationProblemPlusJSONResponse) VisitUpdateAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5198,6 +6149,58 @@ func (response ListMemories404ApplicationProblemPlusJSONResponse) VisitListMemor
 	return err
 }
 
+type ListMemories422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListMemories422ApplicationProblemPlusJSONResponse) VisitListMemoriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMemories429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListMemories429ApplicationProblemPlusJSONResponse) VisitListMemoriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMemoriesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListMemoriesdefaultApplicationProblemPlusJSONResponse) VisitListMemoriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteMemoryRequestObject struct {
 	TenantId TenantId           `json:"tenant_id"`
 	AgentId  AgentId            `json:"agent_id"`
@@ -5260,6 +6263,58 @@ func (response DeleteMemory404ApplicationProblemPlusJSONResponse) VisitDeleteMem
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMemory422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMemory422ApplicationProblemPlusJSONResponse) VisitDeleteMemoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMemory429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMemory429ApplicationProblemPlusJSONResponse) VisitDeleteMemoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMemorydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteMemorydefaultApplicationProblemPlusJSONResponse) VisitDeleteMemoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5352,6 +6407,22 @@ func (response PreviewAgent404ApplicationProblemPlusJSONResponse) VisitPreviewAg
 	return err
 }
 
+type PreviewAgent413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response PreviewAgent413ApplicationProblemPlusJSONResponse) VisitPreviewAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type PreviewAgent422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -5368,6 +6439,25 @@ func (response PreviewAgent422ApplicationProblemPlusJSONResponse) VisitPreviewAg
 	return err
 }
 
+type PreviewAgent429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response PreviewAgent429ApplicationProblemPlusJSONResponse) VisitPreviewAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type PreviewAgent502ApplicationProblemPlusJSONResponse struct {
 	BadGatewayApplicationProblemPlusJSONResponse
 }
@@ -5380,6 +6470,23 @@ func (response PreviewAgent502ApplicationProblemPlusJSONResponse) VisitPreviewAg
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PreviewAgentdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response PreviewAgentdefaultApplicationProblemPlusJSONResponse) VisitPreviewAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5467,6 +6574,58 @@ func (response ListAPITokens404ApplicationProblemPlusJSONResponse) VisitListAPIT
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAPITokens422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListAPITokens422ApplicationProblemPlusJSONResponse) VisitListAPITokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAPITokens429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListAPITokens429ApplicationProblemPlusJSONResponse) VisitListAPITokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAPITokensdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListAPITokensdefaultApplicationProblemPlusJSONResponse) VisitListAPITokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5575,6 +6734,22 @@ func (response CreateAPIToken409ApplicationProblemPlusJSONResponse) VisitCreateA
 	return err
 }
 
+type CreateAPIToken413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAPIToken413ApplicationProblemPlusJSONResponse) VisitCreateAPITokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateAPIToken422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -5587,6 +6762,42 @@ func (response CreateAPIToken422ApplicationProblemPlusJSONResponse) VisitCreateA
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAPIToken429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAPIToken429ApplicationProblemPlusJSONResponse) VisitCreateAPITokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAPITokendefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateAPITokendefaultApplicationProblemPlusJSONResponse) VisitCreateAPITokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5652,6 +6863,58 @@ func (response RevokeAPIToken404ApplicationProblemPlusJSONResponse) VisitRevokeA
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAPIToken422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeAPIToken422ApplicationProblemPlusJSONResponse) VisitRevokeAPITokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAPIToken429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeAPIToken429ApplicationProblemPlusJSONResponse) VisitRevokeAPITokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAPITokendefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RevokeAPITokendefaultApplicationProblemPlusJSONResponse) VisitRevokeAPITokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5759,6 +7022,42 @@ func (response ListAuditEvents422ApplicationProblemPlusJSONResponse) VisitListAu
 	return err
 }
 
+type ListAuditEvents429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEvents429ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEventsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListAuditEventsdefaultApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetBillingRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 }
@@ -5809,6 +7108,58 @@ func (response GetBilling404ApplicationProblemPlusJSONResponse) VisitGetBillingR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBilling422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetBilling422ApplicationProblemPlusJSONResponse) VisitGetBillingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBilling429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetBilling429ApplicationProblemPlusJSONResponse) VisitGetBillingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBillingdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetBillingdefaultApplicationProblemPlusJSONResponse) VisitGetBillingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5900,6 +7251,22 @@ func (response SetBudget404ApplicationProblemPlusJSONResponse) VisitSetBudgetRes
 	return err
 }
 
+type SetBudget413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SetBudget413ApplicationProblemPlusJSONResponse) VisitSetBudgetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SetBudget422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -5912,6 +7279,42 @@ func (response SetBudget422ApplicationProblemPlusJSONResponse) VisitSetBudgetRes
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetBudget429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SetBudget429ApplicationProblemPlusJSONResponse) VisitSetBudgetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetBudgetdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SetBudgetdefaultApplicationProblemPlusJSONResponse) VisitSetBudgetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5987,6 +7390,58 @@ func (response ListConnections404ApplicationProblemPlusJSONResponse) VisitListCo
 	return err
 }
 
+type ListConnections422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListConnections422ApplicationProblemPlusJSONResponse) VisitListConnectionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConnections429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListConnections429ApplicationProblemPlusJSONResponse) VisitListConnectionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConnectionsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListConnectionsdefaultApplicationProblemPlusJSONResponse) VisitListConnectionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DisconnectConnectionRequestObject struct {
 	TenantId     TenantId     `json:"tenant_id"`
 	ConnectionId ConnectionId `json:"connection_id"`
@@ -6052,6 +7507,58 @@ func (response DisconnectConnection404ApplicationProblemPlusJSONResponse) VisitD
 	return err
 }
 
+type DisconnectConnection422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response DisconnectConnection422ApplicationProblemPlusJSONResponse) VisitDisconnectConnectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisconnectConnection429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DisconnectConnection429ApplicationProblemPlusJSONResponse) VisitDisconnectConnectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisconnectConnectiondefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DisconnectConnectiondefaultApplicationProblemPlusJSONResponse) VisitDisconnectConnectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetConnectionRequestObject struct {
 	TenantId     TenantId     `json:"tenant_id"`
 	ConnectionId ConnectionId `json:"connection_id"`
@@ -6103,6 +7610,58 @@ func (response GetConnection404ApplicationProblemPlusJSONResponse) VisitGetConne
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetConnection422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetConnection422ApplicationProblemPlusJSONResponse) VisitGetConnectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetConnection429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetConnection429ApplicationProblemPlusJSONResponse) VisitGetConnectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetConnectiondefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetConnectiondefaultApplicationProblemPlusJSONResponse) VisitGetConnectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6195,6 +7754,22 @@ func (response UpdateConnection404ApplicationProblemPlusJSONResponse) VisitUpdat
 	return err
 }
 
+type UpdateConnection413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateConnection413ApplicationProblemPlusJSONResponse) VisitUpdateConnectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateConnection422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -6207,6 +7782,42 @@ func (response UpdateConnection422ApplicationProblemPlusJSONResponse) VisitUpdat
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateConnection429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateConnection429ApplicationProblemPlusJSONResponse) VisitUpdateConnectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateConnectiondefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UpdateConnectiondefaultApplicationProblemPlusJSONResponse) VisitUpdateConnectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6282,6 +7893,58 @@ func (response CheckConnection404ApplicationProblemPlusJSONResponse) VisitCheckC
 	return err
 }
 
+type CheckConnection422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response CheckConnection422ApplicationProblemPlusJSONResponse) VisitCheckConnectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckConnection429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CheckConnection429ApplicationProblemPlusJSONResponse) VisitCheckConnectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckConnectiondefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CheckConnectiondefaultApplicationProblemPlusJSONResponse) VisitCheckConnectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListConversationsRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 	Params   ListConversationsParams
@@ -6353,6 +8016,58 @@ func (response ListConversations404ApplicationProblemPlusJSONResponse) VisitList
 	return err
 }
 
+type ListConversations422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListConversations422ApplicationProblemPlusJSONResponse) VisitListConversationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConversations429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListConversations429ApplicationProblemPlusJSONResponse) VisitListConversationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConversationsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListConversationsdefaultApplicationProblemPlusJSONResponse) VisitListConversationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetConversationRequestObject struct {
 	TenantId       TenantId       `json:"tenant_id"`
 	ConversationId ConversationId `json:"conversation_id"`
@@ -6404,6 +8119,58 @@ func (response GetConversation404ApplicationProblemPlusJSONResponse) VisitGetCon
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetConversation422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetConversation422ApplicationProblemPlusJSONResponse) VisitGetConversationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetConversation429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetConversation429ApplicationProblemPlusJSONResponse) VisitGetConversationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetConversationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetConversationdefaultApplicationProblemPlusJSONResponse) VisitGetConversationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6480,6 +8247,58 @@ func (response ListMessages404ApplicationProblemPlusJSONResponse) VisitListMessa
 	return err
 }
 
+type ListMessages422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListMessages422ApplicationProblemPlusJSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMessages429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListMessages429ApplicationProblemPlusJSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMessagesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListMessagesdefaultApplicationProblemPlusJSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SendHumanReplyRequestObject struct {
 	TenantId       TenantId       `json:"tenant_id"`
 	ConversationId ConversationId `json:"conversation_id"`
@@ -6537,6 +8356,22 @@ func (response SendHumanReply401ApplicationProblemPlusJSONResponse) VisitSendHum
 	return err
 }
 
+type SendHumanReply403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SendHumanReply403ApplicationProblemPlusJSONResponse) VisitSendHumanReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SendHumanReply404ApplicationProblemPlusJSONResponse struct {
 	NotFoundApplicationProblemPlusJSONResponse
 }
@@ -6565,6 +8400,22 @@ func (response SendHumanReply409ApplicationProblemPlusJSONResponse) VisitSendHum
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendHumanReply413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SendHumanReply413ApplicationProblemPlusJSONResponse) VisitSendHumanReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6616,6 +8467,23 @@ func (response SendHumanReply502ApplicationProblemPlusJSONResponse) VisitSendHum
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendHumanReplydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SendHumanReplydefaultApplicationProblemPlusJSONResponse) VisitSendHumanReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6691,6 +8559,58 @@ func (response ReleaseConversation404ApplicationProblemPlusJSONResponse) VisitRe
 	return err
 }
 
+type ReleaseConversation422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseConversation422ApplicationProblemPlusJSONResponse) VisitReleaseConversationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseConversation429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseConversation429ApplicationProblemPlusJSONResponse) VisitReleaseConversationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseConversationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ReleaseConversationdefaultApplicationProblemPlusJSONResponse) VisitReleaseConversationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetEscalationTopicsRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 }
@@ -6741,6 +8661,58 @@ func (response GetEscalationTopics404ApplicationProblemPlusJSONResponse) VisitGe
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEscalationTopics422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetEscalationTopics422ApplicationProblemPlusJSONResponse) VisitGetEscalationTopicsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEscalationTopics429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetEscalationTopics429ApplicationProblemPlusJSONResponse) VisitGetEscalationTopicsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEscalationTopicsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetEscalationTopicsdefaultApplicationProblemPlusJSONResponse) VisitGetEscalationTopicsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6832,6 +8804,22 @@ func (response SetEscalationTopics404ApplicationProblemPlusJSONResponse) VisitSe
 	return err
 }
 
+type SetEscalationTopics413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SetEscalationTopics413ApplicationProblemPlusJSONResponse) VisitSetEscalationTopicsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SetEscalationTopics422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -6844,6 +8832,42 @@ func (response SetEscalationTopics422ApplicationProblemPlusJSONResponse) VisitSe
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetEscalationTopics429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SetEscalationTopics429ApplicationProblemPlusJSONResponse) VisitSetEscalationTopicsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetEscalationTopicsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SetEscalationTopicsdefaultApplicationProblemPlusJSONResponse) VisitSetEscalationTopicsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6931,6 +8955,58 @@ func (response ListLLMKeys404ApplicationProblemPlusJSONResponse) VisitListLLMKey
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLLMKeys422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListLLMKeys422ApplicationProblemPlusJSONResponse) VisitListLLMKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLLMKeys429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListLLMKeys429ApplicationProblemPlusJSONResponse) VisitListLLMKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLLMKeysdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListLLMKeysdefaultApplicationProblemPlusJSONResponse) VisitListLLMKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7039,6 +9115,22 @@ func (response CreateLLMKey409ApplicationProblemPlusJSONResponse) VisitCreateLLM
 	return err
 }
 
+type CreateLLMKey413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateLLMKey413ApplicationProblemPlusJSONResponse) VisitCreateLLMKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateLLMKey422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -7055,6 +9147,25 @@ func (response CreateLLMKey422ApplicationProblemPlusJSONResponse) VisitCreateLLM
 	return err
 }
 
+type CreateLLMKey429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateLLMKey429ApplicationProblemPlusJSONResponse) VisitCreateLLMKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateLLMKey502ApplicationProblemPlusJSONResponse struct {
 	BadGatewayApplicationProblemPlusJSONResponse
 }
@@ -7067,6 +9178,23 @@ func (response CreateLLMKey502ApplicationProblemPlusJSONResponse) VisitCreateLLM
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateLLMKeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateLLMKeydefaultApplicationProblemPlusJSONResponse) VisitCreateLLMKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7132,6 +9260,58 @@ func (response DeleteLLMKey404ApplicationProblemPlusJSONResponse) VisitDeleteLLM
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteLLMKey422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteLLMKey422ApplicationProblemPlusJSONResponse) VisitDeleteLLMKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteLLMKey429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteLLMKey429ApplicationProblemPlusJSONResponse) VisitDeleteLLMKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteLLMKeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteLLMKeydefaultApplicationProblemPlusJSONResponse) VisitDeleteLLMKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7203,6 +9383,58 @@ func (response ListMembers404ApplicationProblemPlusJSONResponse) VisitListMember
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMembers422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListMembers422ApplicationProblemPlusJSONResponse) VisitListMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMembers429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListMembers429ApplicationProblemPlusJSONResponse) VisitListMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMembersdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListMembersdefaultApplicationProblemPlusJSONResponse) VisitListMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7311,6 +9543,22 @@ func (response AddMember409ApplicationProblemPlusJSONResponse) VisitAddMemberRes
 	return err
 }
 
+type AddMember413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response AddMember413ApplicationProblemPlusJSONResponse) VisitAddMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AddMember422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -7323,6 +9571,42 @@ func (response AddMember422ApplicationProblemPlusJSONResponse) VisitAddMemberRes
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddMember429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response AddMember429ApplicationProblemPlusJSONResponse) VisitAddMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddMemberdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AddMemberdefaultApplicationProblemPlusJSONResponse) VisitAddMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7404,6 +9688,58 @@ func (response RemoveMember409ApplicationProblemPlusJSONResponse) VisitRemoveMem
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveMember422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response RemoveMember422ApplicationProblemPlusJSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveMember429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response RemoveMember429ApplicationProblemPlusJSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveMemberdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RemoveMemberdefaultApplicationProblemPlusJSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7512,6 +9848,22 @@ func (response UpdateMember409ApplicationProblemPlusJSONResponse) VisitUpdateMem
 	return err
 }
 
+type UpdateMember413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMember413ApplicationProblemPlusJSONResponse) VisitUpdateMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateMember422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -7524,6 +9876,42 @@ func (response UpdateMember422ApplicationProblemPlusJSONResponse) VisitUpdateMem
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMember429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMember429ApplicationProblemPlusJSONResponse) VisitUpdateMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMemberdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UpdateMemberdefaultApplicationProblemPlusJSONResponse) VisitUpdateMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7615,6 +10003,74 @@ func (response EraseParticipant404ApplicationProblemPlusJSONResponse) VisitErase
 	return err
 }
 
+type EraseParticipant413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response EraseParticipant413ApplicationProblemPlusJSONResponse) VisitEraseParticipantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseParticipant422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response EraseParticipant422ApplicationProblemPlusJSONResponse) VisitEraseParticipantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseParticipant429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response EraseParticipant429ApplicationProblemPlusJSONResponse) VisitEraseParticipantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseParticipantdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response EraseParticipantdefaultApplicationProblemPlusJSONResponse) VisitEraseParticipantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetUsageRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 	Params   GetUsageParams
@@ -7702,6 +10158,42 @@ func (response GetUsage422ApplicationProblemPlusJSONResponse) VisitGetUsageRespo
 	return err
 }
 
+type GetUsage429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetUsage429ApplicationProblemPlusJSONResponse) VisitGetUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUsagedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetUsagedefaultApplicationProblemPlusJSONResponse) VisitGetUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetHealthRequestObject struct {
 }
 
@@ -7719,6 +10211,23 @@ func (response GetHealth200JSONResponse) VisitGetHealthResponse(w http.ResponseW
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHealthdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetHealthdefaultApplicationProblemPlusJSONResponse) VisitGetHealthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7756,6 +10265,23 @@ func (response GetReadiness503ApplicationProblemPlusJSONResponse) VisitGetReadin
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReadinessdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetReadinessdefaultApplicationProblemPlusJSONResponse) VisitGetReadinessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9687,264 +12213,277 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L39chs3ti/6Krjc55alOS2KkiUnpmpqjuI4iffIscuyK+cm9GWD3SCJURPoAdCiOd6umne4b3D/mAeb",
-	"JzmFtYBuNNkkm/pMslO198Rid+NzYWF9/tbnTiJnuRRMGN3pf+5MGU2Zgn9eMnPJtOZSvJDyijP7W8p0",
-	"onhuuBSdfuf9lJH4SgptVJGYoca3Y5LA+2TvB2PyNyJbROSSztglN+zPF/TTGblkSaEYkYXRPGUkZdcs",
-	"k/mMCbPf7UQdnUzZjNruzCJnnX5HG8XFpPPly5eok1NFZ8y4MZ5PmDCvUvtPbkeUUzPtRB1BZ/Y7ap8O",
-	"edqJOor9veCKpZ2+UQUL+xhLNaOm0+8UBby53GfUeSGFYImd89qekvKVO+numilNt3VYvnQHXRZKS7Vm",
-	"gwX7ZIYJvBETOSZmykiu2DWXhSY5nTC7ZzDEvxdMLYIxYqvhUGb00wUTEzPt9I97vaahvErZLJeGiWTx",
-	"V7ZYHdJresU0oUQxozhLSaIYNYxoOmZnRDNGYPmEfVuXA0OqrkYWdHJge9k0xBkX/u+jpgFf8Bk3q+N8",
-	"SyeMaP6PtauTwXdhzykb0yIznf6p7ZZ+4rNi1ukfuUG4v8ohcGHYhCkYw3smqD8Hqzto4OkTTXhaDqZO",
-	"TfjGbenoi/1Y51JoBofzG5p+Tw2bU9jGRArDBKwUzfOMJ0C7h7mSo4zN/ufftB3v5w77RGd5xvCLFMho",
-	"SoVg2VBIMxzLQtiuU2Yozzr9zmVGkyui2LjQLO2Tpne1oabQdlWPo47hxjZux0b84MqZ0JEsTH+UUXHV",
-	"+RLO/H8oNu70O/9xWDHLQ3yqD9/iBHD+9cU/J7mS1zxliuzBQCPymhkakUujeM4iQgW5uHi978dPpCJj",
-	"yjOWnpEYpxiThCrFmSbcaKIY1VIQKlIS29WJ4VemlFTE/t21w/6Gpu/Y3wumzc2WvVxbSzsKWyKpZJoI",
-	"aciMmmQKPOD87StiW1c0MZauYBi60//lcyeT2E2n3xnJdNFlM9ti1JkxrenELnWuZM6UWZBBBx4OOoRr",
-	"MuNaAy19rLbtBPhEsG1+cve2bVvmXc0ZmfU448ltl/pcEJokshCGzLmx/XBNYGEIzRSj6YKwT1wbYGnV",
-	"yjyvVqYcyL0ty4uM6inTfoCMJIVSTBhix8MiS7xUkCXWSubUki1QN3xIhTRTpgjQhR3Xd1KNeJoycWtq",
-	"5ZoIxlINg6PpjAuiZMbswKZ8MmWqvnhPq8WrxnB/vKAwU3stJdSwNCKjwsAwYYAlkdEsk3Pc/D27nF6S",
-	"mituGEnojJGxkrNyEaXiEy72YR1fiWua8fSWqzgrtCEjRqghGaPakK8tT7XkbiWujYc8p1rPpUpr53xz",
-	"e7Vzfhyw5w8iVzKxrYwyRl4Kw83iYQ78SDF6BQJGkSE//VGa7+Aqud3K4h0L27x8M530Tqqp/ygN+c69",
-	"cE/z/dbTG/AUOLkcf7jmmtsVNxJPOM0ye2ysiCHlayoWjvnq2x5WKcmMioVfdn0GAt2CcEGOjolmiRRp",
-	"ndkdB8zOfm5HQ8rh3B9trBspHRumSPzO/nFwbv+Iw3EHilTwyqqAdomf2BWfU24a9Z9K1LPj+yBoYaZS",
-	"8X+w29LkJZ8Iu+RSEc1Eavm3vdWNvGKiziyPwrMZ9H9v6/4aRYGIsE+5FUftGBW7llco86eWl9JMA21+",
-	"EPSa8szyilsuSEoNHVHNyIxPFHymCVUMzoa77moSZXCHXDJ1zRNGwsHc2+pYJgFigafGjBo4qGXjqB6/",
-	"ffXe7qX9t5O4OMrmqDalQ2pqkn1KDTswfMZWxfuogzuhN30jisxtAyoPK23gBbVFk4g6GdVmaIUG11l9",
-	"9h9y22dqL5WZ1IZIkTBCyYyLwoC+dbOxoTL0efVBrtiYf2pWrsZcaRPcaV5D1ixRzET2XCuWyIngmhE8",
-	"3yvtO7q+1cJaQWIbQb2z73yJAnWvlXWg0gh/6eArgboIi1YukRtHFNLX0m7W6Kg2949l53L0N5YYO1RP",
-	"wS+gPTjSacrt+tPsbUDRY5ppFi0ReZ1g63v3JsdGzogXUbiAjRsXplDrqWgt1QR2g6OtdoNd9mtpB9yC",
-	"w/fbVwy2mGbZmzHIbJt6K5nFl2iZWyAxr7Eu2G/IXnylzfDf//xXvN8ll1M5F0SKbIGLyq0KgIaB7lYK",
-	"c32tTu1jMLkLjtptfZjcsFn9Hy3nW7JppegCNrWyedlmtpy+5TMCvdcbadypibul7oA164RmaAy0cmt9",
-	"EVbeXp5t8LWhaoI73Y5oXpafvscvrUi/ZrmqmY9plo1ocjWcyZRlO452akw+NFJm7bf6h/fv376XMmtq",
-	"ruWNxPWQJoZfhzfESMqMUSCgGf00VCzPFkN7Fegm4c2qRTOpFkPFDBoohyld6A30FX5qF6pxedbfWkxp",
-	"KWjzMy4ES4dXbLF17d7Cq3+1bzq2NXQiT0O7eqENmw1zJWe5ad5NNsuZopbHBs9FMRvhRHe5m6LOKhls",
-	"JZ8ChYedjteci1TOh5r/gzWK5e3uyGDtqt1ZXjO/1auHpL52qyRXH6Zfmwbe0HTg6ySxjlRrhy88E0sX",
-	"frDGaxlfcKO3u57sR99xlqW64YYqz8emJl7bl159u+bW/rqFsb/hIsae11xXwZhX+HwTz65fr+/sz0QX",
-	"yZRQTeIRzzIuJuT8x28J2goHRa/3lJHj2GpH8aCjc0avrMhJybSYUTHokDfvwLos0hhs//6YBPM+bSGt",
-	"zOinV/jpce/XeX8sCSbgGwLNNmWKzKdMOL8Vn1G1IPAd2Np1bVlaUk+1HKfb7qf6uF6KNJdcGGejtORB",
-	"ZnQBhpbKsBpDE87gEBPbFmHCrkh6RhhNpmTEEjkDPxg8lGNwBMi5aD2b8EqspnPUsLu733z1OV9IMWHa",
-	"6qt5tgjmDUZNWP7S13XS69W8Xae9aJdrtN7vD3JOMikmQZeKzZi9aDRxFkp9Riyx9clYKjKRMu2Sb9EL",
-	"R54+O62N7emz0yVH3A639j1ypdpFv7oC1eSBOWhwHo3YlF6Xa+/bPuk1uGTvTFZY1RxgWE80+ZscEXgt",
-	"Iqw76ZJB50WhjZwxRXSR51KZQWdpqF83DXRF+Kh3+dOUmmA5roSc42qAApjKLrGDOn91kHKdZFIXipEk",
-	"o4XV2zWh2ZwuNKFpytKlwRw9a164JVGnpKTjgIyq7wIRaEWoYcK++0vHmaCGTk4J2UR1q7OhkUNg/8Gt",
-	"1JaVL0k6q/TkbKEJcC53iLzNIwxKCAmPLR3zNi7tZqHhTvQ+ULseVelDA9bNZZ8ZF6Hx46hZ+DCGJtNZ",
-	"s45J3Z42CMxXHH0dpX20w2d00igXz/iMDfHX9prJ0sJBd40rVaTcvLxuHD9N/PCrUQKxdZ0c2jRamhip",
-	"nGax5mFGR8iwV7lVoZl64p2yUgF9g+3jiSZ2psRxF3s2u+u796vlj7RtFoT1K/A+Ig9rPLg3sQu0VKNm",
-	"zNCUGrrevrZGEHPMZ92iojS45Wm5IvWdbFT37tBwGWxHQBp1Qog8odUHG04sWLzactT2azN53wlTqw7L",
-	"Y3G2b1A9eTFlyZUsmpiOezIsVFbfQMW37l/t4w3dv5XK0Gy18xx+v1HXwacbOr40jqWvcqprNgSSXmMW",
-	"wmdDJ+E3S9mjTCZXLB1iBFCTcLPA21aTVGIsgdBzpvokFnKoi1H5chyR2ChOsyETKUvtn+HjYUJFwjJ8",
-	"kNOFvT+G8pqptGBxRP79z3+BvzgeFak9AexTwphtptvGSRFMsT7872imWaCmZdTYLSJTqomQLl7Kyhdj",
-	"PinQMXdm3xR2qlOrFHNNJva4Baw3WL6JogmzE252Bvw05RkjObVyYMEiv5JXjOVuHW0XhTA8g15v4WOy",
-	"hyi4vbxg5w9N5KjNtiUFa7wIcqa4TO1sbu4uyjPaQEVIGEAShoqUqjQme5SE9OHikPaBCOwQ48bLTjNq",
-	"dJO3mxpN9nB999FRFjbOtdXEghaDY+K9rk2Xc9jIE03w1agaIxmxsVQMHTzOY4crDpFrbhdgxaMOLIKd",
-	"R9QpzVuWNoZpAZYud0A6UacQOQVez4XlyRkzrPbH0DmvoYFCs7RxP8vTeBvX6hLP8ifN7XS5en5noiXG",
-	"VKOq5SGtsKgVflQn7A1cEiNVg/jEHdx5t7j9q08bxwa8bKOUWVKI4eNFJ+qkci4miqYMllbmjRsLIb7D",
-	"Qi+dU1lgbMCaHa0UwZkUZmq1OUsH69tZ+S5nKnFi81JQhW3wwMiDFGKmc4j50IQS9wWdMK/LwdjrfK71",
-	"uKuTunSy5FUn6sypEni6/OXRsHhL+1etZCCSrS5PNfVyEOv3O1DC2tPgPZNEqCL3loxhva0rv33RmlYD",
-	"BLZ3TEPo+fIR8JExDeL7lDeRGNicJBnzT+uiHbxaWMn7oPwMMXyx6S5ZIaecau0oCRwlPNtOQs5cX/JB",
-	"N7PGFSmzORp4gs8pWW/SImZKvfzlDIxkxqhAo28ZjY/3ELJh/LB23Bxf23qTu9STHRVDnL1eT/2fm76p",
-	"hyCJA/TVkzFNjCYQ4+TtQG79XNw7GUkDCjTY23Qic6bPyE9TavR5npehzzyF59dM8TFnKajV+wENVTuU",
-	"cp1ndDH0tLS6E3OprnROE4bKuVPY86kUjOB56TbHOBmmBM0adxjnYhid2aFKVc0gbNelWdwq9Amkk/b2",
-	"oYpg4TC3c6JAR8yqjLcKPIJmjL/NWw33gmrz3n7Rapyrx7+UylzwUAcIojwIjYwXWwn0p1sZF/wP1Zi0",
-	"pQ3LkyxJ0DzfzpBWLBLOthCS4BKlh2JcbT5RmOtW4wjL+xxuWI3YKp6wmSW+8KTZoNzvyIQUXDrtjRzh",
-	"TbVi5WiyF/gl8B1tntld2GGCq+Ox7DDVEG4m4QQX3I6X0dKAy5bWjLL0FWy+ZXe/EV0S2A2OaLSUydmG",
-	"E9wiXuuWMZ9hBMEauxCkNhQZQ5lk7COpIfUEk8nsP9EdPqHXzZbrcUYnmzinfT5ZE6t7yUxl10HxKJFF",
-	"lgY2KrDkEAm+MqmInsLzTMqrm9tZdrlsnRtrpw3MqTI84TlFGXijUzR4dfN1VlKFZeKZ1G00o5Djl7nA",
-	"tRNQuxvCcQe3SbCD9e1eItUmmltdxa227/Dw3xHXrZjJY/Hdl4pqdjPLxu5MJ9hH98muecu1y3KJfpZa",
-	"3zDbZq0xdARvioWsaxq1p+hZbhFtV+8r+DToo3ECy5FH27Zs2WQsCdfEyCxF/kbr7m+uyZSKlKVBOFa3",
-	"s7zxfMnT+qF3fPLNy68ufliOzNgaBNJ42Q2ddxH/cFxhO09xbGPdzlcLJ3OeNES2JRC+4fOTmi39PENr",
-	"rEt614TmebZott6bsp91umr78M+l6SzPHHuKwim0WYMbSVqKaWaa3T07zHi3WKEgcg1f9oFfqys1o5/C",
-	"LoNYrGDxVlYGohReKoWctj7hKmN0xfEAGaQQzpiMbQsY2RhHJAbYBPfIKkHVk5ya6eoDMPpj9t3qQ7D2",
-	"l6cNOvWe3ganuEti3RbBUE6r+qaJZsqIu92opLZQq44rhnAA8+nCMhqII+TmLJDqFKOQEs2Xw73axH0G",
-	"WYzrCHG5xS1mo0srAVIwhS0IVazRvIMxhZgxMhwtDFsXVqjKxBLM00sKU0XwPTs9ffpsKfDo5OvTr54F",
-	"RtXj02fNIYZmKtOQn37/8n0n6rx9cwn/+QD/e/7+hWXU3768ePn+ZaM2sd4+ZaTMysgRHeyXZgD24GLh",
-	"JswMIYZ1iLIaXCHUGKZsQ//vL/TgHx/t//QOng8/fu5FT59/+R9r5IUANmdTjMcyhMV/Xr75kVyCoEVw",
-	"hyBYEsR5NSlmVhAL6O2Jrn6GLQGzLqbrTSgX2hBuQnecJdlGIkDj4nA3EjzutaTBiGgjrTbERKIWOSTl",
-	"C3bNQP+YCxxsPyAv+zPmNIF7hGrI41Zh6h/V5N///P/L/6OjJO2SS3Cy2GUoGBnR5IoUwt7EE5aSvRnV",
-	"Vyzdt0cXnM01k3m1FFYLkYUZzhrOgaf2016vVw9YXfIfHPUao2ldRMTStgsyNSbf0/vkw7uLM/LZ0ukX",
-	"kmc0YVOZpTBbxciYZxlLEZSgRhFk78O7iwOrLOQs3Y9QwwPMguqVifQ5d8DjCW4X2fv+5fuI4KECNzNF",
-	"GkTEiJB/2yHq/uEhzXmXJjPWTeTsEE6LPvyMp4anXzZzva9b+g3C9Sn5A65eI7NnNLPNN5rJdjO7tzCI",
-	"gl+tCBKPt4p4G7xjP1hR9R3Ls8XO/tlPZuk4nvR2VUWgkaZhXVy8doBQ9V5HVDMf1rPdNHR/MXRXbDFs",
-	"dom9X8cvnKv1ii26zcaJ0ZqcLzTpeiGrIV8ZUYdqJJIzQXkn6lBhpsqKl6WUu8Fe3mimGFMO4RHtbBPl",
-	"YPyEgqWKqt0LjBHB7LZaEpAqbpQdTHM+vEKKqufubheLQppbStlx04c7Msb1jc9cRri6hhDSNzkT568O",
-	"EjnLqQG4DYAc+PDuoklCW08WGzKOn0b3QRXLcXGrO+vXdP1W3YW5x7GCxzL0lO6rVbP1DmxlvXoBcRIN",
-	"auGyed34iIpNWsfrhphElwQz5Xn7NX9dftOoVXuUiV1Tzds4AMGI0brtD/btFu0urWa4Js3rCDEWd5Ot",
-	"PVsXU7EurgB85zyNvO2ei2tunKEpddYU+A0DILdeVmuThneBkdhwRbixtLwiPDycw44oL4ItvB+35GbI",
-	"EH4HypUqIeoCXeL05C6BG2qzXD+fu2CQjlgfi0Fi9zezid10dbesKjCulVW9L9CU8u12KTC1IIDgw820",
-	"ItVis+W97VhbJ4mgg6fl635tlxJdqNZcG3Q/rU9S05TvxlK97tGC2wTziJpwdJEJQYPVQNbvwR2dV7ub",
-	"j3deS1FkWZ7xKWQ7ZKJUaWcN80HosLXxc8mUYqBYVPmLy0uv9BDPp5LMlTRrAZVGMl00Xm83ua1TlvFr",
-	"phZggWuw5imWMH7NUrIHt7T3P+1HJMkon7E0IhMm7NDtP11rIdjrbaLFfLLezY8f5ptuSj1rOkTulMBC",
-	"u1FENXIJt3plDVtc7bCId3O2kLgf7XC59O5Vn4fXnw7BcBo7i2+MOtnhJDcHJ/JgxgWPIxKXCtphktEi",
-	"ZQdPD04PppRfFQcZNUwb+xJqbodZRmf0afeo//VoyeOx2nbdnryHL/xX2dt/YZP7h7+cH/yMduaP1T+7",
-	"w/7hwcfPvej5GrPz23qYRJPzsynEclncLeMsXYSlVGRUaC6Y1gcQTZr6T7o7SbsQttny2vBAZ9N6Wk61",
-	"0UHy+26u5BpG9xVbkL3RgvB0H6EePJU80WAq13amZ6QQmJZfPobfYbEEm7MqsPiKLSLMlAoTq57oVV90",
-	"ZQJoFfWERoI2rzojQ6ukjdVVVeyas/nN4iqmXBsnJpW84gbC6Foe+nGDJFLzyzZj3a/Ir9F682fdcbvi",
-	"q61u8JV+d7G+brIklDuxLuZDmx1yVK7YYqhloZLaCuMxwKwlINTmJAoK+NLD2broEQ+7sXrO0McWBOjb",
-	"exuhXKlYEA8ss78Gp9EZxRtxqIZwPFvfS++lzF7QLLssZjPaLPwVfk83t3PFxAe84pZpCsZbIUoFa+4b",
-	"j6p9q61rbUrN1IDgpE2uo3ffvSDPT06/Ig5ydZXXILT/yqdkRpMpF+xAMZoC9DPGmPmrEeNYMF3ExX43",
-	"px9uSFvxCNYttymIZ2gCjxOWESRrbCmbk+Mr88kqBa9HWPNxPssr9+HdK8IBFXe84A70xi0/sd+ckTgA",
-	"oY3BPp1nlAvyw/v3b13GJOJ0tAoO8jhmGxxJ72QT8kss54Kp2GNXxQDUXv2Jdri4S5zeDvELZwjnrsmM",
-	"CjpxeoGOfLkHHdlrTkeIx+BAXfDzMwLdaUIzLf3n/ieREoepFWaBwlPL5m2XGEVmeVYTI7rkE/FK3Oxu",
-	"Kk1QWy1OJbB6qwIqTSansoWmbbKT+JDfchK729FuiJsaLsbSGfAQ80e9wMm25FJZCY3sbTfeLOU9QTrR",
-	"OEglxtfPqlA2h57uEENsM8uIQbveyysb6davcT8tk3xlGVPWgINQYnd7/9WqOx24LPrS7duH18eH5Vd/",
-	"STKOwcR//vc//2UP7fEzkMD/TPN8OHOFd/r20EZWme8DyldUvqtYyhVLzLBQPGjBaoX2z63cpz78bdPH",
-	"AMTbxtrqIkmY1s2RemWeWUtbn29s5cvlKO6muWH2dIMPHMEYasmlDZm/2cLl/MKLhAvy4fLbWoKikLdK",
-	"/L1H9/qdeCx2x/7coAmuLPpuIJi4lzfyXtyIdTaFtawf111YXhy1PpbhBbtv6YVYRdTafsLuOn07uvHG",
-	"NsxdG2f4umFGwsPmUBnZjNcHRh8pskXfpSwlPOeIGuiTbQWxcrMSFGdGsK+lOMnB4H/+5ZfewfOPn59F",
-	"x70mW9VK+mAw/4/bVrhZIw6U8uqSxfhXgregNxZ7iSGwfs2nknB/i5G/+iKL3R0vqLW3zyZNP1ApV1mA",
-	"yAuDKpiubS0X5tlJI3CLLMyO3yyf+LDP5faaJ1DXrVelIB+EuDPi2dp7qDlmw+eebhcM3K1SjQyabJrd",
-	"mp0ZlSgmm5iywzr5EnVGCwR/ac3Pod+16ImjxTCli90a+5Yu1jRVmnDaNwaG9qbmxmrJUJmiD2INF2rx",
-	"mqFZuzF9xyeFYnpls2FI0GHZXLmCwc4ES+HljfUUUZYTaBsnE44vao9z8aMVF8dSEbAgWVXIwWVpLhJG",
-	"UpaxNWEoW8MzsdN2gnSQ1Bh81ozDXRLbXa2Oo/QtpLI0YvvRhvH53hrAOp1dsQWv3dEK+6vj5pGbbTCT",
-	"tQT/2vOIO9nSdRUWli3kG+DeP+iHihBrU67Cm9CHaMhqvJzaHbVakJa7p1Y72OrU9QKdAyjYUSIFx9sQ",
-	"SXdt/MBbwGH5EUXDV99iYkIpSL4G858ieymfcKP3l5NpQEA8jZ72mp2ZDl/aimfDMuBx2Q57CS+RDwB2",
-	"A8KWq5AD6O5ebB5696VLm+Zi4tK4Vp7DmK1E0CWXSxkrZ6sZK6uGprr6cNyLbot8MqcjunYDyrX+xk2A",
-	"nDtwn1ff3mzdN8RKLZNENbamzfrYFAKqWVIobhaQ4OTkKEYVU+cFpm/gX9/5RbnSZljVyOuspku5Mo/l",
-	"KxGJz53NCjSUPvkGWiS+XlJZ8Q+OJjyrFmFqTI5sXV5x5se0uuwIGvlEE1eDHVAb+USwlPznT+/3I6KZ",
-	"IaMF/HbARZf8BOD7CH2eSF9X1IRNYXHRsmI0DqGqGb1S9z2odpdziM/+AjfMuEG3K/UZMuHXUMfAEzzU",
-	"IHxF2CzP5II53AowlVlVDxUke1I8oXUHAiq/2gXnGg5QPVgI52OVKh3Bl/bILBxoqCEJFSSVhOtBlT5j",
-	"1TG4vaAF3R2IgfiP/yBBCVcuxUD8ifzpTwg365dd/+lPfRK/fXP5nhzSnB9i32A9PbRLz0VsdwIm6Yvj",
-	"DwTZUETfHnp7UUDGmB2yL0NJaFhQ1u6tmTLblisZu3Fn58LtLtmDehNv4I+YYK4dLAYhDkFn/6zqE5oK",
-	"S89qMmGGnPSednE5SrLXf/oT2dtC+fuYsomXBsmZ8ofHsko7AgrlcQGXf1GbL+4hUbIw3hbPy6/tHvua",
-	"jbqAo24bcyq2mzdMzm9sUDLeTgO8fZjf9ot3ZX7c89bx+XzeVePkgKXcSNWVanKoxon9f/vevne6wRLu",
-	"xesKUMb7XRKf9HpxgAy3tua02w9Xd5rszWhmubQ93JdvfozIXEGZi0XOIl9Cm0AW9f4ZiU+Oj30n3DXJ",
-	"oL1RsVTtluwZKe1lokxEZGHsyioqJiwihbgSlmpA+tnvkm+kmZKMa+OpTo7HTKRlx3BYY3S1/vIxdqWf",
-	"SexTpeOgqo1MF13LU2KgoZKDLmRRbiN17jxQNhBXz67eSRwR9okmJluQjF8xYi9/YBh2Ce2wyiK30PYF",
-	"1y4pNbdXLpAdjCwGu15M9o7+/c//76jXi7wvh5z29pGgBJE5/XvBSIwmx/gMiAq2DVNEn2gSBzbJ2LKj",
-	"2Ko8MXEwO5AEltMJg9G8BBoGbhHjqPEoaKLljCGDshJEjvwiXqqs7U9r345DsZxR4/2+npDKgjKaziAS",
-	"CF2eMl0QxUyhHN2BFwtbwZlYClNXLA36NAfvWJ7RBUv7xCpv8f5ZveWwuDdQl+2FwzY9j7vkr2yBK3/F",
-	"ckwgPj4hU1koHcHJd5WGq3Upx+Lr38f/+8CZMg9epXGXvLN8APZNO5qwtP48LrlHvTSvnTnwOvvdhf3s",
-	"AP43jsKf3lkpV3AxgQ+wleChZsYvu47IfMotDSuGzmXNhLE7jbzJcsKy6OFAdKpCsdXdd/72VSfqXDOl",
-	"8VbsdY+6vTJiKuedfudpt9d9iuLSFKSTNfcKQpzrhuxDAE3DjXYF5UVKvB8R8RiZq0fkhQd/9bwDqmLp",
-	"QIwpz6zeBLM1UyWNyRzP9uCN0KzdSXAQEpqmyl7neyfHz92W1DZkv+s22okk8D3GwxIrGs5yWExKkPGU",
-	"EJF6IOaKG8OE5+i0SLkhRkFdhnHoeUVOonH5USDgUrxKXeXjV6KC7P/GRQyvqR3cUDPYqWgdmtL/5X7u",
-	"JmDVqVzUnUQqsPNOpdKMjEDmXbSvAFyPL/hSl4XtMUT7Imao28aOe70Ws2jX+WvWVHn4EqVKFAyD3PxL",
-	"Zg5eoIi4pl338uElM5dIaO596OUER970YTnDw29oWi6G/eRo+ye1atX2o+Pn2z9aLnYeagqd/i8fo472",
-	"lmVfQxuKQky091F3PtpvGg+rr43QeFrfQVQTHkdX7ac8lvaEJBmjyj12p7Ti0d1GMn9TOAjEkExOGkJv",
-	"cWcdJvqdbe22pUPU+5ZrV+QbGJ27PalLIKC18AwIw0h91fYgwiMmey7KGLnGQADsbFRe+3MBUf0+i8hF",
-	"09rR6PIzK+7sLfPRgcAt2u+St044qvL2dImigVwZK7oF/axlWx/y+2FbTq87Tym5kNcsowlrw8yWwmU6",
-	"54JmCyumZ+SlVVmYJhcm3Y3nVeFIrXje0T3zPG/C8KoKXJq/Jj7YgqW9kGKccTTEnRwfb//glUBA7vvg",
-	"mXhU7ely9/pWDuDi9A6TsLpMIxt4UwX3uaBBq6JSX0PEl6chl95SUitAYRWcfX80B6KKlye54gmLQMXQ",
-	"jBon+wTg3aQWx+9LlvhKdlZw8fTj1AFXiIJmKJMpVmjPobr+e81EqusGDcCQMXIgajp97JcoBg3jbKW2",
-	"hiuLwYiVp6+ZJqMFmbPRVEqrB5/2niKMnS8yylEF9SVX/Ki5LnMImvgTbuxyJaBbsKvANNnpHT3v0afJ",
-	"ycHp6Fl68BX7enzwnPZGB0fJcfqUnYxP6bNRez7TWJDigUWs5YVq4D3vXMBcnQaMJHFYESnudh5Shuo9",
-	"3f7Rd1KNeJpiffUTFDg2f/GjNN/JQkAXp73jVlP5nho2RzfvaZtRfQhAcoBDVcKIoaqJT/hrOjxLAbty",
-	"52U9x8qrglQ34leegdQtjQD2BihSaNrDQk0DgcBEEdEMAAEkT5gm0urXImFZl5z0nldwvE4yWiqy5Dtc",
-	"MDMQe9otS1Kuh+Va+2dkO8fYyiDe+lJHf7CHTWNwy7QTc6hqlv3uWMPO4s7D85I3uTthzYe4DfvwqQ0Y",
-	"jX2YuMQkOyoX5dOUOOnDq1FkGCk5t8rJlCm0okNdL8PANOnM+2TPSrJQpDYaCKhXtYiI5mKSgWoTOcsZ",
-	"tUwAhd4DLpy9DhBwp2h3nU8lAWbBUhRNxpmcO+S3RKZQRJd98sh3aHaF+PLu9XEXPaWx74wNRFW/g2sP",
-	"1QelioLiIs7aE3gNoAz2SBp0QgxE4Cp1wXTO7QPOUoIhunqpaEmXnPulG4i9+BxssH1i2CdzODWzLN63",
-	"Y/JLjQi/lSzWH4j4UIqRpMqqfH/RhuV/PsY4d7epf4Y9dT/5Yg1/BrOqlbJckF7U1NARfgWWdWxmaNdw",
-	"iJazGJ0zc65Zl7wBPw2a4/RA2FvlPy/f/NioVtqG3pwXZvrC01kdMvKXz+gEBKC+SleENK6Qo24Br/oS",
-	"Nbfjs8IbGzrqrWlpFWh+tHAewvKKA+UcLz+Xad/Uvwcba+y/Mc/m4z2y/aUMhga+/8ITDdkTUhz4c+72",
-	"eh84/lPkevUPv8E30Y4LBmunTQQEvKTQXgSgvdX4l9fjoVTXnXn5Bi30Oy64RgfJoHOewjmGtR90gHkF",
-	"bNpz4618mld5N41sulnaq2J/aegxJR/eXYD8SR2P65JXxjtEkMk6aztPkdFa1ofllaqQYSIYS3XkPENO",
-	"YPjw7hUOYiD8nQA83jJbYPIRArdC90c9MuOiMExHpNDgIZcicVfDyN7LTh/lOnTCOp8OIqCGEsoTXV5N",
-	"Bu6mBpb0PTPhOfjw7qIdSwrjQ+qSWni8tyWiP9Txbjrc9p62G2/ApZTWbnIjf3+K3h1obXd0hH301WFS",
-	"Rai1VdrcJ4Q2hEC5VIXRAkrMogSiB+JFJosUHIWJYpC6SzPtox0UKyW00o37vaL5FD5A/OSBoGJRlr9F",
-	"IalfFSbHGJCRg2BGBuCGAk/AMW7bSMmIZRBCIOtwG8tBXF0fGwGw1fZVCD0YCHD6dyue8wTw/J14KLzu",
-	"PKpkJWf3e6K9DcqKO95Hi6Ov5L5SiusSX9zIebrB/ezmBCLdQKyR6Zp0UXzqZ7vKX5qIsnrlMHDIQ7jT",
-	"x1sosivRjZ2j3rPTk97T0+Pjk+Pnx8eNIW39zsvz8+9nvbf/++TnF7n+5vyvP794vvj5G/Hz+aenP7+Y",
-	"Hf3153P65qufvxn9/I2uVRvrd56Nj5Lj5IgdfD0+pgcnyenpwfO0xw6OR0dWi05P2bNxEFFnB3R8/Lx3",
-	"dPz86Unv6fOv26vSy3GfD2zTD0tybRCl/turybt6BW4kilUugFV+6cLSd2LZn0uS/nLoixDudorRwvMq",
-	"hfPblttrBHVXjGZVDtdUyWIyramofavPOcluIJqTvnKmtBRLCV/AI/M8st+XCwSKcTxlWSaHc6myNCaG",
-	"zfKMGkb2MBpFMZpMwQnqoZIKo3mKzPr45GAqCzUQcy5SOQfY+djIGG0DmKiEqm0iVVo5KkLV+CduprIw",
-	"AxHXsvziqF7cdCa1se1AKAh6SWqKu/0+SLEDi0ShLYc/DxGPFBsXmmb2KSWnveMS0sIKwQturx4HdFF9",
-	"QXUzu7diaJC1dxuzYz07skqGxBSiztGz097p6enR8dOT9lyyIWXzgc2NqymNTfEfEGfwO2OVD+IPvS3H",
-	"dIUkLJfzLKQVr8QMj0Zt9DvQLSurnhUt+pXdpIyW9lodFG2pZEUvmHI1EBipCw2KKvo9kEaf1HRD+zrZ",
-	"i203cPZFkWX7a/TA16zz4GFO711lEqa6N6Tc2t69D8J5sNmtHm8XvLZ27ypvsy7rqFglA3ZHW03RslLn",
-	"q8V7i2uDHoIZBVVED0RMs8xZHo3EiN7ajjsT6yaf7wXX5r0b7K4iNARWQjLWlhdfYJ7/qtnvZW20dZQ7",
-	"stc8fw0p5fvrrIFWLw+5tosFLvOSVnKsP94rUy7hGJoiU8DZD7vkYh1/zay5diQueBmbpYPD4H/5+CXa",
-	"GucVGv6DI7C3zNL2CdXgGYBYru4ap+T7Envu0bRAH0KVzBi5LHLLCXYRIAJAkQfWsTzUR4N+hTEvv3qR",
-	"4V6VpS9NwU+kBDtcpf3muyDUdtbeC+di4bMlLJtXjKaBaN5tumBLyr9nLrbuovVDu/l+7yTw1Xbjewi2",
-	"2LAV0a30SWqSaRuFEreqNKsFkpJmBgI4MkYV2cOEkn00IM4cqBMiAyCeE0llllHVGD2KWDjBbt+QTa2C",
-	"4Ryf9nbkUw6X58FVnE106BCb6vT431TLqR0S3KzbsqxDxIkIONeqIHk+YQ8iR96nyAZz2C6xeRBLmaVW",
-	"pYO4qgemuZuzTZDeqN+sUpPBH27LNFsa4VJmxbylhOEuAVgIwlNwcg/EMsw6mU+ZqkxGkKOGCNU1mHWs",
-	"I+sKeHUHAgkTs73QnjVa+CzB9YFu5w7G5fFEyrBee5Ex2KZBR+eMXgWVqQcd8uYdWNsEAG54HGQEn8G9",
-	"3QZAb79zIBrNOPNVgoFdEbB60k6/8xNVs4gkUiRcM0wjU8z+u+vqDAx95lwZRqWdbFz6RHIlZ7np9Dv/",
-	"jyx8NiAsGGRaAPAtsVI1xHHLtEgMUhIWiwRQLTaD/SsU6/R73RMEQEbTCiruQwDr+Nj6noO9fxxx3IE0",
-	"/Xal8V+Xr+PLmtwFd7hXuF/rq/Dws0cx+oIML2NNFUaaWJ99sxzEqlT/Lbzg2c/25K9vPWrTr3aXa5vw",
-	"bX3+zVdQo5DxPTNrVqV3/8fvva9p84i6zsYlu+mtvV3wgjXZVStyEe5ULCCEgIE9EgEGzoiccWOldQc4",
-	"APWTEQgCai1HJA7uPkPVhJkY9KwRA6XKSJee312jKFV0csO7l+uhq4iHpsPdro7H0ZA20q5XkEIa/kM/",
-	"qvSjO74TDmdsJpXDv1rrBPAFp6qKWQBqoxhmloHsI0VQW4vsSYG/lB7Z/ciXjXFqSJOR/7UfzUNY+ZvD",
-	"jUNc2dvE90VNC9m69pB7hexpxtDdX9aQswJmVfNorYsheGfbVDaB1z9s4GJQ726jYuup9jejzP6E5WDc",
-	"4VHMJWG7s0NdhEZwqmdYr++hbsxb8Y7Dzzja3YVMxWbyGpM7sAlMKvXhK9rQBeD8cKNrZwCQhbh24HTI",
-	"h+DScPh0TZKqq4DYRlT9TqqJNIaJ34qw+ppesYA5j6XCDL9VJ/7D0pXnsjk104o1ldRyuwDqG9FsjiWm",
-	"bhPEtaMk2tLUpAq8MU2hyrQj3M0y6whiwXzyo0OI2+MuHpZLoSNEz9IO6QYNLK50zT5i3fijBaaJHIEx",
-	"B4JRlfGgsmQEnQJrEgtfA8fHcOXZwtXBcfi8EIkvtRkIAJiwnZ6V3lIIrCpS7lENICgXYA3c1wCrZbux",
-	"M2+yc7mqYLeWlctSbb/4umu+3BoWVOv8wGFz3bOwjqV/gWWZ/L/ID3IO8s8rMmVZ/hfY5hKJvXOuGCKL",
-	"4X4hZ/9LeyfrUjm6BxbO6yXYNimYTzwo1n/3WK3bxVy9V4smqT7LZi1F+pwfVEjJLTOCNGP1YEpsoUsu",
-	"WaKYM0KvIL9GENTiNOBcsTH/1CzG++L7v3Uvi5tGi9AYXL7f1UFYdcZU0Juhe87VSHgYh0xSRjZUiMeI",
-	"4UmEJFM+mULGFxWOSuVcAHxrhaFYJRRbUubOG66B7iEhxNL7GeaFEG6IpmOWLTb4XxyRPK4L5lPOFdMA",
-	"AN457h1/ddA7Ougdve/1+vB/P1fC14t3r4leiMRXWO776nPtTUduxo/keKj1nm5wQZyRGLc1LvcV4WWk",
-	"SNgf/om78E+EMNUrDGGny+vwM9bc3KJCvi9zt7SRuQbYZkAxNbirBNDtIHdrzjGzf0rVLGNar15ViIQX",
-	"HODtmiF+8ptxYuBwt+7UrXTBBgXPb+X963dWsThg12xTGPOPodmRNBkhfPyaojyLyJhnBqr2jhbgiJci",
-	"sv+VGK0OVwZgFq+RfeyQXl6zR4pV/kQT40ZN9mK0ojtQsHifQDA+Sm6kxAskcTcu343XxywnDpdoHYRC",
-	"CxvoG3vp4nYhnjjm5IDJ06Vkphv697X+72gEFMLeEK8RM8s51tFsBJDgIqkDSLQr7rdxCSDHdnvfhTA8",
-	"273ve5WNSzLfLh3jbP9w5iyFNgGoMLteDnCyP99OnG7BOD0oUIsQX82c4yfPqIjWgf4VOgLQQu1RmrlM",
-	"LYuJBmI+ZYAT42o4zejCx884pqOHTNBRxtI4cqg9o0wmVywdYqpdjGArQpp9zODGEgySpJII9sn0K6S6",
-	"mOwJWRsfWTADnha72CJlqeWCA+Hgq2Ky5yo2A07qJ47J81KwfUxELLHHmqAKA/jGiMR+ElboAGcsLIWQ",
-	"Zfr8BAJjmjOQHBBX5/6xvqDawzrLjp8tAHY8TghBDeOyNp5GUKt7PidlxbvbKLdFS6MMwkzM1hbS9cHZ",
-	"/bKK7j6CyCPeAZC7K06S0LxPYiENHy9isofMBjrLmDKYnRSROJVzMVE0ZfadCcI4ucNZ5rwECKXJlNGc",
-	"KVekAeIXrRxefgxSuTvdXEzOBoLRZBr4he1FJ7MUhHVCcar7zam0xtURvIVa7ESWfqecZifq3DCmHEfz",
-	"OBETvqLimjOLsflCzv+4YoNU1vphcotU3h5TmudQyL88Lm0g85pYRJkWuz2N8on24GEeek7XKg25AAAd",
-	"ES6SrAD5POW6BHCz95Kux1FE1TmF2h+Quwt+Fnsjuox73ayqVLAVv3FDbTWR7cJoFeGhf1uh8ElttxqS",
-	"su/3JqzwMGoxMrtGlZbUTGh1CuxFgqTfR1d/CVYEoNZMUc3SqApDgltmxLCknb1r7FMP7dPQKnjrRmwg",
-	"qpOE6Ix7XgkF5R7LTuGc97tYs8kFHICQi6luVshrurG+LacWwMG0CowNTvhvJjq2HPM6WlwXGrtpcXoP",
-	"hMjzvo448ohZgUm4Gnd6pltw5rLv3YNmpdTMVyeCIAVfM8tDuFcTO/MlqqoyZOVtiPj0NYz7NZGyS2Rz",
-	"U4GwLDnc6dGv2Sk9GR0cjb/66uAk+YodPKenTw9Oj0e9cW98Qp+lR+19ItXwHkdCvAG9/yEl9jsvkJBB",
-	"ffJKy4orfj3uyS73JNaVuN+4o9UT3ehW/U4qMuhwewCrC3FUmNJW4eo3DDpdlFf7JfKn973wLHMAymQv",
-	"BohlK3jGDoy5GR8Uggomigpjr2tnAp3SazYQ2GHq4JyyRbcUiUOwQeivBjJYQZGgNcZh/kVNMIGtEALB",
-	"0oT6NIjT7oFbkbRLXqI+a2XrnGqo+DmnSoAEMaY8094nPeXCDIQUZCrntsMx/0S4OfP1/BwOFtSqW8XA",
-	"avI22z4f+vKETtdxlJTTiZCa69+O0AIDZi3u3TYHPRQP1yp/r5dRyrhZeFfUd+BogqK5YEElez6fhKUx",
-	"OKztdYkDhhxKBNU09IoRec3UfuRD86Ia9Jki44xO1up8wagfK8we51vzaDBRzMD+jeksUadcik7USTKp",
-	"WVinfRvcdw0+rakbwFLuRBWw2g5tL+UI3CInAJxBNUIKUyxkkaVYnNTF2TV7h+xmT1h9JA8KIBTSVCsF",
-	"vJrub04Frx2eknHUfr93TTzsDcSM8s8l2JYm5at8t/NAFLFBIC3feWQVLFyTu9/TVnJb2dcdUcGhN5a0",
-	"Cos4I2OZZXK+VF54LBVgR1SB4evStlxfv2kroptFm+wjvxi/Eeb1jtH090/phyAj3buGVR//Oh3rpynP",
-	"ljP3MBpNAOztNbi/K3EPqoHWYLXw0nc1GEoHGtTHDyppkCA/k0wk01BW3QMFewDzgXACkbOSKkbTyBeY",
-	"LB0IQfEEK1qgSdUrKdw5vGsTgnI5Max77EeBQ9qEsIu1ml1Gi5biLHSSO0B2M2VrIXZ/sP29Y3m2eNSg",
-	"2zJrhLxVfEEjNHxxTb5XNGHVThlGZ13y6sk1c/AnDnxZs0SCo4aqCfra2/GpYPoPXrsUk1x+HaC9vza0",
-	"8sfB7D1Hb32dS8C5XMkpXWb0d8B7FcsY1exXwnRXLdUIaGyZ7oFluX1vaAkySaEqsiYxKp5xVR+sbtiu",
-	"LbDlkOxThbO+BzwUYG2RkWnKUzB4z+09EA1E5dANOa1+Avl0nIHLF3xfDji9S97B0qKPy5nIl7hvGNzc",
-	"wCqxAfZ7lPkf0mr0Pb9mDWQTFLVaMRjvfs4qHJEDI3OebI4mwELjV2wxlwrgGzWpGiAAwgUuz0Izshf7",
-	"qr0RifH+iSPy73/+y9lqHcCYJhBkGkJDspQj8POsEdLzZdnjexzxPdLWSl/rYD7h6eNok9UY3TDuHrWu",
-	"XRyZ5ShWAFlK8IOVsSSgmYmJYiBo6RoNdJvCsBr3+aYiU0nbZQDqLx1XRLYTdVAUgg48TJye8jx3L+ZU",
-	"JSzr2I3P+DXawBJZKM4UnrKbEdPjeOx2I+k/orvqZw1Cp9scuBa8N8tmB1dscav8WTkXkGXfLxWfiGR0",
-	"xLKoCs0aQ2EUS+M0sYeb7MVXbDGccgGOM+cDwAg1ZoUBMrdyXJpizZIrtqggLyCbzYoolIsu1lwtNEQe",
-	"x2PKsUh7WaGyBKIETcxpH7a5tECHJ6TeD8RebMc5hFKVMdF0ocl8utg/g8euzlbh3KVBUKhtySHZoFAk",
-	"U5atg/G/uHj9V7vWv2lLEU5iu6HIUsQy7NHvO0X44uI1pJpd4R7Xs9kfJEN4pJyQjdm/QJ1jqZoRWCEx",
-	"gA6ER2Elb3Imzl8d2PFQw0eZ1dIV2GreZBmd0YhcX1y8juC9d7Iw9pxTcsENu7h4PRC5kp8W+5GLjEGv",
-	"dzyimmGZbHJO7B9Ye9HqErnkLhGJklzxa2qsrpBJmYN8KRXJuLg6yGRCM8sJFNMayyfhQS6EFf7rFSlo",
-	"lsm5Jtx0BwIyGOJrpvh44WtwhAwB/IkUqg+XTAFjcvYoGSuGEB4DAYPNuDbaIYzso5XH8aSVInprs6Xx",
-	"5NzabLPiSANHdTmFKnTdT9RlWml6jbUR1/nScKluUJvjpgFJOR9eMXt8JNBXJ+p4cun0O1Njct0/tDdU",
-	"133UTeTs8PqoE3XgerFHYDzmCSNv/Pd+zp1+B6m6vWUJd+dx8rodZTSZloC6/kjYflBYkvM0JVSE/Pwm",
-	"4CRetDr8bCWdG2PQ2u7PfP4YMk4uBEutjFQKJJXBGeN4bb9kzwkmlbiyvw4frGRNv2Mo203beddJ4Ljj",
-	"954C7pD0NkL+v3bv/Mbdk3YSrbARR4A4/luKrCjxECF51GemX3OzEmtxV2VTWoqT1PJBX0BztCBsRnkW",
-	"4s50ySsEa4MnAxGEJFJRZZQWrhT5whmcAYoNiwojdIVVv1CN6ztrb7x/hqxsjqj1wYKUXrnqG3jI0njf",
-	"l1tGs7bvRk957jVCatw0NJ8ITYq8SyAQSeLsZ3QxEBCnibZq+ytOtUGsO09TJMzHxb+x0+n0OxNFE/a/",
-	"AlGpQrmB/WwvCuGkHkcUcgvadMpTcB4rv9t/CEU3tyFZCadcyfKc3LTwjDtlAIWKBbZvBoXqGeGeDE6k",
-	"h0mFv/bPKpMSns2ECiGhDDu+mHbJuVgAqCrkLMHHZspmmmXXrBEIx75SnuM2MDjYz++IlpYCZmDNSh4t",
-	"MR06VXReZ8R3fDFFzejbdgxP9ApudHgfpGDkoA2XZ6nqroCwukLwt5LQdofat/xYnxFZv3EwMQBmRq8Y",
-	"oXO6QC9sdf1UKX6NtJ+ymVxje0ALf0DfN7xmbgiYhh0/jpth/V1SkdYft8htMoiwfkR1SoFIbniLBKDt",
-	"+hDSXh+o2jz0BTEIgNpPsyyqhTOgga8B6R9SXOpI/31nfa3HtaPInGVVFu8e1B6U2M9AKDZmiomkrFo/",
-	"YymnKDNrJhDqwpUORgRpB5M865IPEIWB2Cx6ILShi4ikzNBkam9DS+p2hoViIRzxngc5dietEYjipV2Z",
-	"t9W+3Kqoey1zoGUOYrQM5X/D6u8wkUdCFXZ9r8MUBnT8OXVkmP6OnSSwEOHJ2l4AoAXbKBB6uiWWE1jw",
-	"Hfj2Hhd5YQ5lYfLCZffpCM6//Y/UHnlm3/6XDgQA39lz9+H9C5LShY5IPFZyFpchp7GRMcJXaH7NyJ4z",
-	"n/cxOhLgOIiWAzGm6szqvjPbydNnz6C1/T4x0lDbORYmVZwBUlxqD/RoUSYbAzifdzSeZ1pWYB8HRh5A",
-	"rRTEz/EyAwKAlGhVAI4jGOJFIZRONBCxvIojEs+pEuBC3fu6R/5vK5TMpGKId8M+JYylLI3J3lEvfLoG",
-	"2OmDA+BfYuJLGZngc3FrajfFLd9aMD675usB4dqkHl3Q3Xo0cqf+7tMS9mFdECo8+JVHod6iBFANbN/J",
-	"+0DpcCrvCx3L58YeQsrcYQm2ufrcKG6JYPVJmWSHz6aMZmb6jw0MC0Muj3s9AvGT3sCfOPdnkXfJK0NS",
-	"yTTkxxlZJOjwS6mhI6pZY8TaD9DvzeLUglvcJS/2O/Jqh6Bt7HuNHF6fG+47SwrFzaLT/+Vj3Vx6zYR9",
-	"N1dyFG56OV0vaypG00XbVXahIn79yrBXSAEwmsz4xLVO9oLkajQ2vuPXVvTdx9qlaDa0oh/3aBAjLqha",
-	"EPYpZ4nRETntPa1Mm2sY5ztGU25neusNg3Rt+NRPDzcv6lSzqrbzbnfXzmJhJVqII+iiY+5pK0ZzTXlG",
-	"RxnbSA7lKm2hh3oTdvXkFWfnhZnaFu31MGJUMVX+YnuB0AfkG+iQPgSlwvWwTFC4CEAxqj4qMDm5eyQY",
-	"1uqldMkn4qDIMTXlwIoc7vZ2BVJBMsFMWI8Ka8fbYDdBKYnsVUhb+74xriofSXW9OTVttakK9R5YLheG",
-	"TTB4u7uEeNz4dVU3WJM9OxWoY0K+hcrCTO2Hc8GgtWYrEOCVpQdgNkE0P4ArhjLPQeX9cllS57laWuA2",
-	"8GMBKgTU711pvUyUbx5qLSoujAhyFhy18FHtsBSyCNvOsllDs6AhlEqnxvj6EswN4uRKIKgy2h+cMJCc",
-	"5Hp2OmC3lssdhGqv6dc5nn3VLiezw53EZI7X04IYml0RI7vLdY6adgFuyhpMabRUS6cydtUR7ILm/S3f",
-	"gAItUhdZBM4e2PSIvGaGQquue3uWHKAFhL1wj/NaetIHwhIpVCzGjDUAr6BzMpLpguyd9I7KUEWuyVxJ",
-	"MdmPCE2uhJxnLLVK/t8Lnlxli4HY89hcJfQexyj6ibKyEfmbHGlIgqtuJSM9SojtYCKkYjrCG4drwr3/",
-	"yPSh1o4LCmYpfgSKfjUSpJZUyTz3NkK3jF5KsSLP/wkAAP//",
+	"7L3rchtHljD4KrmY2RDZUwRBipQtMjr6o2XZ1jRlKUQp/K0NfahE1QGQzUJmdWYWIbRHEf0O+wb7Yx6s",
+	"n2Qjz8msC1C4kZRkexgx0xZRVXk5efLcL792EjXNlQRpTefs184EeAoa/3kF9gqMEUo+U+pagPstBZNo",
+	"kVuhZOes83YCLL5W0lhdJHZg6O2YJfg+2/vB2vyVzOYRu+JTuBIW/nzJP5yzK0gKDUwV1ogUWAo3kKl8",
+	"CtLudztRxyQTmHI3nZ3n0DnrGKuFHHc+fvwYdXKu+RSsX+PFGKR9kbp/CreinNtJJ+pIPnXfcfd0INJO",
+	"1NHw90JoSDtnVhdQn2Ok9JTbzlmnKPDNxTmjzjMlJSRuzytnSspX7mW6G9CGb5qwfOkepiy0UXrFAUv4",
+	"YAcJvhEzNWJ2AizXcCNUYVjOx+DODJf49wL0vLZGGrW+lCn/cAlybCeds+Ner20pL1KY5sqCTOZ/hfny",
+	"kl7yazCMMw1WC0hZooFbYIaP4JwZAIbgk+5tUy6MsLpaWW2SAzfLuiVOhQx/H7Ut+FJMhV1e52s+BmbE",
+	"P1ZCJ8Pv6jOnMOJFZjtnp25a/kFMi2nn7Mgvwv9VLkFIC2PQuIa3IHm4B8snaPHpI8NEWi6miU30xl3x",
+	"6KP72ORKGsDL+Q1Pv+cWZhyPMVHSgkRI8TzPRIK4e5hrNcxg+h9/M269v3bgA5/mGdAXKaLRhEsJ2UAq",
+	"OxipQrqpU7BcZJ2zzlXGk2umYVQYSM9Y27vGclsYB9XjqGOFdYO7tbGwuHInfKgKezbMuLzufKzv/N81",
+	"jDpnnX87rIjlIT01h69pA7T/JvAvWK7VjUhBsz1caMReguURu7Ja5BAxLtnl5cv9sH6mNBtxkUF6zmLa",
+	"YswSrrUAw4Q1TAM3SjIuUxY76MT4K2itNHN/d92yv+HpG/h7AcbeDuwlbB3uaBqJpQoMk8qyKbfJBGnA",
+	"xesXzI2ueWIdXuEyTOfsl187maJpOmedoUrnXZi6EaPOFIzhYwfqXKsctJ2zfgcf9jtMGDYVxiAuva+O",
+	"7QTpRO3YwuY+2bFt2He1ZyLWo0wkdwX1hWQ8SVQhLZsJ6+YRhiFgGM808HTO4IMwFklaBZmnFWTKhXwy",
+	"sDzLuJmACQsElhRag7TMrQcih7xcsgXSymbcoS1iN37IpbIT0Azxwq3ruUObO4LvSk3BToQcs5lb0Ewr",
+	"OWZKMlVo5kSMLnth2YQbNgSQLFPjsbtify+UBdxJOG2RMjFic1XgIfPEMlPkudKI3/4lRyXPOk9Hx0kv",
+	"fQJHw6/4SfI4PYUno6/418MGvakh7gtpQUuesSvQN6AZ7frTUR45J3hAZuCMxae9XsxmE5DMlKAiSuPA",
+	"5EBgcF2PDMKL7QnLhOnLJqjiCgR+tBZQ7Uduusf+BTuBvgzg1dwdiUUhQkzBYYybOuWWD7mB6rJxaWaO",
+	"aDomP0e86cshT67VaLTf7UsHou+UHoo0BXlnIicMkwCpwbXwdCok0yrD1U3EeAK6eeceV4dareHTHWRh",
+	"J06aSbiFNGLDwhLCugVW4MoyNSOaseduYRDAZ1pYYAmfAhtpNS3vntJiLOQ+Xr8X8oZnIr0jFKeFsWwI",
+	"jFuWATeWfe1YsaOSTlBfyxtybsxM6bTBHtaP12APxzWu/k7mWiVulGEG7Lm0ws4/D58YauDXKJcWGbHh",
+	"H5X9DiWQu0GWRDM85kWB5qR3Um39R2XZd/6FT7TfbwO+IStCgi/ohxthhIO4VcQYeJa5a+MkU6UuuR7D",
+	"DlC4l3NxqOVWl7nJHZnhROZAprkS0jp2C7njp7TIl1zOvWBh7kpRlGJTLucBN8w5IzomJDs6ZgYSJdMm",
+	"Iz+uMXL3uVsNK5fz6RB41Ur5yIJm8Rv3x8GF+yOur7tmJKi9sqx8XNEnDi1mXNhW3b5SY9z63kle2InS",
+	"4h9w14tzJcbSgVxpZkCmTjZxEqtV1yCbFP2oTkBq838yuL8kMTdi8CF3qpZbo4YbdU36bOoIPs8IN99J",
+	"fsNF5gjaHQFSstmpGGv8zDCuAS+wF+Ua0kuN0TmhRSTA6ov5ZNBxlAxF3oCNGbdITcrByfTz+sVbd5bu",
+	"316bEKR3kkkgHXDb0FpTbuHAyR3LqmvUoZMw676RReaPgRTjpTGIi27QkqNOxo0dOIHYT9bc/bvczZk6",
+	"zjdVxjIlE2CcTYUsLNoSbrc2UvR/XX6QaxiJD+2Gg5HQxtYYb7D+GEg02Mjdaw2JGkthgNH9Xhrf4/Wd",
+	"AOuknU0I9ca98zGqmTK2snxV1o5fOvRKzRSCQCtB5NcR1fFr4TQbeNTY+/tycjX8GyTWLTVg8DMcD690",
+	"mgoHf569rmH0iGcGogUkbyJs8+xe5TTIOQtylCDuNypsoVdj0UqsqdnEjjbaxHY5r4UT8ADH7zdDDI+Y",
+	"Z9mrEQqW62YricXHaJFaEDKvsJy5b9hefG3s4F///O94v8uuJmommZLZnIAqnHpLRq/uRgzzcy1v7X1t",
+	"c5eCLDfNZQoL0+Y/ttxvSaa15nM81Mqe64bZcPsW7wjO3hyk9aTGnkvdA2k2Cc/I0O2E6yYQlt5e3G3t",
+	"a+tkQbs90jwvP31LXzq9YwW4qp2PeJY5XXUwVSlkO652Ym0+sEpl2x/1D2/fvn6rVNY23JYcSZgBT6y4",
+	"qXOIoVIZcESgKf8w0JBn84FjBaZNeHO621Tp+UCDJeP7IOVzswa/6p86QLWCZzXXAm2U5O3PhJSQDq5h",
+	"vhF2r/HVv7o3PdkaeJGnZVwzNxamg1yraW7bTxOmOWjuaGztuSymQ9roLrwp6iyjwUb0KUh42Ol6zYRM",
+	"1WxgxD+gVSzfjkfWYFedziLMwlEvX5Im7JZRrrnMAJsW2tB24ZsosQpVG5evficWGH4NxisJ35YcfdFb",
+	"IGHG0GfZZa+mwjoxcCQgcxoUv0ZLpdDMe4nMOSvktXTMyL/jZPngSNg76fXQl7ogNLSQ0uYi3rifmSmS",
+	"CeOGxUORZUKO2cWP3zIyT/eLXu8xsOPYKS1xv2Ny4NdOEuRsUky57HfYqze4DpnG6G4K2FsTIk63ECKm",
+	"/MML+vS499sk6wvyArojUeFMQZfWT5ZrMeV6zvA7NLqacyaVBDblTvPOgdvlFxuQW7ebl+7tF982IXa6",
+	"ALCoU0jx9wL8Y7fFJWbT3M1zbyfxVlGHlLjehGdZ5QGIcQhvPYiZG4uBdHBMzxnwZMKGkKgpOmzxoRqh",
+	"x0rN5NYbrPO3aodHLTixOxtr7vlSyTGaqd1LtX2jGRUNH6VT9qTXa7hlT3vRLjyxOe8PasYyJce1KTVM",
+	"wXENw7xN1OFMkWVnbKQ0GyuVdtm3RAjY4yenjbU9fnK64DHegQVviWqBMS/oHRJYJiSgnggfbIS2BbQM",
+	"nDNTaK0KmTpyYnKeAFEsq8V0CqnfQSAIXy/Rh5xbC9rN8n9++T/9/ode76Df/3D0Xb//4avv3v+p9ttx",
+	"j35re+3f2zhgTZhYPpjqTJDSGXS+DmHCb0qUCKs86bWENNybPNIO6rNqgY8M+5saMvwgYtAdd1m/86ww",
+	"Vk1BB+9Mv9MC6Q2wbQXakjTUXN9PE0/VCHaOURHoUCNNVZc5/erixUEqTJIpU2hgScYLA0wYxrMZnxvG",
+	"03QJM46etEN5QfZaMETyaY58rPZW5Gj1pJCphtROmtf7uHZ/HCYWmRV5Bo659Lq9ilvVRLslYQ2k+/qX",
+	"jjetDbz8VaeYlbQCA6sGyD9rQsVWvLCdtC8Idcto7c2+CdJ1T2KCeaceW1THf1gggttEprRo90RrVspO",
+	"96L+ovb5RXVfsuPtKgLKOTPF0AD6SLksLzaJeOdMNcXCa4Dci4U3PCugy95tIRNOhayv5OhBSnyQEh+k",
+	"xAcp8UFKfJASH6TEBynx80uJyyKUtTyZTNt9CNwvscUgei0o4Kb0f3fElI9b7Z5TMYUB/bq95XlBIsTp",
+	"WkXAIhX2+U3r+nkSll+tkqx+3s7YtlqeWKW95XjFw4wPiTov+7EKg6F9FFDqo+7Qt/XIMLdT5q+hw77u",
+	"6ukDtALSumHRGHuNIXB02VtR8zZ+ny3N5FOwPOWWrxa1V8hq9XjONts6in0bnpYQaZ5kqzn/Hh3TteOo",
+	"oUYTEaKAaM3F1jdWA14DHI3zWo/e96KtVZflS6ls35AG82wCybUq2oiOfzIodNY8QC02nl/j4zXTv1ba",
+	"8mx58hx/v9XUtU/XTHxlva66TKluYIAovcLtR88GXpxvF6mHmUquIR1Q9kKbFDAn5mFYqmrxv2cslmrg",
+	"9OHwchyx2GrBswHIFFL3Z/3xIOEygYwe5Hzu+MdA3YBOC4gj9q9//jcGLcbDInU3AD4kAG6Y7jZBKLUt",
+	"Npf/ndPka5pcxq07Iow3l8rnejh2ORLjggKvzt2b0m0VI7GFYWN33Wqktwa+seYJuA23B3v8NBEZsJw7",
+	"gamAKEASTQMERzdFIa3IcNY7xBC5S1TjXkF0CZcm8tjmxlISWhlBDlqo1O3m9uFAecZbsIgQA1HCcply",
+	"ncZsj7M6fvgcin1EArfEuJXZGeDWtEUzcmvYHsF3nwKh6oML49Su2oi1axKi6tqYc32QR4bRq1G1RjaE",
+	"kdKUqBAisgjimHXjTwEhHnUQCG4fUad0XzrcGKQFejL9BUGBMOdI64V0NDkDC40/Bj44EQcoDKSt51ne",
+	"xruEzi3QrHDT/EmX0AsnEy0QpgZWLS5piUQt0aMmYq+hkpRlV8ut2iFc6w7cv/q0dW1Iy9ZKmSWGWDFy",
+	"qkCqZnKseQoIWpW3HiymJw4Ks3BPVUGxnytOtFJ1pkraidNXHB6sHmfpuxx04sXmhaBZN+CBVQcp5nvm",
+	"GNNrGGf+Cz6GoJrg2pt0but1Vzd14Wap607UmXEt6XYF5tECvIXzqyBZE8mWwVNtvVzE6vPe0rr8CVFi",
+	"IWr16lvUlBPkPXsheNXOFEshEVOemf1gm5Jq3QHV9cbegv2sVcnecKKbD6MNyigIvgGD6biLVytEVLeo",
+	"BRPRhrpoIVJsJD6sipIN6malR6BSNaDcnDYetYSmOTfGYygG2IhsM2p6j0xJX/3OWiFSZri30JqQZ9/K",
+	"38guYCc8yHXeSsmmwCVZjssMZeJvRN59KEwdSzy93Cgh+HT8HRVO2r1Zfat+bfumGbouDyjGk414Yg3D",
+	"2PhgLvHw87nAbKgsKuZo8DKJysGcs58m3JqLPC/TQUWKz29Ai5GAFNX1/RoOVSeUCpNnfD5ot7q6k5gp",
+	"fY1GVVL6vSEgnygJjO5Ltz02nnIXW0+Y9mKBT91Sla52UB/Xp57fKWQepZ7tHTgVwuJl3s5/gxOBU0Xv",
+	"FLCOw9ggJWy13Etu7Fv3xVbrXL7+pbTng847iBDlRWgl6DRKTS+7k9Ei/FCtyTjccDTJoQTP880EacnS",
+	"4W0WdRRcwPS6eNjYT1Sv/9GgCIvnXD+wBrJVNGE9SXwWULPFaLAjEdLIdLY3ntQ51ZL1pM0OEUAQJlq/",
+	"s/uw79RYx5ey71RLuJ3kVGNwOzKjhQWXI61YZWlSX89ld+eIvjDGLa5otFDdZhtKcIc4/zvmCtWDF1bY",
+	"mzBvt8iAZJJRyMCjQgBYYMP9kzzxY37TbhEfZXy8jnK65+MVOV5XYCt7EYlHiSqytGb7QgsRU+iGUpqZ",
+	"CT7PlLq+vf1mF2brvT07HWDOtRWJyDnJwGtdmLVX17OzEiscEc+U2UbjqlP8sj5S4wY0eEN93TVuUjvB",
+	"5nEvoGobzi1DcaNNvX7574nqVsTkS9Hd55obuJ3FZHeiUztH/8mutZwazHIBfxZGX7Pbdq2x7i9dl0PT",
+	"1DQaT8kBu0WWRnOu2qe1OVo3sBj0tFv42k8TxYRhVmUp0Tfe9BILwyZcppDWIsGWkxRW6ZGkaaDGpHSo",
+	"9OQVi0pvftc7Pvnm+VeXPyxGXewWKvIf/761gDvwblD6w69rM5HydGgVKlUnoXKRmBZ8wpiNkCjf7pIQ",
+	"GZmNQ84I43mezdvdDLacZ5Xyu30e0sJ2FndOM0X1LWwDg1uJbhoM2Ha/1A47Xht0tCYQw8dYhXC0ZUhN",
+	"+Yf6lLUIsRrwliDznYAsLQsnNTdc1VdZ8pBgvRUMzUwwPpSiNOOIxVibzj9yWlX1JOd2svwAvRNUBmL5",
+	"YfNC4qTBJd3ivfclXzaFWpTbqr5pw5kyDnA3LGkAatnDBlRzbTaZO8qF0Y3CntfERA0cCwiJxWivbWJY",
+	"a+U0ViHi4ogb7FBXTqTkaFubM66h1V5EkY6UujwYzi2sCnbUZYYzBeMlha3iCp+cnj5+shDwc/L16VdP",
+	"anbb49Mn7YGPdqLSOj39/vnbTtR5/eoK//MO//fi7TNHy799fvn87fNW9WS1wcsqlZUhLqZ2Xgawop4P",
+	"gBuDHWA87oCEP+RJNfbAD/7x3v1P7+Dp4P2vvejx04//vkIAqdUmXReMspj5959Xr35kVyi5MTohDOFE",
+	"/UCPi6mT7Gr49shUP+ORoJ2Y6kaMuZDGMmHrfkOHsq1IQNbKwW4oeNzbEgcjZqxy6hXIRM9zLGEl4QZQ",
+	"oZlJWuxZDb3cz5Rcj34cbrDqka7XoOCG/euf/1/5f3yYpF12hd4gCoJnQ5QTpOPEY0jZ3pSba0j33dVF",
+	"r3jDBl+Bwqk1qrCDacs9CNh+2uv1mmG0Cy6Ko15rjK8P3ViM9mcTa/M9s8/evbk8Z786PP3I8ownMFFZ",
+	"irvVwEYiyyClEl4NjGB7795cHjjtI4d0PyKVESt8Va+MVSj+gDSe0XGxve+fv40YXSr0h3PCQSrLV6ff",
+	"bonm7PCQ56LLkyl0EzU9xNtiDn+lWyPSj+up3tdbOiLq8CnpA0GvldgDz9zwrXa33ez4W1hY0QFY1Crg",
+	"bBTx1rjxfnCy7xvIs/nOjuQPduE6nvR21W1wkLZlXV6+9FV3m7MOuYEQf7TZ1vTpgv2uYT5o97G9XUUv",
+	"vE/4GubddmvHcEXxAbIRByGrpXAOlXZtoEgOkotO1OHSTrQTL0spd40BvtXuMeIC4zi2M3aUiwkbqoEq",
+	"qk6vZt2o7W6jaYKw4lZlanguBteEUc0iMpvFojrOLaQf+e0jj4wJvvF5s4zlqxzkxYuDRE1zbrE4Hda+",
+	"evfmsk1CW40Wa0rfPI4+BVYsBvAtn2yA6eqjug/7kScFX8pyVPrDlu3gO5CV1eoFBnS0qIWL9nobQj/W",
+	"aR0vW4InfWrOROTbw/xl+U2rVh3Kne1a82gbjyIaMbYe+517e4txF6BZh0k7HDFo437KBk1XBWmsMjCh",
+	"aUmkUXAGCHkjrLdcpd6agr9RpOZGZrWyes0u9czWsAi/li1ZRKjB7YuYlYxgA+2nI7ldibJwAiWkyjrg",
+	"NV3i9OQ+K4g1drl6P/dBID2yfikCSdPfziZ2W+hugCoSriWofqrqfeXb2+XqNKIKah+uxxWl5+tN+duu",
+	"detsFvIYbfl6gO1CRg43RhhL/qzV+WKGi91IatA9tqA2tX1Ebc1KiAjhgNVCVp/BPd1Xd5pf7r6Wosii",
+	"PBNy3XZImany41r2QzVsVwbkJRNOkWdR5YAumV7pcp5NFJtpZVdW9hyqdN7K3m7DrVPIxA3oOVrgWqx5",
+	"GhIQN5CyPeTSwaG1H7Ek42IKacTGIN3S3T/9aPWOGncJPwtZhbe/fpT6uS5Hru0S+VuCgPariBroUj/q",
+	"JRhuwdoRiPdztwi5v9jl8knnyz6PoD8douE09hbfmHSyw3FuD07UwVRIEUcsLhW0wyTjRQoHjw9ODyZc",
+	"XBcHGbdgrHuJNLfDLONT/rh7dPb1cMHjsTx20568Ry/8Vznbf9GQ+4e/XBz8THbm99U/u4Ozw4P3v/ai",
+	"pyvMzq+bcRebvak1T2pN3C0DN33IptJsWBghwZgDDE9NwyfdnaRdjAPdkm2EiruTZv5QddC13PfdfNON",
+	"RkjXMGd7wzkT6T4VoAhY8sigqdy4nZ6zQlJWfvkYf0dgSZhBFal8DfOIUrrqGWCPzLJzuzIBbBVGRUaC",
+	"bV71RoatskuWoarhRsDsdoEaE2GsF5NKWnELYXQlDX2/RhJp+GXbG4otya/RavNn03G75KutOPjSvLtY",
+	"X9dZEsqTWBVEYuwOyTTXMB8YVeikAWG6BpRehYjanu3BsYnPYLoqHCUUA1m+Z+Rjq0X8O75NPQW4nLNQ",
+	"JGd/RcFwbxRvLYg6wOu5NV96q1T2jGfZVTGd8nbhrwhnun6ca5DviMUt4hSutyptWoN5GDyqzq0B18aW",
+	"2rGBquS3uY7efPeMPT05/Yr52v/LtIb6py19yqY8mQgJBxp4io1SKGgtsEaKY6H8Ex9M3p4nuSYPJvR7",
+	"2fKYavEMbVWMpSMEyQpbyvos/sp8sozBq0v9hjifRci9e/OCCWzPMJoLX4rHg5+5b85ZXOuGEKN9Os+4",
+	"kOyHt29f+9ROqo+xVXBQKKi7xpH0RrUVfonVTIKOQx2uGNsaVX+SHS7uMq+3Y/zCOTU/MmzKJR97vcBE",
+	"IdLKRI7NmYgKR/gyLfT5OcPpDOOZUeHz8JNMma8PVk9XxaeOzLspKSzN0aw2QnQlxvKFvB1vKk1QGy1O",
+	"ZRuirbpUtpmcyhHajslt4l1+x03sbke7ZQH/OjAW7kBoyHTUqznZFlwqS7GWvc3Gm4VEKsxPGtVynun1",
+	"8yqUzfca8qVN3DCLNYB25ctLB+nh13qejki+cIQpaynYUDaRCf6rZXc6Ulnypbu3D2+OD8uv/pJkgqKT",
+	"//yvf/63u7THT1AC/zPP88HUdzc9c5c2csr8GdYei8p3NaRCQ2IHhRa1EZxW6P7cSH2ay9+0fQpAvGvw",
+	"rimSBIxpj9QrE9e2tPWFwZa+XAwLb9sbpXm3+MCpasSaLFhMUc7mPjkZX2RCsndX3zYyHtcnwG7MUP6E",
+	"7vV78VjsXoR+jSa4BPTdqrHTWd7Ke3Er0tkW1rJ6XfdhefHY+qUMLzT9ll6ITYVH73LDfqPp59Gt8agF",
+	"1MZ6O9stMyo+bw6YVe0F/9DGpGQ2P/MpV4nIBVUmDMnCkgnql0o7YzTXQlhmv/8ff/mld/D0/a9PouNe",
+	"m2lsKf2xtv/3myDcroDXbAAVT6dwW0ZMN9img4BSM7bNJoqJwDTZX0Pj/O6O/HAls1tnWKhpsMsUR+aF",
+	"JY3PNI5WSPvkpLWgjSrsjt8sEpj6nIvjtW+gqcovC10h5nHnSnAr2V57iEjInd0sh3gmVq0Mh2zb3YqT",
+	"GZbVXdbxAF8D5mPUGc6pKM7W7APnXVkuezgfpHy+22Df8vmKoUqL0faDoV2/bbiRXrCLpuTyWEGFtnjN",
+	"8my7NX0nxoUGs3TYuCScsByuhGDtZGqgCOLNaowo22htG5ZTX1+0fZ2OH510OlKaocEKi49TGTEjZAIs",
+	"hQxWRL1sjAalSbeT22tJmbXP2tullch2X9DxmL4BVRZW7D5as74wW0sRU2/G3ILW7mj0/c1R88jvtraT",
+	"lQj/MtCIeznSVZ3FFg3yKzoS0DF+roC0bdq0BYv9gOxmrcxpu6vWiAnzfGp5go0+5CDQ+QILO0qk6Ocb",
+	"EOquDFd4jXVkfiTR8MW3lAdRCpIv0dqo2V4qxsKa/cXcHRQQT6PHvY/rClQ78WxQxlcumn2v8CX2Dov1",
+	"oLDlO0NiifsgNg+Ct9SnfQs59lljS89xzVNs9HW1kCBzvpwgs2zXaqoPx73orpVbZnzIVx5ACetv/AbY",
+	"hS9O9OLb28F9TWjWIkpUa2s7rPdtEacGkkILO8d8Ki9HAdegLwrKFqG/vgtAuTZ2UPWG7ixnZ/ke7OUr",
+	"EYsvvIkMNZQz9g2OyEKf0LLTNV5NfFYBYWJtTmRdXQsIa1oGOxXTfGSYAWOwbhRnRowlpOw/f3q7HzED",
+	"lg3n+NuBkF32E3YgoNrpiQpN/219KOr8j10V3DS0hEAAzjrXQSUZ+DlrXZ5zgeHgH5HDjFp0u1KfYWNx",
+	"g80cAsJj7+0XDKZ5pubg626gZc6peqQguZsSEK3bl28nwiDAhcEL1IxNov04pcpE+KW7MnNfTNWyhEuW",
+	"KiZMv8rWceoYci8cwXT7si//7d+YAz9I6/to9+Wf2J/+RGV4A9jNn/50xuLXr67eskOei0OaG421hw70",
+	"QsbuJHCTP1ibv5LZvC8Zi5eAGTOCt7v0jlFggppbcmi/zni1Gkjd2doJuLHou/UnO5P+dNkeNt14hX/E",
+	"jFL7EBiM+QpA++fVnDgUZY3R94aNwbKT3uMugaNEe/OnP7G9DZi/TxmixDRYDjpcHkcq3Qo40yoDLOw/",
+	"b+yXzpBpVdhg+hfl1+6MQ69yU+BVd4N5FdvvGzcXDhbLX5Ch3G0DnYuUTvdL8Jy+3wvG+Nls1tWj5ABS",
+	"YZXuKj0+1KPE/b97bz/4+BCEe/GqxuvxfpfFJ71eXKts58HMUgUGVz/lNplgpjAdrLSaJ5btTXnmqLS7",
+	"3FevfozYTGOvj3kOEZtSv3hq6rN/zuKT4+MwifBDAo43LCwbaupAQTVu9qxSjploGzFVYF8hzeUYorJ9",
+	"JEo/+132jbITlgljA9ap0QioE4fvJiQki8mz+8v7mJgfZ3HIzI5rDYFUOu86mhIjDpUUdK6K8hi59x5S",
+	"pyOsC+igdxJHDD7wxGZzlolrYI75I8FwIHTLch9jIV8c+1IYnwObO5aLaIcri9HKF7O9o3/98/896vWi",
+	"4Dpip719QijJVM7/XgCLycIZnyNS4bFRRuojw+KaCTR25Ch2Kk/MfJkgzDnL+RhwNc8Rh5FaxLRqugqG",
+	"GTUFIlBOgsiJXsQvUpjmCgMCDv4K83Bbz9w6qOlPcDMHRCq76hg+xcAj8rCqdM402EJ7vEOnGY1CO3EY",
+	"pq8hrc1pD95AnvE5pGfMKW/x/nlzZDphicQBscvNIvCYnsZd9leYE+SvIad85eMTNlGFNhHefCf1g67B",
+	"pVxLwrUWYFj8vw+8KfPgRRp32RtHB/DcjMcJh+tP45J6xG/A6vnBxciCjnHnSOvcd5fuswP83ziq//TG",
+	"SblSyDF+QKPUHhqwAewmYrOJcDisgXzZBqR1J020yVHCstl3X5YO+jrvu3j9ohN1bkAb4oq97lG3VwZo",
+	"5aJz1nnc7XUfk7g0QelkBV+h0u+mJdkRi77RQVNPBweJ4LakepLgmzIF4SGwnjeIVZD25YiLzOlN1GBn",
+	"opW1mafZofgkDutOEv2RjKepdux87+T4qT+SxoHsd/1Be5EEv6fwW+ZEw2mOwOSMCE9Z4tL05UwLa0EG",
+	"is6LVFhmNfarGNUdvURJDIGfBAKh5Iu0c+YDBapWBt/4AGVHZIMZpUa6/2YWunCUnvYOT/n/8j93E7Tq",
+	"VB7xTqI02nknShtgQ5R50SZFSukmG1IznOFjUxb2jVnKhHg32HGvt8Uutpv8JdCMC/GgJFWSYFgrBXAF",
+	"9uAZiYgrxvUvH16BvSJE8+/jLCe08rYPyx0efsPTEhjuk6PNn7yTpYc6pY8eb/7oO6WHIk2pJ/7J0RZf",
+	"vFXqkmuKaj45Pt78wQtJ9Xrx/adbTfCSy7nfvqGYKuRRm7/10VI1dadz9sv7qGOCeRxPlQnq/zE2wa/f",
+	"ee++aaU4ofFFK8l5g5FgRFN8s6KStrhrnmTAtX/sSU3FaLqtd/VV4etQ1nH9pCVcmdDTF7y/V/zcGW9+",
+	"I8dK7Ra2PNciX8NJvHjCfUIIb4TbYFhNyih0M65F7MRsz0eNE1nuS6xLHJVy1UxilkbICvPR0W41pvzM",
+	"yZN7i4yqLwl99rvstZc+qzxMU1ZFIbZHfQNr86zkC+/yT8MXvOJ8kXJ2qW4g4wlswy0Wwp86F5Jnc6cH",
+	"Zey50wnBsEub7sZUqvCyrZjK0SdmKsFGFHRBlEp+S4xm57vf2+LuP1NylAmyjf5PYDJEP7BVLZ33RrLk",
+	"g0EPk3qvpVba9KqKIPWRqWNweqPvqBOaNbGrYB9rtGNxau1+oBd9WSVlsFyLBCJULA1w6yXeWsl51kgW",
+	"CQ18Qo9EJ64GpPZKoG/LwjOSxDVgw10km93wvQGZmqYZCwsVWdWXDUtOHEAUo155vtRpxjeJAea0qBsw",
+	"bDhnMxhOlLru9uVp7zEVXwxdeQUZHkIDorBqYcpElTaiSQe72BfrDjS0ZpDu9I6e9vjj5OTgdPgkPfgK",
+	"vh4dPOW94cFRcpw+hpPRKX8y3J74tbZn+cyC9SKgWgjiGx+V2cQBq1hc7w8Wdzu/bcmZJLT1X/yo7Heq",
+	"kOlvmgqe9o63gvH33MKMog5OtwHXu1qJqFsS20rYs1y3kbwgBtXJQo3y+qu/mvjmVae5W5HeQAubpnIs",
+	"johV18g2TR3Y+pIKeUXMABbQUCIBgzVcsRtVl530nlb1sL3kudA9LUw4B9uXe8aDJSnh4Qjw/jnbTPw2",
+	"0rrXoYfZA6VbtwYPpp3oXNWM8I9H5f4wwuHvgSy+yj2xaKdH21DCkNVEiRiHic9JdOvxEXdtOdMhs4IE",
+	"uaFWM6fHTkCTRwt7D1pAN4F3tbE9p/RQL+m+xJ5684gZIccZasGRt2JzR89IPzoQ0tvOsZr2hHwgs4li",
+	"SPcgJYFxlKmZL/qYqBQ7YsOHUPSSXCCYWtK9Oe5S1EIcJoO+rHoBCROqdGI7tVqjIm95rXnwsC//UFly",
+	"CPZlLWzBB7Z6FywGLjCKzjcLDZC67CKAri/34gv0h5xhL/jDiZ1m8b5bUwA1VQuvJOSzvowPlRwqrlMh",
+	"x38xFvI/H1OKiz/UP+OZ+p9C45c/o4vDyb4+YDZqG+iIvkIvFw0zcDAckBU7JkfpTBjoslfoMyXTuOlL",
+	"xyD/8+rVj60WCDfQq4vCTp4FPGtWi/3lV3LIY43OyqyAGZx15rChbt3HqH2cUBCidaCj3oqRlptWDOfe",
+	"W19ya7TjEB/3RTba5g91Blvnb02xe/8JOdhC8lILC3sWkIbtSSUPwj33Z72PzOsx0cnmh9/Qm+RTQeeR",
+	"1/FqCLxg+7is1euu1r8Ij1tbOXZlS79dLnOPVovvhBSG3Kj9zkWKFAaxot9BslpjIIFPbOQgokoGbGUg",
+	"7SJ1lSHA63EV7N2bSxTyuae+XfbCBrcpkX/vkxMpsQBHlKmJXJVYwCRAaiLvP/ZS2bs3L2gRfRm4FXIf",
+	"xwaQ/URUTRqnP+qxqZCFBROxwmAcjZKJZ1pDJ/x4+4Uw9VAN7/mlssx1MfCRKZmmRa7ZQiy/B1u/oe/e",
+	"XG5HLOtRZE1xuE54NlXH+FyEp43sOAnCHbxFx3PakDGs+sOJzJ+N1HwRpf2eiEuIHj1MqgjbbXV2/wnj",
+	"LSGcPtVqOMfW4SS1mb58lqkixUCHRANWOuCZCdFaGkqptgxD+V7zfIIfULn5vuRyXrY1J8GSEr0oZBZj",
+	"2Ia+Yj2RJr8UfIKBPW6MlA0hwxAo1axOtBiE2g2xXVjl372KoVN9iUFL3YoaPsL2J16klsF0MqzkS2/B",
+	"fmSCNdWJiCHGhFZfycql5Ntlobmcj9TB8Bm/JxSD+3KFHNxmiqCnYbfLlK8NHatXDmsBRRiu+f4Odoyl",
+	"6OzOUe/J6Unv8enx8cnx0+Pj1pDcs87zi4vvp73X//vk52e5+ebirz8/ezr/+Rv588WHxz8/mx799ecL",
+	"/uqrn78Z/vyNaXR7POs8GR0lx8kRHHw9OuYHJ8np6cHTtAcHx8Mj/jg5SU/hyagWEewWdHz8tHd0/PTx",
+	"Se/x06+3t6Qsxq1/ZpdZvSXiGvHzwUryB7KS3ImnPFsm5T7jZydu8mt52z4ehv60uxEYsj2+SJG0bMuI",
+	"DLXn0MCzKj12olUxnjQsDmdOPfficF+259PmoI2SC7m0SL7zPHLflwBCO0c8gSxTg5nSWRozC9M84xbY",
+	"HgX6aeDJBMMfQtG7whqREh85PjmYqEL35UzIVM2wgUhsVUymHsoBJUtFonRaeQPrlo6fhJ2owvZl3Eig",
+	"jqNm32tMV9eQYJQduSIbdhj3fS17GQ1MhXHM56Jeu07DqDA8c085O+0dl8WJnOYwF44r+pJF1RfctHMi",
+	"J7vXEqLvYhBvJp5XeeaUndk5enLaOz09PTp+fLI9AW/Jhv/MhvDlbPG20DqMfnrw6P0hibLvOuQIaaBS",
+	"W5Fjys9rtRJ8hzp/ZQd2gtVZZWkrc12Cto0dvipJOYjlQvcl5VnggLLKXarJ4o8aOrt7ne3FbhokL7LI",
+	"sv0V+vlL6Hz2INW3vo0V6O7tL8dnDJgpseRtLWKSNrAxRsYHOa/Ekio+xZTtvZwyh3hgmFXIF3x0BzFh",
+	"YSw54qYcVT7TlzHPMm8Vt4oyPxq45c3/66JELoWxb/1id1VVMAAfk3Y3vPiMys8sm6SfN1bbLL7K9tr3",
+	"b7D0yP4qSzXPsoadujx5n7+6VIvj/SflMGWVoLYAOwwPwlPyMfG/cT7zG45uKy/rpSiDX03tmoZf3n+M",
+	"NgbS1t1ltcu5t0jW9xk36E/DYNnuiqiEt2Wx1i9mBwgxqskU2FWROxq1i5xWq8D1mbXsUBurRcOm+L3f",
+	"vGT2PznidCnGlJWFi5evZTsDreu7K5nphZyHVETHGzXwtKacddvkn/JSfmLSv0oOCku7PSr+Rm31d8KT",
+	"7zFEbQ2SRHeydXCbTLYxdhASldbomohtwGLYWwZcsz3KI90nu/vUF7ajgkBU046lKsu4bs1poIp7NTy8",
+	"JW1fLrl3fNrbkbj76n+fXf1ed0N8XcjmTXnQwH/T95fw6K50/pAqV9XI/bLKcjGGz6KxfErlAPewWTcI",
+	"VbxVloLxgbKf+Tr8EXkN6gk8oFGpzdMPd+U0W1rVU3AKxUJxlS7DElpMpBiE1JeLHXDYbAK6sgFjPj81",
+	"D2l0wKEW/763arcv6cpQZjwZqIfzUFFhdUz1hS959+WUFzAJz6jzmC4ywGPqd0wOHMOyOMMGTf0Oe/UG",
+	"zecSi5OFFhVUqI/OdlNvIPedLzjW3gKoyhV0EEE3Bu+cdX7iehqxRMlEGKCUew3u313fAmoQqgyUYa7G",
+	"a2Gl/zXXaprbzlnn/1FFqJyAAMOkSexJwJz+htlPKi0SS5hEfbyxAClM8fwKDZ2zXveEelOQIZOMVwMs",
+	"bPZ+a+EAz/7LKH6+oOXvV+/7H+tXvRdFUbJQanOJMG8tPxz+GopRfiRanEFbX7o2quzeLBexrD9+iy8E",
+	"yrg5/f3bUHzzIZbrbujxbfNk2vl2q8z4PdgV59X79DTrbejR+KDvt+j7aw/ztkLYZgkfT2tXy4DPjeNy",
+	"jtFngC4Wqq11ztRUWKex+lpb1wC5r4F2w7MCIhbXRBnr6LKN0dYwBDQsWOUrU3VXGAsqDL6lKCXMwPee",
+	"Jm/IbpLAl7ESrL1VwUhQv10PNoLfhY3gnln84RSmSvuqtCtdrqHrbNU2F0tNaqDMf5Sylaw12GV7StIv",
+	"ZTDPfhR6R3pVvM2l+jKs5nP4VNsTj+rdHu4STx+1AXLrBqT+FbZnAChSrGwk7VSZqvHpSodu7Z1NW1nX",
+	"werzJgrUml6vNe4ErH0w6NyZsPxE3Sr9tdbgawr5W8192GGN3kypnfjnEjPuRNUOf6XV7q7NaJiqG0pA",
+	"pSGoHEmIyTSWz7EuqLCmcTuxEqkwvpg1UUjktL6edZtK5Bu0b6MTfaf0WFkL8kEruiviv+TXUGNoI6Wp",
+	"1MNyQNvnxfjAmXJuJxU5L/H4bklet7pNOfXmvUvM9I6KxZaGYF2QlGELXSZt02mWOdsYeh2qYPha13vC",
+	"Z8YIJU1EdYCNr9lJ5k/f83OfqnaGS4+Gw5xK/PclcJ2JWkv+CCdFoinnoXloCJnOs7lvIOo7jWC2oDK2",
+	"L7GSm5v0vIyawTjmIhWhfBim52D9MP81Fgh207idt1mhfTvlO6s+ZY/rX0LD6tCnmjpRd34QeLj+WdW8",
+	"unoBskz9X+wHNUOZ8QWbQJb/BY+57CnVudBANZLpvIjn/GX7YJuFPt6fWddq9q5eZ8l4FMr7Pihdf9DQ",
+	"6Ld63qakZdl0Sw0tFwdVO5otE6oNQDOtgkbositINHjv1VJ7jQgjQr2tJdcwEh/atbKL1y/eho42v2fH",
+	"sd/GFnGlBL6HvOMv5F+uOi/UYyF8i7zP42NOyti7quENtXBgUrGJGE8wlZ9Lf3/UTGL3jqqEflXDxl0y",
+	"4aOiDN5IzKd1N/Gc0mqZsMzwEWTzNS5lj75f1qv8IRcaDPZ/6hz3jr866B0d9I7e9npn+H8/VxLrszcv",
+	"mZnLpBO66IZe59ubT/2Ov5AvtTF7usares5iOta4PFeqM6lkAg8u1z+4y7XeQGmJVu3E8Q9/xf9uMla8",
+	"LbPyjVW5wYZC2F/DEsIxLFmOWfkzQXWuJlxPMzBmmb9TefMabdlsg6BPHvyyd8YhAuRGHLqT1aHFlBCQ",
+	"7NNbEpwKewA3sC6l68e6U4C1GeJCWLrmIovYSGQWNHWJ4qjCR+6/inIEkc9in58Voqxb0vMb+EJ5Wx94",
+	"Yv2q2V5M7jdfUjneZ5gCSYI4K0vAs7gbl+/Gq/O3El8KdVWpsy08FK+cpELHRT24KNkaHRK+DEi6Zn7l",
+	"+9bd0wo4xoxTCX6qsySmsGp6bNfaaUXgtf3314IA67psnruQVmS7z/1JVZ0SzTcrO7TbB2XniwXTYssf",
+	"uFkMqXU/303b2YJEhzKhW+QIGfAO4DzjMlpVnL0wERaXN6GHklCpI2ZRX84mgJUjfYflKZ+HiE1P3swA",
+	"JB9mkMaRr+M5zFRyDemAqjXEVH5RKrtP9YmoQaJiqWISPtizqqJ4zPakaqyPzcGix9UBW6aQOnrbl742",
+	"b8z2qDkpNdn4IKg0lJKwT7UsysLKbSXla2X2IxaHTTjBC+NFEBRSlcWhxhiK2Z5h7qsMdz59IWPsxbjK",
+	"Whl2i4XyHuKvlhPbS1NbA1KtBXg/8Q0uO+XfxSpSbGlnpPJuIWnL5CBT6ltHmVvfhuyuMyYVPdin5nNU",
+	"Zwwvom9qmvD8jMVSWTGax2yPyCBOloG2lK0esThVMznWPAX3zphKznqyUWYa13pcJBPgOWjf3BFj+Z2W",
+	"VH6MOpOnO0KOz/sSeDKpRa44Zq+yFFUpxmmr++11Yuw3BPs72FO82HbWKbfZiTq3TEqj1XyZcDMPiVXU",
+	"hJL7pJo9+D1+DwTuauGe+/MrWe6E5zlIU7vJ21Qeb6NeZa2YzRU/HplQgzlU8DaN5sk+espETMgkK1B9",
+	"SoUp62A7Zm6aQWhRRUKwnSkWtEGHqxMjfKUr065JVpXsfudukWojm3WFKjzuIfTqnsT/pIFHLTWUPq34",
+	"UFXIa4Q+7pr7Ud4zxqv76bgvXcozipMqK6tiLynQ3EAaVdGlyJqHgLZMZNDuaahD2jIqBhQMoS+rO07l",
+	"9/eC9QKtQtTjm/a836UG2T5aC3UWKn3gZPY2Nv9tubVa7cqt0ldqtOfBVnrnHJYSmqtuyaoElnXH1vtM",
+	"hU3fNqsjPtDBlvoVSf2c7pUObsFny7l3T21RykBon42xZ6Gpe+g2V23sPPRQr/rkl7INtdJrtONbkc+y",
+	"gNC31Tx8eF/nrNPjX8MpPxkeHI2++urgJPkKDp7y08cHp8fD3qg3OuFP0qPtvbbV8r6MKnKLm/igjvy2",
+	"fa10x9CEEBT3pQir1VUndxF7qDvnp410XSY2rTEp3ynN+h3haEMl3wwLW1oSfRfMfqdLitFZ2Q8jeIdF",
+	"lvmGR2wvxpZITsOJffOk9q4ZGCs21lxaJ315V8iE30Bf0oSpr9ebzbul7lUvdI/zNQrcV+UZyVbq681H",
+	"bSXqt6pOj3Zgsimh3uYfeIikXfacbDpOicu5MRicy7VEgXDERWZCQM9ESNuXSrKJmrkJR+IDE/bcdw4J",
+	"hY6vIbctRY7bQnXcnJ9b4sBJVxG7VPCxVEaYBxn07jIoghK2EFa2IUF1PWSl/ePlYoFsYefBWf4dusLZ",
+	"cO49L2wvpMpCGmMckpMxaMFY7YNaTVh+DUzdgN6PQph61Ki6rdko4+OVZo/aqr9Umh7tt+FzBVlM0W9G",
+	"mbpRpwRFJ+okmTKABU62bBzWqNzdNg32PupEVU3vHcZeyDG8Q04huqsbiFRP0VRFhn6nMua83X/tDnsM",
+	"zZV81nKvdZzaygZVbffBCnVvVqjGtS5JWuP3T26Mqs+Goln550IlyzYtv3y385lwdY1+Ub7zoOuv0PXr",
+	"p3X/2LaVFF7OdU/4eRgsmVsFu52zkcoyNWOxhA92kCDHi7H7nMrSWmLZqlR5P9fv2vngd7FNxncAxgPB",
+	"v3PYKU//+HfwECXeT67JN9e/Spf/aSKyxToOFJctsX/ODQZBVcL7foTZnbXqzCTC+Q6YZbDCSKtpvcMq",
+	"q1XrYGMFhqnClh2HQpO2vvTirXeuaOBp5Iu0Vx7RWutKJyiSJyYow8KHPTU2hG2UY4R7HFZBS1rXqsdN",
+	"2Jc+V9coeV4PlfJN5+wEVvbq+cHN9wbybP5FM2PKfFj2Wos5j8j2Kwz7XvMEqpOywKdd9uLRDfiyi76L",
+	"k4FEoeeZ6zFFXG1HQWvb/8wJMqFB0v+U7j8PPdxuyXAuKFyrSbqQWCwVF1nkPvfAEDRkwA38RjjBsgeJ",
+	"eik5TnDg+MBZsDLWSopAoqZgWEy2jbhqZt90ODUA7Mg2fKi6yO0hYcc+N0RdDRcpOqJmjjlFfVmFzdTJ",
+	"v3mE5QsEYGAN+vF9W7gue4OgJX+9d10tsIR67lEL/aYB4I+ovD2YTFHdEzfQgtC13vBLfpzdKUBVH/DA",
+	"qlwk66PJnDCTsmuYz5TG1gSGVQMwrJWMgSWFAbYX+2i2OGIxses4Yv/65397F4qHjWGYA1JvewCpoB5V",
+	"09ZGGs/LGd/Sij8h1i/Ntaq5Bj59MFg0MbiCngfQ/Zc93y742lFhJ0kuFHrAM3PIacDGTANKzKaBnd22",
+	"2OVWDLyt7FveujKf5JeOkDdKYFIWybQ4QagzbiYiz/2LOdcJZB13Tpm4IdN0ogotQNP9vx2af5nog90u",
+	"20NI9O+GDGCS1ja0YAuGlWXTg2uY36nEi5pJrFF1VirXEcv4ELKoimceYRdfd/144ugO24uvYT6YCIlB",
+	"AN5rSGHd4GQ7NnNieZpSg91rmFel7LCsgZM4uZBdFtO3mOMUj7hAHkmj1BvtkrbvNVw3XFpQ8AYWrurL",
+	"vditcwAO4DEzfG7YbDLfP8fHvl994UM/akkebiRfO5NkXJVCtqpN4+Xly786WP+u7aS0ic1mUocRi4VW",
+	"HxI7v4xP7fLyJSb2XxP2NUtBfZYiNkPttTkqUIP3ZqR0e98TTI7kfRl6n7BXOciLFwduPdyKYQbMgEZL",
+	"5ass41MesZvLy5cRvvdGFdZRIM4uhYXLy5d9mWv1Yb4f+dBIii2Kh9zAoNBZ7OiL+4O9e3PJrFNacyV8",
+	"2jdnuRY33DqlNFMqR3VBaZYJeX2QqYRnjkZpMIa6kBOJKaTTMpu9UHmWqZlhwnb7ErM44xvQYjQP3V/r",
+	"pApjI3iSQG5LckVBmXucjTRQab6+xMVmwljjKwfuk43TU0tvsQSZ6Hm+Is+TiofQnb6z0XIpKADDgcot",
+	"VElyYaM+r93wGzSy2lVxAQSqW3SFvW1Eai4G1+Cuj0L86kSdgC6ds87E2tycHTre2fUfdRM1Pbw56kQd",
+	"ZHzuCoxGIgH2Knwf9tw56xBWb29XpdP5MqWHPGa0GVYRux5Mqw+mVW9aTVPGZZ3V3KboYJBHD3914uGt",
+	"O7+46c9Dej/RdCElpE6wLKW4yhNEeTluXrbnpblKxttfVSy5pJoPDWS+QAOZdYh233WKCBc/eZUiX/B8",
+	"bd/El/6d33mshdvEVsX1h9gc7SHS4j7UgLKgPtZDCWWdboRdCra7r4a9W2oH3PEO74JjwzmDKRdZvdJl",
+	"l72gmtr4pC9rcfxcVkVS0J1nJzD3jiqsmI2BC74indPzyV5w5r1E8f45kf8Ztf6rAaQMMai+wYeQxr7q",
+	"S3CHhWnMROTB9MCt34YRY2lYkXcZxsgq2v2Uz/sSkxvIx+V+pa22SOkXaUpX5stW3HTb6Zx1xpon8L9q",
+	"km9VVxPPc3vJljb1ZSRbD9A2+pNiJIwOp/0g4/4h7ahOYC0PubzCt2157AkAtvkYgr51m49Ao/dUjViE",
+	"FiD41/55ZVYlspFwKZVlQ/Avpl12IefYMARTyvFjO4GpgewGWktvuldKErNN4U2a54+F5r+PkEk8zZKx",
+	"KSo+lGo+a3Kve+bmUXs3LreGR2apj1SdiaZo6OMtEkdp7llqMEI36G4C9+5dAR0TM+dMNdk0pSDizvg1",
+	"MD7jcwp5qXh2VRui9VamMFUr7G/kGqzdvFvy5lvWtaaJv4x/cjUDrlDrgfX+QdOoqQtnRUAQf2/Jemv9",
+	"5cwhlnK5aw26bePl3FwYi4YNBnmWRY2wNrK/tzQlxDzfZlPCM+8caabQkQqUZVVlmj03v1E0T19qGIEG",
+	"mUAIYppCKjjpQAYk1byjl333MN+daNpl7zAaj8pHmr40ls8jloLlycSJEO4Wuh0WGupdgPZCbyFPBFor",
+	"0j13kHldnctdSFszSXHLGhHRYtfBs87Rk9Pe6enp0fHjk+0JJG7kCzXz8XOvauWD7fJm3KNh+hC88bsI",
+	"3nBnVScSm5sbbkEBC2petWXlXPQV+vZde0LmhT1Uhc0LX63BREjK3H+UCdU0991/eV9iQXNHQt69fcZS",
+	"PjcRi0daTeMytSO2Kqa6d0bcANvz4DqjLASs48eM6ssR1+eMWzZ1kzx+8gRH2z9jVlnuJkc6B1oAVgBP",
+	"HW0azsu6Nlh0PQRbXGRGVVUCD6w6wA61VBM0SGZUObCsDYwFPyVQdV4qDxr1Zayu44jFM64lhpHsfd1j",
+	"/7cT/aZKA9XwhA8JQAppzPaOevWnK8rovvMt/Bb40UKFDfTuepi6Q/HgW1lk3cF8daHvbRK2L/luM1q1",
+	"03yf0nz8blWyBz54sBbfvcVzozGg19/wTuH9/1S1hUNVlUMsaXBYtmtYfm61cOi2/KQsgkDPJsAzO/nH",
+	"GtJI+QrHvR7D5IPgGUx8SEeRd9kLy1IFBusXWFUkFMSQcsuH3EBrUPUPOO/tQqlroo8vLnHWUdc7pGHR",
+	"3Cv0qubebospkBRa2Hnn7Jf3TS/DDUg3eq7VsI4mJYCCSK+Bp/Ntz8WH8gWIl1kmmAZoDZuKsR+d7dUK",
+	"+ZCN/o24cRrGPlYT8mVinYQtQlG0oZBczxl8yCGxJmKnvceVR2AFUX8DPBVup3c+YiwNhJ+G7dFxR51q",
+	"VxUC3C8+uF3MneKA0VRdihp4vBURvOEi48MM7hmBSrhuwKDmEA7e6lrARWEnbkTH7IbANejyFzcLhowR",
+	"baJAnkPU9vwMiyhIYEMc081VoQHVc8XaspZZ7JUYy4Mip4TWAydAeVkkKbSm1vVZRtVQQu8St94WWxvJ",
+	"fGyvKji8HwYTunKTVsza68/LQ1UN7ZCsC2lhTNlV3YW+PK1fv2AwzTM1d3LkntsK9nVl3wLm7Or9+l4o",
+	"DLndcohlm9MDNLVRvXVsquMkS+4jixtgSb3zegHA21RhrtUss6pt9LJYUvtSG3HO9UhKb/XT85B2hqBQ",
+	"RX3sLJu2DIuqW2kNMJQAV9a0xsjnsupsmY6H3k5MafYze+W826jnU8tYWjGvj4oJ/dW9BoJ8D1ROLHDO",
+	"LM+umVXdxb7PbaeA3LjR4iJa6C1cGUibhbxrwwdJoqVXkUx9RCZ6VfHQI/YSLMdR/fTuLvlyaxguKEKP",
+	"kDLMpy8dknJbaCo6RaXV+IwNVTpneye9ozL4XBg200qO9yPGk2upZhmkYzDs74VIrrN5X+6FQsBlBXJB",
+	"yWRj7SQ99jc1NJg6X/Exq0INOzfBWCoNJiIeJQwTwVFrz7D3sM9AgZQ+QgtMtRLCllSrPA92ZQ/GIAk5",
+	"ser/DwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

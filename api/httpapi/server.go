@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -153,7 +152,7 @@ func New(opts Opts) (*echo.Echo, error) {
 	apigen.RegisterHandlers(withMiddleware{e, chain}, apigen.NewStrictHandler(opts.Handlers, nil))
 
 	for _, w := range opts.Webhooks {
-		e.Add(w.Method, w.Path, w.Handler, countRejections(opts.Metrics, w.Provider), middleware.BodyLimit(w.BodyLimit))
+		e.Add(w.Method, w.Path, w.Handler, countRejections(opts.Metrics, w.Provider), webhookLimit(w.BodyLimit))
 	}
 	if opts.Metrics != nil {
 		metrics := echo.WrapHandler(opts.Metrics.Handler())
@@ -223,9 +222,6 @@ func skipProbes(mw echo.MiddlewareFunc) echo.MiddlewareFunc {
 		}
 	}
 }
-
-// bodyLimit formats a byte count the way Echo's BodyLimit parses it.
-func bodyLimit(n int64) string { return strconv.FormatInt(n, 10) + "B" }
 
 func ipExtractor(cfg *config.Config) echo.IPExtractor {
 	if len(cfg.TrustedProxies) == 0 {

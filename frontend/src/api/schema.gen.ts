@@ -1168,7 +1168,10 @@ export interface components {
         };
         TenantUpdate: {
             name?: string;
-            /** Format: double */
+            /**
+             * Format: double
+             * @description Monthly spend limit in USD, in cents (at most two decimals); null: no limit.
+             */
             budget_limit_usd?: number | null;
         };
         TenantList: {
@@ -1248,35 +1251,11 @@ export interface components {
         EscalationTarget: {
             /** @enum {string} */
             type: "slack_user" | "slack_channel";
-            /** @example U024BE7LH */
+            /**
+             * @description The Slack user or channel id.
+             * @example U024BE7LH
+             */
             id: string;
-        };
-        AgentFields: {
-            name?: string;
-            /** @description The agent's job title, e.g. "Customer support". */
-            role_title?: string;
-            /** @description How the agent speaks and behaves. */
-            persona?: string;
-            /** @description What the agent knows and must do. The AI-disclosure clause is always added. */
-            system_prompt?: string;
-            model?: components["schemas"]["ModelID"];
-            /** @description Tried in order when the primary model fails. */
-            fallback_models?: components["schemas"]["ModelID"][];
-            temperature?: number;
-            /** @description Longest reply the agent writes. */
-            max_reply_chars?: number;
-            /** @description How many recent messages of the conversation the agent sees. */
-            window_size?: number;
-            tools?: ("current_time" | "http_request" | "escalate_to_human")[];
-            /** @description Rules such as `billing AND count > 2` or `"speak to a human" OR refund`. */
-            escalation_rules?: string[];
-            escalation_target?: components["schemas"]["EscalationTarget"] | null;
-            pinned_keys?: components["schemas"]["PinnedKeys"];
-            /** @description How long the agent remembers messages; null: for good. Default 365. */
-            memory_retention_days?: number | null;
-            /** @description Endpoints the agent may call with the `http_request` tool enabled; each becomes a tool of its own. */
-            http_tools?: components["schemas"]["HTTPTool"][];
-            is_active?: boolean;
         };
         HTTPTool: {
             /** @description The tool's name as the model sees it, e.g. get_order_status. */
@@ -1316,11 +1295,66 @@ export interface components {
             /** Format: uuid */
             custom?: string;
         };
-        AgentCreate: components["schemas"]["AgentFields"] & {
+        /** @description A new agent. Omitted fields take their defaults; unknown fields are refused (400). */
+        AgentCreate: {
+            /** @description One line of text, not blank; surrounding spaces are trimmed. */
             name: string;
+            /** @description One line: the agent's job title, e.g. "Customer support". */
+            role_title?: string;
+            /** @description How the agent speaks and behaves. */
+            persona?: string;
+            /** @description What the agent knows and must do. The AI-disclosure clause is always added. */
+            system_prompt?: string;
             model: components["schemas"]["ModelID"];
+            /** @description Tried in order when the primary model fails; none may repeat the primary model. */
+            fallback_models?: components["schemas"]["ModelID"][];
+            /** @description Sampling temperature, in hundredths. */
+            temperature?: number;
+            /** @description Longest reply the agent writes. */
+            max_reply_chars?: number;
+            /** @description How many recent messages of the conversation the agent sees. */
+            window_size?: number;
+            tools?: ("current_time" | "http_request" | "escalate_to_human")[];
+            /** @description Rules such as `billing AND count > 2` or `"speak to a human" OR refund`. */
+            escalation_rules?: string[];
+            escalation_target?: components["schemas"]["EscalationTarget"] | null;
+            pinned_keys?: components["schemas"]["PinnedKeys"];
+            /** @description How long the agent remembers messages; null: for good. Default 365. */
+            memory_retention_days?: number | null;
+            /** @description Endpoints the agent may call with the `http_request` tool enabled; each becomes a tool of its own. */
+            http_tools?: components["schemas"]["HTTPTool"][];
+            is_active?: boolean;
         };
-        AgentUpdate: components["schemas"]["AgentFields"] & Record<string, unknown>;
+        /** @description Any subset of an agent's fields; omitted fields keep their value. Unknown fields are refused (400). */
+        AgentUpdate: {
+            /** @description One line of text, not blank; surrounding spaces are trimmed. */
+            name?: string;
+            /** @description One line: the agent's job title, e.g. "Customer support". */
+            role_title?: string;
+            /** @description How the agent speaks and behaves. */
+            persona?: string;
+            /** @description What the agent knows and must do. The AI-disclosure clause is always added. */
+            system_prompt?: string;
+            model?: components["schemas"]["ModelID"];
+            /** @description Tried in order when the primary model fails; none may repeat the primary model. */
+            fallback_models?: components["schemas"]["ModelID"][];
+            /** @description Sampling temperature, in hundredths. */
+            temperature?: number;
+            /** @description Longest reply the agent writes. */
+            max_reply_chars?: number;
+            /** @description How many recent messages of the conversation the agent sees. */
+            window_size?: number;
+            tools?: ("current_time" | "http_request" | "escalate_to_human")[];
+            /** @description Rules such as `billing AND count > 2` or `"speak to a human" OR refund`. */
+            escalation_rules?: string[];
+            escalation_target?: components["schemas"]["EscalationTarget"] | null;
+            pinned_keys?: components["schemas"]["PinnedKeys"];
+            /** @description How long the agent remembers messages; null: for good. Default 365. */
+            memory_retention_days?: number | null;
+            /** @description Endpoints the agent may call with the `http_request` tool enabled; each becomes a tool of its own. */
+            http_tools?: components["schemas"]["HTTPTool"][];
+            is_active?: boolean;
+        };
         Agent: {
             /** Format: uuid */
             id: string;
@@ -1676,7 +1710,10 @@ export interface components {
             next_action: "checkout" | "portal" | "none";
         };
         BudgetUpdate: {
-            /** Format: double */
+            /**
+             * Format: double
+             * @description USD, in cents (at most two decimals); null: no limit.
+             */
             limit_usd: number | null;
             /** @enum {string} */
             action: "notify" | "downgrade" | "stop";
@@ -1894,6 +1931,29 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /**
+         * @description Anything else: `500` when something failed on the server's side (it is
+         *     logged; quote `request_id` when you contact support), `503` when the
+         *     request ran out of time or the database does not answer (retry with
+         *     backoff).
+         */
+        Error: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "about:blank",
+                 *       "title": "Internal Server Error",
+                 *       "status": 500,
+                 *       "detail": "Something went wrong on our side. It has been logged; quote the request id if you contact support.",
+                 *       "request_id": "9f2c0d6e1b7a4c3d5e6f7a8b"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description Not ready; retry later. */
         Unavailable: {
             headers: {
@@ -1957,6 +2017,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            default: components["responses"]["Error"];
         };
     };
     getReadiness: {
@@ -1987,6 +2048,7 @@ export interface operations {
                 };
             };
             503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
         };
     };
     signUp: {
@@ -2021,9 +2083,12 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
             429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     signIn: {
@@ -2057,7 +2122,11 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Invalid"];
             429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     signOut: {
@@ -2077,6 +2146,9 @@ export interface operations {
                 };
                 content?: never;
             };
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     getMe: {
@@ -2098,6 +2170,8 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     listTenants: {
@@ -2128,6 +2202,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     createTenant: {
@@ -2164,7 +2241,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     getTenant: {
@@ -2190,6 +2270,9 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     updateTenant: {
@@ -2226,7 +2309,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     listMembers: {
@@ -2258,6 +2344,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     addMember: {
@@ -2299,7 +2388,10 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     removeMember: {
@@ -2327,6 +2419,9 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     updateMember: {
@@ -2366,7 +2461,10 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     listAPITokens: {
@@ -2399,6 +2497,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     createAPIToken: {
@@ -2441,7 +2542,10 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     revokeAPIToken: {
@@ -2467,6 +2571,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     listAgents: {
@@ -2498,6 +2605,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     createAgent: {
@@ -2552,7 +2662,10 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     getAgent: {
@@ -2579,6 +2692,9 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     deleteAgent: {
@@ -2604,6 +2720,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     updateAgent: {
@@ -2641,7 +2760,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     listAuditEvents: {
@@ -2683,6 +2805,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     getSlackInstallURL: {
@@ -2709,7 +2833,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
         };
     };
     slackOAuthCallback: {
@@ -2745,7 +2872,10 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
             502: components["responses"]["BadGateway"];
+            default: components["responses"]["Error"];
         };
     };
     connectWhatsApp: {
@@ -2786,8 +2916,11 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
             502: components["responses"]["BadGateway"];
+            default: components["responses"]["Error"];
         };
     };
     sendTestMessage: {
@@ -2825,9 +2958,11 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
             429: components["responses"]["TooManyRequests"];
             502: components["responses"]["BadGateway"];
+            default: components["responses"]["Error"];
         };
     };
     listConnections: {
@@ -2859,6 +2994,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     getConnection: {
@@ -2885,6 +3023,9 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     disconnectConnection: {
@@ -2910,6 +3051,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     updateConnection: {
@@ -2947,7 +3091,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     checkConnection: {
@@ -2975,6 +3122,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     listLLMKeys: {
@@ -3007,6 +3157,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     createLLMKey: {
@@ -3053,8 +3206,11 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
             502: components["responses"]["BadGateway"];
+            default: components["responses"]["Error"];
         };
     };
     deleteLLMKey: {
@@ -3080,6 +3236,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     previewAgent: {
@@ -3127,8 +3286,11 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
             502: components["responses"]["BadGateway"];
+            default: components["responses"]["Error"];
         };
     };
     listConversations: {
@@ -3165,6 +3327,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     getConversation: {
@@ -3191,6 +3356,9 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     listMessages: {
@@ -3223,6 +3391,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     releaseConversation: {
@@ -3250,6 +3421,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     sendHumanReply: {
@@ -3288,11 +3462,14 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
             429: components["responses"]["TooManyRequests"];
             502: components["responses"]["BadGateway"];
+            default: components["responses"]["Error"];
         };
     };
     listMemories: {
@@ -3328,6 +3505,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     deleteMemory: {
@@ -3354,6 +3534,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     eraseParticipant: {
@@ -3391,6 +3574,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     getEscalationTopics: {
@@ -3416,6 +3603,9 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     setEscalationTopics: {
@@ -3463,7 +3653,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     createBillingCheckout: {
@@ -3497,8 +3690,12 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
             502: components["responses"]["BadGateway"];
             503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
         };
     };
     createBillingPortal: {
@@ -3533,8 +3730,12 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
             502: components["responses"]["BadGateway"];
             503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
         };
     };
     getBilling: {
@@ -3560,6 +3761,9 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     setBudget: {
@@ -3597,7 +3801,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     getUsage: {
@@ -3630,6 +3837,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     stripeEvents: {
@@ -3657,6 +3866,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["TooLarge"];
+            default: components["responses"]["Error"];
         };
     };
     slackEvents: {
@@ -3684,6 +3894,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["TooLarge"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
         };
     };
     whatsAppVerify: {
@@ -3707,6 +3919,8 @@ export interface operations {
                 content?: never;
             };
             403: components["responses"]["Forbidden"];
+            413: components["responses"]["TooLarge"];
+            default: components["responses"]["Error"];
         };
     };
     whatsAppEvents: {
@@ -3734,6 +3948,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["TooLarge"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
         };
     };
 }

@@ -4,7 +4,7 @@ import type { components } from '@/api/schema.gen'
 import { sameNames } from '@/lib/form-problem'
 
 type Agent = components['schemas']['Agent']
-type AgentFields = components['schemas']['AgentFields']
+type AgentFields = components['schemas']['AgentCreate']
 type Tool = NonNullable<AgentFields['tools']>[number]
 type EscalationTargetType = components['schemas']['EscalationTarget']['type']
 type HTTPTool = components['schemas']['HTTPTool']
