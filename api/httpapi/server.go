@@ -149,7 +149,7 @@ func New(opts Opts) (*echo.Echo, error) {
 		validateRequests(routes),
 		opts.Idempotency.Middleware(idempotent),
 	}
-	apigen.RegisterHandlers(withMiddleware{e, chain}, apigen.NewStrictHandler(opts.Handlers, nil))
+	apigen.RegisterHandlers(withMiddleware{e, chain}, apigen.NewStrictHandler(opts.Handlers, []apigen.StrictMiddlewareFunc{signedCursors(cursorSigner(cfg.SessionKeys))}))
 
 	for _, w := range opts.Webhooks {
 		e.Add(w.Method, w.Path, w.Handler, countRejections(opts.Metrics, w.Provider), webhookLimit(w.BodyLimit))

@@ -637,6 +637,9 @@ export interface paths {
          *     (instructions, models and fallbacks, keys) on a message and optional
          *     earlier messages, without any channel. The reply, token usage and cost
          *     come back; the call is audited and counted in usage like any turn.
+         *     It is billed, so it accepts `Idempotency-Key`: a retry with the same key
+         *     and body gets the first answer back instead of running (and paying for)
+         *     the turn again.
          */
         post: operations["previewAgent"];
         delete?: never;
@@ -3244,7 +3247,10 @@ export interface operations {
     previewAgent: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retried create safe; see Conventions. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description The tenant's id. */
                 tenant_id: components["parameters"]["TenantId"];
@@ -3286,6 +3292,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
             429: components["responses"]["TooManyRequests"];
