@@ -129,6 +129,10 @@ func contractError(err error, wire []errs.FieldError, extra ...errs.FieldError) 
 	fields = append(fields, wire...)
 	fields = append(fields, extra...) // rule violations: they keep rulesOnly
 	sort.SliceStable(fields, func(i, j int) bool { return fields[i].Location < fields[j].Location })
+	// One message per field, the first rule it breaks (an empty name is
+	// "must not be empty", not also "has the wrong format"): every field is
+	// listed, and a form has one place per field to show it.
+	fields = slices.CompactFunc(fields, func(a, b errs.FieldError) bool { return a.Location == b.Location })
 	kind, msg := errs.Invalid, "The request breaks a rule; see errors."
 	if !rulesOnly {
 		kind, msg = errs.BadRequest, "The request does not match the API contract; see errors."
