@@ -174,7 +174,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 	river.AddWorker(workers, &retention.PruneWorker{DB: st.DB, Log: log})
 	river.AddWorker(workers, turns.NewWorker(turns.WorkerOpts{Store: st, Keyring: cfg.Secrets, Router: a.Router,
 		Providers: providers, Log: log, Debounce: cfg.TurnDebounce, Memory: a.Memory, Tools: toolEnv, MediaMaxBytes: cfg.MediaMaxBytes,
-		Timeout: min(3*time.Minute, cfg.JobRescueAfter), Gate: a.Billing.Gate()}))
+		Timeout: min(3*time.Minute, cfg.JobRescueAfter), Gate: a.Billing.Gate(), EvidenceWait: cfg.DeliveryEvidenceWait, Metrics: a.Metrics}))
 	river.AddWorker(workers, &billing.SeatsWorker{Billing: a.Billing})
 	river.AddWorker(workers, &usage.CheckWorker{Store: st, Log: log})
 	river.AddWorker(workers, &turns.HandoverWorker{Store: st, Keyring: cfg.Secrets, Providers: providers, PublicURL: cfg.PublicURL.String(), Log: log})
@@ -190,10 +190,15 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 		return nil, err
 	}
 	st.AttachJobs(a.Jobs)
+	jobsUI, err := jobs.NewUI(ctx, a.Jobs, log)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 
 	a.HTTP, err = httpapi.New(httpapi.Opts{
 		Config: cfg, Log: log, Auth: a.Auth, Limiter: limiter, Metrics: a.Metrics, Tracing: a.Tracing,
-		Idempotency: idempotency.NewStore(st.DB, cfg.Secrets),
+		Idempotency: idempotency.NewStore(st.DB, cfg.Secrets), JobsUI: jobsUI,
 		Handlers: httpapi.Handlers{
 			Ops:             &httpapi.Ops{Store: st},
 			AuthHandler:     auth.NewHandler(a.Auth, a.Tenants, guard),
@@ -276,6 +281,8 @@ func (a *App) Run(ctx context.Context, opts RunOpts) error {
 		if err := a.Jobs.Start(gctx); err != nil {
 			return fmt.Errorf("start workers: %w", err)
 		}
+		rescuer := &jobs.Rescuer{Pool: a.Store.Pool, RescueAfter: a.Config.JobRescueAfter, Log: a.Log}
+		g.Go(func() error { rescuer.Run(gctx); return nil })
 	}
 	if opts.Ready != nil {
 		opts.Ready(addr)

@@ -122,7 +122,7 @@ func (s *Service) CreateUser(ctx context.Context, in SignUpInput, platformAdmin 
 	actx := access.WithPrincipal(ctx, &access.Principal{UserID: u.ID, Email: u.Email, Name: u.Name})
 	err = s.store.WithTenant(actx, uuid.Must(uuid.NewV7()), func(ctx context.Context, tx store.Tx) error {
 		if _, err := tx.NewInsert().Model(u).Returning("created_at, updated_at").Exec(ctx); err != nil {
-			if errors.Is(store.Classify(err), store.ErrConflict) {
+			if errors.Is(err, store.ErrConflict) {
 				return errs.E(errs.Conflict, "An account with this email already exists; sign in instead.")
 			}
 			return err

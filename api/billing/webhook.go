@@ -110,7 +110,7 @@ func (s *Service) Apply(ctx context.Context, ev *stripe.Event) (Outcome, error) 
 			return nil
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO stripe_events (id, tenant_id, type, created_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (id) DO NOTHING`, ev.ID, tenantID, string(ev.Type), at)
+			ON CONFLICT (tenant_id, id) DO NOTHING`, ev.ID, tenantID, string(ev.Type), at)
 		if err != nil {
 			return err
 		}

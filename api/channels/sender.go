@@ -12,6 +12,11 @@ type Target struct {
 	Channel string // Slack channel id / WhatsApp recipient (wa_id or BSUID)
 	Thread  string // Slack thread_ts; empty posts at top level
 	ReplyTo string // WhatsApp: the inbound wamid to quote
+	// Evidence is our id for this send (an outbound part's id). The provider
+	// echoes it in its own record of the message (WhatsApp status webhooks'
+	// biz_opaque_callback_data, Slack's message_metadata_posted events), which
+	// is how a send whose answer was lost is found to have gone out.
+	Evidence string
 }
 
 // Sender delivers messages through one connection.
@@ -53,7 +58,8 @@ var ErrUnsupported = errors.New("channels: not supported by this channel")
 var ErrWindowClosed = errors.New("channels: the 24-hour messaging window is closed; the user must write first")
 
 // RateLimitedError asks the caller to retry after a delay (the job snoozes
-// rather than spinning).
+// rather than spinning). RetryAfter is zero when the provider did not say how
+// long: the caller then backs off on its own (exponentially, with jitter).
 type RateLimitedError struct {
 	RetryAfter time.Duration
 	Provider   string
@@ -75,6 +81,21 @@ type ProviderError struct {
 
 func (e *ProviderError) Error() string {
 	return fmt.Sprintf("%s refused: %s (%s)", e.Provider, e.Message, e.Code)
+}
+
+// InDoubtError means a request reached the provider whole but no usable
+// answer came back (a timeout or a reset after the request was written, or
+// a 5xx): the provider may or may not have acted on it. Sending again could
+// duplicate the message; the caller must look for evidence first.
+type InDoubtError struct{ Err error }
+
+func (e *InDoubtError) Error() string { return "channels: outcome unknown: " + e.Err.Error() }
+func (e *InDoubtError) Unwrap() error { return e.Err }
+
+// InDoubt reports whether err leaves the outcome of a send unknown.
+func InDoubt(err error) bool {
+	var d *InDoubtError
+	return errors.As(err, &d)
 }
 
 // Permanent reports whether err will not go away by retrying.

@@ -244,6 +244,8 @@ func operatorMessage(err error) string {
 	switch {
 	case errors.As(err, &pe):
 		return fmt.Sprintf("%s refused: %s", pe.Provider, pe.Message)
+	case errors.As(err, &rl) && rl.RetryAfter <= 0:
+		return fmt.Sprintf("%s is rate limiting us; try again shortly.", rl.Provider)
 	case errors.As(err, &rl):
 		return fmt.Sprintf("%s is rate limiting us; try again in %s.", rl.Provider, rl.RetryAfter.Round(time.Second))
 	case errors.Is(err, ErrWindowClosed):

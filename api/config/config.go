@@ -36,6 +36,9 @@ type Config struct {
 	// died) and is retried; no job's timeout exceeds it.
 	JobRescueAfter  time.Duration
 	ShutdownTimeout time.Duration
+	// DeliveryEvidenceWait is how long an in-doubt outbound part waits for
+	// the provider's evidence before it counts as not sent.
+	DeliveryEvidenceWait time.Duration
 
 	SessionKeys       []SigningKey
 	SessionTTL        time.Duration

@@ -120,6 +120,17 @@ var options = []option{
 			return nil
 		}},
 
+	{Group: "worker", Name: "DELIVERY_EVIDENCE_WAIT", Default: "1m",
+		Help: "how long a WhatsApp reply part whose send is in doubt (timeout, reset, 5xx, crash) waits for Meta's status webhook before it counts as not sent",
+		Parse: func(c *Config, raw string) error {
+			d, err := time.ParseDuration(raw)
+			if err != nil || d < time.Second || d > time.Hour {
+				return errors.New(`must be a duration between 1s and 1h, such as "1m"`)
+			}
+			c.DeliveryEvidenceWait = d
+			return nil
+		}},
+
 	{Group: "security", Name: "SESSION_KEYS", Secret: true,
 		Help:  "portal session signing keys, KEYID:BASE64SECRET[,…] (32+ bytes each); the first signs, all verify. `konstruct keys` prints fresh ones",
 		Parse: func(c *Config, raw string) (err error) { c.SessionKeys, err = parseSigningKeys(raw); return err }},

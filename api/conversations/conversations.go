@@ -80,6 +80,7 @@ type Message struct {
 	ExternalID     *string      `bun:"external_id"`
 	EventID        string       `bun:"event_id"`
 	AuthorID       string       `bun:"author_id"`
+	ParticipantID  string       `bun:"participant_id,nullzero"` // whose message: see Speaker
 	Body           string       `bun:"body"`
 	Kind           string       `bun:"kind"`
 	Attachments    []Attachment `bun:"attachments,type:jsonb"`
@@ -100,10 +101,18 @@ type Delivery struct {
 	Parts          []string `json:"parts,omitempty"`           // provider refs of the parts sent, in order
 	Model          string   `json:"model,omitempty"`
 	Error          string   `json:"error,omitempty"`
+	// Throttled counts the turn's consecutive 429s (the backoff's exponent
+	// when the provider gives no Retry-After).
+	Throttled int `json:"throttled,omitempty"`
 	// Set by WhatsApp status webhooks.
 	Status    string `json:"status,omitempty"`
 	ErrorCode int    `json:"error_code,omitempty"`
 }
+
+// KindNotice is the kind of an agent's canned reply (a hand-over or budget
+// notice, the fallback when a model gave no usable answer): sent like any
+// reply, never remembered.
+const KindNotice = "notice"
 
 // Delivery states of outbound messages.
 const (
@@ -171,7 +180,9 @@ func storableText(s string) string {
 // webhook waits on. It goes through pgx with parameters, so each connection
 // parses and plans it once rather than per message. received_message_id is
 // NULL when the channel delivered this message before (ON CONFLICT DO
-// NOTHING); the conversation's timestamps are brought forward either way.
+// NOTHING); the conversation's timestamps are brought forward either way,
+// and replies go where the newest message says (a WhatsApp person first
+// known by BSUID only is answered at their phone number once it is known).
 const receiveSQL = `
 WITH c AS (
 	INSERT INTO conversations AS c (id, tenant_id, connection_id, agent_id, channel_type, thread_key, channel_ref, thread_ref,
@@ -181,12 +192,13 @@ WITH c AS (
 		last_message_at = greatest(c.last_message_at, excluded.last_message_at),
 		last_inbound_at = greatest(c.last_inbound_at, excluded.last_inbound_at),
 		participant_name = coalesce(nullif(excluded.participant_name, ''), c.participant_name),
-		participant_phone = coalesce(nullif(excluded.participant_phone, ''), c.participant_phone)
+		participant_phone = coalesce(nullif(excluded.participant_phone, ''), c.participant_phone),
+		channel_ref = excluded.channel_ref
 	RETURNING c.id
 ), m AS (
-	INSERT INTO messages (id, tenant_id, conversation_id, connection_id, role, external_id, event_id, author_id, body, kind,
-		attachments, created_at)
-	SELECT $13, $2, c.id, $3, 'user', $14, $15, $9, $16, $17, $18, $12 FROM c
+	INSERT INTO messages (id, tenant_id, conversation_id, connection_id, role, external_id, event_id, author_id, participant_id,
+		body, kind, attachments, created_at)
+	SELECT $13, $2, c.id, $3, 'user', $14, $15, $9, $9, $16, $17, $18, $12 FROM c
 	ON CONFLICT (connection_id, external_id) WHERE external_id IS NOT NULL DO NOTHING
 	RETURNING id
 )
@@ -222,7 +234,7 @@ func Receive(ctx context.Context, tx store.Tx, in Inbound) (msg *Message, duplic
 	}
 	return &Message{
 		ID: msgID, TenantID: tx.TenantID, ConversationID: convID, ConnectionID: in.ConnectionID,
-		Role: RoleUser, ExternalID: &in.ExternalID, EventID: in.EventID, AuthorID: in.ParticipantID, Body: in.Body,
+		Role: RoleUser, ExternalID: &in.ExternalID, EventID: in.EventID, AuthorID: in.ParticipantID, ParticipantID: in.ParticipantID, Body: in.Body,
 		Kind: in.Kind, Attachments: in.Attachments, DeliveryState: "received", CreatedAt: in.SentAt, ReceivedAt: time.Now(),
 	}, false, nil
 }

@@ -2,6 +2,7 @@ package conversations
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/google/uuid"
@@ -11,6 +12,7 @@ import (
 	"github.com/konstruct/konstruct/api/audit"
 	"github.com/konstruct/konstruct/api/channels"
 	"github.com/konstruct/konstruct/api/errs"
+	"github.com/konstruct/konstruct/api/memory"
 	"github.com/konstruct/konstruct/api/store"
 )
 
@@ -88,7 +90,18 @@ func (s *Service) HumanReply(ctx context.Context, tenantID, id uuid.UUID, text s
 		ExternalID: &externalID, AuthorID: author, Body: text, Kind: "text", Attachments: []Attachment{}, DeliveryState: StateDelivered,
 		Delivery: Delivery{Parts: []string{ref}}}
 	err = s.store.WithTenant(context.WithoutCancel(ctx), tenantID, func(ctx context.Context, tx store.Tx) error {
+		// The reply answers what the user said since the last answer: it is
+		// that person's (when it is one person), and what they said is
+		// remembered now, as an agent's answer would make it.
+		answered, err := awaiting(ctx, tx, c.ID)
+		if err != nil {
+			return err
+		}
+		m.ParticipantID = Speaker(answered)
 		if _, err := tx.NewInsert().Model(m).ExcludeColumn("seq").Returning("seq, received_at, created_at").Exec(ctx); err != nil {
+			return err
+		}
+		if err := remember(ctx, tx, c, answered); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE conversations SET last_message_at = now() WHERE id = ?", c.ID); err != nil {
@@ -98,6 +111,30 @@ func (s *Service) HumanReply(ctx context.Context, tenantID, id uuid.UUID, text s
 			Metadata: map[string]any{"message_id": m.ID.String()}})
 	})
 	return m, err
+}
+
+// remember queues the embedding of user messages a person answered, into the
+// memory of the agent that handed the conversation over (the conversation's
+// agent, else the last one that answered in it).
+func remember(ctx context.Context, tx store.Tx, c *Conversation, answered []Message) error {
+	if len(answered) == 0 {
+		return nil
+	}
+	var agentID uuid.NullUUID
+	if c.AgentID != nil {
+		agentID = uuid.NullUUID{UUID: *c.AgentID, Valid: true}
+	} else if err := tx.NewRaw(`SELECT author_id::uuid FROM messages WHERE conversation_id = ? AND role = 'assistant'
+		AND author_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' ORDER BY seq DESC LIMIT 1`, c.ID).Scan(ctx, &agentID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if !agentID.Valid {
+		return nil // no agent ever handled it: there is no memory to keep it in
+	}
+	ids := make([]uuid.UUID, len(answered))
+	for i, a := range answered {
+		ids[i] = a.ID
+	}
+	return memory.Enqueue(ctx, tx, agentID.UUID, ids...)
 }
 
 // operatorName is how a human reply is signed.

@@ -31,6 +31,13 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	// FAULTS_BINARY runs the suite against another build (a baseline from
+	// an older commit, when measuring what a change fixed).
+	if b := os.Getenv("FAULTS_BINARY"); b != "" {
+		binary = b
+		dbtest.Main(m)
+		return
+	}
 	dir, err := os.MkdirTemp("", "konstruct-faults-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "faults:", err)

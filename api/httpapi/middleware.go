@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -150,6 +151,27 @@ func countRejections(m *obs.Metrics, provider string) echo.MiddlewareFunc {
 				m.Rejected(provider, reason)
 			}
 			return nil
+		}
+	}
+}
+
+// platformAdminSession admits only a platform administrator signed in to the
+// portal (the admin pages, such as River UI). A browser without a session is
+// sent to sign in; anything else signed out gets 401, and a signed-in user who
+// is not an administrator, or an API token, 403.
+func platformAdminSession() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			p, ok := access.From(c.Request().Context())
+			switch {
+			case !ok && c.Request().Method == http.MethodGet && strings.Contains(c.Request().Header.Get("Accept"), "text/html"):
+				return c.Redirect(http.StatusSeeOther, "/sign-in")
+			case !ok:
+				return access.ErrUnauthenticated
+			case !p.ViaCookie || !p.PlatformAdmin:
+				return errs.E(errs.Forbidden, "Only platform administrators signed in to the portal may open this page.")
+			}
+			return next(c)
 		}
 	}
 }

@@ -53,11 +53,17 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			return
 		}
 		ctx := c.Request().Context()
-		p, retryAfter := toProblem(ctx, err)
+		p, retryAfter, undecided := toProblem(ctx, err)
 		p.Instance = c.Request().URL.Path
 		p.RequestID = obs.RequestID(ctx)
-		if p.Status >= 500 {
+		switch {
+		case p.Status >= 500:
 			log.ErrorContext(ctx, "request failed", "method", c.Request().Method, "path", c.Path(), "status", p.Status, "err", err)
+		case undecided:
+			// A constraint the service did not expect: the client gets a
+			// sensible 4xx, and the log says which constraint, so the
+			// service can learn to say something better.
+			log.WarnContext(ctx, "database refused the request", "method", c.Request().Method, "path", c.Path(), "status", p.Status, "err", err)
 		}
 		if retryAfter > 0 {
 			c.Response().Header().Set("Retry-After", strconv.Itoa(retryAfter))
@@ -76,14 +82,38 @@ func writeProblem(c echo.Context, p Problem) {
 	_ = c.JSON(p.Status, p)
 }
 
-func toProblem(ctx context.Context, err error) (Problem, int) {
+// storeProblems renders what the store classified (store.Classify) and no
+// service turned into an errs.Error: services decide what a conflict means
+// for their resource; this is the default when they did not.
+var storeProblems = []struct {
+	sentinel   error
+	status     int
+	detail     string
+	code       string
+	retryAfter int
+}{
+	{store.ErrConflict, http.StatusConflict, "This clashes with something that already exists; reload and try again.", "conflict", 0},
+	{store.ErrReference, http.StatusConflict, "This refers to something that no longer exists, or something still refers to it; reload and try again.", "conflict", 0},
+	{store.ErrInvalid, http.StatusUnprocessableEntity, "A value is outside what is allowed.", "", 0},
+	{store.ErrRetry, http.StatusServiceUnavailable, "The request ran into a concurrent change; retry it.", "retry", 1},
+	{store.ErrUnavailable, http.StatusServiceUnavailable, "The service is briefly unavailable; retry shortly.", "unavailable", 1},
+	// A grant or policy refused the application itself: our bug (500,
+	// logged), never the caller's.
+	{store.ErrPermission, http.StatusInternalServerError, internalDetail, "", 0},
+}
+
+const internalDetail = "Something went wrong on our side. It has been logged; quote the request id if you contact support."
+
+// toProblem turns err into a problem document, the seconds for Retry-After,
+// and whether it was a database refusal no service decided on.
+func toProblem(ctx context.Context, err error) (Problem, int, bool) {
 	if e, ok := errs.As(err); ok {
 		status := statusByKind[e.Kind]
 		detail := e.Message
 		if e.Kind == errs.Internal {
-			detail = "Something went wrong on our side. It has been logged; quote the request id if you contact support."
+			detail = internalDetail
 		}
-		return newProblem(status, detail, e.Code, e.Fields), int(math.Ceil(e.RetryAfter.Seconds()))
+		return newProblem(status, detail, e.Code, e.Fields), int(math.Ceil(e.RetryAfter.Seconds())), false
 	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
@@ -98,20 +128,25 @@ func toProblem(ctx context.Context, err error) (Problem, int) {
 		case http.StatusBadRequest:
 			// The strict server's own binding errors reach here when the
 			// contract check did not catch them; they still name a location.
-			return bindingProblem(he), 0
+			return bindingProblem(he), 0, false
 		}
-		return newProblem(he.Code, detail, "", nil), 0
+		return newProblem(he.Code, detail, "", nil), 0, false
 	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		return newProblem(http.StatusServiceUnavailable, "The request took too long; retry it.", "timeout", nil), 1
+		return newProblem(http.StatusServiceUnavailable, "The request took too long; retry it.", "timeout", nil), 1, false
 	case errors.Is(err, context.Canceled):
 		// The client went away; nobody reads this.
-		return newProblem(499, "The client closed the request.", "", nil), 0
+		return newProblem(499, "The client closed the request.", "", nil), 0, false
 	case errors.Is(err, store.ErrNotFound):
-		return newProblem(http.StatusNotFound, "Not found.", "", nil), 0
+		return newProblem(http.StatusNotFound, "Not found.", "", nil), 0, false
 	}
-	return newProblem(http.StatusInternalServerError, "Something went wrong on our side. It has been logged; quote the request id if you contact support.", "", nil), 0
+	for _, sp := range storeProblems {
+		if errors.Is(err, sp.sentinel) {
+			return newProblem(sp.status, sp.detail, sp.code, nil), sp.retryAfter, true
+		}
+	}
+	return newProblem(http.StatusInternalServerError, internalDetail, "", nil), 0, false
 }
 
 // bindingProblem words a 400 from the generated handlers' decoding (a body

@@ -26,6 +26,7 @@ import (
 	"github.com/konstruct/konstruct/api/errs"
 	"github.com/konstruct/konstruct/api/escalation"
 	"github.com/konstruct/konstruct/api/idempotency"
+	"github.com/konstruct/konstruct/api/jobs"
 	"github.com/konstruct/konstruct/api/llmkeys"
 	"github.com/konstruct/konstruct/api/memory"
 	"github.com/konstruct/konstruct/api/obs"
@@ -98,6 +99,9 @@ type Opts struct {
 	Webhooks    []Webhook
 	Metrics     *obs.Metrics
 	Tracing     *obs.Tracing // nil or disabled: no spans
+	// JobsUI, when set, is River UI, served at jobs.UIPath to platform
+	// administrators signed in to the portal.
+	JobsUI http.Handler
 }
 
 // anonymousRateLimit is the per-address budget for unauthenticated calls
@@ -162,6 +166,16 @@ func New(opts Opts) (*echo.Echo, error) {
 			}
 			return metrics(c)
 		})
+	}
+
+	if opts.JobsUI != nil {
+		// A portal session (cookie, with the Origin check on changes) of a
+		// platform administrator; API tokens belong to a tenant and never
+		// reach it.
+		ui := echo.WrapHandler(opts.JobsUI)
+		guard := []echo.MiddlewareFunc{middleware.BodyLimit("64K"), opts.Auth.Middleware(func(echo.Context) bool { return true }), platformAdminSession()}
+		e.Any(jobs.UIPath, ui, guard...)
+		e.Any(jobs.UIPath+"/*", ui, guard...)
 	}
 
 	// The contract itself, byte for byte (YAML), and the same tree as JSON for

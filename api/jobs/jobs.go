@@ -1,11 +1,15 @@
 // Package jobs builds the River client every process shares. Job arguments
 // and workers live in the domain packages that own the work; this package
-// only decides queues, fetch timing and timeouts, once, for the whole product.
+// only decides queues, fetch timing and timeouts, once, for the whole product,
+// and runs the Rescuer that hands a dead worker's jobs back to the queue
+// within a quarter of RescueAfter of their rescue time.
 //
 // Fetch timing is tuned for chat latency rather than River's throughput
 // defaults: a 5 ms fetch cooldown (how soon after a NOTIFY a queue fetches
 // again) and a 250 ms poll interval (the fallback when a notification is
 // missed). See docs/performance.md for the measurements behind these.
+//
+// UI (ui.go) is River UI over the same client, for platform administrators.
 package jobs
 
 import (

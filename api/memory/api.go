@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/oapi-codegen/nullable"
+	"github.com/uptrace/bun"
 
 	"github.com/konstruct/konstruct/api/access"
 	"github.com/konstruct/konstruct/api/apigen"
@@ -80,9 +81,21 @@ func (s *Service) Forget(ctx context.Context, tenantID, agentID, memoryID uuid.U
 // Erased counts what an erasure removed.
 type Erased struct{ Conversations, Messages, Memories int }
 
-// Erase removes everything stored about one person on one connection: their
-// conversations (with every message, and so every media reference) and every
-// memory of them (owners and admins).
+// Erase removes everything stored about one person on one connection (owners
+// and admins), in one transaction. A person is the speaker of each message,
+// so in a Slack thread shared with others only their part goes:
+//
+//   - every message they sent, and every reply that answered only them (an
+//     agent's or a person's: it may repeat their words), with its recorded
+//     tool calls;
+//   - every memory of them, and every memory of those messages (embeddings
+//     included);
+//   - their conversations: those where no one else said anything go whole
+//     (notices and replies to several people with them); one they started
+//     that others spoke in stays, with its person set to the next speaker.
+//
+// The counts are of rows actually deleted. The audit event names the
+// erasure, never the person.
 func (s *Service) Erase(ctx context.Context, tenantID, connectionID uuid.UUID, participantID string) (*Erased, error) {
 	if _, err := s.guard.Tenant(ctx, tenantID, access.RoleAdmin); err != nil {
 		return nil, err
@@ -96,29 +109,70 @@ func (s *Service) Erase(ctx context.Context, tenantID, connectionID uuid.UUID, p
 		if !exists {
 			return errs.NotFoundf("connection not found")
 		}
-		// Memories first (they cascade with messages anyway; counting them
-		// separately tells the operator what was remembered).
-		res, err := tx.ExecContext(ctx, "DELETE FROM memories WHERE participant_key = ?", ParticipantKey(connectionID, participantID))
+		// A WhatsApp person may be named by phone number or BSUID; their
+		// messages and memories are stored under their person key.
+		if participantID, err = whatsAppPersonKey(ctx, tx, connectionID, participantID); err != nil {
+			return err
+		}
+		var whole []uuid.UUID
+		err = tx.NewRaw(`SELECT c.id FROM conversations c WHERE c.connection_id = ?0
+			AND (c.participant_id = ?1 OR EXISTS (SELECT FROM messages m WHERE m.conversation_id = c.id AND m.participant_id = ?1))
+			AND NOT EXISTS (SELECT FROM messages o WHERE o.conversation_id = c.id AND o.role = 'user' AND o.participant_id IS DISTINCT FROM ?1)`,
+			connectionID, participantID).Scan(ctx, &whole)
 		if err != nil {
 			return err
 		}
-		n, _ := res.RowsAffected()
-		out.Memories = int(n)
-		if err := tx.NewRaw(`SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id
-			WHERE c.connection_id = ? AND c.participant_id = ?`, connectionID, participantID).Scan(ctx, &out.Messages); err != nil {
+		// Knowledge-gap entries and anything else keyed on a message go with
+		// the message (ON DELETE CASCADE); rows keyed on the person must be
+		// deleted here.
+		steps := []struct {
+			n   *int
+			sql string
+		}{
+			{&out.Memories, `DELETE FROM memories WHERE participant_key = ?2 OR conversation_id IN (?3)
+				OR message_id IN (SELECT id FROM messages WHERE connection_id = ?0 AND participant_id = ?1)`},
+			{&out.Messages, `DELETE FROM messages WHERE (connection_id = ?0 AND participant_id = ?1) OR conversation_id IN (?3)`},
+			{&out.Conversations, `DELETE FROM conversations WHERE id IN (?3)`},
+			{nil, `UPDATE conversations c SET participant_name = '', participant_phone = '', participant_id = coalesce((SELECT m.participant_id
+				FROM messages m WHERE m.conversation_id = c.id AND m.role = 'user' AND m.participant_id IS NOT NULL ORDER BY m.seq LIMIT 1), '')
+				WHERE c.connection_id = ?0 AND c.participant_id = ?1`},
+		}
+		ids := bun.In(whole)
+		if len(whole) == 0 {
+			ids = bun.In([]uuid.UUID{uuid.Nil})
+		}
+		for _, st := range steps {
+			res, err := tx.ExecContext(ctx, st.sql, connectionID, participantID, ParticipantKey(connectionID, participantID), ids)
+			if err != nil {
+				return err
+			}
+			if st.n != nil {
+				n, _ := res.RowsAffected()
+				*st.n = int(n)
+			}
+		}
+		// Their WhatsApp identifiers (phone, BSUIDs, username, name) go too.
+		if _, err := tx.ExecContext(ctx, "DELETE FROM whatsapp_people WHERE connection_id = ? AND person_key = ?", connectionID, participantID); err != nil {
 			return err
 		}
-		res, err = tx.ExecContext(ctx, "DELETE FROM conversations WHERE connection_id = ? AND participant_id = ?", connectionID, participantID)
-		if err != nil {
-			return err
-		}
-		n, _ = res.RowsAffected()
-		out.Conversations = int(n)
-		// The audit event names the erasure, not the person.
 		return audit.Record(ctx, tx, audit.Event{Action: "participant.erased", TargetType: "channel", TargetID: connectionID.String(),
 			Metadata: map[string]any{"conversations": out.Conversations, "messages": out.Messages, "memories": out.Memories}})
 	})
 	return out, err
+}
+
+// whatsAppPersonKey returns the key of the WhatsApp person on a connection
+// known by id (their key, phone number or BSUID), or id itself when no such
+// person is stored (another channel's participant, or an unknown one).
+// (conversations owns whatsapp_people, but conversations imports memory.)
+func whatsAppPersonKey(ctx context.Context, tx store.Tx, connectionID uuid.UUID, id string) (string, error) {
+	var key string
+	err := tx.NewRaw(`SELECT person_key FROM whatsapp_people WHERE connection_id = ?0
+		AND (person_key = ?1 OR phone = ?1 OR bsuid = ?1) ORDER BY person_key = ?1 DESC LIMIT 1`, connectionID, id).Scan(ctx, &key)
+	if err == store.ErrNotFound {
+		return id, nil
+	}
+	return key, err
 }
 
 // Handler serves the memory operations of the contract.

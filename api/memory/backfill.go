@@ -12,17 +12,18 @@ import (
 // BackfillProgress is told how many messages are done of how many.
 type BackfillProgress func(done, total int)
 
-// unembedded lists messages without a memory from the embedder (?), with the
-// agent that owns them: the conversation's agent, else the agent that last
-// answered in the conversation. Messages no agent ever handled are left out:
-// there is no agent whose memory they could belong to.
+// unembedded lists the messages the turn path would have remembered (the
+// rule remembered) that have no memory from the embedder (?), with the agent
+// that owns them: the conversation's agent, else the agent that last answered
+// in the conversation. Messages no agent ever handled are left out: there is
+// no agent whose memory they could belong to.
 const unembedded = `SELECT * FROM (
-	SELECT m.id, m.seq, m.conversation_id, m.connection_id, m.role, m.body, m.created_at, c.participant_id,
+	SELECT m.id, m.seq, m.conversation_id, m.connection_id, m.role, m.body, m.created_at, m.participant_id,
 	       coalesce(c.agent_id, (SELECT a.author_id::uuid FROM messages a WHERE a.conversation_id = c.id AND a.role = 'assistant'
 	                 AND a.author_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' ORDER BY a.seq DESC LIMIT 1)) AS agent_id
 	  FROM messages m JOIN conversations c ON c.id = m.conversation_id
 	  LEFT JOIN memories mem ON mem.message_id = m.id AND mem.embedder = ?
-	 WHERE m.role IN ('user', 'assistant') AND m.body <> '' AND mem.id IS NULL
+	 WHERE m.role IN ('user', 'assistant') AND mem.id IS NULL AND ` + remembered + `
 ) todo WHERE agent_id IS NOT NULL AND EXISTS (SELECT FROM agents WHERE agents.id = todo.agent_id)`
 
 type pending struct {
@@ -37,8 +38,8 @@ type pending struct {
 	AgentID        uuid.UUID `bun:"agent_id"`
 }
 
-// Backfill embeds every user and assistant message that has no memory from
-// the configured embedder (after the embedder changed, say), tenant by
+// Backfill embeds every message the turn path remembers that has no memory
+// from the configured embedder (after the embedder changed, say), tenant by
 // tenant, in batches of 100, and returns how many it embedded.
 func (s *Service) Backfill(ctx context.Context, progress BackfillProgress) (int, error) {
 	var tenants []uuid.UUID

@@ -1,8 +1,11 @@
-// Package memory is the agent's long-term memory: every user and assistant
-// message is embedded (a River job, off the turn's critical path) and stored
-// with who said it to which agent; during a turn, the earlier messages most
-// similar to the new one, from the same person with the same agent, come back
-// as recalled context.
+// Package memory is the agent's long-term memory: what a person said once it
+// was answered, and the agent's delivered replies to them (the rule
+// remembered; never notices, apologies or failed turns' questions), are
+// embedded (a River job, off the turn's critical path) and stored under the
+// message's person (its speaker, not the thread's starter) with the agent;
+// during a turn, the earlier messages most similar to the new one, from the
+// same person with the same agent, come back as recalled context. Erase
+// removes a person: their messages, the replies to them, their memories.
 //
 // Two embedders implement Embedder:
 //

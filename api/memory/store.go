@@ -191,7 +191,9 @@ type EmbedArgs struct {
 	// MessageID is the single message of jobs queued before MessageIDs.
 	MessageID uuid.UUID `json:"message_id" river:"unique"`
 	AgentID   uuid.UUID `json:"agent_id"`
-	Embedder  string    `json:"embedder" river:"unique"`
+	// Embedder is the embedder the job was queued for ("": whichever the
+	// worker has).
+	Embedder string `json:"embedder" river:"unique"`
 }
 
 // Kind is the job's stable name.
@@ -204,10 +206,22 @@ func (EmbedArgs) InsertOpts() river.InsertOpts {
 
 // Enqueue schedules embedding of messages in tx (fire-and-forget for a turn).
 func (s *Service) Enqueue(ctx context.Context, tx store.Tx, agentID uuid.UUID, messageIDs ...uuid.UUID) error {
+	return enqueue(ctx, tx, agentID, s.embedder.ID(), messageIDs)
+}
+
+// Enqueue schedules embedding of messages in tx with whatever embedder the
+// worker has, for callers without the memory service (a person's reply
+// during a hand-over). Messages the rule remembered excludes are skipped by
+// the job.
+func Enqueue(ctx context.Context, tx store.Tx, agentID uuid.UUID, messageIDs ...uuid.UUID) error {
+	return enqueue(ctx, tx, agentID, "", messageIDs)
+}
+
+func enqueue(ctx context.Context, tx store.Tx, agentID uuid.UUID, embedder string, messageIDs []uuid.UUID) error {
 	if len(messageIDs) == 0 {
 		return nil
 	}
-	if _, err := tx.InsertJob(ctx, EmbedArgs{TenantID: tx.TenantID, MessageIDs: messageIDs, AgentID: agentID, Embedder: s.embedder.ID()}, nil); err != nil {
+	if _, err := tx.InsertJob(ctx, EmbedArgs{TenantID: tx.TenantID, MessageIDs: messageIDs, AgentID: agentID, Embedder: embedder}, nil); err != nil {
 		return fmt.Errorf("enqueue embedding: %w", err)
 	}
 	return nil
@@ -222,7 +236,7 @@ type EmbedWorker struct {
 // Work embeds the messages that still exist and have text, in one call to
 // the embedder, and stores them.
 func (w *EmbedWorker) Work(ctx context.Context, job *river.Job[EmbedArgs]) error {
-	if job.Args.Embedder != w.Memory.embedder.ID() {
+	if job.Args.Embedder != "" && job.Args.Embedder != w.Memory.embedder.ID() {
 		return nil // configured embedder changed since: backfill handles it
 	}
 	ids := job.Args.MessageIDs
@@ -242,9 +256,10 @@ func (w *EmbedWorker) Work(ctx context.Context, job *river.Job[EmbedArgs]) error
 			CreatedAt      time.Time `bun:"created_at"`
 			Participant    string    `bun:"participant_id"`
 		}
-		// Erased messages are simply not found; empty ones have nothing to embed.
-		err := tx.NewRaw(`SELECT m.id, m.conversation_id, m.connection_id, m.role, m.body, m.created_at, c.participant_id
-			FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id IN (?) AND m.body <> '' ORDER BY m.seq`,
+		// Erased messages are simply not found; what the rule leaves out
+		// (notices, replies to several people, empty ones) is skipped.
+		err := tx.NewRaw(`SELECT m.id, m.conversation_id, m.connection_id, m.role, m.body, m.created_at, m.participant_id
+			FROM messages m WHERE m.id IN (?) AND `+remembered+` ORDER BY m.seq`,
 			bun.In(ids)).Scan(ctx, &msgs)
 		if err != nil || len(msgs) == 0 {
 			return err
@@ -280,7 +295,7 @@ func (s *Service) upsertMemory(ctx context.Context, tx store.Tx, agentID uuid.UU
 	m := &Memory{ID: uuid.Must(uuid.NewV7()), TenantID: tx.TenantID, AgentID: agentID, ParticipantKey: participantKey, MessageID: messageID,
 		ConversationID: convID, Role: role, Embedder: s.embedder.ID(), Embedding: encode(v), SaidAt: saidAt}
 	_, err := tx.NewInsert().Model(m).ExcludeColumn("embedded_at").
-		On("CONFLICT (message_id) DO UPDATE SET embedder = EXCLUDED.embedder, embedding = EXCLUDED.embedding, agent_id = EXCLUDED.agent_id, embedded_at = now()").
+		On("CONFLICT (message_id) DO UPDATE SET embedder = EXCLUDED.embedder, embedding = EXCLUDED.embedding, agent_id = EXCLUDED.agent_id, participant_key = EXCLUDED.participant_key, embedded_at = now()").
 		Exec(ctx)
 	if err != nil || !s.pgvector {
 		return err

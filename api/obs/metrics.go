@@ -31,6 +31,10 @@ type Metrics struct {
 	LLMTokens         *prometheus.CounterVec
 	LLMCost           *prometheus.CounterVec
 	LLMDuration       *prometheus.HistogramVec
+	// DeliveryParts counts outbound parts whose outcome was in doubt and how
+	// each was resolved (see turns: in_doubt, duplicate_suppressed,
+	// resent_without_evidence, abandoned).
+	DeliveryParts *prometheus.CounterVec
 }
 
 // NewMetrics registers the metrics on a fresh registry (with the Go and
@@ -60,8 +64,12 @@ func NewMetrics() *Metrics {
 			Help: "Priced cost of model calls in USD, by provider and model."}, []string{"provider", "model"}),
 		LLMDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "konstruct_llm_call_duration_seconds",
 			Help: "Model call latency by provider and model.", Buckets: slow}, []string{"provider", "model"}),
+		DeliveryParts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "konstruct_delivery_parts_total",
+			Help: "Outbound parts whose outcome was in doubt, and their resolutions (duplicate_suppressed, resent_without_evidence, abandoned), by channel."},
+			[]string{"channel", "outcome"}),
 	}
-	r.MustRegister(m.HTTPRequests, m.HTTPDuration, m.WebhookRejections, m.Jobs, m.JobDuration, m.LLMCalls, m.LLMTokens, m.LLMCost, m.LLMDuration)
+	r.MustRegister(m.HTTPRequests, m.HTTPDuration, m.WebhookRejections, m.Jobs, m.JobDuration, m.LLMCalls, m.LLMTokens, m.LLMCost, m.LLMDuration,
+		m.DeliveryParts)
 	return m
 }
 

@@ -35,25 +35,38 @@ type PruneWorker struct {
 }
 
 // Sessions are kept a day past expiry so "your session expired" can be told
-// apart from "never existed" while debugging.
-var pruneStatements = []struct{ name, sql string }{
-	{"sessions", "DELETE FROM sessions WHERE expires_at < now() - interval '1 day' OR revoked_at < now() - interval '1 day'"},
-	{"idempotency_keys", "DELETE FROM idempotency_keys WHERE expires_at < now()"},
-	{"rate_limit_buckets", "DELETE FROM rate_limit_buckets WHERE expires_at < now()"},
+// apart from "never existed" while debugging. A statement either deletes
+// (its count is the rows it affected) or calls a pruning function that
+// returns how many rows it deleted (the SELECT's own row count is always 1).
+var pruneStatements = []struct {
+	name, sql    string
+	returnsCount bool
+}{
+	{"sessions", "DELETE FROM sessions WHERE expires_at < now() - interval '1 day' OR revoked_at < now() - interval '1 day'", false},
+	{"idempotency_keys", "DELETE FROM idempotency_keys WHERE expires_at < now()", false},
+	{"rate_limit_buckets", "DELETE FROM rate_limit_buckets WHERE expires_at < now()", false},
 	// A tenant table: pruned across tenants by a SECURITY DEFINER function.
-	{"oauth_states", "SELECT prune_oauth_states()"},
+	{"oauth_states", "SELECT prune_oauth_states()", true},
 	// Memories past their agent's retention setting.
-	{"memories", "SELECT prune_memories()"},
+	{"memories", "SELECT prune_memories()", true},
 }
 
-// Work runs every prune statement.
+// Work runs every prune statement and logs what each deleted.
 func (w *PruneWorker) Work(ctx context.Context, _ *river.Job[PruneArgs]) error {
 	for _, st := range pruneStatements {
-		res, err := w.DB.ExecContext(ctx, st.sql)
-		if err != nil {
-			return fmt.Errorf("prune %s: %w", st.name, err)
+		var n int64
+		if st.returnsCount {
+			if err := w.DB.NewRaw(st.sql).Scan(ctx, &n); err != nil {
+				return fmt.Errorf("prune %s: %w", st.name, err)
+			}
+		} else {
+			res, err := w.DB.ExecContext(ctx, st.sql)
+			if err != nil {
+				return fmt.Errorf("prune %s: %w", st.name, err)
+			}
+			n, _ = res.RowsAffected()
 		}
-		if n, _ := res.RowsAffected(); n > 0 {
+		if n > 0 {
 			w.Log.InfoContext(ctx, "pruned expired rows", "table", st.name, "rows", n)
 		}
 	}

@@ -1,6 +1,13 @@
 // Package store owns Konstruct's connection to PostgreSQL: one pgx pool shared
-// by bun (queries) and River (jobs), tenant-scoped transactions, the mapping of
-// PostgreSQL errors to errs kinds, and the migration runner.
+// by bun (queries) and River (jobs), tenant-scoped transactions, the
+// classification of PostgreSQL errors, and the migration runner.
+//
+// Errors are classified by the driver under bun (simplequery.go): whatever a
+// statement, a row read or a COMMIT returns carries ErrConflict, ErrReference,
+// ErrInvalid, ErrRetry, ErrUnavailable or ErrPermission when PostgreSQL's code
+// says so (errors.go has the table), with the *pgconn.PgError still in the
+// chain. Services test errors.Is and decide what it means for their resource;
+// httpapi renders what they left undecided.
 //
 // Every read or write of a tenant table goes through WithTenant, which opens a
 // transaction and sets app.current_tenant for it; row-level security does the

@@ -37,6 +37,8 @@ func seedEveryTenantTable(ctx context.Context, t *testing.T, owner *pgxpool.Pool
 		  VALUES ($1, $2, $3, $4, 'user', 'C1:1', 'hi')`, []any{msgID, tenantID, convID, connID}},
 		{`INSERT INTO memories (id, tenant_id, agent_id, participant_key, message_id, conversation_id, role, embedder, embedding, said_at)
 		  VALUES ($1, $2, $3, 'k', $4, $5, 'user', 'seed', '\x00000000', now())`, []any{uuid.New(), tenantID, agentID, msgID, convID}},
+		{`INSERT INTO tool_calls (id, tenant_id, message_id, round, position, call_id, name, arguments, arguments_digest)
+		  VALUES ($1, $2, $3, 0, 0, 'call_1', 'current_time', '{}', 'x')`, []any{uuid.New(), tenantID, msgID}},
 		{`INSERT INTO llm_keys (id, tenant_id, provider, label, secret_ciphertext, secret_key_version, key_hint)
 		  VALUES ($1, $2, 'openai', 'seed key', '\x00', 1, 'abcd')`, []any{uuid.New(), tenantID}},
 		{`INSERT INTO usage_records (id, tenant_id, agent_id, provider, model, key_source, input_tokens, output_tokens, cost_usd)
@@ -45,6 +47,10 @@ func seedEveryTenantTable(ctx context.Context, t *testing.T, owner *pgxpool.Pool
 		{`INSERT INTO budget_alerts (tenant_id, month, threshold, spent_usd, limit_usd) VALUES ($1, '2026-01-01', 'warning', 8, 10)`, []any{tenantID}},
 		{`INSERT INTO usage_monthly (tenant_id, month, cost_usd, calls) VALUES ($1, '2025-01-01', 1, 1)`, []any{tenantID}},
 		{`INSERT INTO budget_notices (tenant_id, month, participant_key) VALUES ($1, '2026-01-01', 'U1')`, []any{tenantID}},
+		{`INSERT INTO outbound_parts (id, tenant_id, message_id, connection_id, kind, seq, state) VALUES ($1, $2, $3, $4, 'slot', 0, 'sending')`,
+			[]any{uuid.New(), tenantID, msgID, connID}},
+		{`INSERT INTO whatsapp_people (tenant_id, connection_id, person_key, phone) VALUES ($1, $2, '16505551234', '16505551234')`,
+			[]any{tenantID, connID}},
 	}
 	for _, s := range stmts {
 		_, err := owner.Exec(ctx, s.sql, s.args...)

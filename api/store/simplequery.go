@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -50,7 +51,9 @@ func (c simpleQueryConnector) Connect(ctx context.Context) (driver.Conn, error) 
 }
 
 // simpleQueryConn is a pgx stdlib connection whose parameterless queries use
-// the simple protocol. Every other method is the stdlib connection's.
+// the simple protocol, and whose errors are classified (Classify) on the way
+// out: every statement bun sends passes here, so no caller has to remember
+// to. Every other method is the stdlib connection's.
 type simpleQueryConn struct{ *stdlib.Conn }
 
 var simpleProtocol = []driver.NamedValue{{Ordinal: 1, Value: pgx.QueryExecModeSimpleProtocol}}
@@ -59,7 +62,32 @@ func (c simpleQueryConn) QueryContext(ctx context.Context, query string, args []
 	if len(args) == 0 {
 		args = simpleProtocol
 	}
-	return c.Conn.QueryContext(ctx, query, args)
+	rows, err := c.Conn.QueryContext(ctx, query, args)
+	if err != nil {
+		return nil, Classify(err)
+	}
+	if r, ok := rows.(*stdlib.Rows); ok {
+		return classifiedRows{r}, nil
+	}
+	return rows, nil
+}
+
+func (c simpleQueryConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	res, err := c.Conn.ExecContext(ctx, query, args)
+	return res, Classify(err)
+}
+
+// classifiedRows classifies an error met while reading rows (the first row
+// is read by QueryContext; a later one can still fail). Embedding the
+// pointer keeps every optional column-type method of stdlib's rows.
+type classifiedRows struct{ *stdlib.Rows }
+
+func (r classifiedRows) Next(dest []driver.Value) error {
+	err := r.Rows.Next(dest)
+	if err == io.EOF {
+		return err // the end of the rows, not a failure
+	}
+	return Classify(err)
 }
 
 type tenantKey struct{}
@@ -70,15 +98,22 @@ func withTenantBegin(ctx context.Context, tenantID uuid.UUID) context.Context {
 	return context.WithValue(ctx, tenantKey{}, tenantID)
 }
 
-// BeginTx sends BEGIN and the tenant's set_config as one simple-protocol
+// BeginTx sends BEGIN and the tenant's SET LOCAL as one simple-protocol
 // round trip when the context carries a tenant (BeginTenant). Every tenant
-// transaction starts this way, and a turn runs several: a separate set_config
+// transaction starts this way, and a turn runs several: a separate statement
 // was one more round trip each, on the path of every webhook and reply.
-// The tenant is a uuid.UUID, whose text form cannot carry SQL.
+// The tenant is a uuid.UUID, whose text form cannot carry SQL. It is a SET
+// LOCAL statement rather than set_config(…, true), which does the same here,
+// because Citus propagates SET LOCAL (not a function call) to the nodes that
+// evaluate the row-level-security policies (docs/scaling.md).
 func (c simpleQueryConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
 	tenantID, ok := ctx.Value(tenantKey{}).(uuid.UUID)
 	if !ok {
-		return c.Conn.BeginTx(ctx, opts)
+		tx, err := c.Conn.BeginTx(ctx, opts)
+		if err != nil {
+			return nil, Classify(err)
+		}
+		return classifiedTx{tx}, nil
 	}
 	if opts.Isolation != 0 || opts.ReadOnly {
 		// Never begin a tenant transaction without its tenant.
@@ -89,25 +124,32 @@ func (c simpleQueryConn) BeginTx(ctx context.Context, opts driver.TxOptions) (dr
 		return nil, driver.ErrBadConn
 	}
 	tx, err := pc.BeginTx(ctx, pgx.TxOptions{
-		BeginQuery: "BEGIN; SELECT set_config('app.current_tenant', '" + tenantID.String() + "', true)",
+		BeginQuery: "BEGIN; SET LOCAL app.current_tenant = '" + tenantID.String() + "'",
 	})
 	if err != nil {
 		if pc.PgConn().TxStatus() != 'I' {
-			// BEGIN ran but set_config failed: end the transaction here,
+			// BEGIN ran but SET LOCAL failed: end the transaction here,
 			// or the connection would go back to the pool inside it.
 			_, _ = pc.Exec(context.WithoutCancel(ctx), "ROLLBACK")
 		}
-		return nil, err
+		return nil, Classify(err)
 	}
 	return pgxDriverTx{ctx: ctx, tx: tx}, nil
 }
 
 // pgxDriverTx is a pgx transaction seen by database/sql (as stdlib's own
-// wrapper, which is unexported).
+// wrapper, which is unexported). A commit can fail like a statement
+// (serialization, deferred constraints, a lost connection).
 type pgxDriverTx struct {
 	ctx context.Context
 	tx  pgx.Tx
 }
 
-func (t pgxDriverTx) Commit() error   { return t.tx.Commit(t.ctx) }
-func (t pgxDriverTx) Rollback() error { return t.tx.Rollback(t.ctx) }
+func (t pgxDriverTx) Commit() error   { return Classify(t.tx.Commit(t.ctx)) }
+func (t pgxDriverTx) Rollback() error { return Classify(t.tx.Rollback(t.ctx)) }
+
+// classifiedTx is stdlib's transaction with classified errors.
+type classifiedTx struct{ driver.Tx }
+
+func (t classifiedTx) Commit() error   { return Classify(t.Tx.Commit()) }
+func (t classifiedTx) Rollback() error { return Classify(t.Tx.Rollback()) }

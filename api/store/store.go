@@ -162,13 +162,14 @@ func (tx Tx) InsertJob(ctx context.Context, args river.JobArgs, opts *river.Inse
 }
 
 // Pgx runs fn with the transaction seen as a pgx.Tx, for River calls that take
-// one (InsertTx, JobCompleteTx). fn must not commit or roll back.
+// one (InsertTx, JobCompleteTx) and pgx batches. fn must not commit or roll
+// back. Its error is classified like any statement's.
 func (tx Tx) Pgx(fn func(pgx.Tx) error) error {
 	return tx.conn.Raw(func(driverConn any) error {
 		c, ok := driverConn.(simpleQueryConn)
 		if !ok {
 			return fmt.Errorf("store: unexpected driver connection %T", driverConn)
 		}
-		return fn(connTx{c.Conn.Conn()})
+		return Classify(fn(connTx{c.Conn.Conn()}))
 	})
 }

@@ -88,7 +88,7 @@ func (s *Service) AddMember(ctx context.Context, tenantID uuid.UUID, email strin
 		case err == nil:
 			row := &membershipRow{TenantID: tenantID, UserID: userID, Role: role}
 			if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
-				if errors.Is(store.Classify(err), store.ErrConflict) {
+				if errors.Is(err, store.ErrConflict) {
 					return errs.E(errs.Conflict, "%s is already a member.", email)
 				}
 				return err
@@ -102,7 +102,7 @@ func (s *Service) AddMember(ctx context.Context, tenantID uuid.UUID, email strin
 				inv.InvitedBy = &g.Principal.UserID
 			}
 			if _, err := tx.NewInsert().Model(inv).Returning("created_at").Exec(ctx); err != nil {
-				if errors.Is(store.Classify(err), store.ErrConflict) {
+				if errors.Is(err, store.ErrConflict) {
 					return errs.E(errs.Conflict, "%s has already been invited.", email)
 				}
 				return err

@@ -11,6 +11,8 @@
 //     ones sealed by the keyring), a timeout and a response size cap, called
 //     through the SSRF guard.
 //
-// The agent turn bounds the rounds of tool calls and audits every call (name,
-// duration, outcome; never arguments or secrets).
+// The agent turn bounds the rounds of tool calls, records each call before
+// it runs so a retried turn never runs it again (HTTP tools send the call's
+// id as Idempotency-Key), and audits every call once by name, outcome,
+// failure kind and duration; never arguments, results, secrets or error text.
 package tools

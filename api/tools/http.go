@@ -85,6 +85,9 @@ func Check(ctx context.Context, ts []HTTPTool, policy netguard.Policy, prefix st
 			if strings.EqualFold(h, "host") || strings.EqualFold(h, "content-length") {
 				add(i, "headers", "%s cannot be set", h)
 			}
+			if strings.EqualFold(h, "idempotency-key") {
+				add(i, "headers", "%s is set by Konstruct, one per tool call", h)
+			}
 		}
 	}
 	if len(fields) > 0 {

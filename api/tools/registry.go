@@ -42,13 +42,45 @@ type Agent struct {
 	Secrets   map[string]Sealed
 }
 
-// Call is the outcome of one tool call, as audited and shown in previews.
+// Call is the outcome of one tool call, as recorded and shown in previews.
+// Output goes back to the model and may quote the arguments; Failure and
+// HTTPStatus say what went wrong without them (what the audit trail keeps).
 type Call struct {
-	Name      string          `json:"name"`
-	Arguments json.RawMessage `json:"arguments"`
-	OK        bool            `json:"ok"`
-	Output    string          `json:"output"`
-	Duration  time.Duration   `json:"duration"`
+	Name       string          `json:"name"`
+	Arguments  json.RawMessage `json:"arguments"`
+	OK         bool            `json:"ok"`
+	Output     string          `json:"output"`
+	Failure    string          `json:"failure,omitempty"`
+	HTTPStatus int             `json:"http_status,omitempty"`
+	Duration   time.Duration   `json:"duration"`
+}
+
+// Failure kinds of a call: a closed list, so what is audited can never carry
+// an argument value (error texts can: "unknown time zone \"…\"").
+const (
+	FailUnknownTool      = "unknown_tool"
+	FailInvalidArguments = "invalid_arguments"
+	FailHTTPStatus       = "http_status" // the endpoint answered 4xx/5xx (HTTPStatus says which)
+	FailTimeout          = "timeout"
+	FailUnreachable      = "unreachable" // refused by the SSRF guard, DNS, connection errors
+	FailSecret           = "secret_unavailable"
+	FailResponse         = "response_unreadable"
+	// FailOutcomeUnknown is a call that started but whose end was never
+	// recorded (the worker died): it is not run again.
+	FailOutcomeUnknown = "outcome_unknown"
+)
+
+// failure is a call's error: the text for the model, the kind for the audit.
+type failure struct {
+	kind   string
+	status int
+	msg    string
+}
+
+func (f *failure) Error() string { return f.msg }
+
+func fail(kind, format string, args ...any) error {
+	return &failure{kind: kind, msg: fmt.Sprintf(format, args...)}
 }
 
 // Set is the tools one turn may use.
@@ -114,25 +146,52 @@ func (s *Set) Escalation() (string, bool) {
 	return *s.escalated, true
 }
 
-// Run validates and runs one call. Whatever goes wrong is reported to the
-// model in the output (OK false); only the context's end stops it.
-func (s *Set) Run(ctx context.Context, tc llm.ToolCall) Call {
+// Run validates and runs one call. callID is the call's durable id: HTTP
+// tools send it as Idempotency-Key, so a receiving system can tell a repeat
+// from a new request. Whatever goes wrong is reported to the model in the
+// output (OK false); only the context's end stops it.
+func (s *Set) Run(ctx context.Context, callID string, tc llm.ToolCall) Call {
 	start := s.env.Now()
 	c := Call{Name: tc.Name, Arguments: tc.Arguments}
-	out, err := s.run(ctx, tc)
+	out, err := s.run(ctx, callID, tc)
 	c.Duration = s.env.Now().Sub(start)
 	if err != nil {
-		c.Output = "error: " + err.Error()
+		c.Output, c.Failure = "error: "+err.Error(), FailUnreachable
+		var f *failure
+		if errors.As(err, &f) {
+			c.Failure, c.HTTPStatus = f.kind, f.status
+		}
 		return c
 	}
 	c.OK, c.Output = true, out
 	return c
 }
 
-func (s *Set) run(ctx context.Context, tc llm.ToolCall) (string, error) {
+// External reports whether a tool acts outside Konstruct (an operator's
+// endpoint): one whose outcome is unknown after a crash must not run again.
+// Built-ins only read the clock or set the turn's own state, so they may.
+func (s *Set) External(name string) bool {
+	_, ok := s.http[name]
+	return ok
+}
+
+// Restore replays a recorded call's effect on the turn (a hand-over the model
+// asked for in an earlier attempt) without running it again.
+func (s *Set) Restore(tc llm.ToolCall, c Call) {
+	if tc.Name != "escalate_to_human" || !c.OK {
+		return
+	}
+	var args struct {
+		Reason string `json:"reason"`
+	}
+	_ = json.Unmarshal(tc.Arguments, &args)
+	s.escalated = &args.Reason
+}
+
+func (s *Set) run(ctx context.Context, callID string, tc llm.ToolCall) (string, error) {
 	sch, ok := s.schemas[tc.Name]
 	if !ok {
-		return "", fmt.Errorf("there is no tool named %q", tc.Name)
+		return "", fail(FailUnknownTool, "there is no tool named %q", tc.Name)
 	}
 	raw := tc.Arguments
 	if len(bytes.TrimSpace(raw)) == 0 {
@@ -140,10 +199,10 @@ func (s *Set) run(ctx context.Context, tc llm.ToolCall) (string, error) {
 	}
 	args, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 	if err != nil {
-		return "", fmt.Errorf("the arguments are not valid JSON: %v", err)
+		return "", fail(FailInvalidArguments, "the arguments are not valid JSON: %v", err)
 	}
 	if err := sch.Validate(args); err != nil {
-		return "", fmt.Errorf("the arguments do not match the tool's parameters: %s", flatten(err))
+		return "", fail(FailInvalidArguments, "the arguments do not match the tool's parameters: %s", flatten(err))
 	}
 	m, _ := args.(map[string]any)
 	switch tc.Name {
@@ -154,7 +213,7 @@ func (s *Set) run(ctx context.Context, tc llm.ToolCall) (string, error) {
 		s.escalated = &reason
 		return "The conversation is being handed to a human colleague. Tell the person briefly that someone from the team will take over.", nil
 	}
-	return s.callHTTP(ctx, s.http[tc.Name], m)
+	return s.callHTTP(ctx, callID, s.http[tc.Name], m)
 }
 
 func (s *Set) currentTime(args map[string]any) (string, error) {
@@ -163,7 +222,7 @@ func (s *Set) currentTime(args map[string]any) (string, error) {
 	if zone != "" {
 		l, err := time.LoadLocation(zone)
 		if err != nil {
-			return "", fmt.Errorf("unknown time zone %q", zone)
+			return "", fail(FailInvalidArguments, "unknown time zone %q", zone)
 		}
 		loc = l
 	}
@@ -171,7 +230,7 @@ func (s *Set) currentTime(args map[string]any) (string, error) {
 	return fmt.Sprintf("%s (%s, %s)", now.Format(time.RFC3339), now.Weekday(), loc), nil
 }
 
-func (s *Set) callHTTP(ctx context.Context, t HTTPTool, args map[string]any) (string, error) {
+func (s *Set) callHTTP(ctx context.Context, callID string, t HTTPTool, args map[string]any) (string, error) {
 	rest := map[string]any{}
 	for k, v := range args {
 		rest[k] = v
@@ -185,7 +244,7 @@ func (s *Set) callHTTP(ctx context.Context, t HTTPTool, args map[string]any) (st
 	var body io.Reader
 	u, err := url.Parse(target)
 	if err != nil {
-		return "", fmt.Errorf("the endpoint URL is invalid: %v", err)
+		return "", fail(FailUnreachable, "the endpoint URL is invalid: %v", err)
 	}
 	switch t.Method {
 	case http.MethodGet, http.MethodDelete:
@@ -219,22 +278,25 @@ func (s *Set) callHTTP(ctx context.Context, t HTTPTool, args map[string]any) (st
 		}
 		v, err := s.env.Keyring.Decrypt(secrets.Sealed{Version: sealed.Version, Ciphertext: sealed.Ciphertext}, headerAAD(s.agent.ID, t.Name, h))
 		if err != nil {
-			return "", errors.New("a secret header of this tool cannot be decrypted; ask the operator to set it again")
+			return "", fail(FailSecret, "a secret header of this tool cannot be decrypted; ask the operator to set it again")
 		}
 		req.Header.Set(h, string(v))
+	}
+	if callID != "" {
+		req.Header.Set("Idempotency-Key", callID)
 	}
 	resp, err := s.env.HTTP.Do(req)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
-			return "", fmt.Errorf("the endpoint did not answer within %s", timeout)
+			return "", fail(FailTimeout, "the endpoint did not answer within %s", timeout)
 		}
-		return "", fmt.Errorf("the endpoint could not be reached: %s", redactURL(err.Error(), u))
+		return "", fail(FailUnreachable, "the endpoint could not be reached: %s", redactURL(err.Error(), u))
 	}
 	defer resp.Body.Close()
 	limit := int64(cmp(t.MaxResponseBytes, DefaultMaxResponseBytes))
 	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return "", fmt.Errorf("reading the response failed: %v", err)
+		return "", fail(FailResponse, "reading the response failed: %v", err)
 	}
 	text := string(data)
 	if int64(len(data)) > limit {
@@ -242,7 +304,7 @@ func (s *Set) callHTTP(ctx context.Context, t HTTPTool, args map[string]any) (st
 	}
 	out := fmt.Sprintf("HTTP %d\n%s", resp.StatusCode, text)
 	if resp.StatusCode >= 400 {
-		return "", errors.New(out)
+		return "", &failure{kind: FailHTTPStatus, status: resp.StatusCode, msg: out}
 	}
 	return out, nil
 }

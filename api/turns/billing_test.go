@@ -12,6 +12,7 @@ import (
 	"github.com/konstruct/konstruct/api/apitest"
 	"github.com/konstruct/konstruct/api/billing"
 	"github.com/konstruct/konstruct/api/fakes/slackfake"
+	"github.com/konstruct/konstruct/api/turns"
 )
 
 // skipReasons lists the reasons of the tenant's skipped turns, oldest first.
@@ -104,20 +105,23 @@ func TestBudgetStopTellsEachUserOnce(t *testing.T) {
 		require.Equal(t, http.StatusOK, r.Status)
 	}
 
+	// The notice is the reply, so there is no "Thinking…" placeholder; like
+	// every Slack reply it is an edit of a message posted for it (turns.Continuation).
 	mention("UALICE")
-	posts := b.f.Slack.WaitCalls(t, "chat.postMessage", 1, 10*time.Second)
-	require.Equal(t, billing.BudgetNotice, posts[0].Form.Get("text"))
+	updates := b.f.Slack.WaitCalls(t, "chat.update", 1, 10*time.Second)
+	require.Equal(t, billing.BudgetNotice, updates[0].Form.Get("text"))
+	require.Equal(t, turns.Continuation, b.f.Slack.Calls("chat.postMessage")[0].Form.Get("text"))
 	b.s.Settle(t)
 	mention("UALICE")
 	b.s.Settle(t)
 	require.Len(t, b.f.Slack.Calls("chat.postMessage"), 1, "Alice was told already this month")
 	require.Equal(t, []string{"budget_exceeded"}, skipReasons(t, b))
 	mention("UBOB")
-	posts = b.f.Slack.WaitCalls(t, "chat.postMessage", 2, 10*time.Second)
-	require.Equal(t, billing.BudgetNotice, posts[1].Form.Get("text"))
+	updates = b.f.Slack.WaitCalls(t, "chat.update", 2, 10*time.Second)
+	require.Equal(t, billing.BudgetNotice, updates[1].Form.Get("text"))
 	b.s.Settle(t)
 	require.Empty(t, b.llm.Requests(), "no model is asked")
-	require.Empty(t, b.f.Slack.Calls("chat.update"))
+	require.Len(t, b.f.Slack.Calls("chat.postMessage"), 2, "one message per notice")
 }
 
 func TestBudgetDowngradeSwitchesModel(t *testing.T) {

@@ -24,45 +24,95 @@ const HandoverMessage = "I've asked a member of the team to take over. They'll r
 // recallK is how many memories a turn recalls at most.
 const recallK = 5
 
+// NoAnswer is sent when the model, on its last allowed round, still asked
+// for tools and wrote nothing: a clean reply rather than a failed turn.
+const NoAnswer = "I'm sorry, I couldn't finish looking into that just now. Could you tell me a bit more, or ask me again?"
+
 // thought is what the model (and its tools) produced for a turn.
 type thought struct {
 	text     string
-	calls    []*llm.Result // every model call, for usage
+	notice   bool          // text is NoAnswer, not the model's
+	calls    []*llm.Result // every model call of this attempt, for usage
 	tools    []tools.Call
 	escalate *string // set when the model asked for a human
 }
 
 // think runs the model with the agent's tools, for at most tools.MaxRounds
-// rounds of tool calls; the last round must answer in text.
-func think(ctx context.Context, router *llm.Router, toolEnv tools.Env, tenantID uuid.UUID, a *agents.Agent, system string, msgs []llm.Message) (*thought, error) {
+// rounds of tool calls; the last round must answer in text. Rounds recorded
+// by an earlier attempt (j) are replayed, not asked or run again.
+func think(ctx context.Context, router *llm.Router, toolEnv tools.Env, tenantID uuid.UUID, a *agents.Agent, system string, msgs []llm.Message, j journal) (*thought, error) {
+	out := &thought{}
 	set, err := tools.Build(toolEnv, tools.Agent{ID: a.ID, Enabled: a.Tools, HTTPTools: a.HTTPTools, Secrets: a.HTTPToolSecrets})
 	if err != nil {
-		return nil, err
+		return out, err
 	}
-	out := &thought{}
-	for round := 0; ; round++ {
-		req := llm.Request{System: system, Messages: msgs, Tools: set.Defs(), NoToolCalls: round == tools.MaxRounds,
+	var rounds []*toolRound
+	if len(set.Defs()) > 0 { // an agent without tools has no rounds to replay: no read
+		if rounds, err = j.resume(ctx); err != nil {
+			return out, err
+		}
+	}
+	play := func(r *toolRound) error {
+		msgs = append(msgs, llm.Message{Role: llm.RoleAssistant, Text: r.Text, ToolCalls: callsOf(r)})
+		for _, c := range r.Calls {
+			if err := runCall(ctx, set, j, c); err != nil {
+				return err
+			}
+			out.tools = append(out.tools, c.Result)
+			msgs = append(msgs, llm.Message{Role: llm.RoleTool, ToolCallID: c.Call.ID, Text: c.Result.Output, IsError: !c.Result.OK})
+		}
+		return nil
+	}
+	for _, r := range rounds {
+		if err := play(r); err != nil {
+			return out, err
+		}
+	}
+	for round := len(rounds); ; round++ {
+		last := round >= tools.MaxRounds
+		req := llm.Request{System: system, Messages: msgs, Tools: set.Defs(), NoToolCalls: last,
 			Temperature: a.Temperature, MaxTokens: maxTokens(a)}
 		res, err := router.Complete(ctx, llm.Call{TenantID: tenantID, Models: append([]string{a.Model}, a.FallbackModels...), Pinned: a.PinnedKeys, Request: req})
 		if err != nil {
 			return out, err
 		}
 		out.calls = append(out.calls, res)
-		if len(res.ToolCalls) == 0 || round == tools.MaxRounds {
+		if len(res.ToolCalls) == 0 {
 			out.text = res.Text
 			break
 		}
-		msgs = append(msgs, llm.Message{Role: llm.RoleAssistant, Text: res.Text, ToolCalls: res.ToolCalls})
-		for _, tc := range res.ToolCalls {
-			c := set.Run(ctx, tc)
-			out.tools = append(out.tools, c)
-			msgs = append(msgs, llm.Message{Role: llm.RoleTool, ToolCallID: tc.ID, Text: c.Output, IsError: !c.OK})
+		if last {
+			// Told to answer, the model called tools anyway: they do not run;
+			// what it wrote is the answer, else a clean fallback.
+			out.text = res.Text
+			if strings.TrimSpace(out.text) == "" {
+				out.text, out.notice = NoAnswer, true
+			}
+			break
+		}
+		r := &toolRound{Text: res.Text}
+		for i, tc := range res.ToolCalls {
+			r.Calls = append(r.Calls, &toolCall{ID: uuid.Must(uuid.NewV7()), Round: round, Position: i, Call: tc, State: callRequested})
+		}
+		if err := j.asked(ctx, r); err != nil {
+			return out, err
+		}
+		if err := play(r); err != nil {
+			return out, err
 		}
 	}
 	if reason, ok := set.Escalation(); ok {
 		out.escalate = &reason
 	}
 	return out, nil
+}
+
+func callsOf(r *toolRound) []llm.ToolCall {
+	out := make([]llm.ToolCall, len(r.Calls))
+	for i, c := range r.Calls {
+		out[i] = c.Call
+	}
+	return out
 }
 
 // ruleFired evaluates the agent's escalation rules on what the user just
@@ -154,45 +204,24 @@ func (w *Worker) queryVector(ctx context.Context, t *turn) []float32 {
 }
 
 // recall finds what this person said to this agent before that matches what
-// they said now (query), leaving out what the window already shows. It reads
-// in the transaction that reads the window: one transaction, not two.
-func (w *Worker) recall(ctx context.Context, tx store.Tx, t *turn, query []float32, window []conversations.Message) (string, error) {
-	if query == nil {
-		return "", nil
+// they said now (query), leaving out what the window already shows. The
+// person is the speaker of the messages the turn answers; when several people
+// spoke (a shared thread), no one's memories are recalled: whatever the reply
+// says, everyone in the thread reads. It reads in the transaction that reads
+// the window: one transaction, not two.
+func (w *Worker) recall(ctx context.Context, tx store.Tx, t *turn, query []float32, window []conversations.Message) ([]memory.Recalled, error) {
+	person := conversations.Speaker(t.pending)
+	if query == nil || person == "" {
+		return nil, nil
 	}
 	exclude := make([]uuid.UUID, 0, len(window))
 	for _, m := range window {
 		exclude = append(exclude, m.ID)
 	}
 	found, err := w.opts.Memory.Search(ctx, tx, memory.Scope{AgentID: t.agent.ID,
-		ParticipantKey: memory.ParticipantKey(t.conv.ConnectionID, t.conv.ParticipantID)}, query, recallK, exclude)
+		ParticipantKey: memory.ParticipantKey(t.conv.ConnectionID, person)}, query, recallK, exclude)
 	if err != nil {
-		return "", fmt.Errorf("memory recall: %w", err)
+		return nil, fmt.Errorf("memory recall: %w", err)
 	}
-	return RecalledContext(found), nil
-}
-
-// RecalledContext words recalled memories for the instructions.
-func RecalledContext(found []memory.Recalled) string {
-	if len(found) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	b.WriteString("\n\nEarlier messages with this person that may be relevant (most relevant first; use them only if they help):")
-	for _, r := range found {
-		who := "They said"
-		if r.Role == conversations.RoleAssistant {
-			who = "You said"
-		}
-		fmt.Fprintf(&b, "\n- (%s) %s: %s", r.SaidAt.Format("2006-01-02"), who, oneLine(r.Text, 400))
-	}
-	return b.String()
-}
-
-func oneLine(s string, max int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > max {
-		return string(r[:max]) + "…"
-	}
-	return s
+	return found, nil
 }

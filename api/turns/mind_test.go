@@ -57,6 +57,7 @@ func TestToolLoop(t *testing.T) {
 	r.JSON(t, &events)
 	require.Len(t, events.Items, 2)
 	require.NotContains(t, string(r.Body), "Europe/Paris")
+	requireAuditFreeOf(t, b, "Europe/Paris", "what time is it")
 
 	// A model that never stops calling tools is made to answer.
 	before := len(b.llm.Requests())
@@ -232,7 +233,7 @@ func TestLongTermMemory(t *testing.T) {
 	reqs := b.llm.Requests()
 	system := reqs[len(reqs)-1].System
 	require.Contains(t, system, "Earlier messages with this person")
-	require.Contains(t, system, "They said: our dog Pepper runs next to me on short rides")
+	require.Contains(t, system, `from="them">our dog Pepper runs next to me on short rides</memory>`)
 
 	// Operators see and can remove what the agent remembers, or erase the person.
 	var conn struct{ Items []struct{ ID string } }

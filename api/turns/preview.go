@@ -11,7 +11,6 @@ import (
 	"github.com/konstruct/konstruct/api/access"
 	"github.com/konstruct/konstruct/api/agents"
 	"github.com/konstruct/konstruct/api/apigen"
-	"github.com/konstruct/konstruct/api/audit"
 	"github.com/konstruct/konstruct/api/errs"
 	"github.com/konstruct/konstruct/api/llm"
 	"github.com/konstruct/konstruct/api/store"
@@ -57,20 +56,11 @@ func (p *Preview) Run(ctx context.Context, tenantID, agentID uuid.UUID, history 
 		return nil, err
 	}
 	msgs := append(history, llm.Message{Role: llm.RoleUser, Text: message})
-	th, err := think(ctx, p.router, p.tools, tenantID, a, System(a, tenantName, ""), msgs)
+	th, err := think(ctx, p.router, p.tools, tenantID, a, System(a, tenantName, "", Context{}), msgs,
+		previewJournal{store: p.store, tenantID: tenantID, agentID: a.ID})
 	if len(th.calls) > 0 {
 		rerr := p.store.WithTenant(context.WithoutCancel(ctx), tenantID, func(ctx context.Context, tx store.Tx) error {
-			if err := recordCalls(ctx, tx, a, nil, nil, "preview", th.calls); err != nil {
-				return err
-			}
-			for _, c := range th.tools {
-				ev := toolEvent(uuid.Nil, c)
-				ev.TargetType, ev.TargetID = "agent", a.ID.String()
-				if err := audit.Record(ctx, tx, ev); err != nil {
-					return err
-				}
-			}
-			return nil
+			return recordCalls(ctx, tx, a, nil, nil, "preview", th.calls)
 		})
 		if rerr != nil {
 			return nil, rerr

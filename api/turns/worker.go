@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -18,6 +17,7 @@ import (
 	"github.com/konstruct/konstruct/api/conversations"
 	"github.com/konstruct/konstruct/api/llm"
 	"github.com/konstruct/konstruct/api/memory"
+	"github.com/konstruct/konstruct/api/obs"
 	"github.com/konstruct/konstruct/api/secrets"
 	"github.com/konstruct/konstruct/api/store"
 	"github.com/konstruct/konstruct/api/tools"
@@ -25,6 +25,11 @@ import (
 
 // Placeholder is what Slack shows in the thread while the agent thinks.
 const Placeholder = "⏳ _Thinking…_"
+
+// Continuation is what a Slack slot created at delivery (for a later part of
+// a long reply, or a reply without placeholder) shows until its text
+// replaces it.
+const Continuation = "…"
 
 // Apology is sent when a turn cannot be answered after every attempt.
 const Apology = "I'm sorry, I can't answer right now. I've let the team know and someone will follow up with you."
@@ -52,6 +57,15 @@ type WorkerOpts struct {
 	// Gate says whether the tenant's agents may answer (subscription,
 	// budget); nil admits every turn.
 	Gate *billing.Gate
+	// EvidenceWait is how long a part whose send is in doubt waits for the
+	// provider's evidence (default DefaultEvidenceWait; Slack slots wait at
+	// most 15 s). RecordFor is how long recording a send is retried while
+	// the database is unreachable (default DefaultRecordFor), whatever the
+	// turn's own Timeout.
+	EvidenceWait time.Duration
+	RecordFor    time.Duration
+	// Metrics counts in-doubt parts and their resolutions; nil counts nothing.
+	Metrics *obs.Metrics
 }
 
 // Worker works agent turns.
@@ -197,6 +211,7 @@ func (w *Worker) claim(ctx context.Context, job *river.Job[Args]) (t *turn, wait
 			cur.msg.Delivery.Model = adm.Model
 			if adm.Notice != "" {
 				cur.msg.Body, cur.msg.DeliveryState = adm.Notice, conversations.StateGenerated
+				cur.msg.Kind, cur.msg.ParticipantID = conversations.KindNotice, conversations.Speaker(pending)
 				if err := audit.Record(ctx, tx, audit.Event{Action: "turn.budget_notice", TargetType: "conversation", TargetID: conv.ID.String(),
 					Metadata: map[string]any{"message_id": job.Args.MessageID.String()}}); err != nil {
 					return err
@@ -294,8 +309,12 @@ func (w *Worker) acknowledge(ctx context.Context, t *turn) error {
 		if d.PlaceholderRef != "" {
 			return nil
 		}
-		ref, err := t.sender.Post(ctx, t.target, Placeholder)
-		if err != nil {
+		ref, err := w.post(ctx, t, kindSlot, 0, t.target, Placeholder, false)
+		var wait *evidenceWaitError
+		switch {
+		case errors.As(err, &wait):
+			return nil // resolved at delivery, while the model works
+		case err != nil:
 			return err
 		}
 		d.PlaceholderRef = ref
@@ -311,6 +330,7 @@ func (w *Worker) acknowledge(ctx context.Context, t *turn) error {
 		}
 		d.ReadMarked = true
 	}
+	d.Throttled = 0
 	return w.saveDelivery(ctx, t, "", false)
 }
 
@@ -325,7 +345,8 @@ func (w *Worker) quietIn(t *turn) time.Duration {
 func (w *Worker) generate(ctx context.Context, t *turn) error {
 	query := w.queryVector(ctx, t)
 	var window []conversations.Message
-	var rule, recalled string
+	var rule string
+	var recalled []memory.Recalled
 	err := w.opts.Store.WithTenant(ctx, t.tenantID, func(ctx context.Context, tx store.Tx) (err error) {
 		if rule, err = ruleFired(ctx, tx, t); err != nil || rule != "" {
 			return err
@@ -350,14 +371,15 @@ func (w *Worker) generate(ctx context.Context, t *turn) error {
 		window[i], window[j] = window[j], window[i]
 	}
 	images, notes := w.images(ctx, t)
-	system := System(t.agent, t.tenantName, t.conn.Type) + recalled
+	system := System(t.agent, t.tenantName, t.conn.Type, Context{Memories: recalled})
 	agent := t.agent
 	if m := t.msg.Delivery.Model; m != "" && m != agent.Model {
 		downgraded := *agent // the budget is spent: the cheaper model, without fallbacks
 		downgraded.Model, downgraded.FallbackModels = m, nil
 		agent = &downgraded
 	}
-	th, err := think(ctx, w.opts.Router, w.opts.Tools, t.tenantID, agent, system, Window(window, images, notes))
+	th, err := think(ctx, w.opts.Router, w.opts.Tools, t.tenantID, agent, system, Window(window, images, notes),
+		&turnJournal{store: w.opts.Store, tenantID: t.tenantID, msgID: t.msg.ID, convID: t.conv.ID})
 	if err != nil {
 		if len(th.calls) > 0 {
 			// Calls that answered before the failure still cost money.
@@ -377,26 +399,27 @@ func (w *Worker) generate(ctx context.Context, t *turn) error {
 	return w.record(ctx, t, text, th, "")
 }
 
-// record stores the reply with its usage, tool-call audit and, for a
-// hand-over, the conversation's new state. What the user said is embedded
-// with the reply once it is delivered (saveDeliveryOnce).
+// record stores the reply with its usage and, for a hand-over, the
+// conversation's new state (tool calls were recorded and audited as they
+// ran). The reply is the person's it answers; a hand-over notice or fallback
+// is a notice. What the user said is embedded with the reply once it is
+// delivered (saveDeliveryOnce; memory.remembered decides what is kept).
 func (w *Worker) record(ctx context.Context, t *turn, text string, th *thought, handover string) error {
 	return w.opts.Store.WithTenant(ctx, t.tenantID, func(ctx context.Context, tx store.Tx) error {
 		t.msg.Body, t.msg.DeliveryState = text, conversations.StateGenerated
+		t.msg.ParticipantID = conversations.Speaker(t.pending)
+		if handover != "" || th != nil && th.notice {
+			t.msg.Kind = conversations.KindNotice
+		}
 		if th != nil && len(th.calls) > 0 {
 			t.msg.Delivery.Model = th.calls[len(th.calls)-1].Model
 		}
-		if _, err := tx.NewUpdate().Model(t.msg).WherePK().Column("body", "delivery_state", "delivery").Exec(ctx); err != nil {
+		if _, err := tx.NewUpdate().Model(t.msg).WherePK().Column("body", "kind", "participant_id", "delivery_state", "delivery").Exec(ctx); err != nil {
 			return err
 		}
-		if th != nil {
+		if th != nil && len(th.calls) > 0 {
 			if err := recordCalls(ctx, tx, t.agent, &t.conv.ID, &t.msg.ID, "turn", th.calls); err != nil {
 				return err
-			}
-			for _, c := range th.tools {
-				if err := audit.Record(ctx, tx, toolEvent(t.conv.ID, c)); err != nil {
-					return err
-				}
 			}
 		}
 		if handover != "" {
@@ -425,15 +448,6 @@ func recordCalls(ctx context.Context, tx store.Tx, a *agents.Agent, convID, msgI
 	}
 	return audit.Record(ctx, tx, audit.Event{Action: action, TargetType: map[bool]string{true: "conversation", false: "agent"}[convID != nil],
 		TargetID: target, Metadata: callsMeta(a, calls)})
-}
-
-// toolEvent audits a tool call: name, duration, outcome, never arguments.
-func toolEvent(convID uuid.UUID, c tools.Call) audit.Event {
-	meta := map[string]any{"tool": c.Name, "ok": c.OK, "duration_ms": c.Duration.Milliseconds()}
-	if !c.OK {
-		meta["error"] = truncate(strings.SplitN(c.Output, "\n", 2)[0], 200)
-	}
-	return audit.Event{Action: "tool.called", TargetType: "conversation", TargetID: convID.String(), Metadata: meta}
 }
 
 type emptyReplyError struct{ model string }
@@ -468,30 +482,24 @@ func callsMeta(a *agents.Agent, calls []*llm.Result) map[string]any {
 }
 
 // deliver sends the reply's parts that have not been sent yet, recording
-// each before the next: the Slack placeholder is replaced by the first part.
+// each before the next. On Slack every part is an edit (chat.update, which is
+// idempotent) of a slot message whose ts is known: the placeholder for the
+// first part, a "…" continuation posted for each later one. On WhatsApp each
+// part is sent with its text. Either way every message created at the
+// provider is an outbound part with a durable intent (post).
 func (w *Worker) deliver(ctx context.Context, t *turn) error {
 	parts := Split(t.msg.Body, t.sender.MaxLen())
 	d := &t.msg.Delivery
 	for i := len(d.Parts); i < len(parts); i++ {
-		var ref string
-		var err error
-		if i == 0 && d.PlaceholderRef != "" {
-			err = t.sender.Update(ctx, t.target, d.PlaceholderRef, parts[0])
-			ref = d.PlaceholderRef
-		} else {
-			target := t.target
-			if i == 0 && t.conn.Type == channels.WhatsApp && len(t.pending) > 1 {
-				// Several messages were answered at once: quote the last one.
-				if last := t.pending[len(t.pending)-1].ExternalID; last != nil {
-					target.ReplyTo = *last
-				}
-			}
-			ref, err = t.sender.Post(ctx, target, parts[i])
+		ref, err := w.deliverPart(ctx, t, i, parts[i])
+		if errors.Is(err, errAbandoned) {
+			err = nil // unprovable: not sent again (flagged); go on with the rest
 		}
 		if err != nil {
 			return err
 		}
 		d.Parts = append(d.Parts, ref)
+		d.Throttled = 0
 		externalID := ""
 		if i == 0 {
 			externalID = ref
@@ -507,75 +515,122 @@ func (w *Worker) deliver(ctx context.Context, t *turn) error {
 	return nil
 }
 
+// deliverPart sends part i and returns the provider's id of the message
+// that carries it.
+func (w *Worker) deliverPart(ctx context.Context, t *turn, i int, text string) (string, error) {
+	d := &t.msg.Delivery
+	if t.conn.Type == channels.Slack {
+		ref := ""
+		if i == 0 {
+			ref = d.PlaceholderRef
+		}
+		if ref == "" {
+			// The reply is known already: the slot shows "…" for the moment
+			// between its post and its edit.
+			var err error
+			if ref, err = w.post(ctx, t, kindSlot, i, t.target, Continuation, false); err != nil {
+				return "", err
+			}
+			if i == 0 {
+				d.PlaceholderRef = ref
+			}
+		}
+		return ref, t.sender.Update(ctx, t.target, ref, text)
+	}
+	target := t.target
+	if i == 0 && len(t.pending) > 1 {
+		// Several messages were answered at once: quote the last one.
+		if last := t.pending[len(t.pending)-1].ExternalID; last != nil {
+			target.ReplyTo = *last
+		}
+	}
+	return w.post(ctx, t, kindReply, i, target, text, false)
+}
+
 // saveDelivery records delivery progress (and the message's channel id once
 // its first part is sent, which WhatsApp status webhooks refer to). With the
 // last part it also records the end of the turn in the same transaction:
 // the reply delivered, the conversation's time, the reply's embedding.
 //
-// Something was just sent: if it went unrecorded, the job's retry would send
-// it again (a second placeholder or part; chat.postMessage has no idempotency
-// key). So a failure to record (the database restarting, say) is retried
-// until the job's deadline rather than handed to River's retry at once.
+// Each part's own record (outbound_parts) already says what was sent, so a
+// lost save costs no duplicate; it is still retried for RecordFor while the
+// database is unreachable (not bounded by the job's deadline), because a
+// turn resumed from an older record waits for evidence it need not wait for.
 func (w *Worker) saveDelivery(ctx context.Context, t *turn, externalID string, last bool) error {
-	deadline, ok := ctx.Deadline()
-	if !ok {
-		deadline = time.Now().Add(30 * time.Second)
-	}
-	wait := 100 * time.Millisecond
-	for {
-		err := w.saveDeliveryOnce(ctx, t, externalID, last)
-		if err == nil || time.Now().Add(wait).After(deadline) {
-			return err
-		}
-		w.opts.Log.WarnContext(ctx, "recording a sent message failed; retrying", "err", err)
-		time.Sleep(wait)
-		wait = min(2*wait, 2*time.Second)
-	}
-}
-
-func (w *Worker) saveDeliveryOnce(ctx context.Context, t *turn, externalID string, last bool) error {
-	return w.opts.Store.WithTenant(context.WithoutCancel(ctx), t.tenantID, func(ctx context.Context, tx store.Tx) error {
-		q := tx.NewUpdate().Model(t.msg).WherePK().Column("delivery")
-		if externalID != "" {
-			id := t.conn.ID.String() + ":" + externalID
-			if t.conn.Type == channels.WhatsApp {
-				id = externalID
-			}
-			t.msg.ExternalID = &id
-			q.Column("external_id")
-		}
-		if last {
-			t.msg.DeliveryState = conversations.StateDelivered
-			q.Column("delivery_state")
-		}
-		if _, err := q.Exec(ctx); err != nil || !last {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE conversations SET last_message_at = now() WHERE id = ?", t.conv.ID); err != nil {
-			return err
-		}
-		if w.opts.Memory == nil {
-			return nil
-		}
-		// One embedding job for the turn: what the user said and, unless a
-		// person takes over, what the agent answered.
-		ids := make([]uuid.UUID, 0, len(t.pending)+1)
-		for _, m := range t.pending {
-			ids = append(ids, m.ID)
-		}
-		if t.msg.Body != HandoverMessage {
-			ids = append(ids, t.msg.ID)
-		}
-		return w.opts.Memory.Enqueue(ctx, tx, t.agent.ID, ids...)
+	return w.persist(ctx, t.tenantID, "a sent message", func(ctx context.Context, tx store.Tx) error {
+		return w.saveDeliveryTx(ctx, tx, t, externalID, last)
 	})
 }
+
+func (w *Worker) saveDeliveryTx(ctx context.Context, tx store.Tx, t *turn, externalID string, last bool) error {
+	q := tx.NewUpdate().Model(t.msg).WherePK().Column("delivery")
+	if externalID != "" {
+		id := t.conn.ID.String() + ":" + externalID
+		if t.conn.Type == channels.WhatsApp {
+			id = externalID
+		}
+		t.msg.ExternalID = &id
+		q.Column("external_id")
+	}
+	if last {
+		t.msg.DeliveryState = conversations.StateDelivered
+		q.Column("delivery_state")
+	}
+	if _, err := q.Exec(ctx); err != nil || !last {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE conversations SET last_message_at = now() WHERE id = ?", t.conv.ID); err != nil {
+		return err
+	}
+	if w.opts.Memory == nil {
+		return nil
+	}
+	// One embedding job for the turn: what the user said and, unless a
+	// person takes over, what the agent answered.
+	ids := make([]uuid.UUID, 0, len(t.pending)+1)
+	for _, m := range t.pending {
+		ids = append(ids, m.ID)
+	}
+	if t.msg.Body != HandoverMessage {
+		ids = append(ids, t.msg.ID)
+	}
+	return w.opts.Memory.Enqueue(ctx, tx, t.agent.ID, ids...)
+}
+
+// maxQuickRetries bounds the short-backoff repeats of an edit whose answer
+// was lost before River's retries take over.
+const maxQuickRetries = 6
 
 // deliveryFailed classifies a channel error: rate limits snooze; a revoked
 // credential marks the connection; other refusals end the turn.
 func (w *Worker) deliveryFailed(ctx context.Context, t *turn, job *river.Job[Args], err error) error {
+	var wait *evidenceWaitError
+	if errors.As(err, &wait) {
+		return river.JobSnooze(wait.wait)
+	}
 	var rl *channels.RateLimitedError
-	if errors.As(err, &rl) {
-		return river.JobSnooze(rl.RetryAfter)
+	if errors.As(err, &rl) || (channels.InDoubt(err) && t.msg.Delivery.Throttled < maxQuickRetries) {
+		// Count consecutive throttles so a provider that never says how long
+		// gets an exponential backoff, not a fixed wait. An edit whose answer
+		// was lost (sends never get here in doubt: they wait for evidence) is
+		// safe to repeat, and is, on the same short backoff rather than
+		// River's (which grows to minutes by the third attempt).
+		t.msg.Delivery.Throttled++
+		_ = w.opts.Store.WithTenant(context.WithoutCancel(ctx), t.tenantID, func(ctx context.Context, tx store.Tx) error {
+			_, err := tx.NewUpdate().Model(t.msg).WherePK().Column("delivery").Exec(ctx)
+			return err
+		})
+		var d time.Duration
+		if rl != nil {
+			d = throttled(rl, t.msg.Delivery.Throttled)
+			w.opts.Log.InfoContext(ctx, "provider rate limit; the turn snoozes", "turn_id", t.msg.ID.String(), "channel", t.conn.Type,
+				"retry_after", rl.RetryAfter.String(), "snooze", d.Round(time.Millisecond).String(), "consecutive", t.msg.Delivery.Throttled)
+		} else {
+			d = backoff(t.msg.Delivery.Throttled)
+			w.opts.Log.WarnContext(ctx, "provider answer lost; the idempotent call is repeated", "turn_id", t.msg.ID.String(),
+				"channel", t.conn.Type, "snooze", d.Round(time.Millisecond).String(), "err", err)
+		}
+		return river.JobSnooze(d)
 	}
 	var pe *channels.ProviderError
 	if errors.As(err, &pe) && pe.Revoked {
@@ -584,6 +639,28 @@ func (w *Worker) deliveryFailed(ctx context.Context, t *turn, job *river.Job[Arg
 		})
 	}
 	return w.fail(ctx, t, job, err, channels.Permanent(err))
+}
+
+// apologise tells the user the turn failed, where nothing of the reply was
+// sent: in the Slack placeholder, else in a message of its own. It never
+// waits for evidence: a send in doubt is not repeated (at most one apology).
+func (w *Worker) apologise(ctx context.Context, t *turn) error {
+	d := &t.msg.Delivery
+	if len(d.Parts) > 0 {
+		return nil
+	}
+	if t.conn.Type == channels.Slack {
+		ref := d.PlaceholderRef
+		if ref == "" {
+			var err error
+			if ref, err = w.post(ctx, t, kindSlot, 0, t.target, Placeholder, true); err != nil {
+				return err
+			}
+		}
+		return t.sender.Update(ctx, t.target, ref, Apology)
+	}
+	_, err := w.post(ctx, t, kindApology, 0, t.target, Apology, true)
+	return err
 }
 
 // fail retries while attempts remain and the failure may pass; otherwise it
@@ -603,13 +680,7 @@ func (w *Worker) fail(ctx context.Context, t *turn, job *river.Job[Args], cause 
 	reason := cause.Error()
 	if !channels.Permanent(cause) && t.sender != nil {
 		// The channel still works: tell the user rather than leave them waiting.
-		var err error
-		if t.msg.Delivery.PlaceholderRef != "" && len(t.msg.Delivery.Parts) == 0 {
-			err = t.sender.Update(ctx, t.target, t.msg.Delivery.PlaceholderRef, Apology)
-		} else if len(t.msg.Delivery.Parts) == 0 {
-			_, err = t.sender.Post(ctx, t.target, Apology)
-		}
-		if err != nil {
+		if err := w.apologise(ctx, t); err != nil {
 			w.opts.Log.WarnContext(ctx, "apology not delivered", "err", err)
 		}
 	}

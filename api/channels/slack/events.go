@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 	slackapi "github.com/slack-go/slack"
 
@@ -134,6 +136,9 @@ func (s *Service) handle(ctx context.Context, log *slog.Logger, env *envelope) e
 				Metadata: map[string]any{"type": channels.Slack, "event": ev.Type}})
 		})
 	}
+	if ev.Type == "message_metadata_posted" {
+		return s.recordEvidence(ctx, log, route, env.Event)
+	}
 	botUser := route.Config["bot_user_id"]
 	if !wanted(&ev, botUser) {
 		return nil
@@ -150,6 +155,56 @@ func (s *Service) handle(ctx context.Context, log *slog.Logger, env *envelope) e
 			}
 		}
 		return channels.MarkEvent(ctx, tx, route)
+	})
+}
+
+// metadataEvent is a message_metadata_posted event: Slack's own record that
+// a message carrying metadata was posted.
+type metadataEvent struct {
+	AppID     string `json:"app_id"`
+	ChannelID string `json:"channel_id"`
+	MessageTS string `json:"message_ts"`
+	Metadata  struct {
+		EventType    string `json:"event_type"`
+		EventPayload struct {
+			PartID string `json:"part_id"`
+		} `json:"event_payload"`
+	} `json:"metadata"`
+}
+
+// recordEvidence notes that a message Konstruct posted (an outbound part,
+// named by the part_id in its metadata) exists, with its ts: the evidence
+// that settles a post whose answer was lost, so the turn does not post it
+// again. Metadata from another app, or naming no part of this connection, is
+// ignored. A second ts for one part is a stray placeholder; it is logged.
+func (s *Service) recordEvidence(ctx context.Context, log *slog.Logger, route *channels.Route, raw json.RawMessage) error {
+	var ev metadataEvent
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		return errs.Wrap(errs.BadRequest, err, "The event is not valid JSON.")
+	}
+	part, err := uuid.Parse(ev.Metadata.EventPayload.PartID)
+	if ev.Metadata.EventType != MetadataEventType || err != nil || ev.MessageTS == "" {
+		return nil
+	}
+	if app := route.Config["app_id"]; app != "" && ev.AppID != app {
+		return nil
+	}
+	return s.opts.Store.WithTenant(ctx, route.TenantID, func(ctx context.Context, tx store.Tx) error {
+		var prev sql.NullString
+		err := tx.NewRaw(`WITH old AS (SELECT id, provider_ref FROM outbound_parts WHERE id = ? AND connection_id = ? FOR UPDATE)
+			UPDATE outbound_parts p SET provider_ref = coalesce(p.provider_ref, ?),
+				evidence = CASE WHEN p.provider_ref IS NULL THEN 'metadata' ELSE p.evidence END
+			FROM old WHERE p.id = old.id RETURNING old.provider_ref`, part, route.ConnectionID, ev.MessageTS).Scan(ctx, &prev)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return nil
+		case err != nil:
+			return err
+		case prev.Valid && prev.String != ev.MessageTS:
+			log.WarnContext(ctx, "slack stray message: a second post carries one outbound part's id", "part_id", part.String(),
+				"channel", ev.ChannelID, "first_ts", prev.String, "second_ts", ev.MessageTS)
+		}
+		return nil
 	})
 }
 

@@ -22,8 +22,10 @@ import (
 )
 
 // Scopes are the bot scopes Konstruct asks for: hear mentions and direct
-// messages, reply, open a DM for the test message, and read files users send.
-var Scopes = []string{"app_mentions:read", "chat:write", "im:history", "im:write", "files:read"}
+// messages, reply, open a DM for the test message, read files users send,
+// and receive the metadata of its own posts back (message_metadata_posted:
+// the evidence that a post whose answer was lost went out).
+var Scopes = []string{"app_mentions:read", "chat:write", "im:history", "im:write", "files:read", "metadata.message:read"}
 
 // Opts configures the Slack integration.
 type Opts struct {

@@ -22,8 +22,12 @@ func (s *Service) Provider() channels.Provider { return provider{s} }
 
 type provider struct{ s *Service }
 
+// client talks to Slack through channels.OutcomeClient, so a post whose
+// answer was lost after the request went out is reported in doubt rather
+// than as not sent.
 func (p provider) client(token string) *slackapi.Client {
-	return slackapi.New(token, slackapi.OptionAPIURL(p.s.opts.Config.APIURL), slackapi.OptionHTTPClient(p.s.opts.HTTPClient))
+	return slackapi.New(token, slackapi.OptionAPIURL(p.s.opts.Config.APIURL),
+		slackapi.OptionHTTPClient(channels.OutcomeClient{HTTP: p.s.opts.HTTPClient}))
 }
 
 func (p provider) Sender(_ *channels.Connection, token string) channels.Sender {
@@ -59,10 +63,21 @@ func (s sender) DirectMessage(ctx context.Context, userID, text string) (string,
 
 func (s sender) MaxLen() int { return maxText }
 
+// MetadataEventType is the message metadata event type Konstruct attaches to
+// what it posts: its payload's part_id is the outbound part's id, and Slack
+// sends it back in a message_metadata_posted event (the evidence that a post
+// whose answer was lost went out). The Slack app must subscribe to it
+// (metadata_subscriptions in the app manifest, scope metadata.message:read).
+const MetadataEventType = "konstruct_part"
+
 func (s sender) Post(ctx context.Context, t channels.Target, text string) (string, error) {
 	opts := []slackapi.MsgOption{slackapi.MsgOptionText(text, false)}
 	if t.Thread != "" {
 		opts = append(opts, slackapi.MsgOptionTS(t.Thread))
+	}
+	if t.Evidence != "" {
+		opts = append(opts, slackapi.MsgOptionMetadata(slackapi.SlackMetadata{EventType: MetadataEventType,
+			EventPayload: map[string]any{"part_id": t.Evidence}}))
 	}
 	_, ts, err := s.api.PostMessageContext(ctx, t.Channel, opts...)
 	return ts, mapError(err)
@@ -92,10 +107,16 @@ func mapError(err error) error {
 		return &channels.ProviderError{Provider: "Slack", Code: se.Err, Message: se.Err, Revoked: slices.Contains(revokedErrors, se.Err)}
 	}
 	var sc slackapi.StatusCodeError
-	if errors.As(err, &sc) && sc.Code < 500 && sc.Code != http.StatusTooManyRequests {
+	if errors.As(err, &sc) {
+		switch {
+		case sc.Code == http.StatusTooManyRequests: // without Retry-After: the caller backs off
+			return &channels.RateLimitedError{Provider: "Slack"}
+		case sc.Code >= 500: // Slack may have acted before failing
+			return &channels.InDoubtError{Err: err}
+		}
 		return &channels.ProviderError{Provider: "Slack", Code: sc.Status, Message: "HTTP " + sc.Status}
 	}
-	// Connection errors and 5xx: worth retrying.
+	// Connection errors (in doubt when the request went out): worth retrying.
 	return err
 }
 
@@ -149,7 +170,8 @@ func (p provider) Check(ctx context.Context, conn *channels.Connection, token st
 
 func eventsCheck(conn *channels.Connection, now time.Time) channels.CheckResult {
 	const hint = "Mention the bot in a channel it was added to, or send it a direct message. If nothing arrives, check the Slack app's " +
-		"Event Subscriptions: the Request URL must be this server's /api/webhooks/slack/events and the bot events app_mention and message.im subscribed."
+		"Event Subscriptions: the Request URL must be this server's /api/webhooks/slack/events and the bot events app_mention and message.im subscribed " +
+		"(and, so replies are never posted twice, message_metadata_posted for the metadata event type konstruct_part of this app)."
 	switch {
 	case conn.LastEventAt == nil:
 		return channels.CheckResult{Name: "events_received", Status: channels.CheckWarn, Detail: "No event has arrived from this workspace yet.", Hint: hint}

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/konstruct/konstruct/api/channels"
+	"github.com/konstruct/konstruct/api/conversations"
 )
 
 func sign(secret string, body []byte) string {
@@ -105,13 +106,9 @@ func FuzzParseWebhook(f *testing.F) {
 		for _, e := range p.Entry {
 			for _, ch := range e.Changes {
 				v := ch.Value
-				names := map[string]string{}
-				for _, c := range v.Contacts {
-					names[c.WaID] = c.Profile.Name
-					names[c.UserID] = c.Profile.Name
-				}
+				contacts := contactsOf(&v)
 				for i := range v.Messages {
-					if in, ok := inbound(route, &v.Messages[i], names); ok {
+					if in, ok := firstContact(route, &v.Messages[i], contacts); ok {
 						out = append(out, in)
 					}
 				}
@@ -131,10 +128,10 @@ func FuzzParseWebhook(f *testing.F) {
 		}
 		for _, e := range p.Entry {
 			for _, ch := range e.Changes {
-				names := map[string]string{}
+				contacts := contactsOf(&ch.Value)
 				for i := range ch.Value.Messages {
 					m := &ch.Value.Messages[i]
-					in, ok := inbound(route, m, names)
+					in, ok := firstContact(route, m, contacts)
 					if !ok {
 						continue
 					}
@@ -188,6 +185,33 @@ func FuzzParseWebhook(f *testing.F) {
 			}
 		}
 	})
+}
+
+func contactsOf(v *value) map[string]contact {
+	contacts := map[string]contact{}
+	for _, c := range v.Contacts {
+		for _, id := range []string{c.WaID, c.UserID} {
+			if id != "" {
+				contacts[id] = c
+			}
+		}
+	}
+	return contacts
+}
+
+// firstContact maps m as the webhook does for a person seen for the first
+// time (whatsapp_person keys them by phone, else by BSUID).
+func firstContact(route *channels.Route, m *message, contacts map[string]contact) (conversations.Inbound, bool) {
+	in, ok := inbound(route, m)
+	if !ok {
+		return in, false
+	}
+	who := identify(m, contacts)
+	who.Key = who.Phone
+	if who.Key == "" {
+		who.Key = who.BSUID
+	}
+	return from(in, who), true
 }
 
 // assertStorable checks what a parser hands to conversations.Receive after its

@@ -65,12 +65,13 @@ func (g graph) do(ctx context.Context, method, path, token string, query url.Val
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := g.http.Do(req)
+	// Through channels.OutcomeClient: a send whose answer was lost after the
+	// request went out comes back as in doubt, not as unsent.
+	resp, err := channels.OutcomeClient{HTTP: g.http}.Do(req)
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	data, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return err
 	}
@@ -95,6 +96,16 @@ func (g graph) do(ctx context.Context, method, path, token string, query url.Val
 	return nil
 }
 
+// CodeRecipientUnsupported is Meta's error 131062: this kind of message
+// cannot be sent to a business-scoped user id (the user has no phone number
+// on file with us).
+const CodeRecipientUnsupported = 131062
+
+// RecipientUnsupportedReason is what the operator reads when 131062 flags a
+// conversation.
+const RecipientUnsupportedReason = "WhatsApp cannot deliver this kind of message to the user's business-scoped user ID " +
+	"(error 131062): the user shared no phone number. Ask them to write again, or to share their number."
+
 // rateLimitCodes are Meta's throttling errors: 4 app limit, 80007 account
 // limit, 130429 throughput, 131056 pair rate limit.
 var rateLimitCodes = map[int]bool{4: true, 80007: true, 130429: true, 131056: true}
@@ -108,14 +119,14 @@ func mapError(err error) error {
 	switch {
 	case ge.Code == 131047:
 		return channels.ErrWindowClosed
+	case ge.Code == CodeRecipientUnsupported:
+		return &channels.ProviderError{Provider: "WhatsApp", Code: strconv.Itoa(ge.Code), Message: RecipientUnsupportedReason}
 	case ge.Status == http.StatusTooManyRequests || rateLimitCodes[ge.Code]:
-		wait := ge.retryAfter
-		if wait == 0 {
-			wait = 30 * time.Second // Meta rarely says; back off rather than spin
-		}
-		return &channels.RateLimitedError{RetryAfter: wait, Provider: "WhatsApp"}
+		// Meta rarely sends Retry-After; without it the turn backs off
+		// exponentially with jitter from a short first delay.
+		return &channels.RateLimitedError{RetryAfter: ge.retryAfter, Provider: "WhatsApp"}
 	case ge.Status >= 500:
-		return err
+		return &channels.InDoubtError{Err: err} // Meta may have sent it before failing
 	}
 	return &channels.ProviderError{Provider: "WhatsApp", Code: strconv.Itoa(ge.Code), Message: ge.Message,
 		Revoked: ge.Code == 190 || (ge.Status == http.StatusUnauthorized && ge.Code == 0)}

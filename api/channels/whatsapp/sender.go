@@ -51,13 +51,40 @@ func (s sender) send(ctx context.Context, body map[string]any) (string, error) {
 	return out.Messages[0].ID, nil
 }
 
+// Post sends a text. A phone number goes in "to"; a business-scoped user id
+// (a user who shared no number) in "recipient", which Meta takes for BSUIDs
+// and parent BSUIDs. Evidence rides along as biz_opaque_callback_data, which
+// Meta echoes in every status webhook of the message.
 func (s sender) Post(ctx context.Context, t channels.Target, text string) (string, error) {
-	body := map[string]any{"recipient_type": "individual", "to": t.Channel, "type": "text",
+	body := map[string]any{"recipient_type": "individual", "type": "text",
 		"text": map[string]any{"body": text, "preview_url": false}}
+	if IsPhone(t.Channel) {
+		body["to"] = t.Channel
+	} else {
+		body["recipient"] = t.Channel
+	}
 	if t.ReplyTo != "" {
 		body["context"] = map[string]string{"message_id": t.ReplyTo}
 	}
+	if t.Evidence != "" {
+		body["biz_opaque_callback_data"] = t.Evidence
+	}
 	return s.send(ctx, body)
+}
+
+// IsPhone reports whether a WhatsApp recipient is a phone number (digits,
+// as Meta sends wa_id) rather than a BSUID ("US.13491208655302741918").
+func IsPhone(id string) bool {
+	id = strings.TrimPrefix(id, "+")
+	if id == "" {
+		return false
+	}
+	for _, r := range id {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func (s sender) Update(context.Context, channels.Target, string, string) error {

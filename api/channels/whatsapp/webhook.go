@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"github.com/konstruct/konstruct/api/channels"
@@ -43,15 +45,21 @@ type value struct {
 		DisplayPhoneNumber string `json:"display_phone_number"`
 		PhoneNumberID      string `json:"phone_number_id"`
 	} `json:"metadata"`
-	Contacts []struct {
-		Profile struct {
-			Name string `json:"name"`
-		} `json:"profile"`
-		WaID   string `json:"wa_id"`
-		UserID string `json:"user_id"`
-	} `json:"contacts"`
+	Contacts []contact `json:"contacts"`
 	Messages []message `json:"messages"`
 	Statuses []status  `json:"statuses"`
+}
+
+// contact is who sent the messages of a delivery: phone number (wa_id),
+// business-scoped user id, parent BSUID, profile name and username.
+type contact struct {
+	Profile struct {
+		Name     string `json:"name"`
+		Username string `json:"username"`
+	} `json:"profile"`
+	WaID         string `json:"wa_id"`
+	UserID       string `json:"user_id"`
+	ParentUserID string `json:"parent_user_id"`
 }
 
 type media struct {
@@ -62,12 +70,13 @@ type media struct {
 }
 
 type message struct {
-	From       string `json:"from"`
-	FromUserID string `json:"from_user_id"`
-	ID         string `json:"id"`
-	Timestamp  string `json:"timestamp"`
-	Type       string `json:"type"`
-	Text       *struct {
+	From             string `json:"from"`
+	FromUserID       string `json:"from_user_id"`
+	FromParentUserID string `json:"from_parent_user_id"`
+	ID               string `json:"id"`
+	Timestamp        string `json:"timestamp"`
+	Type             string `json:"type"`
+	Text             *struct {
 		Body string `json:"body"`
 	} `json:"text"`
 	Image       *media `json:"image"`
@@ -97,12 +106,23 @@ type message struct {
 		Name      string  `json:"name"`
 		Address   string  `json:"address"`
 	} `json:"location"`
+	System *struct {
+		Type                 string `json:"type"` // user_changed_number, user_changed_user_id
+		WaID                 string `json:"wa_id"`
+		UserID               string `json:"user_id"`
+		ParentUserID         string `json:"parent_user_id"`
+		PreviousUserID       string `json:"previous_user_id"`
+		PreviousParentUserID string `json:"previous_parent_user_id"`
+	} `json:"system"`
 }
 
 type status struct {
 	ID        string `json:"id"`
 	Status    string `json:"status"`
 	Timestamp string `json:"timestamp"`
+	// BizOpaque is what we sent as biz_opaque_callback_data: the outbound
+	// part's id, the evidence that resolves a send whose answer was lost.
+	BizOpaque string `json:"biz_opaque_callback_data"`
 	Errors    []struct {
 		Code  int    `json:"code"`
 		Title string `json:"title"`
@@ -177,19 +197,33 @@ func (s *Service) handle(ctx context.Context, log *slog.Logger, v *value) error 
 	if route.Status != channels.StatusActive {
 		return nil
 	}
-	names := map[string]string{}
+	contacts := map[string]contact{}
 	for _, c := range v.Contacts {
-		names[c.WaID] = c.Profile.Name
-		names[c.UserID] = c.Profile.Name
+		for _, id := range []string{c.WaID, c.UserID} {
+			if id != "" {
+				contacts[id] = c
+			}
+		}
 	}
 	messages, statuses := s.fresh(ctx, log, v, time.Now())
 	return s.opts.Store.WithTenant(ctx, route.TenantID, func(ctx context.Context, tx store.Tx) error {
 		for i := range messages {
-			in, ok := inbound(route, &messages[i], names)
+			m := &messages[i]
+			if m.Type == "system" {
+				if err := identityChanged(ctx, tx, route, m); err != nil {
+					return err
+				}
+				continue
+			}
+			in, ok := inbound(route, m)
 			if !ok {
 				continue
 			}
-			msg, duplicate, err := conversations.Receive(ctx, tx, in)
+			who, err := conversations.ResolveWhatsAppPerson(ctx, tx, route.ConnectionID, identify(m, contacts))
+			if err != nil {
+				return err
+			}
+			msg, duplicate, err := conversations.Receive(ctx, tx, from(in, who))
 			if err != nil {
 				return err
 			}
@@ -200,12 +234,59 @@ func (s *Service) handle(ctx context.Context, log *slog.Logger, v *value) error 
 			}
 		}
 		for _, st := range statuses {
-			if err := recordStatus(ctx, tx, route, st); err != nil {
+			if err := recordStatus(ctx, log, tx, route, st); err != nil {
 				return err
 			}
 		}
 		return channels.MarkEvent(ctx, tx, route)
 	})
+}
+
+// identify is who sent m, as the message and its delivery's contacts say.
+func identify(m *message, contacts map[string]contact) conversations.WhatsAppPerson {
+	who := conversations.WhatsAppPerson{Phone: m.From, BSUID: m.FromUserID, Parent: m.FromParentUserID}
+	c, ok := contacts[m.From]
+	if !ok || m.From == "" {
+		c = contacts[m.FromUserID]
+	}
+	if who.BSUID == "" {
+		who.BSUID = c.UserID
+	}
+	if who.Parent == "" {
+		who.Parent = c.ParentUserID
+	}
+	who.Name, who.Username = c.Profile.Name, c.Profile.Username
+	return who
+}
+
+// from completes an inbound message with its sender: the person's stable
+// key is the conversation and participant, and replies go to the phone
+// number when known, else to the BSUID.
+func from(in conversations.Inbound, who conversations.WhatsAppPerson) conversations.Inbound {
+	in.ThreadKey, in.ParticipantID, in.ChannelRef = "wa:"+who.Key, who.Key, who.ReplyTo()
+	in.ParticipantPhone, in.ParticipantName = who.Phone, who.Name
+	if in.ParticipantName == "" {
+		in.ParticipantName = who.Username
+	}
+	return in
+}
+
+// identityChanged applies a user_changed_number / user_changed_user_id
+// system webhook to the person it is about.
+func identityChanged(ctx context.Context, tx store.Tx, route *channels.Route, m *message) error {
+	sys := m.System
+	if sys == nil || (sys.Type != "user_changed_number" && sys.Type != "user_changed_user_id") {
+		return nil
+	}
+	previous := conversations.WhatsAppPerson{Phone: m.From, BSUID: sys.PreviousUserID}
+	if previous.BSUID == "" && sys.UserID != m.FromUserID {
+		previous.BSUID = m.FromUserID
+	}
+	next := conversations.WhatsAppPerson{BSUID: sys.UserID, Parent: sys.ParentUserID}
+	if sys.Type == "user_changed_number" {
+		next.Phone = sys.WaID
+	}
+	return conversations.WhatsAppIdentityChanged(ctx, tx, route.ConnectionID, previous, next)
 }
 
 // fresh drops the messages and statuses older than the replay horizon.
@@ -247,25 +328,16 @@ func (s *Service) fresh(ctx context.Context, log *slog.Logger, v *value, now tim
 	return messages, statuses
 }
 
-// inbound maps a WhatsApp message; ok is false for what the agent does not
-// answer (reactions, system notices, unsupported types).
-func inbound(route *channels.Route, m *message, names map[string]string) (conversations.Inbound, bool) {
-	// Key people by phone when Meta sends it, else by business-scoped user id
-	// (users with a username may come without a phone number).
-	who := m.From
-	if who == "" {
-		who = m.FromUserID
-	}
-	if who == "" || m.ID == "" {
+// inbound maps a WhatsApp message, without its sender (see from); ok is
+// false for what the agent does not answer (reactions, system notices,
+// unsupported types) and for a message naming no sender.
+func inbound(route *channels.Route, m *message) (conversations.Inbound, bool) {
+	if (m.From == "" && m.FromUserID == "") || m.ID == "" {
 		return conversations.Inbound{}, false
 	}
 	in := conversations.Inbound{
 		ConnectionID: route.ConnectionID, ChannelType: channels.WhatsApp, AgentID: route.AgentID,
-		ThreadKey: "wa:" + who, ChannelRef: who, ParticipantID: who, ParticipantPhone: m.From,
-		ParticipantName: names[m.From], ExternalID: m.ID, Kind: m.Type, SentAt: unixString(m.Timestamp),
-	}
-	if in.ParticipantName == "" {
-		in.ParticipantName = names[m.FromUserID]
+		ExternalID: m.ID, Kind: m.Type, SentAt: unixString(m.Timestamp),
 	}
 	attach := func(kind string, md *media) {
 		if md == nil {
@@ -332,34 +404,80 @@ var statusRank = map[string]int{"sent": 1, "delivered": 2, "failed": 2, "read": 
 
 // storedRank is statusRank in SQL over the stored delivery->>'status'; -1
 // when there is none yet.
-var storedRank = func() string {
+var storedRank = rankSQL("delivery->>'status'")
+
+// rankSQL is statusRank in SQL over a status expression: -1 when it is
+// NULL or empty.
+func rankSQL(expr string) string {
 	names := make([]string, 0, len(statusRank))
 	for name := range statusRank {
 		names = append(names, name)
 	}
 	slices.Sort(names)
 	var b strings.Builder
-	b.WriteString("CASE WHEN delivery->>'status' IS NULL THEN -1")
+	fmt.Fprintf(&b, "CASE WHEN coalesce(%s, '') = '' THEN -1", expr)
 	for _, name := range names {
-		fmt.Fprintf(&b, " WHEN delivery->>'status' = '%s' THEN %d", name, statusRank[name])
+		fmt.Fprintf(&b, " WHEN %s = '%s' THEN %d", expr, name, statusRank[name])
 	}
 	b.WriteString(" ELSE 0 END")
 	return b.String()
-}()
+}
 
 // recordStatus notes a delivery status on the outbound message it is about,
 // unless the message already has a status of the same or a later rank. The
 // comparison is in the UPDATE itself, so concurrent deliveries of two
 // statuses cannot interleave a read and a write.
-func recordStatus(ctx context.Context, tx store.Tx, route *channels.Route, st status) error {
+//
+// A status carrying our biz_opaque_callback_data is also the evidence for the
+// outbound part it names: its wamid is recorded there if the send's own
+// answer never was (a crash, a timeout), so the turn does not send it again.
+// A second wamid for one part means a duplicate reached the user; it is
+// logged. Error 131062 (no BSUID recipients for this message) flags the
+// conversation for the operator.
+func recordStatus(ctx context.Context, log *slog.Logger, tx store.Tx, route *channels.Route, st status) error {
 	id, patch, ok := statusPatch(st)
 	if !ok {
 		return nil
 	}
+	state := clean(st.Status)
 	_, err := tx.ExecContext(ctx, `UPDATE messages SET delivery = delivery || ?::jsonb
 		WHERE connection_id = ? AND external_id = ? AND role <> 'user' AND `+storedRank+` < ?`,
-		string(patch), route.ConnectionID, id, statusRank[clean(st.Status)])
-	return err
+		string(patch), route.ConnectionID, id, statusRank[state])
+	if err != nil {
+		return err
+	}
+	var errorCode *int
+	if len(st.Errors) > 0 {
+		errorCode = &st.Errors[0].Code
+	}
+	part, perr := uuid.Parse(clean(st.BizOpaque))
+	if perr == nil {
+		var prev sql.NullString
+		err := tx.NewRaw(`WITH old AS (SELECT id, provider_ref FROM outbound_parts WHERE id = ? AND connection_id = ? FOR UPDATE)
+			UPDATE outbound_parts p SET provider_ref = coalesce(p.provider_ref, ?),
+				evidence = CASE WHEN p.provider_ref IS NULL THEN 'status' ELSE p.evidence END,
+				status = CASE WHEN `+rankSQL("p.status")+` < ? THEN ? ELSE p.status END,
+				status_at = now(), error_code = coalesce(?, p.error_code)
+			FROM old WHERE p.id = old.id RETURNING old.provider_ref`,
+			part, route.ConnectionID, id, statusRank[state], state, errorCode).Scan(ctx, &prev)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			// not one of ours (or erased since)
+		case err != nil:
+			return err
+		case prev.Valid && prev.String != id:
+			log.WarnContext(ctx, "whatsapp duplicate delivered: a second message carries one outbound part's id", "part_id", part.String(),
+				"first_wamid", prev.String, "second_wamid", id)
+		}
+	}
+	if errorCode != nil && *errorCode == CodeRecipientUnsupported {
+		_, err := tx.ExecContext(ctx, `UPDATE conversations c SET flagged_at = now(), flag_reason = ? FROM messages m
+			WHERE m.conversation_id = c.id AND m.connection_id = ?
+			  AND (m.external_id = ? OR m.id = (SELECT message_id FROM outbound_parts WHERE id = ? AND connection_id = ?))`,
+			RecipientUnsupportedReason, route.ConnectionID, id, uuid.NullUUID{UUID: part, Valid: perr == nil}, route.ConnectionID)
+		return err
+	}
+	return nil
 }
 
 // statusPatch is the delivery patch a status makes, as PostgreSQL can store

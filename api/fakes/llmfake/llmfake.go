@@ -46,6 +46,9 @@ type Reply struct {
 	Status    int
 	ErrorCode string
 	Delay     time.Duration
+	// IgnoreToolChoice answers with ToolCalls even when the request said
+	// tool_choice "none", as some models and OpenAI-compatible servers do.
+	IgnoreToolChoice bool
 }
 
 // ToolCall asks the caller to run a tool.
@@ -212,7 +215,7 @@ func (s *Server) openai(w http.ResponseWriter, r *http.Request) {
 		req.ToolNames = append(req.ToolNames, name)
 	}
 	reply := s.record(req)
-	if body["tool_choice"] == "none" {
+	if body["tool_choice"] == "none" && !reply.IgnoreToolChoice {
 		reply.ToolCalls = nil // a real model obeys: text only
 		if reply.Text == "" {
 			reply.Text = DefaultText(req)
@@ -311,7 +314,7 @@ func (s *Server) anthropic(w http.ResponseWriter, r *http.Request) {
 		req.ToolNames = append(req.ToolNames, name)
 	}
 	reply := s.record(req)
-	if tc, ok := body["tool_choice"].(map[string]any); ok && tc["type"] == "none" {
+	if tc, ok := body["tool_choice"].(map[string]any); ok && tc["type"] == "none" && !reply.IgnoreToolChoice {
 		reply.ToolCalls = nil
 		if reply.Text == "" {
 			reply.Text = DefaultText(req)

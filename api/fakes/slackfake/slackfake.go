@@ -3,9 +3,18 @@
 // field or Bearer header; HTTP 200 with {"ok":false,"error":…} for app errors;
 // 429 with Retry-After), the OAuth authorize page and oauth.v2.access, and
 // helpers that sign Events API requests the way Slack does.
+//
+// Like Slack it keeps the messages it was asked to post (chat.update edits
+// one that exists, else message_not_found), and it posts a message the
+// moment the request arrives: Failure can then answer late (after the
+// client's timeout) or with a 5xx although the message was posted. With
+// DeliverEvents it sends the message_metadata_posted event of every posted
+// message that carries metadata to the app's Request URL, retrying as Slack
+// does.
 package slackfake
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -36,12 +45,25 @@ type Install struct {
 }
 
 // Failure makes a method fail: Status (default 200) with Error (an app
-// error like "channel_not_found"), or 429 with RetryAfter seconds.
+// error like "channel_not_found"), 429 with RetryAfter seconds (Status 429
+// alone: without Retry-After), or a 5xx.
 type Failure struct {
 	Status     int
 	Error      string
 	RetryAfter int
 	Times      int // how many calls fail; 0 means all
+	// Accepted makes the call take effect (the message is posted, its event
+	// sent) before the failure is answered; only a 5xx or Delay can do so.
+	Accepted bool
+	// Delay holds the answer this long; with nothing else set the call
+	// succeeds and the answer comes late.
+	Delay time.Duration
+}
+
+// Message is a message the fake holds, as a channel shows it now.
+type Message struct {
+	Token, Channel, ThreadTS, TS, Text string
+	Metadata                           map[string]any
 }
 
 // Server is the fake.
@@ -54,9 +76,17 @@ type Server struct {
 	tokens   map[string]string  // token -> team id
 	revoked  map[string]bool
 	failures map[string]*Failure
+	faults   func(Call) *Failure
 	files    map[string]file // by path
 	watchers []chan Call
 	seq      int64
+	messages map[string]*Message // by token/channel/ts
+	order    []string
+	apps     map[string]string // token -> app id
+	events   *eventTarget
+	done     chan struct{}
+	closing  sync.Once
+	wg       sync.WaitGroup
 	// Scopes is sent as X-OAuth-Scopes by auth.test.
 	Scopes string
 	// AutoApprove makes the authorize page approve at once with this code.
@@ -73,14 +103,61 @@ func New(t testing.TB) *Server {
 // NewServer starts a fake Slack; the caller closes it.
 func NewServer() *Server {
 	s := &Server{installs: map[string]Install{}, tokens: map[string]string{}, revoked: map[string]bool{}, failures: map[string]*Failure{},
-		files:  map[string]file{},
-		Scopes: "app_mentions:read,chat:write,im:history,im:write,files:read"}
+		files: map[string]file{}, messages: map[string]*Message{}, apps: map[string]string{}, done: make(chan struct{}),
+		Scopes: "app_mentions:read,chat:write,im:history,im:write,files:read,metadata.message:read"}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.api)
 	mux.HandleFunc("/oauth/v2/authorize", s.authorize)
 	mux.HandleFunc("/files/", s.file)
 	s.Server = httptest.NewServer(mux)
 	return s
+}
+
+// Close stops event deliveries and answers held by Delay, then the server.
+func (s *Server) Close() {
+	s.closing.Do(func() { close(s.done) })
+	s.wg.Wait()
+	s.Server.Close()
+}
+
+type eventTarget struct {
+	url, secret string
+	client      *http.Client
+	retries     []time.Duration
+}
+
+// DeliverEvents makes the fake send a message_metadata_posted event for
+// every message posted with metadata to url (the Events API Request URL),
+// signed with signingSecret. A delivery not acknowledged with a 2xx is
+// retried as Slack does: at once, after retries[0], retries[1], …
+// (Slack: 0, 1 min, 5 min), then dropped.
+func (s *Server) DeliverEvents(url, signingSecret string, retries ...time.Duration) {
+	if len(retries) == 0 {
+		retries = []time.Duration{0, time.Minute, 5 * time.Minute}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.events = &eventTarget{url: url, secret: signingSecret, client: &http.Client{Timeout: 10 * time.Second}, retries: retries}
+}
+
+// SetFaults decides each later call's fate (nil: answered normally); it
+// replaces Fail while set.
+func (s *Server) SetFaults(f func(Call) *Failure) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = f
+}
+
+// Messages returns the messages the fake holds, in the order they were
+// posted (what the workspace shows).
+func (s *Server) Messages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Message, 0, len(s.order))
+	for _, k := range s.order {
+		out = append(out, *s.messages[k])
+	}
+	return out
 }
 
 // APIURL is the base to configure as SLACK_API_URL.
@@ -169,29 +246,24 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		default: // a slow watcher misses calls rather than stalling the fake
 		}
 	}
-	f := s.failures[method]
+	f := s.faults
+	var fail *Failure
 	if f != nil {
-		if f.Times > 0 {
-			f.Times--
-			if f.Times == 0 {
+		fail = f(call)
+	} else if fail = s.failures[method]; fail != nil {
+		if fail.Times > 0 {
+			fail.Times--
+			if fail.Times == 0 {
 				delete(s.failures, method)
 			}
 		}
 	}
 	s.mu.Unlock()
-	if f != nil {
-		if f.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
-			w.WriteHeader(http.StatusTooManyRequests)
-			s.write(w, map[string]any{"ok": false, "error": "ratelimited"})
-			return
-		}
-		if f.Status >= 500 {
-			w.WriteHeader(f.Status)
-			fmt.Fprint(w, "<html>upstream error</html>")
-			return
-		}
-		s.write(w, map[string]any{"ok": false, "error": f.Error})
+	refuse := fail != nil && (fail.RetryAfter > 0 || fail.Status == http.StatusTooManyRequests || fail.Error != "" ||
+		(fail.Status >= 500 && !fail.Accepted))
+	if refuse {
+		s.hold(fail)
+		s.fail(w, fail)
 		return
 	}
 
@@ -215,26 +287,119 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	var answer map[string]any
 	switch method {
 	case "auth.test":
 		w.Header().Set("X-OAuth-Scopes", s.Scopes)
-		s.write(w, map[string]any{"ok": true, "url": "https://fake.slack.com/", "team": "Team " + team, "team_id": team, "user": "konstruct", "user_id": "UBOT", "bot_id": "BBOT"})
+		answer = map[string]any{"ok": true, "url": "https://fake.slack.com/", "team": "Team " + team, "team_id": team, "user": "konstruct", "user_id": "UBOT", "bot_id": "BBOT"}
 	case "chat.postMessage":
-		ch := r.Form.Get("channel")
-		if ch == "" {
-			s.write(w, map[string]any{"ok": false, "error": "channel_not_found"})
-			return
-		}
-		ts := s.nextTS()
-		s.write(w, map[string]any{"ok": true, "channel": ch, "ts": ts,
-			"message": map[string]any{"type": "message", "subtype": "bot_message", "text": r.Form.Get("text"), "ts": ts, "bot_id": "BBOT"}})
+		answer = s.postMessage(token, team, r.Form)
 	case "chat.update":
-		s.write(w, map[string]any{"ok": true, "channel": r.Form.Get("channel"), "ts": r.Form.Get("ts"), "text": r.Form.Get("text")})
+		answer = map[string]any{"ok": false, "error": "message_not_found"}
+		s.mu.Lock()
+		if m := s.messages[token+"/"+r.Form.Get("channel")+"/"+r.Form.Get("ts")]; m != nil {
+			m.Text = r.Form.Get("text")
+			answer = map[string]any{"ok": true, "channel": m.Channel, "ts": m.TS, "text": m.Text}
+		}
+		s.mu.Unlock()
 	case "conversations.open":
 		users := r.Form.Get("users")
-		s.write(w, map[string]any{"ok": true, "channel": map[string]any{"id": "D" + strings.ToUpper(users)}})
+		answer = map[string]any{"ok": true, "channel": map[string]any{"id": "D" + strings.ToUpper(users)}}
 	default:
-		s.write(w, map[string]any{"ok": false, "error": "unknown_method"})
+		answer = map[string]any{"ok": false, "error": "unknown_method"}
+	}
+	if fail != nil {
+		s.hold(fail)
+		if fail.Status >= 500 {
+			s.fail(w, fail)
+			return
+		}
+	}
+	s.write(w, answer)
+}
+
+// postMessage posts a message and queues its metadata event.
+func (s *Server) postMessage(token, team string, form url.Values) map[string]any {
+	ch := form.Get("channel")
+	if ch == "" {
+		return map[string]any{"ok": false, "error": "channel_not_found"}
+	}
+	ts := s.nextTS()
+	m := &Message{Token: token, Channel: ch, ThreadTS: form.Get("thread_ts"), TS: ts, Text: form.Get("text")}
+	if raw := form.Get("metadata"); raw != "" {
+		_ = json.Unmarshal([]byte(raw), &m.Metadata)
+	}
+	s.mu.Lock()
+	k := token + "/" + ch + "/" + ts
+	s.messages[k], s.order = m, append(s.order, k)
+	if s.events != nil && m.Metadata != nil {
+		s.metadataEvent(team, s.apps[token], *m)
+	}
+	s.mu.Unlock()
+	return map[string]any{"ok": true, "channel": ch, "ts": ts,
+		"message": map[string]any{"type": "message", "subtype": "bot_message", "text": m.Text, "ts": ts, "bot_id": "BBOT"}}
+}
+
+// metadataEvent queues the message_metadata_posted event of m (s.mu held).
+func (s *Server) metadataEvent(team, app string, m Message) {
+	target := s.events
+	body := Envelope(team, fmt.Sprintf("EvMeta%s", strings.ReplaceAll(m.TS, ".", "")), Event{
+		"type": "message_metadata_posted", "app_id": app, "bot_id": "BBOT", "user_id": "UBOT", "team_id": team,
+		"channel_id": m.Channel, "metadata": m.Metadata, "message_ts": m.TS, "event_ts": m.TS})
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for i, wait := range target.retries {
+			select {
+			case <-time.After(wait):
+			case <-s.done:
+				return
+			}
+			req, err := http.NewRequest(http.MethodPost, target.url, bytes.NewReader(body))
+			if err != nil {
+				return
+			}
+			Sign(req.Header, target.secret, body, time.Now())
+			req.Header.Set("Content-Type", "application/json")
+			if i > 0 {
+				req.Header.Set("X-Slack-Retry-Num", strconv.Itoa(i))
+				req.Header.Set("X-Slack-Retry-Reason", "http_error")
+			}
+			resp, err := target.client.Do(req)
+			if err == nil {
+				_ = resp.Body.Close()
+				if resp.StatusCode/100 == 2 {
+					return
+				}
+			}
+		}
+	}()
+}
+
+// hold waits out a failure's Delay (or until the fake closes).
+func (s *Server) hold(f *Failure) {
+	if f.Delay <= 0 {
+		return
+	}
+	select {
+	case <-time.After(f.Delay):
+	case <-s.done:
+	}
+}
+
+func (s *Server) fail(w http.ResponseWriter, f *Failure) {
+	switch {
+	case f.RetryAfter > 0 || f.Status == http.StatusTooManyRequests:
+		if f.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
+		}
+		w.WriteHeader(http.StatusTooManyRequests)
+		s.write(w, map[string]any{"ok": false, "error": "ratelimited"})
+	case f.Status >= 500:
+		w.WriteHeader(f.Status)
+		fmt.Fprint(w, "<html>upstream error</html>")
+	default:
+		s.write(w, map[string]any{"ok": false, "error": f.Error})
 	}
 }
 
@@ -252,6 +417,7 @@ func (s *Server) oauthAccess(w http.ResponseWriter, r *http.Request) {
 	if ok {
 		delete(s.installs, code) // codes are single-use
 		s.tokens[inst.Token] = inst.TeamID
+		s.apps[inst.Token] = inst.AppID
 	}
 	s.mu.Unlock()
 	if !ok {
