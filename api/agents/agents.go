@@ -28,8 +28,8 @@ import (
 
 // EscalationTarget is who hears about a hand-over.
 type EscalationTarget struct {
-	Type string `json:"type" validate:"required,oneof=slack_user slack_channel"`
-	ID   string `json:"id" validate:"required,min=1,max=40,printable"`
+	Type string `json:"type"`
+	ID   string `json:"id"`
 }
 
 // Agent is an AI employee.
@@ -38,22 +38,22 @@ type Agent struct {
 
 	ID               uuid.UUID            `bun:"id,pk" json:"-"`
 	TenantID         uuid.UUID            `bun:"tenant_id" json:"-"`
-	Name             string               `bun:"name" json:"name" validate:"required,min=1,max=80,printable"`
-	RoleTitle        string               `bun:"role_title" json:"role_title" validate:"max=80,printable"`
-	Persona          string               `bun:"persona" json:"persona" validate:"max=4000"`
-	SystemPrompt     string               `bun:"system_prompt" json:"system_prompt" validate:"max=16000"`
+	Name             string               `bun:"name" json:"name"`
+	RoleTitle        string               `bun:"role_title" json:"role_title"`
+	Persona          string               `bun:"persona" json:"persona"`
+	SystemPrompt     string               `bun:"system_prompt" json:"system_prompt"`
 	Model            string               `bun:"model" json:"model" validate:"required,model"`
-	FallbackModels   []string             `bun:"fallback_models,array" json:"fallback_models" validate:"max=5,unique,dive,model"`
-	Temperature      float32              `bun:"temperature" json:"temperature" validate:"gte=0,lte=2"`
-	MaxReplyChars    int                  `bun:"max_reply_chars" json:"max_reply_chars" validate:"gte=50,lte=40000"`
-	WindowSize       int                  `bun:"window_size" json:"window_size" validate:"gte=1,lte=100"`
-	Tools            []string             `bun:"tools,array" json:"tools" validate:"max=20,unique,dive,oneof=current_time http_request escalate_to_human"`
-	EscalationRules  []string             `bun:"escalation_rules,array" json:"escalation_rules" validate:"max=20,dive,min=1,max=500"`
-	EscalationTarget *EscalationTarget    `bun:"escalation_target,type:jsonb" json:"escalation_target" validate:"omitempty"`
-	PinnedKeys       map[string]uuid.UUID `bun:"pinned_keys,type:jsonb" json:"pinned_keys" validate:"max=3,dive,keys,oneof=openai anthropic custom,endkeys"`
+	FallbackModels   []string             `bun:"fallback_models,array" json:"fallback_models"`
+	Temperature      float32              `bun:"temperature" json:"temperature"`
+	MaxReplyChars    int                  `bun:"max_reply_chars" json:"max_reply_chars"`
+	WindowSize       int                  `bun:"window_size" json:"window_size"`
+	Tools            []string             `bun:"tools,array" json:"tools"`
+	EscalationRules  []string             `bun:"escalation_rules,array" json:"escalation_rules"`
+	EscalationTarget *EscalationTarget    `bun:"escalation_target,type:jsonb" json:"escalation_target"`
+	PinnedKeys       map[string]uuid.UUID `bun:"pinned_keys,type:jsonb" json:"pinned_keys"`
 	// MemoryRetentionDays is how long memories are kept; nil keeps them.
-	MemoryRetentionDays *int                    `bun:"memory_retention_days" json:"memory_retention_days" validate:"omitempty,gte=1,lte=3650"`
-	HTTPTools           []tools.HTTPTool        `bun:"http_tools,type:jsonb" json:"http_tools" validate:"max=10"`
+	MemoryRetentionDays *int                    `bun:"memory_retention_days" json:"memory_retention_days"`
+	HTTPTools           []tools.HTTPTool        `bun:"http_tools,type:jsonb" json:"http_tools"`
 	HTTPToolSecrets     map[string]tools.Sealed `bun:"http_tool_secrets,type:jsonb" json:"-"`
 	IsActive            bool                    `bun:"is_active" json:"is_active"`
 	CreatedAt           time.Time               `bun:"created_at,nullzero,default:now()" json:"-"`
@@ -172,7 +172,11 @@ func (p Patch) apply(a *Agent) []string {
 	return changed
 }
 
-// check validates the whole agent.
+// check validates what openapi.yaml cannot say about the whole agent (the
+// contract checks each field's shape, length, range and pattern before a
+// handler runs, and the portal's form is generated from the same rules):
+// names are stored trimmed, the model id's own rule, fallbacks must not
+// repeat the primary model, and escalation rules must parse.
 func check(a *Agent) error {
 	a.Name = strings.TrimSpace(a.Name)
 	a.RoleTitle = strings.TrimSpace(a.RoleTitle)

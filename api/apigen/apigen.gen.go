@@ -46,27 +46,6 @@ func (e AgentCreateTools) Valid() bool {
 	}
 }
 
-// Defines values for AgentFieldsTools.
-const (
-	AgentFieldsToolsCurrentTime     AgentFieldsTools = "current_time"
-	AgentFieldsToolsEscalateToHuman AgentFieldsTools = "escalate_to_human"
-	AgentFieldsToolsHttpRequest     AgentFieldsTools = "http_request"
-)
-
-// Valid indicates whether the value is a known member of the AgentFieldsTools enum.
-func (e AgentFieldsTools) Valid() bool {
-	switch e {
-	case AgentFieldsToolsCurrentTime:
-		return true
-	case AgentFieldsToolsEscalateToHuman:
-		return true
-	case AgentFieldsToolsHttpRequest:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for AgentUpdateTools.
 const (
 	AgentUpdateToolsCurrentTime     AgentUpdateTools = "current_time"
@@ -804,7 +783,7 @@ type APIToken struct {
 	LastUsedAt nullable.Nullable[time.Time] `json:"last_used_at"`
 	Name       string                       `json:"name"`
 
-	// Prefix The first characters of the secret
+	// Prefix The first characters of the secret, to recognise it.
 	Prefix    string                       `json:"prefix"`
 	RevokedAt nullable.Nullable[time.Time] `json:"revoked_at"`
 
@@ -837,7 +816,7 @@ type APITokenCreated struct {
 	LastUsedAt nullable.Nullable[time.Time] `json:"last_used_at"`
 	Name       string                       `json:"name"`
 
-	// Prefix The first characters of the secret
+	// Prefix The first characters of the secret, to recognise it.
 	Prefix    string                       `json:"prefix"`
 	RevokedAt nullable.Nullable[time.Time] `json:"revoked_at"`
 
@@ -881,13 +860,13 @@ type Agent struct {
 	WindowSize   int                `json:"window_size"`
 }
 
-// AgentCreate defines model for AgentCreate.
+// AgentCreate A new agent. Omitted fields take their defaults; unknown fields are refused (400).
 type AgentCreate struct {
 	// EscalationRules Rules such as `billing AND count > 2` or `"speak to a human" OR refund`.
 	EscalationRules  *[]string                           `json:"escalation_rules,omitempty"`
 	EscalationTarget nullable.Nullable[EscalationTarget] `json:"escalation_target,omitempty"`
 
-	// FallbackModels Tried in order when the primary model fails.
+	// FallbackModels Tried in order when the primary model fails; none may repeat the primary model.
 	FallbackModels *[]ModelID `json:"fallback_models,omitempty"`
 
 	// HttpTools Endpoints the agent may call with the `http_request` tool enabled; each becomes a tool of its own.
@@ -904,7 +883,9 @@ type AgentCreate struct {
 	//
 	// Example: openai/gpt-4o-mini
 	Model ModelID `json:"model"`
-	Name  string  `json:"name"`
+
+	// Name One line of text, not blank; surrounding spaces are trimmed.
+	Name string `json:"name"`
 
 	// Persona How the agent speaks and behaves.
 	Persona *string `json:"persona,omitempty"`
@@ -912,13 +893,15 @@ type AgentCreate struct {
 	// PinnedKeys The tenant's key (by id) each provider's calls use; unpinned providers use the newest active key, then the platform's.
 	PinnedKeys *PinnedKeys `json:"pinned_keys,omitempty"`
 
-	// RoleTitle The agent's job title
+	// RoleTitle One line: the agent's job title, e.g. "Customer support".
 	RoleTitle *string `json:"role_title,omitempty"`
 
 	// SystemPrompt What the agent knows and must do. The AI-disclosure clause is always added.
-	SystemPrompt *string             `json:"system_prompt,omitempty"`
-	Temperature  *float32            `json:"temperature,omitempty"`
-	Tools        *[]AgentCreateTools `json:"tools,omitempty"`
+	SystemPrompt *string `json:"system_prompt,omitempty"`
+
+	// Temperature Sampling temperature, in hundredths.
+	Temperature *float32            `json:"temperature,omitempty"`
+	Tools       *[]AgentCreateTools `json:"tools,omitempty"`
 
 	// WindowSize How many recent messages of the conversation the agent sees.
 	WindowSize *int `json:"window_size,omitempty"`
@@ -927,65 +910,19 @@ type AgentCreate struct {
 // AgentCreateTools defines model for AgentCreate.Tools.
 type AgentCreateTools string
 
-// AgentFields defines model for AgentFields.
-type AgentFields struct {
-	// EscalationRules Rules such as `billing AND count > 2` or `"speak to a human" OR refund`.
-	EscalationRules  *[]string                           `json:"escalation_rules,omitempty"`
-	EscalationTarget nullable.Nullable[EscalationTarget] `json:"escalation_target,omitempty"`
-
-	// FallbackModels Tried in order when the primary model fails.
-	FallbackModels *[]ModelID `json:"fallback_models,omitempty"`
-
-	// HttpTools Endpoints the agent may call with the `http_request` tool enabled; each becomes a tool of its own.
-	HttpTools *[]HTTPTool `json:"http_tools,omitempty"`
-	IsActive  *bool       `json:"is_active,omitempty"`
-
-	// MaxReplyChars Longest reply the agent writes.
-	MaxReplyChars *int `json:"max_reply_chars,omitempty"`
-
-	// MemoryRetentionDays How long the agent remembers messages; null: for good. Default 365.
-	MemoryRetentionDays nullable.Nullable[int] `json:"memory_retention_days,omitempty"`
-
-	// Model `provider/model`, e.g. `openai/gpt-4o-mini`, `anthropic/claude-3-5-haiku-latest`, `custom/llama3.1:8b`.
-	//
-	// Example: openai/gpt-4o-mini
-	Model *ModelID `json:"model,omitempty"`
-	Name  *string  `json:"name,omitempty"`
-
-	// Persona How the agent speaks and behaves.
-	Persona *string `json:"persona,omitempty"`
-
-	// PinnedKeys The tenant's key (by id) each provider's calls use; unpinned providers use the newest active key, then the platform's.
-	PinnedKeys *PinnedKeys `json:"pinned_keys,omitempty"`
-
-	// RoleTitle The agent's job title
-	RoleTitle *string `json:"role_title,omitempty"`
-
-	// SystemPrompt What the agent knows and must do. The AI-disclosure clause is always added.
-	SystemPrompt *string             `json:"system_prompt,omitempty"`
-	Temperature  *float32            `json:"temperature,omitempty"`
-	Tools        *[]AgentFieldsTools `json:"tools,omitempty"`
-
-	// WindowSize How many recent messages of the conversation the agent sees.
-	WindowSize *int `json:"window_size,omitempty"`
-}
-
-// AgentFieldsTools defines model for AgentFields.Tools.
-type AgentFieldsTools string
-
 // AgentList defines model for AgentList.
 type AgentList struct {
 	Items      []Agent                   `json:"items"`
 	NextCursor nullable.Nullable[string] `json:"next_cursor"`
 }
 
-// AgentUpdate defines model for AgentUpdate.
+// AgentUpdate Any subset of an agent's fields; omitted fields keep their value. Unknown fields are refused (400).
 type AgentUpdate struct {
 	// EscalationRules Rules such as `billing AND count > 2` or `"speak to a human" OR refund`.
 	EscalationRules  *[]string                           `json:"escalation_rules,omitempty"`
 	EscalationTarget nullable.Nullable[EscalationTarget] `json:"escalation_target,omitempty"`
 
-	// FallbackModels Tried in order when the primary model fails.
+	// FallbackModels Tried in order when the primary model fails; none may repeat the primary model.
 	FallbackModels *[]ModelID `json:"fallback_models,omitempty"`
 
 	// HttpTools Endpoints the agent may call with the `http_request` tool enabled; each becomes a tool of its own.
@@ -1002,7 +939,9 @@ type AgentUpdate struct {
 	//
 	// Example: openai/gpt-4o-mini
 	Model *ModelID `json:"model,omitempty"`
-	Name  *string  `json:"name,omitempty"`
+
+	// Name One line of text, not blank; surrounding spaces are trimmed.
+	Name *string `json:"name,omitempty"`
 
 	// Persona How the agent speaks and behaves.
 	Persona *string `json:"persona,omitempty"`
@@ -1010,13 +949,15 @@ type AgentUpdate struct {
 	// PinnedKeys The tenant's key (by id) each provider's calls use; unpinned providers use the newest active key, then the platform's.
 	PinnedKeys *PinnedKeys `json:"pinned_keys,omitempty"`
 
-	// RoleTitle The agent's job title
+	// RoleTitle One line: the agent's job title, e.g. "Customer support".
 	RoleTitle *string `json:"role_title,omitempty"`
 
 	// SystemPrompt What the agent knows and must do. The AI-disclosure clause is always added.
-	SystemPrompt *string             `json:"system_prompt,omitempty"`
-	Temperature  *float32            `json:"temperature,omitempty"`
-	Tools        *[]AgentUpdateTools `json:"tools,omitempty"`
+	SystemPrompt *string `json:"system_prompt,omitempty"`
+
+	// Temperature Sampling temperature, in hundredths.
+	Temperature *float32            `json:"temperature,omitempty"`
+	Tools       *[]AgentUpdateTools `json:"tools,omitempty"`
 
 	// WindowSize How many recent messages of the conversation the agent sees.
 	WindowSize *int `json:"window_size,omitempty"`
@@ -1131,7 +1072,9 @@ type BudgetStatus string
 
 // BudgetUpdate defines model for BudgetUpdate.
 type BudgetUpdate struct {
-	Action   BudgetUpdateAction         `json:"action"`
+	Action BudgetUpdateAction `json:"action"`
+
+	// LimitUsd USD, in cents (at most two decimals); null: no limit.
 	LimitUsd nullable.Nullable[float64] `json:"limit_usd"`
 }
 
@@ -1247,7 +1190,9 @@ type EraseResult struct {
 
 // EscalationTarget Who is told when a conversation is handed to a human.
 type EscalationTarget struct {
-	// Id Example: U024BE7LH
+	// Id The Slack user or channel id.
+	//
+	// Example: U024BE7LH
 	Id   string               `json:"id"`
 	Type EscalationTargetType `json:"type"`
 }
@@ -1415,7 +1360,7 @@ type Member struct {
 	CreatedAt time.Time `json:"created_at"`
 	Email     string    `json:"email"`
 
-	// Id The user id
+	// Id The user id, or the invitation id while invited.
 	Id openapi_types.UUID `json:"id"`
 
 	// InviteEmailed Whether this platform emails invitations (SMTP is configured): the invitee gets the
@@ -1487,7 +1432,7 @@ type MemoryList struct {
 type Message struct {
 	Attachments []Attachment `json:"attachments"`
 
-	// AuthorId The chat user
+	// AuthorId The chat user, the agent, or the operator who wrote it.
 	AuthorId  string    `json:"author_id"`
 	Body      string    `json:"body"`
 	CreatedAt time.Time `json:"created_at"`
@@ -1545,7 +1490,7 @@ type ModelList struct {
 
 // Participant defines model for Participant.
 type Participant struct {
-	// Id Slack user id
+	// Id Slack user id, or the WhatsApp number or business-scoped user id.
 	Id    string `json:"id"`
 	Name  string `json:"name"`
 	Phone string `json:"phone"`
@@ -1661,6 +1606,7 @@ type TenantList struct {
 
 // TenantUpdate defines model for TenantUpdate.
 type TenantUpdate struct {
+	// BudgetLimitUsd Monthly spend limit in USD, in cents (at most two decimals); null: no limit.
 	BudgetLimitUsd nullable.Nullable[float64] `json:"budget_limit_usd,omitempty"`
 	Name           *string                    `json:"name,omitempty"`
 }
@@ -2018,6 +1964,9 @@ type BadRequest = Problem
 // Conflict An RFC 9457 problem.
 type Conflict = Problem
 
+// Error An RFC 9457 problem.
+type Error = Problem
+
 // Forbidden An RFC 9457 problem.
 type Forbidden = Problem
 
@@ -2026,6 +1975,9 @@ type Invalid = Problem
 
 // NotFound An RFC 9457 problem.
 type NotFound = Problem
+
+// TooLarge An RFC 9457 problem.
+type TooLarge = Problem
 
 // TooManyRequests An RFC 9457 problem.
 type TooManyRequests = Problem
@@ -2100,6 +2052,12 @@ type ListMemoriesParams struct {
 
 	// ParticipantId The Slack user id, or the WhatsApp number or user id (see a conversation's participant).
 	ParticipantId string `form:"participant_id" json:"participant_id"`
+}
+
+// PreviewAgentParams defines parameters for PreviewAgent.
+type PreviewAgentParams struct {
+	// IdempotencyKey Makes a retried create safe; see Conventions.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // ListAPITokensParams defines parameters for ListAPITokens.
@@ -2436,7 +2394,7 @@ type ServerInterface interface {
 	DeleteMemory(ctx echo.Context, tenantId TenantId, agentId AgentId, memoryId openapi_types.UUID) error
 	// PreviewAgent Try an agent
 	// (POST /api/portal/tenants/{tenant_id}/agents/{agent_id}/preview)
-	PreviewAgent(ctx echo.Context, tenantId TenantId, agentId AgentId) error
+	PreviewAgent(ctx echo.Context, tenantId TenantId, agentId AgentId, params PreviewAgentParams) error
 	// ListAPITokens List API tokens
 	// (GET /api/portal/tenants/{tenant_id}/api-tokens)
 	ListAPITokens(ctx echo.Context, tenantId TenantId, params ListAPITokensParams) error
@@ -3075,8 +3033,28 @@ func (w *ServerInterfaceWrapper) PreviewAgent(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter agent_id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PreviewAgentParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.PreviewAgent(ctx, tenantId, agentId)
+	err = w.Handler.PreviewAgent(ctx, tenantId, agentId, params)
 	return err
 }
 
@@ -4558,11 +4536,15 @@ type BadRequestApplicationProblemPlusJSONResponse Problem
 
 type ConflictApplicationProblemPlusJSONResponse Problem
 
+type ErrorApplicationProblemPlusJSONResponse Problem
+
 type ForbiddenApplicationProblemPlusJSONResponse Problem
 
 type InvalidApplicationProblemPlusJSONResponse Problem
 
 type NotFoundApplicationProblemPlusJSONResponse Problem
+
+type TooLargeApplicationProblemPlusJSONResponse Problem
 
 type TooManyRequestsResponseHeaders struct {
 	RateLimit       *string
@@ -4643,6 +4625,54 @@ func (response SignIn401ApplicationProblemPlusJSONResponse) VisitSignInResponse(
 	return err
 }
 
+type SignIn403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SignIn403ApplicationProblemPlusJSONResponse) VisitSignInResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SignIn413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SignIn413ApplicationProblemPlusJSONResponse) VisitSignInResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SignIn422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response SignIn422ApplicationProblemPlusJSONResponse) VisitSignInResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SignIn429ApplicationProblemPlusJSONResponse struct {
 	TooManyRequestsApplicationProblemPlusJSONResponse
 }
@@ -4668,6 +4698,23 @@ func (response SignIn429ApplicationProblemPlusJSONResponse) VisitSignInResponse(
 	return err
 }
 
+type SignIndefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SignIndefaultApplicationProblemPlusJSONResponse) VisitSignInResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SignOutRequestObject struct {
 }
 
@@ -4689,6 +4736,64 @@ func (response SignOut204Response) VisitSignOutResponse(w http.ResponseWriter) e
 	}
 	w.WriteHeader(204)
 	return nil
+}
+
+type SignOut403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SignOut403ApplicationProblemPlusJSONResponse) VisitSignOutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SignOut429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SignOut429ApplicationProblemPlusJSONResponse) VisitSignOutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SignOutdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SignOutdefaultApplicationProblemPlusJSONResponse) VisitSignOutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type SignUpRequestObject struct {
@@ -4739,6 +4844,22 @@ func (response SignUp400ApplicationProblemPlusJSONResponse) VisitSignUpResponse(
 	return err
 }
 
+type SignUp403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SignUp403ApplicationProblemPlusJSONResponse) VisitSignUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SignUp409ApplicationProblemPlusJSONResponse struct {
 	ConflictApplicationProblemPlusJSONResponse
 }
@@ -4751,6 +4872,22 @@ func (response SignUp409ApplicationProblemPlusJSONResponse) VisitSignUpResponse(
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SignUp413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SignUp413ApplicationProblemPlusJSONResponse) VisitSignUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4792,6 +4929,23 @@ func (response SignUp429ApplicationProblemPlusJSONResponse) VisitSignUpResponse(
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
 	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SignUpdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SignUpdefaultApplicationProblemPlusJSONResponse) VisitSignUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4882,6 +5036,63 @@ func (response CreateBillingCheckout404ApplicationProblemPlusJSONResponse) Visit
 	return err
 }
 
+type CreateBillingCheckout413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBillingCheckout413ApplicationProblemPlusJSONResponse) VisitCreateBillingCheckoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBillingCheckout422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBillingCheckout422ApplicationProblemPlusJSONResponse) VisitCreateBillingCheckoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBillingCheckout429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBillingCheckout429ApplicationProblemPlusJSONResponse) VisitCreateBillingCheckoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateBillingCheckout502ApplicationProblemPlusJSONResponse struct {
 	BadGatewayApplicationProblemPlusJSONResponse
 }
@@ -4910,6 +5121,23 @@ func (response CreateBillingCheckout503ApplicationProblemPlusJSONResponse) Visit
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBillingCheckoutdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateBillingCheckoutdefaultApplicationProblemPlusJSONResponse) VisitCreateBillingCheckoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5016,6 +5244,63 @@ func (response CreateBillingPortal409ApplicationProblemPlusJSONResponse) VisitCr
 	return err
 }
 
+type CreateBillingPortal413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBillingPortal413ApplicationProblemPlusJSONResponse) VisitCreateBillingPortalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBillingPortal422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBillingPortal422ApplicationProblemPlusJSONResponse) VisitCreateBillingPortalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBillingPortal429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateBillingPortal429ApplicationProblemPlusJSONResponse) VisitCreateBillingPortalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateBillingPortal502ApplicationProblemPlusJSONResponse struct {
 	BadGatewayApplicationProblemPlusJSONResponse
 }
@@ -5044,6 +5329,23 @@ func (response CreateBillingPortal503ApplicationProblemPlusJSONResponse) VisitCr
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBillingPortaldefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateBillingPortaldefaultApplicationProblemPlusJSONResponse) VisitCreateBillingPortalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5118,6 +5420,47 @@ func (response SlackOAuthCallback409ApplicationProblemPlusJSONResponse) VisitSla
 	return err
 }
 
+type SlackOAuthCallback422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response SlackOAuthCallback422ApplicationProblemPlusJSONResponse) VisitSlackOAuthCallbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SlackOAuthCallback429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SlackOAuthCallback429ApplicationProblemPlusJSONResponse) VisitSlackOAuthCallbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SlackOAuthCallback502ApplicationProblemPlusJSONResponse struct {
 	BadGatewayApplicationProblemPlusJSONResponse
 }
@@ -5130,6 +5473,23 @@ func (response SlackOAuthCallback502ApplicationProblemPlusJSONResponse) VisitSla
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SlackOAuthCallbackdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SlackOAuthCallbackdefaultApplicationProblemPlusJSONResponse) VisitSlackOAuthCallbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5220,6 +5580,47 @@ func (response GetSlackInstallURL404ApplicationProblemPlusJSONResponse) VisitGet
 	return err
 }
 
+type GetSlackInstallURL422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetSlackInstallURL422ApplicationProblemPlusJSONResponse) VisitGetSlackInstallURLResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSlackInstallURL429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetSlackInstallURL429ApplicationProblemPlusJSONResponse) VisitGetSlackInstallURLResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetSlackInstallURL503ApplicationProblemPlusJSONResponse struct {
 	UnavailableApplicationProblemPlusJSONResponse
 }
@@ -5232,6 +5633,23 @@ func (response GetSlackInstallURL503ApplicationProblemPlusJSONResponse) VisitGet
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSlackInstallURLdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetSlackInstallURLdefaultApplicationProblemPlusJSONResponse) VisitGetSlackInstallURLResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5339,6 +5757,22 @@ func (response ConnectWhatsApp409ApplicationProblemPlusJSONResponse) VisitConnec
 	return err
 }
 
+type ConnectWhatsApp413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ConnectWhatsApp413ApplicationProblemPlusJSONResponse) VisitConnectWhatsAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ConnectWhatsApp422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -5355,6 +5789,31 @@ func (response ConnectWhatsApp422ApplicationProblemPlusJSONResponse) VisitConnec
 	return err
 }
 
+type ConnectWhatsApp429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ConnectWhatsApp429ApplicationProblemPlusJSONResponse) VisitConnectWhatsAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ConnectWhatsApp502ApplicationProblemPlusJSONResponse struct {
 	BadGatewayApplicationProblemPlusJSONResponse
 }
@@ -5367,6 +5826,23 @@ func (response ConnectWhatsApp502ApplicationProblemPlusJSONResponse) VisitConnec
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConnectWhatsAppdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ConnectWhatsAppdefaultApplicationProblemPlusJSONResponse) VisitConnectWhatsAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5458,6 +5934,22 @@ func (response SendTestMessage404ApplicationProblemPlusJSONResponse) VisitSendTe
 	return err
 }
 
+type SendTestMessage413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SendTestMessage413ApplicationProblemPlusJSONResponse) VisitSendTestMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SendTestMessage422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -5511,6 +6003,23 @@ func (response SendTestMessage502ApplicationProblemPlusJSONResponse) VisitSendTe
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendTestMessagedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SendTestMessagedefaultApplicationProblemPlusJSONResponse) VisitSendTestMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5617,6 +6126,80 @@ func (response AcceptInvitation409ApplicationProblemPlusJSONResponse) VisitAccep
 	return err
 }
 
+type AcceptInvitation413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptInvitation413ApplicationProblemPlusJSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptInvitation422ApplicationProblemPlusJSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptInvitation429ApplicationProblemPlusJSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AcceptInvitationdefaultApplicationProblemPlusJSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetMeRequestObject struct {
 }
 
@@ -5650,6 +6233,48 @@ func (response GetMe401ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w 
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMe429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetMe429ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetMedefaultApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5720,6 +6345,64 @@ func (response ListTenants403ApplicationProblemPlusJSONResponse) VisitListTenant
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTenants422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListTenants422ApplicationProblemPlusJSONResponse) VisitListTenantsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTenants429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListTenants429ApplicationProblemPlusJSONResponse) VisitListTenantsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTenantsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListTenantsdefaultApplicationProblemPlusJSONResponse) VisitListTenantsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5811,6 +6494,22 @@ func (response CreateTenant409ApplicationProblemPlusJSONResponse) VisitCreateTen
 	return err
 }
 
+type CreateTenant413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTenant413ApplicationProblemPlusJSONResponse) VisitCreateTenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateTenant422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -5823,6 +6522,48 @@ func (response CreateTenant422ApplicationProblemPlusJSONResponse) VisitCreateTen
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTenant429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTenant429ApplicationProblemPlusJSONResponse) VisitCreateTenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTenantdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateTenantdefaultApplicationProblemPlusJSONResponse) VisitCreateTenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5877,6 +6618,64 @@ func (response GetTenant404ApplicationProblemPlusJSONResponse) VisitGetTenantRes
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTenant422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetTenant422ApplicationProblemPlusJSONResponse) VisitGetTenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTenant429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetTenant429ApplicationProblemPlusJSONResponse) VisitGetTenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTenantdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetTenantdefaultApplicationProblemPlusJSONResponse) VisitGetTenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5968,6 +6767,22 @@ func (response UpdateTenant404ApplicationProblemPlusJSONResponse) VisitUpdateTen
 	return err
 }
 
+type UpdateTenant413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTenant413ApplicationProblemPlusJSONResponse) VisitUpdateTenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateTenant422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -5980,6 +6795,48 @@ func (response UpdateTenant422ApplicationProblemPlusJSONResponse) VisitUpdateTen
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTenant429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTenant429ApplicationProblemPlusJSONResponse) VisitUpdateTenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTenantdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UpdateTenantdefaultApplicationProblemPlusJSONResponse) VisitUpdateTenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6051,6 +6908,64 @@ func (response ListAgents404ApplicationProblemPlusJSONResponse) VisitListAgentsR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAgents422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListAgents422ApplicationProblemPlusJSONResponse) VisitListAgentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAgents429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListAgents429ApplicationProblemPlusJSONResponse) VisitListAgentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAgentsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListAgentsdefaultApplicationProblemPlusJSONResponse) VisitListAgentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6159,6 +7074,22 @@ func (response CreateAgent409ApplicationProblemPlusJSONResponse) VisitCreateAgen
 	return err
 }
 
+type CreateAgent413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAgent413ApplicationProblemPlusJSONResponse) VisitCreateAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateAgent422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -6171,6 +7102,48 @@ func (response CreateAgent422ApplicationProblemPlusJSONResponse) VisitCreateAgen
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAgent429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAgent429ApplicationProblemPlusJSONResponse) VisitCreateAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAgentdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateAgentdefaultApplicationProblemPlusJSONResponse) VisitCreateAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6240,6 +7213,64 @@ func (response DeleteAgent404ApplicationProblemPlusJSONResponse) VisitDeleteAgen
 	return err
 }
 
+type DeleteAgent422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteAgent422ApplicationProblemPlusJSONResponse) VisitDeleteAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteAgent429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteAgent429ApplicationProblemPlusJSONResponse) VisitDeleteAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteAgentdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteAgentdefaultApplicationProblemPlusJSONResponse) VisitDeleteAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetAgentRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 	AgentId  AgentId  `json:"agent_id"`
@@ -6291,6 +7322,64 @@ func (response GetAgent404ApplicationProblemPlusJSONResponse) VisitGetAgentRespo
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAgent422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetAgent422ApplicationProblemPlusJSONResponse) VisitGetAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAgent429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetAgent429ApplicationProblemPlusJSONResponse) VisitGetAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAgentdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetAgentdefaultApplicationProblemPlusJSONResponse) VisitGetAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6383,6 +7472,22 @@ func (response UpdateAgent404ApplicationProblemPlusJSONResponse) VisitUpdateAgen
 	return err
 }
 
+type UpdateAgent413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAgent413ApplicationProblemPlusJSONResponse) VisitUpdateAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateAgent422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -6395,6 +7500,48 @@ func (response UpdateAgent422ApplicationProblemPlusJSONResponse) VisitUpdateAgen
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAgent429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAgent429ApplicationProblemPlusJSONResponse) VisitUpdateAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAgentdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UpdateAgentdefaultApplicationProblemPlusJSONResponse) VisitUpdateAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6471,6 +7618,64 @@ func (response ListMemories404ApplicationProblemPlusJSONResponse) VisitListMemor
 	return err
 }
 
+type ListMemories422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListMemories422ApplicationProblemPlusJSONResponse) VisitListMemoriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMemories429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListMemories429ApplicationProblemPlusJSONResponse) VisitListMemoriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMemoriesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListMemoriesdefaultApplicationProblemPlusJSONResponse) VisitListMemoriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteMemoryRequestObject struct {
 	TenantId TenantId           `json:"tenant_id"`
 	AgentId  AgentId            `json:"agent_id"`
@@ -6537,9 +7742,68 @@ func (response DeleteMemory404ApplicationProblemPlusJSONResponse) VisitDeleteMem
 	return err
 }
 
+type DeleteMemory422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMemory422ApplicationProblemPlusJSONResponse) VisitDeleteMemoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMemory429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMemory429ApplicationProblemPlusJSONResponse) VisitDeleteMemoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMemorydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteMemorydefaultApplicationProblemPlusJSONResponse) VisitDeleteMemoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type PreviewAgentRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 	AgentId  AgentId  `json:"agent_id"`
+	Params   PreviewAgentParams
 	Body     *PreviewAgentJSONRequestBody
 }
 
@@ -6625,6 +7889,38 @@ func (response PreviewAgent404ApplicationProblemPlusJSONResponse) VisitPreviewAg
 	return err
 }
 
+type PreviewAgent409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response PreviewAgent409ApplicationProblemPlusJSONResponse) VisitPreviewAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PreviewAgent413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response PreviewAgent413ApplicationProblemPlusJSONResponse) VisitPreviewAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type PreviewAgent422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -6641,6 +7937,31 @@ func (response PreviewAgent422ApplicationProblemPlusJSONResponse) VisitPreviewAg
 	return err
 }
 
+type PreviewAgent429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response PreviewAgent429ApplicationProblemPlusJSONResponse) VisitPreviewAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type PreviewAgent502ApplicationProblemPlusJSONResponse struct {
 	BadGatewayApplicationProblemPlusJSONResponse
 }
@@ -6653,6 +7974,23 @@ func (response PreviewAgent502ApplicationProblemPlusJSONResponse) VisitPreviewAg
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PreviewAgentdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response PreviewAgentdefaultApplicationProblemPlusJSONResponse) VisitPreviewAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6740,6 +8078,64 @@ func (response ListAPITokens404ApplicationProblemPlusJSONResponse) VisitListAPIT
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAPITokens422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListAPITokens422ApplicationProblemPlusJSONResponse) VisitListAPITokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAPITokens429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListAPITokens429ApplicationProblemPlusJSONResponse) VisitListAPITokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAPITokensdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListAPITokensdefaultApplicationProblemPlusJSONResponse) VisitListAPITokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6848,6 +8244,22 @@ func (response CreateAPIToken409ApplicationProblemPlusJSONResponse) VisitCreateA
 	return err
 }
 
+type CreateAPIToken413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAPIToken413ApplicationProblemPlusJSONResponse) VisitCreateAPITokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateAPIToken422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -6860,6 +8272,48 @@ func (response CreateAPIToken422ApplicationProblemPlusJSONResponse) VisitCreateA
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAPIToken429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAPIToken429ApplicationProblemPlusJSONResponse) VisitCreateAPITokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAPITokendefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateAPITokendefaultApplicationProblemPlusJSONResponse) VisitCreateAPITokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6925,6 +8379,64 @@ func (response RevokeAPIToken404ApplicationProblemPlusJSONResponse) VisitRevokeA
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAPIToken422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeAPIToken422ApplicationProblemPlusJSONResponse) VisitRevokeAPITokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAPIToken429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeAPIToken429ApplicationProblemPlusJSONResponse) VisitRevokeAPITokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAPITokendefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RevokeAPITokendefaultApplicationProblemPlusJSONResponse) VisitRevokeAPITokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7032,6 +8544,48 @@ func (response ListAuditEvents422ApplicationProblemPlusJSONResponse) VisitListAu
 	return err
 }
 
+type ListAuditEvents429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEvents429ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEventsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListAuditEventsdefaultApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetBillingRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 }
@@ -7082,6 +8636,64 @@ func (response GetBilling404ApplicationProblemPlusJSONResponse) VisitGetBillingR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBilling422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetBilling422ApplicationProblemPlusJSONResponse) VisitGetBillingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBilling429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetBilling429ApplicationProblemPlusJSONResponse) VisitGetBillingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBillingdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetBillingdefaultApplicationProblemPlusJSONResponse) VisitGetBillingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7173,6 +8785,22 @@ func (response SetBudget404ApplicationProblemPlusJSONResponse) VisitSetBudgetRes
 	return err
 }
 
+type SetBudget413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SetBudget413ApplicationProblemPlusJSONResponse) VisitSetBudgetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SetBudget422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -7185,6 +8813,48 @@ func (response SetBudget422ApplicationProblemPlusJSONResponse) VisitSetBudgetRes
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetBudget429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SetBudget429ApplicationProblemPlusJSONResponse) VisitSetBudgetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetBudgetdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SetBudgetdefaultApplicationProblemPlusJSONResponse) VisitSetBudgetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7260,6 +8930,64 @@ func (response ListConnections404ApplicationProblemPlusJSONResponse) VisitListCo
 	return err
 }
 
+type ListConnections422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListConnections422ApplicationProblemPlusJSONResponse) VisitListConnectionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConnections429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListConnections429ApplicationProblemPlusJSONResponse) VisitListConnectionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConnectionsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListConnectionsdefaultApplicationProblemPlusJSONResponse) VisitListConnectionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DisconnectConnectionRequestObject struct {
 	TenantId     TenantId     `json:"tenant_id"`
 	ConnectionId ConnectionId `json:"connection_id"`
@@ -7325,6 +9053,64 @@ func (response DisconnectConnection404ApplicationProblemPlusJSONResponse) VisitD
 	return err
 }
 
+type DisconnectConnection422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response DisconnectConnection422ApplicationProblemPlusJSONResponse) VisitDisconnectConnectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisconnectConnection429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DisconnectConnection429ApplicationProblemPlusJSONResponse) VisitDisconnectConnectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisconnectConnectiondefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DisconnectConnectiondefaultApplicationProblemPlusJSONResponse) VisitDisconnectConnectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetConnectionRequestObject struct {
 	TenantId     TenantId     `json:"tenant_id"`
 	ConnectionId ConnectionId `json:"connection_id"`
@@ -7376,6 +9162,64 @@ func (response GetConnection404ApplicationProblemPlusJSONResponse) VisitGetConne
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetConnection422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetConnection422ApplicationProblemPlusJSONResponse) VisitGetConnectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetConnection429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetConnection429ApplicationProblemPlusJSONResponse) VisitGetConnectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetConnectiondefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetConnectiondefaultApplicationProblemPlusJSONResponse) VisitGetConnectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7468,6 +9312,22 @@ func (response UpdateConnection404ApplicationProblemPlusJSONResponse) VisitUpdat
 	return err
 }
 
+type UpdateConnection413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateConnection413ApplicationProblemPlusJSONResponse) VisitUpdateConnectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateConnection422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -7480,6 +9340,48 @@ func (response UpdateConnection422ApplicationProblemPlusJSONResponse) VisitUpdat
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateConnection429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateConnection429ApplicationProblemPlusJSONResponse) VisitUpdateConnectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateConnectiondefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UpdateConnectiondefaultApplicationProblemPlusJSONResponse) VisitUpdateConnectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7555,6 +9457,64 @@ func (response CheckConnection404ApplicationProblemPlusJSONResponse) VisitCheckC
 	return err
 }
 
+type CheckConnection422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response CheckConnection422ApplicationProblemPlusJSONResponse) VisitCheckConnectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckConnection429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CheckConnection429ApplicationProblemPlusJSONResponse) VisitCheckConnectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckConnectiondefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CheckConnectiondefaultApplicationProblemPlusJSONResponse) VisitCheckConnectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListConversationsRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 	Params   ListConversationsParams
@@ -7626,6 +9586,64 @@ func (response ListConversations404ApplicationProblemPlusJSONResponse) VisitList
 	return err
 }
 
+type ListConversations422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListConversations422ApplicationProblemPlusJSONResponse) VisitListConversationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConversations429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListConversations429ApplicationProblemPlusJSONResponse) VisitListConversationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConversationsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListConversationsdefaultApplicationProblemPlusJSONResponse) VisitListConversationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetConversationRequestObject struct {
 	TenantId       TenantId       `json:"tenant_id"`
 	ConversationId ConversationId `json:"conversation_id"`
@@ -7677,6 +9695,64 @@ func (response GetConversation404ApplicationProblemPlusJSONResponse) VisitGetCon
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetConversation422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetConversation422ApplicationProblemPlusJSONResponse) VisitGetConversationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetConversation429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetConversation429ApplicationProblemPlusJSONResponse) VisitGetConversationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetConversationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetConversationdefaultApplicationProblemPlusJSONResponse) VisitGetConversationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7753,6 +9829,64 @@ func (response ListMessages404ApplicationProblemPlusJSONResponse) VisitListMessa
 	return err
 }
 
+type ListMessages422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListMessages422ApplicationProblemPlusJSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMessages429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListMessages429ApplicationProblemPlusJSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMessagesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListMessagesdefaultApplicationProblemPlusJSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SendHumanReplyRequestObject struct {
 	TenantId       TenantId       `json:"tenant_id"`
 	ConversationId ConversationId `json:"conversation_id"`
@@ -7810,6 +9944,22 @@ func (response SendHumanReply401ApplicationProblemPlusJSONResponse) VisitSendHum
 	return err
 }
 
+type SendHumanReply403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SendHumanReply403ApplicationProblemPlusJSONResponse) VisitSendHumanReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SendHumanReply404ApplicationProblemPlusJSONResponse struct {
 	NotFoundApplicationProblemPlusJSONResponse
 }
@@ -7838,6 +9988,22 @@ func (response SendHumanReply409ApplicationProblemPlusJSONResponse) VisitSendHum
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendHumanReply413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SendHumanReply413ApplicationProblemPlusJSONResponse) VisitSendHumanReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7895,6 +10061,23 @@ func (response SendHumanReply502ApplicationProblemPlusJSONResponse) VisitSendHum
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendHumanReplydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SendHumanReplydefaultApplicationProblemPlusJSONResponse) VisitSendHumanReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7970,6 +10153,64 @@ func (response ReleaseConversation404ApplicationProblemPlusJSONResponse) VisitRe
 	return err
 }
 
+type ReleaseConversation422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseConversation422ApplicationProblemPlusJSONResponse) VisitReleaseConversationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseConversation429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseConversation429ApplicationProblemPlusJSONResponse) VisitReleaseConversationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseConversationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ReleaseConversationdefaultApplicationProblemPlusJSONResponse) VisitReleaseConversationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetEscalationTopicsRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 }
@@ -8020,6 +10261,64 @@ func (response GetEscalationTopics404ApplicationProblemPlusJSONResponse) VisitGe
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEscalationTopics422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetEscalationTopics422ApplicationProblemPlusJSONResponse) VisitGetEscalationTopicsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEscalationTopics429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetEscalationTopics429ApplicationProblemPlusJSONResponse) VisitGetEscalationTopicsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEscalationTopicsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetEscalationTopicsdefaultApplicationProblemPlusJSONResponse) VisitGetEscalationTopicsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8111,6 +10410,22 @@ func (response SetEscalationTopics404ApplicationProblemPlusJSONResponse) VisitSe
 	return err
 }
 
+type SetEscalationTopics413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SetEscalationTopics413ApplicationProblemPlusJSONResponse) VisitSetEscalationTopicsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SetEscalationTopics422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -8123,6 +10438,48 @@ func (response SetEscalationTopics422ApplicationProblemPlusJSONResponse) VisitSe
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetEscalationTopics429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SetEscalationTopics429ApplicationProblemPlusJSONResponse) VisitSetEscalationTopicsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetEscalationTopicsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SetEscalationTopicsdefaultApplicationProblemPlusJSONResponse) VisitSetEscalationTopicsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8230,6 +10587,48 @@ func (response ListEvents422ApplicationProblemPlusJSONResponse) VisitListEventsR
 	return err
 }
 
+type ListEvents429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListEvents429ApplicationProblemPlusJSONResponse) VisitListEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEventsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListEventsdefaultApplicationProblemPlusJSONResponse) VisitListEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetEventRequestObject struct {
 	TenantId TenantId           `json:"tenant_id"`
 	EventId  openapi_types.UUID `json:"event_id"`
@@ -8317,6 +10716,48 @@ func (response GetEvent422ApplicationProblemPlusJSONResponse) VisitGetEventRespo
 	return err
 }
 
+type GetEvent429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetEvent429ApplicationProblemPlusJSONResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetEventdefaultApplicationProblemPlusJSONResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListLLMKeysRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 	Params   ListLLMKeysParams
@@ -8400,6 +10841,64 @@ func (response ListLLMKeys404ApplicationProblemPlusJSONResponse) VisitListLLMKey
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLLMKeys422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListLLMKeys422ApplicationProblemPlusJSONResponse) VisitListLLMKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLLMKeys429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListLLMKeys429ApplicationProblemPlusJSONResponse) VisitListLLMKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLLMKeysdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListLLMKeysdefaultApplicationProblemPlusJSONResponse) VisitListLLMKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8508,6 +11007,22 @@ func (response CreateLLMKey409ApplicationProblemPlusJSONResponse) VisitCreateLLM
 	return err
 }
 
+type CreateLLMKey413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateLLMKey413ApplicationProblemPlusJSONResponse) VisitCreateLLMKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateLLMKey422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -8524,6 +11039,31 @@ func (response CreateLLMKey422ApplicationProblemPlusJSONResponse) VisitCreateLLM
 	return err
 }
 
+type CreateLLMKey429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateLLMKey429ApplicationProblemPlusJSONResponse) VisitCreateLLMKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateLLMKey502ApplicationProblemPlusJSONResponse struct {
 	BadGatewayApplicationProblemPlusJSONResponse
 }
@@ -8536,6 +11076,23 @@ func (response CreateLLMKey502ApplicationProblemPlusJSONResponse) VisitCreateLLM
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateLLMKeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateLLMKeydefaultApplicationProblemPlusJSONResponse) VisitCreateLLMKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8601,6 +11158,64 @@ func (response DeleteLLMKey404ApplicationProblemPlusJSONResponse) VisitDeleteLLM
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteLLMKey422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteLLMKey422ApplicationProblemPlusJSONResponse) VisitDeleteLLMKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteLLMKey429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteLLMKey429ApplicationProblemPlusJSONResponse) VisitDeleteLLMKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteLLMKeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteLLMKeydefaultApplicationProblemPlusJSONResponse) VisitDeleteLLMKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8676,6 +11291,64 @@ func (response CheckLLMKey404ApplicationProblemPlusJSONResponse) VisitCheckLLMKe
 	return err
 }
 
+type CheckLLMKey422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response CheckLLMKey422ApplicationProblemPlusJSONResponse) VisitCheckLLMKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckLLMKey429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CheckLLMKey429ApplicationProblemPlusJSONResponse) VisitCheckLLMKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckLLMKeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CheckLLMKeydefaultApplicationProblemPlusJSONResponse) VisitCheckLLMKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListMembersRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 	Params   ListMembersParams
@@ -8743,6 +11416,64 @@ func (response ListMembers404ApplicationProblemPlusJSONResponse) VisitListMember
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMembers422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListMembers422ApplicationProblemPlusJSONResponse) VisitListMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMembers429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListMembers429ApplicationProblemPlusJSONResponse) VisitListMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMembersdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListMembersdefaultApplicationProblemPlusJSONResponse) VisitListMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8851,6 +11582,22 @@ func (response AddMember409ApplicationProblemPlusJSONResponse) VisitAddMemberRes
 	return err
 }
 
+type AddMember413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response AddMember413ApplicationProblemPlusJSONResponse) VisitAddMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AddMember422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -8863,6 +11610,48 @@ func (response AddMember422ApplicationProblemPlusJSONResponse) VisitAddMemberRes
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddMember429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response AddMember429ApplicationProblemPlusJSONResponse) VisitAddMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddMemberdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AddMemberdefaultApplicationProblemPlusJSONResponse) VisitAddMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8944,6 +11733,64 @@ func (response RemoveMember409ApplicationProblemPlusJSONResponse) VisitRemoveMem
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveMember422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response RemoveMember422ApplicationProblemPlusJSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveMember429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response RemoveMember429ApplicationProblemPlusJSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveMemberdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RemoveMemberdefaultApplicationProblemPlusJSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9052,6 +11899,22 @@ func (response UpdateMember409ApplicationProblemPlusJSONResponse) VisitUpdateMem
 	return err
 }
 
+type UpdateMember413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMember413ApplicationProblemPlusJSONResponse) VisitUpdateMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateMember422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -9064,6 +11927,48 @@ func (response UpdateMember422ApplicationProblemPlusJSONResponse) VisitUpdateMem
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMember429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMember429ApplicationProblemPlusJSONResponse) VisitUpdateMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMemberdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UpdateMemberdefaultApplicationProblemPlusJSONResponse) VisitUpdateMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9118,6 +12023,64 @@ func (response ListModels404ApplicationProblemPlusJSONResponse) VisitListModelsR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListModels422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListModels422ApplicationProblemPlusJSONResponse) VisitListModelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListModels429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListModels429ApplicationProblemPlusJSONResponse) VisitListModelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListModelsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListModelsdefaultApplicationProblemPlusJSONResponse) VisitListModelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9209,6 +12172,80 @@ func (response EraseParticipant404ApplicationProblemPlusJSONResponse) VisitErase
 	return err
 }
 
+type EraseParticipant413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response EraseParticipant413ApplicationProblemPlusJSONResponse) VisitEraseParticipantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseParticipant422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response EraseParticipant422ApplicationProblemPlusJSONResponse) VisitEraseParticipantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseParticipant429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response EraseParticipant429ApplicationProblemPlusJSONResponse) VisitEraseParticipantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseParticipantdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response EraseParticipantdefaultApplicationProblemPlusJSONResponse) VisitEraseParticipantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetUsageRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 	Params   GetUsageParams
@@ -9292,6 +12329,48 @@ func (response GetUsage422ApplicationProblemPlusJSONResponse) VisitGetUsageRespo
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUsage429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetUsage429ApplicationProblemPlusJSONResponse) VisitGetUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUsagedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetUsagedefaultApplicationProblemPlusJSONResponse) VisitGetUsageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9399,6 +12478,48 @@ func (response ListWebhookDeliveries422ApplicationProblemPlusJSONResponse) Visit
 	return err
 }
 
+type ListWebhookDeliveries429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookDeliveries429ApplicationProblemPlusJSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveriesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListWebhookDeliveriesdefaultApplicationProblemPlusJSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetWebhookDeliveryRequestObject struct {
 	TenantId   TenantId   `json:"tenant_id"`
 	DeliveryId DeliveryId `json:"delivery_id"`
@@ -9482,6 +12603,48 @@ func (response GetWebhookDelivery422ApplicationProblemPlusJSONResponse) VisitGet
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookDelivery429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookDelivery429ApplicationProblemPlusJSONResponse) VisitGetWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookDeliverydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetWebhookDeliverydefaultApplicationProblemPlusJSONResponse) VisitGetWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9590,6 +12753,48 @@ func (response ReplayWebhookDelivery422ApplicationProblemPlusJSONResponse) Visit
 	return err
 }
 
+type ReplayWebhookDelivery429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookDelivery429ApplicationProblemPlusJSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookDeliverydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ReplayWebhookDeliverydefaultApplicationProblemPlusJSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListWebhookEndpointsRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 }
@@ -9672,6 +12877,48 @@ func (response ListWebhookEndpoints422ApplicationProblemPlusJSONResponse) VisitL
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookEndpoints429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookEndpoints429ApplicationProblemPlusJSONResponse) VisitListWebhookEndpointsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookEndpointsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListWebhookEndpointsdefaultApplicationProblemPlusJSONResponse) VisitListWebhookEndpointsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9780,6 +13027,22 @@ func (response CreateWebhookEndpoint409ApplicationProblemPlusJSONResponse) Visit
 	return err
 }
 
+type CreateWebhookEndpoint413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookEndpoint413ApplicationProblemPlusJSONResponse) VisitCreateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateWebhookEndpoint422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -9792,6 +13055,48 @@ func (response CreateWebhookEndpoint422ApplicationProblemPlusJSONResponse) Visit
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhookEndpoint429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookEndpoint429ApplicationProblemPlusJSONResponse) VisitCreateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhookEndpointdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateWebhookEndpointdefaultApplicationProblemPlusJSONResponse) VisitCreateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9873,6 +13178,48 @@ func (response DeleteWebhookEndpoint422ApplicationProblemPlusJSONResponse) Visit
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWebhookEndpoint429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteWebhookEndpoint429ApplicationProblemPlusJSONResponse) VisitDeleteWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWebhookEndpointdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteWebhookEndpointdefaultApplicationProblemPlusJSONResponse) VisitDeleteWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9960,6 +13307,48 @@ func (response GetWebhookEndpoint422ApplicationProblemPlusJSONResponse) VisitGet
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookEndpoint429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookEndpoint429ApplicationProblemPlusJSONResponse) VisitGetWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookEndpointdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetWebhookEndpointdefaultApplicationProblemPlusJSONResponse) VisitGetWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10052,6 +13441,22 @@ func (response UpdateWebhookEndpoint404ApplicationProblemPlusJSONResponse) Visit
 	return err
 }
 
+type UpdateWebhookEndpoint413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateWebhookEndpoint413ApplicationProblemPlusJSONResponse) VisitUpdateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateWebhookEndpoint422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -10064,6 +13469,48 @@ func (response UpdateWebhookEndpoint422ApplicationProblemPlusJSONResponse) Visit
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWebhookEndpoint429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateWebhookEndpoint429ApplicationProblemPlusJSONResponse) VisitUpdateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWebhookEndpointdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UpdateWebhookEndpointdefaultApplicationProblemPlusJSONResponse) VisitUpdateWebhookEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10173,6 +13620,22 @@ func (response ReplayWebhookEvents409ApplicationProblemPlusJSONResponse) VisitRe
 	return err
 }
 
+type ReplayWebhookEvents413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookEvents413ApplicationProblemPlusJSONResponse) VisitReplayWebhookEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ReplayWebhookEvents422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -10185,6 +13648,48 @@ func (response ReplayWebhookEvents422ApplicationProblemPlusJSONResponse) VisitRe
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookEvents429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookEvents429ApplicationProblemPlusJSONResponse) VisitReplayWebhookEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookEventsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ReplayWebhookEventsdefaultApplicationProblemPlusJSONResponse) VisitReplayWebhookEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10294,6 +13799,22 @@ func (response RotateWebhookSecret409ApplicationProblemPlusJSONResponse) VisitRo
 	return err
 }
 
+type RotateWebhookSecret413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response RotateWebhookSecret413ApplicationProblemPlusJSONResponse) VisitRotateWebhookSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RotateWebhookSecret422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -10306,6 +13827,48 @@ func (response RotateWebhookSecret422ApplicationProblemPlusJSONResponse) VisitRo
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateWebhookSecret429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response RotateWebhookSecret429ApplicationProblemPlusJSONResponse) VisitRotateWebhookSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateWebhookSecretdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RotateWebhookSecretdefaultApplicationProblemPlusJSONResponse) VisitRotateWebhookSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10414,6 +13977,48 @@ func (response SendWebhookTest422ApplicationProblemPlusJSONResponse) VisitSendWe
 	return err
 }
 
+type SendWebhookTest429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SendWebhookTest429ApplicationProblemPlusJSONResponse) VisitSendWebhookTestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendWebhookTestdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SendWebhookTestdefaultApplicationProblemPlusJSONResponse) VisitSendWebhookTestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListWebhookEventTypesRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 }
@@ -10484,6 +14089,48 @@ func (response ListWebhookEventTypes422ApplicationProblemPlusJSONResponse) Visit
 	return err
 }
 
+type ListWebhookEventTypes429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookEventTypes429ApplicationProblemPlusJSONResponse) VisitListWebhookEventTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookEventTypesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListWebhookEventTypesdefaultApplicationProblemPlusJSONResponse) VisitListWebhookEventTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetHealthRequestObject struct {
 }
 
@@ -10501,6 +14148,23 @@ func (response GetHealth200JSONResponse) VisitGetHealthResponse(w http.ResponseW
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHealthdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetHealthdefaultApplicationProblemPlusJSONResponse) VisitGetHealthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10538,6 +14202,23 @@ func (response GetReadiness503ApplicationProblemPlusJSONResponse) VisitGetReadin
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReadinessdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetReadinessdefaultApplicationProblemPlusJSONResponse) VisitGetReadinessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11561,11 +15242,12 @@ func (sh *strictHandler) DeleteMemory(ctx echo.Context, tenantId TenantId, agent
 }
 
 // PreviewAgent operation middleware
-func (sh *strictHandler) PreviewAgent(ctx echo.Context, tenantId TenantId, agentId AgentId) error {
+func (sh *strictHandler) PreviewAgent(ctx echo.Context, tenantId TenantId, agentId AgentId, params PreviewAgentParams) error {
 	var request PreviewAgentRequestObject
 
 	request.TenantId = tenantId
 	request.AgentId = agentId
+	request.Params = params
 
 	var body PreviewAgentJSONRequestBody
 	var err error
@@ -13078,362 +16760,383 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L39cts4ti/6Krg651bk2bQsO3a6Y9fUPu4kPZ09SSfbTqr37VauCJGQhDEFcADQinafVM073PsE9495",
-	"sHmSW1gLIEGJ1Ic/4k66q87Z07FI4mthfa/f+rWTyFkuBRNGd05/7UwZTZmC/7yghr3iM27sP1KmE8Vz",
-	"w6XonHZ+mlJDFJtRLjSRY2KmjGT2UdLVjJFnUlwzYZ/Ve71O1NHJlM2o/YxZ5Kxz2tFGcTHpfPoUVaO8",
-	"lRlPFqtjvSu/beyoiSyEYSkMmdAs233ES2YumdZcimdSXnHWPGR8JYU2qkjMUOPTMUngedL9wZj8jcgW",
-	"EbmkM3bJDfvzK/rxjFyypFCMyMJonjKSsmuWyXzGhNkwqU9RJ6eKzphxe38+YcK8TO1/cjujnJppJ+oI",
-	"OrPvUfvrkKedqKPY3wuuWNo5Napg4RhjqWbUdE47RQFPrm7EMykES+yaW0dKykfuZLhrpjTdNGD50B0M",
-	"WSgtVcsBC/bRDBN4IvZEnCt2zWWhSU4nzJ4ZTPHvBVOLYI741XAqM/rxFRMTM+2cHvX7TVN5zjJ+zdQC",
-	"V746nTkbTaW8Iql77pEmPC1nUN8k/8ztN+iFSHPJPam1z4q559bNyj9z+1m9TNksl4aJZPFX1sASXtMr",
-	"pgklihnFWUoSxahhRNMxOyNL7KCcLHK2arrBIPt2lHXHOePC//uwacItbPItnTCi+X+3UhLwtdrIKRvT",
-	"IjOd0xM7LP3IZ8Wsc3roJuH+VU6BC8MmTMEc3jFB2w/SwK/rjg+fuO3hfbIv61wKzYCRfUfTv1DD5hSO",
-	"MZHCMAE7RfM84wnc84NcyVHGZv/2N23n+2uHfaSzPGP4RgpXbkqFYNlQSDMcy0LYoVNmKM86p53LjCZX",
-	"RLFxoVl6Spqe1YaaQttdPYo6hhv7cTs34idXroSOZGFORxkVV51P4cr/p2LjzmnnfxxUAvMAf9UHb3EB",
-	"uP765p+TXMlrnjJFujDRiLxmhkbk0iies4hQQV69er3n50+kImPKM5aekRiXGJOEKsWZJtxoohjVUhAq",
-	"UhLb3Ynhr0wpqYj9d89O+zuaXrC/F0ybm217ubeWdhR+iaSSaSKkITNqkinwy/O3L4n9uqKJsXQF09Cd",
-	"019+7WQSh+mcdkYyXfSstpB1os6MaU0ndqtzJXOmzIIMOvDjoEO4JjOuNdDSh+rYjoGnBsfmF3dvx7Zh",
-	"3dWaUbCNM57cdqvPBaEJqDdkzo0dh2sCG0NophhNF4R95NoAS6t25mm1M+VE7m1bnmVUT5n2E2QkKZRi",
-	"whA7HxZZ4qWCLLFWMqeWbIG64UUqpJkyRYAu7Ly+l2rE05SJW1Mr10QwlmqYHE1nXBAlM2YnNuWTKVP1",
-	"zXtcbV41h/vjBYWZWrGUUMPSiIwKA9OECZZERrNMzvHwu3Y7vdY5V9xYlXfGyFjJWbmJUvEJF3uwjy/F",
-	"Nc14estdnBXakBEj1JCMUW3It5anWnK32unaS55TredSpbV7vv57tXt+FLDn9yJXMrFfGWWMvBCGm8Xn",
-	"ufAjxegVKBhFhvz0R2m+B1Fyu51FGQvHvCyZjvvH1dJ/lIZ87x64p/U+9/QGPAVuLsc/XHPN7Y4bWRpZ",
-	"9tpYFUPK11QsHPPVt72sUpIZFQu/7foMFLoF4YIcHhHNEinSOrM7Cpidfd3OhpTTuT/aaJspHRumSHxh",
-	"/7F/bv8Rh/NuM6abpuGePageDI3j/co63upl97j9RDW3Vc3wEudqj3pOuWk0Uisd027Me0ELM5WK/ze7",
-	"7WW45BNhz1oqoplIreCw6oSRV0zUufRhyBSC8e/twF+jDhIR9jG3erCdo2LX8gqNjdQycZrpMxL/9NNP",
-	"+yFbj4mmC02mloVLQoNf4Aa9F/Sa8sxytFvuXkoNHVHNyIxPFLymCVUMbrATyjW9N5B0l0xd84SRcDL3",
-	"tpWWlYHy4u9MRg2wk/Lj6PB4+/KdPXj7304v5GhBoHGXDqmp2R8pNWzf8BlbNUKi8p0R3BiaZW/GIK7W",
-	"rQGGf2ZflAqE0qp8mLHZiCngikClhCZGk7FUPXLu/pJQQVJJhCQzqRgxUypQluO7j/RAgLgHKW/57TwC",
-	"VZ7rksDmU2bfYQsrLa8ZDgeCozewyokoMkdA1jj7FHWQSPW6Haq/07BjqDRssO6iTka1GVpFzg1W36P3",
-	"uR0ztYJ+JrUhUiSMUDLjojBgA99sbmig/rr6Q67YmH9sNnjHXGkT6Bnew6NZohhoyJIolsiJ4JoRy/tO",
-	"7UQahnfncqvttWe+6RJd2Gc+RYEhvpWzpLLVf+ngI4EhD1tXbpSbRxTeqaUzrVFTbe21W/WhnIkc/Y0l",
-	"IKz8FYY7BKulacrtkdDsbXClxzTTLFq65XUarh/nmxw/cka8JsnhgpBxYQrVTlithBS4dw43und2Obyl",
-	"43C7D+9v3rF0e15VcstP0TK7dPTd7AQCFtWNr7QZ/usf/4z3euRyKueCSJEtcFOBD6H/preR3NxYq0v7",
-	"ECzuFUcnRH2a3LBZ/T+2XG8pp5SioOAEblz7mQ1XcfnCwOj1jzSe1MSJ6dvLJqYTmqF/25oX9U1YeXp5",
-	"tcHbhqoJnvR2RPOifPUdvmmF3IowGdMsG9HkajiTKct2nN3UmHxopMy2P9of3r17+07KrOlzWwolroc0",
-	"Mfw6FBIjKTNGgWBm9ONQsTxbDK000E2qrbVWZ1IthooZ9BsPU7rQa+gpfNVuVOP2tAsuprQUtPk3LgRL",
-	"h1dssXHv3sKjf7VPOjY1dDpew3f1Qhs2G+ZKznLTfJpsljNFLU8NfheFVVx2FUxWvspdyadA/WGn6zTn",
-	"IpXzoeb/zRqNlu0EZLB31eks75k/6tVLUt+7VZKrT9PvTQMvaLrgdZJoI9Xa5QvvxJK0D/a4ldEFEnw7",
-	"cWRf+p6zLNUNEqm8H+s+8do+9PJ5i5T+dosYTIPgxZFbxFMw5xW+3sSj6+L0wv6Z6CKZEqpJPOJZxsWE",
-	"nP/4HCPUZFD0+48ZOYqt7RgPOjpn9ApsQjItZlQMOuTNBTj9RRpDSMZfk2DdJ1toJzP68SW+etT/bciL",
-	"JcUDQnRg56dMldYNyRWfUbUg8B6EPHRtG7aklmr5J5vkUX1ePvTpXMWWHMiMLjCpoPRvx/AJ5/eJif0W",
-	"YcLuQHpGGE2mZMQSOYNwJPwoxxCPkXOx9WpCEVgt57DhNHeXdPU1v5JiwrQ1yPNsEawbfMuw/WXI8bjf",
-	"rwUdT/rRLmKzPu4Pck4yKSbBkIqhRWwtY3AU6zNiievU2tNkImXaI88xGEoePzmpze3xk5OleOgOUvoe",
-	"uVBNsK/uQLV4YAYaDP8Rm9Lrcu/9t4/7DVkEd6YbrFoGMK1HmvxNjogXg6w36ZFB51mhjZwxRXSR51KZ",
-	"Qac0lZf2ZrPK0ZBFVG3KlZBz3BMw81LZI3Zq5y/3U66TTOpCMZJktLD2uiY0m9OFJjRNWbq0e4dPmrdv",
-	"ScEp6ekoIKbqvUDxWVFlmLDP/tJxnrah005CZlHJcjY0cghMP5BF2zLwJf1mlaqcYzoB/uWuknd2hNk0",
-	"Ifmxpcu+TX5Bs6pwJ9YdGFcPatqh5+rmGs+Mi9DFcdischhDk+ms2ZKk7kwb1OQrjoGn0g3c4TM6adSG",
-	"Z3zGhvjX7e2RpY2D4Rp3qki5eXHdOH+a+OlXswRi6znts2m2NDFSOXui5ceMjpBtr/KsQjP1yEfIZeCW",
-	"faSJXSlx3MXezV778H63/JW2nwUV/QpCwcjDGi/uTaz/LY2nGTM0pYa2e9FqV6A6I8d82jYVdcANv5Y7",
-	"Uj/JRiPvDn2VwXEEpFEnhMgTWn2y4cKCzattR+281pP3nTC16rI8FGf7Do2SZ1OWXMmiiem4X4aFyuoH",
-	"qPjG86u9vGb4t1IZmq0OnsPfbzR08OqagS+NY+mrnOqaDYGkW5xB+NvQ6fnNuvYok8kVS4eYjtWk3CxQ",
-	"2mqMBxlChZ4zdUpiIYe6GJUPxxGJjeI0GzKRstT+M/x5mFCRsAx/yOnCyo+hvGYqLVgckX/9458QvI9H",
-	"RWpvAPuYMGY/09smLhEssT7972mmWWCsZdTYIyJTqomQLnnN6hdjPikw/nhmnxR2qVNrCnNNJva6Baw3",
-	"2L6JogmzC252+f805RkjObV6YMEiv5NXjOVuH+0QhTA8g1FvEVyylyiQXl6x85cmctRmvyUFaxQEOVNc",
-	"pnY1N48Q5RltoCIkDCAJQ0VKVRqTLiUhfbiksD0gAjvFuFHYaUaNbsoAoEaTLu7vHkbIwo9zjG92mkwq",
-	"H1xuEs7hRx5pgo9G1RzJiI0xQFqF6nDHIY3QnQLseNSBTbDriDqlU8vSxjAtwL/lLkgn6hQip8DrubA8",
-	"OWOG1f4xdAF9+EChWdp4nuVtvE1MdYln+ZvmTrrcPX8y0RJjqlHV8pRWWNQKP6oT9houiWnDQbLoDkG7",
-	"W0j/6tXGuQEvW6tllhRi+HjRiTqpnIuJoimDrZV548FCvvWw0Ev3VBaYAtFyopUhOJPCTK01Z+mg/Tsr",
-	"7+VMJU5tXko0sR/cN3I/hQT2HPJgNKHEvUEnrFZfU+dzW8+7uqlLN0tedaLOnCqBt8sLj4bNWzq/aicD",
-	"lWx1e6qll5NoP+/ACNueBu+ZJEITub/kEutv3PnNm9a0G6CwXTANdQDLV8AnADWo71PeRGI/YCrSmH8k",
-	"SD+tZmGl74PxM8Rc0iZZskJOOdXaURKER3i2mYSck77kg25ljTtSliE18ARfDNXu2MLKMdQbnJuRzBgV",
-	"OsiteaSdHEI2jC/WrpvjaxsluauZ2tEwxNXrdur/temdeqaV2MeIPBlDYhKkcnk/kNs/V4RARtKAAQ3+",
-	"Np3InOkz8tOUGn2e52UeOk/h92um+JizFMzqvYCGqhNKuc4zuhh6WmooJZLqSuc0YWicO4M9n0rBCN6X",
-	"RuJkHw1TgmaNJ4xrMYzO7FSlqlYQftfVvNwq5wm0k+39QxXBwmVuDp3Ah5k1EW+VWwSfMV56bzW9V1Sb",
-	"d/aNxnmtXu9S63L5QB048JLQGxkrfiWwj27lPPB/qOak7dlbnmOPnOb5Zoaz4nFwvoOQxJYoOVTTauuJ",
-	"wiLM2o1fPtfwgGrEVN359SzvmSe9BuN9RyajQKhs78QIJdGKF6PJH+C3wA+0fmV34WcJRMND+VmqKdxM",
-	"gwkE2I7CZmnC5ZdaZlnGAtZL0d0lnqu4u8EVjZZKjLfhBLfIurplGmeYF9Di94E6kiJjqHOMffY41Plg",
-	"5Z79Twx6T+h1s2d6nNHJOs5pf5+0JOFeMlP5bVD9SWSRpYEPCjw1REIsTCqip/B7JuXVzf0ouwhTF6ba",
-	"6QBzqgxPeE6F2Rj6DB5dL85KqrBMPJN6G8sn5PhlkXrtBtRkQzjvQJoEJ1g/7iVSbaK51V3c6NsOL/8d",
-	"cd2KmTwU332hqGY381zsznSCc3Sv7FokXhOWS/Sz9PU1q222CsNA77oMx7olUfsVI8db5NDVxwpeDcZo",
-	"XMByPtGmI1t2CUvCNTEycyUStB7e5ppMqUhZGiRZ9TrLB8+XIqnv+0fH37345tUPy/kXG1M9GoXd0EUP",
-	"8R+OK2zmKY5ttJ18tXEy50lDvloCORq+JqvZk88z9LY6hAFNaJ5ni2bvvCnHabNFt0/qXFrO8spxpChc",
-	"wjZ7cCNNSzHNTHM4Z4cV75YRFOSn4cM+vWt1p2b0YzhkkHEVbN7qzlw3ehbPBQEThEDtdSKVvRkU3YsO",
-	"P4SlpIsUgXAiUI8Nd2zKscRbFgaCUXaseG/1Nt0oRN1oyBso8qWJklo7XA/MBVLMWmP6jGi3mNhhkuxz",
-	"jHFt5Nxu/i35R9xAMhG4SrpxyFFOIYUz4SmmcsYRiUGuN/zdXfSGXzAqtxzTi/d6t42mRx2rKWlDZ3nT",
-	"ypiwK5vSPGcCY3DbqVmtuSN2W+oJKutzrJGj+bfC2dZtcH86ERLThzYKvwut5WHD8ZAu9EIpHKO+jqqO",
-	"fiUCCHX1SFhj+4WKtgBMxv0k6IxVv+TUTFd/gOgblgqv/ghht1IswqA+5aIhO8WV9m9KJSqXVb3TtDNl",
-	"Auxu7Ly2UY1XwDKQ+XRhNQJI6+XmLDC/FKMpMrul/MFt0q6D2u42ibH8xQ3+20vH4KD0kyrW6GfFFF8s",
-	"0BqOFoa1Zfmqso4L64KTwlQJtU9OTh4/WcoAPP725JsnQXTj6ORJc8avmco0VHz+8uJdJ+q8fXMJ//Me",
-	"/u/5u2dWo3r+4tWLdy8azf52R7GRMitTuHRwXpoBBE5EIDN1wswQUsqHaFSBdKLGMGU/9H//Qvf/+4P9",
-	"P/39p8MPv/ajx08//c8WxT4AXlsnyZaBff7j8s2P5BJ4C8ETgtxlsLvVpJhZ3hPQ2yNd/RmOBOIrWDA7",
-	"oVxoEEZBXNySbCMRoJd/uBsJHvW3pMGIaCOtcsBEohY5QJUIds3AUTAXONnTgLzsn7GEEOKUVAO6hQqL",
-	"b6km//rH/1f+PzpK0h65hGin3YaCkRFNrkghrCSdWMVkRvUVS/fs1YWsj1rsqtoKK1ZkYYazhnvgqf2k",
-	"3+/X88eXAnmH/cbkdpeatKJXTY3Ju3qPvL94dUZ+tXT6ieQZTdhUZimsVjEy5lnGUoRqqVEE6b6/eLVv",
-	"rfqcpXsRumIAyaV6ZCJ9iSvweILHRbp/efEuInipIN+DIg0ijk7Iv+0U9enBAc15jyYz1kvk7ABuiz74",
-	"FW8NTz+t53rfbhnAC/en5A+4e43MntHMfr7Rn71b/Gv1Yqy4eiDAXQRABxttsTVh6h+sTXnB8myxc6LE",
-	"R7N0HY/7u/oM4CNN03oprrkBOXueJCzfOYvD4y40YCTCbzEpeaRPRuDlkCTj4mpJfu7sDsEpNK3t1avX",
-	"DgKwPukR1cznDm72T99fou4VWwyb4+7v2nih28Irtug1e0hHLeWkGFfyCuSqVtZWgOUFkHZ1Vw6OLuPa",
-	"yh4UWVzbCaFjhRtA7ILJu6gO6ULQvDlpa69W6bQq6ZuPpzJ7YW7DLeJZm5Po3NpqHCBngvJO1KHCTJU1",
-	"80tvw5q4ZaO7eEw5pKFt5yMuJ+PPNKCWqCLgwCkcHPBGjy5ejBthLdCcD6/wUtWREDZrveG1WyqIdMsH",
-	"eopxf+MzB7mhriFV/03OxPnLfWuZUQMYU4Bg8/7iVZMC3n4z1uA3PL4XqljOP149Wb+n7Ud1Fwas44YP",
-	"ZcGWaQOr4cMdOGu79Qj5aA3uueUwp/GZa+uMytcNud+u5HDK8+33/HX5TqN30wvPXYE7mhIvwHm89bfe",
-	"26cbvrO0W+Gam/cJctXuBtti1pab1pafBTlIwC6XRa2zpAJNg6fOjQ1/Y2k7ZA8+MITpNPnEf5oy0LhB",
-	"7pW57fC4DkbUpHv5+t1bwnWZ6c7SvdNqXoxZMxTk6kBYRYiMFviZHgEHBPJfklOtSexmVagsJlKQhSyU",
-	"ZtkYUZ1WXdJ+EXeB7lSO3BAfADsiZyKFrP1y8ZEz94wkci7ArLHmWjrjQp+6jFRxFe7FQFiuCmhyFBRR",
-	"0k1kvrD6BGIJzlC/ENIVbVktQwM6egOw1S5AULvAK62R746utpTvHtDWYSqVUnyD4Mb7djOQJH+9Sioo",
-	"QXUD5fvk+C4xjGqrbF/PXUg3x4keSrrh8DcLLN10dzfsKkidlV29LzCx8unt6kRrmXTBi+tpRarF+vD1",
-	"tnPdupISsyS2fNzv7VI1KNWaa4M5HO2V3Jry3eSl9wtswW2CdURNXRKQCcEHq4m0n8Ed3Vd7mg93X0s9",
-	"clkZ9XXWO5RrVrXZDetBzNHWJPNkSjGbulJbyuSq+VSSuZKmjjHoU7NaNZiRTBeNou4malnZL0L7ksj6",
-	"GhRLGL+2Vj6oYz6hYy8iSUb5jKURmTBhF2T/s4oel1D1t0mv9tXtN7+KCNCwrla76UK5GwMb7WYR1Ugn",
-	"PPaVPdxCzMMm3s09Q0J/sIvmoVOWrlmIZNusX1PhMhClR0GFQE5CBeCBQzIiS4mQ8+Y8lKYLF3vr+wA+",
-	"FkdQMIX1oRAzaqlyuWKLoZaFShrnKzV45Ah1+D+QEVlo5qpFnN4qmJ17WKGIgg+r+sCK6HzYyk/Fk/V2",
-	"SVVy+0gTeJxgigT8tw53s8uNJoWlEKjOpSSR2uw1b+hdOMjaK56ZIIGrPSJ2v6x+z0TCiKYLa2DMpwsX",
-	"loX02I8Q0uvtnOq87GELkYzLNMngyMs9byXwl8+3oTUIPca4ZQeT3Owfy/0ZFxyyQ/z+HSQZLVK2/3j/",
-	"ZH9K+VWxn1HDNKSB4MYeZBmd0ce9w9NvR0uh99Vv1wObXXzgf5ej/W/85N7BL+f7P2PA80P1n73h6cH+",
-	"h1/70dOW+Ccs/k7YFLCJTWUC+KmmU3hbz/Btyttrqv6pPAhO9JY1QK76RyoyKjQXTOt9qHRK/TvtDoR2",
-	"5MapFGxLlc2D707rdePBiiuMpt1yIWsdfSzb6o4WhKd7iEjmifaRBmamkY8VAtGjyp/h77Bjgs1ZVfl2",
-	"xRYRlvLX2dBq+lfFMLZK20eWss2jjiVtVVW8uquKXXM2v1li8JRr40yUkuhvYAi26iwf1lgBtcTC5i5i",
-	"K7Zj1B4WrGcerkRdKu15ZdxdQnfrXLDlSbQlLWuzQxF1XYCvFcANoQPoRjOctaU/exWnJXQWVpBaPRkb",
-	"P1CxIB7/sDmjT/lgcSM86hCu59YM9p2U2TOaZZfFbEabDa/Cn+lGpPv3qFIu0xTMtwI6rUlQ/HhUnVtt",
-	"X2tLaqYGbBLQlFJx8f0z8vT45BviWh+s8hpsBLbyKpnRZMoF21eMpqAgofT3khoTsbGe2RUvNuNjrKmr",
-	"9v1utjymIM+vCdNYWEaQtPgx16M3Va7LVQpuB/71KZ3LO/f+4iXh0MpiDJqZCw7b7Sf2nTMSB80gYgjs",
-	"5Rnlgvzw7t1bB+mBQHJbZbd7XME1CRYXssmaiMH/HHtI1Rh80NU/McAR94jzmUFe35nzVJMZFVYzRgMh",
-	"8s3hdGTFnI4QMMyhDuLrZ6W7O9PSvx54wB3Ua2gEwK+WzdshsQzC8qwmRnTJJ+KluJlsKt2/G729ZRum",
-	"rVpTNrl7yy80HZNdxPv8lovY3Yd9Q/j+cDOW7oBvSHXYDxI0NiWz9Dc7TpcK86HefRykTeDjZ1Uthuu1",
-	"5CDt7GeWIS13lcsrB+n2r/E8LZN8aRlT1mTn+4Y7Pn60mmYGXBZzzOzTB9dHB+Vb/55kHKvh/vyvf/zT",
-	"XtqjJ6CG/5nm+XDm2nSe2ksbJVNqTgGMNiqfVSzliiVmWCgefMFQw+w/N3Kf+vQ3LR+t8tsWi+kiSZjW",
-	"zaUmJRDCln52/7GVN5fLEJvWhvA+DflTiBZWQz9pgKbJFg6UBjswc0HeXz6vIWgIeStkmntMzbqTaOHu",
-	"kPRrLMGVTd8Nmx3P8kaRwxuxzqZ0z/Z53YULwVHrQzk6cfgtI4CrkK+bb9hd4wtFNz7YhrVr4xzNNyyp",
-	"/bwgAEY2F3SB50eKbHHqau4TnnMEt/ZoMIJYvVkJiisjONZS/cBg8G///kt//+mHX59ER/0m19kK/kWw",
-	"/g+bdrjZIg6M8krIYl0IQSnogzNeYwh8YPOpJNxLMfJX376+t6OAapU+6yz9WvO01XYKXudbQuCf5WaB",
-	"TcKg3AFfByd2xsYmbHx292JgXUZHO6erLOdVTifywqClqWsT48I8OW4EUJSF2fGd5VmHYy5/r3kBdRfC",
-	"qrLnaxB2LutsFbfNOX0eI2bz0TjhWc0MPtm0upaTGZVogutkj8Mc/BR1Rosh9f2ethJbMG4rivloMUzp",
-	"YrePPaeLlk+VnqrtP9bimI86Y7Xkj00xtNnCbLd4zNBsuzl9D8l0euWwYUowYPm5cgeDkwm2wqtV7RRR",
-	"Nu/aNq8ynF+0Pd7cj1YrHkvlgnFy7MOSmlsel7KMmaVa3G0RdnDQ7VhZAD4SvNbcBacktrvaHUfpG0hl",
-	"acb2pTXz86M1gOY79+kWvHZHZ/NvjptHbrXBSloJvgzY38mRtvU3Ww4ErGm29F5/rgzjbZrF+UjBEP11",
-	"jcLpplpD0wAbc0V+QkSDc2OYa5SyktDE6k3bArJLHfy2i21s7oTTXkEkC5PIJg9WTEdUpFKwNEa1ei7V",
-	"FVNEG5nnLCUznu67SZ6RGqTEnGrifvF1rqHnlIthruREoYYJuibgz2KtDfxHOXRLMoKrhWYfE6Zys64Z",
-	"7BXP5GhhSl+cf7esn2xyuKtdKdThBPp4xebzcF61DUzdkQA+XptZnQTqE6jO1J97w5atIcnn7hxbabIl",
-	"GuHxtm9XznUjBuHaem1rRyJO404Pt2JkAJkN3c58tnbMdzHehtJC+Hkd3Lvf9UeubDCIEDlvoSsdpGLh",
-	"wqhrcn4CQkIU8ztY4bo+Da7g8e8FK1A/8+wJzruDYVxQQAHFs61qcKNTcelSYYOKZpkSUHFAozUKDBKd",
-	"fE5ieSlXN66BOlfpp37S7QWJSxd8CwbyvAyvtrORrSyaJVnZYNWkAc/a4TTK+70lisyyDus/UzsF/OAW",
-	"+3MX3tOGBT2IG7WRzFd1ijnlhotJfEpGbMpFSqggjKqMM+Wgq3zLdjqDhhKAsNF1G82xy5kUbCDCdPjI",
-	"Z5wqH+slCrKi7NfdrfLgCtiR0qNj7Z0NROzqoGBSXEwC3UUqh0uVnpG41FTi0yor5OjjR/sJ1FziU4D3",
-	"JEVOuseH/agCATVqQSAiJQUUhtmRSYxNLDKvYQ1EOVnLmlKuodEDajJYLuWZlNtHwNqHybdpUuUQjRzM",
-	"nZpvi3k36voSRM/q725dt2Lt5Uc28HhuKWZ8SuIZFQXNYtI1hRL2aMfjvYjEE2hM0uVBos/xYd/+4gq/",
-	"8UfczxLqZT6V2dKxRsRMFWMkpQtNRgsf5t0LRQvOoRN1JtiJIagt36Vrz6rlUkmIFlkNP1VZ/GeEgR8W",
-	"w3kMtHb7yPqi/hVXEk5/CK6ORnw3Vd5n1zSRqELYP7n99FwzzLgu8WTcj6Sk688DVLtBI7IzLxS7vebl",
-	"nOy3xD5g11wWeujQgep1o/XjeA+Nk4JWvPgqce0DNJ9AGacsE92IklgVunfzjfeoRTdCy/A0Y6dm+TJ+",
-	"rNFou0kX8a1sMJ6W5lcd8ya8clHQ6WeZMdX5XX1H1h7g8v1aJZtVilynvW0INC+JghtFnJc4/0Zwh1on",
-	"MmCXS4TUzuKakDkPGwdZnxLbmt5iN0P33N8hzeXKR9dWcoV2DKq35aQ0HkG6vU9vWZqvuvWQylq6d9Vu",
-	"WUTi+VSzZBiTfwPEjifH9lo+PiKKilTOCODQnZIJv2au2JuSS9evjLiZaJLxkaJq0SOXUFcOgGFTptjm",
-	"BEI31Wbf4tJK71CRDjbvpjUNS1+6UXHxLW7S5746O1+F1g2z03zn/Cxrt6Mdl7m8xi5w3fNljk0CIIA3",
-	"bajvdMLHPYQyiWtQkx5pEqfU0Li32cG/AooaDvVhi924S+Iud/jW1H2B3pHdqNpe/2EhSjW0xvgbi14u",
-	"r3iOhqErfystJJopRtMFocmVkPOMpZO2tpOlerqlWmD1pBsmfuFQG7ftP8HptHqofy//3tLyO7CDra0S",
-	"eK82UKH78pqZXQK/vZBmd2Ylr5nKaG51GClSXTvVb58cA0/wKU9P+sffLic8bdN4vGGWDRu4Xh++jQrb",
-	"zCQEmy/JzTOHoLJO0q2oxVtJwh1Ux8ZjdnlSrnHNjkcM9WxDDJW2lsS/hf5bP2LG1cvniINZ5me9hqx6",
-	"Rbopn3Cj95axWyHv6iR63G8uWcQ6b8DaH7agF56TS3iIvIcmZ6AnY7I/AJsTn4029KWBrp0G+HxceerS",
-	"7zDnGROmRy6XAFLPVgFSV/O36+LwqH9rAPA5HdHWAyj3+ju3AHLumrq9fH6zfV8D/7FMEtXcmg7rQxOu",
-	"vWZJobhZAJ6uy9thVDF1XiBaKP7re78pV9oMyfnbl8Q3al8+f5xf9UhE4nOXCo7w7uQ7+CKxX/rXP/4J",
-	"AhyEJMgM+K3aBGsKYGBLXnHm57S67dgs+JE1pTXoCl0KXIGl5D9+ercXEc0MGS3gb/tc9MhPihumyazQ",
-	"hiRyxirE2PJTUvEJEhS3w+AUfMD5tFPaIkM3ZjVrmnPAi/sEGQ3jhpTJMk0QtHdNaFkrS6gg5y8Jm+WZ",
-	"XDDXzwgy0AkXLu/Q3hRPaL2BeGelst1wrrG+u4aEgeshhWY6gjfB1+SaRRsABUgl4XpQlZBbUwJEAXxB",
-	"9wZiIP7H/yB2+5kwHMHFB+JP5E9/wjbjftv1n/50SuK3by7fkQOa8wMcG4oSDpBJx/YkYJE/GJO/Edli",
-	"IAiJVzYzJrjf9tJbUQEAxXbKrlZLE1rNhqX2bMF9S9x760/WSgc4XezEEL+Bf8QEoZ1hM4jH4Nw7q8aE",
-	"TyFqML6vyYQZctx/3MPtKMle/+lPpLuB8vcQIRxtTJIz5S+PZZV2BpQombEeeQfQ5MF6nb9QyaIMq/Py",
-	"bcALUwwaTzn3vf2Yy1x164bF+YOFtkJYEGKXAUV0CKf8i68Q/ND1Vvl8Pu+pcbLPUm6k6kk1OVDjxP5/",
-	"+9yer2WDLezGNM8zRzAH7pd/+5uGVgwkPu7346AjqNtmkkqmYfYzapIpKJ14sMIomhjSndHMcml7uS/f",
-	"/BiRuZJiAmZBRGZca0snANq/d0bi46MjPwh3n2TwvVFhyEgxemWvH/QO6xoprTBRJiKyAMepomLCIlII",
-	"q+IKrErd65HvpJkCkqunOjkeOyg3GBgua4wVjL98iFH4URJ7ZP6Y6CKZQl8NyIKwPCUGGio56EIW5TFS",
-	"VyUHyW3YT9Xu3nEcEfaRJiZbkIxfMUB+AIZht9BOy74Mjcrh29aOwXPNrcgFsoOZxZAuH5Pu4b/+8f9Y",
-	"Q9T7zslJfw8JShCZ078XjMQYgorPgKiCfA5rkgUxqtiyo9jqdjGRgU85tzYhkBnQMHCLGGeNV0ETLWcM",
-	"GRQC2gG/iF+mbJZLKHzd/ytb+Nt6auehWM6o8eWUnpBgbWUoC3BGRIrtVhQzhXJ0B8Ed/IrLTOnOqLpi",
-	"aTCm2Ue7gaWnxGqp8d5Z/ct4wgKYA1CXa+oSH/efxj3yV7bAnb9iOeLVHx2TqSyUjuDmJzTLmAr2pZxL",
-	"QhVYG/F/7bsKgf2Xadxzj52/fRkR15oFVmcvGastBgoq/VfsnF++ePc9UZarYnkRUizc11TRsdnnzIz3",
-	"7X2nOd+3D8Jz+w74fu+UxBfUsFfwx7cy48kihuI57W9DDn90h2q1H5auHgw3mvy9kIai5sdFKuf22jgb",
-	"BoQVCIdysBjFm2IzalmvHBOO7A7hbuE1Asaj/QHaDmmsSK5/x036lAw6uO+Dztnf//yk3z+b//lJP4ZP",
-	"Vk/XHlN/Pnn6zZn58/FRDB+9BCVjnwsoBsBSVVfcimqf7zEQ4ydiKxXevhxenL97MXz18vXLd/Ee3CQq",
-	"pFjMZKFLaRO5RjxO9swBLCdRDGqHaaYhghNVA9A0VUzrGA4SaAoqAIn7O8ixv0G/1JJgAmO2/Iz7DZf3",
-	"liKLcwcFAFrAf5C0j5461hZfMKMW++djAyXB55bsD2NPdbD7P/30036gQbBSHCpGs9mfB5VCNejEDpwT",
-	"i6sDben87cvAk3Pa6fcOe/0SuiLnndPO416/9xgV7Cnosy2aCNhUUjeYldB+Fa8KAmbCvXIFndi52aGP",
-	"luqmV1YugA+xdCBcSAAvvZkqaUzmpLxv8wyfXTkn0j0+eupUgNq27vk775RYeL8exbOMlhIUVWUzaT0Q",
-	"c8WNYcLrALRIuSFG2bW5QI8rgUXZo3H7UYXkUrxMO6euhLpTVst/56DSrFj2id6BsP+bCwmX/sCyHqVD",
-	"U/q/Aq9+WC1r1WwFBTdTqTQjI7CSwNeJjrRNbrZ6ofenuvXk8H7LFhr2Y0f9/har2G7w1wxHXHKgoR2C",
-	"pkTQPOSSmf1naFS0fNc9fHDJzCUSmnseRjnGmTe9WK7w4DualpthXznc/Mp7UdbupvDS0dPNL72T8jUV",
-	"CzeWrtmWndNfPkQd7WtfYEMIJOgaOtG+WLjzwb7TeFllYdpv6wXAS+h6uNJdS3tDkoxR5X52t7SS6r1G",
-	"Mn9TmM4KmRw3hNfxZGVh7vRoN22dhOltuXdFvobROX2LwvWPCK3VyYNITwmGouOg1D4mXZeEgVxjIKBB",
-	"fVQqinMBcIYeStXBGrnwdok+LUh3mY8OBB7RXo+8XUFG1mXuB3LlEQPzLgDabmNb7/P7YVvOE3CeUvJK",
-	"XrOMIuLZJma2hFvQORc0W1ihmJEX1shlmrwy6W48r8KF2IrnHd4zz/NOL2/cgtD8LfHBLVjaMynGGUfX",
-	"7fHR0eYXXgpoLXUvPBOvKiA74tZu5AAOMOUALP21HPTNMs44ODUouTSK54w8cx8gl963FvZUBJN4z1/N",
-	"gVjGT/RwhNQ43QfAziBZEBwbFaCaGw7xypwXxtOPMyBd9xOaZU43LrTnUD3/vmYi1XUXGDS5MnIgal6g",
-	"2G9RDDaps+eCpT3SkEvNiNVirxnklDntuDcQJ/3HmMrjvmI1YmtuV5D1Jfym35Mm/oQH+x1+w2/1bdhV",
-	"4Mzu9A+f9unj5Hj/ZPQk3f+GfTvef0r7o/3D5Ch9zI7HJ/TJaHs+4yaJ5foPpGItb1QD77lwyCV1GjCS",
-	"xP4qQC+AXudz6lD9x5tf+l6qEU9TJvCN481v/CjN97IQMMRJ/2irpfyFGjbH9IGTbWb1PujiBRyqUkYg",
-	"u3CVT3gxHd6lgF25+9LOsfCfN+dXnoHUfdPQjRLa3KEzmC5mTJiBwM5pEdEMOipIwHmVimDabo8c959W",
-	"KXtOM5pSQGBZ5lgLZgaiq922JOV+WK61d0Y2c4yNDAKX9Ad72DAHt007MQekuq+SNeys7nx+XvImdzes",
-	"+RJvwz48xhzCYh0kDiHSzmrSlD2AsTSPc4Uqw0jJuTVOIG0A1JMYVABwZpdN2awmS02hWDQQEPNfRERz",
-	"McnAtImcS5JaJqBL/yD6/7DPN3rq51NJXEEhqibjTM5da8pEpsw+yz761pzoZwOgr971UQ9j67EfjA1E",
-	"CVNl33O9RB0wtUd58d6eIM4EbtiRNOi1HIgguO5QTVygEByEBFNYvTntv9sj537rBqIbYz/EU2LYR3Mw",
-	"NbMs3rNz8lvNUu+IwpM7HYj4QIqRpMqafP+uDcv/fISAY+5Q/wxn6v6Ew7L0z+CIt1qWy8iNmj50iG9B",
-	"LAY/M7R7OHT1IhjOm3PNeuQNRPbQHacHwkqV/7h882OjWWk/9Oa8MNNnns7qPW1/+RXDxtBJtLIVXXlo",
-	"xc025BV+ipq/40vPGj902G/50nLXWYiJ4z0oRRwY52XNShn+Xhrf5zc3jt8IePjhHtn+EpRcA99/5omG",
-	"dIUU+/6eu7PeA47/GLle/cXv8En040IzfGdNBAS8ZNC+CrqKV/Nf3o/PZbruzMvXWKHfc8E1htQGnfMU",
-	"7jHs/aADzCtg054bb+TTvAJAbGTTzdpeBcJEwxg7eX/xCvRP6iGMyEtThSGAa6G3nafIaC3rA1xEXWE3",
-	"EcFYqiMXsnIKw/uLlziJgfAyAXi8ZbbA5CPsLA3DH/bJjIvCMB2RAmoPAHApcgHIAqJEdj5ch2F7FwXE",
-	"Fs2hhvJIl6LJgGxqYEl/YSa8B+8vXm3HksKMorqmFl7vTYjgn+t6N11uK6ftwRsJ1n9Nkhv59Rl6d2C1",
-	"3dEV9vl6B0mV07it0eZeIbQhac5hxo0WJKfaoAaiB+JZJosUUp2COKjPj1Gs1NDKwP9fFM2n8AIWwg8E",
-	"FT73yStJCK2BSYqQNTRyPeKRAbipwC+QSmG/kZIRyyDpRNabHyyn/fV8Ng30SIHCRSXFZCAg6N6reM4j",
-	"TWieO/VQeNt5VOlKzu/3SHsflFV3fPAbZ1/pfaUW1yNO8vncCEhYcGsClW4gWnS6JlsUf/WrXeUvTURZ",
-	"PXIQpHBAgtyHWxiyK/mwncP+k5Pj/uOTo6Pjo6dHR41JkKedF+fnf5n13/7X8c/Pcv3d+V9/fvZ08fN3",
-	"4ufzj49/fjY7/OvP5/TNNz9/N/r5O92ppYZ2nowPk6PkkO1/Oz6i+8fJycn+07TP9o9Gh9aKTk/Yk3GQ",
-	"g2kndHT0tH949PTxcf/x02+3N6WXM4U/s0//WUkEa1Wp372ZvGtU4EaqWBUCWOWXDjhrJ5b9a0nSnw6M",
-	"7yq80y1GD8/LFO7vttweBDOFZI8KTHOqZDGZ1kzUU2vPOc1uIJrRN3OmtBRLyJvAI/M8su+XGwSGcTxl",
-	"WSaHc6myNCaGzfKMGka68ylPpghTAEFQ37imMJqnyKyPjvenslADgelJe+ApMjJG3wBCKaJpi2AGPlAR",
-	"msY/cTOVhRmIuAa3GkeBKf5Ik5nUxn4HUkEwSlIz3O37AdYpeCQKbTn8edh6RrFxoWlmf6XkpH9U9haw",
-	"SvCCW9ETtqOHN6huZvdWDQ3gU2/jdqzD1FaotAhy2Dl8ctI/OTk5PHp8vD2XbMDO/czuxlVs2ab8D8gz",
-	"+MpY5WeJh96WY14iz7FczrOQrXhlkHNwgBmo7Xqtr9utkgDDpNWgjXapk6KuBsmLGps5Q6IjpjPoKte3",
-	"fMH1R66SwX22FuZBeJ0VeJ1/Fn8CTyUpcu/pcwFUPgYLl6V7PXIufHJzBE+likJ2vPNsQsC+agXu0o6b",
-	"mAU6/V6WD98qSOF0NS6uh+c//5f6z/7VUfI4PWYn4yeTb6bf8qd/618dZkezx+JYnuRP/v6N+lY/Nf3i",
-	"8Ppo/vjjDjykmi/O//OnjFVt7ldZx39ILn73elbdH/VrrRbolw+fag4qPMT6zQuuvEtvXL3xiL7Y6H/C",
-	"Ru31K35aeUrLihrvxzHWGK2sQ3+LuRoIvMDwQVFVSAX256OaN8g+TrqxHQakvSiybK/F8/OadT57YiPU",
-	"aKPH6obkVuPWYck3fnZjjos/z7azq/JLnHWLMRg8HU2MBOXJZWegpsq1wZjgjILzQQ9ETLPMxRqMxKqP",
-	"2om7oMq6LI9XXJt3brK7Gs2QhA5IEhsefIbYYKuO/he12dYbDJJu8/o11M/utfn/aZbVvP/LNeQr8PYf",
-	"7lUNKzthNOWiQXoPnJLLbv4t89PalXjFy2xM3cjGoo2ZnWGoL7gC3WWWtkeoBo0Esjd7LWkI78q2fw/m",
-	"9/FJk8mMkcsit5xgF5Mh6OXymb0qvstKg0cFs9x+83L+Xt0jn5rSHUnZZ3KjCHc/hP6NVrlwLhZey7Zs",
-	"XjGaLrW9WBGwJeXfMxdrE7R+ajc/7520tNpp/AXSq9YcRXQrDxI1yXQbFxIeVelIDzQlzRB5MmNUkS4W",
-	"He5hyGDm+mlhtwJspUVSmWVUNeaLI1ZQcNo3ZFOrfYiOTvo78imHW/TZnRrr6NBhmNXp8Xfq16hdEjys",
-	"27KsA+xdEXCuVUXyfMI+ix55nyobrGGzxub7h8osZdq5Lz4zzd2cbYL2Rv1hlZYM/uG2THNLt3vKwAVU",
-	"B5XoEWhVQXgKaS0Dsdxwn8ynTFVOYvD7YHPwWsP92DJd11o/7g0EEiZEYp0Hu0JhbU9tPXetZR5OpWQ6",
-	"oRlC+asiY3BMg47OGb1CVL1pMaNi0CFvLsC/LgDGybegxoY4eLZ+Zw6SjBYp23+8f7I/pfyq2M+oBzF3",
-	"jT1ct/WDSW72j+W+Nb1qJUUALKy0FLRz2vmJqllEEikSrpmr82b2v62uomTGhr5Wtkyc1E43LqOguZLQ",
-	"zaLzf8nCV/HChkFtFfQcJlarhsoNmRaJQUoCuGbsN8xmcH6FYp3Tfu8Ye0+jMxUN9yFAOn3YWs7B2T+M",
-	"Ou4aR3252vhvK7r5qaVayV3uFe63tSg8+NV3VvqEDC9jTbjmTazPPllOYlWrfw4PePazudzzue8k9Zs9",
-	"5dohPK+vv1kENSoZf2GmZVf693/9rJLpDuzBbJ21W3ZTqb1Z8YI92dUqcjUtVCwgaYiBPxIhPc6InHFj",
-	"AL8eQGmuGMsdWNA1zQoWkTiQfYaqCTMx2FkjBkaVkQ7CpddiKFV0ckPZy/UQdQXnOtxNdDyMhbSWdr2B",
-	"FNLwH/ZRZR/dsUw4mLGZVA4jsTUI4KK/GAXAThUJFUQxrCUF3UcKZi+TwbhOVwr8S5mDsRcRweaBGdLk",
-	"5H/tZ/M5vPzNBQZhS9/bZPRGTRsZNL7ladldYykhiUAzRniEdDVjmOBT9gqxCiZVhic8p8K0hhiCZzYt",
-	"Zbn2YD3+8Yf7jedK11ZmrWHrqfaLMWZ/gnomd3mJYg52wd0d6nKyglsNK1x8Nol5K95x8CvOdnclU7GZ",
-	"vMZyLvwElpH7hDVt6AKw4LjRtTsA6HNcOwBT5ENhp74mTRVpaytV9XupJtIYJr4UZfU1vWIBcx5LhTW9",
-	"q2k7n5euPJfNqZlWrKmkltuVTNyIZgF0mM1vk7a5oya6pasJ+soIRkyhykJDPM2yzhCyP325s0MR7XKX",
-	"Ac+l0BEiLGqHbYUOFh2RK7bQe4hu5a8WuCZyBE8eCN/Bygt6TGYC1iQWviWVz9rMs0Xk0rCK8luJ1GYg",
-	"AFLGDnpWRkshlbJIuccx8YB23L8N0It2GLvyJj/XWzyyW+vKU66NpX172EqCu8eKWfDMfLSE9gOHw3W/",
-	"Ua25Ns4X7R5gWSb/D/KDnIP+85JMWZb/Oxxz2QS/c64Yok/ieSFn//ftg6xuuQ+Uk1mO3paPWRqYj3TZ",
-	"E/H3nZ15uyzLd2rRpNVn2WxLlT7n+1X35i1rADVj9fRp/EKPIDw9OqFX0MEjBIVHCzhXbMw/Nqvx529f",
-	"vvMNoL/kKItbxhapMbh9X9VFWA3GVPDMYXgO//CZAjJJmdlQoeIjzjMRkkz5ZAo1nlQ4KpVzARDfQd/k",
-	"EkLAkjJ30XDXQ4xrpPczrAQj3BBNxyxbuI/gqDQxiKYGaqmdEZSYVlBqpOsnOKMp87NEQPeBQIAXasqk",
-	"RfeJvVM7Ht46AHGeSQC/pK4oohzILncgaJbJuSYOsBxW4tuO0SzDWlmorbiWUNTnK9Tdd0jG6DXTawJL",
-	"jvofNrYU9L/oHPWPvtnvH+73D9/1+6fw/36utMpnF6+JXojEhXRQz3SN8Xe77w8UUamNnq6JrZyRGOk1",
-	"LgkWkbKkSNgfgZe7CLyEPRpWON1OUvngV/jfTbZxxV20kbmGngXYyhVPlQBQJ5ShzjmClEypmmVM6x45",
-	"1w7x1rEgJ6glsk/kAA5X0kmqhluPSKDBrd9sJ+MrX0xIB6e78XhvZRk3mLv+/O/f2rVm1j42m2pVBn8M",
-	"nbCkySXjs/kUAGSPeWagq+xoAWkJ0Kw4MRJz90HsAMp/iyZop/Timj1Q5vZHmhg3a9KNMabgQBHjPQKl",
-	"CajHkhIvlcS9uHw2bs/gTlxxRBuEzBYe4Tf2krreYNCBA2sSwQHsStLTNeNL17XmjmZAIQkQ8WoRWYPP",
-	"WNvwvqNnAwGvbTa2dguw2f7GsbG/2c5j36ulUJL5ZlsBV/tHaGsp0QtA1dn1crqX/fPtjIstGKcHRdsi",
-	"4VkzFwbLMyqiNtDTQkcA2qo9Sj2XqWUx0UDMpwxwstA1CdFil03kmI4eul6YceRQy0aZTK7KhrwxqvJC",
-	"mj1EsMCmRZKkkgj20ZxWSJ0x6QpZmx9ZMANxJ7vZImXpHhQrOvi+mHSxYRjiRH/kCB4iBdvDQuwSe7EJ",
-	"qjWAr41I7BdhNRUITcNWCFnCh0wgTai5HssBEXbuH+sQ+/y3+Ln8agGw6GESKmoYv7X5NIL63fM9gazs",
-	"20IeFFu6qNCw9RnoOmciJdhyBdLQn/tU9VNr+sMPe1gLjHgvQO7OOk5ofkpiIQ0fL2LSRWYDg2VMGazV",
-	"ikicyrmYKJoy+8wEYezc5SwrgAKE5mTKaM6Ua2sE2ZxWeS9fBlXe3W4uJmcDwWgyDaLkVtDJLAUNn1Bc",
-	"6l4zlID5Dvf+Fra0U1lOO+UyO1Hnhhn2OJuHyR9xO9F2Z7FSQcj5HyI2KOWvXya3SaX0mNI8Z0IH12Ub",
-	"yNAmFlHCAmwuKn2kPXiih97Utd58Lh1CR4SLJCtAP0+5LgEsrVzS9aySqLqn0C0LsAsg6mQlokMc0c2m",
-	"SgXb84W7rauFbFZGq3wX/WUVBiS102oApbhfSVjhAdUyhnbNsS2pmdDqFlhBgqR/6j3MDqwNQP2Zopql",
-	"UZWUBVJmxLAJrJU19lcPbdbwVYhdjthAVDcJ0Wm73ggF4x4bNeKa93rY5dClX4CSi4V/VslrkljPy6UF",
-	"cFhbpQkHN/yLyRUu59xGi22Jwus2p/+ZEMne1RGXHrBGMgl3407v9BacuRx79xRiKTUjiIeFKRu+y6Rv",
-	"YVEt7Mw3dawad5bSEOFlaj0+WvKGl8jmpgqhy4rpnHb69Ft2Qo9H+4fjb77ZP06+YftP6cnj/ZOjUX/c",
-	"Hx/TJ+nh9oGUanoPoyHegN7/0BJPO8+QkKs2hSBSlhIT2nGfdpGT2FfnfrOwVm90Y5D5e6nIoMPtBawE",
-	"4qgwpa/C9a8ZdHqor56WyMc+YMOzzAHIk24MEPNW8YwdGH0zPjKkWEwUFcaKa+cCndJrNhA4YOrg7LJF",
-	"r1SJQ7BVGK8GsloBs6A3xmGeRk0wqVshpIKnCe1pUKfLTqk4wR55gfas1a1zqqFH9pwqARrEmPJM+9j3",
-	"lAszEFKQqZzbAcf8I+HmzHfAdTiA0N11FQOwKURtx/zcwhMGbeMoKacTITXXX47SAhNmW8jdbS56qB62",
-	"Gn+vl1EauVn4UNT3EGiCNvPgQSVdX13D0hii3FZc4oShohSh2wy9YkReM7UX+UTFqAb9qMg4o5NWmy+Y",
-	"9UMVHeB6axENJooZ+L+xuCfqlFvRiTpJJjWDItot2x3U4CObhgEs+U5UAUvu8O2liolbVEhAMKhGSGHB",
-	"iSyyFNt5u6zD5uiQPewJq8/ks8IphTS1lQFeLfeLM8Frl6dkHLW/37slHo4Gakb5zyUQmybjq3y285ko",
-	"Yo1CWj7zwCZYuCd3f6Zb6W3lWHdEBQfeWbJVWsQZGcssk/OlhvxjqQBJo0qTbytic2N90V5Et4ptarH8",
-	"ZnwhzOuC0fTrp/QD0JHu3cKqz7/NxvppyrPlOkZMYRMA+30N4e9K3YNuyDWQMRT6rgdNGUAbKzkLOwmR",
-	"oFqVTCTTRBamBEr3DRwGwilEzkuqGE0j32C3DCAEzWOsalEm1IKRwl3Au7YgaBcWw77HfhY4pXUI45i5",
-	"5+p7tBRnYZDcNaQwU9YKMf6DHe+C5dniQTN1yxoa8lbxBY3Q8cU1+YuiCatOyjA665GXj66ZA4Nx4POa",
-	"JRICNVRNMNa+HZ8Klv/Zezdjyc9vA7T8t9at4WEwy88xWl/nEnAvVypslxn9HfBexTJGNfuNMN1VTzUC",
-	"ulumu29Z7ql3tAR1tQ5GPUbDM676I9Yd27UNthySfaz6THSBhwLILzIyTXkKDu+5lQPRQFQB3ZDT6kdQ",
-	"XcgZhHwh9uUaR/TIBWwtxrici3yJ+4YZ0Y3pzXA2X6PO/zm9Rn/h16yBbIKmfisO493vWYWqsm9kzpP1",
-	"2QRWOqfkii3mUgGYpSbVBwhAkkHIs9CMdGPftTwiMcqfOCL/+sc/na/Wwa1pAkmmIVAmSznCYM8aAU5f",
-	"lCO+wxnfI22tjNUGegq/Pow1Wc3RTePuMfy2yyOzHMUqIEvljrAzlgQ0MzFRDBQtXaOBXlMaVuM537hP",
-	"g6ftMgH1l45rot2JOqgKwQAeNE9PeZ67B3OqEpZ17MFn/Bp9YIksFGcKb9nNiOlhIna7kfQf2V31uwap",
-	"09tcuG147/rykZaCkSCLjKUrOVku5Vkq578dCCbSXHKBwQAIdnFzWnXYY+KaZTJ3Lf9cOAp7MPXIX60B",
-	"9rhPUrrQbd0CHrjkxCxydscFJyu++9sVe4zQMMZI4N9YYiLCepMeiUNxfToo+v3HCU/hf1ncWg2Cn9ip",
-	"oXFbLOTGhSVfSKnIH1Uit6gSWakPcX+47yADDnPwK/zvWmz8Ff7YrC1e3zM+JA7QIkRhFb2vlE4cAiW7",
-	"rlshd0AozdWdniTuvbozy2b7V2xxK5gPORcABnRaeiQjktERy6IqZ3oMHRut8kkTuwOkG1+xxXDKBWS0",
-	"uOA8po4za6WTOdWEpik2U7xiiwqZC2rTBwJxuUiM70JJUDymHOywCpigxMsGF6lzC9rPpQVmIgFC0EB0",
-	"YzvPIfTQj4mmC03m08XeGfzsGgAXLo8pqNawX3KAe+itkCnL2vSHV69e/9Xu9RcdwsFFbJY1liKW0Rm/",
-	"biSTV69eQw34FZ5xHXTnswCZjJTzfiFICVDnWKpmoHio2KMD4cHiyZucifOX+3Y+1PBRxohmCoIob7KM",
-	"zmhErl+9eh3BcxeyMPaeU/KKG/bq1euByJX8uNiLXMoqpqPFI6rZsFBZbG+x/Qc2hbeKPajqUB1i1Vd+",
-	"TQ2LBiKTMgfHj1TQiHE/kwnNLCdQTGvEHsGLXIjM/qXWOMvBl3DTGwgoLYyvmeLjhW8VFjIESPTBvpAl",
-	"U8Bk2S4lY8UQ8mQgYLIZ10Y7IDRMMIOeYy5yEwFTjO2fAMVfx3sYonF8CwMu1kDxLcBbAVLwet066LKi",
-	"p0OaWbnOqvDM74ark9b0Gju7t2nluJ836DN203TinA+vmL1jEoiwE3U8TXVOO1Njcn16YMVYz73US+Ts",
-	"4PqwE3VABtl7Mh7zhJE3/n2/5s5pB0l/+7gQns7DQLk4ymgKDAF5/YHR8lkh1s7T1KqEAdO/CdCa178O",
-	"frXq0I3x9O3wZ776G7krFwIcIJXWUoWLsQrHjku6TnupdJq9NqzTkjV9xbD8647zrpV8PPHPpuKXJHYn",
-	"afL3tJ7tdR2qr+oSzDsEucHk+bLnsxd6XToQpVwnK2K9EtmPdGlVRKRmF9jx4emBAPlPVQUuXyYjuFTS",
-	"tgTztmvU/wySwuskHpCFYZ79l3JPUYm5Pdd1iFZrO3q5LtBfer6dXcRW0OcjaCj0JaUKl3DngIbiPd9l",
-	"m/h76Iq4JWvChu9leggZLVzv9wBZskd+lCOZLsjfJBd6IDw0cmLXLVzYwsFEcE1oNqcLzDhZXuhAdB23",
-	"OvVt6csiITpjYABS4WZgMKSiMeEBanMQtVkwZ+nYH4UUrKr2xY8ynKldjLUm0UrAZvl2BvgQmHoRjhXC",
-	"Q5YGGgxNYCpoXDp0DeTV+FGfNMfLBv3U+Ob5MV1qaR/v9Qai+qcmCO7oONzhMQZ0yJsAum5GF/6I8C+N",
-	"rfPTFC/PwyJV2lV3TjsTRRP2vwILp8KjBJrb3oLBRT2MBeM2tIkTpZCxqTwB/2HL3NxX/dJzn5mn3xs1",
-	"vXTcFdowjJi6cRsGz6W7dfRIbNEA/9o7q/zEiCeZUCGkISPmHkx75FwsoKEDIATAy2bKZppl100Z8xfw",
-	"SHmBtwGdxHG+IiJaSk+HPfNEYa+a5a2ponMrCippcsdSM2ru/GPn8Eiv9KyppkF4ioKrQeCVrqmVBhBI",
-	"p7e2QHZs82UZsT6roaNaMoUyXFgZvWKEzukCcx6RxO1LlYhtpP2UzWSLrxDzaQL6vqF8uSGmMQ78MEk9",
-	"7UKkIq0/xMdt6vWxd111S4FIbipFXB/Wlujii2umFmhRV42MAHCca58jae+SveKny7G3XPGEpQMRtCdB",
-	"OCr4Z2OIEgx+DCnioFwPREyvKc/oKGMubkjRQzCH4tAxh/xmH0rhhvzrH/9v/evuN6y3KP0RXQyEQJgB",
-	"gwVmLyIsawwi+rAJKMV6IICZBCspFWhYtONCEOzokTdmytSca0ZiD+bo45cBluOYf2QQGSE/SmMNPy6o",
-	"YelpLZihp1KZtvAlhjbu03EBI7RZq+/Ks43K7dhHGvA5YaMFgNs+mEUakJ/zxboU4bsMB25x64I2bfoA",
-	"oJ1uC6+4bS2AHQvy7KFPH7QMCFP2sfCoobcfwDjUe/udukBmvXYbTegsq5CqunZ8LXGcgVBszBQTCfOp",
-	"4zOWcmr/a0GsZQ0GJz7s2oO5DgezHnkPlQaIP6oHQhu6iEjKDE2mlmlAmouiulAsbEDUDWx3ewcawRZf",
-	"2J15W53LbaR2vTp+S5ydaLl532nn8MlJ/+Tk5PDo8fH2sh8W8kB9hNzYbV2EoB/enDoyTL/ifAPYiPBm",
-	"bW75twXbKLDZ1JZ4xShAsd1Wl4u8MAeyMHnhEGx0BPff/o/UHl11z/4vHQgAd7f37v27Z+ChiUg8VnIW",
-	"l2WVsZExQjRqfs1I1wWZT1E1AMhJouVAjKk6I9SQmR3k8ZMn8LW9U2KkoXZwYA5McQaeq9Re6NGiBNQC",
-	"AHqfs3OeaVkBWu4buQ/dUREj1msXCHJZIjIDAKxgiImMcLHRQMTyKo5IPKdKQDZS99s++T+tKTCTiiGm",
-	"K/uYMJayNCbdw374awt48XvXcm+JiS+hDkH6gttTeyhu+1rzf+2et2eybgOv8YruNqKRO413n87x922F",
-	"lvDDb7zS8hZNf2vt9ZyVDZQOt/IBEKBdLv6+qzlZ1zh4ReU4WyoLCDtL+HoAh4QVQQY9JhuystFEM9zC",
-	"Tzil59WMHgrHxy/iBkA4jZ+rMkvv6Fs3qSFoAyyqf2jd5a0f0MIjrjfXJ1SE5Xp9pQ/YmKJhMl9wk4ql",
-	"c9gcaqyW/0cdQg2Q31fckUxOPn8xwioPPvjVz2i32gTIhQRMemoMm+WGdH33ioxCWMwFJw1VxneX8xuE",
-	"P0G2xV6pc8EWgPHWWPewRIKdz0ftz5mhPGsF73NPfa1FEecVyVa1+f7Q77xKYsOz/kjuit4PoMR3cb+o",
-	"C7VJb+9l+XvBCkao1XyqI3AXCSsd4cJ04b95uldid7oySK8VofSjYkF8q2Z8MfyUq8LrkeP+0zKeH5Ra",
-	"cgAch64szQAJdhdXb+gdhNRrV/zovq540+X+T7v/X1Ws8JZ9IMBD7inxkXZkBAU6TXxgh+vp6exWBUrl",
-	"R0jXewqO+hFx1r7zfQ8g7Fb6xfcigGWrmtpd8gkkvejNzYwBUIqrqvKJVIVPbc51R3YvyvXevxTzY61z",
-	"uJdb1/uaK0A9BDELdv8u9a8dGvazCdfAlbFQRvpadlelWiKKjVw0+ZdLQ0VKVUrcqeoPXV8VMZ/Pe9r9",
-	"7Ovde4mc7RGgBAcj9v7i1UBAlGrECLxKunlGuYB/uLB2YTRPIdk2LcDzjNoZvAb3BoQBNQNRFfOQ9bU8",
-	"Z4SD+IAMVJYSIee4E9A2QoqBQIUiwGwmcWVy6phYPWMBGex0hK59xL/H9+xDsMKB2NCmuXazSTeeTzVL",
-	"hv/6xz/jvbIXbo+cm4FwvCPgKHnZzoJ0rYgcsYUU6V57gc/S5XvQ9LKlEqGq13GwzehERtg5j6sAzCnP",
-	"Fj3H8xE3uF6Sg9QWFuVcecDw7YMNS5v1MGlrjZNobKV84W7vH92U703ZuKgY5DLXvitV4+DXwOe2W9Lb",
-	"GeTEhpY8AkaCfcRNW2XNKk/4GkpsbnXOviRnq1OOtnYWI0YcJEJoMmU0M1PS9WXjQ/DzLdV87Lmq9IUT",
-	"V97aiQgf45/WOSXaj/Te1LlNqtxXjdGwJbncn0nvT2H3fj8QEjWokEUkeN6qT2hRgUDGbMlCLVvicjwm",
-	"Xd8h9RTbo8ZnmPwzp85rkPokJg65KQnLMpa6HHwpfMuuwEWNXrqyXhhADmAyZwiCtqgGmHGtWbPqg6mC",
-	"TXfiponxuExXc3xTfeJhMhhvdl//cJMHuYmfR/R/Fh/gMsPY0lBMLGOBuh5//4u8dOhZe41O2KmzhJB5",
-	"cDMQZYMe7UxLqdKlYFiMQhDTqlxgKobAU7wXlRDV9j1VfiAiVIfeSM50jyBaGrliLHeZXDzVpAuvx37n",
-	"eRpbMZxCpxUtCfX2LjYUTJXMXX8WbgjNFKPpgkypPhuI2Fpxw0KUNkhM9BXPEU6TTJlihAttGE2t7YZu",
-	"n8N+1O/3PV5ZzpS1DYGLdY+PjpzxdkoEVUrOMTBhKW7vrIQ4Uwyxuj1UXOkXRRTxG/lFb4grd5eW4PJe",
-	"lonzEPk87Rz1j57sHx7t9w/f9b897fdP+/2fdzbjcNHbsds7d+ji4Oi63ejU/cM0u5FpBjcp5DlAPoQS",
-	"H5i+Dx4tDTVsH63t3ySrhqbIwB5xktGKP4B8DyA910xlNB8iaL2OB8JnvUFmLOSuef+1tlu45/a6tDcT",
-	"qkBpM3MJXi1qCmVtHRFw3PLvcQSfHS0wWFvOTbqAbMCG9ZybZFoVqVpNz6FmO10w7sdEMcM93K3MUu9P",
-	"s8LFUkHXSaeByBi92quYMszWedXRoc4njY0JLuCo3X2+xAN/UKZZP7DO6bdPjvv9XbkiLgTXZhnTZ1A9",
-	"wyHTNv2zItg/mOItmKJ02WalavBIL3mc74kxGqZ/m/xQY7zQcyRsa+ktXIlssbJqRQZsz5qnCSvDHxm/",
-	"YhC5BigbDGSUbBDb+qGqSjI5Obth8PqSidTdmHd2M/8IW3+FYWvo5t8K7LnLPbTv7LuYydp6t8qZUzlW",
-	"kkIp+9drpjT4fMbgooxTamhMyioua8RBkMu1AKKLTNIUsH2tELcELZNixoQBhDxrpMUf933wL94UfbYT",
-	"ewcr+Az+Dz/YuvhzQg3N5KRgvS8it7qsAgv8dUGwEHQpb4ITSIW/jzQ/f9wH0IGzAl9f/d0onrOmX8qe",
-	"nfgbesr/e01tCHZwOer3CbRj8dBMiQNtLPIeeWlIKpmGeLGRRYKEbwl8RDVr9KL/AOPejBgDRc31Qj3t",
-	"yKsdekDh2C2EWV8bkgFLCsXNonP6y4c6UVwzYZ/NlRyFZlC5XM9pwL2x7S47aBW/f2UXHegoZjSZ8Yn7",
-	"OukGvZqxJPTCSolHeg8cGhRp1rMeEMAjLqhlVR9zlhgdkZP+Y5S1c65ZS43KBaMptyu99YFBTgC86peH",
-	"hxd1qlVVx3m3p3sBPiYjsRa3h0iBj7fiO76OeC05lLu0gR7qn7C7J684Oy/M1H7RqmcjRhVT5V/sKICp",
-	"g3wDw/EHoHa4EZYJCjcBKEbVZwVBLZd1HkxrNaX9kk/EfpGjYrbPRZm06wVaQrMMG+u6z1nu3AQMgaKV",
-	"dKEFeU4TpssMYK4qhKqqksjVoa9+6vztS1eDhtEOYdgEe0GFr8MDTW+/JGyWZ3LBGLoryTlUiz1noHuq",
-	"vXAt2AOjGeYCGlek+5BsArWixCjKMyusqcsZqW1L6upFljbY8nBSbQrsiW/d7pq0h03mjWz6etl3u3mq",
-	"tUL5EMfYQVSohW+ShRX6RfjtLJs1fBaKMcv6Xo3tuko9BtC9gWGxNKqah4FbGnodupFduW2v1ho66PzU",
-	"Mq6rvlbMFSz6zhSM5EzmKJ4WxNDsihjZq2GISNUEn3sJktILb/hr5GoffSVVFCAQCDPNFq5WMPi8L6hq",
-	"mbVvdQJFkmVWES1boPn0mwjc5HlVSwJ/Er6dGoYSU+w/Vfr4K00TgyjcaJaNETyt0NOyZf9AlMSwkha3",
-	"lH1GVnLPXGJZNBCKGcVduNFMFQP/lXasJs/owvJJFyTwaiy61ysFdiDaNNiwAKmJCMo0SgQPgzsUkdfM",
-	"UJiBO03LmnrkhVWcAdaYO+dVhZQ6EKW7DPuJYkhgTgC6rXvcPyzx6rkmcyXFZC8iNLkScp6xdMI0+XvB",
-	"k6tsMRDASuw9ducMFuqIJlcTZTVP8jc50tCitBLyRvq4gx1gIqRiOkIBzjXh3rw0p0AQJTH4gI8OZ4KX",
-	"L1Uyz72163bR7y1IimqrQUyHvWbAmdBo4791ZojXIA57O8d2K6lNs+zNuFXzXQmiYk8foIFcWVFlXP2g",
-	"1Rw2aQHA2YEGn9unP/naqaBXfm0HmjrY+79IbFfz6cP24eTVAuujjx9r5NMjx4d976RA6vS38YxQ4aq/",
-	"AVSkC52QPGagve5ckMMTovcQNb3pPvZWOl06Dm/5s190s1mMG4OZUb9n0vA78LsiDb/odaThcHF3IQ10",
-	"d/ScAIsB9gdXNuYsS/XXRjt+i343tONOtoVunL5kv6OnMkuHigHyyk4kBFAL3RJ7AdAWEGGhW4Eu7Pka",
-	"p7qqdoaRKsjp9pNwmM/CTL8U6vsO1vLOL+ACN7GNEls3/WsnykvA9XCrJdSRQHXwLUTqLKleaXHtRJ3n",
-	"ZMmes+S5ZM2h8PWfh3S/yrxzGXqx1evd37C935dAmc9w7575mbfR5Ooef/Uckrg11w9/Aw0qdi2vdqRA",
-	"pD+p0BpCEFA2B7B8rUm3EFxoA8Bd7uvoSnEgrX6WQpJMignmgFmjVNtPaia+HCHtiPECV7mJFP1W/24I",
-	"8ZH2NGEp0oPFttVz1rqOT6lIWTq0BvNuzFEs99gmY7uDHh7WoTbpK+bBYcFVdBb8qA1daKJ55sACvghC",
-	"DPbuB9i6N9dMtRJk205//ZTp4PQNvbLs5hqKgJJ66/2NtKmwY/9uPPNdRXw+yALNB79AArtw69+KvMrN",
-	"+vppq3RB23FaBe9KIeROkhdc597AcFiY7osRmco5JL/JsWFiSUqXvj1XQ/YlEN1rXNiF26k2elvZ0d+F",
-	"gMWgCJkraQCn1EdWWshuudh2F6rDlJO8hrWTZwuMwEAzjcqf75WdL4TELuxCnvtdaaOwhkrlr5rASmH1",
-	"SLuj9jauO2IkvhZSCyNcN3LhXTqsJ82oAaMgZ4pLLBFxcRfFcqmgdvXLoLPLYE+wZKyV2Bq37/dAceHC",
-	"N7j5TKFEbwwdgnYzDyB/HFPe7cQWziQNNBY753FGJ5NyzowYRmeowiE6urMRXHooJvZ9KZT4rlDie9i5",
-	"NgIMN/d3w+lIAlD9QnoFvYXywozj3VU3I6FgIkhNJo5mvhTyCZKZ2+intkVfvy62Ifv306f/PwAA//8=",
+	"7P37chs5li8Kvwo+znxhsidFUbLkKlNRMVtlu7o0bZc9kh01p4reTDATJNFKAlkAUhTbuyL6Hc55gvNH",
+	"P1g/yQmsBeSFzORFF6vsVsRMl8XMxHVhYV1/61MrkrNUCiaMbvU/taaMxkzBP8+pYa/5jBv7R8x0pHhq",
+	"uBStfuvnKTVEsRnlQhM5JmbKSGJfJW3NGHkhxRUT9l3d6baClo6mbEZtM2aRsla/pY3iYtL6/feg6OWd",
+	"THi0WO3rfd62sb1GMhOGxdBlRJNk9x4vmLlgWnMpXkh5yVl9l+GlFNqoLDJDjW+HJIL3SftHY9K3IlkE",
+	"5ILO2AU37LvX9PqEXLAoU4zIzGgeMxKzK5bIdMaE2TCo34NWShWdMePW/nTChDmL7T+5HVFKzbQVtASd",
+	"2e+ofTrkcStoKfZbxhWLW32jMlbuYyzVjJpWv5Vl8ObqQryQQrDIzrmxpyh/5U66u2JK000d5i/dQZeZ",
+	"0lI1bLBg12YYwRuhJ+JUsSsuM01SOmF2z2CIv2VMLUpjxFbLQ5nR69dMTMy01T/s9eqG8pIl/IqpBc58",
+	"dThzNppKeUli994TTXicj6C6SP6d2y/QKxGnkntSax4Vc++tG5V/5/ajOovZLJWGiWjxF1bDEt7QS6YJ",
+	"JYoZxVlMIsWoYUTTMTshS+wgHyxytmK4pU72bC/rtnPGhf/7oG7ADWzyHZ0wovnfGikJ+Fql55iNaZaY",
+	"Vv/Ydkuv+SybtfoHbhDur3wIXBg2YQrG8J4J2ryRBp6u2z5847ab97v9WKdSaAaM7Hsa/5kaNqewjZEU",
+	"hglYKZqmCY/gnO+nSo4SNvuPv2o73k8tdk1nacLwixiO3JQKwZKhkGY4lpmwXcfMUJ60+q2LhEaXRLFx",
+	"plncJ3XvakNNpu2qHgYtw41t3I6N+MHlM6EjmZn+KKHisvV7eeb/rti41W/9235xYe7jU73/DieA868u",
+	"/ilJlbziMVOkDQMNyBtmaEAujOIpCwgV5PXrNx0/fiIVGVOesPiEhDjFkERUKc404UYTxaiWglARk9Cu",
+	"Tgi/MqWkIvbvrh329zQ+Z79lTJubLXu+tpZ2FLZEYsk0EdKQGTXRFPjl6bszYltXNDKWrmAYutX/9VMr",
+	"kdhNq98ayXjRtdJC0gpaM6Y1ndilTpVMmTILMmjBw0GLcE1mXGugpY/Fth0BTy1tm5/cvW3bhnkXc8aL",
+	"bZzw6LZLfSoIjUC8IXNubD9cE1gYQhPFaLwg7JprAyytWJnnxcrkA7m3ZXmRUD1l2g+QkShTiglD7HhY",
+	"YImXCrLEWsmcWrIF6oYPqZBmyhQBurDjemXJ5pbLdyFnzEy5mJC5HdBcSTEhUhCZKWLFsS45M2RKNRkx",
+	"JkgiJxN7xH7LpGEwE7/bPCZ8TBYyg02mkSE6S1OpgL7dS5ZL9lvPx4dRL37GDkbf0KPoaXzMno2/od+O",
+	"KvymRLhnwjAlaEIumLpiiuCs74/ziAWuB0s065PwuNcLyXzKBNH5UiGnsctkl0DDuJ5oWC/S5oZwPRDV",
+	"pQqLJXCt1SxVJ7DdPXUvmCkbCL+8itotMSBw8RmzFGO7jqmhI6pZcdio0HPLNO0lvwC6GYgRjS7leNzp",
+	"DoRdoh+kGvE4ZuLWTI5rIhiLNYyFxjMuiJIJjG7KJ1OmqmfuabGpxRjubyMzM7XSTEQNiwMyygwSrB1g",
+	"sVxJIufIM9r2FHplZa64sZrSjJGxkrP87EnFJ1x04PidiSua8PiWqzjLtCEjRqghCaPakG/tVWy5pFVq",
+	"1t4NKdV6LlVcuR7Wt1e5Hg5Lt/oHkSoZ2VZGCSOvhOFm8XnuiZFi9BLk0izBa/gnaX4ACeR2K4uiGWzz",
+	"skBz1Dsqpv6TNOQH98I9zfelpze4ioDhc/zhimtuV9zIXDe3x8ZKplK+pmrCdliFO9kXS1p2dInt3LIZ",
+	"imzOKyr2umWpvU9xkG+oWDjBQt+Wo0hJZlQsPG3oE4J8jAtycEg0i6SIqxf5Yekit5/b0ZB8OPdHwE0j",
+	"pWPDFAnP7R97p/aPsDzuJkNR3TDcu/vFi2XDz15h+dnqY/e6baIY26rWc4FjtfQ4p9zUGmAK/ckuzAdB",
+	"MzOViv+N3fbEXvCJsHstFdFMxFYosqKykZdMVK+SgzLnKvV/bxv+BuXrgLDr1Op4doyKXclLVKRje9PQ",
+	"RJ+Q8Oeff94r3z0h0XShydTeM5LQ0hM4QR8EvaI8sWz3lquXCwMzPlHwmSZUMWAzTuCsyFil69iKVjxi",
+	"pDyYe1tKy29BMPdnJqEGeF7eOBrz3p29txtv/+10Ho7aMRou4iE1Fd06pobtWeloVcEO8m9GcGJokrwd",
+	"w526bg7Q/Qv7oVRwc64yyxmbjRjKYkClhEZGk7FUXXLqfomoILEkQpKZVMzzU6uywbdP9ECATAKiiL0U",
+	"5gGoqVznBOblwYW90q9Q8MbbzYp0QUtkiSMgNDy42cvRX1kEXAOJVq9bsYY2ihVESWeDJSNoJVSboVVa",
+	"XGfVNfuQ2j5jK53MpDZEiogRSmZcZAbsPTcbGxpjPq0+SBUb8+t6486YK21KwpG3ZmoWKWYCe1oVi+RE",
+	"cM0IssKV9t0O3Wph7e5vOk7n9p3fg5K5aSuTYGGR+rWFr5TMVbBo+RK5cQTl07W0mxU6qsy9cr4+1hCg",
+	"P8xwmmC2NI653QyavCsd7jFNNAuWznuVeqsb+TbFRk6IF3w5iivjzGSqmaQaSahkxDzYaMTcZfOWtsOt",
+	"Pny/ecXi7blWzjd/D5YZJ1J2g6kTmFU7vNRm+M+//yPsdMnFVM4FkSJZ4KICR0IrZXcjubm+Vqf2sTS5",
+	"1xxNbdVhcsNm1X9sOd/8xlKKgqhTclbYZjYcxeUDA71XG6ndqYm7sG9/SzEd0QS9OFYbqi7CytvLsy19",
+	"bazwbrYnmlf5p+/xS3vdbbxWxjRJRjS6HM5kzJIdRzs1Jh0aKZPtt/rH9+/fvZcyqWtuy+uJ6yGNDL8q",
+	"XxcjKRNGgYBm9HqoWJoshvZe0HVCr1W2Z1IthooZ9JYMY7rQa+ir/KldqNrlab7CmNJS0PpnXAgWDy/Z",
+	"YuPavYNX/2LfdGxr6KS/mnb1Qhs2G6ZKzlJTv5tsljJFLY8tPReZFWl2vaiC1ioZbCSfDCWJnY7XnItY",
+	"zoea/43VqjPbXZiltSt2Z3nN/FavHpLq2q2SXHWYfm1qeEPdga+SRBOpVg5f+Uws3f6lNW5kfFve6Mvu",
+	"HcHmBBzyXfJ2xo2VCcecJVbzpJcg4XJFnFtPn5BMXAp7Gbl3rFrjPT/to14PAgWWhIYaVlodxLn9megs",
+	"mhKqSTjiScLFhJz+9BLDJcgg6/WeMnIYWmUvHLR0yuglKHFkms2oGLTI23MYh4hD8A966i0JEcdbCBEz",
+	"en2Gnx72/phsfUleAP8xKOoxU7l6QlLFZ1QtCHwHVnJ9QoQUjMzogiiWMmpWX6ys3LrZvLFvn72srtjx",
+	"0oIFrUzw3zLmHtsprlw21dl4b74zY1uihPFCnEzusgmhCWfuCYltizBh1zE+IYxGUzJikZyBhx0eyjG4",
+	"GOVcbD3B8v1WzPCghiZ2v8aqc34txQT8Cval0rzB7g2WqtyLftTrVfzox71glzux2u+Pck4SKSalLhVD",
+	"RdgqxGDEtjSTJUnfqtFkImXcJS+REZCnz44rY3v67HjJxb/DFbwlqfmLeUnvEIwkXDBQGtm1CcDMAkaS",
+	"E6IzpWQmYstOdEojhhzLKD6bsdjNwDOEb1f4Q0qNYcr28r9//d+DwXWvtzcYXB/8MBhcf/PDxz+Vfjvs",
+	"4W91r/173Q1YEiZWN6bYE+B0GswQIzalVzlJ+FEe9Wride5MHqlf6n4xwCea/FWOCHwQENaddMmg9SLT",
+	"Rs6Y8u60QatmpTesbe2irUhDNWF9xdrZiwqXDjTSWHaJ1a9Oz/ZirqNE6kwxEiU004xwTWgypwtNaByv",
+	"UMbBs/pVXpK9lgy4dJbCPVZ6K7C8epqJWLHYTKvH+7B0fiwlZonhacLs5dLr9orbqiTarQhrTNivf205",
+	"K+PQyV9ljllIK2xo5BDuz5JQsdVdWM/al4S6VbJ2dvoI+LpjMd7WUw6cK9M/W2KC24QS1Wj3yGsaZac7",
+	"UX9B+3xQ3ReNeruKgGJBdDbSDJzaVOQHG0W8EyKrYuElY6kTC69okrEu+bCFTDjjojySg0cp8VFKfJQS",
+	"H6XERynxUUp8lBIfpcTPLyWuilDG0Gg6q/chUDfEGoPoJccIqTwUoMVndFJr95zxGRvir9tbnpckQuiu",
+	"VgTMYm5eXdWOn0Z++MUo0ern7Ix1o6WRkcpZjhseJnSE3HnVj5VpiMXECGBZcs0/0cTOlLhjaKmv29y9",
+	"Xy1PtLZZMMZeQswiHvZa0ryJ32dLM/mMGRpTQ5tF7QZZrRyAW2dbB7Fvw9N8Rao7WWvOv0MvdWk7SqRR",
+	"JYTAE1p1sOWJlRavshyV/VpP3neirRWH5aFUtu9Rg3kxZdGlzOqYjnsyzFRS3UDFN+5f5eM13b+TytBk",
+	"tfMUfr9R16VP13R8YZyuusqprtgQSLrB7YfPhk6crxepR4mMLlk8xHSTOilggZeHxpggH7DdJ6GQQ6sP",
+	"+5fDgIRGcZoMmYhZbP8sPx5GVEQswQcpXdj7YyivmIozFgbkn3//B0SZhqMstieAXUeM2Wa620SklKZY",
+	"Hf4PVpMvaXIJNXaLIEFASJecY6/LMZ9kGIN2Yt8UdqoQOs81mdjjVmK9peWbKBoxO+H6YI+fpzxhJKVW",
+	"YMpY4FcSTAO4jraLTBieQK+3CCiyh6h0e3nRxR+awFGbbUsKVnsRpExxGdvZ3Dw2KE1oDRUhYQBJGCpi",
+	"quKQtCkp04dLeukAEdghhrWXnWbU6LooUGo0aeP6djAqqtw4xxi3Vp3m5AMM6y7nciNPNMFXg2KMZMTG",
+	"GCRXhGfhikOalNsFWPGgBYtg5xG0cvelpY1hnIEn0x0QEAhTCryeC8uTE2ZY5Y+hC+qEBjLN4tr9zE/j",
+	"beLolniWP2lup/PV8zsTLDGmClUtD2mFRa3woyphr+GSmBZZSobbIVzrFrd/8Wnt2ICXrZUycwoxfGxV",
+	"gVjOxUTRmMHSyrR2YyGfdJjppXMqMwyDbdjRQtWZSWGmVl+xdNDczsp3KVORE5uXgo1tg3tG7sWQoJtC",
+	"LLQmlLgv6IRV8AOqfG7rcRcndelkyctW0JpTJfB0+cujZvGW9q9YyZJItro8xdTzQTTv95bW5XskiaUQ",
+	"1ouXoClHcPe0fSSrmUsSs4jPaKI73jYl5LoNKuuNvSX7Wa2SvWFHN29G3SqDIHjONORPLx8tH1xeoxZM",
+	"eR3p/ohh7mN+3RQy69XNQo8ApWqIyVR1d9QKmaZUa0ehEGDDk82k6TwyOX91M6tdkRy+oYbXeBCJ2vsN",
+	"7QKAuIHyiLNSkhmjQpfitsHPYe83ZO8uFKZMJY5fbpQQHNbEjgonzl43n6pPdd9Uo/jFHsZ4kjEEvUOa",
+	"gDeXuPVzydtkJA0o5mDw0pFMmT4hP0+p0adpmufv8hieXzHFx5zFoK53SjRU7FDMdZrQxbDe6goQDFJd",
+	"glEVlX5nCEinUjCC56WWONk1JpvW7jDOxTA6s0OVqphBuV2HFXCr+HmQerZ34BQEC4d5O/8NdMSsKnqr",
+	"6HVoxngpYavhvqbavLdfbDXO1eOfS3suAr0FBJEfhFqGjq2U9LJbGS38D8WYtKUNy5MsSdA03cyQViwd",
+	"zmZRJsElSi+Lh5X5BGVwmwpHWN7n8oZViK3gCetZ4gtPmjVGgx2ZkIJLZ3vjSfmmWrGe1Nkh/BL4jtbP",
+	"7C7sO6Wr46HsO8UQbiY5lS64HS+jpQHnLTWMMjepr79ld78RHZLJDY5osATdtA0nuEWc/y0Th8rBCw32",
+	"Jki0zhKGMsnYZy4icgMgoth/oid+Qq/qLeLjhE7WcU77fNKQ8HXBTGEvQvEoklkSl2xfYCEiEtxQUhE9",
+	"heeJlJc3t9/sctk6b89OG5hSZXjEUyrMRhdm6dX111lOFZaJJ1Jvo3GVOX4O/lU5AZW7oTzu0m1S2sHq",
+	"di+Rah3Nra7iRpt6+fDfEdctmMlD8d1Ximp2M4vJ7kyntI/uk13BtyqX5RL9LLW+Zrb1WmPZX7ouh6aq",
+	"aVSeogN2iyyNal+lT0t91E5gOehpt/C1n6eScE2MTFx6Lq16ibkmUypiFpciwVaTFJr0SNQ0QGOSykNz",
+	"OcWi0Js/9A6Pvn/1zesfl6MudgsV+Y9/31rAHTo3KP7hxrWZSTk+1ERKxU7IlEe6hp4gZsMDDNS7JHiC",
+	"ZmOfM0JomiaLejeDyftpUn63z0Nams7yzLGnoDyFbdbgRqKbYpqZer/UDjNeG3S0JhDDxVj5cLTVlZrR",
+	"63KXpQix0uKtrsxVrYn0VBDQaQiAZEVS2aNG0U7qgB5ZTNpIEYj7mCObQCbrnJupzAx41WxfYU0O0Y18",
+	"7bWWAwOwOjRSUmsHwIjRP4pZ9U6fEO0mEzrwyD2OzrqNV4Ebf0PEEaBROdtMOyyzqD4ErkY8xgDWMCAh",
+	"CAo1v7uDXvME3YvLzsmw071tWEDQsqKXNnSW1s2MCTuzKU1TJtCZuJ3c1hgEY5elGmmzPi0QOZr/qjza",
+	"qlLvdydAYvrYROF3IQY9bFzBD5wlcQ5JV51HgVy14soEJCskLAjkLmgLUD/dI0FnrHiSUjNdfQBuRMS9",
+	"WX1YvTmhUx87UhNm48C0NsVE5dMqvqlbmTxgdzd2Xlmo2iNgGch8urAiBoQhc3NS0ucUozEyu6WIwW2C",
+	"zUtARU03xnKLGwzGF47BAY4JVazWsIshyYgxMBwtDGuKSlY5FAFGzUaZKQKAnx0fP322FJl39O3xN89K",
+	"DpbD42f1EcpmKuOy4PPnV+9bQevd2wv4zwf439P3L6zQ9fLV61fvX9XaEZot00bKJI9F06X90gywSl2k",
+	"6oSZIQTOD1FLg9upJMfRvb99tP/T23s+/PipFzx9/vu/N2gKJYTsdTfZcoruf128/YlcAG8huEMQaw2K",
+	"vJpkM8t7SvT2RBc/w5aAQwfRXiaUCw2XUcnBb0m2lgjQrTDcjQQPe1vSYEC0kVY4YCJSixTAAQW7YmB5",
+	"mAscbL9EXvZnRMEAhyvVgCenysgxVJN//v3/zf+PjqK4Sy7AbYvZKmQEAr2wN+nECiYzqi9Z3LFHF8JX",
+	"Ks6yYinstSIzM5zVnANP7ce9Xq8a777kSzzo1QbjuxirFblqakza1h3y4fz1Cflk6fR3kiY0YlOZxDBb",
+	"xciYJwmLERyxQhGk/eH89R7TEU1Z3AnQtgPYicUrE+lRWoDHE9wu0v7zq/cBwUMFgSsUaRABT8v82w5R",
+	"9/f3acq7NJqxbiRn+3Ba9P4nPDU8/n091/t2S49heX1y/oCrV8vsGU1s87UG8t0cblu4QsBTn5VQuzbq",
+	"Ymv87T9aJfWcpcli54iPa7N0HI96uxohoJG6YZ2JK27gnj0F5MFdB+dBxGrA7OFZSHIe6aMqeN4lSbi4",
+	"XLo/d7av4BDq5vb69RuH1V4d9Ihq5oMgNxu87y/i+JIthvWO/vdNvNAt4SVbdOtNrqMGBBR0VHkBclUq",
+	"a0oz8xeQdkljDjc84RrSB+HK4toOCC013AC0MgzeuYlIG7z09dFnnUpm1upNX789hdoLYxtu4SDbHA3o",
+	"5lbhACkTlLeCFhVmqqyan1sb1jhCa+3PY8ohnm47o3M+GL+nJWoJCgIuWZlLG7zRRIwH40ZwYTTlw0s8",
+	"VFUwr81Sb/nYLaWBuukDPYW4vuFJFf/5bcrE6dme1cyoAVRXgGP8cP66TgBvPhlrIMie3gtVLAdSr+6s",
+	"X9PmrboLBdZxw4fSYPO4hFV/5A6ctVl7hMC6GvPcst/U+BC8dUrlm5ogdpciOeXp9mv+Jv+m1rrpL89d",
+	"see2iewAY/LWbX+wb2/R7tJqltekfh0heO5u4NtmTcFyTYZ+MPHzOPBO2ZLgwWNn1YbfloxcjfBm8O4Q",
+	"BlJnLf95ykAWhxsxD9+H13Wpc03aF2/evyNc58H8LO70iyEyZhVUjSD1VkQiowU20yVgmkDOTFKqNQnd",
+	"qDKVhEQC9L3SLBkjeOmqsdpP4i5AS/OeazwHoGGkDDNwi8kHThE0ksi5AIXHKnLxjAvdd0G34rK8FgNh",
+	"+S2AJiM4NmlHMl1YSQNxvWcoeQjp8tKs/KGhwNU6/NYtwOF2wQ5dc/M7Etvy5vc1SRxgaH6/b7jS8aTd",
+	"DAHUH6ycCvK6KCWx/PjoLgE6K7Nsns9d3HuOBz3UvYfd38zldNPV3bCqcB+trOp9IeXmb2+XClsJ2it9",
+	"uJ5WpFqs95RvO9atk0UxIGPL1/3aLiW8Uq25Nhgu0pyOrSnf7ab0FoMtuE1pHkFdoTtkQtBgMZDmPbij",
+	"82p38+HOay5hLoupPpV8h4zUIv28Zj4Ird8Y7x5NKQZ2B0V8Vy7L5BFd86kkcyVNI4r2SMaL2uvtJkJY",
+	"XuZP+0zP6rgVixi/sjo/CF8+XqQTkCihfMbigEyYsEO3/yx8yXmFsdtEd/uk/ZsfP0RWWJeCXneI3CmB",
+	"hXajCCrkUt7qlTXc4mqHRbybs4XE/WCHywO/LB2tcpGGepnaY1hhXSiunVsnogLq8UCsI4uJkPP6qJS6",
+	"QxZ6XXwfGgsDyAPDtFfwIDWcqEu2GGqZqah2vFKDfY5Qh14EAZeZZi5ZxcmqgtmxlxMv8bLDZEXQHFof",
+	"t7Ja8Wi9LlJkEj/RBF4nGDAB/9bl1Wxzo0lmKQSSjimJpDad+gW9C3NZcyI3E6RkeA+IXS8r0zMRMaLp",
+	"AmqqTRfOSQvRt9fg4OvuHEm9bG8rF+nIozBLW56veSOBn73chtbAERniku1PUrN3JPdmXHCIFfHrtx8l",
+	"NIvZ3tO9470p5ZfZXkIN0xAUggu7nyR0Rp92D/rfjpYc8attV92cbXzh/+S9/R9ssrP/6+neL+j+/Fj8",
+	"szvs7+99/NQLnjd4Q2Hyd8KmgE1sykLApup24V01gHhzWGApJLBkL8gzkFzukVRklGkumNZ7kGcV+0/W",
+	"5uKtntmpFGxLAc3XkZhWE+FLcy1AnHYLsqyUYLUMqz1aEB53EEnNk+sTDWxMIwfLBMJL5Y/hd1gsweas",
+	"SLm7ZIsAsQmqDGg1DKxgFVvlAyAz2eZVx4y2SpNeXVXFrjib3yzieMq1cQpJTu43UPsapZWPa2T+SoBh",
+	"fdnnFU0xaHYPViMQV7wvhay80u8uLrx1pth8J5qiobXZISu8enWvvXprXAhQPnQ4a4qr9sJNgwutnLpq",
+	"JWSsZkbFgni0x05DGRznNK5F9h/C8dyatb6XMnlBk+Qim81ovZqV+T3dWL7pAwqTyzQF4y0w+it3JzYe",
+	"FPtWWdfKlOqpAStf1YVWnP/wgjw/Ov6GuHpeq7wGKzevfEpmNJpywfYUozGIRnjv+zsaA7IxkdplRdYD",
+	"fqxJ6PaVJrfcplK8X105DmEZQdRgtVwPR1UYKlcpuLlmhQ/tXF65D+dnhEN9tjHIZM5JbJef2G9OSFiq",
+	"cBaCgy9NKBfkx/fv3zmMEgR62yrK3VeGWBNocS7r9IgQrM2hB5QNweJc/ImOjLBLnIUM4vtOnF2azKiw",
+	"MjGqBoFPGdCBveZ0gAhoDm8QPz/JjduJlv7zkr3bAd2WxX94atm87RLzKyzPqmNEF3wizsTN7qbc2LvR",
+	"tpsXQK3Jf9mAu+KMu3kLddtkJ/EhveUkdrdY37ASVXkxls6ALwV70CsFamwKaultNpMuIQJAov24FD6B",
+	"r58UORmuyqnD6LPNLINZ7novr2ykW7/a/bRM8swypqROw/dVJL23aDXcDLgsxprZt/evDvfzr/4zSjim",
+	"2X33z7//wx7aw2cggX9H03Q4Q7xb3beHNoim1PQBRDfI31Us5opFZpgpXmrBUMPsnxu5T3X4m6aP+vht",
+	"s9B0FkVM6/qUkxyBYUurum9s5cvl/Ma6uSFeUU0cFcKfrYFzAaydZOFQduBFwgX5cPGyAt2xHsllI9TO",
+	"PYZo3YlvcPdqSms0wZVF362sEO7ljfyEN2KddWGfzeO6C+OBo9aHMnFi91v6+zYh6N/mhP1BcZSCG9NR",
+	"zVJr4yzaN0wN/rxgBkbW55GBjUmKZNF32AERTzlCbHvUG0GsmK4ExZkR7GspbWEw+I///LW39/zjp2fB",
+	"Ya/ORreC41Ga/8dNK1yvgJdsAMWdjukoBC9d7wXyAkrJ2DafSsL9pUn+IoU2Kovqre5r7sPGy26dYaFS",
+	"gHhlWrmIuVSoYJaaBRbWhSwL/Bys5Qkbm3Lx4Lu/ddaFizQz1kJRX2WsIs0MKra6MjAuzLOjWgBKmZkd",
+	"v1kedbnP5fbqJ1C1WKzKlj71Yeds0sbbvT6U0GPdbN4ad1cXI4Mm62bXsDOjHI1x3VXnMBt/D1qjBYJY",
+	"bn1LQr+N5W1Gi2FMF7s19pIuGprKDWPbN9bgAQhaY7Vk/o3Rh9rAbLd4zdBkuzH9AJF6emWzYUjQYd5c",
+	"voKlnSkthZfimikiL3u7bfhmeXzB9rh6P1khfCyV8/rJsfd/am55XMwS1hAdudEziZ1ux8pKICqlz+rL",
+	"G+fEdler4yh9A6ksjdh+tGZ8vreaogPOWrsFr93Rtv2H4+aBm21pJo0En0cG3MmWNlUCXvY7NFQQw238",
+	"XIHL25RV9o6JIZoHay+nm0oNdR1sDEr5GYEUTo1hriLLSrQUq5Y3LpFd7ODLnStlc8Gg5sQlmZlI1hnM",
+	"QjqiIpaCxSGK1XOpLpki2sg0ZTGZ8XjPDfKEVJAs5lQT98Sn15YNtVwMUyUnCiVMkDUBvxdTfOAfedcN",
+	"UQ8uBZtdR0ylDelfaOS75IkcLUxu+vPf5mmbdfZ9tSuFOrxD7x7ZvB/OiLeBqTsSwNcrI6uSQHUAxZ76",
+	"fa9ZsjUk+dLtYyNNNjg/PF757bLIbsQgXPWzbfVIxJvc6eVGaA4gs6FbmdtlA+yACncX/W3IaITH6+Dy",
+	"/ao/cdmKJYeUM066jEUqFs5ruya4qERIiAJ/BzNcV+fC5Vn+lrEM5TPPnmC/W+g1BgEU0EibkhU32jCX",
+	"DhUW+Ki/U0pUXKLRCgWWIqp88GN+KFcXroY6V+mnutPNeZBLB3wLBvIy9+Y2s5GtNJqlu7JGq4lLPGuH",
+	"3cjP95bgNcsyrG+msgvY4BbrcxfG2poJPYjVtpbMV2WKOeWGi0nYJyM25SImVBBGVcKZcohZ7p7WdAYF",
+	"OQDYo+0WmmPRMynYQJRj7QMf2lqg0SkIwrKtu1PlMR2w3KcH5eqcDETokqxgUFxMSrKLVA4OKz4hYS6p",
+	"hP0iCOXw+to2gZJL2AeYUpKlpH100AsKMFOjFgQcYFJA1pntmYRYBCTxEtZA5IO1rCnmGgploCSDuVie",
+	"Sbl1hFoFMPgmSSrvopaDuV3z1UPvRlxfQgZafe7mdSvWnjeygcdzSzHjPglnVGQ0CUnbZErYrR2POwEJ",
+	"J1DYpc1LcUVHBz37xOWb40NczxxhZj6VydK2BsRMFWMkpgtNRgvvVe6UrxYcQytoTbCSRSmlfZeqR6ua",
+	"S3FDNNzV8KhIFzghDOyw6D1kILXbV9ZjCayYknD4QzB11MLKqfw8u7KKRGXC/uTW03PNcmh3DmPjHpKc",
+	"rj8P4O4GiciOPFPs9pKXM7LfEnKBXXGZ6aEDJaompS5VBoHCU6U6x/gpcWUSNJ9AjqjM4+qIkphy2rn5",
+	"wnuwpBuBdHiasUODMrTQWK3StruHeEsdjMe5+lWF2ikfuaBUKWmZMVX5XXVF1m7g8vlaJZtVilwnvW3w",
+	"ay9dBTdycC9x/o2YEpVKbsAulwipmcXVAYIe1HayPgK3MZrGLobuut8hqubSe9dWQpN29OE3hcDUbkG8",
+	"vU1v+TZfNeshlTVUP6ucsoCE86lm0TAk/wFAIc+O7LF8ekgUFbGcEYC/65MJv2Iuk5ySC1fvjbiRaJLw",
+	"kaJq0SUXkLQOOGVTptjmeEU31Hrb4tJM71CQLi3eTZMnllq6UebyLU7S5z46Ox+FxgWzw3zv7Cxrl6MZ",
+	"Djo/xs5x3fX5lHUXQAlVtSZ51F0+7iW8k7gGMemJJmFMDQ27mw38K1is5a4+brEad0nc+QrfmrrP0Tqy",
+	"G1Xb4z/MRC6GVhh/bY7NxSVPUTF0eXa5hkQTxWi8IDS6FHKesHjSVLYzF0+3FAusnHTDODPsauOy/TcY",
+	"nVY39bf894YK4CU92OoqJevVBip0La8Z2QXw23NpdmdW8oqphKZWhpEi1pVd/fbZEfAEHwT1rHf07XII",
+	"1DZ1yGtGWbOA6+Xh24iw9UxCsPnSvXni4FnW3XQrYvFWN+EOomPtNrs4KVeAZ8cthvS5IbpKG/Pt30Gd",
+	"sZ8w4ursJcJv5vFZbyCIX5F2zCfc6M4yZCzEXR0HT3v1uZGYUA4Q/8MG0MRTcgEvkQ9QzA3kZMwtADx1",
+	"4qPRhj4J0ZUFAZuPy4Ndeg5jnjFhuuRiCZf1ZBWXdTVcvHodHvZujTs+pyPauAH5Wn/vJkBOXfG6s5c3",
+	"W/c12CLLJFGMrW6zPtYhYWkWZYqbBcD4urgdRhVTpxmClOJfP/hFudRmSE7fnRFf6H55/3F8xSsBCU9d",
+	"5DmiypPvoUViW/rn3/8BFzhcknBnwLNiEawqgI4tecmZH9PqsmOx5SdWldYgK7QpcAUWk//6+X0nIJoZ",
+	"MlrAb3tcdMnPihumySzThkRyxgqg2rwpqfgECYrbbnAI3uHcb+W6yND1WYyaphxg6n6HiIZxTchkHiYI",
+	"0rsmNM/KJVSQ0zPCZmkiF8zVZYKAd8KFizu0J8UTWncg3ttb2S4415hIXgHXwPmQTDMdwJdga3LFtg2g",
+	"D8SScD0octWtKgFXAbSguwMxEP/2b8QuPxOGI6b5QPyJ/OlPWKbdL7v+05/6JHz39uI92acp38e+IQdi",
+	"H5l0aHcCJvmjMelbkSwGgpBwZTFDguttD729KgAX2Q7ZpYZpQovRsNjuLZhviftu/c7a2wF2FwtAhG/h",
+	"j5AgojQsBvHQn52Tok9oCsGK8XtNJsyQo97TLi5HTvb6T38i7Q2U30FgctQxScqUPzyWVdoRUKJkwrrk",
+	"PSCil+br7IVKZrlbnedfAxiZYlBAy5nvbWMuctXNGybnNxbKI2H+iZ0G5OwhivOvPiHxY9tr5fP5vKvG",
+	"0R6LuZGqK9VkX40j+//2vY5PnYMlbIc0TRNHMPvuyX/8VUMFCBIe9XphqfKpW2YSS6Zh9DNqoikInbix",
+	"wigaGdKe0cRyaXu4L97+FJC5kmICakFAKJlxrS2lSEUyYSVTQaBwgKV+244TcshccWOYIOEhO8DaAIe9",
+	"bi/snJDw6PDQD4y7YTBNRpkhI8XopT2vKkuA3NpGSnsBKRMQmYGxVVExYQGZScXySHV7joXLfGJJDJje",
+	"OvADtA1BIE+nS76XZgrYtG6T5XjsEOjwS2owdpcLEmJG5q8fQ0SXYMIoOE+Wltyc4dqlJPSlCMI+gZIK",
+	"NyygAKe1qYaCS5cPuy4VEUgx/JWLmF1/DIk2MGdqORm0AwEglq6GRspE/9r72C3wzMMuOcWKLFa4haUr",
+	"u7sxS0CT8OjgaRjY5qZyDtIA/q6ZMCeWr9oWoHaKkZbtIF/kAMFiWSW9BGITzH7EJ8JKGHCY86tsIbP8",
+	"PFGXHQlRhljA15LxURgQdk0jkyxIwi8Z7Aa0b2nZDs5+DBX3oW2rUOIBS63sA+cfNiqEeYWkffDPv//f",
+	"B71e4J0Y5LjXwZNtp0B/yxgJ0RcYnsDpLgXWWN245CwMYZmskB0SWTLup1Y5Jy/gHRiMbcddmpDgKTMR",
+	"O7bBES4ZfueWEfLEMKX7iN9oZ1vFrw9KHAf8iPA1TDH/ybVB2latchPvnBAq3OXEEg2bQoFWgFdI4YnW",
+	"TQ1W8xWcE7h2Qlx15KmaaDlj2FgbSDHFRHyITA0DMp/yaGq7GAFYfQd4LuAzwg0VnsVslkrI7N77C1v4",
+	"+6FPFEsZNT5Z2POtyvRsWwChY9fQTxnQ6tv2jnaUiqgV6BCViuiURlxMOkQxkymh/Z2GgVTO7jzOkiKG",
+	"qj2j6pLFpbGaPdRwWdwnVp+ya7o8KGQKAm8yP3w4TL3nCCHEgceBd60onYXDsIfL8CSxjalMWM3LHtWq",
+	"P4koljCqmc6xvslf2AJp/pKlWCni8IhMZaZ04HlWRJPEMpZ8U/N5RlSBzh3+z57Lk9k7i8Oue+303VlA",
+	"XF0kWHF71cBs8wYgi9m3Ysd09ur9D0RZ2QJ5CfBLvLViRcdmjzMz3rPciaZ8z74I7+25qhOdPgnPqWGv",
+	"4cd3MuHRIoSM1XzXUvjRUaTVAVi8Si+WBn7LpKGo/3ARy7nl7U6TB5ENDkDeWYhCnmIzagUQOSbcFGSG",
+	"nxEwodgHUPNLIwxAtR036D4ZtHDdB62T37571uudzL971nPMO3+78pr67vj5Nyfmu6PDEBq9AK6xxwWk",
+	"xGB+uMsoR+XHF/gIsYnQykbvzobnp+9fDV+fvTl7H3aAjVEhxWImM53LXIGrguUksDlgU0WKQcK+vVgt",
+	"3QVFBzSOFdM6hI0EmoK0W+J+B2nur1D9OCeYkkknb8Y9w+m9s+wSq1HYjQIkO2D+eGYOn4eOe5/bA7N3",
+	"OjaQh39qz9NB6KkOVv/nn3/eK8nRLBcKFaPJ7LtBoVYMWqHDv0VEg5LOcPrurGTP7Ld63YNuL8eLSXmr",
+	"33ra7XWfopo5Ba2uQR4Hy4LUNcYVKKaMRwUxaeFcuSxqrNPuAH5zpcuL7OfAHlk8EM4xhufeTJU0JnGy",
+	"ri/qDs2u7BNpHx0+d4JwZVk7/sw7VQ6+X+I9UhBKUPLLS8frgfACn7uXaBZzQ4yyc3PuTpd3jhe/xuXP",
+	"BYazuNV3uAWtHKLie4dMaIVTn+5QEnn/6gIjcqt4npXVojH9XyXfVjlF3SqbCtLOplJpe7ca4yKL0Jy8",
+	"ydhcRVf4vWpDsJdCKYQXqOOw19tiFtt1/oZhj0tmZBQsUKEuVe65YGbvBarWDe26l/cvmLlAQnPvQy9H",
+	"OPK6D/MZ7n9P43wx7CcHmz/5IPKE+Rg/err5ox+kGvE4ZmD0PjrY4ov3Ur6mCuEMjw4PN39wJqBsEr7/",
+	"fKsO3lCxcNPXGB3kLMObvnXgLSUzUav/68egpX0aG+wqgVh7Qyfawwy0PtpvajmOzEwzyzkHYBpdjTxw",
+	"vMUe8yhhVLnHjtUUYk+39qy+zUxrhdaPaiJlkDxlZu6cPnemmz/ItkpYui33NUvX3CROGqcOCZZW0D9A",
+	"ZooJRryEJQCRkLRdrBey5YGwv3aCXA2aC4Bn9XDQTvt0UTQ5dr4g7eWLaiCQfDpd8m4F3V3nIWZ47Y0Y",
+	"WJFKZQKa7oUP6f3cC87geBpT8lpesYQiguOm22IJjaV1KmiysFJHQl6JCRdMk9cm3u1SKdButrpUDu75",
+	"UvG2dW9DA6nkj3TR7Hz2e1uc/RdSjBOOPqV/hUsG+QfA5+J+b2RLDptqH6yca6+ct8sFHMCgS8mFUTxl",
+	"5IVrgFx4v0K5jC3Y7DqeXwzEMkitx3ylxkm8gCsJgdJg1C2wK113CA3pLNCeqKUoF5yiSeI0okx7ttn1",
+	"32smYl01/4NdxsiBqFjAQ79EIZiBnIWgNLUnGvJIGLG6yxWDeFqnE3UH4rj3FMMYXStWDxLSlGqB5BjH",
+	"fk3qmCZu7PfYhl/q2/DQkiOv1Tt43qNPo6O949GzeO8b9u147zntjfYOosP4KTsaH9Nno+2ZnxskIqM8",
+	"kGC9vFA1DPHcgURVacBIEvqjAEVWuq0/tuSMEtr6L36S5geZifgPzQWPe4dbrfGfqWFzjOk63ma5PpQq",
+	"Ot6Q2RbCHgSJr7I8LwaV2UKJ87qj38x88c+bs17PC6suRqhlDEZm9OnRxYwJMxBYdzMgmkHVHQm44FIR",
+	"zL7okqPe8yLy2kmeUwq4XcvMd8HMQLS1W5YoXw/LgDsnZDPz28jrcEqPnG7DGNwy7cTnkOq+Ti731QiH",
+	"XwJbfJs6ZlHPj7bhhB5kFXEh9yMHkWzHM6mLZ8PoDg/0iILcSMm51WMhkA2ExhAEM/Dq5dVJrdJDTaZY",
+	"MBAQhbYIiOZikoAWHDj3ALX8TOe2erTF23bgFAlIqiIuxR0FxnEi565GcyRjcMexa1+jGm3egHTZvTrs",
+	"YrRX6DtjA5HjNKLPCIK3XE0GjzvmLa+lyAdwiYykQQ/CQJTCvRzOlgtdAWM9waQKbxXy7YLzGJduINoh",
+	"FgbuE8Ouzf7UzJKwY8fkl5p5P6eTkPsDEe5LMZJUxVxM/lMbln53iIibblO/gz11P2G3LP4OHG5W9nW+",
+	"uqCuoQP8Cpz32MzQruHQZTBigMmca9Ylb8FDh6ZxPRD2gvyvi7c/1VogbENvTzMzfeHprFrc/ddPGMgE",
+	"DtTCrOAACwrGvCHS/fegvh2fDF3b0EGvoaXl8usQpYXnIL+twY6TZ1HmAVlL/fuMm9r+axF/P97jDbaE",
+	"pVpzhb3wREPaQoo9f87dXnfg8nqKfLL64ff4JvpUILLB6XglAl6yfbx2wR/V8S+vx42tHLteS3/cW+YO",
+	"rRY/cME1xgMMWqcxcBigikEL2GrpAvH3xMYbhBfYxLUXSL1IXQAW0nI8Gvlw/hqEfOrh/siZKZyVwE/R",
+	"J8djvAIsUwbIYl3gHBLBWKwD59h2UtmH8zMcxED42wpuH3sNwPUTENhd6P6gR2ZcZIbpgGSQpwcBTkEl",
+	"CMWOh+tyiJuLFSAXzLm+vRj4ROeXpoFbs4ZZ/pmZ8gn9cP56O2ZZjr6tisNlxrOpWMfnYjx1bMdKEHbj",
+	"jQRrUUXGMPKrE5k/G6t5EKX9jpiLj7rfj4rMhG11dvcJoTWh7w75dbQgKdUGpTY9EC8SmcUQsFyK4/BR",
+	"rorlUm0eT/VnRdMpfIBwNgORB4nlgiUCZGGqAcT+jhjyGGRNbijwBOLwbBsxGbEEQkdltVjScvB+18fE",
+	"Qkk1gB9QUkwGAoKGugU3fKIJTVMnUgtvOhkV8qWzYD/R3ppqRUQfvIOjL2TlXPLtEict+JAziCZzcwIx",
+	"eCAa5OA6UwQ+9bNd5Xx15Fi8sl8Ki4Mw94+3sGOsZLW0DnrPjo96T48PD48Onx8e1qYy9FuvTk//POu9",
+	"+5+jX16k+vvTv/zy4vnil+/FL6fXT395MTv4yy+n9O03v3w/+uV73aokeLSejQ+iw+iA7X07PqR7R9Hx",
+	"8d7zuMf2DkcH9Gl0FB+zZ+NSJoUd0OHh897B4fOnR72nz7/d3pKynO/zmV1mL3IiWCt+PlpJviIrya3u",
+	"lBerrNwhc+50m3zKT9vv+8YBmu/GYND2eBYDa9n2IgJphkIcXYHWPVUym0wrFoe+Vc+dODwQ9fDeKVNa",
+	"iiVob2DfaRrY7/MFAjtHOGVJIodzqZI4JIbN0oQaRtoYXww4SBD+4GvwZUbzGO+Rw6O9qczUQGDkZwds",
+	"mEaGaOpBrGa0VCBakvcGli0dP3MzlZkZiLCC547h+IWPEdDzFYsgyg5dkRU7jP2+BKYOBqZM28vntFxK",
+	"T7FxpmmCEcLHvcO8VpLVHBbc3oquglLxBdX1N5GV3Uv47LcxiFdx8AvYe0RRbh08O+4dHx8fHD492p6B",
+	"14Dzf2ZD+Cp4fV1oHUQ/PXr0vkqmfIFszTJSz6W2YselgKZ9zGloluo99kgRwl1OgyhaKiRylFQh9FyT",
+	"hItLDFPHWCldpMnkH0AjLC4S2nysLQZZeYkd2Kl/Fx+BbZtkqbcN+yyEMVgeWNzpklPhE6kw3ylWFDL8",
+	"nC0cooHyOXCXsVPHj9BMfJa/fCsPnZNUubganv7yP+q/e5eH0dP4iB2Pn02+mX7Ln/+1d3mQHM6eiiN5",
+	"nD777Rv1rX5uetnB1eH86fUObKoYL47/8wf8+tC4Ou70X5KLRynzaw3U+lRJzf714+8VGyjSY5WJlLiX",
+	"i7NfZV4Ihl1r4vwBDJZVbtUv3AR5grM3FZopW5TUfM+QuBoI5EXQoCgS1kuGhCcVg6N9nbRD2w3IRiJL",
+	"kk6DcfENa332CHuAzEGj6M1PzmckopxKylg/OIGNAX6ecpqopAiucwYRdHUiHWhiJAi1LjQNNQiuDUYR",
+	"zCjYq/RAhDRJnEvPyHJOrqMK57tcF+L2mmvz3g12VzsL5F0BhNiGFzGHs7XqT3tVGW21kDVp189fA3BK",
+	"p8nNRpOk4mRbBg9aqWv08V7F47ziWl10MMQ2wi65hJ4/+CX0B+b4+WG1i+3Xs5aVBxuzAMq+/tLhbC+z",
+	"9Q4kohqNkf7dhpCq93nh6wczYvoA+2jGyEWWWh61i5JZqmb4mU2Evs5gjXkQg4//8GLbv7IUthIgT/Ii",
+	"8BslLPegbKxrvExPxcLrc/ZuVIzGS0XiVuSf/FDeM+tvkoP80G5Oin9QR+Ot6OTPEF+7hkiCWxlqqYmm",
+	"21hqkYhyV1pJxNYMEeQTRhVpI2ZFB52GM1ckFKuOYX1QEsskoao2IQsxP0t0eEPevlq+9PC4tyNzd/ij",
+	"n912uO6EOCzi6kl5NB/+oc8v0tFt+fw+lscrsftVleV0wj6LxnKfygHMYbNugKsREJnETDvr4mc+Dl/j",
+	"XQN6AvVklGvz+MNtb5otXYIxA9txFVGvS6BOH+GxAz0KvatqHyC4QjKfMlU4sMBgDMAaPAxISIWZKpny",
+	"CCHDMGkk7A4EHhkIYHHetaIERXNCyKmrq/lwygvTEU2wjpnKEgbbNGjplNFLhBSfZjMqBi3y9hx8fwIw",
+	"bMcuxhirgeLe+pXZjxKaxWzv6d7x3pTyy2wvob6Ck6tqiEglfH+Smr0juTfjglcSnaGqitJS0Fa/9TNV",
+	"s4BEUkRcMwfvw+y/reipZMKGHiIlj9HXTgvLg0dSJaGUX+v/kpkHb4EFg4xvOpKZIVZ/g9RNGWeRQUoC",
+	"aCYNCLJsBvuXKdbq97pHQQtAy8ALg8arIeDZftxaOIC9fxjFz1XN/XL1vkdz/W0URUF8Pd8Vxry1/LD/",
+	"yVe8/R15ccLq6k3VcWX7Zj6IVf3xJbzgOeNm7I6XvsLvYyDq7cjjZXVn6u/tWpnxz8w07Ffv/nmWVWcc",
+	"KT3KYCv6/trNvKkQtlnCh93a1TLgEnupWEDoLAMXCwLznRA548ZALTb7NyCoOmjKK5pkLCBhSZQxli+b",
+	"EGwNIwaGBSMdCma3wVhQUPANRSmuhyj6OW/IbpLAw1gJ1p4qbyQon65HG8EXYSO44yt+f8ZmUrlSBI0u",
+	"VxeghD5XLAgZUUEUQ9gSkLKlYPacG/TXt6XAX/JIxE5ABJuXVPE6l+obP5rP4VOtz5osRVreKhkoqFtI",
+	"jE9FAKs4L2K5FJYLCNf4CmlrxjDMNS/JaVUZqgyPeEqFaXTolt7ZNJXlhMr1ZYY+3m/IkXTVW9cadzzV",
+	"Php0bs1Yfob0ccdWiGIOEM2daupipkv8BtZ+8dnEjFtxtf1PONrdtRnFZvIKs+exCcRS8gHl2tAFVG7g",
+	"RldOJ6DJc+0qmCCHLJfqr1OJkOq30ol+kGoijWHiUSu6LeG/oZesdKGNpUKcmtVo3M9L8f5mSqmZFuw8",
+	"p+PbZaje6DQ5ePXbJHzsqFhsaQiGkreCEZOpHHECdzMHnIC8EQ/h4wqctLlL6+NS6AArNGgHOIzmTx2Q",
+	"S7bQHYQc9oceDIcp1nUaCF9c2wtHGKMMTFMsfLVsn++RJovARVdneVuR1GYgAIbSdnqSR81AEkYWc499",
+	"6FHGuf8aihHYbuzMuwNxZgq4+4BoCTAaLtR7Be6+X0DAV4D7L9nCZU/KeEEmHlwT47KdbRUgCezyMRpD",
+	"TQwEikcc/pQuoJ6FVB1MFoF9QdZXYyl/V0Ltf1BT+ZRrYw+47VZJsDhb+QuMw9f2NP3IgYLdM6o118Y5",
+	"6twLLEnk/4/8KOcgGJ+RKUvS/4RReXbSb50qhkUnkCjxYv3P7SOK3Ho9UMpK3ntTukpurnmiHbU8Wpsf",
+	"s11cKLBa1KmuSTLbUm9N+R4WHtgBI0MzVs2Uwxa6BEsdok9vpdJcgAUG0QKVKjbm1/W66um7s/c4pC/b",
+	"ne6msUW0LS7fI5TEA3ndiyJk5QgR/OEzed6jPCKxqP2I1cyIkGTKJ1NAZ8GSWFwRORdQyK4oYlTAktlD",
+	"xl2smKuUzzWexBNESrBSjKZjlixcI9grjQyCeYPuZUcE4DAFkjdp+wHOaMz8KLFs4UAg/iU1eS6Ia6LT",
+	"t/0hP4BSZVDoK6/vVXRkpzsQNEnkXBNXlg9m4ovr0yRBlBtI8L2SAHrhUa9cOyRh9IrpNREE7lw+bBBB",
+	"qcpr67B3+M1e72Cvd/C+1+vD//1SKCgvzt8QvRCR892jyjJianv5xs/4gVznld7jNU70ExIivYY5wSIm",
+	"shQRe5R5vnIPe7lI6goT3kmU2f8E/91kmyoYnzYy1VA0FOrqYsHALoHyGoAgM+eIyTilapYwrbvkVLti",
+	"O447OulGImdH5uQqLrjrvYYhYf2OEkPabKfCTx5997cmPFzIjYR3K8tUjbnJU+b9W5uymJs9rEPfKNv/",
+	"VHYckTpjrU9dUFA1DEsQYvlYCmaewP5XYh4p3NVQzLNBsLdDenXFHii375pGxo2atEN00bqaAWGHQJos",
+	"qiUkr3FCwm6Yvxs25/hFLlG3CctzCy/WW8s+cLuwOC+iiYDTyuFcxWv6l66g9R2NgEJeAdaYQSBBPmNN",
+	"3WsuoiqSaW3Z+t2WAIDLNvcNdft27/teFb+czDerfjjbR9XvwQKuoaYdu1oOu7Y/307324JFexzsLfLI",
+	"NHNBAmlCRdBUfSTTAVRP0b5IIJexZWbBQMynDKCR0QkBYT7O8uzYmx4yQUcJi0NXAzkcJTK6ZPEQ4YhC",
+	"1LSENB00ZmPldEliSQS7Nv2iZEZI2kJWxkcWzIBX3i62iFncAbQRBz4fkvaMCuoqFADaINSjFqyDYE15",
+	"5YC6mimlOjIBCf0krLQGMUWwFELm6IcTCNetRyFwMPqt+0fqhyLtTcZeP1tAgn2M0VsFP8gNj5WVqkWY",
+	"v+cTDMlutwVsy7a0uqJFxCf26ZSJ2Nf1FuTDxUufAdgnQuKDDsIMIZAmHERnVolo2iehkIaPFyFpIxuE",
+	"zhKmDCIaBCSM5VxMFI2ZfWeCmOqObeQurlIRp2jKaMqUK80O+R5Wtco/BkXL8R0uJicDwWg0LUU32cte",
+	"JjEWbKc41U49EJr5Htf+FkYYJ7b1W/k0W0HrhomLOJqHCUl0K9HETTABVMj5Y0Dil8DgLpbOudu//Mqd",
+	"0jRlQpdO8jalNeq4Vw6GthkV5on2RQZ8iQrkTUsRdjogXERJBupTzHVe6MFe5roaqBgULATK6wNiGzjl",
+	"rRjhoBx1vSZZQLV+4U6iYiKbdYUihPIxPO+OxP+oQkc1IIH3Kz4UELCV8Nhd84Pyc0ZocT7t7YuHsu/9",
+	"OQ46HIolMkU1i4MiAhmu5hEDAyhc0PapB9quaRXiMUZsIIozjvVl2t56AVYhqM3imEgHYLnziD7QWRAe",
+	"w8rsddf8y3xqJXDmrVKcSrzn0VZ66zynfDWbTklTktO6bet9JuTu91X430c+WINxEpX36U754Bb3bN73",
+	"7ulPUmpGEDYa4xORd+m8nGoxsROXzURmjLqC17ls40LxyvVmG3Kelgj6ppqHCwFt9Vs9+i07pkejvYPx",
+	"N9/sHUXfsL3n9Pjp3vHhqDfujY/os/hge1dvMbyHUUVucBIf1ZE/toMWzxiYELzivhJv1gyrvIvYg+Wn",
+	"7zcaepXZ1Ebo/CAVGbS45Q2FfDPKTG5JdGWeB60uKkb9vOCTdynzJHEV/Ug7hJp/VsMJXXXA+rJQEDk3",
+	"UVQYK305V8iUXrGBwA5jB0ifLLq57lWu5AL9VSq4FBCeaCt1BVWCuhosW5VfATsw2pRAb3MP3IrEXfIK",
+	"bTpWiUup1hDATZUAgXBMeaJ94NCUCzMQUpCpnNsOx/yacHPiSmN5JP9LlpoaFP+6+B7b5+eWOKDTJmYX",
+	"czoRUnP9KIPeXgaFpWRbCCvbsKCyHtJo/3izXAGCm4V3lv8ArnAyWjjPC2n7dGoWhxC8ZGUMHDAgwiBm",
+	"u6GXjMgrpjqBT2UIKmUlFBkndNJo9iiN+qFSOXG+FZ8rE9kM/GaYzR208qVoBa0okZoBCM6WlTErpSnq",
+	"uoHifq2gKFqxQ9tLeai3yDsFd3WFkMppvDJLwO+Uh+zX+6/tZk9YdSSfFRK4TFNb2aCK6T5aoe7MClU5",
+	"1jlLq/x+78aocm8gmuV/LqGd1mn5+butz0Sra/SL/J1HXb9B1y/v1t1T21ZSeN7XHdHnvrdkbhXsdkLG",
+	"MknknISCXZthBDdeCMHvMolLyYdNcAqury/a+eBmsQ0qgF+MR4Z/67BTGn/9Z3AfJN571+Sr42/S5X+e",
+	"8mQZ6wODuQUUiLuCIKhCeO8EkAFcQvBGEc6VeM6DFcZKzsolxEkJ0YVMJNNEZiYvqeezgQfCibfOuaIY",
+	"jQMH5F94REu1ma2gmGe9gDLMXdhTZUJUE0pCWPfQjwKHtK4WHcawu3xuLcVJOVTKVVU1U9ZYjO5H2985",
+	"S5PFg6bT5OnE5J3iCxqg7Zdr8mdFI1bslGF01iVnT66Yg+Z0ZQo1iyR4nqmaYMTVdhy0NP3PnFXjKwD+",
+	"q5S3e8wQvuGFc4rhWlXWBcxiBYBm+fa5gwtBsYRRzf4gN8GqBwmLBdqbYM/eA31vZSzBzrgSfSHaNkLv",
+	"Ex+IqsOpssCWbbProkxqGxg71EJC7qopj8ERNbeXUzAQRdhMmf3rJwBxwRkE1oAf39U97ZJzWFr01zvX",
+	"1dKVUE5Yqs0+gr35GpW3R5MpqHv8itUQNI0uc/P+sh9ndw5QYEjuGZnyaH00mRVmYnLJFnOpoHyFJkUD",
+	"BPC0IbAk04y0QxfNFgYkxOs6DMg///4P50Jxa6MJ5ICUS2OwmCPGyqy22MqrvMf3OOJ7pPqVvpoKsMDT",
+	"R4NFlYKL1XMLdPfQ+NsFX1subCXJJdgL2DNLnJqZkCgGErOuUGe3Lna5lgJvXDfVn7o8n+TXFhdXkkNS",
+	"Fsq00IHHotdTnqbuxZSqiCUtu08Jv0LTdCQzxZnC838zMn+Y6IPdDttjSPQXwwYgSWsbXrDNhbU+JbYh",
+	"CbYUes3ilUBml1wllfP4DAQTcSq5QPchOO656ReQYExcsUSmyFC8ax0rwnfJX6yS/7RHYrrQTTUyHziN",
+	"1ixSdsdJtCvevtslsI7Q+IJRDX9lkQkI6066JCzLOP1B1us9jXgM/2VhY4YrNtFaB+66pQPy5smyX0j6",
+	"62Pm6xfhdFzJeXU/3LebEbvZ/wT/XVtGcYUT1wvzV/dcRgE7aJAkYBaPmuodFV5gV1V19A5Ish6FwxPf",
+	"vaNwJMls75ItboWuJ+cCQFP7uSU/IAkdsSQokqfGMlPgWVA0sitA2uElWwynXEDEoQtRwhwyJgg3ZE41",
+	"oXHM4i45tc0X2MoAvDQQCC9KQvwWEqrDMeWgkBeoW3nVL3AtOHO6bS7OMFIUsEoHoh3acQ6Z3fyQaLrQ",
+	"ZD5ddE7gMWhMqPQvZZTalhyYOxrUZMySJpno9es3f7Fr/UU7ZXESm+9PSxHLyP+Pd+nD3KWvX78BFKFL",
+	"pL4qCudnwQ8cKWc6RmxAODdjqeoL8QESAx0IX4yPvE2ZOD3bs+Ohho8SRjRT4BZ9myR0RgNy9fr1mwDe",
+	"O5eZsRyIktfcsNev3wxEquT1ohO4PAwMZA5HVLNhppLQ8hf7B/lw/hrxAUExggRWqyzwK2pYMBCJlCnY",
+	"JqUiCReXe4mMaGJ5lGJaI+QfsphMJPaXSnF+hxrITXcgADIivGKKjxffWa4eVlkVBGIiinPOrjADpE3J",
+	"WDFEGhwIGGzCtdEOyhpDk+0v3hcbALsO7U9QJVGHHXS6Oo6KLlSrDkZqkTYgTyAGGh78W7tRV7QiCFDO",
+	"51mk7fvVcEg7ml6BumaadCBcz4qukZ8cQNoIGgIXb5ojk/LhJbNnTAIRtoKWp6lWvzU1JtX9fXvBdt1H",
+	"3UjO9q8OWkELbkd7TsZjHjHy1n/v59zqt5D0t/f04u48DIKio4w6Vy+Q16Oz99HZ65y9cWzl6NJ9dBNQ",
+	"aC+07n+yMuSN6xXa7k884BAyfi4EWMIKUa+ITcFMYdsvaTuRrxAEO00lPnKu+Vj28AHKHq4jtLvW2ZAW",
+	"P5vGlhP/nWSl3dN8thcQqb6sXvveZs0N5qrlZS28pNCmA5ELQ2RFFirknCc6VxIDUlHzbP/w9kCA0ERV",
+	"USIvj8ly+RFN+VxNB7z3Ga5XL8h5HESGaW2PHOT2SaVWJr39TeXAd9eW5n/j3vnCQ7XtJLaq3zaC+tuP",
+	"gdp3odjnNdsATtE7tK64WcnVcdT5ufR9GATLg/jIaEHYjPKkXDmgS36SUHHor5ILPRC+ilJkJy2cN9Kh",
+	"uXFNaDKnC4wLXJ7oQLQdh++7nuM8j5nOGFgaqHAjMOgp1RiWBunDWOBJMKdS24dCClbgy2CjDEdqJyNT",
+	"JlAd1WAMsCPAl8CmEGBfZfj/3BIAXRMYCloxHAge3m/YqI+35sIrxNS44bdDfPEsn33Y6Q5E8acmCN7v",
+	"boWDI/TTkrcl/O8ZXfgtwl/qrrfTOMZj/bCVCOysW/3WRNGI/a+SKl3UGwCa215Vxkk9jKrsFrSOR8YQ",
+	"7K88AT8qzV9lqMiZZ4wzf7RWOfT2ggWUuRwxdeMyl/4CaVerA2AJTPirc1J4cbBeQESFkIaMmHsx7pJT",
+	"sYCCmQCXBR+bKZtpllzVZaidwys5b9mmqAD283XR95eRDga76cnV8id7IcWKzu39WVzBdyxqBPXVqO0Y",
+	"nuiVOsrFMAiP8bavkRJyw/FKgU08QbdWdXesim9vL31SqcthDxDAq8DM6CUjdE4XGM6Ph89+VMgltacy",
+	"ZjPZYMnHsMfSybvhpXzDQj/Y8cPEXjbfvAVpPd65XylEFJw3WjAQoN+bXr1gXmoMmHh1xdQCrUpFdW0o",
+	"EMa1j/+3x9xyn/5yOEGqeMTigShVpkWoXfizNuoCjF4YJYGdcj0QIb2iPKGjhLlQCIpWsjmgfow5ZBV5",
+	"Hyw35J9//3+qrbtnmHqZ2+Ta6EEF/yR6GU0nICypjYvw/lZQcvRAAJ8rzSRXiGDSjkGCl7RL3popU3Ou",
+	"GQk9ur8PySiB+4/5NQOXKvlJGpLSCRfUsLhf8YLqqVSmKSIDfaL3abyDHprsIu/zvQ3y5dhDGvChu6MF",
+	"1FV5tH2s2D5KB8P5cFxizl1GOGzBD1KqDI94Cg8Atva2ePvb5gbaviDvzsreWHywnMKH2dEYaAxv+Ow/",
+	"wDSDX3Kwob6LzajCBaGxJkkKFF4o96wl9jMQio2ZYiJiPmFrxmJO7b8WRDOB+P74squm72olzrrkA2Qe",
+	"YqkMPRDa0EVAYmZoNLXsDKIXFdWZYuWq2O2Slciezlr0/Vd2Zd4V+3IbUacKyLQlHiZQnO8dvzt4dtw7",
+	"Pj4+OHx6tL3ABBN5oLrPru+mqs8/W2qaU0eG8WOiyheRqGL3qswkkDvU5Frjad1OIsqwzvmWVYJQSsFy",
+	"9m0u0szsy8ykmUOm1AGwMvsfqX3lkI79Lx0IKN5mWciH9y/ArBmQcKzkLMxhLEIjQ8T41/yKkbZbrj7K",
+	"X1CzgGg5EGOqTgg1ZGY7efrsGbTW6RMjDbWdA59jijMw98aWN40WOYYvFJjzsZ6niZZFRYQ9I/esfuPq",
+	"n3gRDqsk5HWQoLiJYFiJCEuhBAMRysswIOGcKgFRrO1ve+T/b1XBmVQM65Ww64ixmMUhaR/0yk8bSgYB",
+	"l1014C6hiUJwmVtTuylu+RpzYeyaN2d1bANO95ru1qORO/V3n76uD03AFvDg0bV1ay6FkgGU2pAQO64I",
+	"JXCm4Pw/QB0llwG355JQOdshYP5kKRmvXKPSZ+E5LN0A8tYwHJ7lJSvrIb5+xiG9LEb0UHibfhI3AKys",
+	"ba7Ifbijtm6SudcELFptaB2bqG7QwldUq88KLAjLlVqPH7DEZc1gvuByl0v7sDlGoZj+Y8bCAxXQ88n+",
+	"JJGTz58CuMrt9z/5Ee2WEQjR91BDjhrDZqkhbV8HM6HgH3dRCoYqZyUEaHFYHnwEoWqdXI6EJQDdujbb",
+	"cInYW5/vXL1khvKkEWjcvfUYmnbrEOricBSgTZ687jw3ccO7fvPv6mTtA47J4n7huCqD3t7c9lvGMkao",
+	"leaKLXBHFjET4Gi24d887uQVDRyggpf08EanYkEYVQlnyn1Ybsrl83fJUe95HkJUAm3gUFULKsnWI2fZ",
+	"VVzlBXcQxVNhJof3xUzq2Mh/2/V/jAF4iIKP4C7yNP9EO4KFBNw6jrMDI/AUfasE5LwR0vYWncNeQJxV",
+	"xjmCBuAez51EnQCAlPPcVHLBJxDRp1mkmMFKJ6V8Y5xtAN56AFrlqshsJkVic5OnyRH4q3y+938z+77W",
+	"eZ/ypXu8mO/EKeWLzbDSPt+l9Lr9daXYhGu4aTCxVXqkH4eskWP6jlx8ya8XhoqYqpg4+tEf2z6LcT6f",
+	"d7V77NGAupGcdQjQnAPy/XD+eiDAOTxiBD4l7TShXMAfLtAlM5rHkOcRZ+BWQdkWPoMTChccNQNRJN+S",
+	"9bm3J4TDlQjJDywmQs5xJaDeoxQDgUJSqToPCQvTgA6JlZ0WkNZFR+i3wiJs+J19CWY4EJ4EoBL0lOGc",
+	"rFKLd3eFh5B2OJ9qFg3/+fd/hB3ni56LLjk1A+G4VIl3pXkdStK21/6ILaSIO80JuUvH/EGjdJdSes/f",
+	"EL0QUSsoWWCcWwGBnz3qFLDBNFl03e2CdViqKbRIbeUk2ktfGmp7T9rSYj1M9G/tIOI63nzuTi+LT0iI",
+	"5BTmFOTKl4qIPQYsfZVuuvOCdy9fKHclb+1/Kpltd4sdPoGsh7KJBtHkQR3lpikTdpVdPabEfvaU2K3o",
+	"Kdjas4Go0BCEpcmU0cRMSduj8AzBKL2Uc9lxID8Ld2d7NTYgfIw/rbNrNRPPvUnPmyTnR9q8m6o/2xHm",
+	"/VmF/H7vXuMXYhIMyr8BKb1vpVVUlUH+wXD1TC0bc+R4TNohE3AO+gSwSsITDHGcU2d4in2oJoc4t4gl",
+	"CYtd5pgUvrR5yXODJuUcTgXQqWAwJwgWvCg6mHGtWb2kibHadafvpulcOE0HyXJT8e1hQshvxhkeQ6K+",
+	"jODwzyNpfRYL9zIv29JkEFmeB4mynjVlaW6utpo7nbC+04mRr3EzEHlRXu2MDFLFS+7rECUBjB51ruQQ",
+	"XMVhJ8jLBdnvVN5AQKgu29o5012CqMLkkrHUBazyWJM2fB76ledxaGWRGGqYakmot3xAkgyJlUxd5VNu",
+	"CE0Uo/GCTKk+GYjQ6vPDTOTaaEj0JU8Rq59MmWKEC20Yja0Wj6bGg17Q6/U8rm/K1EA4Bts+Ojx0anyf",
+	"CKqUnKODz1Jc5ySHAlYM6yZ5SOXc6o8VnW5k9b8h/vJd2gSW1zJPqoJYhX7rsHf4bO/gcK938L73bb/X",
+	"6/d6v+ys0OOkt7sJ7txdgZ2jY2Kjy+JRSf/alHQ45GV2CJRNKPFRLvdxfUhDDdtDk9Af8haZgDhvOTcO",
+	"MlgxWpEfAPnxiqmEpkOsbabDgfDBupCbACG33p2j7RJ23FrnloeIKhB1zVyC6ZWaTFldVJQug/z3MIBm",
+	"RwuMx8jHJl3MRemG0HNuomkBSGHlY1fHyEnQYS8kihnui2nIJPZGX3vvWSpou4tzIBJGLzvFfQGjdU4m",
+	"9C/xSW39unPYasdqLnDDH5SfVzes1f/22VGvtyvDxong3CzP/AwCe7nLuElqLwj2kV9/nfxauqjaXKB6",
+	"opc8NvfEsw3Tf0xWrdGz75ll1w409CYLiRy7MFOIBDjyQFj+lrsPE37JIJoF8BHREZhzaMv5tRPwSSIn",
+	"JzcMaLlgInaH+b1dzMdQlsdQlluEslg6bwbz3+XE22/2nHdzbUJ4YQcsbHJRppT99YopDebCMdjRw5ga",
+	"GpI8zdkq2eCOduVy6SKRNIYaJVaSsUdHRtmMCQPY01aJDq/3vJs+3BSRYgf2HmbwGUxnvrN1MSkRNTSR",
+	"k4w9pj03pD2XjMqlAAIQXb0xhkDC1H0ETnvC2tcJjS6LclWrz43iKat7Ysla0zR1z9Bx9Lc1GYRYwvSw",
+	"1yNQj9QjhUYOeD1Lu+TMkFgyDTEkRmYRHjF7lEZUs1qn0o/Q783IviQXY0R3q9+SlztUZsa+G45AdW43",
+	"JRwWZYqbRav/68cqGV0xYVtPlRyV9dR8gTwXBNPYtvvicO78iueFZ6EyuNFkxieuddL+iw/geKIRz+Hc",
+	"3pVPdAeMYRSp3LNFEENGXFDLRq9TFhkdkOPeU5Q45lyzhtzHc0Zjbmd66y2GyCL41E8PtztoFbMqCOBu",
+	"6eEc7JNGIpBGF2G7n27FEz0IyB0TUL6uGyio2oRdb3nJ2WlmprZFK9aOGFVM5b/YXgASEXkThgHtg7jm",
+	"elgmQVw2oDFVHRX4kV1WUmlYqylPF3wi9rIUBdo9LvJUC389RzRJmCo1Z++aOogqFBRIey7VpU5pxHSe",
+	"t8FVAX1a5LQ62JnVpk7fnblsaHT7CcMmWHC5/Dm8UPf1GWGzNJELxtA4Tk4hb/klA5lddcpzwcqE9YBb",
+	"UE4w3oMgNwBgIEZRnljRg7pYtcqyxC6fcGmB7T1BikWBNfnZXgGnaUpEhgh0LjiPxZbUa1qPplQIljQN",
+	"tYKLU6534sCy1MJXokZAnqzcdpLMapoFhIMcNENjTexcKoP6RMDiWBwUFbrBCTLNZlS4nh2GRXkmlSLG",
+	"Df06SBPFXOq8rxfISMpkilfgghiaXBIjuxU0M6nqymxcwG3sBQT4NXBZ+D7TNigBDgkzTRYua73UvE+4",
+	"bRi1L0AJ6fp5NCPN64z7sL8AnDJpkWsIPwlfsxx96jGWUs49SoXcjC47bjRLxoh9m+kpUg6olTkxrITj",
+	"LkW9kpWYVxfQGgyEYkZx53c3U8XAJKkdq0kTurCc1bmkvFCOzpxCHB+IJnm8nKBaRwR5oDhiv8IZCsgb",
+	"ZiiMwO2mZU1d8sqqAVD+hDt7ZFG2YCByCyix9OkcUHMCyLvto95BXnGLazJXUkw6AaHRpZDzhMUTpslv",
+	"GY8uk8VAACux59jtM2j2IxpdTpSVo8lf5Ujbj0tigZHey2U7mAipmA7wyueacK+Wmz4QRE4M3r2oyyPB",
+	"wxcrmabeSuBW0a8t3BTFUsPFXq4ACkaYWtvIO6dUeZnjYFVglAK4qA/a3NWQWogBNEnejhuF75VgAyzE",
+	"CiSSKjsk49LPrSiySayAIQOJvrRv/+5Tbz+1mMhmeWnafIE+1uQI+18k1hj9/eP2YRerSCCH19cV6uqS",
+	"o4Oet/0g8frDekKocDAlADHWhvK1HhHacgMuyMEx0R0svlR3XLvL2XP+ArDsO8q3ss4GgAuDUZF3Qjku",
+	"mPEroxy/QP9SlBPnW9lMOa6QxC6Ug6afrrv+QsAIxJmNOUti3UhaH1xfXxdp+RX8lyEtt/ENZOWEMduO",
+	"nsokHioGWGk7URggCrVziCEAFUIgoXaBLdTxyahVOfAEPZuQqOIH4WqoCDOtI87v4bv3/uVzN+Avg0zr",
+	"B99Eso2787VT7wXgXLnZEupopaCQBmp2+lw31/t2IuNTsqRVWjpe0inxjvfNQ/RtoWS6gNnQahfut7BT",
+	"R8IvcJwv8mF+GcS7POwmsl3dhq+e2xI35yp9bCBTxa7k5Y5EiiQqFaptiJvO5lDISmvSzgQX2gBsp2sd",
+	"bT4Ocd+PUkiSSDHB0EirPWvbpGaiXh5wG3/uxvtFUasb9CZa9XvxL0OpT7QnGkuyHoC/Kfe+bF/qTqmI",
+	"WTy0qv9uDFYQpiOaIKq+yhIrgyqsUAJ1eRAJUV8yD7gPRq+T0kNt6EITzZNasBopXpTG+SMM8+3VDWDp",
+	"H4hiawffSLlNW/L1k7ArAGXopWVcV5DUWF6ObYhYsYRRvSP3fV9QqfdEQcX4DZR47vv68ujQD30rKszX",
+	"9Osnwdw4b/tpvOlXUtN3uurBqeC1Iwe97VoMyFTOIdJTjg0TS2JBbvWsTZ2V4g02cl5OmP/jk+XSqJso",
+	"cmXN/yWudHQokbmSBoDTvVeqgTCXARJ2oUsMPkor6HJpskDvFdSRK3whXryqIcJz+9HLfARfBg1WB91E",
+	"gjXwE181BebX4hPtaMGr7o4GkDobaLHsPryRhfPCwR9qRg0oMilTXGK2l3NqKZZKBVn/q4R4Uer/yzJ6",
+	"1oy8iSRrF/lfgS7LE99gDDWZEt0x1NjcTa+BrAxMJLEDWzhluyQa2TGPEzqZ5GNmxDA6Q5ES69E45cZF",
+	"NmOkaB29vs+U+AFH+WWQaTHgJuosr/y/DLMkEVROEtJrEw1kWY6k312ANBJylEoh98TRTB1tVQPivwTi",
+	"Ko24iboqC/j1S4MbItF///3/CwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -2,11 +2,14 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math"
 	"net/http"
+	"reflect"
+	"regexp"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -123,9 +126,9 @@ func toProblem(ctx context.Context, err error) (Problem, int, bool) {
 		case http.StatusRequestEntityTooLarge:
 			detail = "The request body is larger than this endpoint accepts."
 		case http.StatusBadRequest:
-			// The strict server's own binding errors (a path parameter that is
-			// not a UUID, say) reach here when the validator did not catch them.
-			detail = fmt.Sprint(he.Message)
+			// The strict server's own binding errors reach here when the
+			// contract check did not catch them; they still name a location.
+			return bindingProblem(he), 0, false
 		}
 		return newProblem(he.Code, detail, "", nil), 0, false
 	}
@@ -145,6 +148,46 @@ func toProblem(ctx context.Context, err error) (Problem, int, bool) {
 	}
 	return newProblem(http.StatusInternalServerError, internalDetail, "", nil), 0, false
 }
+
+// bindingProblem words a 400 from the generated handlers' decoding (a body
+// value Go cannot hold, a parameter it cannot parse) as a problem with the
+// location it concerns, never Echo's internal text.
+func bindingProblem(he *echo.HTTPError) Problem {
+	const detail = "The request does not match the API contract; see errors."
+	var ute *json.UnmarshalTypeError
+	var syn *json.SyntaxError
+	switch {
+	case errors.As(he.Internal, &ute):
+		loc := "body"
+		if ute.Field != "" {
+			loc += "." + ute.Field
+		}
+		msg := "has the wrong type"
+		switch ute.Type.Kind() {
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+			msg = "must be an integer the server can hold, written as digits"
+		case reflect.String:
+			msg = "must be a string"
+		case reflect.Bool:
+			msg = "must be a boolean"
+		case reflect.Float32, reflect.Float64:
+			msg = "must be a number"
+		}
+		return newProblem(http.StatusBadRequest, loc+": "+msg, "", []errs.FieldError{{Location: loc, Message: msg}})
+	case errors.As(he.Internal, &syn):
+		return newProblem(http.StatusBadRequest, detail, "", []errs.FieldError{{Location: "body", Message: "is not valid JSON"}})
+	}
+	msg := fmt.Sprint(he.Message)
+	loc := "request"
+	if m := paramFormat.FindStringSubmatch(msg); m != nil {
+		loc, msg = "parameter."+m[1], "has the wrong format"
+	}
+	return newProblem(http.StatusBadRequest, detail, "", []errs.FieldError{{Location: loc, Message: msg}})
+}
+
+// paramFormat matches the generated handlers' parameter binding errors.
+var paramFormat = regexp.MustCompile(`^Invalid format for parameter ([A-Za-z0-9_.-]+)`)
 
 func newProblem(status int, detail, code string, fields []errs.FieldError) Problem {
 	title := http.StatusText(status)

@@ -7,13 +7,10 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
-	"strconv"
 	"strings"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-	"gopkg.in/yaml.v3"
 
 	"github.com/konstruct/konstruct/api/agents"
 	"github.com/konstruct/konstruct/api/apigen"
@@ -24,6 +21,7 @@ import (
 	"github.com/konstruct/konstruct/api/channels/slack"
 	"github.com/konstruct/konstruct/api/channels/whatsapp"
 	"github.com/konstruct/konstruct/api/config"
+	"github.com/konstruct/konstruct/api/contract"
 	"github.com/konstruct/konstruct/api/conversations"
 	"github.com/konstruct/konstruct/api/errs"
 	"github.com/konstruct/konstruct/api/escalation"
@@ -111,7 +109,9 @@ type Opts struct {
 
 // New builds the Echo server.
 func New(opts Opts) (*echo.Echo, error) {
-	spec, err := apigen.GetSwagger()
+	// Routes and request validation use the contract integrators read (the
+	// embedded openapi.yaml), not oapi-codegen's rewritten copy of it.
+	spec, err := contract.Load()
 	if err != nil {
 		return nil, err
 	}
@@ -146,16 +146,16 @@ func New(opts Opts) (*echo.Echo, error) {
 		op := routes.lookup(c)
 		return op != nil && op.op.Parameters.GetByInAndName("header", idempotency.Header) != nil
 	}
-	contract := []echo.MiddlewareFunc{
+	chain := []echo.MiddlewareFunc{
 		bodyLimits(routes, cfg.BodyLimit),
 		lm.authenticate(opts.Auth, isPublic),
 		validateRequests(routes),
 		opts.Idempotency.Middleware(idempotent),
 	}
-	apigen.RegisterHandlers(withMiddleware{e, contract}, apigen.NewStrictHandler(opts.Handlers, nil))
+	apigen.RegisterHandlers(withMiddleware{e, chain}, apigen.NewStrictHandler(opts.Handlers, []apigen.StrictMiddlewareFunc{signedCursors(cursorSigner(cfg.SessionKeys))}))
 
 	for _, w := range opts.Webhooks {
-		e.Add(w.Method, w.Path, w.Handler, lm.webhookRejections(), countRejections(opts.Metrics, w.Provider), middleware.BodyLimit(w.BodyLimit))
+		e.Add(w.Method, w.Path, w.Handler, lm.webhookRejections(), countRejections(opts.Metrics, w.Provider), webhookLimit(w.BodyLimit))
 	}
 	if opts.Metrics != nil {
 		metrics := echo.WrapHandler(opts.Metrics.Handler())
@@ -177,12 +177,22 @@ func New(opts Opts) (*echo.Echo, error) {
 		e.Any(jobs.UIPath+"/*", ui, guard...)
 	}
 
-	docs, err := specDocuments(spec)
+	// The contract itself, byte for byte (YAML), and the same tree as JSON for
+	// tools that want it; /openapi.yaml is where tools look first.
+	specJSON, err := contract.JSON()
 	if err != nil {
 		return nil, err
 	}
-	e.GET("/api/openapi.yaml", func(c echo.Context) error { return c.Blob(http.StatusOK, "application/yaml", docs.yaml) })
-	e.GET("/api/openapi.json", func(c echo.Context) error { return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, docs.json) })
+	serveYAML := func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "no-cache")
+		return c.Blob(http.StatusOK, "application/yaml", contract.YAML())
+	}
+	e.GET("/api/openapi.yaml", serveYAML)
+	e.GET("/openapi.yaml", serveYAML)
+	e.GET("/api/openapi.json", func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "no-cache")
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, specJSON)
+	})
 	e.GET("/api/docs", func(c echo.Context) error {
 		c.Response().Header().Set("Cache-Control", "no-cache")
 		return c.File(filepath.Join(cfg.SPADir, "api-docs", "index.html"))
@@ -211,24 +221,6 @@ func unknownAPIRoute(e *echo.Echo) echo.HandlerFunc {
 		c.Response().Header().Set("Allow", strings.Join(allow, ", "))
 		return echo.ErrMethodNotAllowed
 	}
-}
-
-// bodyLimit formats a byte count the way Echo's BodyLimit parses it.
-func bodyLimit(n int64) string { return strconv.FormatInt(n, 10) + "B" }
-
-type specDocs struct{ yaml, json []byte }
-
-func specDocuments(spec *openapi3.T) (specDocs, error) {
-	j, err := spec.MarshalJSON()
-	if err != nil {
-		return specDocs{}, err
-	}
-	var tree any
-	if err := yaml.Unmarshal(j, &tree); err != nil {
-		return specDocs{}, err
-	}
-	y, err := yaml.Marshal(tree)
-	return specDocs{yaml: y, json: j}, err
 }
 
 func ipExtractor(cfg *config.Config) echo.IPExtractor {

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -83,8 +85,10 @@ func validateRequests(routes routeTable) echo.MiddlewareFunc {
 				Request: c.Request(), PathParams: params, Route: op.route, Options: opts,
 			}
 			err := openapi3filter.ValidateRequest(c.Request().Context(), in)
-			if nul := nulFields(c, op); err != nil || len(nul) > 0 {
-				return contractError(err, nul...)
+			extra := nulFields(c, op)
+			wire := integerLiterals(c, op)
+			if err != nil || len(extra) > 0 || len(wire) > 0 {
+				return contractError(err, wire, extra...)
 			}
 			return next(c)
 		}
@@ -97,14 +101,15 @@ var ruleKeywords = map[string]bool{
 	"minLength": true, "maxLength": true, "minimum": true, "maximum": true,
 	"exclusiveMinimum": true, "exclusiveMaximum": true, "multipleOf": true,
 	"pattern": true, "enum": true, "minItems": true, "maxItems": true,
-	"uniqueItems": true, "format": true, "minProperties": true,
+	"uniqueItems": true, "format": true, "minProperties": true, "maxProperties": true,
 }
 
-// contractError turns kin-openapi's error (nil when only extra failed) and
-// extra, rule violations found outside kin-openapi, into one problem.
-func contractError(err error, extra ...errs.FieldError) error {
+// contractError turns kin-openapi's error (nil when it found nothing), wire,
+// mismatches with the contract found outside kin-openapi, and extra, rule
+// violations found outside it, into one problem listing every field.
+func contractError(err error, wire []errs.FieldError, extra ...errs.FieldError) error {
 	var fields []errs.FieldError
-	rulesOnly := true
+	rulesOnly := len(wire) == 0
 	if err != nil {
 		collectFieldErrors(err, "", &fields, &rulesOnly)
 	}
@@ -112,8 +117,22 @@ func contractError(err error, extra ...errs.FieldError) error {
 		fields = []errs.FieldError{{Location: "body", Message: err.Error()}}
 		rulesOnly = false
 	}
+	// A NUL character also breaks a field's pattern; its own message says
+	// what is wrong, so it replaces the contract's at that location.
+	if len(extra) > 0 {
+		named := map[string]bool{}
+		for _, f := range extra {
+			named[f.Location] = true
+		}
+		fields = slices.DeleteFunc(fields, func(f errs.FieldError) bool { return named[f.Location] })
+	}
+	fields = append(fields, wire...)
 	fields = append(fields, extra...) // rule violations: they keep rulesOnly
 	sort.SliceStable(fields, func(i, j int) bool { return fields[i].Location < fields[j].Location })
+	// One message per field, the first rule it breaks (an empty name is
+	// "must not be empty", not also "has the wrong format"): every field is
+	// listed, and a form has one place per field to show it.
+	fields = slices.CompactFunc(fields, func(a, b errs.FieldError) bool { return a.Location == b.Location })
 	kind, msg := errs.Invalid, "The request breaks a rule; see errors."
 	if !rulesOnly {
 		kind, msg = errs.BadRequest, "The request does not match the API contract; see errors."
@@ -198,6 +217,75 @@ func walkNUL(v any, loc string, out *[]errs.FieldError) {
 				continue
 			}
 			walkNUL(item, loc+"."+k, out)
+		}
+	}
+}
+
+// integerMessage is the error for an integer field written as 2e1 or 20.0.
+const integerMessage = "must be an integer written as digits, without a fraction or exponent (20, not 2e1 or 20.0)"
+
+// integerLiterals names every integer field of the body written with a
+// fraction or an exponent. JSON Schema counts 2e1 as the integer 20, so
+// kin-openapi lets it through, but the generated handlers decode into Go
+// integers and would refuse it after validation, without naming the field.
+// Refusing it here (400, as a mismatch with the contract's integer) keeps
+// every such answer a problem with its location.
+func integerLiterals(c echo.Context, op *operation) []errs.FieldError {
+	if op.op.RequestBody == nil || op.op.RequestBody.Value == nil || c.Request().GetBody == nil {
+		return nil
+	}
+	mt := op.op.RequestBody.Value.Content.Get("application/json")
+	if mt == nil || mt.Schema == nil {
+		return nil
+	}
+	body, err := c.Request().GetBody()
+	if err != nil {
+		return nil
+	}
+	data, err := io.ReadAll(body)
+	// Only a number with a '.', 'e' or 'E' can be at fault; most bodies have
+	// none outside strings, but the walk below is cheap either way.
+	if err != nil || !bytes.ContainsAny(data, ".eE") {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return nil // malformed: the contract check has reported it
+	}
+	var out []errs.FieldError
+	walkIntegers(v, mt.Schema, "body", &out)
+	return out
+}
+
+// walkIntegers follows v and its schema together (properties, additional
+// properties, items, allOf branches) and reports integer-typed numbers that
+// are not written as plain integers.
+func walkIntegers(v any, ref *openapi3.SchemaRef, loc string, out *[]errs.FieldError) {
+	if ref == nil || ref.Value == nil {
+		return
+	}
+	s := ref.Value
+	for _, branch := range s.AllOf {
+		walkIntegers(v, branch, loc, out)
+	}
+	switch v := v.(type) {
+	case json.Number:
+		if s.Type.Is(openapi3.TypeInteger) && strings.ContainsAny(v.String(), ".eE") {
+			*out = append(*out, errs.FieldError{Location: loc, Message: integerMessage})
+		}
+	case []any:
+		for i, item := range v {
+			walkIntegers(item, s.Items, loc+"["+strconv.Itoa(i)+"]", out)
+		}
+	case map[string]any:
+		for k, item := range v {
+			if p, ok := s.Properties[k]; ok {
+				walkIntegers(item, p, loc+"."+k, out)
+			} else if s.AdditionalProperties.Schema != nil {
+				walkIntegers(item, s.AdditionalProperties.Schema, loc+"."+k, out)
+			}
 		}
 	}
 }
@@ -325,10 +413,32 @@ func schemaMessage(e *openapi3.SchemaError) string {
 		}
 		return "must be one of: " + strings.Join(vals, ", ")
 	case "pattern":
-		if s.Description != "" {
-			return "has the wrong format; expected " + strings.TrimSuffix(s.Description, ".")
+		if d := strings.TrimSuffix(s.Description, "."); d != "" {
+			return "has the wrong format; expected " + strings.ToLower(d[:1]) + d[1:]
 		}
 		return "has the wrong format"
+	case "multipleOf":
+		if s.MultipleOf != nil {
+			if places := decimalPlaces(*s.MultipleOf); places > 0 {
+				return fmt.Sprintf("must have at most %d decimal places", places)
+			}
+			return fmt.Sprintf("must be a multiple of %v", *s.MultipleOf)
+		}
+	case "uniqueItems":
+		return "must not contain duplicates"
+	case "minItems":
+		if s.MinItems == 1 {
+			return "must not be empty"
+		}
+		return fmt.Sprintf("must have at least %d items", s.MinItems)
+	case "maxProperties":
+		if s.MaxProps != nil {
+			return fmt.Sprintf("must have at most %d entries", *s.MaxProps)
+		}
+	case "minProperties":
+		if s.MinProps == 1 {
+			return "must not be empty"
+		}
 	case "format":
 		return "must be a valid " + s.Format
 	case "type":
@@ -339,6 +449,16 @@ func schemaMessage(e *openapi3.SchemaError) string {
 		return "must not be null"
 	}
 	return e.Reason
+}
+
+// decimalPlaces is n when m is 10^-n (0.01 → 2), else 0.
+func decimalPlaces(m float64) int {
+	for n := 1; n <= 9; n++ {
+		if math.Abs(m-math.Pow10(-n)) < 1e-12 {
+			return n
+		}
+	}
+	return 0
 }
 
 func article(typ string) string {

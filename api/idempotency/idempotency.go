@@ -1,7 +1,8 @@
 // Package idempotency makes retried creates safe. A POST carrying an
 // Idempotency-Key is recorded per caller before it runs; a repeat with the
-// same key and the same request replays the first successful response, the
-// same key with a different request is a 409, and a repeat while the first is
+// same key and the same request (the same JSON, whatever its key order or
+// spacing) replays the first successful response, the same key with a
+// different request is a 409, and a repeat while the first is
 // still running is a 409 too. Responses are stored encrypted (a token's
 // one-time secret can be in one) and kept for 24 hours.
 //
@@ -85,10 +86,7 @@ func (s *Store) serve(c echo.Context, next echo.HandlerFunc, scope, key string) 
 		return err
 	}
 	c.Request().Body = io.NopCloser(bytes.NewReader(body))
-	h := sha256.New()
-	h.Write([]byte(c.Request().Method + " " + c.Request().URL.Path + "\n"))
-	h.Write(body)
-	hash := h.Sum(nil)
+	hash := requestHash(c.Request(), body)
 
 	if _, err := s.db.NewDelete().Model((*record)(nil)).Where("scope = ? AND key = ? AND expires_at < now()", scope, key).Exec(ctx); err != nil {
 		return err
@@ -150,6 +148,38 @@ func (s *Store) replay(c echo.Context, scope, key string, hash []byte) error {
 	}
 	c.Response().Header().Set("Idempotent-Replayed", "true")
 	return c.Blob(st.Status, st.ContentType, st.Body)
+}
+
+// requestHash identifies a request for comparing retries: the method, the
+// path, the query (parameters in a canonical order) and the body, a JSON body
+// in canonical form (object keys sorted, insignificant whitespace dropped),
+// so a client that re-encodes the same request with other key order or
+// spacing is recognised as repeating it.
+func requestHash(r *http.Request, body []byte) []byte {
+	h := sha256.New()
+	h.Write([]byte(r.Method + " " + r.URL.Path + "?" + r.URL.Query().Encode() + "\n"))
+	h.Write(canonicalJSON(body))
+	return h.Sum(nil)
+}
+
+// canonicalJSON re-encodes a JSON document with sorted object keys and no
+// insignificant whitespace; numbers keep their literal spelling. Anything
+// that is not one JSON document is returned as it is.
+func canonicalJSON(body []byte) []byte {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		return body
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return body
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return body
+	}
+	return out
 }
 
 func aad(scope, key string) []byte { return []byte("idempotency_keys:" + scope + ":" + key) }

@@ -34,6 +34,25 @@ func TestIdempotencyKey(t *testing.T) {
 		require.NoError(t, s.DB.Owner.QueryRow(t.Context(), "SELECT count(*) FROM agents WHERE id = $1", first.Map(t)["id"]).Scan(&n))
 		require.Equal(t, 1, n)
 	})
+	t.Run("SameJSONOtherKeyOrderReplays", func(t *testing.T) {
+		t.Parallel()
+		key := uuid.NewString()
+		first := acct.Client.Do("POST", path, `{"name":"Reordered","model":"openai/gpt-4o-mini","temperature":0.5}`, "Idempotency-Key", key)
+		require.Equal(t, http.StatusCreated, first.Status, "%s", first.Body)
+		second := acct.Client.Do("POST", path, "{\n  \"temperature\": 0.5,\n  \"model\": \"openai/gpt-4o-mini\",  \"name\": \"Reordered\"\n}", "Idempotency-Key", key)
+		require.Equal(t, http.StatusCreated, second.Status, "%s", second.Body)
+		require.Equal(t, "true", second.Header.Get("Idempotent-Replayed"))
+		require.Equal(t, first.Map(t)["id"], second.Map(t)["id"])
+	})
+	t.Run("OtherQueryConflicts", func(t *testing.T) {
+		t.Parallel()
+		key := uuid.NewString()
+		keys := "/api/portal/tenants/" + acct.TenantID.String() + "/llm-keys"
+		k := map[string]any{"provider": "openai", "label": "Idempotent key", "api_key": "sk-test-" + uuid.NewString()}
+		require.Equal(t, http.StatusCreated, acct.Client.Do("POST", keys, k, "Idempotency-Key", key).Status)
+		r := acct.Client.Do("POST", keys+"?verify=true", k, "Idempotency-Key", key)
+		require.Equal(t, http.StatusConflict, r.Status, "%s", r.Body)
+	})
 	t.Run("SameKeyOtherBodyConflicts", func(t *testing.T) {
 		t.Parallel()
 		key := uuid.NewString()

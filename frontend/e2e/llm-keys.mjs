@@ -70,8 +70,13 @@ await journey('llm-keys', async ({ page, shot, log }) => {
   await tool.getByLabel('Secret headers 1 name, tool 1').fill('Authorization')
   await tool.getByLabel('Secret headers 1 value, tool 1').fill(secret)
   await page.getByLabel('Remember messages for (days)').fill('30')
+  // Wait for this save's own answer: an earlier "Changes saved" toast may
+  // still be on screen, and reloading before the save lands loses the tool.
+  const saved = page.waitForResponse(
+    (r) => r.request().method() === 'PATCH' && /\/agents\/[^/]+$/.test(new URL(r.url()).pathname) && r.ok(),
+  )
   await page.getByRole('button', { name: 'Save changes' }).click()
-  await page.getByText('Changes saved').first().waitFor()
+  await saved
   log('HTTP tool with a secret header saved')
 
   await page.reload()

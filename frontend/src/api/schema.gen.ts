@@ -721,6 +721,9 @@ export interface paths {
          *     (instructions, models and fallbacks, keys) on a message and optional
          *     earlier messages, without any channel. The reply, token usage and cost
          *     come back; the call is audited and counted in usage like any turn.
+         *     It is billed, so it accepts `Idempotency-Key`: a retry with the same key
+         *     and body gets the first answer back instead of running (and paying for)
+         *     the turn again.
          */
         post: operations["previewAgent"];
         delete?: never;
@@ -1580,7 +1583,10 @@ export interface components {
         };
         TenantUpdate: {
             name?: string;
-            /** Format: double */
+            /**
+             * Format: double
+             * @description Monthly spend limit in USD, in cents (at most two decimals); null: no limit.
+             */
             budget_limit_usd?: number | null;
         };
         TenantList: {
@@ -1590,7 +1596,7 @@ export interface components {
         Member: {
             /**
              * Format: uuid
-             * @description The user id
+             * @description The user id, or the invitation id while invited.
              */
             id: string;
             email: string;
@@ -1631,7 +1637,7 @@ export interface components {
             /** Format: uuid */
             tenant_id: string;
             name: string;
-            /** @description The first characters of the secret */
+            /** @description The first characters of the secret, to recognise it. */
             prefix: string;
             role: components["schemas"]["Role"];
             /** Format: date-time */
@@ -1684,35 +1690,11 @@ export interface components {
         EscalationTarget: {
             /** @enum {string} */
             type: "slack_user" | "slack_channel";
-            /** @example U024BE7LH */
+            /**
+             * @description The Slack user or channel id.
+             * @example U024BE7LH
+             */
             id: string;
-        };
-        AgentFields: {
-            name?: string;
-            /** @description The agent's job title */
-            role_title?: string;
-            /** @description How the agent speaks and behaves. */
-            persona?: string;
-            /** @description What the agent knows and must do. The AI-disclosure clause is always added. */
-            system_prompt?: string;
-            model?: components["schemas"]["ModelID"];
-            /** @description Tried in order when the primary model fails. */
-            fallback_models?: components["schemas"]["ModelID"][];
-            temperature?: number;
-            /** @description Longest reply the agent writes. */
-            max_reply_chars?: number;
-            /** @description How many recent messages of the conversation the agent sees. */
-            window_size?: number;
-            tools?: ("current_time" | "http_request" | "escalate_to_human")[];
-            /** @description Rules such as `billing AND count > 2` or `"speak to a human" OR refund`. */
-            escalation_rules?: string[];
-            escalation_target?: components["schemas"]["EscalationTarget"] | null;
-            pinned_keys?: components["schemas"]["PinnedKeys"];
-            /** @description How long the agent remembers messages; null: for good. Default 365. */
-            memory_retention_days?: number | null;
-            /** @description Endpoints the agent may call with the `http_request` tool enabled; each becomes a tool of its own. */
-            http_tools?: components["schemas"]["HTTPTool"][];
-            is_active?: boolean;
         };
         HTTPTool: {
             /** @description The tool's name as the model sees it, e.g. get_order_status. */
@@ -1752,11 +1734,66 @@ export interface components {
             /** Format: uuid */
             custom?: string;
         };
-        AgentCreate: components["schemas"]["AgentFields"] & {
+        /** @description A new agent. Omitted fields take their defaults; unknown fields are refused (400). */
+        AgentCreate: {
+            /** @description One line of text, not blank; surrounding spaces are trimmed. */
             name: string;
+            /** @description One line: the agent's job title, e.g. "Customer support". */
+            role_title?: string;
+            /** @description How the agent speaks and behaves. */
+            persona?: string;
+            /** @description What the agent knows and must do. The AI-disclosure clause is always added. */
+            system_prompt?: string;
             model: components["schemas"]["ModelID"];
+            /** @description Tried in order when the primary model fails; none may repeat the primary model. */
+            fallback_models?: components["schemas"]["ModelID"][];
+            /** @description Sampling temperature, in hundredths. */
+            temperature?: number;
+            /** @description Longest reply the agent writes. */
+            max_reply_chars?: number;
+            /** @description How many recent messages of the conversation the agent sees. */
+            window_size?: number;
+            tools?: ("current_time" | "http_request" | "escalate_to_human")[];
+            /** @description Rules such as `billing AND count > 2` or `"speak to a human" OR refund`. */
+            escalation_rules?: string[];
+            escalation_target?: components["schemas"]["EscalationTarget"] | null;
+            pinned_keys?: components["schemas"]["PinnedKeys"];
+            /** @description How long the agent remembers messages; null: for good. Default 365. */
+            memory_retention_days?: number | null;
+            /** @description Endpoints the agent may call with the `http_request` tool enabled; each becomes a tool of its own. */
+            http_tools?: components["schemas"]["HTTPTool"][];
+            is_active?: boolean;
         };
-        AgentUpdate: components["schemas"]["AgentFields"] & Record<string, unknown>;
+        /** @description Any subset of an agent's fields; omitted fields keep their value. Unknown fields are refused (400). */
+        AgentUpdate: {
+            /** @description One line of text, not blank; surrounding spaces are trimmed. */
+            name?: string;
+            /** @description One line: the agent's job title, e.g. "Customer support". */
+            role_title?: string;
+            /** @description How the agent speaks and behaves. */
+            persona?: string;
+            /** @description What the agent knows and must do. The AI-disclosure clause is always added. */
+            system_prompt?: string;
+            model?: components["schemas"]["ModelID"];
+            /** @description Tried in order when the primary model fails; none may repeat the primary model. */
+            fallback_models?: components["schemas"]["ModelID"][];
+            /** @description Sampling temperature, in hundredths. */
+            temperature?: number;
+            /** @description Longest reply the agent writes. */
+            max_reply_chars?: number;
+            /** @description How many recent messages of the conversation the agent sees. */
+            window_size?: number;
+            tools?: ("current_time" | "http_request" | "escalate_to_human")[];
+            /** @description Rules such as `billing AND count > 2` or `"speak to a human" OR refund`. */
+            escalation_rules?: string[];
+            escalation_target?: components["schemas"]["EscalationTarget"] | null;
+            pinned_keys?: components["schemas"]["PinnedKeys"];
+            /** @description How long the agent remembers messages; null: for good. Default 365. */
+            memory_retention_days?: number | null;
+            /** @description Endpoints the agent may call with the `http_request` tool enabled; each becomes a tool of its own. */
+            http_tools?: components["schemas"]["HTTPTool"][];
+            is_active?: boolean;
+        };
         Agent: {
             /** Format: uuid */
             id: string;
@@ -1970,7 +2007,7 @@ export interface components {
             tool_calls: components["schemas"]["ToolCallSummary"][];
         };
         Participant: {
-            /** @description Slack user id */
+            /** @description Slack user id, or the WhatsApp number or business-scoped user id. */
             id: string;
             name: string;
             phone: string;
@@ -2021,7 +2058,7 @@ export interface components {
             body: string;
             kind: string;
             attachments: components["schemas"]["Attachment"][];
-            /** @description The chat user */
+            /** @description The chat user, the agent, or the operator who wrote it. */
             author_id: string;
             /** @description received (user messages), claimed, generated, delivered or failed. */
             delivery_state: string;
@@ -2116,7 +2153,10 @@ export interface components {
             next_action: "checkout" | "portal" | "none";
         };
         BudgetUpdate: {
-            /** Format: double */
+            /**
+             * Format: double
+             * @description USD, in cents (at most two decimals); null: no limit.
+             */
             limit_usd: number | null;
             /** @enum {string} */
             action: "notify" | "downgrade" | "stop";
@@ -2659,6 +2699,29 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /**
+         * @description Anything else: `500` when something failed on the server's side (it is
+         *     logged; quote `request_id` when you contact support), `503` when the
+         *     request ran out of time or the database does not answer (retry with
+         *     backoff).
+         */
+        Error: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "about:blank",
+                 *       "title": "Internal Server Error",
+                 *       "status": 500,
+                 *       "detail": "Something went wrong on our side. It has been logged; quote the request id if you contact support.",
+                 *       "request_id": "9f2c0d6e1b7a4c3d5e6f7a8b"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description Not ready; retry later. */
         Unavailable: {
             headers: {
@@ -2730,6 +2793,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            default: components["responses"]["Error"];
         };
     };
     getReadiness: {
@@ -2760,6 +2824,7 @@ export interface operations {
                 };
             };
             503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
         };
     };
     signUp: {
@@ -2794,9 +2859,12 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
             429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     signIn: {
@@ -2830,7 +2898,11 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Invalid"];
             429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     signOut: {
@@ -2850,6 +2922,9 @@ export interface operations {
                 };
                 content?: never;
             };
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     getMe: {
@@ -2871,6 +2946,8 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     listTenants: {
@@ -2901,6 +2978,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     createTenant: {
@@ -2937,7 +3017,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     getTenant: {
@@ -2963,6 +3046,9 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     updateTenant: {
@@ -2999,7 +3085,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     listMembers: {
@@ -3031,6 +3120,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     addMember: {
@@ -3072,7 +3164,10 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     removeMember: {
@@ -3100,6 +3195,9 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     updateMember: {
@@ -3139,7 +3237,10 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     acceptInvitation: {
@@ -3174,6 +3275,10 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     listAPITokens: {
@@ -3206,6 +3311,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     createAPIToken: {
@@ -3248,7 +3356,10 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     revokeAPIToken: {
@@ -3274,6 +3385,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     listAgents: {
@@ -3305,6 +3419,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     createAgent: {
@@ -3359,7 +3476,10 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     getAgent: {
@@ -3386,6 +3506,9 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     deleteAgent: {
@@ -3411,6 +3534,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     updateAgent: {
@@ -3448,7 +3574,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     listAuditEvents: {
@@ -3490,6 +3619,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     getSlackInstallURL: {
@@ -3516,7 +3647,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
         };
     };
     slackOAuthCallback: {
@@ -3552,7 +3686,10 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
             502: components["responses"]["BadGateway"];
+            default: components["responses"]["Error"];
         };
     };
     connectWhatsApp: {
@@ -3593,8 +3730,11 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
             502: components["responses"]["BadGateway"];
+            default: components["responses"]["Error"];
         };
     };
     sendTestMessage: {
@@ -3632,9 +3772,11 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
             429: components["responses"]["TooManyRequests"];
             502: components["responses"]["BadGateway"];
+            default: components["responses"]["Error"];
         };
     };
     listConnections: {
@@ -3666,6 +3808,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     getConnection: {
@@ -3692,6 +3837,9 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     disconnectConnection: {
@@ -3717,6 +3865,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     updateConnection: {
@@ -3754,7 +3905,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     checkConnection: {
@@ -3782,6 +3936,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     listLLMKeys: {
@@ -3814,6 +3971,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     createLLMKey: {
@@ -3860,8 +4020,11 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
             502: components["responses"]["BadGateway"];
+            default: components["responses"]["Error"];
         };
     };
     deleteLLMKey: {
@@ -3887,6 +4050,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     checkLLMKey: {
@@ -3914,6 +4080,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     listModels: {
@@ -3939,12 +4108,18 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     previewAgent: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retried create safe; see Conventions. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description The tenant's id. */
                 tenant_id: components["parameters"]["TenantId"];
@@ -3986,8 +4161,12 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
             502: components["responses"]["BadGateway"];
+            default: components["responses"]["Error"];
         };
     };
     listConversations: {
@@ -4024,6 +4203,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     getConversation: {
@@ -4050,6 +4232,9 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     listMessages: {
@@ -4082,6 +4267,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     releaseConversation: {
@@ -4109,6 +4297,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     sendHumanReply: {
@@ -4147,11 +4338,14 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
             429: components["responses"]["TooManyRequests"];
             502: components["responses"]["BadGateway"];
+            default: components["responses"]["Error"];
         };
     };
     listMemories: {
@@ -4187,6 +4381,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     deleteMemory: {
@@ -4213,6 +4410,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     eraseParticipant: {
@@ -4250,6 +4450,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     getEscalationTopics: {
@@ -4275,6 +4479,9 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     setEscalationTopics: {
@@ -4322,7 +4529,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     createBillingCheckout: {
@@ -4356,8 +4566,12 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
             502: components["responses"]["BadGateway"];
             503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
         };
     };
     createBillingPortal: {
@@ -4392,8 +4606,12 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
             502: components["responses"]["BadGateway"];
             503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
         };
     };
     getBilling: {
@@ -4419,6 +4637,9 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     setBudget: {
@@ -4456,7 +4677,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     getUsage: {
@@ -4489,6 +4713,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     listWebhookEventTypes: {
@@ -4515,6 +4741,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     listWebhookEndpoints: {
@@ -4542,6 +4770,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     createWebhookEndpoint: {
@@ -4587,7 +4817,10 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     getWebhookEndpoint: {
@@ -4617,6 +4850,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     deleteWebhookEndpoint: {
@@ -4644,6 +4879,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     updateWebhookEndpoint: {
@@ -4682,7 +4919,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     rotateWebhookSecret: {
@@ -4725,7 +4965,10 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     sendWebhookTest: {
@@ -4759,6 +5002,8 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     replayWebhookEvents: {
@@ -4802,7 +5047,10 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     listWebhookDeliveries: {
@@ -4844,6 +5092,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     getWebhookDelivery: {
@@ -4873,6 +5123,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     replayWebhookDelivery: {
@@ -4906,6 +5158,8 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     listEvents: {
@@ -4945,6 +5199,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     getEvent: {
@@ -4973,6 +5229,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
         };
     };
     stripeEvents: {
@@ -4990,7 +5248,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Applied */
+            /** @description Applied, or ignored. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5000,6 +5258,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["TooLarge"];
+            default: components["responses"]["Error"];
         };
     };
     slackEvents: {
@@ -5027,6 +5286,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["TooLarge"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
         };
     };
     whatsAppVerify: {
@@ -5042,7 +5303,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The challenge */
+            /** @description The challenge, as plain text. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5050,6 +5311,8 @@ export interface operations {
                 content?: never;
             };
             403: components["responses"]["Forbidden"];
+            413: components["responses"]["TooLarge"];
+            default: components["responses"]["Error"];
         };
     };
     whatsAppEvents: {
@@ -5077,6 +5340,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["TooLarge"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
         };
     };
 }

@@ -1,13 +1,21 @@
 import { z } from '@/lib/zod'
 import type { FieldPath } from 'react-hook-form'
+import { element, precision, rows, rule, required } from '@/api/contract-rules'
 import type { components } from '@/api/schema.gen'
+import { zAgentCreate, zEscalationTarget, zHttpTool, zModelId } from '@/api/zod.gen'
 import { sameNames } from '@/lib/form-problem'
 
 type Agent = components['schemas']['Agent']
-type AgentFields = components['schemas']['AgentFields']
+type AgentFields = components['schemas']['AgentCreate']
 type Tool = NonNullable<AgentFields['tools']>[number]
 type EscalationTargetType = components['schemas']['EscalationTarget']['type']
 type HTTPTool = components['schemas']['HTTPTool']
+
+// Each field's rule comes from openapi.yaml (zod.gen.ts); only the wording,
+// the form's own shapes (rows for lists, text for JSON) and the rules across
+// fields are written here.
+const A = zAgentCreate.shape
+const T = zHttpTool.shape
 
 export const MAX_HTTP_TOOLS = 10
 export const httpMethods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
@@ -15,35 +23,31 @@ export const httpMethods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
 /** A stored secret header comes back masked, like `••••abcd`. */
 export const MASK_PREFIX = '••••'
 
-const headerRow = z.object({
-  key: z
-    .string()
-    .trim()
-    .min(1, 'Name the header')
-    .max(100, 'At most 100 characters')
-    .regex(/^[A-Za-z0-9-]+$/, 'Letters, digits and dashes only'),
-  value: z.string().max(2000, 'At most 2,000 characters'),
-  /** The masked stored value of a secret header; sent back unchanged to keep it. */
-  kept: z.string(),
-})
+const headerName = z
+  .string()
+  .trim()
+  .min(1, 'Name the header')
+  .max(100, 'At most 100 characters')
+  .regex(/^[A-Za-z0-9-]+$/, 'Letters, digits and dashes only')
+
+/** A header row: the value's rule is the contract's for that kind of header. */
+const headerRow = (value: z.ZodType<string, string>) =>
+  z.object({
+    key: headerName,
+    value: rule(value),
+    /** The masked stored value of a secret header; sent back unchanged to keep it. */
+    kept: z.string(),
+  })
 
 const httpToolSchema = z
   .object({
-    name: z
-      .string()
-      .trim()
-      .regex(/^[a-z][a-z0-9_]{0,39}$/, 'Lowercase letters, digits and _, starting with a letter (e.g. get_order_status)'),
-    description: z.string().trim().min(1, 'Say when the agent should call it').max(500, 'At most 500 characters'),
+    name: rule(T.name, { format: 'Lowercase letters, digits and _, starting with a letter (e.g. get_order_status)' }, { trim: true }),
+    description: rule(T.description, { required: 'Say when the agent should call it' }, { trim: true }),
     method: z.enum(httpMethods),
-    url: z
-      .string()
-      .trim()
-      .min(8, 'Enter the URL')
-      .max(500, 'At most 500 characters')
-      .regex(/^https?:\/\//, 'Use an http(s) URL'),
+    url: rule(T.url, { tooSmall: 'Enter the URL' }, { trim: true }).refine((v) => /^https?:\/\//.test(v), 'Use an http(s) URL'),
     parameters: z.string().max(20000, 'At most 20,000 characters'),
-    headers: z.array(headerRow),
-    secret_headers: z.array(headerRow),
+    headers: z.array(headerRow(element(T.headers))),
+    secret_headers: z.array(headerRow(element(T.secret_headers))),
   })
   .superRefine((t, ctx) => {
     if (t.parameters.trim() !== '') {
@@ -58,9 +62,6 @@ const httpToolSchema = z
       if (h.value === '' && h.kept === '') ctx.addIssue({ code: 'custom', path: ['secret_headers', i, 'value'], message: 'Enter the value' })
     })
   })
-
-/** Mirrors the contract's ModelID pattern so mistakes show before a round trip. */
-export const MODEL_ID = /^(openai|anthropic|custom)\/[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$/
 
 export const MAX_FALLBACK_MODELS = 5
 export const MAX_ESCALATION_RULES = 20
@@ -84,44 +85,41 @@ export const escalationTargetTypes: ReadonlyArray<{ value: EscalationTargetType 
   { value: 'slack_channel', label: 'A Slack channel' },
 ]
 
-const modelId = z
-  .string()
-  .trim()
-  .min(1, 'Enter a model')
-  .regex(MODEL_ID, 'Use provider/model, where provider is openai, anthropic or custom (e.g. openai/gpt-4o-mini)')
+const modelId = rule(
+  zModelId,
+  { required: 'Enter a model', format: 'Use provider/model, where provider is openai, anthropic or custom (e.g. openai/gpt-4o-mini)' },
+  { trim: true },
+)
 
-const number = (label: string, min: number, max: number, int: boolean) => {
-  const base = z.number({ error: `Enter a number for ${label}` })
-  return (int ? base.int(`${label} must be a whole number`) : base)
-    .min(min, `${label} must be at least ${min}`)
-    .max(max, `${label} must be at most ${max.toLocaleString('en-US')}`)
-}
+const number = <S extends z.ZodType<number | null | undefined>>(contract: S, label: string) =>
+  rule(required(contract), { type: `Enter a number for ${label}`, integer: `${label} must be a whole number` })
 
 // Lists are arrays of objects because react-hook-form's field arrays need
 // objects to keep a stable identity per row.
 export const agentFormSchema = z
   .object({
-    name: z.string().trim().min(1, 'Give the agent a name').max(80, 'At most 80 characters'),
-    role_title: z.string().trim().max(80, 'At most 80 characters'),
-    persona: z.string().max(4000, 'At most 4,000 characters'),
-    system_prompt: z.string().max(16000, 'At most 16,000 characters'),
+    name: rule(A.name, { required: 'Give the agent a name' }, { trim: true }),
+    role_title: rule(required(A.role_title), { format: 'One line only' }, { trim: true }),
+    persona: rule(required(A.persona)),
+    system_prompt: rule(required(A.system_prompt)),
     model: modelId,
-    fallback_models: z.array(z.object({ value: modelId })).max(MAX_FALLBACK_MODELS, `At most ${MAX_FALLBACK_MODELS} fallback models`),
-    temperature: number('Temperature', 0, 2, false),
-    max_reply_chars: number('Reply length', 50, 40000, true),
-    window_size: number('Window size', 1, 100, true),
-    tools: z.array(z.enum(['current_time', 'http_request', 'escalate_to_human'])),
-    escalation_rules: z
-      .array(z.object({ value: z.string().trim().min(1, 'Write a rule or remove it').max(500, 'At most 500 characters') }))
-      .max(MAX_ESCALATION_RULES, `At most ${MAX_ESCALATION_RULES} rules`),
+    fallback_models: rows(A.fallback_models, z.object({ value: modelId }), { tooBig: `At most ${MAX_FALLBACK_MODELS} fallback models` }),
+    // multipleOf 0.01 in the contract; the generator does not carry it.
+    temperature: precision(required(A.temperature), 0.01, { type: 'Enter a number for Temperature' }),
+    max_reply_chars: number(A.max_reply_chars, 'Reply length'),
+    window_size: number(A.window_size, 'Window size'),
+    tools: z.array(element(A.tools)),
+    escalation_rules: rows(A.escalation_rules, z.object({ value: rule(element(A.escalation_rules), { required: 'Write a rule or remove it' }, { trim: true }) }), {
+      tooBig: `At most ${MAX_ESCALATION_RULES} rules`,
+    }),
     escalation_target: z.object({
       type: z.enum(['none', 'slack_user', 'slack_channel']),
-      id: z.string().trim().max(40, 'At most 40 characters'),
+      id: z.string().trim(),
     }),
     pinned_keys: z.object({ openai: z.string(), anthropic: z.string(), custom: z.string() }),
-    http_tools: z.array(httpToolSchema).max(MAX_HTTP_TOOLS, `At most ${MAX_HTTP_TOOLS} HTTP tools`),
+    http_tools: rows(A.http_tools, httpToolSchema, { tooBig: `At most ${MAX_HTTP_TOOLS} HTTP tools` }),
     memory_forever: z.boolean(),
-    memory_retention_days: number('Memory', 1, 3650, true),
+    memory_retention_days: number(A.memory_retention_days, 'Memory'),
     is_active: z.boolean(),
   })
   .superRefine((v, ctx) => {
@@ -131,12 +129,21 @@ export const agentFormSchema = z
       if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['fallback_models', i, 'value'], message: `Same as fallback #${first + 1}` })
       else seen.set(m.value, i)
     })
-    if (v.escalation_target.type !== 'none' && v.escalation_target.id === '') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['escalation_target', 'id'],
-        message: v.escalation_target.type === 'slack_user' ? 'Enter the Slack user id (like U024BE7LH)' : 'Enter the Slack channel id (like C024BE91L)',
-      })
+    // The target's id follows its rule only when someone is to be told.
+    if (v.escalation_target.type !== 'none') {
+      const id = zEscalationTarget.shape.id.safeParse(v.escalation_target.id)
+      if (!id.success) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['escalation_target', 'id'],
+          message:
+            v.escalation_target.id === ''
+              ? v.escalation_target.type === 'slack_user'
+                ? 'Enter the Slack user id (like U024BE7LH)'
+                : 'Enter the Slack channel id (like C024BE91L)'
+              : 'At most 40 characters, one line',
+        })
+      }
     }
   })
 

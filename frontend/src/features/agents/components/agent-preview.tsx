@@ -10,11 +10,13 @@ import { cn } from '@/lib/cn'
 import { formatUSD } from '@/lib/format'
 import { applyProblemToForm, sameNames } from '@/lib/form-problem'
 import { z } from '@/lib/zod'
+import { rule } from '@/api/contract-rules'
+import { zPreviewRequest } from '@/api/zod.gen'
 import { usePreviewAgent, type PreviewRequest, type PreviewResult } from '../api/preview-agent'
 
 const MAX_HISTORY = 50
 
-const previewSchema = z.object({ message: z.string().trim().min(1, 'Type a message').max(8000, 'At most 8,000 characters') })
+export const previewSchema = z.object({ message: rule(zPreviewRequest.shape.message, { required: 'Type a message' }, { trim: true }) })
 type PreviewValues = z.infer<typeof previewSchema>
 
 export interface PreviewTurn {

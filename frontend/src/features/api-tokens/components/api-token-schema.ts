@@ -1,4 +1,6 @@
 import { z } from '@/lib/zod'
+import { rule } from '@/api/contract-rules'
+import { zApiTokenCreate, zRole } from '@/api/zod.gen'
 
 export const tokenExpiries = [
   { value: 'never', label: 'Never' },
@@ -10,8 +12,8 @@ export const tokenExpiries = [
 export type TokenExpiry = (typeof tokenExpiries)[number]['value']
 
 export const apiTokenSchema = z.object({
-  name: z.string().trim().min(1, 'Name the token after what uses it').max(100, 'At most 100 characters'),
-  role: z.enum(['owner', 'admin', 'member']),
+  name: rule(zApiTokenCreate.shape.name, { required: 'Name the token after what uses it' }, { trim: true }),
+  role: zRole,
   expires: z.enum(['never', '30', '90', '365']),
 })
 export type APITokenValues = z.infer<typeof apiTokenSchema>

@@ -1,17 +1,17 @@
 import type { FieldPath } from 'react-hook-form'
 import { z } from '@/lib/zod'
+import { required, rule } from '@/api/contract-rules'
+import { zTestMessageRequest, zWhatsAppConnect } from '@/api/zod.gen'
 
-const digits = (what: string) =>
-  z
-    .string()
-    .trim()
-    .min(1, `Enter the ${what}`)
-    .regex(/^[0-9]{5,30}$/, `The ${what} is 5 to 30 digits, nothing else`)
+const W = zWhatsAppConnect.shape
+
+const digits = (contract: typeof W.waba_id, what: string) =>
+  z.string().trim().min(1, `Enter the ${what}`).pipe(rule(contract, { format: `The ${what} is 5 to 30 digits, nothing else` }))
 
 export const whatsAppConnectSchema = z.object({
-  phone_number_id: digits('Phone Number ID'),
-  waba_id: digits('WhatsApp Business Account ID'),
-  system_user_token: z.string().trim().min(20, 'A System User token is at least 20 characters').max(1000, 'At most 1,000 characters'),
+  phone_number_id: digits(W.phone_number_id, 'Phone Number ID'),
+  waba_id: digits(W.waba_id, 'WhatsApp Business Account ID'),
+  system_user_token: rule(W.system_user_token, { tooSmall: 'A System User token is at least 20 characters' }, { trim: true }),
 })
 
 export type WhatsAppConnectValues = z.infer<typeof whatsAppConnectSchema>
@@ -26,5 +26,5 @@ export const testRecipientSchema = z.object({
     .string()
     .trim()
     .transform((v) => v.replace(/[\s()-]/g, ''))
-    .pipe(z.string().regex(/^\+?[0-9]{6,20}$/, 'Enter the number in international format, e.g. +16505551234')),
+    .pipe(rule(required(zTestMessageRequest.shape.to), { format: 'Enter the number in international format, e.g. +16505551234' })),
 })

@@ -8,10 +8,12 @@ import { Textarea } from '@/components/ui/input'
 import { sameNames } from '@/lib/form-problem'
 import { reportFormError } from '@/lib/notify'
 import { z } from '@/lib/zod'
+import { rule } from '@/api/contract-rules'
+import { zHumanReply } from '@/api/zod.gen'
 import { useSendHumanReply } from '../api/send-human-reply'
 
 export const humanReplySchema = z.object({
-  text: z.string().trim().min(1, 'Write a reply').max(4000, 'At most 4,000 characters'),
+  text: rule(zHumanReply.shape.text, { required: 'Write a reply' }, { trim: true }),
 })
 type HumanReplyValues = z.infer<typeof humanReplySchema>
 

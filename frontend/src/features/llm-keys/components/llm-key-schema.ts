@@ -1,6 +1,10 @@
 import type { FieldPath } from 'react-hook-form'
 import { z } from '@/lib/zod'
+import { required, rule } from '@/api/contract-rules'
 import type { components } from '@/api/schema.gen'
+import { zLlmKeyCreate } from '@/api/zod.gen'
+
+const K = zLlmKeyCreate.shape
 
 type Provider = components['schemas']['LLMKeyCreate']['provider']
 
@@ -16,10 +20,11 @@ export function providerLabel(p: string): string {
 
 export const llmKeySchema = z
   .object({
-    provider: z.enum(['openai', 'anthropic', 'custom']),
-    label: z.string().trim().min(3, 'At least 3 characters').max(100, 'At most 100 characters'),
-    api_key: z.string().trim().min(1, 'Paste the API key').max(1000, 'At most 1,000 characters'),
-    base_url: z.string().trim().max(500, 'At most 500 characters'),
+    provider: K.provider,
+    label: rule(K.label, {}, { trim: true }),
+    api_key: rule(K.api_key, { required: 'Paste the API key' }, { trim: true }),
+    // Required only for custom (a rule across fields, below).
+    base_url: z.string().trim().pipe(rule(required(K.base_url))),
     verify: z.boolean(),
   })
   .superRefine((v, ctx) => {

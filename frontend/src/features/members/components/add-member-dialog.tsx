@@ -4,6 +4,8 @@ import { useState } from 'react'
 import { Controller, useForm } from 'react-hook-form'
 import { toast } from 'sonner'
 import { z } from '@/lib/zod'
+import { rule } from '@/api/contract-rules'
+import { zMemberCreate } from '@/api/zod.gen'
 import { RoleSelect } from '@/components/role-select'
 import { Button, buttonClass } from '@/components/ui/button'
 import { Dialog, DialogClose, DialogContent, DialogFooter, DialogTrigger } from '@/components/ui/dialog'
@@ -17,8 +19,8 @@ import type { Member } from '../api/get-members'
 import { InviteLink } from './invite-link'
 
 export const addMemberSchema = z.object({
-  email: z.email('Enter a valid email address').max(254),
-  role: z.enum(['owner', 'admin', 'member']),
+  email: rule(zMemberCreate.shape.email, { format: 'Enter a valid email address' }, { trim: true }),
+  role: zMemberCreate.shape.role,
 })
 type AddMemberValues = z.infer<typeof addMemberSchema>
 

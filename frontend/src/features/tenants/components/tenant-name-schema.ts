@@ -1,6 +1,8 @@
 import { z } from '@/lib/zod'
+import { rule } from '@/api/contract-rules'
+import { zTenantCreate } from '@/api/zod.gen'
 
 export const tenantNameSchema = z.object({
-  name: z.string().trim().min(1, 'Enter a name').max(100, 'At most 100 characters'),
+  name: rule(zTenantCreate.shape.name, { required: 'Enter a name' }, { trim: true }),
 })
 export type TenantNameValues = z.infer<typeof tenantNameSchema>

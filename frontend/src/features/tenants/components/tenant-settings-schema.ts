@@ -1,4 +1,6 @@
 import { z } from '@/lib/zod'
+import { amountText, required, rule } from '@/api/contract-rules'
+import { zTenantUpdate } from '@/api/zod.gen'
 import type { components } from '@/api/schema.gen'
 
 type Tenant = components['schemas']['Tenant']
@@ -6,12 +8,8 @@ type TenantUpdate = components['schemas']['TenantUpdate']
 
 // The budget is typed as text so an empty field can mean "no limit".
 export const tenantSettingsSchema = z.object({
-  name: z.string().trim().min(1, 'Enter a name').max(100, 'At most 100 characters'),
-  budget_limit_usd: z
-    .string()
-    .trim()
-    .refine((v) => v === '' || /^\d+(\.\d{1,2})?$/.test(v), 'Enter an amount in dollars, like 250 or 99.50')
-    .refine((v) => v === '' || Number(v) <= 10_000_000, 'At most $10,000,000'),
+  name: rule(required(zTenantUpdate.shape.name), { required: 'Enter a name' }, { trim: true }),
+  budget_limit_usd: amountText(zTenantUpdate.shape.budget_limit_usd, { invalid: 'Enter an amount in dollars, like 250 or 99.50' }),
 })
 export type TenantSettingsValues = z.infer<typeof tenantSettingsSchema>
 

@@ -1,5 +1,7 @@
 import type { FieldPath } from 'react-hook-form'
 import { z } from '@/lib/zod'
+import { amountText } from '@/api/contract-rules'
+import { zBudgetUpdate } from '@/api/zod.gen'
 
 export const budgetActions = [
   { value: 'notify', label: 'Notify', description: 'Alert owners and admins; agents keep answering.' },
@@ -9,12 +11,8 @@ export const budgetActions = [
 
 /** The limit is typed as text: empty means no limit. */
 export const budgetSchema = z.object({
-  limit: z
-    .string()
-    .trim()
-    .refine((v) => v === '' || /^\d+(\.\d{1,2})?$/.test(v), 'Enter an amount in dollars, e.g. 250 or 99.50')
-    .refine((v) => v === '' || Number(v) <= 10_000_000, 'At most $10,000,000'),
-  action: z.enum(['notify', 'downgrade', 'stop']),
+  limit: amountText(zBudgetUpdate.shape.limit_usd, { invalid: 'Enter an amount in dollars, e.g. 250 or 99.50' }),
+  action: zBudgetUpdate.shape.action,
 })
 export type BudgetValues = z.infer<typeof budgetSchema>
 
