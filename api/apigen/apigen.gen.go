@@ -216,19 +216,19 @@ func (e BudgetUpdateAction) Valid() bool {
 
 // Defines values for CheckResultStatus.
 const (
-	Fail CheckResultStatus = "fail"
-	Pass CheckResultStatus = "pass"
-	Warn CheckResultStatus = "warn"
+	CheckResultStatusFail CheckResultStatus = "fail"
+	CheckResultStatusPass CheckResultStatus = "pass"
+	CheckResultStatusWarn CheckResultStatus = "warn"
 )
 
 // Valid indicates whether the value is a known member of the CheckResultStatus enum.
 func (e CheckResultStatus) Valid() bool {
 	switch e {
-	case Fail:
+	case CheckResultStatusFail:
 		return true
-	case Pass:
+	case CheckResultStatusPass:
 		return true
-	case Warn:
+	case CheckResultStatusWarn:
 		return true
 	default:
 		return false
@@ -268,6 +268,45 @@ func (e ConnectionType) Valid() bool {
 	case ConnectionTypeSlack:
 		return true
 	case ConnectionTypeWhatsapp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ConnectionReadinessStatus.
+const (
+	ConnectionReadinessStatusActive       ConnectionReadinessStatus = "active"
+	ConnectionReadinessStatusDisconnected ConnectionReadinessStatus = "disconnected"
+	ConnectionReadinessStatusRevoked      ConnectionReadinessStatus = "revoked"
+)
+
+// Valid indicates whether the value is a known member of the ConnectionReadinessStatus enum.
+func (e ConnectionReadinessStatus) Valid() bool {
+	switch e {
+	case ConnectionReadinessStatusActive:
+		return true
+	case ConnectionReadinessStatusDisconnected:
+		return true
+	case ConnectionReadinessStatusRevoked:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ConnectionReadinessType.
+const (
+	ConnectionReadinessTypeSlack    ConnectionReadinessType = "slack"
+	ConnectionReadinessTypeWhatsapp ConnectionReadinessType = "whatsapp"
+)
+
+// Valid indicates whether the value is a known member of the ConnectionReadinessType enum.
+func (e ConnectionReadinessType) Valid() bool {
+	switch e {
+	case ConnectionReadinessTypeSlack:
+		return true
+	case ConnectionReadinessTypeWhatsapp:
 		return true
 	default:
 		return false
@@ -436,6 +475,27 @@ func (e LLMKeyCreateProvider) Valid() bool {
 	}
 }
 
+// Defines values for LastMessageRole.
+const (
+	LastMessageRoleAssistant LastMessageRole = "assistant"
+	LastMessageRoleHuman     LastMessageRole = "human"
+	LastMessageRoleUser      LastMessageRole = "user"
+)
+
+// Valid indicates whether the value is a known member of the LastMessageRole enum.
+func (e LastMessageRole) Valid() bool {
+	switch e {
+	case LastMessageRoleAssistant:
+		return true
+	case LastMessageRoleHuman:
+		return true
+	case LastMessageRoleUser:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MemberStatus.
 const (
 	MemberStatusActive  MemberStatus = "active"
@@ -577,6 +637,60 @@ func (e PreviewResultKeySource) Valid() bool {
 	}
 }
 
+// Defines values for ReadinessCheckName.
+const (
+	ReadinessCheckNameAgentActive      ReadinessCheckName = "agent_active"
+	ReadinessCheckNameBilling          ReadinessCheckName = "billing"
+	ReadinessCheckNameChannelConnected ReadinessCheckName = "channel_connected"
+	ReadinessCheckNameChannelReceives  ReadinessCheckName = "channel_receives"
+	ReadinessCheckNameModelCallable    ReadinessCheckName = "model_callable"
+	ReadinessCheckNameRoundTrip        ReadinessCheckName = "round_trip"
+	ReadinessCheckNameTestSent         ReadinessCheckName = "test_sent"
+)
+
+// Valid indicates whether the value is a known member of the ReadinessCheckName enum.
+func (e ReadinessCheckName) Valid() bool {
+	switch e {
+	case ReadinessCheckNameAgentActive:
+		return true
+	case ReadinessCheckNameBilling:
+		return true
+	case ReadinessCheckNameChannelConnected:
+		return true
+	case ReadinessCheckNameChannelReceives:
+		return true
+	case ReadinessCheckNameModelCallable:
+		return true
+	case ReadinessCheckNameRoundTrip:
+		return true
+	case ReadinessCheckNameTestSent:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReadinessCheckStatus.
+const (
+	ReadinessCheckStatusFail ReadinessCheckStatus = "fail"
+	ReadinessCheckStatusPass ReadinessCheckStatus = "pass"
+	ReadinessCheckStatusWarn ReadinessCheckStatus = "warn"
+)
+
+// Valid indicates whether the value is a known member of the ReadinessCheckStatus enum.
+func (e ReadinessCheckStatus) Valid() bool {
+	switch e {
+	case ReadinessCheckStatusFail:
+		return true
+	case ReadinessCheckStatusPass:
+		return true
+	case ReadinessCheckStatusWarn:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Role.
 const (
 	RoleAdmin  Role = "admin"
@@ -598,6 +712,57 @@ func (e Role) Valid() bool {
 	}
 }
 
+// Defines values for RoundTripStatus.
+const (
+	RoundTripStatusAnswered   RoundTripStatus = "answered"
+	RoundTripStatusFailed     RoundTripStatus = "failed"
+	RoundTripStatusNotStarted RoundTripStatus = "not_started"
+	RoundTripStatusReceived   RoundTripStatus = "received"
+	RoundTripStatusWaiting    RoundTripStatus = "waiting"
+)
+
+// Valid indicates whether the value is a known member of the RoundTripStatus enum.
+func (e RoundTripStatus) Valid() bool {
+	switch e {
+	case RoundTripStatusAnswered:
+		return true
+	case RoundTripStatusFailed:
+		return true
+	case RoundTripStatusNotStarted:
+		return true
+	case RoundTripStatusReceived:
+		return true
+	case RoundTripStatusWaiting:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RoundTripReplyState.
+const (
+	RoundTripReplyStateClaimed   RoundTripReplyState = "claimed"
+	RoundTripReplyStateDelivered RoundTripReplyState = "delivered"
+	RoundTripReplyStateFailed    RoundTripReplyState = "failed"
+	RoundTripReplyStateGenerated RoundTripReplyState = "generated"
+)
+
+// Valid indicates whether the value is a known member of the RoundTripReplyState enum.
+func (e RoundTripReplyState) Valid() bool {
+	switch e {
+	case RoundTripReplyStateClaimed:
+		return true
+	case RoundTripReplyStateDelivered:
+		return true
+	case RoundTripReplyStateFailed:
+		return true
+	case RoundTripReplyStateGenerated:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TestMessageRequestChannelType.
 const (
 	TestMessageRequestChannelTypeSlack    TestMessageRequestChannelType = "slack"
@@ -610,6 +775,27 @@ func (e TestMessageRequestChannelType) Valid() bool {
 	case TestMessageRequestChannelTypeSlack:
 		return true
 	case TestMessageRequestChannelTypeWhatsapp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TestStateStatus.
+const (
+	TestStateStatusFailed  TestStateStatus = "failed"
+	TestStateStatusNotSent TestStateStatus = "not_sent"
+	TestStateStatusSent    TestStateStatus = "sent"
+)
+
+// Valid indicates whether the value is a known member of the TestStateStatus enum.
+func (e TestStateStatus) Valid() bool {
+	switch e {
+	case TestStateStatusFailed:
+		return true
+	case TestStateStatusNotSent:
+		return true
+	case TestStateStatusSent:
 		return true
 	default:
 		return false
@@ -916,6 +1102,17 @@ type AgentList struct {
 	NextCursor nullable.Nullable[string] `json:"next_cursor"`
 }
 
+// AgentReadiness defines model for AgentReadiness.
+type AgentReadiness struct {
+	AgentId openapi_types.UUID `json:"agent_id"`
+	Checks  []ReadinessCheck   `json:"checks"`
+	Live    bool               `json:"live"`
+
+	// Models The agent's model, then its fallbacks.
+	Models []ModelReadiness `json:"models"`
+	Name   string           `json:"name"`
+}
+
 // AgentUpdate Any subset of an agent's fields; omitted fields keep their value. Unknown fields are refused (400).
 type AgentUpdate struct {
 	// EscalationRules Rules such as `billing AND count > 2` or `"speak to a human" OR refund`.
@@ -983,13 +1180,21 @@ type AuditEvent struct {
 	ActorId string `json:"actor_id"`
 
 	// ActorLabel The user's email or the token's name at the time.
-	ActorLabel string                 `json:"actor_label"`
-	ActorType  AuditEventActorType    `json:"actor_type"`
-	CreatedAt  time.Time              `json:"created_at"`
-	Id         openapi_types.UUID     `json:"id"`
-	Metadata   map[string]interface{} `json:"metadata"`
-	RequestId  string                 `json:"request_id"`
-	TargetId   string                 `json:"target_id"`
+	ActorLabel string `json:"actor_label"`
+
+	// ActorName Who it was, as people call them now: the user's name (else email), the token's name; empty for the system.
+	ActorName string                 `json:"actor_name"`
+	ActorType AuditEventActorType    `json:"actor_type"`
+	CreatedAt time.Time              `json:"created_at"`
+	Id        openapi_types.UUID     `json:"id"`
+	Metadata  map[string]interface{} `json:"metadata"`
+	RequestId string                 `json:"request_id"`
+	TargetId  string                 `json:"target_id"`
+
+	// TargetLabel What it was done to, by name: the agent's name, the channel's, the key's label, the person's… (as recorded when it no longer exists); empty when it has none.
+	//
+	// Example: Ada
+	TargetLabel string `json:"target_label"`
 
 	// TargetType Example: agent
 	TargetType string             `json:"target_type"`
@@ -1033,6 +1238,9 @@ type BillingState struct {
 
 	// Plan `trial`, `standard` (a subscription exists) or `none`.
 	Plan string `json:"plan"`
+
+	// Price What one seat costs (Stripe's price for the platform's plan); null when billing is off or Stripe could not say.
+	Price nullable.Nullable[SeatPrice] `json:"price"`
 
 	// Seats Seats (agents) the subscription is for.
 	Seats int `json:"seats"`
@@ -1138,6 +1346,31 @@ type ConnectionList struct {
 	NextCursor nullable.Nullable[string] `json:"next_cursor"`
 }
 
+// ConnectionReadiness defines model for ConnectionReadiness.
+type ConnectionReadiness struct {
+	// AgentId The agent that answers here now.
+	AgentId      nullable.Nullable[openapi_types.UUID] `json:"agent_id"`
+	ConnectionId openapi_types.UUID                    `json:"connection_id"`
+	DisplayName  string                                `json:"display_name"`
+	Receives     Integration                           `json:"receives"`
+
+	// RoundTrip The loop after the test message: the operator answers it from their own
+	// Slack or WhatsApp, the message arrives, and the agent's reply is delivered.
+	// `status` is about the newest message since the last test (`waiting` until
+	// one arrives); `proven` is true once any reply written by a model was
+	// delivered on this connection.
+	RoundTrip RoundTrip                 `json:"round_trip"`
+	Status    ConnectionReadinessStatus `json:"status"`
+	Test      TestState                 `json:"test"`
+	Type      ConnectionReadinessType   `json:"type"`
+}
+
+// ConnectionReadinessStatus defines model for ConnectionReadiness.Status.
+type ConnectionReadinessStatus string
+
+// ConnectionReadinessType defines model for ConnectionReadiness.Type.
+type ConnectionReadinessType string
+
 // ConnectionUpdate defines model for ConnectionUpdate.
 type ConnectionUpdate struct {
 	AgentId nullable.Nullable[openapi_types.UUID] `json:"agent_id"`
@@ -1156,11 +1389,14 @@ type Conversation struct {
 	FlagReason       string `json:"flag_reason"`
 
 	// FlaggedAt Set when the agent could not answer; the operator should look.
-	FlaggedAt     nullable.Nullable[time.Time] `json:"flagged_at"`
-	Id            openapi_types.UUID           `json:"id"`
-	LastMessageAt time.Time                    `json:"last_message_at"`
-	Participant   Participant                  `json:"participant"`
-	Status        ConversationStatus           `json:"status"`
+	FlaggedAt nullable.Nullable[time.Time] `json:"flagged_at"`
+	Id        openapi_types.UUID           `json:"id"`
+
+	// LastMessage The newest message from the chat user, the agent or an operator (tool calls left out).
+	LastMessage   nullable.Nullable[LastMessage] `json:"last_message"`
+	LastMessageAt time.Time                      `json:"last_message_at"`
+	Participant   Participant                    `json:"participant"`
+	Status        ConversationStatus             `json:"status"`
 }
 
 // ConversationChannelType defines model for Conversation.ChannelType.
@@ -1292,6 +1528,21 @@ type HumanReply struct {
 	Text string `json:"text"`
 }
 
+// Integration defines model for Integration.
+type Integration struct {
+	// Available This installation can connect and receive this channel.
+	Available bool `json:"available"`
+
+	// Reason Why not, in one sentence.
+	Reason nullable.Nullable[string] `json:"reason"`
+}
+
+// Integrations defines model for Integrations.
+type Integrations struct {
+	Slack    Integration `json:"slack"`
+	Whatsapp Integration `json:"whatsapp"`
+}
+
 // InvitationAccept defines model for InvitationAccept.
 type InvitationAccept struct {
 	// Token The `token` parameter of the invitation link.
@@ -1340,6 +1591,21 @@ type LLMKeyList struct {
 	Items      []LLMKey                  `json:"items"`
 	NextCursor nullable.Nullable[string] `json:"next_cursor"`
 }
+
+// LastMessage defines model for LastMessage.
+type LastMessage struct {
+	At time.Time `json:"at"`
+
+	// DeliveryState For replies: claimed, generated, delivered or failed.
+	DeliveryState string `json:"delivery_state"`
+
+	// Preview The first 140 characters of its text, or what it carried ("(image)") when it had none.
+	Preview string          `json:"preview"`
+	Role    LastMessageRole `json:"role"`
+}
+
+// LastMessageRole defines model for LastMessage.Role.
+type LastMessageRole string
 
 // LastTest defines model for LastTest.
 type LastTest struct {
@@ -1488,10 +1754,19 @@ type ModelList struct {
 	Items []Model `json:"items"`
 }
 
+// ModelReadiness defines model for ModelReadiness.
+type ModelReadiness struct {
+	Callable bool                      `json:"callable"`
+	Id       string                    `json:"id"`
+	Reason   nullable.Nullable[string] `json:"reason"`
+}
+
 // Participant defines model for Participant.
 type Participant struct {
 	// Id Slack user id, or the WhatsApp number or business-scoped user id.
-	Id    string `json:"id"`
+	Id string `json:"id"`
+
+	// Name The person's name: WhatsApp's profile name, or the Slack workspace's display name (looked up once with users.info and kept). Empty when unknown.
 	Name  string `json:"name"`
 	Phone string `json:"phone"`
 }
@@ -1546,8 +1821,100 @@ type Problem struct {
 	Type string `json:"type"`
 }
 
+// Readiness defines model for Readiness.
+type Readiness struct {
+	Agents       []AgentReadiness      `json:"agents"`
+	Connections  []ConnectionReadiness `json:"connections"`
+	Integrations Integrations          `json:"integrations"`
+
+	// Live At least one agent is live.
+	Live bool `json:"live"`
+
+	// Next The one thing to do next (the first failing check of the agent closest to live); null when live.
+	Next nullable.Nullable[ReadinessCheck] `json:"next"`
+}
+
+// ReadinessAction defines model for ReadinessAction.
+type ReadinessAction struct {
+	// Label Example: Add an OpenAI key
+	Label string `json:"label"`
+
+	// Path The portal page where it is done.
+	//
+	// Example: /settings/api-keys?add=openai
+	Path string `json:"path"`
+}
+
+// ReadinessCheck defines model for ReadinessCheck.
+type ReadinessCheck struct {
+	// Action The one action that fixes a failing check.
+	Action nullable.Nullable[ReadinessAction] `json:"action"`
+
+	// Message What is true now, in a sentence.
+	Message string               `json:"message"`
+	Name    ReadinessCheckName   `json:"name"`
+	Status  ReadinessCheckStatus `json:"status"`
+}
+
+// ReadinessCheckName defines model for ReadinessCheck.Name.
+type ReadinessCheckName string
+
+// ReadinessCheckStatus defines model for ReadinessCheck.Status.
+type ReadinessCheckStatus string
+
 // Role `owner` > `admin` > `member`. Members read; admins manage agents, channels, keys, tokens and members; owners also manage owners and billing.
 type Role string
+
+// RoundTrip The loop after the test message: the operator answers it from their own
+// Slack or WhatsApp, the message arrives, and the agent's reply is delivered.
+// `status` is about the newest message since the last test (`waiting` until
+// one arrives); `proven` is true once any reply written by a model was
+// delivered on this connection.
+type RoundTrip struct {
+	Inbound nullable.Nullable[RoundTripInbound] `json:"inbound"`
+	Proven  bool                                `json:"proven"`
+	Reply   nullable.Nullable[RoundTripReply]   `json:"reply"`
+	Status  RoundTripStatus                     `json:"status"`
+}
+
+// RoundTripStatus defines model for RoundTrip.Status.
+type RoundTripStatus string
+
+// RoundTripInbound defines model for RoundTripInbound.
+type RoundTripInbound struct {
+	At             time.Time          `json:"at"`
+	Body           string             `json:"body"`
+	ConversationId openapi_types.UUID `json:"conversation_id"`
+
+	// From The sender's name, or their id when the channel gave no name.
+	From string `json:"from"`
+}
+
+// RoundTripReply defines model for RoundTripReply.
+type RoundTripReply struct {
+	At   time.Time `json:"at"`
+	Body string    `json:"body"`
+
+	// Error Why the agent could not answer, in words an operator can act on.
+	Error nullable.Nullable[string] `json:"error"`
+	Model nullable.Nullable[string] `json:"model"`
+	State RoundTripReplyState       `json:"state"`
+}
+
+// RoundTripReplyState defines model for RoundTripReply.State.
+type RoundTripReplyState string
+
+// SeatPrice defines model for SeatPrice.
+type SeatPrice struct {
+	// Currency Example: usd
+	Currency string `json:"currency"`
+
+	// Interval Example: month
+	Interval string `json:"interval"`
+
+	// UnitAmount In the currency's smallest unit (cents).
+	UnitAmount int64 `json:"unit_amount"`
+}
 
 // SignInRequest defines model for SignInRequest.
 type SignInRequest struct {
@@ -1629,6 +1996,16 @@ type TestMessageResult struct {
 	Message string `json:"message"`
 	Success bool   `json:"success"`
 }
+
+// TestState defines model for TestState.
+type TestState struct {
+	At      nullable.Nullable[time.Time] `json:"at"`
+	Message string                       `json:"message"`
+	Status  TestStateStatus              `json:"status"`
+}
+
+// TestStateStatus defines model for TestState.Status.
+type TestStateStatus string
 
 // TokenCreator defines model for TokenCreator.
 type TokenCreator struct {
@@ -2485,6 +2862,9 @@ type ServerInterface interface {
 	// EraseParticipant Erase everything about a person
 	// (POST /api/portal/tenants/{tenant_id}/participants/erase)
 	EraseParticipant(ctx echo.Context, tenantId TenantId) error
+	// GetTenantReadiness Is the AI employee live?
+	// (GET /api/portal/tenants/{tenant_id}/readiness)
+	GetTenantReadiness(ctx echo.Context, tenantId TenantId) error
 	// GetUsage Usage and cost for a date range
 	// (GET /api/portal/tenants/{tenant_id}/usage)
 	GetUsage(ctx echo.Context, tenantId TenantId, params GetUsageParams) error
@@ -3948,6 +4328,22 @@ func (w *ServerInterfaceWrapper) EraseParticipant(ctx echo.Context) error {
 	return err
 }
 
+// GetTenantReadiness converts echo context to params.
+func (w *ServerInterfaceWrapper) GetTenantReadiness(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetTenantReadiness(ctx, tenantId)
+	return err
+}
+
 // GetUsage converts echo context to params.
 func (w *ServerInterfaceWrapper) GetUsage(ctx echo.Context) error {
 	var err error
@@ -4497,6 +4893,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/api/portal/tenants/:tenant_id/llm-keys/:key_id", wrapper.DeleteLLMKey, options.OperationMiddlewares["deleteLLMKey"]...)
 	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/llm-keys/:key_id/check", wrapper.CheckLLMKey, options.OperationMiddlewares["checkLLMKey"]...)
 	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/models", wrapper.ListModels, options.OperationMiddlewares["listModels"]...)
+	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/readiness", wrapper.GetTenantReadiness, options.OperationMiddlewares["getTenantReadiness"]...)
 	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/agents/:agent_id/preview", wrapper.PreviewAgent, options.OperationMiddlewares["previewAgent"]...)
 	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/conversations", wrapper.ListConversations, options.OperationMiddlewares["listConversations"]...)
 	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/conversations/:conversation_id", wrapper.GetConversation, options.OperationMiddlewares["getConversation"]...)
@@ -12246,6 +12643,118 @@ func (response EraseParticipantdefaultApplicationProblemPlusJSONResponse) VisitE
 	return err
 }
 
+type GetTenantReadinessRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+}
+
+type GetTenantReadinessResponseObject interface {
+	VisitGetTenantReadinessResponse(w http.ResponseWriter) error
+}
+
+type GetTenantReadiness200JSONResponse Readiness
+
+func (response GetTenantReadiness200JSONResponse) VisitGetTenantReadinessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTenantReadiness401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetTenantReadiness401ApplicationProblemPlusJSONResponse) VisitGetTenantReadinessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTenantReadiness404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetTenantReadiness404ApplicationProblemPlusJSONResponse) VisitGetTenantReadinessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTenantReadiness422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetTenantReadiness422ApplicationProblemPlusJSONResponse) VisitGetTenantReadinessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTenantReadiness429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetTenantReadiness429ApplicationProblemPlusJSONResponse) VisitGetTenantReadinessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTenantReadinessdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetTenantReadinessdefaultApplicationProblemPlusJSONResponse) VisitGetTenantReadinessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetUsageRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 	Params   GetUsageParams
@@ -14384,6 +14893,9 @@ type StrictServerInterface interface {
 	// EraseParticipant Erase everything about a person
 	// (POST /api/portal/tenants/{tenant_id}/participants/erase)
 	EraseParticipant(ctx context.Context, request EraseParticipantRequestObject) (EraseParticipantResponseObject, error)
+	// GetTenantReadiness Is the AI employee live?
+	// (GET /api/portal/tenants/{tenant_id}/readiness)
+	GetTenantReadiness(ctx context.Context, request GetTenantReadinessRequestObject) (GetTenantReadinessResponseObject, error)
 	// GetUsage Usage and cost for a date range
 	// (GET /api/portal/tenants/{tenant_id}/usage)
 	GetUsage(ctx context.Context, request GetUsageRequestObject) (GetUsageResponseObject, error)
@@ -16274,6 +16786,31 @@ func (sh *strictHandler) EraseParticipant(ctx echo.Context, tenantId TenantId) e
 	return nil
 }
 
+// GetTenantReadiness operation middleware
+func (sh *strictHandler) GetTenantReadiness(ctx echo.Context, tenantId TenantId) error {
+	var request GetTenantReadinessRequestObject
+
+	request.TenantId = tenantId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetTenantReadiness(ctx.Request().Context(), request.(GetTenantReadinessRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetTenantReadiness")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetTenantReadinessResponseObject); ok {
+		return validResponse.VisitGetTenantReadinessResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetUsage operation middleware
 func (sh *strictHandler) GetUsage(ctx echo.Context, tenantId TenantId, params GetUsageParams) error {
 	var request GetUsageRequestObject
@@ -16760,383 +17297,412 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P37chs5li8Kvwo+znxhsidFUbLkKlNRMVtlu7o0bZc9kh01p4reTDATJNFKAlkAUhTbuyL6Hc55gvNH",
-	"P1g/yQmsBeSFzORFF6vsVsRMl8XMxHVhYV1/61MrkrNUCiaMbvU/taaMxkzBP8+pYa/5jBv7R8x0pHhq",
-	"uBStfuvnKTVEsRnlQhM5JmbKSGJfJW3NGHkhxRUT9l3d6baClo6mbEZtM2aRsla/pY3iYtL6/feg6OWd",
-	"THi0WO3rfd62sb1GMhOGxdBlRJNk9x4vmLlgWnMpXkh5yVl9l+GlFNqoLDJDjW+HJIL3SftHY9K3IlkE",
-	"5ILO2AU37LvX9PqEXLAoU4zIzGgeMxKzK5bIdMaE2TCo34NWShWdMePW/nTChDmL7T+5HVFKzbQVtASd",
-	"2e+ofTrkcStoKfZbxhWLW32jMlbuYyzVjJpWv5Vl8ObqQryQQrDIzrmxpyh/5U66u2JK000d5i/dQZeZ",
-	"0lI1bLBg12YYwRuhJ+JUsSsuM01SOmF2z2CIv2VMLUpjxFbLQ5nR69dMTMy01T/s9eqG8pIl/IqpBc58",
-	"dThzNppKeUli994TTXicj6C6SP6d2y/QKxGnkntSax4Vc++tG5V/5/ajOovZLJWGiWjxF1bDEt7QS6YJ",
-	"JYoZxVlMIsWoYUTTMTshS+wgHyxytmK4pU72bC/rtnPGhf/7oG7ADWzyHZ0wovnfGikJ+Fql55iNaZaY",
-	"Vv/Ydkuv+SybtfoHbhDur3wIXBg2YQrG8J4J2ryRBp6u2z5847ab97v9WKdSaAaM7Hsa/5kaNqewjZEU",
-	"hglYKZqmCY/gnO+nSo4SNvuPv2o73k8tdk1nacLwixiO3JQKwZKhkGY4lpmwXcfMUJ60+q2LhEaXRLFx",
-	"plncJ3XvakNNpu2qHgYtw41t3I6N+MHlM6EjmZn+KKHisvV7eeb/rti41W/9235xYe7jU73/DieA868u",
-	"/ilJlbziMVOkDQMNyBtmaEAujOIpCwgV5PXrNx0/fiIVGVOesPiEhDjFkERUKc404UYTxaiWglARk9Cu",
-	"Tgi/MqWkIvbvrh329zQ+Z79lTJubLXu+tpZ2FLZEYsk0EdKQGTXRFPjl6bszYltXNDKWrmAYutX/9VMr",
-	"kdhNq98ayXjRtdJC0gpaM6Y1ndilTpVMmTILMmjBw0GLcE1mXGugpY/Fth0BTy1tm5/cvW3bhnkXc8aL",
-	"bZzw6LZLfSoIjUC8IXNubD9cE1gYQhPFaLwg7JprAyytWJnnxcrkA7m3ZXmRUD1l2g+QkShTiglD7HhY",
-	"YImXCrLEWsmcWrIF6oYPqZBmyhQBurDjemXJ5pbLdyFnzEy5mJC5HdBcSTEhUhCZKWLFsS45M2RKNRkx",
-	"JkgiJxN7xH7LpGEwE7/bPCZ8TBYyg02mkSE6S1OpgL7dS5ZL9lvPx4dRL37GDkbf0KPoaXzMno2/od+O",
-	"KvymRLhnwjAlaEIumLpiiuCs74/ziAWuB0s065PwuNcLyXzKBNH5UiGnsctkl0DDuJ5oWC/S5oZwPRDV",
-	"pQqLJXCt1SxVJ7DdPXUvmCkbCL+8itotMSBw8RmzFGO7jqmhI6pZcdio0HPLNO0lvwC6GYgRjS7leNzp",
-	"DoRdoh+kGvE4ZuLWTI5rIhiLNYyFxjMuiJIJjG7KJ1OmqmfuabGpxRjubyMzM7XSTEQNiwMyygwSrB1g",
-	"sVxJIufIM9r2FHplZa64sZrSjJGxkrP87EnFJ1x04PidiSua8PiWqzjLtCEjRqghCaPakG/tVWy5pFVq",
-	"1t4NKdV6LlVcuR7Wt1e5Hg5Lt/oHkSoZ2VZGCSOvhOFm8XnuiZFi9BLk0izBa/gnaX4ACeR2K4uiGWzz",
-	"skBz1Dsqpv6TNOQH98I9zfelpze4ioDhc/zhimtuV9zIXDe3x8ZKplK+pmrCdliFO9kXS1p2dInt3LIZ",
-	"imzOKyr2umWpvU9xkG+oWDjBQt+Wo0hJZlQsPG3oE4J8jAtycEg0i6SIqxf5Yekit5/b0ZB8OPdHwE0j",
-	"pWPDFAnP7R97p/aPsDzuJkNR3TDcu/vFi2XDz15h+dnqY/e6baIY26rWc4FjtfQ4p9zUGmAK/ckuzAdB",
-	"MzOViv+N3fbEXvCJsHstFdFMxFYosqKykZdMVK+SgzLnKvV/bxv+BuXrgLDr1Op4doyKXclLVKRje9PQ",
-	"RJ+Q8Oeff94r3z0h0XShydTeM5LQ0hM4QR8EvaI8sWz3lquXCwMzPlHwmSZUMWAzTuCsyFil69iKVjxi",
-	"pDyYe1tKy29BMPdnJqEGeF7eOBrz3p29txtv/+10Ho7aMRou4iE1Fd06pobtWeloVcEO8m9GcGJokrwd",
-	"w526bg7Q/Qv7oVRwc64yyxmbjRjKYkClhEZGk7FUXXLqfomoILEkQpKZVMzzU6uywbdP9ECATAKiiL0U",
-	"5gGoqVznBOblwYW90q9Q8MbbzYp0QUtkiSMgNDy42cvRX1kEXAOJVq9bsYY2ihVESWeDJSNoJVSboVVa",
-	"XGfVNfuQ2j5jK53MpDZEiogRSmZcZAbsPTcbGxpjPq0+SBUb8+t6486YK21KwpG3ZmoWKWYCe1oVi+RE",
-	"cM0IssKV9t0O3Wph7e5vOk7n9p3fg5K5aSuTYGGR+rWFr5TMVbBo+RK5cQTl07W0mxU6qsy9cr4+1hCg",
-	"P8xwmmC2NI653QyavCsd7jFNNAuWznuVeqsb+TbFRk6IF3w5iivjzGSqmaQaSahkxDzYaMTcZfOWtsOt",
-	"Pny/ecXi7blWzjd/D5YZJ1J2g6kTmFU7vNRm+M+//yPsdMnFVM4FkSJZ4KICR0IrZXcjubm+Vqf2sTS5",
-	"1xxNbdVhcsNm1X9sOd/8xlKKgqhTclbYZjYcxeUDA71XG6ndqYm7sG9/SzEd0QS9OFYbqi7CytvLsy19",
-	"bazwbrYnmlf5p+/xS3vdbbxWxjRJRjS6HM5kzJIdRzs1Jh0aKZPtt/rH9+/fvZcyqWtuy+uJ6yGNDL8q",
-	"XxcjKRNGgYBm9HqoWJoshvZe0HVCr1W2Z1IthooZ9JYMY7rQa+ir/KldqNrlab7CmNJS0PpnXAgWDy/Z",
-	"YuPavYNX/2LfdGxr6KS/mnb1Qhs2G6ZKzlJTv5tsljJFLY8tPReZFWl2vaiC1ioZbCSfDCWJnY7XnItY",
-	"zoea/43VqjPbXZiltSt2Z3nN/FavHpLq2q2SXHWYfm1qeEPdga+SRBOpVg5f+Uws3f6lNW5kfFve6Mvu",
-	"HcHmBBzyXfJ2xo2VCcecJVbzpJcg4XJFnFtPn5BMXAp7Gbl3rFrjPT/to14PAgWWhIYaVlodxLn9megs",
-	"mhKqSTjiScLFhJz+9BLDJcgg6/WeMnIYWmUvHLR0yuglKHFkms2oGLTI23MYh4hD8A966i0JEcdbCBEz",
-	"en2Gnx72/phsfUleAP8xKOoxU7l6QlLFZ1QtCHwHVnJ9QoQUjMzogiiWMmpWX6ys3LrZvLFvn72srtjx",
-	"0oIFrUzw3zLmHtsprlw21dl4b74zY1uihPFCnEzusgmhCWfuCYltizBh1zE+IYxGUzJikZyBhx0eyjG4",
-	"GOVcbD3B8v1WzPCghiZ2v8aqc34txQT8Cval0rzB7g2WqtyLftTrVfzox71glzux2u+Pck4SKSalLhVD",
-	"RdgqxGDEtjSTJUnfqtFkImXcJS+REZCnz44rY3v67HjJxb/DFbwlqfmLeUnvEIwkXDBQGtm1CcDMAkaS",
-	"E6IzpWQmYstOdEojhhzLKD6bsdjNwDOEb1f4Q0qNYcr28r9//d+DwXWvtzcYXB/8MBhcf/PDxz+Vfjvs",
-	"4W91r/173Q1YEiZWN6bYE+B0GswQIzalVzlJ+FEe9Wride5MHqlf6n4xwCea/FWOCHwQENaddMmg9SLT",
-	"Rs6Y8u60QatmpTesbe2irUhDNWF9xdrZiwqXDjTSWHaJ1a9Oz/ZirqNE6kwxEiU004xwTWgypwtNaByv",
-	"UMbBs/pVXpK9lgy4dJbCPVZ6K7C8epqJWLHYTKvH+7B0fiwlZonhacLs5dLr9orbqiTarQhrTNivf205",
-	"K+PQyV9ljllIK2xo5BDuz5JQsdVdWM/al4S6VbJ2dvoI+LpjMd7WUw6cK9M/W2KC24QS1Wj3yGsaZac7",
-	"UX9B+3xQ3ReNeruKgGJBdDbSDJzaVOQHG0W8EyKrYuElY6kTC69okrEu+bCFTDjjojySg0cp8VFKfJQS",
-	"H6XERynxUUp8lBIfpcTPLyWuilDG0Gg6q/chUDfEGoPoJccIqTwUoMVndFJr95zxGRvir9tbnpckQuiu",
-	"VgTMYm5eXdWOn0Z++MUo0ern7Ix1o6WRkcpZjhseJnSE3HnVj5VpiMXECGBZcs0/0cTOlLhjaKmv29y9",
-	"Xy1PtLZZMMZeQswiHvZa0ryJ32dLM/mMGRpTQ5tF7QZZrRyAW2dbB7Fvw9N8Rao7WWvOv0MvdWk7SqRR",
-	"JYTAE1p1sOWJlRavshyV/VpP3neirRWH5aFUtu9Rg3kxZdGlzOqYjnsyzFRS3UDFN+5f5eM13b+TytBk",
-	"tfMUfr9R16VP13R8YZyuusqprtgQSLrB7YfPhk6crxepR4mMLlk8xHSTOilggZeHxpggH7DdJ6GQQ6sP",
-	"+5fDgIRGcZoMmYhZbP8sPx5GVEQswQcpXdj7YyivmIozFgbkn3//B0SZhqMstieAXUeM2Wa620SklKZY",
-	"Hf4PVpMvaXIJNXaLIEFASJecY6/LMZ9kGIN2Yt8UdqoQOs81mdjjVmK9peWbKBoxO+H6YI+fpzxhJKVW",
-	"YMpY4FcSTAO4jraLTBieQK+3CCiyh6h0e3nRxR+awFGbbUsKVnsRpExxGdvZ3Dw2KE1oDRUhYQBJGCpi",
-	"quKQtCkp04dLeukAEdghhrWXnWbU6LooUGo0aeP6djAqqtw4xxi3Vp3m5AMM6y7nciNPNMFXg2KMZMTG",
-	"GCRXhGfhikOalNsFWPGgBYtg5xG0cvelpY1hnIEn0x0QEAhTCryeC8uTE2ZY5Y+hC+qEBjLN4tr9zE/j",
-	"beLolniWP2lup/PV8zsTLDGmClUtD2mFRa3woyphr+GSmBZZSobbIVzrFrd/8Wnt2ICXrZUycwoxfGxV",
-	"gVjOxUTRmMHSyrR2YyGfdJjppXMqMwyDbdjRQtWZSWGmVl+xdNDczsp3KVORE5uXgo1tg3tG7sWQoJtC",
-	"LLQmlLgv6IRV8AOqfG7rcRcndelkyctW0JpTJfB0+cujZvGW9q9YyZJItro8xdTzQTTv95bW5XskiaUQ",
-	"1ouXoClHcPe0fSSrmUsSs4jPaKI73jYl5LoNKuuNvSX7Wa2SvWFHN29G3SqDIHjONORPLx8tH1xeoxZM",
-	"eR3p/ohh7mN+3RQy69XNQo8ApWqIyVR1d9QKmaZUa0ehEGDDk82k6TwyOX91M6tdkRy+oYbXeBCJ2vsN",
-	"7QKAuIHyiLNSkhmjQpfitsHPYe83ZO8uFKZMJY5fbpQQHNbEjgonzl43n6pPdd9Uo/jFHsZ4kjEEvUOa",
-	"gDeXuPVzydtkJA0o5mDw0pFMmT4hP0+p0adpmufv8hieXzHFx5zFoK53SjRU7FDMdZrQxbDe6goQDFJd",
-	"glEVlX5nCEinUjCC56WWONk1JpvW7jDOxTA6s0OVqphBuV2HFXCr+HmQerZ34BQEC4d5O/8NdMSsKnqr",
-	"6HVoxngpYavhvqbavLdfbDXO1eOfS3suAr0FBJEfhFqGjq2U9LJbGS38D8WYtKUNy5MsSdA03cyQViwd",
-	"zmZRJsElSi+Lh5X5BGVwmwpHWN7n8oZViK3gCetZ4gtPmjVGgx2ZkIJLZ3vjSfmmWrGe1Nkh/BL4jtbP",
-	"7C7sO6Wr46HsO8UQbiY5lS64HS+jpQHnLTWMMjepr79ld78RHZLJDY5osATdtA0nuEWc/y0Th8rBCw32",
-	"Jki0zhKGMsnYZy4icgMgoth/oid+Qq/qLeLjhE7WcU77fNKQ8HXBTGEvQvEoklkSl2xfYCEiEtxQUhE9",
-	"heeJlJc3t9/sctk6b89OG5hSZXjEUyrMRhdm6dX111lOFZaJJ1Jvo3GVOX4O/lU5AZW7oTzu0m1S2sHq",
-	"di+Rah3Nra7iRpt6+fDfEdctmMlD8d1Ximp2M4vJ7kyntI/uk13BtyqX5RL9LLW+Zrb1WmPZX7ouh6aq",
-	"aVSeogN2iyyNal+lT0t91E5gOehpt/C1n6eScE2MTFx6Lq16ibkmUypiFpciwVaTFJr0SNQ0QGOSykNz",
-	"OcWi0Js/9A6Pvn/1zesfl6MudgsV+Y9/31rAHTo3KP7hxrWZSTk+1ERKxU7IlEe6hp4gZsMDDNS7JHiC",
-	"ZmOfM0JomiaLejeDyftpUn63z0Nams7yzLGnoDyFbdbgRqKbYpqZer/UDjNeG3S0JhDDxVj5cLTVlZrR",
-	"63KXpQix0uKtrsxVrYn0VBDQaQiAZEVS2aNG0U7qgB5ZTNpIEYj7mCObQCbrnJupzAx41WxfYU0O0Y18",
-	"7bWWAwOwOjRSUmsHwIjRP4pZ9U6fEO0mEzrwyD2OzrqNV4Ebf0PEEaBROdtMOyyzqD4ErkY8xgDWMCAh",
-	"CAo1v7uDXvME3YvLzsmw071tWEDQsqKXNnSW1s2MCTuzKU1TJtCZuJ3c1hgEY5elGmmzPi0QOZr/qjza",
-	"qlLvdydAYvrYROF3IQY9bFzBD5wlcQ5JV51HgVy14soEJCskLAjkLmgLUD/dI0FnrHiSUjNdfQBuRMS9",
-	"WX1YvTmhUx87UhNm48C0NsVE5dMqvqlbmTxgdzd2Xlmo2iNgGch8urAiBoQhc3NS0ucUozEyu6WIwW2C",
-	"zUtARU03xnKLGwzGF47BAY4JVazWsIshyYgxMBwtDGuKSlY5FAFGzUaZKQKAnx0fP322FJl39O3xN89K",
-	"DpbD42f1EcpmKuOy4PPnV+9bQevd2wv4zwf439P3L6zQ9fLV61fvX9XaEZot00bKJI9F06X90gywSl2k",
-	"6oSZIQTOD1FLg9upJMfRvb99tP/T23s+/PipFzx9/vu/N2gKJYTsdTfZcoruf128/YlcAG8huEMQaw2K",
-	"vJpkM8t7SvT2RBc/w5aAQwfRXiaUCw2XUcnBb0m2lgjQrTDcjQQPe1vSYEC0kVY4YCJSixTAAQW7YmB5",
-	"mAscbL9EXvZnRMEAhyvVgCenysgxVJN//v3/zf+PjqK4Sy7AbYvZKmQEAr2wN+nECiYzqi9Z3LFHF8JX",
-	"Ks6yYinstSIzM5zVnANP7ce9Xq8a777kSzzo1QbjuxirFblqakza1h3y4fz1Cflk6fR3kiY0YlOZxDBb",
-	"xciYJwmLERyxQhGk/eH89R7TEU1Z3AnQtgPYicUrE+lRWoDHE9wu0v7zq/cBwUMFgSsUaRABT8v82w5R",
-	"9/f3acq7NJqxbiRn+3Ba9P4nPDU8/n091/t2S49heX1y/oCrV8vsGU1s87UG8t0cblu4QsBTn5VQuzbq",
-	"Ymv87T9aJfWcpcli54iPa7N0HI96uxohoJG6YZ2JK27gnj0F5MFdB+dBxGrA7OFZSHIe6aMqeN4lSbi4",
-	"XLo/d7av4BDq5vb69RuH1V4d9Ihq5oMgNxu87y/i+JIthvWO/vdNvNAt4SVbdOtNrqMGBBR0VHkBclUq",
-	"a0oz8xeQdkljDjc84RrSB+HK4toOCC013AC0MgzeuYlIG7z09dFnnUpm1upNX789hdoLYxtu4SDbHA3o",
-	"5lbhACkTlLeCFhVmqqyan1sb1jhCa+3PY8ohnm47o3M+GL+nJWoJCgIuWZlLG7zRRIwH40ZwYTTlw0s8",
-	"VFUwr81Sb/nYLaWBuukDPYW4vuFJFf/5bcrE6dme1cyoAVRXgGP8cP66TgBvPhlrIMie3gtVLAdSr+6s",
-	"X9PmrboLBdZxw4fSYPO4hFV/5A6ctVl7hMC6GvPcst/U+BC8dUrlm5ogdpciOeXp9mv+Jv+m1rrpL89d",
-	"see2iewAY/LWbX+wb2/R7tJqltekfh0heO5u4NtmTcFyTYZ+MPHzOPBO2ZLgwWNn1YbfloxcjfBm8O4Q",
-	"BlJnLf95ykAWhxsxD9+H13Wpc03aF2/evyNc58H8LO70iyEyZhVUjSD1VkQiowU20yVgmkDOTFKqNQnd",
-	"qDKVhEQC9L3SLBkjeOmqsdpP4i5AS/OeazwHoGGkDDNwi8kHThE0ksi5AIXHKnLxjAvdd0G34rK8FgNh",
-	"+S2AJiM4NmlHMl1YSQNxvWcoeQjp8tKs/KGhwNU6/NYtwOF2wQ5dc/M7Etvy5vc1SRxgaH6/b7jS8aTd",
-	"DAHUH6ycCvK6KCWx/PjoLgE6K7Nsns9d3HuOBz3UvYfd38zldNPV3bCqcB+trOp9IeXmb2+XClsJ2it9",
-	"uJ5WpFqs95RvO9atk0UxIGPL1/3aLiW8Uq25Nhgu0pyOrSnf7ab0FoMtuE1pHkFdoTtkQtBgMZDmPbij",
-	"82p38+HOay5hLoupPpV8h4zUIv28Zj4Ird8Y7x5NKQZ2B0V8Vy7L5BFd86kkcyVNI4r2SMaL2uvtJkJY",
-	"XuZP+0zP6rgVixi/sjo/CF8+XqQTkCihfMbigEyYsEO3/yx8yXmFsdtEd/uk/ZsfP0RWWJeCXneI3CmB",
-	"hXajCCrkUt7qlTXc4mqHRbybs4XE/WCHywO/LB2tcpGGepnaY1hhXSiunVsnogLq8UCsI4uJkPP6qJS6",
-	"QxZ6XXwfGgsDyAPDtFfwIDWcqEu2GGqZqah2vFKDfY5Qh14EAZeZZi5ZxcmqgtmxlxMv8bLDZEXQHFof",
-	"t7Ja8Wi9LlJkEj/RBF4nGDAB/9bl1Wxzo0lmKQSSjimJpDad+gW9C3NZcyI3E6RkeA+IXS8r0zMRMaLp",
-	"AmqqTRfOSQvRt9fg4OvuHEm9bG8rF+nIozBLW56veSOBn73chtbAERniku1PUrN3JPdmXHCIFfHrtx8l",
-	"NIvZ3tO9470p5ZfZXkIN0xAUggu7nyR0Rp92D/rfjpYc8attV92cbXzh/+S9/R9ssrP/6+neL+j+/Fj8",
-	"szvs7+99/NQLnjd4Q2Hyd8KmgE1sykLApup24V01gHhzWGApJLBkL8gzkFzukVRklGkumNZ7kGcV+0/W",
-	"5uKtntmpFGxLAc3XkZhWE+FLcy1AnHYLsqyUYLUMqz1aEB53EEnNk+sTDWxMIwfLBMJL5Y/hd1gsweas",
-	"SLm7ZIsAsQmqDGg1DKxgFVvlAyAz2eZVx4y2SpNeXVXFrjib3yzieMq1cQpJTu43UPsapZWPa2T+SoBh",
-	"fdnnFU0xaHYPViMQV7wvhay80u8uLrx1pth8J5qiobXZISu8enWvvXprXAhQPnQ4a4qr9sJNgwutnLpq",
-	"JWSsZkbFgni0x05DGRznNK5F9h/C8dyatb6XMnlBk+Qim81ovZqV+T3dWL7pAwqTyzQF4y0w+it3JzYe",
-	"FPtWWdfKlOqpAStf1YVWnP/wgjw/Ov6GuHpeq7wGKzevfEpmNJpywfYUozGIRnjv+zsaA7IxkdplRdYD",
-	"fqxJ6PaVJrfcplK8X105DmEZQdRgtVwPR1UYKlcpuLlmhQ/tXF65D+dnhEN9tjHIZM5JbJef2G9OSFiq",
-	"cBaCgy9NKBfkx/fv3zmMEgR62yrK3VeGWBNocS7r9IgQrM2hB5QNweJc/ImOjLBLnIUM4vtOnF2azKiw",
-	"MjGqBoFPGdCBveZ0gAhoDm8QPz/JjduJlv7zkr3bAd2WxX94atm87RLzKyzPqmNEF3wizsTN7qbc2LvR",
-	"tpsXQK3Jf9mAu+KMu3kLddtkJ/EhveUkdrdY37ASVXkxls6ALwV70CsFamwKaultNpMuIQJAov24FD6B",
-	"r58UORmuyqnD6LPNLINZ7novr2ykW7/a/bRM8swypqROw/dVJL23aDXcDLgsxprZt/evDvfzr/4zSjim",
-	"2X33z7//wx7aw2cggX9H03Q4Q7xb3beHNoim1PQBRDfI31Us5opFZpgpXmrBUMPsnxu5T3X4m6aP+vht",
-	"s9B0FkVM6/qUkxyBYUurum9s5cvl/Ma6uSFeUU0cFcKfrYFzAaydZOFQduBFwgX5cPGyAt2xHsllI9TO",
-	"PYZo3YlvcPdqSms0wZVF362sEO7ljfyEN2KddWGfzeO6C+OBo9aHMnFi91v6+zYh6N/mhP1BcZSCG9NR",
-	"zVJr4yzaN0wN/rxgBkbW55GBjUmKZNF32AERTzlCbHvUG0GsmK4ExZkR7GspbWEw+I///LW39/zjp2fB",
-	"Ya/ORreC41Ga/8dNK1yvgJdsAMWdjukoBC9d7wXyAkrJ2DafSsL9pUn+IoU2Kovqre5r7sPGy26dYaFS",
-	"gHhlWrmIuVSoYJaaBRbWhSwL/Bys5Qkbm3Lx4Lu/ddaFizQz1kJRX2WsIs0MKra6MjAuzLOjWgBKmZkd",
-	"v1kedbnP5fbqJ1C1WKzKlj71Yeds0sbbvT6U0GPdbN4ad1cXI4Mm62bXsDOjHI1x3VXnMBt/D1qjBYJY",
-	"bn1LQr+N5W1Gi2FMF7s19pIuGprKDWPbN9bgAQhaY7Vk/o3Rh9rAbLd4zdBkuzH9AJF6emWzYUjQYd5c",
-	"voKlnSkthZfimikiL3u7bfhmeXzB9rh6P1khfCyV8/rJsfd/am55XMwS1hAdudEziZ1ux8pKICqlz+rL",
-	"G+fEdler4yh9A6ksjdh+tGZ8vreaogPOWrsFr93Rtv2H4+aBm21pJo0En0cG3MmWNlUCXvY7NFQQw238",
-	"XIHL25RV9o6JIZoHay+nm0oNdR1sDEr5GYEUTo1hriLLSrQUq5Y3LpFd7ODLnStlc8Gg5sQlmZlI1hnM",
-	"QjqiIpaCxSGK1XOpLpki2sg0ZTGZ8XjPDfKEVJAs5lQT98Sn15YNtVwMUyUnCiVMkDUBvxdTfOAfedcN",
-	"UQ8uBZtdR0ylDelfaOS75IkcLUxu+vPf5mmbdfZ9tSuFOrxD7x7ZvB/OiLeBqTsSwNcrI6uSQHUAxZ76",
-	"fa9ZsjUk+dLtYyNNNjg/PF757bLIbsQgXPWzbfVIxJvc6eVGaA4gs6FbmdtlA+yACncX/W3IaITH6+Dy",
-	"/ao/cdmKJYeUM066jEUqFs5ruya4qERIiAJ/BzNcV+fC5Vn+lrEM5TPPnmC/W+g1BgEU0EibkhU32jCX",
-	"DhUW+Ki/U0pUXKLRCgWWIqp88GN+KFcXroY6V+mnutPNeZBLB3wLBvIy9+Y2s5GtNJqlu7JGq4lLPGuH",
-	"3cjP95bgNcsyrG+msgvY4BbrcxfG2poJPYjVtpbMV2WKOeWGi0nYJyM25SImVBBGVcKZcohZ7p7WdAYF",
-	"OQDYo+0WmmPRMynYQJRj7QMf2lqg0SkIwrKtu1PlMR2w3KcH5eqcDETokqxgUFxMSrKLVA4OKz4hYS6p",
-	"hP0iCOXw+to2gZJL2AeYUpKlpH100AsKMFOjFgQcYFJA1pntmYRYBCTxEtZA5IO1rCnmGgploCSDuVie",
-	"Sbl1hFoFMPgmSSrvopaDuV3z1UPvRlxfQgZafe7mdSvWnjeygcdzSzHjPglnVGQ0CUnbZErYrR2POwEJ",
-	"J1DYpc1LcUVHBz37xOWb40NczxxhZj6VydK2BsRMFWMkpgtNRgvvVe6UrxYcQytoTbCSRSmlfZeqR6ua",
-	"S3FDNNzV8KhIFzghDOyw6D1kILXbV9ZjCayYknD4QzB11MLKqfw8u7KKRGXC/uTW03PNcmh3DmPjHpKc",
-	"rj8P4O4GiciOPFPs9pKXM7LfEnKBXXGZ6aEDJaompS5VBoHCU6U6x/gpcWUSNJ9AjqjM4+qIkphy2rn5",
-	"wnuwpBuBdHiasUODMrTQWK3StruHeEsdjMe5+lWF2ikfuaBUKWmZMVX5XXVF1m7g8vlaJZtVilwnvW3w",
-	"ay9dBTdycC9x/o2YEpVKbsAulwipmcXVAYIe1HayPgK3MZrGLobuut8hqubSe9dWQpN29OE3hcDUbkG8",
-	"vU1v+TZfNeshlTVUP6ucsoCE86lm0TAk/wFAIc+O7LF8ekgUFbGcEYC/65MJv2Iuk5ySC1fvjbiRaJLw",
-	"kaJq0SUXkLQOOGVTptjmeEU31Hrb4tJM71CQLi3eTZMnllq6UebyLU7S5z46Ox+FxgWzw3zv7Cxrl6MZ",
-	"Djo/xs5x3fX5lHUXQAlVtSZ51F0+7iW8k7gGMemJJmFMDQ27mw38K1is5a4+brEad0nc+QrfmrrP0Tqy",
-	"G1Xb4z/MRC6GVhh/bY7NxSVPUTF0eXa5hkQTxWi8IDS6FHKesHjSVLYzF0+3FAusnHTDODPsauOy/TcY",
-	"nVY39bf894YK4CU92OoqJevVBip0La8Z2QXw23NpdmdW8oqphKZWhpEi1pVd/fbZEfAEHwT1rHf07XII",
-	"1DZ1yGtGWbOA6+Xh24iw9UxCsPnSvXni4FnW3XQrYvFWN+EOomPtNrs4KVeAZ8cthvS5IbpKG/Pt30Gd",
-	"sZ8w4ursJcJv5vFZbyCIX5F2zCfc6M4yZCzEXR0HT3v1uZGYUA4Q/8MG0MRTcgEvkQ9QzA3kZMwtADx1",
-	"4qPRhj4J0ZUFAZuPy4Ndeg5jnjFhuuRiCZf1ZBWXdTVcvHodHvZujTs+pyPauAH5Wn/vJkBOXfG6s5c3",
-	"W/c12CLLJFGMrW6zPtYhYWkWZYqbBcD4urgdRhVTpxmClOJfP/hFudRmSE7fnRFf6H55/3F8xSsBCU9d",
-	"5DmiypPvoUViW/rn3/8BFzhcknBnwLNiEawqgI4tecmZH9PqsmOx5SdWldYgK7QpcAUWk//6+X0nIJoZ",
-	"MlrAb3tcdMnPihumySzThkRyxgqg2rwpqfgECYrbbnAI3uHcb+W6yND1WYyaphxg6n6HiIZxTchkHiYI",
-	"0rsmNM/KJVSQ0zPCZmkiF8zVZYKAd8KFizu0J8UTWncg3ttb2S4415hIXgHXwPmQTDMdwJdga3LFtg2g",
-	"D8SScD0octWtKgFXAbSguwMxEP/2b8QuPxOGI6b5QPyJ/OlPWKbdL7v+05/6JHz39uI92acp38e+IQdi",
-	"H5l0aHcCJvmjMelbkSwGgpBwZTFDguttD729KgAX2Q7ZpYZpQovRsNjuLZhviftu/c7a2wF2FwtAhG/h",
-	"j5AgojQsBvHQn52Tok9oCsGK8XtNJsyQo97TLi5HTvb6T38i7Q2U30FgctQxScqUPzyWVdoRUKJkwrrk",
-	"PSCil+br7IVKZrlbnedfAxiZYlBAy5nvbWMuctXNGybnNxbKI2H+iZ0G5OwhivOvPiHxY9tr5fP5vKvG",
-	"0R6LuZGqK9VkX40j+//2vY5PnYMlbIc0TRNHMPvuyX/8VUMFCBIe9XphqfKpW2YSS6Zh9DNqoikInbix",
-	"wigaGdKe0cRyaXu4L97+FJC5kmICakFAKJlxrS2lSEUyYSVTQaBwgKV+244TcshccWOYIOEhO8DaAIe9",
-	"bi/snJDw6PDQD4y7YTBNRpkhI8XopT2vKkuA3NpGSnsBKRMQmYGxVVExYQGZScXySHV7joXLfGJJDJje",
-	"OvADtA1BIE+nS76XZgrYtG6T5XjsEOjwS2owdpcLEmJG5q8fQ0SXYMIoOE+Wltyc4dqlJPSlCMI+gZIK",
-	"NyygAKe1qYaCS5cPuy4VEUgx/JWLmF1/DIk2MGdqORm0AwEglq6GRspE/9r72C3wzMMuOcWKLFa4haUr",
-	"u7sxS0CT8OjgaRjY5qZyDtIA/q6ZMCeWr9oWoHaKkZbtIF/kAMFiWSW9BGITzH7EJ8JKGHCY86tsIbP8",
-	"PFGXHQlRhljA15LxURgQdk0jkyxIwi8Z7Aa0b2nZDs5+DBX3oW2rUOIBS63sA+cfNiqEeYWkffDPv//f",
-	"B71e4J0Y5LjXwZNtp0B/yxgJ0RcYnsDpLgXWWN245CwMYZmskB0SWTLup1Y5Jy/gHRiMbcddmpDgKTMR",
-	"O7bBES4ZfueWEfLEMKX7iN9oZ1vFrw9KHAf8iPA1TDH/ybVB2latchPvnBAq3OXEEg2bQoFWgFdI4YnW",
-	"TQ1W8xWcE7h2Qlx15KmaaDlj2FgbSDHFRHyITA0DMp/yaGq7GAFYfQd4LuAzwg0VnsVslkrI7N77C1v4",
-	"+6FPFEsZNT5Z2POtyvRsWwChY9fQTxnQ6tv2jnaUiqgV6BCViuiURlxMOkQxkymh/Z2GgVTO7jzOkiKG",
-	"qj2j6pLFpbGaPdRwWdwnVp+ya7o8KGQKAm8yP3w4TL3nCCHEgceBd60onYXDsIfL8CSxjalMWM3LHtWq",
-	"P4koljCqmc6xvslf2AJp/pKlWCni8IhMZaZ04HlWRJPEMpZ8U/N5RlSBzh3+z57Lk9k7i8Oue+303VlA",
-	"XF0kWHF71cBs8wYgi9m3Ysd09ur9D0RZ2QJ5CfBLvLViRcdmjzMz3rPciaZ8z74I7+25qhOdPgnPqWGv",
-	"4cd3MuHRIoSM1XzXUvjRUaTVAVi8Si+WBn7LpKGo/3ARy7nl7U6TB5ENDkDeWYhCnmIzagUQOSbcFGSG",
-	"nxEwodgHUPNLIwxAtR036D4ZtHDdB62T37571uudzL971nPMO3+78pr67vj5Nyfmu6PDEBq9AK6xxwWk",
-	"xGB+uMsoR+XHF/gIsYnQykbvzobnp+9fDV+fvTl7H3aAjVEhxWImM53LXIGrguUksDlgU0WKQcK+vVgt",
-	"3QVFBzSOFdM6hI0EmoK0W+J+B2nur1D9OCeYkkknb8Y9w+m9s+wSq1HYjQIkO2D+eGYOn4eOe5/bA7N3",
-	"OjaQh39qz9NB6KkOVv/nn3/eK8nRLBcKFaPJ7LtBoVYMWqHDv0VEg5LOcPrurGTP7Ld63YNuL8eLSXmr",
-	"33ra7XWfopo5Ba2uQR4Hy4LUNcYVKKaMRwUxaeFcuSxqrNPuAH5zpcuL7OfAHlk8EM4xhufeTJU0JnGy",
-	"ri/qDs2u7BNpHx0+d4JwZVk7/sw7VQ6+X+I9UhBKUPLLS8frgfACn7uXaBZzQ4yyc3PuTpd3jhe/xuXP",
-	"BYazuNV3uAWtHKLie4dMaIVTn+5QEnn/6gIjcqt4npXVojH9XyXfVjlF3SqbCtLOplJpe7ca4yKL0Jy8",
-	"ydhcRVf4vWpDsJdCKYQXqOOw19tiFtt1/oZhj0tmZBQsUKEuVe65YGbvBarWDe26l/cvmLlAQnPvQy9H",
-	"OPK6D/MZ7n9P43wx7CcHmz/5IPKE+Rg/err5ox+kGvE4ZmD0PjrY4ov3Ur6mCuEMjw4PN39wJqBsEr7/",
-	"fKsO3lCxcNPXGB3kLMObvnXgLSUzUav/68egpX0aG+wqgVh7Qyfawwy0PtpvajmOzEwzyzkHYBpdjTxw",
-	"vMUe8yhhVLnHjtUUYk+39qy+zUxrhdaPaiJlkDxlZu6cPnemmz/ItkpYui33NUvX3CROGqcOCZZW0D9A",
-	"ZooJRryEJQCRkLRdrBey5YGwv3aCXA2aC4Bn9XDQTvt0UTQ5dr4g7eWLaiCQfDpd8m4F3V3nIWZ47Y0Y",
-	"WJFKZQKa7oUP6f3cC87geBpT8lpesYQiguOm22IJjaV1KmiysFJHQl6JCRdMk9cm3u1SKdButrpUDu75",
-	"UvG2dW9DA6nkj3TR7Hz2e1uc/RdSjBOOPqV/hUsG+QfA5+J+b2RLDptqH6yca6+ct8sFHMCgS8mFUTxl",
-	"5IVrgFx4v0K5jC3Y7DqeXwzEMkitx3ylxkm8gCsJgdJg1C2wK113CA3pLNCeqKUoF5yiSeI0okx7ttn1",
-	"32smYl01/4NdxsiBqFjAQ79EIZiBnIWgNLUnGvJIGLG6yxWDeFqnE3UH4rj3FMMYXStWDxLSlGqB5BjH",
-	"fk3qmCZu7PfYhl/q2/DQkiOv1Tt43qNPo6O949GzeO8b9u147zntjfYOosP4KTsaH9Nno+2ZnxskIqM8",
-	"kGC9vFA1DPHcgURVacBIEvqjAEVWuq0/tuSMEtr6L36S5geZifgPzQWPe4dbrfGfqWFzjOk63ma5PpQq",
-	"Ot6Q2RbCHgSJr7I8LwaV2UKJ87qj38x88c+bs17PC6suRqhlDEZm9OnRxYwJMxBYdzMgmkHVHQm44FIR",
-	"zL7okqPe8yLy2kmeUwq4XcvMd8HMQLS1W5YoXw/LgDsnZDPz28jrcEqPnG7DGNwy7cTnkOq+Ti731QiH",
-	"XwJbfJs6ZlHPj7bhhB5kFXEh9yMHkWzHM6mLZ8PoDg/0iILcSMm51WMhkA2ExhAEM/Dq5dVJrdJDTaZY",
-	"MBAQhbYIiOZikoAWHDj3ALX8TOe2erTF23bgFAlIqiIuxR0FxnEi565GcyRjcMexa1+jGm3egHTZvTrs",
-	"YrRX6DtjA5HjNKLPCIK3XE0GjzvmLa+lyAdwiYykQQ/CQJTCvRzOlgtdAWM9waQKbxXy7YLzGJduINoh",
-	"FgbuE8Ouzf7UzJKwY8fkl5p5P6eTkPsDEe5LMZJUxVxM/lMbln53iIibblO/gz11P2G3LP4OHG5W9nW+",
-	"uqCuoQP8Cpz32MzQruHQZTBigMmca9Ylb8FDh6ZxPRD2gvyvi7c/1VogbENvTzMzfeHprFrc/ddPGMgE",
-	"DtTCrOAACwrGvCHS/fegvh2fDF3b0EGvoaXl8usQpYXnIL+twY6TZ1HmAVlL/fuMm9r+axF/P97jDbaE",
-	"pVpzhb3wREPaQoo9f87dXnfg8nqKfLL64ff4JvpUILLB6XglAl6yfbx2wR/V8S+vx42tHLteS3/cW+YO",
-	"rRY/cME1xgMMWqcxcBigikEL2GrpAvH3xMYbhBfYxLUXSL1IXQAW0nI8Gvlw/hqEfOrh/siZKZyVwE/R",
-	"J8djvAIsUwbIYl3gHBLBWKwD59h2UtmH8zMcxED42wpuH3sNwPUTENhd6P6gR2ZcZIbpgGSQpwcBTkEl",
-	"CMWOh+tyiJuLFSAXzLm+vRj4ROeXpoFbs4ZZ/pmZ8gn9cP56O2ZZjr6tisNlxrOpWMfnYjx1bMdKEHbj",
-	"jQRrUUXGMPKrE5k/G6t5EKX9jpiLj7rfj4rMhG11dvcJoTWh7w75dbQgKdUGpTY9EC8SmcUQsFyK4/BR",
-	"rorlUm0eT/VnRdMpfIBwNgORB4nlgiUCZGGqAcT+jhjyGGRNbijwBOLwbBsxGbEEQkdltVjScvB+18fE",
-	"Qkk1gB9QUkwGAoKGugU3fKIJTVMnUgtvOhkV8qWzYD/R3ppqRUQfvIOjL2TlXPLtEict+JAziCZzcwIx",
-	"eCAa5OA6UwQ+9bNd5Xx15Fi8sl8Ki4Mw94+3sGOsZLW0DnrPjo96T48PD48Onx8e1qYy9FuvTk//POu9",
-	"+5+jX16k+vvTv/zy4vnil+/FL6fXT395MTv4yy+n9O03v3w/+uV73aokeLSejQ+iw+iA7X07PqR7R9Hx",
-	"8d7zuMf2DkcH9Gl0FB+zZ+NSJoUd0OHh897B4fOnR72nz7/d3pKynO/zmV1mL3IiWCt+PlpJviIrya3u",
-	"lBerrNwhc+50m3zKT9vv+8YBmu/GYND2eBYDa9n2IgJphkIcXYHWPVUym0wrFoe+Vc+dODwQ9fDeKVNa",
-	"iiVob2DfaRrY7/MFAjtHOGVJIodzqZI4JIbN0oQaRtoYXww4SBD+4GvwZUbzGO+Rw6O9qczUQGDkZwds",
-	"mEaGaOpBrGa0VCBakvcGli0dP3MzlZkZiLCC547h+IWPEdDzFYsgyg5dkRU7jP2+BKYOBqZM28vntFxK",
-	"T7FxpmmCEcLHvcO8VpLVHBbc3oquglLxBdX1N5GV3Uv47LcxiFdx8AvYe0RRbh08O+4dHx8fHD492p6B",
-	"14Dzf2ZD+Cp4fV1oHUQ/PXr0vkqmfIFszTJSz6W2YselgKZ9zGloluo99kgRwl1OgyhaKiRylFQh9FyT",
-	"hItLDFPHWCldpMnkH0AjLC4S2nysLQZZeYkd2Kl/Fx+BbZtkqbcN+yyEMVgeWNzpklPhE6kw3ylWFDL8",
-	"nC0cooHyOXCXsVPHj9BMfJa/fCsPnZNUubganv7yP+q/e5eH0dP4iB2Pn02+mX7Ln/+1d3mQHM6eiiN5",
-	"nD777Rv1rX5uetnB1eH86fUObKoYL47/8wf8+tC4Ou70X5KLRynzaw3U+lRJzf714+8VGyjSY5WJlLiX",
-	"i7NfZV4Ihl1r4vwBDJZVbtUv3AR5grM3FZopW5TUfM+QuBoI5EXQoCgS1kuGhCcVg6N9nbRD2w3IRiJL",
-	"kk6DcfENa332CHuAzEGj6M1PzmckopxKylg/OIGNAX6ecpqopAiucwYRdHUiHWhiJAi1LjQNNQiuDUYR",
-	"zCjYq/RAhDRJnEvPyHJOrqMK57tcF+L2mmvz3g12VzsL5F0BhNiGFzGHs7XqT3tVGW21kDVp189fA3BK",
-	"p8nNRpOk4mRbBg9aqWv08V7F47ziWl10MMQ2wi65hJ4/+CX0B+b4+WG1i+3Xs5aVBxuzAMq+/tLhbC+z",
-	"9Q4kohqNkf7dhpCq93nh6wczYvoA+2jGyEWWWh61i5JZqmb4mU2Evs5gjXkQg4//8GLbv7IUthIgT/Ii",
-	"8BslLPegbKxrvExPxcLrc/ZuVIzGS0XiVuSf/FDeM+tvkoP80G5Oin9QR+Ot6OTPEF+7hkiCWxlqqYmm",
-	"21hqkYhyV1pJxNYMEeQTRhVpI2ZFB52GM1ckFKuOYX1QEsskoao2IQsxP0t0eEPevlq+9PC4tyNzd/ij",
-	"n912uO6EOCzi6kl5NB/+oc8v0tFt+fw+lscrsftVleV0wj6LxnKfygHMYbNugKsREJnETDvr4mc+Dl/j",
-	"XQN6AvVklGvz+MNtb5otXYIxA9txFVGvS6BOH+GxAz0KvatqHyC4QjKfMlU4sMBgDMAaPAxISIWZKpny",
-	"CCHDMGkk7A4EHhkIYHHetaIERXNCyKmrq/lwygvTEU2wjpnKEgbbNGjplNFLhBSfZjMqBi3y9hx8fwIw",
-	"bMcuxhirgeLe+pXZjxKaxWzv6d7x3pTyy2wvob6Ck6tqiEglfH+Smr0juTfjglcSnaGqitJS0Fa/9TNV",
-	"s4BEUkRcMwfvw+y/reipZMKGHiIlj9HXTgvLg0dSJaGUX+v/kpkHb4EFg4xvOpKZIVZ/g9RNGWeRQUoC",
-	"aCYNCLJsBvuXKdbq97pHQQtAy8ALg8arIeDZftxaOIC9fxjFz1XN/XL1vkdz/W0URUF8Pd8Vxry1/LD/",
-	"yVe8/R15ccLq6k3VcWX7Zj6IVf3xJbzgOeNm7I6XvsLvYyDq7cjjZXVn6u/tWpnxz8w07Ffv/nmWVWcc",
-	"KT3KYCv6/trNvKkQtlnCh93a1TLgEnupWEDoLAMXCwLznRA548ZALTb7NyCoOmjKK5pkLCBhSZQxli+b",
-	"EGwNIwaGBSMdCma3wVhQUPANRSmuhyj6OW/IbpLAw1gJ1p4qbyQon65HG8EXYSO44yt+f8ZmUrlSBI0u",
-	"VxeghD5XLAgZUUEUQ9gSkLKlYPacG/TXt6XAX/JIxE5ABJuXVPE6l+obP5rP4VOtz5osRVreKhkoqFtI",
-	"jE9FAKs4L2K5FJYLCNf4CmlrxjDMNS/JaVUZqgyPeEqFaXTolt7ZNJXlhMr1ZYY+3m/IkXTVW9cadzzV",
-	"Php0bs1Yfob0ccdWiGIOEM2daupipkv8BtZ+8dnEjFtxtf1PONrdtRnFZvIKs+exCcRS8gHl2tAFVG7g",
-	"RldOJ6DJc+0qmCCHLJfqr1OJkOq30ol+kGoijWHiUSu6LeG/oZesdKGNpUKcmtVo3M9L8f5mSqmZFuw8",
-	"p+PbZaje6DQ5ePXbJHzsqFhsaQiGkreCEZOpHHECdzMHnIC8EQ/h4wqctLlL6+NS6AArNGgHOIzmTx2Q",
-	"S7bQHYQc9oceDIcp1nUaCF9c2wtHGKMMTFMsfLVsn++RJovARVdneVuR1GYgAIbSdnqSR81AEkYWc499",
-	"6FHGuf8aihHYbuzMuwNxZgq4+4BoCTAaLtR7Be6+X0DAV4D7L9nCZU/KeEEmHlwT47KdbRUgCezyMRpD",
-	"TQwEikcc/pQuoJ6FVB1MFoF9QdZXYyl/V0Ltf1BT+ZRrYw+47VZJsDhb+QuMw9f2NP3IgYLdM6o118Y5",
-	"6twLLEnk/4/8KOcgGJ+RKUvS/4RReXbSb50qhkUnkCjxYv3P7SOK3Ho9UMpK3ntTukpurnmiHbU8Wpsf",
-	"s11cKLBa1KmuSTLbUm9N+R4WHtgBI0MzVs2Uwxa6BEsdok9vpdJcgAUG0QKVKjbm1/W66um7s/c4pC/b",
-	"ne6msUW0LS7fI5TEA3ndiyJk5QgR/OEzed6jPCKxqP2I1cyIkGTKJ1NAZ8GSWFwRORdQyK4oYlTAktlD",
-	"xl2smKuUzzWexBNESrBSjKZjlixcI9grjQyCeYPuZUcE4DAFkjdp+wHOaMz8KLFs4UAg/iU1eS6Ia6LT",
-	"t/0hP4BSZVDoK6/vVXRkpzsQNEnkXBNXlg9m4ovr0yRBlBtI8L2SAHrhUa9cOyRh9IrpNREE7lw+bBBB",
-	"qcpr67B3+M1e72Cvd/C+1+vD//1SKCgvzt8QvRCR892jyjJianv5xs/4gVznld7jNU70ExIivYY5wSIm",
-	"shQRe5R5vnIPe7lI6goT3kmU2f8E/91kmyoYnzYy1VA0FOrqYsHALoHyGoAgM+eIyTilapYwrbvkVLti",
-	"O447OulGImdH5uQqLrjrvYYhYf2OEkPabKfCTx5997cmPFzIjYR3K8tUjbnJU+b9W5uymJs9rEPfKNv/",
-	"VHYckTpjrU9dUFA1DEsQYvlYCmaewP5XYh4p3NVQzLNBsLdDenXFHii375pGxo2atEN00bqaAWGHQJos",
-	"qiUkr3FCwm6Yvxs25/hFLlG3CctzCy/WW8s+cLuwOC+iiYDTyuFcxWv6l66g9R2NgEJeAdaYQSBBPmNN",
-	"3WsuoiqSaW3Z+t2WAIDLNvcNdft27/teFb+czDerfjjbR9XvwQKuoaYdu1oOu7Y/307324JFexzsLfLI",
-	"NHNBAmlCRdBUfSTTAVRP0b5IIJexZWbBQMynDKCR0QkBYT7O8uzYmx4yQUcJi0NXAzkcJTK6ZPEQ4YhC",
-	"1LSENB00ZmPldEliSQS7Nv2iZEZI2kJWxkcWzIBX3i62iFncAbQRBz4fkvaMCuoqFADaINSjFqyDYE15",
-	"5YC6mimlOjIBCf0krLQGMUWwFELm6IcTCNetRyFwMPqt+0fqhyLtTcZeP1tAgn2M0VsFP8gNj5WVqkWY",
-	"v+cTDMlutwVsy7a0uqJFxCf26ZSJ2Nf1FuTDxUufAdgnQuKDDsIMIZAmHERnVolo2iehkIaPFyFpIxuE",
-	"zhKmDCIaBCSM5VxMFI2ZfWeCmOqObeQurlIRp2jKaMqUK80O+R5Wtco/BkXL8R0uJicDwWg0LUU32cte",
-	"JjEWbKc41U49EJr5Htf+FkYYJ7b1W/k0W0HrhomLOJqHCUl0K9HETTABVMj5Y0Dil8DgLpbOudu//Mqd",
-	"0jRlQpdO8jalNeq4Vw6GthkV5on2RQZ8iQrkTUsRdjogXERJBupTzHVe6MFe5roaqBgULATK6wNiGzjl",
-	"rRjhoBx1vSZZQLV+4U6iYiKbdYUihPIxPO+OxP+oQkc1IIH3Kz4UELCV8Nhd84Pyc0ZocT7t7YuHsu/9",
-	"OQ46HIolMkU1i4MiAhmu5hEDAyhc0PapB9quaRXiMUZsIIozjvVl2t56AVYhqM3imEgHYLnziD7QWRAe",
-	"w8rsddf8y3xqJXDmrVKcSrzn0VZ66zynfDWbTklTktO6bet9JuTu91X430c+WINxEpX36U754Bb3bN73",
-	"7ulPUmpGEDYa4xORd+m8nGoxsROXzURmjLqC17ls40LxyvVmG3Kelgj6ppqHCwFt9Vs9+i07pkejvYPx",
-	"N9/sHUXfsL3n9Pjp3vHhqDfujY/os/hge1dvMbyHUUVucBIf1ZE/toMWzxiYELzivhJv1gyrvIvYg+Wn",
-	"7zcaepXZ1Ebo/CAVGbS45Q2FfDPKTG5JdGWeB60uKkb9vOCTdynzJHEV/Ug7hJp/VsMJXXXA+rJQEDk3",
-	"UVQYK305V8iUXrGBwA5jB0ifLLq57lWu5AL9VSq4FBCeaCt1BVWCuhosW5VfATsw2pRAb3MP3IrEXfIK",
-	"bTpWiUup1hDATZUAgXBMeaJ94NCUCzMQUpCpnNsOx/yacHPiSmN5JP9LlpoaFP+6+B7b5+eWOKDTJmYX",
-	"czoRUnP9KIPeXgaFpWRbCCvbsKCyHtJo/3izXAGCm4V3lv8ArnAyWjjPC2n7dGoWhxC8ZGUMHDAgwiBm",
-	"u6GXjMgrpjqBT2UIKmUlFBkndNJo9iiN+qFSOXG+FZ8rE9kM/GaYzR208qVoBa0okZoBCM6WlTErpSnq",
-	"uoHifq2gKFqxQ9tLeai3yDsFd3WFkMppvDJLwO+Uh+zX+6/tZk9YdSSfFRK4TFNb2aCK6T5aoe7MClU5",
-	"1jlLq/x+78aocm8gmuV/LqGd1mn5+butz0Sra/SL/J1HXb9B1y/v1t1T21ZSeN7XHdHnvrdkbhXsdkLG",
-	"MknknISCXZthBDdeCMHvMolLyYdNcAqury/a+eBmsQ0qgF+MR4Z/67BTGn/9Z3AfJN571+Sr42/S5X+e",
-	"8mQZ6wODuQUUiLuCIKhCeO8EkAFcQvBGEc6VeM6DFcZKzsolxEkJ0YVMJNNEZiYvqeezgQfCibfOuaIY",
-	"jQMH5F94REu1ma2gmGe9gDLMXdhTZUJUE0pCWPfQjwKHtK4WHcawu3xuLcVJOVTKVVU1U9ZYjO5H2985",
-	"S5PFg6bT5OnE5J3iCxqg7Zdr8mdFI1bslGF01iVnT66Yg+Z0ZQo1iyR4nqmaYMTVdhy0NP3PnFXjKwD+",
-	"q5S3e8wQvuGFc4rhWlXWBcxiBYBm+fa5gwtBsYRRzf4gN8GqBwmLBdqbYM/eA31vZSzBzrgSfSHaNkLv",
-	"Ex+IqsOpssCWbbProkxqGxg71EJC7qopj8ERNbeXUzAQRdhMmf3rJwBxwRkE1oAf39U97ZJzWFr01zvX",
-	"1dKVUE5Yqs0+gr35GpW3R5MpqHv8itUQNI0uc/P+sh9ndw5QYEjuGZnyaH00mRVmYnLJFnOpoHyFJkUD",
-	"BPC0IbAk04y0QxfNFgYkxOs6DMg///4P50Jxa6MJ5ICUS2OwmCPGyqy22MqrvMf3OOJ7pPqVvpoKsMDT",
-	"R4NFlYKL1XMLdPfQ+NsFX1subCXJJdgL2DNLnJqZkCgGErOuUGe3Lna5lgJvXDfVn7o8n+TXFhdXkkNS",
-	"Fsq00IHHotdTnqbuxZSqiCUtu08Jv0LTdCQzxZnC838zMn+Y6IPdDttjSPQXwwYgSWsbXrDNhbU+JbYh",
-	"CbYUes3ilUBml1wllfP4DAQTcSq5QPchOO656ReQYExcsUSmyFC8ax0rwnfJX6yS/7RHYrrQTTUyHziN",
-	"1ixSdsdJtCvevtslsI7Q+IJRDX9lkQkI6066JCzLOP1B1us9jXgM/2VhY4YrNtFaB+66pQPy5smyX0j6",
-	"62Pm6xfhdFzJeXU/3LebEbvZ/wT/XVtGcYUT1wvzV/dcRgE7aJAkYBaPmuodFV5gV1V19A5Ish6FwxPf",
-	"vaNwJMls75ItboWuJ+cCQFP7uSU/IAkdsSQokqfGMlPgWVA0sitA2uElWwynXEDEoQtRwhwyJgg3ZE41",
-	"oXHM4i45tc0X2MoAvDQQCC9KQvwWEqrDMeWgkBeoW3nVL3AtOHO6bS7OMFIUsEoHoh3acQ6Z3fyQaLrQ",
-	"ZD5ddE7gMWhMqPQvZZTalhyYOxrUZMySJpno9es3f7Fr/UU7ZXESm+9PSxHLyP+Pd+nD3KWvX78BFKFL",
-	"pL4qCudnwQ8cKWc6RmxAODdjqeoL8QESAx0IX4yPvE2ZOD3bs+Ohho8SRjRT4BZ9myR0RgNy9fr1mwDe",
-	"O5eZsRyIktfcsNev3wxEquT1ohO4PAwMZA5HVLNhppLQ8hf7B/lw/hrxAUExggRWqyzwK2pYMBCJlCnY",
-	"JqUiCReXe4mMaGJ5lGJaI+QfsphMJPaXSnF+hxrITXcgADIivGKKjxffWa4eVlkVBGIiinPOrjADpE3J",
-	"WDFEGhwIGGzCtdEOyhpDk+0v3hcbALsO7U9QJVGHHXS6Oo6KLlSrDkZqkTYgTyAGGh78W7tRV7QiCFDO",
-	"51mk7fvVcEg7ml6BumaadCBcz4qukZ8cQNoIGgIXb5ojk/LhJbNnTAIRtoKWp6lWvzU1JtX9fXvBdt1H",
-	"3UjO9q8OWkELbkd7TsZjHjHy1n/v59zqt5D0t/f04u48DIKio4w6Vy+Q16Oz99HZ65y9cWzl6NJ9dBNQ",
-	"aC+07n+yMuSN6xXa7k884BAyfi4EWMIKUa+ITcFMYdsvaTuRrxAEO00lPnKu+Vj28AHKHq4jtLvW2ZAW",
-	"P5vGlhP/nWSl3dN8thcQqb6sXvveZs0N5qrlZS28pNCmA5ELQ2RFFirknCc6VxIDUlHzbP/w9kCA0ERV",
-	"USIvj8ly+RFN+VxNB7z3Ga5XL8h5HESGaW2PHOT2SaVWJr39TeXAd9eW5n/j3vnCQ7XtJLaq3zaC+tuP",
-	"gdp3odjnNdsATtE7tK64WcnVcdT5ufR9GATLg/jIaEHYjPKkXDmgS36SUHHor5ILPRC+ilJkJy2cN9Kh",
-	"uXFNaDKnC4wLXJ7oQLQdh++7nuM8j5nOGFgaqHAjMOgp1RiWBunDWOBJMKdS24dCClbgy2CjDEdqJyNT",
-	"JlAd1WAMsCPAl8CmEGBfZfj/3BIAXRMYCloxHAge3m/YqI+35sIrxNS44bdDfPEsn33Y6Q5E8acmCN7v",
-	"boWDI/TTkrcl/O8ZXfgtwl/qrrfTOMZj/bCVCOysW/3WRNGI/a+SKl3UGwCa215Vxkk9jKrsFrSOR8YQ",
-	"7K88AT8qzV9lqMiZZ4wzf7RWOfT2ggWUuRwxdeMyl/4CaVerA2AJTPirc1J4cbBeQESFkIaMmHsx7pJT",
-	"sYCCmQCXBR+bKZtpllzVZaidwys5b9mmqAD283XR95eRDga76cnV8id7IcWKzu39WVzBdyxqBPXVqO0Y",
-	"nuiVOsrFMAiP8bavkRJyw/FKgU08QbdWdXesim9vL31SqcthDxDAq8DM6CUjdE4XGM6Ph89+VMgltacy",
-	"ZjPZYMnHsMfSybvhpXzDQj/Y8cPEXjbfvAVpPd65XylEFJw3WjAQoN+bXr1gXmoMmHh1xdQCrUpFdW0o",
-	"EMa1j/+3x9xyn/5yOEGqeMTigShVpkWoXfizNuoCjF4YJYGdcj0QIb2iPKGjhLlQCIpWsjmgfow5ZBV5",
-	"Hyw35J9//3+qrbtnmHqZ2+Ta6EEF/yR6GU0nICypjYvw/lZQcvRAAJ8rzSRXiGDSjkGCl7RL3popU3Ou",
-	"GQk9ur8PySiB+4/5NQOXKvlJGpLSCRfUsLhf8YLqqVSmKSIDfaL3abyDHprsIu/zvQ3y5dhDGvChu6MF",
-	"1FV5tH2s2D5KB8P5cFxizl1GOGzBD1KqDI94Cg8Atva2ePvb5gbaviDvzsreWHywnMKH2dEYaAxv+Ow/",
-	"wDSDX3Kwob6LzajCBaGxJkkKFF4o96wl9jMQio2ZYiJiPmFrxmJO7b8WRDOB+P74squm72olzrrkA2Qe",
-	"YqkMPRDa0EVAYmZoNLXsDKIXFdWZYuWq2O2Slciezlr0/Vd2Zd4V+3IbUacKyLQlHiZQnO8dvzt4dtw7",
-	"Pj4+OHx6tL3ABBN5oLrPru+mqs8/W2qaU0eG8WOiyheRqGL3qswkkDvU5Frjad1OIsqwzvmWVYJQSsFy",
-	"9m0u0szsy8ykmUOm1AGwMvsfqX3lkI79Lx0IKN5mWciH9y/ArBmQcKzkLMxhLEIjQ8T41/yKkbZbrj7K",
-	"X1CzgGg5EGOqTgg1ZGY7efrsGbTW6RMjDbWdA59jijMw98aWN40WOYYvFJjzsZ6niZZFRYQ9I/esfuPq",
-	"n3gRDqsk5HWQoLiJYFiJCEuhBAMRysswIOGcKgFRrO1ve+T/b1XBmVQM65Ww64ixmMUhaR/0yk8bSgYB",
-	"l1014C6hiUJwmVtTuylu+RpzYeyaN2d1bANO95ru1qORO/V3n76uD03AFvDg0bV1ay6FkgGU2pAQO64I",
-	"JXCm4Pw/QB0llwG355JQOdshYP5kKRmvXKPSZ+E5LN0A8tYwHJ7lJSvrIb5+xiG9LEb0UHibfhI3AKys",
-	"ba7Ifbijtm6SudcELFptaB2bqG7QwldUq88KLAjLlVqPH7DEZc1gvuByl0v7sDlGoZj+Y8bCAxXQ88n+",
-	"JJGTz58CuMrt9z/5Ee2WEQjR91BDjhrDZqkhbV8HM6HgH3dRCoYqZyUEaHFYHnwEoWqdXI6EJQDdujbb",
-	"cInYW5/vXL1khvKkEWjcvfUYmnbrEOricBSgTZ687jw3ccO7fvPv6mTtA47J4n7huCqD3t7c9lvGMkao",
-	"leaKLXBHFjET4Gi24d887uQVDRyggpf08EanYkEYVQlnyn1Ybsrl83fJUe95HkJUAm3gUFULKsnWI2fZ",
-	"VVzlBXcQxVNhJof3xUzq2Mh/2/V/jAF4iIKP4C7yNP9EO4KFBNw6jrMDI/AUfasE5LwR0vYWncNeQJxV",
-	"xjmCBuAez51EnQCAlPPcVHLBJxDRp1mkmMFKJ6V8Y5xtAN56AFrlqshsJkVic5OnyRH4q3y+938z+77W",
-	"eZ/ypXu8mO/EKeWLzbDSPt+l9Lr9daXYhGu4aTCxVXqkH4eskWP6jlx8ya8XhoqYqpg4+tEf2z6LcT6f",
-	"d7V77NGAupGcdQjQnAPy/XD+eiDAOTxiBD4l7TShXMAfLtAlM5rHkOcRZ+BWQdkWPoMTChccNQNRJN+S",
-	"9bm3J4TDlQjJDywmQs5xJaDeoxQDgUJSqToPCQvTgA6JlZ0WkNZFR+i3wiJs+J19CWY4EJ4EoBL0lOGc",
-	"rFKLd3eFh5B2OJ9qFg3/+fd/hB3ni56LLjk1A+G4VIl3pXkdStK21/6ILaSIO80JuUvH/EGjdJdSes/f",
-	"EL0QUSsoWWCcWwGBnz3qFLDBNFl03e2CdViqKbRIbeUk2ktfGmp7T9rSYj1M9G/tIOI63nzuTi+LT0iI",
-	"5BTmFOTKl4qIPQYsfZVuuvOCdy9fKHclb+1/Kpltd4sdPoGsh7KJBtHkQR3lpikTdpVdPabEfvaU2K3o",
-	"Kdjas4Go0BCEpcmU0cRMSduj8AzBKL2Uc9lxID8Ld2d7NTYgfIw/rbNrNRPPvUnPmyTnR9q8m6o/2xHm",
-	"/VmF/H7vXuMXYhIMyr8BKb1vpVVUlUH+wXD1TC0bc+R4TNohE3AO+gSwSsITDHGcU2d4in2oJoc4t4gl",
-	"CYtd5pgUvrR5yXODJuUcTgXQqWAwJwgWvCg6mHGtWb2kibHadafvpulcOE0HyXJT8e1hQshvxhkeQ6K+",
-	"jODwzyNpfRYL9zIv29JkEFmeB4mynjVlaW6utpo7nbC+04mRr3EzEHlRXu2MDFLFS+7rECUBjB51ruQQ",
-	"XMVhJ8jLBdnvVN5AQKgu29o5012CqMLkkrHUBazyWJM2fB76ledxaGWRGGqYakmot3xAkgyJlUxd5VNu",
-	"CE0Uo/GCTKk+GYjQ6vPDTOTaaEj0JU8Rq59MmWKEC20Yja0Wj6bGg17Q6/U8rm/K1EA4Bts+Ojx0anyf",
-	"CKqUnKODz1Jc5ySHAlYM6yZ5SOXc6o8VnW5k9b8h/vJd2gSW1zJPqoJYhX7rsHf4bO/gcK938L73bb/X",
-	"6/d6v+ys0OOkt7sJ7txdgZ2jY2Kjy+JRSf/alHQ45GV2CJRNKPFRLvdxfUhDDdtDk9Af8haZgDhvOTcO",
-	"MlgxWpEfAPnxiqmEpkOsbabDgfDBupCbACG33p2j7RJ23FrnloeIKhB1zVyC6ZWaTFldVJQug/z3MIBm",
-	"RwuMx8jHJl3MRemG0HNuomkBSGHlY1fHyEnQYS8kihnui2nIJPZGX3vvWSpou4tzIBJGLzvFfQGjdU4m",
-	"9C/xSW39unPYasdqLnDDH5SfVzes1f/22VGvtyvDxong3CzP/AwCe7nLuElqLwj2kV9/nfxauqjaXKB6",
-	"opc8NvfEsw3Tf0xWrdGz75ll1w409CYLiRy7MFOIBDjyQFj+lrsPE37JIJoF8BHREZhzaMv5tRPwSSIn",
-	"JzcMaLlgInaH+b1dzMdQlsdQlluEslg6bwbz3+XE22/2nHdzbUJ4YQcsbHJRppT99YopDebCMdjRw5ga",
-	"GpI8zdkq2eCOduVy6SKRNIYaJVaSsUdHRtmMCQPY01aJDq/3vJs+3BSRYgf2HmbwGUxnvrN1MSkRNTSR",
-	"k4w9pj03pD2XjMqlAAIQXb0xhkDC1H0ETnvC2tcJjS6LclWrz43iKat7Ysla0zR1z9Bx9Lc1GYRYwvSw",
-	"1yNQj9QjhUYOeD1Lu+TMkFgyDTEkRmYRHjF7lEZUs1qn0o/Q783IviQXY0R3q9+SlztUZsa+G45AdW43",
-	"JRwWZYqbRav/68cqGV0xYVtPlRyV9dR8gTwXBNPYtvvicO78iueFZ6EyuNFkxieuddL+iw/geKIRz+Hc",
-	"3pVPdAeMYRSp3LNFEENGXFDLRq9TFhkdkOPeU5Q45lyzhtzHc0Zjbmd66y2GyCL41E8PtztoFbMqCOBu",
-	"6eEc7JNGIpBGF2G7n27FEz0IyB0TUL6uGyio2oRdb3nJ2WlmprZFK9aOGFVM5b/YXgASEXkThgHtg7jm",
-	"elgmQVw2oDFVHRX4kV1WUmlYqylPF3wi9rIUBdo9LvJUC389RzRJmCo1Z++aOogqFBRIey7VpU5pxHSe",
-	"t8FVAX1a5LQ62JnVpk7fnblsaHT7CcMmWHC5/Dm8UPf1GWGzNJELxtA4Tk4hb/klA5lddcpzwcqE9YBb",
-	"UE4w3oMgNwBgIEZRnljRg7pYtcqyxC6fcGmB7T1BikWBNfnZXgGnaUpEhgh0LjiPxZbUa1qPplQIljQN",
-	"tYKLU6534sCy1MJXokZAnqzcdpLMapoFhIMcNENjTexcKoP6RMDiWBwUFbrBCTLNZlS4nh2GRXkmlSLG",
-	"Df06SBPFXOq8rxfISMpkilfgghiaXBIjuxU0M6nqymxcwG3sBQT4NXBZ+D7TNigBDgkzTRYua73UvE+4",
-	"bRi1L0AJ6fp5NCPN64z7sL8AnDJpkWsIPwlfsxx96jGWUs49SoXcjC47bjRLxoh9m+kpUg6olTkxrITj",
-	"LkW9kpWYVxfQGgyEYkZx53c3U8XAJKkdq0kTurCc1bmkvFCOzpxCHB+IJnm8nKBaRwR5oDhiv8IZCsgb",
-	"ZiiMwO2mZU1d8sqqAVD+hDt7ZFG2YCByCyix9OkcUHMCyLvto95BXnGLazJXUkw6AaHRpZDzhMUTpslv",
-	"GY8uk8VAACux59jtM2j2IxpdTpSVo8lf5Ujbj0tigZHey2U7mAipmA7wyueacK+Wmz4QRE4M3r2oyyPB",
-	"wxcrmabeSuBW0a8t3BTFUsPFXq4ACkaYWtvIO6dUeZnjYFVglAK4qA/a3NWQWogBNEnejhuF75VgAyzE",
-	"CiSSKjsk49LPrSiySayAIQOJvrRv/+5Tbz+1mMhmeWnafIE+1uQI+18k1hj9/eP2YRerSCCH19cV6uqS",
-	"o4Oet/0g8frDekKocDAlADHWhvK1HhHacgMuyMEx0R0svlR3XLvL2XP+ArDsO8q3ss4GgAuDUZF3Qjku",
-	"mPEroxy/QP9SlBPnW9lMOa6QxC6Ug6afrrv+QsAIxJmNOUti3UhaH1xfXxdp+RX8lyEtt/ENZOWEMduO",
-	"nsokHioGWGk7URggCrVziCEAFUIgoXaBLdTxyahVOfAEPZuQqOIH4WqoCDOtI87v4bv3/uVzN+Avg0zr",
-	"B99Eso2787VT7wXgXLnZEupopaCQBmp2+lw31/t2IuNTsqRVWjpe0inxjvfNQ/RtoWS6gNnQahfut7BT",
-	"R8IvcJwv8mF+GcS7POwmsl3dhq+e2xI35yp9bCBTxa7k5Y5EiiQqFaptiJvO5lDISmvSzgQX2gBsp2sd",
-	"bT4Ocd+PUkiSSDHB0EirPWvbpGaiXh5wG3/uxvtFUasb9CZa9XvxL0OpT7QnGkuyHoC/Kfe+bF/qTqmI",
-	"WTy0qv9uDFYQpiOaIKq+yhIrgyqsUAJ1eRAJUV8yD7gPRq+T0kNt6EITzZNasBopXpTG+SMM8+3VDWDp",
-	"H4hiawffSLlNW/L1k7ArAGXopWVcV5DUWF6ObYhYsYRRvSP3fV9QqfdEQcX4DZR47vv68ujQD30rKszX",
-	"9Osnwdw4b/tpvOlXUtN3uurBqeC1Iwe97VoMyFTOIdJTjg0TS2JBbvWsTZ2V4g02cl5OmP/jk+XSqJso",
-	"cmXN/yWudHQokbmSBoDTvVeqgTCXARJ2oUsMPkor6HJpskDvFdSRK3whXryqIcJz+9HLfARfBg1WB91E",
-	"gjXwE181BebX4hPtaMGr7o4GkDobaLHsPryRhfPCwR9qRg0oMilTXGK2l3NqKZZKBVn/q4R4Uer/yzJ6",
-	"1oy8iSRrF/lfgS7LE99gDDWZEt0x1NjcTa+BrAxMJLEDWzhluyQa2TGPEzqZ5GNmxDA6Q5ES69E45cZF",
-	"NmOkaB29vs+U+AFH+WWQaTHgJuosr/y/DLMkEVROEtJrEw1kWY6k312ANBJylEoh98TRTB1tVQPivwTi",
-	"Ko24iboqC/j1S4MbItF///3/CwAA//8=",
+	"7P37chs5li8Kvwo+7vnCZE+KomTJVaaiorfKdnVp2i57S3bUnCp6M8FMkEQrCWQBSFFs74rodzjnCc4f",
+	"/WD9JCewFpAXMpMXXayyWxEzXRYzE9eFhXX9rU+tSM5SKZgwutX/1JoyGjMF/zynhr3mM27sHzHTkeKp",
+	"4VK0+q2fp9QQxWaUC03kmJgpI4l9lbQ1Y+SFFFdM2Hd1p9sKWjqashm1zZhFylr9ljaKi0nr99+Dopd3",
+	"MuHRYrWv93nbxvYayUwYFkOXEU2S3Xu8YOaCac2leCHlJWf1XYaXUmijssgMNb4dkgjeJ+0fjUnfimQR",
+	"kAs6YxfcsO9e0+sTcsGiTDEiM6N5zEjMrlgi0xkTZsOgfg9aKVV0xoxb+9MJE+Ystv/kdkQpNdNW0BJ0",
+	"Zr+j9umQx62gpdhvGVcsbvWNyli5j7FUM2pa/VaWwZurC/FCCsEiO+fGnqL8lTvp7oopTTd1mL90B11m",
+	"SkvVsMGCXZthBG+EnohTxa64zDRJ6YTZPYMh/pYxtSiNEVstD2VGr18zMTHTVv+w16sbykuW8CumFjjz",
+	"1eHM2Wgq5SWJ3XtPNOFxPoLqIvl3br9Ar0ScSu5JrXlUzL23blT+nduP6ixms1QaJqLFX1kNS3hDL5km",
+	"lChmFGcxiRSjhhFNx+yELLGDfLDI2YrhljrZs72s284ZF/7vg7oBN7DJd3TCiOZ/b6Qk4GuVnmM2plli",
+	"Wv1j2y295rNs1uofuEG4v/IhcGHYhCkYw3smaPNGGni6bvvwjdtu3u/2Y51KoRkwsu9p/Bdq2JzCNkZS",
+	"GCZgpWiaJjyCc76fKjlK2Ow//6bteD+12DWdpQnDL2I4clMqBEuGQprhWGbCdh0zQ3nS6rcuEhpdEsXG",
+	"mWZxn9S9qw01mbarehi0DDe2cTs24geXz4SOZGb6o4SKy9bv5Zn/h2LjVr/1P/aLC3Mfn+r9dzgBnH91",
+	"8U9JquQVj5kibRhoQN4wQwNyYRRPWUCoIK9fv+n48ROpyJjyhMUnJMQphiSiSnGmCTeaKEa1FISKmIR2",
+	"dUL4lSklFbF/d+2wv6fxOfstY9rcbNnztbW0o7AlEkumiZCGzKiJpsAvT9+dEdu6opGxdAXD0K3+r59a",
+	"icRuWv3WSMaLrpUWklbQmjGt6cQudapkypRZkEELHg5ahGsy41oDLX0stu0IeGpp2/zk7m3bNsy7mDNe",
+	"bOOER7dd6lNBaATiDZlzY/vhmsDCEJooRuMFYddcG2Bpxco8L1YmH8i9LcuLhOop036AjESZUkwYYsfD",
+	"Aku8VJAl1krm1JItUDd8SIU0U6YI0IUd1ytLNrdcvgs5Y2bKxYTM7YDmSooJkYLITBErjnXJmSFTqsmI",
+	"MUESOZnYI/ZbJg2Dmfjd5jHhY7KQGWwyjQzRWZpKBfTtXrJcst96Pj6MevEzdjD6hh5FT+Nj9mz8Df12",
+	"VOE3JcI9E4YpQRNywdQVUwRnfX+cRyxwPViiWZ+Ex71eSOZTJojOlwo5jV0muwQaxvVEw3qRNjeE64Go",
+	"LlVYLIFrrWapOoHt7ql7wUzZQPjlVdRuiQGBi8+YpRjbdUwNHVHNisNGhZ5bpmkv+QXQzUCMaHQpx+NO",
+	"dyDsEv0g1YjHMRO3ZnJcE8FYrGEsNJ5xQZRMYHRTPpkyVT1zT4tNLcZwfxuZmamVZiJqWByQUWaQYO0A",
+	"i+VKEjlHntG2p9ArK3PFjdWUZoyMlZzlZ08qPuGiA8fvTFzRhMe3XMVZpg0ZMUINSRjVhnxrr2LLJa1S",
+	"s/ZuSKnWc6niyvWwvr3K9XBYutU/iFTJyLYyShh5JQw3i89zT4wUo5cgl2YJXsM/SfMDSCC3W1kUzWCb",
+	"lwWao95RMfWfpCE/uBfuab4vPb3BVQQMn+MPV1xzu+JG5rq5PTZWMpXyNVUTtsMq3Mm+WNKyo0ts55bN",
+	"UGRzXlGx1y1L7X2Kg3xDxcIJFvq2HEVKMqNi4WlDnxDkY1yQg0OiWSRFXL3ID0sXuf3cjobkw7k/Am4a",
+	"KR0bpkh4bv/YO7V/hOVxNxmK6obh3t0vXiwbfvYKy89WH7vXbRPF2Fa1ngscq6XHOeWm1gBT6E92YT4I",
+	"mpmpVPzv7LYn9oJPhN1rqYhmIrZCkRWVjbxkonqVHJQ5V6n/e9vwNyhfB4Rdp1bHs2NU7EpeoiId25uG",
+	"JvqEhD///PNe+e4JiaYLTab2npGElp7ACfog6BXliWW7t1y9XBiY8YmCzzShigGbcQJnRcYqXcdWtOIR",
+	"I+XB3NtSWn4Lgrk/Mwk1wPPyxtGY9+7svd14+2+n83DUjtFwEQ+pqejWMTVsz0pHqwp2kH8zghNDk+Tt",
+	"GO7UdXOA7l/YD6WCm3OVWc7YbMRQFgMqJTQymoyl6pJT90tEBYklEZLMpGKen1qVDb59ogcCZBIQReyl",
+	"MA9ATeU6JzAvDy7slX6FgjfeblakC1oiSxwBoeHBzV6O/sYi4BpItHrdijW0UawgSjobLBlBK6HaDK3S",
+	"4jqrrtmH1PYZW+lkJrUhUkSMUDLjIjNg77nZ2NAY82n1QarYmF/XG3fGXGlTEo68NVOzSDET2NOqWCQn",
+	"gmtGkBWutO926FYLa3d/03E6t+/8HpTMTVuZBAuL1K8tfKVkroJFy5fIjSMon66l3azQUWXulfP1sYYA",
+	"/WGG0wSzpXHM7WbQ5F3pcI9polmwdN6r1FvdyLcpNnJCvODLUVwZZyZTzSTVSEIlI+bBRiPmLpu3tB1u",
+	"9eH7zSsWb8+1cr75e7DMOJGyG0ydwKza4aU2w3/9459hp0supnIuiBTJAhcVOBJaKbsbyc31tTq1j6XJ",
+	"veZoaqsOkxs2q/5jy/nmN5ZSFESdkrPCNrPhKC4fGOi92kjtTk3chX37W4rpiCboxbHaUHURVt5enm3p",
+	"a2OFd7M90bzKP32PX9rrbuO1MqZJMqLR5XAmY5bsONqpMenQSJlsv9U/vn//7r2USV1zW15PXA9pZPhV",
+	"+boYSZkwCgQ0o9dDxdJkMbT3gq4Teq2yPZNqMVTMoLdkGNOFXkNf5U/tQtUuT/MVxpSWgtY/40KweHjJ",
+	"FhvX7h28+lf7pmNbQyf91bSrF9qw2TBVcpaa+t1ks5Qpanls6bnIrEiz60UVtFbJYCP5ZChJ7HS85lzE",
+	"cj7U/O+sVp3Z7sIsrV2xO8tr5rd69ZBU126V5KrD9GtTwxvqDnyVJJpItXL4ymdi6fYvrXEj49vyRl92",
+	"7wg2J+CQ75K3M26sTDjmLLGaJ70ECZcr4tx6+oRk4lLYy8i9Y9Ua7/lpH/V6ECiwJDTUsNLqIM7tz0Rn",
+	"0ZRQTcIRTxIuJuT0p5cYLkEGWa/3lJHD0Cp74aClU0YvQYkj02xGxaBF3p7DOEQcgn/QU29JiDjeQoiY",
+	"0esz/PSw98dk60vyAviPQVGPmcrVE5IqPqNqQeA7sJLrEyKkYGRGF0SxlFGz+mJl5dbN5o19++xldcWO",
+	"lxYsaGWC/5Yx99hOceWyqc7Ge/OdGdsSJYwX4mRyl00ITThzT0hsW4QJu47xCWE0mpIRi+QMPOzwUI7B",
+	"xSjnYusJlu+3YoYHNTSx+zVWnfNrKSbgV7AvleYNdm+wVOVe9KNer+JHP+4Fu9yJ1X5/lHOSSDEpdakY",
+	"KsJWIQYjtqWZLEn6Vo0mEynjLnmJjIA8fXZcGdvTZ8dLLv4druAtSc1fzEt6h2Ak4YKB0siuTQBmFjCS",
+	"nBCdKSUzEVt2olMaMeRYRvHZjMVuBp4hfLvCH1JqDFO2l//96/8eDK57vb3B4Prgh8Hg+psfPv6p9Nth",
+	"D3+re+0/6m7AkjCxujHFngCn02CGGLEpvcpJwo/yqFcTr3Nn8kj9UveLAT7R5G9yROCDgLDupEsGrReZ",
+	"NnLGlHenDVo1K71hbWsXbUUaqgnrK9bOXlS4dKCRxrJLrH51erYXcx0lUmeKkSihmWaEa0KTOV1oQuN4",
+	"hTIOntWv8pLstWTApbMU7rHSW4Hl1dNMxIrFZlo93oel82MpMUsMTxNmL5det1fcViXRbkVYY8J+/WvL",
+	"WRmHTv4qc8xCWmFDI4dwf5aEiq3uwnrWviTUrZK1s9NHwNcdi/G2nnLgXJn+2RIT3CaUqEa7R17TKDvd",
+	"ifoL2ueD6r7njMZcMK1X55LHXG6jBURTFl1uP/O82xf2u7olSJovyCbJpsRh4J3AUoWAm9yLRXo3gaVY",
+	"nbpNqtf6lnajFLnqCCtx0jquWD6fxi1Cu+uuUrpYEJ2NNIO4AyrylUEp/ITIquR+yVjqJPcrmmSsSz5s",
+	"IbbPuCiP5OBRkH8U5B8F+UdB/lGQfxTkHwX5R0H+8wvyqyKUMTSazurdPNQNscZmfckxiC2P1mjxGZ3U",
+	"mqZnfMaG+Ov2zoElMRG6qxUBs5ibV1e146eRH34xSjTMOlNw3WhpZKRyYn3Dw4SOkDuvCtiZhnBZDNKW",
+	"peiJJ5rYmRJ3DC31dZu7r+fnP08l4YbMqQ6sNJgymSYu581M2YwIOUf+40YBHbZZohkOqBOsjOeEsFlq",
+	"FnCNQYAAsJE1I/P76I+T7Qos+ZcQ8Irf1x6amzgNt9SuZszQmBrarAQ0SJHl6O06xwwIpBueNlADcFzc",
+	"LRJb8dLIgIwWsOrVW8L+gjvjElWeaPzzki2eaALt4w94Mz7R//rHP0kbQugjK926KBpuiJAguTDlEgM6",
+	"fn/9C1OqQdiF1Iz8UJzGtNZ1hRPMt7x6iGq/uMMYjhK9lU5l9QxWzkvgD3x15OVtXNq0EuVUaKFCrOu5",
+	"zp3YOQoe9lDGju9RsQRzg8zq7gL3ZJippLq5im/c28rHa7p/J5WhyWrnKfx+o65Ln67p+MI4E8LqBXLF",
+	"hkDuDQ5zfDZ0Wla9pjNKZHTJ4iEmatWxigUyA43RdD7VoU9CIYc6G+UvhwEJjeI0GTIRs9j+WX48jKiI",
+	"WIIPUrqw1/pQXjEVZywMyL/+8U+Izw5HWWwPAbuOGLPNdLeJ5SpNsTr8H6i9YQoFO6HGbpHjNS6tzUox",
+	"Yz7JMHrzBE1PQmLSCddkYo9b6d4pLd9E0YjZCdeHSf085QkjKbVybMYCv5JgscF1tF1kwnC4JsUtQvHs",
+	"ISoJFV6i9IcmcNRm25KC1d6CKVNcxnY2N4+qSxNaQ0VIGEAShoqYqjgkbUrK9OFvBSACO8Sw9qZPFY/Y",
+	"9gacC0bNO/hkNZAUbkF7+2kGqfraaNJGiniiCXSUyx6ecOyDhIoOqthIWN7wxa1UPLbjz8kqS2I4M5ou",
+	"utsEjNqR6LrocGrHhtTTQWGovHQcY19bdeq6DzyukwjLjTzRBF8Nih0gIzbG4NkibBPpCe5oR2NAT0EL",
+	"ttjuUtDKwxos5Q/jDGym7viDFpJSuMm4sFuWMMMqfwxdsDc0kGkW11JrzmtuE1+7xJE9H3F0nK+e35lg",
+	"ie1WzszykFYY8Aq3rR5bT9xr7gJMmy4ly+4QznkL+af4tHZswLHXqjg5pRg+tnpoLOdiomjMYIllWrvB",
+	"kG8+zPQSN5IZhsk37GyhZ8+kMFOrLFt6aG5n5buUqcjpbEvJCLbBPSP3YkjgTyFXQhNK3Bd0wir4IlVu",
+	"vvW4ixO7dMLkZStozakSeMr8FVmzeEv7V6xkSQ5dXZ5i6vkgmvd7S9fGPZLEUoj7xUsw00Rww7Z9pLuZ",
+	"SxKziM9oojveMGpVkeYNKhstekvG21oLz4Yd3bwZdasM4u4504CvsHy0fPJJjeY35XWk+yOmwYz5dVNI",
+	"vVfrC00K9OYhJlvWWfVWyDSlWjsKhQA8nmwmTacd5XzWzax2RXJ4l/UOzwbXIiLyoNTlTORkxqjQpbwO",
+	"cLLZew7ZvAuVK1OJ45cb5SCHRbOjTQFnr5tP1ae6b6pZPmIPY8DJGJJiII3I2+rc+jlwBzKSBuwxYG3V",
+	"kUyZPiFWLNKnaZrn9/MYnl8xxcecxWAT6JRoqNihmOs0oYsGExFAtEh1CRZ9NAB56WpqxTA8L7XEya4x",
+	"Gb12h3EuhtGZHapUxQzK7ToskVvl14D0s73wWRCsc5Vv4zyEjphVuG+V3QLNGC8lbDXc11Sb9/aLrca5",
+	"evxzqc9lqLSAIPKDUMvQsZWS9nkrs43/oRiTtrRheZIlCZqmmxnSiq3HGWrKJLhE6WUxsTKfoBxCUOEI",
+	"y/tc3rAKsRU8YT1LfOFJs8Y0siMTUnDpbG8iKt9UKzaiOmuLXwLf0fqZ3YUVq3R1PJQVqxjClnE721xj",
+	"ZMog03R+mzvKgZdtc7yWGXwN7USMX7GNG3JmFVS0t6D7MhPx0GrNm5O6MhG/ty/eGQ/yXHJtTirTBg1x",
+	"d8JklpHqHI9p4ioVCD23wG7clbVbT3c3k9jXRJLtdlDylhpGmfsRdwtn20zlDmHrBrt2kyNyi/yzWya0",
+	"liO2Gqy5AACSJQyZyNhn1COiECB12X9i+NGEXtW7AccJnay7se3zSUMi8gUzhTUW+VlhJUOmBvZXIsH3",
+	"LhXRU3ieSHl5c+voLkJejumyi9z0xn1Un64u2Jzp3HmO0DbOp4YCeFBaD0SlyuffhmCoiCaJJgkbGyIz",
+	"BOjcTpJ0fe5EjilVhkc8pWIjX3xXenU9Q85p3IpCidTb2C3KclPOKyvnucIby+Mucc8SPVaJd+ng1Z2g",
+	"1VVcopKN7rgyZ7sjUabglA8lzLxSVLObmSF356ilbXWf7Ip4ue7qXWp9zWzrTTHlCJh1iatV9b3yFENq",
+	"tkiNrPZV+rTUR+0ElsNYdwtIhtgOTYxMnDefVuN+uCZTKmIWl2J7VzMDm6RaVN/BDCGVDzNw2nphjPrQ",
+	"Ozz6/tU3r39cjqPbLfjvP/9ja61x6MJH8A83rs08y7GlJlIqdkKmPKpRASKIwvOoPvXeTJ6gT8YnahKa",
+	"psmi3kNp8n6aLErbJ/8uTWd55thTUJ7CNmtwI7lUMc1MvUt7hxmvDSNdE1rnomZ9gPHqSs3odbnLUsxv",
+	"afFWV+aq1u9wKggYCkg5rIai88GhK7OYtJEiEGw5hxMD+Ig5N1OZGXDI277CmsTdG8Uo1ZrjDGDZ0UhJ",
+	"rR3qMcZzKma1G31CtJtM6BCb9zj6+TdeBW78zRFN3Bs822GZRfUhFSHiMaYkhAEJQW6o+d0d9JonGJmw",
+	"HNcQdrq3jTYKWlYS04bO0rqZ+eioNGUC4xC2E+MawxrtslRjJ9fn4iNH81+VR1u1lPndCZCYPjZR+F2I",
+	"QQ8bkvQDZ0mc48BW51HARa5EQQB8JBIWpOYUtAVQ2+6R1f6LJyk109UH4KNHsLnVh9WbEzr1MWU14Ym5",
+	"trPBh+inVXxTtzJ5CsZu7LyyULVHwDKQ+XRhRQyIKuXmpKSsKkZjZHZLMeDbpA+V0AGbbozlFjd4YS4c",
+	"gwPwMKpYrbcEk0wQ2Gc4WhjWlGeicvwfzIOIMlOkdDw7Pn76bCnW+ujb42+elbyWh8fP6nNOzFTGZcHn",
+	"L6/et4LWu7cX8J8P8L+n719Yoevlq9ev3r+qNZI0u3us7ppHF+vSfmkGAOEu92DCzBBSoYaotMHtVJLj",
+	"6N7fP9r/6e09H3781AuePv/9Pxo0hVJZinU32TIuxn9dvP2JXABvIbhDeegPVZNsZnlPid6e6OJn2BLw",
+	"kiLE2oRyoeEyKkXPWJKtJQL01Q13I8HD3pY0GBBtpBUOmIjUIgVEXsGuGJhV5gIH2y+Rl/0ZoacgioFq",
+	"AHFVZbg2qsm//vH/5v9HR1HcJRcQC4H5h2QEAr2wN+nECiYzqi9Z3LFHFyLfKh7oYinstSIzM5zVnANP",
+	"7ce9Xq+awbTkoD/o1aZXufDMFblqakza1h3y4fz1Cflk6fR3kiY0YlOZxDBbxciYJwmLC7NNsfXtD+ev",
+	"95iOaMpiF8GOgMXFKxPpodGAxxPcLtL+y6v3AcFDBTFvFGkQUcbL/NsOUff392nKuzSasW4kZ/twWvT+",
+	"Jzw1PP59Pdf7dks3fHl9cv6Aq1fL7BlNbPO1XqfdvNhb+Bch/CUrQWVu1MXWBLH8aJXUc5Ymi53DqK7N",
+	"0nE86u1qhIBG6oZV9ousmsHLiKXLzJZrYvkOTVC1AvxLZ+twwjc4DlAhcEJuvca4LhRYSANRNhg2KQwT",
+	"Eevu7goooZ263jYsRo2ijPb73fxMua1/l8+WiarZb1Ae+hU38P0pwDbvSmQegbWmEhA8C0l+1/mQM553",
+	"SRIuLpfkoJ3tZDiEurm9fv3GFbqpDnpENfNx8Ju9MveXcXPJFsP6KKj3TXeaW8JLtujW+wVGDfBx6MX3",
+	"isCqdL0G7wCfuXRuV3Ql4RoS+0H04NoOKE+PmVONg3c+dNKGEKb6EN1OJWd6VWKr357CfAFjG24RPbA5",
+	"INzNrcLJUyYobwUtKsxUyZRHudVoTZRIrVthTDkEHW/nS8gH4/e0RC1BQcAl50Fpgzea+vFg3AhrlaZ8",
+	"eImHqoqEull7KR+7JYAGN32gpxDXNzypFs94mzJxerZneSA1AIkPWNYfzl/XKVLNJ2MNfuvTe6GK5Vya",
+	"1Z31a9q8VXdhiHDc8KEsEWXn46rAsFPooSvTpn2+0ZLtGZDX04Qz3SdRQvnMKhMTJpjCSh+FJTIvCtWQ",
+	"wcGuOJuvA4c+OOotcWdutIMJkIrMnbEPC03FpD1otSHDtzNodUrphHGeTtiIH7yUKkq15tqg/7ApxXpp",
+	"oxx8s5/VykIGrSZu4cPtbrVtzfYbiBevMZAvy2LGR5avM+u8qaEuBzsx5en2p+VN/k2tf8GLPbtCLm8T",
+	"sAhbvHXbH+zbW7S7tJrlNalfR4gJvxvU4llTDHiTqw2cbDwOfMxHSWTksfMrwW9LZuZGVF94dwgDqfNX",
+	"/TxloA2DLJPn3sHrutS5Ju2LN+/fEauYuEw8Fnf6xRAZIxOG+DIDYYVbMlpgM10CxkG8U0lKtSahG1Wm",
+	"kpBIqPikNEvGiNm/qu74SdwFVn/ecz3/pCRliGpSTD5wphgjiZwLMDmIGKs66b7LJRGX5bUYCHtTQq0Q",
+	"rAlD2pFMF5bnYTmbGfJAIV2uv5UcNdR1XVe2YAtM5F0g89fIbI7EtpTZfCk+x2hzyWyDMIYn7WbA9/5g",
+	"5VSQlwMsKVTHR3eJS1+ZZfN87kJicTzooSQW7P5mTt+bru6GVYX7aGVV76tARP72dvAilVj00ofraUWq",
+	"xfpYlW3HujXMBUZIbfn6LeSvoKUp3+2m9Da7LbhNaR5BXX1nZELQYDGQ5j24o/Nqd/PhzmujduHheXaA",
+	"kyggfWrmgxWlGuPf68Ilc1kmD5icTyWZK2kai8eMZLyovd5uIoRtUpuc2TUmbRC+fMRWJ7iVDrWtJcwB",
+	"Id38+CFa1TrwnLpD5E4JLLQbRVAhl/JW12hMG692WMS7OVsubvehDpcH09va0u9lao8LiuVQucNNBbP/",
+	"iLlQahb73JAasbfmkIXeirIPjYUA5eQwK8CH23CiLtliqGWmonpgKA2WVUIdIiTEc2ealTEUAOQywrBB",
+	"T5R42WEuPmgOrY9b2Rt5tF4XqaI5AMwDhizBv3V5NdvcaJJB0PYUMr0jqU2nfkHvwtDZ7HphgpRcX0HF",
+	"AUM0XUAp4enChUlAcP81uNh3984sW0prvDWVLc/XvJHAz15uQ2sQChDiku1PUrN3JPdmXHCI1vLrtx8l",
+	"NIvZ3tO9470p5ZfZXkIN0xCWhQu7nyR0Rp92D/rfjpZCYVbbrgYatPGF/5P39n+wyc7+r6d7v2AAwsfi",
+	"n91hf3/v46de8LwhHgEmfydsCtjEpuQ6bKpxF9bkndmD6dlNE6tYQ6w3oK+8x7UewHfVTITNAcWlYOKS",
+	"nSNPCHapwFKRUaZhLfYg7Tn2n6xNjV+VSDzomUNO8/0AX5FjnjAHoObGgaPLc6CfaOIyvhwcXiKh7mCW",
+	"YoE+wM61A9NdLsYSzvYlS02nS14VyGmuRku9rXUqBdtS8vV16aZVeKDSZhSIo7vFj78v59fbm6A9WhAe",
+	"dxD21/OBJ9plucDVkAnEQs0fw++wii6bxqXoX7KFAwuvcvbVCNeCB2+Vx4VceptXHZffClZldVXRcHyz",
+	"ZIop18ZpejkfuYE+3SgGflyjTFVip2ucQ/V28sbIh2pw9YpDslBCVvrdxau9zsad70RTooc2O6DIVGWi",
+	"tTJNjVfN3uuL4awpZcRLjQ1e5XKOsFU9sDoyFYscTL/TUFbTxcPUVgobwvHc+s56L2XygibJRTab0Xr9",
+	"NfN7urEc7AeU0pdpCsZb1PyqCCWZz8/y+1ZZ18qU6qkBK+nWRY2d//CCPD86/oa4+sCrvCaScc2VcUpm",
+	"NJpywfYUozHInHj5eeEHc00QeMVlMNfDoK0BgPGV67fcplIoc115P2EZQdSU7L0WobSwAK9ScHMNPB+1",
+	"vrxyH87PCId6z2MQdl3chF1+Yr85IWGpYnIIPu80oVyQH9+/f+ewzRCVeKsEHl9pbk0M2aZE/h2riayt",
+	"WFGkrd0E9WBt03wpzGrLwChdLvWxtFuGJIxqRNdDLZVrYt+tV52Eu1K2c80tFyCpTbkFVFsAcDQSkCvZ",
+	"tcEUGXQxu7gRjJbx8T8uITmR2goYRsKQK1h/fg67eQVd2RCBVsPKenuQuFZ1i9eS22kDCFIejFFGz4Vy",
+	"7hjlYWWl+rBpDOKskW8BM5KkVgGeA9YE5tjEKzC9+5oZw8VE79OU712yhf4zjePvcgV4Q3KBC9mAkayd",
+	"ewPOSQEstiMNubVsJiJs2SfMX0N9igrxbJWLXZJf6hKXNLHfYRFyLgitxFY2Q3V5xxqkQOfuNbgNhyUF",
+	"y2dMFzAYxW8lPAmHY+mQJYYageBq4SXuGwWsyK5eg5B2LuvsYyF4UUNffCYET2rxJzrowy5xnh/IHDlx",
+	"/lYyo8KSOh7JwIfJ6sCeHB0gOrmrTYCfn+RO20RL/3nJj+vWtGzWgqd2ZrZLzNy1ImPd4hZgJ/WhjFKm",
+	"BGU7hDArMAb6VZu4h4vhJo9i58qOcyBQJy2hZqFx3WMVUKUseWBt/DIyOFY+4aUMxO5AhLiDYZGHZ1bh",
+	"DzS3ym2eXwDDbodzyi3/CBENdwAGQdd554SAtYiJMD8qWMEeChPYccwVN4YJMloQ6mTgOdUDUTKoOzNp",
+	"wWXRG75kUxAju+Y7MBK/RWfuy61iUXA29daWXAjfcQAYzH5D7C4hzVAbqpA5uL0o4GbAfu/UCXeot/Hf",
+	"5+fZzTfI19dPs/5cLy3prQKkmr09N3CG2sPTAKXLRJwXNvAGH64wrsYZJ3xu+4ReWV4Pr26WR1edkDCK",
+	"3L3S4CRZoov7WcM88nk1U6AZ4AWuuLlUsa4AnURU2MuWSLEV5HeuA298M/fM5aDY6HlrBa3c9VZ4oXYi",
+	"8GILfDeFMoprU7c1BSh1Tfa/UlZFrUpxqL3WhBsZpq7oksgHuK51r2eCmyGdyawuNP7Mkajr/4kmekaT",
+	"xPJm+x1pA65qpxIWxoV5dtTaWJSx3G9QzLA0/tpF4hNxJm5mFssDeDbG61hhxZJiHarIBqhoF7CTt9A0",
+	"iQ/pLSexexSSFxDXBGUfbFiMBoXuoByYuynFpLc59GUJvBQwQcelZAZ8/aRAusAIt3IVmeWiT7uaBFc2",
+	"0q1f7X5aYekM06xqWCr4tPnf8wjA1SQ+MPBgBp99e//qcD//6s9RwhHL6Lt//eOfVmA9fAbeie9omg5n",
+	"WBdO963AGkRTavpQbC7I31Us5opFZpgpXmrBsiX758aLpjr8TdNncW180Y7YPjqLImdAWZWEckfJlpFS",
+	"vrGVL5dBpOrmhtDqNVlNWI9iDfI0wIInCwcIDi/aG+7DxcsKyvB60OmNqOD3mDB1J/GeGQT07TK+NU6o",
+	"lUWvzL/SWfNe3ij280ass06bbR7XXTiEHbU+VNgKdr9lDOemSrO3OWF/UMj34MZ0VLPUeYLPDQHXPi/+",
+	"pZH1Ri7wv0uRLPoObjLiKXdFxhxAtyAgEQqKMyPY1xIYxGDwn3/+tbf3/OOnZ8Fhry7uYgVyuDT/j5tW",
+	"uN73VzLfFXc6gnwQvHRz64YTUEqBCPOp9KnZLCZ/lUIblUX1kVRr7sPGy26dT7PArd1FAdysfK3JOmow",
+	"LriyEvifnQ0IwPXXTlReMgEcvw6TJ5ellyoXQxSF9OaoCD+HUC+A2iwKA3Tv/npdl+vQfIMUztDVG0Sk",
+	"mUHnoa4MrElPC1oyMzt+szzqcp/L7dVPoOoVXiVLj5yxMxhZoxhTnwfn8cc3b42v4JePDJqsm13Dzozy",
+	"Cjnr7nRXR+f3oDVaYIGhrcUB6BeciHUiwWgxjOlit8Ze0kVDU7nhZfvGGsLXCntahQs13ypbvGZost2Y",
+	"foA0M72y2c64ZmQrby5fwdLOlJbCi6vNFHHqN3Pb3MPy+ILtQeJ/strGWCoXsirHPngXTe4xS1hDat9G",
+	"jo+dbsfKSpC8pc9WV+ejX5+XdHFnq+MofQOpLI3YfrRmfL632rjJbXntjvFDfzhuHrjZlmbSSPB5WPud",
+	"bGnOcTbEdsFrTdv4ubJuNydU6aEP/hqiD7D2crqp1FDXwcaMip8Rh/PUGOZKtK+k+vgHq2QXu8KZLlyt",
+	"gZWUPmjGS5GZiWSdZTCkIypiKVgcov4wl+qSKaKNTFMWkxmP99wgT0gFCHVONXFPPDpb2RvLxTBVcqJQ",
+	"lAahGmqq5TJq0Mq7bgjZdwh+7DpiKjXrcA0ueSJHC5PbOP23OepXnTCtdqVQV4PGh6Bt3g9nrdzA1B0J",
+	"4OuVkVVJoDqAYk/9vtcs2RqSfOn2sZEmGwLMfC3J24HX3IhBiDiVfPtkUKwBtNPLjciuQGZDtzK3S2Xf",
+	"oWLCXfS3AUgJHq8rZepX/YkDSSoF/TkrrANKomLh/JBr3IwlQsIKnXcww3Wwag7e6beMZSifefYE++28",
+	"5SCAQtGXj+u8nOsu2qVD5Sra1N4pJSou0WiFAkvpQAXWiTuUqwtXQ52r9FPd6Wb4paUDvgUDeZlHzDaz",
+	"ka00mqW7skariUs8a4fdyM/3ltjHyzKsb6ayC9jgFutzF1bpmgk9iHm6lsxXZQofctQnIzblAiIlGVUJ",
+	"Z8oBrrt7WtMZFEsGXNi2W2jOAJlICjYQ5RiNoKjj4gM+FCS62NbdqfKQoADfmWO6d04GInQIITAoLiYl",
+	"2QUAmIziLD4hYS6phP0i0P/w+to2gZJL2MdAkywl7aODXlAU+jFqQcDTJwVAptieSYgFmhMvYQ1EPljL",
+	"mmKuoYgxSjIYOuWZVBEu5AbfJEnlXdRyMLdrr1y3dyOuLwFL11U0g3ndirXnjWzg8VghvE/CGRUZTULS",
+	"NpkSdmvH405AwgkU3W7zUu7G0UHPPnERp/gQ1zMHKJ5PZbK0rQExU8UYielCk9HCu8875asFx9AKWhOs",
+	"LlxC0tul3v6q5lLcEA13NTwq4gZPCAM7LLpJGUjt9pX1EIYrpiQc/hBMHbVVCVR+njEGxRCVCfuTW0/P",
+	"Ncvx3nmUontIcrr+PMWoNkhEduSZYreXvJw34ZZIj+yKy0wPHaZ1FVFpqVqzMLy0xP5T4krXaj4BgCOZ",
+	"5y4RJREvqXPzhfdY2zfCBvU0Y4dm+TI2Vqu07e4K31IH43GuflWRmstHLihVsV9mTFV+V12RtRu4fL5W",
+	"yWaVItdJbxsc+EtXwY08+UucfyOUZYmnOXa5REjNLK6unsxBbSfrsxwbw4bsYuiu+x3Chy69G3ElBmvH",
+	"YIWmWJ/aLdghMHr5Nl816yGVNYTTVk5ZQML5VLNoGJL/BHzSZ0f2WD49JIqKWM4IVE/okwm/Yg4GjZIL",
+	"Q0VMVUzcSDRJ+EhRteiSC0BcA5j7KVNbxOC6odbbFpdmeoeCdGnxbpr5v9TSjWC3bnGSPvfR2fkoNC6Y",
+	"HeZ7Z2dZuxzN1cSKkFx0XHdL0fTrivLUIB+5y8e9hHcS1yAmPdEkjKmh5UTRJgP/Simfclcft1iNuyTu",
+	"fIVvTd3naB3Zjart8R9mRYZIhfHX4hhcXPIUFUMHEpNrSDRRjMYLQqNLIecJiycV4KYS+efi6ZZigZWT",
+	"bhhQh11tXLb/BUan1U39Lf+9ugo/yjmZUbEgJT3Y6iol69UGKnQtrxnZBfDbc2l2Z1byiqmEplaGkSLW",
+	"lV399tkR8AQf7fWsd/TtcqxXzdi3GWXNAq6Xh28jwtYzCcHmS/fmicMWXXfTrYjFW92EO4iOtdvsAsJc",
+	"hvKOWwwQJUN0lTaCxb2zL5GfMLTs7CXmveWBaG8gU0+Rdswn3OU1lCsOQYDZcfC0Vw/sg2hoUCFy2FCr",
+	"4ZRcwEvkg7b6C8jJmECIuC4+7G7okWhcSVmw+TgQp6XnMOYZE6ZLLpbK+pyslvVZjYuvXoeHvVuXrZvT",
+	"EW3cgHytv3cTIKdRJDNh7G7caN3XAGMuk0QxtrrN+liXsK1ZlCluFlAFysXtMKqYOs0wPRr/+sEvyqU2",
+	"Q3L67gw3tbVaUwrHV7wSkPDUhdhjUULyPbRIbEv/+sc/4QKHSxLuDHhWLIJVBdCxJS8582NqStl+YlVp",
+	"DbJCmwJXYDH5r5/fdwKimSGjBfy2x0WX/Ky4YZrMMm1IJGel8tR5U1LxCRIUt93gELzDud/KdZGh67MY",
+	"NU05oOP/DhEN45rY0DweEqR3TWgOzUSoIKdnhM3SRC6Yq1kOkf2ECxdgaU+KJ7TuQEAZHLvgXCMKWiUL",
+	"1mWzZ9rns4KtCVECAE5ekFgSrgcF0JpVJXy+vlS6OxAD8T/+B7HLz4ThWBJvIP5E/vSnd9i6WwL9pz/1",
+	"Sfju7cV7sk9Tvo99Q7LHPjLp0O4ETPJHY9K3IlkMBCHhymKGBNfbHnp7VUBZLTtkB7+hCS1Gw2K7t2C+",
+	"Je679TtrbwfYXQRHCN/CHyHBgmSwGMRXHOmcFH1CU1jrCr/XZMIMOeo97eJy5GSv//Qn0t5A+R2sa4c6",
+	"JkmZ8ofHsko7AkqUTFiXvIeCeqX5OnuhklnuVuf514CkrRjkHjrzvW3Mhei6eWMSv9tYqK6NiTZ2GoCL",
+	"gkXAfvWgLx/bXiufz+ddNY72WMyNVF2pJvtqHNn/t+91PDwJLGE7pGmaOILZd0/+828aCoiS8KjXC50B",
+	"FG30sMwklkzD6GfURFMQOnFjhVE0MqQ9o4nl0vZwX7z9KSBzJcUE1IKAUDLjWltKkcqjhBGoO2mp37bj",
+	"hJw8ezo8ZAdYWvKw1+2FnRMSHh0e+oFxNwymySgzZKQYvbTnVWUJkFvbSGkvIGUCIjMwtioqJiwgM6lY",
+	"HpJvz7FwKV4siaEknA78AG1DEMjT6ZLvpZlCSRy3yXI8dvDp+CU1GLvLBQkR9ebXjyFCIzJhFJwnS0tu",
+	"znDtUhL6SpZhn0BFzhvW34TT2lSC00GShV2HNwCkGP7KRcyuP4ZEG5gztZwM2oEAEEtXQyNlon/tfewW",
+	"5fDCLjnFgr5WuIWlK7u7MR1Ck/Do4GkY2Oamcg7SAP6umTAnlq/aFqD0rpFF5m0ObmHoJRCbYPYjPhES",
+	"c/r/RPKrbCGz/DxRB4EAUYYOXiA86h2FAWHXNDLJgiT80gOxUKRlOzj7Mbvm4ET6E7EKJR6w1Mo+cP5h",
+	"o0KYV0jaB//6x/990OsF3olBjnsdPNl2CvS3jJEQfYHhCZzuUmCN1Y1LzkKADwitkB0iHoAz+aZWOScv",
+	"4B0YjG3HXZqA4iAzETu2wbFKE/zOLSPkiWFK97H4gJ1ttfxhUOI44EeEr2GK+U+uDdK2apWbeOeEUOEu",
+	"J5Zo2BQKtAK8QgpPtG5qsJqv4JzAtRPiqiNP1UTLGcPG2kCKrl4JRKaGAZlPeTS1XYyg1mEHeC4UF4Ab",
+	"KjyL2SyVgJ6191e28PdDnyiWMmo8IJPnW5Xp2bYA/9UhSMCUodhh297RjlIRGRAdolIRndKIi0mHKGYy",
+	"JbS/0zCQytmdx1lSxFC1Z1Rdsrg0VrOHGi6L+wAaYdd0eVDIFATeZH74cJh6zxH/lgOPA+9aUXkdh2EP",
+	"l+FJYhtTmbCalz2qVX8SUSxhVDOdlxgjf2ULpPlLlmKh0cMjMpWZ0oHnWRFNEstY8k3N54lVbzQJ/3vP",
+	"JQTtncVh1712+u4sIK6sNqy4vWpgtnkDAFXiW7FjOnv1/geirGyBvAT4Jd5asaJjs8eZGe9Z7kRTvmdf",
+	"hPf2XNHSTp+E59Sw1/DjO5nwaBFCam6+ayn86CjS6gAsXqUXSwO/ZdJQ1H+4iOXc8nanyYPIBgcg7yxE",
+	"IU+xGbUCCNQJKsgMP0M8EfsASsZrhFqrtuMG3SeDFq77oHXy23fPer2T+XfPeo55529XXlPfHT//5sR8",
+	"d3QYQqMXwDX2uEDgThwNwsag8uPrw4bYRGhlo3dnw/PT96+Gr8/enL0PO8DGqJBiMZOZzmWuwNVxdBLY",
+	"HICVI8UAFM1erJbugqIDGseKaR3CRgJNQX4xcb+DNPc3wAPKCaZk0smbcc9weu8AsQWKmdqNApAHYP54",
+	"Zg6fh457n9sDs3c6NgC2c2rP00HoqQ5W/+eff94rydEsFwoVo8nsu0GhVgxaoSvegqhxJZ3h9N1ZyZ7Z",
+	"b/W6B91ejsmZ8la/9bTb6z512FKg1TXI42BZkLrGuAKYU3hUsKAKnCuXLg5/aFedJle6vMh+DuyRxQPh",
+	"HGN47s1USWMSJ+tSpxdDsyv7RNpHh8+dIFxZ1o4/806Vg++XeI8UhBKU/HwvVoT0Ap+7l2gWc0OMsnNz",
+	"7k6XYI8Xv8blzwWGs7jVdwANrRwG8HsHEmKFU5/uUBJ5/+YCI3KreJ6V1aIx/Z8l31Y5F98qmwry66ZS",
+	"aXu3GuMii9CcvMnYXIWR+L1qQ7CXQimEF6jjsNfbYhbbdf6GYY9LZmQULFChLhV+vmBm7wWq1g3tupf3",
+	"L5i5QEJz70MvRzjyug/zGe5/T+N8MewnB5s/+SByZIAYP3q6+aMfpBrxOGZg9D462OKL91K+pgqx+I8O",
+	"Dzd/cCag6ja+/3yrDt5QsXDT1xgd5CzDm751AJklM1Gr/+vHoKV9GhvsKoFYe0Mn2uMptD7ab2o5jsxM",
+	"M8s5B/BPXY08cLzFHvMoYVS5x47VFGJPt/asvs1Ma4XWj2oiZZA8ZWbunD53pps/yLZKWLot9zVL19wk",
+	"ThqnrowJrcCcgMwUO0S3sISUEpK2i/VCtjwQ9tdOkKtBcwG1RXwtI6d9uiiavPCbIO3li2ogkHw6XfJu",
+	"pTSZzkPM8NobMbAilWrcNd0LH9L7uRecwfE0puS1vGIJxfIDm26LJdiZ1qmgycJKHQl5JSZcME1em3i3",
+	"S6WA9dnqUjm450vF29a9DQ2kkj/SRbPz2e9tcfZfSDFOOPqU/h0uGeQfUPsF93sjW3IAlPtg5Vx75bxd",
+	"rj4IBl1KLoziKSMvXAPkwvsVdDbKvwebXcfzi4FYrrDiC5ZQ4yRewO6HQGkw6hb1AVx3CL/vLNCeqKUo",
+	"17mmSeI0okx7ttn132tmdb+K+R/sMkYORMUCHvolCsEM5CwEpak90ZBHkqNRktHC60vdgTjuPcUwRteK",
+	"1YOENKVCljnypF+TOqaJG/s9tuGX+jY8tOTIa/UOnvfo0+ho73j0LN77hn073ntOe6O9g+gwfsqOxsf0",
+	"2Wh75ucGiRAwDyRYLy9UDUM8d2hYVRowkoT+KECF0G7rjy05o4S2/oufpPkBsUf/wFzwuHe41Rr/hRo2",
+	"x5iu422W60PhrLspsy2EPQgSX2V5Xgwqs4US5/XAyY3MF/+8Oev1vLDqYrTEjEZm9OnRxYwJMxAzZqYy",
+	"DohmUDJWQlErBNiMWNIlR73nReS1kzynFADKlpnvgpmBaGu3LFG+HpYBd07IZua3kdfhlB453YYxuGXa",
+	"ic8h1X2dXO6rEQ6/BLb4NnXMop4fbcMJPZI6AmDuR64MjR3PpC6eDaM7PKIlCnIjJedWj4VANhAaAW6c",
+	"gVfPhSiQtlV6qMkUCwYCotAWAdFcTBLQgj2OObX8TOe2erTFA7i4g/2fTyVxKe4oMI4TOe8EzuISgzuO",
+	"XTsfn7N5A6Rn9+qwi9FeYQ6aPhA5ICX6jCB4yxUU9ABr3vJainwAl8hIGvQgDEQp3MsBirnQFTDWE0yq",
+	"8FahHOacnPqlG4h2eApevT4x7NrsT80sCTt2TH6pmfdzOgm5PxDhvhQjSVXMxeTP2rD0u0OEFnWb+h3s",
+	"qfvJlxj4DhxuVvZ1vrqgrqED/Aqc99jM0K7h0GUwYoDJnGvWJW/BQ4emcT0Q9oL8r4u3P9VaIGxDb08z",
+	"M33h6SxopVTRGTOgAv/6CQOZwIFamBUcYEHBmDdEuv8e1Lfjk6FrGzroNbS0dAAwSstVjPO3Ndhx8izK",
+	"PCBrqX+fcVPbfy208cd7vMGWQGNrrrAXnmhIW0ix58+52+sOXF5PkU9WP/we30SfCkQ2OB2vRMBLto/X",
+	"LvijOv7l9bixlWPXa+mPe8vcodXiBy64xniAAVSkMRIJe9ACtlq6QPw9sfEG4QUIc+0FUi9SF8iMtByP",
+	"Rj6cvwYhn3q4P3JmCmcl8FP0yfEYrwDLlAGbWReAjkQwFuvAObadVPbh/AwH4YpjMBeXYa8BuH4CArsL",
+	"3R/0yIyLzDAdkAzy9CDAKagEodjxcF0OcXOxAuSCOde3FwOf6PzSNHBr1jDLvzBTPqEfzl9vxyzL0bdV",
+	"cbjMeDYVRPxcjKeO7VgJwm68kWAtqsgYRn51IvNnYzUPorTfEXPxUff7UZGZsK3O7j4htCb03UHcjhYk",
+	"pdqg1KYH4kUisxgClktxHD7KVbFcqs3jqf6iaDqFDxDOZiDyILFcsESALEw1gNjfEUMeg6zJDQWeQBye",
+	"bSMmI5ZIrJZm1gXvd31MLFSsBfgBJcVkICBoqFtwwyea0DR1IrXwppNRIV86C/YT7a2pVkT0wTs4+kJW",
+	"ziXfLvFV7VzIGUSTuTmBGDwQDXJwnSkCn/rZrnK+OnIsXtkvhcVBmPvHW9gxVrJaWge9Z8dHvafHh4dH",
+	"h88PD2tTGfqtV6enf5n13v330S8vUv396V9/efF88cv34pfT66e/vJgd/PWXU/r2m1++H/3yvW5VEjxa",
+	"z8YH0WF0wPa+HR/SvaPo+Hjvedxje4ejA/o0OoqP2bNxKZPCDujw8Hnv4PD506Pe0+ffbm9JWc73+cwu",
+	"s6IQ4lrx89FK8hVZSW51p7xYZeUOmXOn2+RTftp+3zcOuX03BoO2xzMsK7btRQTSDIU4ugKWfKpkNplW",
+	"LA59q547cXgg6nHMscL5EoY5sO80Dez3+QKBnSOcsiSRw7lUSRwSw2ZpQg0jbYwvBhwkCH/whdgzo3mM",
+	"98jh0d5UZmogMPKzAzZMI0M09SBWM1oqEC3JewPLlo6fuZnKzAxEWAGux3D8wscIZQIUiyDKDl2RFTuM",
+	"/b6EGg8Gpkzby+e0XK5csXGmaYIRwse9w7werdUcFtzeiq5KbfEF1fU3kZXdS0D0tzGIVwH/C3x/RFFu",
+	"HTw77h0fHx8cPj3anoHXVCH4zIbwVZT+utA6iH569Oh9lUz5AtlauczlVuy4FNC0jzkNzVK9xx4pQrjL",
+	"aRBFS4VEjpIqhJ5rknBxiWHqGCulizSZ/ANohMVFQpuPtcUgKy+xAzv17+IjsG2TLPW2YZ+FMAbLA4s7",
+	"XXIqfCIV5jvFikKGn7OFQzRQPgfuMnbq+BGaic/yl2/loXOSKhdXw9Nf/lv9r97lYfQ0PmLH42eTb6bf",
+	"8ud/610eJIezp+JIHqfPfvtGfaufm152cHU4f3q9A5sqxovj//wBvz40ro47/Zfk4lHK/FoDtT5VUrN/",
+	"/fh7xQaK9FhlIiXu5eLsV5kXgmHXmjh/AINllVv1CzdBnuDsTYVmyhYlNd8zJK4GAnkRNCiKhPWSIeFJ",
+	"xeBoXyft0HYDspHIkqTTYFx8w1qfPcIeIHPQKHrzk/MZiSinkjLWD05gY4Cfp5wmKimC65xBBF2dSAea",
+	"GAlCrQtNQw2Ca4NRBDMK9io9ECFNEufSg7L4eU6uowrnu1wX4vaaa/PeDXZXOwvkXQGE2IYXMYeztepP",
+	"e1UZraiMlrTr568BOKXT5GajSVJxsi2DB60UcPp4r+JxXlquLjoYS/jbXXIJPX/wS+gPzPHzw2oX269n",
+	"LSsPNmYBlH39pcPZXmbrHUhENRoj/bsNIVWuKOBDGjF9gH00Y+QiSy2P2kXJLJVt/MwmQl9QscY8iMHH",
+	"f3ix7d9ZClsJkHcnaxsJyz0oG+saL9NTsfD6nL0bFaPxUpG4FfknP5T3zPqb5CA/tJuT4h/U0XgrOvkL",
+	"xNeuIZLgVoZaaqLpNpZaJKLclVYSsTVDBPmEUUXaiFnRQafhzFVDxapjWAiVxDJJqKpNyELMzxId3pC3",
+	"r9ZpPTzu7cjcHf7oZ7cdrjshDou4elIezYd/6POLdHRbPr+P5fFK7H5VZTmdsM+isdyncgBz2Kwb4GoE",
+	"RCYx0866+JmPw9d414CeQD0Z5do8/nDbm2ZLl2DMwHZcRdTrEqjTR3jsQI9C76raBwiukMynTBUOLDAY",
+	"A7AGDwMSUmGmSqY8QsgwTBoJuwOBRwYCWJx3rShB0ZwQcurqaj6c8sJ0RBOsY6ayhME2DVo6ZfQSIcWn",
+	"2YyKQYu8PQffnwAM27GLMcZqoLi3fmX2o4RmMdt7une8N6X8MttLqK/g5KoaIlIJ35+kZu9I7s244JVE",
+	"Z6iqorQUtNVv/UzVLCCRFBHXzMH7MPtvK3oqmbChh0jJY/S108Ly4JFUSSjl1/q/ZObBW2DBIOObjmRm",
+	"iNXfIHVTxllkkJIAmkkDgiybwf5lirX6ve5R0ALQMvDCoPFqCHi2H7cWDmDvH0bxc1Vzv1y979FcfxtF",
+	"URBfz3eFMW8tP+x/8hVvf0denLC6elN1XNm+mQ9iVX98CS94zrgZu+Olr/D7GIh6O/J4Wd2Z+nu7Vmb8",
+	"CzMN+9W7f55l1RlHSo8y2Iq+v3YzbyqEbZbwYbd2tQy4xF4qFhA6y8DFgsB8J0TOuDFQi83+DQiqDpry",
+	"iiYZC0hYEmWM5csmBFvDiIFhwUiHgtltMBYUFHxDUYrrIYp+zhuymyTwMFaCtafKGwnKp+vRRvBF2Aju",
+	"+Irfn7GZVK4UQaPL1QUooc8VC0JGVBDFELYEpGwpmD3nBv31bSnwlzwSsRMQweYlVbzOpfrGj+Zz+FTr",
+	"syZLkZa3SgYK6hYS41MRwCrOi1guheUCwjW+QtqaMQxzzUtyWlWGKsMjnlJhGh26pXc2TWU5oXJ9maGP",
+	"9xtyJF311rXGHU+1jwadWzOWnyF93LEVopgDRHOnmrqY6RK/gbVffDYx41Zcbf8TjnZ3bUaxmbzC7Hls",
+	"ArGUfEC5NnQBlRu40ZXTCWjyXLsKJsghy6X661QipPqtdKIfpJpIY5h41IpuS/hv6CUrXWhjqRCnZjUa",
+	"9/NSvL+ZUmqmBTvP6fh2Gao3Ok0OXv02CR87KhZbGoKh5K1gxGQqR5zA3cwBJyBvxEP4uAInbe7S+rgU",
+	"OsAKDdoBDqP5Uwfkki10ByGH/aEHw2GKdZ0GwhfX9sIRxigD0xQLXy3b53ukySJw0dVZ3lYktRkIgKG0",
+	"nZ7kUTOQhJHF3GMfepRx7r+GYgS2Gzvz7kCcmQLuPiBaAoyGC/VegbvvFxDwFeD+S7Zw2ZMyXpCJB9fE",
+	"uGxnWwVIArt8jMZQEwOB4hGHP6ULqGchVQeTRWBfkPXVWMrflVD7H9RUPuXa2ANuu1USLM5W/gLj8LU9",
+	"TT9yoGD3jGrNtXGOOvcCSxL5/yM/yjkIxmdkypL0zzAqz076rVPFsOgEEiVerH/ePqLIrdcDpazkvTel",
+	"q+TmmifaUcujtfkx28WFAqtFneqaJLMt9daU72HhgR0wMjRj1Uw5bKFLsNQh+vRWKs0FWGAQLVCpYmN+",
+	"Xa+rnr47e49D+rLd6W4aW0Tb4vI9Qkk8kNe9KEJWjhDBHz6T5z3KIxKL2o9YzYwISaZ8MgV0FiyJxRWR",
+	"cwGF7IoiRgUsmT1k3MWKuUr5XONJPEGkBCvFaDpmycI1gr3SyCCYN+hedkQADlMgeZO2H+CMxsyPEssW",
+	"DgTiX1KT54K4Jjp92x/yAyhVBoW+8vpeRUd2ugNBk0TONXFl+WAmvrg+TRJEuYEE3ysJoBce9cq1QxJG",
+	"r5heE0HgzuXDBhGUqry2DnuH3+z1DvZ6B+97vT783y+FgvLi/A3RCxE53z2qLCOmtpdv/IwfyHVe6T1e",
+	"40Q/ISHSa5gTLGIiSxGxR5nnK/ewl4ukrjDhnUSZ/U/w3022qYLxaSNTDUVDoa4uFgzsEiivAQgyc46Y",
+	"jFOqZgnTuktOtSu247ijk24kcnZkTq7igrveaxgS1u8oMaTNdir85NF3f2vCw4XcSHi3skzVmJs8Zd6/",
+	"tSmLudnDOvSNsv1PZccRqTPW+tQFBVXDsAQhlo+lYOYJ7H8l5pHCXQ3FPBsEezukV1fsgXL7rmlk3KhJ",
+	"O0QXrasZEHYIpMmiWkLyGick7Ib5u2Fzjl/kEnWbsDy38GK9tewDtwuL8yKaCDitHM5VvKZ/6Qpa39EI",
+	"KOQVYI0ZBBLkM9bUveYiqiKZ1pat320JALhsc99Qt2/3vu9V8cvJfLPqh7N9VP0eLOAaatqxq+Wwa/vz",
+	"7XS/LVi0x8HeIo9MMxckkCZUBE3VRzIdQPUU7YsEchlbZhYMxHzKABoZnRAQ5uMsz4696SETdJSwOHQ1",
+	"kMNRIqNLFg8RjihETUtI00FjNlZOlySWRLBr0y9KZoSkLWRlfGTBDHjl7WKLmMUdQBtx4PMhac+ooK5C",
+	"AaANQj1qwToI1pRXDqirmVKqIxOQ0E/CSmsQUwRLIWSOfjiBcN16FAIHo9+6f6R+KNLeZOz1swUk2McY",
+	"vVXwg9zwWFmpWoT5ez7BkOx2W8C2bEurK1pEfGKfTpmIfV1vQT5cvPQZgH0iJD7oIMwQAmnCQXRmlYim",
+	"fRIKafh4EZI2skHoLGHKIKJBQMJYzsVE0ZjZdyaIqe7YRu7iKhVxiqaMpky50uyQ72FVq/xjULQc3+Fi",
+	"cjIQjEbTUnSTvexlEmPBdopT7dQDoZnvce1vYYRxYlu/lU+zFbRumLiIo3mYkES3Ek3cBBNAhZw/BiR+",
+	"CQzuYumcu/3Lr9wpTVMmdOkkb1Nao4575WBom1FhnmhfZMCXqEDetBRhpwPCRZRkoD7FXOeFHuxlrquB",
+	"ikHBQqC8PiC2gVPeihEOylHXa5IFVOsX7iQqJrJZVyhCKB/D8+5I/I8qdFQDEni/4kMBAVsJj901Pyg/",
+	"Z4QW59Pevngo+96f46DDoVgiU1SzOCgikOFqHjEwgMIFbZ96oO2aViEeY8QGojjjWF+m7a0XYBWC2iyO",
+	"iXQAljuP6AOdBeExrMxed82/zKdWAmfeKsWpxHsebaW3znPKV7PplDQlOa3btt5nQu5+X4X/feSDNRgn",
+	"UXmf7pQPbnHP5n3vnv4kpWYEYaMxPhF5l87LqRYTO3HZTGTGqCt4ncs2LhSvXG+2IedpiaBvqnm4ENBW",
+	"v9Wj37JjejTaOxh/883eUfQN23tOj5/uHR+OeuPe+Ig+iw+2d/UWw3sYVeQGJ/FRHfljO2jxjIEJwSvu",
+	"K/FmzbDKu4g9WH76fqOhV5lNbYTOD1KRQYtb3lDIN6PM5JZEV+Z50OqiYtTPCz55lzJPElfRj7RDqPln",
+	"NZzQVQesLwsFkXMTRYWx0pdzhUzpFRsI7DB2gPTJopvrXuVKLtBfpYJLAeGJtlJXUCWoq8GyVfkVsAOj",
+	"TQn0NvfArUjcJa/QpmOVuJRqDQHcVAkQCMeUJ9oHDk25MAMhBZnKue1wzK8JNyeuNJZH8r9kqalB8a+L",
+	"77F9fm6JAzptYnYxpxMhNdePMujtZVBYSraFsLINCyrrIY32jzfLFSC4WXhn+Q/gCiejhfO8kLZPp2Zx",
+	"CMFLVsbAAQMiDGK2G3rJiLxiqhP4VIagUlZCkXFCJ41mj9KoHyqVE+db8bkykc3Ab4bZ3EErX4pW0IoS",
+	"qRmA4GxZGbNSmqKuGyju1wqKohU7tL2Uh3qLvFNwV1cIqZzGK7ME/E55yH69/9pu9oRVR/JZIYHLNLWV",
+	"DaqY7qMV6s6sUJVjnbO0yu/3bowq9waiWf7nEtppnZafv9v6TLS6Rr/I33nU9Rt0/fJu3T21bSWF533d",
+	"EX3ue0vmVsFuJ2Qsk0TOSSjYtRlGcOOFEPwuk7iUfNgEp+D6+qKdD24W26AC+MV4ZPi3Djul8dd/BvdB",
+	"4r13Tb46/iZd/ucpT5axPjCYW0CBuCsIgiqE904AGcAlBG8U4VyJ5zxYYazkrFxCnJQQXchEMk1kZvKS",
+	"ej4beCCceOucK4rROHBA/oVHtFSb2QqKedYLKMPchT1VJkQ1oSSEdQ/9KHBI62rRYQy7y+fWUpyUQ6Vc",
+	"VVUzZY3F6H60/Z2zNFk8aDpNnk5M3im+oAHafrkmf1E0YsVOGUZnXXL25Io5aE5XplCzSILnmaoJRlxt",
+	"x0FL0//MWTW+AuC/S3m7xwzhG144pxiuVWVdwCxWAGiWb587uBAUSxjV7A9yE6x6kLBYoL0J9uw90PdW",
+	"xhLsjCvRF6JtI/Q+8YGoOpwqC2zZNrsuyqS2gbFDLSTkrpryGBxRc3s5BQNRhM2U2b9+AhAXnEFgDfjx",
+	"Xd3TLjmHpUV/vXNdLV0J5YSl2uwj2JuvUXl7NJmCusevWA1B0+gyN+8v+3F25wAFhuSekSmP1keTWWEm",
+	"JpdsMZcKyldoUjRAAE8bAksyzUg7dNFsYUBCvK7DgPzrH/90LhS3NppADki5NAaLOWKszGqLrbzKe3yP",
+	"I75Hql/pq6kACzx9NFhUKbhYPbdAdw+Nv13wteXCVpJcgr2APbPEqZkJiWIgMesKdXbrYpdrKfDGdVP9",
+	"qcvzSX5tcXElOSRloUwLHXgsej3laepeTKmKWNKy+5TwKzRNRzJTnCk8/zcj84eJPtjtsD2GRH8xbACS",
+	"tLbhBdtcWOtTYhuSYEuh1yxeCWR2yVVSOY/PQDARp5ILdB+C456bfgEJxsQVS2SKDMW71rEifJf81Sr5",
+	"T3skpgvdVCPzgdNozSJld5xEu+Ltu10C6wiNLxjV8DcWmYCw7qRLwrKM0x9kvd7TiMfwXxY2ZrhiE611",
+	"4K5bOiBvniz7haS/Pma+fhFOx5WcV/fDfbsZsZv9T/DftWUUVzhxvTB/dc9lFLCDBkkCZvGoqd5R4QV2",
+	"VVVH74Ak61E4PPHdOwpHksz2LtniVuh6ci4ANLWfW/IDktARS4IieWosMwWeBUUjuwKkHV6yxXDKBUQc",
+	"uhAlzCFjgnBD5lQTGscs7pJT23yBrQzASwOB8KIkxG8hoTocUw4KeYG6lVf9AteCM6fb5uIMI0UBq3Qg",
+	"2qEd55DZzQ+JpgtN5tNF5wQeg8aESv9SRqltyYG5o0FNxixpkolev37zV7vWX7RTFiex+f60FLGM/P94",
+	"lz7MXfr69RtAEbpE6quicH4W/MCRcqZjxAaEczOWqr4QHyAx0IHwxfjI25SJ07M9Ox5q+ChhRDMFbtG3",
+	"SUJnNCBXr1+/CeC9c5kZy4Eoec0Ne/36zUCkSl4vOoHLw8BA5nBENRtmKgktf7F/kA/nrxEfEBQjSGC1",
+	"ygK/ooYFA5FImYJtUiqScHG5l8iIJpZHKaY1Qv4hi8lEYn+pFOd3qIHcdAcCICPCK6b4ePGd5ephlVVB",
+	"ICaiOOfsCjNA2pSMFUOkwYGAwSZcG+2grDE02f7ifbEBsOvQ/gRVEnXYQaer46joQrXqYKQWaQPyBGKg",
+	"4cG/tRt1RSuCAOV8nkXavl8Nh7Sj6RWoa6ZJB8L1rOga+ckBpI2gIXDxpjkyKR9eMnvGJBBhK2h5mmr1",
+	"W1NjUt3ftxds133UjeRs/+qgFbTgdrTnZDzmESNv/fd+zq1+C0l/e08v7s7DICg6yqhz9QJ5PTp7H529",
+	"ztkbx1aOLt1HNwGF9kLr/icrQ964XqHt/sQDDiHj50KAJawQ9YrYFMwUtv2SthP5CkGw01TiI+eaj2UP",
+	"H6Ds4TpCu2udDWnxs2lsOfHfSVbaPc1newGR6svqte9t1txgrlpe1sJLCm06ELkwRFZkoULOeaJzJTEg",
+	"FTXP9g9vDwQITVQVJfLymCyXH9GUz9V0wHuf4Xr1gpzHQWSY1vbIQW6fVGpl0tvfVA58d21p/jfunS88",
+	"VNtOYqv6bSOov/0YqH0Xin1esw3gFL1D64qblVwdR52fS9+HQbA8iI+MFoTNKE/KlQO65CcJFYf+JrnQ",
+	"A+GrKEV20sJ5Ix2aG9eEJnO6wLjA5YkORNtx+L7rOc7zmOmMgaWBCjcCg55SjWFpkD6MBZ4Ecyq1fSik",
+	"YAW+DDbKcKR2MjJlAtVRDcYAOwJ8CWwKAfZVhv/PLQHQNYGhoBXDgeDh/YaN+nhrLrxCTI0bfjvEF8/y",
+	"2Yed7kAUf2qC4P3uVjg4Qj8teVvC/57Rhd8i/KXuejuNYzzWD1uJwM661W9NFI3Y/yyp0kW9AaC57VVl",
+	"nNTDqMpuQet4ZAzB/soT8KPS/FWGipx5xjjzR2uVQ28vWECZyxFTNy5z6S+QdrU6AJbAhL86J4UXB+sF",
+	"RFQIaciIuRfjLjkVCyiYCXBZ8LGZsplmyVVdhto5vJLzlm2KCmA/Xxd9fxnpYLCbnlwtf7IXUqzo3N6f",
+	"xRV8x6JGUF+N2o7hiV6po1wMg/AYb/saKSE3HK8U2MQTdGtVd8eq+Pb20ieVuhz2AAG8CsyMXjJC53SB",
+	"4fx4+OxHhVxSeypjNpMNlnwMeyydvBteyjcs9IMdP0zsZfPNW5DW4537lUJEwXmjBQMB+r3p1QvmpcaA",
+	"iVdXTC3QqlRU14YCYVz7+H97zC336S+HE6SKRyweiFJlWoTahT9roy7A6IVREtgp1wMR0ivKEzpKmAuF",
+	"oGglmwPqx5hDVpH3wXJD/vWP/6faunuGqZe5Ta6NHlTwT6KX0XQCwpLauAjvbwUlRw8E8LnSTHKFCCbt",
+	"GCR4SbvkrZkyNeeakdCj+/uQjBK4/5hfM3Cpkp+kISmdcEENi/sVL6ieSmWaIjLQJ3qfxjvoocku8j7f",
+	"2yBfjj2kAR+6O1pAXZVH28eK7aN0MJwPxyXm3GWEwxb8IKXK8Iin8ABga2+Lt79tbqDtC/LurOyNxQfL",
+	"KXyYHY2BxvCGz/4DTDP4JQcb6rvYjCpcEBprkqRA4YVyz1piPwOh2JgpJiLmE7ZmLObU/mtBNBOI748v",
+	"u2r6rlbirEs+QOYhlsrQA6ENXQQkZoZGU8vOIHpRUZ0pVq6K3S5ZiezprEXff2VX5l2xL7cRdaqATFvi",
+	"YQLF+d7xu4Nnx73j4+ODw6dH2wtMMJEHqvvs+m6q+vyzpaY5dWQYPyaqfBGJKnavykwCuUNNrjWe1u0k",
+	"IsVozAXTa6JIhbfkBsQONjNYow2xDdSV/d1IMmjNwdNHMPqFYXVXTFEeMV/ag8V/HrS65NQLV1yTMIHU",
+	"Zx87avkFJBwHhBqSMNCSBDgguNG5eIUI4cA5LWcpJKKyIzJYErtUtaTPE43aGPXSV1x1Y8rxmCndCSqw",
+	"gGDP9dNxbLY8bCwzQIVPziHtFQsyDMJDW7oqui7FG8A7IMqtE+QVaBKoe433pC+sNJ8yxRA1JG/bvq/7",
+	"hBKjOE3ssMt1kuzfeb0OA5jsKYs7wUBQrI/gd2sOUm8JXoSbACU3SpQ9Y7b9FPiHXSpm7yPIQKJ5Ex5Q",
+	"1AvBrsS8vXTSxEqXihvDwLXgFj+A9lyi4BLSJ1jQEd3TSt4ap22JghZbUpIoAXcp9EWLMfpOZ3lzeIv5",
+	"HHtAENRQbcr23SUhF4ZN8EbSuezKsZYMwECCPjAQ3N57iUsbQ1qBuEN7lwNZ2BHamxQuWTm2ErBd+oYC",
+	"UShHnOfn8R6vh6KTpiRGf2Ry9vAoxi7ZgpG4Ts8Im6WJXDAG5PPnEhsuWOt9i7EZwLVsW+oNmV2G4BFc",
+	"pJnZl5lJMwcvrAPgqvY/UvvyTx37XzoQUIHT0vKH9y/ANxWQcKzkLMyZRWhkiIVaNHA/t8p9VKKh8AzR",
+	"ciDGVJ3Y4zKznTx99gxa6/SJkYYmjjFrpjgDn11sBUzLLRwuBtxAPmD/NNGyKGuzZ+ReTA1zRaw8C0LW",
+	"lxezgwpVgmE5OaxnFQxEKC/DgIRzqgSkIrS/7ZH/v703ZlIxLDrFriPGYhaHpH3QKz9tONYgKq964ZYg",
+	"oYFHuTW1m+KWrzGh0a55c2reNgijr+luPRq5U3/3GbDwoQmdCB48xifcmrmhegeCjIQEIEUogTMF5/8B",
+	"iuE5aWnPCQic7ZD1dLKUUV0uNOxTqR0gegDJx5jTxPK6w/U4jT/jkF4WI3oo0GQ/iRugDtc2VySw3VFb",
+	"N0m/bkKHrja0jk1UN2jhy2LWp3YXhEVcyvkD1imuGcwXXLN4aR82B5oV039MO3ugKqgesYUkcvL587hX",
+	"uf3+Jz+i3dK6IYUKCoFSY9gsNaTtixknFIKcXKiZocq5eqA+BCwPPoJ4404uR8ISgFpXmzK+ROytz3eu",
+	"XjJDedJYLcK99RhffOs8mOJwFMh7nrzuPMF8w7t+8+/qZO0DGNXifjEVK4Pe3mfyW8YyRqiV5ootcEcW",
+	"gW/gaLbh3zzu5GVpHCqOl/TwRqdiQRhVCWfKfVhuyoGydMlR73keB1pC3uFQGhHKgdfDH9pVXOUFdxCK",
+	"WWEmh/fFTOrYyP+y6/8YyPUQVXvB9upp/ol2BAsoCnUcZwdG4Cn6VigSeSOk7S06h72AOKuM8+YPIMYp",
+	"9/R3AkDDzwEGyAWfQFg2GsSxXFUJNAJnG0DIFRiAuSrgKUiBTtEULuAI/FU+3/u/mX1f60II8qV7vJjv",
+	"JLLAu1VYaZ/vUnrd/rpSbMI13DSITiBzjxCOIwdmH7kgwV8vDBUxVTFx9KM/tn0q+nw+72r32EO6dSM5",
+	"6xCgOYfG/uH89UBAhM+IEfiUtNOEcgF/uGjFzGgeg5crzsB9grItfAYnFC448HHlCApkPYDCifOAgX+F",
+	"xUTIOa4EFO2VYiBQSCqVWCNhYRrQIbGy0wJyc+kIgw+wkiZ+Z1+CGQ6EJwHv3YE5WaUW7+4KDyHtcD7V",
+	"LBr+6x//DDsuoGguuuTUDITjUiXelebFhEnbXvsjtpAi7jSjKiwd8wdNtVjCZTh/Q/RCRK2gZIFxvmFE",
+	"7/fQgcAG02TRzV1vrY9Bq4qDgNRWRkK49PX9tg+HWFqsh0nhqB1EXMebz93pZfEJCZGcwpyCXA1qEbHH",
+	"qNOvMtbivODdyxfKXclb+59KZtvdEkBOIHWtbKLBkiAuFqEJzmCVXT3iGnx2XIOt6CnY2rOB0P4Q96DJ",
+	"lNHETEnbQ6kNwSi9lDjfcUhtC3dnezU2IHyMP62zazUTz71Jz5sk50favJvSbdsR5v1Zhfx+716oHWIS",
+	"DMq/ASm9b6VVVJVB/sGco0wtG3PkeEzaIRNwDvoEAKfCE4xTn1NneIp9vD2H4LOIJQmLXfqvdNopaZc8",
+	"N2hSzjGxAGIQBnOCiO+LooMZ15rVS5qYcFN3+m6ak4vTdLhaNxXfHiYP6Gac4TGu9cvI8Pk8ktZnsXAv",
+	"87ItTQaR5XmAduBZU5bm5mqrudMJ6zudGPkaNwORV1bXzsggVbzkvg5REsAUAOdKDsFVHHaCvOab/U7l",
+	"DQSE6rKtnTPdJQgNTy4ZS13WAY81hLgOROhXnsehlUViKEStJaHe8gGZjiRWMnXlq7khNFGMxgsypfpk",
+	"IEKrzw8zkWujIdGXPMWCK2TKFCNcaMNobLV4NDUe9IJer+fB2VOmMMyULkj76PDQqfF9IqhSco4OPktx",
+	"nZMcz10xLH7ncfFzqz9Gmt7I6n9DEP27tAksr2WeGQuxCv3WYe/w2d7B4V7v4H3v236v1+/1ftlZocdJ",
+	"b3cT3Lm7AjtHx8RGl8Wjkv61KelwyMvsECibUOKjXO7j+pCGGraHJqE/5C0yAXHecm4cZLBitCI/AHzv",
+	"FVMJTYdYoFKHA+GDdSFyHUJuvTtH2yXsuLXOLQ8RVSDqmrkE0ys1mbK6qChdBvnvYQDNjhYYj5GPTbqY",
+	"i9INoefcRNMCVcjKx64YnZOgw15IFDPcV0SSSeyNvvbes1TQdhfnQCSMXnaK+wJG65xM6F/ik9oipOew",
+	"1Y7VXOCGPyg/r25Yq//ts6Neb1eGjRPBuVme+RkE9nKXcZPUXhDsI7/+Ovm1dFG1uUD1RC95bO6JZxum",
+	"/5isWqNn3zPLrh1o6E0WEjl2YaYQCXDkgbD8LXcfJvySQTQLgNyiIzDn0Jbzayfgk0ROTm4Y0HLBROwO",
+	"83u7mI+hLI+hLLcIZYF8w8aKLLucePvNnvNurkX1KOyAhU0uypSyv14xpTGJD+zoYUwNDUmOVWGVbHBH",
+	"u5rndJFIGkOhKSvJ2KMjo2zGhIECAlaJDq/3vJs+3BSRYgf2HmbwGUxnvrN1MSkRNTSRk4w9Jv01YFeU",
+	"jMqlAAIQXb0xhkDC1H0ETnvC2tcJjS6LmoOrz43iKat7Ysla0zR1z9Bx9Pc1GYSY7HzY6xEoKu3zpCNX",
+	"PSNLu+TMkFgyDTEkRmYRHjF7lEZUs1qn0o/Q783IviQXY0R3q9+SlzuU18e+G45AdW43JRwWZYqbRav/",
+	"68cqGV0xYVtPlRyV9dR8gTwXBNPYtvviwEr9iufVwy0fs2xtxn1WM2n/1QdwPNGY2n1u78onugPGMIpU",
+	"7tkiiCEjLqhlo9cpi4wOyHHvKUocc65ZQ+7jLZOZy0geUxZdwqd+erjdQauYVUEAd0sP52CfNBLRDrpY",
+	"e+HpVjzRIzndMQHl67qBgqpN2PWWl5ydZmZqW7Ri7YhRxVT+i+0FIB2QN2EY0D6Ia66HZRLEZQMaU9VR",
+	"gR/ZZSWVhrWa8nTBJ2IvS1Gg3eMiT7Xw1zOAPKhSc/auqcMZREGBtOdSXeqURkzneRtcFfjVRU6rww5b",
+	"ber03ZnLhka3n4MEkNXP4YW6r4uscDSOk1PIW37JQGZXnfJcsLxsPWoi1ISN9yDIDVB0iFGUJ1b0oC5W",
+	"rbIsscsnXFpge0+QYlFgTX62V8BpmhKRIYyoC85jsSX1mtY9+kHDUCvgZuWiVQ7xUC2cBcehqmXltpNk",
+	"VtPsz66MwHKiPdeQa19AKUoBmXFiYoceyzKWiJDlfoqU/LreqClwljTRlMeFDAgl7RyESUCm1O6KPSe2",
+	"x2k2o8LN08EeldetUve+oV+H7qGYS9T3JWYZSZlM8cJdEEOTS2JktwKAKVVdZaYLuPuXAECySl5vUMKo",
+	"E2aaLFyOfKl5n97bMGpfsxjAAfLYyQIGxAcZBuACSovMRvhJ5BAc4AGMsfp+7r8qpHR0EHKjWTJGuPRM",
+	"T5FOQYnNSW8l+HcpxpasRNi68NlgIBQzijsvv5kqBgZQ7RhbmtCF5ePOAeZVAHQdFcL/QDRJ/+V02Doi",
+	"yMPSEcsETmxA3jBDYQRuNy0jdMgoUDGLO+tnUelmIHJ7K7H06dxdcwJg7e2j3kH5cMyVFJNOQGh0KeQ8",
+	"YfGEafJbxqPLZDEQwLgs13D7DHaEEY0uJ4gC8zc5AnCckhBipPep2Q4mQiqmHXYM14R7IwBgxSiWE4N3",
+	"ZurySPDwxQpgaiqr6NcW7qViqUGMKBeNBpNPrSXmnVPhvIRzsCqeSgE824eI7mq2LYQOmiRvx42i/kpo",
+	"A9buBhJJlR2SccnuVvDZJMTAkIFEX9q3f/eJvp9aTGSzvJp5vkAfazKS/S8Sy1L//nH7II9V3JHD6+sK",
+	"dXXJ0UHPW5qQeP1hPSFUOGQrQKVsQ8VzD3hkuQEX5OCY6A7W66s7rt3lXD1/3Vj2HeVbWWdxwIXBGMw7",
+	"oRwXOvmVUY5foH8ryonzrWymHFd7aBfKQUNT111/IYJbOcwqlsS6kbQ+uL6+LtLyK/hvQ1pu4xvIyglj",
+	"th09lUk8VAzgNXeiMMAvaueARgBhhLBF7QLJqONTX6ty4An6USEtxg/Cld0SZlpHnN/Dd+/9y+duwF8G",
+	"mdYPvolkG3fna6feC0DVcrMtIAXzhWigZqc9dnMtcycyPiVLOqyl4yUNFu943zzE+hYqrQvPDa124X4L",
+	"O3Uk/ALH+SIf5pdBvMvDbiLb1W346rltDqtZoY8NZKrYlbzckUiRRKVCtQ1LbbA51D7UmrQzDxhpdVxo",
+	"HS1MrkhLDv4pSSLFBAMxrfYMuKWaiXp5wG38uRvvF0WtbtCbaNXvxb8NpT7RnmgsyfqaLU2Z/mX7UndK",
+	"RczioVX9d2OwgjAdUQdmqrIEcFOxqFUO4EqovmS+RgsYvU5KD7WhC000T2qhcaR4URrnjzDMt1c3qGTy",
+	"QBRbO/hGym3akq+fhF3NQEMvLeO6ghTK8nJsQ8SKJYzqHbnv+4JKvd/L3vmbKPHc9/Xl0aEf+lZUmK/p",
+	"10+CuXHe9tN4068kwu901YMLw2tHrlqDazEgUzmHuFI5NkwsiQW51bM2UVeKN9jIeTk9/49PlkujbqLI",
+	"lTX/t7jS0aFE5koaqLXhfWANhLkMx7ALXWKoU1rBskuTBXqvoPRo4Qvx4lUNEZ7bj17mI/gyaLA66CYS",
+	"rAG7+Kop8H2Bvu9owavujgaQOhtosew+vJGF88KBLWpGDSgyKVNcYm6Zc2oplkoFGAOrhHhR6v/LMnrW",
+	"jLyJJGsX+d+BLssT32AMNZkS3TGUZd5Nr4EcEExbsQNbOGW7JBrZMY8TOpnkY2bEMDpDkRJLmDnlxsVR",
+	"Y1xqHb2+z5T4AUf5ZZBpMeAm6iyv/L8NsyQRFNsT0msTDWRZjtvfXYA0EiJXSgH+xNFMHW1Vw++/BOIq",
+	"jbiJuioL+PVLgxvi3n///f8LAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -41,6 +41,7 @@ import (
 	"github.com/konstruct/konstruct/api/netguard"
 	"github.com/konstruct/konstruct/api/obs"
 	"github.com/konstruct/konstruct/api/ratelimit"
+	"github.com/konstruct/konstruct/api/readiness"
 	"github.com/konstruct/konstruct/api/retention"
 	"github.com/konstruct/konstruct/api/store"
 	"github.com/konstruct/konstruct/api/tenants"
@@ -245,6 +246,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 			BillingHandler:  billing.NewHandler(a.Billing),
 			UsageHandler:    usage.NewHandler(usage.NewService(st, guard)),
 			EventsHandler:   events.NewHandler(a.Events),
+			ReadyHandler: readiness.NewHandler(readiness.New(readiness.Opts{Store: st, Guard: guard,
+				Platform: readiness.PlatformFrom(cfg), Models: a.modelCatalog, Billing: a.billingState})),
 		},
 		Webhooks: []httpapi.Webhook{
 			{Method: http.MethodPost, Path: "/api/webhooks/slack/events", Provider: "slack", BodyLimit: "1M", Handler: a.Slack.Events(log)},
@@ -258,6 +261,15 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 		return nil, err
 	}
 	return a, nil
+}
+
+// billingState tells readiness whether billing lets a tenant's agents answer.
+func (a *App) billingState(ctx context.Context, tenantID uuid.UUID) (bool, string, error) {
+	st, err := a.Billing.State(ctx, tenantID)
+	if err != nil {
+		return false, "", err
+	}
+	return st.Enabled, st.BlockedReason, nil
 }
 
 // Close flushes the spans not yet exported and releases the database.
@@ -342,4 +354,17 @@ func (a *App) Run(ctx context.Context, opts RunOpts) error {
 		return errors.Join(errs...)
 	})
 	return g.Wait()
+}
+
+// modelCatalog is the tenant's model catalog (llmkeys) as readiness reads it.
+func (a *App) modelCatalog(ctx context.Context, tenantID uuid.UUID) ([]readiness.Model, error) {
+	ms, err := a.LLMKeys.Models(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]readiness.Model, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, readiness.Model{ID: m.ID, Provider: m.Provider, Available: m.Available, Reason: m.Reason, KeySource: m.KeySource, Priced: m.Priced})
+	}
+	return out, nil
 }

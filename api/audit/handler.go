@@ -42,8 +42,12 @@ func (h *Handler) ListAuditEvents(ctx context.Context, req apigen.ListAuditEvent
 	}
 	var rows []Row
 	var next *string
+	var names Names
 	err = h.store.WithTenant(ctx, req.TenantId, func(ctx context.Context, tx store.Tx) error {
-		rows, next, err = List(ctx, tx, f)
+		if rows, next, err = List(ctx, tx, f); err != nil {
+			return err
+		}
+		names, err = Name(ctx, tx, rows)
 		return err
 	})
 	if err != nil {
@@ -53,8 +57,9 @@ func (h *Handler) ListAuditEvents(ctx context.Context, req apigen.ListAuditEvent
 	for _, r := range rows {
 		out.Items = append(out.Items, apigen.AuditEvent{
 			Id: r.ID, TenantId: r.TenantID, ActorType: apigen.AuditEventActorType(r.ActorType), ActorId: r.ActorID,
-			ActorLabel: r.ActorLabel, Action: r.Action, TargetType: r.TargetType, TargetId: r.TargetID,
-			Metadata: r.Metadata, RequestId: r.RequestID, CreatedAt: r.CreatedAt.UTC().Truncate(time.Microsecond),
+			ActorLabel: r.ActorLabel, ActorName: names.Actor(r), Action: r.Action, TargetType: r.TargetType, TargetId: r.TargetID,
+			TargetLabel: names.Target(r),
+			Metadata:    r.Metadata, RequestId: r.RequestID, CreatedAt: r.CreatedAt.UTC().Truncate(time.Microsecond),
 		})
 	}
 	if next != nil {

@@ -39,6 +39,7 @@ type Service struct {
 	log       *slog.Logger
 	stripe    *client.API // nil when billing is disabled
 	now       func() time.Time
+	prices    priceCache
 }
 
 // New returns the service; with no Stripe key it is disabled.

@@ -123,6 +123,32 @@ func forTenant(reqs []stripemock.Request, tenant uuid.UUID) []stripemock.Request
 	return out
 }
 
+// The billing page shows what a seat costs: Stripe's price for the plan,
+// looked up once and kept.
+func TestBillingShowsTheSeatPrice(t *testing.T) {
+	t.Parallel()
+	mock := stripemock.Start(t)
+	s := apitest.New(t, apitest.Opts{Env: apitest.BillingEnv(mock.URL)})
+	acct := s.SignUp(t)
+	var st struct {
+		Price *struct {
+			UnitAmount int64 `json:"unit_amount"`
+			Currency   string
+			Interval   string
+		}
+	}
+	for range 2 {
+		r := acct.Client.Do("GET", billingPath(acct), nil)
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		r.JSON(t, &st)
+		require.NotNil(t, st.Price, "%s", r.Body)
+		require.Positive(t, st.Price.UnitAmount)
+		require.NotEmpty(t, st.Price.Currency)
+		require.NotEmpty(t, st.Price.Interval)
+	}
+	require.Len(t, mock.Requests("GET", "/v1/prices/"+apitest.StripePrice), 1, "the price is cached")
+}
+
 func TestBillingDisabledGatesNothing(t *testing.T) {
 	t.Parallel()
 	s := apitest.New(t, apitest.Opts{})
@@ -136,6 +162,7 @@ func TestBillingDisabledGatesNothing(t *testing.T) {
 	require.Equal(t, false, st["enabled"])
 	require.Equal(t, true, st["agents_enabled"])
 	require.Equal(t, "none", st["next_action"])
+	require.Nil(t, st["price"], "no Stripe, no price")
 	r = s.StripeWebhook(t, apitest.StripeWebhookSecret, apitest.StripeEvent(t, "evt_"+uuid.NewString(), "invoice.paid", time.Now(), map[string]any{}), time.Now())
 	require.Equal(t, http.StatusNotFound, r.Status)
 }

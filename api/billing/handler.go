@@ -43,6 +43,10 @@ func (h *Handler) GetBilling(ctx context.Context, req apigen.GetBillingRequestOb
 	if st.BlockedReason != "" {
 		out.BlockedReason.Set(st.BlockedReason)
 	}
+	out.Price = nullable.NewNullNullable[apigen.SeatPrice]()
+	if p := h.svc.Price(ctx); p != nil {
+		out.Price.Set(apigen.SeatPrice{UnitAmount: p.UnitAmount, Currency: p.Currency, Interval: p.Interval})
+	}
 	return apigen.GetBilling200JSONResponse(out), nil
 }
 

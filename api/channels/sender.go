@@ -47,6 +47,12 @@ type DirectMessenger interface {
 	DirectMessage(ctx context.Context, userID, text string) (ref string, err error)
 }
 
+// Profiler is what channels that can name a person by their id offer
+// (Slack users.info), so the portal shows customers by name.
+type Profiler interface {
+	UserName(ctx context.Context, userID string) (string, error)
+}
+
 // ErrTooLarge means media is over the size cap.
 var ErrTooLarge = errors.New("channels: media is larger than allowed")
 

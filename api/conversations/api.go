@@ -5,10 +5,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/oapi-codegen/nullable"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/konstruct/konstruct/api/access"
 	"github.com/konstruct/konstruct/api/apigen"
@@ -26,6 +28,79 @@ type Service struct {
 	guard     *access.Guard
 	keyring   *secrets.Keyring
 	providers channels.Providers
+	misses    nameMisses
+}
+
+// Summary is a conversation as the portal lists it: with its newest message.
+type Summary struct {
+	Conversation
+	Last *LastMessage
+}
+
+// LastMessage is the newest message a person or the agent wrote.
+type LastMessage struct {
+	ConversationID uuid.UUID `bun:"conversation_id"`
+	Role           string    `bun:"role"`
+	Body           string    `bun:"body"`
+	Kind           string    `bun:"kind"`
+	DeliveryState  string    `bun:"delivery_state"`
+	CreatedAt      time.Time `bun:"created_at"`
+}
+
+// previewLen is how much of the last message a list shows.
+const previewLen = 140
+
+// Preview is the start of the message's text, or what it carried.
+func (m *LastMessage) Preview() string {
+	body := strings.Join(strings.Fields(m.Body), " ")
+	if body == "" && m.Kind != "" && m.Kind != "text" {
+		return "(" + m.Kind + ")"
+	}
+	if r := []rune(body); len(r) > previewLen {
+		return strings.TrimSpace(string(r[:previewLen-1])) + "…"
+	}
+	return body
+}
+
+// lastMessages reads each conversation's newest message from a person or
+// the agent (tool calls and system notes are not news), one index probe per
+// conversation.
+func lastMessages(ctx context.Context, tx store.Tx, ids []uuid.UUID) (map[uuid.UUID]*LastMessage, error) {
+	out := map[uuid.UUID]*LastMessage{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []LastMessage
+	err := tx.NewRaw(`SELECT c.id AS conversation_id, m.role, m.body, m.kind, m.delivery_state, m.created_at
+		FROM unnest(?::uuid[]) AS c(id)
+		CROSS JOIN LATERAL (
+			SELECT role, body, kind, delivery_state, created_at FROM messages
+			WHERE conversation_id = c.id AND role IN ('user', 'assistant', 'human')
+			ORDER BY seq DESC LIMIT 1
+		) m`, pgdialect.Array(ids)).Scan(ctx, &rows)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	for i := range rows {
+		out[rows[i].ConversationID] = &rows[i]
+	}
+	return out, nil
+}
+
+func summarize(ctx context.Context, tx store.Tx, cs []Conversation) ([]Summary, error) {
+	ids := make([]uuid.UUID, len(cs))
+	for i := range cs {
+		ids[i] = cs[i].ID
+	}
+	last, err := lastMessages(ctx, tx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Summary, len(cs))
+	for i := range cs {
+		out[i] = Summary{Conversation: cs[i], Last: last[cs[i].ID]}
+	}
+	return out, nil
 }
 
 // NewService returns a Service.
@@ -41,8 +116,9 @@ type Filter struct {
 	Page                paging.Page
 }
 
-// List returns a page of conversations, most recent activity first (any member).
-func (s *Service) List(ctx context.Context, tenantID uuid.UUID, f Filter) ([]Conversation, *string, error) {
+// List returns a page of conversations, most recent activity first, each
+// with its newest message and the person's name (any member).
+func (s *Service) List(ctx context.Context, tenantID uuid.UUID, f Filter) ([]Summary, *string, error) {
 	if _, err := s.guard.Tenant(ctx, tenantID, access.RoleMember); err != nil {
 		return nil, nil, err
 	}
@@ -74,19 +150,37 @@ func (s *Service) List(ctx context.Context, tenantID uuid.UUID, f Filter) ([]Con
 		return nil, nil, err
 	}
 	cs, next := paging.Trim(cs, f.Page.Limit, func(c Conversation) (time.Time, uuid.UUID) { return c.LastMessageAt, c.ID })
-	return cs, next, nil
+	s.nameSlackParticipants(ctx, tenantID, cs)
+	var out []Summary
+	err = s.store.WithTenant(ctx, tenantID, func(ctx context.Context, tx store.Tx) (err error) {
+		out, err = summarize(ctx, tx, cs)
+		return err
+	})
+	return out, next, err
 }
 
-// Get returns one conversation (any member).
-func (s *Service) Get(ctx context.Context, tenantID, id uuid.UUID) (*Conversation, error) {
+// Get returns one conversation with its newest message (any member).
+func (s *Service) Get(ctx context.Context, tenantID, id uuid.UUID) (*Summary, error) {
 	if _, err := s.guard.Tenant(ctx, tenantID, access.RoleMember); err != nil {
 		return nil, err
 	}
-	c := &Conversation{}
+	cs := []Conversation{{}}
 	err := s.store.WithTenant(ctx, tenantID, func(ctx context.Context, tx store.Tx) error {
-		return Load(ctx, tx, id, c)
+		return Load(ctx, tx, id, &cs[0])
 	})
-	return c, err
+	if err != nil {
+		return nil, err
+	}
+	s.nameSlackParticipants(ctx, tenantID, cs)
+	var out []Summary
+	err = s.store.WithTenant(ctx, tenantID, func(ctx context.Context, tx store.Tx) (err error) {
+		out, err = summarize(ctx, tx, cs)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out[0], nil
 }
 
 // Load reads a conversation in a tenant transaction.
@@ -163,7 +257,7 @@ func (h *Handler) ListConversations(ctx context.Context, req apigen.ListConversa
 	}
 	out := apigen.ConversationList{Items: make([]apigen.Conversation, 0, len(cs)), NextCursor: nullable.NewNullNullable[string]()}
 	for i := range cs {
-		out.Items = append(out.Items, Out(&cs[i]))
+		out.Items = append(out.Items, SummaryOut(&cs[i]))
 	}
 	if next != nil {
 		out.NextCursor.Set(*next)
@@ -176,7 +270,7 @@ func (h *Handler) GetConversation(ctx context.Context, req apigen.GetConversatio
 	if err != nil {
 		return nil, err
 	}
-	return apigen.GetConversation200JSONResponse(Out(c)), nil
+	return apigen.GetConversation200JSONResponse(SummaryOut(c)), nil
 }
 
 func (h *Handler) ListMessages(ctx context.Context, req apigen.ListMessagesRequestObject) (apigen.ListMessagesResponseObject, error) {
@@ -194,9 +288,18 @@ func (h *Handler) ListMessages(ctx context.Context, req apigen.ListMessagesReque
 	return apigen.ListMessages200JSONResponse(out), nil
 }
 
-// Out maps a conversation to the contract.
+// SummaryOut maps a conversation with its newest message to the contract.
+func SummaryOut(c *Summary) apigen.Conversation {
+	out := Out(&c.Conversation)
+	if m := c.Last; m != nil {
+		out.LastMessage.Set(apigen.LastMessage{Role: apigen.LastMessageRole(m.Role), Preview: m.Preview(), DeliveryState: m.DeliveryState, At: m.CreatedAt})
+	}
+	return out
+}
+
+// Out maps a conversation to the contract; LastMessage is left null.
 func Out(c *Conversation) apigen.Conversation {
-	out := apigen.Conversation{Id: c.ID, ConnectionId: c.ConnectionID, ChannelType: apigen.ConversationChannelType(c.ChannelType),
+	out := apigen.Conversation{LastMessage: nullable.NewNullNullable[apigen.LastMessage](), Id: c.ID, ConnectionId: c.ConnectionID, ChannelType: apigen.ConversationChannelType(c.ChannelType),
 		AgentId: nullable.NewNullNullable[uuid.UUID](), Status: apigen.ConversationStatus(c.Status),
 		Participant: apigen.Participant{Id: c.ParticipantID, Name: c.ParticipantName, Phone: c.ParticipantPhone},
 		FlaggedAt:   nullable.NewNullNullable[time.Time](), FlagReason: c.FlagReason, LastMessageAt: c.LastMessageAt, CreatedAt: c.CreatedAt,

@@ -153,11 +153,14 @@ func operatorName(p *access.Principal) string {
 }
 
 func (h *Handler) ReleaseConversation(ctx context.Context, req apigen.ReleaseConversationRequestObject) (apigen.ReleaseConversationResponseObject, error) {
-	c, err := h.svc.Release(ctx, req.TenantId, req.ConversationId)
+	if _, err := h.svc.Release(ctx, req.TenantId, req.ConversationId); err != nil {
+		return nil, err
+	}
+	c, err := h.svc.Get(ctx, req.TenantId, req.ConversationId)
 	if err != nil {
 		return nil, err
 	}
-	return apigen.ReleaseConversation200JSONResponse(Out(c)), nil
+	return apigen.ReleaseConversation200JSONResponse(SummaryOut(c)), nil
 }
 
 func (h *Handler) SendHumanReply(ctx context.Context, req apigen.SendHumanReplyRequestObject) (apigen.SendHumanReplyResponseObject, error) {

@@ -22,8 +22,9 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 // machine responsive while still overlapping the server's idle time.
 const maxBrowsers = 2
 
-// journeyTimeout bounds one script; a healthy journey takes a few seconds.
-const journeyTimeout = 3 * time.Minute
+// journeyTimeout bounds one script: a healthy journey takes well under a
+// minute, the one that checks every page a few (axe runs at both widths).
+const journeyTimeout = 6 * time.Minute
 
 func TestPortalJourneys(t *testing.T) {
 	t.Parallel()

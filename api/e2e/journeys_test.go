@@ -1,8 +1,8 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -41,6 +41,7 @@ var setups = map[string]journeySetup{
 	"slack-install": setupSlackInstall,
 	"llm-keys":      setupLLMKeys,
 	"conversations": setupConversations,
+	"pages":         setupPages,
 }
 
 func (j *journeyEnv) tenantPath(rest string) string {
@@ -49,23 +50,22 @@ func (j *journeyEnv) tenantPath(rest string) string {
 
 // setupOnboarding registers a WhatsApp number with the fake Graph API; the
 // journey connects it (after a wrong token), creates an agent and sends the
-// test message, which must reach the fake.
+// test message, which must reach the fake. Then the operator answers it from
+// "their own phone" (operatorPhone), the agent replies through the
+// platform's key, and the wizard shows both before it says live.
 func setupOnboarding(t *testing.T, j *journeyEnv) (map[string]string, func(t *testing.T)) {
 	n := graphfake.Number{PhoneNumberID: "1065" + digits(11), WABAID: "1022" + digits(11), Display: "+1 555-0100",
 		VerifiedName: "Compilers Inc", Token: "EAAG-e2e-" + uuid.NewString()}
 	j.fakes.Graph.AddNumber(n)
 	const recipient = "16505551234"
+	operatorPhone(t, j.srv, j.fakes, n, recipient, "Grace Hopper",
+		phoneStep{when: templateReached(j.fakes, n.PhoneNumberID, recipient), text: "Hi, who are you?"})
 	return map[string]string{
 			"E2E_WA_PHONE_ID": n.PhoneNumberID, "E2E_WA_WABA_ID": n.WABAID, "E2E_WA_TOKEN": n.Token, "E2E_WA_TO": "+" + recipient,
 		}, func(t *testing.T) {
-			var got []string
-			for _, m := range j.fakes.Graph.Sent(false) {
-				if m.PhoneNumberID == n.PhoneNumberID && strings.TrimPrefix(fmt.Sprint(m.Body["to"]), "+") == recipient && m.Body["type"] == "template" {
-					return
-				}
-				got = append(got, m.PhoneNumberID+"→"+jsonString(m.Body))
-			}
-			t.Fatalf("the fake Graph API never received the test template for %s; sends: %v", recipient, got)
+			require.True(t, templateReached(j.fakes, n.PhoneNumberID, recipient)(), "the fake Graph API received the test template for %s", recipient)
+			require.True(t, textReached(j.fakes, n.PhoneNumberID, recipient, "You said: Hi, who are you?")(),
+				"the agent's reply, written by the model, reached the operator's phone")
 		}
 }
 
@@ -222,4 +222,51 @@ func digits(n int) string {
 func jsonString(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// setupPages gives the account something on every page (a connected number
+// with a tested, answering agent, conversations answered and handed over, a
+// key, a token, an invitation) and a second person who belongs to no
+// workspace, for the journey that screenshots and checks every page.
+func setupPages(t *testing.T, j *journeyEnv) (map[string]string, func(t *testing.T)) {
+	num := j.srv.ConnectWhatsApp(t, j.account, j.fakes)
+	agentID := createAgent(t, j, map[string]any{"name": "Ada", "role_title": "Customer support", "model": "openai/gpt-4o-mini",
+		"fallback_models": []string{"anthropic/claude-haiku-4-5"}, "escalation_rules": []string{"refund"}})
+	r := j.account.Client.Do("POST", "/api/portal/channels/"+j.account.TenantID.String()+"/test", map[string]any{"channel_type": "whatsapp", "to": "+15550003333"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	const happy, unhappy = "15550003333", "15550004444"
+	for _, m := range []graphfake.Message{
+		graphfake.Text(happy, "wamid."+uuid.NewString(), "Hi, do you deliver on Sundays?"),
+		graphfake.Text(unhappy, "wamid."+uuid.NewString(), "I want a refund for order 7"),
+	} {
+		r := j.srv.WhatsAppEvent(t, j.fakes, graphfake.Delivery(num.Number, []graphfake.Message{m}, nil))
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	}
+	require.Eventually(t, func() bool {
+		return sentTo(j, num.PhoneNumberID, happy, "You said: Hi, do you deliver on Sundays?") &&
+			strings.Contains(string(j.account.Client.Do("GET", j.tenantPath("/conversations?status=escalated"), nil).Body), unhappy)
+	}, 20*time.Second, 50*time.Millisecond, "the agent answered and the refund conversation was handed over")
+	for _, req := range []struct {
+		path string
+		body map[string]any
+	}{
+		{"/llm-keys", map[string]any{"provider": "anthropic", "label": "Support Anthropic", "api_key": "sk-ant-e2e-" + uuid.NewString()[:8]}},
+		{"/api-tokens", map[string]any{"name": "CRM sync", "role": "member"}},
+		{"/members", map[string]any{"email": "babbage-" + uuid.NewString()[:8] + "@example.com", "role": "member"}},
+	} {
+		r := j.account.Client.Do("POST", j.tenantPath(req.path), req.body)
+		require.Equal(t, http.StatusCreated, r.Status, "%s: %s", req.path, r.Body)
+	}
+	var conv struct {
+		Items []struct{ ID string }
+	}
+	j.account.Client.Do("GET", j.tenantPath("/conversations?status=escalated"), nil).JSON(t, &conv)
+	require.Len(t, conv.Items, 1)
+
+	// Someone who belongs to no workspace any more sees the welcome page.
+	loner := j.srv.SignUp(t)
+	_, err := j.srv.DB.Owner.Exec(context.Background(), "DELETE FROM memberships WHERE user_id = (SELECT id FROM users WHERE email = $1)", loner.Email)
+	require.NoError(t, err)
+	return map[string]string{"E2E_AGENT_ID": agentID, "E2E_CONVERSATION_ID": conv.Items[0].ID,
+		"E2E_LONER_EMAIL": loner.Email, "E2E_LONER_PASSWORD": loner.Password}, nil
 }

@@ -2,6 +2,8 @@ package httpapi_test
 
 import (
 	"net/http"
+	"path"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -122,6 +124,53 @@ func TestRequestIDIsEchoedWhenSane(t *testing.T) {
 	r = c.Do("GET", "/healthz", nil, "X-Request-Id", "bad id with spaces")
 	require.NotEqual(t, "bad id with spaces", r.Header.Get("X-Request-Id"))
 	require.NotEmpty(t, r.Header.Get("X-Request-Id"))
+}
+
+// The build's precompressed copies are served to browsers that accept them,
+// with the original's type, Vary and caching; others get the file as is.
+func TestSPAPrecompressed(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"index.html": "<html>portal</html>", "index.html.br": "BR(index)", "index.html.gz": "GZ(index)",
+		"assets/app-abc123.js": "console.log(1)", "assets/app-abc123.js.br": "BR(app)", "assets/app-abc123.js.gz": "GZ(app)",
+		"assets/only-gz-1.css": "body{}", "assets/only-gz-1.css.gz": "GZ(css)",
+	} {
+		require.NoError(t, writeFile(filepath.Join(dir, name), body))
+	}
+	s := apitest.New(t, apitest.Opts{Env: map[string]string{"SPA_DIR": dir}})
+	c := s.Client(t)
+	tests := []struct {
+		name, path, accept, encoding, body string
+	}{
+		{"BrotliFirst", "/assets/app-abc123.js", "gzip, deflate, br, zstd", "br", "BR(app)"},
+		{"GzipOnly", "/assets/app-abc123.js", "gzip", "gzip", "GZ(app)"},
+		{"BrotliRefused", "/assets/app-abc123.js", "br;q=0, gzip;q=0.5", "gzip", "GZ(app)"},
+		{"Anything", "/assets/app-abc123.js", "*", "br", "BR(app)"},
+		{"Identity", "/assets/app-abc123.js", "identity", "", "console.log(1)"},
+		{"NoBrotliCopy", "/assets/only-gz-1.css", "br, gzip", "gzip", "GZ(css)"},
+		{"Page", "/agents/new", "br", "br", "BR(index)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := c.Do("GET", tt.path, nil, "Accept-Encoding", tt.accept)
+			require.Equal(t, http.StatusOK, r.Status)
+			require.Equal(t, tt.encoding, r.Header.Get("Content-Encoding"))
+			require.Equal(t, tt.body, string(r.Body))
+			require.Equal(t, "Accept-Encoding", r.Header.Get("Vary"))
+			switch path.Ext(tt.path) {
+			case ".js":
+				require.Equal(t, "text/javascript; charset=utf-8", r.Header.Get("Content-Type"))
+				require.Equal(t, "public, max-age=31536000, immutable", r.Header.Get("Cache-Control"))
+			case ".css":
+				require.Equal(t, "text/css; charset=utf-8", r.Header.Get("Content-Type"))
+			default:
+				require.Equal(t, "text/html; charset=utf-8", r.Header.Get("Content-Type"))
+				require.Equal(t, "no-cache", r.Header.Get("Cache-Control"))
+			}
+		})
+	}
 }
 
 func TestSPAFallback(t *testing.T) {

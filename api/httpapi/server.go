@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -32,6 +31,7 @@ import (
 	"github.com/konstruct/konstruct/api/memory"
 	"github.com/konstruct/konstruct/api/obs"
 	"github.com/konstruct/konstruct/api/ratelimit"
+	"github.com/konstruct/konstruct/api/readiness"
 	"github.com/konstruct/konstruct/api/store"
 	"github.com/konstruct/konstruct/api/tenants"
 	"github.com/konstruct/konstruct/api/turns"
@@ -56,6 +56,7 @@ type (
 	BillingHandler  = billing.Handler
 	UsageHandler    = usage.Handler
 	EventsHandler   = events.Handler
+	ReadyHandler    = readiness.Handler
 )
 
 // Handlers composes every domain's strict handlers into the generated
@@ -77,6 +78,7 @@ type Handlers struct {
 	*BillingHandler
 	*UsageHandler
 	*EventsHandler
+	*ReadyHandler
 }
 
 var _ apigen.StrictServerInterface = Handlers{}
@@ -193,10 +195,7 @@ func New(opts Opts) (*echo.Echo, error) {
 		c.Response().Header().Set("Cache-Control", "no-cache")
 		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, specJSON)
 	})
-	e.GET("/api/docs", func(c echo.Context) error {
-		c.Response().Header().Set("Cache-Control", "no-cache")
-		return c.File(filepath.Join(cfg.SPADir, "api-docs", "index.html"))
-	})
+	e.GET("/api/docs", func(c echo.Context) error { return serveStatic(c, cfg.SPADir, "/api-docs/index.html", "no-cache") })
 	e.GET("/*", spa(cfg.SPADir))
 	e.Any("/api/*", unknownAPIRoute(e))
 	return e, nil

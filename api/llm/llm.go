@@ -114,6 +114,7 @@ type Attempt struct {
 	KeySource string        `json:"key_source"`
 	Error     string        `json:"error,omitempty"`
 	Latency   time.Duration `json:"latency"`
+	cause     error         // what Explain words for an operator
 }
 
 // CallError is a provider's refusal or failure.
@@ -141,7 +142,7 @@ var ErrNoKey = errors.New("no API key is configured for this provider")
 type NoKeyError struct{ Provider string }
 
 func (e *NoKeyError) Error() string {
-	return fmt.Sprintf("no %s API key is configured: add one under Settings → LLM API keys", e.Provider)
+	return fmt.Sprintf("no %s API key is configured: add one in Settings → LLM API keys", e.Provider)
 }
 
 func (e *NoKeyError) Unwrap() error { return ErrNoKey }
@@ -156,17 +157,6 @@ func (e *NotOnPlatformError) Error() string {
 }
 
 func (e *NotOnPlatformError) Unwrap() error { return ErrNoKey }
-
-// ProviderName is how people call a provider.
-func ProviderName(p string) string {
-	switch p {
-	case OpenAI:
-		return "OpenAI"
-	case Anthropic:
-		return "Anthropic"
-	}
-	return "custom (OpenAI-compatible)"
-}
 
 // AllFailedError is returned when every model of a call failed.
 type AllFailedError struct {

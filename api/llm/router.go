@@ -88,7 +88,7 @@ func (r *Router) Complete(ctx context.Context, c Call) (*Result, error) {
 	for _, id := range c.Models {
 		provider, model, err := SplitModel(id)
 		if err != nil {
-			attempts = append(attempts, Attempt{Model: id, Error: err.Error()})
+			attempts = append(attempts, Attempt{Model: id, Error: err.Error(), cause: err})
 			continue
 		}
 		creds, err := r.credentials(ctx, c.TenantID, id, provider, c.Pinned)
@@ -100,7 +100,7 @@ func (r *Router) Complete(ctx context.Context, c Call) (*Result, error) {
 			if r.platformKey(provider) && !r.opts.Pricing.OnPlatform(id) {
 				reason = &NotOnPlatformError{Model: id, Provider: provider}
 			}
-			attempts = append(attempts, Attempt{Model: id, Error: reason.Error()})
+			attempts = append(attempts, Attempt{Model: id, Error: reason.Error(), cause: reason})
 			continue
 		}
 		for _, cred := range creds {
@@ -121,7 +121,7 @@ func (r *Router) Complete(ctx context.Context, c Call) (*Result, error) {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			attempts = append(attempts, Attempt{Model: id, KeySource: cred.Source(), Error: err.Error(), Latency: latency})
+			attempts = append(attempts, Attempt{Model: id, KeySource: cred.Source(), Error: err.Error(), Latency: latency, cause: err})
 			var ce *CallError
 			if errors.As(err, &ce) {
 				if ce.Rejected() && cred.KeyID != nil && r.opts.Keys != nil {

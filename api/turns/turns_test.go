@@ -315,7 +315,7 @@ func TestNoKeyApologisesAndFlags(t *testing.T) {
 	}
 	r.JSON(t, &convs)
 	require.Len(t, convs.Items, 1)
-	require.Contains(t, convs.Items[0].FlagReason, "no anthropic API key is configured")
+	require.Contains(t, convs.Items[0].FlagReason, "No key for a custom model server can call custom/")
 }
 
 func TestInactiveAgentIsSkipped(t *testing.T) {

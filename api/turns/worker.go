@@ -697,7 +697,7 @@ func (w *Worker) fail(ctx context.Context, t *turn, job *river.Job[Args], cause 
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE conversations SET flagged_at = now(), flag_reason = ? WHERE id = ?",
-			"The agent could not answer: "+truncate(reason, 300), t.conv.ID); err != nil {
+			"The agent could not answer. "+truncate(llm.Explain(cause), 300), t.conv.ID); err != nil {
 			return err
 		}
 		if err := events.Record(ctx, tx, events.TurnFailed{ConversationID: t.conv.ID, MessageID: t.msg.ID, AgentID: t.agent.ID, Attempt: job.Attempt}); err != nil {

@@ -11,7 +11,9 @@ if (root) {
     url: '/api/openapi.json',
     domNode: root,
     validatorUrl: null,
-    deepLinking: true,
+    // Deep links put an anchor inside each operation's toggle button,
+    // interactive content nested in interactive content (axe: serious).
+    deepLinking: false,
     docExpansion: 'list',
     defaultModelsExpandDepth: 0,
     displayRequestDuration: true,
@@ -20,4 +22,15 @@ if (root) {
     withCredentials: true,
     onComplete: () => root.setAttribute('aria-busy', 'false'),
   })
+  // Swagger UI leaves a few things unnamed or unreachable by keyboard; it
+  // re-renders as operations open, so they are mended as they appear.
+  const mend = () => {
+    root.querySelector('#servers')?.setAttribute('aria-label', 'Server')
+    for (const pre of root.querySelectorAll<HTMLElement>('pre.microlight:not([tabindex])')) {
+      pre.tabIndex = 0 // a scrollable example must be scrollable from the keyboard
+      pre.setAttribute('role', 'region')
+      pre.setAttribute('aria-label', 'Example')
+    }
+  }
+  new MutationObserver(mend).observe(root, { childList: true, subtree: true })
 }

@@ -1,5 +1,7 @@
-// Journey (a): sign up → dashboard → create an agent in the Agent Designer →
-// it is listed → edit it → delete it → sign out.
+// Journey (a): sign up → the wizard (a new workspace starts there) → the
+// dashboard says it is not live and why → create an agent in the Agent
+// Designer (its model picker marks what a key can call) → it is listed →
+// edit it → delete it → sign out.
 import { expect, journey, uniqueEmail, PHONE, DESKTOP } from './lib/harness.mjs'
 
 await journey('agents', async ({ page, shot, log }) => {
@@ -11,15 +13,23 @@ await journey('agents', async ({ page, shot, log }) => {
   await shot('sign-up')
   await page.getByRole('button', { name: 'Create account' }).click()
 
+  await page.getByRole('heading', { name: 'Connect a channel' }).waitFor()
+  expect(new URL(page.url()).pathname === '/onboarding', `signed up and landed in the wizard, not ${page.url()}`)
+  log('signed up; a new workspace starts in the wizard')
+
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click()
   await page.getByRole('heading', { name: 'Hello, Grace' }).waitFor()
-  expect(new URL(page.url()).pathname === '/', `signed up and landed on the dashboard, not ${page.url()}`)
-  const attention = page.getByRole('region', { name: 'Needs your attention' })
-  await attention.getByText('No agent yet').waitFor()
-  log('signed up; the dashboard asks for a first agent')
+  const live = page.getByRole('region', { name: 'Live status' })
+  await live.getByText('Not live yet').waitFor()
+  await live.getByText('No channel is connected').waitFor()
+  log('the dashboard says why the AI employee is not live')
   await shot('dashboard-new-workspace')
 
-  await attention.getByRole('link', { name: 'Create an agent' }).click()
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Agents' }).click()
+  await page.getByRole('link', { name: 'Create your first agent' }).click()
   await page.getByRole('heading', { name: 'New agent' }).waitFor()
+  // The picker says who can call the model (the platform has an OpenAI key here).
+  await page.getByText('Available with the platform’s key.').first().waitFor()
   await page.getByLabel('Name', { exact: true }).fill('Ada')
   await page.getByLabel('Role', { exact: true }).fill('Customer support')
   await page.getByLabel('Persona', { exact: true }).fill('Warm, concise and precise.')
@@ -35,8 +45,7 @@ await journey('agents', async ({ page, shot, log }) => {
   await page.getByRole('checkbox', { name: /Escalate to a human/ }).check()
   await page.getByRole('button', { name: 'Add rule' }).click()
   await page.getByLabel('Escalation rule 1', { exact: true }).fill('"speak to a human" OR refund')
-  await page.getByRole('combobox', { name: 'Notify' }).click()
-  await page.getByRole('option', { name: 'A Slack user' }).click()
+  await page.getByRole('combobox', { name: 'Notify' }).selectOption({ label: 'A Slack user' })
   await page.getByLabel('Slack user id', { exact: true }).fill('U024BE7LH')
   await shot('agent-create-form')
   await page.getByRole('button', { name: 'Create agent' }).click()
@@ -58,18 +67,19 @@ await journey('agents', async ({ page, shot, log }) => {
   await page.getByRole('switch', { name: /Active/ }).uncheck()
   await page.getByRole('button', { name: 'Save changes' }).click()
   await page.getByText('Changes saved').waitFor()
-  await page.getByText('Inactive').first().waitFor()
-  log('agent edited (role changed, switched off)')
+  await page.getByText('Switched off').first().waitFor()
+  await page.getByRole('list', { name: 'What it takes to be live' }).getByText('Ada is switched off.').waitFor()
+  log('agent edited (role changed, switched off); its page says why it is not live')
   await shot('agent-edited')
 
   // On a phone the sidebar is a drawer.
   await page.setViewportSize(PHONE)
   await page.getByRole('button', { name: 'Open menu' }).click()
   await page.getByRole('dialog', { name: 'Menu' }).getByRole('link', { name: 'Dashboard' }).click()
-  await page.getByRole('region', { name: 'Needs your attention' }).getByText('No active agent').waitFor()
+  await page.getByRole('region', { name: 'Live status' }).getByText('Not live yet').waitFor()
   await page.setViewportSize(DESKTOP)
-  log('dashboard now warns that no agent is active')
-  await shot('dashboard-no-active-agent')
+  log('the phone menu reaches the dashboard')
+  await shot('dashboard-agent-off')
 
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Agents' }).first().click()
   await list.getByText('Head of support').waitFor()

@@ -24,8 +24,7 @@ await journey('api-tokens', async ({ page, context, baseURL, shot, log }) => {
   await page.getByRole('button', { name: 'New token' }).click()
   const dialog = page.getByRole('dialog', { name: 'New API token' })
   await dialog.getByLabel('Name').fill('CRM sync')
-  await dialog.getByRole('combobox', { name: 'Role' }).click()
-  await page.getByRole('option', { name: 'Admin' }).click()
+  await dialog.getByRole('combobox', { name: 'Role' }).selectOption('admin')
   await shot('token-create-form')
   await dialog.getByRole('button', { name: 'Create token' }).click()
 

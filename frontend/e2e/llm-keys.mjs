@@ -35,9 +35,9 @@ await journey('llm-keys', async ({ page, shot, log }) => {
   await shot('keys')
 
   await page.goto(`/agents/${need('E2E_AGENT_ID')}`)
-  await page.getByRole('heading', { name: 'Ada' }).waitFor()
-  await page.getByRole('combobox', { name: 'OpenAI key' }).click()
-  await page.getByRole('option', { name: /Production OpenAI/ }).click()
+  await page.getByRole('heading', { name: 'Ada', exact: true }).waitFor()
+  const pin = page.getByRole('combobox', { name: 'OpenAI key' })
+  await pin.selectOption({ label: `Production OpenAI (…${good.slice(-4)})` })
   await page.getByRole('button', { name: 'Save changes' }).click()
   await page.getByText('Changes saved').waitFor()
   log('key pinned for OpenAI')
@@ -80,7 +80,7 @@ await journey('llm-keys', async ({ page, shot, log }) => {
   log('HTTP tool with a secret header saved')
 
   await page.reload()
-  await page.getByRole('heading', { name: 'Ada' }).waitFor()
+  await page.getByRole('heading', { name: 'Ada', exact: true }).waitFor()
   const value = page.getByLabel('Secret headers 1 value, tool 1')
   expect((await value.inputValue()) === '', 'the secret is not in the form')
   expect(((await value.getAttribute('placeholder')) ?? '').startsWith(`••••${secret.slice(-4)}`), 'the secret shows masked')

@@ -26,7 +26,7 @@ await journey('slack-install', async ({ page, shot, log }) => {
   await page.goto('/settings/channels')
   const card = page.getByRole('listitem', { name: 'Slack · Analytical Engines' })
   await card.getByText('Active').first().waitFor()
-  await card.getByText('Not checked yet').waitFor()
+  await card.getByText(/“Check now” diagnoses the rest/).waitFor()
   await card.getByRole('button', { name: /Check now/ }).click()
   await card.getByText(/Health:/).waitFor()
   await card.getByRole('list', { name: 'Health checks' }).waitFor()

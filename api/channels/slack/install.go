@@ -25,8 +25,9 @@ import (
 // Scopes are the bot scopes Konstruct asks for: hear mentions and direct
 // messages, reply, open a DM for the test message, read files users send,
 // and receive the metadata of its own posts back (message_metadata_posted:
-// the evidence that a post whose answer was lost went out).
-var Scopes = []string{"app_mentions:read", "chat:write", "im:history", "im:write", "files:read", "metadata.message:read"}
+// the evidence that a post whose answer was lost went out), and name the
+// people who write (users.info) in the portal.
+var Scopes = []string{"app_mentions:read", "chat:write", "im:history", "im:write", "files:read", "metadata.message:read", "users:read"}
 
 // Opts configures the Slack integration.
 type Opts struct {

@@ -70,6 +70,22 @@ func (s sender) MaxLen() int { return maxText }
 // (metadata_subscriptions in the app manifest, scope metadata.message:read).
 const MetadataEventType = "konstruct_part"
 
+// UserName is a person's name as their workspace shows it (users.info,
+// which needs the users:read scope): the display name they chose, else
+// their real name.
+func (s sender) UserName(ctx context.Context, userID string) (string, error) {
+	u, err := s.api.GetUserInfoContext(ctx, userID)
+	if err != nil {
+		return "", mapError(err)
+	}
+	for _, name := range []string{u.Profile.DisplayName, u.Profile.RealName, u.RealName, u.Name} {
+		if name = strings.TrimSpace(name); name != "" {
+			return name, nil
+		}
+	}
+	return "", nil
+}
+
 func (s sender) Post(ctx context.Context, t channels.Target, text string) (string, error) {
 	opts := []slackapi.MsgOption{slackapi.MsgOptionText(text, false)}
 	if t.Thread != "" {

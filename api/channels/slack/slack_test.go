@@ -40,7 +40,7 @@ func TestInstallStoresTheTokenEncrypted(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, f.Slack.AuthorizeURL(), u.Scheme+"://"+u.Host+u.Path)
 	require.Equal(t, "111.222", u.Query().Get("client_id"))
-	require.Equal(t, "app_mentions:read,chat:write,im:history,im:write,files:read,metadata.message:read", u.Query().Get("scope"))
+	require.Equal(t, "app_mentions:read,chat:write,im:history,im:write,files:read,metadata.message:read,users:read", u.Query().Get("scope"))
 	require.Equal(t, s.URL+"/api/portal/channels/slack/callback", u.Query().Get("redirect_uri"))
 	require.NotEmpty(t, u.Query().Get("state"))
 

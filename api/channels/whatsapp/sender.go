@@ -174,8 +174,14 @@ func (p provider) Check(ctx context.Context, conn *channels.Connection, token st
 		out = append(out, channels.CheckResult{Name: "webhooks_subscribed", Status: channels.CheckPass, Detail: "Konstruct's app receives the account's webhooks."})
 	}
 
-	const hint = "Send a message to the number from WhatsApp. If nothing arrives, check the Meta app's webhook: callback URL /api/webhooks/whatsapp on this server, the messages field subscribed."
+	// The Meta app and its webhook belong to the platform, not the tenant:
+	// the hints say who can fix them rather than sending the operator there.
+	const hint = "Send a message to the number from WhatsApp. If nothing arrives, ask this Konstruct installation's administrator to check its Meta app's webhook (the messages field must be subscribed)."
 	switch {
+	case p.s.opts.Config.AppSecret == "":
+		out = append(out, channels.CheckResult{Name: "webhooks_received", Status: channels.CheckFail,
+			Detail: "This Konstruct installation cannot verify WhatsApp webhooks (its Meta app secret is not set), so no message can arrive.",
+			Hint:   "Ask this installation's administrator to set its Meta app secret."})
 	case conn.LastEventAt == nil:
 		out = append(out, channels.CheckResult{Name: "webhooks_received", Status: channels.CheckWarn, Detail: "No webhook has arrived for this number yet.", Hint: hint})
 	case time.Since(*conn.LastEventAt) > 7*24*time.Hour:

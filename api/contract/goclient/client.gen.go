@@ -210,19 +210,19 @@ func (e BudgetUpdateAction) Valid() bool {
 
 // Defines values for CheckResultStatus.
 const (
-	Fail CheckResultStatus = "fail"
-	Pass CheckResultStatus = "pass"
-	Warn CheckResultStatus = "warn"
+	CheckResultStatusFail CheckResultStatus = "fail"
+	CheckResultStatusPass CheckResultStatus = "pass"
+	CheckResultStatusWarn CheckResultStatus = "warn"
 )
 
 // Valid indicates whether the value is a known member of the CheckResultStatus enum.
 func (e CheckResultStatus) Valid() bool {
 	switch e {
-	case Fail:
+	case CheckResultStatusFail:
 		return true
-	case Pass:
+	case CheckResultStatusPass:
 		return true
-	case Warn:
+	case CheckResultStatusWarn:
 		return true
 	default:
 		return false
@@ -262,6 +262,45 @@ func (e ConnectionType) Valid() bool {
 	case ConnectionTypeSlack:
 		return true
 	case ConnectionTypeWhatsapp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ConnectionReadinessStatus.
+const (
+	ConnectionReadinessStatusActive       ConnectionReadinessStatus = "active"
+	ConnectionReadinessStatusDisconnected ConnectionReadinessStatus = "disconnected"
+	ConnectionReadinessStatusRevoked      ConnectionReadinessStatus = "revoked"
+)
+
+// Valid indicates whether the value is a known member of the ConnectionReadinessStatus enum.
+func (e ConnectionReadinessStatus) Valid() bool {
+	switch e {
+	case ConnectionReadinessStatusActive:
+		return true
+	case ConnectionReadinessStatusDisconnected:
+		return true
+	case ConnectionReadinessStatusRevoked:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ConnectionReadinessType.
+const (
+	ConnectionReadinessTypeSlack    ConnectionReadinessType = "slack"
+	ConnectionReadinessTypeWhatsapp ConnectionReadinessType = "whatsapp"
+)
+
+// Valid indicates whether the value is a known member of the ConnectionReadinessType enum.
+func (e ConnectionReadinessType) Valid() bool {
+	switch e {
+	case ConnectionReadinessTypeSlack:
+		return true
+	case ConnectionReadinessTypeWhatsapp:
 		return true
 	default:
 		return false
@@ -430,6 +469,27 @@ func (e LLMKeyCreateProvider) Valid() bool {
 	}
 }
 
+// Defines values for LastMessageRole.
+const (
+	LastMessageRoleAssistant LastMessageRole = "assistant"
+	LastMessageRoleHuman     LastMessageRole = "human"
+	LastMessageRoleUser      LastMessageRole = "user"
+)
+
+// Valid indicates whether the value is a known member of the LastMessageRole enum.
+func (e LastMessageRole) Valid() bool {
+	switch e {
+	case LastMessageRoleAssistant:
+		return true
+	case LastMessageRoleHuman:
+		return true
+	case LastMessageRoleUser:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MemberStatus.
 const (
 	MemberStatusActive  MemberStatus = "active"
@@ -571,6 +631,60 @@ func (e PreviewResultKeySource) Valid() bool {
 	}
 }
 
+// Defines values for ReadinessCheckName.
+const (
+	ReadinessCheckNameAgentActive      ReadinessCheckName = "agent_active"
+	ReadinessCheckNameBilling          ReadinessCheckName = "billing"
+	ReadinessCheckNameChannelConnected ReadinessCheckName = "channel_connected"
+	ReadinessCheckNameChannelReceives  ReadinessCheckName = "channel_receives"
+	ReadinessCheckNameModelCallable    ReadinessCheckName = "model_callable"
+	ReadinessCheckNameRoundTrip        ReadinessCheckName = "round_trip"
+	ReadinessCheckNameTestSent         ReadinessCheckName = "test_sent"
+)
+
+// Valid indicates whether the value is a known member of the ReadinessCheckName enum.
+func (e ReadinessCheckName) Valid() bool {
+	switch e {
+	case ReadinessCheckNameAgentActive:
+		return true
+	case ReadinessCheckNameBilling:
+		return true
+	case ReadinessCheckNameChannelConnected:
+		return true
+	case ReadinessCheckNameChannelReceives:
+		return true
+	case ReadinessCheckNameModelCallable:
+		return true
+	case ReadinessCheckNameRoundTrip:
+		return true
+	case ReadinessCheckNameTestSent:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReadinessCheckStatus.
+const (
+	ReadinessCheckStatusFail ReadinessCheckStatus = "fail"
+	ReadinessCheckStatusPass ReadinessCheckStatus = "pass"
+	ReadinessCheckStatusWarn ReadinessCheckStatus = "warn"
+)
+
+// Valid indicates whether the value is a known member of the ReadinessCheckStatus enum.
+func (e ReadinessCheckStatus) Valid() bool {
+	switch e {
+	case ReadinessCheckStatusFail:
+		return true
+	case ReadinessCheckStatusPass:
+		return true
+	case ReadinessCheckStatusWarn:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Role.
 const (
 	RoleAdmin  Role = "admin"
@@ -592,6 +706,57 @@ func (e Role) Valid() bool {
 	}
 }
 
+// Defines values for RoundTripStatus.
+const (
+	RoundTripStatusAnswered   RoundTripStatus = "answered"
+	RoundTripStatusFailed     RoundTripStatus = "failed"
+	RoundTripStatusNotStarted RoundTripStatus = "not_started"
+	RoundTripStatusReceived   RoundTripStatus = "received"
+	RoundTripStatusWaiting    RoundTripStatus = "waiting"
+)
+
+// Valid indicates whether the value is a known member of the RoundTripStatus enum.
+func (e RoundTripStatus) Valid() bool {
+	switch e {
+	case RoundTripStatusAnswered:
+		return true
+	case RoundTripStatusFailed:
+		return true
+	case RoundTripStatusNotStarted:
+		return true
+	case RoundTripStatusReceived:
+		return true
+	case RoundTripStatusWaiting:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RoundTripReplyState.
+const (
+	RoundTripReplyStateClaimed   RoundTripReplyState = "claimed"
+	RoundTripReplyStateDelivered RoundTripReplyState = "delivered"
+	RoundTripReplyStateFailed    RoundTripReplyState = "failed"
+	RoundTripReplyStateGenerated RoundTripReplyState = "generated"
+)
+
+// Valid indicates whether the value is a known member of the RoundTripReplyState enum.
+func (e RoundTripReplyState) Valid() bool {
+	switch e {
+	case RoundTripReplyStateClaimed:
+		return true
+	case RoundTripReplyStateDelivered:
+		return true
+	case RoundTripReplyStateFailed:
+		return true
+	case RoundTripReplyStateGenerated:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TestMessageRequestChannelType.
 const (
 	TestMessageRequestChannelTypeSlack    TestMessageRequestChannelType = "slack"
@@ -604,6 +769,27 @@ func (e TestMessageRequestChannelType) Valid() bool {
 	case TestMessageRequestChannelTypeSlack:
 		return true
 	case TestMessageRequestChannelTypeWhatsapp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TestStateStatus.
+const (
+	TestStateStatusFailed  TestStateStatus = "failed"
+	TestStateStatusNotSent TestStateStatus = "not_sent"
+	TestStateStatusSent    TestStateStatus = "sent"
+)
+
+// Valid indicates whether the value is a known member of the TestStateStatus enum.
+func (e TestStateStatus) Valid() bool {
+	switch e {
+	case TestStateStatusFailed:
+		return true
+	case TestStateStatusNotSent:
+		return true
+	case TestStateStatusSent:
 		return true
 	default:
 		return false
@@ -910,6 +1096,17 @@ type AgentList struct {
 	NextCursor nullable.Nullable[string] `json:"next_cursor"`
 }
 
+// AgentReadiness defines model for AgentReadiness.
+type AgentReadiness struct {
+	AgentId openapi_types.UUID `json:"agent_id"`
+	Checks  []ReadinessCheck   `json:"checks"`
+	Live    bool               `json:"live"`
+
+	// Models The agent's model, then its fallbacks.
+	Models []ModelReadiness `json:"models"`
+	Name   string           `json:"name"`
+}
+
 // AgentUpdate Any subset of an agent's fields; omitted fields keep their value. Unknown fields are refused (400).
 type AgentUpdate struct {
 	// EscalationRules Rules such as `billing AND count > 2` or `"speak to a human" OR refund`.
@@ -977,13 +1174,21 @@ type AuditEvent struct {
 	ActorId string `json:"actor_id"`
 
 	// ActorLabel The user's email or the token's name at the time.
-	ActorLabel string                 `json:"actor_label"`
-	ActorType  AuditEventActorType    `json:"actor_type"`
-	CreatedAt  time.Time              `json:"created_at"`
-	Id         openapi_types.UUID     `json:"id"`
-	Metadata   map[string]interface{} `json:"metadata"`
-	RequestId  string                 `json:"request_id"`
-	TargetId   string                 `json:"target_id"`
+	ActorLabel string `json:"actor_label"`
+
+	// ActorName Who it was, as people call them now: the user's name (else email), the token's name; empty for the system.
+	ActorName string                 `json:"actor_name"`
+	ActorType AuditEventActorType    `json:"actor_type"`
+	CreatedAt time.Time              `json:"created_at"`
+	Id        openapi_types.UUID     `json:"id"`
+	Metadata  map[string]interface{} `json:"metadata"`
+	RequestId string                 `json:"request_id"`
+	TargetId  string                 `json:"target_id"`
+
+	// TargetLabel What it was done to, by name: the agent's name, the channel's, the key's label, the person's… (as recorded when it no longer exists); empty when it has none.
+	//
+	// Example: Ada
+	TargetLabel string `json:"target_label"`
 
 	// TargetType Example: agent
 	TargetType string             `json:"target_type"`
@@ -1027,6 +1232,9 @@ type BillingState struct {
 
 	// Plan `trial`, `standard` (a subscription exists) or `none`.
 	Plan string `json:"plan"`
+
+	// Price What one seat costs (Stripe's price for the platform's plan); null when billing is off or Stripe could not say.
+	Price nullable.Nullable[SeatPrice] `json:"price"`
 
 	// Seats Seats (agents) the subscription is for.
 	Seats int `json:"seats"`
@@ -1132,6 +1340,31 @@ type ConnectionList struct {
 	NextCursor nullable.Nullable[string] `json:"next_cursor"`
 }
 
+// ConnectionReadiness defines model for ConnectionReadiness.
+type ConnectionReadiness struct {
+	// AgentId The agent that answers here now.
+	AgentId      nullable.Nullable[openapi_types.UUID] `json:"agent_id"`
+	ConnectionId openapi_types.UUID                    `json:"connection_id"`
+	DisplayName  string                                `json:"display_name"`
+	Receives     Integration                           `json:"receives"`
+
+	// RoundTrip The loop after the test message: the operator answers it from their own
+	// Slack or WhatsApp, the message arrives, and the agent's reply is delivered.
+	// `status` is about the newest message since the last test (`waiting` until
+	// one arrives); `proven` is true once any reply written by a model was
+	// delivered on this connection.
+	RoundTrip RoundTrip                 `json:"round_trip"`
+	Status    ConnectionReadinessStatus `json:"status"`
+	Test      TestState                 `json:"test"`
+	Type      ConnectionReadinessType   `json:"type"`
+}
+
+// ConnectionReadinessStatus defines model for ConnectionReadiness.Status.
+type ConnectionReadinessStatus string
+
+// ConnectionReadinessType defines model for ConnectionReadiness.Type.
+type ConnectionReadinessType string
+
 // ConnectionUpdate defines model for ConnectionUpdate.
 type ConnectionUpdate struct {
 	AgentId nullable.Nullable[openapi_types.UUID] `json:"agent_id"`
@@ -1150,11 +1383,14 @@ type Conversation struct {
 	FlagReason       string `json:"flag_reason"`
 
 	// FlaggedAt Set when the agent could not answer; the operator should look.
-	FlaggedAt     nullable.Nullable[time.Time] `json:"flagged_at"`
-	Id            openapi_types.UUID           `json:"id"`
-	LastMessageAt time.Time                    `json:"last_message_at"`
-	Participant   Participant                  `json:"participant"`
-	Status        ConversationStatus           `json:"status"`
+	FlaggedAt nullable.Nullable[time.Time] `json:"flagged_at"`
+	Id        openapi_types.UUID           `json:"id"`
+
+	// LastMessage The newest message from the chat user, the agent or an operator (tool calls left out).
+	LastMessage   nullable.Nullable[LastMessage] `json:"last_message"`
+	LastMessageAt time.Time                      `json:"last_message_at"`
+	Participant   Participant                    `json:"participant"`
+	Status        ConversationStatus             `json:"status"`
 }
 
 // ConversationChannelType defines model for Conversation.ChannelType.
@@ -1286,6 +1522,21 @@ type HumanReply struct {
 	Text string `json:"text"`
 }
 
+// Integration defines model for Integration.
+type Integration struct {
+	// Available This installation can connect and receive this channel.
+	Available bool `json:"available"`
+
+	// Reason Why not, in one sentence.
+	Reason nullable.Nullable[string] `json:"reason"`
+}
+
+// Integrations defines model for Integrations.
+type Integrations struct {
+	Slack    Integration `json:"slack"`
+	Whatsapp Integration `json:"whatsapp"`
+}
+
 // InvitationAccept defines model for InvitationAccept.
 type InvitationAccept struct {
 	// Token The `token` parameter of the invitation link.
@@ -1334,6 +1585,21 @@ type LLMKeyList struct {
 	Items      []LLMKey                  `json:"items"`
 	NextCursor nullable.Nullable[string] `json:"next_cursor"`
 }
+
+// LastMessage defines model for LastMessage.
+type LastMessage struct {
+	At time.Time `json:"at"`
+
+	// DeliveryState For replies: claimed, generated, delivered or failed.
+	DeliveryState string `json:"delivery_state"`
+
+	// Preview The first 140 characters of its text, or what it carried ("(image)") when it had none.
+	Preview string          `json:"preview"`
+	Role    LastMessageRole `json:"role"`
+}
+
+// LastMessageRole defines model for LastMessage.Role.
+type LastMessageRole string
 
 // LastTest defines model for LastTest.
 type LastTest struct {
@@ -1482,10 +1748,19 @@ type ModelList struct {
 	Items []Model `json:"items"`
 }
 
+// ModelReadiness defines model for ModelReadiness.
+type ModelReadiness struct {
+	Callable bool                      `json:"callable"`
+	Id       string                    `json:"id"`
+	Reason   nullable.Nullable[string] `json:"reason"`
+}
+
 // Participant defines model for Participant.
 type Participant struct {
 	// Id Slack user id, or the WhatsApp number or business-scoped user id.
-	Id    string `json:"id"`
+	Id string `json:"id"`
+
+	// Name The person's name: WhatsApp's profile name, or the Slack workspace's display name (looked up once with users.info and kept). Empty when unknown.
 	Name  string `json:"name"`
 	Phone string `json:"phone"`
 }
@@ -1540,8 +1815,100 @@ type Problem struct {
 	Type string `json:"type"`
 }
 
+// Readiness defines model for Readiness.
+type Readiness struct {
+	Agents       []AgentReadiness      `json:"agents"`
+	Connections  []ConnectionReadiness `json:"connections"`
+	Integrations Integrations          `json:"integrations"`
+
+	// Live At least one agent is live.
+	Live bool `json:"live"`
+
+	// Next The one thing to do next (the first failing check of the agent closest to live); null when live.
+	Next nullable.Nullable[ReadinessCheck] `json:"next"`
+}
+
+// ReadinessAction defines model for ReadinessAction.
+type ReadinessAction struct {
+	// Label Example: Add an OpenAI key
+	Label string `json:"label"`
+
+	// Path The portal page where it is done.
+	//
+	// Example: /settings/api-keys?add=openai
+	Path string `json:"path"`
+}
+
+// ReadinessCheck defines model for ReadinessCheck.
+type ReadinessCheck struct {
+	// Action The one action that fixes a failing check.
+	Action nullable.Nullable[ReadinessAction] `json:"action"`
+
+	// Message What is true now, in a sentence.
+	Message string               `json:"message"`
+	Name    ReadinessCheckName   `json:"name"`
+	Status  ReadinessCheckStatus `json:"status"`
+}
+
+// ReadinessCheckName defines model for ReadinessCheck.Name.
+type ReadinessCheckName string
+
+// ReadinessCheckStatus defines model for ReadinessCheck.Status.
+type ReadinessCheckStatus string
+
 // Role `owner` > `admin` > `member`. Members read; admins manage agents, channels, keys, tokens and members; owners also manage owners and billing.
 type Role string
+
+// RoundTrip The loop after the test message: the operator answers it from their own
+// Slack or WhatsApp, the message arrives, and the agent's reply is delivered.
+// `status` is about the newest message since the last test (`waiting` until
+// one arrives); `proven` is true once any reply written by a model was
+// delivered on this connection.
+type RoundTrip struct {
+	Inbound nullable.Nullable[RoundTripInbound] `json:"inbound"`
+	Proven  bool                                `json:"proven"`
+	Reply   nullable.Nullable[RoundTripReply]   `json:"reply"`
+	Status  RoundTripStatus                     `json:"status"`
+}
+
+// RoundTripStatus defines model for RoundTrip.Status.
+type RoundTripStatus string
+
+// RoundTripInbound defines model for RoundTripInbound.
+type RoundTripInbound struct {
+	At             time.Time          `json:"at"`
+	Body           string             `json:"body"`
+	ConversationId openapi_types.UUID `json:"conversation_id"`
+
+	// From The sender's name, or their id when the channel gave no name.
+	From string `json:"from"`
+}
+
+// RoundTripReply defines model for RoundTripReply.
+type RoundTripReply struct {
+	At   time.Time `json:"at"`
+	Body string    `json:"body"`
+
+	// Error Why the agent could not answer, in words an operator can act on.
+	Error nullable.Nullable[string] `json:"error"`
+	Model nullable.Nullable[string] `json:"model"`
+	State RoundTripReplyState       `json:"state"`
+}
+
+// RoundTripReplyState defines model for RoundTripReply.State.
+type RoundTripReplyState string
+
+// SeatPrice defines model for SeatPrice.
+type SeatPrice struct {
+	// Currency Example: usd
+	Currency string `json:"currency"`
+
+	// Interval Example: month
+	Interval string `json:"interval"`
+
+	// UnitAmount In the currency's smallest unit (cents).
+	UnitAmount int64 `json:"unit_amount"`
+}
 
 // SignInRequest defines model for SignInRequest.
 type SignInRequest struct {
@@ -1623,6 +1990,16 @@ type TestMessageResult struct {
 	Message string `json:"message"`
 	Success bool   `json:"success"`
 }
+
+// TestState defines model for TestState.
+type TestState struct {
+	At      nullable.Nullable[time.Time] `json:"at"`
+	Message string                       `json:"message"`
+	Status  TestStateStatus              `json:"status"`
+}
+
+// TestStateStatus defines model for TestState.Status.
+type TestStateStatus string
 
 // TokenCreator defines model for TokenCreator.
 type TokenCreator struct {
@@ -3146,6 +3523,25 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/portal/tenants/{tenant_id}/participants/erase (the `EraseParticipant` operationId).
 	EraseParticipant(ctx context.Context, tenantId TenantId, body EraseParticipantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetTenantReadiness Is the AI employee live?
+	//
+	// One answer, computed by the server, to "will a customer's message be
+	// answered?". An agent is `live` when it is active, at least one of its
+	// models can be called (a key for the provider, the tenant's or the
+	// platform's, and a model id the provider offers), a connection that
+	// answers with it is active and can receive (the platform has the
+	// webhook secret the channel needs), billing lets agents answer (where
+	// the platform bills: a trial, a subscription, a budget not stopped),
+	// a test message went out through it,
+	// and a round trip was proven on it: a message arrived and the agent's
+	// reply, written by a model, was delivered. Each check that fails names
+	// the one action that fixes it. `next` is the first such check of the
+	// agent closest to live. `integrations` says which channels this
+	// installation offers at all, with one sentence of why not.
+	//
+	// Corresponds with GET /api/portal/tenants/{tenant_id}/readiness (the `GetTenantReadiness` operationId).
+	GetTenantReadiness(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetUsage Usage and cost for a date range
 	//
@@ -4830,6 +5226,35 @@ func (c *Client) EraseParticipantWithBody(ctx context.Context, tenantId TenantId
 // Corresponds with POST /api/portal/tenants/{tenant_id}/participants/erase (the `EraseParticipant` operationId).
 func (c *Client) EraseParticipant(ctx context.Context, tenantId TenantId, body EraseParticipantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewEraseParticipantRequest(c.Server, tenantId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetTenantReadiness Is the AI employee live?
+//
+// One answer, computed by the server, to "will a customer's message be
+// answered?". An agent is `live` when it is active, at least one of its
+// models can be called (a key for the provider, the tenant's or the
+// platform's, and a model id the provider offers), a connection that
+// answers with it is active and can receive (the platform has the
+// webhook secret the channel needs), billing lets agents answer (where
+// the platform bills: a trial, a subscription, a budget not stopped),
+// a test message went out through it,
+// and a round trip was proven on it: a message arrived and the agent's
+// reply, written by a model, was delivered. Each check that fails names
+// the one action that fixes it. `next` is the first such check of the
+// agent closest to live. `integrations` says which channels this
+// installation offers at all, with one sentence of why not.
+//
+// Corresponds with GET /api/portal/tenants/{tenant_id}/readiness (the `GetTenantReadiness` operationId).
+func (c *Client) GetTenantReadiness(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTenantReadinessRequest(c.Server, tenantId)
 	if err != nil {
 		return nil, err
 	}
@@ -8187,6 +8612,40 @@ func NewEraseParticipantRequestWithBody(server string, tenantId TenantId, conten
 	return req, nil
 }
 
+// NewGetTenantReadinessRequest constructs an http.Request for the GetTenantReadiness method
+func NewGetTenantReadinessRequest(server string, tenantId TenantId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenant_id", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/portal/tenants/%s/readiness", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetUsageRequest constructs an http.Request for the GetUsage method
 func NewGetUsageRequest(server string, tenantId TenantId, params *GetUsageParams) (*http.Request, error) {
 	var err error
@@ -9878,6 +10337,27 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/portal/tenants/{tenant_id}/participants/erase (the `EraseParticipant` operationId).
 	EraseParticipantWithResponse(ctx context.Context, tenantId TenantId, body EraseParticipantJSONRequestBody, reqEditors ...RequestEditorFn) (*EraseParticipantResponse, error)
+
+	// GetTenantReadinessWithResponse Is the AI employee live?
+	//
+	// One answer, computed by the server, to "will a customer's message be
+	// answered?". An agent is `live` when it is active, at least one of its
+	// models can be called (a key for the provider, the tenant's or the
+	// platform's, and a model id the provider offers), a connection that
+	// answers with it is active and can receive (the platform has the
+	// webhook secret the channel needs), billing lets agents answer (where
+	// the platform bills: a trial, a subscription, a budget not stopped),
+	// a test message went out through it,
+	// and a round trip was proven on it: a message arrived and the agent's
+	// reply, written by a model, was delivered. Each check that fails names
+	// the one action that fixes it. `next` is the first such check of the
+	// agent closest to live. `integrations` says which channels this
+	// installation offers at all, with one sentence of why not.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/portal/tenants/{tenant_id}/readiness (the `GetTenantReadiness` operationId).
+	GetTenantReadinessWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*GetTenantReadinessResponse, error)
 
 	// GetUsageWithResponse Usage and cost for a date range
 	//
@@ -15325,6 +15805,91 @@ func (r EraseParticipantResponse) ContentType() string {
 	return ""
 }
 
+// GetTenantReadinessResponse429Headers the declared response headers of an HTTP 429 response for GetTenantReadiness
+type GetTenantReadinessResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *int
+}
+
+type GetTenantReadinessResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Readiness
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetTenantReadinessResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetTenantReadinessResponse) GetJSON200() *Readiness {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetTenantReadinessResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetTenantReadinessResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetTenantReadinessResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetTenantReadinessResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetTenantReadinessResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetTenantReadinessResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetTenantReadinessResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetTenantReadinessResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetTenantReadinessResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetUsageResponse429Headers the declared response headers of an HTTP 429 response for GetUsage
 type GetUsageResponse429Headers struct {
 	RateLimit       *string
@@ -17969,6 +18534,33 @@ func (c *ClientWithResponses) EraseParticipantWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseEraseParticipantResponse(rsp)
+}
+
+// GetTenantReadinessWithResponse Is the AI employee live?
+//
+// One answer, computed by the server, to "will a customer's message be
+// answered?". An agent is `live` when it is active, at least one of its
+// models can be called (a key for the provider, the tenant's or the
+// platform's, and a model id the provider offers), a connection that
+// answers with it is active and can receive (the platform has the
+// webhook secret the channel needs), billing lets agents answer (where
+// the platform bills: a trial, a subscription, a budget not stopped),
+// a test message went out through it,
+// and a round trip was proven on it: a message arrived and the agent's
+// reply, written by a model, was delivered. Each check that fails names
+// the one action that fixes it. `next` is the first such check of the
+// agent closest to live. `integrations` says which channels this
+// installation offers at all, with one sentence of why not.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/portal/tenants/{tenant_id}/readiness (the `GetTenantReadiness` operationId).
+func (c *ClientWithResponses) GetTenantReadinessWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*GetTenantReadinessResponse, error) {
+	rsp, err := c.GetTenantReadiness(ctx, tenantId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetTenantReadinessResponse(rsp)
 }
 
 // GetUsageWithResponse Usage and cost for a date range
@@ -23698,6 +24290,94 @@ func ParseEraseParticipantResponse(rsp *http.Response) (*EraseParticipantRespons
 	switch {
 	case rsp.StatusCode == 429:
 		var headers EraseParticipantResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetTenantReadinessResponse parses an HTTP response from a GetTenantReadinessWithResponse call
+func ParseGetTenantReadinessResponse(rsp *http.Response) (*GetTenantReadinessResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetTenantReadinessResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Readiness
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetTenantReadinessResponse429Headers
 		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

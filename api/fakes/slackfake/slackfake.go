@@ -78,6 +78,7 @@ type Server struct {
 	failures map[string]*Failure
 	faults   func(Call) *Failure
 	files    map[string]file // by path
+	users    map[string]User // by user id, for users.info
 	watchers []chan Call
 	seq      int64
 	messages map[string]*Message // by token/channel/ts
@@ -103,8 +104,8 @@ func New(t testing.TB) *Server {
 // NewServer starts a fake Slack; the caller closes it.
 func NewServer() *Server {
 	s := &Server{installs: map[string]Install{}, tokens: map[string]string{}, revoked: map[string]bool{}, failures: map[string]*Failure{},
-		files: map[string]file{}, messages: map[string]*Message{}, apps: map[string]string{}, done: make(chan struct{}),
-		Scopes: "app_mentions:read,chat:write,im:history,im:write,files:read,metadata.message:read"}
+		files: map[string]file{}, messages: map[string]*Message{}, apps: map[string]string{}, users: map[string]User{}, done: make(chan struct{}),
+		Scopes: "app_mentions:read,chat:write,im:history,im:write,files:read,metadata.message:read,users:read"}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.api)
 	mux.HandleFunc("/oauth/v2/authorize", s.authorize)
@@ -171,6 +172,19 @@ func (s *Server) AddInstall(code string, inst Install) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.installs[code] = inst
+}
+
+// User is a person users.info knows.
+type User struct {
+	ID, RealName, DisplayName string
+}
+
+// AddUser makes users.info answer for u (any workspace); unknown users are
+// user_not_found, as for a deleted account.
+func (s *Server) AddUser(u User) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users[u.ID] = u
 }
 
 // Revoke makes a token invalid (as after an uninstall).
@@ -302,6 +316,15 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 			answer = map[string]any{"ok": true, "channel": m.Channel, "ts": m.TS, "text": m.Text}
 		}
 		s.mu.Unlock()
+	case "users.info":
+		s.mu.Lock()
+		u, ok := s.users[r.Form.Get("user")]
+		s.mu.Unlock()
+		answer = map[string]any{"ok": false, "error": "user_not_found"}
+		if ok {
+			answer = map[string]any{"ok": true, "user": map[string]any{"id": u.ID, "name": strings.ToLower(strings.ReplaceAll(u.RealName, " ", ".")),
+				"real_name": u.RealName, "profile": map[string]any{"real_name": u.RealName, "display_name": u.DisplayName}}}
+		}
 	case "conversations.open":
 		users := r.Form.Get("users")
 		answer = map[string]any{"ok": true, "channel": map[string]any{"id": "D" + strings.ToUpper(users)}}

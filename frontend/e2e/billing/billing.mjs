@@ -1,9 +1,11 @@
 // Billing and usage, run by api/e2e's TestBillingJourney (not TestPortalJourneys:
 // it needs a server with billing on against stripe-mock and seeded usage):
 // sign in → billing shows the unsubscribed state → Subscribe reaches the
-// Checkout URL stripe-mock made → back from Stripe shows a toast → usage
-// shows the chart and tables → the budget form validates, saves and the
-// badge turns to exceeded → an empty range shows the empty state.
+// Checkout URL stripe-mock made → back from Stripe the page says the
+// subscription is pending (no Subscribe button) until Stripe confirms →
+// usage shows the chart (exact sub-cent labels) and tables → the budget form
+// validates, saves and the badge turns to exceeded → an empty range shows
+// the empty state.
 import { expect, journey } from '../lib/harness.mjs'
 
 const email = process.env.E2E_EMAIL
@@ -23,7 +25,8 @@ await journey('billing', async ({ page, baseURL, shot, log }) => {
   await subscription.getByText('No subscription').waitFor()
   await page.getByText('Your agents are not answering.').waitFor()
   await subscription.getByText('1 active agent').waitFor()
-  log('billing shows the unsubscribed tenant, and why agents are off')
+  await subscription.getByText(/per seat \(active agent\) per month/).waitFor()
+  log('billing shows the unsubscribed tenant, the price, and why agents are off')
   await shot('billing-unsubscribed')
 
   // Stripe's hosted page is on another host: answer it here (page routes come
@@ -55,16 +58,20 @@ await journey('billing', async ({ page, baseURL, shot, log }) => {
 
   // Stripe's success URL brings the operator back.
   await page.goto('/billing?checkout=success&session_id=cs_test_123')
-  await page.getByText(/Your subscription is being set up/).waitFor()
+  await page.getByText('Subscription pending.').waitFor()
   await page.waitForURL((url) => url.pathname === '/billing' && !url.searchParams.has('checkout'))
+  expect((await page.getByRole('button', { name: 'Subscribe' }).count()) === 0, 'no Subscribe button while Stripe confirms')
+  await subscription.getByText('Pending').waitFor()
+  await page.reload()
+  await page.getByText('Subscription pending.').waitFor()
   await shot('billing-returned')
-  log('back from Stripe: a toast, and the parameter is gone')
+  log('back from Stripe: pending (also after a reload), and the parameter is gone')
 
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Usage' }).first().click()
-  await page.getByRole('heading', { name: 'Usage' }).waitFor()
+  await page.getByRole('heading', { name: 'Usage', exact: true }).waitFor()
   const chart = page.getByTestId('usage-chart')
-  await chart.locator('.recharts-bar-rectangle').first().waitFor()
-  const bars = await chart.locator('.recharts-bar-rectangle').count()
+  await chart.locator('svg').waitFor()
+  const bars = await chart.locator('.usage-bar').evaluateAll((els) => els.filter((e) => Number(e.getAttribute('height')) > 0).length)
   expect(bars >= 1, `the chart draws a bar per day with usage (got ${bars})`)
   await page.getByRole('table', { name: 'By agent' }).getByRole('cell', { name: 'Ada' }).waitFor()
   const models = page.getByRole('table', { name: 'By model' })
@@ -75,14 +82,14 @@ await journey('billing', async ({ page, baseURL, shot, log }) => {
   log(`usage: ${bars} bars, by-agent and by-model tables, no budget yet`)
   await shot('usage')
 
+  await budget.getByRole('button', { name: 'Change budget' }).click()
   const limit = budget.getByLabel('Monthly limit (USD)')
   await limit.fill('lots')
   await budget.getByRole('button', { name: 'Save budget' }).click()
   await budget.getByText('Enter an amount in dollars, e.g. 250 or 99.50').waitFor()
   expect((await limit.getAttribute('aria-invalid')) === 'true', 'the limit is marked invalid')
   await limit.fill('1')
-  await budget.getByRole('combobox', { name: 'At the limit' }).click()
-  await page.getByRole('option', { name: /Stop/ }).click()
+  await budget.getByRole('combobox', { name: 'At the limit' }).selectOption('stop')
   await budget.getByRole('button', { name: 'Save budget' }).click()
   await page.getByText('Budget saved').waitFor()
   await budget.getByText('Budget exceeded').waitFor()

@@ -1,7 +1,10 @@
 // A tiny harness for the browser journeys that api/e2e runs against the real
 // server: one fresh Chromium profile per journey, every request checked to
 // stay on the server's origin, console and page errors collected, and named
-// screenshots at desktop and phone width.
+// screenshots at desktop and phone width. Every screenshot is also an
+// accessibility check (axe-core: no serious or critical violation) and a
+// check that no toast covers a control, at both widths.
+import { AxeBuilder } from '@axe-core/playwright'
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -37,9 +40,72 @@ function env(name) {
  * @property {import('playwright-core').Page} page
  * @property {import('playwright-core').BrowserContext} context
  * @property {string} baseURL
- * @property {(step: string) => Promise<void>} shot  screenshots at both widths
+ * @property {(step: string) => Promise<void>} shot  screenshots at both widths, each checked by axe and for covered controls
  * @property {(message: string) => void} log
  */
+
+/**
+ * Serious and critical axe-core violations on the page as it is now.
+ * @param {import('playwright-core').Page} page
+ * @returns {Promise<string[]>}
+ */
+export async function axeViolations(page) {
+  const { violations } = await new AxeBuilder({ page }).analyze()
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`)
+}
+
+/**
+ * Controls a visible toast covers (it must never cover one).
+ * @param {import('playwright-core').Page} page
+ * @returns {Promise<string[]>}
+ */
+export async function coveredByToast(page) {
+  return page.evaluate(() => {
+    const toasts = Array.from(document.querySelectorAll('[data-toast]')).map((t) => t.getBoundingClientRect()).filter((r) => r.width > 0)
+    if (toasts.length === 0) return []
+    const controls = Array.from(document.querySelectorAll('button, a[href], input, select, textarea, summary, [role="button"]')).filter(
+      (el) => !el.closest('[data-toasts]') && el.getClientRects().length > 0,
+    )
+    // The part of a control that is on screen: its box clipped by every
+    // scrolling ancestor (a nav list that scrolls hides part of its last link).
+    const visible = (/** @type {Element} */ el) => {
+      const r = el.getBoundingClientRect()
+      let box = { left: r.left, right: r.right, top: r.top, bottom: r.bottom }
+      for (let p = el.parentElement; p; p = p.parentElement) {
+        const o = getComputedStyle(p)
+        if (!/(auto|scroll|hidden|clip)/.test(o.overflow + o.overflowX + o.overflowY)) continue
+        const c = p.getBoundingClientRect()
+        box = { left: Math.max(box.left, c.left), right: Math.min(box.right, c.right), top: Math.max(box.top, c.top), bottom: Math.min(box.bottom, c.bottom) }
+      }
+      return box
+    }
+    const hits = []
+    for (const el of controls) {
+      const r = visible(el)
+      for (const t of toasts) {
+        if (!(r.left < t.right && r.right > t.left && r.top < t.bottom && r.bottom > t.top)) continue
+        // Covered means the toast is what is on top where they meet (a
+        // control scrolled out of its own box is not covered).
+        const x = (Math.max(r.left, t.left) + Math.min(r.right, t.right)) / 2
+        const y = (Math.max(r.top, t.top) + Math.min(r.bottom, t.bottom)) / 2
+        if (!document.elementFromPoint(x, y)?.closest('[data-toasts]')) continue
+        // …and that without the toast the control itself would be seen
+        // there (not, say, a sticky top bar it has scrolled under).
+        const regions = /** @type {HTMLElement[]} */ (Array.from(document.querySelectorAll('[data-toasts]')))
+        for (const r of regions) r.style.visibility = 'hidden'
+        const under = document.elementFromPoint(x, y)
+        for (const r of regions) r.style.visibility = ''
+        if (under && (under === el || el.contains(under))) {
+          hits.push((el.getAttribute('aria-label') || el.textContent || el.tagName).trim().slice(0, 40))
+          break
+        }
+      }
+    }
+    return hits
+  })
+}
 
 /**
  * Runs one journey and exits non-zero (with the reason) when it fails.
@@ -86,14 +152,20 @@ export async function journey(name, fn) {
   page.on('pageerror', (e) => problems.push(`uncaught error on ${page.url()}: ${e.message}`))
 
   let n = 0
+  const check = async (/** @type {string} */ step, /** @type {string} */ width) => {
+    for (const v of await axeViolations(page)) problems.push(`axe, ${step} at ${width}: ${v}`)
+    for (const c of await coveredByToast(page)) problems.push(`${step} at ${width}: a toast covers “${c}”`)
+  }
   const shot = async (/** @type {string} */ step) => {
     n++
     const base = join(artifacts, `${name}-${String(n).padStart(2, '0')}-${step}`)
+    await check(step, 'desktop')
     await page.screenshot({ path: `${base}-desktop.png`, fullPage: true })
     await page.setViewportSize(PHONE)
     await page.waitForTimeout(150) // let the layout settle at the new width
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
     if (overflow > 1) problems.push(`${step}: the page is ${overflow}px wider than a ${PHONE.width}px phone`)
+    await check(step, 'phone')
     await page.screenshot({ path: `${base}-phone.png`, fullPage: true })
     await page.setViewportSize(DESKTOP)
     await page.waitForTimeout(50)

@@ -1,4 +1,4 @@
-import { z } from '@/lib/zod'
+import { optional, z } from '@/lib/zod-mini'
 import type { components } from './schema.gen'
 
 export type FieldError = components['schemas']['FieldError']
@@ -7,14 +7,14 @@ type ProblemBody = components['schemas']['Problem']
 // What a server answer must look like to be trusted as a problem; anything
 // else (an HTML error page from a proxy, an empty body) gets a generic one.
 const problemBody = z.object({
-  type: z.string().catch('about:blank'),
+  type: z.catch(z.string(), 'about:blank'),
   title: z.string(),
-  status: z.number().int(),
-  detail: z.string().optional().catch(undefined),
-  instance: z.string().optional().catch(undefined),
-  code: z.string().optional().catch(undefined),
-  request_id: z.string().optional().catch(undefined),
-  errors: z.array(z.object({ location: z.string(), message: z.string() })).optional().catch(undefined),
+  status: z.int(),
+  detail: optional(z.string()),
+  instance: optional(z.string()),
+  code: optional(z.string()),
+  request_id: optional(z.string()),
+  errors: optional(z.array(z.object({ location: z.string(), message: z.string() }))),
 })
 
 /** An RFC 9457 problem answered by the API, or a network failure (status 0). */

@@ -22,4 +22,7 @@ export const queryKeys = {
   conversations: (tenantId: string, filters: Filters) => ['tenants', tenantId, 'conversations', 'list', filters] as const,
   conversation: (tenantId: string, conversationId: string) => ['tenants', tenantId, 'conversations', 'detail', conversationId] as const,
   messages: (tenantId: string, conversationId: string) => ['tenants', tenantId, 'conversations', 'messages', conversationId] as const,
+  /** Whether the AI employee is live: changed by channels, agents, keys and tests. */
+  readiness: (tenantId: string) => ['tenants', tenantId, 'readiness'] as const,
+  models: (tenantId: string) => ['tenants', tenantId, 'models'] as const,
 }

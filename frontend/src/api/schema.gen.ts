@@ -702,6 +702,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/portal/tenants/{tenant_id}/readiness": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Is the AI employee live?
+         * @description One answer, computed by the server, to "will a customer's message be
+         *     answered?". An agent is `live` when it is active, at least one of its
+         *     models can be called (a key for the provider, the tenant's or the
+         *     platform's, and a model id the provider offers), a connection that
+         *     answers with it is active and can receive (the platform has the
+         *     webhook secret the channel needs), billing lets agents answer (where
+         *     the platform bills: a trial, a subscription, a budget not stopped),
+         *     a test message went out through it,
+         *     and a round trip was proven on it: a message arrived and the agent's
+         *     reply, written by a model, was delivered. Each check that fails names
+         *     the one action that fixes it. `next` is the first such check of the
+         *     agent closest to live. `integrations` says which channels this
+         *     installation offers at all, with one sentence of why not.
+         */
+        get: operations["getTenantReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/portal/tenants/{tenant_id}/agents/{agent_id}/preview": {
         parameters: {
             query?: never;
@@ -1834,11 +1869,18 @@ export interface components {
             actor_id: string;
             /** @description The user's email or the token's name at the time. */
             actor_label: string;
+            /** @description Who it was, as people call them now: the user's name (else email), the token's name; empty for the system. */
+            actor_name: string;
             /** @example agent.created */
             action: string;
             /** @example agent */
             target_type: string;
             target_id: string;
+            /**
+             * @description What it was done to, by name: the agent's name, the channel's, the key's label, the person's… (as recorded when it no longer exists); empty when it has none.
+             * @example Ada
+             */
+            target_label: string;
             metadata: {
                 [key: string]: unknown;
             };
@@ -2009,6 +2051,7 @@ export interface components {
         Participant: {
             /** @description Slack user id, or the WhatsApp number or business-scoped user id. */
             id: string;
+            /** @description The person's name: WhatsApp's profile name, or the Slack workspace's display name (looked up once with users.info and kept). Empty when unknown. */
             name: string;
             phone: string;
         };
@@ -2036,8 +2079,20 @@ export interface components {
             escalation_reason: string;
             /** Format: date-time */
             last_message_at: string;
+            /** @description The newest message from the chat user, the agent or an operator (tool calls left out). */
+            last_message: components["schemas"]["LastMessage"] | null;
             /** Format: date-time */
             created_at: string;
+        };
+        LastMessage: {
+            /** @enum {string} */
+            role: "user" | "assistant" | "human";
+            /** @description The first 140 characters of its text, or what it carried ("(image)") when it had none. */
+            preview: string;
+            /** @description For replies: claimed, generated, delivered or failed. */
+            delivery_state: string;
+            /** Format: date-time */
+            at: string;
         };
         ConversationList: {
             items: components["schemas"]["Conversation"][];
@@ -2151,6 +2206,19 @@ export interface components {
             blocked_reason: string | null;
             /** @enum {string} */
             next_action: "checkout" | "portal" | "none";
+            /** @description What one seat costs (Stripe's price for the platform's plan); null when billing is off or Stripe could not say. */
+            price: components["schemas"]["SeatPrice"] | null;
+        };
+        SeatPrice: {
+            /**
+             * Format: int64
+             * @description In the currency's smallest unit (cents).
+             */
+            unit_amount: number;
+            /** @example usd */
+            currency: string;
+            /** @example month */
+            interval: string;
         };
         BudgetUpdate: {
             /**
@@ -2534,6 +2602,115 @@ export interface components {
             /** Format: uuid */
             endpoint_id: string;
             message: string;
+        };
+        Readiness: {
+            /** @description At least one agent is live. */
+            live: boolean;
+            /** @description The one thing to do next (the first failing check of the agent closest to live); null when live. */
+            next: components["schemas"]["ReadinessCheck"] | null;
+            integrations: components["schemas"]["Integrations"];
+            agents: components["schemas"]["AgentReadiness"][];
+            connections: components["schemas"]["ConnectionReadiness"][];
+        };
+        Integrations: {
+            slack: components["schemas"]["Integration"];
+            whatsapp: components["schemas"]["Integration"];
+        };
+        Integration: {
+            /** @description This installation can connect and receive this channel. */
+            available: boolean;
+            /** @description Why not, in one sentence. */
+            reason: string | null;
+        };
+        ReadinessCheck: {
+            /** @enum {string} */
+            name: "agent_active" | "model_callable" | "channel_connected" | "channel_receives" | "billing" | "test_sent" | "round_trip";
+            /** @enum {string} */
+            status: "pass" | "warn" | "fail";
+            /** @description What is true now, in a sentence. */
+            message: string;
+            /** @description The one action that fixes a failing check. */
+            action: components["schemas"]["ReadinessAction"] | null;
+        };
+        ReadinessAction: {
+            /** @example Add an OpenAI key */
+            label: string;
+            /**
+             * @description The portal page where it is done.
+             * @example /settings/api-keys?add=openai
+             */
+            path: string;
+        };
+        AgentReadiness: {
+            /** Format: uuid */
+            agent_id: string;
+            name: string;
+            live: boolean;
+            checks: components["schemas"]["ReadinessCheck"][];
+            /** @description The agent's model, then its fallbacks. */
+            models: components["schemas"]["ModelReadiness"][];
+        };
+        ModelReadiness: {
+            id: string;
+            callable: boolean;
+            reason: string | null;
+        };
+        ConnectionReadiness: {
+            /** Format: uuid */
+            connection_id: string;
+            /** @enum {string} */
+            type: "slack" | "whatsapp";
+            display_name: string;
+            /** @enum {string} */
+            status: "active" | "revoked" | "disconnected";
+            /**
+             * Format: uuid
+             * @description The agent that answers here now.
+             */
+            agent_id: string | null;
+            receives: components["schemas"]["Integration"];
+            test: components["schemas"]["TestState"];
+            round_trip: components["schemas"]["RoundTrip"];
+        };
+        TestState: {
+            /** @enum {string} */
+            status: "not_sent" | "sent" | "failed";
+            /** Format: date-time */
+            at: string | null;
+            message: string;
+        };
+        /**
+         * @description The loop after the test message: the operator answers it from their own
+         *     Slack or WhatsApp, the message arrives, and the agent's reply is delivered.
+         *     `status` is about the newest message since the last test (`waiting` until
+         *     one arrives); `proven` is true once any reply written by a model was
+         *     delivered on this connection.
+         */
+        RoundTrip: {
+            /** @enum {string} */
+            status: "not_started" | "waiting" | "received" | "answered" | "failed";
+            proven: boolean;
+            inbound: components["schemas"]["RoundTripInbound"] | null;
+            reply: components["schemas"]["RoundTripReply"] | null;
+        };
+        RoundTripInbound: {
+            /** Format: uuid */
+            conversation_id: string;
+            /** @description The sender's name, or their id when the channel gave no name. */
+            from: string;
+            body: string;
+            /** Format: date-time */
+            at: string;
+        };
+        RoundTripReply: {
+            body: string;
+            /** Format: date-time */
+            at: string;
+            /** @enum {string} */
+            state: "claimed" | "generated" | "delivered" | "failed";
+            model: string | null;
+            /** @description Why the agent could not answer, in words an operator can act on. */
+            error: string | null;
         };
     };
     responses: {
@@ -4104,6 +4281,34 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ModelList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getTenantReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenant's readiness. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
             401: components["responses"]["Unauthorized"];

@@ -302,9 +302,11 @@ export const zAuditEvent = /* @__PURE__ */ z.object({
     ]),
     actor_id: z.string(),
     actor_label: z.string(),
+    actor_name: z.string(),
     action: z.string(),
     target_type: z.string(),
     target_id: z.string(),
+    target_label: z.string(),
     metadata: z.record(z.string(), z.unknown()),
     request_id: z.string(),
     created_at: z.iso.datetime()
@@ -463,6 +465,17 @@ export const zParticipant = /* @__PURE__ */ z.object({
     phone: z.string()
 });
 
+export const zLastMessage = /* @__PURE__ */ z.object({
+    role: z.enum([
+        'user',
+        'assistant',
+        'human'
+    ]),
+    preview: z.string(),
+    delivery_state: z.string(),
+    at: z.iso.datetime()
+});
+
 export const zConversation = /* @__PURE__ */ z.object({
     id: z.uuid(),
     connection_id: z.uuid(),
@@ -479,6 +492,7 @@ export const zConversation = /* @__PURE__ */ z.object({
     escalated_at: z.iso.datetime().nullable(),
     escalation_reason: z.string(),
     last_message_at: z.iso.datetime(),
+    last_message: zLastMessage.nullable(),
     created_at: z.iso.datetime()
 });
 
@@ -571,6 +585,12 @@ export const zBillingPortal = /* @__PURE__ */ z.object({
     portal_url: z.url()
 });
 
+export const zSeatPrice = /* @__PURE__ */ z.object({
+    unit_amount: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }),
+    currency: z.string(),
+    interval: z.string()
+});
+
 export const zBillingState = /* @__PURE__ */ z.object({
     enabled: z.boolean(),
     plan: z.string(),
@@ -596,7 +616,8 @@ export const zBillingState = /* @__PURE__ */ z.object({
         'checkout',
         'portal',
         'none'
-    ])
+    ]),
+    price: zSeatPrice.nullable()
 });
 
 export const zBudgetUpdate = /* @__PURE__ */ z.object({
@@ -922,6 +943,128 @@ export const zSubscriptionUpdatedData = /* @__PURE__ */ z.object({
 export const zWebhookTestData = /* @__PURE__ */ z.object({
     endpoint_id: z.uuid(),
     message: z.string()
+});
+
+export const zIntegration = /* @__PURE__ */ z.object({
+    available: z.boolean(),
+    reason: z.string().nullable()
+});
+
+export const zIntegrations = /* @__PURE__ */ z.object({
+    slack: zIntegration,
+    whatsapp: zIntegration
+});
+
+export const zReadinessAction = /* @__PURE__ */ z.object({
+    label: z.string(),
+    path: z.string()
+});
+
+export const zReadinessCheck = /* @__PURE__ */ z.object({
+    name: z.enum([
+        'agent_active',
+        'model_callable',
+        'channel_connected',
+        'channel_receives',
+        'billing',
+        'test_sent',
+        'round_trip'
+    ]),
+    status: z.enum([
+        'pass',
+        'warn',
+        'fail'
+    ]),
+    message: z.string(),
+    action: zReadinessAction.nullable()
+});
+
+export const zModelReadiness = /* @__PURE__ */ z.object({
+    id: z.string(),
+    callable: z.boolean(),
+    reason: z.string().nullable()
+});
+
+export const zAgentReadiness = /* @__PURE__ */ z.object({
+    agent_id: z.uuid(),
+    name: z.string(),
+    live: z.boolean(),
+    checks: z.array(zReadinessCheck),
+    models: z.array(zModelReadiness)
+});
+
+export const zTestState = /* @__PURE__ */ z.object({
+    status: z.enum([
+        'not_sent',
+        'sent',
+        'failed'
+    ]),
+    at: z.iso.datetime().nullable(),
+    message: z.string()
+});
+
+export const zRoundTripInbound = /* @__PURE__ */ z.object({
+    conversation_id: z.uuid(),
+    from: z.string(),
+    body: z.string(),
+    at: z.iso.datetime()
+});
+
+export const zRoundTripReply = /* @__PURE__ */ z.object({
+    body: z.string(),
+    at: z.iso.datetime(),
+    state: z.enum([
+        'claimed',
+        'generated',
+        'delivered',
+        'failed'
+    ]),
+    model: z.string().nullable(),
+    error: z.string().nullable()
+});
+
+/**
+ * The loop after the test message: the operator answers it from their own
+ * Slack or WhatsApp, the message arrives, and the agent's reply is delivered.
+ * `status` is about the newest message since the last test (`waiting` until
+ * one arrives); `proven` is true once any reply written by a model was
+ * delivered on this connection.
+ *
+ */
+export const zRoundTrip = /* @__PURE__ */ z.object({
+    status: z.enum([
+        'not_started',
+        'waiting',
+        'received',
+        'answered',
+        'failed'
+    ]),
+    proven: z.boolean(),
+    inbound: zRoundTripInbound.nullable(),
+    reply: zRoundTripReply.nullable()
+});
+
+export const zConnectionReadiness = /* @__PURE__ */ z.object({
+    connection_id: z.uuid(),
+    type: z.enum(['slack', 'whatsapp']),
+    display_name: z.string(),
+    status: z.enum([
+        'active',
+        'revoked',
+        'disconnected'
+    ]),
+    agent_id: z.uuid().nullable(),
+    receives: zIntegration,
+    test: zTestState,
+    round_trip: zRoundTrip
+});
+
+export const zReadiness = /* @__PURE__ */ z.object({
+    live: z.boolean(),
+    next: zReadinessCheck.nullable(),
+    integrations: zIntegrations,
+    agents: z.array(zAgentReadiness),
+    connections: z.array(zConnectionReadiness)
 });
 
 /**

@@ -1,7 +1,7 @@
 import { createRouter } from '@tanstack/react-router'
 import { createQueryClient } from '@/lib/query-client'
-import { RoutePending } from './shell/route-states'
-import { routeTree } from './routes/tree'
+import { NotFound, RouteError, RoutePending } from './shell/route-states'
+import { routeTree } from './routeTree.gen'
 
 const authPaths = new Set(['/sign-in', '/sign-up'])
 
@@ -19,9 +19,14 @@ export const router = createRouter({
   routeTree,
   context: { queryClient },
   defaultPreload: 'intent',
-  // Loaders only start queries; TanStack Query owns caching.
+  // Loaders ensure the page's queries; TanStack Query owns caching, so the
+  // router never keeps loader data of its own.
   defaultPreloadStaleTime: 0,
+  // Every page shows the same skeleton while its code and data load, and the
+  // same error panel (with a retry) when a read fails: pages only render data.
   defaultPendingComponent: RoutePending,
+  defaultErrorComponent: RouteError,
+  defaultNotFoundComponent: NotFound,
   scrollRestoration: true,
 })
 

@@ -9,7 +9,7 @@ interface RoleSelectProps {
   allowed?: (role: Role) => boolean
   disabled?: boolean
   id?: string
-  ref?: Ref<HTMLButtonElement>
+  ref?: Ref<HTMLSelectElement>
   'aria-label'?: string
   'aria-invalid'?: boolean
   'aria-describedby'?: string

@@ -15,6 +15,17 @@ export function formatUSD(amount: number): string {
   return usd.format(amount)
 }
 
+/**
+ * A cost as precise as it needs to be: cents for ordinary amounts, and two
+ * significant digits below a cent, so a test month's $0.00006 is not shown
+ * as $0.00 next to a chart that says otherwise.
+ */
+export function formatCost(amount: number): string {
+  if (amount === 0 || Math.abs(amount) >= 0.01) return usd.format(amount)
+  const digits = Math.min(8, Math.max(2, 1 - Math.floor(Math.log10(Math.abs(amount)))))
+  return new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: digits }).format(amount)
+}
+
 const units: Array<[Intl.RelativeTimeFormatUnit, number]> = [
   ['year', 365 * 24 * 3600],
   ['month', 30 * 24 * 3600],

@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { describe, expect, it, vi } from 'vitest'
-import { toast } from 'sonner'
+import { toast } from './toast'
 import { ApiProblem } from '@/api/problem'
 import { createQueryClient } from './query-client'
 

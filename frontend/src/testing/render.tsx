@@ -1,16 +1,18 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { render, type RenderResult } from '@testing-library/react'
-import type { ReactElement } from 'react'
-import { Toaster } from 'sonner'
+import { Suspense, type ReactElement } from 'react'
 import { vi } from 'vitest'
+import { Toasts } from '@/lib/toast'
 
-/** Renders with a fresh query client (no retries) and the toaster. */
+/** Renders with a fresh query client (no retries), a suspense boundary and the toaster. */
 export function renderWithQuery(ui: ReactElement): RenderResult & { queryClient: QueryClient } {
-  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } })
+  // Fresh for 30 s as in the app: a slow test machine must not refetch what a suspended component just loaded.
+  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: 30_000 }, mutations: { retry: false } } })
   const result = render(
     <QueryClientProvider client={queryClient}>
-      {ui}
-      <Toaster />
+      {/* Components that read with suspense queries wait here, as under a route. */}
+      <Suspense fallback={null}>{ui}</Suspense>
+      <Toasts />
     </QueryClientProvider>,
   )
   return { ...result, queryClient }

@@ -1,6 +1,6 @@
 import { Check, Copy } from 'lucide-react'
 import { useEffect, useState } from 'react'
-import { toast } from 'sonner'
+import { toast } from '@/lib/toast'
 import { Button } from './button'
 
 export function CopyButton({ value, label = 'Copy' }: { value: string; label?: string }) {

@@ -33,7 +33,7 @@ export function DialogContent({ title, description, children, className }: Dialo
         </div>
         {children}
         <RadixDialog.Close
-          className="absolute top-4 right-4 rounded-md p-1 text-zinc-500 hover:bg-zinc-100 hover:text-zinc-800 focus-visible:outline-2 focus-visible:outline-brand-600"
+          className="absolute top-4 right-4 rounded-md p-1 text-zinc-600 hover:bg-zinc-100 hover:text-zinc-800 focus-visible:outline-2 focus-visible:outline-brand-600"
           aria-label="Close"
         >
           <X className="size-4" aria-hidden />

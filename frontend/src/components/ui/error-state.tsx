@@ -8,7 +8,7 @@ export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () =>
   const Icon = forbidden ? Lock : AlertTriangle
   return (
     <div role="alert" className="flex flex-col items-center rounded-lg border border-zinc-200 bg-white px-6 py-10 text-center">
-      <Icon className="size-6 text-zinc-500" aria-hidden />
+      <Icon className="size-6 text-zinc-600" aria-hidden />
       <h2 className="mt-3 text-sm font-semibold text-zinc-900">{forbidden ? 'You don’t have access to this' : 'Couldn’t load this'}</h2>
       <p className="mt-1 max-w-sm text-sm text-zinc-600">{problemMessage(error)}</p>
       {onRetry && !forbidden && (

@@ -38,7 +38,7 @@ export function Field({ label, hint, error, className, children }: FieldProps) {
         </p>
       )}
       {hint && (
-        <p id={hintId} className="text-xs text-zinc-500">
+        <p id={hintId} className="text-xs text-zinc-600">
           {hint}
         </p>
       )}

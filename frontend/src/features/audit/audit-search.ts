@@ -1,4 +1,4 @@
-import { z } from '@/lib/zod'
+import { optional, z } from '@/lib/zod-mini'
 
 export const auditRanges = [
   { value: 'all', label: 'Any time' },
@@ -16,11 +16,11 @@ const rangeSeconds: Record<'24h' | '7d' | '30d', number> = { '24h': 86_400, '7d'
  * holds something invalid, so a hand-edited link degrades instead of failing.
  */
 export const auditSearchSchema = z.object({
-  action: z.string().trim().min(1).max(100).optional().catch(undefined),
-  actor: z.string().trim().min(1).max(100).optional().catch(undefined),
-  range: z.enum(['all', '24h', '7d', '30d', 'custom']).optional().catch(undefined),
-  since: z.iso.datetime({ offset: true }).optional().catch(undefined),
-  until: z.iso.datetime({ offset: true }).optional().catch(undefined),
+  action: optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))),
+  actor: optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))),
+  range: optional(z.enum(['all', '24h', '7d', '30d', 'custom'])),
+  since: optional(z.iso.datetime({ offset: true })),
+  until: optional(z.iso.datetime({ offset: true })),
 })
 export type AuditSearch = z.infer<typeof auditSearchSchema>
 

@@ -44,3 +44,15 @@ const plans: Record<string, string> = { trial: 'Free trial', standard: 'Standard
 export function planLabel(plan: string): string {
   return plans[plan] ?? plan
 }
+
+/** "$20.00 per seat per month", from Stripe's price (in cents). */
+export function priceText(price: BillingState['price']): string | null {
+  if (!price) return null
+  let amount: string
+  try {
+    amount = new Intl.NumberFormat('en-US', { style: 'currency', currency: price.currency.toUpperCase() }).format(price.unit_amount / 100)
+  } catch {
+    amount = `${(price.unit_amount / 100).toFixed(2)} ${price.currency.toUpperCase()}`
+  }
+  return `${amount} per seat (active agent) per ${price.interval}`
+}

@@ -1,10 +1,10 @@
-import { z } from '@/lib/zod'
+import { optional, z } from '@/lib/zod-mini'
 
 /** The list's filters, kept in the URL; a bad value is dropped, not an error. */
 export const conversationsSearchSchema = z.object({
-  status: z.enum(['active', 'escalated', 'closed']).optional().catch(undefined),
-  channel: z.enum(['slack', 'whatsapp']).optional().catch(undefined),
-  flagged: z.boolean().optional().catch(undefined),
+  status: optional(z.enum(['active', 'escalated', 'closed'])),
+  channel: optional(z.enum(['slack', 'whatsapp'])),
+  flagged: optional(z.boolean()),
 })
 
 export type ConversationsSearch = z.infer<typeof conversationsSearchSchema>

@@ -1,11 +1,8 @@
 export type AttentionLink =
-  | '/agents/new'
-  | '/agents'
   | '/settings/general'
   | '/settings/members'
   | '/settings/channels'
   | '/settings/api-keys'
-  | '/onboarding'
   | '/conversations'
 
 /** Search params a link carries (the conversation filters). */
@@ -23,7 +20,6 @@ export interface AttentionItem {
 }
 
 export interface AttentionInput {
-  agents: ReadonlyArray<{ is_active: boolean }>
   budgetLimitUsd: number | null
   pendingInvites: number
   /** Owners and admins get links to fix things; members only see them. */
@@ -50,12 +46,13 @@ function counted(c: { count: number; more: boolean }, one: string, many: string)
 }
 
 /**
- * What the operator should do next, most urgent first. Built only from what
- * the API reports today; channels, billing and usage add their items here as
- * their endpoints arrive.
+ * What needs a look besides going live, most urgent first. Whether the AI
+ * employee answers at all (a channel, an agent, a model, the test) is the
+ * server's readiness report, shown above this list, so it is not repeated
+ * here.
  */
 export function attentionItems(input: AttentionInput): AttentionItem[] {
-  const { agents, budgetLimitUsd, pendingInvites, canManage, connections, llmKeys, escalated, flagged } = input
+  const { budgetLimitUsd, pendingInvites, canManage, connections, llmKeys, escalated, flagged } = input
   const items: AttentionItem[] = []
   const link = (to: AttentionLink, label: string) => (canManage ? { to, label } : null)
   if (escalated && escalated.count > 0) {
@@ -69,15 +66,6 @@ export function attentionItems(input: AttentionInput): AttentionItem[] {
   }
   if (connections) {
     const live = connections.filter((c) => c.status !== 'disconnected')
-    if (!live.some((c) => c.status === 'active')) {
-      items.push({
-        id: 'no-channel',
-        tone: 'action',
-        title: 'No channel connected',
-        description: 'Connect Slack or WhatsApp so people can reach your agent.',
-        link: link('/onboarding', 'Get started'),
-      })
-    }
     for (const c of live) {
       const failing = c.last_check?.results.some((r) => r.status === 'fail')
       if (c.status !== 'revoked' && !failing) continue
@@ -106,26 +94,6 @@ export function attentionItems(input: AttentionInput): AttentionItem[] {
       title: `${counted(flagged, 'conversation', 'conversations')} the agent couldn’t answer`,
       description: 'Flagged conversations are worth a look: a missing fact in the prompt, a failing model or key.',
       link: { to: '/conversations', label: 'Review them', search: { flagged: true } },
-    })
-  }
-  if (agents.length === 0) {
-    items.push({
-      id: 'no-agent',
-      tone: 'action',
-      title: 'No agent yet',
-      description: 'Design your AI employee: its persona, what it knows and which model it runs on.',
-      link: link('/agents/new', 'Create an agent'),
-    })
-  } else if (!agents.some((a) => a.is_active)) {
-    items.push({
-      id: 'no-active-agent',
-      tone: 'warning',
-      title: 'No active agent',
-      description:
-        agents.length === 1
-          ? 'Your agent answers no one until it is switched on.'
-          : `None of your ${agents.length} agents answers anyone until one is switched on.`,
-      link: link('/agents', 'Review agents'),
     })
   }
   if (budgetLimitUsd === null) {

@@ -2,9 +2,9 @@
 import { describe, expect, it } from 'vitest'
 import { maxStep, onboardingSearchSchema, resolveStep, slackReturnError, stepState, type Progress } from './onboarding-search'
 
-const none: Progress = { channel: false, agent: false, tested: false }
-const connected: Progress = { channel: true, agent: false, tested: false }
-const ready: Progress = { channel: true, agent: true, tested: false }
+const none: Progress = { channel: false, agent: false, live: false }
+const connected: Progress = { channel: true, agent: false, live: false }
+const ready: Progress = { channel: true, agent: true, live: false }
 
 describe('onboarding URL state', () => {
   it.each([
@@ -13,8 +13,8 @@ describe('onboarding URL state', () => {
     [{ step: '4' }, 1],
     [{ step: 'abc' }, 1],
     [{ step: 0 }, 1],
-    [{}, 1],
-  ])('%o → step %i', (raw, step) => {
+    [{}, undefined],
+  ])('%o → step %s', (raw, step) => {
     expect(onboardingSearchSchema.parse(raw).step).toBe(step)
   })
 
@@ -30,12 +30,17 @@ describe('onboarding URL state', () => {
     expect(resolveStep(3, connected)).toBe(2)
     expect(resolveStep(3, ready)).toBe(3)
     expect(resolveStep(1, ready)).toBe(1) // going back is always fine
+    expect(resolveStep(undefined, connected)).toBe(2) // no step: where the operator left off
+    expect(resolveStep(undefined, ready)).toBe(3)
     expect(maxStep(connected)).toBe(2)
   })
 
   it('marks steps complete, active or pending', () => {
     expect([1, 2, 3].map((s) => stepState(s as 1 | 2 | 3, 2, connected))).toEqual(['complete', 'active', 'pending'])
-    expect([1, 2, 3].map((s) => stepState(s as 1 | 2 | 3, 1, { ...ready, tested: true }))).toEqual(['active', 'complete', 'complete'])
+    expect([1, 2, 3].map((s) => stepState(s as 1 | 2 | 3, 1, { ...ready, live: true }))).toEqual(['active', 'complete', 'complete'])
+    // Live is the goal: the last step has its check mark while it is shown.
+    expect([1, 2, 3].map((s) => stepState(s as 1 | 2 | 3, 3, { ...ready, live: true }))).toEqual(['complete', 'complete', 'complete'])
+    expect(stepState(3, 3, ready)).toBe('active')
   })
 
   it('explains Slack failures', () => {

@@ -1,4 +1,4 @@
-import { z } from '@/lib/zod'
+import { optional, z } from '@/lib/zod-mini'
 
 export const onboardingSteps = [
   { step: 1, title: 'Connect Channel', description: 'Slack or WhatsApp' },
@@ -9,17 +9,19 @@ export const onboardingSteps = [
 export type Step = 1 | 2 | 3
 
 /**
- * The wizard's URL: `?step=` (anything else falls back to 1), plus what
+ * The wizard's URL: `?step=` (anything invalid falls back to 1; none means
+ * the furthest step reached), plus what
  * Slack's OAuth callback appends when it sends the browser back
  * (`connected=true&channel=slack`, or `error=slack_auth_failed` /
  * `slack_workspace_taken`). Those are read once and then removed.
  */
 export const onboardingSearchSchema = z.object({
-  step: z.coerce.number().pipe(z.union([z.literal(1), z.literal(2), z.literal(3)])).catch(1),
+  // Absent (the sidebar's link): the furthest step reached. Invalid: step 1.
+  step: z.optional(z.catch(z.pipe(z.coerce.number(), z.union([z.literal(1), z.literal(2), z.literal(3)])), 1)),
   // The router parses `connected=true` as the boolean true.
-  connected: z.coerce.string().pipe(z.literal('true')).optional().catch(undefined),
-  channel: z.enum(['slack', 'whatsapp']).optional().catch(undefined),
-  error: z.string().max(100).optional().catch(undefined),
+  connected: optional(z.pipe(z.coerce.string(), z.literal('true'))),
+  channel: optional(z.enum(['slack', 'whatsapp'])),
+  error: optional(z.string().check(z.maxLength(100))),
 })
 
 export type OnboardingSearch = z.infer<typeof onboardingSearchSchema>
@@ -29,8 +31,8 @@ export interface Progress {
   channel: boolean
   /** An active agent exists. */
   agent: boolean
-  /** A test message went out successfully. */
-  tested: boolean
+  /** The server says the AI employee is live (the test's round trip came back). */
+  live: boolean
 }
 
 /** The furthest step the operator may see: no step before its earlier steps are done. */
@@ -40,16 +42,21 @@ export function maxStep(p: Progress): Step {
   return 3
 }
 
-/** The step to show for the one asked for. */
-export function resolveStep(requested: Step, p: Progress): Step {
-  return Math.min(requested, maxStep(p)) as Step
+/** The step to show for the one asked for (none: the furthest one reached). */
+export function resolveStep(requested: Step | undefined, p: Progress): Step {
+  return Math.min(requested ?? maxStep(p), maxStep(p)) as Step
 }
 
 export type StepState = 'complete' | 'active' | 'pending'
 
+/**
+ * A step's state in the stepper. Being live is the wizard's goal, so the last
+ * step gets its check mark as soon as it is reached, even while shown.
+ */
 export function stepState(step: Step, current: Step, p: Progress): StepState {
+  const done = step === 1 ? p.channel : step === 2 ? p.agent : p.live
+  if (step === 3 && done) return 'complete'
   if (step === current) return 'active'
-  const done = step === 1 ? p.channel : step === 2 ? p.agent : p.tested
   return done ? 'complete' : 'pending'
 }
 

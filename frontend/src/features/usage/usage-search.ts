@@ -1,11 +1,11 @@
-import { z } from '@/lib/zod'
+import { optional, z } from '@/lib/zod-mini'
 
 const day = z.iso.date()
 
 /** The usage page's URL state: a range of UTC days; unset means this month so far. */
 export const usageSearchSchema = z.object({
-  from: day.optional().catch(undefined),
-  to: day.optional().catch(undefined),
+  from: optional(day),
+  to: optional(day),
 })
 export type UsageSearch = z.infer<typeof usageSearchSchema>
 
@@ -21,6 +21,3 @@ export function resolveRange(search: UsageSearch, now: Date = new Date()): { fro
   const fallback = monthToDate(now)
   return { from: search.from ?? fallback.from, to: search.to ?? fallback.to }
 }
-
-/** The chart's chunk (recharts); the route's loader starts it alongside the page's own chunk. */
-export const loadUsageChart = () => import('./components/usage-chart')

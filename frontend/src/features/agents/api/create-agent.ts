@@ -22,6 +22,7 @@ export function useCreateAgent(tenantId: string, options: Pick<UseMutationOption
       // The list is not on screen while the form is, so refetch it now
       // (not on its next mount): the page shown next must already include it.
       await queryClient.invalidateQueries({ queryKey: queryKeys.agents(tenantId), refetchType: 'all' })
+      void queryClient.invalidateQueries({ queryKey: queryKeys.readiness(tenantId) })
       return options.onSuccess?.(agent, ...rest)
     },
   })

@@ -14,7 +14,10 @@ export function useDeleteAgent(tenantId: string, { onSuccess }: { onSuccess?: ()
       queryClient.removeQueries({ queryKey: queryKeys.agent(tenantId, agentId), exact: true })
       // Refetched before the caller moves on, so no list shows the agent again.
       await queryClient.invalidateQueries({ queryKey: queryKeys.agents(tenantId), refetchType: 'all' })
+      void queryClient.invalidateQueries({ queryKey: queryKeys.readiness(tenantId) })
       onSuccess?.()
     },
+    // Shown where the action was started, never as a toast.
+    onError: () => {},
   })
 }

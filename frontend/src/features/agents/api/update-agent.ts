@@ -24,6 +24,7 @@ export function useUpdateAgent(
     onSuccess: (agent, ...rest) => {
       queryClient.setQueryData(queryKeys.agent(tenantId, agentId), agent)
       void queryClient.invalidateQueries({ queryKey: queryKeys.agents(tenantId), refetchType: 'all' })
+      void queryClient.invalidateQueries({ queryKey: queryKeys.readiness(tenantId) })
       return options.onSuccess?.(agent, ...rest)
     },
   })

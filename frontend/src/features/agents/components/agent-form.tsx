@@ -6,6 +6,8 @@ import { Input, Textarea } from '@/components/ui/input'
 import { Section } from '@/components/ui/section'
 import { Select } from '@/components/ui/select'
 import { Switch } from '@/components/ui/switch'
+import { InlineError } from '@/components/ui/inline-error'
+import { modelState, type Model } from '../api/get-models'
 import { agentTools, escalationTargetTypes, keyProviders, modelSuggestions, type AgentFormValues, type PinnableKey } from './agent-form-schema'
 import { EscalationRulesField } from './escalation-rules-field'
 import { FallbackModelsField } from './fallback-models-field'
@@ -22,23 +24,22 @@ interface AgentFormProps {
   secondary?: ReactNode
   /** The tenant's own LLM keys, for pinning one per provider (admins only). */
   keys?: readonly PinnableKey[] | undefined
+  /** The model catalog: what the picker offers, marked callable or not. */
+  models?: readonly Model[] | undefined
 }
 
 const AUTO = 'auto'
 
 /** The Agent Designer's form, the same for creating and editing. */
-export function AgentForm({ form, onSubmit, submitLabel, pending, readOnly = false, secondary, keys }: AgentFormProps) {
+export function AgentForm({ form, onSubmit, submitLabel, pending, readOnly = false, secondary, keys, models }: AgentFormProps) {
   const { errors } = form.formState
   const { register } = form
   const targetType = form.watch('escalation_target.type')
   const memoryForever = form.watch('memory_forever')
+  const primary = models ? modelState(form.watch('model'), models) : null
   return (
     <form noValidate onSubmit={form.handleSubmit(onSubmit)} className="max-w-3xl space-y-6" aria-label="Agent">
-      <datalist id="model-suggestions">
-        {modelSuggestions.map((m) => (
-          <option key={m} value={m} />
-        ))}
-      </datalist>
+      <ModelOptions models={models} />
       <fieldset disabled={readOnly} className="min-w-0 space-y-6">
         <Section title="Identity" description="Who the AI employee is to your team and customers.">
           <div className="grid gap-5 sm:grid-cols-2">
@@ -53,7 +54,7 @@ export function AgentForm({ form, onSubmit, submitLabel, pending, readOnly = fal
             <Switch className="mt-0.5" {...register('is_active')} />
             <span>
               <span className="block text-sm font-medium text-zinc-800">Active</span>
-              <span className="block text-xs text-zinc-500">Inactive agents stay configured but do not answer anyone.</span>
+              <span className="block text-xs text-zinc-600">Inactive agents stay configured but do not answer anyone.</span>
             </span>
           </label>
         </Section>
@@ -68,10 +69,13 @@ export function AgentForm({ form, onSubmit, submitLabel, pending, readOnly = fal
         </Section>
 
         <Section title="Model" description="Model ids are provider/model with provider openai, anthropic or custom.">
-          <Field label="Primary model" error={errors.model?.message}>
+          <Field label="Primary model" hint={primary && <ModelHint state={primary} />} error={errors.model?.message}>
             <Input list="model-suggestions" spellCheck={false} autoCapitalize="off" className="font-mono" {...register('model')} />
           </Field>
-          <FallbackModelsField form={form} />
+          <FallbackModelsField form={form} hint={models ? (id) => {
+            const st = modelState(id, models)
+            return st && <ModelHint state={st} />
+          } : undefined} />
           <div className="grid gap-5 sm:grid-cols-3">
             <Field label="Temperature" hint="0 is focused, 2 is creative." error={errors.temperature?.message}>
               <Input type="number" step="0.1" min={0} max={2} inputMode="decimal" {...register('temperature', { valueAsNumber: true })} />
@@ -145,7 +149,7 @@ export function AgentForm({ form, onSubmit, submitLabel, pending, readOnly = fal
                   />
                   <span>
                     <span className="block text-sm font-medium text-zinc-800">{tool.label}</span>
-                    <span className="block text-xs text-zinc-500">{tool.description}</span>
+                    <span className="block text-xs text-zinc-600">{tool.description}</span>
                   </span>
                 </label>
               ))}
@@ -180,6 +184,7 @@ export function AgentForm({ form, onSubmit, submitLabel, pending, readOnly = fal
         </Section>
       </fieldset>
 
+      <InlineError error={errors.root?.message} />
       {!readOnly && (
         <div className="flex flex-col-reverse gap-2 border-t border-zinc-200 pt-5 sm:flex-row sm:justify-end">
           {secondary}
@@ -190,4 +195,32 @@ export function AgentForm({ form, onSubmit, submitLabel, pending, readOnly = fal
       )}
     </form>
   )
+}
+
+/**
+ * The picker's list: models a key can call first (with whose key), then the
+ * rest marked with why not. Without a catalog (members), the usual ids.
+ */
+function ModelOptions({ models }: { models: readonly Model[] | undefined }) {
+  if (!models) {
+    return (
+      <datalist id="model-suggestions">
+        {modelSuggestions.map((m) => (
+          <option key={m} value={m} />
+        ))}
+      </datalist>
+    )
+  }
+  const sorted = [...models].sort((a, b) => Number(b.available) - Number(a.available) || a.id.localeCompare(b.id))
+  return (
+    <datalist id="model-suggestions">
+      {sorted.map((m) => (
+        <option key={m.id} value={m.id} label={m.available ? (m.key_source === 'tenant' ? 'Available · your key' : 'Available · platform key') : 'Unavailable · no key'} />
+      ))}
+    </datalist>
+  )
+}
+
+function ModelHint({ state }: { state: NonNullable<ReturnType<typeof modelState>> }) {
+  return <span className={state.tone === 'warn' ? 'text-amber-800' : 'text-emerald-800'}>{state.text}</span>
 }

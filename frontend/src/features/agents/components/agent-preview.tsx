@@ -55,7 +55,7 @@ export function AgentPreview({ tenantId, agentId }: { tenantId: string; agentId:
       <div className="flex items-center justify-between gap-2 border-b border-zinc-100 px-4 py-3">
         <div>
           <h2 className="text-sm font-semibold text-zinc-900">Preview</h2>
-          <p className="text-xs text-zinc-500">Runs the saved agent with its real models and keys. Save changes first.</p>
+          <p className="text-xs text-zinc-600">Runs the saved agent with its real models and keys. Save changes first.</p>
         </div>
         {turns.length > 0 && (
           <Button variant="ghost" size="sm" onClick={() => (setTurns([]), preview.reset())}>
@@ -65,7 +65,7 @@ export function AgentPreview({ tenantId, agentId }: { tenantId: string; agentId:
       </div>
       <div className="space-y-3 px-4 py-4">
         {turns.length === 0 ? (
-          <p className="text-sm text-zinc-500">Type a message as a customer would.</p>
+          <p className="text-sm text-zinc-600">Type a message as a customer would.</p>
         ) : (
           <ol aria-label="Preview conversation" className="space-y-3">
             {turns.map((t, i) => (
@@ -84,7 +84,7 @@ export function AgentPreview({ tenantId, agentId }: { tenantId: string; agentId:
           </ol>
         )}
         <div aria-live="polite">
-          {preview.isPending && <p className="text-sm text-zinc-500">The agent is thinking…</p>}
+          {preview.isPending && <p className="text-sm text-zinc-600">The agent is thinking…</p>}
           {preview.isError && !form.formState.errors.message && (
             <p role="alert" className="text-sm text-red-700">
               {problemMessage(preview.error)}
@@ -152,7 +152,7 @@ function PreviewMeta({ result: r }: { result: PreviewResult }) {
               </span>{' '}
               <span className={c.ok ? 'text-emerald-700' : 'text-red-700'}>{c.ok ? 'ok' : 'failed'}</span>
               <code className="block font-mono break-all">{JSON.stringify(c.arguments)}</code>
-              {c.result && <span className="block break-words text-zinc-500">{c.result}</span>}
+              {c.result && <span className="block break-words text-zinc-600">{c.result}</span>}
             </li>
           ))}
         </ul>

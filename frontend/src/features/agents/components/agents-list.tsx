@@ -1,22 +1,17 @@
-import { useInfiniteQuery } from '@tanstack/react-query'
+import { useSuspenseInfiniteQuery } from '@tanstack/react-query'
 import { Link } from '@tanstack/react-router'
 import { Bot, Pencil, Plus, Trash2 } from 'lucide-react'
 import { useState } from 'react'
 import { Badge } from '@/components/ui/badge'
 import { Button, buttonClass } from '@/components/ui/button'
 import { EmptyState } from '@/components/ui/empty-state'
-import { ErrorState } from '@/components/ui/error-state'
 import { LoadMore } from '@/components/ui/load-more'
-import { ListSkeleton } from '@/components/ui/skeleton'
 import { agentsQueryOptions, type Agent } from '../api/get-agents'
 import { DeleteAgentDialog } from './delete-agent-dialog'
 
 export function AgentsList({ tenantId, canManage }: { tenantId: string; canManage: boolean }) {
-  const query = useInfiniteQuery(agentsQueryOptions(tenantId))
+  const query = useSuspenseInfiniteQuery(agentsQueryOptions(tenantId))
   const [deleting, setDeleting] = useState<Agent | null>(null)
-
-  if (query.isPending) return <ListSkeleton label="Loading agents" />
-  if (query.isError) return <ErrorState error={query.error} onRetry={() => query.refetch()} />
 
   const { agents } = query.data
   if (agents.length === 0) {

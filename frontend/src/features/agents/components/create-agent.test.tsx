@@ -71,12 +71,12 @@ describe('CreateAgent', () => {
     })
   })
 
-  it('shows other problems as a toast with their detail', async () => {
+  it('shows other problems next to the submit button, with their detail', async () => {
     mockFetch(problem(403, 'This needs the admin role or higher.'))
     const { user } = setup()
     await user.type(screen.getByLabelText('Name'), 'Ada')
     await user.click(screen.getByRole('button', { name: 'Create agent' }))
-    expect(await screen.findByText('This needs the admin role or higher.')).toBeInTheDocument()
+    expect(await screen.findByRole('alert')).toHaveTextContent('This needs the admin role or higher.')
   })
 
   it('reorders fallback models', async () => {
@@ -102,6 +102,6 @@ describe('CreateAgent', () => {
     await user.type(screen.getByLabelText('Name'), 'Ada')
     await user.click(screen.getByRole('button', { name: 'Create agent' }))
     await waitFor(() => expect(onCreated).toHaveBeenCalledWith(created))
-    expect(within(document.body).getByText('Ada was created')).toBeInTheDocument()
+    expect(await within(document.body).findByText('Ada was created')).toBeInTheDocument()
   })
 })

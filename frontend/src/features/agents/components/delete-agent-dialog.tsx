@@ -1,4 +1,4 @@
-import { toast } from 'sonner'
+import { toast } from '@/lib/toast'
 import { ConfirmDialog } from '@/components/ui/confirm-dialog'
 import { useDeleteAgent } from '../api/delete-agent'
 import type { Agent } from '../api/get-agents'
@@ -29,6 +29,7 @@ export function DeleteAgentDialog({ tenantId, agent, onOpenChange, onDeleted }: 
       description="It stops answering at once and its configuration is gone. Conversations it had stay in the history."
       confirmLabel="Delete agent"
       pending={remove.isPending}
+        error={remove.error}
       onConfirm={() => agent && remove.mutate(agent.id)}
     />
   )

@@ -11,7 +11,7 @@ export function EscalationRulesField({ form }: { form: UseFormReturn<AgentFormVa
   return (
     <fieldset className="space-y-2">
       <legend className="text-sm font-medium text-zinc-800">Escalation rules</legend>
-      <p className="text-xs text-zinc-500">
+      <p className="text-xs text-zinc-600">
         A human takes over when a rule matches, e.g. <code className="rounded bg-zinc-100 px-1">billing AND count &gt; 2</code> or{' '}
         <code className="rounded bg-zinc-100 px-1">"speak to a human" OR refund</code>.
       </p>

@@ -1,4 +1,5 @@
 import { ArrowDown, ArrowUp, Plus, Trash2 } from 'lucide-react'
+import type { ReactNode } from 'react'
 import { useFieldArray, type UseFormReturn } from 'react-hook-form'
 import { Button } from '@/components/ui/button'
 import { FieldError } from '@/components/ui/field'
@@ -6,13 +7,13 @@ import { Input } from '@/components/ui/input'
 import { MAX_FALLBACK_MODELS, type AgentFormValues } from './agent-form-schema'
 
 /** The ordered list of models tried when the primary one fails. */
-export function FallbackModelsField({ form }: { form: UseFormReturn<AgentFormValues> }) {
+export function FallbackModelsField({ form, hint }: { form: UseFormReturn<AgentFormValues>; hint?: ((id: string) => ReactNode) | undefined }) {
   const { fields, append, remove, move } = useFieldArray({ control: form.control, name: 'fallback_models' })
   const errors = form.formState.errors.fallback_models
   return (
     <fieldset className="space-y-2">
       <legend className="text-sm font-medium text-zinc-800">Fallback models</legend>
-      <p className="text-xs text-zinc-500">Tried in this order when the primary model fails or is rate-limited.</p>
+      <p className="text-xs text-zinc-600">Tried in this order when the primary model fails or is rate-limited.</p>
       {fields.length > 0 && (
         <ol className="space-y-2">
           {fields.map((field, i) => {
@@ -21,7 +22,7 @@ export function FallbackModelsField({ form }: { form: UseFormReturn<AgentFormVal
             return (
               <li key={field.id}>
                 <div className="flex items-center gap-2">
-                  <span className="w-5 shrink-0 text-right text-xs text-zinc-500 tabular-nums" aria-hidden>
+                  <span className="w-5 shrink-0 text-right text-xs text-zinc-600 tabular-nums" aria-hidden>
                     {i + 1}.
                   </span>
                   <Input
@@ -55,6 +56,7 @@ export function FallbackModelsField({ form }: { form: UseFormReturn<AgentFormVal
                     {error}
                   </p>
                 )}
+                {!error && hint && <p className="mt-1 ml-7 text-xs">{hint(form.watch(`fallback_models.${i}.value`))}</p>}
               </li>
             )
           })}

@@ -15,7 +15,7 @@ export function HTTPToolsField({ form, readOnly }: { form: UseFormReturn<AgentFo
   return (
     <fieldset className="space-y-3">
       <legend className="text-sm font-medium text-zinc-800">HTTP tools</legend>
-      <p className="text-xs text-zinc-500">
+      <p className="text-xs text-zinc-600">
         Used when “HTTP request” is on. <code>{'{name}'}</code> placeholders in the URL are filled from the model’s arguments.
       </p>
       {fields.map((field, i) => (
@@ -77,7 +77,7 @@ function HeaderRows({ form, tool, kind }: { form: UseFormReturn<AgentFormValues>
   return (
     <fieldset className="space-y-2">
       <legend className="text-sm font-medium text-zinc-800">{title}</legend>
-      {secret && <p className="text-xs text-zinc-500">Stored encrypted and never shown again; leave a value empty to keep the stored one.</p>}
+      {secret && <p className="text-xs text-zinc-600">Stored encrypted and never shown again; leave a value empty to keep the stored one.</p>}
       {fields.map((field, j) => {
         const kept = form.getValues(`http_tools.${tool}.${kind}.${j}.kept`)
         const rowError = errors?.[j]?.key?.message ?? errors?.[j]?.value?.message

@@ -14,5 +14,7 @@ export function useRevokeAPIToken(tenantId: string, { onSuccess }: { onSuccess?:
       void queryClient.invalidateQueries({ queryKey: queryKeys.apiTokens(tenantId) })
       onSuccess?.()
     },
+    // Shown where the action was started, never as a toast.
+    onError: () => {},
   })
 }

@@ -1,14 +1,12 @@
-import { useInfiniteQuery } from '@tanstack/react-query'
+import { useSuspenseInfiniteQuery } from '@tanstack/react-query'
 import { KeyRound } from 'lucide-react'
 import { useState } from 'react'
-import { toast } from 'sonner'
+import { toast } from '@/lib/toast'
 import { Badge } from '@/components/ui/badge'
 import { Button } from '@/components/ui/button'
 import { ConfirmDialog } from '@/components/ui/confirm-dialog'
 import { EmptyState } from '@/components/ui/empty-state'
-import { ErrorState } from '@/components/ui/error-state'
 import { LoadMore } from '@/components/ui/load-more'
-import { ListSkeleton } from '@/components/ui/skeleton'
 import { Table, Td, Th } from '@/components/ui/table'
 import { formatDate, formatDateTime, formatRelative } from '@/lib/format'
 import { roleLabel } from '@/lib/roles'
@@ -22,7 +20,7 @@ function tokenState(t: APIToken, now: Date): 'revoked' | 'expired' | 'active' {
 }
 
 export function APITokensTable({ tenantId }: { tenantId: string }) {
-  const query = useInfiniteQuery(apiTokensQueryOptions(tenantId))
+  const query = useSuspenseInfiniteQuery(apiTokensQueryOptions(tenantId))
   const [revoking, setRevoking] = useState<APIToken | null>(null)
   const revoke = useRevokeAPIToken(tenantId, {
     onSuccess: () => {
@@ -31,8 +29,6 @@ export function APITokensTable({ tenantId }: { tenantId: string }) {
     },
   })
 
-  if (query.isPending) return <ListSkeleton label="Loading API tokens" />
-  if (query.isError) return <ErrorState error={query.error} onRetry={() => query.refetch()} />
   const { tokens } = query.data
   if (tokens.length === 0) {
     return (
@@ -61,7 +57,7 @@ export function APITokensTable({ tenantId }: { tenantId: string }) {
           {tokens.map((t) => {
             const state = tokenState(t, now)
             return (
-              <tr key={t.id} className={state === 'active' ? undefined : 'text-zinc-400'}>
+              <tr key={t.id} className={state === 'active' ? undefined : 'text-zinc-500'}>
                 <Td className="font-medium text-zinc-900">
                   {t.name}
                   {state !== 'active' && (
@@ -98,6 +94,7 @@ export function APITokensTable({ tenantId }: { tenantId: string }) {
         description="Anything using this token gets 401 from its next request on. This can’t be undone."
         confirmLabel="Revoke token"
         pending={revoke.isPending}
+        error={revoke.error}
         onConfirm={() => revoking && revoke.mutate(revoking.id)}
       />
     </>

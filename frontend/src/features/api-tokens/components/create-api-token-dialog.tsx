@@ -9,6 +9,7 @@ import { Dialog, DialogClose, DialogContent, DialogFooter, DialogTrigger } from 
 import { Field } from '@/components/ui/field'
 import { Input } from '@/components/ui/input'
 import { Select } from '@/components/ui/select'
+import { InlineError } from '@/components/ui/inline-error'
 import { reportFormError } from '@/lib/notify'
 import { hasRole, type Role } from '@/lib/roles'
 import { useCreateAPIToken, type APITokenCreated } from '../api/create-api-token'
@@ -104,6 +105,7 @@ function CreateTokenForm({ tenantId, callerRole, onCreated }: { tenantId: string
           </Field>
         )}
       />
+      <InlineError error={errors.root?.message} />
       <DialogFooter>
         <DialogClose className={buttonClass('secondary')} type="button">
           Cancel

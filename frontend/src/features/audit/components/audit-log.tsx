@@ -1,19 +1,15 @@
-import { useInfiniteQuery } from '@tanstack/react-query'
+import { useSuspenseInfiniteQuery } from '@tanstack/react-query'
 import { ScrollText } from 'lucide-react'
 import { Badge } from '@/components/ui/badge'
 import { EmptyState } from '@/components/ui/empty-state'
-import { ErrorState } from '@/components/ui/error-state'
 import { LoadMore } from '@/components/ui/load-more'
-import { ListSkeleton } from '@/components/ui/skeleton'
 import { Table, Td, Th } from '@/components/ui/table'
 import { formatDateTime } from '@/lib/format'
 import { auditEventsQueryOptions, type AuditEvent } from '../api/get-audit-events'
 import type { AuditSearch } from '../audit-search'
 
 export function AuditLog({ tenantId, search }: { tenantId: string; search: AuditSearch }) {
-  const query = useInfiniteQuery(auditEventsQueryOptions(tenantId, search))
-  if (query.isPending) return <ListSkeleton rows={5} label="Loading audit events" />
-  if (query.isError) return <ErrorState error={query.error} onRetry={() => query.refetch()} />
+  const query = useSuspenseInfiniteQuery(auditEventsQueryOptions(tenantId, search))
   const { events } = query.data
   if (events.length === 0) {
     const filtered = Object.values(search).some(Boolean)
@@ -59,16 +55,23 @@ function AuditRow({ event: e }: { event: AuditEvent }) {
       </Td>
       <Td>
         <div className="flex min-w-36 items-center gap-2">
-          <span className="truncate">{e.actor_label || e.actor_id}</span>
+          <span className="truncate" title={e.actor_label || e.actor_id}>
+            {e.actor_name || e.actor_label || (e.actor_type === 'system' ? 'Konstruct' : e.actor_id)}
+          </span>
           {e.actor_type !== 'user' && <Badge tone={actorTone[e.actor_type]}>{e.actor_type}</Badge>}
         </div>
       </Td>
       <Td>
         <code className="rounded bg-zinc-100 px-1.5 py-0.5 font-mono text-xs whitespace-nowrap text-zinc-800">{e.action}</code>
       </Td>
-      <Td className="whitespace-nowrap">
-        {e.target_type}
-        {e.target_id && <span className="ml-1 font-mono text-xs text-zinc-500" title={e.target_id}>{e.target_id.slice(0, 8)}</span>}
+      <Td>
+        {/* The target by name; its kind and id stay at hand for support. */}
+        <span className="block font-medium text-zinc-900">{e.target_label || e.target_type}</span>
+        {e.target_label && (
+          <span className="block text-xs text-zinc-600" title={e.target_id}>
+            {e.target_type.replaceAll('_', ' ')}
+          </span>
+        )}
       </Td>
       <Td>
         {metadata ? (
@@ -77,7 +80,7 @@ function AuditRow({ event: e }: { event: AuditEvent }) {
             <pre className="mt-2 max-w-md overflow-x-auto rounded bg-zinc-50 p-2 font-mono text-xs text-zinc-700">{metadata}</pre>
           </details>
         ) : (
-          <span className="text-zinc-400">—</span>
+          <span className="text-zinc-500">—</span>
         )}
       </Td>
     </tr>

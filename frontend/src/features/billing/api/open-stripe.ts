@@ -1,6 +1,5 @@
 import { useMutation } from '@tanstack/react-query'
 import { api, dataOf } from '@/api/client'
-import { notifyError } from '@/lib/notify'
 
 /** Where the browser goes next; a seam so tests can see the redirect. */
 export const navigateTo = { assign: (url: string) => window.location.assign(url) }
@@ -18,6 +17,7 @@ export function useOpenStripe(tenantId: string) {
       return dataOf(await api.POST('/api/portal/billing/portal', { body })).portal_url
     },
     onSuccess: (url) => navigateTo.assign(url),
-    onError: notifyError,
+    // Shown next to the button, never as a toast.
+    onError: () => {},
   })
 }

@@ -28,12 +28,12 @@ describe('BillingAction', () => {
     expect(requests[0]?.url).toMatch(/\/api\/portal\/billing\/portal$/)
   })
 
-  it('shows a failure as a toast and stays on the page', async () => {
+  it('shows a failure next to the button and stays on the page', async () => {
     const assign = vi.spyOn(navigateTo, 'assign').mockImplementation(() => {})
     mockFetch(problem(503, 'Billing is not configured on this platform.'))
     renderWithQuery(<BillingAction tenantId={tenantId} nextAction="checkout" canManage />)
     await userEvent.click(screen.getByRole('button', { name: 'Subscribe' }))
-    expect(await screen.findByText('Billing is not configured on this platform.')).toBeInTheDocument()
+    expect(await screen.findByRole('alert')).toHaveTextContent('Billing is not configured on this platform.')
     expect(assign).not.toHaveBeenCalled()
   })
 

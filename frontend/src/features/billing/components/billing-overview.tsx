@@ -3,20 +3,20 @@ import type { ReactNode } from 'react'
 import { Badge } from '@/components/ui/badge'
 import { formatDate, formatDateTime } from '@/lib/format'
 import type { BillingState } from '../api/get-billing'
-import { blockedReasonText, planLabel, statusBadge } from '../billing-status'
+import { blockedReasonText, planLabel, priceText, statusBadge } from '../billing-status'
 
 function Row({ label, children }: { label: string; children: ReactNode }) {
   return (
     <div className="flex flex-col gap-1 px-4 py-3 sm:flex-row sm:items-center sm:justify-between sm:px-5">
-      <dt className="text-sm text-zinc-500">{label}</dt>
+      <dt className="text-sm text-zinc-600">{label}</dt>
       <dd className="text-sm font-medium text-zinc-900">{children}</dd>
     </div>
   )
 }
 
 /** The subscription at a glance: plan, status, seats, dates and whether agents answer. */
-export function BillingOverview({ billing }: { billing: BillingState }) {
-  const badge = statusBadge(billing.status)
+export function BillingOverview({ billing, pending = false }: { billing: BillingState; pending?: boolean }) {
+  const badge = pending ? { label: 'Pending', tone: 'accent' as const } : statusBadge(billing.status)
   return (
     <div className="space-y-4">
       <div
@@ -43,6 +43,7 @@ export function BillingOverview({ billing }: { billing: BillingState }) {
       <section aria-label="Subscription" className="rounded-lg border border-zinc-200 bg-white">
         <dl className="divide-y divide-zinc-100">
           <Row label="Plan">{planLabel(billing.plan)}</Row>
+          {priceText(billing.price) && <Row label="Price">{priceText(billing.price)}</Row>}
           <Row label="Status">
             <Badge tone={badge.tone}>{badge.label}</Badge>
           </Row>

@@ -13,5 +13,7 @@ export function useCheckConnection(tenantId: string) {
         }),
       ),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: queryKeys.connections(tenantId) }),
+    // Shown on the connection's card, never as a toast.
+    onError: () => {},
   })
 }

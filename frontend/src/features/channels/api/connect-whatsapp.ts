@@ -16,7 +16,10 @@ export function useConnectWhatsApp(
     mutationFn: async (body: WhatsAppConnect) =>
       dataOf(await api.POST('/api/portal/channels/whatsapp/connect', { body: { tenant_id: tenantId, ...body } })),
     onSuccess: async (conn, ...rest) => {
-      await queryClient.invalidateQueries({ queryKey: queryKeys.connections(tenantId), refetchType: 'all' })
+      await Promise.all([
+        queryClient.invalidateQueries({ queryKey: queryKeys.connections(tenantId), refetchType: 'all' }),
+        queryClient.invalidateQueries({ queryKey: queryKeys.readiness(tenantId), refetchType: 'all' }),
+      ])
       return options.onSuccess?.(conn, ...rest)
     },
   })

@@ -12,7 +12,10 @@ export function useDisconnectConnection(tenantId: string, { onSuccess }: { onSuc
     },
     onSuccess: () => {
       void queryClient.invalidateQueries({ queryKey: queryKeys.connections(tenantId) })
+      void queryClient.invalidateQueries({ queryKey: queryKeys.readiness(tenantId) })
       onSuccess?.()
     },
+    // Shown in the confirmation dialog, never as a toast.
+    onError: () => {},
   })
 }

@@ -14,6 +14,9 @@ export function useSendTestMessage(tenantId: string) {
       dataOf(await api.POST('/api/portal/channels/{tenant_id}/test', { params: { path: { tenant_id: tenantId } }, body })),
     // Shown in place by the caller, never as a toast.
     onError: () => {},
-    onSettled: () => void queryClient.invalidateQueries({ queryKey: queryKeys.connections(tenantId) }),
+    onSettled: () => {
+      void queryClient.invalidateQueries({ queryKey: queryKeys.connections(tenantId) })
+      void queryClient.invalidateQueries({ queryKey: queryKeys.readiness(tenantId) })
+    },
   })
 }

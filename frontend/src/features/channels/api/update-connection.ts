@@ -14,7 +14,10 @@ export function useUpdateConnection(tenantId: string, { onSuccess }: { onSuccess
       ),
     onSuccess: () => {
       void queryClient.invalidateQueries({ queryKey: queryKeys.connections(tenantId) })
+      void queryClient.invalidateQueries({ queryKey: queryKeys.readiness(tenantId) })
       onSuccess?.()
     },
+    // Shown on the connection's card, never as a toast.
+    onError: () => {},
   })
 }

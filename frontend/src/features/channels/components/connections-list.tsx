@@ -1,16 +1,15 @@
-import { useInfiniteQuery } from '@tanstack/react-query'
+import { useSuspenseInfiniteQuery } from '@tanstack/react-query'
 import { Link } from '@tanstack/react-router'
 import { AlertTriangle, CheckCircle2, Plug, Stethoscope, XCircle } from 'lucide-react'
 import { useState } from 'react'
-import { toast } from 'sonner'
+import { toast } from '@/lib/toast'
 import { Badge } from '@/components/ui/badge'
 import { Button, buttonClass } from '@/components/ui/button'
 import { ConfirmDialog } from '@/components/ui/confirm-dialog'
 import { EmptyState } from '@/components/ui/empty-state'
-import { ErrorState } from '@/components/ui/error-state'
 import { LoadMore } from '@/components/ui/load-more'
+import { InlineError } from '@/components/ui/inline-error'
 import { Select } from '@/components/ui/select'
-import { ListSkeleton } from '@/components/ui/skeleton'
 import { formatDateTime, formatRelative } from '@/lib/format'
 import type { components } from '@/api/schema.gen'
 import { useCheckConnection } from '../api/check-connection'
@@ -36,8 +35,19 @@ const statusBadge = {
 const FIRST_ACTIVE = 'first-active'
 
 /** The tenant's connections with their health, agent, test and the actions on them. */
-export function ConnectionsList({ tenantId, agents, canManage }: { tenantId: string; agents: readonly AgentOption[]; canManage: boolean }) {
-  const query = useInfiniteQuery(connectionsQueryOptions(tenantId))
+export function ConnectionsList({
+  tenantId,
+  agents,
+  canManage,
+  cannotReceive = {},
+}: {
+  tenantId: string
+  agents: readonly AgentOption[]
+  canManage: boolean
+  /** Per connection id, why this installation cannot receive its messages (null: it can). */
+  cannotReceive?: Readonly<Record<string, string | null>>
+}) {
+  const query = useSuspenseInfiniteQuery(connectionsQueryOptions(tenantId))
   const [disconnecting, setDisconnecting] = useState<Connection | null>(null)
   const disconnect = useDisconnectConnection(tenantId, {
     onSuccess: () => {
@@ -45,8 +55,6 @@ export function ConnectionsList({ tenantId, agents, canManage }: { tenantId: str
       setDisconnecting(null)
     },
   })
-  if (query.isPending) return <ListSkeleton label="Loading channels" />
-  if (query.isError) return <ErrorState error={query.error} onRetry={() => query.refetch()} />
   const { connections } = query.data
   if (connections.length === 0) {
     return (
@@ -69,7 +77,15 @@ export function ConnectionsList({ tenantId, agents, canManage }: { tenantId: str
     <>
       <ul aria-label="Connections" className="space-y-4">
         {connections.map((c) => (
-          <ConnectionCard key={c.id} tenantId={tenantId} connection={c} agents={agents} canManage={canManage} onDisconnect={() => setDisconnecting(c)} />
+          <ConnectionCard
+            key={c.id}
+            tenantId={tenantId}
+            connection={c}
+            agents={agents}
+            canManage={canManage}
+            cannotReceive={cannotReceive[c.id] ?? null}
+            onDisconnect={() => setDisconnecting(c)}
+          />
         ))}
       </ul>
       <LoadMore hasNextPage={query.hasNextPage} isFetchingNextPage={query.isFetchingNextPage} fetchNextPage={query.fetchNextPage} />
@@ -80,6 +96,7 @@ export function ConnectionsList({ tenantId, agents, canManage }: { tenantId: str
         description="Its credential is erased and messages there stop being answered. Conversations stay readable, and you can connect it again."
         confirmLabel="Disconnect"
         pending={disconnect.isPending}
+        error={disconnect.error}
         onConfirm={() => disconnecting && disconnect.mutate(disconnecting.id)}
       />
     </>
@@ -100,12 +117,14 @@ function ConnectionCard({
   connection: c,
   agents,
   canManage,
+  cannotReceive,
   onDisconnect,
 }: {
   tenantId: string
   connection: Connection
   agents: readonly AgentOption[]
   canManage: boolean
+  cannotReceive: string | null
   onDisconnect: () => void
 }) {
   const update = useUpdateConnection(tenantId, { onSuccess: () => toast.success('Agent assigned') })
@@ -123,6 +142,7 @@ function ConnectionCard({
             {connectionTitle(c)} {statusBadge[c.status]}
           </h2>
           {c.status_reason && <p className="text-sm text-red-700">{c.status_reason}</p>}
+          {live && cannotReceive && <p className="mt-1 text-sm text-amber-900">{cannotReceive}</p>}
         </div>
         {canManage && live && (
           <div className="flex flex-wrap gap-2">
@@ -138,7 +158,7 @@ function ConnectionCard({
       <div className="grid gap-4 px-4 py-4 sm:grid-cols-2 sm:px-5 lg:grid-cols-4">
         <div className="min-w-0">
           {canManage && live ? (
-            <label className="block text-xs font-medium tracking-wide text-zinc-500 uppercase">
+            <label className="block text-xs font-medium tracking-wide text-zinc-600 uppercase">
               Answering agent
               <Select
                 aria-label={`Answering agent for ${connectionTitle(c)}`}
@@ -170,7 +190,12 @@ function ConnectionCard({
           )}
         </Fact>
       </div>
-      <Health check={c.last_check} />
+      {(check.error || update.error) && (
+        <div className="px-4 pb-4 sm:px-5">
+          <InlineError error={check.error ?? update.error} />
+        </div>
+      )}
+      <Health check={c.last_check} testedOK={c.last_test?.ok === true} />
     </li>
   )
 }
@@ -178,14 +203,14 @@ function ConnectionCard({
 function Fact({ label, children }: { label: string; children: React.ReactNode }) {
   return (
     <div className="min-w-0">
-      <p className="text-xs font-medium tracking-wide text-zinc-500 uppercase">{label}</p>
+      <p className="text-xs font-medium tracking-wide text-zinc-600 uppercase">{label}</p>
       <p className="mt-1 text-sm text-zinc-800">{children}</p>
     </div>
   )
 }
 
 const resultIcon = { pass: CheckCircle2, warn: AlertTriangle, fail: XCircle } as const
-const resultTone = { pass: 'text-emerald-600', warn: 'text-amber-600', fail: 'text-red-600' } as const
+const resultTone = { pass: 'text-emerald-700', warn: 'text-amber-700', fail: 'text-red-700' } as const
 
 function checkName(name: string): string {
   const s = name.replaceAll('_', ' ')
@@ -193,16 +218,23 @@ function checkName(name: string): string {
 }
 
 /** The last diagnosis: each check with its fix-it hint. */
-function Health({ check }: { check: Connection['last_check'] }) {
+function Health({ check, testedOK }: { check: Connection['last_check']; testedOK: boolean }) {
   if (!check) {
-    return <p className="border-t border-zinc-100 px-4 py-3 text-sm text-zinc-500 sm:px-5">Not checked yet. “Check now” diagnoses it.</p>
+    // The test proves sending; the diagnosis is about receiving, so say
+    // which is which instead of "not checked" next to "passed".
+    return (
+      <p className="border-t border-zinc-100 px-4 py-3 text-sm text-zinc-600 sm:px-5">
+        {testedOK ? 'Sending works (the last test passed). ' : ''}
+        “Check now” diagnoses the rest: the token, its permissions and whether messages reach Konstruct.
+      </p>
+    )
   }
   const worst = check.results.some((r) => r.status === 'fail') ? 'fail' : check.results.some((r) => r.status === 'warn') ? 'warn' : 'pass'
   return (
     <div className="border-t border-zinc-100 px-4 py-3 sm:px-5">
       <p className="text-sm text-zinc-700">
         <span className="font-medium">Health: {worst === 'pass' ? 'all checks pass' : worst === 'warn' ? 'needs a look' : 'failing'}</span>{' '}
-        <span className="text-zinc-500">
+        <span className="text-zinc-600">
           · checked <When iso={check.checked_at} />
         </span>
       </p>

@@ -1,25 +1,34 @@
-import { zodResolver } from '@hookform/resolvers/zod'
 import { ChevronDown, MessageCircle } from 'lucide-react'
-import { useId, useState } from 'react'
-import { useForm } from 'react-hook-form'
-import { toast } from 'sonner'
+import { lazy, Suspense, useId, useState } from 'react'
 import { Button } from '@/components/ui/button'
-import { Field } from '@/components/ui/field'
-import { Input } from '@/components/ui/input'
+import { UnavailableNote } from '@/components/ui/unavailable-note'
 import { cn } from '@/lib/cn'
-import { reportFormError } from '@/lib/notify'
-import { useConnectWhatsApp } from '../api/connect-whatsapp'
+import { ListSkeleton } from '@/components/ui/skeleton'
 import type { Connection } from '../api/get-connections'
-import { whatsAppConnectSchema, whatsAppFieldFor, type WhatsAppConnectValues } from './whatsapp-connect-schema'
 
-/** "Connect WhatsApp": a card that expands to the instructions and the credentials form. */
-export function WhatsAppConnectCard({ tenantId, onConnected }: { tenantId: string; onConnected: (c: Connection) => void }) {
+// The form (and the form library) loads when the card is opened.
+const WhatsAppConnectForm = lazy(() => import('./whatsapp-connect-form').then((m) => ({ default: m.WhatsAppConnectForm })))
+
+/**
+ * "Connect WhatsApp": a card that expands to the instructions and the
+ * credentials form. Where the platform cannot receive WhatsApp (no Meta app
+ * secret), it says so instead of offering a connection that would stay silent.
+ */
+export function WhatsAppConnectCard({
+  tenantId,
+  onConnected,
+  unavailable,
+}: {
+  tenantId: string
+  onConnected: (c: Connection) => void
+  unavailable?: string | null
+}) {
   const [open, setOpen] = useState(false)
   const panelId = useId()
   return (
     <section aria-labelledby={`${panelId}-title`} className="rounded-lg border border-zinc-200 bg-white">
       <div className="flex flex-col gap-3 p-4 sm:flex-row sm:items-center sm:p-5">
-        <div className="flex size-10 shrink-0 items-center justify-center rounded-full bg-emerald-50 text-emerald-600">
+        <div className="flex size-10 shrink-0 items-center justify-center rounded-full bg-emerald-50 text-emerald-700">
           <MessageCircle className="size-5" aria-hidden />
         </div>
         <div className="min-w-0 flex-1">
@@ -28,60 +37,25 @@ export function WhatsAppConnectCard({ tenantId, onConnected }: { tenantId: strin
           </h3>
           <p className="text-sm text-zinc-600">Your customers message your WhatsApp Business number; the agent answers.</p>
         </div>
-        <Button variant={open ? 'ghost' : 'secondary'} aria-expanded={open} aria-controls={panelId} onClick={() => setOpen(!open)}>
-          Connect WhatsApp <ChevronDown className={cn('size-4 transition-transform', open && 'rotate-180')} aria-hidden />
-        </Button>
+        {!unavailable && (
+          <Button variant={open ? 'ghost' : 'secondary'} aria-expanded={open} aria-controls={panelId} onClick={() => setOpen(!open)}>
+            Connect WhatsApp <ChevronDown className={cn('size-4 transition-transform', open && 'rotate-180')} aria-hidden />
+          </Button>
+        )}
       </div>
-      <div id={panelId} hidden={!open} className="border-t border-zinc-100 p-4 sm:p-5">
-        {open && <WhatsAppConnectForm tenantId={tenantId} onConnected={onConnected} />}
-      </div>
+      {unavailable ? (
+        <div className="px-4 pb-4 sm:px-5 sm:pb-5">
+          <UnavailableNote reason={unavailable} />
+        </div>
+      ) : (
+        <div id={panelId} hidden={!open} className="border-t border-zinc-100 p-4 sm:p-5">
+          {open && (
+            <Suspense fallback={<ListSkeleton rows={2} label="Loading the form" />}>
+              <WhatsAppConnectForm tenantId={tenantId} onConnected={onConnected} />
+            </Suspense>
+          )}
+        </div>
+      )}
     </section>
-  )
-}
-
-export function WhatsAppConnectForm({ tenantId, onConnected }: { tenantId: string; onConnected: (c: Connection) => void }) {
-  const form = useForm<WhatsAppConnectValues>({
-    resolver: zodResolver(whatsAppConnectSchema),
-    defaultValues: { phone_number_id: '', waba_id: '', system_user_token: '' },
-  })
-  const { errors } = form.formState
-  const connect = useConnectWhatsApp(tenantId, {
-    onSuccess: (c) => {
-      toast.success(`WhatsApp ${c.display_name} connected`)
-      onConnected(c)
-    },
-    onError: (error) => reportFormError(error, form.setError, whatsAppFieldFor),
-  })
-  return (
-    <div className="grid gap-6 lg:grid-cols-2">
-      <ol className="list-decimal space-y-2 pl-5 text-sm text-zinc-700">
-        <li>
-          In <span className="font-medium">Meta Business Suite → WhatsApp Manager → API Setup</span>, copy the <span className="font-medium">Phone Number ID</span>{' '}
-          and the <span className="font-medium">WhatsApp Business Account ID</span>.
-        </li>
-        <li>
-          In <span className="font-medium">Business Settings → Users → System Users</span>, add a system user with access to your WhatsApp account.
-        </li>
-        <li>
-          Generate a token for it with the <code className="text-xs">whatsapp_business_messaging</code> and{' '}
-          <code className="text-xs">whatsapp_business_management</code> permissions, and paste it here.
-        </li>
-        <li>Konstruct checks them with Meta, subscribes to the number’s messages and stores the token encrypted.</li>
-      </ol>
-      <form noValidate aria-label="Connect WhatsApp" onSubmit={form.handleSubmit((v) => connect.mutate(v))} className="space-y-4">
-        <Field label="Phone Number ID" error={errors.phone_number_id?.message}>
-          <Input inputMode="numeric" autoComplete="off" className="font-mono" {...form.register('phone_number_id')} />
-        </Field>
-        <Field label="WhatsApp Business Account ID" error={errors.waba_id?.message}>
-          <Input inputMode="numeric" autoComplete="off" className="font-mono" {...form.register('waba_id')} />
-        </Field>
-        <Field label="System User Token" hint="Never shown again." error={errors.system_user_token?.message}>
-          <Input type="password" autoComplete="off" spellCheck={false} className="font-mono" {...form.register('system_user_token')} />
-        </Field>
-        <Button type="submit" pending={connect.isPending}>
-          Connect number
-        </Button>
-      </form>
-    </div>
   )
 }

@@ -17,5 +17,7 @@ export function useReleaseConversation(tenantId: string, conversationId: string,
       void queryClient.invalidateQueries({ queryKey: queryKeys.conversationLists(tenantId) })
       onSuccess?.()
     },
+    // Shown next to the button, never as a toast.
+    onError: () => {},
   })
 }

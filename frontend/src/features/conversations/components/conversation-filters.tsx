@@ -16,8 +16,8 @@ export function ConversationFilters({ search, onChange }: { search: Conversation
           onValueChange={(v) => onChange({ ...search, status: v === ALL ? undefined : v })}
           options={[
             { value: ALL, label: 'Any status' },
-            { value: 'escalated', label: 'Handed over (escalated)' },
-            { value: 'active', label: 'Agent answering' },
+            { value: 'escalated', label: 'Handed to a person' },
+            { value: 'active', label: 'With the agent' },
             { value: 'closed', label: 'Closed' },
           ]}
         />

@@ -1,19 +1,17 @@
-import { useInfiniteQuery } from '@tanstack/react-query'
+import { useSuspenseInfiniteQuery } from '@tanstack/react-query'
 import { Link } from '@tanstack/react-router'
-import { Flag, MessagesSquare } from 'lucide-react'
+import { MessagesSquare } from 'lucide-react'
 import { EmptyState } from '@/components/ui/empty-state'
-import { ErrorState } from '@/components/ui/error-state'
 import { LoadMore } from '@/components/ui/load-more'
-import { ListSkeleton } from '@/components/ui/skeleton'
 import { formatDateTime, formatRelative } from '@/lib/format'
 import { conversationsQueryOptions } from '../api/get-conversations'
 import type { ConversationsSearch } from '../conversations-search'
 import { channelName, participantName, StatusBadge } from './conversation-labels'
 
+const author = { user: '', assistant: 'Agent: ', human: 'Your team: ' } as const
+
 export function ConversationsList({ tenantId, search, filtered }: { tenantId: string; search: ConversationsSearch; filtered: boolean }) {
-  const query = useInfiniteQuery(conversationsQueryOptions(tenantId, search))
-  if (query.isPending) return <ListSkeleton label="Loading conversations" />
-  if (query.isError) return <ErrorState error={query.error} onRetry={() => query.refetch()} />
+  const query = useSuspenseInfiniteQuery(conversationsQueryOptions(tenantId, search))
   const { conversations } = query.data
   if (conversations.length === 0) {
     return (
@@ -32,26 +30,27 @@ export function ConversationsList({ tenantId, search, filtered }: { tenantId: st
             <Link
               to="/conversations/$conversationId"
               params={{ conversationId: c.id }}
-              className="flex flex-col gap-1 px-4 py-3 hover:bg-zinc-50 sm:flex-row sm:items-center sm:gap-4 sm:px-5"
+              className="flex flex-col gap-1 px-4 py-3 hover:bg-zinc-50 focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-brand-600 sm:flex-row sm:items-center sm:gap-4 sm:px-5"
             >
               <span className="min-w-0 flex-1">
                 <span className="flex flex-wrap items-center gap-2">
                   <span className="truncate text-sm font-medium text-zinc-900">{participantName(c)}</span>
-                  <StatusBadge status={c.status} />
-                  {c.flagged_at && (
-                    <span className="inline-flex items-center gap-1 text-xs font-medium text-red-700">
-                      <Flag className="size-3.5" aria-hidden /> Flagged
-                    </span>
-                  )}
+                  <StatusBadge conversation={c} />
+                  <span className="text-xs text-zinc-600">{channelName[c.channel_type]}</span>
                 </span>
-                <span className="block truncate text-xs text-zinc-500">
-                  {channelName[c.channel_type]}
-                  {c.participant.phone && c.participant.phone !== participantName(c) ? ` · ${c.participant.phone}` : ''}
-                  {c.status === 'escalated' && c.escalation_reason ? ` · ${c.escalation_reason}` : ''}
-                  {c.flagged_at && c.flag_reason ? ` · ${c.flag_reason}` : ''}
-                </span>
+                {c.last_message && (
+                  <span className="mt-0.5 block truncate text-sm text-zinc-700">
+                    {author[c.last_message.role]}
+                    {c.last_message.preview}
+                  </span>
+                )}
+                {(c.status === 'escalated' && c.escalation_reason) || c.flagged_at ? (
+                  <span className="block truncate text-xs text-zinc-600">
+                    {c.status === 'escalated' && c.escalation_reason ? c.escalation_reason : c.flag_reason}
+                  </span>
+                ) : null}
               </span>
-              <time dateTime={c.last_message_at} title={formatDateTime(c.last_message_at)} className="text-xs whitespace-nowrap text-zinc-500">
+              <time dateTime={c.last_message_at} title={formatDateTime(c.last_message_at)} className="text-xs whitespace-nowrap text-zinc-600">
                 {formatRelative(c.last_message_at)}
               </time>
             </Link>

@@ -1,10 +1,11 @@
 import { zodResolver } from '@hookform/resolvers/zod'
 import { Send } from 'lucide-react'
 import { useForm } from 'react-hook-form'
-import { toast } from 'sonner'
+import { toast } from '@/lib/toast'
 import { Button } from '@/components/ui/button'
 import { Field } from '@/components/ui/field'
 import { Textarea } from '@/components/ui/input'
+import { InlineError } from '@/components/ui/inline-error'
 import { sameNames } from '@/lib/form-problem'
 import { reportFormError } from '@/lib/notify'
 import { z } from '@/lib/zod'
@@ -32,6 +33,7 @@ export function HumanReplyForm({ tenantId, conversationId }: { tenantId: string;
       <Field label="Your reply" hint="Sent in the same chat, signed with your name." error={form.formState.errors.text?.message}>
         <Textarea rows={3} {...form.register('text')} />
       </Field>
+      <InlineError error={form.formState.errors.root?.message} />
       <div className="flex justify-end">
         <Button type="submit" pending={send.isPending}>
           {!send.isPending && <Send className="size-4" aria-hidden />} Send reply

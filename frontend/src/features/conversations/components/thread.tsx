@@ -1,8 +1,6 @@
-import { useInfiniteQuery } from '@tanstack/react-query'
+import { useSuspenseInfiniteQuery } from '@tanstack/react-query'
 import { Paperclip } from 'lucide-react'
 import { Button } from '@/components/ui/button'
-import { ErrorState } from '@/components/ui/error-state'
-import { ListSkeleton } from '@/components/ui/skeleton'
 import type { components } from '@/api/schema.gen'
 import { cn } from '@/lib/cn'
 import { formatDateTime } from '@/lib/format'
@@ -22,8 +20,8 @@ const bubble: Record<Message['role'], string> = {
   user: 'mr-auto bg-white border border-zinc-200 text-zinc-900',
   assistant: 'ml-auto bg-brand-50 border border-brand-100 text-zinc-900',
   human: 'ml-auto bg-amber-50 border border-amber-200 text-zinc-900',
-  tool: 'mx-auto bg-zinc-100 text-zinc-600 font-mono text-xs',
-  system: 'mx-auto bg-zinc-100 text-zinc-600 text-xs',
+  tool: 'mx-auto bg-zinc-100 text-zinc-700 font-mono text-xs',
+  system: 'mx-auto bg-zinc-100 text-zinc-700 text-xs',
 }
 
 /** "an image (image/png): caption", in words, since the media itself is not kept. */
@@ -45,9 +43,7 @@ export function Thread({
   /** The operator's name for a human message's author id, when known. */
   authorName?: (authorId: string) => string | undefined
 }) {
-  const query = useInfiniteQuery(messagesQueryOptions(tenantId, conversationId))
-  if (query.isPending) return <ListSkeleton rows={4} label="Loading messages" />
-  if (query.isError) return <ErrorState error={query.error} onRetry={() => query.refetch()} />
+  const query = useSuspenseInfiniteQuery(messagesQueryOptions(tenantId, conversationId))
   const { messages } = query.data
   return (
     <div className="rounded-lg border border-zinc-200 bg-zinc-50 p-3 sm:p-4">
@@ -59,12 +55,12 @@ export function Thread({
         </div>
       )}
       {messages.length === 0 ? (
-        <p className="py-6 text-center text-sm text-zinc-500">No messages.</p>
+        <p className="py-6 text-center text-sm text-zinc-600">No messages.</p>
       ) : (
         <ol aria-label="Messages" className="space-y-3">
           {messages.map((m) => (
             <li key={m.id} data-role={m.role} className={cn('max-w-[85%] rounded-lg px-3 py-2 sm:max-w-[75%]', bubble[m.role])}>
-              <p className="mb-0.5 text-xs font-medium text-zinc-500">
+              <p className="mb-0.5 text-xs font-medium text-zinc-600">
                 {roleLabel[m.role]}
                 {m.role === 'human' && authorName(m.author_id) ? ` · ${authorName(m.author_id)}` : ''} ·{' '}
                 <time dateTime={m.created_at}>{formatDateTime(m.created_at)}</time>

@@ -28,6 +28,8 @@ export function useCreateLLMKey(
       ),
     onSuccess: (key, ...rest) => {
       void queryClient.invalidateQueries({ queryKey: queryKeys.llmKeys(tenantId) })
+      void queryClient.invalidateQueries({ queryKey: queryKeys.readiness(tenantId) })
+      void queryClient.invalidateQueries({ queryKey: queryKeys.models(tenantId) })
       return options.onSuccess?.(key, ...rest)
     },
   })

@@ -12,9 +12,13 @@ export function useDeleteLLMKey(tenantId: string, { onSuccess }: { onSuccess?: (
     },
     onSuccess: () => {
       void queryClient.invalidateQueries({ queryKey: queryKeys.llmKeys(tenantId) })
+      void queryClient.invalidateQueries({ queryKey: queryKeys.readiness(tenantId) })
+      void queryClient.invalidateQueries({ queryKey: queryKeys.models(tenantId) })
       // Agents that pinned the key now fall back to another one.
       void queryClient.invalidateQueries({ queryKey: ['tenants', tenantId, 'agents'] })
       onSuccess?.()
     },
+    // Shown where the action was started, never as a toast.
+    onError: () => {},
   })
 }

@@ -39,10 +39,7 @@ describe('AddLLMKeyForm', () => {
     const { requests } = mockFetch(json(201, { id: 'k1', provider: 'custom', label: 'Office Ollama' }), json(200, { items: [], next_cursor: null }))
     const { user, onAdded } = setup()
     expect(screen.queryByLabelText('Base URL')).toBeNull()
-    // Radix Select opens from the keyboard in jsdom (it has no pointer capture).
-    screen.getByRole('combobox', { name: 'Provider' }).focus()
-    await user.keyboard('{Enter}')
-    await user.click(await screen.findByRole('option', { name: /Custom/ }))
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Provider' }), 'custom')
     await user.type(screen.getByLabelText('Label'), 'Office Ollama')
     const key = screen.getByLabelText('API key')
     expect(key).toHaveAttribute('type', 'password')

@@ -1,22 +1,20 @@
-import { useInfiniteQuery } from '@tanstack/react-query'
+import { useSuspenseInfiniteQuery } from '@tanstack/react-query'
 import { KeyRound } from 'lucide-react'
 import { useState } from 'react'
-import { toast } from 'sonner'
+import { toast } from '@/lib/toast'
 import { Badge } from '@/components/ui/badge'
 import { Button } from '@/components/ui/button'
 import { ConfirmDialog } from '@/components/ui/confirm-dialog'
 import { EmptyState } from '@/components/ui/empty-state'
-import { ErrorState } from '@/components/ui/error-state'
 import { LoadMore } from '@/components/ui/load-more'
-import { ListSkeleton } from '@/components/ui/skeleton'
 import { Table, Td, Th } from '@/components/ui/table'
 import { formatDate } from '@/lib/format'
 import { useDeleteLLMKey } from '../api/delete-llm-key'
 import { llmKeysQueryOptions, type LLMKey } from '../api/get-llm-keys'
 import { providerLabel } from './llm-key-schema'
 
-export function LLMKeysTable({ tenantId }: { tenantId: string }) {
-  const query = useInfiniteQuery(llmKeysQueryOptions(tenantId))
+export function LLMKeysTable({ tenantId, platformProviders = [] }: { tenantId: string; platformProviders?: readonly LLMKey['provider'][] }) {
+  const query = useSuspenseInfiniteQuery(llmKeysQueryOptions(tenantId))
   const [deleting, setDeleting] = useState<LLMKey | null>(null)
   const remove = useDeleteLLMKey(tenantId, {
     onSuccess: () => {
@@ -25,13 +23,13 @@ export function LLMKeysTable({ tenantId }: { tenantId: string }) {
     },
   })
 
-  if (query.isPending) return <ListSkeleton label="Loading API keys" />
-  if (query.isError) return <ErrorState error={query.error} onRetry={() => query.refetch()} />
   const { keys } = query.data
   if (keys.length === 0) {
     return (
       <EmptyState icon={KeyRound} title="No API keys yet">
-        Without one, your agents use the platform’s keys. Bring your own OpenAI, Anthropic or OpenAI-compatible key to pay your provider directly.
+        {platformProviders.length > 0
+          ? `Without one, your agents use the platform’s ${platformProviders.map(providerLabel).join(' and ')} key${platformProviders.length > 1 ? 's' : ''}. Bring your own key to pay your provider directly, or to use another provider.`
+          : 'This installation offers no keys of its own: your agents cannot answer until you add one. Add an OpenAI, Anthropic or OpenAI-compatible key.'}
       </EmptyState>
     )
   }
@@ -56,7 +54,7 @@ export function LLMKeysTable({ tenantId }: { tenantId: string }) {
               <Td className="font-medium whitespace-nowrap text-zinc-900">{providerLabel(k.provider)}</Td>
               <Td>
                 {k.label}
-                {k.base_url && <span className="block font-mono text-xs break-all text-zinc-500">{k.base_url}</span>}
+                {k.base_url && <span className="block font-mono text-xs break-all text-zinc-600">{k.base_url}</span>}
               </Td>
               <Td>
                 <code className="font-mono text-xs whitespace-nowrap" aria-label={`Ends in ${k.key_hint}`}>
@@ -93,6 +91,7 @@ export function LLMKeysTable({ tenantId }: { tenantId: string }) {
         description="Agents that use it switch to your other keys for this provider, or the platform’s. This can’t be undone."
         confirmLabel="Delete key"
         pending={remove.isPending}
+        error={remove.error}
         onConfirm={() => deleting && remove.mutate(deleting.id)}
       />
     </>

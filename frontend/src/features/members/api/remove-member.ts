@@ -16,5 +16,7 @@ export function useRemoveMember(tenantId: string, { onSuccess }: { onSuccess?: (
       void queryClient.invalidateQueries({ queryKey: queryKeys.me, exact: true })
       onSuccess?.()
     },
+    // Shown where the action was started, never as a toast.
+    onError: () => {},
   })
 }

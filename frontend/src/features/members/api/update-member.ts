@@ -20,5 +20,7 @@ export function useUpdateMemberRole(tenantId: string, { onSuccess }: { onSuccess
       void queryClient.invalidateQueries({ queryKey: queryKeys.me, exact: true })
       onSuccess?.()
     },
+    // Shown where the action was started, never as a toast.
+    onError: () => {},
   })
 }

@@ -2,7 +2,7 @@ import { zodResolver } from '@hookform/resolvers/zod'
 import { UserPlus } from 'lucide-react'
 import { useState } from 'react'
 import { Controller, useForm } from 'react-hook-form'
-import { toast } from 'sonner'
+import { toast } from '@/lib/toast'
 import { z } from '@/lib/zod'
 import { rule } from '@/api/contract-rules'
 import { zMemberCreate } from '@/api/zod.gen'
@@ -11,6 +11,7 @@ import { Button, buttonClass } from '@/components/ui/button'
 import { Dialog, DialogClose, DialogContent, DialogFooter, DialogTrigger } from '@/components/ui/dialog'
 import { Field } from '@/components/ui/field'
 import { Input } from '@/components/ui/input'
+import { InlineError } from '@/components/ui/inline-error'
 import { sameNames } from '@/lib/form-problem'
 import { reportFormError } from '@/lib/notify'
 import { hasRole, type Role } from '@/lib/roles'
@@ -81,6 +82,7 @@ export function AddMemberDialog({ tenantId, callerRole }: { tenantId: string; ca
                 </Field>
               )}
             />
+            <InlineError error={errors.root?.message} />
             <DialogFooter>
               <DialogClose className={buttonClass('secondary')} type="button">
                 Cancel

@@ -1,14 +1,13 @@
-import { useInfiniteQuery } from '@tanstack/react-query'
+import { useSuspenseInfiniteQuery } from '@tanstack/react-query'
 import { useState } from 'react'
-import { toast } from 'sonner'
+import { toast } from '@/lib/toast'
 import { RoleSelect } from '@/components/role-select'
 import { Badge } from '@/components/ui/badge'
 import { Button } from '@/components/ui/button'
 import { CopyButton } from '@/components/ui/copy-button'
 import { ConfirmDialog } from '@/components/ui/confirm-dialog'
-import { ErrorState } from '@/components/ui/error-state'
+import { InlineError } from '@/components/ui/inline-error'
 import { LoadMore } from '@/components/ui/load-more'
-import { ListSkeleton } from '@/components/ui/skeleton'
 import { Table, Td, Th } from '@/components/ui/table'
 import { formatDate } from '@/lib/format'
 import { hasRole, roleLabel, type Role } from '@/lib/roles'
@@ -25,7 +24,7 @@ interface MembersTableProps {
 }
 
 export function MembersTable({ tenantId, currentUserId, callerRole, onLeft }: MembersTableProps) {
-  const query = useInfiniteQuery(membersQueryOptions(tenantId))
+  const query = useSuspenseInfiniteQuery(membersQueryOptions(tenantId))
   const [removing, setRemoving] = useState<Member | null>(null)
   const updateRole = useUpdateMemberRole(tenantId, { onSuccess: () => toast.success('Role changed') })
   const remove = useRemoveMember(tenantId, {
@@ -37,9 +36,9 @@ export function MembersTable({ tenantId, currentUserId, callerRole, onLeft }: Me
     },
   })
   const canManage = hasRole(callerRole, 'admin')
-
-  if (query.isPending) return <ListSkeleton label="Loading members" />
-  if (query.isError) return <ErrorState error={query.error} onRetry={() => query.refetch()} />
+  // A workspace always keeps an owner: its only owner is not offered "Leave"
+  // (the API would refuse it) but told what to do first.
+  const owners = query.data.members.filter((m) => m.role === 'owner' && m.status !== 'invited').length
 
   const self = removing?.id === currentUserId
   return (
@@ -66,16 +65,17 @@ export function MembersTable({ tenantId, currentUserId, callerRole, onLeft }: Me
                   <div className="min-w-40">
                     <div className="font-medium text-zinc-900">
                       {m.name || m.email}
-                      {isSelf && <span className="ml-1 text-zinc-500">(you)</span>}
+                      {isSelf && <span className="ml-1 text-zinc-600">(you)</span>}
                     </div>
-                    {m.name && <div className="text-xs text-zinc-500">{m.email}</div>}
+                    {m.name && <div className="text-xs text-zinc-600">{m.email}</div>}
                   </div>
                 </Td>
                 <Td className="w-44">
                   {editable ? (
                     <RoleSelect
                       aria-label={`Role of ${m.email}`}
-                      value={m.role}
+                      // The chosen role shows at once, not the old one until the list is refetched.
+                      value={updateRole.isPending && updateRole.variables?.memberId === m.id ? updateRole.variables.role : m.role}
                       allowed={(r) => hasRole(callerRole, r)}
                       onValueChange={(role) => role !== m.role && updateRole.mutate({ memberId: m.id, role })}
                       disabled={updateRole.isPending}
@@ -91,11 +91,15 @@ export function MembersTable({ tenantId, currentUserId, callerRole, onLeft }: Me
                   <div className="flex justify-end gap-2">
                     {/* Without mail, admins pass an invitation's link on by hand. */}
                     {m.status === 'invited' && m.invite_url && !m.invite_emailed && <CopyButton value={m.invite_url} label="Copy invite link" />}
-                    {(editable || isSelf) && (
-                      <Button variant="secondary" size="sm" onClick={() => setRemoving(m)}>
-                        {isSelf ? 'Leave' : m.status === 'invited' ? 'Withdraw' : 'Remove'}
-                        <span className="sr-only"> {m.email}</span>
-                      </Button>
+                    {isSelf && m.role === 'owner' && owners <= 1 ? (
+                      <span className="text-xs text-zinc-600">Make someone else an owner to leave.</span>
+                    ) : (
+                      (editable || isSelf) && (
+                        <Button variant="secondary" size="sm" onClick={() => setRemoving(m)}>
+                          {isSelf ? 'Leave' : m.status === 'invited' ? 'Withdraw' : 'Remove'}
+                          <span className="sr-only"> {m.email}</span>
+                        </Button>
+                      )
                     )}
                   </div>
                 </Td>
@@ -104,6 +108,7 @@ export function MembersTable({ tenantId, currentUserId, callerRole, onLeft }: Me
           })}
         </tbody>
       </Table>
+      <InlineError error={updateRole.error} className="mt-3" />
       <LoadMore hasNextPage={query.hasNextPage} isFetchingNextPage={query.isFetchingNextPage} fetchNextPage={query.fetchNextPage} />
       <ConfirmDialog
         open={removing !== null}
@@ -116,8 +121,10 @@ export function MembersTable({ tenantId, currentUserId, callerRole, onLeft }: Me
         }
         confirmLabel={self ? 'Leave workspace' : removing?.status === 'invited' ? 'Withdraw invitation' : 'Remove member'}
         pending={remove.isPending}
+        error={remove.error}
         onConfirm={() => removing && remove.mutate(removing.id)}
       />
     </>
   )
 }
+

@@ -17,26 +17,26 @@ export function Stepper({ current, progress, reachable }: { current: Step; progr
                   'flex size-7 shrink-0 items-center justify-center rounded-full text-xs font-semibold ring-1',
                   state === 'complete' && 'bg-brand-600 text-white ring-brand-600',
                   state === 'active' && 'bg-white text-brand-700 ring-2 ring-brand-600',
-                  state === 'pending' && 'bg-white text-zinc-500 ring-zinc-300',
+                  state === 'pending' && 'bg-white text-zinc-600 ring-zinc-300',
                 )}
                 aria-hidden
               >
                 {state === 'complete' ? <Check className="size-4" /> : step}
               </span>
               <span className="min-w-0">
-                <span className={cn('block text-xs font-medium sm:text-sm', state === 'pending' ? 'text-zinc-500' : 'text-zinc-900')}>{title}</span>
-                <span className="hidden text-xs text-zinc-500 sm:block">{description}</span>
+                <span className={cn('block text-xs font-medium sm:text-sm', state === 'pending' ? 'text-zinc-600' : 'text-zinc-900')}>{title}</span>
+                <span className="hidden text-xs text-zinc-600 sm:block">{description}</span>
               </span>
-              <span className="sr-only">{` (${state === 'complete' ? 'complete' : state === 'active' ? 'current step' : 'not started'})`}</span>
+              <span className="sr-only">{` (${[state === 'complete' ? 'complete' : state === 'pending' ? 'not started' : '', step === current ? 'current step' : ''].filter(Boolean).join(', ')})`}</span>
             </>
           )
           const cls = cn(
             'flex h-full flex-col items-start gap-2 rounded-lg border p-2.5 sm:flex-row sm:items-center sm:p-3',
-            state === 'active' ? 'border-brand-600 bg-brand-50' : 'border-zinc-200 bg-white',
+            step === current ? 'border-brand-600 bg-brand-50' : 'border-zinc-200 bg-white',
           )
           return (
-            <li key={step} data-state={state} aria-current={state === 'active' ? 'step' : undefined}>
-              {step <= reachable && state !== 'active' ? (
+            <li key={step} data-state={state} aria-current={step === current ? 'step' : undefined}>
+              {step <= reachable && step !== current ? (
                 <Link to="/onboarding" search={{ step }} className={cn(cls, 'hover:border-brand-300')}>
                   {body}
                 </Link>

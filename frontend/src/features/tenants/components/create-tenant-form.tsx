@@ -4,6 +4,7 @@ import { useForm } from 'react-hook-form'
 import { Button } from '@/components/ui/button'
 import { Field } from '@/components/ui/field'
 import { Input } from '@/components/ui/input'
+import { InlineError } from '@/components/ui/inline-error'
 import { sameNames } from '@/lib/form-problem'
 import { reportFormError } from '@/lib/notify'
 import { useCreateTenant } from '../api/create-tenant'
@@ -27,6 +28,7 @@ export function CreateTenantForm({ onCreated, secondary }: CreateTenantFormProps
       <Field label="Workspace name" hint="Usually your company or team." error={form.formState.errors.name?.message}>
         <Input autoFocus {...form.register('name')} />
       </Field>
+      <InlineError error={form.formState.errors.root?.message} />
       <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
         {secondary}
         <Button type="submit" pending={create.isPending}>

@@ -1,9 +1,10 @@
 import { zodResolver } from '@hookform/resolvers/zod'
 import { useForm } from 'react-hook-form'
-import { toast } from 'sonner'
+import { toast } from '@/lib/toast'
 import { Button } from '@/components/ui/button'
 import { Field } from '@/components/ui/field'
 import { Input } from '@/components/ui/input'
+import { InlineError } from '@/components/ui/inline-error'
 import { sameNames } from '@/lib/form-problem'
 import { reportFormError } from '@/lib/notify'
 import type { Tenant } from '../api/get-tenant'
@@ -33,12 +34,13 @@ export function TenantSettingsForm({ tenant, canEdit }: { tenant: Tenant; canEdi
           <Input inputMode="decimal" placeholder="No limit" {...form.register('budget_limit_usd')} />
         </Field>
       </fieldset>
+      <InlineError error={errors.root?.message} />
       {canEdit ? (
         <Button type="submit" pending={update.isPending} disabled={!isDirty}>
           Save changes
         </Button>
       ) : (
-        <p className="text-sm text-zinc-500">Only owners and admins can change workspace settings.</p>
+        <p className="text-sm text-zinc-600">Only owners and admins can change workspace settings.</p>
       )}
     </form>
   )

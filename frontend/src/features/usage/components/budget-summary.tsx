@@ -1,5 +1,5 @@
 import { Badge } from '@/components/ui/badge'
-import { formatUSD } from '@/lib/format'
+import { formatCost, formatUSD } from '@/lib/format'
 import { cn } from '@/lib/cn'
 import type { Budget } from '../api/get-usage'
 import { budgetBadge } from '../budget-status'
@@ -14,7 +14,7 @@ export function BudgetSummary({ budget }: { budget: Budget }) {
     <div className="space-y-3">
       <div className="flex flex-wrap items-center justify-between gap-2">
         <p className="text-sm text-zinc-700">
-          <span className="text-2xl font-semibold tracking-tight text-zinc-900">{formatUSD(budget.month_to_date_usd)}</span> spent this month
+          <span className="text-2xl font-semibold tracking-tight text-zinc-900">{formatCost(budget.month_to_date_usd)}</span> spent this month
           {budget.limit_usd !== null && <> of {formatUSD(budget.limit_usd)}</>}
           {percent !== null && <> ({percent}%)</>}
         </p>

@@ -1,5 +1,5 @@
 import { Table, Td, Th } from '@/components/ui/table'
-import { formatUSD } from '@/lib/format'
+import { formatCost } from '@/lib/format'
 import type { Usage } from '../api/get-usage'
 
 const num = new Intl.NumberFormat('en-US')
@@ -21,20 +21,21 @@ function FiguresTable({ caption, first, rows }: { caption: string; first: string
         <thead>
           <tr>
             <Th>{first}</Th>
+            {/* Cost first: on a phone it is what is in view without scrolling. */}
+            <Th className="text-right">Cost</Th>
             <Th className="text-right">Calls</Th>
             <Th className="text-right">Input tokens</Th>
             <Th className="text-right">Output tokens</Th>
-            <Th className="text-right">Cost</Th>
           </tr>
         </thead>
         <tbody>
           {rows.map((r) => (
             <tr key={r.key}>
-              <Td className="font-medium whitespace-nowrap text-zinc-900">{r.label}</Td>
+              <Td className="max-w-40 truncate font-medium text-zinc-900 sm:max-w-none">{r.label}</Td>
+              <Td className="text-right font-medium tabular-nums text-zinc-900">{formatCost(r.cost_usd)}</Td>
               <Td className="text-right tabular-nums">{num.format(r.calls)}</Td>
               <Td className="text-right tabular-nums">{num.format(r.input_tokens)}</Td>
               <Td className="text-right tabular-nums">{num.format(r.output_tokens)}</Td>
-              <Td className="text-right tabular-nums">{formatUSD(r.cost_usd)}</Td>
             </tr>
           ))}
         </tbody>
