@@ -109,7 +109,7 @@ func (c Catalog) Model(id string, keys []KeyInfo) ModelInfo {
 	case c.PlatformKeys[provider]:
 		m.Reason = fmt.Sprintf("The platform's %s key does not serve %s; add your own %s key under Settings → LLM API keys to use it.", name, id, name)
 	default:
-		m.Reason = fmt.Sprintf("No %s key is available; add your own %s key under Settings → LLM API keys.", name, name)
+		m.Reason = NoKeyReason(provider)
 	}
 	return m
 }

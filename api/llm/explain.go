@@ -28,6 +28,12 @@ func KeyNoun(provider string) string {
 	return ProviderName(provider) + " key"
 }
 
+// NoKeyReason is why no model of a provider can be called when neither the
+// tenant nor the platform holds a key for it, with where that is fixed.
+func NoKeyReason(provider string) string {
+	return "No " + KeyNoun(provider) + ": neither this workspace nor the platform has one. Add one in Settings → LLM API keys."
+}
+
 // Explain words a failed call for an operator: what went wrong with each
 // model tried and where that is fixed, in the portal's own menu names. The
 // raw provider error stays in the logs and the message's delivery record;

@@ -5,7 +5,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/konstruct/konstruct/api/llm"
 	"github.com/konstruct/konstruct/api/store"
 )
 
@@ -48,8 +47,4 @@ func keySources(ctx context.Context, tx store.Tx, platform map[string]bool) (map
 		out[p] = SourceTenant
 	}
 	return out, nil
-}
-
-func noKeyReason(provider string) string {
-	return "No " + llm.KeyNoun(provider) + ": neither this workspace nor the platform has one. Add one in Settings → LLM API keys."
 }

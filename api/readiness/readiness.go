@@ -358,7 +358,7 @@ func modelStates(a *agents.Agent, known map[string]Model, sources map[string]str
 		case err != nil:
 			st.Reason = id + " is not a model id Konstruct knows (provider/model)."
 		case sources[provider] == "":
-			st.Reason = noKeyReason(provider)
+			st.Reason = llm.NoKeyReason(provider)
 		case listed && !m.Available:
 			st.Reason = m.Reason
 		case !listed && provider != llm.Custom:

@@ -218,13 +218,17 @@ func TestRoundTripNeedsAModelKey(t *testing.T) {
 	require.True(t, rep.Agents[0].Live)
 }
 
-// Agents saved with a model no provider offers, or for a provider without a
-// key, are reported with the fix; a callable fallback makes it a warning.
+// Agents whose model no provider offers any more, or for a provider without
+// a key, are reported with the fix; a callable fallback makes it a warning.
 func TestModelsAgentsCannotCall(t *testing.T) {
 	t.Parallel()
 	srv := apitest.New(t, apitest.Opts{Env: map[string]string{"PLATFORM_OPENAI_API_KEY": "sk-platform"}})
 	acct := srv.SignUp(t)
-	typo := createAgent(t, acct, map[string]any{"name": "Typo", "model": "openai/gpt-5-typo"})
+	// The API refuses a model nobody offers (422), so this agent was saved
+	// while its model existed and the provider retired it since.
+	typo := createAgent(t, acct, map[string]any{"name": "Typo", "model": "openai/gpt-4o-mini"})
+	_, err := srv.DB.Owner.Exec(t.Context(), "UPDATE agents SET model = 'openai/gpt-5-typo' WHERE id = $1", typo)
+	require.NoError(t, err)
 	createAgent(t, acct, map[string]any{"name": "Fallback", "model": "anthropic/claude-haiku-4-5", "fallback_models": []string{"openai/gpt-4o-mini"}})
 	createAgent(t, acct, map[string]any{"name": "Fine", "model": "openai/gpt-4o"})
 

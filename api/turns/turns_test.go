@@ -315,7 +315,7 @@ func TestNoKeyApologisesAndFlags(t *testing.T) {
 	}
 	r.JSON(t, &convs)
 	require.Len(t, convs.Items, 1)
-	require.Contains(t, convs.Items[0].FlagReason, "No key for a custom model server can call custom/")
+	require.Contains(t, convs.Items[0].FlagReason, "No Anthropic key can call anthropic/claude-3-5-haiku-latest: add one in Settings → LLM API keys.")
 }
 
 func TestInactiveAgentIsSkipped(t *testing.T) {

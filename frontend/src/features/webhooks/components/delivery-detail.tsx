@@ -62,7 +62,7 @@ export function DeliveryDetailDialog({ tenantId, deliveryId, onClose }: { tenant
                     </p>
                     {a.error && <p className="mt-1 text-red-700">{a.error}</p>}
                     {a.response_excerpt && (
-                      <pre className="mt-2 max-h-32 overflow-auto rounded bg-zinc-50 p-2 font-mono text-xs whitespace-pre-wrap text-zinc-700">
+                      <pre tabIndex={0} aria-label="Response excerpt" className="mt-2 max-h-32 overflow-auto rounded bg-zinc-50 p-2 font-mono text-xs whitespace-pre-wrap text-zinc-700">
                         {a.response_excerpt}
                       </pre>
                     )}
@@ -72,7 +72,7 @@ export function DeliveryDetailDialog({ tenantId, deliveryId, onClose }: { tenant
             </section>
             <section aria-label="Payload" className="space-y-2">
               <h3 className="font-medium text-zinc-900">Payload</h3>
-              <pre className="max-h-64 overflow-auto rounded bg-zinc-50 p-3 font-mono text-xs text-zinc-800">
+              <pre tabIndex={0} aria-label="Payload JSON" className="max-h-64 overflow-auto rounded bg-zinc-50 p-3 font-mono text-xs text-zinc-800">
                 {JSON.stringify(query.data.event.data, null, 2)}
               </pre>
             </section>
