@@ -1,5 +1,7 @@
 package extract
 
+import "time"
+
 // Limits bound the work one file may cause. A zero field takes its default
 // from DefaultLimits, so Limits{} is safe; a negative field is treated as 0 → default.
 type Limits struct {
@@ -9,6 +11,9 @@ type Limits struct {
 	MaxCompressionRatio  int64 // DOCX: decompressed/compressed size of any entry read (default 100)
 	MaxTextBytes         int64 // extracted text kept; more fails with ErrTooLarge (default 20 MiB)
 	MaxCSVRows           int   // Q&A pairs in a CSV (default 50,000)
+	// Timeout bounds the time one file may take (default 60s); a PDF still
+	// being read then has its worker killed and fails as ErrCorrupt.
+	Timeout time.Duration
 }
 
 // DefaultLimits are the limits used for any zero field of Limits.
@@ -20,6 +25,7 @@ func DefaultLimits() Limits {
 		MaxCompressionRatio:  100,
 		MaxTextBytes:         20 << 20,
 		MaxCSVRows:           50_000,
+		Timeout:              60 * time.Second,
 	}
 }
 
@@ -42,6 +48,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxCSVRows <= 0 {
 		l.MaxCSVRows = d.MaxCSVRows
+	}
+	if l.Timeout <= 0 {
+		l.Timeout = d.Timeout
 	}
 	return l
 }
