@@ -22,13 +22,14 @@ func extractHTML(body []byte, name string, lim Limits) (Document, error) {
 	}
 	title := cleanSpace(textOf(findFirst(root, atom.Title)))
 	content := findFirst(root, atom.Body)
+	whole := true
 	if readability.CheckDocument(root) {
 		if art, err := readability.FromDocument(cloneTree(root), nil); err == nil && art.Node != nil {
 			if t := cleanSpace(art.Title()); t != "" {
 				title = t
 			}
 			if len(strings.TrimSpace(textOf(art.Node))) > 0 {
-				content = art.Node
+				content, whole = art.Node, false
 			}
 		}
 	}
@@ -36,7 +37,8 @@ func extractHTML(body []byte, name string, lim Limits) (Document, error) {
 		content = root
 	}
 	b := newBuilder(lim.MaxTextBytes)
-	w := &htmlWalker{b: b}
+	// Read whole, a page's header, footer and asides are site chrome.
+	w := &htmlWalker{b: b, chrome: whole}
 	w.walk(content)
 	w.flush()
 	doc := Document{Title: title, Format: FormatHTML}
@@ -59,6 +61,7 @@ func cloneTree(n *html.Node) *html.Node {
 
 type htmlWalker struct {
 	b      *builder
+	chrome bool // skip header, footer and aside
 	inline strings.Builder
 }
 
@@ -91,6 +94,9 @@ func (w *htmlWalker) walk(n *html.Node) {
 		return
 	}
 	if skipped[n.DataAtom] || attr(n, "hidden") != "" || attr(n, "aria-hidden") == "true" {
+		return
+	}
+	if w.chrome && (n.DataAtom == atom.Header || n.DataAtom == atom.Footer || n.DataAtom == atom.Aside) {
 		return
 	}
 	switch n.DataAtom {

@@ -6,7 +6,8 @@ import (
 	"strings"
 )
 
-// pdfLine is one line of text on a test page, at a font size.
+// pdfLine is one line of text on a test page, at a font size; an empty
+// Text leaves a paragraph gap.
 type pdfLine struct {
 	Size float64
 	Text string
@@ -32,8 +33,12 @@ func makePDF(pages [][]pdfLine, extraObjs []string, extraTrailer string) []byte 
 		var cs strings.Builder
 		y := 760.0
 		for _, l := range lines {
-			y -= l.Size * 1.6
-			esc := strings.NewReplacer(`\`, `\\`, `(`, `\(`, `)`, `\)`).Replace(l.Text)
+			if l.Text == "" { // a paragraph gap
+				y -= 12
+				continue
+			}
+			y -= l.Size * 1.25
+			esc := strings.NewReplacer(`\`, `\\`, `(`, `\(`, `)`, `\)`).Replace(winAnsi(l.Text))
 			fmt.Fprintf(&cs, "BT /F1 %g Tf 72 %g Td (%s) Tj ET\n", l.Size, y, esc)
 		}
 		objs = append(objs,
@@ -56,4 +61,21 @@ func makePDF(pages [][]pdfLine, extraObjs []string, extraTrailer string) []byte 
 	}
 	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, extraTrailer, xref)
 	return b.Bytes()
+}
+
+// winAnsi encodes text for the font's WinAnsiEncoding.
+func winAnsi(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x80 || (r >= 0xA0 && r <= 0xFF) {
+			b.WriteByte(byte(r))
+			continue
+		}
+		for i, c := range cp1252High {
+			if c == r && c != 0 {
+				b.WriteByte(byte(0x80 + i))
+			}
+		}
+	}
+	return b.String()
 }
