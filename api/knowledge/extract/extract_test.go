@@ -132,9 +132,9 @@ func TestExtractKeepsStructure(t *testing.T) {
 			},
 		},
 		{
-			name: "MarkdownHeadingsTablesCode",
-			file: "faq.md",
-			body: []byte("Intro line\nwrapped.\n\n# Getting started\n\nInstall the *app*.\n\n## Sign in\n\n1. Open it\n2. Enter your `email`\n   - or use SSO\n\n| Plan | Seats |\n|------|------:|\n| Free | 1 |\n| Team | 10 |\n\n```sh\nacme login\n```\n\n> Tip: keep it <b>safe</b>.\n\n<div>raw <script>x()</script>html</div>\n"),
+			name:       "MarkdownHeadingsTablesCode",
+			file:       "faq.md",
+			body:       []byte("Intro line\nwrapped.\n\n# Getting started\n\nInstall the *app*.\n\n## Sign in\n\n1. Open it\n2. Enter your `email`\n   - or use SSO\n\n| Plan | Seats |\n|------|------:|\n| Free | 1 |\n| Team | 10 |\n\n```sh\nacme login\n```\n\n> Tip: keep it <b>safe</b>.\n\n<div>raw <script>x()</script>html</div>\n"),
 			wantFormat: FormatMarkdown,
 			wantTitle:  "Getting started",
 			want: []sectionView{
@@ -150,9 +150,9 @@ func TestExtractKeepsStructure(t *testing.T) {
 			},
 		},
 		{
-			name: "PlainTextParagraphsAndLists",
-			file: "notes_for-staff.txt",
-			body: []byte("\xef\xbb\xbfOpening hours are\r\n9 to 5.\r\n\r\n- Monday\r\n- Friday, until\r\n  noon\r\n\r\nCaf\xe9 closed."),
+			name:       "PlainTextParagraphsAndLists",
+			file:       "notes_for-staff.txt",
+			body:       []byte("\xef\xbb\xbfOpening hours are\r\n9 to 5.\r\n\r\n- Monday\r\n- Friday, until\r\n  noon\r\n\r\nCaf\xe9 closed."),
 			wantFormat: FormatText,
 			wantTitle:  "notes for staff",
 			want: []sectionView{
@@ -160,9 +160,9 @@ func TestExtractKeepsStructure(t *testing.T) {
 			},
 		},
 		{
-			name: "CSVQuestionAnswerPairs",
-			file: "faq.csv",
-			body: []byte("id;Question;Answer\n1;How do I reset my password?;\"Use \"\"Forgot password\"\"; we email a link.\"\n2;;skipped: no question\n3;Do you ship abroad?;Yes, to 40 countries.\n"),
+			name:       "CSVQuestionAnswerPairs",
+			file:       "faq.csv",
+			body:       []byte("id;Question;Answer\n1;How do I reset my password?;\"Use \"\"Forgot password\"\"; we email a link.\"\n2;;skipped: no question\n3;Do you ship abroad?;Yes, to 40 countries.\n"),
 			wantFormat: FormatCSV,
 			wantTitle:  "faq",
 			want: []sectionView{
