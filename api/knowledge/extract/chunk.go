@@ -221,11 +221,24 @@ func hardSplit(s string, budget int) []string {
 	for _, w := range strings.Fields(s) {
 		t := CountTokens(w)
 		for t > budget {
-			// A "word" longer than the budget (a base64 blob): cut it.
+			// A "word" longer than the budget (a base64 blob): cut off the
+			// longest start that fits.
+			if len(cur) > 0 {
+				out = append(out, strings.Join(cur, " "))
+				cur, n = nil, 0
+			}
 			r := []rune(w)
-			cut := max(len(r)*budget/t, 1)
-			out = append(out, string(r[:cut]))
-			w = string(r[cut:])
+			lo, hi := 1, len(r)-1 // CountTokens(r[:lo]) ≤ budget for any budget ≥ 1
+			for lo < hi {
+				mid := (lo + hi + 1) / 2
+				if CountTokens(string(r[:mid])) <= budget {
+					lo = mid
+				} else {
+					hi = mid - 1
+				}
+			}
+			out = append(out, string(r[:lo]))
+			w = string(r[lo:])
 			t = CountTokens(w)
 		}
 		if len(cur) > 0 && n+t > budget {
