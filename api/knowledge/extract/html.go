@@ -39,6 +39,11 @@ func extractHTML(body []byte, name string, lim Limits) (Document, error) {
 	b := newBuilder(lim.MaxTextBytes)
 	// Read whole, a page's header, footer and asides are site chrome.
 	w := &htmlWalker{b: b, chrome: whole}
+	// Readability drops the page's h1 when it repeats the title; put it back
+	// as the top of the heading path so the article's sections hang under it.
+	if h1 := findFirst(root, atom.H1); !whole && h1 != nil && findFirst(content, atom.H1) == nil {
+		b.heading(1, textOf(h1), headingAnchor(h1), 0)
+	}
 	w.walk(content)
 	w.flush()
 	doc := Document{Title: title, Format: FormatHTML}
