@@ -113,3 +113,14 @@ func BenchmarkPDFPages(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*len(pages))/b.Elapsed().Seconds(), "pages/s")
 }
+
+// BenchmarkChunks measures chunking alone, on the help article's document.
+func BenchmarkChunks(b *testing.B) {
+	doc, err := Extract(context.Background(), "p.html", "text/html", helpArticle(b), Limits{})
+	require.NoError(b, err)
+	b.ReportAllocs()
+	for b.Loop() {
+		Chunks(doc, ChunkOpts{})
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pages/s")
+}
