@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -139,6 +140,25 @@ func TestPDFReaderSurvivesBadFiles(t *testing.T) {
 	require.Equal(t, 2, doc.Pages)
 	require.Equal(t, "Page one.\n\nPage two.", doc.Text())
 	require.Equal(t, 2, doc.Sections[0].Blocks[1].Page)
+}
+
+func TestPDFPastItsTimeIsStopped(t *testing.T) {
+	t.Parallel()
+	// 300 pages cannot be read in a millisecond: the worker is killed, the
+	// file fails as corrupt with the limit named, and the pool recovers.
+	var pages [][]pdfLine
+	for range 300 {
+		pages = append(pages, []pdfLine{{18, "Heading"}, {10, strings.Repeat("text ", 30)}})
+	}
+	_, err := Extract(context.Background(), "big.pdf", "", makePDF(pages, nil, ""), Limits{Timeout: time.Millisecond})
+	require.ErrorIs(t, err, ErrCorrupt)
+	var e *Error
+	require.ErrorAs(t, err, &e)
+	require.Equal(t, "the PDF could not be read within 1ms", e.Message)
+
+	doc, err := Extract(context.Background(), "a.pdf", "", twoPagePDF(), Limits{})
+	require.NoError(t, err)
+	require.Equal(t, 2, doc.Pages)
 }
 
 func TestErrorMessagesAreTheReason(t *testing.T) {

@@ -115,8 +115,8 @@ func extractPDF(ctx context.Context, body []byte, lim Limits) (doc Document, err
 	if err != nil {
 		return Document{}, fmt.Errorf("starting the PDF reader: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
-	defer cancel()
+	// Waiting for a worker is bounded by the caller's context only: a busy
+	// pool is not the file's fault. Limits.Timeout starts once PDFium has it.
 	inst, err := pool.GetInstanceWithContext(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -124,33 +124,36 @@ func extractPDF(ctx context.Context, body []byte, lim Limits) (doc Document, err
 		}
 		return Document{}, fmt.Errorf("getting a PDF reader: %w", err)
 	}
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
+	defer cancel()
 	// A document that makes PDFium loop or run away is stopped by killing
-	// its worker when the deadline passes; the pool makes a new one.
-	done := make(chan struct{})
-	killed := make(chan struct{})
+	// its worker when the deadline passes (the runtime closes a module whose
+	// context is done); the pool makes a new one.
+	stop := make(chan struct{})
+	killed := make(chan bool, 1)
 	go func() {
 		select {
 		case <-ctx.Done():
 			_ = inst.Kill()
-			close(killed)
-		case <-done:
+			killed <- true
+		case <-stop:
+			killed <- false
 		}
 	}()
 	defer func() {
-		close(done)
-		select {
-		case <-killed:
-		default:
+		close(stop)
+		if !<-killed {
 			_ = inst.Close()
 		}
 		if r := recover(); r != nil {
 			doc, err = Document{}, refuse(ErrCorrupt, fmt.Errorf("pdfium: %v", r), "the PDF could not be read")
 		}
 		if err != nil && ctx.Err() != nil {
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				err = refuse(ErrCorrupt, err, "the PDF could not be read within %s", lim.Timeout)
+			if parent.Err() != nil {
+				doc, err = Document{}, context.Cause(parent)
 			} else {
-				err = context.Cause(ctx)
+				doc, err = Document{}, refuse(ErrCorrupt, err, "the PDF could not be read within %s", lim.Timeout)
 			}
 		}
 	}()
