@@ -183,3 +183,17 @@ func TestExtractKeepsStructure(t *testing.T) {
 		})
 	}
 }
+
+func TestHTMLHeadingAnchorsAndEditLinks(t *testing.T) {
+	t.Parallel()
+	page := []byte(`<html><body><h1 id="firstHeading">Mozilla</h1><p>Intro.</p>` +
+		`<h2><span class="mw-headline" id="History">History</span><span class="mw-editsection">[<a href="?edit">edit</a>]</span></h2><p>Founded in 1998.</p>` +
+		`<h3><a name="old"></a>Early days <a class="headerlink" href="#old">¶</a></h3><p>Netscape.</p></body></html>`)
+	doc, err := Extract(context.Background(), "m.html", "", page, Limits{})
+	require.NoError(t, err)
+	require.Equal(t, []sectionView{
+		{Path: []string{"Mozilla"}, Anchor: "firstHeading", Blocks: []string{"paragraph: Intro."}},
+		{Path: []string{"Mozilla", "History"}, Anchor: "History", Blocks: []string{"paragraph: Founded in 1998."}},
+		{Path: []string{"Mozilla", "History", "Early days"}, Anchor: "old", Blocks: []string{"paragraph: Netscape."}},
+	}, view(doc))
+}

@@ -107,7 +107,7 @@ func (w *htmlWalker) walk(n *html.Node) {
 	switch n.DataAtom {
 	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
 		w.flush()
-		w.b.heading(int(n.Data[1]-'0'), textOf(n), headingAnchor(n), 0)
+		w.b.heading(int(n.Data[1]-'0'), headingText(n), headingAnchor(n), 0)
 		return
 	case atom.Ul, atom.Ol:
 		w.flush()
@@ -213,15 +213,26 @@ func headingAnchor(n *html.Node) string {
 	if id := attr(n, "id"); id != "" {
 		return id
 	}
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		if c.Type == html.ElementNode && c.DataAtom == atom.A {
-			if id := attr(c, "id"); id != "" {
-				return id
+	// An id inside the heading (<a name>, MediaWiki's <span id>).
+	var inner string
+	var find func(*html.Node)
+	find = func(m *html.Node) {
+		for c := m.FirstChild; c != nil && inner == ""; c = c.NextSibling {
+			if c.Type != html.ElementNode {
+				continue
 			}
-			if nm := attr(c, "name"); nm != "" {
-				return nm
+			if id := attr(c, "id"); id != "" {
+				inner = id
+			} else if nm := attr(c, "name"); nm != "" && c.DataAtom == atom.A {
+				inner = nm
+			} else {
+				find(c)
 			}
 		}
+	}
+	find(n)
+	if inner != "" {
+		return inner
 	}
 	// <section id="x"><h2>…: the heading is the first element of its parent.
 	if p := n.Parent; p != nil && attr(p, "id") != "" {
@@ -286,4 +297,26 @@ func textOf(n *html.Node) string {
 	}
 	rec(n)
 	return b.String()
+}
+
+// headingText is a heading's text without edit links (MediaWiki's
+// "[edit]" spans) or permalink markers ("¶", "#") some generators append.
+func headingText(n *html.Node) string {
+	var b strings.Builder
+	var rec func(*html.Node)
+	rec = func(m *html.Node) {
+		for c := m.FirstChild; c != nil; c = c.NextSibling {
+			switch c.Type {
+			case html.TextNode:
+				b.WriteString(c.Data)
+			case html.ElementNode:
+				if skipped[c.DataAtom] || strings.Contains(attr(c, "class"), "editsection") {
+					continue
+				}
+				rec(c)
+			}
+		}
+	}
+	rec(n)
+	return strings.TrimRight(cleanSpace(b.String()), " ¶#§")
 }
