@@ -210,7 +210,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 	river.AddWorker(workers, &events.PruneWorker{DB: st.DB, Log: log})
 	river.AddWorker(workers, &retention.PruneWorker{DB: st.DB, Log: log})
 	river.AddWorker(workers, turns.NewWorker(turns.WorkerOpts{Store: st, Keyring: cfg.Secrets, Router: a.Router,
-		Providers: providers, Log: log, Debounce: cfg.TurnDebounce, Memory: a.Memory, Tools: toolEnv, MediaMaxBytes: cfg.MediaMaxBytes,
+		Providers: providers, Log: log, Debounce: cfg.TurnDebounce, Memory: a.Memory, Knowledge: a.Knowledge, Tools: toolEnv, MediaMaxBytes: cfg.MediaMaxBytes,
 		Timeout: min(3*time.Minute, cfg.JobRescueAfter), Gate: a.Billing.Gate(), EvidenceWait: cfg.DeliveryEvidenceWait, Metrics: a.Metrics}))
 	river.AddWorker(workers, &billing.SeatsWorker{Billing: a.Billing})
 	river.AddWorker(workers, &usage.CheckWorker{Store: st, Log: log})

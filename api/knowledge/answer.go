@@ -321,3 +321,21 @@ func (s *Service) DismissGap(ctx context.Context, tenantID, gapID uuid.UUID) err
 		return audit.Record(ctx, tx, audit.Event{Action: "knowledge_gap.dismissed", TargetType: "knowledge_gap", TargetID: gapID.String()})
 	})
 }
+
+var questionWords = map[string]bool{"what": true, "when": true, "where": true, "which": true, "who": true, "whom": true, "whose": true,
+	"why": true, "how": true, "can": true, "could": true, "do": true, "does": true, "did": true, "is": true, "are": true, "was": true,
+	"were": true, "will": true, "would": true, "should": true, "may": true, "have": true, "has": true}
+
+// IsQuestion reports whether text asks something the knowledge could answer:
+// a question mark or a question word first, and at least two content words
+// ("hi?" and "thanks" are not).
+func IsQuestion(text string) bool {
+	if len(queryTerms(text)) < 2 {
+		return false
+	}
+	if strings.Contains(text, "?") {
+		return true
+	}
+	first := strings.ToLower(strings.TrimLeft(strings.Fields(text + " x")[0], "¿¡\"'("))
+	return questionWords[first]
+}

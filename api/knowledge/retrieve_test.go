@@ -64,7 +64,7 @@ func TestBM25MatchesHandComputedScores(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
 	a, b := newFixture(t, db), newFixture(t, db)
-	c1 := a.chunk(t, 0, map[string]int32{"refund": 2, "policy": 1})          // length 3
+	c1 := a.chunk(t, 0, map[string]int32{"refund": 2, "policy": 1})         // length 3
 	c2 := a.chunk(t, 1, map[string]int32{"refund": 1, "ship": 1, "day": 2}) // length 4
 	a.chunk(t, 2, map[string]int32{"ship": 1, "cost": 1})                   // length 2
 	for i := range 5 {
