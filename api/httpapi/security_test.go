@@ -21,6 +21,8 @@ import (
 	"github.com/konstruct/konstruct/api/apitest"
 	"github.com/konstruct/konstruct/api/fakes/llmfake"
 	"github.com/konstruct/konstruct/api/fakes/slackfake"
+	"github.com/konstruct/konstruct/api/knowledge"
+	"github.com/konstruct/konstruct/api/store"
 )
 
 // notTenantScoped is every operation that names no tenant, with why a
@@ -135,6 +137,24 @@ func seedTenantB(t *testing.T, s *apitest.Server, f *apitest.Fakes, b *apitest.A
 	require.NotEmpty(t, mems.Items, "the turn left no memory")
 	ids["memory_id"] = []string{mems.Items[0].ID}
 	ids["participant_id"] = []string{"UCUSTOMER"}
+
+	// A snippet source, indexed, assigned to B's agent; and a gap its
+	// knowledge could not answer.
+	source := created("POST", base+"/knowledge/sources", map[string]any{"kind": "snippet", "question": "Opening hours?", "text": "B opens at nine."})["id"].(string)
+	ids["source_id"] = []string{source}
+	require.Eventually(t, func() bool {
+		var src struct{ Status string }
+		b.Client.Do("GET", base+"/knowledge/sources/"+source, nil).JSON(t, &src)
+		return src.Status == "ready"
+	}, 15*time.Second, 50*time.Millisecond, "B's source was not indexed")
+	created("PUT", base+"/agents/"+ids["agent_id"][0]+"/knowledge", map[string]any{"source_ids": []string{source}})
+	require.NoError(t, s.DB.Store.WithTenant(context.Background(), b.TenantID, func(ctx context.Context, tx store.Tx) error {
+		return knowledge.RecordGap(ctx, tx, b.TenantID, knowledge.Ask{AgentID: uuid.MustParse(ids["agent_id"][0]), Question: "Do you deliver to Mars?"})
+	}))
+	var gaps struct{ Items []struct{ ID string } }
+	b.Client.Do("GET", base+"/knowledge/gaps", nil).JSON(t, &gaps)
+	require.Len(t, gaps.Items, 1)
+	ids["gap_id"] = []string{gaps.Items[0].ID}
 
 	// A webhook endpoint that received a test event gives the endpoint, the
 	// delivery and the event ids. It is then turned off and every event of B
