@@ -1,9 +1,11 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -269,7 +271,7 @@ func TestEveryOperationRefusesAnotherTenantsIDs(t *testing.T) {
 			for _, variant := range variants(t, op, ids, tenant.id) {
 				for _, c := range callers {
 					t.Run(tenant.name+"/"+c.name+"/"+name+variant.label, func(t *testing.T) {
-						r := c.client.Do(op.method, variant.path, variant.body)
+						r := c.client.Do(op.method, variant.path, variant.body, variant.header...)
 						require.Equal(t, http.StatusNotFound, r.Status, "%s %s answered %d: %s", op.method, variant.path, r.Status, r.Body)
 						require.NotContains(t, string(r.Body), "B's")
 					})
@@ -297,6 +299,7 @@ func TestEveryOperationRefusesAnotherTenantsIDs(t *testing.T) {
 type probe struct {
 	label, path string
 	body        any
+	header      []string // extra request headers, name then value
 }
 
 // variants builds the requests for one operation: each combination of B's
@@ -343,6 +346,19 @@ func variants(t *testing.T, op walkOp, ids fixtures, tenantID string) []probe {
 		}
 	}
 	var body map[string]any
+	if op.op.RequestBody != nil && op.op.RequestBody.Value.Content.Get("multipart/form-data") != nil {
+		// An upload: a real file, so only the tenant can refuse it.
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		fw, err := mw.CreateFormFile("file", "probe.md")
+		require.NoError(t, err)
+		_, _ = fw.Write([]byte("# Probe\n\nA file another tenant uploads."))
+		require.NoError(t, mw.Close())
+		for i := range paths {
+			paths[i].body, paths[i].header = buf.Bytes(), []string{"Content-Type", mw.FormDataContentType()}
+		}
+		return paths
+	}
 	if op.op.RequestBody != nil {
 		body = exampleBody(t, op)
 		for k := range body {
