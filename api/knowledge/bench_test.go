@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -77,6 +78,9 @@ func seedChunks(b *testing.B, d *dbtest.DB, n int) (tenant, agent uuid.UUID) {
 // statements it sends.
 func BenchmarkRetrieve(b *testing.B) {
 	sizes := []int{10_000}
+	if n, err := strconv.Atoi(getenv("KNOWLEDGE_BENCH_N")); err == nil {
+		sizes = []int{n}
+	}
 	if testingLarge() {
 		sizes = append(sizes, 100_000)
 	}
