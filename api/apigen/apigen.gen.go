@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"path"
@@ -40,6 +41,42 @@ func (e AgentCreateTools) Valid() bool {
 	case AgentCreateToolsEscalateToHuman:
 		return true
 	case AgentCreateToolsHttpRequest:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentKnowledgeWhenUnknown.
+const (
+	AgentKnowledgeWhenUnknownHandover   AgentKnowledgeWhenUnknown = "handover"
+	AgentKnowledgeWhenUnknownSayUnknown AgentKnowledgeWhenUnknown = "say_unknown"
+)
+
+// Valid indicates whether the value is a known member of the AgentKnowledgeWhenUnknown enum.
+func (e AgentKnowledgeWhenUnknown) Valid() bool {
+	switch e {
+	case AgentKnowledgeWhenUnknownHandover:
+		return true
+	case AgentKnowledgeWhenUnknownSayUnknown:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentKnowledgeUpdateWhenUnknown.
+const (
+	AgentKnowledgeUpdateWhenUnknownHandover   AgentKnowledgeUpdateWhenUnknown = "handover"
+	AgentKnowledgeUpdateWhenUnknownSayUnknown AgentKnowledgeUpdateWhenUnknown = "say_unknown"
+)
+
+// Valid indicates whether the value is a known member of the AgentKnowledgeUpdateWhenUnknown enum.
+func (e AgentKnowledgeUpdateWhenUnknown) Valid() bool {
+	switch e {
+	case AgentKnowledgeUpdateWhenUnknownHandover:
+		return true
+	case AgentKnowledgeUpdateWhenUnknownSayUnknown:
 		return true
 	default:
 		return false
@@ -409,6 +446,99 @@ func (e HealthStatus) Valid() bool {
 	case HealthStatusOk:
 		return true
 	case HealthStatusUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for KnowledgeGapStatus.
+const (
+	KnowledgeGapStatusAnswered  KnowledgeGapStatus = "answered"
+	KnowledgeGapStatusDismissed KnowledgeGapStatus = "dismissed"
+	KnowledgeGapStatusOpen      KnowledgeGapStatus = "open"
+)
+
+// Valid indicates whether the value is a known member of the KnowledgeGapStatus enum.
+func (e KnowledgeGapStatus) Valid() bool {
+	switch e {
+	case KnowledgeGapStatusAnswered:
+		return true
+	case KnowledgeGapStatusDismissed:
+		return true
+	case KnowledgeGapStatusOpen:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for KnowledgeSourceCreateKind.
+const (
+	KnowledgeSourceCreateKindSite    KnowledgeSourceCreateKind = "site"
+	KnowledgeSourceCreateKindSnippet KnowledgeSourceCreateKind = "snippet"
+	KnowledgeSourceCreateKindUrl     KnowledgeSourceCreateKind = "url"
+)
+
+// Valid indicates whether the value is a known member of the KnowledgeSourceCreateKind enum.
+func (e KnowledgeSourceCreateKind) Valid() bool {
+	switch e {
+	case KnowledgeSourceCreateKindSite:
+		return true
+	case KnowledgeSourceCreateKindSnippet:
+		return true
+	case KnowledgeSourceCreateKindUrl:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for KnowledgeSourceKind.
+const (
+	KnowledgeSourceKindFile    KnowledgeSourceKind = "file"
+	KnowledgeSourceKindSite    KnowledgeSourceKind = "site"
+	KnowledgeSourceKindSnippet KnowledgeSourceKind = "snippet"
+	KnowledgeSourceKindUrl     KnowledgeSourceKind = "url"
+)
+
+// Valid indicates whether the value is a known member of the KnowledgeSourceKind enum.
+func (e KnowledgeSourceKind) Valid() bool {
+	switch e {
+	case KnowledgeSourceKindFile:
+		return true
+	case KnowledgeSourceKindSite:
+		return true
+	case KnowledgeSourceKindSnippet:
+		return true
+	case KnowledgeSourceKindUrl:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for KnowledgeSourceStatus.
+const (
+	KnowledgeSourceStatusFailed   KnowledgeSourceStatus = "failed"
+	KnowledgeSourceStatusFetching KnowledgeSourceStatus = "fetching"
+	KnowledgeSourceStatusIndexing KnowledgeSourceStatus = "indexing"
+	KnowledgeSourceStatusQueued   KnowledgeSourceStatus = "queued"
+	KnowledgeSourceStatusReady    KnowledgeSourceStatus = "ready"
+)
+
+// Valid indicates whether the value is a known member of the KnowledgeSourceStatus enum.
+func (e KnowledgeSourceStatus) Valid() bool {
+	switch e {
+	case KnowledgeSourceStatusFailed:
+		return true
+	case KnowledgeSourceStatusFetching:
+		return true
+	case KnowledgeSourceStatusIndexing:
+		return true
+	case KnowledgeSourceStatusQueued:
+		return true
+	case KnowledgeSourceStatusReady:
 		return true
 	default:
 		return false
@@ -955,6 +1085,27 @@ func (e ListConversationsParamsChannelType) Valid() bool {
 	}
 }
 
+// Defines values for ListKnowledgeGapsParamsStatus.
+const (
+	ListKnowledgeGapsParamsStatusAnswered  ListKnowledgeGapsParamsStatus = "answered"
+	ListKnowledgeGapsParamsStatusDismissed ListKnowledgeGapsParamsStatus = "dismissed"
+	ListKnowledgeGapsParamsStatusOpen      ListKnowledgeGapsParamsStatus = "open"
+)
+
+// Valid indicates whether the value is a known member of the ListKnowledgeGapsParamsStatus enum.
+func (e ListKnowledgeGapsParamsStatus) Valid() bool {
+	switch e {
+	case ListKnowledgeGapsParamsStatusAnswered:
+		return true
+	case ListKnowledgeGapsParamsStatusDismissed:
+		return true
+	case ListKnowledgeGapsParamsStatusOpen:
+		return true
+	default:
+		return false
+	}
+}
+
 // APIToken defines model for APIToken.
 type APIToken struct {
 	CreatedAt time.Time `json:"created_at"`
@@ -1095,6 +1246,26 @@ type AgentCreate struct {
 
 // AgentCreateTools defines model for AgentCreate.Tools.
 type AgentCreateTools string
+
+// AgentKnowledge defines model for AgentKnowledge.
+type AgentKnowledge struct {
+	SourceIds   []openapi_types.UUID      `json:"source_ids"`
+	TokenBudget int                       `json:"token_budget"`
+	WhenUnknown AgentKnowledgeWhenUnknown `json:"when_unknown"`
+}
+
+// AgentKnowledgeWhenUnknown defines model for AgentKnowledge.WhenUnknown.
+type AgentKnowledgeWhenUnknown string
+
+// AgentKnowledgeUpdate defines model for AgentKnowledgeUpdate.
+type AgentKnowledgeUpdate struct {
+	SourceIds   []openapi_types.UUID             `json:"source_ids"`
+	TokenBudget *int                             `json:"token_budget,omitempty"`
+	WhenUnknown *AgentKnowledgeUpdateWhenUnknown `json:"when_unknown,omitempty"`
+}
+
+// AgentKnowledgeUpdateWhenUnknown defines model for AgentKnowledgeUpdate.WhenUnknown.
+type AgentKnowledgeUpdateWhenUnknown string
 
 // AgentList defines model for AgentList.
 type AgentList struct {
@@ -1547,6 +1718,213 @@ type Integrations struct {
 type InvitationAccept struct {
 	// Token The `token` parameter of the invitation link.
 	Token string `json:"token"`
+}
+
+// KnowledgeChunk defines model for KnowledgeChunk.
+type KnowledgeChunk struct {
+	// Anchor The HTML fragment id of the nearest heading.
+	Anchor     nullable.Nullable[string] `json:"anchor"`
+	DocumentId openapi_types.UUID        `json:"document_id"`
+
+	// HeadingPath Headings above the chunk, outermost first.
+	HeadingPath []string           `json:"heading_path"`
+	Id          openapi_types.UUID `json:"id"`
+
+	// Ordinal Position in its document.
+	Ordinal int `json:"ordinal"`
+
+	// Page PDF page (1-based).
+	Page     nullable.Nullable[int] `json:"page"`
+	SourceId openapi_types.UUID     `json:"source_id"`
+	Text     string                 `json:"text"`
+
+	// Title The document's title.
+	Title  string `json:"title"`
+	Tokens int    `json:"tokens"`
+
+	// Url Where a reader can open it (page URL with anchor), when the source has one.
+	Url nullable.Nullable[string] `json:"url"`
+}
+
+// KnowledgeChunkList defines model for KnowledgeChunkList.
+type KnowledgeChunkList struct {
+	Items      []KnowledgeChunk          `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+}
+
+// KnowledgeGap defines model for KnowledgeGap.
+type KnowledgeGap struct {
+	AgentId       nullable.Nullable[openapi_types.UUID] `json:"agent_id"`
+	Asked         int                                   `json:"asked"`
+	Conversations int                                   `json:"conversations"`
+	FirstAskedAt  time.Time                             `json:"first_asked_at"`
+	Id            openapi_types.UUID                    `json:"id"`
+	LastAskedAt   time.Time                             `json:"last_asked_at"`
+
+	// Question The latest wording asked.
+	Question string `json:"question"`
+
+	// SourceId The snippet that answered it.
+	SourceId nullable.Nullable[openapi_types.UUID] `json:"source_id"`
+	Status   KnowledgeGapStatus                    `json:"status"`
+}
+
+// KnowledgeGapStatus defines model for KnowledgeGap.Status.
+type KnowledgeGapStatus string
+
+// KnowledgeGapAnswer defines model for KnowledgeGapAnswer.
+type KnowledgeGapAnswer struct {
+	Answer string  `json:"answer"`
+	Title  *string `json:"title,omitempty"`
+}
+
+// KnowledgeGapList defines model for KnowledgeGapList.
+type KnowledgeGapList struct {
+	Items      []KnowledgeGap            `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+}
+
+// KnowledgeHit defines model for KnowledgeHit.
+type KnowledgeHit struct {
+	Chunk     KnowledgeChunk `json:"chunk"`
+	FusedRank int            `json:"fused_rank"`
+
+	// FusedScore Reciprocal-rank fusion: Σ 1/(60 + rank).
+	FusedScore float64 `json:"fused_score"`
+
+	// InBudget Whether a turn would put this chunk into the prompt.
+	InBudget bool `json:"in_budget"`
+
+	// KeywordRank 1-based BM25 rank; null when no query term is in the chunk.
+	KeywordRank nullable.Nullable[int] `json:"keyword_rank"`
+
+	// KeywordScore The BM25 score (k1 = 1.2, b = 0.75).
+	KeywordScore nullable.Nullable[float64] `json:"keyword_score"`
+	VectorRank   nullable.Nullable[int]     `json:"vector_rank"`
+
+	// VectorScore Cosine similarity.
+	VectorScore nullable.Nullable[float64] `json:"vector_score"`
+}
+
+// KnowledgeProgress defines model for KnowledgeProgress.
+type KnowledgeProgress struct {
+	// Done Documents processed in the current (or last) sync.
+	Done int `json:"done"`
+
+	// Total Documents known so far in the current (or last) sync.
+	Total int `json:"total"`
+}
+
+// KnowledgeSearch defines model for KnowledgeSearch.
+type KnowledgeSearch struct {
+	AgentId *openapi_types.UUID `json:"agent_id,omitempty"`
+	Limit   *int                `json:"limit,omitempty"`
+	Query   string              `json:"query"`
+}
+
+// KnowledgeSearchResult defines model for KnowledgeSearchResult.
+type KnowledgeSearchResult struct {
+	// Embedder The embedder (and model) the vectors were made by.
+	Embedder string         `json:"embedder"`
+	Items    []KnowledgeHit `json:"items"`
+
+	// Relevant Whether a turn would consider this answered (false → the agent's `when_unknown`).
+	Relevant bool `json:"relevant"`
+}
+
+// KnowledgeSource defines model for KnowledgeSource.
+type KnowledgeSource struct {
+	// Bytes Bytes of source content stored.
+	Bytes  int64 `json:"bytes"`
+	Chunks int   `json:"chunks"`
+
+	// ContentHash SHA-256 (hex) of the content last indexed (of every document, for a site).
+	ContentHash nullable.Nullable[string] `json:"content_hash"`
+	ContentType nullable.Nullable[string] `json:"content_type"`
+	CreatedAt   time.Time                 `json:"created_at"`
+
+	// Documents Documents (pages, files) indexed.
+	Documents int `json:"documents"`
+
+	// Error Why the source failed (when `failed`), in words an operator can act on.
+	Error        nullable.Nullable[string]    `json:"error"`
+	FileName     nullable.Nullable[string]    `json:"file_name"`
+	Id           openapi_types.UUID           `json:"id"`
+	Kind         KnowledgeSourceKind          `json:"kind"`
+	LastSyncedAt nullable.Nullable[time.Time] `json:"last_synced_at"`
+	MaxDepth     nullable.Nullable[int]       `json:"max_depth"`
+	MaxPages     nullable.Nullable[int]       `json:"max_pages"`
+	NextSyncAt   nullable.Nullable[time.Time] `json:"next_sync_at"`
+	Progress     KnowledgeProgress            `json:"progress"`
+
+	// Question A snippet's question (Q&A pair).
+	Question nullable.Nullable[string] `json:"question"`
+
+	// ResyncHours Re-sync period for url and site sources; 0 = never.
+	ResyncHours int                   `json:"resync_hours"`
+	Status      KnowledgeSourceStatus `json:"status"`
+
+	// Text A snippet's text.
+	Text      nullable.Nullable[string] `json:"text"`
+	Title     string                    `json:"title"`
+	UpdatedAt time.Time                 `json:"updated_at"`
+
+	// Url The page or the site's start (url, site).
+	Url nullable.Nullable[string] `json:"url"`
+}
+
+// KnowledgeSourceCreate defines model for KnowledgeSourceCreate.
+type KnowledgeSourceCreate struct {
+	Kind KnowledgeSourceCreateKind `json:"kind"`
+
+	// MaxDepth site only.
+	MaxDepth *int `json:"max_depth,omitempty"`
+
+	// MaxPages site only.
+	MaxPages    *int    `json:"max_pages,omitempty"`
+	Question    *string `json:"question,omitempty"`
+	ResyncHours *int    `json:"resync_hours,omitempty"`
+
+	// Text Required for snippet.
+	Text *string `json:"text,omitempty"`
+
+	// Title Defaults to the page title (url, site) or the question (snippet).
+	Title *string `json:"title,omitempty"`
+
+	// Url Required for url and site; http or https.
+	Url *string `json:"url,omitempty"`
+}
+
+// KnowledgeSourceCreateKind defines model for KnowledgeSourceCreate.Kind.
+type KnowledgeSourceCreateKind string
+
+// KnowledgeSourceKind defines model for KnowledgeSourceKind.
+type KnowledgeSourceKind string
+
+// KnowledgeSourceList defines model for KnowledgeSourceList.
+type KnowledgeSourceList struct {
+	Items      []KnowledgeSource         `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+}
+
+// KnowledgeSourceStatus defines model for KnowledgeSourceStatus.
+type KnowledgeSourceStatus string
+
+// KnowledgeSourceUpdate defines model for KnowledgeSourceUpdate.
+type KnowledgeSourceUpdate struct {
+	// Question snippet only; empty removes it.
+	Question    *string `json:"question,omitempty"`
+	ResyncHours *int    `json:"resync_hours,omitempty"`
+
+	// Text snippet only.
+	Text  *string `json:"text,omitempty"`
+	Title *string `json:"title,omitempty"`
+}
+
+// KnowledgeUpload defines model for KnowledgeUpload.
+type KnowledgeUpload struct {
+	File  openapi_types.File `json:"file"`
+	Title *string            `json:"title,omitempty"`
 }
 
 // LLMKey defines model for LLMKey.
@@ -2323,11 +2701,17 @@ type DeliveryId = openapi_types.UUID
 // EndpointId defines model for EndpointId.
 type EndpointId = openapi_types.UUID
 
+// GapId defines model for GapId.
+type GapId = openapi_types.UUID
+
 // IdempotencyKey defines model for IdempotencyKey.
 type IdempotencyKey = string
 
 // Limit defines model for Limit.
 type Limit = int
+
+// SourceId defines model for SourceId.
+type SourceId = openapi_types.UUID
 
 // TenantId defines model for TenantId.
 type TenantId = openapi_types.UUID
@@ -2364,6 +2748,9 @@ type Unauthorized = Problem
 
 // Unavailable An RFC 9457 problem.
 type Unavailable = Problem
+
+// UnsupportedMediaType An RFC 9457 problem.
+type UnsupportedMediaType = Problem
 
 // SlackOAuthCallbackParams defines parameters for SlackOAuthCallback.
 type SlackOAuthCallbackParams struct {
@@ -2535,6 +2922,63 @@ type ListEventsParams struct {
 	Until   *time.Time `form:"until,omitempty" json:"until,omitempty"`
 }
 
+// ListKnowledgeGapsParams defines parameters for ListKnowledgeGaps.
+type ListKnowledgeGapsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor                        `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Status *ListKnowledgeGapsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+}
+
+// ListKnowledgeGapsParamsStatus defines parameters for ListKnowledgeGaps.
+type ListKnowledgeGapsParamsStatus string
+
+// AnswerKnowledgeGapParams defines parameters for AnswerKnowledgeGap.
+type AnswerKnowledgeGapParams struct {
+	// IdempotencyKey Makes a retried create safe; see Conventions.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListKnowledgeSourcesParams defines parameters for ListKnowledgeSources.
+type ListKnowledgeSourcesParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor                `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Status *KnowledgeSourceStatus `form:"status,omitempty" json:"status,omitempty"`
+	Kind   *KnowledgeSourceKind   `form:"kind,omitempty" json:"kind,omitempty"`
+}
+
+// CreateKnowledgeSourceParams defines parameters for CreateKnowledgeSource.
+type CreateKnowledgeSourceParams struct {
+	// IdempotencyKey Makes a retried create safe; see Conventions.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// UploadKnowledgeFileParams defines parameters for UploadKnowledgeFile.
+type UploadKnowledgeFileParams struct {
+	// IdempotencyKey Makes a retried create safe; see Conventions.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListKnowledgeChunksParams defines parameters for ListKnowledgeChunks.
+type ListKnowledgeChunksParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// SyncKnowledgeSourceParams defines parameters for SyncKnowledgeSource.
+type SyncKnowledgeSourceParams struct {
+	// IdempotencyKey Makes a retried create safe; see Conventions.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListLLMKeysParams defines parameters for ListLLMKeys.
 type ListLLMKeysParams struct {
 	// Limit Page size.
@@ -2659,6 +3103,9 @@ type CreateAgentJSONRequestBody = AgentCreate
 // UpdateAgentJSONRequestBody defines body for UpdateAgent for application/json ContentType.
 type UpdateAgentJSONRequestBody = AgentUpdate
 
+// PutAgentKnowledgeJSONRequestBody defines body for PutAgentKnowledge for application/json ContentType.
+type PutAgentKnowledgeJSONRequestBody = AgentKnowledgeUpdate
+
 // PreviewAgentJSONRequestBody defines body for PreviewAgent for application/json ContentType.
 type PreviewAgentJSONRequestBody = PreviewRequest
 
@@ -2676,6 +3123,21 @@ type SendHumanReplyJSONRequestBody = HumanReply
 
 // SetEscalationTopicsJSONRequestBody defines body for SetEscalationTopics for application/json ContentType.
 type SetEscalationTopicsJSONRequestBody = EscalationTopicsUpdate
+
+// AnswerKnowledgeGapJSONRequestBody defines body for AnswerKnowledgeGap for application/json ContentType.
+type AnswerKnowledgeGapJSONRequestBody = KnowledgeGapAnswer
+
+// SearchKnowledgeJSONRequestBody defines body for SearchKnowledge for application/json ContentType.
+type SearchKnowledgeJSONRequestBody = KnowledgeSearch
+
+// CreateKnowledgeSourceJSONRequestBody defines body for CreateKnowledgeSource for application/json ContentType.
+type CreateKnowledgeSourceJSONRequestBody = KnowledgeSourceCreate
+
+// UploadKnowledgeFileMultipartRequestBody defines body for UploadKnowledgeFile for multipart/form-data ContentType.
+type UploadKnowledgeFileMultipartRequestBody = KnowledgeUpload
+
+// UpdateKnowledgeSourceJSONRequestBody defines body for UpdateKnowledgeSource for application/json ContentType.
+type UpdateKnowledgeSourceJSONRequestBody = KnowledgeSourceUpdate
 
 // CreateLLMKeyJSONRequestBody defines body for CreateLLMKey for application/json ContentType.
 type CreateLLMKeyJSONRequestBody = LLMKeyCreate
@@ -2763,6 +3225,12 @@ type ServerInterface interface {
 	// UpdateAgent Update an agent
 	// (PATCH /api/portal/tenants/{tenant_id}/agents/{agent_id})
 	UpdateAgent(ctx echo.Context, tenantId TenantId, agentId AgentId) error
+	// GetAgentKnowledge What an agent may know
+	// (GET /api/portal/tenants/{tenant_id}/agents/{agent_id}/knowledge)
+	GetAgentKnowledge(ctx echo.Context, tenantId TenantId, agentId AgentId) error
+	// PutAgentKnowledge Assign sources to an agent
+	// (PUT /api/portal/tenants/{tenant_id}/agents/{agent_id}/knowledge)
+	PutAgentKnowledge(ctx echo.Context, tenantId TenantId, agentId AgentId) error
 	// ListMemories What an agent remembers about a person
 	// (GET /api/portal/tenants/{tenant_id}/agents/{agent_id}/memories)
 	ListMemories(ctx echo.Context, tenantId TenantId, agentId AgentId, params ListMemoriesParams) error
@@ -2832,6 +3300,42 @@ type ServerInterface interface {
 	// GetEvent Get an event
 	// (GET /api/portal/tenants/{tenant_id}/events/{event_id})
 	GetEvent(ctx echo.Context, tenantId TenantId, eventId openapi_types.UUID) error
+	// ListKnowledgeGaps Questions the knowledge could not answer
+	// (GET /api/portal/tenants/{tenant_id}/knowledge/gaps)
+	ListKnowledgeGaps(ctx echo.Context, tenantId TenantId, params ListKnowledgeGapsParams) error
+	// DismissKnowledgeGap Dismiss a gap
+	// (DELETE /api/portal/tenants/{tenant_id}/knowledge/gaps/{gap_id})
+	DismissKnowledgeGap(ctx echo.Context, tenantId TenantId, gapId GapId) error
+	// AnswerKnowledgeGap Answer a gap with a snippet
+	// (POST /api/portal/tenants/{tenant_id}/knowledge/gaps/{gap_id}/answer)
+	AnswerKnowledgeGap(ctx echo.Context, tenantId TenantId, gapId GapId, params AnswerKnowledgeGapParams) error
+	// SearchKnowledge Try retrieval (the retrieval tester)
+	// (POST /api/portal/tenants/{tenant_id}/knowledge/search)
+	SearchKnowledge(ctx echo.Context, tenantId TenantId) error
+	// ListKnowledgeSources List knowledge sources
+	// (GET /api/portal/tenants/{tenant_id}/knowledge/sources)
+	ListKnowledgeSources(ctx echo.Context, tenantId TenantId, params ListKnowledgeSourcesParams) error
+	// CreateKnowledgeSource Add a URL, a site or a snippet
+	// (POST /api/portal/tenants/{tenant_id}/knowledge/sources)
+	CreateKnowledgeSource(ctx echo.Context, tenantId TenantId, params CreateKnowledgeSourceParams) error
+	// UploadKnowledgeFile Upload a file as a source
+	// (POST /api/portal/tenants/{tenant_id}/knowledge/sources/upload)
+	UploadKnowledgeFile(ctx echo.Context, tenantId TenantId, params UploadKnowledgeFileParams) error
+	// DeleteKnowledgeSource Delete a knowledge source
+	// (DELETE /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id})
+	DeleteKnowledgeSource(ctx echo.Context, tenantId TenantId, sourceId SourceId) error
+	// GetKnowledgeSource Get a knowledge source
+	// (GET /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id})
+	GetKnowledgeSource(ctx echo.Context, tenantId TenantId, sourceId SourceId) error
+	// UpdateKnowledgeSource Change a knowledge source
+	// (PATCH /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id})
+	UpdateKnowledgeSource(ctx echo.Context, tenantId TenantId, sourceId SourceId) error
+	// ListKnowledgeChunks The chunks a source was cut into
+	// (GET /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id}/chunks)
+	ListKnowledgeChunks(ctx echo.Context, tenantId TenantId, sourceId SourceId, params ListKnowledgeChunksParams) error
+	// SyncKnowledgeSource Re-sync a source now
+	// (POST /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id}/sync)
+	SyncKnowledgeSource(ctx echo.Context, tenantId TenantId, sourceId SourceId, params SyncKnowledgeSourceParams) error
 	// ListLLMKeys List LLM API keys
 	// (GET /api/portal/tenants/{tenant_id}/llm-keys)
 	ListLLMKeys(ctx echo.Context, tenantId TenantId, params ListLLMKeysParams) error
@@ -3305,6 +3809,54 @@ func (w *ServerInterfaceWrapper) UpdateAgent(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateAgent(ctx, tenantId, agentId)
+	return err
+}
+
+// GetAgentKnowledge converts echo context to params.
+func (w *ServerInterfaceWrapper) GetAgentKnowledge(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "agent_id" -------------
+	var agentId AgentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "agent_id", ctx.Param("agent_id"), &agentId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter agent_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetAgentKnowledge(ctx, tenantId, agentId)
+	return err
+}
+
+// PutAgentKnowledge converts echo context to params.
+func (w *ServerInterfaceWrapper) PutAgentKnowledge(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "agent_id" -------------
+	var agentId AgentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "agent_id", ctx.Param("agent_id"), &agentId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter agent_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PutAgentKnowledge(ctx, tenantId, agentId)
 	return err
 }
 
@@ -4055,6 +4607,403 @@ func (w *ServerInterfaceWrapper) GetEvent(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetEvent(ctx, tenantId, eventId)
+	return err
+}
+
+// ListKnowledgeGaps converts echo context to params.
+func (w *ServerInterfaceWrapper) ListKnowledgeGaps(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListKnowledgeGapsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListKnowledgeGaps(ctx, tenantId, params)
+	return err
+}
+
+// DismissKnowledgeGap converts echo context to params.
+func (w *ServerInterfaceWrapper) DismissKnowledgeGap(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "gap_id" -------------
+	var gapId GapId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "gap_id", ctx.Param("gap_id"), &gapId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter gap_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DismissKnowledgeGap(ctx, tenantId, gapId)
+	return err
+}
+
+// AnswerKnowledgeGap converts echo context to params.
+func (w *ServerInterfaceWrapper) AnswerKnowledgeGap(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "gap_id" -------------
+	var gapId GapId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "gap_id", ctx.Param("gap_id"), &gapId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter gap_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AnswerKnowledgeGapParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AnswerKnowledgeGap(ctx, tenantId, gapId, params)
+	return err
+}
+
+// SearchKnowledge converts echo context to params.
+func (w *ServerInterfaceWrapper) SearchKnowledge(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SearchKnowledge(ctx, tenantId)
+	return err
+}
+
+// ListKnowledgeSources converts echo context to params.
+func (w *ServerInterfaceWrapper) ListKnowledgeSources(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListKnowledgeSourcesParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "kind" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "kind", ctx.QueryParams(), &params.Kind, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter kind: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListKnowledgeSources(ctx, tenantId, params)
+	return err
+}
+
+// CreateKnowledgeSource converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateKnowledgeSource(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateKnowledgeSourceParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateKnowledgeSource(ctx, tenantId, params)
+	return err
+}
+
+// UploadKnowledgeFile converts echo context to params.
+func (w *ServerInterfaceWrapper) UploadKnowledgeFile(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UploadKnowledgeFileParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UploadKnowledgeFile(ctx, tenantId, params)
+	return err
+}
+
+// DeleteKnowledgeSource converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteKnowledgeSource(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "source_id" -------------
+	var sourceId SourceId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "source_id", ctx.Param("source_id"), &sourceId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter source_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteKnowledgeSource(ctx, tenantId, sourceId)
+	return err
+}
+
+// GetKnowledgeSource converts echo context to params.
+func (w *ServerInterfaceWrapper) GetKnowledgeSource(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "source_id" -------------
+	var sourceId SourceId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "source_id", ctx.Param("source_id"), &sourceId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter source_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetKnowledgeSource(ctx, tenantId, sourceId)
+	return err
+}
+
+// UpdateKnowledgeSource converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateKnowledgeSource(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "source_id" -------------
+	var sourceId SourceId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "source_id", ctx.Param("source_id"), &sourceId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter source_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateKnowledgeSource(ctx, tenantId, sourceId)
+	return err
+}
+
+// ListKnowledgeChunks converts echo context to params.
+func (w *ServerInterfaceWrapper) ListKnowledgeChunks(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "source_id" -------------
+	var sourceId SourceId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "source_id", ctx.Param("source_id"), &sourceId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter source_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListKnowledgeChunksParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListKnowledgeChunks(ctx, tenantId, sourceId, params)
+	return err
+}
+
+// SyncKnowledgeSource converts echo context to params.
+func (w *ServerInterfaceWrapper) SyncKnowledgeSource(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "source_id" -------------
+	var sourceId SourceId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "source_id", ctx.Param("source_id"), &sourceId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter source_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SyncKnowledgeSourceParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SyncKnowledgeSource(ctx, tenantId, sourceId, params)
 	return err
 }
 
@@ -4924,6 +5873,20 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/webhook-deliveries/:delivery_id/replay", wrapper.ReplayWebhookDelivery, options.OperationMiddlewares["replayWebhookDelivery"]...)
 	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/events", wrapper.ListEvents, options.OperationMiddlewares["listEvents"]...)
 	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/events/:event_id", wrapper.GetEvent, options.OperationMiddlewares["getEvent"]...)
+	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/knowledge/sources", wrapper.ListKnowledgeSources, options.OperationMiddlewares["listKnowledgeSources"]...)
+	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/knowledge/sources", wrapper.CreateKnowledgeSource, options.OperationMiddlewares["createKnowledgeSource"]...)
+	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/knowledge/sources/upload", wrapper.UploadKnowledgeFile, options.OperationMiddlewares["uploadKnowledgeFile"]...)
+	router.DELETE(options.BaseURL+"/api/portal/tenants/:tenant_id/knowledge/sources/:source_id", wrapper.DeleteKnowledgeSource, options.OperationMiddlewares["deleteKnowledgeSource"]...)
+	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/knowledge/sources/:source_id", wrapper.GetKnowledgeSource, options.OperationMiddlewares["getKnowledgeSource"]...)
+	router.PATCH(options.BaseURL+"/api/portal/tenants/:tenant_id/knowledge/sources/:source_id", wrapper.UpdateKnowledgeSource, options.OperationMiddlewares["updateKnowledgeSource"]...)
+	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/knowledge/sources/:source_id/sync", wrapper.SyncKnowledgeSource, options.OperationMiddlewares["syncKnowledgeSource"]...)
+	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/knowledge/sources/:source_id/chunks", wrapper.ListKnowledgeChunks, options.OperationMiddlewares["listKnowledgeChunks"]...)
+	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/knowledge/search", wrapper.SearchKnowledge, options.OperationMiddlewares["searchKnowledge"]...)
+	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/knowledge/gaps", wrapper.ListKnowledgeGaps, options.OperationMiddlewares["listKnowledgeGaps"]...)
+	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/knowledge/gaps/:gap_id/answer", wrapper.AnswerKnowledgeGap, options.OperationMiddlewares["answerKnowledgeGap"]...)
+	router.DELETE(options.BaseURL+"/api/portal/tenants/:tenant_id/knowledge/gaps/:gap_id", wrapper.DismissKnowledgeGap, options.OperationMiddlewares["dismissKnowledgeGap"]...)
+	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/agents/:agent_id/knowledge", wrapper.GetAgentKnowledge, options.OperationMiddlewares["getAgentKnowledge"]...)
+	router.PUT(options.BaseURL+"/api/portal/tenants/:tenant_id/agents/:agent_id/knowledge", wrapper.PutAgentKnowledge, options.OperationMiddlewares["putAgentKnowledge"]...)
 
 }
 
@@ -4957,6 +5920,8 @@ type TooManyRequestsApplicationProblemPlusJSONResponse struct {
 type UnauthorizedApplicationProblemPlusJSONResponse Problem
 
 type UnavailableApplicationProblemPlusJSONResponse Problem
+
+type UnsupportedMediaTypeApplicationProblemPlusJSONResponse Problem
 
 type SignInRequestObject struct {
 	Body *SignInJSONRequestBody
@@ -7932,6 +8897,281 @@ type UpdateAgentdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response UpdateAgentdefaultApplicationProblemPlusJSONResponse) VisitUpdateAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAgentKnowledgeRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	AgentId  AgentId  `json:"agent_id"`
+}
+
+type GetAgentKnowledgeResponseObject interface {
+	VisitGetAgentKnowledgeResponse(w http.ResponseWriter) error
+}
+
+type GetAgentKnowledge200JSONResponse AgentKnowledge
+
+func (response GetAgentKnowledge200JSONResponse) VisitGetAgentKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAgentKnowledge401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetAgentKnowledge401ApplicationProblemPlusJSONResponse) VisitGetAgentKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAgentKnowledge404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetAgentKnowledge404ApplicationProblemPlusJSONResponse) VisitGetAgentKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAgentKnowledge422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetAgentKnowledge422ApplicationProblemPlusJSONResponse) VisitGetAgentKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAgentKnowledge429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetAgentKnowledge429ApplicationProblemPlusJSONResponse) VisitGetAgentKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAgentKnowledgedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetAgentKnowledgedefaultApplicationProblemPlusJSONResponse) VisitGetAgentKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutAgentKnowledgeRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	AgentId  AgentId  `json:"agent_id"`
+	Body     *PutAgentKnowledgeJSONRequestBody
+}
+
+type PutAgentKnowledgeResponseObject interface {
+	VisitPutAgentKnowledgeResponse(w http.ResponseWriter) error
+}
+
+type PutAgentKnowledge200JSONResponse AgentKnowledge
+
+func (response PutAgentKnowledge200JSONResponse) VisitPutAgentKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutAgentKnowledge400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PutAgentKnowledge400ApplicationProblemPlusJSONResponse) VisitPutAgentKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutAgentKnowledge401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PutAgentKnowledge401ApplicationProblemPlusJSONResponse) VisitPutAgentKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutAgentKnowledge403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PutAgentKnowledge403ApplicationProblemPlusJSONResponse) VisitPutAgentKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutAgentKnowledge404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response PutAgentKnowledge404ApplicationProblemPlusJSONResponse) VisitPutAgentKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutAgentKnowledge413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response PutAgentKnowledge413ApplicationProblemPlusJSONResponse) VisitPutAgentKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutAgentKnowledge422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response PutAgentKnowledge422ApplicationProblemPlusJSONResponse) VisitPutAgentKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutAgentKnowledge429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response PutAgentKnowledge429ApplicationProblemPlusJSONResponse) VisitPutAgentKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutAgentKnowledgedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response PutAgentKnowledgedefaultApplicationProblemPlusJSONResponse) VisitPutAgentKnowledgeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -11144,6 +12384,1787 @@ type GetEventdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetEventdefaultApplicationProblemPlusJSONResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeGapsRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   ListKnowledgeGapsParams
+}
+
+type ListKnowledgeGapsResponseObject interface {
+	VisitListKnowledgeGapsResponse(w http.ResponseWriter) error
+}
+
+type ListKnowledgeGaps200JSONResponse KnowledgeGapList
+
+func (response ListKnowledgeGaps200JSONResponse) VisitListKnowledgeGapsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeGaps400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeGaps400ApplicationProblemPlusJSONResponse) VisitListKnowledgeGapsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeGaps401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeGaps401ApplicationProblemPlusJSONResponse) VisitListKnowledgeGapsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeGaps404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeGaps404ApplicationProblemPlusJSONResponse) VisitListKnowledgeGapsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeGaps422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeGaps422ApplicationProblemPlusJSONResponse) VisitListKnowledgeGapsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeGaps429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeGaps429ApplicationProblemPlusJSONResponse) VisitListKnowledgeGapsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeGapsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListKnowledgeGapsdefaultApplicationProblemPlusJSONResponse) VisitListKnowledgeGapsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DismissKnowledgeGapRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	GapId    GapId    `json:"gap_id"`
+}
+
+type DismissKnowledgeGapResponseObject interface {
+	VisitDismissKnowledgeGapResponse(w http.ResponseWriter) error
+}
+
+type DismissKnowledgeGap204Response struct {
+}
+
+func (response DismissKnowledgeGap204Response) VisitDismissKnowledgeGapResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DismissKnowledgeGap401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DismissKnowledgeGap401ApplicationProblemPlusJSONResponse) VisitDismissKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DismissKnowledgeGap403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DismissKnowledgeGap403ApplicationProblemPlusJSONResponse) VisitDismissKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DismissKnowledgeGap404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DismissKnowledgeGap404ApplicationProblemPlusJSONResponse) VisitDismissKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DismissKnowledgeGap422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response DismissKnowledgeGap422ApplicationProblemPlusJSONResponse) VisitDismissKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DismissKnowledgeGap429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DismissKnowledgeGap429ApplicationProblemPlusJSONResponse) VisitDismissKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DismissKnowledgeGapdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DismissKnowledgeGapdefaultApplicationProblemPlusJSONResponse) VisitDismissKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerKnowledgeGapRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	GapId    GapId    `json:"gap_id"`
+	Params   AnswerKnowledgeGapParams
+	Body     *AnswerKnowledgeGapJSONRequestBody
+}
+
+type AnswerKnowledgeGapResponseObject interface {
+	VisitAnswerKnowledgeGapResponse(w http.ResponseWriter) error
+}
+
+type AnswerKnowledgeGap201JSONResponse KnowledgeSource
+
+func (response AnswerKnowledgeGap201JSONResponse) VisitAnswerKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerKnowledgeGap400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerKnowledgeGap400ApplicationProblemPlusJSONResponse) VisitAnswerKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerKnowledgeGap401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerKnowledgeGap401ApplicationProblemPlusJSONResponse) VisitAnswerKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerKnowledgeGap403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerKnowledgeGap403ApplicationProblemPlusJSONResponse) VisitAnswerKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerKnowledgeGap404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerKnowledgeGap404ApplicationProblemPlusJSONResponse) VisitAnswerKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerKnowledgeGap409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerKnowledgeGap409ApplicationProblemPlusJSONResponse) VisitAnswerKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerKnowledgeGap413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerKnowledgeGap413ApplicationProblemPlusJSONResponse) VisitAnswerKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerKnowledgeGap422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerKnowledgeGap422ApplicationProblemPlusJSONResponse) VisitAnswerKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerKnowledgeGap429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerKnowledgeGap429ApplicationProblemPlusJSONResponse) VisitAnswerKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerKnowledgeGapdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AnswerKnowledgeGapdefaultApplicationProblemPlusJSONResponse) VisitAnswerKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchKnowledgeRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Body     *SearchKnowledgeJSONRequestBody
+}
+
+type SearchKnowledgeResponseObject interface {
+	VisitSearchKnowledgeResponse(w http.ResponseWriter) error
+}
+
+type SearchKnowledge200JSONResponse KnowledgeSearchResult
+
+func (response SearchKnowledge200JSONResponse) VisitSearchKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchKnowledge400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SearchKnowledge400ApplicationProblemPlusJSONResponse) VisitSearchKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchKnowledge401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SearchKnowledge401ApplicationProblemPlusJSONResponse) VisitSearchKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchKnowledge403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SearchKnowledge403ApplicationProblemPlusJSONResponse) VisitSearchKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchKnowledge404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SearchKnowledge404ApplicationProblemPlusJSONResponse) VisitSearchKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchKnowledge413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SearchKnowledge413ApplicationProblemPlusJSONResponse) VisitSearchKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchKnowledge422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response SearchKnowledge422ApplicationProblemPlusJSONResponse) VisitSearchKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchKnowledge429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SearchKnowledge429ApplicationProblemPlusJSONResponse) VisitSearchKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchKnowledgedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SearchKnowledgedefaultApplicationProblemPlusJSONResponse) VisitSearchKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeSourcesRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   ListKnowledgeSourcesParams
+}
+
+type ListKnowledgeSourcesResponseObject interface {
+	VisitListKnowledgeSourcesResponse(w http.ResponseWriter) error
+}
+
+type ListKnowledgeSources200JSONResponse KnowledgeSourceList
+
+func (response ListKnowledgeSources200JSONResponse) VisitListKnowledgeSourcesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeSources400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeSources400ApplicationProblemPlusJSONResponse) VisitListKnowledgeSourcesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeSources401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeSources401ApplicationProblemPlusJSONResponse) VisitListKnowledgeSourcesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeSources404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeSources404ApplicationProblemPlusJSONResponse) VisitListKnowledgeSourcesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeSources422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeSources422ApplicationProblemPlusJSONResponse) VisitListKnowledgeSourcesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeSources429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeSources429ApplicationProblemPlusJSONResponse) VisitListKnowledgeSourcesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeSourcesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListKnowledgeSourcesdefaultApplicationProblemPlusJSONResponse) VisitListKnowledgeSourcesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateKnowledgeSourceRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   CreateKnowledgeSourceParams
+	Body     *CreateKnowledgeSourceJSONRequestBody
+}
+
+type CreateKnowledgeSourceResponseObject interface {
+	VisitCreateKnowledgeSourceResponse(w http.ResponseWriter) error
+}
+
+type CreateKnowledgeSource201JSONResponse KnowledgeSource
+
+func (response CreateKnowledgeSource201JSONResponse) VisitCreateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateKnowledgeSource400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateKnowledgeSource400ApplicationProblemPlusJSONResponse) VisitCreateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateKnowledgeSource401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateKnowledgeSource401ApplicationProblemPlusJSONResponse) VisitCreateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateKnowledgeSource403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateKnowledgeSource403ApplicationProblemPlusJSONResponse) VisitCreateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateKnowledgeSource404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateKnowledgeSource404ApplicationProblemPlusJSONResponse) VisitCreateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateKnowledgeSource409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateKnowledgeSource409ApplicationProblemPlusJSONResponse) VisitCreateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateKnowledgeSource413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateKnowledgeSource413ApplicationProblemPlusJSONResponse) VisitCreateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateKnowledgeSource422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response CreateKnowledgeSource422ApplicationProblemPlusJSONResponse) VisitCreateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateKnowledgeSource429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateKnowledgeSource429ApplicationProblemPlusJSONResponse) VisitCreateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateKnowledgeSourcedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateKnowledgeSourcedefaultApplicationProblemPlusJSONResponse) VisitCreateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadKnowledgeFileRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   UploadKnowledgeFileParams
+	Body     *multipart.Reader
+}
+
+type UploadKnowledgeFileResponseObject interface {
+	VisitUploadKnowledgeFileResponse(w http.ResponseWriter) error
+}
+
+type UploadKnowledgeFile200JSONResponse KnowledgeSource
+
+func (response UploadKnowledgeFile200JSONResponse) VisitUploadKnowledgeFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadKnowledgeFile201JSONResponse KnowledgeSource
+
+func (response UploadKnowledgeFile201JSONResponse) VisitUploadKnowledgeFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadKnowledgeFile400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UploadKnowledgeFile400ApplicationProblemPlusJSONResponse) VisitUploadKnowledgeFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadKnowledgeFile401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UploadKnowledgeFile401ApplicationProblemPlusJSONResponse) VisitUploadKnowledgeFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadKnowledgeFile403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UploadKnowledgeFile403ApplicationProblemPlusJSONResponse) VisitUploadKnowledgeFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadKnowledgeFile404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UploadKnowledgeFile404ApplicationProblemPlusJSONResponse) VisitUploadKnowledgeFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadKnowledgeFile409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UploadKnowledgeFile409ApplicationProblemPlusJSONResponse) VisitUploadKnowledgeFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadKnowledgeFile413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UploadKnowledgeFile413ApplicationProblemPlusJSONResponse) VisitUploadKnowledgeFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadKnowledgeFile415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UploadKnowledgeFile415ApplicationProblemPlusJSONResponse) VisitUploadKnowledgeFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadKnowledgeFile422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response UploadKnowledgeFile422ApplicationProblemPlusJSONResponse) VisitUploadKnowledgeFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadKnowledgeFile429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UploadKnowledgeFile429ApplicationProblemPlusJSONResponse) VisitUploadKnowledgeFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadKnowledgeFiledefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UploadKnowledgeFiledefaultApplicationProblemPlusJSONResponse) VisitUploadKnowledgeFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteKnowledgeSourceRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	SourceId SourceId `json:"source_id"`
+}
+
+type DeleteKnowledgeSourceResponseObject interface {
+	VisitDeleteKnowledgeSourceResponse(w http.ResponseWriter) error
+}
+
+type DeleteKnowledgeSource204Response struct {
+}
+
+func (response DeleteKnowledgeSource204Response) VisitDeleteKnowledgeSourceResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteKnowledgeSource401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteKnowledgeSource401ApplicationProblemPlusJSONResponse) VisitDeleteKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteKnowledgeSource403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteKnowledgeSource403ApplicationProblemPlusJSONResponse) VisitDeleteKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteKnowledgeSource404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteKnowledgeSource404ApplicationProblemPlusJSONResponse) VisitDeleteKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteKnowledgeSource422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteKnowledgeSource422ApplicationProblemPlusJSONResponse) VisitDeleteKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteKnowledgeSource429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteKnowledgeSource429ApplicationProblemPlusJSONResponse) VisitDeleteKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteKnowledgeSourcedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteKnowledgeSourcedefaultApplicationProblemPlusJSONResponse) VisitDeleteKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKnowledgeSourceRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	SourceId SourceId `json:"source_id"`
+}
+
+type GetKnowledgeSourceResponseObject interface {
+	VisitGetKnowledgeSourceResponse(w http.ResponseWriter) error
+}
+
+type GetKnowledgeSource200JSONResponse KnowledgeSource
+
+func (response GetKnowledgeSource200JSONResponse) VisitGetKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKnowledgeSource401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetKnowledgeSource401ApplicationProblemPlusJSONResponse) VisitGetKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKnowledgeSource404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetKnowledgeSource404ApplicationProblemPlusJSONResponse) VisitGetKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKnowledgeSource422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetKnowledgeSource422ApplicationProblemPlusJSONResponse) VisitGetKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKnowledgeSource429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetKnowledgeSource429ApplicationProblemPlusJSONResponse) VisitGetKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKnowledgeSourcedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetKnowledgeSourcedefaultApplicationProblemPlusJSONResponse) VisitGetKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateKnowledgeSourceRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	SourceId SourceId `json:"source_id"`
+	Body     *UpdateKnowledgeSourceJSONRequestBody
+}
+
+type UpdateKnowledgeSourceResponseObject interface {
+	VisitUpdateKnowledgeSourceResponse(w http.ResponseWriter) error
+}
+
+type UpdateKnowledgeSource200JSONResponse KnowledgeSource
+
+func (response UpdateKnowledgeSource200JSONResponse) VisitUpdateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateKnowledgeSource400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateKnowledgeSource400ApplicationProblemPlusJSONResponse) VisitUpdateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateKnowledgeSource401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateKnowledgeSource401ApplicationProblemPlusJSONResponse) VisitUpdateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateKnowledgeSource403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateKnowledgeSource403ApplicationProblemPlusJSONResponse) VisitUpdateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateKnowledgeSource404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateKnowledgeSource404ApplicationProblemPlusJSONResponse) VisitUpdateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateKnowledgeSource413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateKnowledgeSource413ApplicationProblemPlusJSONResponse) VisitUpdateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateKnowledgeSource422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateKnowledgeSource422ApplicationProblemPlusJSONResponse) VisitUpdateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateKnowledgeSource429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateKnowledgeSource429ApplicationProblemPlusJSONResponse) VisitUpdateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateKnowledgeSourcedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UpdateKnowledgeSourcedefaultApplicationProblemPlusJSONResponse) VisitUpdateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeChunksRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	SourceId SourceId `json:"source_id"`
+	Params   ListKnowledgeChunksParams
+}
+
+type ListKnowledgeChunksResponseObject interface {
+	VisitListKnowledgeChunksResponse(w http.ResponseWriter) error
+}
+
+type ListKnowledgeChunks200JSONResponse KnowledgeChunkList
+
+func (response ListKnowledgeChunks200JSONResponse) VisitListKnowledgeChunksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeChunks400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeChunks400ApplicationProblemPlusJSONResponse) VisitListKnowledgeChunksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeChunks401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeChunks401ApplicationProblemPlusJSONResponse) VisitListKnowledgeChunksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeChunks404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeChunks404ApplicationProblemPlusJSONResponse) VisitListKnowledgeChunksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeChunks422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeChunks422ApplicationProblemPlusJSONResponse) VisitListKnowledgeChunksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeChunks429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeChunks429ApplicationProblemPlusJSONResponse) VisitListKnowledgeChunksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeChunksdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListKnowledgeChunksdefaultApplicationProblemPlusJSONResponse) VisitListKnowledgeChunksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncKnowledgeSourceRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	SourceId SourceId `json:"source_id"`
+	Params   SyncKnowledgeSourceParams
+}
+
+type SyncKnowledgeSourceResponseObject interface {
+	VisitSyncKnowledgeSourceResponse(w http.ResponseWriter) error
+}
+
+type SyncKnowledgeSource202JSONResponse KnowledgeSource
+
+func (response SyncKnowledgeSource202JSONResponse) VisitSyncKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncKnowledgeSource401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SyncKnowledgeSource401ApplicationProblemPlusJSONResponse) VisitSyncKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncKnowledgeSource403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SyncKnowledgeSource403ApplicationProblemPlusJSONResponse) VisitSyncKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncKnowledgeSource404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SyncKnowledgeSource404ApplicationProblemPlusJSONResponse) VisitSyncKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncKnowledgeSource409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response SyncKnowledgeSource409ApplicationProblemPlusJSONResponse) VisitSyncKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncKnowledgeSource422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response SyncKnowledgeSource422ApplicationProblemPlusJSONResponse) VisitSyncKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncKnowledgeSource429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SyncKnowledgeSource429ApplicationProblemPlusJSONResponse) VisitSyncKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncKnowledgeSourcedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SyncKnowledgeSourcedefaultApplicationProblemPlusJSONResponse) VisitSyncKnowledgeSourceResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -14794,6 +17815,12 @@ type StrictServerInterface interface {
 	// UpdateAgent Update an agent
 	// (PATCH /api/portal/tenants/{tenant_id}/agents/{agent_id})
 	UpdateAgent(ctx context.Context, request UpdateAgentRequestObject) (UpdateAgentResponseObject, error)
+	// GetAgentKnowledge What an agent may know
+	// (GET /api/portal/tenants/{tenant_id}/agents/{agent_id}/knowledge)
+	GetAgentKnowledge(ctx context.Context, request GetAgentKnowledgeRequestObject) (GetAgentKnowledgeResponseObject, error)
+	// PutAgentKnowledge Assign sources to an agent
+	// (PUT /api/portal/tenants/{tenant_id}/agents/{agent_id}/knowledge)
+	PutAgentKnowledge(ctx context.Context, request PutAgentKnowledgeRequestObject) (PutAgentKnowledgeResponseObject, error)
 	// ListMemories What an agent remembers about a person
 	// (GET /api/portal/tenants/{tenant_id}/agents/{agent_id}/memories)
 	ListMemories(ctx context.Context, request ListMemoriesRequestObject) (ListMemoriesResponseObject, error)
@@ -14863,6 +17890,42 @@ type StrictServerInterface interface {
 	// GetEvent Get an event
 	// (GET /api/portal/tenants/{tenant_id}/events/{event_id})
 	GetEvent(ctx context.Context, request GetEventRequestObject) (GetEventResponseObject, error)
+	// ListKnowledgeGaps Questions the knowledge could not answer
+	// (GET /api/portal/tenants/{tenant_id}/knowledge/gaps)
+	ListKnowledgeGaps(ctx context.Context, request ListKnowledgeGapsRequestObject) (ListKnowledgeGapsResponseObject, error)
+	// DismissKnowledgeGap Dismiss a gap
+	// (DELETE /api/portal/tenants/{tenant_id}/knowledge/gaps/{gap_id})
+	DismissKnowledgeGap(ctx context.Context, request DismissKnowledgeGapRequestObject) (DismissKnowledgeGapResponseObject, error)
+	// AnswerKnowledgeGap Answer a gap with a snippet
+	// (POST /api/portal/tenants/{tenant_id}/knowledge/gaps/{gap_id}/answer)
+	AnswerKnowledgeGap(ctx context.Context, request AnswerKnowledgeGapRequestObject) (AnswerKnowledgeGapResponseObject, error)
+	// SearchKnowledge Try retrieval (the retrieval tester)
+	// (POST /api/portal/tenants/{tenant_id}/knowledge/search)
+	SearchKnowledge(ctx context.Context, request SearchKnowledgeRequestObject) (SearchKnowledgeResponseObject, error)
+	// ListKnowledgeSources List knowledge sources
+	// (GET /api/portal/tenants/{tenant_id}/knowledge/sources)
+	ListKnowledgeSources(ctx context.Context, request ListKnowledgeSourcesRequestObject) (ListKnowledgeSourcesResponseObject, error)
+	// CreateKnowledgeSource Add a URL, a site or a snippet
+	// (POST /api/portal/tenants/{tenant_id}/knowledge/sources)
+	CreateKnowledgeSource(ctx context.Context, request CreateKnowledgeSourceRequestObject) (CreateKnowledgeSourceResponseObject, error)
+	// UploadKnowledgeFile Upload a file as a source
+	// (POST /api/portal/tenants/{tenant_id}/knowledge/sources/upload)
+	UploadKnowledgeFile(ctx context.Context, request UploadKnowledgeFileRequestObject) (UploadKnowledgeFileResponseObject, error)
+	// DeleteKnowledgeSource Delete a knowledge source
+	// (DELETE /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id})
+	DeleteKnowledgeSource(ctx context.Context, request DeleteKnowledgeSourceRequestObject) (DeleteKnowledgeSourceResponseObject, error)
+	// GetKnowledgeSource Get a knowledge source
+	// (GET /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id})
+	GetKnowledgeSource(ctx context.Context, request GetKnowledgeSourceRequestObject) (GetKnowledgeSourceResponseObject, error)
+	// UpdateKnowledgeSource Change a knowledge source
+	// (PATCH /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id})
+	UpdateKnowledgeSource(ctx context.Context, request UpdateKnowledgeSourceRequestObject) (UpdateKnowledgeSourceResponseObject, error)
+	// ListKnowledgeChunks The chunks a source was cut into
+	// (GET /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id}/chunks)
+	ListKnowledgeChunks(ctx context.Context, request ListKnowledgeChunksRequestObject) (ListKnowledgeChunksResponseObject, error)
+	// SyncKnowledgeSource Re-sync a source now
+	// (POST /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id}/sync)
+	SyncKnowledgeSource(ctx context.Context, request SyncKnowledgeSourceRequestObject) (SyncKnowledgeSourceResponseObject, error)
 	// ListLLMKeys List LLM API keys
 	// (GET /api/portal/tenants/{tenant_id}/llm-keys)
 	ListLLMKeys(ctx context.Context, request ListLLMKeysRequestObject) (ListLLMKeysResponseObject, error)
@@ -15699,6 +18762,81 @@ func (sh *strictHandler) UpdateAgent(ctx echo.Context, tenantId TenantId, agentI
 	return nil
 }
 
+// GetAgentKnowledge operation middleware
+func (sh *strictHandler) GetAgentKnowledge(ctx echo.Context, tenantId TenantId, agentId AgentId) error {
+	var request GetAgentKnowledgeRequestObject
+
+	request.TenantId = tenantId
+	request.AgentId = agentId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAgentKnowledge(ctx.Request().Context(), request.(GetAgentKnowledgeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAgentKnowledge")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetAgentKnowledgeResponseObject); ok {
+		return validResponse.VisitGetAgentKnowledgeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PutAgentKnowledge operation middleware
+func (sh *strictHandler) PutAgentKnowledge(ctx echo.Context, tenantId TenantId, agentId AgentId) error {
+	var request PutAgentKnowledgeRequestObject
+
+	request.TenantId = tenantId
+	request.AgentId = agentId
+
+	var body PutAgentKnowledgeJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutAgentKnowledge(ctx.Request().Context(), request.(PutAgentKnowledgeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutAgentKnowledge")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PutAgentKnowledgeResponseObject); ok {
+		return validResponse.VisitPutAgentKnowledgeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListMemories operation middleware
 func (sh *strictHandler) ListMemories(ctx echo.Context, tenantId TenantId, agentId AgentId, params ListMemoriesParams) error {
 	var request ListMemoriesRequestObject
@@ -16430,6 +19568,418 @@ func (sh *strictHandler) GetEvent(ctx echo.Context, tenantId TenantId, eventId o
 		return err
 	} else if validResponse, ok := response.(GetEventResponseObject); ok {
 		return validResponse.VisitGetEventResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListKnowledgeGaps operation middleware
+func (sh *strictHandler) ListKnowledgeGaps(ctx echo.Context, tenantId TenantId, params ListKnowledgeGapsParams) error {
+	var request ListKnowledgeGapsRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListKnowledgeGaps(ctx.Request().Context(), request.(ListKnowledgeGapsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListKnowledgeGaps")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListKnowledgeGapsResponseObject); ok {
+		return validResponse.VisitListKnowledgeGapsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DismissKnowledgeGap operation middleware
+func (sh *strictHandler) DismissKnowledgeGap(ctx echo.Context, tenantId TenantId, gapId GapId) error {
+	var request DismissKnowledgeGapRequestObject
+
+	request.TenantId = tenantId
+	request.GapId = gapId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DismissKnowledgeGap(ctx.Request().Context(), request.(DismissKnowledgeGapRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DismissKnowledgeGap")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DismissKnowledgeGapResponseObject); ok {
+		return validResponse.VisitDismissKnowledgeGapResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AnswerKnowledgeGap operation middleware
+func (sh *strictHandler) AnswerKnowledgeGap(ctx echo.Context, tenantId TenantId, gapId GapId, params AnswerKnowledgeGapParams) error {
+	var request AnswerKnowledgeGapRequestObject
+
+	request.TenantId = tenantId
+	request.GapId = gapId
+	request.Params = params
+
+	var body AnswerKnowledgeGapJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AnswerKnowledgeGap(ctx.Request().Context(), request.(AnswerKnowledgeGapRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AnswerKnowledgeGap")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AnswerKnowledgeGapResponseObject); ok {
+		return validResponse.VisitAnswerKnowledgeGapResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SearchKnowledge operation middleware
+func (sh *strictHandler) SearchKnowledge(ctx echo.Context, tenantId TenantId) error {
+	var request SearchKnowledgeRequestObject
+
+	request.TenantId = tenantId
+
+	var body SearchKnowledgeJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SearchKnowledge(ctx.Request().Context(), request.(SearchKnowledgeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SearchKnowledge")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SearchKnowledgeResponseObject); ok {
+		return validResponse.VisitSearchKnowledgeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListKnowledgeSources operation middleware
+func (sh *strictHandler) ListKnowledgeSources(ctx echo.Context, tenantId TenantId, params ListKnowledgeSourcesParams) error {
+	var request ListKnowledgeSourcesRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListKnowledgeSources(ctx.Request().Context(), request.(ListKnowledgeSourcesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListKnowledgeSources")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListKnowledgeSourcesResponseObject); ok {
+		return validResponse.VisitListKnowledgeSourcesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateKnowledgeSource operation middleware
+func (sh *strictHandler) CreateKnowledgeSource(ctx echo.Context, tenantId TenantId, params CreateKnowledgeSourceParams) error {
+	var request CreateKnowledgeSourceRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	var body CreateKnowledgeSourceJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateKnowledgeSource(ctx.Request().Context(), request.(CreateKnowledgeSourceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateKnowledgeSource")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateKnowledgeSourceResponseObject); ok {
+		return validResponse.VisitCreateKnowledgeSourceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UploadKnowledgeFile operation middleware
+func (sh *strictHandler) UploadKnowledgeFile(ctx echo.Context, tenantId TenantId, params UploadKnowledgeFileParams) error {
+	var request UploadKnowledgeFileRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	if reader, err := ctx.Request().MultipartReader(); err != nil {
+		return err
+	} else {
+		request.Body = reader
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UploadKnowledgeFile(ctx.Request().Context(), request.(UploadKnowledgeFileRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UploadKnowledgeFile")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UploadKnowledgeFileResponseObject); ok {
+		return validResponse.VisitUploadKnowledgeFileResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteKnowledgeSource operation middleware
+func (sh *strictHandler) DeleteKnowledgeSource(ctx echo.Context, tenantId TenantId, sourceId SourceId) error {
+	var request DeleteKnowledgeSourceRequestObject
+
+	request.TenantId = tenantId
+	request.SourceId = sourceId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteKnowledgeSource(ctx.Request().Context(), request.(DeleteKnowledgeSourceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteKnowledgeSource")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteKnowledgeSourceResponseObject); ok {
+		return validResponse.VisitDeleteKnowledgeSourceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetKnowledgeSource operation middleware
+func (sh *strictHandler) GetKnowledgeSource(ctx echo.Context, tenantId TenantId, sourceId SourceId) error {
+	var request GetKnowledgeSourceRequestObject
+
+	request.TenantId = tenantId
+	request.SourceId = sourceId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetKnowledgeSource(ctx.Request().Context(), request.(GetKnowledgeSourceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetKnowledgeSource")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetKnowledgeSourceResponseObject); ok {
+		return validResponse.VisitGetKnowledgeSourceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateKnowledgeSource operation middleware
+func (sh *strictHandler) UpdateKnowledgeSource(ctx echo.Context, tenantId TenantId, sourceId SourceId) error {
+	var request UpdateKnowledgeSourceRequestObject
+
+	request.TenantId = tenantId
+	request.SourceId = sourceId
+
+	var body UpdateKnowledgeSourceJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateKnowledgeSource(ctx.Request().Context(), request.(UpdateKnowledgeSourceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateKnowledgeSource")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateKnowledgeSourceResponseObject); ok {
+		return validResponse.VisitUpdateKnowledgeSourceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListKnowledgeChunks operation middleware
+func (sh *strictHandler) ListKnowledgeChunks(ctx echo.Context, tenantId TenantId, sourceId SourceId, params ListKnowledgeChunksParams) error {
+	var request ListKnowledgeChunksRequestObject
+
+	request.TenantId = tenantId
+	request.SourceId = sourceId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListKnowledgeChunks(ctx.Request().Context(), request.(ListKnowledgeChunksRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListKnowledgeChunks")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListKnowledgeChunksResponseObject); ok {
+		return validResponse.VisitListKnowledgeChunksResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SyncKnowledgeSource operation middleware
+func (sh *strictHandler) SyncKnowledgeSource(ctx echo.Context, tenantId TenantId, sourceId SourceId, params SyncKnowledgeSourceParams) error {
+	var request SyncKnowledgeSourceRequestObject
+
+	request.TenantId = tenantId
+	request.SourceId = sourceId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SyncKnowledgeSource(ctx.Request().Context(), request.(SyncKnowledgeSourceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SyncKnowledgeSource")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SyncKnowledgeSourceResponseObject); ok {
+		return validResponse.VisitSyncKnowledgeSourceResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -17297,412 +20847,484 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P37chs5li8Kvwo+7vnCZE+KomTJVaaiorfKdnVp2i57S3bUnCp6M8FMkEQrCWQBSFFs74rodzjnCc4f",
-	"/WD9JCewFpAXMpMXXayyWxEzXRYzE9eFhXX9rU+tSM5SKZgwutX/1JoyGjMF/zynhr3mM27sHzHTkeKp",
-	"4VK0+q2fp9QQxWaUC03kmJgpI4l9lbQ1Y+SFFFdM2Hd1p9sKWjqashm1zZhFylr9ljaKi0nr99+Dopd3",
-	"MuHRYrWv93nbxvYayUwYFkOXEU2S3Xu8YOaCac2leCHlJWf1XYaXUmijssgMNb4dkgjeJ+0fjUnfimQR",
-	"kAs6YxfcsO9e0+sTcsGiTDEiM6N5zEjMrlgi0xkTZsOgfg9aKVV0xoxb+9MJE+Ystv/kdkQpNdNW0BJ0",
-	"Zr+j9umQx62gpdhvGVcsbvWNyli5j7FUM2pa/VaWwZurC/FCCsEiO+fGnqL8lTvp7oopTTd1mL90B11m",
-	"SkvVsMGCXZthBG+EnohTxa64zDRJ6YTZPYMh/pYxtSiNEVstD2VGr18zMTHTVv+w16sbykuW8CumFjjz",
-	"1eHM2Wgq5SWJ3XtPNOFxPoLqIvl3br9Ar0ScSu5JrXlUzL23blT+nduP6ixms1QaJqLFX1kNS3hDL5km",
-	"lChmFGcxiRSjhhFNx+yELLGDfLDI2YrhljrZs72s284ZF/7vg7oBN7DJd3TCiOZ/b6Qk4GuVnmM2plli",
-	"Wv1j2y295rNs1uofuEG4v/IhcGHYhCkYw3smaPNGGni6bvvwjdtu3u/2Y51KoRkwsu9p/Bdq2JzCNkZS",
-	"GCZgpWiaJjyCc76fKjlK2Ow//6bteD+12DWdpQnDL2I4clMqBEuGQprhWGbCdh0zQ3nS6rcuEhpdEsXG",
-	"mWZxn9S9qw01mbarehi0DDe2cTs24geXz4SOZGb6o4SKy9bv5Zn/h2LjVr/1P/aLC3Mfn+r9dzgBnH91",
-	"8U9JquQVj5kibRhoQN4wQwNyYRRPWUCoIK9fv+n48ROpyJjyhMUnJMQphiSiSnGmCTeaKEa1FISKmIR2",
-	"dUL4lSklFbF/d+2wv6fxOfstY9rcbNnztbW0o7AlEkumiZCGzKiJpsAvT9+dEdu6opGxdAXD0K3+r59a",
-	"icRuWv3WSMaLrpUWklbQmjGt6cQudapkypRZkEELHg5ahGsy41oDLX0stu0IeGpp2/zk7m3bNsy7mDNe",
-	"bOOER7dd6lNBaATiDZlzY/vhmsDCEJooRuMFYddcG2Bpxco8L1YmH8i9LcuLhOop036AjESZUkwYYsfD",
-	"Aku8VJAl1krm1JItUDd8SIU0U6YI0IUd1ytLNrdcvgs5Y2bKxYTM7YDmSooJkYLITBErjnXJmSFTqsmI",
-	"MUESOZnYI/ZbJg2Dmfjd5jHhY7KQGWwyjQzRWZpKBfTtXrJcst96Pj6MevEzdjD6hh5FT+Nj9mz8Df12",
-	"VOE3JcI9E4YpQRNywdQVUwRnfX+cRyxwPViiWZ+Ex71eSOZTJojOlwo5jV0muwQaxvVEw3qRNjeE64Go",
-	"LlVYLIFrrWapOoHt7ql7wUzZQPjlVdRuiQGBi8+YpRjbdUwNHVHNisNGhZ5bpmkv+QXQzUCMaHQpx+NO",
-	"dyDsEv0g1YjHMRO3ZnJcE8FYrGEsNJ5xQZRMYHRTPpkyVT1zT4tNLcZwfxuZmamVZiJqWByQUWaQYO0A",
-	"i+VKEjlHntG2p9ArK3PFjdWUZoyMlZzlZ08qPuGiA8fvTFzRhMe3XMVZpg0ZMUINSRjVhnxrr2LLJa1S",
-	"s/ZuSKnWc6niyvWwvr3K9XBYutU/iFTJyLYyShh5JQw3i89zT4wUo5cgl2YJXsM/SfMDSCC3W1kUzWCb",
-	"lwWao95RMfWfpCE/uBfuab4vPb3BVQQMn+MPV1xzu+JG5rq5PTZWMpXyNVUTtsMq3Mm+WNKyo0ts55bN",
-	"UGRzXlGx1y1L7X2Kg3xDxcIJFvq2HEVKMqNi4WlDnxDkY1yQg0OiWSRFXL3ID0sXuf3cjobkw7k/Am4a",
-	"KR0bpkh4bv/YO7V/hOVxNxmK6obh3t0vXiwbfvYKy89WH7vXbRPF2Fa1ngscq6XHOeWm1gBT6E92YT4I",
-	"mpmpVPzv7LYn9oJPhN1rqYhmIrZCkRWVjbxkonqVHJQ5V6n/e9vwNyhfB4Rdp1bHs2NU7EpeoiId25uG",
-	"JvqEhD///PNe+e4JiaYLTab2npGElp7ACfog6BXliWW7t1y9XBiY8YmCzzShigGbcQJnRcYqXcdWtOIR",
-	"I+XB3NtSWn4Lgrk/Mwk1wPPyxtGY9+7svd14+2+n83DUjtFwEQ+pqejWMTVsz0pHqwp2kH8zghNDk+Tt",
-	"GO7UdXOA7l/YD6WCm3OVWc7YbMRQFgMqJTQymoyl6pJT90tEBYklEZLMpGKen1qVDb59ogcCZBIQReyl",
-	"MA9ATeU6JzAvDy7slX6FgjfeblakC1oiSxwBoeHBzV6O/sYi4BpItHrdijW0UawgSjobLBlBK6HaDK3S",
-	"4jqrrtmH1PYZW+lkJrUhUkSMUDLjIjNg77nZ2NAY82n1QarYmF/XG3fGXGlTEo68NVOzSDET2NOqWCQn",
-	"gmtGkBWutO926FYLa3d/03E6t+/8HpTMTVuZBAuL1K8tfKVkroJFy5fIjSMon66l3azQUWXulfP1sYYA",
-	"/WGG0wSzpXHM7WbQ5F3pcI9polmwdN6r1FvdyLcpNnJCvODLUVwZZyZTzSTVSEIlI+bBRiPmLpu3tB1u",
-	"9eH7zSsWb8+1cr75e7DMOJGyG0ydwKza4aU2w3/9459hp0supnIuiBTJAhcVOBJaKbsbyc31tTq1j6XJ",
-	"veZoaqsOkxs2q/5jy/nmN5ZSFESdkrPCNrPhKC4fGOi92kjtTk3chX37W4rpiCboxbHaUHURVt5enm3p",
-	"a2OFd7M90bzKP32PX9rrbuO1MqZJMqLR5XAmY5bsONqpMenQSJlsv9U/vn//7r2USV1zW15PXA9pZPhV",
-	"+boYSZkwCgQ0o9dDxdJkMbT3gq4Teq2yPZNqMVTMoLdkGNOFXkNf5U/tQtUuT/MVxpSWgtY/40KweHjJ",
-	"FhvX7h28+lf7pmNbQyf91bSrF9qw2TBVcpaa+t1ks5Qpanls6bnIrEiz60UVtFbJYCP5ZChJ7HS85lzE",
-	"cj7U/O+sVp3Z7sIsrV2xO8tr5rd69ZBU126V5KrD9GtTwxvqDnyVJJpItXL4ymdi6fYvrXEj49vyRl92",
-	"7wg2J+CQ75K3M26sTDjmLLGaJ70ECZcr4tx6+oRk4lLYy8i9Y9Ua7/lpH/V6ECiwJDTUsNLqIM7tz0Rn",
-	"0ZRQTcIRTxIuJuT0p5cYLkEGWa/3lJHD0Cp74aClU0YvQYkj02xGxaBF3p7DOEQcgn/QU29JiDjeQoiY",
-	"0esz/PSw98dk60vyAviPQVGPmcrVE5IqPqNqQeA7sJLrEyKkYGRGF0SxlFGz+mJl5dbN5o19++xldcWO",
-	"lxYsaGWC/5Yx99hOceWyqc7Ge/OdGdsSJYwX4mRyl00ITThzT0hsW4QJu47xCWE0mpIRi+QMPOzwUI7B",
-	"xSjnYusJlu+3YoYHNTSx+zVWnfNrKSbgV7AvleYNdm+wVOVe9KNer+JHP+4Fu9yJ1X5/lHOSSDEpdakY",
-	"KsJWIQYjtqWZLEn6Vo0mEynjLnmJjIA8fXZcGdvTZ8dLLv4druAtSc1fzEt6h2Ak4YKB0siuTQBmFjCS",
-	"nBCdKSUzEVt2olMaMeRYRvHZjMVuBp4hfLvCH1JqDFO2l//96/8eDK57vb3B4Prgh8Hg+psfPv6p9Nth",
-	"D3+re+0/6m7AkjCxujHFngCn02CGGLEpvcpJwo/yqFcTr3Nn8kj9UveLAT7R5G9yROCDgLDupEsGrReZ",
-	"NnLGlHenDVo1K71hbWsXbUUaqgnrK9bOXlS4dKCRxrJLrH51erYXcx0lUmeKkSihmWaEa0KTOV1oQuN4",
-	"hTIOntWv8pLstWTApbMU7rHSW4Hl1dNMxIrFZlo93oel82MpMUsMTxNmL5det1fcViXRbkVYY8J+/WvL",
-	"WRmHTv4qc8xCWmFDI4dwf5aEiq3uwnrWviTUrZK1s9NHwNcdi/G2nnLgXJn+2RIT3CaUqEa7R17TKDvd",
-	"ifoL2ueD6r7njMZcMK1X55LHXG6jBURTFl1uP/O82xf2u7olSJovyCbJpsRh4J3AUoWAm9yLRXo3gaVY",
-	"nbpNqtf6lnajFLnqCCtx0jquWD6fxi1Cu+uuUrpYEJ2NNIO4AyrylUEp/ITIquR+yVjqJPcrmmSsSz5s",
-	"IbbPuCiP5OBRkH8U5B8F+UdB/lGQfxTkHwX5R0H+8wvyqyKUMTSazurdPNQNscZmfckxiC2P1mjxGZ3U",
-	"mqZnfMaG+Ov2zoElMRG6qxUBs5ibV1e146eRH34xSjTMOlNw3WhpZKRyYn3Dw4SOkDuvCtiZhnBZDNKW",
-	"peiJJ5rYmRJ3DC31dZu7r+fnP08l4YbMqQ6sNJgymSYu581M2YwIOUf+40YBHbZZohkOqBOsjOeEsFlq",
-	"FnCNQYAAsJE1I/P76I+T7Qos+ZcQ8Irf1x6amzgNt9SuZszQmBrarAQ0SJHl6O06xwwIpBueNlADcFzc",
-	"LRJb8dLIgIwWsOrVW8L+gjvjElWeaPzzki2eaALt4w94Mz7R//rHP0kbQugjK926KBpuiJAguTDlEgM6",
-	"fn/9C1OqQdiF1Iz8UJzGtNZ1hRPMt7x6iGq/uMMYjhK9lU5l9QxWzkvgD3x15OVtXNq0EuVUaKFCrOu5",
-	"zp3YOQoe9lDGju9RsQRzg8zq7gL3ZJippLq5im/c28rHa7p/J5WhyWrnKfx+o65Ln67p+MI4E8LqBXLF",
-	"hkDuDQ5zfDZ0Wla9pjNKZHTJ4iEmatWxigUyA43RdD7VoU9CIYc6G+UvhwEJjeI0GTIRs9j+WX48jKiI",
-	"WIIPUrqw1/pQXjEVZywMyL/+8U+Izw5HWWwPAbuOGLPNdLeJ5SpNsTr8H6i9YQoFO6HGbpHjNS6tzUox",
-	"Yz7JMHrzBE1PQmLSCddkYo9b6d4pLd9E0YjZCdeHSf085QkjKbVybMYCv5JgscF1tF1kwnC4JsUtQvHs",
-	"ISoJFV6i9IcmcNRm25KC1d6CKVNcxnY2N4+qSxNaQ0VIGEAShoqYqjgkbUrK9OFvBSACO8Sw9qZPFY/Y",
-	"9gacC0bNO/hkNZAUbkF7+2kGqfraaNJGiniiCXSUyx6ecOyDhIoOqthIWN7wxa1UPLbjz8kqS2I4M5ou",
-	"utsEjNqR6LrocGrHhtTTQWGovHQcY19bdeq6DzyukwjLjTzRBF8Nih0gIzbG4NkibBPpCe5oR2NAT0EL",
-	"ttjuUtDKwxos5Q/jDGym7viDFpJSuMm4sFuWMMMqfwxdsDc0kGkW11JrzmtuE1+7xJE9H3F0nK+e35lg",
-	"ie1WzszykFYY8Aq3rR5bT9xr7gJMmy4ly+4QznkL+af4tHZswLHXqjg5pRg+tnpoLOdiomjMYIllWrvB",
-	"kG8+zPQSN5IZhsk37GyhZ8+kMFOrLFt6aG5n5buUqcjpbEvJCLbBPSP3YkjgTyFXQhNK3Bd0wir4IlVu",
-	"vvW4ixO7dMLkZStozakSeMr8FVmzeEv7V6xkSQ5dXZ5i6vkgmvd7S9fGPZLEUoj7xUsw00Rww7Z9pLuZ",
-	"SxKziM9oojveMGpVkeYNKhstekvG21oLz4Yd3bwZdasM4u4504CvsHy0fPJJjeY35XWk+yOmwYz5dVNI",
-	"vVfrC00K9OYhJlvWWfVWyDSlWjsKhQA8nmwmTacd5XzWzax2RXJ4l/UOzwbXIiLyoNTlTORkxqjQpbwO",
-	"cLLZew7ZvAuVK1OJ45cb5SCHRbOjTQFnr5tP1ae6b6pZPmIPY8DJGJJiII3I2+rc+jlwBzKSBuwxYG3V",
-	"kUyZPiFWLNKnaZrn9/MYnl8xxcecxWAT6JRoqNihmOs0oYsGExFAtEh1CRZ9NAB56WpqxTA8L7XEya4x",
-	"Gb12h3EuhtGZHapUxQzK7ToskVvl14D0s73wWRCsc5Vv4zyEjphVuG+V3QLNGC8lbDXc11Sb9/aLrca5",
-	"evxzqc9lqLSAIPKDUMvQsZWS9nkrs43/oRiTtrRheZIlCZqmmxnSiq3HGWrKJLhE6WUxsTKfoBxCUOEI",
-	"y/tc3rAKsRU8YT1LfOFJs8Y0siMTUnDpbG8iKt9UKzaiOmuLXwLf0fqZ3YUVq3R1PJQVqxjClnE721xj",
-	"ZMog03R+mzvKgZdtc7yWGXwN7USMX7GNG3JmFVS0t6D7MhPx0GrNm5O6MhG/ty/eGQ/yXHJtTirTBg1x",
-	"d8JklpHqHI9p4ioVCD23wG7clbVbT3c3k9jXRJLtdlDylhpGmfsRdwtn20zlDmHrBrt2kyNyi/yzWya0",
-	"liO2Gqy5AACSJQyZyNhn1COiECB12X9i+NGEXtW7AccJnay7se3zSUMi8gUzhTUW+VlhJUOmBvZXIsH3",
-	"LhXRU3ieSHl5c+voLkJejumyi9z0xn1Un64u2Jzp3HmO0DbOp4YCeFBaD0SlyuffhmCoiCaJJgkbGyIz",
-	"BOjcTpJ0fe5EjilVhkc8pWIjX3xXenU9Q85p3IpCidTb2C3KclPOKyvnucIby+Mucc8SPVaJd+ng1Z2g",
-	"1VVcopKN7rgyZ7sjUabglA8lzLxSVLObmSF356ilbXWf7Ip4ue7qXWp9zWzrTTHlCJh1iatV9b3yFENq",
-	"tkiNrPZV+rTUR+0ElsNYdwtIhtgOTYxMnDefVuN+uCZTKmIWl2J7VzMDm6RaVN/BDCGVDzNw2nphjPrQ",
-	"Ozz6/tU3r39cjqPbLfjvP/9ja61x6MJH8A83rs08y7GlJlIqdkKmPKpRASKIwvOoPvXeTJ6gT8YnahKa",
-	"psmi3kNp8n6aLErbJ/8uTWd55thTUJ7CNmtwI7lUMc1MvUt7hxmvDSNdE1rnomZ9gPHqSs3odbnLUsxv",
-	"afFWV+aq1u9wKggYCkg5rIai88GhK7OYtJEiEGw5hxMD+Ig5N1OZGXDI277CmsTdG8Uo1ZrjDGDZ0UhJ",
-	"rR3qMcZzKma1G31CtJtM6BCb9zj6+TdeBW78zRFN3Bs822GZRfUhFSHiMaYkhAEJQW6o+d0d9JonGJmw",
-	"HNcQdrq3jTYKWlYS04bO0rqZ+eioNGUC4xC2E+MawxrtslRjJ9fn4iNH81+VR1u1lPndCZCYPjZR+F2I",
-	"QQ8bkvQDZ0mc48BW51HARa5EQQB8JBIWpOYUtAVQ2+6R1f6LJyk109UH4KNHsLnVh9WbEzr1MWU14Ym5",
-	"trPBh+inVXxTtzJ5CsZu7LyyULVHwDKQ+XRhRQyIKuXmpKSsKkZjZHZLMeDbpA+V0AGbbozlFjd4YS4c",
-	"gwPwMKpYrbcEk0wQ2Gc4WhjWlGeicvwfzIOIMlOkdDw7Pn76bCnW+ujb42+elbyWh8fP6nNOzFTGZcHn",
-	"L6/et4LWu7cX8J8P8L+n719Yoevlq9ev3r+qNZI0u3us7ppHF+vSfmkGAOEu92DCzBBSoYaotMHtVJLj",
-	"6N7fP9r/6e09H3781AuePv/9Pxo0hVJZinU32TIuxn9dvP2JXABvIbhDeegPVZNsZnlPid6e6OJn2BLw",
-	"kiLE2oRyoeEyKkXPWJKtJQL01Q13I8HD3pY0GBBtpBUOmIjUIgVEXsGuGJhV5gIH2y+Rl/0ZoacgioFq",
-	"AHFVZbg2qsm//vH/5v9HR1HcJRcQC4H5h2QEAr2wN+nECiYzqi9Z3LFHFyLfKh7oYinstSIzM5zVnANP",
-	"7ce9Xq+awbTkoD/o1aZXufDMFblqakza1h3y4fz1Cflk6fR3kiY0YlOZxDBbxciYJwmLC7NNsfXtD+ev",
-	"95iOaMpiF8GOgMXFKxPpodGAxxPcLtL+y6v3AcFDBTFvFGkQUcbL/NsOUff392nKuzSasW4kZ/twWvT+",
-	"Jzw1PP59Pdf7dks3fHl9cv6Aq1fL7BlNbPO1XqfdvNhb+Bch/CUrQWVu1MXWBLH8aJXUc5Ymi53DqK7N",
-	"0nE86u1qhIBG6oZV9ousmsHLiKXLzJZrYvkOTVC1AvxLZ+twwjc4DlAhcEJuvca4LhRYSANRNhg2KQwT",
-	"Eevu7goooZ263jYsRo2ijPb73fxMua1/l8+WiarZb1Ae+hU38P0pwDbvSmQegbWmEhA8C0l+1/mQM553",
-	"SRIuLpfkoJ3tZDiEurm9fv3GFbqpDnpENfNx8Ju9MveXcXPJFsP6KKj3TXeaW8JLtujW+wVGDfBx6MX3",
-	"isCqdL0G7wCfuXRuV3Ql4RoS+0H04NoOKE+PmVONg3c+dNKGEKb6EN1OJWd6VWKr357CfAFjG24RPbA5",
-	"INzNrcLJUyYobwUtKsxUyZRHudVoTZRIrVthTDkEHW/nS8gH4/e0RC1BQcAl50Fpgzea+vFg3AhrlaZ8",
-	"eImHqoqEull7KR+7JYAGN32gpxDXNzypFs94mzJxerZneSA1AIkPWNYfzl/XKVLNJ2MNfuvTe6GK5Vya",
-	"1Z31a9q8VXdhiHDc8KEsEWXn46rAsFPooSvTpn2+0ZLtGZDX04Qz3SdRQvnMKhMTJpjCSh+FJTIvCtWQ",
-	"wcGuOJuvA4c+OOotcWdutIMJkIrMnbEPC03FpD1otSHDtzNodUrphHGeTtiIH7yUKkq15tqg/7ApxXpp",
-	"oxx8s5/VykIGrSZu4cPtbrVtzfYbiBevMZAvy2LGR5avM+u8qaEuBzsx5en2p+VN/k2tf8GLPbtCLm8T",
-	"sAhbvHXbH+zbW7S7tJrlNalfR4gJvxvU4llTDHiTqw2cbDwOfMxHSWTksfMrwW9LZuZGVF94dwgDqfNX",
-	"/TxloA2DLJPn3sHrutS5Ju2LN+/fEauYuEw8Fnf6xRAZIxOG+DIDYYVbMlpgM10CxkG8U0lKtSahG1Wm",
-	"kpBIqPikNEvGiNm/qu74SdwFVn/ecz3/pCRliGpSTD5wphgjiZwLMDmIGKs66b7LJRGX5bUYCHtTQq0Q",
-	"rAlD2pFMF5bnYTmbGfJAIV2uv5UcNdR1XVe2YAtM5F0g89fIbI7EtpTZfCk+x2hzyWyDMIYn7WbA9/5g",
-	"5VSQlwMsKVTHR3eJS1+ZZfN87kJicTzooSQW7P5mTt+bru6GVYX7aGVV76tARP72dvAilVj00ofraUWq",
-	"xfpYlW3HujXMBUZIbfn6LeSvoKUp3+2m9Da7LbhNaR5BXX1nZELQYDGQ5j24o/Nqd/PhzmujduHheXaA",
-	"kyggfWrmgxWlGuPf68Ilc1kmD5icTyWZK2kai8eMZLyovd5uIoRtUpuc2TUmbRC+fMRWJ7iVDrWtJcwB",
-	"Id38+CFa1TrwnLpD5E4JLLQbRVAhl/JW12hMG692WMS7OVsubvehDpcH09va0u9lao8LiuVQucNNBbP/",
-	"iLlQahb73JAasbfmkIXeirIPjYUA5eQwK8CH23CiLtliqGWmonpgKA2WVUIdIiTEc2ealTEUAOQywrBB",
-	"T5R42WEuPmgOrY9b2Rt5tF4XqaI5AMwDhizBv3V5NdvcaJJB0PYUMr0jqU2nfkHvwtDZ7HphgpRcX0HF",
-	"AUM0XUAp4enChUlAcP81uNh3984sW0prvDWVLc/XvJHAz15uQ2sQChDiku1PUrN3JPdmXHCI1vLrtx8l",
-	"NIvZ3tO9470p5ZfZXkIN0xCWhQu7nyR0Rp92D/rfjpZCYVbbrgYatPGF/5P39n+wyc7+r6d7v2AAwsfi",
-	"n91hf3/v46de8LwhHgEmfydsCtjEpuQ6bKpxF9bkndmD6dlNE6tYQ6w3oK+8x7UewHfVTITNAcWlYOKS",
-	"nSNPCHapwFKRUaZhLfYg7Tn2n6xNjV+VSDzomUNO8/0AX5FjnjAHoObGgaPLc6CfaOIyvhwcXiKh7mCW",
-	"YoE+wM61A9NdLsYSzvYlS02nS14VyGmuRku9rXUqBdtS8vV16aZVeKDSZhSIo7vFj78v59fbm6A9WhAe",
-	"dxD21/OBJ9plucDVkAnEQs0fw++wii6bxqXoX7KFAwuvcvbVCNeCB2+Vx4VceptXHZffClZldVXRcHyz",
-	"ZIop18ZpejkfuYE+3SgGflyjTFVip2ucQ/V28sbIh2pw9YpDslBCVvrdxau9zsad70RTooc2O6DIVGWi",
-	"tTJNjVfN3uuL4awpZcRLjQ1e5XKOsFU9sDoyFYscTL/TUFbTxcPUVgobwvHc+s56L2XygibJRTab0Xr9",
-	"NfN7urEc7AeU0pdpCsZb1PyqCCWZz8/y+1ZZ18qU6qkBK+nWRY2d//CCPD86/oa4+sCrvCaScc2VcUpm",
-	"NJpywfYUozHInHj5eeEHc00QeMVlMNfDoK0BgPGV67fcplIoc115P2EZQdSU7L0WobSwAK9ScHMNPB+1",
-	"vrxyH87PCId6z2MQdl3chF1+Yr85IWGpYnIIPu80oVyQH9+/f+ewzRCVeKsEHl9pbk0M2aZE/h2riayt",
-	"WFGkrd0E9WBt03wpzGrLwChdLvWxtFuGJIxqRNdDLZVrYt+tV52Eu1K2c80tFyCpTbkFVFsAcDQSkCvZ",
-	"tcEUGXQxu7gRjJbx8T8uITmR2goYRsKQK1h/fg67eQVd2RCBVsPKenuQuFZ1i9eS22kDCFIejFFGz4Vy",
-	"7hjlYWWl+rBpDOKskW8BM5KkVgGeA9YE5tjEKzC9+5oZw8VE79OU712yhf4zjePvcgV4Q3KBC9mAkayd",
-	"ewPOSQEstiMNubVsJiJs2SfMX0N9igrxbJWLXZJf6hKXNLHfYRFyLgitxFY2Q3V5xxqkQOfuNbgNhyUF",
-	"y2dMFzAYxW8lPAmHY+mQJYYageBq4SXuGwWsyK5eg5B2LuvsYyF4UUNffCYET2rxJzrowy5xnh/IHDlx",
-	"/lYyo8KSOh7JwIfJ6sCeHB0gOrmrTYCfn+RO20RL/3nJj+vWtGzWgqd2ZrZLzNy1ImPd4hZgJ/WhjFKm",
-	"BGU7hDArMAb6VZu4h4vhJo9i58qOcyBQJy2hZqFx3WMVUKUseWBt/DIyOFY+4aUMxO5AhLiDYZGHZ1bh",
-	"DzS3ym2eXwDDbodzyi3/CBENdwAGQdd554SAtYiJMD8qWMEeChPYccwVN4YJMloQ6mTgOdUDUTKoOzNp",
-	"wWXRG75kUxAju+Y7MBK/RWfuy61iUXA29daWXAjfcQAYzH5D7C4hzVAbqpA5uL0o4GbAfu/UCXeot/Hf",
-	"5+fZzTfI19dPs/5cLy3prQKkmr09N3CG2sPTAKXLRJwXNvAGH64wrsYZJ3xu+4ReWV4Pr26WR1edkDCK",
-	"3L3S4CRZoov7WcM88nk1U6AZ4AWuuLlUsa4AnURU2MuWSLEV5HeuA298M/fM5aDY6HlrBa3c9VZ4oXYi",
-	"8GILfDeFMoprU7c1BSh1Tfa/UlZFrUpxqL3WhBsZpq7oksgHuK51r2eCmyGdyawuNP7Mkajr/4kmekaT",
-	"xPJm+x1pA65qpxIWxoV5dtTaWJSx3G9QzLA0/tpF4hNxJm5mFssDeDbG61hhxZJiHarIBqhoF7CTt9A0",
-	"iQ/pLSexexSSFxDXBGUfbFiMBoXuoByYuynFpLc59GUJvBQwQcelZAZ8/aRAusAIt3IVmeWiT7uaBFc2",
-	"0q1f7X5aYekM06xqWCr4tPnf8wjA1SQ+MPBgBp99e//qcD//6s9RwhHL6Lt//eOfVmA9fAbeie9omg5n",
-	"WBdO963AGkRTavpQbC7I31Us5opFZpgpXmrBsiX758aLpjr8TdNncW180Y7YPjqLImdAWZWEckfJlpFS",
-	"vrGVL5dBpOrmhtDqNVlNWI9iDfI0wIInCwcIDi/aG+7DxcsKyvB60OmNqOD3mDB1J/GeGQT07TK+NU6o",
-	"lUWvzL/SWfNe3ij280ass06bbR7XXTiEHbU+VNgKdr9lDOemSrO3OWF/UMj34MZ0VLPUeYLPDQHXPi/+",
-	"pZH1Ri7wv0uRLPoObjLiKXdFxhxAtyAgEQqKMyPY1xIYxGDwn3/+tbf3/OOnZ8Fhry7uYgVyuDT/j5tW",
-	"uN73VzLfFXc6gnwQvHRz64YTUEqBCPOp9KnZLCZ/lUIblUX1kVRr7sPGy26dT7PArd1FAdysfK3JOmow",
-	"LriyEvifnQ0IwPXXTlReMgEcvw6TJ5ellyoXQxSF9OaoCD+HUC+A2iwKA3Tv/npdl+vQfIMUztDVG0Sk",
-	"mUHnoa4MrElPC1oyMzt+szzqcp/L7dVPoOoVXiVLj5yxMxhZoxhTnwfn8cc3b42v4JePDJqsm13Dzozy",
-	"Cjnr7nRXR+f3oDVaYIGhrcUB6BeciHUiwWgxjOlit8Ze0kVDU7nhZfvGGsLXCntahQs13ypbvGZost2Y",
-	"foA0M72y2c64ZmQrby5fwdLOlJbCi6vNFHHqN3Pb3MPy+ILtQeJ/strGWCoXsirHPngXTe4xS1hDat9G",
-	"jo+dbsfKSpC8pc9WV+ejX5+XdHFnq+MofQOpLI3YfrRmfL632rjJbXntjvFDfzhuHrjZlmbSSPB5WPud",
-	"bGnOcTbEdsFrTdv4ubJuNydU6aEP/hqiD7D2crqp1FDXwcaMip8Rh/PUGOZKtK+k+vgHq2QXu8KZLlyt",
-	"gZWUPmjGS5GZiWSdZTCkIypiKVgcov4wl+qSKaKNTFMWkxmP99wgT0gFCHVONXFPPDpb2RvLxTBVcqJQ",
-	"lAahGmqq5TJq0Mq7bgjZdwh+7DpiKjXrcA0ueSJHC5PbOP23OepXnTCtdqVQV4PGh6Bt3g9nrdzA1B0J",
-	"4OuVkVVJoDqAYk/9vtcs2RqSfOn2sZEmGwLMfC3J24HX3IhBiDiVfPtkUKwBtNPLjciuQGZDtzK3S2Xf",
-	"oWLCXfS3AUgJHq8rZepX/YkDSSoF/TkrrANKomLh/JBr3IwlQsIKnXcww3Wwag7e6beMZSifefYE++28",
-	"5SCAQtGXj+u8nOsu2qVD5Sra1N4pJSou0WiFAkvpQAXWiTuUqwtXQ52r9FPd6Wb4paUDvgUDeZlHzDaz",
-	"ka00mqW7skariUs8a4fdyM/3ltjHyzKsb6ayC9jgFutzF1bpmgk9iHm6lsxXZQofctQnIzblAiIlGVUJ",
-	"Z8oBrrt7WtMZFEsGXNi2W2jOAJlICjYQ5RiNoKjj4gM+FCS62NbdqfKQoADfmWO6d04GInQIITAoLiYl",
-	"2QUAmIziLD4hYS6phP0i0P/w+to2gZJL2MdAkywl7aODXlAU+jFqQcDTJwVAptieSYgFmhMvYQ1EPljL",
-	"mmKuoYgxSjIYOuWZVBEu5AbfJEnlXdRyMLdrr1y3dyOuLwFL11U0g3ndirXnjWzg8VghvE/CGRUZTULS",
-	"NpkSdmvH405AwgkU3W7zUu7G0UHPPnERp/gQ1zMHKJ5PZbK0rQExU8UYielCk9HCu8875asFx9AKWhOs",
-	"LlxC0tul3v6q5lLcEA13NTwq4gZPCAM7LLpJGUjt9pX1EIYrpiQc/hBMHbVVCVR+njEGxRCVCfuTW0/P",
-	"Ncvx3nmUontIcrr+PMWoNkhEduSZYreXvJw34ZZIj+yKy0wPHaZ1FVFpqVqzMLy0xP5T4krXaj4BgCOZ",
-	"5y4RJREvqXPzhfdY2zfCBvU0Y4dm+TI2Vqu07e4K31IH43GuflWRmstHLihVsV9mTFV+V12RtRu4fL5W",
-	"yWaVItdJbxsc+EtXwY08+UucfyOUZYmnOXa5REjNLK6unsxBbSfrsxwbw4bsYuiu+x3Chy69G3ElBmvH",
-	"YIWmWJ/aLdghMHr5Nl816yGVNYTTVk5ZQML5VLNoGJL/BHzSZ0f2WD49JIqKWM4IVE/okwm/Yg4GjZIL",
-	"Q0VMVUzcSDRJ+EhRteiSC0BcA5j7KVNbxOC6odbbFpdmeoeCdGnxbpr5v9TSjWC3bnGSPvfR2fkoNC6Y",
-	"HeZ7Z2dZuxzN1cSKkFx0XHdL0fTrivLUIB+5y8e9hHcS1yAmPdEkjKmh5UTRJgP/Simfclcft1iNuyTu",
-	"fIVvTd3naB3Zjart8R9mRYZIhfHX4hhcXPIUFUMHEpNrSDRRjMYLQqNLIecJiycV4KYS+efi6ZZigZWT",
-	"bhhQh11tXLb/BUan1U39Lf+9ugo/yjmZUbEgJT3Y6iol69UGKnQtrxnZBfDbc2l2Z1byiqmEplaGkSLW",
-	"lV399tkR8AQf7fWsd/TtcqxXzdi3GWXNAq6Xh28jwtYzCcHmS/fmicMWXXfTrYjFW92EO4iOtdvsAsJc",
-	"hvKOWwwQJUN0lTaCxb2zL5GfMLTs7CXmveWBaG8gU0+Rdswn3OU1lCsOQYDZcfC0Vw/sg2hoUCFy2FCr",
-	"4ZRcwEvkg7b6C8jJmECIuC4+7G7okWhcSVmw+TgQp6XnMOYZE6ZLLpbK+pyslvVZjYuvXoeHvVuXrZvT",
-	"EW3cgHytv3cTIKdRJDNh7G7caN3XAGMuk0QxtrrN+liXsK1ZlCluFlAFysXtMKqYOs0wPRr/+sEvyqU2",
-	"Q3L67gw3tbVaUwrHV7wSkPDUhdhjUULyPbRIbEv/+sc/4QKHSxLuDHhWLIJVBdCxJS8582NqStl+YlVp",
-	"DbJCmwJXYDH5r5/fdwKimSGjBfy2x0WX/Ky4YZrMMm1IJGel8tR5U1LxCRIUt93gELzDud/KdZGh67MY",
-	"NU05oOP/DhEN45rY0DweEqR3TWgOzUSoIKdnhM3SRC6Yq1kOkf2ECxdgaU+KJ7TuQEAZHLvgXCMKWiUL",
-	"1mWzZ9rns4KtCVECAE5ekFgSrgcF0JpVJXy+vlS6OxAD8T/+B7HLz4ThWBJvIP5E/vSnd9i6WwL9pz/1",
-	"Sfju7cV7sk9Tvo99Q7LHPjLp0O4ETPJHY9K3IlkMBCHhymKGBNfbHnp7VUBZLTtkB7+hCS1Gw2K7t2C+",
-	"Je679TtrbwfYXQRHCN/CHyHBgmSwGMRXHOmcFH1CU1jrCr/XZMIMOeo97eJy5GSv//Qn0t5A+R2sa4c6",
-	"JkmZ8ofHsko7AkqUTFiXvIeCeqX5OnuhklnuVuf514CkrRjkHjrzvW3Mhei6eWMSv9tYqK6NiTZ2GoCL",
-	"gkXAfvWgLx/bXiufz+ddNY72WMyNVF2pJvtqHNn/t+91PDwJLGE7pGmaOILZd0/+828aCoiS8KjXC50B",
-	"FG30sMwklkzD6GfURFMQOnFjhVE0MqQ9o4nl0vZwX7z9KSBzJcUE1IKAUDLjWltKkcqjhBGoO2mp37bj",
-	"hJw8ezo8ZAdYWvKw1+2FnRMSHh0e+oFxNwymySgzZKQYvbTnVWUJkFvbSGkvIGUCIjMwtioqJiwgM6lY",
-	"HpJvz7FwKV4siaEknA78AG1DEMjT6ZLvpZlCSRy3yXI8dvDp+CU1GLvLBQkR9ebXjyFCIzJhFJwnS0tu",
-	"znDtUhL6SpZhn0BFzhvW34TT2lSC00GShV2HNwCkGP7KRcyuP4ZEG5gztZwM2oEAEEtXQyNlon/tfewW",
-	"5fDCLjnFgr5WuIWlK7u7MR1Ck/Do4GkY2Oamcg7SAP6umTAnlq/aFqD0rpFF5m0ObmHoJRCbYPYjPhES",
-	"c/r/RPKrbCGz/DxRB4EAUYYOXiA86h2FAWHXNDLJgiT80gOxUKRlOzj7Mbvm4ET6E7EKJR6w1Mo+cP5h",
-	"o0KYV0jaB//6x/990OsF3olBjnsdPNl2CvS3jJEQfYHhCZzuUmCN1Y1LzkKADwitkB0iHoAz+aZWOScv",
-	"4B0YjG3HXZqA4iAzETu2wbFKE/zOLSPkiWFK97H4gJ1ttfxhUOI44EeEr2GK+U+uDdK2apWbeOeEUOEu",
-	"J5Zo2BQKtAK8QgpPtG5qsJqv4JzAtRPiqiNP1UTLGcPG2kCKrl4JRKaGAZlPeTS1XYyg1mEHeC4UF4Ab",
-	"KjyL2SyVgJ6191e28PdDnyiWMmo8IJPnW5Xp2bYA/9UhSMCUodhh297RjlIRGRAdolIRndKIi0mHKGYy",
-	"JbS/0zCQytmdx1lSxFC1Z1Rdsrg0VrOHGi6L+wAaYdd0eVDIFATeZH74cJh6zxH/lgOPA+9aUXkdh2EP",
-	"l+FJYhtTmbCalz2qVX8SUSxhVDOdlxgjf2ULpPlLlmKh0cMjMpWZ0oHnWRFNEstY8k3N54lVbzQJ/3vP",
-	"JQTtncVh1712+u4sIK6sNqy4vWpgtnkDAFXiW7FjOnv1/geirGyBvAT4Jd5asaJjs8eZGe9Z7kRTvmdf",
-	"hPf2XNHSTp+E59Sw1/DjO5nwaBFCam6+ayn86CjS6gAsXqUXSwO/ZdJQ1H+4iOXc8nanyYPIBgcg7yxE",
-	"IU+xGbUCCNQJKsgMP0M8EfsASsZrhFqrtuMG3SeDFq77oHXy23fPer2T+XfPeo55529XXlPfHT//5sR8",
-	"d3QYQqMXwDX2uEDgThwNwsag8uPrw4bYRGhlo3dnw/PT96+Gr8/enL0PO8DGqJBiMZOZzmWuwNVxdBLY",
-	"HICVI8UAFM1erJbugqIDGseKaR3CRgJNQX4xcb+DNPc3wAPKCaZk0smbcc9weu8AsQWKmdqNApAHYP54",
-	"Zg6fh457n9sDs3c6NgC2c2rP00HoqQ5W/+eff94rydEsFwoVo8nsu0GhVgxaoSvegqhxJZ3h9N1ZyZ7Z",
-	"b/W6B91ejsmZ8la/9bTb6z512FKg1TXI42BZkLrGuAKYU3hUsKAKnCuXLg5/aFedJle6vMh+DuyRxQPh",
-	"HGN47s1USWMSJ+tSpxdDsyv7RNpHh8+dIFxZ1o4/806Vg++XeI8UhBKU/HwvVoT0Ap+7l2gWc0OMsnNz",
-	"7k6XYI8Xv8blzwWGs7jVdwANrRwG8HsHEmKFU5/uUBJ5/+YCI3KreJ6V1aIx/Z8l31Y5F98qmwry66ZS",
-	"aXu3GuMii9CcvMnYXIWR+L1qQ7CXQimEF6jjsNfbYhbbdf6GYY9LZmQULFChLhV+vmBm7wWq1g3tupf3",
-	"L5i5QEJz70MvRzjyug/zGe5/T+N8MewnB5s/+SByZIAYP3q6+aMfpBrxOGZg9D462OKL91K+pgqx+I8O",
-	"Dzd/cCag6ja+/3yrDt5QsXDT1xgd5CzDm751AJklM1Gr/+vHoKV9GhvsKoFYe0Mn2uMptD7ab2o5jsxM",
-	"M8s5B/BPXY08cLzFHvMoYVS5x47VFGJPt/asvs1Ma4XWj2oiZZA8ZWbunD53pps/yLZKWLot9zVL19wk",
-	"ThqnrowJrcCcgMwUO0S3sISUEpK2i/VCtjwQ9tdOkKtBcwG1RXwtI6d9uiiavPCbIO3li2ogkHw6XfJu",
-	"pTSZzkPM8NobMbAilWrcNd0LH9L7uRecwfE0puS1vGIJxfIDm26LJdiZ1qmgycJKHQl5JSZcME1em3i3",
-	"S6WA9dnqUjm450vF29a9DQ2kkj/SRbPz2e9tcfZfSDFOOPqU/h0uGeQfUPsF93sjW3IAlPtg5Vx75bxd",
-	"rj4IBl1KLoziKSMvXAPkwvsVdDbKvwebXcfzi4FYrrDiC5ZQ4yRewO6HQGkw6hb1AVx3CL/vLNCeqKUo",
-	"17mmSeI0okx7ttn132tmdb+K+R/sMkYORMUCHvolCsEM5CwEpak90ZBHkqNRktHC60vdgTjuPcUwRteK",
-	"1YOENKVCljnypF+TOqaJG/s9tuGX+jY8tOTIa/UOnvfo0+ho73j0LN77hn073ntOe6O9g+gwfsqOxsf0",
-	"2Wh75ucGiRAwDyRYLy9UDUM8d2hYVRowkoT+KECF0G7rjy05o4S2/oufpPkBsUf/wFzwuHe41Rr/hRo2",
-	"x5iu422W60PhrLspsy2EPQgSX2V5Xgwqs4US5/XAyY3MF/+8Oev1vLDqYrTEjEZm9OnRxYwJMxAzZqYy",
-	"DohmUDJWQlErBNiMWNIlR73nReS1kzynFADKlpnvgpmBaGu3LFG+HpYBd07IZua3kdfhlB453YYxuGXa",
-	"ic8h1X2dXO6rEQ6/BLb4NnXMop4fbcMJPZI6AmDuR64MjR3PpC6eDaM7PKIlCnIjJedWj4VANhAaAW6c",
-	"gVfPhSiQtlV6qMkUCwYCotAWAdFcTBLQgj2OObX8TOe2erTFA7i4g/2fTyVxKe4oMI4TOe8EzuISgzuO",
-	"XTsfn7N5A6Rn9+qwi9FeYQ6aPhA5ICX6jCB4yxUU9ABr3vJainwAl8hIGvQgDEQp3MsBirnQFTDWE0yq",
-	"8FahHOacnPqlG4h2eApevT4x7NrsT80sCTt2TH6pmfdzOgm5PxDhvhQjSVXMxeTP2rD0u0OEFnWb+h3s",
-	"qfvJlxj4DhxuVvZ1vrqgrqED/Aqc99jM0K7h0GUwYoDJnGvWJW/BQ4emcT0Q9oL8r4u3P9VaIGxDb08z",
-	"M33h6SxopVTRGTOgAv/6CQOZwIFamBUcYEHBmDdEuv8e1Lfjk6FrGzroNbS0dAAwSstVjPO3Ndhx8izK",
-	"PCBrqX+fcVPbfy208cd7vMGWQGNrrrAXnmhIW0ix58+52+sOXF5PkU9WP/we30SfCkQ2OB2vRMBLto/X",
-	"LvijOv7l9bixlWPXa+mPe8vcodXiBy64xniAAVSkMRIJe9ACtlq6QPw9sfEG4QUIc+0FUi9SF8iMtByP",
-	"Rj6cvwYhn3q4P3JmCmcl8FP0yfEYrwDLlAGbWReAjkQwFuvAObadVPbh/AwH4YpjMBeXYa8BuH4CArsL",
-	"3R/0yIyLzDAdkAzy9CDAKagEodjxcF0OcXOxAuSCOde3FwOf6PzSNHBr1jDLvzBTPqEfzl9vxyzL0bdV",
-	"cbjMeDYVRPxcjKeO7VgJwm68kWAtqsgYRn51IvNnYzUPorTfEXPxUff7UZGZsK3O7j4htCb03UHcjhYk",
-	"pdqg1KYH4kUisxgClktxHD7KVbFcqs3jqf6iaDqFDxDOZiDyILFcsESALEw1gNjfEUMeg6zJDQWeQBye",
-	"bSMmI5ZIrJZm1gXvd31MLFSsBfgBJcVkICBoqFtwwyea0DR1IrXwppNRIV86C/YT7a2pVkT0wTs4+kJW",
-	"ziXfLvFV7VzIGUSTuTmBGDwQDXJwnSkCn/rZrnK+OnIsXtkvhcVBmPvHW9gxVrJaWge9Z8dHvafHh4dH",
-	"h88PD2tTGfqtV6enf5n13v330S8vUv396V9/efF88cv34pfT66e/vJgd/PWXU/r2m1++H/3yvW5VEjxa",
-	"z8YH0WF0wPa+HR/SvaPo+Hjvedxje4ejA/o0OoqP2bNxKZPCDujw8Hnv4PD506Pe0+ffbm9JWc73+cwu",
-	"s6IQ4lrx89FK8hVZSW51p7xYZeUOmXOn2+RTftp+3zcOuX03BoO2xzMsK7btRQTSDIU4ugKWfKpkNplW",
-	"LA59q547cXgg6nHMscL5EoY5sO80Dez3+QKBnSOcsiSRw7lUSRwSw2ZpQg0jbYwvBhwkCH/whdgzo3mM",
-	"98jh0d5UZmogMPKzAzZMI0M09SBWM1oqEC3JewPLlo6fuZnKzAxEWAGux3D8wscIZQIUiyDKDl2RFTuM",
-	"/b6EGg8Gpkzby+e0XK5csXGmaYIRwse9w7werdUcFtzeiq5KbfEF1fU3kZXdS0D0tzGIVwH/C3x/RFFu",
-	"HTw77h0fHx8cPj3anoHXVCH4zIbwVZT+utA6iH569Oh9lUz5AtlauczlVuy4FNC0jzkNzVK9xx4pQrjL",
-	"aRBFS4VEjpIqhJ5rknBxiWHqGCulizSZ/ANohMVFQpuPtcUgKy+xAzv17+IjsG2TLPW2YZ+FMAbLA4s7",
-	"XXIqfCIV5jvFikKGn7OFQzRQPgfuMnbq+BGaic/yl2/loXOSKhdXw9Nf/lv9r97lYfQ0PmLH42eTb6bf",
-	"8ud/610eJIezp+JIHqfPfvtGfaufm152cHU4f3q9A5sqxovj//wBvz40ro47/Zfk4lHK/FoDtT5VUrN/",
-	"/fh7xQaK9FhlIiXu5eLsV5kXgmHXmjh/AINllVv1CzdBnuDsTYVmyhYlNd8zJK4GAnkRNCiKhPWSIeFJ",
-	"xeBoXyft0HYDspHIkqTTYFx8w1qfPcIeIHPQKHrzk/MZiSinkjLWD05gY4Cfp5wmKimC65xBBF2dSAea",
-	"GAlCrQtNQw2Ca4NRBDMK9io9ECFNEufSg7L4eU6uowrnu1wX4vaaa/PeDXZXOwvkXQGE2IYXMYeztepP",
-	"e1UZraiMlrTr568BOKXT5GajSVJxsi2DB60UcPp4r+JxXlquLjoYS/jbXXIJPX/wS+gPzPHzw2oX269n",
-	"LSsPNmYBlH39pcPZXmbrHUhENRoj/bsNIVWuKOBDGjF9gH00Y+QiSy2P2kXJLJVt/MwmQl9QscY8iMHH",
-	"f3ix7d9ZClsJkHcnaxsJyz0oG+saL9NTsfD6nL0bFaPxUpG4FfknP5T3zPqb5CA/tJuT4h/U0XgrOvkL",
-	"xNeuIZLgVoZaaqLpNpZaJKLclVYSsTVDBPmEUUXaiFnRQafhzFVDxapjWAiVxDJJqKpNyELMzxId3pC3",
-	"r9ZpPTzu7cjcHf7oZ7cdrjshDou4elIezYd/6POLdHRbPr+P5fFK7H5VZTmdsM+isdyncgBz2Kwb4GoE",
-	"RCYx0866+JmPw9d414CeQD0Z5do8/nDbm2ZLl2DMwHZcRdTrEqjTR3jsQI9C76raBwiukMynTBUOLDAY",
-	"A7AGDwMSUmGmSqY8QsgwTBoJuwOBRwYCWJx3rShB0ZwQcurqaj6c8sJ0RBOsY6ayhME2DVo6ZfQSIcWn",
-	"2YyKQYu8PQffnwAM27GLMcZqoLi3fmX2o4RmMdt7une8N6X8MttLqK/g5KoaIlIJ35+kZu9I7s244JVE",
-	"Z6iqorQUtNVv/UzVLCCRFBHXzMH7MPtvK3oqmbChh0jJY/S108Ly4JFUSSjl1/q/ZObBW2DBIOObjmRm",
-	"iNXfIHVTxllkkJIAmkkDgiybwf5lirX6ve5R0ALQMvDCoPFqCHi2H7cWDmDvH0bxc1Vzv1y979FcfxtF",
-	"URBfz3eFMW8tP+x/8hVvf0denLC6elN1XNm+mQ9iVX98CS94zrgZu+Olr/D7GIh6O/J4Wd2Z+nu7Vmb8",
-	"CzMN+9W7f55l1RlHSo8y2Iq+v3YzbyqEbZbwYbd2tQy4xF4qFhA6y8DFgsB8J0TOuDFQi83+DQiqDpry",
-	"iiYZC0hYEmWM5csmBFvDiIFhwUiHgtltMBYUFHxDUYrrIYp+zhuymyTwMFaCtafKGwnKp+vRRvBF2Aju",
-	"+Irfn7GZVK4UQaPL1QUooc8VC0JGVBDFELYEpGwpmD3nBv31bSnwlzwSsRMQweYlVbzOpfrGj+Zz+FTr",
-	"syZLkZa3SgYK6hYS41MRwCrOi1guheUCwjW+QtqaMQxzzUtyWlWGKsMjnlJhGh26pXc2TWU5oXJ9maGP",
-	"9xtyJF311rXGHU+1jwadWzOWnyF93LEVopgDRHOnmrqY6RK/gbVffDYx41Zcbf8TjnZ3bUaxmbzC7Hls",
-	"ArGUfEC5NnQBlRu40ZXTCWjyXLsKJsghy6X661QipPqtdKIfpJpIY5h41IpuS/hv6CUrXWhjqRCnZjUa",
-	"9/NSvL+ZUmqmBTvP6fh2Gao3Ok0OXv02CR87KhZbGoKh5K1gxGQqR5zA3cwBJyBvxEP4uAInbe7S+rgU",
-	"OsAKDdoBDqP5Uwfkki10ByGH/aEHw2GKdZ0GwhfX9sIRxigD0xQLXy3b53ukySJw0dVZ3lYktRkIgKG0",
-	"nZ7kUTOQhJHF3GMfepRx7r+GYgS2Gzvz7kCcmQLuPiBaAoyGC/VegbvvFxDwFeD+S7Zw2ZMyXpCJB9fE",
-	"uGxnWwVIArt8jMZQEwOB4hGHP6ULqGchVQeTRWBfkPXVWMrflVD7H9RUPuXa2ANuu1USLM5W/gLj8LU9",
-	"TT9yoGD3jGrNtXGOOvcCSxL5/yM/yjkIxmdkypL0zzAqz076rVPFsOgEEiVerH/ePqLIrdcDpazkvTel",
-	"q+TmmifaUcujtfkx28WFAqtFneqaJLMt9daU72HhgR0wMjRj1Uw5bKFLsNQh+vRWKs0FWGAQLVCpYmN+",
-	"Xa+rnr47e49D+rLd6W4aW0Tb4vI9Qkk8kNe9KEJWjhDBHz6T5z3KIxKL2o9YzYwISaZ8MgV0FiyJxRWR",
-	"cwGF7IoiRgUsmT1k3MWKuUr5XONJPEGkBCvFaDpmycI1gr3SyCCYN+hedkQADlMgeZO2H+CMxsyPEssW",
-	"DgTiX1KT54K4Jjp92x/yAyhVBoW+8vpeRUd2ugNBk0TONXFl+WAmvrg+TRJEuYEE3ysJoBce9cq1QxJG",
-	"r5heE0HgzuXDBhGUqry2DnuH3+z1DvZ6B+97vT783y+FgvLi/A3RCxE53z2qLCOmtpdv/IwfyHVe6T1e",
-	"40Q/ISHSa5gTLGIiSxGxR5nnK/ewl4ukrjDhnUSZ/U/w3022qYLxaSNTDUVDoa4uFgzsEiivAQgyc46Y",
-	"jFOqZgnTuktOtSu247ijk24kcnZkTq7igrveaxgS1u8oMaTNdir85NF3f2vCw4XcSHi3skzVmJs8Zd6/",
-	"tSmLudnDOvSNsv1PZccRqTPW+tQFBVXDsAQhlo+lYOYJ7H8l5pHCXQ3FPBsEezukV1fsgXL7rmlk3KhJ",
-	"O0QXrasZEHYIpMmiWkLyGick7Ib5u2Fzjl/kEnWbsDy38GK9tewDtwuL8yKaCDitHM5VvKZ/6Qpa39EI",
-	"KOQVYI0ZBBLkM9bUveYiqiKZ1pat320JALhsc99Qt2/3vu9V8cvJfLPqh7N9VP0eLOAaatqxq+Wwa/vz",
-	"7XS/LVi0x8HeIo9MMxckkCZUBE3VRzIdQPUU7YsEchlbZhYMxHzKABoZnRAQ5uMsz4696SETdJSwOHQ1",
-	"kMNRIqNLFg8RjihETUtI00FjNlZOlySWRLBr0y9KZoSkLWRlfGTBDHjl7WKLmMUdQBtx4PMhac+ooK5C",
-	"AaANQj1qwToI1pRXDqirmVKqIxOQ0E/CSmsQUwRLIWSOfjiBcN16FAIHo9+6f6R+KNLeZOz1swUk2McY",
-	"vVXwg9zwWFmpWoT5ez7BkOx2W8C2bEurK1pEfGKfTpmIfV1vQT5cvPQZgH0iJD7oIMwQAmnCQXRmlYim",
-	"fRIKafh4EZI2skHoLGHKIKJBQMJYzsVE0ZjZdyaIqe7YRu7iKhVxiqaMpky50uyQ72FVq/xjULQc3+Fi",
-	"cjIQjEbTUnSTvexlEmPBdopT7dQDoZnvce1vYYRxYlu/lU+zFbRumLiIo3mYkES3Ek3cBBNAhZw/BiR+",
-	"CQzuYumcu/3Lr9wpTVMmdOkkb1Nao4575WBom1FhnmhfZMCXqEDetBRhpwPCRZRkoD7FXOeFHuxlrquB",
-	"ikHBQqC8PiC2gVPeihEOylHXa5IFVOsX7iQqJrJZVyhCKB/D8+5I/I8qdFQDEni/4kMBAVsJj901Pyg/",
-	"Z4QW59Pevngo+96f46DDoVgiU1SzOCgikOFqHjEwgMIFbZ96oO2aViEeY8QGojjjWF+m7a0XYBWC2iyO",
-	"iXQAljuP6AOdBeExrMxed82/zKdWAmfeKsWpxHsebaW3znPKV7PplDQlOa3btt5nQu5+X4X/feSDNRgn",
-	"UXmf7pQPbnHP5n3vnv4kpWYEYaMxPhF5l87LqRYTO3HZTGTGqCt4ncs2LhSvXG+2IedpiaBvqnm4ENBW",
-	"v9Wj37JjejTaOxh/883eUfQN23tOj5/uHR+OeuPe+Ig+iw+2d/UWw3sYVeQGJ/FRHfljO2jxjIEJwSvu",
-	"K/FmzbDKu4g9WH76fqOhV5lNbYTOD1KRQYtb3lDIN6PM5JZEV+Z50OqiYtTPCz55lzJPElfRj7RDqPln",
-	"NZzQVQesLwsFkXMTRYWx0pdzhUzpFRsI7DB2gPTJopvrXuVKLtBfpYJLAeGJtlJXUCWoq8GyVfkVsAOj",
-	"TQn0NvfArUjcJa/QpmOVuJRqDQHcVAkQCMeUJ9oHDk25MAMhBZnKue1wzK8JNyeuNJZH8r9kqalB8a+L",
-	"77F9fm6JAzptYnYxpxMhNdePMujtZVBYSraFsLINCyrrIY32jzfLFSC4WXhn+Q/gCiejhfO8kLZPp2Zx",
-	"CMFLVsbAAQMiDGK2G3rJiLxiqhP4VIagUlZCkXFCJ41mj9KoHyqVE+db8bkykc3Ab4bZ3EErX4pW0IoS",
-	"qRmA4GxZGbNSmqKuGyju1wqKohU7tL2Uh3qLvFNwV1cIqZzGK7ME/E55yH69/9pu9oRVR/JZIYHLNLWV",
-	"DaqY7qMV6s6sUJVjnbO0yu/3bowq9waiWf7nEtppnZafv9v6TLS6Rr/I33nU9Rt0/fJu3T21bSWF533d",
-	"EX3ue0vmVsFuJ2Qsk0TOSSjYtRlGcOOFEPwuk7iUfNgEp+D6+qKdD24W26AC+MV4ZPi3Djul8dd/BvdB",
-	"4r13Tb46/iZd/ucpT5axPjCYW0CBuCsIgiqE904AGcAlBG8U4VyJ5zxYYazkrFxCnJQQXchEMk1kZvKS",
-	"ej4beCCceOucK4rROHBA/oVHtFSb2QqKedYLKMPchT1VJkQ1oSSEdQ/9KHBI62rRYQy7y+fWUpyUQ6Vc",
-	"VVUzZY3F6H60/Z2zNFk8aDpNnk5M3im+oAHafrkmf1E0YsVOGUZnXXL25Io5aE5XplCzSILnmaoJRlxt",
-	"x0FL0//MWTW+AuC/S3m7xwzhG144pxiuVWVdwCxWAGiWb587uBAUSxjV7A9yE6x6kLBYoL0J9uw90PdW",
-	"xhLsjCvRF6JtI/Q+8YGoOpwqC2zZNrsuyqS2gbFDLSTkrpryGBxRc3s5BQNRhM2U2b9+AhAXnEFgDfjx",
-	"Xd3TLjmHpUV/vXNdLV0J5YSl2uwj2JuvUXl7NJmCusevWA1B0+gyN+8v+3F25wAFhuSekSmP1keTWWEm",
-	"JpdsMZcKyldoUjRAAE8bAksyzUg7dNFsYUBCvK7DgPzrH/90LhS3NppADki5NAaLOWKszGqLrbzKe3yP",
-	"I75Hql/pq6kACzx9NFhUKbhYPbdAdw+Nv13wteXCVpJcgr2APbPEqZkJiWIgMesKdXbrYpdrKfDGdVP9",
-	"qcvzSX5tcXElOSRloUwLHXgsej3laepeTKmKWNKy+5TwKzRNRzJTnCk8/zcj84eJPtjtsD2GRH8xbACS",
-	"tLbhBdtcWOtTYhuSYEuh1yxeCWR2yVVSOY/PQDARp5ILdB+C456bfgEJxsQVS2SKDMW71rEifJf81Sr5",
-	"T3skpgvdVCPzgdNozSJld5xEu+Ltu10C6wiNLxjV8DcWmYCw7qRLwrKM0x9kvd7TiMfwXxY2ZrhiE611",
-	"4K5bOiBvniz7haS/Pma+fhFOx5WcV/fDfbsZsZv9T/DftWUUVzhxvTB/dc9lFLCDBkkCZvGoqd5R4QV2",
-	"VVVH74Ak61E4PPHdOwpHksz2LtniVuh6ci4ANLWfW/IDktARS4IieWosMwWeBUUjuwKkHV6yxXDKBUQc",
-	"uhAlzCFjgnBD5lQTGscs7pJT23yBrQzASwOB8KIkxG8hoTocUw4KeYG6lVf9AteCM6fb5uIMI0UBq3Qg",
-	"2qEd55DZzQ+JpgtN5tNF5wQeg8aESv9SRqltyYG5o0FNxixpkolev37zV7vWX7RTFiex+f60FLGM/P94",
-	"lz7MXfr69RtAEbpE6quicH4W/MCRcqZjxAaEczOWqr4QHyAx0IHwxfjI25SJ07M9Ox5q+ChhRDMFbtG3",
-	"SUJnNCBXr1+/CeC9c5kZy4Eoec0Ne/36zUCkSl4vOoHLw8BA5nBENRtmKgktf7F/kA/nrxEfEBQjSGC1",
-	"ygK/ooYFA5FImYJtUiqScHG5l8iIJpZHKaY1Qv4hi8lEYn+pFOd3qIHcdAcCICPCK6b4ePGd5ephlVVB",
-	"ICaiOOfsCjNA2pSMFUOkwYGAwSZcG+2grDE02f7ifbEBsOvQ/gRVEnXYQaer46joQrXqYKQWaQPyBGKg",
-	"4cG/tRt1RSuCAOV8nkXavl8Nh7Sj6RWoa6ZJB8L1rOga+ckBpI2gIXDxpjkyKR9eMnvGJBBhK2h5mmr1",
-	"W1NjUt3ftxds133UjeRs/+qgFbTgdrTnZDzmESNv/fd+zq1+C0l/e08v7s7DICg6yqhz9QJ5PTp7H529",
-	"ztkbx1aOLt1HNwGF9kLr/icrQ964XqHt/sQDDiHj50KAJawQ9YrYFMwUtv2SthP5CkGw01TiI+eaj2UP",
-	"H6Ds4TpCu2udDWnxs2lsOfHfSVbaPc1newGR6svqte9t1txgrlpe1sJLCm06ELkwRFZkoULOeaJzJTEg",
-	"FTXP9g9vDwQITVQVJfLymCyXH9GUz9V0wHuf4Xr1gpzHQWSY1vbIQW6fVGpl0tvfVA58d21p/jfunS88",
-	"VNtOYqv6bSOov/0YqH0Xin1esw3gFL1D64qblVwdR52fS9+HQbA8iI+MFoTNKE/KlQO65CcJFYf+JrnQ",
-	"A+GrKEV20sJ5Ix2aG9eEJnO6wLjA5YkORNtx+L7rOc7zmOmMgaWBCjcCg55SjWFpkD6MBZ4Ecyq1fSik",
-	"YAW+DDbKcKR2MjJlAtVRDcYAOwJ8CWwKAfZVhv/PLQHQNYGhoBXDgeDh/YaN+nhrLrxCTI0bfjvEF8/y",
-	"2Yed7kAUf2qC4P3uVjg4Qj8teVvC/57Rhd8i/KXuejuNYzzWD1uJwM661W9NFI3Y/yyp0kW9AaC57VVl",
-	"nNTDqMpuQet4ZAzB/soT8KPS/FWGipx5xjjzR2uVQ28vWECZyxFTNy5z6S+QdrU6AJbAhL86J4UXB+sF",
-	"RFQIaciIuRfjLjkVCyiYCXBZ8LGZsplmyVVdhto5vJLzlm2KCmA/Xxd9fxnpYLCbnlwtf7IXUqzo3N6f",
-	"xRV8x6JGUF+N2o7hiV6po1wMg/AYb/saKSE3HK8U2MQTdGtVd8eq+Pb20ieVuhz2AAG8CsyMXjJC53SB",
-	"4fx4+OxHhVxSeypjNpMNlnwMeyydvBteyjcs9IMdP0zsZfPNW5DW4537lUJEwXmjBQMB+r3p1QvmpcaA",
-	"iVdXTC3QqlRU14YCYVz7+H97zC336S+HE6SKRyweiFJlWoTahT9roy7A6IVREtgp1wMR0ivKEzpKmAuF",
-	"oGglmwPqx5hDVpH3wXJD/vWP/6faunuGqZe5Ta6NHlTwT6KX0XQCwpLauAjvbwUlRw8E8LnSTHKFCCbt",
-	"GCR4SbvkrZkyNeeakdCj+/uQjBK4/5hfM3Cpkp+kISmdcEENi/sVL6ieSmWaIjLQJ3qfxjvoocku8j7f",
-	"2yBfjj2kAR+6O1pAXZVH28eK7aN0MJwPxyXm3GWEwxb8IKXK8Iin8ABga2+Lt79tbqDtC/LurOyNxQfL",
-	"KXyYHY2BxvCGz/4DTDP4JQcb6rvYjCpcEBprkqRA4YVyz1piPwOh2JgpJiLmE7ZmLObU/mtBNBOI748v",
-	"u2r6rlbirEs+QOYhlsrQA6ENXQQkZoZGU8vOIHpRUZ0pVq6K3S5ZiezprEXff2VX5l2xL7cRdaqATFvi",
-	"YQLF+d7xu4Nnx73j4+ODw6dH2wtMMJEHqvvs+m6q+vyzpaY5dWQYPyaqfBGJKnavykwCuUNNrjWe1u0k",
-	"IsVozAXTa6JIhbfkBsQONjNYow2xDdSV/d1IMmjNwdNHMPqFYXVXTFEeMV/ag8V/HrS65NQLV1yTMIHU",
-	"Zx87avkFJBwHhBqSMNCSBDgguNG5eIUI4cA5LWcpJKKyIzJYErtUtaTPE43aGPXSV1x1Y8rxmCndCSqw",
-	"gGDP9dNxbLY8bCwzQIVPziHtFQsyDMJDW7oqui7FG8A7IMqtE+QVaBKoe433pC+sNJ8yxRA1JG/bvq/7",
-	"hBKjOE3ssMt1kuzfeb0OA5jsKYs7wUBQrI/gd2sOUm8JXoSbACU3SpQ9Y7b9FPiHXSpm7yPIQKJ5Ex5Q",
-	"1AvBrsS8vXTSxEqXihvDwLXgFj+A9lyi4BLSJ1jQEd3TSt4ap22JghZbUpIoAXcp9EWLMfpOZ3lzeIv5",
-	"HHtAENRQbcr23SUhF4ZN8EbSuezKsZYMwECCPjAQ3N57iUsbQ1qBuEN7lwNZ2BHamxQuWTm2ErBd+oYC",
-	"UShHnOfn8R6vh6KTpiRGf2Ry9vAoxi7ZgpG4Ts8Im6WJXDAG5PPnEhsuWOt9i7EZwLVsW+oNmV2G4BFc",
-	"pJnZl5lJMwcvrAPgqvY/UvvyTx37XzoQUIHT0vKH9y/ANxWQcKzkLMyZRWhkiIVaNHA/t8p9VKKh8AzR",
-	"ciDGVJ3Y4zKznTx99gxa6/SJkYYmjjFrpjgDn11sBUzLLRwuBtxAPmD/NNGyKGuzZ+ReTA1zRaw8C0LW",
-	"lxezgwpVgmE5OaxnFQxEKC/DgIRzqgSkIrS/7ZH/v703ZlIxLDrFriPGYhaHpH3QKz9tONYgKq964ZYg",
-	"oYFHuTW1m+KWrzGh0a55c2reNgijr+luPRq5U3/3GbDwoQmdCB48xifcmrmhegeCjIQEIEUogTMF5/8B",
-	"iuE5aWnPCQic7ZD1dLKUUV0uNOxTqR0gegDJx5jTxPK6w/U4jT/jkF4WI3oo0GQ/iRugDtc2VySw3VFb",
-	"N0m/bkKHrja0jk1UN2jhy2LWp3YXhEVcyvkD1imuGcwXXLN4aR82B5oV039MO3ugKqgesYUkcvL587hX",
-	"uf3+Jz+i3dK6IYUKCoFSY9gsNaTtixknFIKcXKiZocq5eqA+BCwPPoJ4404uR8ISgFpXmzK+ROytz3eu",
-	"XjJDedJYLcK99RhffOs8mOJwFMh7nrzuPMF8w7t+8+/qZO0DGNXifjEVK4Pe3mfyW8YyRqiV5ootcEcW",
-	"gW/gaLbh3zzu5GVpHCqOl/TwRqdiQRhVCWfKfVhuyoGydMlR73keB1pC3uFQGhHKgdfDH9pVXOUFdxCK",
-	"WWEmh/fFTOrYyP+y6/8YyPUQVXvB9upp/ol2BAsoCnUcZwdG4Cn6VigSeSOk7S06h72AOKuM8+YPIMYp",
-	"9/R3AkDDzwEGyAWfQFg2GsSxXFUJNAJnG0DIFRiAuSrgKUiBTtEULuAI/FU+3/u/mX1f60II8qV7vJjv",
-	"JLLAu1VYaZ/vUnrd/rpSbMI13DSITiBzjxCOIwdmH7kgwV8vDBUxVTFx9KM/tn0q+nw+72r32EO6dSM5",
-	"6xCgOYfG/uH89UBAhM+IEfiUtNOEcgF/uGjFzGgeg5crzsB9grItfAYnFC448HHlCApkPYDCifOAgX+F",
-	"xUTIOa4EFO2VYiBQSCqVWCNhYRrQIbGy0wJyc+kIgw+wkiZ+Z1+CGQ6EJwHv3YE5WaUW7+4KDyHtcD7V",
-	"LBr+6x//DDsuoGguuuTUDITjUiXelebFhEnbXvsjtpAi7jSjKiwd8wdNtVjCZTh/Q/RCRK2gZIFxvmFE",
-	"7/fQgcAG02TRzV1vrY9Bq4qDgNRWRkK49PX9tg+HWFqsh0nhqB1EXMebz93pZfEJCZGcwpyCXA1qEbHH",
-	"qNOvMtbivODdyxfKXclb+59KZtvdEkBOIHWtbKLBkiAuFqEJzmCVXT3iGnx2XIOt6CnY2rOB0P4Q96DJ",
-	"lNHETEnbQ6kNwSi9lDjfcUhtC3dnezU2IHyMP62zazUTz71Jz5sk50favJvSbdsR5v1Zhfx+716oHWIS",
-	"DMq/ASm9b6VVVJVB/sGco0wtG3PkeEzaIRNwDvoEAKfCE4xTn1NneIp9vD2H4LOIJQmLXfqvdNopaZc8",
-	"N2hSzjGxAGIQBnOCiO+LooMZ15rVS5qYcFN3+m6ak4vTdLhaNxXfHiYP6Gac4TGu9cvI8Pk8ktZnsXAv",
-	"87ItTQaR5XmAduBZU5bm5mqrudMJ6zudGPkaNwORV1bXzsggVbzkvg5REsAUAOdKDsFVHHaCvOab/U7l",
-	"DQSE6rKtnTPdJQgNTy4ZS13WAY81hLgOROhXnsehlUViKEStJaHe8gGZjiRWMnXlq7khNFGMxgsypfpk",
-	"IEKrzw8zkWujIdGXPMWCK2TKFCNcaMNobLV4NDUe9IJer+fB2VOmMMyULkj76PDQqfF9IqhSco4OPktx",
-	"nZMcz10xLH7ncfFzqz9Gmt7I6n9DEP27tAksr2WeGQuxCv3WYe/w2d7B4V7v4H3v236v1+/1ftlZocdJ",
-	"b3cT3Lm7AjtHx8RGl8Wjkv61KelwyMvsECibUOKjXO7j+pCGGraHJqE/5C0yAXHecm4cZLBitCI/AHzv",
-	"FVMJTYdYoFKHA+GDdSFyHUJuvTtH2yXsuLXOLQ8RVSDqmrkE0ys1mbK6qChdBvnvYQDNjhYYj5GPTbqY",
-	"i9INoefcRNMCVcjKx64YnZOgw15IFDPcV0SSSeyNvvbes1TQdhfnQCSMXnaK+wJG65xM6F/ik9oipOew",
-	"1Y7VXOCGPyg/r25Yq//ts6Neb1eGjRPBuVme+RkE9nKXcZPUXhDsI7/+Ovm1dFG1uUD1RC95bO6JZxum",
-	"/5isWqNn3zPLrh1o6E0WEjl2YaYQCXDkgbD8LXcfJvySQTQLgNyiIzDn0Jbzayfgk0ROTm4Y0HLBROwO",
-	"83u7mI+hLI+hLLcIZYF8w8aKLLucePvNnvNurkX1KOyAhU0uypSyv14xpTGJD+zoYUwNDUmOVWGVbHBH",
-	"u5rndJFIGkOhKSvJ2KMjo2zGhIECAlaJDq/3vJs+3BSRYgf2HmbwGUxnvrN1MSkRNTSRk4w9Jv01YFeU",
-	"jMqlAAIQXb0xhkDC1H0ETnvC2tcJjS6LmoOrz43iKat7Ysla0zR1z9Bx9Pc1GYSY7HzY6xEoKu3zpCNX",
-	"PSNLu+TMkFgyDTEkRmYRHjF7lEZUs1qn0o/Q783IviQXY0R3q9+SlzuU18e+G45AdW43JRwWZYqbRav/",
-	"68cqGV0xYVtPlRyV9dR8gTwXBNPYtvviwEr9iufVwy0fs2xtxn1WM2n/1QdwPNGY2n1u78onugPGMIpU",
-	"7tkiiCEjLqhlo9cpi4wOyHHvKUocc65ZQ+7jLZOZy0geUxZdwqd+erjdQauYVUEAd0sP52CfNBLRDrpY",
-	"e+HpVjzRIzndMQHl67qBgqpN2PWWl5ydZmZqW7Ri7YhRxVT+i+0FIB2QN2EY0D6Ia66HZRLEZQMaU9VR",
-	"gR/ZZSWVhrWa8nTBJ2IvS1Gg3eMiT7Xw1zOAPKhSc/auqcMZREGBtOdSXeqURkzneRtcFfjVRU6rww5b",
-	"ber03ZnLhka3n4MEkNXP4YW6r4uscDSOk1PIW37JQGZXnfJcsLxsPWoi1ISN9yDIDVB0iFGUJ1b0oC5W",
-	"rbIsscsnXFpge0+QYlFgTX62V8BpmhKRIYyoC85jsSX1mtY9+kHDUCvgZuWiVQ7xUC2cBcehqmXltpNk",
-	"VtPsz66MwHKiPdeQa19AKUoBmXFiYoceyzKWiJDlfoqU/LreqClwljTRlMeFDAgl7RyESUCm1O6KPSe2",
-	"x2k2o8LN08EeldetUve+oV+H7qGYS9T3JWYZSZlM8cJdEEOTS2JktwKAKVVdZaYLuPuXAECySl5vUMKo",
-	"E2aaLFyOfKl5n97bMGpfsxjAAfLYyQIGxAcZBuACSovMRvhJ5BAc4AGMsfp+7r8qpHR0EHKjWTJGuPRM",
-	"T5FOQYnNSW8l+HcpxpasRNi68NlgIBQzijsvv5kqBgZQ7RhbmtCF5ePOAeZVAHQdFcL/QDRJ/+V02Doi",
-	"yMPSEcsETmxA3jBDYQRuNy0jdMgoUDGLO+tnUelmIHJ7K7H06dxdcwJg7e2j3kH5cMyVFJNOQGh0KeQ8",
-	"YfGEafJbxqPLZDEQwLgs13D7DHaEEY0uJ4gC8zc5AnCckhBipPep2Q4mQiqmHXYM14R7IwBgxSiWE4N3",
-	"ZurySPDwxQpgaiqr6NcW7qViqUGMKBeNBpNPrSXmnVPhvIRzsCqeSgE824eI7mq2LYQOmiRvx42i/kpo",
-	"A9buBhJJlR2SccnuVvDZJMTAkIFEX9q3f/eJvp9aTGSzvJp5vkAfazKS/S8Sy1L//nH7II9V3JHD6+sK",
-	"dXXJ0UHPW5qQeP1hPSFUOGQrQKVsQ8VzD3hkuQEX5OCY6A7W66s7rt3lXD1/3Vj2HeVbWWdxwIXBGMw7",
-	"oRwXOvmVUY5foH8ryonzrWymHFd7aBfKQUNT111/IYJbOcwqlsS6kbQ+uL6+LtLyK/hvQ1pu4xvIyglj",
-	"th09lUk8VAzgNXeiMMAvaueARgBhhLBF7QLJqONTX6ty4An6USEtxg/Cld0SZlpHnN/Dd+/9y+duwF8G",
-	"mdYPvolkG3fna6feC0DVcrMtIAXzhWigZqc9dnMtcycyPiVLOqyl4yUNFu943zzE+hYqrQvPDa124X4L",
-	"O3Uk/ALH+SIf5pdBvMvDbiLb1W346rltDqtZoY8NZKrYlbzckUiRRKVCtQ1LbbA51D7UmrQzDxhpdVxo",
-	"HS1MrkhLDv4pSSLFBAMxrfYMuKWaiXp5wG38uRvvF0WtbtCbaNXvxb8NpT7RnmgsyfqaLU2Z/mX7UndK",
-	"RczioVX9d2OwgjAdUQdmqrIEcFOxqFUO4EqovmS+RgsYvU5KD7WhC000T2qhcaR4URrnjzDMt1c3qGTy",
-	"QBRbO/hGym3akq+fhF3NQEMvLeO6ghTK8nJsQ8SKJYzqHbnv+4JKvd/L3vmbKPHc9/Xl0aEf+lZUmK/p",
-	"10+CuXHe9tN4068kwu901YMLw2tHrlqDazEgUzmHuFI5NkwsiQW51bM2UVeKN9jIeTk9/49PlkujbqLI",
-	"lTX/t7jS0aFE5koaqLXhfWANhLkMx7ALXWKoU1rBskuTBXqvoPRo4Qvx4lUNEZ7bj17mI/gyaLA66CYS",
-	"rAG7+Kop8H2Bvu9owavujgaQOhtosew+vJGF88KBLWpGDSgyKVNcYm6Zc2oplkoFGAOrhHhR6v/LMnrW",
-	"jLyJJGsX+d+BLssT32AMNZkS3TGUZd5Nr4EcEExbsQNbOGW7JBrZMY8TOpnkY2bEMDpDkRJLmDnlxsVR",
-	"Y1xqHb2+z5T4AUf5ZZBpMeAm6iyv/L8NsyQRFNsT0msTDWRZjtvfXYA0EiJXSgH+xNFMHW1Vw++/BOIq",
-	"jbiJuioL+PVLgxvi3n///f8LAAD//w==",
+	"7L39chtHli/4Krm4EyGguwiCFClbZDj60vqwOZYstShd921DF5WoSgDZLGRWZ2YRxPg6wn/tA+zsE+xG",
+	"9OPsQ/hJNvKczPoAqoACSYm2hxEzbRH1lR8nz/f5nZ86kZynUjBhdOfkp86M0Zgp+Oc7atgrPufG/hEz",
+	"HSmeGi5F56Tzw4waoticcqGJnBAzYySxt5KuZow8k+KKCXuv7vU7QUdHMzan9jVmmbLOSUcbxcW08/PP",
+	"QfGVtzLh0XL9W+/zdxv71UhmwrAYPhnRJNn9ixfMXDCtuRTPpLzkrP6T4aUU2qgsMiONd4ckgvtJ91tj",
+	"0jciWQbkgs7ZBTfsq1f0+pRcsChTjMjMaB4zErMrlsh0zoTZMqifg05KFZ0z49b+bMqEOY/tP7kdUUrN",
+	"rBN0BJ3b56i9OuJxJ+go9s+MKxZ3TozKWPkbE6nm1HROOlkGd64vxDMpBIvsnBu/FOW33MnnrpjSdNsH",
+	"85vu4JOZ0lI1bLBg12YUwR2hJ+JUsSsuM01SOmV2z2CI/8yYWpbGiG8tD2VOr18xMTWzzsnhYFA3lOcs",
+	"4VdMLXHm68NZsPFMyksSu/seacLjfATVRfL33H6BXog4ldyTWvOomLtv06j8Pbcf1Tc0bRrQpZCLhMVT",
+	"RqY03TSaKU1vP5DzmM1TaZiIlt+xGt70ml4yTShRzCjOYhIpRg0jmk7YKVnhS/k4kcUWIy19ZM9+ZRNd",
+	"zbnwfx/UDbiBX7+lU0Y0/49GkgYGW/lyzCY0S0zn5Nh+ll7zeTbvnBy4Qbi/8iFwYdiUKeSvMlMR276B",
+	"Gu7btId4x+238T0TtJnGDVzdNA6847bj+Nk+rFMpNAMe/zWNv6GGLSgQViSFYQL2jqZpwiNggfupkuOE",
+	"zf/8D23H+1OHXdN5mjB8IgZuNKNCsGQkpBlNZCbsp2NmKE86J52LhEaXRLFJpll8Quru1YaaTNt9Pgw6",
+	"hhv7cjs24geXz4SOZWZOxgkVl52fyzP/N8UmnZPOf9svdIl9vKr33+IEcP7VxT8jqZJXPGaKdGGgAXnN",
+	"DA3IhVE8ZQGhgrx69brnx0+kIhPKExafkhCnGJKIKsWZJtxoohjVUhAqYhLa1QnhV6aUVMT+3bfD/prG",
+	"79g/M6bNzZY9X1tLOwrfRGLJNBHSkDk10QxEydnbc2LfrmhkLF3BMHTn5MefOonEz3ROOmMZL/tWkUo6",
+	"QWfOtKZTu9SpkilTZkmGHbg47BCuyZxrDbT0sdi2IxA3pW3zk/tk27Zl3sWcUeZPEh7ddqnPBKERaH5k",
+	"wY39DtcEFobQRDEaLwm75toAky1W5mmxMvlAPtmyPEuonjHtB8hIlCnFhCF2PCywxEsFWWH2ZEEt2QJ1",
+	"w4NUSDNjigBd2HG9sGRzy+W7kHNmZlxMycIOaKGkmBIpiMwUsZpqn5wbMqOajBkTJJHTqT1i/8ykYTAT",
+	"v9s8JnxCljKDTaaRITpLU6mAvt1NlkuedJ5ODqNB/IQdjL+gR9Hj+Jg9mXxBvxxX+E2JcM+FYUrQhFww",
+	"dcUUwVl/Os4jlrgeLNHshITHg0FIFjMmiM6XCjmNXSa7BBrG9UjDepEuN4TroaguVVgsgXtbzVL1Avu5",
+	"x+4GM2ND4ZdXUbslBnRRPmeWYuynY2romGpWHDYq9MIyTat2LIFuhmJMo0s5mfT6Q2GX6KVUYx7HTNya",
+	"yXFNBGOxhrHQeM4FUTKB0c34dMZU9cw9Lja1GMOn28jMzKx+FVHD4oCMM4MEawdYLFeSyAXyjK49hd6O",
+	"WyhurBE5Z2Si5Dw/e1LxKRc9OH7n4oomPL7lKs4zbciYEWpIwqg25Esrii2XtPbeRtmQUq0XUsUV8bD5",
+	"fRXxcFiS6h9EqmRk3zJOGHkhDDfLzyMnxorRS9CUswTF8PfSvAQN5HYri6oZbPOqQnM0OCqm/r005KW7",
+	"4RPN97mnNxBFwPA5/nDFNbcrbmTutrDHxmqmUr6iasp2WIU72RdLWnZ0if24ZTMU2Zy34ay4ZamVpzjI",
+	"11QsnWKhb8tRpCRzKpaeNvQpQT7GBTk4JJpFUsRVQX5YEuT2cTsakg/n0xFw00jpxDBFwnf2j70z+0dY",
+	"HneTD61uGO7e/eLGsk9sr3CKtXrY3W5fUYxt3eq5wLFaelxQbmp9U4VFZxfmg6CZmUnF/4Pd9sRe8Kmw",
+	"ey0V0UzEVimyqrKRl0xURclBmXOVvv/JNvw16tcBYdeptfHsGBW7kpdo2sdW0tBEn5Lwhx9+2CvLnpBo",
+	"utRkZuWMJLR0BU7QB0GvKE8s273l6uXKwJxPFTymCVUM2IxTOCs6VkkcW9WKR4yUB/PJltLyW1DM/ZlJ",
+	"qHE874NwqhCLX7OY0/cwglutCp/TKdtPxdRz3PwLpyRLE0lj8vb5y4A8f/PsbwH59v3rVwF5TdVlLBci",
+	"IIZdG7vVzy7+R4UAD47LBJi/ksCoCQz7kwrPCU/YI03sF/y8pGC1fLpkECfWDiJmJjUjHC20PnhB3FfB",
+	"vfz2/L09b/bfztTk6JRAD1Y8oqbi0oipYXtWKV33awT5M2NgVDRJ3kxAldk0dfj8M/ugVKCwrE9/zuZj",
+	"hiowMAdCI6PJRKo+OXO/RFSQWBIhyVwq5sWYtZTh2Ud6KEAVBA3QruAiAO8A1/m59mr40mpSV7i6qFRY",
+	"TTroiCxx5xb9PW72cvwPFgGzRl6hN61YwzuKFUQFc4sDKegkVJuRtRXdx6pr9iG134ytUjiX2tJKxAgl",
+	"cy4yA46/m40NfWA/rV9IFZvw63qf2oQrbUo6qfevaxYpZgLLJBWL5FRwoNJ+3WzdDt1qYe3ubzuF7+w9",
+	"PwclL18rp2LhCPyxg7eUvISwaPkSuXEE5dO1spsVOqrMvXK+PtYQoD/McJpgtjSOud0MmrwtHe4JTTQL",
+	"Vs57lXqrG/kmxZecEm9vcNQSJ5nJVDNJNZJQyZt9sNWbvcvmrWyHW314fvuKxe25Vs43fw5WGSdSdoOH",
+	"GZhVN7zUZvTrL/8Ke31yMZMLQaRIlriowJHQOdzfSm7uW+tT+1ia3CuOHs7qMLlh8+o/Ws43F3RKUdAw",
+	"S+Ez+5otR3H1wMDXqy+p3amp0whuL6WYjmiCcUVrhFYXYe3u1dmWnjbWZjLtieZF/uh7fNKKu61iZUKT",
+	"ZEyjy9FcxizZcbQzY9KRkTJpv9Xfvn//9r2USd3rWoonrkc0MvyqLC7GUiaMAgHN6fVIsTRZjqxc0HW2",
+	"RtCZs7lUy5FiBsNmo5gu9Qb6Kj9qF6p2eZpFGFNaClp/jQvB4tElW25du7dw63f2Tse2Rk5vrHmvXmrD",
+	"5qNUyXlq6neTzVOmqOWxpesisyrNroIq6KyTwVbyyVCT2Ol4LbiI5WKk+X+wWiuyncAsrV2xO6tr5rd6",
+	"/ZBU126d5KrD9GtTwxvqDnyVJJpItXL4ymdiRfqX1riR8bWU6KtRNcEWBFJE+uTNnBurE044S6zBTy9B",
+	"w+WKuPiuPiWZuBRWGLl7rDXpA27do8EAUldWlIYaVlodxDv7M9FZNCNUk3DMk4SLKTn7/jkm8JBhNhg8",
+	"ZuQwtIZXOOzolNFLsJ3JLJtTMeyQN+9gHCIOISzrqbekRBy3UCLm9PocHz0c/DbZ+oq+AIkE4B+JmcrN",
+	"E5IqPqdqSeA5CE7oUyKsPTinS6JYyqhZv7Gycptm89reff68umLHKwsWdDLB/5kxd9lOcU3YVGfj80tc",
+	"9MASJYwXMrfySFkIr3BetpDYdxEm7DrGp4TRaEbGLJJzSLWAi3ICkV25EK0nWJZvxQwPamhidzFWnfMr",
+	"KaYQzrE3leYN4QZwEObpFEeDQSWh4ngQ7CITq9/9Vi5IIsW09EnF0BC2BjHEDizNZElyYs1oMpUy7pPn",
+	"yAjI4yfHlbE9fnK8kuuxgwhuSWpeMK/YHYKRhAsGRiO7NgG4PsC3ckp0ppTMRGzZiU5pxJBjGcXncxa7",
+	"GXiG8OUaf0ipMUzZr/yvH//XcHg9GOwNh9cHL4fD6y9efvxT6bfDAf5Wd9u/1UnAkjKxvjHFngCn0+CG",
+	"GLMZvcpJwo/yaFCTQXZn+kj9Up8UA3ykyT/kmMADAWH9aZ8MO88ybeScKe9YG3ZqVnrL2tYu2po2VJNo",
+	"WqydFVS4dGCRxrJPrH11dr4Xcx0lUmeKkSihmQaPGU0WdKkJjeM1yjh4Ur/KK7rXit+czlOQY6W7Asur",
+	"Z5mIFYvNrHq8D0vnx1JilhieJswKl0F/UEirkmq3pqwxYZ/+seOcuyOnf5U5ZqGtsJGRI5CfJaWilSys",
+	"Z+0rSt06WbvwSAR83bEY7+spp3KW6Z+tMME2OWU11j3ymkbd6TufZ7ZuPeZpZdWV3q5JrwgKMOtH4yx2",
+	"esM6P7TSe+T0q/JmarrMfw46MypiecVUzZ6tGv7FyFc+v/Kt7cuC3sIdvUU3Xbky4bWjvNW1zdMRD1Dp",
+	"88TzZVWAHgxqJejqPuRvW9mJO9yfxh24E78MuEXu1SnzjtGYC6b1+lzy9PQ2pBHNWHTZfub5Z5/Z5+qW",
+	"IGnW3JpU7pLog3sCy64EqJheX9e7adLF6tRtUr07YmU3Skn+juMlzozEFcvn07hFLY/4WmoU0dlYM8hD",
+	"oiJfGTQPT4msmpSXjKXOpLyiScb65EMLe3LORXkkBw8W5oOF+WBhPliYDxbmg4X5YGE+WJif38JcV6GM",
+	"odFsXh9/pG6INcGUS45JrXmeEmYn1ZpFfM5GxqU/tY1araiJ8LlaFTCLuXlxVTt+GvnhF6PEiIGLUdSN",
+	"lkZGKqfWN1xM6Bi587qCnWlIn8eiDVlK63mkiZ0pccfQUl+/+fP1/PyHmSTckAXVgdUGUybTxJUHmxmb",
+	"EyEXyH/cKOCDXZZohgPqBWvjOSVsnpoliDHIXAE2smFkfh/9cbKf8lZ6HsKqPTQ3iWa3tK7mzNCYGtps",
+	"BDRokeVqjrqIISikW642UANwXNwtEkNCmwzIeAmrXpUS9hfcGVe49kjjn5ds+UgTeD/+gJLxkf71l3+R",
+	"LpTURFa7deld3BAhQXNhyhUK9fz++htmVIOyC6Va+aE4i2mtJwgnmG959RDVPnGHyUUleiudyuoZrJyX",
+	"wB/46sjL27iyaSXKqdBChVg3c5078XMUPOy+nB1fo2EJ7gaZ1ckCd2WUqaS6uYpv3dvKwxs+/1YqQ5P1",
+	"j6fw+40+XXp0w4cvjHMhrAuQKzYCcm/I5MBrI2dl1Vs640RGlyweYeFmHatYIjPQmObpS59OSCjkSGfj",
+	"/OYwIKFRnCYjJmIW2z/Ll0cRFRFL8EJKl1asj+QVU3HGwoD8+su/oF4jRIfjiF1HjNnX9NskGZamWB3+",
+	"S2olTGFgJ9TYLXK8xpW5Wi1mwqcZZnOfoutJSCxC45pM7XEryZ3S8k0VjZidcH3+3g8znjCSUqvHZizw",
+	"KwkeG1xH+4lMGA5iUtwiR9QeopJS4TVKf2gCR232XVKwWimYMsVlbGdz83TPNKE1VISEASRhqIipikPS",
+	"paRMH14qABHYIYa1kj5VPGLtHTgXjJq38Mh6hjNIQSv9NANUE2006SJFPNIEPpTrHp5w7IWEih6a2EhY",
+	"3vHFrVY8sePPySpLYkyGp8t+m0xmOxJdVy1C7diQenqoDJWXjmNSdqfOXPe59HUaYfkljzTBW4NiB8iY",
+	"TTCru8gnRnrql1z1QE9BB7bY7lLQyfNtLOWP4gx8pu74gxWSUpBkXNgtS5hhlT9GrvgDXpBpFtdSa85r",
+	"bpP4vcKRPR9xdJyvnt+ZYIXtVs7M6pDWGPAat60eW0/cG2QBwiiUiud3iBzdQv8pHq0dWx4iajRxckox",
+	"fGLt0FguxFTRmMESy7R2gwERY5TpFW4kMyybadjZws6eS2Fm1li29ND8nrXnUqYiZ7OtFCfZF+4ZuRcD",
+	"xEgKtVOaUOKeoFNWgWKqcvPW4y5O7MoJk5edoLOgSuAp8yJye1CsWMmSHrq+PMXU80E07/eNopd3ShIr",
+	"tRcXz8FNE4GE7foSDLOQJGYRn9NE97xj1JoizRtUdloMVpy3tR6eLTu6fTPqVhnU3XdMQ5B09Wj5sqsa",
+	"y2/G60j3WyyLm/DrploPb9YXlhQGgLH4us6rt0amKdXaUShkhvJkO2k66yjns25mtSuSI2FtDng2hBYR",
+	"vAy1LuciJ3NGhS4VHEGQzco5ZPMuh7NMJY5fbtWDHGzXjj4FnL1uPlU/1T1TrfoTe1icQCZQrQVlcd5X",
+	"59bPgb2QsTTgjwFvq45kyvQpsWqRPkvTHO+Dx3D9iik+4SwGn0CvREPFDsVcpwldNriIAM1Kqkvw6KMD",
+	"yGtXM6uG4XmpJU52jeAUtTuMczGMzu1QpSpmUH6vwxa6VeEXaD/tlc+CYF2ovE3wED7ErMF9q7IreI3x",
+	"WkKr4b6i2ry3T7Qa5/rxz7U+VzrVAYLID0ItQ8e3lKzPW7lt/A+lNB9LG5CaQ42mabqdIa35epyjpkyC",
+	"K5ReVhMr8wnKKQQVjrC6z+UNqxBbwRM2s8RnnjRrXCM7MiEFQqe9i6gsqdZ8RHXeFr8E/kObZ3YXXqyS",
+	"6LgvL1YxhJZ5O23EGJkxqDxf3EZGOZzHNsdrlcHX0E7E+BXbuiHn1kBFfwuGLzMRj6zVvL3aMBPxe3vj",
+	"nfEgzyU3FkszbdARdydMZhXU0/GYJq5SQRt1C+zGXVm7zXR3M419QybZbgclf1PDKPM44m7pbNup3CHu",
+	"3WDXbnJEblEYectK63LGVoM3FwCBsoQhE5l4hA1EGAPkPvtPTD+a0qv6MOAkodNNEttenzZUyF8wU3hj",
+	"kZ8VXjJkauB/JRJi71IRPYPriZSXN/eO7qLk5RhPu+hNr91D9TgKgi2YzoPnCHXlYmqogAel9UCUunz+",
+	"XUiGimiSaJKwiSEyQyzjdpqk++ZO5JhSZXjEUyq28sW3pVs3M+Scxq0qlEjdxm9R1ptyXlk5zxXeWB53",
+	"iXuW6LFKvCsHr+4Era/iCpVsDceVOdsdqTIFp7wvZeaFoprdzA25O0ctbat7ZFdM3k2id+XtG2Zb74op",
+	"Z8Bsqqiumu+Vq5hS06Jmt/qt0qOlb9ROYDWNdbeEZMjt0MTIxEXzaTXvh2syoyJmcSm3d71ktUmrRfMd",
+	"3BBS+TQDZ60XzqgPg8Ojr1988erb1Ty63ZL//vxvra3GkUsfwT/cuLbzLMeWmkip2AmZ8qjGBIggC8+j",
+	"fNVHM3mCMRlfQUxomibL+gilyb/T5FFqX5W+Mp3VmeOXgvIU2qzBjfRSxXSl5OdmM96YRrohtc5lzfoE",
+	"4/WVmtPr8idLOb+lxVtfmavauMOZIOAoIOW0GorBBwdEz2LSRYpAXPocXhBwTRbczGRmICBvvxXWVJTf",
+	"KEep1h1nANuSRkpq7XDZMZ9TMWvd6FOi3WRCB26/xzHOv1UUuPE3ZzRx7/DshmUWdQKlCBGPsSQhDEgI",
+	"ekPN7+6g11zBzITVvIaw179ttlHQsZqYNnSe1s3MZ0elKROYh9BOjWtMa7TLUs2d3AwSgRzNP1UebdVT",
+	"5ncnQGL62EThd6EG3W9K0kvOkjjHha7Oo4CPXcuCADhZJCwozSloC5oBuEvW+i+upNTM1i9AjB7BJ9cv",
+	"ViUnfNTnlNWkJ+bWzpYYop9W8UzdyuQlGLux88pC1R4By0AWs6VVMSCrlJvTkrGqGI2R2a3kgLcpHyqh",
+	"hTZJjNU3bonCXDgGB6h2VLHaaAkWmSDi1Gi8NKypzkTlwFRYBxFlpijpeHJ8/PjJSq710ZfHXzwpRS0P",
+	"j5/U15yYmYzLis83L953gs7bNxfwnw/wv2fvn1ml6/mLVy/ev6h1kjSHe6ztmmcX69J+aQYNA1ztwZSZ",
+	"EZRCjdBoA+lU0uPo3n98tP8z2Hs6+vjTIHj89Od/a7AUSh18NkmyVcCWf7948z25AN5CcIfy1B+qptnc",
+	"8p4SvT3Sxc+wJRAlRey/KeVCgzAqZc9Ykq0lAozVjXYjwcNBSxoMiDbSKgdMRGqZAkK3YFcM3CoLgYM9",
+	"KZGX/Rkx0SCLgWoAdVZlHEGqya+//D/5/9FxFPfJBeRCYP0hGYNCL6wknVrFZE71JYt79uhC5lslAl0s",
+	"hRUrMjOjec058NR+PBgMqhVMg1blxy49c02vmhmTdnWPfHj36pT8ZOn0Z5ImNGIzmcQwWwUooAmLC7dN",
+	"sfXdD+9e7TEd0ZTFLoMdAcyLW6bSY/YBjye4XaT7zYv3AcFDBTlvFGkQuw6U+bcdoj7Z36cp79NozvqR",
+	"nO/DadH7P+Gp4fHPm7nely3D8OX1yfkDrl4ts2c0sa+vjTrtFsVuEV+E9JesBJ27vRi8OYnlW2ukvmNp",
+	"stw5jerarBzHo8GuTgh4Sd2wynGRdTd4GcF4ldlyTSzfoQmaVgDM6nwdTvmGwAEaBE7JrbcYN6UCC2kg",
+	"ywbTJoVhImL93UMBJfRj97Uti1FjKKP/frc4U+7r3+WxVaJqjhuUh37FDTx/BvDAuxKZhwauaZoG10KS",
+	"yzqfcsbzT5KEi8sVPWhnPxkOoW5uOYDFs1kmamLOVESzppZv375//YpMFJ1a5gjpGjh4wahi2pAZxEan",
+	"rZK+YxkBj21rZLl3j6Cz1HqGFF4F+9GBEEd2fgGRmWEKkskgN6hSjbzVZdJybFLFXNAaGfVWao5ONkRD",
+	"8JOuT/ZNnSq/8o7nL6GbHuke7I2pZvGm+EE5dThv/tXKhnWMsca4NUmDfuhn80hjLWq9KW0pscF5WivX",
+	"f4CoOAWjgCnghDJFK7oL6/Dh3Svf68eSai8oYlI4Z6gPcKVIO1qQYAiXuqaVqbTYZ78qK1TpVjGfs9vR",
+	"wJ+pZlFcPZR3YWGvHPP7MrXzYXxD0zuODINaWk9XLbz6wAxG8I5PUTcIUabd3w4hGd4U+02osVx2AWQ4",
+	"JfD62jNXOfo1hQOCpymr5KKwmPCbpUrWaHopFGz6F2NmxJzr9kHDfBn8LgdrwZO67IqVPV3dhfK6bKPV",
+	"Mxj8rtkW+UMr1t52J0bOZW8j9N33t83tTtmLPdf3zly+5bV1hU6/2Y1NAtDOSFF8toZxwHUdyTr4gXcs",
+	"4qmSEU327BvIJNNcihPy//2/5GC/+2RA/kzs77361PW1WgJeRfBakZJoqhKTKUEWkGaRQq4wWAiZuCRc",
+	"uIZJiN1Qby9csqVlKPmMq59xKgf5+vXhMQy9XDolpLOKrYZFwIQpNK92Sor/esN6Wm4Fn4brpHt5QL4i",
+	"B/3DgIzJV2TQ/+K4d8MyjSsG5b1+1ttH6h5oGOgzqbk1qvicJ1Rxs7zRsNbSLS1NrmzR6ppVp7Iyzgo5",
+	"V2m3TF0bD9dbJaeqNt8xlqJmKZ47lUkT1ywNwZLKHR27UoF3qkf0UkT1yrCRpk6jLt6OIFlakglVu39g",
+	"ZaljVwUHH924HBeMqmh2h3l49WUyVcy+MmLf8RYsjsD1Jl7rF7GjNMG3tFiLptwKNh+zOGYNtqS/SroA",
+	"FiNjlmBtJBKwJlZ5IHMaMzJe1uf+30xifctrI0+KJeyKirasNpJCQ+dd4Le5EtWF7Se//p//VwWIISwD",
+	"KFZijjknbpCB+SKWRrh5T0DHWd+NhhDF1/Zna8c708k1kXKe5woX48I8Oao9q8CodKMubl84mlFdY7df",
+	"fHu2d3j8hHRn7LpXgqWBMYADm4uYXduVlRPCIDjubbIAnPyUaG5Yr98yZRrG4mOr2x+4QTqoH57exLzA",
+	"ktUBtKjSPT/Jek7IfKRy3aFXsnldu9UuSOYQ/wp74O6z0kJX0hKtUU0jQ6RotW52lHnW+F2la3qcn1aH",
+	"Fqn6O/uIt64sZ79lzu2cXo9ilqJDqQV2Gr0epT7Za/vtoL7aUd5qjGlJ/LZaqlxeb7Qnz7wV+EgTfxfp",
+	"/nWYDQaHT85ISrlqd6YUgynOZFaHtPeO7dnLBAut4cBmKsGKNW488epTMiBfYWxrWx38DuRygQ+VvFvN",
+	"a2DvaDXf5sYkN+n6UesBs+IRPF0eOokbhgX+ypBuppKgNc+rs67h4BUurNySZq5ntB1T+cyv8M2Kee4c",
+	"XsXJKB+qFeIos8ZcZgROMK0IihLdrx33lZO1W1+QFRK5Uc+vHKHMI1XBgtktsf9BkmpCdyv4Ta7dPV6N",
+	"/cLJkAJzAkuJAdVK5i38qaQ8Dtp+YNBGtcwZyo55GuuMwg2wAkf9xZOt06w/zO8cmQOPcZuwHkXZxRVT",
+	"G8PWvgkxHFC4t3wk/ZEtWKobSm/niE4Dc6jMs8xLTyEcDm3FjUl1zdx30/8bgfHqhHLpNFjGkXORFodi",
+	"5XV36p1yyvC9O6gq8qi0Vv/MWAbuzQkz0QyBIUAXxH9CA1hXjN9Q/rbyiRtl4zZrCd5TbHmFB3xTbC6v",
+	"IP+nLllr67G/g6NeHtXtjviu3tbmHf4AXXLXCRdOQ1kdGHNB1bKzy6g2EyN8oY76Xr16/R1b1liCVDOP",
+	"ePZJLKC2BgBbjurxLt43ZS85A/GS1XsEcsDE+nhMbkitC+YNyPZ4zftRr8DoT7g2jgWD/X/JCiDEBdU4",
+	"eFctTbrgMa0HY+ptjkc3bE+RqA5jG7WoE29jZ8DcViM5lEMsx8yUTHmU1wdswAOoLSCzLMze1S4AlA/G",
+	"72mJWoKCgEvKa2mDtxZ14cG4kepHUz66ZDdwrgWVY7dBpIe4vuGp6/errgBx9U3KxNn5nhV21PBxwgh0",
+	"Mf/w7lUrLpyfjA0tZB9/EqpYRU1c31m/ps1bdRc6geOG96UKlMtM1+PgO4HMYI0IJNvW6Kkvoed+mnCm",
+	"T0iUUD5ncUCmTDBFIYO0qDmRynmNGrD62BVni039qQ+OBivcmRvtAOGlIgtX1hFRBS0TusNOF7Cce8NO",
+	"rwQcG+fAsY0tjFdAganWXBusFG0C017ZKNdB2s9qbSGDThO38MAqt9q25kx9QAarKYVaDe4ajyG2KYH/",
+	"dQ11uQYDM562Py2v82caGzfdpOtzG2ga2OLW7/5g727x3pXVLK9J/TpCRO5uGifPm9C+mhI0oJySx4G3",
+	"JkvJgTx2FYTw24qHvrGxMNw7goHUVSb6CAfoMjnKKtyuSx/XpHvx+v1bwnWOucri3kkxRMbIlGEnkaFI",
+	"uLgk4yW+pk+gDARlKkmp1iR0o8pUEhIpyNJaCCyZ9IeiNlDtJ1FpuH5DQIH8y/X8k5KUYf+KYvKBS7o3",
+	"ksiFgORyERMaz7nQJw41UFyW12IorKQEhwGFNFLSjWS6tDwPfQjzPIyOqO5Wc9RMmB4uwXbU2EYclx26",
+	"9m/Q2RyJtdTZkMzzVv25ZrZFGcOTdrPe+/5g5VTgx1C2oI6P7rI1fmWWzfO5C43F8aD70ljw8zcr773p",
+	"6m5ZVZBHa6u6C7XvWNiJd7drJFFBHSs9uJlWpFpuRiVoO9bWDQ0QC6Pl7bfQv4KOpnw3SdmQhFzHbUrz",
+	"CNbWK2dCLjzhB9K8B3d0Xu1u3t95bbQufCOWHRoHFM1bauZDMzPLW5msqy91wDi5LpPHoBczSRZKGtaE",
+	"aTqW8bJWvN0oKr/FbHIFNjHpgvLlsTl6wa1sqB1D4Tc/ftiXaFOblLpD5E4JLHQeFyyTS3mrayymraId",
+	"FvFuzpZDaLqvw+XbprWu6cqzhoRHhhKoX2MJbUQFGbMiccihANaovTWHLPRelH14WQhNe1x3AqjWbThR",
+	"l2w50nl+0BpMjAbPKqGu9x/kOWWaVVM+BbNjLyPIo7BD1HWwHDofW/kbebTZFqni9gOgP4JTwL91eTW7",
+	"3GiSATzXDDC9I6lNr35B78LR2VxkxwQpFTkGlVI7ounSGhWL2dIVxAOM23UeTLlBML/kT6upy6tseb7m",
+	"jQR+/rwNrUHRd4hLtj9Nzd6R3JtzwQGXw6/ffpTQLGZ7j/eO92aUX2Z7WL0AIB2wsPtJQuf0cf/g5Mvx",
+	"CujB+rurJeVdvOF/51/73/jK3v6PZ3t/x1Lzj8U/+6OT/b2PPw2Cpw2V5zD5O2FTwCa2wajiqxp3YQPC",
+	"qD2Ynt00sYoNxHoD+sq/uLHW820Vc247dFQJNqrk58ihnx3os1RknGlYiz0AuI79IxtB0GuyaVx7K9cj",
+	"y38H+Iqc8IS5VlluHDi6HO36kSYO29M1PkukvLRjSYm0xxqK0ezAdJ+LiYSzfclS0+uTF0WPLJf9We9r",
+	"nblU6hY74owKfKR2M4rekrshhb0vI6lbSdAdLwmPe9jg1fOBR9rhGYJoyAR2vcwvw++uKhRwEx0Y+yVb",
+	"urbQVc6+jmVU8OBWiJ3IpVuVaSKXb9VAY31V0XF8M9i8GdfGWXo5H7mBPd2oBn7cYExVULK2h5PLltPH",
+	"etyTEozWWkCyMELWvrtL8skmH3e+E02Qftrs0C+kqhNt1GlqompWri9H8yZwQK81NkSVVyrwunRiQGNc",
+	"5m3T6+GplEc+qKm2lckIjmdrmfVeyuQZTZKLbD6n9fZr5vd083sumfiAWvoqTcF4/XqsKCWZR+L0+1ZZ",
+	"18qU6qlBjhM2r8UHeffyGXl6dPyFZU72pnVeE8mY1SWGzmk044LtKUZj0DlR+HnlB1EFscWGw6qub3i1",
+	"odUHBKvbb1MJtKquUF1YRhA1wXpv7EVZeIBrEnAas119Dv3qyn14d054zIThE1B2Xd6EXX5inzklIWC8",
+	"nUC36BBi3mlCuSDfvn//1nWxwv6zraAaV9JY60hkG2T7Dm4Re3vxupqNKABKb4Jvv/HVfAVQoyUEhsaa",
+	"oqu63TIkYVRjHzW0Urkm9t5600k4kdIuNJdPpuifsc4HoX8ptOozEnoUsmuDYIgYYnZ5I5gt4/N/HPR0",
+	"IrVVMIyEIVe6uvk57BYVTDDuIdBrWFlv3w6sU93ijeR21tDuJk/GKPdJjQkVLsvD6kr1AFl10Beg30J3",
+	"QMxJXQB+AqIpxmsNWfc1M4aLqd6nKd+7ZEv9FxrHX+UG8BYYOZeyASPZOPeGjhZFC6kdacitZTMR4Zs9",
+	"NLq1qWmVeFqhbpf0lzqISk3sc0TIBRTW0AqKTnNTJh9YgyrAPLwG0nBUMrA8NnbR8KD4rdQ5wHUsdD0E",
+	"RhpbftU2EvjU/Z4KHO0NvbDeyTr/WAhR1JAg6iEJIZJa/IkB+rBPXOQH4EBOXbyVzKmwpI5HMvCASDqw",
+	"J0cH2IfadaHHx0/zoG2ipX+8FMd1a1p2a8FVOzP7ScRoHleq64vFLdpa1KcySpkS1O2wWVWBJn9S9Yn7",
+	"xiDc5HhlXNlxDgXapKX+SOhc96j0VClLHgHMplx6CLoX8ALvs+4PRYg7GBaIq2Yd6F5za9zmSHIw7G64",
+	"oNzyjxD7ng7BIeg+3jsl4C1iIsyPChjI2ILejmOhuDFMkPGSUKcDL6geipJD3blJCy6L0fAVn4IY2zXf",
+	"gZH4LTp3T7bKRcHZ1HtbciV8xwEgbNkNuzQJaUZQBwTMwe1F0VgkruJuNOaN1yOt5fMN8vX106w/1ytL",
+	"eqsEqeZozw2CofbwNGCfMBHnLey9w4crzKthotwsHXpoECHh1u366HoQEkaRh1cagiQrdPFp1nBLCWl9",
+	"K4+7qR3NbeBWSDIVeekib52gk4feiijUTgRebIH/TGGM4trUbU3RfrgG510pa6JWtTi0XmvSjQxTV3RF",
+	"5YMOnrU1gYKbEZ3LrC41/rwMdBAtH2mi5zRJLG+2z5EudNDstSrcXlmk8neDYoal8dcuEp+Kc3Ezt1ie",
+	"wLM1X8cqK5YUdy+P8Ak7+RuaJvEhveUkds9C8grihqTsgy2L0WDQHZQTc7eVng22p76stKmE7o+TUjED",
+	"3n5a9DRwVXKZzpntyigOdnUJrm2kW7/a/bTK0jkCatawVIhp8//IMwDX4VrBwYNYrfbu/avD/fypv0QJ",
+	"RziPr3795V9YMQ3Ria9omo7mTIBpeGIV1iCaUXNilR4W5PcqFnPFIjPKFC+9wbIl++dWQVMd/rbps7g2",
+	"v2jHLi46iyLnQFnXhPJASctMKf+ytSdX2wXVzQ2baNdUNQGUzWhDj2FoAJ0sXetnuNFKuA8Xzyv9ZDe3",
+	"F94KLPQJC6buJN9z9yr1DUGotUXfrRgb9/JGuZ83Yp111mzzuO4iIOyo9b7SVvDzLXM451yUfz0I7vCE",
+	"/Uabewc3pqOapc4LfG7YWuvzdjo0st7JBfF3KZLliWssGPGUoyvBt2IWBDRCQXFmBL+1Avs/HP75Lz8O",
+	"9p5+/OlJcDioy7tYQzsrzf/jthWuj/2V3HeFTMd2DgSFbu7dcApKKRFhMZMehJvF5DsptFFZVJ9JtUEe",
+	"Ngq7TTHNokPpLgbgduNrQ9VRg3MBvYnuPzs7EIDrb5yovGQCOH5d95Vcl67SJWZRSO+OivBxSPWCpopF",
+	"C/j+3YvXTbUOzRKkCIauSxCRZmZU4CK3ANiSmdnxmdVRl7+5+r76CVSjwutk6Xsk7Nx2qlGNqa+D852m",
+	"t2+NU0qKkcEr62bXsDMF2OYmmf413vVz0BkvR+A6aa0OwHchiFinEoyXo5gud3vZc7pseFXueGn/sob0",
+	"tcKfVuFCzVKlxW2GJu3G9BLKzPQ67AE614zs5K/LV7C0M6Wl8OpqM0Wc+c1sW3tYHl/Qvh3499baAPwW",
+	"EEVy4pN30eUes4Q1lPZtR8WGj7ZjZSXo5NJj66vz0a/Pc7q8s9VxlL6FVFZhOuly0/j812rzJtvy2h3z",
+	"h35z3Dxwsy3NpJHg87T2O9nSnONsye2C25q28XNV3W4vqNIjn/w1whhgrXC6qdZQ94GtFRU/YMfFM2PY",
+	"PK2tSM8vrJNdnGEyg0tX2w5g2IyXIjMTyTrPYEjHVMRSsDhE+2Eh1SVTRBuZpiwmcx7vuUGekkrLywXV",
+	"xF3xfbjK0VguRiVEOFCqWVyOAQSd/NMNKfuuVxu7jphKzSZcg0ueyPHS5D5O/2ze36lOmVa7UigqzSOf",
+	"grZ9P5y3cgtTdySQI3AVI6uSQHUAxZ4WQIBrS7aBJJ+7fWykyUZ4WGul3bZ5/o0YhIhTydsXg0IT191u",
+	"buzh6ToV4MrcrpR9l34Ud/C9LUBKCNWYW5Y1sM9u1R85kKRS0p/zwjqgJCqWLg7ZDkkeXGF3McNNDbQc",
+	"vBPCtpXZE+y3i5aDAmqYNo2JOFudtSuHCj0D9TKlRMUlGq1QYKkcqMA6cYdyfeFqqHOdfqo73Qy/tHLA",
+	"WzCQ53nGbDMbaWXRrMjKGqsmLvGsHXYjP98tu9yu6rD+NZVdwBe2WJ+78ErXTOhe3NO1ZL6uU/iUoxMy",
+	"ZjMuIFOSUZVwplxrbSenNZ0z4voYk65baI745lKwoSjnaAS+LrNoW6+g0MW+3Z0q31cAGjXm3bt7p0MR",
+	"OoQQGBR048l1FwBgMoqz+JSEuaYSnhSJ/ofX1/YVDqT7BBNNspR0jw4GeRGSfceSQKRPCoBMsV8mYURF",
+	"xJLEa1hDkQ/WsqaYa7tPset2BqlTnkkV6UJu8E2aVP6JWg7mdu2F++zdqOsrLYTXr7t53Yq15y/ZwuO5",
+	"pZjJCQnnVGQ0CUnXZErYrZ1MegEJp1KwkHR5qXbj6GBgr7iMU7zoINl9K9rFTCYr2xoQM1OMkZguNRkv",
+	"ffi8VxYtOIZO0Jlij4oSkt7WCTMB8623XAoJ0SCr4VKRN+gBQDFMilj89pbdWuq54Y/A1VHbf17l59m3",
+	"81CZsD+59fRcs5zvnWcpuoskp+vGjut3qlpt0YjsyDPFbq95uWjCLZEe2RWXmR657sVVRKXqdnwQhpeW",
+	"2D9K8FGi+RQAjmReu0SURLyk3s0X3ndVvhE2qKcZOzTLl/FltUbbLQDbW1j7aH5Ve/KWj1xxOtcZU5Xf",
+	"VVdk4waunq91slmnyE3a25YA/ooouFEkf4Xzb4WyLPG0HEK8QkjNLC7nUqvR3jqk9g1Vjo1pQ3YxdN/9",
+	"DulDlz6MeFs47qZcn9ot2CExelWar7v1kMoa0mkrpywg4WKmWTQKyZ8Bn/TJkT2Wjw+JoiKWcwJY/ydk",
+	"yq+Yg0Gj5MJQEVMVEzcSTRI+VlQt++QCENegofmMqRY5uG6o9b7FlZneoSJdWrybVv6vvOlGsFu3OEmf",
+	"++jsfBQaF8wO873zs2xcjsYKxlJKLgau+6Vs+rWnrP3Q2KHTCx93E8okrkFNeqRJGFNDwxbtyJzZ7r9V",
+	"FSMfW6zGXRJ3vsK3pu536B3Zjart8R9lRYVIhfHX4hhcXPIUDUMHEpNbSDQBSH1Co0sP3B7Xlzrm6mlL",
+	"tcDqSTdMqMNPbV22v2KvgLVN/Wf++0pLbLkgcyqWpGQHQ0+1wnu1hQrdmzeM7AL47TtpdmdW8oqphKZW",
+	"h5EirnYE+fLJ0aDcFeTJ4OjLwZZmAT+3G2XNAm7Wh2+jwtYzCcEWK3Lz1GGLbpJ0a2pxK0m4g+pYu80u",
+	"IcxVKO+4xQBRMsJQaSNY3Ft7E/keU8vOn2PdW56I9hoq9RTpxnzKXV1DKckME8yOg8eDemAfREMbZZqp",
+	"UUNX/jNyATeRD9raL6AnYwEh4rr4tLuRR6IZoZQAn48DcVq5DmOGNu/kAtroESYitUyNtaGhyZXb7zzK",
+	"tQlL/nBDen5LE3VBx7RxA/K1/tpNgJxFkcyEsbtxo3XfAIy5ShLF2Oo262NdwbZmUaa4WV5YMeXydhhV",
+	"TJ1lWB6Nf730i3KpzYicvT3HTe0Ea/uP4ytuCUh45lLswZI9IV/DG4l906+//AsEOAhJkBlwrVgEawpg",
+	"YEtecubH1FSy/cia0hp0hS4FrsBi8u8/vO8FRDNDxkv4bY+LPvlBccM0mWfakEjOWV4hWrxKKj5FguL2",
+	"MzgEH3A+6eS2yMh9sxg1TTmg4/8MGQ2TmtzQPB8StHdNaA7NRKggZ+eEzdNELhnDEmzI7CdcuARLe1I8",
+	"ofWH4r2VynbBuUYUtEoVrKtmz7SvZwVfE6IEAJy8ILEkXA8LoDVrSvh6fal0fyiG4r/9N2KXnwnDI9jI",
+	"ofgT+dOf3uLb3RLoP/3phIRv31y8J/s05fv4bSj22EcmHdqdgEl+a0z6RiTLoSAkXFvMkOB620NvRUU0",
+	"owK4hIPf0IQWo2Gx3Vtw3xL33OadtdIBdhfBEcI38EdIZozGTMFiEN9xpHdafBNeJQFRD5/XZMoMORo8",
+	"7uNy5GSv//Qn0t1C+T1Clcu/ZDFJmfKHx7JKOwJKlExYn7yfsWVlvs5fqGSWh9V5/jQgaSsGtYfOfW9f",
+	"5lJ03byxiN9t7DMprlyhjZ0G4KJoeMePHvTlY9db5YvFoq8m0R6LuZGqL9V0X00i+//2vp6HJ4El7IY0",
+	"TRNHMPvuyp//oaUIe30SHg0GoXOAoo8elpnEkmkY/ZyaaAZKJ26sMIpGhnTnNLFc2h7uizffB2ShpJiC",
+	"WRAQSuZca0spUnmUMDLhLIkt9dv3OCUnr54OD9lBaO8ODwf9Qdg7JeHR4aEfGHfDYJqMM0PGitFLe15V",
+	"lgC5dY2UVgApExCZgbNVUTFlAZlLxfKUfHuOhSvxYklMLhlLdeAHaF+ETXv75GtpZtASx22ynEwcfDo+",
+	"SQ3m7nJBQkS9+fFjiNCITBgF58nSkpsziF1KwkTiLoQnJBzLeBkGJISmxH0ACYgsV0O4AHslpWa2foFI",
+	"BacVj0ndgwBJFvYd3gCQYvgj9OD6GBJtYM7UcjJ4DySAWLoaGSkT/ePgY9+qhDIzo7kO++QMUkSIVW5h",
+	"6crhbiyH0CQ8OngcBvZ1M7kAbQB/10yYU8tX7RvsH+Af8ZW3ObiFoZdAbIJBy/WpkFjT/yeSi7KlzPLz",
+	"RB0EAmQZOniB8GhwFAaEXdPIJEuS8EsPxEKRlu3g7MPsmkMQ6U/EGpR4wFKr+8D5h40KYV4h6R78+st/",
+	"HgwGgQ9ikONBD0+2nQL9Z8ZIiLHA8BROdymxxtrGpWAhwAeEVskOEQ/AuXxTa5yTZ3APDMa+xwlNQHGQ",
+	"mYgd2+DYpQl+55YR8sQwpU+w+YCd7Rgy/wXwaRYHJY4DcUR4GqaY/+TeQbrWrHIT750SKpxwYomGTaFA",
+	"K8ArpPBE66YGq/kCzgmInRBXHXmqJlrOGb4M+mKHrl8JZKaGAVnMeDSznxjzJGFxD3guNBcACRWex2ye",
+	"SkDP2vuOLb18OCGKpYwaD8jk+VZlevZdgP/qECRgypZdka6V0Y5SERkQA6JSEZ3SiItpjyhmMiW0l2mY",
+	"SOX8zpMsKXKounOqLllcGqvZQwuXxScAGmHXdHVQyBQESjI/fDhMg6eIf8uBx0F0DTtkFNWp9nAZniT2",
+	"ZSoT1vKyR7UaTyKKJYxqpvMWY+Q7tkSav2SpgTje4RGBTnaB51kRTRLLWPJNzeeJXW80Cf+25wqC9s7j",
+	"sO9uO3t7HpAF2qew4lbUwGzzFwBUiX+LHdP5i/cvibK6BfIS4JcotWJFJ2aPMzPZs9yJpnzP3gj37SEN",
+	"6N4JCd9Rw17Bj29lwqNlCKW5+a6l8KOjSGsDsHidXiwN/DOThqL9w0UsF5a3O0seVDY4APnHQlTyFJtT",
+	"q4BAn6CCzPAxxBOxFxSzChdCrVXf4wZ9QoYdXPdh5/SfXz0ZDE4XXz0ZOOad3125TX11/PSLU/PV0WEI",
+	"L70ArrHHBQJ34mgQNgaNH7DNtCEhviK0utHb89G7s/cvRq/OX5+/D3vAxqiQYjmXmc51LtRZcw1sAcDK",
+	"kWIAimYFq6W7oPgAjWPFtA5hI4GmoL6YuN9Bm/sH4AHlBFNy6eSvcddwem8BsQUakdqNApAHYP54Zg6f",
+	"ho57v7MHZu9sYgBs58yep4PQUx2s/g8//LBX0qNZrhQqRpP5V8PCrBh2Qte8BVHjSjbD2dvzkj/zpDPo",
+	"H/QHOSZnyjsnncf9Qf+xw5YCq65BHwfPgtQ1zhXAnMKjgg1V4Fy5cnHsk+q60+RGl1fZ3wF7ZPFQuMAY",
+	"nnszU9KYxOm61NnF8Nq1fSLdo8OnThGuLGvPn3lnysHzK7xHCkIJan7+K1aF9Aqfk0s0i7khRtm5uXCn",
+	"K7BHwa9x+XOF4TzunDiAhk4OA/i1Awlx/Zaxq12h8v7DJUbkXvG8KqtDY/rfS7Gtci2+NTYV1NfNpNJW",
+	"thrjMovQnbzN2VyFkfi56kOwQqGUwgvUcTgYtJhFu4+/ZvjFFTcyKhZoUDseat90wczeMzStG97rbt6/",
+	"YOYCCc3dD185wpHXPZjPcP9rGueLYR852P7IB5EjA8T40OPtD72UaszjmIHT++igxRPvpXxFFWLxHx0e",
+	"bn/gXFzRhOOQDp+2+sBrKpZu+hqzg5xneNuzDiCz5CbqnPz4MehoX8YGu0og197QqfZ4Cp2P9plajiMz",
+	"08xy3gH4p65mHjjeYo95lDCq3GXHagq1p197Vt9kprNG60c1mTJInjIzd06fO9PNb2RbJSxdy33N0g2S",
+	"xGnj1LUxoRWYE9CZYofoFpaQUkLSdbleyJaHwv7aC3IzaCGgt4jvZeSsT5dFkzd+E6S7KqiGAsmn1ydv",
+	"11qT6TzFDMXemIEXqdTjrkkufEg/jVxwDsezmJJX8oolFNsPbJMWK7AznTNBk6XVOhLyQky5YJq8MvFu",
+	"QqWA9WklVA4+sVDxvnXvQ8Pu7b8hQbPz2R+0OPvPpJgkHGNK/xWEDPIP6P2C+72VLTkAyn3wcm4UOW9W",
+	"uw+CQ5eSC6N4ysgz9wJy4eMKOhvnz4PPruf5xVCsdljxDUuocRovYPdDojQ4dYv+AO5zCL/vPNCeqKUo",
+	"97mmSeIsokx7ttn3z2tmbb+K+x/8MkYORcUDHvolCsEN5DwEpak90lBHkqNRkvHS20v9oTgePMY0RvcW",
+	"awcJaUqNLHPkSb8mdUwTN/ZrfIdf6tvw0FIgrzM4eDqgj6OjvePxk3jvC/blZO8pHYz3DqLD+DE7mhzT",
+	"J+P2zM8NEiFg7kmxXl2oGob4zqFhVWnASBL6owAdQvud37bmjBra5ie+l+YlYo/+hrng8eCw1Rp/Qw1b",
+	"YE7XcZvl+lAE627KbAtlD5LE11meV4PKbKHEeT1wciPzxT9vzno9L6yGGC0xo5MZY3p0OWfCDMWcmZmM",
+	"A6IZtIyV0NQKATYjlvTJ0eBpkXntNM8ZBYCyVea7ZGYoutotS5Svh2XAvVOynflt5XU4pQdOt2UMbpl2",
+	"4nNIdX9MLveHUQ5/D2zxTeqYRT0/asMJPZI6AmDuR64NjR3PtC6fDbM7PKIlKnJjJRfWjoVENlAaAW6c",
+	"QVTPpSiQrjV6qMkUC4YCstCWAdFcTBOwgj2OObX8TOe+evTFA7i4g/1fzCRxJe6oME4SuegFzuMSQziO",
+	"XbsYn/N5A6Rn/+qwj9leYQ6aPhQ5ICXGjCB5yzUU9ABr3vNaynyAkMhYGowgDEUp3csBirnUFXDWEyyq",
+	"8F6hHOacnPmlG4pueAZRvRNi2LXZn5l5EvbsmPxSMx/ndBryyVCE+1KMJVUxF9O/aMPSrw4RWtRt6lew",
+	"p+4n32LgKwi4Wd3XxeqCuhcd4FMQvMfXjOwajlwFIyaYLLhmffIGInToGtdDYQXkv1+8+b7WA2Ff9OYs",
+	"M7Nnns6CTkoVnTMDJvCPP2EiEwRQC7eCAywoGPOWTPefg/r3+GLo2hcdDBretHIAMEvLdYzz0hr8OHkV",
+	"ZZ6QtfJ9X3FT+/1aaOOPn1CCrYDG1oiwZ55oSFdIsefPudvrHgivx8gnqw9+jXdiTAUyG5yNVyLgFd/H",
+	"K5f8UR3/6nrc2Muxq1j67UqZO/RavOSCa8wHGEJHGiORsIcdYKslAeLlxFYJwgsQ5loBUq9SF8iMtJyP",
+	"Rj68ewVKPvVwf+TcFMFK4KcYk+MxigDLlAGbWReAjkQwFuvABbadVvbh3TkOwjXHYC4vw4oBED8Bgd2F",
+	"zx8MyJyLzDAdkAzq9CDBKagkodjxcF1OcXO5AuSCudC3VwMf6VxoGpCaNczyG2bKJ/TDu1ftmGU5+7aq",
+	"DpcZz7aGiJ+L8dSxHatB2I03ErxFFR3DyD+cyvzZWM29GO13xFx81v1+VFQmtLXZ3SOE1qS+O4jb8ZKk",
+	"VBvU2vRQPEtkFkPCcimPw2e5KpZrtXk+1TeKpjN4AOFshiJPEssVSwTIwlIDyP0dM+QxyJrcUOAK5OHZ",
+	"d8RkzBKJ3dLMpuT9vs+JhY61AD+gpJgOBSQN9Qtu+EgTmqZOpRbedTIu9EvnwX6kvTfVqog+eQdHX+jK",
+	"uebbJ76rnUs5g2wyNydQg4eiQQ+uc0XgVT/bdc5XR47FLfultDhIc/94Cz/GWlVL52Dw5Pho8Pj48PDo",
+	"8OnhYW0pw0nnxdnZN/PB278d/f1Zqr8+++7vz54u//61+PvZ9eO/P5sffPf3M/rmi79/Pf7717pTKfDo",
+	"PJkcRIfRAdv7cnJI946i4+O9p/GA7R2OD+jj6Cg+Zk8mpUoKO6DDw6eDg8Onj48Gj59+2d6Tslrv85lD",
+	"ZkUjxI3q54OX5A/kJbmVTHm2zsodMudO0uSn/LT9vG8ccvtuDAZ9j+fYVqytIAJthkIeXQFLPlMym84q",
+	"HocTa547dXgo6nHMscP5CoY5sO80Dezz+QKBnyOcsSSRo4VUSRwSw+ZpQg0jXcwvBhwkSH/wjdgzo3mM",
+	"cuTwaG8mMzUUmPnZAx+mkSG6ehCrGT0ViJbko4FlT8cP3MxkZoYirADXYzp+EWOENgGKRZBlh6HIih/G",
+	"Pl9CjQcHU6at8DkrtytXbJJpmmCG8PHgMO9Hay2HJbdS0XWpLZ6gul4SWd29BER/G4d4FfC/wPdHFOXO",
+	"wZPjwfHx8cHh46P2DLymC8FndoSvo/TXpdZB9tNDRO8PyZQvkK2V21y2YselhKZ9rGlo1uo99kiRwl0u",
+	"gyjeVGjkqKlC6rkmCReXmKaOuVK6KJPJH4CXsLgoaPO5tphk5TV2YKf+XrwEvm2Spd437KsQJuB5YHGv",
+	"T86EL6TCeqdYUajwc75wyAbK58BdxU4dP0I38Xl+860idE5T5eJqdPb3v6m/Di4Po8fxETuePJl+MfuS",
+	"P/3H4PIgOZw/FkfyOH3yzy/Ul/qpGWQHV4eLx9c7sKlivDj+z5/w61Pj6rjTv0suHrTMP2qi1k+V0uwf",
+	"P/5c8YEiPVaZSIl7uTz7deaFYNi1Ls6X4LCscquTIkyQFzh7V6GZsWXJzPcMiauhQF4ELxRFwXrJkfCo",
+	"4nC0t5NuaD8DupHIkqTX4Fx8zTqfPcMeIHPQKXrzk/MZiSinkjLWD05ga4Kfp5wmKimS65xDBEOdSAea",
+	"GAlKrUtNQwuCa4NZBHMK/io9FCFNEhfSg7b4eU2uowoXu9yU4vaKa/PeDXZXPwvUXQGE2JYbsYazsx5P",
+	"e1EZraiMlnTr568BOKXXFGajSVIJsq2CB601cPr4SdXjvLVcXXYwtvC3u+QKen7jQug3zPHzw2oX269n",
+	"LSsPtlYBlGP9pcPZXWXrPShENRoz/fsNKVWuKeB9OjF9gn00Z+QiSy2P2sXILLVt/MwuQt9QscY9iMnH",
+	"v3m17b+yFraWIO9OVhsNy10oO+sahemZWHp7zspGxWi80iRuTf/JD+UnZv1NepAf2s1J8TcaaLwVnXwD",
+	"+bUbiCS4laOWmmjWxlOLRJSH0koqtmaIIJ8wqkgXMSt6GDScu26o2HUMG6GSWCYJVbUFWYj5WaLDG/L2",
+	"9T6th8eDHZm7wx/97L7DTSfEYRFXT8qD+/A3fX6Rjm7L5/exPV6J3a+bLGdT9lkslk9pHMActtsGuBoB",
+	"kUnMtPMufubj8EeUNWAnUE9GuTWPP9xW0rQMCcYMfMdVRL0+gT59hMcO9Cj0oap9gOAKyWLGVBHAAocx",
+	"AGvwMCAhFWamZMojhAzDopGwPxR4ZCCBxUXXihYUzQUhZ66v5v0ZL0xHNME+ZipLGGzTsKNTRi8RUnyW",
+	"zakYdsibdxD7E4BhO3E5xtgNFPfWr8x+lNAsZnuP9473ZpRfZnsJ9R2cXFdDRCrh+9PU7B3JvTkXvFLo",
+	"DF1VlJaCdk46P1A1D0gkRcQ1c/A+zP7bqp5KJmzkIVLyHH3trLA8eSRVElr5df6nzDx4CywYVHzTscwM",
+	"sfYblG7KOIsMUhJAM2lAkGVz2L9Msc7JoH8UdAC0DKIw6LwaAZ7tx9bKAez9/Rh+rmvu79fue3DX38ZQ",
+	"FMT3811jzK31h/2ffMfbn5EXJ6yu31QdV7Z35oNYtx+fww2eM27H7njuO/w+JKLejjyeV3emXm7X6ozf",
+	"MNOwX4NPz7OsOeNI6UEHW7P3N27mTZWw7Ro+7NaungFX2EvFElJnGYRYEJjvlMg5NwZ6sdm/AUHVQVNe",
+	"0SRjAQlLqoyxfNmE4GsYM3AsGOlQMPsNzoKCgm+oSnE9QtXPRUN20wTux0uw8VR5J0H5dD34CH4XPoI7",
+	"FvH7eYuPjTFXLTMVMU2odjA8Pu3dvieAYA5q4i6DyHnzJlKR/ANB3gmAcAcGDaWAQmLKv2IJu6KA6Ucm",
+	"djNrPdBA19/lg/7UJ6j40iYB9UgX07Q8yXAx1Q9Sq0rBP0CdsqNfYOB2zUqEXJDiZxRhWSuPA3QsjlhB",
+	"8490fia6VLiej5BJAAC/Q1HQg5xM4CBw08OTEsIZGeEZCUl35nvQOGhVOSHRLBOXeiimANhvrXU8XgE5",
+	"GAx+/eU/vxwMHG50aM/QyKXJhSck1HSZ/wkw+EOBK67pUucnT0gDy98Db8eMilheAX6r8ws4AG37Y69P",
+	"XnAzY2ooFnTp8FLRwq5kMEMF+JSmdU6Rt1ndwb2hOMaFH/EYqOaL8SB6MhmwveP4gO0d0S++2HtKjx7v",
+	"PZ48jr4YH4wP44MB9MgoLXrn5ABKoMtr1znplJaus5uMz+d1j8L+9qzqQQX4TTPQMxC+Od9B3PtVbaDM",
+	"RG+kEMzZXCrXm6hRH3AZy7pgiNBwRDHEMQO3mxTMKv4GE/i6UuAveWlCLyCCLUq++bocq9d+NJ8jyaoe",
+	"RqFUenGr6uCgbiGxYAURLeO8q/VKnQ60vMBbSFczhnUveY/uR5qkVBke8ZQK05jhVbpn21RWERY29x38",
+	"+GlzkKVr574x2uOp9iHCc8d6mmIOIdWdauqKqEosB9Z++dmUtltxtf2fcLS7uzcVm8srhNPBVyC4oq8w",
+	"0wbUKwEaXvl0QnsZrl1LM+SQYHq7rmZ1PlKk+lZO0pdSTaUxTDy4SW9L+K/pZUnDtzo7Atetl+d8Xor3",
+	"kimlZlaw85yObwdZcaPT5Pqt3KYCdEczrWVkGHrgCwZGmE/jxt3MEaigkNRj+rmOZ13u6vy5FDrAlk3a",
+	"dSDAeKgOyCVb6h72IPCHHiKJKTZ6HApGVcIBuhqVIyxaAqYplsSVdPkC0DRZBs5ZkuXviqQ2QwG41Paj",
+	"p3kaLVRlZjH3YMi+7Qj3T0N3IrAhMyX6Q3Fuiv43AdEScLVc7dda/5uToidMpZPPJVs6OAUZL8nUo21j",
+	"oZYLtgJGkV0+RmNokoWdY7AxT0qX0OBKqh5Wj8K+IOursxJLbXzuNXY+49rYA24/qySEoK3+BdHia3ua",
+	"vuVAwe4a1Zpr4zJ33A0sSeT/Qb6VC1CMz8mMJelfYFSenZx0zhTDLlRIlChY/9Le9HTrdU81rPnXm+pX",
+	"yzYnUstD+Pmh/NXVBqllnfWaJPOWdmvK99BdtgNolmasWjqPb+gT7H2MST5rrWcD7DiMIalUsQm/rrdV",
+	"z96ev8ch/b7z69w0WpTf4PI9YEvdUxpe0ZW0nDKKP3ymVLwoL1EomkFje1MiJJnx6Qzg2rBHJldELgR0",
+	"ti26GhY4pfaQcZc8jp23ATPJnsRThE6yWoymE5Ys3UvwqzQy2rnY3YgALa5o7UG6foBzGjM/SuxjPBQI",
+	"iE1NXhzqXtE7sd9DfgBOc+j8mTf8LD5kpzsUNEnkQhPXpxdm4jRQq8Fh9Av85VcSULA8DKZ7D0kYvWJ6",
+	"Q0qhO5f3m1VYavveORwcfrE3ONgbHLwfDE7g//5eGCjP3r0meikil8yHJsuYqR1c627G95RLV/l6vCGr",
+	"7pSESK9hTrDYJEGKiD3oPH/wlLty1/Q1JryTKrP/EwaptvimCsanjUw1dBGHRvvYQbhPoN8WQMotOII0",
+	"z6iaJ0zrPjnTrvue445Ou5HI2ZE5uRZMTrzXMCRs6FViSNv9VPjIQzLfrQkPF3Ir4d3KM1XjbvKU+em9",
+	"TVnMzR67YptwAL4vB45InbPW1zIqaCOKPYmxnzwFN09g/ysRWAJkNXT3blDs7ZBeXLF7Kva/ppFxoybd",
+	"EHO2XBOhEOL31JklJG96RsJ+mN8bNhf9Rw65owncu0UU641lH7hd2K0f4cUgaOWAL+MN35cKieqORkCh",
+	"0BCbziGyMJ+zps9rLqIqtHlOwDE1bA/y/nddAkAy3f5taOS7+7c/qeGXk/l20w9n+2D63VsFFjS5ZVer",
+	"dVj259vZfi1YtG+M0aKwXDOXJJAmVARN7cgyHUA7Ne27BnMZW2YWDMVixqBXAgYhIG3MeZ4de9MjJug4",
+	"YXEYuM4V40RGlyweIT5hmGcZ9tCZvUBTj8SSCHZtTooeWiHpClkZH1kyA1F5u9giZnEP4MdcN5qQdOdU",
+	"UNeyCOCHLfuVgvUQvTFvJVTXRK3UWC4goZ8EZD/SxBVE+dxIrskU6nfqYYlcX53Op2/dc2FyS2xdKfWz",
+	"BWj4h/THdTSk3PFYWanaljOf+AS7NLjbIbhmLb2u6BHxlf46ZSIm2Jwfyv2fe0iAEyIkXugh7iAia8NB",
+	"dG6ViKYnJBTS8MkyJF1kg/CxhCmDEEcBCWO5EFNFY2bvmWKTFcc28hBXqatjNGM0ZQoDf5gSaU2r/GEw",
+	"tBzf4WJ6OhSMRrNSdpMV9jKJwf4iFKfaq0dGNV/j2t/CCePUtpNOPs1O0LkhkgGO5n7SFt1KNHETzCEX",
+	"cvGQnvh7YHAXK+fc7V8ucmc0TZnQpZPcptdWHffK0VG3w8Q90r7rkO9ZhbxpJcNOB4SLKMnAfIq5zjs/",
+	"WWGuq4mKQcFCEgqgWdp1LrFqhMN21vWWZIHd/jsPEhUT2W4rFCmUD+l5d6T+RxU6qkEN/rTqQ4EJX0mP",
+	"3bVgOD9nhBbn00pfPJQnPp7jeolA92SmqGZxUGQgg2geM3CAgoC2V33njZq3Qj7GmA1Fccax4VzXey/A",
+	"KwTN2hwT6UGfjjyjD2wWxMuyOnudmH+eT63UraFVzXOJ9zz4Sm9d+JyvZtMpaap63rRtg8/UyuN9tR/A",
+	"Ax+sAT2Lyvt0p3ywhZzNv717PbSUmhHsI4H5ici7dN5fvZjYqStvJnNGha4msLhUvHID+oYi6BWCvqnl",
+	"4VJAOyedAf2SHdOj8d7B5Isv9o6iL9jeU3r8eO/4cDyYDCZH9El80D7UWwzvfkyRG5zEB3Pktx2gxTMG",
+	"LgRvuK/lmzX3WdhF7dkHzf/TZkOvM5vaDJ2XUpFhh1veUOg348zknkSqFL9ietjpo2F0kneA9CFlniSu",
+	"xS/phtAE2Fo4oWsXXN8nEjLnpooKY7UvFwqZ0Ss2FPjB2HWoSZb93PYqt3aD71VauhWY3ugrdR3Wgrqm",
+	"bK36sYEfGH1KYLe5C25F4j55gT4da8SlVGtI4KZKgEI4oTzRPnFoxoUZCinITC7sByf8mnBz6npl+tY+",
+	"lyw1NW196vJ77Dc/t8YBH21idjGnUyE11w866O11UFhK1kJZacOCynZIo//j9WpLKG6WPlj+EkLhZLx0",
+	"kRfS9fgqLA4hecnqGDhgLAWHJi6GXjIsBw98KUNQ6TOlyCSh00a3R2nU91XKifOtxFyZyOYQN0N4l6CT",
+	"L0Un6ESJ1AxQ8Vq2yq70qqr7DHT77QRFF6sd3r1Sh3qLulMIV1cIqVzGK7ME4k55yn59/Npu9pRVR/JZ",
+	"ewSUaaqVD6qY7oMX6s68UJVjnbO0yu+f3BlV/hqoZvmfK/DndVZ+fm/nM9HqBvsiv+fB1m+w9cu7dffU",
+	"1koLz791R/S57z2ZrZLdTslEJolckFCwazOKQOKFkPwuk7hUfNgEp+C+9bsOPrhZtEEF8IvxwPBvnXZK",
+	"4z/+GdwHjfeTW/LV8TfZ8j/MeLKK9YHJ3AI6xl5BElShvPcCqAAutfRAFQ5t3iJZYaLkHDMgYMGwItmX",
+	"NE8l00RmJu+x66uBh8Kpty64ohiNA9fZp4iIIsuBqhirKOZVL2AMc5f2VJkQwEaFsO6hHwUOaVNzWsxh",
+	"d/XcWorTcqqUa7NuZqyxO+239nvvWJos77WcJi8nJm8VX9IAfb9ck28UjVixU4bReZ+cP7piDqvb9S3W",
+	"LJIQeaZqihlX7ThoafqfuarGtwT+r9Lv9qFC+KZoV5iuVWVdwCzWAGhWpc8dCATFEkY1+41IgvUIEnYP",
+	"tpJgz8qBE+9lLMHOuJ69Ifo2Qh8T93CAPuBUWWDLttl10Te9C4wdmiMid9WUxxCIWljhFAxFkTZTZv/6",
+	"EUBccAaJNRDHd43Q++QdLC3G613oakUklAuWaquPYG/+iMbbg8sUzD1+xWoImkaXFdzZ23GAAlR6z8iU",
+	"R5uzyawyE5NLtlxIBf2sNCleQKDBBiSWZJqRbuiy2cKAhCiuw4D8+su/XAjFrY0mUANS7pXFYo4YK/Na",
+	"7NsX+Rff44g/IdWvfaupIxtcfXBYVCm4WD23QHffK2d34NoS7AXsmSVOzUxIFAONWVeos1+Xu1xLgTdu",
+	"pO5PXV5P8mOHiyvJoSgLdVr4gG9Oo2c8Td2NKVURSzp2nxJ+ha7pSGaKM4Xn/2Zkfj/ZB7sdtoeU6N8N",
+	"G4AirTa8oI3A2lwS21AEW0q9ZvFaIrMrrpLKRXyGgok4lVxg+BAC99ycFJBgTFyxRKbIUHxonURUqWWf",
+	"fGeN/McDEtOlbmqafc9ltGaZsjsuol2L9t2ugHWMzhfMavgHi0xAWH/aJ2FZxzkZZoPB44jH8F8WNla4",
+	"4is6m8BdWwYgb14s+zspf32ofP1dBB3Xal7dD586zIif2f8J/ruxr/IaJ65X5q8+cV8l/ECDJgGzeLBU",
+	"76gTE7uqmqN3QJL1KBye+D45CkcOI78/pWmz0vGNklnK4pNSz0VA0hJ2CAnXzBvsoDxY2xlTBaVgZErT",
+	"wPnxZ3JB5MQwQbghC6oJ1ZdWWxkvSd4co2Li+14yTEAuX38oIOUJHnOJTg36R94l4Rs7r99QKlJOh9BD",
+	"sxPkSUPuT1/cYk0erudcN+QmfUoRWV687ZLSUs5D5PXWPOavpaPFSs07VjO17ryTzu58Yv+nKU13LwSb",
+	"U3VpT36YE3Z4av/mGlrq5BVagFTFJ+6Ye5AXWtdqEl9Upte25Vc4gAfReAe1V3YpsSfQPXR5+oamtyTi",
+	"fXeuPmkMyA+zfehnobgp1zXAUfHRHkpCLXiaMhO6RjGuB9SUpo900biJagjK+L97ecXklEJGvT2SLCah",
+	"lzphnTzFEN3KIbu/YLrfrs4PjADqp9M9XnzIZ/fhu1PiHYauxdXjX3/5z+McQw9cF+3j6OW542p87nh6",
+	"PoIL2O0mfd8RhaeJ6KEd9B8Ym9KFzoHz+poVRwA37xRVMEnNqMI6xzsHGH5HxeVKiaNiNF66hniQ5xiC",
+	"Lh0Sdk0jkywxJwAaCyysRnQyFF+/PjzG9CjQmFzQjouYXQckkpoLRjSf84QqbpbFnWw+ZnHMxVQHQzHJ",
+	"NOIFKhbxVMmIJkRRcUm6l+Qr8mTgIZ5CXxMZFkDhvkfXUFQbZlLjqz0VI7iMrqFDyIuGgJb3+rg8tgGE",
+	"JyfcVPoPljttuuKlGTfgi+UM2bubekCuWGSkQvwrnBhMxf6pI6kY6VL8hWsisiTx6MTUkDkzMxmTmKOu",
+	"OeEemAcG1+uTC5gHdvCMwMLzqVhdIdHKExLbVDRA4tjn76QzIGDgdE4OBoEzuE461n6MJTknEOsi8yXU",
+	"dtlVuQGXx6F+7ujQyuc3N1ywu8hiRzkBGZf6qz1EjH4HKGFqCa1YOLuiCahupT8N04ap3p3wcGRQ7RB0",
+	"8k6nE54wHZAP717pgGhu7B9OsOjeanAJILLytjtcTJ3q6crO8jY2DanqK4rNb8pXs4NCdoFPNwZCLrmI",
+	"b/ru7+yzn8njg1/c7vRxtPLg97mbaEepV2t+DO7Yy9Pe8qRxbDVJNCFAOeDYSZgSyxkcfyBT6ZPHhyLM",
+	"0kTSOCejlzxhYe+EhJlKQtKVggHl9AISWn4CDYg1nbM9qfiUCxIpukiGAhKh4RmHxqmB/cy9C5kLEs7p",
+	"9ci+S2OqI/wds9TMwmAolBxLo/vm2kDjCaiLd0B/3lzuGnaNAeLYZaq7BHkH+EXFUPhmX6CEAjvD2htK",
+	"/jrMBoPDJ/YgcGiZDCbmhJlohjn1pXz6oRDMWIuTTDOq4hOSKn5FDQtIImUKeW4UIBLF5V4CiieNY8W0",
+	"Zug9h2x4FgdDQRMtnSNMsZgrFhmNyfNulzjY+JnVMhEdnnQPB4dEszkVhkcaMJaGIkQmF5K5vCqNNYTx",
+	"u0w20J/tv60uG4JaHsIKTihPWBxa5S5UTC9FNJrJTOmQKLZn/9RWYqCyyU3RTF46DdPymjiz9DMgX2G/",
+	"jV5zG4xVg/c+PQ7AvE86dladoJMTXOfkMf6VYl0XhNnLK9M5OTwKOoYbaIvxLUtSEjFhlH1LphKrthqT",
+	"6pP9/RlL0r77Yj+S8/2baK2wUPfTRKOtewKuBo5WH9wSf0y3BIiPD+9eBVaKWE4AnPMuPRPIWfZR6HwS",
+	"D8W6VMSPQUgTpCDVJJxnieEpVWZ/ItV8L6aGhqRrfxiK0N5l5ZiXJfZnEgI3CHt9cgZtGll8Qt4+fxmQ",
+	"52+e/S0g375//Sogr6m6jOVCBAAdbYWUFVl2LM8u/ofVvrxUcq5rEEYakO3cacYEKKmGgl0bJjTgS1Hh",
+	"svtZgv2Yjg6O7UBwPuAeCb/7/s0Pr148/+bF6OX5qxej12d/G339P9+/uAiHouuoghwOyOuve/iCxxii",
+	"1ZJAHxynL4CHBrEkSmnPKdV2XYpPvH/x/dn370sfIfk3jgfwEQRbSZUcJ2z+SJMwZobyJBwKq1ej9wS8",
+	"AX1yJgibpwCAkeDsDg+djKRzRsZLw/wm+kjTUNglu/j2bO/w+EnPWmCZElWQb+9cPxwMeuX+l9RaQXbC",
+	"dRLsw7oy9GnlVw0d3oB347Dvz+2xWXTYTYSthcSBBP2FXk09dSoG/AFy5UG6/f6k28Fxm5nrLLVSgsWv",
+	"Wczp+2X6+xGNeMK8HQUebe3V2zuTij/hP3aOz5+CvRXLKJtjiqrw/kVr6jkPD7L7Mlx6xIFRcpM3pmro",
+	"dr6u0bcI1MOTD2H624fpYSEJXfM0NDoaav2F50bneFLYhYPZj7nmG7mJGFiRPbWmbOCcfy4GgRZgbaLk",
+	"VvIY3A8/f6h5qgNpaU1Gny6lAjdvV0xWxazmCJwsmlExZa5bPHgwcgoF91MXXD5D4SyXHtyZq+JeBw8c",
+	"vqtie+A6gZhcvVYY03oueEO3RNXVcPDky5v6DO6nGuomp/AhrPUbB2OFE9WaPdxWv9lH/aQxvHUucn2G",
+	"SBUz5Xy8rq1LJi4faTJjFCqBUmpmgQtwKEJFNJPKQcxDCB4E2ZYg1jMcz+8adqk6mRaYezDnh0jQnbSO",
+	"cgp3Hn6xxm6UGcKFkfcrY299VqFJ9CdNsqxqBC39emCtW5MMYjhd8FtqbpirFvRiHaNeQaEN9Mnz3FRa",
+	"AJCq973NqJ7liTROyaCKITgSBafVciioYn1yNHhKFg7/CRQQ10q8COt4T4fKhOBiWptZsxTRJwmXVBjM",
+	"4ecU/H8FF8ppeS0glRUjkYv+H8tR8vsAhkMNOedMQi5uLtWTZL53yZa7lDlrtgJvIBeC2Hec5AhiAUno",
+	"mCVB0bRpIjMFiGaKRpbOSTe8ZMvRjAtAOi/lqIAB68uS4pjFfXJmXw8Ux66YwobvQwGe4z7JQ6lco90L",
+	"IdO8278fkg/i+hRFEmeIUA+pjEPRDe04R86K1nRpmcmydwqXgVUg2MhKJzv7JonZjAjkI2OWNNVCvXr1",
+	"+ju71r9rrQQnsV0bsRRRTVF6qOG9r6yWV69eQ/fyS6Q+zyuSZP65UlnGykFWceX5BSYXy5QJysOAhFSY",
+	"mZIpjzDnhA5FGGXayHlI3qRMnJ3v2fFQw8cJI5opgGN8kyR0TgNy9erV6wDueyczYzkQJa+4Ya9evR6K",
+	"VMnrZc/7B7CBQjimmo0ylYSWv9g/IGkCohcAyACN82ieKjIUea6IVDWpIpb9eBaTicT+UmYVhCaJXDiP",
+	"BOYxXzHFJ8uvrHUfVlkVAMBTCEvm7Ao7z3QpmSjGSESTxKUpJ1wbjXxHn7o4nM4bIgTArkP702u4Jexh",
+	"LM5xVIRuHAomIrVMGzreYioDHvxbKzRraAzQGCGfZ9Eu1K+G6/Ct6RW6t5uwF3A962s8ocNv0ACYftPy",
+	"l5SPLpk9YxKIsBN0PE2VEkqSZF7JJ7k66AQdkI72nEwmPGLkjX/ez7lz0kHSb599grtzP0knjjLqICaB",
+	"vB4icA8gk6WUFFGWR2viaAeldf8nq0Pu3gcxD8Gw5akPoSHj50IAAk+h6hWYuNih0H6XdJ3KVyiCvaZg",
+	"W841H2Jsnz3GtpnQ7horAmnxkyNFrBH/nXTD+kTz2SHXWV9Wxb7HyuIGe2Q5hUjnmkKXDkWuDJE1XajQ",
+	"cx7p3EgMSMXMs9+Hu4cClCaqGMkgBhMXWNCuL0tTH6mmAz74DOLVK3K+NJ9hO60HDnL7+AmDpPDbSirE",
+	"hteNPVGwRwTe8ztvEWEn0aZDBEz2IUhxN4a9W05gZGkOpHfFzVqPIEedn8veh0GwHDycjJeEzSlPfHm0",
+	"kgnrk+/lWMZL8g/JhR4Ke0lm0OZIM+FQEF1iLTjgF3SJeOSrEx2KruPwJ+7Lcd4/EdIVIY7oRmAQoVEj",
+	"HDYEE2HkUjBnUtuLQgpW9LXGlzIcqZ2MTJlAc1SDM8COAG8aYdUMfIvFJUek9wTApwkMBb0YAAYBDRdZ",
+	"6lO4XBUzF94gpsYNvxvijef57KESpPhTE3adcsWcVDg4QpAFAqiHEndqTpd+i/CXWriJOMZjfa81HzDr",
+	"zklnqmjE/nvJlLYiV0JBB9Bce1MZJ3U/prJb0DoeGUOTEeUJ+MFo/kNmZpx7xjj3R2udQ7dXLPZ/wn/s",
+	"bgQrNpdXLBcgXVniDu4a/uVS/yGKA7+QiAohDRkzd2PcJ2diKQUDtuIeNjM21yy5quuM9Q5uyXnLdsv4",
+	"nfvOQ7Tx80cbYTc9uVr+ZAVSrOjCys9CBN+xqhHUFcjjGB5p7E3C48CH3ophEB67AtF1LSF3HFft3PwE",
+	"3drUbd+OHlIRrPTSp0SuyGVo6wwzo5eM0AVdYg0rHj77UKGX1J7KmM1lgycfEwxLJ++mGY8oeB0P21Hy",
+	"3k+WY7PkLUjrQeb+sbMhcwYC9HtT0QvupcaECSxEh5vAwgD8Icgm4toX4NljbrnPyWo6Qap4xOKhwG/k",
+	"x9z9WZt14SAb++TMfZTroQjpFeUJHSfMpUJQ9JJhPeCEQzcjH4Plhvz6y/9dfbu7hi3fcp9cFyOoEJ/E",
+	"KKPpBVjFuJ4X4eOtYOTooQA+9/+zd727bdxa/lUIA4tIwEiRHTvNyh8uvEm7t9jbbWE7CLBXQYbSUNKs",
+	"RuQsybGiDQr0afpgfZILnnPIGUkzseS/saNPbSxpyCEPD8/f36/yJsEhgpcmBQlZ0i771U6FXqRGQOO7",
+	"UbIsyUBQpQUiNFGRN/tvZVnOJ6nk0MhZzYKaqdKN6LSYE73P4B2M0BQXuQx7G4Xl6KAMeFSX4ZKlyb71",
+	"oSb2UTkYlMMhQqC7rHDYQh/kXNt0lObwgdC3ZDHbhZPMjQV8X872duc7WqEOQ1ZGJDiAb3jWMXcW8S+B",
+	"5LxPtRmrNOUYrMmyQOzKWtRkDOMMpBZjoYUcBdzpuUhSDoWVzAhpEedSoEoUc6WXVFg577L3wHg2TieF",
+	"durBWL6MWCIsH02dOgPUdM1NobH8skicV4zdThQlcqezFrniR7cyv5X7chtTZ5UIvn/Q42/ECT8edg7H",
+	"P/zQOR79IDr/zk9edU6Ohr1xb3zMXyeHGDDxo+PvDl+f9E5OTg6PXh1vbzDBiwRD44FJcnDsJvCzD9Bf",
+	"zkkMk31fyJMgyHF7VVUSqB1qOB7xtG5nEWlo3BDmK1Wk0kdyI+YmW1jEekROVX3l/m4VGxwsINPHsPoF",
+	"TDVPjTgU7uZHdNy/DQ4AZwCNq9SwOAPKRV876vQFEB1GjFuWCfCSJCQgAH6Hrg13XwxRczrNUlpE1URk",
+	"tGZ2afTGSluHOnG99ZWspjHVeCy0aUfIK0yaBOK5/nWMb+ktp40tv1x6UiAEpluJIMMkiBCIGTHSwnpq",
+	"SSANhiq3dsSI64tlwoZ7kmLqrcVUaIHgkuHZ7vumzzizOuUZIIcUw7CV7t+IgAk19caqPBdJOxpIDmh5",
+	"YbcWYPVWaI1TG6Hlxpl2Z8w9Pwf94ZZKuPsImI94eATXGviQvBFMOJzu0skzZ13q1FoBqQVa/AieR3jD",
+	"7g75EduLsL7MGYw8zZAo2eBrO6Hg5ZZULErge4eiYvc9rL4zRXgc3mKe23OUKePe3irmxu6yOJVWTPBG",
+	"MsF2TeHnsD8G/IGBTN29lxFdFcoK1B1mHgXLzdDdpHDJqrGzgN3S1916/yks2hHn4Tze4/VQDtJEnlZF",
+	"lIVv7s3YtVgwCtfZz0zM80wthQDx+VtFDZeq9b7NWACMbVTgZyXRuRGCaiwQZJa1UpkX9qUqbO4OvJoJ",
+	"aSLQqtB1boCI/P3Fu7b7Lx9IDd64GrP3l28hNxWxeKzVPC5x0KyKGTDdGtB+tMp9dKLnStopM2ogx1yf",
+	"uuMyd4O8ev0antbuM6ssz0gxGwHwvMOl+xD8Kc/HCzeQL9g/ywxZsO7pHas6CbeCmRyYf0kFoep74Vvv",
+	"+yyWSooYgHcB/cZpwljN4ojFC64ltCK03vTYv7l7Y640NjPF4vNIiEQkMWsd9qqfNhxrMJU3s3CrW/QT",
+	"6ChaU7cptHyNRGpuzZspwQ62IFL7B99tRGid2368+yxYeN/Eig4f7OsTbg+xgpc4oM5CA5BmnMGZgvNf",
+	"0XGejvS+NRxZSx0yEFKxQ9fT6RrY7jjNrLMxoLCBKBwj5KWKAPMLe5pwAWw6F/X9yh9wSu/KGT0W6q5/",
+	"CcyDbJ/3aHpcSZx1R8+6Ce1jE7yw2BoBeHWDlhcWMxf1lJKlYHnCB4Di0aE+z1mTJAt3S/m43WSok+La",
+	"eXyDZJFr+3B9oVn5+vu2s0dqoQ/EL5maPDx/5Ka2f/nFz2g3OklooQKkCm6tmOeWtdD+i1jGociJSs0s",
+	"19Y3jvvlwY+g3rgk/YElALeuFoFpTdgPHu5cvQNUxyaPzi/fvr741n0w5eFAHBT4XxKvOye2vOa7fvPv",
+	"6mS9BBL85f1CTKxMeneQCSkW5RZ4rAcg3Iaj2YL/T5M25TUGkti4vaWHNzqXSya4zlKh6YfVRxEZtAeX",
+	"wDrQCuN3aliSGj7M6ms1zmEVN3XBt4snsT7XRjyJfSHXg2ucC4hjBJl/YUhgAUWhTuPsoAi8RN8KRSI8",
+	"hLV8ROeoFzGKylA2fwA1TiHT346YypISYIBdpBMoy8aAOKL3V0Aj8G2RNwoCwKku4SlYiU7RVC5AAv5j",
+	"eN/7v5n9WF8rIQhLt7+Y76SywKdVRGWf79J63f660mKSGrhpEJ1AhYwQziPyjQJDKhL854XlMuE6YSQ/",
+	"5mPLt6IvFouuoY/pFU13pOZtQFucC8y5vz//x0BChc9QMPgpayH4ufsHVSsW1qQJZLmSYlQSWsLP4ITC",
+	"BQc5rhqyjVoABc9AC/kVkTCpFgRxi1S0A4lGUplF67K4DA2YmFDHW87fHmLxwVxwaci4cl+CNxxILwI+",
+	"u4M0cukcNZJZ0SGsFS+mRow+/fXHn3GbCooWssvO7ECSlqrortz5+Vjk1XLX/lAslUy+Qq+xdswftdVi",
+	"DZfh/BeAwjqIKhEYyg1Dhq5LsoiFs3m27IbU28HHDWINkLYqEsJMSWN1gXfojXTi47Rw1E4iqdPN53R6",
+	"RXLKYhSnOEgQhmEQp3lfdfoMay3OS929fqHclb318kslbHsjkPFKiAZpk6gWoQnOYFNd7XENHh47fBt5",
+	"irbObEDeLiEK06ngmZ2ylodS+wRB6bXG+TYhtS3pzvZubMTSMf7pa3GtZuG5N+v5Ost5L5t3g0a+nWDe",
+	"X1TI7/euYOTUkWPR/o1Y5fvOWkVXGewf7DkieppKMEeNx6wVCwnnoM8AcCo+xTr1BQ+scFRvn0Lx2Uhk",
+	"mUio/VeRd8palcwNhpQDJhZADMJkThkG2coB5qkxot7SxIabutN3055cfE3C1bqp+fY4fUA30wz7utan",
+	"0eHzMJbWg0S413XZliGDkdN5gHbgVVORh3C189z5RPTJJ0a9ltqBpCLPoTAUZFA6WUtfx2gJYAsApZJj",
+	"SBXH7YgYPAcS0N3DAyLGTTXWngoDVJ0SyNJFTl0HaWKgxHUgY7/yaRIDILzQbQgCch/5gE5Hlmjlfqyc",
+	"E28DNvOUm9OBjJ0//6mQwRuNmZmlOfj6czYVWngCMefFY6jxsBf1ej2KqjgvHstM+ZK1jo+OyI3vM8m1",
+	"VgtM8DmJa5/6nwRc6Vc9wlvwUX+sNL1R1B9X6lFjAutrGTpjoVahf3DUO3rdOTzq9A4ve2/6vV6/1/uf",
+	"nR16fOntboI7T1fg4JiYuDZlsXfSn5uTDoe8qg5BshlnvsrlPq4PZbkVHQwJfZO3yATMeae5cZLRRtCK",
+	"/QTwvVdCZzz/ZMRIycRU2SmVFFhy69M5xi1hm9Y6RB5GXIOpaxcKQq/cFtr5orJyGYS/xxE8drjEeoww",
+	"N0U1F5UbwixSO5qWqELOPoaOF+kt6LgXMy1sqom/UmWJD/oG8ma6OAcyE3zWLu8LmC0lmTC/lE5krT6H",
+	"rSZVc4Eb/qj6fHXDDvpvXh/3ersqbHwRfDenMx/AYK8OmTRZ7aXA7vX189TXiqpqg0H1wqxlbO5JZ1th",
+	"vk1VbTCz75Vl10009iELhRq7DFPIDDTyQDr9FtKHWToTUM0CILeYCAwa2ml+4yn6MzU5vWFBy4WQCR3m",
+	"S7eY+1KWfSnLLUpZoN8QxPy2J979pkPZza+iepRxwDImNyq0dn+9EtpgEx/E0WPkIA9YFc7JhnQ0Hq6c",
+	"L5HFfIyWTFoSvgKBgHOi488dn6aPr6tIcRO7hDd4gNCZH+xrNSkjbnmmJsWetrMJu6ISVK4UEIDp6oMx",
+	"bIVr7C4Lp71gvTQZH81e0qP7XzY/tzrNRd0nTqwNz3P6DBNH//+VDkJsdj7q9Yhpi/qkR8SeUeRd9rNl",
+	"iRIGakisKkZ4xNxRGnJTT1f7dxj3ZmJfsYuxovugf6Bm24cvaOyGI7D6bjcVHDEqdGqXB/1/flwVoysh",
+	"3dNzrYZVPzUskNeCEBrbdl8IrNSvOPMt6k6PObU2T31XM2v9ly/geGGwtfvc3ZUvTBuCYRyl3KtFMEOG",
+	"qeROjX7OxciaiJ30XqHFsUiNaOh9vGUzcxXJYypGyFHpXw+3Ozoo36oUgLuVh3OIT1qFaAdd5F54tZVO",
+	"9EhOdyxAYV2vkaDVR7j1VrNUnBV26p7ozNqh4Fro8Bc3CkA6oG7CMqCXYK7RCOsiiMsGMqZXZwV5ZOpK",
+	"qkxrs+XpIp3ITpGjQdtJZWi18NczgDzoyuPcXVOHM4iGAmstlJ6ZnI+ECX0bqS7xq8ueVsIO23zU2W8/",
+	"Uzc0pv0IEkCt/hy+UPfrsiscg+PsDPqW3wmw2XW7+i6A69CAmsjzXMikA0VugKLDrOZp5kwPTrVqK8uS",
+	"UD/h2gK7e4KViwJr8sFdAWd5zmSBMKJUnCcSJ+o1T/foBw1TXQE3q5JWEeKhXlIEh1DViuqzs2xe89gP",
+	"RCOw3mifGui1L6EUlYTOODlxU09UFUtEquo4ZUt+3WjcljhLhhmeJqUNCJR2BGESsSl3u+LOiRtxWsy5",
+	"pPck2KPqulVhmZrGJXQPLahRH7Fd4JYVKscLd8ksz2bMqu4KAKbSy4YtGRYGXpY2xRupBgl6iU4emTiN",
+	"R3xbgRkZSGBSgEbg1Io+0RaayOd+5MTzd3OmhdWpuOIZWPdCh+0ZSE/zDduB2DW0lKw14bmhzLcnrwg0",
+	"iDWiDCbNGq5JsdKuHFWg96SdZktq/a+smu9abtiMKRw7hPDmoSS0RDfxtZP41nnZsAl/kgFZBBKbyV9/",
+	"/NmOyrRc6XwE5nSRjREFvjBTPH6wauFEbdQ0r5UOs43CYaoKjgYSdyUhaBwtIK5rSF/nGV+664nyet6z",
+	"wYxY6dMMZJNTU+3yrZPtUG2PEC2giCL2i7AcZkC76fQ7Ab4AEVhKQd2SwGcgQxiZuWNHWbwFAwz61nHv",
+	"sHrmF1rJSTtifBREybD/K9LRLFsOJOhjpwxpnyE8MuSj2QTBbf5XDQHzp2JbWeVThW6AiVRaGILESQ1L",
+	"fWwDIHC0CMLgc7SmOhPUKYkG9J2VVfRrC9dtudRgHTmB6lIvMESyagNMv5Fn6g23w02rW0m4inzl667R",
+	"6NKW4ln267jRg9mo2LgSmcrxROfaTclSD7+z566zzWDKIKLv3Ld/9/3LXw6ELObO7lldoI81jdb+Lwoa",
+	"u5w7tXXtyiacytHnzyvS1WXHhz0fQEPh9Yf1lHFJgF0AttlSmknlcZycNkglOzxhpo00hHXHtbveguhv",
+	"UWC2DltZF0jBhcHS0juRHKoIfWaS4xfou5KcJGxls+QQpdIukoPxsy5dfzFidhEUl8gS0yha72ms5yVa",
+	"fgW/G9GijW8QKzLG3HPMVGXJJy0ANXQnCQNYplbAaQJkJkRjapUATW3f0btqB55iehi6ffwkiE1M2mmd",
+	"cP4H/O7Sf/mcJvw0xLR+8k0i27g7z116LwAsjN62REoMC9EgzeQUd4PzvJMYn7E119zJ8Zpjjne8fzyU",
+	"MJeeOlUdx867oL/F7ToRfovzfBum+TSEd33aTWK7uQ3PXtsGtNAV+bhGTLW4UrMdhRRFVGl025BBRCyA",
+	"0tEY1io8DqbzceHpGDgj7pmAaapYpuQE60ud9wxwrEbIenuANv6c5vukpJUmfZ2s+r34biT1hfFC40TW",
+	"U9E0ARhUw2bdKZeJSD451383BSuZMCNOGK26yAAOFrm6Ai4t42YmPPUMxPJOKx8ay5eGmTSrRfxR8m1l",
+	"nn+Haf56dQOClkeS2NrJN0pu05Y8fxEmKkTLZ05xXUFnaHU5thFiLTLBzY7a97KUUp/Oc3f+dZJ47sd6",
+	"enLop76VFIY1ff4iGHIObpzGm36jv3+nqx4yM947IhIKemLEpmoB5bJqbIVcMwtC1LO2/1jJX/Ah51XU",
+	"gW9fLNdm3SSRG2v+XVzpmCdjC60sUIj41F6DYK6jTOwil1jBla9A9OXZEpNywKha5kK8eVUjhOfuR+/C",
+	"DJ6GDK5OukkEazA8nrUEXpakAiQL3nUnGUDpbJDFavrwRhHOC8KQNIJbcGRyoVOFLXOU1NIiVxqgEzYF",
+	"8aIy/tMKetbMvEkkaxf5e5DL6otfEwy1hZbdMbBN7+bXQGsLduO4iS3J2a6YRm7O44xPJmHOglnB52hS",
+	"IjMbOTdUHo7ltnXyello+RPO8mmIaTnhJumsrvx3oyzZCDgEpfLeRINYVtsRdjcgrYKCnErfAiOZqZOt",
+	"1a6CpyBclRk3SdfKAj5/a/Cacv7ff/9XAAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
