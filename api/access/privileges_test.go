@@ -61,6 +61,7 @@ var appFunctions = map[string]struct {
 	"webhook_dispatch_tenants(p_limit integer)":      {true, "the event relay's list of tenants with events not yet fanned out; reads only, ids"},
 	"webhook_due_endpoints(p_limit integer)":         {true, "the event relay's list of endpoints with deliveries due; reads only, ids"},
 	"webhook_prune()":                                {true, "deletes events past the 30-day retention in every tenant; takes no argument"},
+	"knowledge_due_sources(p_limit integer)":         {true, "the knowledge re-sync scheduler's list of sources due; reads only, ids"},
 	"prune_sessions()":                               {true, "deletes expired and revoked sessions of every user; takes no argument"},
 }
 
@@ -74,6 +75,8 @@ var appTables = map[string]string{
 	"llm_keys": "rls", "usage_records": "rls", "stripe_events": "rls", "budget_alerts": "rls", "usage_monthly": "rls",
 	"budget_notices": "rls", "outbound_parts": "rls", "whatsapp_people": "rls", "tool_calls": "rls",
 	"outbound_events": "rls", "webhook_endpoints": "rls", "webhook_deliveries": "rls", "webhook_attempts": "rls",
+	"knowledge_sources": "rls", "knowledge_documents": "rls", "knowledge_chunks": "rls", "agent_knowledge": "rls",
+	"agent_knowledge_sources": "rls", "knowledge_gaps": "rls", "knowledge_gap_asks": "rls",
 	// Callers' data: forced RLS on app.current_user.
 	"users":    "rls: yourself, and members of the transaction's tenant; password_hash is not granted at all",
 	"sessions": "rls: your own only",

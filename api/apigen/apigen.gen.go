@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"path"
@@ -40,6 +41,42 @@ func (e AgentCreateTools) Valid() bool {
 	case AgentCreateToolsEscalateToHuman:
 		return true
 	case AgentCreateToolsHttpRequest:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentKnowledgeWhenUnknown.
+const (
+	AgentKnowledgeWhenUnknownHandover   AgentKnowledgeWhenUnknown = "handover"
+	AgentKnowledgeWhenUnknownSayUnknown AgentKnowledgeWhenUnknown = "say_unknown"
+)
+
+// Valid indicates whether the value is a known member of the AgentKnowledgeWhenUnknown enum.
+func (e AgentKnowledgeWhenUnknown) Valid() bool {
+	switch e {
+	case AgentKnowledgeWhenUnknownHandover:
+		return true
+	case AgentKnowledgeWhenUnknownSayUnknown:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentKnowledgeUpdateWhenUnknown.
+const (
+	AgentKnowledgeUpdateWhenUnknownHandover   AgentKnowledgeUpdateWhenUnknown = "handover"
+	AgentKnowledgeUpdateWhenUnknownSayUnknown AgentKnowledgeUpdateWhenUnknown = "say_unknown"
+)
+
+// Valid indicates whether the value is a known member of the AgentKnowledgeUpdateWhenUnknown enum.
+func (e AgentKnowledgeUpdateWhenUnknown) Valid() bool {
+	switch e {
+	case AgentKnowledgeUpdateWhenUnknownHandover:
+		return true
+	case AgentKnowledgeUpdateWhenUnknownSayUnknown:
 		return true
 	default:
 		return false
@@ -409,6 +446,99 @@ func (e HealthStatus) Valid() bool {
 	case HealthStatusOk:
 		return true
 	case HealthStatusUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for KnowledgeGapStatus.
+const (
+	KnowledgeGapStatusAnswered  KnowledgeGapStatus = "answered"
+	KnowledgeGapStatusDismissed KnowledgeGapStatus = "dismissed"
+	KnowledgeGapStatusOpen      KnowledgeGapStatus = "open"
+)
+
+// Valid indicates whether the value is a known member of the KnowledgeGapStatus enum.
+func (e KnowledgeGapStatus) Valid() bool {
+	switch e {
+	case KnowledgeGapStatusAnswered:
+		return true
+	case KnowledgeGapStatusDismissed:
+		return true
+	case KnowledgeGapStatusOpen:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for KnowledgeSourceCreateKind.
+const (
+	KnowledgeSourceCreateKindSite    KnowledgeSourceCreateKind = "site"
+	KnowledgeSourceCreateKindSnippet KnowledgeSourceCreateKind = "snippet"
+	KnowledgeSourceCreateKindUrl     KnowledgeSourceCreateKind = "url"
+)
+
+// Valid indicates whether the value is a known member of the KnowledgeSourceCreateKind enum.
+func (e KnowledgeSourceCreateKind) Valid() bool {
+	switch e {
+	case KnowledgeSourceCreateKindSite:
+		return true
+	case KnowledgeSourceCreateKindSnippet:
+		return true
+	case KnowledgeSourceCreateKindUrl:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for KnowledgeSourceKind.
+const (
+	KnowledgeSourceKindFile    KnowledgeSourceKind = "file"
+	KnowledgeSourceKindSite    KnowledgeSourceKind = "site"
+	KnowledgeSourceKindSnippet KnowledgeSourceKind = "snippet"
+	KnowledgeSourceKindUrl     KnowledgeSourceKind = "url"
+)
+
+// Valid indicates whether the value is a known member of the KnowledgeSourceKind enum.
+func (e KnowledgeSourceKind) Valid() bool {
+	switch e {
+	case KnowledgeSourceKindFile:
+		return true
+	case KnowledgeSourceKindSite:
+		return true
+	case KnowledgeSourceKindSnippet:
+		return true
+	case KnowledgeSourceKindUrl:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for KnowledgeSourceStatus.
+const (
+	KnowledgeSourceStatusFailed   KnowledgeSourceStatus = "failed"
+	KnowledgeSourceStatusFetching KnowledgeSourceStatus = "fetching"
+	KnowledgeSourceStatusIndexing KnowledgeSourceStatus = "indexing"
+	KnowledgeSourceStatusQueued   KnowledgeSourceStatus = "queued"
+	KnowledgeSourceStatusReady    KnowledgeSourceStatus = "ready"
+)
+
+// Valid indicates whether the value is a known member of the KnowledgeSourceStatus enum.
+func (e KnowledgeSourceStatus) Valid() bool {
+	switch e {
+	case KnowledgeSourceStatusFailed:
+		return true
+	case KnowledgeSourceStatusFetching:
+		return true
+	case KnowledgeSourceStatusIndexing:
+		return true
+	case KnowledgeSourceStatusQueued:
+		return true
+	case KnowledgeSourceStatusReady:
 		return true
 	default:
 		return false
@@ -955,6 +1085,27 @@ func (e ListConversationsParamsChannelType) Valid() bool {
 	}
 }
 
+// Defines values for ListKnowledgeGapsParamsStatus.
+const (
+	ListKnowledgeGapsParamsStatusAnswered  ListKnowledgeGapsParamsStatus = "answered"
+	ListKnowledgeGapsParamsStatusDismissed ListKnowledgeGapsParamsStatus = "dismissed"
+	ListKnowledgeGapsParamsStatusOpen      ListKnowledgeGapsParamsStatus = "open"
+)
+
+// Valid indicates whether the value is a known member of the ListKnowledgeGapsParamsStatus enum.
+func (e ListKnowledgeGapsParamsStatus) Valid() bool {
+	switch e {
+	case ListKnowledgeGapsParamsStatusAnswered:
+		return true
+	case ListKnowledgeGapsParamsStatusDismissed:
+		return true
+	case ListKnowledgeGapsParamsStatusOpen:
+		return true
+	default:
+		return false
+	}
+}
+
 // APIToken defines model for APIToken.
 type APIToken struct {
 	CreatedAt time.Time `json:"created_at"`
@@ -1095,6 +1246,26 @@ type AgentCreate struct {
 
 // AgentCreateTools defines model for AgentCreate.Tools.
 type AgentCreateTools string
+
+// AgentKnowledge defines model for AgentKnowledge.
+type AgentKnowledge struct {
+	SourceIds   []openapi_types.UUID      `json:"source_ids"`
+	TokenBudget int                       `json:"token_budget"`
+	WhenUnknown AgentKnowledgeWhenUnknown `json:"when_unknown"`
+}
+
+// AgentKnowledgeWhenUnknown defines model for AgentKnowledge.WhenUnknown.
+type AgentKnowledgeWhenUnknown string
+
+// AgentKnowledgeUpdate defines model for AgentKnowledgeUpdate.
+type AgentKnowledgeUpdate struct {
+	SourceIds   []openapi_types.UUID             `json:"source_ids"`
+	TokenBudget *int                             `json:"token_budget,omitempty"`
+	WhenUnknown *AgentKnowledgeUpdateWhenUnknown `json:"when_unknown,omitempty"`
+}
+
+// AgentKnowledgeUpdateWhenUnknown defines model for AgentKnowledgeUpdate.WhenUnknown.
+type AgentKnowledgeUpdateWhenUnknown string
 
 // AgentList defines model for AgentList.
 type AgentList struct {
@@ -1547,6 +1718,213 @@ type Integrations struct {
 type InvitationAccept struct {
 	// Token The `token` parameter of the invitation link.
 	Token string `json:"token"`
+}
+
+// KnowledgeChunk defines model for KnowledgeChunk.
+type KnowledgeChunk struct {
+	// Anchor The HTML fragment id of the nearest heading.
+	Anchor     nullable.Nullable[string] `json:"anchor"`
+	DocumentId openapi_types.UUID        `json:"document_id"`
+
+	// HeadingPath Headings above the chunk
+	HeadingPath []string           `json:"heading_path"`
+	Id          openapi_types.UUID `json:"id"`
+
+	// Ordinal Position in its document.
+	Ordinal int `json:"ordinal"`
+
+	// Page PDF page (1-based).
+	Page     nullable.Nullable[int] `json:"page"`
+	SourceId openapi_types.UUID     `json:"source_id"`
+	Text     string                 `json:"text"`
+
+	// Title The document's title.
+	Title  string `json:"title"`
+	Tokens int    `json:"tokens"`
+
+	// Url Where a reader can open it (page URL with anchor)
+	Url nullable.Nullable[string] `json:"url"`
+}
+
+// KnowledgeChunkList defines model for KnowledgeChunkList.
+type KnowledgeChunkList struct {
+	Items      []KnowledgeChunk          `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+}
+
+// KnowledgeGap defines model for KnowledgeGap.
+type KnowledgeGap struct {
+	AgentId       nullable.Nullable[openapi_types.UUID] `json:"agent_id"`
+	Asked         int                                   `json:"asked"`
+	Conversations int                                   `json:"conversations"`
+	FirstAskedAt  time.Time                             `json:"first_asked_at"`
+	Id            openapi_types.UUID                    `json:"id"`
+	LastAskedAt   time.Time                             `json:"last_asked_at"`
+
+	// Question The latest wording asked.
+	Question string `json:"question"`
+
+	// SourceId The snippet that answered it.
+	SourceId nullable.Nullable[openapi_types.UUID] `json:"source_id"`
+	Status   KnowledgeGapStatus                    `json:"status"`
+}
+
+// KnowledgeGapStatus defines model for KnowledgeGap.Status.
+type KnowledgeGapStatus string
+
+// KnowledgeGapAnswer defines model for KnowledgeGapAnswer.
+type KnowledgeGapAnswer struct {
+	Answer string  `json:"answer"`
+	Title  *string `json:"title,omitempty"`
+}
+
+// KnowledgeGapList defines model for KnowledgeGapList.
+type KnowledgeGapList struct {
+	Items      []KnowledgeGap            `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+}
+
+// KnowledgeHit defines model for KnowledgeHit.
+type KnowledgeHit struct {
+	Chunk     KnowledgeChunk `json:"chunk"`
+	FusedRank int            `json:"fused_rank"`
+
+	// FusedScore Reciprocal-rank fusion: Σ 1/(60 + rank).
+	FusedScore float64 `json:"fused_score"`
+
+	// InBudget Whether a turn would put this chunk into the prompt.
+	InBudget bool `json:"in_budget"`
+
+	// KeywordRank 1-based BM25 rank; null when no query term is in the chunk.
+	KeywordRank nullable.Nullable[int] `json:"keyword_rank"`
+
+	// KeywordScore The BM25 score (k1 = 1.2
+	KeywordScore nullable.Nullable[float64] `json:"keyword_score"`
+	VectorRank   nullable.Nullable[int]     `json:"vector_rank"`
+
+	// VectorScore Cosine similarity.
+	VectorScore nullable.Nullable[float64] `json:"vector_score"`
+}
+
+// KnowledgeProgress defines model for KnowledgeProgress.
+type KnowledgeProgress struct {
+	// Done Documents processed in the current (or last) sync.
+	Done int `json:"done"`
+
+	// Total Documents known so far in the current (or last) sync.
+	Total int `json:"total"`
+}
+
+// KnowledgeSearch defines model for KnowledgeSearch.
+type KnowledgeSearch struct {
+	AgentId *openapi_types.UUID `json:"agent_id,omitempty"`
+	Limit   *int                `json:"limit,omitempty"`
+	Query   string              `json:"query"`
+}
+
+// KnowledgeSearchResult defines model for KnowledgeSearchResult.
+type KnowledgeSearchResult struct {
+	// Embedder The embedder (and model) the vectors were made by.
+	Embedder string         `json:"embedder"`
+	Items    []KnowledgeHit `json:"items"`
+
+	// Relevant Whether a turn would consider this answered (false → the agent's `when_unknown`).
+	Relevant bool `json:"relevant"`
+}
+
+// KnowledgeSource defines model for KnowledgeSource.
+type KnowledgeSource struct {
+	// Bytes Bytes of source content stored.
+	Bytes  int64 `json:"bytes"`
+	Chunks int   `json:"chunks"`
+
+	// ContentHash SHA-256 (hex) of the content last indexed (of every document
+	ContentHash nullable.Nullable[string] `json:"content_hash"`
+	ContentType nullable.Nullable[string] `json:"content_type"`
+	CreatedAt   time.Time                 `json:"created_at"`
+
+	// Documents Documents (pages
+	Documents int `json:"documents"`
+
+	// Error Why the source failed (when `failed`)
+	Error        nullable.Nullable[string]    `json:"error"`
+	FileName     nullable.Nullable[string]    `json:"file_name"`
+	Id           openapi_types.UUID           `json:"id"`
+	Kind         KnowledgeSourceKind          `json:"kind"`
+	LastSyncedAt nullable.Nullable[time.Time] `json:"last_synced_at"`
+	MaxDepth     nullable.Nullable[int]       `json:"max_depth"`
+	MaxPages     nullable.Nullable[int]       `json:"max_pages"`
+	NextSyncAt   nullable.Nullable[time.Time] `json:"next_sync_at"`
+	Progress     KnowledgeProgress            `json:"progress"`
+
+	// Question A snippet's question (Q&A pair).
+	Question nullable.Nullable[string] `json:"question"`
+
+	// ResyncHours Re-sync period for url and site sources; 0 = never.
+	ResyncHours int                   `json:"resync_hours"`
+	Status      KnowledgeSourceStatus `json:"status"`
+
+	// Text A snippet's text.
+	Text      nullable.Nullable[string] `json:"text"`
+	Title     string                    `json:"title"`
+	UpdatedAt time.Time                 `json:"updated_at"`
+
+	// Url The page or the site's start (url
+	Url nullable.Nullable[string] `json:"url"`
+}
+
+// KnowledgeSourceCreate defines model for KnowledgeSourceCreate.
+type KnowledgeSourceCreate struct {
+	Kind KnowledgeSourceCreateKind `json:"kind"`
+
+	// MaxDepth site only.
+	MaxDepth *int `json:"max_depth,omitempty"`
+
+	// MaxPages site only.
+	MaxPages    *int    `json:"max_pages,omitempty"`
+	Question    *string `json:"question,omitempty"`
+	ResyncHours *int    `json:"resync_hours,omitempty"`
+
+	// Text Required for snippet.
+	Text *string `json:"text,omitempty"`
+
+	// Title Defaults to the page title (url
+	Title *string `json:"title,omitempty"`
+
+	// Url Required for url and site; http or https.
+	Url *string `json:"url,omitempty"`
+}
+
+// KnowledgeSourceCreateKind defines model for KnowledgeSourceCreate.Kind.
+type KnowledgeSourceCreateKind string
+
+// KnowledgeSourceKind defines model for KnowledgeSourceKind.
+type KnowledgeSourceKind string
+
+// KnowledgeSourceList defines model for KnowledgeSourceList.
+type KnowledgeSourceList struct {
+	Items      []KnowledgeSource         `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+}
+
+// KnowledgeSourceStatus defines model for KnowledgeSourceStatus.
+type KnowledgeSourceStatus string
+
+// KnowledgeSourceUpdate defines model for KnowledgeSourceUpdate.
+type KnowledgeSourceUpdate struct {
+	// Question snippet only; empty removes it.
+	Question    *string `json:"question,omitempty"`
+	ResyncHours *int    `json:"resync_hours,omitempty"`
+
+	// Text snippet only.
+	Text  *string `json:"text,omitempty"`
+	Title *string `json:"title,omitempty"`
+}
+
+// KnowledgeUpload defines model for KnowledgeUpload.
+type KnowledgeUpload struct {
+	File  openapi_types.File `json:"file"`
+	Title *string            `json:"title,omitempty"`
 }
 
 // LLMKey defines model for LLMKey.
@@ -2323,11 +2701,17 @@ type DeliveryId = openapi_types.UUID
 // EndpointId defines model for EndpointId.
 type EndpointId = openapi_types.UUID
 
+// GapId defines model for GapId.
+type GapId = openapi_types.UUID
+
 // IdempotencyKey defines model for IdempotencyKey.
 type IdempotencyKey = string
 
 // Limit defines model for Limit.
 type Limit = int
+
+// SourceId defines model for SourceId.
+type SourceId = openapi_types.UUID
 
 // TenantId defines model for TenantId.
 type TenantId = openapi_types.UUID
@@ -2364,6 +2748,9 @@ type Unauthorized = Problem
 
 // Unavailable An RFC 9457 problem.
 type Unavailable = Problem
+
+// UnsupportedMediaType An RFC 9457 problem.
+type UnsupportedMediaType = Problem
 
 // SlackOAuthCallbackParams defines parameters for SlackOAuthCallback.
 type SlackOAuthCallbackParams struct {
@@ -2535,6 +2922,63 @@ type ListEventsParams struct {
 	Until   *time.Time `form:"until,omitempty" json:"until,omitempty"`
 }
 
+// ListKnowledgeGapsParams defines parameters for ListKnowledgeGaps.
+type ListKnowledgeGapsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor                        `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Status *ListKnowledgeGapsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+}
+
+// ListKnowledgeGapsParamsStatus defines parameters for ListKnowledgeGaps.
+type ListKnowledgeGapsParamsStatus string
+
+// AnswerKnowledgeGapParams defines parameters for AnswerKnowledgeGap.
+type AnswerKnowledgeGapParams struct {
+	// IdempotencyKey Makes a retried create safe; see Conventions.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListKnowledgeSourcesParams defines parameters for ListKnowledgeSources.
+type ListKnowledgeSourcesParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor                `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Status *KnowledgeSourceStatus `form:"status,omitempty" json:"status,omitempty"`
+	Kind   *KnowledgeSourceKind   `form:"kind,omitempty" json:"kind,omitempty"`
+}
+
+// CreateKnowledgeSourceParams defines parameters for CreateKnowledgeSource.
+type CreateKnowledgeSourceParams struct {
+	// IdempotencyKey Makes a retried create safe; see Conventions.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// UploadKnowledgeFileParams defines parameters for UploadKnowledgeFile.
+type UploadKnowledgeFileParams struct {
+	// IdempotencyKey Makes a retried create safe; see Conventions.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListKnowledgeChunksParams defines parameters for ListKnowledgeChunks.
+type ListKnowledgeChunksParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// SyncKnowledgeSourceParams defines parameters for SyncKnowledgeSource.
+type SyncKnowledgeSourceParams struct {
+	// IdempotencyKey Makes a retried create safe; see Conventions.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListLLMKeysParams defines parameters for ListLLMKeys.
 type ListLLMKeysParams struct {
 	// Limit Page size.
@@ -2659,6 +3103,9 @@ type CreateAgentJSONRequestBody = AgentCreate
 // UpdateAgentJSONRequestBody defines body for UpdateAgent for application/json ContentType.
 type UpdateAgentJSONRequestBody = AgentUpdate
 
+// PutAgentKnowledgeJSONRequestBody defines body for PutAgentKnowledge for application/json ContentType.
+type PutAgentKnowledgeJSONRequestBody = AgentKnowledgeUpdate
+
 // PreviewAgentJSONRequestBody defines body for PreviewAgent for application/json ContentType.
 type PreviewAgentJSONRequestBody = PreviewRequest
 
@@ -2676,6 +3123,21 @@ type SendHumanReplyJSONRequestBody = HumanReply
 
 // SetEscalationTopicsJSONRequestBody defines body for SetEscalationTopics for application/json ContentType.
 type SetEscalationTopicsJSONRequestBody = EscalationTopicsUpdate
+
+// AnswerKnowledgeGapJSONRequestBody defines body for AnswerKnowledgeGap for application/json ContentType.
+type AnswerKnowledgeGapJSONRequestBody = KnowledgeGapAnswer
+
+// SearchKnowledgeJSONRequestBody defines body for SearchKnowledge for application/json ContentType.
+type SearchKnowledgeJSONRequestBody = KnowledgeSearch
+
+// CreateKnowledgeSourceJSONRequestBody defines body for CreateKnowledgeSource for application/json ContentType.
+type CreateKnowledgeSourceJSONRequestBody = KnowledgeSourceCreate
+
+// UploadKnowledgeFileMultipartRequestBody defines body for UploadKnowledgeFile for multipart/form-data ContentType.
+type UploadKnowledgeFileMultipartRequestBody = KnowledgeUpload
+
+// UpdateKnowledgeSourceJSONRequestBody defines body for UpdateKnowledgeSource for application/json ContentType.
+type UpdateKnowledgeSourceJSONRequestBody = KnowledgeSourceUpdate
 
 // CreateLLMKeyJSONRequestBody defines body for CreateLLMKey for application/json ContentType.
 type CreateLLMKeyJSONRequestBody = LLMKeyCreate
@@ -2763,6 +3225,12 @@ type ServerInterface interface {
 	// UpdateAgent Update an agent
 	// (PATCH /api/portal/tenants/{tenant_id}/agents/{agent_id})
 	UpdateAgent(ctx echo.Context, tenantId TenantId, agentId AgentId) error
+	// GetAgentKnowledge What an agent may know
+	// (GET /api/portal/tenants/{tenant_id}/agents/{agent_id}/knowledge)
+	GetAgentKnowledge(ctx echo.Context, tenantId TenantId, agentId AgentId) error
+	// PutAgentKnowledge Assign sources to an agent
+	// (PUT /api/portal/tenants/{tenant_id}/agents/{agent_id}/knowledge)
+	PutAgentKnowledge(ctx echo.Context, tenantId TenantId, agentId AgentId) error
 	// ListMemories What an agent remembers about a person
 	// (GET /api/portal/tenants/{tenant_id}/agents/{agent_id}/memories)
 	ListMemories(ctx echo.Context, tenantId TenantId, agentId AgentId, params ListMemoriesParams) error
@@ -2832,6 +3300,42 @@ type ServerInterface interface {
 	// GetEvent Get an event
 	// (GET /api/portal/tenants/{tenant_id}/events/{event_id})
 	GetEvent(ctx echo.Context, tenantId TenantId, eventId openapi_types.UUID) error
+	// ListKnowledgeGaps Questions the knowledge could not answer
+	// (GET /api/portal/tenants/{tenant_id}/knowledge/gaps)
+	ListKnowledgeGaps(ctx echo.Context, tenantId TenantId, params ListKnowledgeGapsParams) error
+	// DismissKnowledgeGap Dismiss a gap
+	// (DELETE /api/portal/tenants/{tenant_id}/knowledge/gaps/{gap_id})
+	DismissKnowledgeGap(ctx echo.Context, tenantId TenantId, gapId GapId) error
+	// AnswerKnowledgeGap Answer a gap with a snippet
+	// (POST /api/portal/tenants/{tenant_id}/knowledge/gaps/{gap_id}/answer)
+	AnswerKnowledgeGap(ctx echo.Context, tenantId TenantId, gapId GapId, params AnswerKnowledgeGapParams) error
+	// SearchKnowledge Try retrieval (the retrieval tester)
+	// (POST /api/portal/tenants/{tenant_id}/knowledge/search)
+	SearchKnowledge(ctx echo.Context, tenantId TenantId) error
+	// ListKnowledgeSources List knowledge sources
+	// (GET /api/portal/tenants/{tenant_id}/knowledge/sources)
+	ListKnowledgeSources(ctx echo.Context, tenantId TenantId, params ListKnowledgeSourcesParams) error
+	// CreateKnowledgeSource Add a URL, a site or a snippet
+	// (POST /api/portal/tenants/{tenant_id}/knowledge/sources)
+	CreateKnowledgeSource(ctx echo.Context, tenantId TenantId, params CreateKnowledgeSourceParams) error
+	// UploadKnowledgeFile Upload a file as a source
+	// (POST /api/portal/tenants/{tenant_id}/knowledge/sources/upload)
+	UploadKnowledgeFile(ctx echo.Context, tenantId TenantId, params UploadKnowledgeFileParams) error
+	// DeleteKnowledgeSource Delete a knowledge source
+	// (DELETE /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id})
+	DeleteKnowledgeSource(ctx echo.Context, tenantId TenantId, sourceId SourceId) error
+	// GetKnowledgeSource Get a knowledge source
+	// (GET /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id})
+	GetKnowledgeSource(ctx echo.Context, tenantId TenantId, sourceId SourceId) error
+	// UpdateKnowledgeSource Change a knowledge source
+	// (PATCH /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id})
+	UpdateKnowledgeSource(ctx echo.Context, tenantId TenantId, sourceId SourceId) error
+	// ListKnowledgeChunks The chunks a source was cut into
+	// (GET /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id}/chunks)
+	ListKnowledgeChunks(ctx echo.Context, tenantId TenantId, sourceId SourceId, params ListKnowledgeChunksParams) error
+	// SyncKnowledgeSource Re-sync a source now
+	// (POST /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id}/sync)
+	SyncKnowledgeSource(ctx echo.Context, tenantId TenantId, sourceId SourceId, params SyncKnowledgeSourceParams) error
 	// ListLLMKeys List LLM API keys
 	// (GET /api/portal/tenants/{tenant_id}/llm-keys)
 	ListLLMKeys(ctx echo.Context, tenantId TenantId, params ListLLMKeysParams) error
@@ -3305,6 +3809,54 @@ func (w *ServerInterfaceWrapper) UpdateAgent(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateAgent(ctx, tenantId, agentId)
+	return err
+}
+
+// GetAgentKnowledge converts echo context to params.
+func (w *ServerInterfaceWrapper) GetAgentKnowledge(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "agent_id" -------------
+	var agentId AgentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "agent_id", ctx.Param("agent_id"), &agentId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter agent_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetAgentKnowledge(ctx, tenantId, agentId)
+	return err
+}
+
+// PutAgentKnowledge converts echo context to params.
+func (w *ServerInterfaceWrapper) PutAgentKnowledge(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "agent_id" -------------
+	var agentId AgentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "agent_id", ctx.Param("agent_id"), &agentId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter agent_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PutAgentKnowledge(ctx, tenantId, agentId)
 	return err
 }
 
@@ -4055,6 +4607,403 @@ func (w *ServerInterfaceWrapper) GetEvent(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetEvent(ctx, tenantId, eventId)
+	return err
+}
+
+// ListKnowledgeGaps converts echo context to params.
+func (w *ServerInterfaceWrapper) ListKnowledgeGaps(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListKnowledgeGapsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListKnowledgeGaps(ctx, tenantId, params)
+	return err
+}
+
+// DismissKnowledgeGap converts echo context to params.
+func (w *ServerInterfaceWrapper) DismissKnowledgeGap(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "gap_id" -------------
+	var gapId GapId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "gap_id", ctx.Param("gap_id"), &gapId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter gap_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DismissKnowledgeGap(ctx, tenantId, gapId)
+	return err
+}
+
+// AnswerKnowledgeGap converts echo context to params.
+func (w *ServerInterfaceWrapper) AnswerKnowledgeGap(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "gap_id" -------------
+	var gapId GapId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "gap_id", ctx.Param("gap_id"), &gapId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter gap_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AnswerKnowledgeGapParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AnswerKnowledgeGap(ctx, tenantId, gapId, params)
+	return err
+}
+
+// SearchKnowledge converts echo context to params.
+func (w *ServerInterfaceWrapper) SearchKnowledge(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SearchKnowledge(ctx, tenantId)
+	return err
+}
+
+// ListKnowledgeSources converts echo context to params.
+func (w *ServerInterfaceWrapper) ListKnowledgeSources(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListKnowledgeSourcesParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "kind" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "kind", ctx.QueryParams(), &params.Kind, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter kind: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListKnowledgeSources(ctx, tenantId, params)
+	return err
+}
+
+// CreateKnowledgeSource converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateKnowledgeSource(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateKnowledgeSourceParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateKnowledgeSource(ctx, tenantId, params)
+	return err
+}
+
+// UploadKnowledgeFile converts echo context to params.
+func (w *ServerInterfaceWrapper) UploadKnowledgeFile(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UploadKnowledgeFileParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UploadKnowledgeFile(ctx, tenantId, params)
+	return err
+}
+
+// DeleteKnowledgeSource converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteKnowledgeSource(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "source_id" -------------
+	var sourceId SourceId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "source_id", ctx.Param("source_id"), &sourceId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter source_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteKnowledgeSource(ctx, tenantId, sourceId)
+	return err
+}
+
+// GetKnowledgeSource converts echo context to params.
+func (w *ServerInterfaceWrapper) GetKnowledgeSource(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "source_id" -------------
+	var sourceId SourceId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "source_id", ctx.Param("source_id"), &sourceId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter source_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetKnowledgeSource(ctx, tenantId, sourceId)
+	return err
+}
+
+// UpdateKnowledgeSource converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateKnowledgeSource(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "source_id" -------------
+	var sourceId SourceId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "source_id", ctx.Param("source_id"), &sourceId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter source_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateKnowledgeSource(ctx, tenantId, sourceId)
+	return err
+}
+
+// ListKnowledgeChunks converts echo context to params.
+func (w *ServerInterfaceWrapper) ListKnowledgeChunks(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "source_id" -------------
+	var sourceId SourceId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "source_id", ctx.Param("source_id"), &sourceId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter source_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListKnowledgeChunksParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListKnowledgeChunks(ctx, tenantId, sourceId, params)
+	return err
+}
+
+// SyncKnowledgeSource converts echo context to params.
+func (w *ServerInterfaceWrapper) SyncKnowledgeSource(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", ctx.Param("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter tenant_id: %s", err))
+	}
+
+	// ------------- Path parameter "source_id" -------------
+	var sourceId SourceId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "source_id", ctx.Param("source_id"), &sourceId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter source_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SyncKnowledgeSourceParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SyncKnowledgeSource(ctx, tenantId, sourceId, params)
 	return err
 }
 
@@ -4924,6 +5873,20 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/webhook-deliveries/:delivery_id/replay", wrapper.ReplayWebhookDelivery, options.OperationMiddlewares["replayWebhookDelivery"]...)
 	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/events", wrapper.ListEvents, options.OperationMiddlewares["listEvents"]...)
 	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/events/:event_id", wrapper.GetEvent, options.OperationMiddlewares["getEvent"]...)
+	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/knowledge/sources", wrapper.ListKnowledgeSources, options.OperationMiddlewares["listKnowledgeSources"]...)
+	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/knowledge/sources", wrapper.CreateKnowledgeSource, options.OperationMiddlewares["createKnowledgeSource"]...)
+	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/knowledge/sources/upload", wrapper.UploadKnowledgeFile, options.OperationMiddlewares["uploadKnowledgeFile"]...)
+	router.DELETE(options.BaseURL+"/api/portal/tenants/:tenant_id/knowledge/sources/:source_id", wrapper.DeleteKnowledgeSource, options.OperationMiddlewares["deleteKnowledgeSource"]...)
+	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/knowledge/sources/:source_id", wrapper.GetKnowledgeSource, options.OperationMiddlewares["getKnowledgeSource"]...)
+	router.PATCH(options.BaseURL+"/api/portal/tenants/:tenant_id/knowledge/sources/:source_id", wrapper.UpdateKnowledgeSource, options.OperationMiddlewares["updateKnowledgeSource"]...)
+	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/knowledge/sources/:source_id/sync", wrapper.SyncKnowledgeSource, options.OperationMiddlewares["syncKnowledgeSource"]...)
+	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/knowledge/sources/:source_id/chunks", wrapper.ListKnowledgeChunks, options.OperationMiddlewares["listKnowledgeChunks"]...)
+	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/knowledge/search", wrapper.SearchKnowledge, options.OperationMiddlewares["searchKnowledge"]...)
+	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/knowledge/gaps", wrapper.ListKnowledgeGaps, options.OperationMiddlewares["listKnowledgeGaps"]...)
+	router.POST(options.BaseURL+"/api/portal/tenants/:tenant_id/knowledge/gaps/:gap_id/answer", wrapper.AnswerKnowledgeGap, options.OperationMiddlewares["answerKnowledgeGap"]...)
+	router.DELETE(options.BaseURL+"/api/portal/tenants/:tenant_id/knowledge/gaps/:gap_id", wrapper.DismissKnowledgeGap, options.OperationMiddlewares["dismissKnowledgeGap"]...)
+	router.GET(options.BaseURL+"/api/portal/tenants/:tenant_id/agents/:agent_id/knowledge", wrapper.GetAgentKnowledge, options.OperationMiddlewares["getAgentKnowledge"]...)
+	router.PUT(options.BaseURL+"/api/portal/tenants/:tenant_id/agents/:agent_id/knowledge", wrapper.PutAgentKnowledge, options.OperationMiddlewares["putAgentKnowledge"]...)
 
 }
 
@@ -4957,6 +5920,8 @@ type TooManyRequestsApplicationProblemPlusJSONResponse struct {
 type UnauthorizedApplicationProblemPlusJSONResponse Problem
 
 type UnavailableApplicationProblemPlusJSONResponse Problem
+
+type UnsupportedMediaTypeApplicationProblemPlusJSONResponse Problem
 
 type SignInRequestObject struct {
 	Body *SignInJSONRequestBody
@@ -7932,6 +8897,281 @@ type UpdateAgentdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response UpdateAgentdefaultApplicationProblemPlusJSONResponse) VisitUpdateAgentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAgentKnowledgeRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	AgentId  AgentId  `json:"agent_id"`
+}
+
+type GetAgentKnowledgeResponseObject interface {
+	VisitGetAgentKnowledgeResponse(w http.ResponseWriter) error
+}
+
+type GetAgentKnowledge200JSONResponse AgentKnowledge
+
+func (response GetAgentKnowledge200JSONResponse) VisitGetAgentKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAgentKnowledge401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetAgentKnowledge401ApplicationProblemPlusJSONResponse) VisitGetAgentKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAgentKnowledge404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetAgentKnowledge404ApplicationProblemPlusJSONResponse) VisitGetAgentKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAgentKnowledge422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetAgentKnowledge422ApplicationProblemPlusJSONResponse) VisitGetAgentKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAgentKnowledge429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetAgentKnowledge429ApplicationProblemPlusJSONResponse) VisitGetAgentKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAgentKnowledgedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetAgentKnowledgedefaultApplicationProblemPlusJSONResponse) VisitGetAgentKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutAgentKnowledgeRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	AgentId  AgentId  `json:"agent_id"`
+	Body     *PutAgentKnowledgeJSONRequestBody
+}
+
+type PutAgentKnowledgeResponseObject interface {
+	VisitPutAgentKnowledgeResponse(w http.ResponseWriter) error
+}
+
+type PutAgentKnowledge200JSONResponse AgentKnowledge
+
+func (response PutAgentKnowledge200JSONResponse) VisitPutAgentKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutAgentKnowledge400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PutAgentKnowledge400ApplicationProblemPlusJSONResponse) VisitPutAgentKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutAgentKnowledge401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PutAgentKnowledge401ApplicationProblemPlusJSONResponse) VisitPutAgentKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutAgentKnowledge403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PutAgentKnowledge403ApplicationProblemPlusJSONResponse) VisitPutAgentKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutAgentKnowledge404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response PutAgentKnowledge404ApplicationProblemPlusJSONResponse) VisitPutAgentKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutAgentKnowledge413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response PutAgentKnowledge413ApplicationProblemPlusJSONResponse) VisitPutAgentKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutAgentKnowledge422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response PutAgentKnowledge422ApplicationProblemPlusJSONResponse) VisitPutAgentKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutAgentKnowledge429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response PutAgentKnowledge429ApplicationProblemPlusJSONResponse) VisitPutAgentKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutAgentKnowledgedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response PutAgentKnowledgedefaultApplicationProblemPlusJSONResponse) VisitPutAgentKnowledgeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -11144,6 +12384,1787 @@ type GetEventdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetEventdefaultApplicationProblemPlusJSONResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeGapsRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   ListKnowledgeGapsParams
+}
+
+type ListKnowledgeGapsResponseObject interface {
+	VisitListKnowledgeGapsResponse(w http.ResponseWriter) error
+}
+
+type ListKnowledgeGaps200JSONResponse KnowledgeGapList
+
+func (response ListKnowledgeGaps200JSONResponse) VisitListKnowledgeGapsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeGaps400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeGaps400ApplicationProblemPlusJSONResponse) VisitListKnowledgeGapsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeGaps401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeGaps401ApplicationProblemPlusJSONResponse) VisitListKnowledgeGapsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeGaps404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeGaps404ApplicationProblemPlusJSONResponse) VisitListKnowledgeGapsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeGaps422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeGaps422ApplicationProblemPlusJSONResponse) VisitListKnowledgeGapsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeGaps429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeGaps429ApplicationProblemPlusJSONResponse) VisitListKnowledgeGapsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeGapsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListKnowledgeGapsdefaultApplicationProblemPlusJSONResponse) VisitListKnowledgeGapsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DismissKnowledgeGapRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	GapId    GapId    `json:"gap_id"`
+}
+
+type DismissKnowledgeGapResponseObject interface {
+	VisitDismissKnowledgeGapResponse(w http.ResponseWriter) error
+}
+
+type DismissKnowledgeGap204Response struct {
+}
+
+func (response DismissKnowledgeGap204Response) VisitDismissKnowledgeGapResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DismissKnowledgeGap401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DismissKnowledgeGap401ApplicationProblemPlusJSONResponse) VisitDismissKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DismissKnowledgeGap403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DismissKnowledgeGap403ApplicationProblemPlusJSONResponse) VisitDismissKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DismissKnowledgeGap404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DismissKnowledgeGap404ApplicationProblemPlusJSONResponse) VisitDismissKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DismissKnowledgeGap422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response DismissKnowledgeGap422ApplicationProblemPlusJSONResponse) VisitDismissKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DismissKnowledgeGap429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DismissKnowledgeGap429ApplicationProblemPlusJSONResponse) VisitDismissKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DismissKnowledgeGapdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DismissKnowledgeGapdefaultApplicationProblemPlusJSONResponse) VisitDismissKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerKnowledgeGapRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	GapId    GapId    `json:"gap_id"`
+	Params   AnswerKnowledgeGapParams
+	Body     *AnswerKnowledgeGapJSONRequestBody
+}
+
+type AnswerKnowledgeGapResponseObject interface {
+	VisitAnswerKnowledgeGapResponse(w http.ResponseWriter) error
+}
+
+type AnswerKnowledgeGap201JSONResponse KnowledgeSource
+
+func (response AnswerKnowledgeGap201JSONResponse) VisitAnswerKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerKnowledgeGap400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerKnowledgeGap400ApplicationProblemPlusJSONResponse) VisitAnswerKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerKnowledgeGap401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerKnowledgeGap401ApplicationProblemPlusJSONResponse) VisitAnswerKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerKnowledgeGap403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerKnowledgeGap403ApplicationProblemPlusJSONResponse) VisitAnswerKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerKnowledgeGap404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerKnowledgeGap404ApplicationProblemPlusJSONResponse) VisitAnswerKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerKnowledgeGap409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerKnowledgeGap409ApplicationProblemPlusJSONResponse) VisitAnswerKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerKnowledgeGap413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerKnowledgeGap413ApplicationProblemPlusJSONResponse) VisitAnswerKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerKnowledgeGap422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerKnowledgeGap422ApplicationProblemPlusJSONResponse) VisitAnswerKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerKnowledgeGap429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerKnowledgeGap429ApplicationProblemPlusJSONResponse) VisitAnswerKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerKnowledgeGapdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AnswerKnowledgeGapdefaultApplicationProblemPlusJSONResponse) VisitAnswerKnowledgeGapResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchKnowledgeRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Body     *SearchKnowledgeJSONRequestBody
+}
+
+type SearchKnowledgeResponseObject interface {
+	VisitSearchKnowledgeResponse(w http.ResponseWriter) error
+}
+
+type SearchKnowledge200JSONResponse KnowledgeSearchResult
+
+func (response SearchKnowledge200JSONResponse) VisitSearchKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchKnowledge400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SearchKnowledge400ApplicationProblemPlusJSONResponse) VisitSearchKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchKnowledge401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SearchKnowledge401ApplicationProblemPlusJSONResponse) VisitSearchKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchKnowledge403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SearchKnowledge403ApplicationProblemPlusJSONResponse) VisitSearchKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchKnowledge404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SearchKnowledge404ApplicationProblemPlusJSONResponse) VisitSearchKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchKnowledge413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SearchKnowledge413ApplicationProblemPlusJSONResponse) VisitSearchKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchKnowledge422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response SearchKnowledge422ApplicationProblemPlusJSONResponse) VisitSearchKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchKnowledge429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SearchKnowledge429ApplicationProblemPlusJSONResponse) VisitSearchKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchKnowledgedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SearchKnowledgedefaultApplicationProblemPlusJSONResponse) VisitSearchKnowledgeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeSourcesRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   ListKnowledgeSourcesParams
+}
+
+type ListKnowledgeSourcesResponseObject interface {
+	VisitListKnowledgeSourcesResponse(w http.ResponseWriter) error
+}
+
+type ListKnowledgeSources200JSONResponse KnowledgeSourceList
+
+func (response ListKnowledgeSources200JSONResponse) VisitListKnowledgeSourcesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeSources400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeSources400ApplicationProblemPlusJSONResponse) VisitListKnowledgeSourcesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeSources401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeSources401ApplicationProblemPlusJSONResponse) VisitListKnowledgeSourcesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeSources404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeSources404ApplicationProblemPlusJSONResponse) VisitListKnowledgeSourcesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeSources422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeSources422ApplicationProblemPlusJSONResponse) VisitListKnowledgeSourcesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeSources429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeSources429ApplicationProblemPlusJSONResponse) VisitListKnowledgeSourcesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeSourcesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListKnowledgeSourcesdefaultApplicationProblemPlusJSONResponse) VisitListKnowledgeSourcesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateKnowledgeSourceRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   CreateKnowledgeSourceParams
+	Body     *CreateKnowledgeSourceJSONRequestBody
+}
+
+type CreateKnowledgeSourceResponseObject interface {
+	VisitCreateKnowledgeSourceResponse(w http.ResponseWriter) error
+}
+
+type CreateKnowledgeSource201JSONResponse KnowledgeSource
+
+func (response CreateKnowledgeSource201JSONResponse) VisitCreateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateKnowledgeSource400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateKnowledgeSource400ApplicationProblemPlusJSONResponse) VisitCreateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateKnowledgeSource401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateKnowledgeSource401ApplicationProblemPlusJSONResponse) VisitCreateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateKnowledgeSource403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateKnowledgeSource403ApplicationProblemPlusJSONResponse) VisitCreateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateKnowledgeSource404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateKnowledgeSource404ApplicationProblemPlusJSONResponse) VisitCreateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateKnowledgeSource409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateKnowledgeSource409ApplicationProblemPlusJSONResponse) VisitCreateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateKnowledgeSource413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateKnowledgeSource413ApplicationProblemPlusJSONResponse) VisitCreateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateKnowledgeSource422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response CreateKnowledgeSource422ApplicationProblemPlusJSONResponse) VisitCreateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateKnowledgeSource429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateKnowledgeSource429ApplicationProblemPlusJSONResponse) VisitCreateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateKnowledgeSourcedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateKnowledgeSourcedefaultApplicationProblemPlusJSONResponse) VisitCreateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadKnowledgeFileRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   UploadKnowledgeFileParams
+	Body     *multipart.Reader
+}
+
+type UploadKnowledgeFileResponseObject interface {
+	VisitUploadKnowledgeFileResponse(w http.ResponseWriter) error
+}
+
+type UploadKnowledgeFile200JSONResponse KnowledgeSource
+
+func (response UploadKnowledgeFile200JSONResponse) VisitUploadKnowledgeFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadKnowledgeFile201JSONResponse KnowledgeSource
+
+func (response UploadKnowledgeFile201JSONResponse) VisitUploadKnowledgeFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadKnowledgeFile400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UploadKnowledgeFile400ApplicationProblemPlusJSONResponse) VisitUploadKnowledgeFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadKnowledgeFile401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UploadKnowledgeFile401ApplicationProblemPlusJSONResponse) VisitUploadKnowledgeFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadKnowledgeFile403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UploadKnowledgeFile403ApplicationProblemPlusJSONResponse) VisitUploadKnowledgeFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadKnowledgeFile404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UploadKnowledgeFile404ApplicationProblemPlusJSONResponse) VisitUploadKnowledgeFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadKnowledgeFile409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UploadKnowledgeFile409ApplicationProblemPlusJSONResponse) VisitUploadKnowledgeFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadKnowledgeFile413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UploadKnowledgeFile413ApplicationProblemPlusJSONResponse) VisitUploadKnowledgeFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadKnowledgeFile415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UploadKnowledgeFile415ApplicationProblemPlusJSONResponse) VisitUploadKnowledgeFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadKnowledgeFile422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response UploadKnowledgeFile422ApplicationProblemPlusJSONResponse) VisitUploadKnowledgeFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadKnowledgeFile429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UploadKnowledgeFile429ApplicationProblemPlusJSONResponse) VisitUploadKnowledgeFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadKnowledgeFiledefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UploadKnowledgeFiledefaultApplicationProblemPlusJSONResponse) VisitUploadKnowledgeFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteKnowledgeSourceRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	SourceId SourceId `json:"source_id"`
+}
+
+type DeleteKnowledgeSourceResponseObject interface {
+	VisitDeleteKnowledgeSourceResponse(w http.ResponseWriter) error
+}
+
+type DeleteKnowledgeSource204Response struct {
+}
+
+func (response DeleteKnowledgeSource204Response) VisitDeleteKnowledgeSourceResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteKnowledgeSource401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteKnowledgeSource401ApplicationProblemPlusJSONResponse) VisitDeleteKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteKnowledgeSource403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteKnowledgeSource403ApplicationProblemPlusJSONResponse) VisitDeleteKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteKnowledgeSource404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteKnowledgeSource404ApplicationProblemPlusJSONResponse) VisitDeleteKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteKnowledgeSource422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteKnowledgeSource422ApplicationProblemPlusJSONResponse) VisitDeleteKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteKnowledgeSource429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteKnowledgeSource429ApplicationProblemPlusJSONResponse) VisitDeleteKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteKnowledgeSourcedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteKnowledgeSourcedefaultApplicationProblemPlusJSONResponse) VisitDeleteKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKnowledgeSourceRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	SourceId SourceId `json:"source_id"`
+}
+
+type GetKnowledgeSourceResponseObject interface {
+	VisitGetKnowledgeSourceResponse(w http.ResponseWriter) error
+}
+
+type GetKnowledgeSource200JSONResponse KnowledgeSource
+
+func (response GetKnowledgeSource200JSONResponse) VisitGetKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKnowledgeSource401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetKnowledgeSource401ApplicationProblemPlusJSONResponse) VisitGetKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKnowledgeSource404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetKnowledgeSource404ApplicationProblemPlusJSONResponse) VisitGetKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKnowledgeSource422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response GetKnowledgeSource422ApplicationProblemPlusJSONResponse) VisitGetKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKnowledgeSource429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetKnowledgeSource429ApplicationProblemPlusJSONResponse) VisitGetKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKnowledgeSourcedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetKnowledgeSourcedefaultApplicationProblemPlusJSONResponse) VisitGetKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateKnowledgeSourceRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	SourceId SourceId `json:"source_id"`
+	Body     *UpdateKnowledgeSourceJSONRequestBody
+}
+
+type UpdateKnowledgeSourceResponseObject interface {
+	VisitUpdateKnowledgeSourceResponse(w http.ResponseWriter) error
+}
+
+type UpdateKnowledgeSource200JSONResponse KnowledgeSource
+
+func (response UpdateKnowledgeSource200JSONResponse) VisitUpdateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateKnowledgeSource400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateKnowledgeSource400ApplicationProblemPlusJSONResponse) VisitUpdateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateKnowledgeSource401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateKnowledgeSource401ApplicationProblemPlusJSONResponse) VisitUpdateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateKnowledgeSource403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateKnowledgeSource403ApplicationProblemPlusJSONResponse) VisitUpdateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateKnowledgeSource404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateKnowledgeSource404ApplicationProblemPlusJSONResponse) VisitUpdateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateKnowledgeSource413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateKnowledgeSource413ApplicationProblemPlusJSONResponse) VisitUpdateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateKnowledgeSource422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateKnowledgeSource422ApplicationProblemPlusJSONResponse) VisitUpdateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateKnowledgeSource429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateKnowledgeSource429ApplicationProblemPlusJSONResponse) VisitUpdateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateKnowledgeSourcedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UpdateKnowledgeSourcedefaultApplicationProblemPlusJSONResponse) VisitUpdateKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeChunksRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	SourceId SourceId `json:"source_id"`
+	Params   ListKnowledgeChunksParams
+}
+
+type ListKnowledgeChunksResponseObject interface {
+	VisitListKnowledgeChunksResponse(w http.ResponseWriter) error
+}
+
+type ListKnowledgeChunks200JSONResponse KnowledgeChunkList
+
+func (response ListKnowledgeChunks200JSONResponse) VisitListKnowledgeChunksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeChunks400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeChunks400ApplicationProblemPlusJSONResponse) VisitListKnowledgeChunksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeChunks401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeChunks401ApplicationProblemPlusJSONResponse) VisitListKnowledgeChunksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeChunks404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeChunks404ApplicationProblemPlusJSONResponse) VisitListKnowledgeChunksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeChunks422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeChunks422ApplicationProblemPlusJSONResponse) VisitListKnowledgeChunksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeChunks429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListKnowledgeChunks429ApplicationProblemPlusJSONResponse) VisitListKnowledgeChunksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKnowledgeChunksdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListKnowledgeChunksdefaultApplicationProblemPlusJSONResponse) VisitListKnowledgeChunksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncKnowledgeSourceRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	SourceId SourceId `json:"source_id"`
+	Params   SyncKnowledgeSourceParams
+}
+
+type SyncKnowledgeSourceResponseObject interface {
+	VisitSyncKnowledgeSourceResponse(w http.ResponseWriter) error
+}
+
+type SyncKnowledgeSource202JSONResponse KnowledgeSource
+
+func (response SyncKnowledgeSource202JSONResponse) VisitSyncKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncKnowledgeSource401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SyncKnowledgeSource401ApplicationProblemPlusJSONResponse) VisitSyncKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncKnowledgeSource403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SyncKnowledgeSource403ApplicationProblemPlusJSONResponse) VisitSyncKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncKnowledgeSource404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SyncKnowledgeSource404ApplicationProblemPlusJSONResponse) VisitSyncKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncKnowledgeSource409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response SyncKnowledgeSource409ApplicationProblemPlusJSONResponse) VisitSyncKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncKnowledgeSource422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response SyncKnowledgeSource422ApplicationProblemPlusJSONResponse) VisitSyncKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncKnowledgeSource429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SyncKnowledgeSource429ApplicationProblemPlusJSONResponse) VisitSyncKnowledgeSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncKnowledgeSourcedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SyncKnowledgeSourcedefaultApplicationProblemPlusJSONResponse) VisitSyncKnowledgeSourceResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -14794,6 +17815,12 @@ type StrictServerInterface interface {
 	// UpdateAgent Update an agent
 	// (PATCH /api/portal/tenants/{tenant_id}/agents/{agent_id})
 	UpdateAgent(ctx context.Context, request UpdateAgentRequestObject) (UpdateAgentResponseObject, error)
+	// GetAgentKnowledge What an agent may know
+	// (GET /api/portal/tenants/{tenant_id}/agents/{agent_id}/knowledge)
+	GetAgentKnowledge(ctx context.Context, request GetAgentKnowledgeRequestObject) (GetAgentKnowledgeResponseObject, error)
+	// PutAgentKnowledge Assign sources to an agent
+	// (PUT /api/portal/tenants/{tenant_id}/agents/{agent_id}/knowledge)
+	PutAgentKnowledge(ctx context.Context, request PutAgentKnowledgeRequestObject) (PutAgentKnowledgeResponseObject, error)
 	// ListMemories What an agent remembers about a person
 	// (GET /api/portal/tenants/{tenant_id}/agents/{agent_id}/memories)
 	ListMemories(ctx context.Context, request ListMemoriesRequestObject) (ListMemoriesResponseObject, error)
@@ -14863,6 +17890,42 @@ type StrictServerInterface interface {
 	// GetEvent Get an event
 	// (GET /api/portal/tenants/{tenant_id}/events/{event_id})
 	GetEvent(ctx context.Context, request GetEventRequestObject) (GetEventResponseObject, error)
+	// ListKnowledgeGaps Questions the knowledge could not answer
+	// (GET /api/portal/tenants/{tenant_id}/knowledge/gaps)
+	ListKnowledgeGaps(ctx context.Context, request ListKnowledgeGapsRequestObject) (ListKnowledgeGapsResponseObject, error)
+	// DismissKnowledgeGap Dismiss a gap
+	// (DELETE /api/portal/tenants/{tenant_id}/knowledge/gaps/{gap_id})
+	DismissKnowledgeGap(ctx context.Context, request DismissKnowledgeGapRequestObject) (DismissKnowledgeGapResponseObject, error)
+	// AnswerKnowledgeGap Answer a gap with a snippet
+	// (POST /api/portal/tenants/{tenant_id}/knowledge/gaps/{gap_id}/answer)
+	AnswerKnowledgeGap(ctx context.Context, request AnswerKnowledgeGapRequestObject) (AnswerKnowledgeGapResponseObject, error)
+	// SearchKnowledge Try retrieval (the retrieval tester)
+	// (POST /api/portal/tenants/{tenant_id}/knowledge/search)
+	SearchKnowledge(ctx context.Context, request SearchKnowledgeRequestObject) (SearchKnowledgeResponseObject, error)
+	// ListKnowledgeSources List knowledge sources
+	// (GET /api/portal/tenants/{tenant_id}/knowledge/sources)
+	ListKnowledgeSources(ctx context.Context, request ListKnowledgeSourcesRequestObject) (ListKnowledgeSourcesResponseObject, error)
+	// CreateKnowledgeSource Add a URL, a site or a snippet
+	// (POST /api/portal/tenants/{tenant_id}/knowledge/sources)
+	CreateKnowledgeSource(ctx context.Context, request CreateKnowledgeSourceRequestObject) (CreateKnowledgeSourceResponseObject, error)
+	// UploadKnowledgeFile Upload a file as a source
+	// (POST /api/portal/tenants/{tenant_id}/knowledge/sources/upload)
+	UploadKnowledgeFile(ctx context.Context, request UploadKnowledgeFileRequestObject) (UploadKnowledgeFileResponseObject, error)
+	// DeleteKnowledgeSource Delete a knowledge source
+	// (DELETE /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id})
+	DeleteKnowledgeSource(ctx context.Context, request DeleteKnowledgeSourceRequestObject) (DeleteKnowledgeSourceResponseObject, error)
+	// GetKnowledgeSource Get a knowledge source
+	// (GET /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id})
+	GetKnowledgeSource(ctx context.Context, request GetKnowledgeSourceRequestObject) (GetKnowledgeSourceResponseObject, error)
+	// UpdateKnowledgeSource Change a knowledge source
+	// (PATCH /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id})
+	UpdateKnowledgeSource(ctx context.Context, request UpdateKnowledgeSourceRequestObject) (UpdateKnowledgeSourceResponseObject, error)
+	// ListKnowledgeChunks The chunks a source was cut into
+	// (GET /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id}/chunks)
+	ListKnowledgeChunks(ctx context.Context, request ListKnowledgeChunksRequestObject) (ListKnowledgeChunksResponseObject, error)
+	// SyncKnowledgeSource Re-sync a source now
+	// (POST /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id}/sync)
+	SyncKnowledgeSource(ctx context.Context, request SyncKnowledgeSourceRequestObject) (SyncKnowledgeSourceResponseObject, error)
 	// ListLLMKeys List LLM API keys
 	// (GET /api/portal/tenants/{tenant_id}/llm-keys)
 	ListLLMKeys(ctx context.Context, request ListLLMKeysRequestObject) (ListLLMKeysResponseObject, error)
@@ -15699,6 +18762,81 @@ func (sh *strictHandler) UpdateAgent(ctx echo.Context, tenantId TenantId, agentI
 	return nil
 }
 
+// GetAgentKnowledge operation middleware
+func (sh *strictHandler) GetAgentKnowledge(ctx echo.Context, tenantId TenantId, agentId AgentId) error {
+	var request GetAgentKnowledgeRequestObject
+
+	request.TenantId = tenantId
+	request.AgentId = agentId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAgentKnowledge(ctx.Request().Context(), request.(GetAgentKnowledgeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAgentKnowledge")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetAgentKnowledgeResponseObject); ok {
+		return validResponse.VisitGetAgentKnowledgeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PutAgentKnowledge operation middleware
+func (sh *strictHandler) PutAgentKnowledge(ctx echo.Context, tenantId TenantId, agentId AgentId) error {
+	var request PutAgentKnowledgeRequestObject
+
+	request.TenantId = tenantId
+	request.AgentId = agentId
+
+	var body PutAgentKnowledgeJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutAgentKnowledge(ctx.Request().Context(), request.(PutAgentKnowledgeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutAgentKnowledge")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PutAgentKnowledgeResponseObject); ok {
+		return validResponse.VisitPutAgentKnowledgeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListMemories operation middleware
 func (sh *strictHandler) ListMemories(ctx echo.Context, tenantId TenantId, agentId AgentId, params ListMemoriesParams) error {
 	var request ListMemoriesRequestObject
@@ -16430,6 +19568,418 @@ func (sh *strictHandler) GetEvent(ctx echo.Context, tenantId TenantId, eventId o
 		return err
 	} else if validResponse, ok := response.(GetEventResponseObject); ok {
 		return validResponse.VisitGetEventResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListKnowledgeGaps operation middleware
+func (sh *strictHandler) ListKnowledgeGaps(ctx echo.Context, tenantId TenantId, params ListKnowledgeGapsParams) error {
+	var request ListKnowledgeGapsRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListKnowledgeGaps(ctx.Request().Context(), request.(ListKnowledgeGapsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListKnowledgeGaps")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListKnowledgeGapsResponseObject); ok {
+		return validResponse.VisitListKnowledgeGapsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DismissKnowledgeGap operation middleware
+func (sh *strictHandler) DismissKnowledgeGap(ctx echo.Context, tenantId TenantId, gapId GapId) error {
+	var request DismissKnowledgeGapRequestObject
+
+	request.TenantId = tenantId
+	request.GapId = gapId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DismissKnowledgeGap(ctx.Request().Context(), request.(DismissKnowledgeGapRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DismissKnowledgeGap")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DismissKnowledgeGapResponseObject); ok {
+		return validResponse.VisitDismissKnowledgeGapResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AnswerKnowledgeGap operation middleware
+func (sh *strictHandler) AnswerKnowledgeGap(ctx echo.Context, tenantId TenantId, gapId GapId, params AnswerKnowledgeGapParams) error {
+	var request AnswerKnowledgeGapRequestObject
+
+	request.TenantId = tenantId
+	request.GapId = gapId
+	request.Params = params
+
+	var body AnswerKnowledgeGapJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AnswerKnowledgeGap(ctx.Request().Context(), request.(AnswerKnowledgeGapRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AnswerKnowledgeGap")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AnswerKnowledgeGapResponseObject); ok {
+		return validResponse.VisitAnswerKnowledgeGapResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SearchKnowledge operation middleware
+func (sh *strictHandler) SearchKnowledge(ctx echo.Context, tenantId TenantId) error {
+	var request SearchKnowledgeRequestObject
+
+	request.TenantId = tenantId
+
+	var body SearchKnowledgeJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SearchKnowledge(ctx.Request().Context(), request.(SearchKnowledgeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SearchKnowledge")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SearchKnowledgeResponseObject); ok {
+		return validResponse.VisitSearchKnowledgeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListKnowledgeSources operation middleware
+func (sh *strictHandler) ListKnowledgeSources(ctx echo.Context, tenantId TenantId, params ListKnowledgeSourcesParams) error {
+	var request ListKnowledgeSourcesRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListKnowledgeSources(ctx.Request().Context(), request.(ListKnowledgeSourcesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListKnowledgeSources")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListKnowledgeSourcesResponseObject); ok {
+		return validResponse.VisitListKnowledgeSourcesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateKnowledgeSource operation middleware
+func (sh *strictHandler) CreateKnowledgeSource(ctx echo.Context, tenantId TenantId, params CreateKnowledgeSourceParams) error {
+	var request CreateKnowledgeSourceRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	var body CreateKnowledgeSourceJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateKnowledgeSource(ctx.Request().Context(), request.(CreateKnowledgeSourceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateKnowledgeSource")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateKnowledgeSourceResponseObject); ok {
+		return validResponse.VisitCreateKnowledgeSourceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UploadKnowledgeFile operation middleware
+func (sh *strictHandler) UploadKnowledgeFile(ctx echo.Context, tenantId TenantId, params UploadKnowledgeFileParams) error {
+	var request UploadKnowledgeFileRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	if reader, err := ctx.Request().MultipartReader(); err != nil {
+		return err
+	} else {
+		request.Body = reader
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UploadKnowledgeFile(ctx.Request().Context(), request.(UploadKnowledgeFileRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UploadKnowledgeFile")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UploadKnowledgeFileResponseObject); ok {
+		return validResponse.VisitUploadKnowledgeFileResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteKnowledgeSource operation middleware
+func (sh *strictHandler) DeleteKnowledgeSource(ctx echo.Context, tenantId TenantId, sourceId SourceId) error {
+	var request DeleteKnowledgeSourceRequestObject
+
+	request.TenantId = tenantId
+	request.SourceId = sourceId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteKnowledgeSource(ctx.Request().Context(), request.(DeleteKnowledgeSourceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteKnowledgeSource")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteKnowledgeSourceResponseObject); ok {
+		return validResponse.VisitDeleteKnowledgeSourceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetKnowledgeSource operation middleware
+func (sh *strictHandler) GetKnowledgeSource(ctx echo.Context, tenantId TenantId, sourceId SourceId) error {
+	var request GetKnowledgeSourceRequestObject
+
+	request.TenantId = tenantId
+	request.SourceId = sourceId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetKnowledgeSource(ctx.Request().Context(), request.(GetKnowledgeSourceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetKnowledgeSource")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetKnowledgeSourceResponseObject); ok {
+		return validResponse.VisitGetKnowledgeSourceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateKnowledgeSource operation middleware
+func (sh *strictHandler) UpdateKnowledgeSource(ctx echo.Context, tenantId TenantId, sourceId SourceId) error {
+	var request UpdateKnowledgeSourceRequestObject
+
+	request.TenantId = tenantId
+	request.SourceId = sourceId
+
+	var body UpdateKnowledgeSourceJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateKnowledgeSource(ctx.Request().Context(), request.(UpdateKnowledgeSourceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateKnowledgeSource")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateKnowledgeSourceResponseObject); ok {
+		return validResponse.VisitUpdateKnowledgeSourceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListKnowledgeChunks operation middleware
+func (sh *strictHandler) ListKnowledgeChunks(ctx echo.Context, tenantId TenantId, sourceId SourceId, params ListKnowledgeChunksParams) error {
+	var request ListKnowledgeChunksRequestObject
+
+	request.TenantId = tenantId
+	request.SourceId = sourceId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListKnowledgeChunks(ctx.Request().Context(), request.(ListKnowledgeChunksRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListKnowledgeChunks")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListKnowledgeChunksResponseObject); ok {
+		return validResponse.VisitListKnowledgeChunksResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SyncKnowledgeSource operation middleware
+func (sh *strictHandler) SyncKnowledgeSource(ctx echo.Context, tenantId TenantId, sourceId SourceId, params SyncKnowledgeSourceParams) error {
+	var request SyncKnowledgeSourceRequestObject
+
+	request.TenantId = tenantId
+	request.SourceId = sourceId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SyncKnowledgeSource(ctx.Request().Context(), request.(SyncKnowledgeSourceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SyncKnowledgeSource")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SyncKnowledgeSourceResponseObject); ok {
+		return validResponse.VisitSyncKnowledgeSourceResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -17297,412 +20847,484 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P37chs5li8Kvwo+7vnCZE+KomTJVaaiorfKdnVp2i57S3bUnCp6M8FMkEQrCWQBSFFs74rodzjnCc4f",
-	"/WD9JCewFpAXMpMXXayyWxEzXRYzE9eFhXX9rU+tSM5SKZgwutX/1JoyGjMF/zynhr3mM27sHzHTkeKp",
-	"4VK0+q2fp9QQxWaUC03kmJgpI4l9lbQ1Y+SFFFdM2Hd1p9sKWjqashm1zZhFylr9ljaKi0nr99+Dopd3",
-	"MuHRYrWv93nbxvYayUwYFkOXEU2S3Xu8YOaCac2leCHlJWf1XYaXUmijssgMNb4dkgjeJ+0fjUnfimQR",
-	"kAs6YxfcsO9e0+sTcsGiTDEiM6N5zEjMrlgi0xkTZsOgfg9aKVV0xoxb+9MJE+Ystv/kdkQpNdNW0BJ0",
-	"Zr+j9umQx62gpdhvGVcsbvWNyli5j7FUM2pa/VaWwZurC/FCCsEiO+fGnqL8lTvp7oopTTd1mL90B11m",
-	"SkvVsMGCXZthBG+EnohTxa64zDRJ6YTZPYMh/pYxtSiNEVstD2VGr18zMTHTVv+w16sbykuW8CumFjjz",
-	"1eHM2Wgq5SWJ3XtPNOFxPoLqIvl3br9Ar0ScSu5JrXlUzL23blT+nduP6ixms1QaJqLFX1kNS3hDL5km",
-	"lChmFGcxiRSjhhFNx+yELLGDfLDI2YrhljrZs72s284ZF/7vg7oBN7DJd3TCiOZ/b6Qk4GuVnmM2plli",
-	"Wv1j2y295rNs1uofuEG4v/IhcGHYhCkYw3smaPNGGni6bvvwjdtu3u/2Y51KoRkwsu9p/Bdq2JzCNkZS",
-	"GCZgpWiaJjyCc76fKjlK2Ow//6bteD+12DWdpQnDL2I4clMqBEuGQprhWGbCdh0zQ3nS6rcuEhpdEsXG",
-	"mWZxn9S9qw01mbarehi0DDe2cTs24geXz4SOZGb6o4SKy9bv5Zn/h2LjVr/1P/aLC3Mfn+r9dzgBnH91",
-	"8U9JquQVj5kibRhoQN4wQwNyYRRPWUCoIK9fv+n48ROpyJjyhMUnJMQphiSiSnGmCTeaKEa1FISKmIR2",
-	"dUL4lSklFbF/d+2wv6fxOfstY9rcbNnztbW0o7AlEkumiZCGzKiJpsAvT9+dEdu6opGxdAXD0K3+r59a",
-	"icRuWv3WSMaLrpUWklbQmjGt6cQudapkypRZkEELHg5ahGsy41oDLX0stu0IeGpp2/zk7m3bNsy7mDNe",
-	"bOOER7dd6lNBaATiDZlzY/vhmsDCEJooRuMFYddcG2Bpxco8L1YmH8i9LcuLhOop036AjESZUkwYYsfD",
-	"Aku8VJAl1krm1JItUDd8SIU0U6YI0IUd1ytLNrdcvgs5Y2bKxYTM7YDmSooJkYLITBErjnXJmSFTqsmI",
-	"MUESOZnYI/ZbJg2Dmfjd5jHhY7KQGWwyjQzRWZpKBfTtXrJcst96Pj6MevEzdjD6hh5FT+Nj9mz8Df12",
-	"VOE3JcI9E4YpQRNywdQVUwRnfX+cRyxwPViiWZ+Ex71eSOZTJojOlwo5jV0muwQaxvVEw3qRNjeE64Go",
-	"LlVYLIFrrWapOoHt7ql7wUzZQPjlVdRuiQGBi8+YpRjbdUwNHVHNisNGhZ5bpmkv+QXQzUCMaHQpx+NO",
-	"dyDsEv0g1YjHMRO3ZnJcE8FYrGEsNJ5xQZRMYHRTPpkyVT1zT4tNLcZwfxuZmamVZiJqWByQUWaQYO0A",
-	"i+VKEjlHntG2p9ArK3PFjdWUZoyMlZzlZ08qPuGiA8fvTFzRhMe3XMVZpg0ZMUINSRjVhnxrr2LLJa1S",
-	"s/ZuSKnWc6niyvWwvr3K9XBYutU/iFTJyLYyShh5JQw3i89zT4wUo5cgl2YJXsM/SfMDSCC3W1kUzWCb",
-	"lwWao95RMfWfpCE/uBfuab4vPb3BVQQMn+MPV1xzu+JG5rq5PTZWMpXyNVUTtsMq3Mm+WNKyo0ts55bN",
-	"UGRzXlGx1y1L7X2Kg3xDxcIJFvq2HEVKMqNi4WlDnxDkY1yQg0OiWSRFXL3ID0sXuf3cjobkw7k/Am4a",
-	"KR0bpkh4bv/YO7V/hOVxNxmK6obh3t0vXiwbfvYKy89WH7vXbRPF2Fa1ngscq6XHOeWm1gBT6E92YT4I",
-	"mpmpVPzv7LYn9oJPhN1rqYhmIrZCkRWVjbxkonqVHJQ5V6n/e9vwNyhfB4Rdp1bHs2NU7EpeoiId25uG",
-	"JvqEhD///PNe+e4JiaYLTab2npGElp7ACfog6BXliWW7t1y9XBiY8YmCzzShigGbcQJnRcYqXcdWtOIR",
-	"I+XB3NtSWn4Lgrk/Mwk1wPPyxtGY9+7svd14+2+n83DUjtFwEQ+pqejWMTVsz0pHqwp2kH8zghNDk+Tt",
-	"GO7UdXOA7l/YD6WCm3OVWc7YbMRQFgMqJTQymoyl6pJT90tEBYklEZLMpGKen1qVDb59ogcCZBIQReyl",
-	"MA9ATeU6JzAvDy7slX6FgjfeblakC1oiSxwBoeHBzV6O/sYi4BpItHrdijW0UawgSjobLBlBK6HaDK3S",
-	"4jqrrtmH1PYZW+lkJrUhUkSMUDLjIjNg77nZ2NAY82n1QarYmF/XG3fGXGlTEo68NVOzSDET2NOqWCQn",
-	"gmtGkBWutO926FYLa3d/03E6t+/8HpTMTVuZBAuL1K8tfKVkroJFy5fIjSMon66l3azQUWXulfP1sYYA",
-	"/WGG0wSzpXHM7WbQ5F3pcI9polmwdN6r1FvdyLcpNnJCvODLUVwZZyZTzSTVSEIlI+bBRiPmLpu3tB1u",
-	"9eH7zSsWb8+1cr75e7DMOJGyG0ydwKza4aU2w3/9459hp0supnIuiBTJAhcVOBJaKbsbyc31tTq1j6XJ",
-	"veZoaqsOkxs2q/5jy/nmN5ZSFESdkrPCNrPhKC4fGOi92kjtTk3chX37W4rpiCboxbHaUHURVt5enm3p",
-	"a2OFd7M90bzKP32PX9rrbuO1MqZJMqLR5XAmY5bsONqpMenQSJlsv9U/vn//7r2USV1zW15PXA9pZPhV",
-	"+boYSZkwCgQ0o9dDxdJkMbT3gq4Teq2yPZNqMVTMoLdkGNOFXkNf5U/tQtUuT/MVxpSWgtY/40KweHjJ",
-	"FhvX7h28+lf7pmNbQyf91bSrF9qw2TBVcpaa+t1ks5Qpanls6bnIrEiz60UVtFbJYCP5ZChJ7HS85lzE",
-	"cj7U/O+sVp3Z7sIsrV2xO8tr5rd69ZBU126V5KrD9GtTwxvqDnyVJJpItXL4ymdi6fYvrXEj49vyRl92",
-	"7wg2J+CQ75K3M26sTDjmLLGaJ70ECZcr4tx6+oRk4lLYy8i9Y9Ua7/lpH/V6ECiwJDTUsNLqIM7tz0Rn",
-	"0ZRQTcIRTxIuJuT0p5cYLkEGWa/3lJHD0Cp74aClU0YvQYkj02xGxaBF3p7DOEQcgn/QU29JiDjeQoiY",
-	"0esz/PSw98dk60vyAviPQVGPmcrVE5IqPqNqQeA7sJLrEyKkYGRGF0SxlFGz+mJl5dbN5o19++xldcWO",
-	"lxYsaGWC/5Yx99hOceWyqc7Ge/OdGdsSJYwX4mRyl00ITThzT0hsW4QJu47xCWE0mpIRi+QMPOzwUI7B",
-	"xSjnYusJlu+3YoYHNTSx+zVWnfNrKSbgV7AvleYNdm+wVOVe9KNer+JHP+4Fu9yJ1X5/lHOSSDEpdakY",
-	"KsJWIQYjtqWZLEn6Vo0mEynjLnmJjIA8fXZcGdvTZ8dLLv4druAtSc1fzEt6h2Ak4YKB0siuTQBmFjCS",
-	"nBCdKSUzEVt2olMaMeRYRvHZjMVuBp4hfLvCH1JqDFO2l//96/8eDK57vb3B4Prgh8Hg+psfPv6p9Nth",
-	"D3+re+0/6m7AkjCxujHFngCn02CGGLEpvcpJwo/yqFcTr3Nn8kj9UveLAT7R5G9yROCDgLDupEsGrReZ",
-	"NnLGlHenDVo1K71hbWsXbUUaqgnrK9bOXlS4dKCRxrJLrH51erYXcx0lUmeKkSihmWaEa0KTOV1oQuN4",
-	"hTIOntWv8pLstWTApbMU7rHSW4Hl1dNMxIrFZlo93oel82MpMUsMTxNmL5det1fcViXRbkVYY8J+/WvL",
-	"WRmHTv4qc8xCWmFDI4dwf5aEiq3uwnrWviTUrZK1s9NHwNcdi/G2nnLgXJn+2RIT3CaUqEa7R17TKDvd",
-	"ifoL2ueD6r7njMZcMK1X55LHXG6jBURTFl1uP/O82xf2u7olSJovyCbJpsRh4J3AUoWAm9yLRXo3gaVY",
-	"nbpNqtf6lnajFLnqCCtx0jquWD6fxi1Cu+uuUrpYEJ2NNIO4AyrylUEp/ITIquR+yVjqJPcrmmSsSz5s",
-	"IbbPuCiP5OBRkH8U5B8F+UdB/lGQfxTkHwX5R0H+8wvyqyKUMTSazurdPNQNscZmfckxiC2P1mjxGZ3U",
-	"mqZnfMaG+Ov2zoElMRG6qxUBs5ibV1e146eRH34xSjTMOlNw3WhpZKRyYn3Dw4SOkDuvCtiZhnBZDNKW",
-	"peiJJ5rYmRJ3DC31dZu7r+fnP08l4YbMqQ6sNJgymSYu581M2YwIOUf+40YBHbZZohkOqBOsjOeEsFlq",
-	"FnCNQYAAsJE1I/P76I+T7Qos+ZcQ8Irf1x6amzgNt9SuZszQmBrarAQ0SJHl6O06xwwIpBueNlADcFzc",
-	"LRJb8dLIgIwWsOrVW8L+gjvjElWeaPzzki2eaALt4w94Mz7R//rHP0kbQugjK926KBpuiJAguTDlEgM6",
-	"fn/9C1OqQdiF1Iz8UJzGtNZ1hRPMt7x6iGq/uMMYjhK9lU5l9QxWzkvgD3x15OVtXNq0EuVUaKFCrOu5",
-	"zp3YOQoe9lDGju9RsQRzg8zq7gL3ZJippLq5im/c28rHa7p/J5WhyWrnKfx+o65Ln67p+MI4E8LqBXLF",
-	"hkDuDQ5zfDZ0Wla9pjNKZHTJ4iEmatWxigUyA43RdD7VoU9CIYc6G+UvhwEJjeI0GTIRs9j+WX48jKiI",
-	"WIIPUrqw1/pQXjEVZywMyL/+8U+Izw5HWWwPAbuOGLPNdLeJ5SpNsTr8H6i9YQoFO6HGbpHjNS6tzUox",
-	"Yz7JMHrzBE1PQmLSCddkYo9b6d4pLd9E0YjZCdeHSf085QkjKbVybMYCv5JgscF1tF1kwnC4JsUtQvHs",
-	"ISoJFV6i9IcmcNRm25KC1d6CKVNcxnY2N4+qSxNaQ0VIGEAShoqYqjgkbUrK9OFvBSACO8Sw9qZPFY/Y",
-	"9gacC0bNO/hkNZAUbkF7+2kGqfraaNJGiniiCXSUyx6ecOyDhIoOqthIWN7wxa1UPLbjz8kqS2I4M5ou",
-	"utsEjNqR6LrocGrHhtTTQWGovHQcY19bdeq6DzyukwjLjTzRBF8Nih0gIzbG4NkibBPpCe5oR2NAT0EL",
-	"ttjuUtDKwxos5Q/jDGym7viDFpJSuMm4sFuWMMMqfwxdsDc0kGkW11JrzmtuE1+7xJE9H3F0nK+e35lg",
-	"ie1WzszykFYY8Aq3rR5bT9xr7gJMmy4ly+4QznkL+af4tHZswLHXqjg5pRg+tnpoLOdiomjMYIllWrvB",
-	"kG8+zPQSN5IZhsk37GyhZ8+kMFOrLFt6aG5n5buUqcjpbEvJCLbBPSP3YkjgTyFXQhNK3Bd0wir4IlVu",
-	"vvW4ixO7dMLkZStozakSeMr8FVmzeEv7V6xkSQ5dXZ5i6vkgmvd7S9fGPZLEUoj7xUsw00Rww7Z9pLuZ",
-	"SxKziM9oojveMGpVkeYNKhstekvG21oLz4Yd3bwZdasM4u4504CvsHy0fPJJjeY35XWk+yOmwYz5dVNI",
-	"vVfrC00K9OYhJlvWWfVWyDSlWjsKhQA8nmwmTacd5XzWzax2RXJ4l/UOzwbXIiLyoNTlTORkxqjQpbwO",
-	"cLLZew7ZvAuVK1OJ45cb5SCHRbOjTQFnr5tP1ae6b6pZPmIPY8DJGJJiII3I2+rc+jlwBzKSBuwxYG3V",
-	"kUyZPiFWLNKnaZrn9/MYnl8xxcecxWAT6JRoqNihmOs0oYsGExFAtEh1CRZ9NAB56WpqxTA8L7XEya4x",
-	"Gb12h3EuhtGZHapUxQzK7ToskVvl14D0s73wWRCsc5Vv4zyEjphVuG+V3QLNGC8lbDXc11Sb9/aLrca5",
-	"evxzqc9lqLSAIPKDUMvQsZWS9nkrs43/oRiTtrRheZIlCZqmmxnSiq3HGWrKJLhE6WUxsTKfoBxCUOEI",
-	"y/tc3rAKsRU8YT1LfOFJs8Y0siMTUnDpbG8iKt9UKzaiOmuLXwLf0fqZ3YUVq3R1PJQVqxjClnE721xj",
-	"ZMog03R+mzvKgZdtc7yWGXwN7USMX7GNG3JmFVS0t6D7MhPx0GrNm5O6MhG/ty/eGQ/yXHJtTirTBg1x",
-	"d8JklpHqHI9p4ioVCD23wG7clbVbT3c3k9jXRJLtdlDylhpGmfsRdwtn20zlDmHrBrt2kyNyi/yzWya0",
-	"liO2Gqy5AACSJQyZyNhn1COiECB12X9i+NGEXtW7AccJnay7se3zSUMi8gUzhTUW+VlhJUOmBvZXIsH3",
-	"LhXRU3ieSHl5c+voLkJejumyi9z0xn1Un64u2Jzp3HmO0DbOp4YCeFBaD0SlyuffhmCoiCaJJgkbGyIz",
-	"BOjcTpJ0fe5EjilVhkc8pWIjX3xXenU9Q85p3IpCidTb2C3KclPOKyvnucIby+Mucc8SPVaJd+ng1Z2g",
-	"1VVcopKN7rgyZ7sjUabglA8lzLxSVLObmSF356ilbXWf7Ip4ue7qXWp9zWzrTTHlCJh1iatV9b3yFENq",
-	"tkiNrPZV+rTUR+0ElsNYdwtIhtgOTYxMnDefVuN+uCZTKmIWl2J7VzMDm6RaVN/BDCGVDzNw2nphjPrQ",
-	"Ozz6/tU3r39cjqPbLfjvP/9ja61x6MJH8A83rs08y7GlJlIqdkKmPKpRASKIwvOoPvXeTJ6gT8YnahKa",
-	"psmi3kNp8n6aLErbJ/8uTWd55thTUJ7CNmtwI7lUMc1MvUt7hxmvDSNdE1rnomZ9gPHqSs3odbnLUsxv",
-	"afFWV+aq1u9wKggYCkg5rIai88GhK7OYtJEiEGw5hxMD+Ig5N1OZGXDI277CmsTdG8Uo1ZrjDGDZ0UhJ",
-	"rR3qMcZzKma1G31CtJtM6BCb9zj6+TdeBW78zRFN3Bs822GZRfUhFSHiMaYkhAEJQW6o+d0d9JonGJmw",
-	"HNcQdrq3jTYKWlYS04bO0rqZ+eioNGUC4xC2E+MawxrtslRjJ9fn4iNH81+VR1u1lPndCZCYPjZR+F2I",
-	"QQ8bkvQDZ0mc48BW51HARa5EQQB8JBIWpOYUtAVQ2+6R1f6LJyk109UH4KNHsLnVh9WbEzr1MWU14Ym5",
-	"trPBh+inVXxTtzJ5CsZu7LyyULVHwDKQ+XRhRQyIKuXmpKSsKkZjZHZLMeDbpA+V0AGbbozlFjd4YS4c",
-	"gwPwMKpYrbcEk0wQ2Gc4WhjWlGeicvwfzIOIMlOkdDw7Pn76bCnW+ujb42+elbyWh8fP6nNOzFTGZcHn",
-	"L6/et4LWu7cX8J8P8L+n719Yoevlq9ev3r+qNZI0u3us7ppHF+vSfmkGAOEu92DCzBBSoYaotMHtVJLj",
-	"6N7fP9r/6e09H3781AuePv/9Pxo0hVJZinU32TIuxn9dvP2JXABvIbhDeegPVZNsZnlPid6e6OJn2BLw",
-	"kiLE2oRyoeEyKkXPWJKtJQL01Q13I8HD3pY0GBBtpBUOmIjUIgVEXsGuGJhV5gIH2y+Rl/0ZoacgioFq",
-	"AHFVZbg2qsm//vH/5v9HR1HcJRcQC4H5h2QEAr2wN+nECiYzqi9Z3LFHFyLfKh7oYinstSIzM5zVnANP",
-	"7ce9Xq+awbTkoD/o1aZXufDMFblqakza1h3y4fz1Cflk6fR3kiY0YlOZxDBbxciYJwmLC7NNsfXtD+ev",
-	"95iOaMpiF8GOgMXFKxPpodGAxxPcLtL+y6v3AcFDBTFvFGkQUcbL/NsOUff392nKuzSasW4kZ/twWvT+",
-	"Jzw1PP59Pdf7dks3fHl9cv6Aq1fL7BlNbPO1XqfdvNhb+Bch/CUrQWVu1MXWBLH8aJXUc5Ymi53DqK7N",
-	"0nE86u1qhIBG6oZV9ousmsHLiKXLzJZrYvkOTVC1AvxLZ+twwjc4DlAhcEJuvca4LhRYSANRNhg2KQwT",
-	"Eevu7goooZ263jYsRo2ijPb73fxMua1/l8+WiarZb1Ae+hU38P0pwDbvSmQegbWmEhA8C0l+1/mQM553",
-	"SRIuLpfkoJ3tZDiEurm9fv3GFbqpDnpENfNx8Ju9MveXcXPJFsP6KKj3TXeaW8JLtujW+wVGDfBx6MX3",
-	"isCqdL0G7wCfuXRuV3Ql4RoS+0H04NoOKE+PmVONg3c+dNKGEKb6EN1OJWd6VWKr357CfAFjG24RPbA5",
-	"INzNrcLJUyYobwUtKsxUyZRHudVoTZRIrVthTDkEHW/nS8gH4/e0RC1BQcAl50Fpgzea+vFg3AhrlaZ8",
-	"eImHqoqEull7KR+7JYAGN32gpxDXNzypFs94mzJxerZneSA1AIkPWNYfzl/XKVLNJ2MNfuvTe6GK5Vya",
-	"1Z31a9q8VXdhiHDc8KEsEWXn46rAsFPooSvTpn2+0ZLtGZDX04Qz3SdRQvnMKhMTJpjCSh+FJTIvCtWQ",
-	"wcGuOJuvA4c+OOotcWdutIMJkIrMnbEPC03FpD1otSHDtzNodUrphHGeTtiIH7yUKkq15tqg/7ApxXpp",
-	"oxx8s5/VykIGrSZu4cPtbrVtzfYbiBevMZAvy2LGR5avM+u8qaEuBzsx5en2p+VN/k2tf8GLPbtCLm8T",
-	"sAhbvHXbH+zbW7S7tJrlNalfR4gJvxvU4llTDHiTqw2cbDwOfMxHSWTksfMrwW9LZuZGVF94dwgDqfNX",
-	"/TxloA2DLJPn3sHrutS5Ju2LN+/fEauYuEw8Fnf6xRAZIxOG+DIDYYVbMlpgM10CxkG8U0lKtSahG1Wm",
-	"kpBIqPikNEvGiNm/qu74SdwFVn/ecz3/pCRliGpSTD5wphgjiZwLMDmIGKs66b7LJRGX5bUYCHtTQq0Q",
-	"rAlD2pFMF5bnYTmbGfJAIV2uv5UcNdR1XVe2YAtM5F0g89fIbI7EtpTZfCk+x2hzyWyDMIYn7WbA9/5g",
-	"5VSQlwMsKVTHR3eJS1+ZZfN87kJicTzooSQW7P5mTt+bru6GVYX7aGVV76tARP72dvAilVj00ofraUWq",
-	"xfpYlW3HujXMBUZIbfn6LeSvoKUp3+2m9Da7LbhNaR5BXX1nZELQYDGQ5j24o/Nqd/PhzmujduHheXaA",
-	"kyggfWrmgxWlGuPf68Ilc1kmD5icTyWZK2kai8eMZLyovd5uIoRtUpuc2TUmbRC+fMRWJ7iVDrWtJcwB",
-	"Id38+CFa1TrwnLpD5E4JLLQbRVAhl/JW12hMG692WMS7OVsubvehDpcH09va0u9lao8LiuVQucNNBbP/",
-	"iLlQahb73JAasbfmkIXeirIPjYUA5eQwK8CH23CiLtliqGWmonpgKA2WVUIdIiTEc2ealTEUAOQywrBB",
-	"T5R42WEuPmgOrY9b2Rt5tF4XqaI5AMwDhizBv3V5NdvcaJJB0PYUMr0jqU2nfkHvwtDZ7HphgpRcX0HF",
-	"AUM0XUAp4enChUlAcP81uNh3984sW0prvDWVLc/XvJHAz15uQ2sQChDiku1PUrN3JPdmXHCI1vLrtx8l",
-	"NIvZ3tO9470p5ZfZXkIN0xCWhQu7nyR0Rp92D/rfjpZCYVbbrgYatPGF/5P39n+wyc7+r6d7v2AAwsfi",
-	"n91hf3/v46de8LwhHgEmfydsCtjEpuQ6bKpxF9bkndmD6dlNE6tYQ6w3oK+8x7UewHfVTITNAcWlYOKS",
-	"nSNPCHapwFKRUaZhLfYg7Tn2n6xNjV+VSDzomUNO8/0AX5FjnjAHoObGgaPLc6CfaOIyvhwcXiKh7mCW",
-	"YoE+wM61A9NdLsYSzvYlS02nS14VyGmuRku9rXUqBdtS8vV16aZVeKDSZhSIo7vFj78v59fbm6A9WhAe",
-	"dxD21/OBJ9plucDVkAnEQs0fw++wii6bxqXoX7KFAwuvcvbVCNeCB2+Vx4VceptXHZffClZldVXRcHyz",
-	"ZIop18ZpejkfuYE+3SgGflyjTFVip2ucQ/V28sbIh2pw9YpDslBCVvrdxau9zsad70RTooc2O6DIVGWi",
-	"tTJNjVfN3uuL4awpZcRLjQ1e5XKOsFU9sDoyFYscTL/TUFbTxcPUVgobwvHc+s56L2XygibJRTab0Xr9",
-	"NfN7urEc7AeU0pdpCsZb1PyqCCWZz8/y+1ZZ18qU6qkBK+nWRY2d//CCPD86/oa4+sCrvCaScc2VcUpm",
-	"NJpywfYUozHInHj5eeEHc00QeMVlMNfDoK0BgPGV67fcplIoc115P2EZQdSU7L0WobSwAK9ScHMNPB+1",
-	"vrxyH87PCId6z2MQdl3chF1+Yr85IWGpYnIIPu80oVyQH9+/f+ewzRCVeKsEHl9pbk0M2aZE/h2riayt",
-	"WFGkrd0E9WBt03wpzGrLwChdLvWxtFuGJIxqRNdDLZVrYt+tV52Eu1K2c80tFyCpTbkFVFsAcDQSkCvZ",
-	"tcEUGXQxu7gRjJbx8T8uITmR2goYRsKQK1h/fg67eQVd2RCBVsPKenuQuFZ1i9eS22kDCFIejFFGz4Vy",
-	"7hjlYWWl+rBpDOKskW8BM5KkVgGeA9YE5tjEKzC9+5oZw8VE79OU712yhf4zjePvcgV4Q3KBC9mAkayd",
-	"ewPOSQEstiMNubVsJiJs2SfMX0N9igrxbJWLXZJf6hKXNLHfYRFyLgitxFY2Q3V5xxqkQOfuNbgNhyUF",
-	"y2dMFzAYxW8lPAmHY+mQJYYageBq4SXuGwWsyK5eg5B2LuvsYyF4UUNffCYET2rxJzrowy5xnh/IHDlx",
-	"/lYyo8KSOh7JwIfJ6sCeHB0gOrmrTYCfn+RO20RL/3nJj+vWtGzWgqd2ZrZLzNy1ImPd4hZgJ/WhjFKm",
-	"BGU7hDArMAb6VZu4h4vhJo9i58qOcyBQJy2hZqFx3WMVUKUseWBt/DIyOFY+4aUMxO5AhLiDYZGHZ1bh",
-	"DzS3ym2eXwDDbodzyi3/CBENdwAGQdd554SAtYiJMD8qWMEeChPYccwVN4YJMloQ6mTgOdUDUTKoOzNp",
-	"wWXRG75kUxAju+Y7MBK/RWfuy61iUXA29daWXAjfcQAYzH5D7C4hzVAbqpA5uL0o4GbAfu/UCXeot/Hf",
-	"5+fZzTfI19dPs/5cLy3prQKkmr09N3CG2sPTAKXLRJwXNvAGH64wrsYZJ3xu+4ReWV4Pr26WR1edkDCK",
-	"3L3S4CRZoov7WcM88nk1U6AZ4AWuuLlUsa4AnURU2MuWSLEV5HeuA298M/fM5aDY6HlrBa3c9VZ4oXYi",
-	"8GILfDeFMoprU7c1BSh1Tfa/UlZFrUpxqL3WhBsZpq7oksgHuK51r2eCmyGdyawuNP7Mkajr/4kmekaT",
-	"xPJm+x1pA65qpxIWxoV5dtTaWJSx3G9QzLA0/tpF4hNxJm5mFssDeDbG61hhxZJiHarIBqhoF7CTt9A0",
-	"iQ/pLSexexSSFxDXBGUfbFiMBoXuoByYuynFpLc59GUJvBQwQcelZAZ8/aRAusAIt3IVmeWiT7uaBFc2",
-	"0q1f7X5aYekM06xqWCr4tPnf8wjA1SQ+MPBgBp99e//qcD//6s9RwhHL6Lt//eOfVmA9fAbeie9omg5n",
-	"WBdO963AGkRTavpQbC7I31Us5opFZpgpXmrBsiX758aLpjr8TdNncW180Y7YPjqLImdAWZWEckfJlpFS",
-	"vrGVL5dBpOrmhtDqNVlNWI9iDfI0wIInCwcIDi/aG+7DxcsKyvB60OmNqOD3mDB1J/GeGQT07TK+NU6o",
-	"lUWvzL/SWfNe3ij280ass06bbR7XXTiEHbU+VNgKdr9lDOemSrO3OWF/UMj34MZ0VLPUeYLPDQHXPi/+",
-	"pZH1Ri7wv0uRLPoObjLiKXdFxhxAtyAgEQqKMyPY1xIYxGDwn3/+tbf3/OOnZ8Fhry7uYgVyuDT/j5tW",
-	"uN73VzLfFXc6gnwQvHRz64YTUEqBCPOp9KnZLCZ/lUIblUX1kVRr7sPGy26dT7PArd1FAdysfK3JOmow",
-	"LriyEvifnQ0IwPXXTlReMgEcvw6TJ5ellyoXQxSF9OaoCD+HUC+A2iwKA3Tv/npdl+vQfIMUztDVG0Sk",
-	"mUHnoa4MrElPC1oyMzt+szzqcp/L7dVPoOoVXiVLj5yxMxhZoxhTnwfn8cc3b42v4JePDJqsm13Dzozy",
-	"Cjnr7nRXR+f3oDVaYIGhrcUB6BeciHUiwWgxjOlit8Ze0kVDU7nhZfvGGsLXCntahQs13ypbvGZost2Y",
-	"foA0M72y2c64ZmQrby5fwdLOlJbCi6vNFHHqN3Pb3MPy+ILtQeJ/strGWCoXsirHPngXTe4xS1hDat9G",
-	"jo+dbsfKSpC8pc9WV+ejX5+XdHFnq+MofQOpLI3YfrRmfL632rjJbXntjvFDfzhuHrjZlmbSSPB5WPud",
-	"bGnOcTbEdsFrTdv4ubJuNydU6aEP/hqiD7D2crqp1FDXwcaMip8Rh/PUGOZKtK+k+vgHq2QXu8KZLlyt",
-	"gZWUPmjGS5GZiWSdZTCkIypiKVgcov4wl+qSKaKNTFMWkxmP99wgT0gFCHVONXFPPDpb2RvLxTBVcqJQ",
-	"lAahGmqq5TJq0Mq7bgjZdwh+7DpiKjXrcA0ueSJHC5PbOP23OepXnTCtdqVQV4PGh6Bt3g9nrdzA1B0J",
-	"4OuVkVVJoDqAYk/9vtcs2RqSfOn2sZEmGwLMfC3J24HX3IhBiDiVfPtkUKwBtNPLjciuQGZDtzK3S2Xf",
-	"oWLCXfS3AUgJHq8rZepX/YkDSSoF/TkrrANKomLh/JBr3IwlQsIKnXcww3Wwag7e6beMZSifefYE++28",
-	"5SCAQtGXj+u8nOsu2qVD5Sra1N4pJSou0WiFAkvpQAXWiTuUqwtXQ52r9FPd6Wb4paUDvgUDeZlHzDaz",
-	"ka00mqW7skariUs8a4fdyM/3ltjHyzKsb6ayC9jgFutzF1bpmgk9iHm6lsxXZQofctQnIzblAiIlGVUJ",
-	"Z8oBrrt7WtMZFEsGXNi2W2jOAJlICjYQ5RiNoKjj4gM+FCS62NbdqfKQoADfmWO6d04GInQIITAoLiYl",
-	"2QUAmIziLD4hYS6phP0i0P/w+to2gZJL2MdAkywl7aODXlAU+jFqQcDTJwVAptieSYgFmhMvYQ1EPljL",
-	"mmKuoYgxSjIYOuWZVBEu5AbfJEnlXdRyMLdrr1y3dyOuLwFL11U0g3ndirXnjWzg8VghvE/CGRUZTULS",
-	"NpkSdmvH405AwgkU3W7zUu7G0UHPPnERp/gQ1zMHKJ5PZbK0rQExU8UYielCk9HCu8875asFx9AKWhOs",
-	"LlxC0tul3v6q5lLcEA13NTwq4gZPCAM7LLpJGUjt9pX1EIYrpiQc/hBMHbVVCVR+njEGxRCVCfuTW0/P",
-	"Ncvx3nmUontIcrr+PMWoNkhEduSZYreXvJw34ZZIj+yKy0wPHaZ1FVFpqVqzMLy0xP5T4krXaj4BgCOZ",
-	"5y4RJREvqXPzhfdY2zfCBvU0Y4dm+TI2Vqu07e4K31IH43GuflWRmstHLihVsV9mTFV+V12RtRu4fL5W",
-	"yWaVItdJbxsc+EtXwY08+UucfyOUZYmnOXa5REjNLK6unsxBbSfrsxwbw4bsYuiu+x3Chy69G3ElBmvH",
-	"YIWmWJ/aLdghMHr5Nl816yGVNYTTVk5ZQML5VLNoGJL/BHzSZ0f2WD49JIqKWM4IVE/okwm/Yg4GjZIL",
-	"Q0VMVUzcSDRJ+EhRteiSC0BcA5j7KVNbxOC6odbbFpdmeoeCdGnxbpr5v9TSjWC3bnGSPvfR2fkoNC6Y",
-	"HeZ7Z2dZuxzN1cSKkFx0XHdL0fTrivLUIB+5y8e9hHcS1yAmPdEkjKmh5UTRJgP/Simfclcft1iNuyTu",
-	"fIVvTd3naB3Zjart8R9mRYZIhfHX4hhcXPIUFUMHEpNrSDRRjMYLQqNLIecJiycV4KYS+efi6ZZigZWT",
-	"bhhQh11tXLb/BUan1U39Lf+9ugo/yjmZUbEgJT3Y6iol69UGKnQtrxnZBfDbc2l2Z1byiqmEplaGkSLW",
-	"lV399tkR8AQf7fWsd/TtcqxXzdi3GWXNAq6Xh28jwtYzCcHmS/fmicMWXXfTrYjFW92EO4iOtdvsAsJc",
-	"hvKOWwwQJUN0lTaCxb2zL5GfMLTs7CXmveWBaG8gU0+Rdswn3OU1lCsOQYDZcfC0Vw/sg2hoUCFy2FCr",
-	"4ZRcwEvkg7b6C8jJmECIuC4+7G7okWhcSVmw+TgQp6XnMOYZE6ZLLpbK+pyslvVZjYuvXoeHvVuXrZvT",
-	"EW3cgHytv3cTIKdRJDNh7G7caN3XAGMuk0QxtrrN+liXsK1ZlCluFlAFysXtMKqYOs0wPRr/+sEvyqU2",
-	"Q3L67gw3tbVaUwrHV7wSkPDUhdhjUULyPbRIbEv/+sc/4QKHSxLuDHhWLIJVBdCxJS8582NqStl+YlVp",
-	"DbJCmwJXYDH5r5/fdwKimSGjBfy2x0WX/Ky4YZrMMm1IJGel8tR5U1LxCRIUt93gELzDud/KdZGh67MY",
-	"NU05oOP/DhEN45rY0DweEqR3TWgOzUSoIKdnhM3SRC6Yq1kOkf2ECxdgaU+KJ7TuQEAZHLvgXCMKWiUL",
-	"1mWzZ9rns4KtCVECAE5ekFgSrgcF0JpVJXy+vlS6OxAD8T/+B7HLz4ThWBJvIP5E/vSnd9i6WwL9pz/1",
-	"Sfju7cV7sk9Tvo99Q7LHPjLp0O4ETPJHY9K3IlkMBCHhymKGBNfbHnp7VUBZLTtkB7+hCS1Gw2K7t2C+",
-	"Je679TtrbwfYXQRHCN/CHyHBgmSwGMRXHOmcFH1CU1jrCr/XZMIMOeo97eJy5GSv//Qn0t5A+R2sa4c6",
-	"JkmZ8ofHsko7AkqUTFiXvIeCeqX5OnuhklnuVuf514CkrRjkHjrzvW3Mhei6eWMSv9tYqK6NiTZ2GoCL",
-	"gkXAfvWgLx/bXiufz+ddNY72WMyNVF2pJvtqHNn/t+91PDwJLGE7pGmaOILZd0/+828aCoiS8KjXC50B",
-	"FG30sMwklkzD6GfURFMQOnFjhVE0MqQ9o4nl0vZwX7z9KSBzJcUE1IKAUDLjWltKkcqjhBGoO2mp37bj",
-	"hJw8ezo8ZAdYWvKw1+2FnRMSHh0e+oFxNwymySgzZKQYvbTnVWUJkFvbSGkvIGUCIjMwtioqJiwgM6lY",
-	"HpJvz7FwKV4siaEknA78AG1DEMjT6ZLvpZlCSRy3yXI8dvDp+CU1GLvLBQkR9ebXjyFCIzJhFJwnS0tu",
-	"znDtUhL6SpZhn0BFzhvW34TT2lSC00GShV2HNwCkGP7KRcyuP4ZEG5gztZwM2oEAEEtXQyNlon/tfewW",
-	"5fDCLjnFgr5WuIWlK7u7MR1Ck/Do4GkY2Oamcg7SAP6umTAnlq/aFqD0rpFF5m0ObmHoJRCbYPYjPhES",
-	"c/r/RPKrbCGz/DxRB4EAUYYOXiA86h2FAWHXNDLJgiT80gOxUKRlOzj7Mbvm4ET6E7EKJR6w1Mo+cP5h",
-	"o0KYV0jaB//6x/990OsF3olBjnsdPNl2CvS3jJEQfYHhCZzuUmCN1Y1LzkKADwitkB0iHoAz+aZWOScv",
-	"4B0YjG3HXZqA4iAzETu2wbFKE/zOLSPkiWFK97H4gJ1ttfxhUOI44EeEr2GK+U+uDdK2apWbeOeEUOEu",
-	"J5Zo2BQKtAK8QgpPtG5qsJqv4JzAtRPiqiNP1UTLGcPG2kCKrl4JRKaGAZlPeTS1XYyg1mEHeC4UF4Ab",
-	"KjyL2SyVgJ6191e28PdDnyiWMmo8IJPnW5Xp2bYA/9UhSMCUodhh297RjlIRGRAdolIRndKIi0mHKGYy",
-	"JbS/0zCQytmdx1lSxFC1Z1Rdsrg0VrOHGi6L+wAaYdd0eVDIFATeZH74cJh6zxH/lgOPA+9aUXkdh2EP",
-	"l+FJYhtTmbCalz2qVX8SUSxhVDOdlxgjf2ULpPlLlmKh0cMjMpWZ0oHnWRFNEstY8k3N54lVbzQJ/3vP",
-	"JQTtncVh1712+u4sIK6sNqy4vWpgtnkDAFXiW7FjOnv1/geirGyBvAT4Jd5asaJjs8eZGe9Z7kRTvmdf",
-	"hPf2XNHSTp+E59Sw1/DjO5nwaBFCam6+ayn86CjS6gAsXqUXSwO/ZdJQ1H+4iOXc8nanyYPIBgcg7yxE",
-	"IU+xGbUCCNQJKsgMP0M8EfsASsZrhFqrtuMG3SeDFq77oHXy23fPer2T+XfPeo55529XXlPfHT//5sR8",
-	"d3QYQqMXwDX2uEDgThwNwsag8uPrw4bYRGhlo3dnw/PT96+Gr8/enL0PO8DGqJBiMZOZzmWuwNVxdBLY",
-	"HICVI8UAFM1erJbugqIDGseKaR3CRgJNQX4xcb+DNPc3wAPKCaZk0smbcc9weu8AsQWKmdqNApAHYP54",
-	"Zg6fh457n9sDs3c6NgC2c2rP00HoqQ5W/+eff94rydEsFwoVo8nsu0GhVgxaoSvegqhxJZ3h9N1ZyZ7Z",
-	"b/W6B91ejsmZ8la/9bTb6z512FKg1TXI42BZkLrGuAKYU3hUsKAKnCuXLg5/aFedJle6vMh+DuyRxQPh",
-	"HGN47s1USWMSJ+tSpxdDsyv7RNpHh8+dIFxZ1o4/806Vg++XeI8UhBKU/HwvVoT0Ap+7l2gWc0OMsnNz",
-	"7k6XYI8Xv8blzwWGs7jVdwANrRwG8HsHEmKFU5/uUBJ5/+YCI3KreJ6V1aIx/Z8l31Y5F98qmwry66ZS",
-	"aXu3GuMii9CcvMnYXIWR+L1qQ7CXQimEF6jjsNfbYhbbdf6GYY9LZmQULFChLhV+vmBm7wWq1g3tupf3",
-	"L5i5QEJz70MvRzjyug/zGe5/T+N8MewnB5s/+SByZIAYP3q6+aMfpBrxOGZg9D462OKL91K+pgqx+I8O",
-	"Dzd/cCag6ja+/3yrDt5QsXDT1xgd5CzDm751AJklM1Gr/+vHoKV9GhvsKoFYe0Mn2uMptD7ab2o5jsxM",
-	"M8s5B/BPXY08cLzFHvMoYVS5x47VFGJPt/asvs1Ma4XWj2oiZZA8ZWbunD53pps/yLZKWLot9zVL19wk",
-	"ThqnrowJrcCcgMwUO0S3sISUEpK2i/VCtjwQ9tdOkKtBcwG1RXwtI6d9uiiavPCbIO3li2ogkHw6XfJu",
-	"pTSZzkPM8NobMbAilWrcNd0LH9L7uRecwfE0puS1vGIJxfIDm26LJdiZ1qmgycJKHQl5JSZcME1em3i3",
-	"S6WA9dnqUjm450vF29a9DQ2kkj/SRbPz2e9tcfZfSDFOOPqU/h0uGeQfUPsF93sjW3IAlPtg5Vx75bxd",
-	"rj4IBl1KLoziKSMvXAPkwvsVdDbKvwebXcfzi4FYrrDiC5ZQ4yRewO6HQGkw6hb1AVx3CL/vLNCeqKUo",
-	"17mmSeI0okx7ttn132tmdb+K+R/sMkYORMUCHvolCsEM5CwEpak90ZBHkqNRktHC60vdgTjuPcUwRteK",
-	"1YOENKVCljnypF+TOqaJG/s9tuGX+jY8tOTIa/UOnvfo0+ho73j0LN77hn073ntOe6O9g+gwfsqOxsf0",
-	"2Wh75ucGiRAwDyRYLy9UDUM8d2hYVRowkoT+KECF0G7rjy05o4S2/oufpPkBsUf/wFzwuHe41Rr/hRo2",
-	"x5iu422W60PhrLspsy2EPQgSX2V5Xgwqs4US5/XAyY3MF/+8Oev1vLDqYrTEjEZm9OnRxYwJMxAzZqYy",
-	"DohmUDJWQlErBNiMWNIlR73nReS1kzynFADKlpnvgpmBaGu3LFG+HpYBd07IZua3kdfhlB453YYxuGXa",
-	"ic8h1X2dXO6rEQ6/BLb4NnXMop4fbcMJPZI6AmDuR64MjR3PpC6eDaM7PKIlCnIjJedWj4VANhAaAW6c",
-	"gVfPhSiQtlV6qMkUCwYCotAWAdFcTBLQgj2OObX8TOe2erTFA7i4g/2fTyVxKe4oMI4TOe8EzuISgzuO",
-	"XTsfn7N5A6Rn9+qwi9FeYQ6aPhA5ICX6jCB4yxUU9ABr3vJainwAl8hIGvQgDEQp3MsBirnQFTDWE0yq",
-	"8FahHOacnPqlG4h2eApevT4x7NrsT80sCTt2TH6pmfdzOgm5PxDhvhQjSVXMxeTP2rD0u0OEFnWb+h3s",
-	"qfvJlxj4DhxuVvZ1vrqgrqED/Aqc99jM0K7h0GUwYoDJnGvWJW/BQ4emcT0Q9oL8r4u3P9VaIGxDb08z",
-	"M33h6SxopVTRGTOgAv/6CQOZwIFamBUcYEHBmDdEuv8e1Lfjk6FrGzroNbS0dAAwSstVjPO3Ndhx8izK",
-	"PCBrqX+fcVPbfy208cd7vMGWQGNrrrAXnmhIW0ix58+52+sOXF5PkU9WP/we30SfCkQ2OB2vRMBLto/X",
-	"LvijOv7l9bixlWPXa+mPe8vcodXiBy64xniAAVSkMRIJe9ACtlq6QPw9sfEG4QUIc+0FUi9SF8iMtByP",
-	"Rj6cvwYhn3q4P3JmCmcl8FP0yfEYrwDLlAGbWReAjkQwFuvAObadVPbh/AwH4YpjMBeXYa8BuH4CArsL",
-	"3R/0yIyLzDAdkAzy9CDAKagEodjxcF0OcXOxAuSCOde3FwOf6PzSNHBr1jDLvzBTPqEfzl9vxyzL0bdV",
-	"cbjMeDYVRPxcjKeO7VgJwm68kWAtqsgYRn51IvNnYzUPorTfEXPxUff7UZGZsK3O7j4htCb03UHcjhYk",
-	"pdqg1KYH4kUisxgClktxHD7KVbFcqs3jqf6iaDqFDxDOZiDyILFcsESALEw1gNjfEUMeg6zJDQWeQBye",
-	"bSMmI5ZIrJZm1gXvd31MLFSsBfgBJcVkICBoqFtwwyea0DR1IrXwppNRIV86C/YT7a2pVkT0wTs4+kJW",
-	"ziXfLvFV7VzIGUSTuTmBGDwQDXJwnSkCn/rZrnK+OnIsXtkvhcVBmPvHW9gxVrJaWge9Z8dHvafHh4dH",
-	"h88PD2tTGfqtV6enf5n13v330S8vUv396V9/efF88cv34pfT66e/vJgd/PWXU/r2m1++H/3yvW5VEjxa",
-	"z8YH0WF0wPa+HR/SvaPo+Hjvedxje4ejA/o0OoqP2bNxKZPCDujw8Hnv4PD506Pe0+ffbm9JWc73+cwu",
-	"s6IQ4lrx89FK8hVZSW51p7xYZeUOmXOn2+RTftp+3zcOuX03BoO2xzMsK7btRQTSDIU4ugKWfKpkNplW",
-	"LA59q547cXgg6nHMscL5EoY5sO80Dez3+QKBnSOcsiSRw7lUSRwSw2ZpQg0jbYwvBhwkCH/whdgzo3mM",
-	"98jh0d5UZmogMPKzAzZMI0M09SBWM1oqEC3JewPLlo6fuZnKzAxEWAGux3D8wscIZQIUiyDKDl2RFTuM",
-	"/b6EGg8Gpkzby+e0XK5csXGmaYIRwse9w7werdUcFtzeiq5KbfEF1fU3kZXdS0D0tzGIVwH/C3x/RFFu",
-	"HTw77h0fHx8cPj3anoHXVCH4zIbwVZT+utA6iH569Oh9lUz5AtlauczlVuy4FNC0jzkNzVK9xx4pQrjL",
-	"aRBFS4VEjpIqhJ5rknBxiWHqGCulizSZ/ANohMVFQpuPtcUgKy+xAzv17+IjsG2TLPW2YZ+FMAbLA4s7",
-	"XXIqfCIV5jvFikKGn7OFQzRQPgfuMnbq+BGaic/yl2/loXOSKhdXw9Nf/lv9r97lYfQ0PmLH42eTb6bf",
-	"8ud/610eJIezp+JIHqfPfvtGfaufm152cHU4f3q9A5sqxovj//wBvz40ro47/Zfk4lHK/FoDtT5VUrN/",
-	"/fh7xQaK9FhlIiXu5eLsV5kXgmHXmjh/AINllVv1CzdBnuDsTYVmyhYlNd8zJK4GAnkRNCiKhPWSIeFJ",
-	"xeBoXyft0HYDspHIkqTTYFx8w1qfPcIeIHPQKHrzk/MZiSinkjLWD05gY4Cfp5wmKimC65xBBF2dSAea",
-	"GAlCrQtNQw2Ca4NRBDMK9io9ECFNEufSg7L4eU6uowrnu1wX4vaaa/PeDXZXOwvkXQGE2IYXMYeztepP",
-	"e1UZraiMlrTr568BOKXT5GajSVJxsi2DB60UcPp4r+JxXlquLjoYS/jbXXIJPX/wS+gPzPHzw2oX269n",
-	"LSsPNmYBlH39pcPZXmbrHUhENRoj/bsNIVWuKOBDGjF9gH00Y+QiSy2P2kXJLJVt/MwmQl9QscY8iMHH",
-	"f3ix7d9ZClsJkHcnaxsJyz0oG+saL9NTsfD6nL0bFaPxUpG4FfknP5T3zPqb5CA/tJuT4h/U0XgrOvkL",
-	"xNeuIZLgVoZaaqLpNpZaJKLclVYSsTVDBPmEUUXaiFnRQafhzFVDxapjWAiVxDJJqKpNyELMzxId3pC3",
-	"r9ZpPTzu7cjcHf7oZ7cdrjshDou4elIezYd/6POLdHRbPr+P5fFK7H5VZTmdsM+isdyncgBz2Kwb4GoE",
-	"RCYx0866+JmPw9d414CeQD0Z5do8/nDbm2ZLl2DMwHZcRdTrEqjTR3jsQI9C76raBwiukMynTBUOLDAY",
-	"A7AGDwMSUmGmSqY8QsgwTBoJuwOBRwYCWJx3rShB0ZwQcurqaj6c8sJ0RBOsY6ayhME2DVo6ZfQSIcWn",
-	"2YyKQYu8PQffnwAM27GLMcZqoLi3fmX2o4RmMdt7une8N6X8MttLqK/g5KoaIlIJ35+kZu9I7s244JVE",
-	"Z6iqorQUtNVv/UzVLCCRFBHXzMH7MPtvK3oqmbChh0jJY/S108Ly4JFUSSjl1/q/ZObBW2DBIOObjmRm",
-	"iNXfIHVTxllkkJIAmkkDgiybwf5lirX6ve5R0ALQMvDCoPFqCHi2H7cWDmDvH0bxc1Vzv1y979FcfxtF",
-	"URBfz3eFMW8tP+x/8hVvf0denLC6elN1XNm+mQ9iVX98CS94zrgZu+Olr/D7GIh6O/J4Wd2Z+nu7Vmb8",
-	"CzMN+9W7f55l1RlHSo8y2Iq+v3YzbyqEbZbwYbd2tQy4xF4qFhA6y8DFgsB8J0TOuDFQi83+DQiqDpry",
-	"iiYZC0hYEmWM5csmBFvDiIFhwUiHgtltMBYUFHxDUYrrIYp+zhuymyTwMFaCtafKGwnKp+vRRvBF2Aju",
-	"+Irfn7GZVK4UQaPL1QUooc8VC0JGVBDFELYEpGwpmD3nBv31bSnwlzwSsRMQweYlVbzOpfrGj+Zz+FTr",
-	"syZLkZa3SgYK6hYS41MRwCrOi1guheUCwjW+QtqaMQxzzUtyWlWGKsMjnlJhGh26pXc2TWU5oXJ9maGP",
-	"9xtyJF311rXGHU+1jwadWzOWnyF93LEVopgDRHOnmrqY6RK/gbVffDYx41Zcbf8TjnZ3bUaxmbzC7Hls",
-	"ArGUfEC5NnQBlRu40ZXTCWjyXLsKJsghy6X661QipPqtdKIfpJpIY5h41IpuS/hv6CUrXWhjqRCnZjUa",
-	"9/NSvL+ZUmqmBTvP6fh2Gao3Ok0OXv02CR87KhZbGoKh5K1gxGQqR5zA3cwBJyBvxEP4uAInbe7S+rgU",
-	"OsAKDdoBDqP5Uwfkki10ByGH/aEHw2GKdZ0GwhfX9sIRxigD0xQLXy3b53ukySJw0dVZ3lYktRkIgKG0",
-	"nZ7kUTOQhJHF3GMfepRx7r+GYgS2Gzvz7kCcmQLuPiBaAoyGC/VegbvvFxDwFeD+S7Zw2ZMyXpCJB9fE",
-	"uGxnWwVIArt8jMZQEwOB4hGHP6ULqGchVQeTRWBfkPXVWMrflVD7H9RUPuXa2ANuu1USLM5W/gLj8LU9",
-	"TT9yoGD3jGrNtXGOOvcCSxL5/yM/yjkIxmdkypL0zzAqz076rVPFsOgEEiVerH/ePqLIrdcDpazkvTel",
-	"q+TmmifaUcujtfkx28WFAqtFneqaJLMt9daU72HhgR0wMjRj1Uw5bKFLsNQh+vRWKs0FWGAQLVCpYmN+",
-	"Xa+rnr47e49D+rLd6W4aW0Tb4vI9Qkk8kNe9KEJWjhDBHz6T5z3KIxKL2o9YzYwISaZ8MgV0FiyJxRWR",
-	"cwGF7IoiRgUsmT1k3MWKuUr5XONJPEGkBCvFaDpmycI1gr3SyCCYN+hedkQADlMgeZO2H+CMxsyPEssW",
-	"DgTiX1KT54K4Jjp92x/yAyhVBoW+8vpeRUd2ugNBk0TONXFl+WAmvrg+TRJEuYEE3ysJoBce9cq1QxJG",
-	"r5heE0HgzuXDBhGUqry2DnuH3+z1DvZ6B+97vT783y+FgvLi/A3RCxE53z2qLCOmtpdv/IwfyHVe6T1e",
-	"40Q/ISHSa5gTLGIiSxGxR5nnK/ewl4ukrjDhnUSZ/U/w3022qYLxaSNTDUVDoa4uFgzsEiivAQgyc46Y",
-	"jFOqZgnTuktOtSu247ijk24kcnZkTq7igrveaxgS1u8oMaTNdir85NF3f2vCw4XcSHi3skzVmJs8Zd6/",
-	"tSmLudnDOvSNsv1PZccRqTPW+tQFBVXDsAQhlo+lYOYJ7H8l5pHCXQ3FPBsEezukV1fsgXL7rmlk3KhJ",
-	"O0QXrasZEHYIpMmiWkLyGick7Ib5u2Fzjl/kEnWbsDy38GK9tewDtwuL8yKaCDitHM5VvKZ/6Qpa39EI",
-	"KOQVYI0ZBBLkM9bUveYiqiKZ1pat320JALhsc99Qt2/3vu9V8cvJfLPqh7N9VP0eLOAaatqxq+Wwa/vz",
-	"7XS/LVi0x8HeIo9MMxckkCZUBE3VRzIdQPUU7YsEchlbZhYMxHzKABoZnRAQ5uMsz4696SETdJSwOHQ1",
-	"kMNRIqNLFg8RjihETUtI00FjNlZOlySWRLBr0y9KZoSkLWRlfGTBDHjl7WKLmMUdQBtx4PMhac+ooK5C",
-	"AaANQj1qwToI1pRXDqirmVKqIxOQ0E/CSmsQUwRLIWSOfjiBcN16FAIHo9+6f6R+KNLeZOz1swUk2McY",
-	"vVXwg9zwWFmpWoT5ez7BkOx2W8C2bEurK1pEfGKfTpmIfV1vQT5cvPQZgH0iJD7oIMwQAmnCQXRmlYim",
-	"fRIKafh4EZI2skHoLGHKIKJBQMJYzsVE0ZjZdyaIqe7YRu7iKhVxiqaMpky50uyQ72FVq/xjULQc3+Fi",
-	"cjIQjEbTUnSTvexlEmPBdopT7dQDoZnvce1vYYRxYlu/lU+zFbRumLiIo3mYkES3Ek3cBBNAhZw/BiR+",
-	"CQzuYumcu/3Lr9wpTVMmdOkkb1Nao4575WBom1FhnmhfZMCXqEDetBRhpwPCRZRkoD7FXOeFHuxlrquB",
-	"ikHBQqC8PiC2gVPeihEOylHXa5IFVOsX7iQqJrJZVyhCKB/D8+5I/I8qdFQDEni/4kMBAVsJj901Pyg/",
-	"Z4QW59Pevngo+96f46DDoVgiU1SzOCgikOFqHjEwgMIFbZ96oO2aViEeY8QGojjjWF+m7a0XYBWC2iyO",
-	"iXQAljuP6AOdBeExrMxed82/zKdWAmfeKsWpxHsebaW3znPKV7PplDQlOa3btt5nQu5+X4X/feSDNRgn",
-	"UXmf7pQPbnHP5n3vnv4kpWYEYaMxPhF5l87LqRYTO3HZTGTGqCt4ncs2LhSvXG+2IedpiaBvqnm4ENBW",
-	"v9Wj37JjejTaOxh/883eUfQN23tOj5/uHR+OeuPe+Ig+iw+2d/UWw3sYVeQGJ/FRHfljO2jxjIEJwSvu",
-	"K/FmzbDKu4g9WH76fqOhV5lNbYTOD1KRQYtb3lDIN6PM5JZEV+Z50OqiYtTPCz55lzJPElfRj7RDqPln",
-	"NZzQVQesLwsFkXMTRYWx0pdzhUzpFRsI7DB2gPTJopvrXuVKLtBfpYJLAeGJtlJXUCWoq8GyVfkVsAOj",
-	"TQn0NvfArUjcJa/QpmOVuJRqDQHcVAkQCMeUJ9oHDk25MAMhBZnKue1wzK8JNyeuNJZH8r9kqalB8a+L",
-	"77F9fm6JAzptYnYxpxMhNdePMujtZVBYSraFsLINCyrrIY32jzfLFSC4WXhn+Q/gCiejhfO8kLZPp2Zx",
-	"CMFLVsbAAQMiDGK2G3rJiLxiqhP4VIagUlZCkXFCJ41mj9KoHyqVE+db8bkykc3Ab4bZ3EErX4pW0IoS",
-	"qRmA4GxZGbNSmqKuGyju1wqKohU7tL2Uh3qLvFNwV1cIqZzGK7ME/E55yH69/9pu9oRVR/JZIYHLNLWV",
-	"DaqY7qMV6s6sUJVjnbO0yu/3bowq9waiWf7nEtppnZafv9v6TLS6Rr/I33nU9Rt0/fJu3T21bSWF533d",
-	"EX3ue0vmVsFuJ2Qsk0TOSSjYtRlGcOOFEPwuk7iUfNgEp+D6+qKdD24W26AC+MV4ZPi3Djul8dd/BvdB",
-	"4r13Tb46/iZd/ucpT5axPjCYW0CBuCsIgiqE904AGcAlBG8U4VyJ5zxYYazkrFxCnJQQXchEMk1kZvKS",
-	"ej4beCCceOucK4rROHBA/oVHtFSb2QqKedYLKMPchT1VJkQ1oSSEdQ/9KHBI62rRYQy7y+fWUpyUQ6Vc",
-	"VVUzZY3F6H60/Z2zNFk8aDpNnk5M3im+oAHafrkmf1E0YsVOGUZnXXL25Io5aE5XplCzSILnmaoJRlxt",
-	"x0FL0//MWTW+AuC/S3m7xwzhG144pxiuVWVdwCxWAGiWb587uBAUSxjV7A9yE6x6kLBYoL0J9uw90PdW",
-	"xhLsjCvRF6JtI/Q+8YGoOpwqC2zZNrsuyqS2gbFDLSTkrpryGBxRc3s5BQNRhM2U2b9+AhAXnEFgDfjx",
-	"Xd3TLjmHpUV/vXNdLV0J5YSl2uwj2JuvUXl7NJmCusevWA1B0+gyN+8v+3F25wAFhuSekSmP1keTWWEm",
-	"JpdsMZcKyldoUjRAAE8bAksyzUg7dNFsYUBCvK7DgPzrH/90LhS3NppADki5NAaLOWKszGqLrbzKe3yP",
-	"I75Hql/pq6kACzx9NFhUKbhYPbdAdw+Nv13wteXCVpJcgr2APbPEqZkJiWIgMesKdXbrYpdrKfDGdVP9",
-	"qcvzSX5tcXElOSRloUwLHXgsej3laepeTKmKWNKy+5TwKzRNRzJTnCk8/zcj84eJPtjtsD2GRH8xbACS",
-	"tLbhBdtcWOtTYhuSYEuh1yxeCWR2yVVSOY/PQDARp5ILdB+C456bfgEJxsQVS2SKDMW71rEifJf81Sr5",
-	"T3skpgvdVCPzgdNozSJld5xEu+Ltu10C6wiNLxjV8DcWmYCw7qRLwrKM0x9kvd7TiMfwXxY2ZrhiE611",
-	"4K5bOiBvniz7haS/Pma+fhFOx5WcV/fDfbsZsZv9T/DftWUUVzhxvTB/dc9lFLCDBkkCZvGoqd5R4QV2",
-	"VVVH74Ak61E4PPHdOwpHksz2LtniVuh6ci4ANLWfW/IDktARS4IieWosMwWeBUUjuwKkHV6yxXDKBUQc",
-	"uhAlzCFjgnBD5lQTGscs7pJT23yBrQzASwOB8KIkxG8hoTocUw4KeYG6lVf9AteCM6fb5uIMI0UBq3Qg",
-	"2qEd55DZzQ+JpgtN5tNF5wQeg8aESv9SRqltyYG5o0FNxixpkolev37zV7vWX7RTFiex+f60FLGM/P94",
-	"lz7MXfr69RtAEbpE6quicH4W/MCRcqZjxAaEczOWqr4QHyAx0IHwxfjI25SJ07M9Ox5q+ChhRDMFbtG3",
-	"SUJnNCBXr1+/CeC9c5kZy4Eoec0Ne/36zUCkSl4vOoHLw8BA5nBENRtmKgktf7F/kA/nrxEfEBQjSGC1",
-	"ygK/ooYFA5FImYJtUiqScHG5l8iIJpZHKaY1Qv4hi8lEYn+pFOd3qIHcdAcCICPCK6b4ePGd5ephlVVB",
-	"ICaiOOfsCjNA2pSMFUOkwYGAwSZcG+2grDE02f7ifbEBsOvQ/gRVEnXYQaer46joQrXqYKQWaQPyBGKg",
-	"4cG/tRt1RSuCAOV8nkXavl8Nh7Sj6RWoa6ZJB8L1rOga+ckBpI2gIXDxpjkyKR9eMnvGJBBhK2h5mmr1",
-	"W1NjUt3ftxds133UjeRs/+qgFbTgdrTnZDzmESNv/fd+zq1+C0l/e08v7s7DICg6yqhz9QJ5PTp7H529",
-	"ztkbx1aOLt1HNwGF9kLr/icrQ964XqHt/sQDDiHj50KAJawQ9YrYFMwUtv2SthP5CkGw01TiI+eaj2UP",
-	"H6Ds4TpCu2udDWnxs2lsOfHfSVbaPc1newGR6svqte9t1txgrlpe1sJLCm06ELkwRFZkoULOeaJzJTEg",
-	"FTXP9g9vDwQITVQVJfLymCyXH9GUz9V0wHuf4Xr1gpzHQWSY1vbIQW6fVGpl0tvfVA58d21p/jfunS88",
-	"VNtOYqv6bSOov/0YqH0Xin1esw3gFL1D64qblVwdR52fS9+HQbA8iI+MFoTNKE/KlQO65CcJFYf+JrnQ",
-	"A+GrKEV20sJ5Ix2aG9eEJnO6wLjA5YkORNtx+L7rOc7zmOmMgaWBCjcCg55SjWFpkD6MBZ4Ecyq1fSik",
-	"YAW+DDbKcKR2MjJlAtVRDcYAOwJ8CWwKAfZVhv/PLQHQNYGhoBXDgeDh/YaN+nhrLrxCTI0bfjvEF8/y",
-	"2Yed7kAUf2qC4P3uVjg4Qj8teVvC/57Rhd8i/KXuejuNYzzWD1uJwM661W9NFI3Y/yyp0kW9AaC57VVl",
-	"nNTDqMpuQet4ZAzB/soT8KPS/FWGipx5xjjzR2uVQ28vWECZyxFTNy5z6S+QdrU6AJbAhL86J4UXB+sF",
-	"RFQIaciIuRfjLjkVCyiYCXBZ8LGZsplmyVVdhto5vJLzlm2KCmA/Xxd9fxnpYLCbnlwtf7IXUqzo3N6f",
-	"xRV8x6JGUF+N2o7hiV6po1wMg/AYb/saKSE3HK8U2MQTdGtVd8eq+Pb20ieVuhz2AAG8CsyMXjJC53SB",
-	"4fx4+OxHhVxSeypjNpMNlnwMeyydvBteyjcs9IMdP0zsZfPNW5DW4537lUJEwXmjBQMB+r3p1QvmpcaA",
-	"iVdXTC3QqlRU14YCYVz7+H97zC336S+HE6SKRyweiFJlWoTahT9roy7A6IVREtgp1wMR0ivKEzpKmAuF",
-	"oGglmwPqx5hDVpH3wXJD/vWP/6faunuGqZe5Ta6NHlTwT6KX0XQCwpLauAjvbwUlRw8E8LnSTHKFCCbt",
-	"GCR4SbvkrZkyNeeakdCj+/uQjBK4/5hfM3Cpkp+kISmdcEENi/sVL6ieSmWaIjLQJ3qfxjvoocku8j7f",
-	"2yBfjj2kAR+6O1pAXZVH28eK7aN0MJwPxyXm3GWEwxb8IKXK8Iin8ABga2+Lt79tbqDtC/LurOyNxQfL",
-	"KXyYHY2BxvCGz/4DTDP4JQcb6rvYjCpcEBprkqRA4YVyz1piPwOh2JgpJiLmE7ZmLObU/mtBNBOI748v",
-	"u2r6rlbirEs+QOYhlsrQA6ENXQQkZoZGU8vOIHpRUZ0pVq6K3S5ZiezprEXff2VX5l2xL7cRdaqATFvi",
-	"YQLF+d7xu4Nnx73j4+ODw6dH2wtMMJEHqvvs+m6q+vyzpaY5dWQYPyaqfBGJKnavykwCuUNNrjWe1u0k",
-	"IsVozAXTa6JIhbfkBsQONjNYow2xDdSV/d1IMmjNwdNHMPqFYXVXTFEeMV/ag8V/HrS65NQLV1yTMIHU",
-	"Zx87avkFJBwHhBqSMNCSBDgguNG5eIUI4cA5LWcpJKKyIzJYErtUtaTPE43aGPXSV1x1Y8rxmCndCSqw",
-	"gGDP9dNxbLY8bCwzQIVPziHtFQsyDMJDW7oqui7FG8A7IMqtE+QVaBKoe433pC+sNJ8yxRA1JG/bvq/7",
-	"hBKjOE3ssMt1kuzfeb0OA5jsKYs7wUBQrI/gd2sOUm8JXoSbACU3SpQ9Y7b9FPiHXSpm7yPIQKJ5Ex5Q",
-	"1AvBrsS8vXTSxEqXihvDwLXgFj+A9lyi4BLSJ1jQEd3TSt4ap22JghZbUpIoAXcp9EWLMfpOZ3lzeIv5",
-	"HHtAENRQbcr23SUhF4ZN8EbSuezKsZYMwECCPjAQ3N57iUsbQ1qBuEN7lwNZ2BHamxQuWTm2ErBd+oYC",
-	"UShHnOfn8R6vh6KTpiRGf2Ry9vAoxi7ZgpG4Ts8Im6WJXDAG5PPnEhsuWOt9i7EZwLVsW+oNmV2G4BFc",
-	"pJnZl5lJMwcvrAPgqvY/UvvyTx37XzoQUIHT0vKH9y/ANxWQcKzkLMyZRWhkiIVaNHA/t8p9VKKh8AzR",
-	"ciDGVJ3Y4zKznTx99gxa6/SJkYYmjjFrpjgDn11sBUzLLRwuBtxAPmD/NNGyKGuzZ+ReTA1zRaw8C0LW",
-	"lxezgwpVgmE5OaxnFQxEKC/DgIRzqgSkIrS/7ZH/v703ZlIxLDrFriPGYhaHpH3QKz9tONYgKq964ZYg",
-	"oYFHuTW1m+KWrzGh0a55c2reNgijr+luPRq5U3/3GbDwoQmdCB48xifcmrmhegeCjIQEIEUogTMF5/8B",
-	"iuE5aWnPCQic7ZD1dLKUUV0uNOxTqR0gegDJx5jTxPK6w/U4jT/jkF4WI3oo0GQ/iRugDtc2VySw3VFb",
-	"N0m/bkKHrja0jk1UN2jhy2LWp3YXhEVcyvkD1imuGcwXXLN4aR82B5oV039MO3ugKqgesYUkcvL587hX",
-	"uf3+Jz+i3dK6IYUKCoFSY9gsNaTtixknFIKcXKiZocq5eqA+BCwPPoJ4404uR8ISgFpXmzK+ROytz3eu",
-	"XjJDedJYLcK99RhffOs8mOJwFMh7nrzuPMF8w7t+8+/qZO0DGNXifjEVK4Pe3mfyW8YyRqiV5ootcEcW",
-	"gW/gaLbh3zzu5GVpHCqOl/TwRqdiQRhVCWfKfVhuyoGydMlR73keB1pC3uFQGhHKgdfDH9pVXOUFdxCK",
-	"WWEmh/fFTOrYyP+y6/8YyPUQVXvB9upp/ol2BAsoCnUcZwdG4Cn6VigSeSOk7S06h72AOKuM8+YPIMYp",
-	"9/R3AkDDzwEGyAWfQFg2GsSxXFUJNAJnG0DIFRiAuSrgKUiBTtEULuAI/FU+3/u/mX1f60II8qV7vJjv",
-	"JLLAu1VYaZ/vUnrd/rpSbMI13DSITiBzjxCOIwdmH7kgwV8vDBUxVTFx9KM/tn0q+nw+72r32EO6dSM5",
-	"6xCgOYfG/uH89UBAhM+IEfiUtNOEcgF/uGjFzGgeg5crzsB9grItfAYnFC448HHlCApkPYDCifOAgX+F",
-	"xUTIOa4EFO2VYiBQSCqVWCNhYRrQIbGy0wJyc+kIgw+wkiZ+Z1+CGQ6EJwHv3YE5WaUW7+4KDyHtcD7V",
-	"LBr+6x//DDsuoGguuuTUDITjUiXelebFhEnbXvsjtpAi7jSjKiwd8wdNtVjCZTh/Q/RCRK2gZIFxvmFE",
-	"7/fQgcAG02TRzV1vrY9Bq4qDgNRWRkK49PX9tg+HWFqsh0nhqB1EXMebz93pZfEJCZGcwpyCXA1qEbHH",
-	"qNOvMtbivODdyxfKXclb+59KZtvdEkBOIHWtbKLBkiAuFqEJzmCVXT3iGnx2XIOt6CnY2rOB0P4Q96DJ",
-	"lNHETEnbQ6kNwSi9lDjfcUhtC3dnezU2IHyMP62zazUTz71Jz5sk50favJvSbdsR5v1Zhfx+716oHWIS",
-	"DMq/ASm9b6VVVJVB/sGco0wtG3PkeEzaIRNwDvoEAKfCE4xTn1NneIp9vD2H4LOIJQmLXfqvdNopaZc8",
-	"N2hSzjGxAGIQBnOCiO+LooMZ15rVS5qYcFN3+m6ak4vTdLhaNxXfHiYP6Gac4TGu9cvI8Pk8ktZnsXAv",
-	"87ItTQaR5XmAduBZU5bm5mqrudMJ6zudGPkaNwORV1bXzsggVbzkvg5REsAUAOdKDsFVHHaCvOab/U7l",
-	"DQSE6rKtnTPdJQgNTy4ZS13WAY81hLgOROhXnsehlUViKEStJaHe8gGZjiRWMnXlq7khNFGMxgsypfpk",
-	"IEKrzw8zkWujIdGXPMWCK2TKFCNcaMNobLV4NDUe9IJer+fB2VOmMMyULkj76PDQqfF9IqhSco4OPktx",
-	"nZMcz10xLH7ncfFzqz9Gmt7I6n9DEP27tAksr2WeGQuxCv3WYe/w2d7B4V7v4H3v236v1+/1ftlZocdJ",
-	"b3cT3Lm7AjtHx8RGl8Wjkv61KelwyMvsECibUOKjXO7j+pCGGraHJqE/5C0yAXHecm4cZLBitCI/AHzv",
-	"FVMJTYdYoFKHA+GDdSFyHUJuvTtH2yXsuLXOLQ8RVSDqmrkE0ys1mbK6qChdBvnvYQDNjhYYj5GPTbqY",
-	"i9INoefcRNMCVcjKx64YnZOgw15IFDPcV0SSSeyNvvbes1TQdhfnQCSMXnaK+wJG65xM6F/ik9oipOew",
-	"1Y7VXOCGPyg/r25Yq//ts6Neb1eGjRPBuVme+RkE9nKXcZPUXhDsI7/+Ovm1dFG1uUD1RC95bO6JZxum",
-	"/5isWqNn3zPLrh1o6E0WEjl2YaYQCXDkgbD8LXcfJvySQTQLgNyiIzDn0Jbzayfgk0ROTm4Y0HLBROwO",
-	"83u7mI+hLI+hLLcIZYF8w8aKLLucePvNnvNurkX1KOyAhU0uypSyv14xpTGJD+zoYUwNDUmOVWGVbHBH",
-	"u5rndJFIGkOhKSvJ2KMjo2zGhIECAlaJDq/3vJs+3BSRYgf2HmbwGUxnvrN1MSkRNTSRk4w9Jv01YFeU",
-	"jMqlAAIQXb0xhkDC1H0ETnvC2tcJjS6LmoOrz43iKat7Ysla0zR1z9Bx9Pc1GYSY7HzY6xEoKu3zpCNX",
-	"PSNLu+TMkFgyDTEkRmYRHjF7lEZUs1qn0o/Q783IviQXY0R3q9+SlzuU18e+G45AdW43JRwWZYqbRav/",
-	"68cqGV0xYVtPlRyV9dR8gTwXBNPYtvviwEr9iufVwy0fs2xtxn1WM2n/1QdwPNGY2n1u78onugPGMIpU",
-	"7tkiiCEjLqhlo9cpi4wOyHHvKUocc65ZQ+7jLZOZy0geUxZdwqd+erjdQauYVUEAd0sP52CfNBLRDrpY",
-	"e+HpVjzRIzndMQHl67qBgqpN2PWWl5ydZmZqW7Ri7YhRxVT+i+0FIB2QN2EY0D6Ia66HZRLEZQMaU9VR",
-	"gR/ZZSWVhrWa8nTBJ2IvS1Gg3eMiT7Xw1zOAPKhSc/auqcMZREGBtOdSXeqURkzneRtcFfjVRU6rww5b",
-	"ber03ZnLhka3n4MEkNXP4YW6r4uscDSOk1PIW37JQGZXnfJcsLxsPWoi1ISN9yDIDVB0iFGUJ1b0oC5W",
-	"rbIsscsnXFpge0+QYlFgTX62V8BpmhKRIYyoC85jsSX1mtY9+kHDUCvgZuWiVQ7xUC2cBcehqmXltpNk",
-	"VtPsz66MwHKiPdeQa19AKUoBmXFiYoceyzKWiJDlfoqU/LreqClwljTRlMeFDAgl7RyESUCm1O6KPSe2",
-	"x2k2o8LN08EeldetUve+oV+H7qGYS9T3JWYZSZlM8cJdEEOTS2JktwKAKVVdZaYLuPuXAECySl5vUMKo",
-	"E2aaLFyOfKl5n97bMGpfsxjAAfLYyQIGxAcZBuACSovMRvhJ5BAc4AGMsfp+7r8qpHR0EHKjWTJGuPRM",
-	"T5FOQYnNSW8l+HcpxpasRNi68NlgIBQzijsvv5kqBgZQ7RhbmtCF5ePOAeZVAHQdFcL/QDRJ/+V02Doi",
-	"yMPSEcsETmxA3jBDYQRuNy0jdMgoUDGLO+tnUelmIHJ7K7H06dxdcwJg7e2j3kH5cMyVFJNOQGh0KeQ8",
-	"YfGEafJbxqPLZDEQwLgs13D7DHaEEY0uJ4gC8zc5AnCckhBipPep2Q4mQiqmHXYM14R7IwBgxSiWE4N3",
-	"ZurySPDwxQpgaiqr6NcW7qViqUGMKBeNBpNPrSXmnVPhvIRzsCqeSgE824eI7mq2LYQOmiRvx42i/kpo",
-	"A9buBhJJlR2SccnuVvDZJMTAkIFEX9q3f/eJvp9aTGSzvJp5vkAfazKS/S8Sy1L//nH7II9V3JHD6+sK",
-	"dXXJ0UHPW5qQeP1hPSFUOGQrQKVsQ8VzD3hkuQEX5OCY6A7W66s7rt3lXD1/3Vj2HeVbWWdxwIXBGMw7",
-	"oRwXOvmVUY5foH8ryonzrWymHFd7aBfKQUNT111/IYJbOcwqlsS6kbQ+uL6+LtLyK/hvQ1pu4xvIyglj",
-	"th09lUk8VAzgNXeiMMAvaueARgBhhLBF7QLJqONTX6ty4An6USEtxg/Cld0SZlpHnN/Dd+/9y+duwF8G",
-	"mdYPvolkG3fna6feC0DVcrMtIAXzhWigZqc9dnMtcycyPiVLOqyl4yUNFu943zzE+hYqrQvPDa124X4L",
-	"O3Uk/ALH+SIf5pdBvMvDbiLb1W346rltDqtZoY8NZKrYlbzckUiRRKVCtQ1LbbA51D7UmrQzDxhpdVxo",
-	"HS1MrkhLDv4pSSLFBAMxrfYMuKWaiXp5wG38uRvvF0WtbtCbaNXvxb8NpT7RnmgsyfqaLU2Z/mX7UndK",
-	"RczioVX9d2OwgjAdUQdmqrIEcFOxqFUO4EqovmS+RgsYvU5KD7WhC000T2qhcaR4URrnjzDMt1c3qGTy",
-	"QBRbO/hGym3akq+fhF3NQEMvLeO6ghTK8nJsQ8SKJYzqHbnv+4JKvd/L3vmbKPHc9/Xl0aEf+lZUmK/p",
-	"10+CuXHe9tN4068kwu901YMLw2tHrlqDazEgUzmHuFI5NkwsiQW51bM2UVeKN9jIeTk9/49PlkujbqLI",
-	"lTX/t7jS0aFE5koaqLXhfWANhLkMx7ALXWKoU1rBskuTBXqvoPRo4Qvx4lUNEZ7bj17mI/gyaLA66CYS",
-	"rAG7+Kop8H2Bvu9owavujgaQOhtosew+vJGF88KBLWpGDSgyKVNcYm6Zc2oplkoFGAOrhHhR6v/LMnrW",
-	"jLyJJGsX+d+BLssT32AMNZkS3TGUZd5Nr4EcEExbsQNbOGW7JBrZMY8TOpnkY2bEMDpDkRJLmDnlxsVR",
-	"Y1xqHb2+z5T4AUf5ZZBpMeAm6iyv/L8NsyQRFNsT0msTDWRZjtvfXYA0EiJXSgH+xNFMHW1Vw++/BOIq",
-	"jbiJuioL+PVLgxvi3n///f8LAAD//w==",
+	"7L39chtHli/4Krm4EyGguwiCFClbZDj60vqwOZYstShd921DF5WoSgDZLGRWZ2YRxPg6wn/tA+zsE+xG",
+	"9OPsQ/hJNvKczPoAqoACSYm2hxEzbRH1lR8nz/f5nZ86kZynUjBhdOfkp86M0Zgp+Oc7atgrPufG/hEz",
+	"HSmeGi5F56Tzw4waoticcqGJnBAzYySxt5KuZow8k+KKCXuv7vU7QUdHMzan9jVmmbLOSUcbxcW08/PP",
+	"QfGVtzLh0XL9W+/zdxv71UhmwrAYPhnRJNn9ixfMXDCtuRTPpLzkrP6T4aUU2qgsMiONd4ckgvtJ91tj",
+	"0jciWQbkgs7ZBTfsq1f0+pRcsChTjMjMaB4zErMrlsh0zoTZMqifg05KFZ0z49b+bMqEOY/tP7kdUUrN",
+	"rBN0BJ3b56i9OuJxJ+go9s+MKxZ3TozKWPkbE6nm1HROOlkGd64vxDMpBIvsnBu/FOW33MnnrpjSdNsH",
+	"85vu4JOZ0lI1bLBg12YUwR2hJ+JUsSsuM01SOmV2z2CI/8yYWpbGiG8tD2VOr18xMTWzzsnhYFA3lOcs",
+	"4VdMLXHm68NZsPFMyksSu/seacLjfATVRfL33H6BXog4ldyTWvOomLtv06j8Pbcf1Tc0bRrQpZCLhMVT",
+	"RqY03TSaKU1vP5DzmM1TaZiIlt+xGt70ml4yTShRzCjOYhIpRg0jmk7YKVnhS/k4kcUWIy19ZM9+ZRNd",
+	"zbnwfx/UDbiBX7+lU0Y0/49GkgYGW/lyzCY0S0zn5Nh+ll7zeTbvnBy4Qbi/8iFwYdiUKeSvMlMR276B",
+	"Gu7btId4x+238T0TtJnGDVzdNA6847bj+Nk+rFMpNAMe/zWNv6GGLSgQViSFYQL2jqZpwiNggfupkuOE",
+	"zf/8D23H+1OHXdN5mjB8IgZuNKNCsGQkpBlNZCbsp2NmKE86J52LhEaXRLFJpll8Quru1YaaTNt9Pgw6",
+	"hhv7cjs24geXz4SOZWZOxgkVl52fyzP/N8UmnZPOf9svdIl9vKr33+IEcP7VxT8jqZJXPGaKdGGgAXnN",
+	"DA3IhVE8ZQGhgrx69brnx0+kIhPKExafkhCnGJKIKsWZJtxoohjVUhAqYhLa1QnhV6aUVMT+3bfD/prG",
+	"79g/M6bNzZY9X1tLOwrfRGLJNBHSkDk10QxEydnbc2LfrmhkLF3BMHTn5MefOonEz3ROOmMZL/tWkUo6",
+	"QWfOtKZTu9SpkilTZkmGHbg47BCuyZxrDbT0sdi2IxA3pW3zk/tk27Zl3sWcUeZPEh7ddqnPBKERaH5k",
+	"wY39DtcEFobQRDEaLwm75toAky1W5mmxMvlAPtmyPEuonjHtB8hIlCnFhCF2PCywxEsFWWH2ZEEt2QJ1",
+	"w4NUSDNjigBd2HG9sGRzy+W7kHNmZlxMycIOaKGkmBIpiMwUsZpqn5wbMqOajBkTJJHTqT1i/8ykYTAT",
+	"v9s8JnxCljKDTaaRITpLU6mAvt1NlkuedJ5ODqNB/IQdjL+gR9Hj+Jg9mXxBvxxX+E2JcM+FYUrQhFww",
+	"dcUUwVl/Os4jlrgeLNHshITHg0FIFjMmiM6XCjmNXSa7BBrG9UjDepEuN4TroaguVVgsgXtbzVL1Avu5",
+	"x+4GM2ND4ZdXUbslBnRRPmeWYuynY2romGpWHDYq9MIyTat2LIFuhmJMo0s5mfT6Q2GX6KVUYx7HTNya",
+	"yXFNBGOxhrHQeM4FUTKB0c34dMZU9cw9Lja1GMOn28jMzKx+FVHD4oCMM4MEawdYLFeSyAXyjK49hd6O",
+	"WyhurBE5Z2Si5Dw/e1LxKRc9OH7n4oomPL7lKs4zbciYEWpIwqg25Esrii2XtPbeRtmQUq0XUsUV8bD5",
+	"fRXxcFiS6h9EqmRk3zJOGHkhDDfLzyMnxorRS9CUswTF8PfSvAQN5HYri6oZbPOqQnM0OCqm/r005KW7",
+	"4RPN97mnNxBFwPA5/nDFNbcrbmTutrDHxmqmUr6iasp2WIU72RdLWnZ0if24ZTMU2Zy34ay4ZamVpzjI",
+	"11QsnWKhb8tRpCRzKpaeNvQpQT7GBTk4JJpFUsRVQX5YEuT2cTsakg/n0xFw00jpxDBFwnf2j70z+0dY",
+	"HneTD61uGO7e/eLGsk9sr3CKtXrY3W5fUYxt3eq5wLFaelxQbmp9U4VFZxfmg6CZmUnF/4Pd9sRe8Kmw",
+	"ey0V0UzEVimyqrKRl0xURclBmXOVvv/JNvw16tcBYdeptfHsGBW7kpdo2sdW0tBEn5Lwhx9+2CvLnpBo",
+	"utRkZuWMJLR0BU7QB0GvKE8s273l6uXKwJxPFTymCVUM2IxTOCs6VkkcW9WKR4yUB/PJltLyW1DM/ZlJ",
+	"qHE874NwqhCLX7OY0/cwglutCp/TKdtPxdRz3PwLpyRLE0lj8vb5y4A8f/PsbwH59v3rVwF5TdVlLBci",
+	"IIZdG7vVzy7+R4UAD47LBJi/ksCoCQz7kwrPCU/YI03sF/y8pGC1fLpkECfWDiJmJjUjHC20PnhB3FfB",
+	"vfz2/L09b/bfztTk6JRAD1Y8oqbi0oipYXtWKV33awT5M2NgVDRJ3kxAldk0dfj8M/ugVKCwrE9/zuZj",
+	"hiowMAdCI6PJRKo+OXO/RFSQWBIhyVwq5sWYtZTh2Ud6KEAVBA3QruAiAO8A1/m59mr40mpSV7i6qFRY",
+	"TTroiCxx5xb9PW72cvwPFgGzRl6hN61YwzuKFUQFc4sDKegkVJuRtRXdx6pr9iG134ytUjiX2tJKxAgl",
+	"cy4yA46/m40NfWA/rV9IFZvw63qf2oQrbUo6qfevaxYpZgLLJBWL5FRwoNJ+3WzdDt1qYe3ubzuF7+w9",
+	"PwclL18rp2LhCPyxg7eUvISwaPkSuXEE5dO1spsVOqrMvXK+PtYQoD/McJpgtjSOud0MmrwtHe4JTTQL",
+	"Vs57lXqrG/kmxZecEm9vcNQSJ5nJVDNJNZJQyZt9sNWbvcvmrWyHW314fvuKxe25Vs43fw5WGSdSdoOH",
+	"GZhVN7zUZvTrL/8Ke31yMZMLQaRIlriowJHQOdzfSm7uW+tT+1ia3CuOHs7qMLlh8+o/Ws43F3RKUdAw",
+	"S+Ez+5otR3H1wMDXqy+p3amp0whuL6WYjmiCcUVrhFYXYe3u1dmWnjbWZjLtieZF/uh7fNKKu61iZUKT",
+	"ZEyjy9FcxizZcbQzY9KRkTJpv9Xfvn//9r2USd3rWoonrkc0MvyqLC7GUiaMAgHN6fVIsTRZjqxc0HW2",
+	"RtCZs7lUy5FiBsNmo5gu9Qb6Kj9qF6p2eZpFGFNaClp/jQvB4tElW25du7dw63f2Tse2Rk5vrHmvXmrD",
+	"5qNUyXlq6neTzVOmqOWxpesisyrNroIq6KyTwVbyyVCT2Ol4LbiI5WKk+X+wWiuyncAsrV2xO6tr5rd6",
+	"/ZBU126d5KrD9GtTwxvqDnyVJJpItXL4ymdiRfqX1riR8bWU6KtRNcEWBFJE+uTNnBurE044S6zBTy9B",
+	"w+WKuPiuPiWZuBRWGLl7rDXpA27do8EAUldWlIYaVlodxDv7M9FZNCNUk3DMk4SLKTn7/jkm8JBhNhg8",
+	"ZuQwtIZXOOzolNFLsJ3JLJtTMeyQN+9gHCIOISzrqbekRBy3UCLm9PocHz0c/DbZ+oq+AIkE4B+JmcrN",
+	"E5IqPqdqSeA5CE7oUyKsPTinS6JYyqhZv7Gycptm89reff68umLHKwsWdDLB/5kxd9lOcU3YVGfj80tc",
+	"9MASJYwXMrfySFkIr3BetpDYdxEm7DrGp4TRaEbGLJJzSLWAi3ICkV25EK0nWJZvxQwPamhidzFWnfMr",
+	"KaYQzrE3leYN4QZwEObpFEeDQSWh4ngQ7CITq9/9Vi5IIsW09EnF0BC2BjHEDizNZElyYs1oMpUy7pPn",
+	"yAjI4yfHlbE9fnK8kuuxgwhuSWpeMK/YHYKRhAsGRiO7NgG4PsC3ckp0ppTMRGzZiU5pxJBjGcXncxa7",
+	"GXiG8OUaf0ipMUzZr/yvH//XcHg9GOwNh9cHL4fD6y9efvxT6bfDAf5Wd9u/1UnAkjKxvjHFngCn0+CG",
+	"GLMZvcpJwo/yaFCTQXZn+kj9Up8UA3ykyT/kmMADAWH9aZ8MO88ybeScKe9YG3ZqVnrL2tYu2po2VJNo",
+	"WqydFVS4dGCRxrJPrH11dr4Xcx0lUmeKkSihmQaPGU0WdKkJjeM1yjh4Ur/KK7rXit+czlOQY6W7Asur",
+	"Z5mIFYvNrHq8D0vnx1JilhieJswKl0F/UEirkmq3pqwxYZ/+seOcuyOnf5U5ZqGtsJGRI5CfJaWilSys",
+	"Z+0rSt06WbvwSAR83bEY7+spp3KW6Z+tMME2OWU11j3ymkbd6TufZ7ZuPeZpZdWV3q5JrwgKMOtH4yx2",
+	"esM6P7TSe+T0q/JmarrMfw46MypiecVUzZ6tGv7FyFc+v/Kt7cuC3sIdvUU3Xbky4bWjvNW1zdMRD1Dp",
+	"88TzZVWAHgxqJejqPuRvW9mJO9yfxh24E78MuEXu1SnzjtGYC6b1+lzy9PQ2pBHNWHTZfub5Z5/Z5+qW",
+	"IGnW3JpU7pLog3sCy64EqJheX9e7adLF6tRtUr07YmU3Skn+juMlzozEFcvn07hFLY/4WmoU0dlYM8hD",
+	"oiJfGTQPT4msmpSXjKXOpLyiScb65EMLe3LORXkkBw8W5oOF+WBhPliYDxbmg4X5YGE+WJif38JcV6GM",
+	"odFsXh9/pG6INcGUS45JrXmeEmYn1ZpFfM5GxqU/tY1araiJ8LlaFTCLuXlxVTt+GvnhF6PEiIGLUdSN",
+	"lkZGKqfWN1xM6Bi587qCnWlIn8eiDVlK63mkiZ0pccfQUl+/+fP1/PyHmSTckAXVgdUGUybTxJUHmxmb",
+	"EyEXyH/cKOCDXZZohgPqBWvjOSVsnpoliDHIXAE2smFkfh/9cbKf8lZ6HsKqPTQ3iWa3tK7mzNCYGtps",
+	"BDRokeVqjrqIISikW642UANwXNwtEkNCmwzIeAmrXpUS9hfcGVe49kjjn5ds+UgTeD/+gJLxkf71l3+R",
+	"LpTURFa7deld3BAhQXNhyhUK9fz++htmVIOyC6Va+aE4i2mtJwgnmG959RDVPnGHyUUleiudyuoZrJyX",
+	"wB/46sjL27iyaSXKqdBChVg3c5078XMUPOy+nB1fo2EJ7gaZ1ckCd2WUqaS6uYpv3dvKwxs+/1YqQ5P1",
+	"j6fw+40+XXp0w4cvjHMhrAuQKzYCcm/I5MBrI2dl1Vs640RGlyweYeFmHatYIjPQmObpS59OSCjkSGfj",
+	"/OYwIKFRnCYjJmIW2z/Ll0cRFRFL8EJKl1asj+QVU3HGwoD8+su/oF4jRIfjiF1HjNnX9NskGZamWB3+",
+	"S2olTGFgJ9TYLXK8xpW5Wi1mwqcZZnOfoutJSCxC45pM7XEryZ3S8k0VjZidcH3+3g8znjCSUqvHZizw",
+	"KwkeG1xH+4lMGA5iUtwiR9QeopJS4TVKf2gCR232XVKwWimYMsVlbGdz83TPNKE1VISEASRhqIipikPS",
+	"paRMH14qABHYIYa1kj5VPGLtHTgXjJq38Mh6hjNIQSv9NANUE2006SJFPNIEPpTrHp5w7IWEih6a2EhY",
+	"3vHFrVY8sePPySpLYkyGp8t+m0xmOxJdVy1C7diQenqoDJWXjmNSdqfOXPe59HUaYfkljzTBW4NiB8iY",
+	"TTCru8gnRnrql1z1QE9BB7bY7lLQyfNtLOWP4gx8pu74gxWSUpBkXNgtS5hhlT9GrvgDXpBpFtdSa85r",
+	"bpP4vcKRPR9xdJyvnt+ZYIXtVs7M6pDWGPAat60eW0/cG2QBwiiUiud3iBzdQv8pHq0dWx4iajRxckox",
+	"fGLt0FguxFTRmMESy7R2gwERY5TpFW4kMyybadjZws6eS2Fm1li29ND8nrXnUqYiZ7OtFCfZF+4ZuRcD",
+	"xEgKtVOaUOKeoFNWgWKqcvPW4y5O7MoJk5edoLOgSuAp8yJye1CsWMmSHrq+PMXU80E07/eNopd3ShIr",
+	"tRcXz8FNE4GE7foSDLOQJGYRn9NE97xj1JoizRtUdloMVpy3tR6eLTu6fTPqVhnU3XdMQ5B09Wj5sqsa",
+	"y2/G60j3WyyLm/DrploPb9YXlhQGgLH4us6rt0amKdXaUShkhvJkO2k66yjns25mtSuSI2FtDng2hBYR",
+	"vAy1LuciJ3NGhS4VHEGQzco5ZPMuh7NMJY5fbtWDHGzXjj4FnL1uPlU/1T1TrfoTe1icQCZQrQVlcd5X",
+	"59bPgb2QsTTgjwFvq45kyvQpsWqRPkvTHO+Dx3D9iik+4SwGn0CvREPFDsVcpwldNriIAM1Kqkvw6KMD",
+	"yGtXM6uG4XmpJU52jeAUtTuMczGMzu1QpSpmUH6vwxa6VeEXaD/tlc+CYF2ovE3wED7ErMF9q7IreI3x",
+	"WkKr4b6i2ry3T7Qa5/rxz7U+VzrVAYLID0ItQ8e3lKzPW7lt/A+lNB9LG5CaQ42mabqdIa35epyjpkyC",
+	"K5ReVhMr8wnKKQQVjrC6z+UNqxBbwRM2s8RnnjRrXCM7MiEFQqe9i6gsqdZ8RHXeFr8E/kObZ3YXXqyS",
+	"6LgvL1YxhJZ5O23EGJkxqDxf3EZGOZzHNsdrlcHX0E7E+BXbuiHn1kBFfwuGLzMRj6zVvL3aMBPxe3vj",
+	"nfEgzyU3FkszbdARdydMZhXU0/GYJq5SQRt1C+zGXVm7zXR3M419QybZbgclf1PDKPM44m7pbNup3CHu",
+	"3WDXbnJEblEYectK63LGVoM3FwCBsoQhE5l4hA1EGAPkPvtPTD+a0qv6MOAkodNNEttenzZUyF8wU3hj",
+	"kZ8VXjJkauB/JRJi71IRPYPriZSXN/eO7qLk5RhPu+hNr91D9TgKgi2YzoPnCHXlYmqogAel9UCUunz+",
+	"XUiGimiSaJKwiSEyQyzjdpqk++ZO5JhSZXjEUyq28sW3pVs3M+Scxq0qlEjdxm9R1ptyXlk5zxXeWB53",
+	"iXuW6LFKvCsHr+4Era/iCpVsDceVOdsdqTIFp7wvZeaFoprdzA25O0ctbat7ZFdM3k2id+XtG2Zb74op",
+	"Z8Bsqqiumu+Vq5hS06Jmt/qt0qOlb9ROYDWNdbeEZMjt0MTIxEXzaTXvh2syoyJmcSm3d71ktUmrRfMd",
+	"3BBS+TQDZ60XzqgPg8Ojr1988erb1Ty63ZL//vxvra3GkUsfwT/cuLbzLMeWmkip2AmZ8qjGBIggC8+j",
+	"fNVHM3mCMRlfQUxomibL+gilyb/T5FFqX5W+Mp3VmeOXgvIU2qzBjfRSxXSl5OdmM96YRrohtc5lzfoE",
+	"4/WVmtPr8idLOb+lxVtfmavauMOZIOAoIOW0GorBBwdEz2LSRYpAXPocXhBwTRbczGRmICBvvxXWVJTf",
+	"KEep1h1nANuSRkpq7XDZMZ9TMWvd6FOi3WRCB26/xzHOv1UUuPE3ZzRx7/DshmUWdQKlCBGPsSQhDEgI",
+	"ekPN7+6g11zBzITVvIaw179ttlHQsZqYNnSe1s3MZ0elKROYh9BOjWtMa7TLUs2d3AwSgRzNP1UebdVT",
+	"5ncnQGL62EThd6EG3W9K0kvOkjjHha7Oo4CPXcuCADhZJCwozSloC5oBuEvW+i+upNTM1i9AjB7BJ9cv",
+	"ViUnfNTnlNWkJ+bWzpYYop9W8UzdyuQlGLux88pC1R4By0AWs6VVMSCrlJvTkrGqGI2R2a3kgLcpHyqh",
+	"hTZJjNU3bonCXDgGB6h2VLHaaAkWmSDi1Gi8NKypzkTlwFRYBxFlpijpeHJ8/PjJSq710ZfHXzwpRS0P",
+	"j5/U15yYmYzLis83L953gs7bNxfwnw/wv2fvn1ml6/mLVy/ev6h1kjSHe6ztmmcX69J+aQYNA1ztwZSZ",
+	"EZRCjdBoA+lU0uPo3n98tP8z2Hs6+vjTIHj89Od/a7AUSh18NkmyVcCWf7948z25AN5CcIfy1B+qptnc",
+	"8p4SvT3Sxc+wJRAlRey/KeVCgzAqZc9Ykq0lAozVjXYjwcNBSxoMiDbSKgdMRGqZAkK3YFcM3CoLgYM9",
+	"KZGX/Rkx0SCLgWoAdVZlHEGqya+//D/5/9FxFPfJBeRCYP0hGYNCL6wknVrFZE71JYt79uhC5lslAl0s",
+	"hRUrMjOjec058NR+PBgMqhVMg1blxy49c02vmhmTdnWPfHj36pT8ZOn0Z5ImNGIzmcQwWwUooAmLC7dN",
+	"sfXdD+9e7TEd0ZTFLoMdAcyLW6bSY/YBjye4XaT7zYv3AcFDBTlvFGkQuw6U+bcdoj7Z36cp79NozvqR",
+	"nO/DadH7P+Gp4fHPm7nely3D8OX1yfkDrl4ts2c0sa+vjTrtFsVuEV+E9JesBJ27vRi8OYnlW2ukvmNp",
+	"stw5jerarBzHo8GuTgh4Sd2wynGRdTd4GcF4ldlyTSzfoQmaVgDM6nwdTvmGwAEaBE7JrbcYN6UCC2kg",
+	"ywbTJoVhImL93UMBJfRj97Uti1FjKKP/frc4U+7r3+WxVaJqjhuUh37FDTx/BvDAuxKZhwauaZoG10KS",
+	"yzqfcsbzT5KEi8sVPWhnPxkOoW5uOYDFs1kmamLOVESzppZv375//YpMFJ1a5gjpGjh4wahi2pAZxEan",
+	"rZK+YxkBj21rZLl3j6Cz1HqGFF4F+9GBEEcwv2CDg0RmhinIM4O0oX7nxI76xvCNUsVc0BpJ9VZqjq42",
+	"xETwU69P+U2dQr/yjucvoace6R7sjalm8aYoQjmBOG8B1sqSdeyxxsQ1SYOW6GfzSGNFar1BbemxwYVa",
+	"K91/gNg4BdOAKeCHMkVbugvr8OHdK9/xxxJsbyvNIYoJpl/DokAZAVQswb7XWs/lDmplii1226/NCoW6",
+	"tcxn7vY18OerWSxXD+hdWNsrR/6+zO58GN/Q9I6jxKCi1lNXCw8/nP4RvONT1BBCxGn3t0N4hjfFgRNq",
+	"LMddABlOCby+9uRVGEBNEYHgacoqeSksJvxmaZM1Wl8KxZv+xZglMee6fQAxXwa/y8FaIKUu02JlT1d3",
+	"obwu22j1DAa/a+ZF/tCK5bfdoZHz2tsoAO772+Z2p+zFnut7Zy7f8toaQ6fr7MYmAXRnpCg+W8M44LqO",
+	"ZB0UwTsW8VTJiCZ79g1kkmkuxQn5//5fcrDffTIgfyb29159GvtaXQGvonmtyEo0W4nJlCALSLlIIW8Y",
+	"rIVMXBIuXPMkxHGotx0u2dIylHzG1c84xYN8/frwGIZeLqMS0lnIVqUiYM4UWlg7VcV/PV/PMfmKDPpf",
+	"HPdyzWydf8Fg4AnSvTwgX5GD/uHNCjeuGBT8+rlvH697oGH7n0nNrZnF5zyhipvljepJ1hIwUaetbNTq",
+	"ylWnsjLOClFXKbhMYxuP2Fslp6o2AzKWomYpnjvFSRPXPg3hk8o9HrtSgb+qR/RSRPWKsZGmTrsu3o6w",
+	"WVqSCVW7f2BlqWNXFwcf3bgcF4yqaHaHmXn1hTNVFL8yht/xFnSOwHUrXusgsaNMwbe0WIumbAs2H7M4",
+	"Zg3Wpb9KugAfI2OWYLUkErAmVoUgcxozMl7WVwPcTG59y2tjUYol7IqKtgw3kkJDL17gurkq1YXtJ7/+",
+	"n/9XBZohLEMqVqKQOT9ukIT5IpZGuHlPQNNZ342GoMXX9mdr2TsrybWVcr7oChfjwjw5qj2rwKh0o0Zu",
+	"XziaUV1jyV98e7Z3ePyEdGfsulcCqoExgEubi5hd25WVE8IgXO4tMxwboURzwwqp0SaVGkbkY67bH7hB",
+	"mqgfpN7EwsC2hbQ3njDd83NddU2UVpP5OOa6u69k6rpmrF2Q1SH+FfaA5YMNoStZi9bappEhUrRfQzvg",
+	"PLP8rlI6PRZQq2OMdP6dfcRbXZbX3zIvd06vRzFL0enUAl+NXo9SnxC2/XZQa+0obzXGtCSQWy1VLsE3",
+	"2pln3jp8pIm/i3T/OswGg8MnZySlXPVa+foUgynOZFaHxveO7dnLBIuxIXKXqQSr2rjxJKxPyYB8hfGv",
+	"bbXyO5DLBT5U8n01r4G9o9V8m5uX3KQzSK1/zApM8IN5eCVuGIIAKEO69pH1cVa5YgvbG45f4eDK7Wzm",
+	"ukvjZ4qTv8JJK8a7c4cV56N8tFZIpMwsc1kSOIG1IkBK1L926FfO124dRFYI5UbdwXIsM49pBQtm98H+",
+	"BwmrCQeu4Dq51vd41QKC8yEFZg+WUgiqNc9buFRJqRy0/cCgjcqZs5UdMzrW2YUbYAW4+osnW6dZf6Tf",
+	"OTIHTuM2YT3esoujpjbarX27YjimcK8/mJsdO3BM/bku+K4baeMBbmAUldmW+eophM+hDbkxqa5Zgd2s",
+	"g0YgvToBXToTln3kvKTF0Vh53Z16sJyqfO9OrIpsKq3VPzOWgQt0wkw0w6gGqIj4T2gY64r3G8rlVj5x",
+	"o+zdZo3Be5Mtx/AAcYrN5RXkC9Uld209/Hdw4Mujut1B39Uj27zDH6Cr7jrhwmkoqwZjLqhadnYZ1WZi",
+	"hC/UUd+rV6+/Y8saO5Fq5hHSPoll1NYYYMtRPT7G+6ZsJ2c+XrJ6f0EOsFgfs8lNq3XxvAEJH695X+sV",
+	"uAQSro1jweAduGQFcOKCahy8q64mXfCq1oM39fobI9oN21MktsPYRi3qytvYHDC31WgP5RDvMTMlUx7l",
+	"9QQb8ANqC84sC7N3tQsS5YPxe1qilqAg4JIKW9rgrUVgeDBupADSlI8u2Q1cb0Hl2G0Q6SGub3jq+gOr",
+	"K0BofZMycXa+Z4UdNXycMAJdzz+8e9WKC+cnY0PL2cefhCpWURbXd9avafNW3YVO4LjhfakC5bLU9Vj5",
+	"TqA0WFMCybk12upL6NGfJpzpExIllM9ZHJApE0xRyDgtalSkcn6kBmw/dsXZYlM/64OjwQp35kY7AHmp",
+	"yMKVgURUQYuF7rDTBezn3rDTKwHNxjnQbGPL4xUQYao11wYrS5vAt1c2ynWc9rNaW8ig08QtPBDLrbat",
+	"ObMfkMRqSqdWA8DGY45tSvh/XUNdriHBjKftT8vr/JnGRk836RLdBsoGtrj1uz/Yu1u8d2U1y2tSv44Q",
+	"r7ubRsvzJnSwpiQOKL/kceCNxlIyIY9dxSH8tuK/b2xEDPeOYCB1lYw+/gG6TI7KCrfr0sc16V68fv+W",
+	"cJ1jtLK4d1IMkTEyZdh5ZCgSLi7JeImv6RMoG0GZSlKqNQndqDKVhEQKsrQWAksm/aGoDWb7SVQatN8Q",
+	"gCD/cj3/pCRl2O+imHzgkvSNJHIhIBldxITGcy70iUMZFJfltRgKKynBbUAh7ZR0I5kuLc9DT8I8D7Uj",
+	"CrzVHDUTpodLsB1lthH3ZYcu/xt0NkdiLXU2JPO8tX+umW1RxvCk3axXvz9YORX4MZQtqOOju2ylX5ll",
+	"83zuQmNxPOi+NBb8/M3KgW+6ultWFeTR2qruQu07FoLi3e0aT1RQykoPbqYVqZabUQzajrV1AwTEzmh5",
+	"+y30r6CjKd9NUjakK9dxm9I8grX1ypmQC1L4gTTvwR2dV7ub93deG60L37hlh0YDRbOXmvnQzMzy1ifr",
+	"6ksdkE6uy+RB6cVMkoWShjVhoI5lvKwVbzeK1m8xm1xBTky6oHx5LI9ecCsbasew+M2PH/Yx2tRWpe4Q",
+	"uVMCC51HB8vkUt7qGotpq2iHRbybs+UQne7rcPk2a61rwPKcIuGRpATq11hyG1FBxqxIK3KogTVqb80h",
+	"C70XZR9eFkKTH9fNAKp7G07UJVuOdJ49tAYro8GzSqjrFQhZUJlm1bRQwezYy4jzKOwQpR0sh87HVv5G",
+	"Hm22Rao4/9AAAMEs4N+6vJpdbjTJAM5rBhjgkdSmV7+gd+HobC7KY4KUiiKDSmke0XRpjYrFbOkK6AH2",
+	"7ToPpuxIuyue0po6vsqW52veSODnz9vQGhSJh7hk+9PU7B3JvTkXHHA8/PrtRwnNYrb3eO94b0b5ZbaH",
+	"FQ4A6gELu58kdE4f9w9OvhyvgCSsv7tagt7FG/53/rX/ja/s7f94tvd3LE3/WPyzPzrZ3/v40yB42lCp",
+	"DpO/EzYFbGIb7Cq+qnEXNiCS2oPp2U0Tq9hArDegr/yLG2tD31Yx6rZDTZVgpkp+jhwq2oFES0XGmYa1",
+	"2ANA7Ng/shE0vSazxrXDcj21/HeAr8gJT5hrreXGgaPL0bEfaeKwQF2jtETKSzuWlEh7rKFszQ5M97mY",
+	"SDjblyw1vT55UfTUcrmh9b7WmUu0brEjzqjAR2o3o+hFuRuy2Psy8rqVBN3xkvC4hw1hPR94pB3+IYiG",
+	"TGCXzPwy/O6qSAFn0YG3X7KlayNd5ezr2EcFD26F8IlculVBJ3L5Vg031lcVHcc3g9mbcW2cpZfzkRvY",
+	"041q4McNxlQFVWt7OLlsOX2sx0kpwW6tBSQLI2Ttu7skn2zycec70QQBqM0O/UWqOtFGnaYmqmbl+nI0",
+	"bwIT9FpjQ1R5pUqvSycGNMZl3ma9Hs5KeaSEmrpcmYzgeLaWWe+lTJ7RJLnI5nNab79mfk83v+eSiQ+o",
+	"pa/SFIzXr8eKUpJ55E6/b5V1rUypnhrkOGHzWjyRdy+fkadHx19Y5mRvWuc1kYxZXZLonEYzLtieYjQG",
+	"nROFn1d+EIUQW3I4bOv6BlkbWoNAsLr9NpVArmp2CMAmRNQEA76xd2XhAa5JwGnMfPW59asr9+HdOeEx",
+	"E4ZPQNl1eRN2+Yl95pSEgAl3At2lQ4h5pwnlgnz7/v1b1/UK+9W2gnZcSWatI5FtEO87uEXs7cXrajai",
+	"ADS9CR7+xlfzFQCOlpAZGiuOrup2y5CEUY1919BK5ZrYe+tNJ+FESrvQXD6Zot/GOh+EfqfQ2s9I6GnI",
+	"rg2CJ2KI2eWNYLaMz/9xUNWJ1FbBMBKGXOkC5+ewW1QwwbiHQK9hZb19+7BOdYs3kttZQ3ucPBmj3Fc1",
+	"JlS4LA+rK9UDatVBZYB+C90EMTN1AUgLiL4YrzVw3dfMGC6mep+mfO+SLfVfaBx/lRvAW2DnXMoGjGTj",
+	"3Bs6YBQtp3akIbeWzUSEb/ZQ6tamplXiaYXSXdJf6iAtNbHPESEXgLtDK6g7zU2cfGANagTz8BpIw1HJ",
+	"wPJY2kWDhOK3UqcB1+HQ9RwYaSyUqm088Kn7QxW42xt6Z72Tdf6xEKKoIUGURBJCJLX4EwP0YZ+4yA8A",
+	"h5y6eCuZU2FJHY9k4AGUdGBPjg6wb7XrWo+Pn+ZB20RL/3gpjuvWtOzWgqt2ZvaTiOk8rlTgF4tbtMGo",
+	"T2WUMiWo22FzqwJ9/qTqE/eNRLjJ8c24suMcCrRJS/2U0LnuUeypUpY8AphNuTARdC/gBd5n3R+KEHcw",
+	"LBBazTowvubWuM2R52DY3XBBueUfIfZJHYJD0H28d0rAW8REmB8VMJCxZb0dx0JxY5gg4yWhTgdeUD0U",
+	"JYe6c5MWXBaj4Ss+BTG2a74DI/FbdO6ebJWLgrOp97bkSviOA0CYsxt2dRLSjKAmCJiD24uiEUlcxeZo",
+	"zBuvR2bL5xvk6+unWX+uV5b0VglSzdGeGwRD7eFpwEdhIs5b3nuHD1eYV8NEubk69NwgQsKt2/XR9SAk",
+	"jCIPrzQESVbo4tOs4Zai0vrWHyDiNheTtqm39DZwK7SZirx0kbdO0MlDb0UUaicCL7bAf6YwRnFt6ram",
+	"aFdcgwuvlDVRq1ocWq816UaGqSu6ovJBx8/a+kDBzYjOZVaXGn9ehkGIlo800XOaJJY32+dIFzpu9lqV",
+	"da8sUvm7QTHD0vhrF4lPxbm4mVssT+DZmq9jlRVLiruXR/iEnfwNTZP4kN5yErtnIXkFcUNS9sGWxWgw",
+	"6A7KibnbwAcH21NfVtpaQrfISamYAW8/LXoguFq5TOfMdmUUB7u6BNc20q1f7X5aZekcAThrWCrEtPl/",
+	"5BmA6/Cu4OBBbFd79/7V4X7+1F+ihCPYx1e//vIvrJ6G6MRXNE1HcybANDyxCmsQzag5sUoPC/J7FYu5",
+	"YpEZZYqX3mDZkv1zq6CpDn/b9Flcm1+0Y9cXnUWRc6Csa0J5oKRlppR/2dqTq+2F6uaGTbdrqpoA6Ga0",
+	"oScxNIxOlq5VNNxoJdyHi+eV/rOb2xFvhR36hAVTd5LvuXvF+oYg1Nqi71aSjXt5o9zPG7HOOmu2eVx3",
+	"ERB21HpfaSv4+ZY5nHMuyr8eBHd4wn6jzcCDG9NRzVLnBT43bMX1eTsjGlnv5IL4uxTJ8sQ1Iox4ytGV",
+	"4Fs3CwIaoaA4M4LfWmkTMBz++S8/DvaefvzpSXA4qMu7WMNCK83/47YVro/9ldx3hUzH9g8EhW7u3XAK",
+	"SikRYTGTHrSbxeQ7KbRRWVSfSbVBHjYKu00xzaKj6S4G4Hbja0PVUYNzAb2J7j87OxCA62+cqLxkAjh+",
+	"XbeWXJeu0iVmUUjvjorwcUj1giaMRcv4/t2L1021Ds0SpAiGrksQkWZmVCAot4DfkpnZ8ZnVUZe/ufq+",
+	"+glUo8LrZOl7KuzcpqpRjamvg/OdqbdvjVNKipHBK+tm17AzBSDnJpn+Nd71c9AZL0fgOmmtDsB3IYhY",
+	"pxKMl6OYLnd72XO6bHhV7nhp/7KG9LXCn1bhQs1SpcVthibtxvQSysz0OuwBOteM7OSvy1ewtDOlpfDq",
+	"ajNFnPnNbFt7WB5f0L59+PfW2gD8FhBFcuKTd9HlHrOENZT2bUfOho+2Y2UleOXSY+ur89Gvz3O6vLPV",
+	"cZS+hVRWQTzpctP4/Ndq8ybb8tod84d+c9w8cLMtzaSR4PO09jvZ0pzjbMntgtuatvFzVd1uL6jSI5/8",
+	"NcIYYK1wuqnWUPeBrRUVP2CHxjNj2DytrUjPL6yTXZxhMoNLV9sOZtiMlyIzE8k6z2BIx1TEUrA4RPth",
+	"IdUlU0QbmaYsJnMe77lBnpJKi8wF1cRd8X27ytFYLkYlXDhQqllcjgEEnfzTDSn7rrcbu46YSs0mXINL",
+	"nsjx0uQ+Tv9s3g+qTplWu1IoKs0jn4K2fT+ct3ILU3ckkCNwFSOrkkB1AMWeFnCAa0u2gSSfu31spMlG",
+	"8Fhrpd222f6NGISIU8nbF4NC09fdbm7s+em6GeDK3K6UfZeeFXfwvS1ASgjYmFuWNaDQbtUfOZCkUtKf",
+	"88I6oCQqli4O2Q5tHlxhdzHDTQ23HLwTwraV2RPst4uWgwJqmDaNiThbnbUrhwo9A/UypUTFJRqtUGCp",
+	"HKjAOnGHcn3haqhznX6qO90Mv7RywFswkOd5xmwzG2ll0azIyhqrJi7xrB12Iz/fLbviruqw/jWVXcAX",
+	"tlifu/BK10zoXtzTtWS+rlP4lKMTMmYzLiBTklGVcKZcK24npzWdM+L6HpOuW2iO6OdSsKEo52gEvi6z",
+	"aHOvoNDFvt2dKt91ABo75t2+e6dDETqEEBgUdOzJdRcAYDKKs/iUhLmmEp4Uif6H19f2FQ62+wQTTbKU",
+	"dI8OBnkRkn3HkkCkTwqATLFfJmFERcSSxGtYQ5EP1rKmmGu7T7FrgQapU55JFelCbvBNmlT+iVoO5nbt",
+	"hfvs3ajrKy2H16+7ed2Ktecv2cLjuaWYyQkJ51RkNAlJ12RK2K2dTHoBCadSsJB0eal24+hgYK+4jFO8",
+	"6EDafevaxUwmK9saEDNTjJGYLjUZL334vFcWLTiGTtCZYgeLEpLe1gkzAfOtt1wKCdEgq+FSkTfoAUAx",
+	"TIpI/faWzRCGa64kHP4IXB21/epVfp59sw+VCfuTW0/PNcv53nmWortIcrpu7NB+p6rVFo3IjjxT7Paa",
+	"l4sm3BLpkV1xmemR63ZcRVSqbscHYXhpif2jBB8lmk8B4EjmtUtEScRL6t184X0X5hthg3qasUOzfBlf",
+	"Vmu03QK8vYW1j+ZXtYdv+cgVp3OdMVX5XXVFNm7g6vlaJ5t1itykvW0J4K+IghtF8lc4/1YoyxJPy4HE",
+	"K4TUzOJyLrUa7a3Da99Q5diYNmQXQ/fd75A+dOnDiLeF427K9andgh0So1el+bpbD6msIZ22csoCEi5m",
+	"mkWjkPwZ8EmfHNlj+fiQKCpiOSeA+H9CpvyKORg0Si4MFTFVMXEj0SThY0XVsk8uAHENGqDPmGqRg+uG",
+	"Wu9bXJnpHSrSpcW7aeX/yptuBLt1i5P0uY/OzkehccHsMN87P8vG5WisYCyl5GLgul/Kpl97ytoPjV08",
+	"vfBxN6FM4hrUpEeahDE1NGzRrMyZ7f5bVTHyscVq3CVx5yt8a+p+h96R3ajaHv9RVlSIVBh/LY7BxSVP",
+	"0TB0IDG5hUQTgNQnNLr0wO1xfaljrp62VAusnnTDhDr81NZl+yv2Cljb1H/mv6+00JYLMqdiSUp2MHRc",
+	"K7xXW6jQvXnDyC6A376TZndmJa+YSmhqdRgp4mpfkC+fHA3KvUGeDI6+HGxpFvBzu1HWLOBmffg2Kmw9",
+	"kxBssSI3Tx226CZJt6YWt5KEO6iOtdvsEsJchfKOWwwQJSMMlTaCxb21N5HvMbXs/DnWveWJaK+hUk+R",
+	"bsyn3NU1lJLMMMHsOHg8qAf2QTS0UaaZGjV08T8jF3AT+aCt/QJ6MhYQIq6LT7sbeSSaEUoJ8Pk4EKeV",
+	"6zBmaAhPLqDJHmEiUsvUWBsaGl65/c6jXJuw5A83pOe3NFEXdEwbNyBf66/dBMhZFMlMGLsbN1r3DcCY",
+	"qyRRjK1usz7WFWxrFmWKm+WFFVMub4dRxdRZhuXR+NdLvyiX2ozI2dtz3NROsLb/OL7iloCEZy7FHizZ",
+	"E/I1vJHYN/36y79AgIOQBJkB14pFsKYABrbkJWd+TE0l24+sKa1BV+hS4AosJv/+w/teQDQzZLyE3/a4",
+	"6JMfFDdMk3mmDYnknOUVosWrpOJTJChuP4ND8AHnk05ui4zcN4tR05QDOv7PkNEwqckNzfMhQXvXhObQ",
+	"TIQKcnZO2DxN5JIxLMGGzH7ChUuwtCfFE1p/KN5bqWwXnGtEQatUwbpq9kz7elbwNSFKAMDJCxJLwvWw",
+	"AFqzpoSv15dK94diKP7bfyN2+ZkwPIKNHIo/kT/96S2+3S2B/tOfTkj49s3Fe7JPU76P34Zij31k0qHd",
+	"CZjkt8akb0SyHApCwrXFDAmutz30VlREMyqASzj4DU1oMRoW270F9y1xz23eWSsdYHcRHCF8A3+EZMZo",
+	"zBQsBvEdR3qnxTfhVRIQ9fB5TabMkKPB4z4uR072+k9/It0tlN8jVLn8SxaTlCl/eCyrtCOgRMmE9cn7",
+	"GVtW5uv8hUpmeVid508DkrZiUHvo3Pf2ZS5F180bi/jdxj6T4soV2thpAC6Khnf86EFfPna9Vb5YLPpq",
+	"Eu2xmBup+lJN99Uksv9v7+t5eBJYwm5I0zRxBLPvrvz5H1qKsNcn4dFgEDoHKProYZlJLJmG0c+piWag",
+	"dOLGCqNoZEh3ThPLpe3hvnjzfUAWSoopmAUBoWTOtbaUIpVHCSMTzpLYUr99j1Ny8urp8JAdhPbu8HDQ",
+	"H4S9UxIeHR76gXE3DKbJODNkrBi9tOdVZQmQW9dIaQWQMgGRGThbFRVTFpC5VCxPybfnWLgSL5bE5JKx",
+	"VAd+gPZF2NK3T76WZgYtcdwmy8nEwafjk9Rg7i4XJETUmx8/hgiNyIRRcJ4sLbk5g9ilJEwk7kJ4QsKx",
+	"jJdhQEJoWdwHkIDIcjWEC7BXUmpm6xeIVHBa8ZjUPQiQZGHf4Q0AKYY/Qg+ujyHRBuZMLSeD90ACiKWr",
+	"kZEy0T8OPvatSigzM5rrsE/OIEWEWOUWlq4c7sZyCE3Co4PHYWBfN5ML0Abwd82EObV81b7B/gH+EV95",
+	"m4NbGHoJxCYYtGWfCok1/X8iuShbyiw/T9RBIECWoYMXCI8GR2FA2DWNTLIkCb/0QCwUadkOzj7MrjkE",
+	"kf5ErEGJByy1ug+cf9ioEOYVku7Br7/858FgEPggBjke9PBk2ynQf2aMhBgLDE/hdJcSa6xtXAoWAnxA",
+	"aJXsEPEAnMs3tcY5eQb3wGDse5zQBBQHmYnYsQ2OXZrgd24ZIU8MU/oEmw/Y2Y4h818An2ZxUOI4EEeE",
+	"p2GK+U/uHaRrzSo38d4pocIJJ5Zo2BQKtAK8QgpPtG5qsJov4JyA2Alx1ZGnaqLlnOHLoGt26PqVQGZq",
+	"GJDFjEcz+4kxTxIW94DnQnMBkFDheczmqQT0rL3v2NLLhxOiWMqo8YBMnm9VpmffBfivDkECpmzZFela",
+	"Ge0oFZEBMSAqFdEpjbiY9ohiJlNCe5mGiVTO7zzJkiKHqjun6pLFpbGaPbRwWXwCoBF2TVcHhUxBoCTz",
+	"w4fDNHiK+LcceBxE17BDRlGdag+X4UliX6YyYS0ve1Sr8SSiWMKoZjpvMUa+Y0uk+UuWGojjHR4R6GQX",
+	"eJ4V0SSxjCXf1Hye2PVGk/Bve64gaO88DvvutrO35wFZoH0KK25FDcw2fwFAlfi32DGdv3j/kiirWyAv",
+	"AX6JUitWdGL2ODOTPcudaMr37I1w3x7SgO6dkPAdNewV/PhWJjxahlCam+9aCj86irQ2AIvX6cXSwD8z",
+	"aSjaP1zEcmF5u7PkQWWDA5B/LEQlT7E5tQoI9AkqyAwfQzwRe0Exq3Ah1Fr1PW7QJ2TYwXUfdk7/+dWT",
+	"weB08dWTgWPe+d2V29RXx0+/ODVfHR2G8NIL4Bp7XCBwJ44GYWPQ+AHbTBsS4itCqxu9PR+9O3v/YvTq",
+	"/PX5+7AHbIwKKZZzmelc50KdNdfAFgCsHCkGoGhWsFq6C4oP0DhWTOsQNhJoCuqLifsdtLl/AB5QTjAl",
+	"l07+GncNp/cWEFug36jdKAB5AOaPZ+bwaei49zt7YPbOJgbAds7seToIPdXB6v/www97JT2a5UqhYjSZ",
+	"fzUszIphJ3TNWxA1rmQznL09L/kzTzqD/kF/kGNyprxz0nncH/QfO2wpsOoa9HHwLEhd41wBzCk8KthQ",
+	"Bc6VKxfHPqmuO01udHmV/R2wRxYPhQuM4bk3MyWNSZyuS51dDK9d2yfSPTp86hThyrL2/Jl3phw8v8J7",
+	"pCCUoObnv2JVSK/wOblEs5gbYpSdmwt3ugJ7FPwalz9XGM7jzokDaOjkMIBfO5AQ13UZu9oVKu8/XGJE",
+	"7hXPq7I6NKb/vRTbKtfiW2NTQX3dTCptZasxLrMI3cnbnM1VGImfqz4EKxRKKbxAHYeDQYtZtPv4a4Zf",
+	"XHEjo2KBBrXjofZNF8zsPUPTuuG97ub9C2YukNDc/fCVIxx53YP5DPe/pnG+GPaRg+2PfBA5MkCMDz3e",
+	"/tBLqcY8jhk4vY8OWjzxXspXVCEW/9Hh4fYHzsUVTTgO6fBpqw+8pmLppq8xO8h5hrc96wAyS26izsmP",
+	"H4OO9mVssKsEcu0NnWqPp9D5aJ+p5TgyM80s5x2Af+pq5oHjLfaYRwmjyl12rKZQe/q1Z/VNZjprtH5U",
+	"kymD5Ckzc+f0uTPd/Ea2VcLStdzXLN0gSZw2Tl0bE1qBOQGdKXaIbmEJKSUkXZfrhWx5KOyvvSA3gxYC",
+	"eov4XkbO+nRZNHnjN0G6q4JqKJB8en3ydq01mc5TzFDsjRl4kUo97prkwof008gF53A8iyl5Ja9YQrH9",
+	"wDZpsQI70zkTNFlarSMhL8SUC6bJKxPvJlQKWJ9WQuXgEwsV71v3PjTs3v4bEjQ7n/1Bi7P/TIpJwjGm",
+	"9F9ByCD/gN4vuN9b2ZIDoNwHL+dGkfNmtfsgOHQpuTCKp4w8cy8gFz6uoLNx/jz47HqeXwzFaocV37CE",
+	"GqfxAnY/JEqDU7foD+A+h/D7zgPtiVqKcp9rmiTOIsq0Z5t9/7xm1varuP/BL2PkUFQ84KFfohDcQM5D",
+	"UJraIw11JDkaJRkvvb3UH4rjwWNMY3RvsXaQkKbUyDJHnvRrUsc0cWO/xnf4pb4NDy0F8jqDg6cD+jg6",
+	"2jseP4n3vmBfTvae0sF47yA6jB+zo8kxfTJuz/zcIBEC5p4U69WFqmGI7xwaVpUGjCShPwrQIbTf+W1r",
+	"zqihbX7ie2leIvbob5gLHg8OW63xN9SwBeZ0HbdZrg9FsO6mzLZQ9iBJfJ3leTWozBZKnNcDJzcyX/zz",
+	"5qzX88JqiNESMzqZMaZHl3MmzFDMmZnJOCCaQctYCU2tEGAzYkmfHA2eFpnXTvOcUQAoW2W+S2aGoqvd",
+	"skT5elgG3Dsl25nfVl6HU3rgdFvG4JZpJz6HVPfH5HJ/GOXw98AW36SOWdTzozac0COpIwDmfuTa0Njx",
+	"TOvy2TC7wyNaoiI3VnJh7VhIZAOlEeDGGUT1XIoC6Vqjh5pMsWAoIAttGRDNxTQBK9jjmFPLz3Tuq0df",
+	"PICLO9j/xUwSV+KOCuMkkYte4DwuMYTj2LWL8TmfN0B69q8O+5jtFeag6UORA1JizAiSt1xDQQ+w5j2v",
+	"pcwHCImMpcEIwlCU0r0coJhLXQFnPcGiCu8VymHOyZlfuqHohmcQ1Tshhl2b/ZmZJ2HPjskvNfNxTqch",
+	"nwxFuC/FWFIVczH9izYs/eoQoUXdpn4Fe+p+8i0GvoKAm9V9XawuqHvRAT4FwXt8zciu4chVMGKCyYJr",
+	"1idvIEKHrnE9FFZA/vvFm+9rPRD2RW/OMjN75uks6KRU0TkzYAL/+BMmMkEAtXArOMCCgjFvyXT/Oah/",
+	"jy+Grn3RwaDhTSsHALO0XMc4L63Bj5NXUeYJWSvf9xU3td+vhTb++Akl2ApobI0Ie+aJhnSFFHv+nLu9",
+	"7oHweox8svrg13gnxlQgs8HZeCUCXvF9vHLJH9Xxr67Hjb0cu4ql366UuUOvxUsuuMZ8gCF0pDESCXvY",
+	"AbZaEiBeTmyVILwAYa4VIPUqdYHMSMv5aOTDu1eg5FMP90fOTRGsBH6KMTkeowiwTBmwmXUB6EgEY7EO",
+	"XGDbaWUf3p3jIFxzDObyMqwYAPETENhd+PzBgMy5yAzTAcmgTg8SnIJKEoodD9flFDeXK0AumAt9ezXw",
+	"kc6FpgGpWcMsv2GmfEI/vHvVjlmWs2+r6nCZ8WxriPi5GE8d27EahN14I8FbVNExjPzDqcyfjdXci9F+",
+	"R8zFZ93vR0VlQlub3T1CaE3qu4O4HS9JSrVBrU0PxbNEZjEkLJfyOHyWq2K5VpvnU32jaDqDBxDOZijy",
+	"JLFcsUSALCw1gNzfMUMeg6zJDQWuQB6efUdMxiyR2C3NbEre7/ucWOhYC/ADSorpUEDSUL/gho80oWnq",
+	"VGrhXSfjQr90HuxH2ntTrYrok3dw9IWunGu+feK72rmUM8gmc3MCNXgoGvTgOlcEXvWzXed8deRY3LJf",
+	"SouDNPePt/BjrFW1dA4GT46PBo+PDw+PDp8eHtaWMpx0XpydfTMfvP3b0d+fpfrrs+/+/uzp8u9fi7+f",
+	"XT/++7P5wXd/P6Nvvvj71+O/f607lQKPzpPJQXQYHbC9LyeHdO8oOj7eexoP2N7h+IA+jo7iY/ZkUqqk",
+	"sAM6PHw6ODh8+vho8Pjpl+09Kav1Pp85ZFY0Qtyofj54Sf5AXpJbyZRn66zcIXPuJE1+yk/bz/vGIbfv",
+	"xmDQ93iObcXaCiLQZijk0RWw5DMls+ms4nE4sea5U4eHoh7HHDucr2CYA/tO08A+ny8Q+DnCGUsSOVpI",
+	"lcQhMWyeJtQw0sX8YsBBgvQH34g9M5rHKEcOj/ZmMlNDgZmfPfBhGhmiqwexmtFTgWhJPhpY9nT8wM1M",
+	"ZmYowgpwPabjFzFGaBOgWARZdhiKrPhh7PMl1HhwMGXaCp+zcrtyxSaZpglmCB8PDvN+tNZyWHIrFV2X",
+	"2uIJquslkdXdS0D0t3GIVwH/C3x/RFHuHDw5HhwfHx8cPj5qz8BruhB8Zkf4Okp/XWodZD89RPT+kEz5",
+	"Atlauc1lK3ZcSmjax5qGZq3eY48UKdzlMojiTYVGjpoqpJ5rknBxiWnqmCulizKZ/AF4CYuLgjafa4tJ",
+	"Vl5jB3bq78VL4NsmWep9w74KYQKeBxb3+uRM+EIqrHeKFYUKP+cLh2ygfA7cVezU8SN0E5/nN98qQuc0",
+	"VS6uRmd//5v66+DyMHocH7HjyZPpF7Mv+dN/DC4PksP5Y3Ekj9Mn//xCfamfmkF2cHW4eHy9A5sqxovj",
+	"//wJvz41ro47/bvk4kHL/KMmav1UKc3+8ePPFR8o0mOViZS4l8uzX2deCIZd6+J8CQ7LKrc6KcIEeYGz",
+	"dxWaGVuWzHzPkLgaCuRF8EJRFKyXHAmPKg5HezvphvYzoBuJLEl6Dc7F16zz2TPsATIHnaI3PzmfkYhy",
+	"Kilj/eAEtib4ecppopIiuc45RDDUiXSgiZGg1LrUNLQguDaYRTCn4K/SQxHSJHEhPWiLn9fkOqpwsctN",
+	"KW6vuDbv3WB39bNA3RVAiG25EWs4O+vxtBeV0YrKaEm3fv4agFN6TWE2miSVINsqeNBaA6ePn1Q9zlvL",
+	"1WUHYwt/u0uuoOc3LoR+wxw/P6x2sf161rLyYGsVQDnWXzqc3VW23oNCVKMx07/fkFLlmgLepxPTJ9hH",
+	"c0YustTyqF2MzFLbxs/sIvQNFWvcg5h8/JtX2/4ra2FrCfLuZLXRsNyFsrOuUZieiaW356xsVIzGK03i",
+	"1vSf/FB+YtbfpAf5od2cFH+jgcZb0ck3kF+7gUiCWzlqqYlmbTy1SER5KK2kYmuGCPIJo4p0EbOih0HD",
+	"ueuGil3HsBEqiWWSUFVbkIWYnyU6vCFvX+/Teng82JG5O/zRz+473HRCHBZx9aQ8uA9/0+cX6ei2fH4f",
+	"2+OV2P26yXI2ZZ/FYvmUxgHMYbttgKsREJnETDvv4mc+Dn9EWQN2AvVklFvz+MNtJU3LkGDMwHdcRdTr",
+	"E+jTR3jsQI9CH6raBwiukCxmTBUBLHAYA7AGDwMSUmFmSqY8QsgwLBoJ+0OBRwYSWFx0rWhB0VwQcub6",
+	"at6f8cJ0RBPsY6ayhME2DTs6ZfQSIcVn2ZyKYYe8eQexPwEYthOXY4zdQHFv/crsRwnNYrb3eO94b0b5",
+	"ZbaXUN/ByXU1RKQSvj9Nzd6R3JtzwSuFztBVRWkpaOek8wNV84BEUkRcMwfvw+y/reqpZMJGHiIlz9HX",
+	"zgrLk0dSJaGVX+d/ysyDt8CCQcU3HcvMEGu/QemmjLPIICUBNJMGBFk2h/3LFOucDPpHQQdAyyAKg86r",
+	"EeDZfmytHMDe34/h57rm/n7tvgd3/W0MRUF8P981xtxaf9j/yXe8/Rl5ccLq+k3VcWV7Zz6IdfvxOdzg",
+	"OeN27I7nvsPvQyLq7cjjeXVn6uV2rc74DTMN+zX49DzLmjOOlB50sDV7f+Nm3lQJ267hw27t6hlwhb1U",
+	"LCF1lkGIBYH5Tomcc2OgF5v9GxBUHTTlFU0yFpCwpMoYy5dNCL6GMQPHgpEOBbPf4CwoKPiGqhTXI1T9",
+	"XDRkN03gfrwEG0+VdxKUT9eDj+B34SO4YxG/n7f42Bhz1TJTEdOEagfD49Pe7XsCCOagJu4yiJw3byIV",
+	"yT8Q5J0ACHdg0FAKKCSm/CuWsCsKmH5kYjez1gMNdP1dPuhPfYKKL20SUI90MU3LkwwXU/0gtaoU/APU",
+	"KTv6BQZu16xEyAUpfkYRlrXyOEDH4ogVNP9I52eiS4Xr+QiZBADwOxQFPcjJBA4CNz08KSGckRGekZB0",
+	"Z74HjYNWlRMSzTJxqYdiCoD91lrH4xWQg8Hg11/+88vBwOFGh/YMjVyaXHhCQk2X+Z8Agz8UuOKaLnV+",
+	"8oQ0sPw98HbMqIjlFeC3Or+AA9C2P/b65AU3M6aGYkGXDi8VLexKBjNUgE9pWucUeZvVHdwbimNc+BGP",
+	"gWq+GA+iJ5MB2zuOD9jeEf3ii72n9Ojx3uPJ4+iL8cH4MD4YQI+M0qJ3Tg6gBLq8dp2TTmnpOrvJ+Hxe",
+	"9yjsb8+qHlSA3zQDPQPhm/MdxL1f1QbKTPRGCsGczaVyvYka9QGXsawLhggNRxRDHDNwu0nBrOJvMIGv",
+	"KwX+kpcm9AIi2KLkm6/LsXrtR/M5kqzqYRRKpRe3qg4O6hYSC1YQ0TLOu1qv1OlAywu8hXQ1Y1j3kvfo",
+	"fqRJSpXhEU+pMI0ZXqV7tk1lFWFhc9/Bj582B1m6du4boz2eah8iPHespynmEFLdqaauiKrEcmDtl59N",
+	"absVV9v/CUe7u3tTsbm8QjgdfAWCK/oKM21AvRKg4ZVPJ7SX4dq1NEMOCaa362pW5yNFqm/lJH0p1VQa",
+	"w8SDm/S2hP+aXpY0fKuzI3DdennO56V4L5lSamYFO8/p+HaQFTc6Ta7fym0qQHc001pGhqEHvmBghPk0",
+	"btzNHIEKCkk9pp/reNblrs6fS6EDbNmkXQcCjIfqgFyype5hDwJ/6CGSmGKjx6FgVCUcoKtROcKiJWCa",
+	"YklcSZcvAE2TZeCcJVn+rkhqMxSAS20/epqn0UJVZhZzD4bs245w/zR0JwIbMlOiPxTnpuh/ExAtAVfL",
+	"1X6t9b85KXrCVDr5XLKlg1OQ8ZJMPdo2Fmq5YCtgFNnlYzSGJlnYOQYb86R0CQ2upOph9SjsC7K+Oiux",
+	"1MbnXmPnM66NPeD2s0pCCNrqXxAtvran6VsOFOyuUa25Ni5zx93AkkT+H+RbuQDF+JzMWJL+BUbl2clJ",
+	"50wx7EKFRImC9S/tTU+3XvdUw5p/val+tWxzIrU8hJ8fyl9dbZBa1lmvSTJvabemfA/dZTuAZmnGqqXz",
+	"+IY+wd7HmOSz1no2wI7DGJJKFZvw63pb9ezt+Xsc0u87v85No0X5DS7fA7bUPaXhFV1Jyymj+MNnSsWL",
+	"8hKFohk0tjclQpIZn84Arg17ZHJF5EJAZ9uiq2GBU2oPGXfJ49h5GzCT7Ek8Regkq8VoOmHJ0r0Ev0oj",
+	"o52L3Y0I0OKK1h6k6wc4pzHzo8Q+xkOBgNjU5MWh7hW9E/s95AfgNIfOn3nDz+JDdrpDQZNELjRxfXph",
+	"Jk4DtRocRr/AX34lAQXLw2C695CE0SumN6QUunN5v1mFpbbvncPB4Rd7g4O9wcH7weAE/u/vhYHy7N1r",
+	"opcicsl8aLKMmdrBte5mfE+5dJWvxxuy6k5JiPQa5gSLTRKkiNiDzvMHT7krd01fY8I7qTL7P2GQaotv",
+	"qmB82shUQxdxaLSPHYT7BPptAaTcgiNI84yqecK07pMz7brvOe7otBuJnB2Zk2vB5MR7DUPChl4lhrTd",
+	"T4WPPCTz3ZrwcCG3Et6tPFM17iZPmZ/e25TF3OyxK7YJB+D7cuCI1DlrfS2jgjai2JMY+8lTcPME9r8S",
+	"gSVAVkN37wbF3g7pxRW7p2L/axoZN2rSDTFnyzURCiF+T51ZQvKmZyTsh/m9YXPRf+SQO5rAvVtEsd5Y",
+	"9oHbhd36EV4MglYO+DLe8H2pkKjuaAQUCg2x6RwiC/M5a/q85iKqQpvnBBxTw/Yg73/XJQAk0+3fhka+",
+	"u3/7kxp+OZlvN/1wtg+m371VYEGTW3a1Wodlf76d7deCRfvGGC0KyzVzSQJpQkXQ1I4s0wG0U9O+azCX",
+	"sWVmwVAsZgx6JWAQAtLGnOfZsTc9YoKOExaHgetcMU5kdMniEeIThnmWYQ+d2Qs09UgsiWDX5qTooRWS",
+	"rpCV8ZElMxCVt4stYhb3AH7MdaMJSXdOBXUtiwB+2LJfKVgP0RvzVkJ1TdRKjeUCEvpJQPYjTVxBlM+N",
+	"5JpMoX6nHpbI9dXpfPrWPRcmt8TWlVI/W4CGf0h/XEdDyh2PlZWqbTnziU+wS4O7HYJr1tLrih4RX+mv",
+	"UyZigs35odz/uYcEOCFC4oUe4g4isjYcROdWiWh6QkIhDZ8sQ9JFNggfS5gyCHEUkDCWCzFVNGb2nik2",
+	"WXFsIw9xlbo6RjNGU6Yw8Icpkda0yh8GQ8vxHS6mp0PBaDQrZTdZYS+TGOwvQnGqvXpkVPM1rv0tnDBO",
+	"bTvp5NPsBJ0bIhngaO4nbdGtRBM3wRxyIRcP6Ym/BwZ3sXLO3f7lIndG05QJXTrJbXpt1XGvHB11O0zc",
+	"I+27DvmeVcibVjLsdEC4iJIMzKeY67zzkxXmupqoGBQsJKEAmqVd5xKrRjhsZ11vSRbY7b/zIFExke22",
+	"QpFC+ZCed0fqf1ShoxrU4E+rPhSY8JX02F0LhvNzRmhxPq30xUN54uM5rpcIdE9mimoWB0UGMojmMQMH",
+	"KAhoe9V33qh5K+RjjNlQFGccG851vfcCvELQrM0xkR706cgz+sBmQbwsq7PXifnn+dRK3Rpa1TyXeM+D",
+	"r/TWhc/5ajadkqaq503bNvhMrTzeV/sBPPDBGtCzqLxPd8oHW8jZ/Nu710NLqRnBPhKYn4i8S+f91YuJ",
+	"nbryZjJnVOhqAotLxSs3oG8ogl4h6JtaHi4FtHPSGdAv2TE9Gu8dTL74Yu8o+oLtPaXHj/eOD8eDyWBy",
+	"RJ/EB+1DvcXw7scUucFJfDBHftsBWjxj4ELwhvtavllzn4Vd1J590Pw/bTb0OrOpzdB5KRUZdrjlDYV+",
+	"M85M7kmkSvErpoedPhpGJ3kHSB9S5kniWvySbghNgK2FE7p2wfV9IiFzbqqoMFb7cqGQGb1iQ4EfjF2H",
+	"mmTZz22vcms3+F6lpVuB6Y2+UtdhLahrytaqHxv4gdGnBHabu+BWJO6TF+jTsUZcSrWGBG6qBCiEE8oT",
+	"7ROHZlyYoZCCzOTCfnDCrwk3p65Xpm/tc8lSU9PWpy6/x37zc2sc8NEmZhdzOhVSc/2gg95eB4WlZC2U",
+	"lTYsqGyHNPo/Xq+2hOJm6YPlLyEUTsZLF3khXY+vwuIQkpesjoEDxlJwaOJi6CXDcvDAlzIElT5TikwS",
+	"Om10e5RGfV+lnDjfSsyViWwOcTOEdwk6+VJ0gk6USM0AFa9lq+xKr6q6z0C3305QdLHa4d0rdai3qDuF",
+	"cHWFkMplvDJLIO6Up+zXx6/tZk9ZdSSftUdAmaZa+aCK6T54oe7MC1U51jlLq/z+yZ1R5a+Bapb/uQJ/",
+	"Xmfl5/d2PhOtbrAv8nsebP0GW7+8W3dPba208Pxbd0Sf+96T2SrZ7ZRMZJLIBQkFuzajCCReCMnvMolL",
+	"xYdNcAruW7/r4IObRRtUAL8YDwz/1mmnNP7jn8F90Hg/uSVfHX+TLf/DjCerWB+YzC2gY+wVJEEVynsv",
+	"gArgUksPVOHQ5i2SFSZKzjEDAhYMK5J9SfNUMk1kZvIeu74aeCiceuuCK4rROHCdfYqIKLIcqIqximJe",
+	"9QLGMHdpT5UJAWxUCOse+lHgkDY1p8UcdlfPraU4LadKuTbrZsYau9N+a7/3jqXJ8l7LafJyYvJW8SUN",
+	"0PfLNflG0YgVO2UYnffJ+aMr5rC6Xd9izSIJkWeqpphx1Y6Dlqb/matqfEvg/yr9bh8qhG+KdoXpWlXW",
+	"BcxiDYBmVfrcgUBQLGFUs9+IJFiPIGH3YCsJ9qwcOPFexhLsjOvZG6JvI/QxcQ8H6ANOlQW2bJtdF33T",
+	"u8DYoTkicldNeQyBqIUVTsFQFGkzZfavHwHEBWeQWANxfNcIvU/ewdJivN6FrlZEQrlgqbb6CPbmj2i8",
+	"PbhMwdzjV6yGoGl0WcGdvR0HKECl94xMebQ5m8wqMzG5ZMuFVNDPSpPiBQQabEBiSaYZ6YYumy0MSIji",
+	"OgzIr7/8y4VQ3NpoAjUg5V5ZLOaIsTKvxb59kX/xPY74E1L92reaOrLB1QeHRZWCi9VzC3T3vXJ2B64t",
+	"wV7Anlni1MyERDHQmHWFOvt1ucu1FHjjRur+1OX1JD92uLiSHIqyUKeFD/jmNHrG09TdmFIVsaRj9ynh",
+	"V+iajmSmOFN4/m9G5veTfbDbYXtIif7dsAEo0mrDC9oIrM0lsQ1FsKXUaxavJTK74iqpXMRnKJiIU8kF",
+	"hg8hcM/NSQEJxsQVS2SKDMWH1klElVr2yXfWyH88IDFd6qam2fdcRmuWKbvjItq1aN/tCljH6HzBrIZ/",
+	"sMgEhPWnfRKWdZyTYTYYPI54DP9lYWOFK76iswnctWUA8ubFsr+T8teHytffRdBxrebV/fCpw4z4mf2f",
+	"4L8b+yqvceJ6Zf7qE/dVwg80aBIwiwdL9Y46MbGrqjl6ByRZj8Lhie+To3DkMPL7U5o2Kx3fKJmlLD4p",
+	"9VwEJC1hh5BwzbzBDsqDtZ0xVVAKRqY0DZwffyYXRE4ME4QbsqCaUH1ptZXxkuTNMSomvu8lwwTk8vWH",
+	"AlKe4DGX6NSgf+RdEr6x8/oNpSLldAg9NDtBnjTk/vTFLdbk4XrOdUNu0qcUkeXF2y4pLeU8RF5vzWP+",
+	"WjparNS8YzVT68476ezOJ/Z/mtJ090KwOVWX9uSHOWGHp/ZvrqGlTl6hBUhVfOKOuQd5oXWtJvFFZXpt",
+	"W36FA3gQjXdQe2WXEnsC3UOXp29oeksi3nfn6pPGgPww24d+Foqbcl0DHBUf7aEk1IKnKTOhaxTjekBN",
+	"afpIF42bqIagjP+7l1dMTilk1NsjyWISeqkT1slTDNGtHLL7C6b77er8wAigfjrd48WHfHYfvjsl3mHo",
+	"Wlw9/vWX/zzOMfTAddE+jl6eO67G546n5yO4gN1u0vcdUXiaiB7aQf+BsSld6Bw4r69ZcQRw805RBZPU",
+	"jCqsc7xzgOF3VFyulDgqRuOla4gHeY4h6NIhYdc0MskScwKgscDCakQnQ/H168NjTI8CjckF7biI2XVA",
+	"Iqm5YETzOU+o4mZZ3MnmYxbHXEx1MBSTTCNeoGIRT5WMaEIUFZeke0m+Ik8GHuIp9DWRYQEU7nt0DUW1",
+	"YSY1vtpTMYLL6Bo6hLxoCGh5r4/LYxtAeHLCTaX/YLnTpitemnEDvljOkL27qQfkikVGKsS/wonBVOyf",
+	"OpKKkS7FX7gmIksSj05MDZkzM5MxiTnqmhPugXlgcL0+uYB5YAfPCCw8n4rVFRKtPCGxTUUDJI59/k46",
+	"AwIGTufkYBA4g+ukY+3HWJJzArEuMl9CbZddlRtweRzq544OrXx+c8MFu4ssdpQTkHGpv9pDxOh3gBKm",
+	"ltCKhbMrmoDqVvrTMG2Y6t0JD0cG1Q5BJ+90OuEJ0wH58O6VDojmxv7hBIvurQaXACIrb7vDxdSpnq7s",
+	"LG9j05CqvqLY/KZ8NTsoZBf4dGMg5JKL+Kbv/s4++5k8PvjF7U4fRysPfp+7iXaUerXmx+COvTztLU8a",
+	"x1aTRBMClAOOnYQpsZzB8QcylT55fCjCLE0kjXMyeskTFvZOSJipJCRdKRhQTi8goeUn0IBY0znbk4pP",
+	"uSCRootkKCARGp5xaJwa2M/cu5C5IOGcXo/suzSmOsLfMUvNLAyGQsmxNLpvrg00noC6eAf0583lrmHX",
+	"GCCOXaa6S5B3gF9UDIVv9gVKKLAzrL2h5K/DbDA4fGIPAoeWyWBiTpiJZphTX8qnHwrBjLU4yTSjKj4h",
+	"qeJX1LCAJFKmkOdGASJRXO4loHjSOFZMa4bec8iGZ3EwFDTR0jnCFIu5YpHRmDzvdomDjZ9ZLRPR4Un3",
+	"cHBINJtTYXikAWNpKEJkciGZy6vSWEMYv8tkA/3Z/tvqsiGo5SGs4ITyhMWhVe5CxfRSRKOZzJQOiWJ7",
+	"9k9tJQYqm9wUzeSl0zAtr4kzSz8D8hX22+g1t8FYNXjv0+MAzPukY2fVCTo5wXVOHuNfKdZ1QZi9vDKd",
+	"k8OjoGO4gbYY37IkJRETRtm3ZCqxaqsxqT7Z35+xJO27L/YjOd+/idYKC3U/TTTauifgauBo9cEt8cd0",
+	"S4D4+PDuVWCliOUEwDnv0jOBnGUfhc4n8VCsS0X8GIQ0QQpSTcJ5lhieUmX2J1LN92JqaEi69oehCO1d",
+	"Vo55WWJ/JiFwg7DXJ2fQppHFJ+Tt85cBef7m2d8C8u37168C8pqqy1guRADQ0VZIWZFlx/Ls4n9Y7ctL",
+	"Jee6BmGkAdnOnWZMgJJqKNi1YUIDvhQVLrufJdiP6ejg2A4E5wPukfC779/88OrF829ejF6ev3oxen32",
+	"t9HX//P9i4twKLqOKsjhgLz+uocveIwhWi0J9MFx+gJ4aBBLopT2nFJt16X4xPsX3599/770EZJ/43gA",
+	"H0GwlVTJccLmjzQJY2YoT8KhsHo1ek/AG9AnZ4KweQoAGAnO7vDQyUg6Z2S8NMxvoo80DYVdsotvz/YO",
+	"j5/0rAWWKVEF+fbO9cPBoFfuf0mtFWQnXCfBPqwrQ59WftXQ4Q14Nw77/twem0WH3UTYWkgcSNBf6NXU",
+	"U6diwB8gVx6k2+9Puh0ct5m5zlIrJVj8msWcvl+mvx/RiCfM21Hg0dZevb0zqfgT/mPn+Pwp2FuxjLI5",
+	"pqgK71+0pp7z8CC7L8OlRxwYJTd5Y6qGbufrGn2LQD08+RCmv32YHhaS0DVPQ6OjodZfeG50jieFXTiY",
+	"/ZhrvpGbiIEV2VNrygbO+ediEGgB1iZKbiWPwf3w84eapzqQltZk9OlSKnDzdsVkVcxqjsDJohkVU+a6",
+	"xYMHI6dQcD91weUzFM5y6cGduSrudfDA4bsqtgeuE4jJ1WuFMa3ngjd0S1RdDQdPvrypz+B+qqFucgof",
+	"wlq/cTBWOFGt2cNt9Zt91E8aw1vnItdniFQxU87H69q6ZOLykSYzRqESKKVmFrgAhyJURDOpHMQ8hOBB",
+	"kG0JYj3D8fyuYZeqk2mBuQdzfogE3UnrKKdw5+EXa+xGmSFcGHm/MvbWZxWaRH/SJMuqRtDSrwfWujXJ",
+	"IIbTBb+l5oa5akEv1jHqFRTaQJ88z02lBQCpet/bjOpZnkjjlAyqGIIjUXBaLYeCKtYnR4OnZOHwn0AB",
+	"ca3Ei7CO93SoTAguprWZNUsRfZJwSYXBHH5Owf9XcKGcltcCUlkxErno/7EcJb8PYDjUkHPOJOTi5lI9",
+	"SeZ7l2y5S5mzZivwBnIhiH3HSY4gFpCEjlkSFE2bJjJTgGimaGTpnHTDS7YczbgApPNSjgoYsL4sKY5Z",
+	"3Cdn9vVAceyKKWz4PhTgOe6TPJTKNdq9EDLNu/37Ifkgrk9RJHGGCPWQyjgU3dCOc+SsaE2Xlpkse6dw",
+	"GVgFgo2sdLKzb5KYzYhAPjJmSVMt1KtXr7+za/271kpwEtu1EUsR1RSlhxre+8pqefXqNXQvv0Tq87wi",
+	"SeafK5VlrBxkFVeeX2BysUyZoDwMSEiFmSmZ8ghzTuhQhFGmjZyH5E3KxNn5nh0PNXycMKKZAjjGN0lC",
+	"5zQgV69evQ7gvncyM5YDUfKKG/bq1euhSJW8Xva8fwAbKIRjqtkoU0lo+Yv9A5ImIHoBgAzQOI/mqSJD",
+	"keeKSFWTKmLZj2cxmUjsL2VWQWiSyIXzSGAe8xVTfLL8ylr3YZVVAQA8hbBkzq6w80yXkolijEQ0SVya",
+	"csK10ch39KmLw+m8IUIA7Dq0P72GW8IexuIcR0XoxqFgIlLLtKHjLaYy4MG/tUKzhsYAjRHyeRbtQv1q",
+	"uA7fml6he7sJewHXs77GEzr8Bg2A6Tctf0n56JLZMyaBCDtBx9NUKaEkSeaVfJKrg07QAeloz8lkwiNG",
+	"3vjn/Zw7Jx0k/fbZJ7g795N04iijDmISyOshAvcAMllKSRFlebQmjnZQWvd/sjrk7n0Q8xAMW576EBoy",
+	"fi4EIPAUql6BiYsdCu13SdepfIUi2GsKtuVc8yHG9tljbJsJ7a6xIpAWPzlSxBrx30k3rE80nx1ynfVl",
+	"Vex7rCxusEeWU4h0ril06VDkyhBZ04UKPeeRzo3EgFTMPPt9uHsoQGmiipEMYjBxgQXt+rI09ZFqOuCD",
+	"zyBevSLnS/MZttN64CC3j58wSAq/raRCbHjd2BMFe0TgPb/zFhF2Em06RMBkH4IUd2PYu+UERpbmQHpX",
+	"3Kz1CHLU+bnsfRgEy8HDyXhJ2JzyxJdHK5mwPvlejmW8JP+QXOihsJdkBm2ONBMOBdEl1oIDfkGXiEe+",
+	"OtGh6DoOf+K+HOf9EyFdEeKIbgQGERo1wmFDMBFGLgVzJrW9KKRgRV9rfCnDkdrJyJQJNEc1OAPsCPCm",
+	"EVbNwLdYXHJEek8AfJrAUNCLAWAQ0HCRpT6Fy1Uxc+ENYmrc8Lsh3niezx4qQYo/NWHXKVfMSYWDIwRZ",
+	"IIB6KHGn5nTptwh/qYWbiGM81vda8wGz7px0popG7L+XTGkrciUUdADNtTeVcVL3Yyq7Ba3jkTE0GVGe",
+	"gB+M5j9kZsa5Z4xzf7TWOXR7xWL/J/zH7kawYnN5xXIB0pUl7uCu4V8u9R+iOPALiagQ0pAxczfGfXIm",
+	"llIwYCvuYTNjc82Sq7rOWO/glpy3bLeM37nvPEQbP3+0EXbTk6vlT1YgxYourPwsRPAdqxpBXYE8juGR",
+	"xt4kPA586K0YBuGxKxBd1xJyx3HVzs1P0K1N3fbt6CEVwUovfUrkilyGts4wM3rJCF3QJdaw4uGzDxV6",
+	"Se2pjNlcNnjyMcGwdPJumvGIgtfxsB0l7/1kOTZL3oK0HmTuHzsbMmcgQL83Fb3gXmpMmMBCdLgJLAzA",
+	"H4JsIq59AZ495pb7nKymE6SKRyweCvxGfszdn7VZFw6ysU/O3Ee5HoqQXlGe0HHCXCoERS8Z1gNOOHQz",
+	"8jFYbsivv/zf1be7a9jyLffJdTGCCvFJjDKaXoBVjP8/e9e728at5V+FMLCIBIwU2bHTrPzhwpu0e4u9",
+	"3Ra2gwB7FWQoDSXNakTOkhwr2qBAn6YP1ie54DmHnJE0E0v+Gzv61MaShhzy8PD8/f026yJ8vhWcHDOQ",
+	"oOcqbxIcInhpUpCQJe2yX+1U6EVqBDS+GyXLkgwEVVogQhMVebP/VpblfJJKDo2c1SyomSrdiE6LOdH7",
+	"DN7BCE1xkcuwt1FYjg7KgEd1GS5ZmuxbH2piH5WDQTkcIgS6ywqHLfRBzrVNR2kOHwh9SxazXTjJ3FjA",
+	"9+Vsb3e+oxXqMGRlRIID+IZnHXNnEf8SSM77VJuxSlOOwZosC8SurEVNxjDOQGoxFlrIUcCdnosk5VBY",
+	"yYyQFnEuBapEMVd6SYWV8y57D4xn43RSaKcejOXLiCXC8tHUqTNATdfcFBrLL4vEecXY7URRInc6a5Er",
+	"fnQr81u5L7cxdVaJ4PsHPf5GnPDjYedw/MMPnePRD6Lz7/zkVefkaNgb98bH/HVyiAETPzr+7vD1Se/k",
+	"5OTw6NXx9gYTvEgwNB6YJAfHbgI/+wD95ZzEMNn3hTwJghy3V1UlgdqhhuMRT+t2FpGGxg1hvlJFKn0k",
+	"N2JusoVFrEfkVNVX7u9WscHBAjJ9DKtfwFTz1IhD4W5+RMf92+AAcAbQuEoNizOgXPS1o05fANFhxLhl",
+	"mQAvSUICAuB36Npw98UQNafTLKVFVE1ERmtml0ZvrLR1qBPXW1/JahpTjcdCm3aEvMKkSSCe61/H+Jbe",
+	"ctrY8sulJwVCYLqVCDJMggiBmBEjLaynlgTSYKhya0eMuL5YJmy4Jymm3lpMhRYILhme7b5v+owzq1Oe",
+	"AXJIMQxb6f6NCJhQU2+synORtKOB5ICWF3ZrAVZvhdY4tRFabpxpd8bc83PQH26phLuPgPmIh0dwrYEP",
+	"yRvBhMPpLp08c9alTq0VkFqgxY/geYQ37O6QH7G9COvLnMHI0wyJkg2+thMKXm5JxaIEvncoKnbfw+o7",
+	"U4TH4S3muT1HmTLu7a1ibuwui1NpxQRvJBNs1xR+DvtjwB8YyNTdexnRVaGsQN1h5lGw3AzdTQqXrBo7",
+	"C9gtfd2t95/Coh1xHs7jPV4P5SBN5GlVRFn45t6MXYsFo3Cd/czEPM/UUggQn79V1HCpWu/bjAXA2EYF",
+	"flYSnRshqMYCQWZZK5V5YV+qwubuwKuZkCYCrQpd5waIyN9fvGu7//KB1OCNqzF7f/kWclMRi8dazeMS",
+	"B82qmAHTrQHtR6vcRyd6rqSdMqMGcsz1qTsuczfIq9ev4WntPrPK8owUsxEAzztcug/Bn/J8vHAD+YL9",
+	"s8yQBeue3rGqk3ArmMmB+ZdUEKq+F771vs9iqaSIAXgX0G+cJozVLI5YvOBaQitC602P/Zu7N+ZKYzNT",
+	"LD6PhEhEErPWYa/6acOxBlN5Mwu3ukU/gY6iNXWbQsvXSKTm1ryZEuxgCyK1f/DdRoTWue3Hu8+ChfdN",
+	"rOjwwb4+4fYQK3iJA+osNABpxhmcKTj/FR3n6UjvW8ORtdQhAyEVO3Q9na6B7Y7TzDobAwobiMIxQl6q",
+	"CDC/sKcJF8Cmc1Hfr/wBp/SunNFjoe76l8A8yPZ5j6bHlcRZd/Ssm9A+NsELi60RgFc3aHlhMXNRTylZ",
+	"CpYnfAAoHh3q85w1SbJwt5SP202GOimuncc3SBa5tg/XF5qVr79vO3ukFvpA/JKpycPzR25q+5df/Ix2",
+	"o5OEFipAquDWinluWQvtv4hlHIqcqNTMcm1947hfHvwI6o1L0h9YAnDrahGY1oT94OHO1TtAdWzy6Pzy",
+	"7euLb90HUx4OxEGB/yXxunNiy2u+6zf/rk7WSyDBX94vxMTKpHcHmZBiUW6Bx3oAwm04mi34/zRpU15j",
+	"IImN21t6eKNzuWSC6ywVmn5YfRSRQXtwCawDrTB+p4YlqeHDrL5W4xxWcVMXfLt4EutzbcST2BdyPbjG",
+	"uYA4RpD5F4YEFlAU6jTODorAS/StUCTCQ1jLR3SOehGjqAxl8wdQ4xQy/e2IqSwpAQbYRTqBsmwMiCN6",
+	"fwU0At8WeaMgAJzqEp6ClegUTeUCJOA/hve9/5vZj/W1EoKwdPuL+U4qC3xaRVT2+S6t1+2vKy0mqYGb",
+	"BtEJVMgI4Twi3ygwpCLBf15YLhOuE0byYz62fCv6YrHoGvqYXtF0R2reBrTFucCc+/vzfwwkVPgMBYOf",
+	"shaCn7t/ULViYU2aQJYrKUYloSX8DE4oXHCQ46oh26gFUPAMtJBfEQmTakEQt0hFO5BoJJVZtC6Ly9CA",
+	"iQl1vOX87SEWH8wFl4aMK/cleMOB9CLgsztII5fOUSOZFR3CWvFiasTo019//Bm3qaBoIbvszA4kaamK",
+	"7sqdn49FXi137Q/FUsnkK/Qaa8f8UVst1nAZzn8BKKyDqBKBodwwZOi6JItYOJtny25IvR183CDWAGmr",
+	"IiHMlDRWF3iH3kgnPk4LR+0kkjrdfE6nVySnLEZxioMEYRgGcZr3VafPsNbivNTd6xfKXdlbL79UwrY3",
+	"AhmvhGiQNolqEZrgDDbV1R7X4OGxw7eRp2jrzAbk7RKiMJ0Kntkpa3kotU8QlF5rnG8TUtuS7mzvxkYs",
+	"HeOfvhbXahaee7Oer7Oc97J5N2jk2wnm/UWF/H7vCkZOHTkW7d+IVb7vrFV0lcH+wZ4joqepBHPUeMxa",
+	"sZBwDvoMAKfiU6xTX/DACkf19ikUn41ElomE2n8VeaesVcncYEg5YGIBxCBM5pRhkK0cYJ4aI+otTWy4",
+	"qTt9N+3JxdckXK2bmm+P0wd0M82wr2t9Gh0+D2NpPUiEe12XbRkyGDmdB2gHXjUVeQhXO8+dT0SffGLU",
+	"a6kdSCryHApDQQalk7X0dYyWALYAUCo5hlRx3I6IwXMgAd09PCBi3FRj7akwQNUpgSxd5NR1kCYGSlwH",
+	"MvYrnyYxAMIL3YYgIPeRD+h0ZIlW7sfKOfE2YDNPuTkdyNj5858KGbzRmJlZmoOvP2dToYUnEHNePIYa",
+	"D3tRr9ejqIrz4rHMlC9Z6/joiNz4PpNca7XABJ+TuPap/0nAlX7VI7wFH/XHStMbRf1xpR41JrC+lqEz",
+	"FmoV+gdHvaPXncOjTu/wsvem3+v1e73/2dmhx5fe7ia483QFDo6JiWtTFnsn/bk56XDIq+oQJJtx5qtc",
+	"7uP6UJZb0cGQ0Dd5i0zAnHeaGycZbQSt2E8A33sldMbzT0aMlExMlZ1SSYEltz6dY9wStmmtQ+RhxDWY",
+	"unahIPTKbaGdLyorl0H4exzBY4dLrMcIc1NUc1G5IcwitaNpiSrk7GPoeJHego57MdPCppr4K1WW+KBv",
+	"IG+mi3MgM8Fn7fK+gNlSkgnzS+lE1upz2GpSNRe44Y+qz1c37KD/5vVxr7erwsYXwXdzOvMBDPbqkEmT",
+	"1V4K7F5fP099raiqNhhUL8xaxuaedLYV5ttU1QYz+15Zdt1EYx+yUKixyzCFzEAjD6TTbyF9mKUzAdUs",
+	"AHKLicCgoZ3mN56iP1OT0xsWtFwImdBhvnSLuS9l2Zey3KKUBfoNQcxve+LdbzqU3fwqqkcZByxjcqNC",
+	"a/fXK6ENNvFBHD1GDvKAVeGcbEhH4+HK+RJZzMdoyaQl4SsQCDgnOv7c8Wn6+LqKFDexS3iDBwid+cG+",
+	"VpMy4pZnalLsaTubsCsqQeVKAQGYrj4Yw1a4xu6ycNoL1kuT8dHsJT26/2Xzc6vTXNR94sTa8DynzzBx",
+	"9P9f6SDEZuejXo+YtqhPekTsGUXeZT9blihhoIbEqmKER8wdpSE39XS1f4dxbyb2FbsYK7oP+gdqtn34",
+	"gsZuOAKr73ZTwRGjQqd2edD/58dVMboS0j0912pY9VPDAnktCKGxbfeFwEr9ijPfou70mFNr89R3NbPW",
+	"f/kCjhcGW7vP3V35wrQhGMZRyr1aBDNkmEru1OjnXIysidhJ7xVaHIvUiIbex1s2M1eRPKZihByV/vVw",
+	"u6OD8q1KAbhbeTiH+KRViHbQRe6FV1vpRI/kdMcCFNb1GglafYRbbzVLxVlhp+6JzqwdCq6FDn9xowCk",
+	"A+omLAN6CeYajbAugrhsIGN6dVaQR6aupMq0NlueLtKJ7BQ5GrSdVIZWC389A8iDrjzO3TV1OINoKLDW",
+	"QumZyflImNC3keoSv7rsaSXssM1Hnf32M3VDY9qPIAHU6s/hC3W/LrvCMTjOzqBv+Z0Am123q+8CuA4N",
+	"qIk8z4VMOlDkBig6zGqeZs704FSrtrIsCfUTri2wuydYuSiwJh/cFXCW50wWCCNKxXkicaJe83SPftAw",
+	"1RVwsyppFSEe6iVFcAhVrag+O8vmNY/9QDQC6432qYFe+xJKUUnojJMTN/VEVbFEpKqOU7bk143GbYmz",
+	"ZJjhaVLagEBpRxAmEZtytyvunLgRp8WcS3pPgj2qrlsVlqlpXEL30IIa9RHbBW5ZoXK8cJfM8mzGrOqu",
+	"AGAqvWzYkmFh4GVpU7yRapCgl+jkkYnTeMS3FZiRgQQmBWgETq3oE22hiXzuR048fzdnWlidiiuegXUv",
+	"dNiegfQ037AdiF1DS8laE54bynx78opAg1gjymDSrOGaFCvtylEFek/aabak1v/Kqvmu5YbNmMKxQwhv",
+	"HkpCS3QTXzuJb52XDZvwJxmQRSCxmfz1x5/tqEzLlc5HYE4X2RhR4AszxeMHqxZO1EZN81rpMNsoHKaq",
+	"4GggcVcSgsbRAuK6hvR1nvGlu54or+c9G8yIlT7NQDY5NdUu3zrZDtX2CNECiihivwjLYQa0m06/E+AL",
+	"EIGlFNQtCXwGMoSRmTt2lMVbMMCgbx33DqtnfqGVnLQjxkdBlAz7vyIdzbLlQII+dsqQ9hnCI0M+mk0Q",
+	"3OZ/1RAwfyq2lVU+VegGmEilhSFInNSw1Mc2AAJHiyAMPkdrqjNBnZJoQN9ZWUW/tnDdlksN1pETqC71",
+	"AkMkqzbA9Bt5pt5wO9y0upWEq8hXvu4ajS5tKZ5lv44bPZiNio0rkakcT3Su3ZQs9fA7e+462wymDCL6",
+	"zn37d9+//OVAyGLu7J7VBfpY02jt/6Kgscu5U1vXrmzCqRx9/rwiXV12fNjzATQUXn9YTxmXBNgFYJst",
+	"pZlUHsfJaYNUssMTZtpIQ1h3XLvrLYj+FgVm67CVdYEUXBgsLb0TyaGK0GcmOX6BvivJScJWNksOUSrt",
+	"IjkYP+vS9RcjZhdBcYksMY2i9Z7Gel6i5VfwuxEt2vgGsSJjzD3HTFWWfNICUEN3kjCAZWoFnCZAZkI0",
+	"plYJ0NT2Hb2rduAppoeh28dPgtjEpJ3WCed/wO8u/ZfPacJPQ0zrJ98kso2789yl9wLAwuhtS6TEsBAN",
+	"0kxOcTc4zzuJ8Rlbc82dHK855njH+8dDCXPpqVPVcey8C/pb3K4T4bc4z7dhmk9DeNen3SS2m9vw7LVt",
+	"QAtdkY9rxFSLKzXbUUhRRJVGtw0ZRMQCKB2NYa3C42A6HxeejoEz4p4JmKaKZUpOsL7Uec8Ax2qErLcH",
+	"aOPPab5PSlpp0tfJqt+L70ZSXxgvNE5kPRVNE4BBNWzWnXKZiOSTc/13U7CSCTPihNGqiwzgYJGrK+DS",
+	"Mm5mwlPPQCzvtPKhsXxpmEmzWsQfJd9W5vl3mOavVzcgaHkkia2dfKPkNm3J8xdhokK0fOYU1xV0hlaX",
+	"Yxsh1iIT3OyofS9LKfXpPHfnXyeJ536spyeHfupbSWFY0+cvgiHn4MZpvOk3+vt3uuohM+O9IyKhoCdG",
+	"bKoWUC6rxlbINbMgRD1r+4+V/AUfcl5FHfj2xXJt1k0SubHm38WVjnkyttDKAoWIT+01COY6ysQucokV",
+	"XPkKRF+eLTEpB4yqZS7Em1c1QnjufvQuzOBpyODqpJtEsAbD41lL4GVJKkCy4F13kgGUzgZZrKYPbxTh",
+	"vCAMSSO4BUcmFzpV2DJHSS0tcqUBOmFTEC8q4z+toGfNzJtEsnaRvwe5rL74NcFQW2jZHQPb9G5+DbS2",
+	"YDeOm9iSnO2KaeTmPM74ZBLmLJgVfI4mJTKzkXND5eFYblsnr5eFlj/hLJ+GmJYTbpLO6sp/N8qSjYBD",
+	"UCrvTTSIZbUdYXcD0iooyKn0LTCSmTrZWu0qeArCVZlxk3StLODztwavKef//fd/BQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

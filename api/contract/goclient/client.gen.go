@@ -40,6 +40,42 @@ func (e AgentCreateTools) Valid() bool {
 	}
 }
 
+// Defines values for AgentKnowledgeWhenUnknown.
+const (
+	AgentKnowledgeWhenUnknownHandover   AgentKnowledgeWhenUnknown = "handover"
+	AgentKnowledgeWhenUnknownSayUnknown AgentKnowledgeWhenUnknown = "say_unknown"
+)
+
+// Valid indicates whether the value is a known member of the AgentKnowledgeWhenUnknown enum.
+func (e AgentKnowledgeWhenUnknown) Valid() bool {
+	switch e {
+	case AgentKnowledgeWhenUnknownHandover:
+		return true
+	case AgentKnowledgeWhenUnknownSayUnknown:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentKnowledgeUpdateWhenUnknown.
+const (
+	AgentKnowledgeUpdateWhenUnknownHandover   AgentKnowledgeUpdateWhenUnknown = "handover"
+	AgentKnowledgeUpdateWhenUnknownSayUnknown AgentKnowledgeUpdateWhenUnknown = "say_unknown"
+)
+
+// Valid indicates whether the value is a known member of the AgentKnowledgeUpdateWhenUnknown enum.
+func (e AgentKnowledgeUpdateWhenUnknown) Valid() bool {
+	switch e {
+	case AgentKnowledgeUpdateWhenUnknownHandover:
+		return true
+	case AgentKnowledgeUpdateWhenUnknownSayUnknown:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AgentUpdateTools.
 const (
 	AgentUpdateToolsCurrentTime     AgentUpdateTools = "current_time"
@@ -403,6 +439,99 @@ func (e HealthStatus) Valid() bool {
 	case HealthStatusOk:
 		return true
 	case HealthStatusUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for KnowledgeGapStatus.
+const (
+	KnowledgeGapStatusAnswered  KnowledgeGapStatus = "answered"
+	KnowledgeGapStatusDismissed KnowledgeGapStatus = "dismissed"
+	KnowledgeGapStatusOpen      KnowledgeGapStatus = "open"
+)
+
+// Valid indicates whether the value is a known member of the KnowledgeGapStatus enum.
+func (e KnowledgeGapStatus) Valid() bool {
+	switch e {
+	case KnowledgeGapStatusAnswered:
+		return true
+	case KnowledgeGapStatusDismissed:
+		return true
+	case KnowledgeGapStatusOpen:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for KnowledgeSourceCreateKind.
+const (
+	KnowledgeSourceCreateKindSite    KnowledgeSourceCreateKind = "site"
+	KnowledgeSourceCreateKindSnippet KnowledgeSourceCreateKind = "snippet"
+	KnowledgeSourceCreateKindUrl     KnowledgeSourceCreateKind = "url"
+)
+
+// Valid indicates whether the value is a known member of the KnowledgeSourceCreateKind enum.
+func (e KnowledgeSourceCreateKind) Valid() bool {
+	switch e {
+	case KnowledgeSourceCreateKindSite:
+		return true
+	case KnowledgeSourceCreateKindSnippet:
+		return true
+	case KnowledgeSourceCreateKindUrl:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for KnowledgeSourceKind.
+const (
+	KnowledgeSourceKindFile    KnowledgeSourceKind = "file"
+	KnowledgeSourceKindSite    KnowledgeSourceKind = "site"
+	KnowledgeSourceKindSnippet KnowledgeSourceKind = "snippet"
+	KnowledgeSourceKindUrl     KnowledgeSourceKind = "url"
+)
+
+// Valid indicates whether the value is a known member of the KnowledgeSourceKind enum.
+func (e KnowledgeSourceKind) Valid() bool {
+	switch e {
+	case KnowledgeSourceKindFile:
+		return true
+	case KnowledgeSourceKindSite:
+		return true
+	case KnowledgeSourceKindSnippet:
+		return true
+	case KnowledgeSourceKindUrl:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for KnowledgeSourceStatus.
+const (
+	KnowledgeSourceStatusFailed   KnowledgeSourceStatus = "failed"
+	KnowledgeSourceStatusFetching KnowledgeSourceStatus = "fetching"
+	KnowledgeSourceStatusIndexing KnowledgeSourceStatus = "indexing"
+	KnowledgeSourceStatusQueued   KnowledgeSourceStatus = "queued"
+	KnowledgeSourceStatusReady    KnowledgeSourceStatus = "ready"
+)
+
+// Valid indicates whether the value is a known member of the KnowledgeSourceStatus enum.
+func (e KnowledgeSourceStatus) Valid() bool {
+	switch e {
+	case KnowledgeSourceStatusFailed:
+		return true
+	case KnowledgeSourceStatusFetching:
+		return true
+	case KnowledgeSourceStatusIndexing:
+		return true
+	case KnowledgeSourceStatusQueued:
+		return true
+	case KnowledgeSourceStatusReady:
 		return true
 	default:
 		return false
@@ -949,6 +1078,27 @@ func (e ListConversationsParamsChannelType) Valid() bool {
 	}
 }
 
+// Defines values for ListKnowledgeGapsParamsStatus.
+const (
+	ListKnowledgeGapsParamsStatusAnswered  ListKnowledgeGapsParamsStatus = "answered"
+	ListKnowledgeGapsParamsStatusDismissed ListKnowledgeGapsParamsStatus = "dismissed"
+	ListKnowledgeGapsParamsStatusOpen      ListKnowledgeGapsParamsStatus = "open"
+)
+
+// Valid indicates whether the value is a known member of the ListKnowledgeGapsParamsStatus enum.
+func (e ListKnowledgeGapsParamsStatus) Valid() bool {
+	switch e {
+	case ListKnowledgeGapsParamsStatusAnswered:
+		return true
+	case ListKnowledgeGapsParamsStatusDismissed:
+		return true
+	case ListKnowledgeGapsParamsStatusOpen:
+		return true
+	default:
+		return false
+	}
+}
+
 // APIToken defines model for APIToken.
 type APIToken struct {
 	CreatedAt time.Time `json:"created_at"`
@@ -1089,6 +1239,26 @@ type AgentCreate struct {
 
 // AgentCreateTools defines model for AgentCreate.Tools.
 type AgentCreateTools string
+
+// AgentKnowledge defines model for AgentKnowledge.
+type AgentKnowledge struct {
+	SourceIds   []openapi_types.UUID      `json:"source_ids"`
+	TokenBudget int                       `json:"token_budget"`
+	WhenUnknown AgentKnowledgeWhenUnknown `json:"when_unknown"`
+}
+
+// AgentKnowledgeWhenUnknown defines model for AgentKnowledge.WhenUnknown.
+type AgentKnowledgeWhenUnknown string
+
+// AgentKnowledgeUpdate defines model for AgentKnowledgeUpdate.
+type AgentKnowledgeUpdate struct {
+	SourceIds   []openapi_types.UUID             `json:"source_ids"`
+	TokenBudget *int                             `json:"token_budget,omitempty"`
+	WhenUnknown *AgentKnowledgeUpdateWhenUnknown `json:"when_unknown,omitempty"`
+}
+
+// AgentKnowledgeUpdateWhenUnknown defines model for AgentKnowledgeUpdate.WhenUnknown.
+type AgentKnowledgeUpdateWhenUnknown string
 
 // AgentList defines model for AgentList.
 type AgentList struct {
@@ -1541,6 +1711,213 @@ type Integrations struct {
 type InvitationAccept struct {
 	// Token The `token` parameter of the invitation link.
 	Token string `json:"token"`
+}
+
+// KnowledgeChunk defines model for KnowledgeChunk.
+type KnowledgeChunk struct {
+	// Anchor The HTML fragment id of the nearest heading.
+	Anchor     nullable.Nullable[string] `json:"anchor"`
+	DocumentId openapi_types.UUID        `json:"document_id"`
+
+	// HeadingPath Headings above the chunk
+	HeadingPath []string           `json:"heading_path"`
+	Id          openapi_types.UUID `json:"id"`
+
+	// Ordinal Position in its document.
+	Ordinal int `json:"ordinal"`
+
+	// Page PDF page (1-based).
+	Page     nullable.Nullable[int] `json:"page"`
+	SourceId openapi_types.UUID     `json:"source_id"`
+	Text     string                 `json:"text"`
+
+	// Title The document's title.
+	Title  string `json:"title"`
+	Tokens int    `json:"tokens"`
+
+	// Url Where a reader can open it (page URL with anchor)
+	Url nullable.Nullable[string] `json:"url"`
+}
+
+// KnowledgeChunkList defines model for KnowledgeChunkList.
+type KnowledgeChunkList struct {
+	Items      []KnowledgeChunk          `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+}
+
+// KnowledgeGap defines model for KnowledgeGap.
+type KnowledgeGap struct {
+	AgentId       nullable.Nullable[openapi_types.UUID] `json:"agent_id"`
+	Asked         int                                   `json:"asked"`
+	Conversations int                                   `json:"conversations"`
+	FirstAskedAt  time.Time                             `json:"first_asked_at"`
+	Id            openapi_types.UUID                    `json:"id"`
+	LastAskedAt   time.Time                             `json:"last_asked_at"`
+
+	// Question The latest wording asked.
+	Question string `json:"question"`
+
+	// SourceId The snippet that answered it.
+	SourceId nullable.Nullable[openapi_types.UUID] `json:"source_id"`
+	Status   KnowledgeGapStatus                    `json:"status"`
+}
+
+// KnowledgeGapStatus defines model for KnowledgeGap.Status.
+type KnowledgeGapStatus string
+
+// KnowledgeGapAnswer defines model for KnowledgeGapAnswer.
+type KnowledgeGapAnswer struct {
+	Answer string  `json:"answer"`
+	Title  *string `json:"title,omitempty"`
+}
+
+// KnowledgeGapList defines model for KnowledgeGapList.
+type KnowledgeGapList struct {
+	Items      []KnowledgeGap            `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+}
+
+// KnowledgeHit defines model for KnowledgeHit.
+type KnowledgeHit struct {
+	Chunk     KnowledgeChunk `json:"chunk"`
+	FusedRank int            `json:"fused_rank"`
+
+	// FusedScore Reciprocal-rank fusion: Σ 1/(60 + rank).
+	FusedScore float64 `json:"fused_score"`
+
+	// InBudget Whether a turn would put this chunk into the prompt.
+	InBudget bool `json:"in_budget"`
+
+	// KeywordRank 1-based BM25 rank; null when no query term is in the chunk.
+	KeywordRank nullable.Nullable[int] `json:"keyword_rank"`
+
+	// KeywordScore The BM25 score (k1 = 1.2
+	KeywordScore nullable.Nullable[float64] `json:"keyword_score"`
+	VectorRank   nullable.Nullable[int]     `json:"vector_rank"`
+
+	// VectorScore Cosine similarity.
+	VectorScore nullable.Nullable[float64] `json:"vector_score"`
+}
+
+// KnowledgeProgress defines model for KnowledgeProgress.
+type KnowledgeProgress struct {
+	// Done Documents processed in the current (or last) sync.
+	Done int `json:"done"`
+
+	// Total Documents known so far in the current (or last) sync.
+	Total int `json:"total"`
+}
+
+// KnowledgeSearch defines model for KnowledgeSearch.
+type KnowledgeSearch struct {
+	AgentId *openapi_types.UUID `json:"agent_id,omitempty"`
+	Limit   *int                `json:"limit,omitempty"`
+	Query   string              `json:"query"`
+}
+
+// KnowledgeSearchResult defines model for KnowledgeSearchResult.
+type KnowledgeSearchResult struct {
+	// Embedder The embedder (and model) the vectors were made by.
+	Embedder string         `json:"embedder"`
+	Items    []KnowledgeHit `json:"items"`
+
+	// Relevant Whether a turn would consider this answered (false → the agent's `when_unknown`).
+	Relevant bool `json:"relevant"`
+}
+
+// KnowledgeSource defines model for KnowledgeSource.
+type KnowledgeSource struct {
+	// Bytes Bytes of source content stored.
+	Bytes  int64 `json:"bytes"`
+	Chunks int   `json:"chunks"`
+
+	// ContentHash SHA-256 (hex) of the content last indexed (of every document
+	ContentHash nullable.Nullable[string] `json:"content_hash"`
+	ContentType nullable.Nullable[string] `json:"content_type"`
+	CreatedAt   time.Time                 `json:"created_at"`
+
+	// Documents Documents (pages
+	Documents int `json:"documents"`
+
+	// Error Why the source failed (when `failed`)
+	Error        nullable.Nullable[string]    `json:"error"`
+	FileName     nullable.Nullable[string]    `json:"file_name"`
+	Id           openapi_types.UUID           `json:"id"`
+	Kind         KnowledgeSourceKind          `json:"kind"`
+	LastSyncedAt nullable.Nullable[time.Time] `json:"last_synced_at"`
+	MaxDepth     nullable.Nullable[int]       `json:"max_depth"`
+	MaxPages     nullable.Nullable[int]       `json:"max_pages"`
+	NextSyncAt   nullable.Nullable[time.Time] `json:"next_sync_at"`
+	Progress     KnowledgeProgress            `json:"progress"`
+
+	// Question A snippet's question (Q&A pair).
+	Question nullable.Nullable[string] `json:"question"`
+
+	// ResyncHours Re-sync period for url and site sources; 0 = never.
+	ResyncHours int                   `json:"resync_hours"`
+	Status      KnowledgeSourceStatus `json:"status"`
+
+	// Text A snippet's text.
+	Text      nullable.Nullable[string] `json:"text"`
+	Title     string                    `json:"title"`
+	UpdatedAt time.Time                 `json:"updated_at"`
+
+	// Url The page or the site's start (url
+	Url nullable.Nullable[string] `json:"url"`
+}
+
+// KnowledgeSourceCreate defines model for KnowledgeSourceCreate.
+type KnowledgeSourceCreate struct {
+	Kind KnowledgeSourceCreateKind `json:"kind"`
+
+	// MaxDepth site only.
+	MaxDepth *int `json:"max_depth,omitempty"`
+
+	// MaxPages site only.
+	MaxPages    *int    `json:"max_pages,omitempty"`
+	Question    *string `json:"question,omitempty"`
+	ResyncHours *int    `json:"resync_hours,omitempty"`
+
+	// Text Required for snippet.
+	Text *string `json:"text,omitempty"`
+
+	// Title Defaults to the page title (url
+	Title *string `json:"title,omitempty"`
+
+	// Url Required for url and site; http or https.
+	Url *string `json:"url,omitempty"`
+}
+
+// KnowledgeSourceCreateKind defines model for KnowledgeSourceCreate.Kind.
+type KnowledgeSourceCreateKind string
+
+// KnowledgeSourceKind defines model for KnowledgeSourceKind.
+type KnowledgeSourceKind string
+
+// KnowledgeSourceList defines model for KnowledgeSourceList.
+type KnowledgeSourceList struct {
+	Items      []KnowledgeSource         `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+}
+
+// KnowledgeSourceStatus defines model for KnowledgeSourceStatus.
+type KnowledgeSourceStatus string
+
+// KnowledgeSourceUpdate defines model for KnowledgeSourceUpdate.
+type KnowledgeSourceUpdate struct {
+	// Question snippet only; empty removes it.
+	Question    *string `json:"question,omitempty"`
+	ResyncHours *int    `json:"resync_hours,omitempty"`
+
+	// Text snippet only.
+	Text  *string `json:"text,omitempty"`
+	Title *string `json:"title,omitempty"`
+}
+
+// KnowledgeUpload defines model for KnowledgeUpload.
+type KnowledgeUpload struct {
+	File  openapi_types.File `json:"file"`
+	Title *string            `json:"title,omitempty"`
 }
 
 // LLMKey defines model for LLMKey.
@@ -2317,11 +2694,17 @@ type DeliveryId = openapi_types.UUID
 // EndpointId defines model for EndpointId.
 type EndpointId = openapi_types.UUID
 
+// GapId defines model for GapId.
+type GapId = openapi_types.UUID
+
 // IdempotencyKey defines model for IdempotencyKey.
 type IdempotencyKey = string
 
 // Limit defines model for Limit.
 type Limit = int
+
+// SourceId defines model for SourceId.
+type SourceId = openapi_types.UUID
 
 // TenantId defines model for TenantId.
 type TenantId = openapi_types.UUID
@@ -2358,6 +2741,9 @@ type Unauthorized = Problem
 
 // Unavailable An RFC 9457 problem.
 type Unavailable = Problem
+
+// UnsupportedMediaType An RFC 9457 problem.
+type UnsupportedMediaType = Problem
 
 // SlackOAuthCallbackParams defines parameters for SlackOAuthCallback.
 type SlackOAuthCallbackParams struct {
@@ -2529,6 +2915,63 @@ type ListEventsParams struct {
 	Until   *time.Time `form:"until,omitempty" json:"until,omitempty"`
 }
 
+// ListKnowledgeGapsParams defines parameters for ListKnowledgeGaps.
+type ListKnowledgeGapsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor                        `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Status *ListKnowledgeGapsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+}
+
+// ListKnowledgeGapsParamsStatus defines parameters for ListKnowledgeGaps.
+type ListKnowledgeGapsParamsStatus string
+
+// AnswerKnowledgeGapParams defines parameters for AnswerKnowledgeGap.
+type AnswerKnowledgeGapParams struct {
+	// IdempotencyKey Makes a retried create safe; see Conventions.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListKnowledgeSourcesParams defines parameters for ListKnowledgeSources.
+type ListKnowledgeSourcesParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor                `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Status *KnowledgeSourceStatus `form:"status,omitempty" json:"status,omitempty"`
+	Kind   *KnowledgeSourceKind   `form:"kind,omitempty" json:"kind,omitempty"`
+}
+
+// CreateKnowledgeSourceParams defines parameters for CreateKnowledgeSource.
+type CreateKnowledgeSourceParams struct {
+	// IdempotencyKey Makes a retried create safe; see Conventions.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// UploadKnowledgeFileParams defines parameters for UploadKnowledgeFile.
+type UploadKnowledgeFileParams struct {
+	// IdempotencyKey Makes a retried create safe; see Conventions.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListKnowledgeChunksParams defines parameters for ListKnowledgeChunks.
+type ListKnowledgeChunksParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// SyncKnowledgeSourceParams defines parameters for SyncKnowledgeSource.
+type SyncKnowledgeSourceParams struct {
+	// IdempotencyKey Makes a retried create safe; see Conventions.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListLLMKeysParams defines parameters for ListLLMKeys.
 type ListLLMKeysParams struct {
 	// Limit Page size.
@@ -2653,6 +3096,9 @@ type CreateAgentJSONRequestBody = AgentCreate
 // UpdateAgentJSONRequestBody defines body for UpdateAgent for application/json ContentType.
 type UpdateAgentJSONRequestBody = AgentUpdate
 
+// PutAgentKnowledgeJSONRequestBody defines body for PutAgentKnowledge for application/json ContentType.
+type PutAgentKnowledgeJSONRequestBody = AgentKnowledgeUpdate
+
 // PreviewAgentJSONRequestBody defines body for PreviewAgent for application/json ContentType.
 type PreviewAgentJSONRequestBody = PreviewRequest
 
@@ -2670,6 +3116,21 @@ type SendHumanReplyJSONRequestBody = HumanReply
 
 // SetEscalationTopicsJSONRequestBody defines body for SetEscalationTopics for application/json ContentType.
 type SetEscalationTopicsJSONRequestBody = EscalationTopicsUpdate
+
+// AnswerKnowledgeGapJSONRequestBody defines body for AnswerKnowledgeGap for application/json ContentType.
+type AnswerKnowledgeGapJSONRequestBody = KnowledgeGapAnswer
+
+// SearchKnowledgeJSONRequestBody defines body for SearchKnowledge for application/json ContentType.
+type SearchKnowledgeJSONRequestBody = KnowledgeSearch
+
+// CreateKnowledgeSourceJSONRequestBody defines body for CreateKnowledgeSource for application/json ContentType.
+type CreateKnowledgeSourceJSONRequestBody = KnowledgeSourceCreate
+
+// UploadKnowledgeFileMultipartRequestBody defines body for UploadKnowledgeFile for multipart/form-data ContentType.
+type UploadKnowledgeFileMultipartRequestBody = KnowledgeUpload
+
+// UpdateKnowledgeSourceJSONRequestBody defines body for UpdateKnowledgeSource for application/json ContentType.
+type UpdateKnowledgeSourceJSONRequestBody = KnowledgeSourceUpdate
 
 // CreateLLMKeyJSONRequestBody defines body for CreateLLMKey for application/json ContentType.
 type CreateLLMKeyJSONRequestBody = LLMKeyCreate
@@ -3097,6 +3558,39 @@ type ClientInterface interface {
 	// Corresponds with PATCH /api/portal/tenants/{tenant_id}/agents/{agent_id} (the `UpdateAgent` operationId).
 	UpdateAgent(ctx context.Context, tenantId TenantId, agentId AgentId, body UpdateAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetAgentKnowledge What an agent may know
+	//
+	// The sources assigned to the agent, its prompt token budget for knowledge, and what it does when nothing relevant is found.
+	//
+	// Corresponds with GET /api/portal/tenants/{tenant_id}/agents/{agent_id}/knowledge (the `GetAgentKnowledge` operationId).
+	GetAgentKnowledge(ctx context.Context, tenantId TenantId, agentId AgentId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutAgentKnowledgeWithBody Assign sources to an agent
+	//
+	// Owners and admins replace the agent's sources (an empty list turns
+	// knowledge off for it), its `token_budget` (how many tokens of chunks
+	// go into a prompt, 100–8000) and `when_unknown`: `say_unknown` (the
+	// agent says it does not know) or `handover` (a human takes over). Either
+	// way the question is recorded as a gap.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/portal/tenants/{tenant_id}/agents/{agent_id}/knowledge (the `PutAgentKnowledge` operationId).
+	PutAgentKnowledgeWithBody(ctx context.Context, tenantId TenantId, agentId AgentId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutAgentKnowledge Assign sources to an agent
+	//
+	// Owners and admins replace the agent's sources (an empty list turns
+	// knowledge off for it), its `token_budget` (how many tokens of chunks
+	// go into a prompt, 100–8000) and `when_unknown`: `say_unknown` (the
+	// agent says it does not know) or `handover` (a human takes over). Either
+	// way the question is recorded as a gap.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/portal/tenants/{tenant_id}/agents/{agent_id}/knowledge (the `PutAgentKnowledge` operationId).
+	PutAgentKnowledge(ctx context.Context, tenantId TenantId, agentId AgentId, body PutAgentKnowledgeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListMemories What an agent remembers about a person
 	//
 	// The messages the agent can recall about one chat user (on one connection), newest first.
@@ -3369,6 +3863,179 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/portal/tenants/{tenant_id}/events/{event_id} (the `GetEvent` operationId).
 	GetEvent(ctx context.Context, tenantId TenantId, eventId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListKnowledgeGaps Questions the knowledge could not answer
+	//
+	// Grouped: questions that normalise to the same words are one gap, with
+	// how often it was asked, by how many conversations, and when last.
+	// Most asked first.
+	//
+	// Corresponds with GET /api/portal/tenants/{tenant_id}/knowledge/gaps (the `ListKnowledgeGaps` operationId).
+	ListKnowledgeGaps(ctx context.Context, tenantId TenantId, params *ListKnowledgeGapsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DismissKnowledgeGap Dismiss a gap
+	//
+	// Owners and admins mark it `dismissed`; it is listed again only if asked after that.
+	//
+	// Corresponds with DELETE /api/portal/tenants/{tenant_id}/knowledge/gaps/{gap_id} (the `DismissKnowledgeGap` operationId).
+	DismissKnowledgeGap(ctx context.Context, tenantId TenantId, gapId GapId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AnswerKnowledgeGapWithBody Answer a gap with a snippet
+	//
+	// Owners and admins write the answer; it becomes a `snippet` source (the
+	// gap's question as its question) and the gap is marked `answered`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/gaps/{gap_id}/answer (the `AnswerKnowledgeGap` operationId).
+	AnswerKnowledgeGapWithBody(ctx context.Context, tenantId TenantId, gapId GapId, params *AnswerKnowledgeGapParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AnswerKnowledgeGap Answer a gap with a snippet
+	//
+	// Owners and admins write the answer; it becomes a `snippet` source (the
+	// gap's question as its question) and the gap is marked `answered`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/gaps/{gap_id}/answer (the `AnswerKnowledgeGap` operationId).
+	AnswerKnowledgeGap(ctx context.Context, tenantId TenantId, gapId GapId, params *AnswerKnowledgeGapParams, body AnswerKnowledgeGapJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SearchKnowledgeWithBody Try retrieval (the retrieval tester)
+	//
+	// Ranks the tenant's ready chunks for `query` exactly as a turn would:
+	// BM25 over the keyword index, cosine similarity over the embeddings,
+	// fused by reciprocal rank (k = 60). With `agent_id`, only the sources
+	// assigned to that agent are searched and `in_budget` marks the chunks
+	// that fit the agent's token budget. Each hit carries its keyword, vector
+	// and fused rank and score (a rank is null when that method did not find
+	// the chunk). Searching records nothing (no gap, no usage).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/search (the `SearchKnowledge` operationId).
+	SearchKnowledgeWithBody(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SearchKnowledge Try retrieval (the retrieval tester)
+	//
+	// Ranks the tenant's ready chunks for `query` exactly as a turn would:
+	// BM25 over the keyword index, cosine similarity over the embeddings,
+	// fused by reciprocal rank (k = 60). With `agent_id`, only the sources
+	// assigned to that agent are searched and `in_budget` marks the chunks
+	// that fit the agent's token budget. Each hit carries its keyword, vector
+	// and fused rank and score (a rank is null when that method did not find
+	// the chunk). Searching records nothing (no gap, no usage).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/search (the `SearchKnowledge` operationId).
+	SearchKnowledge(ctx context.Context, tenantId TenantId, body SearchKnowledgeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListKnowledgeSources List knowledge sources
+	//
+	// The tenant's sources (files, URLs, sites, snippets), newest first, each with its ingestion status and counts.
+	//
+	// Corresponds with GET /api/portal/tenants/{tenant_id}/knowledge/sources (the `ListKnowledgeSources` operationId).
+	ListKnowledgeSources(ctx context.Context, tenantId TenantId, params *ListKnowledgeSourcesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateKnowledgeSourceWithBody Add a URL, a site or a snippet
+	//
+	// Owners and admins add a source that is not a file (files go through
+	// `uploadKnowledgeFile`): `url` (one page), `site` (a same-origin crawl
+	// from `url`, or its sitemap, within `max_pages` and `max_depth`,
+	// robots.txt respected) or `snippet` (text typed in the portal, with an
+	// optional `question` for a Q&A pair). Every fetch goes through the
+	// network guard: private, loopback and link-local addresses are refused,
+	// also after redirects. The source is queued at once (202 semantics: its
+	// `status` moves through `fetching`, `indexing` to `ready` or `failed`).
+	// `resync_hours` re-syncs URL and site sources on that schedule (0 = never).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/sources (the `CreateKnowledgeSource` operationId).
+	CreateKnowledgeSourceWithBody(ctx context.Context, tenantId TenantId, params *CreateKnowledgeSourceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateKnowledgeSource Add a URL, a site or a snippet
+	//
+	// Owners and admins add a source that is not a file (files go through
+	// `uploadKnowledgeFile`): `url` (one page), `site` (a same-origin crawl
+	// from `url`, or its sitemap, within `max_pages` and `max_depth`,
+	// robots.txt respected) or `snippet` (text typed in the portal, with an
+	// optional `question` for a Q&A pair). Every fetch goes through the
+	// network guard: private, loopback and link-local addresses are refused,
+	// also after redirects. The source is queued at once (202 semantics: its
+	// `status` moves through `fetching`, `indexing` to `ready` or `failed`).
+	// `resync_hours` re-syncs URL and site sources on that schedule (0 = never).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/sources (the `CreateKnowledgeSource` operationId).
+	CreateKnowledgeSource(ctx context.Context, tenantId TenantId, params *CreateKnowledgeSourceParams, body CreateKnowledgeSourceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UploadKnowledgeFileWithBody Upload a file as a source
+	//
+	// Owners and admins upload one file as `multipart/form-data` (part
+	// `file`, optional part `title`). Accepted: PDF, DOCX, HTML, Markdown,
+	// plain text and CSV of question/answer pairs (by content type or
+	// extension; anything else is 415). A file over `KNOWLEDGE_FILE_MAX_BYTES`
+	// (default 20 MB) is 413, and so is one that would take the tenant past
+	// `KNOWLEDGE_TENANT_MAX_BYTES` (default 500 MB); the problem's `detail`
+	// names the limit. An empty file is 422. The same bytes uploaded again
+	// (by SHA-256) return the existing source (200) instead of a new one.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/sources/upload (the `UploadKnowledgeFile` operationId).
+	UploadKnowledgeFileWithBody(ctx context.Context, tenantId TenantId, params *UploadKnowledgeFileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteKnowledgeSource Delete a knowledge source
+	//
+	// Owners and admins; its documents and chunks go with it, and agents stop citing it at once.
+	//
+	// Corresponds with DELETE /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id} (the `DeleteKnowledgeSource` operationId).
+	DeleteKnowledgeSource(ctx context.Context, tenantId TenantId, sourceId SourceId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetKnowledgeSource Get a knowledge source
+	//
+	// Its status (with `error` when `failed`), progress, counts and schedule.
+	//
+	// Corresponds with GET /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id} (the `GetKnowledgeSource` operationId).
+	GetKnowledgeSource(ctx context.Context, tenantId TenantId, sourceId SourceId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateKnowledgeSourceWithBody Change a knowledge source
+	//
+	// Owners and admins rename it, change its re-sync schedule, or (for a
+	// snippet) its text and question, which re-indexes it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id} (the `UpdateKnowledgeSource` operationId).
+	UpdateKnowledgeSourceWithBody(ctx context.Context, tenantId TenantId, sourceId SourceId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateKnowledgeSource Change a knowledge source
+	//
+	// Owners and admins rename it, change its re-sync schedule, or (for a
+	// snippet) its text and question, which re-indexes it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id} (the `UpdateKnowledgeSource` operationId).
+	UpdateKnowledgeSource(ctx context.Context, tenantId TenantId, sourceId SourceId, body UpdateKnowledgeSourceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListKnowledgeChunks The chunks a source was cut into
+	//
+	// In document order, with each chunk's heading path, page or anchor, and token count.
+	//
+	// Corresponds with GET /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id}/chunks (the `ListKnowledgeChunks` operationId).
+	ListKnowledgeChunks(ctx context.Context, tenantId TenantId, sourceId SourceId, params *ListKnowledgeChunksParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SyncKnowledgeSource Re-sync a source now
+	//
+	// Owners and admins queue a fetch (URL, site) or a re-index (file,
+	// snippet). Documents whose content hash did not change are kept as they
+	// are. 409 while a sync of the source is already running.
+	//
+	// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id}/sync (the `SyncKnowledgeSource` operationId).
+	SyncKnowledgeSource(ctx context.Context, tenantId TenantId, sourceId SourceId, params *SyncKnowledgeSourceParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListLLMKeys List LLM API keys
 	//
@@ -4379,6 +5046,69 @@ func (c *Client) UpdateAgent(ctx context.Context, tenantId TenantId, agentId Age
 	return c.Client.Do(req)
 }
 
+// GetAgentKnowledge What an agent may know
+//
+// The sources assigned to the agent, its prompt token budget for knowledge, and what it does when nothing relevant is found.
+//
+// Corresponds with GET /api/portal/tenants/{tenant_id}/agents/{agent_id}/knowledge (the `GetAgentKnowledge` operationId).
+func (c *Client) GetAgentKnowledge(ctx context.Context, tenantId TenantId, agentId AgentId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAgentKnowledgeRequest(c.Server, tenantId, agentId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutAgentKnowledgeWithBody Assign sources to an agent
+//
+// Owners and admins replace the agent's sources (an empty list turns
+// knowledge off for it), its `token_budget` (how many tokens of chunks
+// go into a prompt, 100–8000) and `when_unknown`: `say_unknown` (the
+// agent says it does not know) or `handover` (a human takes over). Either
+// way the question is recorded as a gap.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/portal/tenants/{tenant_id}/agents/{agent_id}/knowledge (the `PutAgentKnowledge` operationId).
+func (c *Client) PutAgentKnowledgeWithBody(ctx context.Context, tenantId TenantId, agentId AgentId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutAgentKnowledgeRequestWithBody(c.Server, tenantId, agentId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutAgentKnowledge Assign sources to an agent
+//
+// Owners and admins replace the agent's sources (an empty list turns
+// knowledge off for it), its `token_budget` (how many tokens of chunks
+// go into a prompt, 100–8000) and `when_unknown`: `say_unknown` (the
+// agent says it does not know) or `handover` (a human takes over). Either
+// way the question is recorded as a gap.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/portal/tenants/{tenant_id}/agents/{agent_id}/knowledge (the `PutAgentKnowledge` operationId).
+func (c *Client) PutAgentKnowledge(ctx context.Context, tenantId TenantId, agentId AgentId, body PutAgentKnowledgeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutAgentKnowledgeRequest(c.Server, tenantId, agentId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListMemories What an agent remembers about a person
 //
 // The messages the agent can recall about one chat user (on one connection), newest first.
@@ -4932,6 +5662,339 @@ func (c *Client) ListEvents(ctx context.Context, tenantId TenantId, params *List
 // Corresponds with GET /api/portal/tenants/{tenant_id}/events/{event_id} (the `GetEvent` operationId).
 func (c *Client) GetEvent(ctx context.Context, tenantId TenantId, eventId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetEventRequest(c.Server, tenantId, eventId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListKnowledgeGaps Questions the knowledge could not answer
+//
+// Grouped: questions that normalise to the same words are one gap, with
+// how often it was asked, by how many conversations, and when last.
+// Most asked first.
+//
+// Corresponds with GET /api/portal/tenants/{tenant_id}/knowledge/gaps (the `ListKnowledgeGaps` operationId).
+func (c *Client) ListKnowledgeGaps(ctx context.Context, tenantId TenantId, params *ListKnowledgeGapsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListKnowledgeGapsRequest(c.Server, tenantId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DismissKnowledgeGap Dismiss a gap
+//
+// Owners and admins mark it `dismissed`; it is listed again only if asked after that.
+//
+// Corresponds with DELETE /api/portal/tenants/{tenant_id}/knowledge/gaps/{gap_id} (the `DismissKnowledgeGap` operationId).
+func (c *Client) DismissKnowledgeGap(ctx context.Context, tenantId TenantId, gapId GapId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDismissKnowledgeGapRequest(c.Server, tenantId, gapId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AnswerKnowledgeGapWithBody Answer a gap with a snippet
+//
+// Owners and admins write the answer; it becomes a `snippet` source (the
+// gap's question as its question) and the gap is marked `answered`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/gaps/{gap_id}/answer (the `AnswerKnowledgeGap` operationId).
+func (c *Client) AnswerKnowledgeGapWithBody(ctx context.Context, tenantId TenantId, gapId GapId, params *AnswerKnowledgeGapParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAnswerKnowledgeGapRequestWithBody(c.Server, tenantId, gapId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AnswerKnowledgeGap Answer a gap with a snippet
+//
+// Owners and admins write the answer; it becomes a `snippet` source (the
+// gap's question as its question) and the gap is marked `answered`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/gaps/{gap_id}/answer (the `AnswerKnowledgeGap` operationId).
+func (c *Client) AnswerKnowledgeGap(ctx context.Context, tenantId TenantId, gapId GapId, params *AnswerKnowledgeGapParams, body AnswerKnowledgeGapJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAnswerKnowledgeGapRequest(c.Server, tenantId, gapId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SearchKnowledgeWithBody Try retrieval (the retrieval tester)
+//
+// Ranks the tenant's ready chunks for `query` exactly as a turn would:
+// BM25 over the keyword index, cosine similarity over the embeddings,
+// fused by reciprocal rank (k = 60). With `agent_id`, only the sources
+// assigned to that agent are searched and `in_budget` marks the chunks
+// that fit the agent's token budget. Each hit carries its keyword, vector
+// and fused rank and score (a rank is null when that method did not find
+// the chunk). Searching records nothing (no gap, no usage).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/search (the `SearchKnowledge` operationId).
+func (c *Client) SearchKnowledgeWithBody(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSearchKnowledgeRequestWithBody(c.Server, tenantId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SearchKnowledge Try retrieval (the retrieval tester)
+//
+// Ranks the tenant's ready chunks for `query` exactly as a turn would:
+// BM25 over the keyword index, cosine similarity over the embeddings,
+// fused by reciprocal rank (k = 60). With `agent_id`, only the sources
+// assigned to that agent are searched and `in_budget` marks the chunks
+// that fit the agent's token budget. Each hit carries its keyword, vector
+// and fused rank and score (a rank is null when that method did not find
+// the chunk). Searching records nothing (no gap, no usage).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/search (the `SearchKnowledge` operationId).
+func (c *Client) SearchKnowledge(ctx context.Context, tenantId TenantId, body SearchKnowledgeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSearchKnowledgeRequest(c.Server, tenantId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListKnowledgeSources List knowledge sources
+//
+// The tenant's sources (files, URLs, sites, snippets), newest first, each with its ingestion status and counts.
+//
+// Corresponds with GET /api/portal/tenants/{tenant_id}/knowledge/sources (the `ListKnowledgeSources` operationId).
+func (c *Client) ListKnowledgeSources(ctx context.Context, tenantId TenantId, params *ListKnowledgeSourcesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListKnowledgeSourcesRequest(c.Server, tenantId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateKnowledgeSourceWithBody Add a URL, a site or a snippet
+//
+// Owners and admins add a source that is not a file (files go through
+// `uploadKnowledgeFile`): `url` (one page), `site` (a same-origin crawl
+// from `url`, or its sitemap, within `max_pages` and `max_depth`,
+// robots.txt respected) or `snippet` (text typed in the portal, with an
+// optional `question` for a Q&A pair). Every fetch goes through the
+// network guard: private, loopback and link-local addresses are refused,
+// also after redirects. The source is queued at once (202 semantics: its
+// `status` moves through `fetching`, `indexing` to `ready` or `failed`).
+// `resync_hours` re-syncs URL and site sources on that schedule (0 = never).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/sources (the `CreateKnowledgeSource` operationId).
+func (c *Client) CreateKnowledgeSourceWithBody(ctx context.Context, tenantId TenantId, params *CreateKnowledgeSourceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateKnowledgeSourceRequestWithBody(c.Server, tenantId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateKnowledgeSource Add a URL, a site or a snippet
+//
+// Owners and admins add a source that is not a file (files go through
+// `uploadKnowledgeFile`): `url` (one page), `site` (a same-origin crawl
+// from `url`, or its sitemap, within `max_pages` and `max_depth`,
+// robots.txt respected) or `snippet` (text typed in the portal, with an
+// optional `question` for a Q&A pair). Every fetch goes through the
+// network guard: private, loopback and link-local addresses are refused,
+// also after redirects. The source is queued at once (202 semantics: its
+// `status` moves through `fetching`, `indexing` to `ready` or `failed`).
+// `resync_hours` re-syncs URL and site sources on that schedule (0 = never).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/sources (the `CreateKnowledgeSource` operationId).
+func (c *Client) CreateKnowledgeSource(ctx context.Context, tenantId TenantId, params *CreateKnowledgeSourceParams, body CreateKnowledgeSourceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateKnowledgeSourceRequest(c.Server, tenantId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UploadKnowledgeFileWithBody Upload a file as a source
+//
+// Owners and admins upload one file as `multipart/form-data` (part
+// `file`, optional part `title`). Accepted: PDF, DOCX, HTML, Markdown,
+// plain text and CSV of question/answer pairs (by content type or
+// extension; anything else is 415). A file over `KNOWLEDGE_FILE_MAX_BYTES`
+// (default 20 MB) is 413, and so is one that would take the tenant past
+// `KNOWLEDGE_TENANT_MAX_BYTES` (default 500 MB); the problem's `detail`
+// names the limit. An empty file is 422. The same bytes uploaded again
+// (by SHA-256) return the existing source (200) instead of a new one.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/sources/upload (the `UploadKnowledgeFile` operationId).
+func (c *Client) UploadKnowledgeFileWithBody(ctx context.Context, tenantId TenantId, params *UploadKnowledgeFileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUploadKnowledgeFileRequestWithBody(c.Server, tenantId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteKnowledgeSource Delete a knowledge source
+//
+// Owners and admins; its documents and chunks go with it, and agents stop citing it at once.
+//
+// Corresponds with DELETE /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id} (the `DeleteKnowledgeSource` operationId).
+func (c *Client) DeleteKnowledgeSource(ctx context.Context, tenantId TenantId, sourceId SourceId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteKnowledgeSourceRequest(c.Server, tenantId, sourceId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetKnowledgeSource Get a knowledge source
+//
+// Its status (with `error` when `failed`), progress, counts and schedule.
+//
+// Corresponds with GET /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id} (the `GetKnowledgeSource` operationId).
+func (c *Client) GetKnowledgeSource(ctx context.Context, tenantId TenantId, sourceId SourceId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetKnowledgeSourceRequest(c.Server, tenantId, sourceId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateKnowledgeSourceWithBody Change a knowledge source
+//
+// Owners and admins rename it, change its re-sync schedule, or (for a
+// snippet) its text and question, which re-indexes it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id} (the `UpdateKnowledgeSource` operationId).
+func (c *Client) UpdateKnowledgeSourceWithBody(ctx context.Context, tenantId TenantId, sourceId SourceId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateKnowledgeSourceRequestWithBody(c.Server, tenantId, sourceId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateKnowledgeSource Change a knowledge source
+//
+// Owners and admins rename it, change its re-sync schedule, or (for a
+// snippet) its text and question, which re-indexes it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id} (the `UpdateKnowledgeSource` operationId).
+func (c *Client) UpdateKnowledgeSource(ctx context.Context, tenantId TenantId, sourceId SourceId, body UpdateKnowledgeSourceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateKnowledgeSourceRequest(c.Server, tenantId, sourceId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListKnowledgeChunks The chunks a source was cut into
+//
+// In document order, with each chunk's heading path, page or anchor, and token count.
+//
+// Corresponds with GET /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id}/chunks (the `ListKnowledgeChunks` operationId).
+func (c *Client) ListKnowledgeChunks(ctx context.Context, tenantId TenantId, sourceId SourceId, params *ListKnowledgeChunksParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListKnowledgeChunksRequest(c.Server, tenantId, sourceId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SyncKnowledgeSource Re-sync a source now
+//
+// Owners and admins queue a fetch (URL, site) or a re-index (file,
+// snippet). Documents whose content hash did not change are kept as they
+// are. 409 while a sync of the source is already running.
+//
+// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id}/sync (the `SyncKnowledgeSource` operationId).
+func (c *Client) SyncKnowledgeSource(ctx context.Context, tenantId TenantId, sourceId SourceId, params *SyncKnowledgeSourceParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSyncKnowledgeSourceRequest(c.Server, tenantId, sourceId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -6621,6 +7684,101 @@ func NewUpdateAgentRequestWithBody(server string, tenantId TenantId, agentId Age
 	return req, nil
 }
 
+// NewGetAgentKnowledgeRequest constructs an http.Request for the GetAgentKnowledge method
+func NewGetAgentKnowledgeRequest(server string, tenantId TenantId, agentId AgentId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenant_id", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "agent_id", agentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/portal/tenants/%s/agents/%s/knowledge", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutAgentKnowledgeRequest calls the generic PutAgentKnowledge builder with application/json body
+func NewPutAgentKnowledgeRequest(server string, tenantId TenantId, agentId AgentId, body PutAgentKnowledgeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutAgentKnowledgeRequestWithBody(server, tenantId, agentId, "application/json", bodyReader)
+}
+
+// NewPutAgentKnowledgeRequestWithBody constructs an http.Request for the PutAgentKnowledge method, with any body, and a specified content type
+func NewPutAgentKnowledgeRequestWithBody(server string, tenantId TenantId, agentId AgentId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenant_id", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "agent_id", agentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/portal/tenants/%s/agents/%s/knowledge", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListMemoriesRequest constructs an http.Request for the ListMemories method
 func NewListMemoriesRequest(server string, tenantId TenantId, agentId AgentId, params *ListMemoriesParams) (*http.Request, error) {
 	var err error
@@ -8052,6 +9210,730 @@ func NewGetEventRequest(server string, tenantId TenantId, eventId openapi_types.
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListKnowledgeGapsRequest constructs an http.Request for the ListKnowledgeGaps method
+func NewListKnowledgeGapsRequest(server string, tenantId TenantId, params *ListKnowledgeGapsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenant_id", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/portal/tenants/%s/knowledge/gaps", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDismissKnowledgeGapRequest constructs an http.Request for the DismissKnowledgeGap method
+func NewDismissKnowledgeGapRequest(server string, tenantId TenantId, gapId GapId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenant_id", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "gap_id", gapId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/portal/tenants/%s/knowledge/gaps/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAnswerKnowledgeGapRequest calls the generic AnswerKnowledgeGap builder with application/json body
+func NewAnswerKnowledgeGapRequest(server string, tenantId TenantId, gapId GapId, params *AnswerKnowledgeGapParams, body AnswerKnowledgeGapJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAnswerKnowledgeGapRequestWithBody(server, tenantId, gapId, params, "application/json", bodyReader)
+}
+
+// NewAnswerKnowledgeGapRequestWithBody constructs an http.Request for the AnswerKnowledgeGap method, with any body, and a specified content type
+func NewAnswerKnowledgeGapRequestWithBody(server string, tenantId TenantId, gapId GapId, params *AnswerKnowledgeGapParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenant_id", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "gap_id", gapId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/portal/tenants/%s/knowledge/gaps/%s/answer", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewSearchKnowledgeRequest calls the generic SearchKnowledge builder with application/json body
+func NewSearchKnowledgeRequest(server string, tenantId TenantId, body SearchKnowledgeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSearchKnowledgeRequestWithBody(server, tenantId, "application/json", bodyReader)
+}
+
+// NewSearchKnowledgeRequestWithBody constructs an http.Request for the SearchKnowledge method, with any body, and a specified content type
+func NewSearchKnowledgeRequestWithBody(server string, tenantId TenantId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenant_id", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/portal/tenants/%s/knowledge/search", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListKnowledgeSourcesRequest constructs an http.Request for the ListKnowledgeSources method
+func NewListKnowledgeSourcesRequest(server string, tenantId TenantId, params *ListKnowledgeSourcesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenant_id", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/portal/tenants/%s/knowledge/sources", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Kind != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "kind", *params.Kind, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateKnowledgeSourceRequest calls the generic CreateKnowledgeSource builder with application/json body
+func NewCreateKnowledgeSourceRequest(server string, tenantId TenantId, params *CreateKnowledgeSourceParams, body CreateKnowledgeSourceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateKnowledgeSourceRequestWithBody(server, tenantId, params, "application/json", bodyReader)
+}
+
+// NewCreateKnowledgeSourceRequestWithBody constructs an http.Request for the CreateKnowledgeSource method, with any body, and a specified content type
+func NewCreateKnowledgeSourceRequestWithBody(server string, tenantId TenantId, params *CreateKnowledgeSourceParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenant_id", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/portal/tenants/%s/knowledge/sources", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUploadKnowledgeFileRequestWithBody constructs an http.Request for the UploadKnowledgeFile method, with any body, and a specified content type
+func NewUploadKnowledgeFileRequestWithBody(server string, tenantId TenantId, params *UploadKnowledgeFileParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenant_id", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/portal/tenants/%s/knowledge/sources/upload", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteKnowledgeSourceRequest constructs an http.Request for the DeleteKnowledgeSource method
+func NewDeleteKnowledgeSourceRequest(server string, tenantId TenantId, sourceId SourceId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenant_id", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "source_id", sourceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/portal/tenants/%s/knowledge/sources/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetKnowledgeSourceRequest constructs an http.Request for the GetKnowledgeSource method
+func NewGetKnowledgeSourceRequest(server string, tenantId TenantId, sourceId SourceId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenant_id", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "source_id", sourceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/portal/tenants/%s/knowledge/sources/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateKnowledgeSourceRequest calls the generic UpdateKnowledgeSource builder with application/json body
+func NewUpdateKnowledgeSourceRequest(server string, tenantId TenantId, sourceId SourceId, body UpdateKnowledgeSourceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateKnowledgeSourceRequestWithBody(server, tenantId, sourceId, "application/json", bodyReader)
+}
+
+// NewUpdateKnowledgeSourceRequestWithBody constructs an http.Request for the UpdateKnowledgeSource method, with any body, and a specified content type
+func NewUpdateKnowledgeSourceRequestWithBody(server string, tenantId TenantId, sourceId SourceId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenant_id", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "source_id", sourceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/portal/tenants/%s/knowledge/sources/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListKnowledgeChunksRequest constructs an http.Request for the ListKnowledgeChunks method
+func NewListKnowledgeChunksRequest(server string, tenantId TenantId, sourceId SourceId, params *ListKnowledgeChunksParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenant_id", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "source_id", sourceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/portal/tenants/%s/knowledge/sources/%s/chunks", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSyncKnowledgeSourceRequest constructs an http.Request for the SyncKnowledgeSource method
+func NewSyncKnowledgeSourceRequest(server string, tenantId TenantId, sourceId SourceId, params *SyncKnowledgeSourceParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenant_id", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "source_id", sourceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/portal/tenants/%s/knowledge/sources/%s/sync", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -9865,6 +11747,41 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /api/portal/tenants/{tenant_id}/agents/{agent_id} (the `UpdateAgent` operationId).
 	UpdateAgentWithResponse(ctx context.Context, tenantId TenantId, agentId AgentId, body UpdateAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAgentResponse, error)
 
+	// GetAgentKnowledgeWithResponse What an agent may know
+	//
+	// The sources assigned to the agent, its prompt token budget for knowledge, and what it does when nothing relevant is found.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/portal/tenants/{tenant_id}/agents/{agent_id}/knowledge (the `GetAgentKnowledge` operationId).
+	GetAgentKnowledgeWithResponse(ctx context.Context, tenantId TenantId, agentId AgentId, reqEditors ...RequestEditorFn) (*GetAgentKnowledgeResponse, error)
+
+	// PutAgentKnowledgeWithBodyWithResponse Assign sources to an agent
+	//
+	// Owners and admins replace the agent's sources (an empty list turns
+	// knowledge off for it), its `token_budget` (how many tokens of chunks
+	// go into a prompt, 100–8000) and `when_unknown`: `say_unknown` (the
+	// agent says it does not know) or `handover` (a human takes over). Either
+	// way the question is recorded as a gap.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/portal/tenants/{tenant_id}/agents/{agent_id}/knowledge (the `PutAgentKnowledge` operationId).
+	PutAgentKnowledgeWithBodyWithResponse(ctx context.Context, tenantId TenantId, agentId AgentId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutAgentKnowledgeResponse, error)
+
+	// PutAgentKnowledgeWithResponse Assign sources to an agent
+	//
+	// Owners and admins replace the agent's sources (an empty list turns
+	// knowledge off for it), its `token_budget` (how many tokens of chunks
+	// go into a prompt, 100–8000) and `when_unknown`: `say_unknown` (the
+	// agent says it does not know) or `handover` (a human takes over). Either
+	// way the question is recorded as a gap.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/portal/tenants/{tenant_id}/agents/{agent_id}/knowledge (the `PutAgentKnowledge` operationId).
+	PutAgentKnowledgeWithResponse(ctx context.Context, tenantId TenantId, agentId AgentId, body PutAgentKnowledgeJSONRequestBody, reqEditors ...RequestEditorFn) (*PutAgentKnowledgeResponse, error)
+
 	// ListMemoriesWithResponse What an agent remembers about a person
 	//
 	// The messages the agent can recall about one chat user (on one connection), newest first.
@@ -10171,6 +12088,193 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/portal/tenants/{tenant_id}/events/{event_id} (the `GetEvent` operationId).
 	GetEventWithResponse(ctx context.Context, tenantId TenantId, eventId openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetEventResponse, error)
+
+	// ListKnowledgeGapsWithResponse Questions the knowledge could not answer
+	//
+	// Grouped: questions that normalise to the same words are one gap, with
+	// how often it was asked, by how many conversations, and when last.
+	// Most asked first.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/portal/tenants/{tenant_id}/knowledge/gaps (the `ListKnowledgeGaps` operationId).
+	ListKnowledgeGapsWithResponse(ctx context.Context, tenantId TenantId, params *ListKnowledgeGapsParams, reqEditors ...RequestEditorFn) (*ListKnowledgeGapsResponse, error)
+
+	// DismissKnowledgeGapWithResponse Dismiss a gap
+	//
+	// Owners and admins mark it `dismissed`; it is listed again only if asked after that.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/portal/tenants/{tenant_id}/knowledge/gaps/{gap_id} (the `DismissKnowledgeGap` operationId).
+	DismissKnowledgeGapWithResponse(ctx context.Context, tenantId TenantId, gapId GapId, reqEditors ...RequestEditorFn) (*DismissKnowledgeGapResponse, error)
+
+	// AnswerKnowledgeGapWithBodyWithResponse Answer a gap with a snippet
+	//
+	// Owners and admins write the answer; it becomes a `snippet` source (the
+	// gap's question as its question) and the gap is marked `answered`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/gaps/{gap_id}/answer (the `AnswerKnowledgeGap` operationId).
+	AnswerKnowledgeGapWithBodyWithResponse(ctx context.Context, tenantId TenantId, gapId GapId, params *AnswerKnowledgeGapParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AnswerKnowledgeGapResponse, error)
+
+	// AnswerKnowledgeGapWithResponse Answer a gap with a snippet
+	//
+	// Owners and admins write the answer; it becomes a `snippet` source (the
+	// gap's question as its question) and the gap is marked `answered`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/gaps/{gap_id}/answer (the `AnswerKnowledgeGap` operationId).
+	AnswerKnowledgeGapWithResponse(ctx context.Context, tenantId TenantId, gapId GapId, params *AnswerKnowledgeGapParams, body AnswerKnowledgeGapJSONRequestBody, reqEditors ...RequestEditorFn) (*AnswerKnowledgeGapResponse, error)
+
+	// SearchKnowledgeWithBodyWithResponse Try retrieval (the retrieval tester)
+	//
+	// Ranks the tenant's ready chunks for `query` exactly as a turn would:
+	// BM25 over the keyword index, cosine similarity over the embeddings,
+	// fused by reciprocal rank (k = 60). With `agent_id`, only the sources
+	// assigned to that agent are searched and `in_budget` marks the chunks
+	// that fit the agent's token budget. Each hit carries its keyword, vector
+	// and fused rank and score (a rank is null when that method did not find
+	// the chunk). Searching records nothing (no gap, no usage).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/search (the `SearchKnowledge` operationId).
+	SearchKnowledgeWithBodyWithResponse(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SearchKnowledgeResponse, error)
+
+	// SearchKnowledgeWithResponse Try retrieval (the retrieval tester)
+	//
+	// Ranks the tenant's ready chunks for `query` exactly as a turn would:
+	// BM25 over the keyword index, cosine similarity over the embeddings,
+	// fused by reciprocal rank (k = 60). With `agent_id`, only the sources
+	// assigned to that agent are searched and `in_budget` marks the chunks
+	// that fit the agent's token budget. Each hit carries its keyword, vector
+	// and fused rank and score (a rank is null when that method did not find
+	// the chunk). Searching records nothing (no gap, no usage).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/search (the `SearchKnowledge` operationId).
+	SearchKnowledgeWithResponse(ctx context.Context, tenantId TenantId, body SearchKnowledgeJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchKnowledgeResponse, error)
+
+	// ListKnowledgeSourcesWithResponse List knowledge sources
+	//
+	// The tenant's sources (files, URLs, sites, snippets), newest first, each with its ingestion status and counts.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/portal/tenants/{tenant_id}/knowledge/sources (the `ListKnowledgeSources` operationId).
+	ListKnowledgeSourcesWithResponse(ctx context.Context, tenantId TenantId, params *ListKnowledgeSourcesParams, reqEditors ...RequestEditorFn) (*ListKnowledgeSourcesResponse, error)
+
+	// CreateKnowledgeSourceWithBodyWithResponse Add a URL, a site or a snippet
+	//
+	// Owners and admins add a source that is not a file (files go through
+	// `uploadKnowledgeFile`): `url` (one page), `site` (a same-origin crawl
+	// from `url`, or its sitemap, within `max_pages` and `max_depth`,
+	// robots.txt respected) or `snippet` (text typed in the portal, with an
+	// optional `question` for a Q&A pair). Every fetch goes through the
+	// network guard: private, loopback and link-local addresses are refused,
+	// also after redirects. The source is queued at once (202 semantics: its
+	// `status` moves through `fetching`, `indexing` to `ready` or `failed`).
+	// `resync_hours` re-syncs URL and site sources on that schedule (0 = never).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/sources (the `CreateKnowledgeSource` operationId).
+	CreateKnowledgeSourceWithBodyWithResponse(ctx context.Context, tenantId TenantId, params *CreateKnowledgeSourceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateKnowledgeSourceResponse, error)
+
+	// CreateKnowledgeSourceWithResponse Add a URL, a site or a snippet
+	//
+	// Owners and admins add a source that is not a file (files go through
+	// `uploadKnowledgeFile`): `url` (one page), `site` (a same-origin crawl
+	// from `url`, or its sitemap, within `max_pages` and `max_depth`,
+	// robots.txt respected) or `snippet` (text typed in the portal, with an
+	// optional `question` for a Q&A pair). Every fetch goes through the
+	// network guard: private, loopback and link-local addresses are refused,
+	// also after redirects. The source is queued at once (202 semantics: its
+	// `status` moves through `fetching`, `indexing` to `ready` or `failed`).
+	// `resync_hours` re-syncs URL and site sources on that schedule (0 = never).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/sources (the `CreateKnowledgeSource` operationId).
+	CreateKnowledgeSourceWithResponse(ctx context.Context, tenantId TenantId, params *CreateKnowledgeSourceParams, body CreateKnowledgeSourceJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateKnowledgeSourceResponse, error)
+
+	// UploadKnowledgeFileWithBodyWithResponse Upload a file as a source
+	//
+	// Owners and admins upload one file as `multipart/form-data` (part
+	// `file`, optional part `title`). Accepted: PDF, DOCX, HTML, Markdown,
+	// plain text and CSV of question/answer pairs (by content type or
+	// extension; anything else is 415). A file over `KNOWLEDGE_FILE_MAX_BYTES`
+	// (default 20 MB) is 413, and so is one that would take the tenant past
+	// `KNOWLEDGE_TENANT_MAX_BYTES` (default 500 MB); the problem's `detail`
+	// names the limit. An empty file is 422. The same bytes uploaded again
+	// (by SHA-256) return the existing source (200) instead of a new one.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/sources/upload (the `UploadKnowledgeFile` operationId).
+	UploadKnowledgeFileWithBodyWithResponse(ctx context.Context, tenantId TenantId, params *UploadKnowledgeFileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadKnowledgeFileResponse, error)
+
+	// DeleteKnowledgeSourceWithResponse Delete a knowledge source
+	//
+	// Owners and admins; its documents and chunks go with it, and agents stop citing it at once.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id} (the `DeleteKnowledgeSource` operationId).
+	DeleteKnowledgeSourceWithResponse(ctx context.Context, tenantId TenantId, sourceId SourceId, reqEditors ...RequestEditorFn) (*DeleteKnowledgeSourceResponse, error)
+
+	// GetKnowledgeSourceWithResponse Get a knowledge source
+	//
+	// Its status (with `error` when `failed`), progress, counts and schedule.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id} (the `GetKnowledgeSource` operationId).
+	GetKnowledgeSourceWithResponse(ctx context.Context, tenantId TenantId, sourceId SourceId, reqEditors ...RequestEditorFn) (*GetKnowledgeSourceResponse, error)
+
+	// UpdateKnowledgeSourceWithBodyWithResponse Change a knowledge source
+	//
+	// Owners and admins rename it, change its re-sync schedule, or (for a
+	// snippet) its text and question, which re-indexes it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id} (the `UpdateKnowledgeSource` operationId).
+	UpdateKnowledgeSourceWithBodyWithResponse(ctx context.Context, tenantId TenantId, sourceId SourceId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateKnowledgeSourceResponse, error)
+
+	// UpdateKnowledgeSourceWithResponse Change a knowledge source
+	//
+	// Owners and admins rename it, change its re-sync schedule, or (for a
+	// snippet) its text and question, which re-indexes it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id} (the `UpdateKnowledgeSource` operationId).
+	UpdateKnowledgeSourceWithResponse(ctx context.Context, tenantId TenantId, sourceId SourceId, body UpdateKnowledgeSourceJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateKnowledgeSourceResponse, error)
+
+	// ListKnowledgeChunksWithResponse The chunks a source was cut into
+	//
+	// In document order, with each chunk's heading path, page or anchor, and token count.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id}/chunks (the `ListKnowledgeChunks` operationId).
+	ListKnowledgeChunksWithResponse(ctx context.Context, tenantId TenantId, sourceId SourceId, params *ListKnowledgeChunksParams, reqEditors ...RequestEditorFn) (*ListKnowledgeChunksResponse, error)
+
+	// SyncKnowledgeSourceWithResponse Re-sync a source now
+	//
+	// Owners and admins queue a fetch (URL, site) or a re-index (file,
+	// snippet). Documents whose content hash did not change are kept as they
+	// are. 409 while a sync of the source is already running.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id}/sync (the `SyncKnowledgeSource` operationId).
+	SyncKnowledgeSourceWithResponse(ctx context.Context, tenantId TenantId, sourceId SourceId, params *SyncKnowledgeSourceParams, reqEditors ...RequestEditorFn) (*SyncKnowledgeSourceResponse, error)
 
 	// ListLLMKeysWithResponse List LLM API keys
 	//
@@ -12601,6 +14705,197 @@ func (r UpdateAgentResponse) ContentType() string {
 	return ""
 }
 
+// GetAgentKnowledgeResponse429Headers the declared response headers of an HTTP 429 response for GetAgentKnowledge
+type GetAgentKnowledgeResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *int
+}
+
+type GetAgentKnowledgeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AgentKnowledge
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetAgentKnowledgeResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAgentKnowledgeResponse) GetJSON200() *AgentKnowledge {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetAgentKnowledgeResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetAgentKnowledgeResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetAgentKnowledgeResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetAgentKnowledgeResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetAgentKnowledgeResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAgentKnowledgeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAgentKnowledgeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAgentKnowledgeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAgentKnowledgeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PutAgentKnowledgeResponse429Headers the declared response headers of an HTTP 429 response for PutAgentKnowledge
+type PutAgentKnowledgeResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *int
+}
+
+type PutAgentKnowledgeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AgentKnowledge
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PutAgentKnowledgeResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutAgentKnowledgeResponse) GetJSON200() *AgentKnowledge {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PutAgentKnowledgeResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutAgentKnowledgeResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutAgentKnowledgeResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PutAgentKnowledgeResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PutAgentKnowledgeResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PutAgentKnowledgeResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PutAgentKnowledgeResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r PutAgentKnowledgeResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r PutAgentKnowledgeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutAgentKnowledgeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutAgentKnowledgeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutAgentKnowledgeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListMemoriesResponse429Headers the declared response headers of an HTTP 429 response for ListMemories
 type ListMemoriesResponse429Headers struct {
 	RateLimit       *string
@@ -14802,6 +17097,1201 @@ func (r GetEventResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetEventResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListKnowledgeGapsResponse429Headers the declared response headers of an HTTP 429 response for ListKnowledgeGaps
+type ListKnowledgeGapsResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *int
+}
+
+type ListKnowledgeGapsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *KnowledgeGapList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListKnowledgeGapsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListKnowledgeGapsResponse) GetJSON200() *KnowledgeGapList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListKnowledgeGapsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListKnowledgeGapsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListKnowledgeGapsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListKnowledgeGapsResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListKnowledgeGapsResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListKnowledgeGapsResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListKnowledgeGapsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListKnowledgeGapsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListKnowledgeGapsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListKnowledgeGapsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DismissKnowledgeGapResponse429Headers the declared response headers of an HTTP 429 response for DismissKnowledgeGap
+type DismissKnowledgeGapResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *int
+}
+
+type DismissKnowledgeGapResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DismissKnowledgeGapResponse429Headers
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DismissKnowledgeGapResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DismissKnowledgeGapResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DismissKnowledgeGapResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DismissKnowledgeGapResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DismissKnowledgeGapResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r DismissKnowledgeGapResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DismissKnowledgeGapResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DismissKnowledgeGapResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DismissKnowledgeGapResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DismissKnowledgeGapResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AnswerKnowledgeGapResponse429Headers the declared response headers of an HTTP 429 response for AnswerKnowledgeGap
+type AnswerKnowledgeGapResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *int
+}
+
+type AnswerKnowledgeGapResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *KnowledgeSource
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AnswerKnowledgeGapResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AnswerKnowledgeGapResponse) GetJSON201() *KnowledgeSource {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AnswerKnowledgeGapResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AnswerKnowledgeGapResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AnswerKnowledgeGapResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AnswerKnowledgeGapResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AnswerKnowledgeGapResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r AnswerKnowledgeGapResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r AnswerKnowledgeGapResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r AnswerKnowledgeGapResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r AnswerKnowledgeGapResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AnswerKnowledgeGapResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AnswerKnowledgeGapResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AnswerKnowledgeGapResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AnswerKnowledgeGapResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SearchKnowledgeResponse429Headers the declared response headers of an HTTP 429 response for SearchKnowledge
+type SearchKnowledgeResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *int
+}
+
+type SearchKnowledgeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *KnowledgeSearchResult
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SearchKnowledgeResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SearchKnowledgeResponse) GetJSON200() *KnowledgeSearchResult {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SearchKnowledgeResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SearchKnowledgeResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SearchKnowledgeResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SearchKnowledgeResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r SearchKnowledgeResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r SearchKnowledgeResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r SearchKnowledgeResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r SearchKnowledgeResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SearchKnowledgeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SearchKnowledgeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SearchKnowledgeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SearchKnowledgeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListKnowledgeSourcesResponse429Headers the declared response headers of an HTTP 429 response for ListKnowledgeSources
+type ListKnowledgeSourcesResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *int
+}
+
+type ListKnowledgeSourcesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *KnowledgeSourceList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListKnowledgeSourcesResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListKnowledgeSourcesResponse) GetJSON200() *KnowledgeSourceList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListKnowledgeSourcesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListKnowledgeSourcesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListKnowledgeSourcesResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListKnowledgeSourcesResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListKnowledgeSourcesResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListKnowledgeSourcesResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListKnowledgeSourcesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListKnowledgeSourcesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListKnowledgeSourcesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListKnowledgeSourcesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateKnowledgeSourceResponse429Headers the declared response headers of an HTTP 429 response for CreateKnowledgeSource
+type CreateKnowledgeSourceResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *int
+}
+
+type CreateKnowledgeSourceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *KnowledgeSource
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateKnowledgeSourceResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateKnowledgeSourceResponse) GetJSON201() *KnowledgeSource {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateKnowledgeSourceResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateKnowledgeSourceResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateKnowledgeSourceResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateKnowledgeSourceResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateKnowledgeSourceResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateKnowledgeSourceResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateKnowledgeSourceResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateKnowledgeSourceResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r CreateKnowledgeSourceResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateKnowledgeSourceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateKnowledgeSourceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateKnowledgeSourceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateKnowledgeSourceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UploadKnowledgeFileResponse429Headers the declared response headers of an HTTP 429 response for UploadKnowledgeFile
+type UploadKnowledgeFileResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *int
+}
+
+type UploadKnowledgeFileResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *KnowledgeSource
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *KnowledgeSource
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UploadKnowledgeFileResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UploadKnowledgeFileResponse) GetJSON200() *KnowledgeSource {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r UploadKnowledgeFileResponse) GetJSON201() *KnowledgeSource {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UploadKnowledgeFileResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UploadKnowledgeFileResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UploadKnowledgeFileResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UploadKnowledgeFileResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UploadKnowledgeFileResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UploadKnowledgeFileResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UploadKnowledgeFileResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UploadKnowledgeFileResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r UploadKnowledgeFileResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r UploadKnowledgeFileResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UploadKnowledgeFileResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UploadKnowledgeFileResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UploadKnowledgeFileResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UploadKnowledgeFileResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteKnowledgeSourceResponse429Headers the declared response headers of an HTTP 429 response for DeleteKnowledgeSource
+type DeleteKnowledgeSourceResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *int
+}
+
+type DeleteKnowledgeSourceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteKnowledgeSourceResponse429Headers
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteKnowledgeSourceResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteKnowledgeSourceResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteKnowledgeSourceResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DeleteKnowledgeSourceResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteKnowledgeSourceResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r DeleteKnowledgeSourceResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteKnowledgeSourceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteKnowledgeSourceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteKnowledgeSourceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteKnowledgeSourceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetKnowledgeSourceResponse429Headers the declared response headers of an HTTP 429 response for GetKnowledgeSource
+type GetKnowledgeSourceResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *int
+}
+
+type GetKnowledgeSourceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *KnowledgeSource
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetKnowledgeSourceResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetKnowledgeSourceResponse) GetJSON200() *KnowledgeSource {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetKnowledgeSourceResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetKnowledgeSourceResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetKnowledgeSourceResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetKnowledgeSourceResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetKnowledgeSourceResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetKnowledgeSourceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetKnowledgeSourceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetKnowledgeSourceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetKnowledgeSourceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateKnowledgeSourceResponse429Headers the declared response headers of an HTTP 429 response for UpdateKnowledgeSource
+type UpdateKnowledgeSourceResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *int
+}
+
+type UpdateKnowledgeSourceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *KnowledgeSource
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateKnowledgeSourceResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateKnowledgeSourceResponse) GetJSON200() *KnowledgeSource {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateKnowledgeSourceResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateKnowledgeSourceResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateKnowledgeSourceResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateKnowledgeSourceResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateKnowledgeSourceResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateKnowledgeSourceResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r UpdateKnowledgeSourceResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r UpdateKnowledgeSourceResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateKnowledgeSourceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateKnowledgeSourceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateKnowledgeSourceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateKnowledgeSourceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListKnowledgeChunksResponse429Headers the declared response headers of an HTTP 429 response for ListKnowledgeChunks
+type ListKnowledgeChunksResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *int
+}
+
+type ListKnowledgeChunksResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *KnowledgeChunkList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListKnowledgeChunksResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListKnowledgeChunksResponse) GetJSON200() *KnowledgeChunkList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListKnowledgeChunksResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListKnowledgeChunksResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListKnowledgeChunksResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListKnowledgeChunksResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListKnowledgeChunksResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListKnowledgeChunksResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListKnowledgeChunksResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListKnowledgeChunksResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListKnowledgeChunksResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListKnowledgeChunksResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SyncKnowledgeSourceResponse429Headers the declared response headers of an HTTP 429 response for SyncKnowledgeSource
+type SyncKnowledgeSourceResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *int
+}
+
+type SyncKnowledgeSourceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *KnowledgeSource
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SyncKnowledgeSourceResponse429Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r SyncKnowledgeSourceResponse) GetJSON202() *KnowledgeSource {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SyncKnowledgeSourceResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SyncKnowledgeSourceResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SyncKnowledgeSourceResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r SyncKnowledgeSourceResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r SyncKnowledgeSourceResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r SyncKnowledgeSourceResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r SyncKnowledgeSourceResponse) GetApplicationproblemJSONDefault() *Error {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SyncKnowledgeSourceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SyncKnowledgeSourceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SyncKnowledgeSourceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SyncKnowledgeSourceResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -17805,6 +21295,59 @@ func (c *ClientWithResponses) UpdateAgentWithResponse(ctx context.Context, tenan
 	return ParseUpdateAgentResponse(rsp)
 }
 
+// GetAgentKnowledgeWithResponse What an agent may know
+//
+// The sources assigned to the agent, its prompt token budget for knowledge, and what it does when nothing relevant is found.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/portal/tenants/{tenant_id}/agents/{agent_id}/knowledge (the `GetAgentKnowledge` operationId).
+func (c *ClientWithResponses) GetAgentKnowledgeWithResponse(ctx context.Context, tenantId TenantId, agentId AgentId, reqEditors ...RequestEditorFn) (*GetAgentKnowledgeResponse, error) {
+	rsp, err := c.GetAgentKnowledge(ctx, tenantId, agentId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAgentKnowledgeResponse(rsp)
+}
+
+// PutAgentKnowledgeWithBodyWithResponse Assign sources to an agent
+//
+// Owners and admins replace the agent's sources (an empty list turns
+// knowledge off for it), its `token_budget` (how many tokens of chunks
+// go into a prompt, 100–8000) and `when_unknown`: `say_unknown` (the
+// agent says it does not know) or `handover` (a human takes over). Either
+// way the question is recorded as a gap.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/portal/tenants/{tenant_id}/agents/{agent_id}/knowledge (the `PutAgentKnowledge` operationId).
+func (c *ClientWithResponses) PutAgentKnowledgeWithBodyWithResponse(ctx context.Context, tenantId TenantId, agentId AgentId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutAgentKnowledgeResponse, error) {
+	rsp, err := c.PutAgentKnowledgeWithBody(ctx, tenantId, agentId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutAgentKnowledgeResponse(rsp)
+}
+
+// PutAgentKnowledgeWithResponse Assign sources to an agent
+//
+// Owners and admins replace the agent's sources (an empty list turns
+// knowledge off for it), its `token_budget` (how many tokens of chunks
+// go into a prompt, 100–8000) and `when_unknown`: `say_unknown` (the
+// agent says it does not know) or `handover` (a human takes over). Either
+// way the question is recorded as a gap.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/portal/tenants/{tenant_id}/agents/{agent_id}/knowledge (the `PutAgentKnowledge` operationId).
+func (c *ClientWithResponses) PutAgentKnowledgeWithResponse(ctx context.Context, tenantId TenantId, agentId AgentId, body PutAgentKnowledgeJSONRequestBody, reqEditors ...RequestEditorFn) (*PutAgentKnowledgeResponse, error) {
+	rsp, err := c.PutAgentKnowledge(ctx, tenantId, agentId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutAgentKnowledgeResponse(rsp)
+}
+
 // ListMemoriesWithResponse What an agent remembers about a person
 //
 // The messages the agent can recall about one chat user (on one connection), newest first.
@@ -18284,6 +21827,289 @@ func (c *ClientWithResponses) GetEventWithResponse(ctx context.Context, tenantId
 		return nil, err
 	}
 	return ParseGetEventResponse(rsp)
+}
+
+// ListKnowledgeGapsWithResponse Questions the knowledge could not answer
+//
+// Grouped: questions that normalise to the same words are one gap, with
+// how often it was asked, by how many conversations, and when last.
+// Most asked first.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/portal/tenants/{tenant_id}/knowledge/gaps (the `ListKnowledgeGaps` operationId).
+func (c *ClientWithResponses) ListKnowledgeGapsWithResponse(ctx context.Context, tenantId TenantId, params *ListKnowledgeGapsParams, reqEditors ...RequestEditorFn) (*ListKnowledgeGapsResponse, error) {
+	rsp, err := c.ListKnowledgeGaps(ctx, tenantId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListKnowledgeGapsResponse(rsp)
+}
+
+// DismissKnowledgeGapWithResponse Dismiss a gap
+//
+// Owners and admins mark it `dismissed`; it is listed again only if asked after that.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/portal/tenants/{tenant_id}/knowledge/gaps/{gap_id} (the `DismissKnowledgeGap` operationId).
+func (c *ClientWithResponses) DismissKnowledgeGapWithResponse(ctx context.Context, tenantId TenantId, gapId GapId, reqEditors ...RequestEditorFn) (*DismissKnowledgeGapResponse, error) {
+	rsp, err := c.DismissKnowledgeGap(ctx, tenantId, gapId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDismissKnowledgeGapResponse(rsp)
+}
+
+// AnswerKnowledgeGapWithBodyWithResponse Answer a gap with a snippet
+//
+// Owners and admins write the answer; it becomes a `snippet` source (the
+// gap's question as its question) and the gap is marked `answered`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/gaps/{gap_id}/answer (the `AnswerKnowledgeGap` operationId).
+func (c *ClientWithResponses) AnswerKnowledgeGapWithBodyWithResponse(ctx context.Context, tenantId TenantId, gapId GapId, params *AnswerKnowledgeGapParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AnswerKnowledgeGapResponse, error) {
+	rsp, err := c.AnswerKnowledgeGapWithBody(ctx, tenantId, gapId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAnswerKnowledgeGapResponse(rsp)
+}
+
+// AnswerKnowledgeGapWithResponse Answer a gap with a snippet
+//
+// Owners and admins write the answer; it becomes a `snippet` source (the
+// gap's question as its question) and the gap is marked `answered`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/gaps/{gap_id}/answer (the `AnswerKnowledgeGap` operationId).
+func (c *ClientWithResponses) AnswerKnowledgeGapWithResponse(ctx context.Context, tenantId TenantId, gapId GapId, params *AnswerKnowledgeGapParams, body AnswerKnowledgeGapJSONRequestBody, reqEditors ...RequestEditorFn) (*AnswerKnowledgeGapResponse, error) {
+	rsp, err := c.AnswerKnowledgeGap(ctx, tenantId, gapId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAnswerKnowledgeGapResponse(rsp)
+}
+
+// SearchKnowledgeWithBodyWithResponse Try retrieval (the retrieval tester)
+//
+// Ranks the tenant's ready chunks for `query` exactly as a turn would:
+// BM25 over the keyword index, cosine similarity over the embeddings,
+// fused by reciprocal rank (k = 60). With `agent_id`, only the sources
+// assigned to that agent are searched and `in_budget` marks the chunks
+// that fit the agent's token budget. Each hit carries its keyword, vector
+// and fused rank and score (a rank is null when that method did not find
+// the chunk). Searching records nothing (no gap, no usage).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/search (the `SearchKnowledge` operationId).
+func (c *ClientWithResponses) SearchKnowledgeWithBodyWithResponse(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SearchKnowledgeResponse, error) {
+	rsp, err := c.SearchKnowledgeWithBody(ctx, tenantId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSearchKnowledgeResponse(rsp)
+}
+
+// SearchKnowledgeWithResponse Try retrieval (the retrieval tester)
+//
+// Ranks the tenant's ready chunks for `query` exactly as a turn would:
+// BM25 over the keyword index, cosine similarity over the embeddings,
+// fused by reciprocal rank (k = 60). With `agent_id`, only the sources
+// assigned to that agent are searched and `in_budget` marks the chunks
+// that fit the agent's token budget. Each hit carries its keyword, vector
+// and fused rank and score (a rank is null when that method did not find
+// the chunk). Searching records nothing (no gap, no usage).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/search (the `SearchKnowledge` operationId).
+func (c *ClientWithResponses) SearchKnowledgeWithResponse(ctx context.Context, tenantId TenantId, body SearchKnowledgeJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchKnowledgeResponse, error) {
+	rsp, err := c.SearchKnowledge(ctx, tenantId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSearchKnowledgeResponse(rsp)
+}
+
+// ListKnowledgeSourcesWithResponse List knowledge sources
+//
+// The tenant's sources (files, URLs, sites, snippets), newest first, each with its ingestion status and counts.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/portal/tenants/{tenant_id}/knowledge/sources (the `ListKnowledgeSources` operationId).
+func (c *ClientWithResponses) ListKnowledgeSourcesWithResponse(ctx context.Context, tenantId TenantId, params *ListKnowledgeSourcesParams, reqEditors ...RequestEditorFn) (*ListKnowledgeSourcesResponse, error) {
+	rsp, err := c.ListKnowledgeSources(ctx, tenantId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListKnowledgeSourcesResponse(rsp)
+}
+
+// CreateKnowledgeSourceWithBodyWithResponse Add a URL, a site or a snippet
+//
+// Owners and admins add a source that is not a file (files go through
+// `uploadKnowledgeFile`): `url` (one page), `site` (a same-origin crawl
+// from `url`, or its sitemap, within `max_pages` and `max_depth`,
+// robots.txt respected) or `snippet` (text typed in the portal, with an
+// optional `question` for a Q&A pair). Every fetch goes through the
+// network guard: private, loopback and link-local addresses are refused,
+// also after redirects. The source is queued at once (202 semantics: its
+// `status` moves through `fetching`, `indexing` to `ready` or `failed`).
+// `resync_hours` re-syncs URL and site sources on that schedule (0 = never).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/sources (the `CreateKnowledgeSource` operationId).
+func (c *ClientWithResponses) CreateKnowledgeSourceWithBodyWithResponse(ctx context.Context, tenantId TenantId, params *CreateKnowledgeSourceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateKnowledgeSourceResponse, error) {
+	rsp, err := c.CreateKnowledgeSourceWithBody(ctx, tenantId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateKnowledgeSourceResponse(rsp)
+}
+
+// CreateKnowledgeSourceWithResponse Add a URL, a site or a snippet
+//
+// Owners and admins add a source that is not a file (files go through
+// `uploadKnowledgeFile`): `url` (one page), `site` (a same-origin crawl
+// from `url`, or its sitemap, within `max_pages` and `max_depth`,
+// robots.txt respected) or `snippet` (text typed in the portal, with an
+// optional `question` for a Q&A pair). Every fetch goes through the
+// network guard: private, loopback and link-local addresses are refused,
+// also after redirects. The source is queued at once (202 semantics: its
+// `status` moves through `fetching`, `indexing` to `ready` or `failed`).
+// `resync_hours` re-syncs URL and site sources on that schedule (0 = never).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/sources (the `CreateKnowledgeSource` operationId).
+func (c *ClientWithResponses) CreateKnowledgeSourceWithResponse(ctx context.Context, tenantId TenantId, params *CreateKnowledgeSourceParams, body CreateKnowledgeSourceJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateKnowledgeSourceResponse, error) {
+	rsp, err := c.CreateKnowledgeSource(ctx, tenantId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateKnowledgeSourceResponse(rsp)
+}
+
+// UploadKnowledgeFileWithBodyWithResponse Upload a file as a source
+//
+// Owners and admins upload one file as `multipart/form-data` (part
+// `file`, optional part `title`). Accepted: PDF, DOCX, HTML, Markdown,
+// plain text and CSV of question/answer pairs (by content type or
+// extension; anything else is 415). A file over `KNOWLEDGE_FILE_MAX_BYTES`
+// (default 20 MB) is 413, and so is one that would take the tenant past
+// `KNOWLEDGE_TENANT_MAX_BYTES` (default 500 MB); the problem's `detail`
+// names the limit. An empty file is 422. The same bytes uploaded again
+// (by SHA-256) return the existing source (200) instead of a new one.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/sources/upload (the `UploadKnowledgeFile` operationId).
+func (c *ClientWithResponses) UploadKnowledgeFileWithBodyWithResponse(ctx context.Context, tenantId TenantId, params *UploadKnowledgeFileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadKnowledgeFileResponse, error) {
+	rsp, err := c.UploadKnowledgeFileWithBody(ctx, tenantId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUploadKnowledgeFileResponse(rsp)
+}
+
+// DeleteKnowledgeSourceWithResponse Delete a knowledge source
+//
+// Owners and admins; its documents and chunks go with it, and agents stop citing it at once.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id} (the `DeleteKnowledgeSource` operationId).
+func (c *ClientWithResponses) DeleteKnowledgeSourceWithResponse(ctx context.Context, tenantId TenantId, sourceId SourceId, reqEditors ...RequestEditorFn) (*DeleteKnowledgeSourceResponse, error) {
+	rsp, err := c.DeleteKnowledgeSource(ctx, tenantId, sourceId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteKnowledgeSourceResponse(rsp)
+}
+
+// GetKnowledgeSourceWithResponse Get a knowledge source
+//
+// Its status (with `error` when `failed`), progress, counts and schedule.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id} (the `GetKnowledgeSource` operationId).
+func (c *ClientWithResponses) GetKnowledgeSourceWithResponse(ctx context.Context, tenantId TenantId, sourceId SourceId, reqEditors ...RequestEditorFn) (*GetKnowledgeSourceResponse, error) {
+	rsp, err := c.GetKnowledgeSource(ctx, tenantId, sourceId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetKnowledgeSourceResponse(rsp)
+}
+
+// UpdateKnowledgeSourceWithBodyWithResponse Change a knowledge source
+//
+// Owners and admins rename it, change its re-sync schedule, or (for a
+// snippet) its text and question, which re-indexes it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id} (the `UpdateKnowledgeSource` operationId).
+func (c *ClientWithResponses) UpdateKnowledgeSourceWithBodyWithResponse(ctx context.Context, tenantId TenantId, sourceId SourceId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateKnowledgeSourceResponse, error) {
+	rsp, err := c.UpdateKnowledgeSourceWithBody(ctx, tenantId, sourceId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateKnowledgeSourceResponse(rsp)
+}
+
+// UpdateKnowledgeSourceWithResponse Change a knowledge source
+//
+// Owners and admins rename it, change its re-sync schedule, or (for a
+// snippet) its text and question, which re-indexes it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id} (the `UpdateKnowledgeSource` operationId).
+func (c *ClientWithResponses) UpdateKnowledgeSourceWithResponse(ctx context.Context, tenantId TenantId, sourceId SourceId, body UpdateKnowledgeSourceJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateKnowledgeSourceResponse, error) {
+	rsp, err := c.UpdateKnowledgeSource(ctx, tenantId, sourceId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateKnowledgeSourceResponse(rsp)
+}
+
+// ListKnowledgeChunksWithResponse The chunks a source was cut into
+//
+// In document order, with each chunk's heading path, page or anchor, and token count.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id}/chunks (the `ListKnowledgeChunks` operationId).
+func (c *ClientWithResponses) ListKnowledgeChunksWithResponse(ctx context.Context, tenantId TenantId, sourceId SourceId, params *ListKnowledgeChunksParams, reqEditors ...RequestEditorFn) (*ListKnowledgeChunksResponse, error) {
+	rsp, err := c.ListKnowledgeChunks(ctx, tenantId, sourceId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListKnowledgeChunksResponse(rsp)
+}
+
+// SyncKnowledgeSourceWithResponse Re-sync a source now
+//
+// Owners and admins queue a fetch (URL, site) or a re-index (file,
+// snippet). Documents whose content hash did not change are kept as they
+// are. 409 while a sync of the source is already running.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/portal/tenants/{tenant_id}/knowledge/sources/{source_id}/sync (the `SyncKnowledgeSource` operationId).
+func (c *ClientWithResponses) SyncKnowledgeSourceWithResponse(ctx context.Context, tenantId TenantId, sourceId SourceId, params *SyncKnowledgeSourceParams, reqEditors ...RequestEditorFn) (*SyncKnowledgeSourceResponse, error) {
+	rsp, err := c.SyncKnowledgeSource(ctx, tenantId, sourceId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSyncKnowledgeSourceResponse(rsp)
 }
 
 // ListLLMKeysWithResponse List LLM API keys
@@ -20999,6 +24825,203 @@ func ParseUpdateAgentResponse(rsp *http.Response) (*UpdateAgentResponse, error) 
 	return response, nil
 }
 
+// ParseGetAgentKnowledgeResponse parses an HTTP response from a GetAgentKnowledgeWithResponse call
+func ParseGetAgentKnowledgeResponse(rsp *http.Response) (*GetAgentKnowledgeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAgentKnowledgeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AgentKnowledge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetAgentKnowledgeResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePutAgentKnowledgeResponse parses an HTTP response from a PutAgentKnowledgeWithResponse call
+func ParsePutAgentKnowledgeResponse(rsp *http.Response) (*PutAgentKnowledgeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutAgentKnowledgeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AgentKnowledge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers PutAgentKnowledgeResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListMemoriesResponse parses an HTTP response from a ListMemoriesWithResponse call
 func ParseListMemoriesResponse(rsp *http.Response) (*ListMemoriesResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -23257,6 +27280,1243 @@ func ParseGetEventResponse(rsp *http.Response) (*GetEventResponse, error) {
 	switch {
 	case rsp.StatusCode == 429:
 		var headers GetEventResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListKnowledgeGapsResponse parses an HTTP response from a ListKnowledgeGapsWithResponse call
+func ParseListKnowledgeGapsResponse(rsp *http.Response) (*ListKnowledgeGapsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListKnowledgeGapsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest KnowledgeGapList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListKnowledgeGapsResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDismissKnowledgeGapResponse parses an HTTP response from a DismissKnowledgeGapWithResponse call
+func ParseDismissKnowledgeGapResponse(rsp *http.Response) (*DismissKnowledgeGapResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DismissKnowledgeGapResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DismissKnowledgeGapResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAnswerKnowledgeGapResponse parses an HTTP response from a AnswerKnowledgeGapWithResponse call
+func ParseAnswerKnowledgeGapResponse(rsp *http.Response) (*AnswerKnowledgeGapResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AnswerKnowledgeGapResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest KnowledgeSource
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers AnswerKnowledgeGapResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSearchKnowledgeResponse parses an HTTP response from a SearchKnowledgeWithResponse call
+func ParseSearchKnowledgeResponse(rsp *http.Response) (*SearchKnowledgeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SearchKnowledgeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest KnowledgeSearchResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers SearchKnowledgeResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListKnowledgeSourcesResponse parses an HTTP response from a ListKnowledgeSourcesWithResponse call
+func ParseListKnowledgeSourcesResponse(rsp *http.Response) (*ListKnowledgeSourcesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListKnowledgeSourcesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest KnowledgeSourceList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListKnowledgeSourcesResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateKnowledgeSourceResponse parses an HTTP response from a CreateKnowledgeSourceWithResponse call
+func ParseCreateKnowledgeSourceResponse(rsp *http.Response) (*CreateKnowledgeSourceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateKnowledgeSourceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest KnowledgeSource
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateKnowledgeSourceResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUploadKnowledgeFileResponse parses an HTTP response from a UploadKnowledgeFileWithResponse call
+func ParseUploadKnowledgeFileResponse(rsp *http.Response) (*UploadKnowledgeFileResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UploadKnowledgeFileResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest KnowledgeSource
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest KnowledgeSource
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UploadKnowledgeFileResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteKnowledgeSourceResponse parses an HTTP response from a DeleteKnowledgeSourceWithResponse call
+func ParseDeleteKnowledgeSourceResponse(rsp *http.Response) (*DeleteKnowledgeSourceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteKnowledgeSourceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteKnowledgeSourceResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetKnowledgeSourceResponse parses an HTTP response from a GetKnowledgeSourceWithResponse call
+func ParseGetKnowledgeSourceResponse(rsp *http.Response) (*GetKnowledgeSourceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetKnowledgeSourceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest KnowledgeSource
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetKnowledgeSourceResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateKnowledgeSourceResponse parses an HTTP response from a UpdateKnowledgeSourceWithResponse call
+func ParseUpdateKnowledgeSourceResponse(rsp *http.Response) (*UpdateKnowledgeSourceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateKnowledgeSourceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest KnowledgeSource
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateKnowledgeSourceResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListKnowledgeChunksResponse parses an HTTP response from a ListKnowledgeChunksWithResponse call
+func ParseListKnowledgeChunksResponse(rsp *http.Response) (*ListKnowledgeChunksResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListKnowledgeChunksResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest KnowledgeChunkList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListKnowledgeChunksResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSyncKnowledgeSourceResponse parses an HTTP response from a SyncKnowledgeSourceWithResponse call
+func ParseSyncKnowledgeSourceResponse(rsp *http.Response) (*SyncKnowledgeSourceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SyncKnowledgeSourceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest KnowledgeSource
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers SyncKnowledgeSourceResponse429Headers
 		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

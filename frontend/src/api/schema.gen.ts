@@ -1422,6 +1422,294 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/portal/tenants/{tenant_id}/knowledge/sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List knowledge sources
+         * @description The tenant's sources (files, URLs, sites, snippets), newest first, each with its ingestion status and counts.
+         */
+        get: operations["listKnowledgeSources"];
+        put?: never;
+        /**
+         * Add a URL, a site or a snippet
+         * @description Owners and admins add a source that is not a file (files go through
+         *     `uploadKnowledgeFile`): `url` (one page), `site` (a same-origin crawl
+         *     from `url`, or its sitemap, within `max_pages` and `max_depth`,
+         *     robots.txt respected) or `snippet` (text typed in the portal, with an
+         *     optional `question` for a Q&A pair). Every fetch goes through the
+         *     network guard: private, loopback and link-local addresses are refused,
+         *     also after redirects. The source is queued at once (202 semantics: its
+         *     `status` moves through `fetching`, `indexing` to `ready` or `failed`).
+         *     `resync_hours` re-syncs URL and site sources on that schedule (0 = never).
+         */
+        post: operations["createKnowledgeSource"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/tenants/{tenant_id}/knowledge/sources/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a file as a source
+         * @description Owners and admins upload one file as `multipart/form-data` (part
+         *     `file`, optional part `title`). Accepted: PDF, DOCX, HTML, Markdown,
+         *     plain text and CSV of question/answer pairs (by content type or
+         *     extension; anything else is 415). A file over `KNOWLEDGE_FILE_MAX_BYTES`
+         *     (default 20 MB) is 413, and so is one that would take the tenant past
+         *     `KNOWLEDGE_TENANT_MAX_BYTES` (default 500 MB); the problem's `detail`
+         *     names the limit. An empty file is 422. The same bytes uploaded again
+         *     (by SHA-256) return the existing source (200) instead of a new one.
+         */
+        post: operations["uploadKnowledgeFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/tenants/{tenant_id}/knowledge/sources/{source_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                /** @description The knowledge source's id. */
+                source_id: components["parameters"]["SourceId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a knowledge source
+         * @description Its status (with `error` when `failed`), progress, counts and schedule.
+         */
+        get: operations["getKnowledgeSource"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a knowledge source
+         * @description Owners and admins; its documents and chunks go with it, and agents stop citing it at once.
+         */
+        delete: operations["deleteKnowledgeSource"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a knowledge source
+         * @description Owners and admins rename it, change its re-sync schedule, or (for a
+         *     snippet) its text and question, which re-indexes it.
+         */
+        patch: operations["updateKnowledgeSource"];
+        trace?: never;
+    };
+    "/api/portal/tenants/{tenant_id}/knowledge/sources/{source_id}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                /** @description The knowledge source's id. */
+                source_id: components["parameters"]["SourceId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-sync a source now
+         * @description Owners and admins queue a fetch (URL, site) or a re-index (file,
+         *     snippet). Documents whose content hash did not change are kept as they
+         *     are. 409 while a sync of the source is already running.
+         */
+        post: operations["syncKnowledgeSource"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/tenants/{tenant_id}/knowledge/sources/{source_id}/chunks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                /** @description The knowledge source's id. */
+                source_id: components["parameters"]["SourceId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The chunks a source was cut into
+         * @description In document order, with each chunk's heading path, page or anchor, and token count.
+         */
+        get: operations["listKnowledgeChunks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/tenants/{tenant_id}/knowledge/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Try retrieval (the retrieval tester)
+         * @description Ranks the tenant's ready chunks for `query` exactly as a turn would:
+         *     BM25 over the keyword index, cosine similarity over the embeddings,
+         *     fused by reciprocal rank (k = 60). With `agent_id`, only the sources
+         *     assigned to that agent are searched and `in_budget` marks the chunks
+         *     that fit the agent's token budget. Each hit carries its keyword, vector
+         *     and fused rank and score (a rank is null when that method did not find
+         *     the chunk). Searching records nothing (no gap, no usage).
+         */
+        post: operations["searchKnowledge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/tenants/{tenant_id}/knowledge/gaps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Questions the knowledge could not answer
+         * @description Grouped: questions that normalise to the same words are one gap, with
+         *     how often it was asked, by how many conversations, and when last.
+         *     Most asked first.
+         */
+        get: operations["listKnowledgeGaps"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/tenants/{tenant_id}/knowledge/gaps/{gap_id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                /** @description The knowledge gap's id. */
+                gap_id: components["parameters"]["GapId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer a gap with a snippet
+         * @description Owners and admins write the answer; it becomes a `snippet` source (the
+         *     gap's question as its question) and the gap is marked `answered`.
+         */
+        post: operations["answerKnowledgeGap"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/tenants/{tenant_id}/knowledge/gaps/{gap_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                /** @description The knowledge gap's id. */
+                gap_id: components["parameters"]["GapId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Dismiss a gap
+         * @description Owners and admins mark it `dismissed`; it is listed again only if asked after that.
+         */
+        delete: operations["dismissKnowledgeGap"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/tenants/{tenant_id}/agents/{agent_id}/knowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                agent_id: components["parameters"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * What an agent may know
+         * @description The sources assigned to the agent, its prompt token budget for knowledge, and what it does when nothing relevant is found.
+         */
+        get: operations["getAgentKnowledge"];
+        /**
+         * Assign sources to an agent
+         * @description Owners and admins replace the agent's sources (an empty list turns
+         *     knowledge off for it), its `token_budget` (how many tokens of chunks
+         *     go into a prompt, 100–8000) and `when_unknown`: `say_unknown` (the
+         *     agent says it does not know) or `handover` (a human takes over). Either
+         *     way the question is recorded as a gap.
+         */
+        put: operations["putAgentKnowledge"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/webhooks/stripe": {
         parameters: {
             query?: never;
@@ -2712,6 +3000,205 @@ export interface components {
             /** @description Why the agent could not answer, in words an operator can act on. */
             error: string | null;
         };
+        /** @enum {string} */
+        KnowledgeSourceKind: "file" | "url" | "site" | "snippet";
+        /** @enum {string} */
+        KnowledgeSourceStatus: "queued" | "fetching" | "indexing" | "ready" | "failed";
+        KnowledgeSource: {
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["KnowledgeSourceKind"];
+            title: string;
+            status: components["schemas"]["KnowledgeSourceStatus"];
+            /** @description Why the source failed (when `failed`) */
+            error: string | null;
+            /** @description The page or the site's start (url */
+            url: string | null;
+            file_name: string | null;
+            content_type: string | null;
+            /** @description A snippet's question (Q&A pair). */
+            question: string | null;
+            /** @description A snippet's text. */
+            text: string | null;
+            max_pages: number | null;
+            max_depth: number | null;
+            /** @description Re-sync period for url and site sources; 0 = never. */
+            resync_hours: number;
+            /** @description Documents (pages */
+            documents: number;
+            chunks: number;
+            /**
+             * Format: int64
+             * @description Bytes of source content stored.
+             */
+            bytes: number;
+            /** @description SHA-256 (hex) of the content last indexed (of every document */
+            content_hash: string | null;
+            progress: components["schemas"]["KnowledgeProgress"];
+            /** Format: date-time */
+            last_synced_at: string | null;
+            /** Format: date-time */
+            next_sync_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        KnowledgeProgress: {
+            /** @description Documents processed in the current (or last) sync. */
+            done: number;
+            /** @description Documents known so far in the current (or last) sync. */
+            total: number;
+        };
+        KnowledgeSourceList: {
+            items: components["schemas"]["KnowledgeSource"][];
+            next_cursor: string | null;
+        };
+        KnowledgeSourceCreate: {
+            /** @enum {string} */
+            kind: "url" | "site" | "snippet";
+            /** @description Defaults to the page title (url */
+            title?: string;
+            /** @description Required for url and site; http or https. */
+            url?: string;
+            /** @description Required for snippet. */
+            text?: string;
+            question?: string;
+            /**
+             * @description site only.
+             * @default 100
+             */
+            max_pages: number;
+            /**
+             * @description site only.
+             * @default 3
+             */
+            max_depth: number;
+            /** @default 0 */
+            resync_hours: number;
+        };
+        KnowledgeSourceUpdate: {
+            title?: string;
+            /** @description snippet only. */
+            text?: string;
+            /** @description snippet only; empty removes it. */
+            question?: string;
+            resync_hours?: number;
+        };
+        KnowledgeUpload: {
+            /** Format: binary */
+            file: string;
+            title?: string;
+        };
+        KnowledgeChunk: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            source_id: string;
+            /** Format: uuid */
+            document_id: string;
+            /** @description Position in its document. */
+            ordinal: number;
+            /** @description The document's title. */
+            title: string;
+            /** @description Headings above the chunk */
+            heading_path: string[];
+            text: string;
+            tokens: number;
+            /** @description PDF page (1-based). */
+            page: number | null;
+            /** @description The HTML fragment id of the nearest heading. */
+            anchor: string | null;
+            /** @description Where a reader can open it (page URL with anchor) */
+            url: string | null;
+        };
+        KnowledgeChunkList: {
+            items: components["schemas"]["KnowledgeChunk"][];
+            next_cursor: string | null;
+        };
+        KnowledgeSearch: {
+            query: string;
+            /** Format: uuid */
+            agent_id?: string;
+            /** @default 10 */
+            limit: number;
+        };
+        KnowledgeHit: {
+            chunk: components["schemas"]["KnowledgeChunk"];
+            /** @description 1-based BM25 rank; null when no query term is in the chunk. */
+            keyword_rank: number | null;
+            /**
+             * Format: double
+             * @description The BM25 score (k1 = 1.2
+             */
+            keyword_score: number | null;
+            vector_rank: number | null;
+            /**
+             * Format: double
+             * @description Cosine similarity.
+             */
+            vector_score: number | null;
+            fused_rank: number;
+            /**
+             * Format: double
+             * @description Reciprocal-rank fusion: Σ 1/(60 + rank).
+             */
+            fused_score: number;
+            /** @description Whether a turn would put this chunk into the prompt. */
+            in_budget: boolean;
+        };
+        KnowledgeSearchResult: {
+            items: components["schemas"]["KnowledgeHit"][];
+            /** @description The embedder (and model) the vectors were made by. */
+            embedder: string;
+            /** @description Whether a turn would consider this answered (false → the agent's `when_unknown`). */
+            relevant: boolean;
+        };
+        KnowledgeGap: {
+            /** Format: uuid */
+            id: string;
+            /** @description The latest wording asked. */
+            question: string;
+            asked: number;
+            conversations: number;
+            /** @enum {string} */
+            status: "open" | "answered" | "dismissed";
+            /** Format: uuid */
+            agent_id: string | null;
+            /** Format: date-time */
+            first_asked_at: string;
+            /** Format: date-time */
+            last_asked_at: string;
+            /**
+             * Format: uuid
+             * @description The snippet that answered it.
+             */
+            source_id: string | null;
+        };
+        KnowledgeGapList: {
+            items: components["schemas"]["KnowledgeGap"][];
+            next_cursor: string | null;
+        };
+        KnowledgeGapAnswer: {
+            answer: string;
+            title?: string;
+        };
+        AgentKnowledge: {
+            source_ids: string[];
+            token_budget: number;
+            /** @enum {string} */
+            when_unknown: "say_unknown" | "handover";
+        };
+        AgentKnowledgeUpdate: {
+            source_ids: string[];
+            /** @default 1500 */
+            token_budget: number;
+            /**
+             * @default say_unknown
+             * @enum {string}
+             */
+            when_unknown: "say_unknown" | "handover";
+        };
     };
     responses: {
         /** @description The request does not match the contract. */
@@ -2858,6 +3345,23 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The file's type is not one the endpoint accepts; `detail` lists those it does. */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "about:blank",
+                 *       "title": "Unsupported Media Type",
+                 *       "status": 415,
+                 *       "detail": "image/png is not supported; upload PDF, DOCX, HTML, Markdown, text or CSV."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description A provider (Slack, Meta, Stripe, an LLM) refused or failed; `detail` carries its reason and `code` its error code. */
         BadGateway: {
             headers: {
@@ -2933,6 +3437,10 @@ export interface components {
         DeliveryId: string;
         /** @description Makes a retried create safe; see Conventions. */
         IdempotencyKey: string;
+        /** @description The knowledge source's id. */
+        SourceId: string;
+        /** @description The knowledge gap's id. */
+        GapId: string;
     };
     requestBodies: never;
     headers: {
@@ -5433,6 +5941,537 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listKnowledgeSources: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+                status?: components["schemas"]["KnowledgeSourceStatus"];
+                kind?: components["schemas"]["KnowledgeSourceKind"];
+            };
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of sources. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeSourceList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    createKnowledgeSource: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried create safe; see Conventions. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "kind": "site",
+                 *       "title": "Help centre",
+                 *       "url": "https://help.example.com/",
+                 *       "max_pages": 200,
+                 *       "max_depth": 3,
+                 *       "resync_hours": 24
+                 *     }
+                 */
+                "application/json": components["schemas"]["KnowledgeSourceCreate"];
+            };
+        };
+        responses: {
+            /** @description The source, queued. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeSource"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    uploadKnowledgeFile: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried create safe; see Conventions. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["KnowledgeUpload"];
+            };
+        };
+        responses: {
+            /** @description The same file was already a source; that source. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeSource"];
+                };
+            };
+            /** @description The source, queued. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeSource"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getKnowledgeSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                /** @description The knowledge source's id. */
+                source_id: components["parameters"]["SourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The source. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeSource"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteKnowledgeSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                /** @description The knowledge source's id. */
+                source_id: components["parameters"]["SourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    updateKnowledgeSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                /** @description The knowledge source's id. */
+                source_id: components["parameters"]["SourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "resync_hours": 168
+                 *     }
+                 */
+                "application/json": components["schemas"]["KnowledgeSourceUpdate"];
+            };
+        };
+        responses: {
+            /** @description The source. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeSource"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    syncKnowledgeSource: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried create safe; see Conventions. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                /** @description The knowledge source's id. */
+                source_id: components["parameters"]["SourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued; the source as it is now. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeSource"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listKnowledgeChunks: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                /** @description The knowledge source's id. */
+                source_id: components["parameters"]["SourceId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of chunks. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeChunkList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    searchKnowledge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "query": "how do I reset my password",
+                 *       "limit": 10
+                 *     }
+                 */
+                "application/json": components["schemas"]["KnowledgeSearch"];
+            };
+        };
+        responses: {
+            /** @description The ranked chunks, best first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeSearchResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listKnowledgeGaps: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+                status?: "open" | "answered" | "dismissed";
+            };
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of gaps. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeGapList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    answerKnowledgeGap: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retried create safe; see Conventions. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                /** @description The knowledge gap's id. */
+                gap_id: components["parameters"]["GapId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "answer": "We ship to the EU and the UK; delivery takes 3–5 working days."
+                 *     }
+                 */
+                "application/json": components["schemas"]["KnowledgeGapAnswer"];
+            };
+        };
+        responses: {
+            /** @description The snippet source created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeSource"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    dismissKnowledgeGap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                /** @description The knowledge gap's id. */
+                gap_id: components["parameters"]["GapId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Dismissed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getAgentKnowledge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                agent_id: components["parameters"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agent's knowledge settings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentKnowledge"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    putAgentKnowledge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                tenant_id: components["parameters"]["TenantId"];
+                agent_id: components["parameters"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "source_ids": [
+                 *         "7b0c6f0e-5d1e-4a77-9a43-3f3c7b1b2d10"
+                 *       ],
+                 *       "token_budget": 1500,
+                 *       "when_unknown": "say_unknown"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AgentKnowledgeUpdate"];
+            };
+        };
+        responses: {
+            /** @description The agent's knowledge settings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentKnowledge"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Error"];

@@ -1067,6 +1067,163 @@ export const zReadiness = /* @__PURE__ */ z.object({
     connections: z.array(zConnectionReadiness)
 });
 
+export const zKnowledgeSourceKind = /* @__PURE__ */ z.enum([
+    'file',
+    'url',
+    'site',
+    'snippet'
+]);
+
+export const zKnowledgeSourceStatus = /* @__PURE__ */ z.enum([
+    'queued',
+    'fetching',
+    'indexing',
+    'ready',
+    'failed'
+]);
+
+export const zKnowledgeProgress = /* @__PURE__ */ z.object({
+    done: z.int(),
+    total: z.int()
+});
+
+export const zKnowledgeSource = /* @__PURE__ */ z.object({
+    id: z.uuid(),
+    kind: zKnowledgeSourceKind,
+    title: z.string(),
+    status: zKnowledgeSourceStatus,
+    error: z.string().nullable(),
+    url: z.string().nullable(),
+    file_name: z.string().nullable(),
+    content_type: z.string().nullable(),
+    question: z.string().nullable(),
+    text: z.string().nullable(),
+    max_pages: z.int().nullable(),
+    max_depth: z.int().nullable(),
+    resync_hours: z.int(),
+    documents: z.int(),
+    chunks: z.int(),
+    bytes: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }),
+    content_hash: z.string().nullable(),
+    progress: zKnowledgeProgress,
+    last_synced_at: z.iso.datetime().nullable(),
+    next_sync_at: z.iso.datetime().nullable(),
+    created_at: z.iso.datetime(),
+    updated_at: z.iso.datetime()
+});
+
+export const zKnowledgeSourceList = /* @__PURE__ */ z.object({
+    items: z.array(zKnowledgeSource),
+    next_cursor: z.string().nullable()
+});
+
+export const zKnowledgeSourceCreate = /* @__PURE__ */ z.object({
+    kind: z.enum([
+        'url',
+        'site',
+        'snippet'
+    ]),
+    title: z.string().min(1).max(200).optional(),
+    url: z.string().min(1).max(2000).optional(),
+    text: z.string().min(1).max(20000).optional(),
+    question: z.string().min(1).max(500).optional(),
+    max_pages: z.int().gte(1).lte(1000).optional().default(100),
+    max_depth: z.int().gte(0).lte(10).optional().default(3),
+    resync_hours: z.int().gte(0).lte(8760).optional().default(0)
+});
+
+export const zKnowledgeSourceUpdate = /* @__PURE__ */ z.object({
+    title: z.string().min(1).max(200).optional(),
+    text: z.string().min(1).max(20000).optional(),
+    question: z.string().max(500).optional(),
+    resync_hours: z.int().gte(0).lte(8760).optional()
+});
+
+export const zKnowledgeUpload = /* @__PURE__ */ z.object({
+    file: z.string(),
+    title: z.string().max(200).optional()
+});
+
+export const zKnowledgeChunk = /* @__PURE__ */ z.object({
+    id: z.uuid(),
+    source_id: z.uuid(),
+    document_id: z.uuid(),
+    ordinal: z.int(),
+    title: z.string(),
+    heading_path: z.array(z.string()),
+    text: z.string(),
+    tokens: z.int(),
+    page: z.int().nullable(),
+    anchor: z.string().nullable(),
+    url: z.string().nullable()
+});
+
+export const zKnowledgeChunkList = /* @__PURE__ */ z.object({
+    items: z.array(zKnowledgeChunk),
+    next_cursor: z.string().nullable()
+});
+
+export const zKnowledgeSearch = /* @__PURE__ */ z.object({
+    query: z.string().min(1).max(1000),
+    agent_id: z.uuid().optional(),
+    limit: z.int().gte(1).lte(50).optional().default(10)
+});
+
+export const zKnowledgeHit = /* @__PURE__ */ z.object({
+    chunk: zKnowledgeChunk,
+    keyword_rank: z.int().nullable(),
+    keyword_score: z.number().nullable(),
+    vector_rank: z.int().nullable(),
+    vector_score: z.number().nullable(),
+    fused_rank: z.int(),
+    fused_score: z.number(),
+    in_budget: z.boolean()
+});
+
+export const zKnowledgeSearchResult = /* @__PURE__ */ z.object({
+    items: z.array(zKnowledgeHit),
+    embedder: z.string(),
+    relevant: z.boolean()
+});
+
+export const zKnowledgeGap = /* @__PURE__ */ z.object({
+    id: z.uuid(),
+    question: z.string(),
+    asked: z.int(),
+    conversations: z.int(),
+    status: z.enum([
+        'open',
+        'answered',
+        'dismissed'
+    ]),
+    agent_id: z.uuid().nullable(),
+    first_asked_at: z.iso.datetime(),
+    last_asked_at: z.iso.datetime(),
+    source_id: z.uuid().nullable()
+});
+
+export const zKnowledgeGapList = /* @__PURE__ */ z.object({
+    items: z.array(zKnowledgeGap),
+    next_cursor: z.string().nullable()
+});
+
+export const zKnowledgeGapAnswer = /* @__PURE__ */ z.object({
+    answer: z.string().min(1).max(20000),
+    title: z.string().min(1).max(200).optional()
+});
+
+export const zAgentKnowledge = /* @__PURE__ */ z.object({
+    source_ids: z.array(z.uuid()),
+    token_budget: z.int(),
+    when_unknown: z.enum(['say_unknown', 'handover'])
+});
+
+export const zAgentKnowledgeUpdate = /* @__PURE__ */ z.object({
+    source_ids: z.array(z.uuid()).max(200),
+    token_budget: z.int().gte(100).lte(8000).optional().default(1500),
+    when_unknown: z.enum(['say_unknown', 'handover']).optional().default('say_unknown')
+});
+
 /**
  * The tenant's id.
  */
@@ -1102,3 +1259,13 @@ export const zDeliveryId = /* @__PURE__ */ z.uuid();
  * Makes a retried create safe; see Conventions.
  */
 export const zIdempotencyKey = /* @__PURE__ */ z.string().min(1).max(200);
+
+/**
+ * The knowledge source's id.
+ */
+export const zSourceId = /* @__PURE__ */ z.uuid();
+
+/**
+ * The knowledge gap's id.
+ */
+export const zGapId = /* @__PURE__ */ z.uuid();
