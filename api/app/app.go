@@ -34,6 +34,7 @@ import (
 	"github.com/konstruct/konstruct/api/httpapi"
 	"github.com/konstruct/konstruct/api/idempotency"
 	"github.com/konstruct/konstruct/api/jobs"
+	"github.com/konstruct/konstruct/api/knowledge"
 	"github.com/konstruct/konstruct/api/llm"
 	"github.com/konstruct/konstruct/api/llmkeys"
 	"github.com/konstruct/konstruct/api/mail"
@@ -72,6 +73,8 @@ type App struct {
 	Tracing  *obs.Tracing
 	// Events records, delivers and replays outbound events (webhooks).
 	Events *events.Service
+	// Knowledge ingests sources and retrieves from them.
+	Knowledge *knowledge.Service
 }
 
 // Opts chooses what the process does.
@@ -197,12 +200,17 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 		Timeout: cfg.Webhooks.Timeout, EndpointConcurrency: cfg.Webhooks.EndpointConcurrency,
 		Schedule: events.ScheduleFor(cfg.Webhooks.RetryFirst, cfg.Webhooks.RetryFor), Log: log})
 
+	a.Knowledge = knowledge.New(knowledge.Opts{Store: st, Guard: guard, Embedder: embedder, Policy: policy,
+		FileMaxBytes: cfg.Knowledge.FileMaxBytes, TenantMaxBytes: cfg.Knowledge.TenantMaxBytes, FetchTimeout: cfg.OutboundTimeout, Log: log})
+
 	workers := river.NewWorkers()
+	river.AddWorker(workers, &knowledge.SyncWorker{Knowledge: a.Knowledge})
+	river.AddWorker(workers, &knowledge.ScheduleWorker{Knowledge: a.Knowledge})
 	river.AddWorker(workers, events.NewWorker(a.Events))
 	river.AddWorker(workers, &events.PruneWorker{DB: st.DB, Log: log})
 	river.AddWorker(workers, &retention.PruneWorker{DB: st.DB, Log: log})
 	river.AddWorker(workers, turns.NewWorker(turns.WorkerOpts{Store: st, Keyring: cfg.Secrets, Router: a.Router,
-		Providers: providers, Log: log, Debounce: cfg.TurnDebounce, Memory: a.Memory, Tools: toolEnv, MediaMaxBytes: cfg.MediaMaxBytes,
+		Providers: providers, Log: log, Debounce: cfg.TurnDebounce, Memory: a.Memory, Knowledge: a.Knowledge, Tools: toolEnv, MediaMaxBytes: cfg.MediaMaxBytes,
 		Timeout: min(3*time.Minute, cfg.JobRescueAfter), Gate: a.Billing.Gate(), EvidenceWait: cfg.DeliveryEvidenceWait, Metrics: a.Metrics}))
 	river.AddWorker(workers, &billing.SeatsWorker{Billing: a.Billing})
 	river.AddWorker(workers, &usage.CheckWorker{Store: st, Log: log})
@@ -210,7 +218,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 	river.AddWorker(workers, &memory.EmbedWorker{Memory: a.Memory})
 	river.AddWorker(workers, &tenants.InvitationEmailWorker{Store: st, Tenants: a.Tenants, Sender: mailer, Log: log})
 	a.Jobs, err = jobs.NewClient(st.Pool, jobs.Opts{
-		Workers: workers, Periodic: []*river.PeriodicJob{retention.Periodic(), usage.Periodic(cfg.Billing.BudgetInterval), events.PrunePeriodic()},
+		Workers: workers, Periodic: []*river.PeriodicJob{retention.Periodic(), usage.Periodic(cfg.Billing.BudgetInterval), events.PrunePeriodic(), knowledge.SchedulePeriodic()},
 		Work: opts.Work, Concurrency: cfg.WorkerConcurrency, LLMConcurrency: cfg.LLMWorkerConcurrency,
 		Logger: log, TestOnly: opts.TestOnly, RescueAfter: cfg.JobRescueAfter, WebhookConcurrency: cfg.Webhooks.Concurrency,
 		Middleware: append(a.Tracing.JobMiddleware(), &obs.JobMiddleware{Metrics: a.Metrics, Log: log}),
@@ -230,22 +238,23 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 		Config: cfg, Log: log, Auth: a.Auth, Limiter: limiter, Metrics: a.Metrics, Tracing: a.Tracing,
 		Idempotency: idempotency.NewStore(st.DB, cfg.Secrets), JobsUI: jobsUI,
 		Handlers: httpapi.Handlers{
-			Ops:             &httpapi.Ops{Store: st},
-			AuthHandler:     auth.NewHandler(a.Auth, a.Tenants, guard),
-			TenantsHandler:  tenants.NewHandler(a.Tenants),
-			AgentsHandler:   agents.NewHandler(a.Agents),
-			AuditHandler:    audit.NewHandler(st, guard),
-			ChannelsHandler: channels.NewHandler(a.Channels),
-			SlackHandler:    slack.NewHandler(a.Slack),
-			WhatsAppHandler: whatsapp.NewHandler(a.WhatsApp),
-			LLMKeysHandler:  llmkeys.NewHandler(a.LLMKeys),
-			PreviewHandler:  turns.NewPreviewHandler(turns.NewPreview(st, guard, a.Router, toolEnv)),
-			ConvHandler:     conversations.NewHandler(conversations.NewService(st, guard, cfg.Secrets, providers)),
-			MemoryHandler:   memory.NewHandler(a.Memory),
-			TopicsHandler:   escalation.NewTopicsHandler(escalation.NewTopicsService(st, guard)),
-			BillingHandler:  billing.NewHandler(a.Billing),
-			UsageHandler:    usage.NewHandler(usage.NewService(st, guard)),
-			EventsHandler:   events.NewHandler(a.Events),
+			Ops:              &httpapi.Ops{Store: st},
+			AuthHandler:      auth.NewHandler(a.Auth, a.Tenants, guard),
+			TenantsHandler:   tenants.NewHandler(a.Tenants),
+			AgentsHandler:    agents.NewHandler(a.Agents),
+			AuditHandler:     audit.NewHandler(st, guard),
+			ChannelsHandler:  channels.NewHandler(a.Channels),
+			SlackHandler:     slack.NewHandler(a.Slack),
+			WhatsAppHandler:  whatsapp.NewHandler(a.WhatsApp),
+			LLMKeysHandler:   llmkeys.NewHandler(a.LLMKeys),
+			PreviewHandler:   turns.NewPreviewHandler(turns.NewPreview(st, guard, a.Router, toolEnv)),
+			ConvHandler:      conversations.NewHandler(conversations.NewService(st, guard, cfg.Secrets, providers)),
+			MemoryHandler:    memory.NewHandler(a.Memory),
+			TopicsHandler:    escalation.NewTopicsHandler(escalation.NewTopicsService(st, guard)),
+			BillingHandler:   billing.NewHandler(a.Billing),
+			UsageHandler:     usage.NewHandler(usage.NewService(st, guard)),
+			EventsHandler:    events.NewHandler(a.Events),
+			KnowledgeHandler: knowledge.NewHandler(a.Knowledge),
 			ReadyHandler: readiness.NewHandler(readiness.New(readiness.Opts{Store: st, Guard: guard,
 				Platform: readiness.PlatformFrom(cfg), Models: a.modelCatalog, Billing: a.billingState})),
 		},

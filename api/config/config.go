@@ -60,6 +60,7 @@ type Config struct {
 	AllowPrivateURLs bool
 	TurnDebounce     time.Duration
 	Embedding        EmbeddingConfig
+	Knowledge        KnowledgeConfig
 	MediaMaxBytes    int64
 	// MetricsToken, when set, must be sent as a bearer token to read /metrics.
 	MetricsToken string
@@ -106,6 +107,12 @@ type BillingConfig struct {
 
 // Enabled reports whether Stripe is configured.
 func (b BillingConfig) Enabled() bool { return b.SecretKey != "" }
+
+// KnowledgeConfig bounds what knowledge sources may hold.
+type KnowledgeConfig struct {
+	FileMaxBytes   int64 // one uploaded file (and one fetched page)
+	TenantMaxBytes int64 // all of a tenant's sources together
+}
 
 // EmbeddingConfig chooses the memory embedder.
 type EmbeddingConfig struct {

@@ -290,6 +290,19 @@ var options = []option{
 			return err
 		}},
 
+	{Group: "knowledge", Name: "KNOWLEDGE_FILE_MAX_BYTES", Default: "20971520", Help: "largest file uploaded (or page fetched) as a knowledge source",
+		Parse: func(c *Config, raw string) error {
+			n, err := parseInt(1024, 1<<30)(raw)
+			c.Knowledge.FileMaxBytes = int64(n)
+			return err
+		}},
+	{Group: "knowledge", Name: "KNOWLEDGE_TENANT_MAX_BYTES", Default: "524288000", Help: "all of a tenant's knowledge sources together",
+		Parse: func(c *Config, raw string) error {
+			n, err := parseInt(1024, 1<<40)(raw)
+			c.Knowledge.TenantMaxBytes = int64(n)
+			return err
+		}},
+
 	{Group: "mail", Name: "SMTP_URL", Secret: true,
 		Help: "the SMTP server invitations are emailed through: smtp://user:password@host:587 (STARTTLS required) or smtps://user:password@host:465; empty sends no email and the portal shows each invitation's link to copy",
 		Parse: func(c *Config, raw string) error {

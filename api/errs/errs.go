@@ -26,6 +26,7 @@ const (
 	RateLimited              // too many requests: 429
 	Upstream                 // a provider (Slack, Meta, Stripe, an LLM) refused: 502
 	Unavailable              // try again later: 503
+	Unsupported              // a file type the endpoint does not take: 415
 )
 
 // FieldError points at one wrong input. Location is "body.label",

@@ -31,7 +31,12 @@ var smallBodies = map[string]bool{
 
 // limitOf is the body limit of an operation that has a request body; def is
 // HTTP_BODY_LIMIT.
-func limitOf(op *operation, def int64) int64 {
+func limitOf(op *operation, def, upload int64) int64 {
+	if op.op.OperationID == "uploadKnowledgeFile" {
+		// The file's own limit (KNOWLEDGE_FILE_MAX_BYTES) is checked by the
+		// service, which names it; this bounds the multipart envelope.
+		return upload + smallBodyLimit
+	}
 	if smallBodies[op.op.OperationID] {
 		return min(smallBodyLimit, def)
 	}
@@ -41,7 +46,7 @@ func limitOf(op *operation, def int64) int64 {
 // bodyLimits enforces each operation's body limit (see readLimited). An
 // operation the contract gives no body never reads one: whatever is sent is
 // replaced by an empty body, so nothing downstream can be made to read it.
-func bodyLimits(routes routeTable, def int64) echo.MiddlewareFunc {
+func bodyLimits(routes routeTable, def, upload int64) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			op := routes.lookup(c)
@@ -51,7 +56,7 @@ func bodyLimits(routes routeTable, def int64) echo.MiddlewareFunc {
 			}
 			n := def
 			if op != nil {
-				n = limitOf(op, def)
+				n = limitOf(op, def, upload)
 			}
 			if err := readLimited(c.Request(), n); err != nil {
 				return err

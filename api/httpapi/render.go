@@ -43,6 +43,7 @@ var statusByKind = map[errs.Kind]int{
 	errs.RateLimited:  http.StatusTooManyRequests,
 	errs.Upstream:     http.StatusBadGateway,
 	errs.Unavailable:  http.StatusServiceUnavailable,
+	errs.Unsupported:  http.StatusUnsupportedMediaType,
 }
 
 // errorHandler is Echo's HTTPErrorHandler: the one place an error becomes a

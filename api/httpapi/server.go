@@ -27,6 +27,7 @@ import (
 	"github.com/konstruct/konstruct/api/events"
 	"github.com/konstruct/konstruct/api/idempotency"
 	"github.com/konstruct/konstruct/api/jobs"
+	"github.com/konstruct/konstruct/api/knowledge"
 	"github.com/konstruct/konstruct/api/llmkeys"
 	"github.com/konstruct/konstruct/api/memory"
 	"github.com/konstruct/konstruct/api/obs"
@@ -41,22 +42,23 @@ import (
 // Each domain names its handler type Handler; these aliases give the
 // embedded fields distinct names.
 type (
-	AuthHandler     = auth.Handler
-	TenantsHandler  = tenants.Handler
-	AgentsHandler   = agents.Handler
-	AuditHandler    = audit.Handler
-	ChannelsHandler = channels.Handler
-	SlackHandler    = slack.Handler
-	WhatsAppHandler = whatsapp.Handler
-	LLMKeysHandler  = llmkeys.Handler
-	PreviewHandler  = turns.PreviewHandler
-	ConvHandler     = conversations.Handler
-	MemoryHandler   = memory.Handler
-	TopicsHandler   = escalation.TopicsHandler
-	BillingHandler  = billing.Handler
-	UsageHandler    = usage.Handler
-	EventsHandler   = events.Handler
-	ReadyHandler    = readiness.Handler
+	AuthHandler      = auth.Handler
+	TenantsHandler   = tenants.Handler
+	AgentsHandler    = agents.Handler
+	AuditHandler     = audit.Handler
+	ChannelsHandler  = channels.Handler
+	SlackHandler     = slack.Handler
+	WhatsAppHandler  = whatsapp.Handler
+	LLMKeysHandler   = llmkeys.Handler
+	PreviewHandler   = turns.PreviewHandler
+	ConvHandler      = conversations.Handler
+	MemoryHandler    = memory.Handler
+	TopicsHandler    = escalation.TopicsHandler
+	BillingHandler   = billing.Handler
+	UsageHandler     = usage.Handler
+	EventsHandler    = events.Handler
+	ReadyHandler     = readiness.Handler
+	KnowledgeHandler = knowledge.Handler
 )
 
 // Handlers composes every domain's strict handlers into the generated
@@ -79,6 +81,7 @@ type Handlers struct {
 	*UsageHandler
 	*EventsHandler
 	*ReadyHandler
+	*KnowledgeHandler
 }
 
 var _ apigen.StrictServerInterface = Handlers{}
@@ -149,7 +152,7 @@ func New(opts Opts) (*echo.Echo, error) {
 		return op != nil && op.op.Parameters.GetByInAndName("header", idempotency.Header) != nil
 	}
 	chain := []echo.MiddlewareFunc{
-		bodyLimits(routes, cfg.BodyLimit),
+		bodyLimits(routes, cfg.BodyLimit, cfg.Knowledge.FileMaxBytes),
 		lm.authenticate(opts.Auth, isPublic),
 		validateRequests(routes),
 		opts.Idempotency.Middleware(idempotent),

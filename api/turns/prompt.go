@@ -93,7 +93,7 @@ func writeKnowledge(b *strings.Builder, ps []Passage) {
 	if len(ps) == 0 {
 		return
 	}
-	b.WriteString("\nPassages from the business's knowledge that may answer the question.")
+	b.WriteString("\nPassages from the business's knowledge that may answer the question; cite a passage you use by its number in brackets, like [1].")
 	fmt.Fprintf(b, quotedData, "knowledge")
 	b.WriteString("<knowledge>\n")
 	for _, p := range ps {

@@ -16,6 +16,7 @@ import (
 	"github.com/konstruct/konstruct/api/channels"
 	"github.com/konstruct/konstruct/api/conversations"
 	"github.com/konstruct/konstruct/api/events"
+	"github.com/konstruct/konstruct/api/knowledge"
 	"github.com/konstruct/konstruct/api/llm"
 	"github.com/konstruct/konstruct/api/memory"
 	"github.com/konstruct/konstruct/api/obs"
@@ -47,6 +48,8 @@ type WorkerOpts struct {
 	Debounce time.Duration
 	// Memory embeds and recalls; nil turns long-term memory off.
 	Memory *memory.Service
+	// Knowledge retrieves from the tenant's sources; nil turns it off.
+	Knowledge *knowledge.Service
 	// Tools is what running the agents' tools needs.
 	Tools tools.Env
 	// MediaMaxBytes caps an image downloaded for the model.
@@ -348,6 +351,7 @@ func (w *Worker) generate(ctx context.Context, t *turn) error {
 	var window []conversations.Message
 	var rule string
 	var recalled []memory.Recalled
+	var know *known
 	err := w.opts.Store.WithTenant(ctx, t.tenantID, func(ctx context.Context, tx store.Tx) (err error) {
 		if rule, err = ruleFired(ctx, tx, t); err != nil || rule != "" {
 			return err
@@ -359,7 +363,10 @@ func (w *Worker) generate(ctx context.Context, t *turn) error {
 		if err != nil {
 			return err
 		}
-		recalled, err = w.recall(ctx, tx, t, query, window)
+		if recalled, err = w.recall(ctx, tx, t, query, window); err != nil {
+			return err
+		}
+		know, err = w.retrieve(ctx, tx, t, window)
 		return err
 	})
 	if err != nil {
@@ -368,11 +375,17 @@ func (w *Worker) generate(ctx context.Context, t *turn) error {
 	if rule != "" {
 		return w.record(ctx, t, HandoverMessage, nil, "rule: "+rule)
 	}
+	if know.unanswered() {
+		if know.WhenUnknown == knowledge.Handover {
+			return w.record(ctx, t, HandoverMessage, nil, "knowledge: nothing relevant found")
+		}
+		return w.record(ctx, t, knowledge.UnknownReply, nil, "")
+	}
 	for i, j := 0, len(window)-1; i < j; i, j = i+1, j-1 {
 		window[i], window[j] = window[j], window[i]
 	}
 	images, notes := w.images(ctx, t)
-	system := System(t.agent, t.tenantName, t.conn.Type, Context{Memories: recalled})
+	system := System(t.agent, t.tenantName, t.conn.Type, Context{Memories: recalled, Knowledge: know.passages()})
 	agent := t.agent
 	if m := t.msg.Delivery.Model; m != "" && m != agent.Model {
 		downgraded := *agent // the budget is spent: the cheaper model, without fallbacks
@@ -397,7 +410,7 @@ func (w *Worker) generate(ctx context.Context, t *turn) error {
 	if text == "" {
 		return &emptyReplyError{model: th.calls[len(th.calls)-1].Model}
 	}
-	return w.record(ctx, t, text, th, "")
+	return w.record(ctx, t, know.cite(t.conn.Type, text), th, "")
 }
 
 // record stores the reply with its usage and, for a hand-over, the

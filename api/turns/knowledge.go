@@ -1,0 +1,74 @@
+package turns
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/konstruct/konstruct/api/conversations"
+	"github.com/konstruct/konstruct/api/knowledge"
+	"github.com/konstruct/konstruct/api/store"
+)
+
+// known is what a turn retrieved from the tenant's knowledge.
+type known struct {
+	*knowledge.Knowledge
+	question string
+}
+
+// retrieve runs the agent's knowledge retrieval inside the turn's read
+// transaction, for the newest thing the person said. A miss on a question is
+// recorded as a gap in the same transaction.
+func (w *Worker) retrieve(ctx context.Context, tx store.Tx, t *turn, window []conversations.Message) (*known, error) {
+	if w.opts.Knowledge == nil {
+		return nil, nil
+	}
+	var question string
+	var asked *uuid.UUID
+	for i := range window { // newest first
+		if window[i].Role == conversations.RoleUser {
+			question, asked = window[i].Body, &window[i].ID
+			break
+		}
+	}
+	k, err := w.opts.Knowledge.Retrieve(ctx, tx, t.agent.ID, question)
+	if err != nil {
+		return nil, err
+	}
+	out := &known{Knowledge: k, question: question}
+	if out.unanswered() {
+		err = knowledge.RecordGap(ctx, tx, t.tenantID, knowledge.Ask{AgentID: t.agent.ID, ConversationID: &t.conv.ID,
+			MessageID: asked, Question: question})
+	}
+	return out, err
+}
+
+// unanswered: the agent has knowledge, the person asked a question, and
+// nothing relevant was found. Small talk ("hi", "thanks") is not a question
+// and goes to the model as usual.
+func (k *known) unanswered() bool {
+	return k != nil && k.Enabled && len(k.Chunks) == 0 && knowledge.IsQuestion(k.question)
+}
+
+// passages numbers the retrieved chunks [1], [2]… for the prompt, so the
+// model can cite them and Cite can render the citations.
+func (k *known) passages() []Passage {
+	if k == nil {
+		return nil
+	}
+	out := make([]Passage, len(k.Chunks))
+	for i, c := range k.Chunks {
+		out[i] = Passage{Source: fmt.Sprintf("[%d] %s", i+1, strings.Join(append([]string{c.Title}, c.HeadingPath...), " › ")), Text: c.Text}
+	}
+	return out
+}
+
+// cite appends the sources the reply cites, in the channel's idiom.
+func (k *known) cite(channel, text string) string {
+	if k == nil || len(k.Chunks) == 0 {
+		return text
+	}
+	return knowledge.Cite(channel, text, k.Chunks)
+}
