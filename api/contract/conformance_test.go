@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/textproto"
 	"net/url"
 	"regexp"
 	"slices"
@@ -32,6 +34,8 @@ import (
 	"github.com/konstruct/konstruct/api/fakes/llmfake"
 	"github.com/konstruct/konstruct/api/fakes/slackfake"
 	"github.com/konstruct/konstruct/api/fakes/stripemock"
+	"github.com/konstruct/konstruct/api/knowledge"
+	"github.com/konstruct/konstruct/api/store"
 )
 
 // notDrivable lists operations this test cannot drive to a success in-process,
@@ -340,7 +344,45 @@ func newWorld(t *testing.T) *world {
 	w.ids["endpoint_id"] = w.must(t, "createWebhookEndpoint", w.tenant(), nil, map[string]any{"url": w.hooksURL})["id"].(string)
 	d := w.must(t, "sendWebhookTest", with(w.tenant(), "endpoint_id", w.ids["endpoint_id"]), nil, nil)
 	w.ids["delivery_id"], w.ids["event_id"] = d["id"].(string), d["event_id"].(string)
+
+	// A knowledge snippet, indexed, and a question nothing answered (a gap).
+	w.ids["source_id"] = w.must(t, "createKnowledgeSource", w.tenant(), nil, map[string]any{"kind": "snippet",
+		"question": "When are you open?", "text": "We are open from nine to five, Monday to Friday."})["id"].(string)
+	w.waitSourceReady(t)
+	require.NoError(t, srv.App.Store.WithTenant(context.Background(), uuid.MustParse(w.ids["tenant_id"]), func(ctx context.Context, tx store.Tx) error {
+		return knowledge.RecordGap(ctx, tx, tx.TenantID, knowledge.Ask{AgentID: uuid.MustParse(w.ids["agent_id"]), Question: "Do you ship to Norway?"})
+	}))
+	var gaps struct{ Items []map[string]any }
+	require.NoError(t, json.Unmarshal(w.owner.call(t, w.op(t, "listKnowledgeGaps"), w.tenant(), nil, nil, nil).Body, &gaps))
+	require.Len(t, gaps.Items, 1)
+	w.ids["gap_id"] = gaps.Items[0]["id"].(string)
 	return w
+}
+
+// waitSourceReady waits until the world's knowledge source is indexed.
+func (w *world) waitSourceReady(t *testing.T) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		var src struct{ Status string }
+		_ = json.Unmarshal(w.owner.call(t, w.op(t, "getKnowledgeSource"), with(w.tenant(), "source_id", w.ids["source_id"]), nil, nil, nil).Body, &src)
+		return src.Status == "ready"
+	}, 15*time.Second, 50*time.Millisecond, "the knowledge source is indexed")
+}
+
+// multipartFile is a multipart/form-data body with one file part.
+func multipartFile(t *testing.T, name, contentType string, data []byte) ([]byte, http.Header) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename="%s"`, name))
+	h.Set("Content-Type", contentType)
+	part, err := mw.CreatePart(h)
+	require.NoError(t, err)
+	_, _ = part.Write(data)
+	require.NoError(t, mw.WriteField("title", "Returns guide"))
+	require.NoError(t, mw.Close())
+	return buf.Bytes(), http.Header{"Content-Type": {mw.FormDataContentType()}}
 }
 
 var tsSeq struct {
@@ -451,6 +493,35 @@ var scenarios = map[string]func(t *testing.T, w *world, o specOp){
 		anon.origin = ""
 		require.Equal(t, http.StatusUnauthorized, anon.call(t, o, nil, nil, []byte(`{}`), nil).Status)
 	},
+	"uploadKnowledgeFile": func(t *testing.T, w *world, o specOp) {
+		md := []byte("# Returns\n\nYou can return anything within 30 days.\n\n## Refunds\n\nRefunds reach your card in 5 days.\n")
+		body, h := multipartFile(t, "returns.md", "text/markdown", md)
+		r := w.owner.call(t, o, w.tenant(), nil, body, h)
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		first := r.Map(t)["id"]
+		body, h = multipartFile(t, "copy.md", "text/markdown", md)
+		r = w.owner.call(t, o, w.tenant(), nil, body, h)
+		require.Equal(t, http.StatusOK, r.Status, "the same bytes again: %s", r.Body)
+		require.Equal(t, first, r.Map(t)["id"])
+		body, h = multipartFile(t, "logo.png", "image/png", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"))
+		require.Equal(t, http.StatusUnsupportedMediaType, w.owner.call(t, o, w.tenant(), nil, body, h).Status)
+		body, h = multipartFile(t, "empty.txt", "text/plain", nil)
+		require.Equal(t, http.StatusUnprocessableEntity, w.owner.call(t, o, w.tenant(), nil, body, h).Status)
+	},
+	"syncKnowledgeSource": func(t *testing.T, w *world, o specOp) {
+		w.waitSourceReady(t)
+		r := w.owner.call(t, o, with(w.tenant(), "source_id", w.ids["source_id"]), nil, nil, http.Header{"Idempotency-Key": {uuid.NewString()}})
+		require.Equal(t, http.StatusAccepted, r.Status, "%s", r.Body)
+		w.waitSourceReady(t)
+	},
+	"putAgentKnowledge": func(t *testing.T, w *world, o specOp) {
+		body := map[string]any{"source_ids": []string{w.ids["source_id"]}, "token_budget": 1500, "when_unknown": "handover"}
+		r := w.owner.call(t, o, with(w.tenant(), "agent_id", w.ids["agent_id"]), nil, body, nil)
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		// Knowledge off again, so the turns other operations drive are plain.
+		r = w.owner.call(t, o, with(w.tenant(), "agent_id", w.ids["agent_id"]), nil, map[string]any{"source_ids": []string{}}, nil)
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	},
 	"whatsAppVerify": func(t *testing.T, w *world, o specOp) {
 		anon := newCaller(w.srv.URL, w.rec)
 		q := url.Values{"hub.mode": {"subscribe"}, "hub.verify_token": {w.fakes.WhatsAppVerify}, "hub.challenge": {"42"}}
@@ -471,7 +542,7 @@ var scenarios = map[string]func(t *testing.T, w *world, o specOp){
 // late are run after every other operation, in this order: they change or
 // remove what the others read.
 var late = []string{"releaseConversation", "deleteMemory", "eraseParticipant", "removeMember", "revokeAPIToken",
-	"deleteLLMKey", "disconnectConnection", "deleteAgent", "updateWebhookEndpoint", "deleteWebhookEndpoint"}
+	"deleteLLMKey", "disconnectConnection", "deleteAgent", "updateWebhookEndpoint", "deleteWebhookEndpoint", "deleteKnowledgeSource"}
 
 // exampleOf is the operation's documented request example, with the ids it
 // names replaced by the world's (a tenant, agent or connection id in the
@@ -562,9 +633,18 @@ func (w *world) probe(t *testing.T, o specOp) {
 	if mt := o.jsonBody(); mt != nil && mt.Example != nil {
 		body = exampleOf(t, o, w)
 	}
+	// An upload is probed with a real file, so only what is probed is wrong.
+	var upload []byte
+	var uploadHeader http.Header
+	if o.hasBody() && o.op.RequestBody.Value.Content.Get("multipart/form-data") != nil {
+		upload, uploadHeader = multipartFile(t, "probe.md", "text/markdown", []byte("# Probe\n\nA probe's file.\n"))
+	}
 	send := func(c *caller, params map[string]string, b any, h http.Header) *apitest.Response {
 		if b == nil && body != nil {
 			b = body
+		}
+		if b == nil && upload != nil {
+			b, h = upload, uploadHeader.Clone()
 		}
 		return c.call(t, o, params, query, b, h)
 	}

@@ -1,9 +1,11 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -21,6 +23,8 @@ import (
 	"github.com/konstruct/konstruct/api/apitest"
 	"github.com/konstruct/konstruct/api/fakes/llmfake"
 	"github.com/konstruct/konstruct/api/fakes/slackfake"
+	"github.com/konstruct/konstruct/api/knowledge"
+	"github.com/konstruct/konstruct/api/store"
 )
 
 // notTenantScoped is every operation that names no tenant, with why a
@@ -136,6 +140,24 @@ func seedTenantB(t *testing.T, s *apitest.Server, f *apitest.Fakes, b *apitest.A
 	ids["memory_id"] = []string{mems.Items[0].ID}
 	ids["participant_id"] = []string{"UCUSTOMER"}
 
+	// A snippet source, indexed, assigned to B's agent; and a gap its
+	// knowledge could not answer.
+	source := created("POST", base+"/knowledge/sources", map[string]any{"kind": "snippet", "question": "Opening hours?", "text": "B opens at nine."})["id"].(string)
+	ids["source_id"] = []string{source}
+	require.Eventually(t, func() bool {
+		var src struct{ Status string }
+		b.Client.Do("GET", base+"/knowledge/sources/"+source, nil).JSON(t, &src)
+		return src.Status == "ready"
+	}, 15*time.Second, 50*time.Millisecond, "B's source was not indexed")
+	created("PUT", base+"/agents/"+ids["agent_id"][0]+"/knowledge", map[string]any{"source_ids": []string{source}})
+	require.NoError(t, s.DB.Store.WithTenant(context.Background(), b.TenantID, func(ctx context.Context, tx store.Tx) error {
+		return knowledge.RecordGap(ctx, tx, b.TenantID, knowledge.Ask{AgentID: uuid.MustParse(ids["agent_id"][0]), Question: "Do you deliver to Mars?"})
+	}))
+	var gaps struct{ Items []struct{ ID string } }
+	b.Client.Do("GET", base+"/knowledge/gaps", nil).JSON(t, &gaps)
+	require.Len(t, gaps.Items, 1)
+	ids["gap_id"] = []string{gaps.Items[0].ID}
+
 	// A webhook endpoint that received a test event gives the endpoint, the
 	// delivery and the event ids. It is then turned off and every event of B
 	// fanned out, so nothing of B changes on its own during the probes.
@@ -249,7 +271,7 @@ func TestEveryOperationRefusesAnotherTenantsIDs(t *testing.T) {
 			for _, variant := range variants(t, op, ids, tenant.id) {
 				for _, c := range callers {
 					t.Run(tenant.name+"/"+c.name+"/"+name+variant.label, func(t *testing.T) {
-						r := c.client.Do(op.method, variant.path, variant.body)
+						r := c.client.Do(op.method, variant.path, variant.body, variant.header...)
 						require.Equal(t, http.StatusNotFound, r.Status, "%s %s answered %d: %s", op.method, variant.path, r.Status, r.Body)
 						require.NotContains(t, string(r.Body), "B's")
 					})
@@ -277,6 +299,7 @@ func TestEveryOperationRefusesAnotherTenantsIDs(t *testing.T) {
 type probe struct {
 	label, path string
 	body        any
+	header      []string // extra request headers, name then value
 }
 
 // variants builds the requests for one operation: each combination of B's
@@ -323,6 +346,19 @@ func variants(t *testing.T, op walkOp, ids fixtures, tenantID string) []probe {
 		}
 	}
 	var body map[string]any
+	if op.op.RequestBody != nil && op.op.RequestBody.Value.Content.Get("multipart/form-data") != nil {
+		// An upload: a real file, so only the tenant can refuse it.
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		fw, err := mw.CreateFormFile("file", "probe.md")
+		require.NoError(t, err)
+		_, _ = fw.Write([]byte("# Probe\n\nA file another tenant uploads."))
+		require.NoError(t, mw.Close())
+		for i := range paths {
+			paths[i].body, paths[i].header = buf.Bytes(), []string{"Content-Type", mw.FormDataContentType()}
+		}
+		return paths
+	}
 	if op.op.RequestBody != nil {
 		body = exampleBody(t, op)
 		for k := range body {

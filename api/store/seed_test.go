@@ -17,6 +17,7 @@ func seedEveryTenantTable(ctx context.Context, t *testing.T, owner *pgxpool.Pool
 	t.Helper()
 	userID, agentID, connID, convID, msgID := uuid.New(), uuid.New(), uuid.New(), uuid.New(), uuid.New()
 	eventID, endpointID, deliveryID := uuid.New(), uuid.New(), uuid.New()
+	sourceID, documentID, gapID := uuid.New(), uuid.New(), uuid.New()
 	email := userID.String() + "@seed.test"
 	stmts := []struct {
 		sql  string
@@ -57,6 +58,15 @@ func seedEveryTenantTable(ctx context.Context, t *testing.T, owner *pgxpool.Pool
 		{`INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, event_type, state) VALUES ($1, $2, $3, $4, 'agent.created', 'pending')`, []any{deliveryID, tenantID, endpointID, eventID}},
 		{`INSERT INTO webhook_attempts (id, tenant_id, delivery_id, endpoint_id, attempt, url, started_at, outcome)
 		  VALUES ($1, $2, $3, $4, 1, 'https://hooks.example.com', now(), 'failed')`, []any{uuid.New(), tenantID, deliveryID, endpointID}},
+		{`INSERT INTO knowledge_sources (id, tenant_id, kind, title, body_text) VALUES ($1, $2, 'snippet', 'Hours', 'Open at nine')`, []any{sourceID, tenantID}},
+		{`INSERT INTO knowledge_documents (id, tenant_id, source_id, content_hash) VALUES ($1, $2, $3, 'x')`, []any{documentID, tenantID, sourceID}},
+		{`INSERT INTO knowledge_chunks (id, tenant_id, source_id, document_id, ordinal, body, tokens, terms, freqs, term_count)
+		  VALUES ($1, $2, $3, $4, 0, 'Open at nine', 3, '{open,nine}', '{1,1}', 2)`, []any{uuid.New(), tenantID, sourceID, documentID}},
+		{`INSERT INTO agent_knowledge (tenant_id, agent_id) VALUES ($1, $2)`, []any{tenantID, agentID}},
+		{`INSERT INTO agent_knowledge_sources (tenant_id, agent_id, source_id) VALUES ($1, $2, $3)`, []any{tenantID, agentID, sourceID}},
+		{`INSERT INTO knowledge_gaps (id, tenant_id, norm_key, question) VALUES ($1, $2, 'deliver mars', 'Do you deliver to Mars?')`, []any{gapID, tenantID}},
+		{`INSERT INTO knowledge_gap_asks (id, tenant_id, gap_id, conversation_id, message_id, question) VALUES ($1, $2, $3, $4, $5, 'Mars?')`,
+			[]any{uuid.New(), tenantID, gapID, convID, msgID}},
 	}
 	for _, s := range stmts {
 		_, err := owner.Exec(ctx, s.sql, s.args...)

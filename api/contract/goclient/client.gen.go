@@ -1719,7 +1719,7 @@ type KnowledgeChunk struct {
 	Anchor     nullable.Nullable[string] `json:"anchor"`
 	DocumentId openapi_types.UUID        `json:"document_id"`
 
-	// HeadingPath Headings above the chunk
+	// HeadingPath Headings above the chunk, outermost first.
 	HeadingPath []string           `json:"heading_path"`
 	Id          openapi_types.UUID `json:"id"`
 
@@ -1735,7 +1735,7 @@ type KnowledgeChunk struct {
 	Title  string `json:"title"`
 	Tokens int    `json:"tokens"`
 
-	// Url Where a reader can open it (page URL with anchor)
+	// Url Where a reader can open it (page URL with anchor), when the source has one.
 	Url nullable.Nullable[string] `json:"url"`
 }
 
@@ -1791,7 +1791,7 @@ type KnowledgeHit struct {
 	// KeywordRank 1-based BM25 rank; null when no query term is in the chunk.
 	KeywordRank nullable.Nullable[int] `json:"keyword_rank"`
 
-	// KeywordScore The BM25 score (k1 = 1.2
+	// KeywordScore The BM25 score (k1 = 1.2, b = 0.75).
 	KeywordScore nullable.Nullable[float64] `json:"keyword_score"`
 	VectorRank   nullable.Nullable[int]     `json:"vector_rank"`
 
@@ -1831,15 +1831,15 @@ type KnowledgeSource struct {
 	Bytes  int64 `json:"bytes"`
 	Chunks int   `json:"chunks"`
 
-	// ContentHash SHA-256 (hex) of the content last indexed (of every document
+	// ContentHash SHA-256 (hex) of the content last indexed (of every document, for a site).
 	ContentHash nullable.Nullable[string] `json:"content_hash"`
 	ContentType nullable.Nullable[string] `json:"content_type"`
 	CreatedAt   time.Time                 `json:"created_at"`
 
-	// Documents Documents (pages
+	// Documents Documents (pages, files) indexed.
 	Documents int `json:"documents"`
 
-	// Error Why the source failed (when `failed`)
+	// Error Why the source failed (when `failed`), in words an operator can act on.
 	Error        nullable.Nullable[string]    `json:"error"`
 	FileName     nullable.Nullable[string]    `json:"file_name"`
 	Id           openapi_types.UUID           `json:"id"`
@@ -1862,7 +1862,7 @@ type KnowledgeSource struct {
 	Title     string                    `json:"title"`
 	UpdatedAt time.Time                 `json:"updated_at"`
 
-	// Url The page or the site's start (url
+	// Url The page or the site's start (url, site).
 	Url nullable.Nullable[string] `json:"url"`
 }
 
@@ -1881,7 +1881,7 @@ type KnowledgeSourceCreate struct {
 	// Text Required for snippet.
 	Text *string `json:"text,omitempty"`
 
-	// Title Defaults to the page title (url
+	// Title Defaults to the page title (url, site) or the question (snippet).
 	Title *string `json:"title,omitempty"`
 
 	// Url Required for url and site; http or https.

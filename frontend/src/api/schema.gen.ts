@@ -3010,9 +3010,9 @@ export interface components {
             kind: components["schemas"]["KnowledgeSourceKind"];
             title: string;
             status: components["schemas"]["KnowledgeSourceStatus"];
-            /** @description Why the source failed (when `failed`) */
+            /** @description Why the source failed (when `failed`), in words an operator can act on. */
             error: string | null;
-            /** @description The page or the site's start (url */
+            /** @description The page or the site's start (url, site). */
             url: string | null;
             file_name: string | null;
             content_type: string | null;
@@ -3024,7 +3024,7 @@ export interface components {
             max_depth: number | null;
             /** @description Re-sync period for url and site sources; 0 = never. */
             resync_hours: number;
-            /** @description Documents (pages */
+            /** @description Documents (pages, files) indexed. */
             documents: number;
             chunks: number;
             /**
@@ -3032,7 +3032,7 @@ export interface components {
              * @description Bytes of source content stored.
              */
             bytes: number;
-            /** @description SHA-256 (hex) of the content last indexed (of every document */
+            /** @description SHA-256 (hex) of the content last indexed (of every document, for a site). */
             content_hash: string | null;
             progress: components["schemas"]["KnowledgeProgress"];
             /** Format: date-time */
@@ -3057,7 +3057,7 @@ export interface components {
         KnowledgeSourceCreate: {
             /** @enum {string} */
             kind: "url" | "site" | "snippet";
-            /** @description Defaults to the page title (url */
+            /** @description Defaults to the page title (url, site) or the question (snippet). */
             title?: string;
             /** @description Required for url and site; http or https. */
             url?: string;
@@ -3101,7 +3101,7 @@ export interface components {
             ordinal: number;
             /** @description The document's title. */
             title: string;
-            /** @description Headings above the chunk */
+            /** @description Headings above the chunk, outermost first. */
             heading_path: string[];
             text: string;
             tokens: number;
@@ -3109,7 +3109,7 @@ export interface components {
             page: number | null;
             /** @description The HTML fragment id of the nearest heading. */
             anchor: string | null;
-            /** @description Where a reader can open it (page URL with anchor) */
+            /** @description Where a reader can open it (page URL with anchor), when the source has one. */
             url: string | null;
         };
         KnowledgeChunkList: {
@@ -3129,7 +3129,7 @@ export interface components {
             keyword_rank: number | null;
             /**
              * Format: double
-             * @description The BM25 score (k1 = 1.2
+             * @description The BM25 score (k1 = 1.2, b = 0.75).
              */
             keyword_score: number | null;
             vector_rank: number | null;
