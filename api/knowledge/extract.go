@@ -380,7 +380,9 @@ func htmlSections(body []byte) (string, []section) {
 					endPara()
 				}
 			case "td", "th":
-				para.WriteString(" | ")
+				if tt == html.StartTagToken {
+					para.WriteString(" | ")
+				}
 			}
 		case html.TextToken:
 			if skip > 0 {
