@@ -77,7 +77,8 @@ export function UploadDrop({ tenantId }: { tenantId: string }) {
       >
         <FileUp className="size-6 text-brand-600" aria-hidden />
         <p className="text-sm text-zinc-700">
-          Drop files here: PDF, Word (DOCX), HTML, Markdown, plain text, or a CSV of questions and answers.
+          Drop documents here: help articles, manuals, price lists, or a CSV of questions and answers. Each file gets the server’s answer below,
+          including why it could not be read.
         </p>
         <label htmlFor={inputId} className={buttonClass('secondary', 'md', 'cursor-pointer focus-within:outline-2 focus-within:outline-brand-600')}>
           Choose files
