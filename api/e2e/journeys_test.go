@@ -42,6 +42,7 @@ var setups = map[string]journeySetup{
 	"llm-keys":      setupLLMKeys,
 	"conversations": setupConversations,
 	"pages":         setupPages,
+	"knowledge":     setupKnowledge,
 }
 
 func (j *journeyEnv) tenantPath(rest string) string {
@@ -269,4 +270,49 @@ func setupPages(t *testing.T, j *journeyEnv) (map[string]string, func(t *testing
 	require.NoError(t, err)
 	return map[string]string{"E2E_AGENT_ID": agentID, "E2E_CONVERSATION_ID": conv.Items[0].ID,
 		"E2E_LONER_EMAIL": loner.Email, "E2E_LONER_PASSWORD": loner.Password}, nil
+}
+
+// knowledgeModel is the model of the knowledge journey's agent: no other
+// journey calls it, so the reply queued for it is that agent's.
+const knowledgeModel = "gpt-4.1-mini"
+
+// setupKnowledge gives the journey an agent whose model answers the preview
+// question citing passage [1]. The journey uploads the documents, assigns
+// them to the agent and asks; afterwards the model must have been given the
+// uploaded returns policy in its prompt (retrieval in the preview's turn),
+// and the server must hold both documents ready, with chunks.
+func setupKnowledge(t *testing.T, j *journeyEnv) (map[string]string, func(t *testing.T)) {
+	agentID := createAgent(t, j, map[string]any{"name": "Ada", "model": "openai/" + knowledgeModel})
+	j.llm.Queue(knowledgeModel, llmfake.Reply{Text: "Yes: any unused item can be returned within 30 days of delivery [1]."})
+	return map[string]string{"E2E_AGENT_ID": agentID}, func(t *testing.T) {
+		var prompted bool
+		for _, r := range j.llm.Requests() {
+			if r.Model == knowledgeModel && strings.Contains(r.System, "within 30 days of delivery") {
+				prompted = true
+			}
+		}
+		require.True(t, prompted, "the preview's prompt carried the retrieved passage of the uploaded PDF")
+
+		var list struct {
+			Items []struct {
+				FileName *string `json:"file_name"`
+				Status   string  `json:"status"`
+				Chunks   int     `json:"chunks"`
+			} `json:"items"`
+		}
+		j.account.Client.Do("GET", j.tenantPath("/knowledge/sources"), nil).JSON(t, &list)
+		ready := map[string]bool{}
+		for _, s := range list.Items {
+			if s.FileName != nil && s.Status == "ready" && s.Chunks > 0 {
+				ready[*s.FileName] = true
+			}
+		}
+		require.Equal(t, map[string]bool{"returns-policy.pdf": true, "shipping.md": true}, ready, "both uploads ready, with chunks; the snippet deleted")
+
+		var agent struct {
+			SourceIDs []string `json:"source_ids"`
+		}
+		j.account.Client.Do("GET", j.tenantPath("/agents/"+agentID+"/knowledge"), nil).JSON(t, &agent)
+		require.Len(t, agent.SourceIDs, 2, "both sources assigned in the designer")
+	}
 }

@@ -25,4 +25,11 @@ export const queryKeys = {
   /** Whether the AI employee is live: changed by channels, agents, keys and tests. */
   readiness: (tenantId: string) => ['tenants', tenantId, 'readiness'] as const,
   models: (tenantId: string) => ['tenants', tenantId, 'models'] as const,
+  /** Every knowledge read (sources, chunks, gaps) of a tenant. */
+  knowledge: (tenantId: string) => ['tenants', tenantId, 'knowledge'] as const,
+  knowledgeSources: (tenantId: string) => ['tenants', tenantId, 'knowledge', 'sources'] as const,
+  knowledgeChunks: (tenantId: string, sourceId: string) => ['tenants', tenantId, 'knowledge', 'chunks', sourceId] as const,
+  knowledgeGaps: (tenantId: string, status: string) => ['tenants', tenantId, 'knowledge', 'gaps', status] as const,
+  /** The sources an agent may use: changed in the designer, and when a source is deleted. */
+  agentKnowledge: (tenantId: string, agentId: string) => ['tenants', tenantId, 'agents', 'knowledge', agentId] as const,
 }

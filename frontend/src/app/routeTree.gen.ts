@@ -16,6 +16,7 @@ import { Route as WelcomeRouteImport } from './routes/welcome'
 import { Route as AppIndexRouteImport } from './routes/_app/index'
 import { Route as AppAuditRouteImport } from './routes/_app/audit'
 import { Route as AppBillingRouteImport } from './routes/_app/billing'
+import { Route as AppKnowledgeRouteImport } from './routes/_app/knowledge'
 import { Route as AppOnboardingRouteImport } from './routes/_app/onboarding'
 import { Route as AppSettingsRouteImport } from './routes/_app/settings'
 import { Route as AppUsageRouteImport } from './routes/_app/usage'
@@ -25,6 +26,9 @@ import { Route as AppAgentsAgentIdRouteImport } from './routes/_app/agents/$agen
 import { Route as AppAgentsNewRouteImport } from './routes/_app/agents/new'
 import { Route as AppConversationsIndexRouteImport } from './routes/_app/conversations/index'
 import { Route as AppConversationsConversationIdRouteImport } from './routes/_app/conversations/$conversationId'
+import { Route as AppKnowledgeIndexRouteImport } from './routes/_app/knowledge/index'
+import { Route as AppKnowledgeGapsRouteImport } from './routes/_app/knowledge/gaps'
+import { Route as AppKnowledgeTesterRouteImport } from './routes/_app/knowledge/tester'
 import { Route as AppSettingsIndexRouteImport } from './routes/_app/settings/index'
 import { Route as AppSettingsApiKeysRouteImport } from './routes/_app/settings/api-keys'
 import { Route as AppSettingsApiTokensRouteImport } from './routes/_app/settings/api-tokens'
@@ -65,6 +69,11 @@ const AppAuditRoute = AppAuditRouteImport.update({
 const AppBillingRoute = AppBillingRouteImport.update({
   id: '/billing',
   path: '/billing',
+  getParentRoute: () => AppRoute,
+} as any)
+const AppKnowledgeRoute = AppKnowledgeRouteImport.update({
+  id: '/knowledge',
+  path: '/knowledge',
   getParentRoute: () => AppRoute,
 } as any)
 const AppOnboardingRoute = AppOnboardingRouteImport.update({
@@ -113,6 +122,21 @@ const AppConversationsConversationIdRoute =
     path: '/conversations/$conversationId',
     getParentRoute: () => AppRoute,
   } as any)
+const AppKnowledgeIndexRoute = AppKnowledgeIndexRouteImport.update({
+  id: '/',
+  path: '/',
+  getParentRoute: () => AppKnowledgeRoute,
+} as any)
+const AppKnowledgeGapsRoute = AppKnowledgeGapsRouteImport.update({
+  id: '/gaps',
+  path: '/gaps',
+  getParentRoute: () => AppKnowledgeRoute,
+} as any)
+const AppKnowledgeTesterRoute = AppKnowledgeTesterRouteImport.update({
+  id: '/tester',
+  path: '/tester',
+  getParentRoute: () => AppKnowledgeRoute,
+} as any)
 const AppSettingsIndexRoute = AppSettingsIndexRouteImport.update({
   id: '/',
   path: '/',
@@ -156,6 +180,7 @@ export interface FileRoutesByFullPath {
   '/welcome': typeof WelcomeRoute
   '/audit': typeof AppAuditRoute
   '/billing': typeof AppBillingRoute
+  '/knowledge': typeof AppKnowledgeRouteWithChildren
   '/onboarding': typeof AppOnboardingRoute
   '/settings': typeof AppSettingsRouteWithChildren
   '/usage': typeof AppUsageRoute
@@ -163,6 +188,8 @@ export interface FileRoutesByFullPath {
   '/agents/$agentId': typeof AppAgentsAgentIdRoute
   '/agents/new': typeof AppAgentsNewRoute
   '/conversations/$conversationId': typeof AppConversationsConversationIdRoute
+  '/knowledge/gaps': typeof AppKnowledgeGapsRoute
+  '/knowledge/tester': typeof AppKnowledgeTesterRoute
   '/settings/api-keys': typeof AppSettingsApiKeysRoute
   '/settings/api-tokens': typeof AppSettingsApiTokensRoute
   '/settings/channels': typeof AppSettingsChannelsRoute
@@ -171,6 +198,7 @@ export interface FileRoutesByFullPath {
   '/settings/webhooks': typeof AppSettingsWebhooksRoute
   '/agents/': typeof AppAgentsIndexRoute
   '/conversations/': typeof AppConversationsIndexRoute
+  '/knowledge/': typeof AppKnowledgeIndexRoute
   '/settings/': typeof AppSettingsIndexRoute
 }
 export interface FileRoutesByTo {
@@ -186,6 +214,8 @@ export interface FileRoutesByTo {
   '/agents/$agentId': typeof AppAgentsAgentIdRoute
   '/agents/new': typeof AppAgentsNewRoute
   '/conversations/$conversationId': typeof AppConversationsConversationIdRoute
+  '/knowledge/gaps': typeof AppKnowledgeGapsRoute
+  '/knowledge/tester': typeof AppKnowledgeTesterRoute
   '/settings/api-keys': typeof AppSettingsApiKeysRoute
   '/settings/api-tokens': typeof AppSettingsApiTokensRoute
   '/settings/channels': typeof AppSettingsChannelsRoute
@@ -194,6 +224,7 @@ export interface FileRoutesByTo {
   '/settings/webhooks': typeof AppSettingsWebhooksRoute
   '/agents': typeof AppAgentsIndexRoute
   '/conversations': typeof AppConversationsIndexRoute
+  '/knowledge': typeof AppKnowledgeIndexRoute
   '/settings': typeof AppSettingsIndexRoute
 }
 export interface FileRoutesById {
@@ -204,6 +235,7 @@ export interface FileRoutesById {
   '/welcome': typeof WelcomeRoute
   '/_app/audit': typeof AppAuditRoute
   '/_app/billing': typeof AppBillingRoute
+  '/_app/knowledge': typeof AppKnowledgeRouteWithChildren
   '/_app/onboarding': typeof AppOnboardingRoute
   '/_app/settings': typeof AppSettingsRouteWithChildren
   '/_app/usage': typeof AppUsageRoute
@@ -212,6 +244,8 @@ export interface FileRoutesById {
   '/_app/agents/$agentId': typeof AppAgentsAgentIdRoute
   '/_app/agents/new': typeof AppAgentsNewRoute
   '/_app/conversations/$conversationId': typeof AppConversationsConversationIdRoute
+  '/_app/knowledge/gaps': typeof AppKnowledgeGapsRoute
+  '/_app/knowledge/tester': typeof AppKnowledgeTesterRoute
   '/_app/settings/api-keys': typeof AppSettingsApiKeysRoute
   '/_app/settings/api-tokens': typeof AppSettingsApiTokensRoute
   '/_app/settings/channels': typeof AppSettingsChannelsRoute
@@ -220,6 +254,7 @@ export interface FileRoutesById {
   '/_app/settings/webhooks': typeof AppSettingsWebhooksRoute
   '/_app/agents/': typeof AppAgentsIndexRoute
   '/_app/conversations/': typeof AppConversationsIndexRoute
+  '/_app/knowledge/': typeof AppKnowledgeIndexRoute
   '/_app/settings/': typeof AppSettingsIndexRoute
 }
 export interface FileRouteTypes {
@@ -231,6 +266,7 @@ export interface FileRouteTypes {
     | '/welcome'
     | '/audit'
     | '/billing'
+    | '/knowledge'
     | '/onboarding'
     | '/settings'
     | '/usage'
@@ -238,6 +274,8 @@ export interface FileRouteTypes {
     | '/agents/$agentId'
     | '/agents/new'
     | '/conversations/$conversationId'
+    | '/knowledge/gaps'
+    | '/knowledge/tester'
     | '/settings/api-keys'
     | '/settings/api-tokens'
     | '/settings/channels'
@@ -246,6 +284,7 @@ export interface FileRouteTypes {
     | '/settings/webhooks'
     | '/agents/'
     | '/conversations/'
+    | '/knowledge/'
     | '/settings/'
   fileRoutesByTo: FileRoutesByTo
   to:
@@ -261,6 +300,8 @@ export interface FileRouteTypes {
     | '/agents/$agentId'
     | '/agents/new'
     | '/conversations/$conversationId'
+    | '/knowledge/gaps'
+    | '/knowledge/tester'
     | '/settings/api-keys'
     | '/settings/api-tokens'
     | '/settings/channels'
@@ -269,6 +310,7 @@ export interface FileRouteTypes {
     | '/settings/webhooks'
     | '/agents'
     | '/conversations'
+    | '/knowledge'
     | '/settings'
   id:
     | '__root__'
@@ -278,6 +320,7 @@ export interface FileRouteTypes {
     | '/welcome'
     | '/_app/audit'
     | '/_app/billing'
+    | '/_app/knowledge'
     | '/_app/onboarding'
     | '/_app/settings'
     | '/_app/usage'
@@ -286,6 +329,8 @@ export interface FileRouteTypes {
     | '/_app/agents/$agentId'
     | '/_app/agents/new'
     | '/_app/conversations/$conversationId'
+    | '/_app/knowledge/gaps'
+    | '/_app/knowledge/tester'
     | '/_app/settings/api-keys'
     | '/_app/settings/api-tokens'
     | '/_app/settings/channels'
@@ -294,6 +339,7 @@ export interface FileRouteTypes {
     | '/_app/settings/webhooks'
     | '/_app/agents/'
     | '/_app/conversations/'
+    | '/_app/knowledge/'
     | '/_app/settings/'
   fileRoutesById: FileRoutesById
 }
@@ -354,6 +400,13 @@ declare module '@tanstack/react-router' {
       path: '/billing'
       fullPath: '/billing'
       preLoaderRoute: typeof AppBillingRouteImport
+      parentRoute: typeof AppRoute
+    }
+    '/_app/knowledge': {
+      id: '/_app/knowledge'
+      path: '/knowledge'
+      fullPath: '/knowledge'
+      preLoaderRoute: typeof AppKnowledgeRouteImport
       parentRoute: typeof AppRoute
     }
     '/_app/onboarding': {
@@ -419,6 +472,27 @@ declare module '@tanstack/react-router' {
       preLoaderRoute: typeof AppConversationsConversationIdRouteImport
       parentRoute: typeof AppRoute
     }
+    '/_app/knowledge/': {
+      id: '/_app/knowledge/'
+      path: '/'
+      fullPath: '/knowledge/'
+      preLoaderRoute: typeof AppKnowledgeIndexRouteImport
+      parentRoute: typeof AppKnowledgeRoute
+    }
+    '/_app/knowledge/gaps': {
+      id: '/_app/knowledge/gaps'
+      path: '/gaps'
+      fullPath: '/knowledge/gaps'
+      preLoaderRoute: typeof AppKnowledgeGapsRouteImport
+      parentRoute: typeof AppKnowledgeRoute
+    }
+    '/_app/knowledge/tester': {
+      id: '/_app/knowledge/tester'
+      path: '/tester'
+      fullPath: '/knowledge/tester'
+      preLoaderRoute: typeof AppKnowledgeTesterRouteImport
+      parentRoute: typeof AppKnowledgeRoute
+    }
     '/_app/settings/': {
       id: '/_app/settings/'
       path: '/'
@@ -471,6 +545,22 @@ declare module '@tanstack/react-router' {
   }
 }
 
+interface AppKnowledgeRouteChildren {
+  AppKnowledgeGapsRoute: typeof AppKnowledgeGapsRoute
+  AppKnowledgeTesterRoute: typeof AppKnowledgeTesterRoute
+  AppKnowledgeIndexRoute: typeof AppKnowledgeIndexRoute
+}
+
+const AppKnowledgeRouteChildren: AppKnowledgeRouteChildren = {
+  AppKnowledgeGapsRoute: AppKnowledgeGapsRoute,
+  AppKnowledgeTesterRoute: AppKnowledgeTesterRoute,
+  AppKnowledgeIndexRoute: AppKnowledgeIndexRoute,
+}
+
+const AppKnowledgeRouteWithChildren = AppKnowledgeRoute._addFileChildren(
+  AppKnowledgeRouteChildren,
+)
+
 interface AppSettingsRouteChildren {
   AppSettingsApiKeysRoute: typeof AppSettingsApiKeysRoute
   AppSettingsApiTokensRoute: typeof AppSettingsApiTokensRoute
@@ -498,6 +588,7 @@ const AppSettingsRouteWithChildren = AppSettingsRoute._addFileChildren(
 interface AppRouteChildren {
   AppAuditRoute: typeof AppAuditRoute
   AppBillingRoute: typeof AppBillingRoute
+  AppKnowledgeRoute: typeof AppKnowledgeRouteWithChildren
   AppOnboardingRoute: typeof AppOnboardingRoute
   AppSettingsRoute: typeof AppSettingsRouteWithChildren
   AppUsageRoute: typeof AppUsageRoute
@@ -512,6 +603,7 @@ interface AppRouteChildren {
 const AppRouteChildren: AppRouteChildren = {
   AppAuditRoute: AppAuditRoute,
   AppBillingRoute: AppBillingRoute,
+  AppKnowledgeRoute: AppKnowledgeRouteWithChildren,
   AppOnboardingRoute: AppOnboardingRoute,
   AppSettingsRoute: AppSettingsRouteWithChildren,
   AppUsageRoute: AppUsageRoute,

@@ -1,8 +1,8 @@
-import { BarChart3, Bot, CreditCard, LayoutDashboard, MessagesSquare, Rocket, ScrollText, Settings, type LucideIcon } from 'lucide-react'
+import { BarChart3, BookOpen, Bot, CreditCard, LayoutDashboard, MessagesSquare, Rocket, ScrollText, Settings, type LucideIcon } from 'lucide-react'
 import type { Role } from '@/lib/roles'
 
 export interface NavItem {
-  to: '/' | '/onboarding' | '/agents' | '/conversations' | '/usage' | '/billing' | '/audit' | '/settings'
+  to: '/' | '/onboarding' | '/agents' | '/knowledge' | '/conversations' | '/usage' | '/billing' | '/audit' | '/settings'
   label: string
   icon: LucideIcon
   /** Hidden below this role (the API would answer 403 anyway). */
@@ -13,6 +13,7 @@ export const mainNav: readonly NavItem[] = [
   { to: '/', label: 'Dashboard', icon: LayoutDashboard },
   { to: '/onboarding', label: 'Get started', icon: Rocket, minRole: 'admin' },
   { to: '/agents', label: 'Agents', icon: Bot },
+  { to: '/knowledge', label: 'Knowledge', icon: BookOpen },
   { to: '/conversations', label: 'Conversations', icon: MessagesSquare },
   { to: '/usage', label: 'Usage', icon: BarChart3 },
   { to: '/billing', label: 'Billing', icon: CreditCard },

@@ -1,19 +1,31 @@
-import { useInfiniteQuery, useQuery, useSuspenseQuery } from '@tanstack/react-query'
+import { useInfiniteQuery, useQuery, useSuspenseInfiniteQuery, useSuspenseQuery } from '@tanstack/react-query'
 import { createFileRoute, Link, useRouter } from '@tanstack/react-router'
 import { ArrowLeft, Trash2 } from 'lucide-react'
-import { useState } from 'react'
+import { lazy, Suspense, useState } from 'react'
 import { Badge } from '@/components/ui/badge'
 import { Button, buttonClass } from '@/components/ui/button'
 import { PageHeader } from '@/components/ui/page-header'
 import { agentQueryOptions } from '@/features/agents/api/get-agent'
+import { agentKnowledgeQueryOptions } from '@/features/agents/api/get-agent-knowledge'
 import { modelsQueryOptions } from '@/features/agents/api/get-models'
-import { AgentPreview } from '@/features/agents/components/agent-preview'
-import { DeleteAgentDialog } from '@/features/agents/components/delete-agent-dialog'
 import { EditAgent } from '@/features/agents/components/edit-agent'
+import { sourcesQueryOptions } from '@/features/knowledge/api/get-sources'
 import { llmKeysQueryOptions } from '@/features/llm-keys/api/get-llm-keys'
+import { LoadMore } from '@/components/ui/load-more'
+import { Skeleton } from '@/components/ui/skeleton'
 import { readinessQueryOptions } from '@/features/readiness/api/get-readiness'
 import { ReadinessChecklist } from '@/features/readiness/components/readiness-checklist'
 import { hasRole } from '@/lib/roles'
+
+// The delete dialog opens on demand, the preview is a tool used on demand (it
+// starts empty) and the knowledge section sits below the long form (its data
+// loads with the page): each is its own chunk, so the designer's first load
+// stays within its budget.
+const DeleteAgentDialog = lazy(() => import('@/features/agents/components/delete-agent-dialog').then((m) => ({ default: m.DeleteAgentDialog })))
+const AgentKnowledgeSection = lazy(() =>
+  import('@/features/agents/components/agent-knowledge-section').then((m) => ({ default: m.AgentKnowledgeSection })),
+)
+const AgentPreview = lazy(() => import('@/features/agents/components/agent-preview').then((m) => ({ default: m.AgentPreview })))
 
 export const Route = createFileRoute('/_app/agents/$agentId')({
   loader: async ({ context: { queryClient, tenantId, membership }, params }) => {
@@ -21,6 +33,8 @@ export const Route = createFileRoute('/_app/agents/$agentId')({
       queryClient.ensureQueryData(agentQueryOptions(tenantId, params.agentId)),
       queryClient.ensureQueryData(readinessQueryOptions(tenantId)),
       queryClient.ensureQueryData(modelsQueryOptions(tenantId)),
+      queryClient.ensureQueryData(agentKnowledgeQueryOptions(tenantId, params.agentId)),
+      queryClient.ensureInfiniteQueryData(sourcesQueryOptions(tenantId)),
     ])
     if (hasRole(membership.role, 'admin')) void queryClient.prefetchInfiniteQuery(llmKeysQueryOptions(tenantId))
   },
@@ -38,6 +52,7 @@ function EditAgentPage() {
   const canManage = hasRole(membership.role, 'admin')
   const keys = useInfiniteQuery({ ...llmKeysQueryOptions(tenantId), enabled: canManage })
   const report = readiness.agents.find((a) => a.agent_id === agent.id)
+  const sources = useSuspenseInfiniteQuery(sourcesQueryOptions(tenantId))
 
   return (
     <>
@@ -82,19 +97,37 @@ function EditAgentPage() {
               </Link>
             }
           />
+          <div className="max-w-3xl">
+            <Suspense fallback={<Skeleton className="h-64 w-full" />}>
+              <AgentKnowledgeSection
+              key={agent.id}
+              tenantId={tenantId}
+              agentId={agent.id}
+              sources={sources.data}
+              readOnly={!canManage}
+                more={<LoadMore hasNextPage={sources.hasNextPage} isFetchingNextPage={sources.isFetchingNextPage} fetchNextPage={sources.fetchNextPage} />}
+              />
+            </Suspense>
+          </div>
         </div>
         {canManage && (
           <div className="xl:sticky xl:top-6">
-            <AgentPreview tenantId={tenantId} agentId={agent.id} />
+            <Suspense fallback={<Skeleton className="h-64 w-full" />}>
+              <AgentPreview tenantId={tenantId} agentId={agent.id} />
+            </Suspense>
           </div>
         )}
       </div>
-      <DeleteAgentDialog
-        tenantId={tenantId}
-        agent={deleting ? agent : null}
-        onOpenChange={setDeleting}
-        onDeleted={() => void router.navigate({ to: '/agents', replace: true })}
-      />
+      {deleting && (
+        <Suspense>
+          <DeleteAgentDialog
+            tenantId={tenantId}
+            agent={agent}
+            onOpenChange={setDeleting}
+            onDeleted={() => void router.navigate({ to: '/agents', replace: true })}
+          />
+        </Suspense>
+      )}
     </>
   )
 }
