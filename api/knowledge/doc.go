@@ -4,9 +4,9 @@
 // Sources (files, URLs, sites, snippets) are ingested by a River job
 // (SyncArgs): fetch (every request through netguard), extract, chunk, embed,
 // index. A document whose SHA-256 did not change since the last sync is kept
-// as it is. Extraction sits behind the Extractor interface: the built-in one
-// reads plain text, Markdown, HTML and CSV Q&A; api/knowledge/extract (PDF,
-// DOCX, richer HTML) plugs in through the same interface.
+// as it is. Extraction sits behind the Extractor interface; Library is
+// api/knowledge/extract (PDF, DOCX, HTML main content, Markdown, plain text,
+// CSV Q&A, chunked by structure).
 //
 // Retrieval is hybrid, in PostgreSQL under row-level security: BM25 over the
 // chunks' term statistics (IDF and length normalisation, k1 = 1.2, b = 0.75,

@@ -16,6 +16,7 @@ import (
 	"github.com/konstruct/konstruct/api/agents"
 	"github.com/konstruct/konstruct/api/audit"
 	"github.com/konstruct/konstruct/api/errs"
+	"github.com/konstruct/konstruct/api/knowledge/extract"
 	"github.com/konstruct/konstruct/api/memory"
 	"github.com/konstruct/konstruct/api/netguard"
 	"github.com/konstruct/konstruct/api/paging"
@@ -27,7 +28,7 @@ type Opts struct {
 	Store     *store.Store
 	Guard     *access.Guard
 	Embedder  memory.Embedder
-	Extractor Extractor // nil: Builtin
+	Extractor Extractor // nil: Library with the file limit
 	Policy    netguard.Policy
 	// FileMaxBytes bounds one file or fetched page; TenantMaxBytes all of a
 	// tenant's sources.
@@ -44,11 +45,11 @@ type Service struct {
 
 // New returns the service.
 func New(o Opts) *Service {
-	if o.Extractor == nil {
-		o.Extractor = Builtin{}
-	}
 	if o.FileMaxBytes <= 0 {
 		o.FileMaxBytes = 20 << 20
+	}
+	if o.Extractor == nil {
+		o.Extractor = Library{Limits: extract.Limits{MaxBytes: o.FileMaxBytes}}
 	}
 	if o.TenantMaxBytes <= 0 {
 		o.TenantMaxBytes = 500 << 20
