@@ -19,7 +19,6 @@ import (
 	"github.com/konstruct/konstruct/api/llm"
 	"github.com/konstruct/konstruct/api/memory"
 	"github.com/konstruct/konstruct/api/obs"
-	"github.com/konstruct/konstruct/api/secrets"
 	"github.com/konstruct/konstruct/api/store"
 	"github.com/konstruct/konstruct/api/tools"
 )
@@ -35,12 +34,23 @@ const Continuation = "…"
 // Apology is sent when a turn cannot be answered after every attempt.
 const Apology = "I'm sorry, I can't answer right now. I've let the team know and someone will follow up with you."
 
+// The steps of a turn, as store.WithStep names them: the bench reports a
+// turn's database round trips by step, and a test holds their number.
+const (
+	StepClaim       = "turn.claim"       // lock the conversation, load everything, write the turn's record
+	StepAcknowledge = "turn.acknowledge" // the placeholder or read receipt
+	StepRead        = "turn.read"        // what the model is given: window, memories, context
+	StepThink       = "turn.think"       // the model calls (key selection) and tool calls
+	StepRecord      = "turn.record"      // the reply with its usage and audit
+	StepDeliver     = "turn.deliver"     // the parts' intents, the sends, the end of the turn
+	StepFail        = "turn.fail"        // a failure's bookkeeping
+)
+
 // WorkerOpts are the turn worker's collaborators.
 type WorkerOpts struct {
 	Store     *store.Store
-	Keyring   *secrets.Keyring
 	Router    *llm.Router
-	Providers channels.Providers
+	Providers *channels.Providers
 	Log       *slog.Logger
 	// Debounce is how long a conversation must be quiet before the agent
 	// answers, so several quick messages get one reply.
@@ -104,7 +114,7 @@ type turn struct {
 // generate, deliver. Each step is recorded before the next, so a retried job
 // picks up where the last attempt stopped and never sends a reply twice.
 func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
-	t, wait, err := w.claim(ctx, job)
+	t, wait, err := w.claim(store.WithStep(ctx, StepClaim), job)
 	if err != nil {
 		return err
 	}
@@ -114,30 +124,24 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 		}
 		return nil
 	}
-	provider, err := w.opts.Providers.For(t.conn.Type)
-	if err != nil {
-		return river.JobCancel(err)
+	if t.sender, err = w.opts.Providers.SenderFor(t.conn); err != nil {
+		return w.fail(store.WithStep(ctx, StepFail), t, job, err, true)
 	}
-	secret, err := channels.Open(w.opts.Keyring, t.conn)
-	if err != nil {
-		return w.fail(ctx, t, job, err, true)
-	}
-	t.sender = provider.Sender(t.conn, secret)
 	t.target = channels.Target{Channel: t.conv.ChannelRef, Thread: t.conv.ThreadRef}
 
 	if t.msg.DeliveryState == conversations.StateClaimed {
-		if err := w.acknowledge(ctx, t); err != nil {
-			return w.deliveryFailed(ctx, t, job, err)
+		if err := w.acknowledge(store.WithStep(ctx, StepAcknowledge), t); err != nil {
+			return w.deliveryFailed(store.WithStep(ctx, StepFail), t, job, err)
 		}
 		if quiet := w.quietIn(t); quiet > 0 {
 			return river.JobSnooze(quiet)
 		}
 		if err := w.generate(ctx, t); err != nil {
-			return w.fail(ctx, t, job, err, false)
+			return w.fail(store.WithStep(ctx, StepFail), t, job, err, false)
 		}
 	}
-	if err := w.deliver(ctx, t); err != nil {
-		return w.deliveryFailed(ctx, t, job, err)
+	if err := w.deliver(store.WithStep(ctx, StepDeliver), t); err != nil {
+		return w.deliveryFailed(store.WithStep(ctx, StepFail), t, job, err)
 	}
 	return nil
 }
@@ -344,52 +348,24 @@ func (w *Worker) quietIn(t *turn) time.Duration {
 // else the model's answer (with recalled memories, the images the user sent
 // and the agent's tools), and records it with its usage in one transaction.
 func (w *Worker) generate(ctx context.Context, t *turn) error {
-	query := w.queryVector(ctx, t)
-	var window []conversations.Message
-	var rule string
-	var recalled []memory.Recalled
-	err := w.opts.Store.WithTenant(ctx, t.tenantID, func(ctx context.Context, tx store.Tx) (err error) {
-		if rule, err = ruleFired(ctx, tx, t); err != nil || rule != "" {
-			return err
-		}
-		err = tx.NewSelect().Model(&window).
-			Where("conversation_id = ? AND seq <= ?", t.conv.ID, *t.msg.AnswersSeq).
-			Where("role IN ('user', 'human') OR (role = 'assistant' AND delivery_state = ?)", conversations.StateDelivered).
-			OrderExpr("seq DESC").Limit(int64(t.agent.WindowSize)).Scan(ctx)
-		if err != nil {
-			return err
-		}
-		recalled, err = w.recall(ctx, tx, t, query, window)
-		return err
-	})
+	in, err := w.read(store.WithStep(ctx, StepRead), t)
 	if err != nil {
 		return err
 	}
-	if rule != "" {
-		return w.record(ctx, t, HandoverMessage, nil, "rule: "+rule)
+	if in.rule != "" {
+		return w.record(store.WithStep(ctx, StepRecord), t, HandoverMessage, nil, "rule: "+in.rule)
 	}
-	for i, j := 0, len(window)-1; i < j; i, j = i+1, j-1 {
-		window[i], window[j] = window[j], window[i]
-	}
-	images, notes := w.images(ctx, t)
-	system := System(t.agent, t.tenantName, t.conn.Type, Context{Memories: recalled})
-	agent := t.agent
-	if m := t.msg.Delivery.Model; m != "" && m != agent.Model {
-		downgraded := *agent // the budget is spent: the cheaper model, without fallbacks
-		downgraded.Model, downgraded.FallbackModels = m, nil
-		agent = &downgraded
-	}
-	th, err := think(ctx, w.opts.Router, w.opts.Tools, t.tenantID, agent, system, Window(window, images, notes),
-		&turnJournal{store: w.opts.Store, tenantID: t.tenantID, msgID: t.msg.ID, convID: t.conv.ID})
+	th, err := w.think(store.WithStep(ctx, StepThink), t, in)
 	if err != nil {
 		if len(th.calls) > 0 {
 			// Calls that answered before the failure still cost money.
-			_ = w.opts.Store.WithTenant(context.WithoutCancel(ctx), t.tenantID, func(ctx context.Context, tx store.Tx) error {
+			_ = w.opts.Store.WithTenant(store.WithStep(context.WithoutCancel(ctx), StepRecord), t.tenantID, func(ctx context.Context, tx store.Tx) error {
 				return recordCalls(ctx, tx, t.agent, &t.conv.ID, &t.msg.ID, "turn", th.calls)
 			})
 		}
 		return err
 	}
+	ctx = store.WithStep(ctx, StepRecord)
 	if th.escalate != nil {
 		return w.record(ctx, t, HandoverMessage, th, "the agent asked for a human: "+*th.escalate)
 	}
@@ -398,6 +374,55 @@ func (w *Worker) generate(ctx context.Context, t *turn) error {
 		return &emptyReplyError{model: th.calls[len(th.calls)-1].Model}
 	}
 	return w.record(ctx, t, text, th, "")
+}
+
+// reading is what the turn's read step found: the escalation rule that
+// fired (then nothing else is read), the conversation's window (oldest
+// first) and the context the model is given besides it.
+type reading struct {
+	rule   string
+	window []conversations.Message
+	extra  Context
+}
+
+// read is the turn's read: the escalation rules' inputs, the window and the
+// recalled memories, in one transaction, and whatever else the model is
+// given (loadContext).
+func (w *Worker) read(ctx context.Context, t *turn) (*reading, error) {
+	query := w.queryVector(ctx, t)
+	in := &reading{}
+	err := w.opts.Store.WithTenant(ctx, t.tenantID, func(ctx context.Context, tx store.Tx) (err error) {
+		if in.rule, err = ruleFired(ctx, tx, t); err != nil || in.rule != "" {
+			return err
+		}
+		if in.window, err = conversations.Window(ctx, tx, t.conv.ID, *t.msg.AnswersSeq, t.agent.WindowSize); err != nil {
+			return err
+		}
+		return w.loadContext(ctx, tx, t, query, in)
+	})
+	return in, err
+}
+
+// loadContext loads what the model is given besides the window, inside the
+// read's transaction: the memories recalled for this person. It is the one
+// place where more context joins a turn (knowledge retrieval goes here).
+func (w *Worker) loadContext(ctx context.Context, tx store.Tx, t *turn, query []float32, in *reading) (err error) {
+	in.extra.Memories, err = w.recall(ctx, tx, t, query, in.window)
+	return err
+}
+
+// think asks the model (with the agent's tools) for the reply.
+func (w *Worker) think(ctx context.Context, t *turn, in *reading) (*thought, error) {
+	images, notes := w.images(ctx, t)
+	system := System(t.agent, t.tenantName, t.conn.Type, in.extra)
+	agent := t.agent
+	if m := t.msg.Delivery.Model; m != "" && m != agent.Model {
+		downgraded := *agent // the budget is spent: the cheaper model, without fallbacks
+		downgraded.Model, downgraded.FallbackModels = m, nil
+		agent = &downgraded
+	}
+	return think(ctx, w.opts.Router, w.opts.Tools, t.tenantID, agent, system, Window(in.window, images, notes),
+		&turnJournal{store: w.opts.Store, tenantID: t.tenantID, msgID: t.msg.ID, convID: t.conv.ID})
 }
 
 // record stores the reply with its usage and, for a hand-over, the
@@ -689,7 +714,7 @@ func (w *Worker) fail(ctx context.Context, t *turn, job *river.Job[Args], cause 
 		}
 	}
 	err := w.opts.Store.WithTenant(context.WithoutCancel(ctx), t.tenantID, func(ctx context.Context, tx store.Tx) error {
-		t.msg.DeliveryState, t.msg.Delivery.Error = conversations.StateFailed, truncate(reason, 1000)
+		t.msg.DeliveryState, t.msg.Delivery.Error = conversations.StateFailed, Truncate(reason, 1000)
 		if t.msg.Body == "" {
 			t.msg.Body = Apology
 		}
@@ -697,26 +722,19 @@ func (w *Worker) fail(ctx context.Context, t *turn, job *river.Job[Args], cause 
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE conversations SET flagged_at = now(), flag_reason = ? WHERE id = ?",
-			"The agent could not answer. "+truncate(llm.Explain(cause), 300), t.conv.ID); err != nil {
+			"The agent could not answer. "+Truncate(llm.Explain(cause), 300), t.conv.ID); err != nil {
 			return err
 		}
 		if err := events.Record(ctx, tx, events.TurnFailed{ConversationID: t.conv.ID, MessageID: t.msg.ID, AgentID: t.agent.ID, Attempt: job.Attempt}); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{Action: "turn.failed", TargetType: "conversation", TargetID: t.conv.ID.String(),
-			Metadata: map[string]any{"reason": truncate(reason, 1000), "attempt": job.Attempt}})
+			Metadata: map[string]any{"reason": Truncate(reason, 1000), "attempt": job.Attempt}})
 	})
 	if err != nil {
 		return err
 	}
 	return river.JobCancel(fmt.Errorf("turn failed for good: %w", cause))
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }
 
 // replyDelivered is the reply.delivered event of a delivered turn.
