@@ -21,17 +21,17 @@ import (
 // (status escalated), records why, and queues the notice to the human target.
 func escalate(ctx context.Context, tx store.Tx, t *turn, reason string) error {
 	if _, err := tx.ExecContext(ctx, "UPDATE conversations SET status = 'escalated', escalated_at = now(), escalation_reason = ? WHERE id = ?",
-		Truncate(reason, 500), t.conv.ID); err != nil {
+		clip(reason, 500), t.conv.ID); err != nil {
 		return err
 	}
 	if _, err := tx.InsertJob(ctx, HandoverArgs{TenantID: t.tenantID, ConversationID: t.conv.ID, AgentID: t.agent.ID}, nil); err != nil {
 		return err
 	}
-	if err := events.Record(ctx, tx, events.ConversationHandedOver{ConversationID: t.conv.ID, AgentID: t.agent.ID, Reason: Truncate(reason, 500)}); err != nil {
+	if err := events.Record(ctx, tx, events.ConversationHandedOver{ConversationID: t.conv.ID, AgentID: t.agent.ID, Reason: clip(reason, 500)}); err != nil {
 		return err
 	}
 	return audit.Record(ctx, tx, audit.Event{Action: "conversation.escalated", TargetType: "conversation", TargetID: t.conv.ID.String(),
-		Metadata: map[string]any{"reason": Truncate(reason, 500), "agent_id": t.agent.ID.String()}})
+		Metadata: map[string]any{"reason": clip(reason, 500), "agent_id": t.agent.ID.String()}})
 }
 
 // HandoverArgs notifies the agent's escalation target of a hand-over.

@@ -17,6 +17,7 @@ import (
 	"github.com/konstruct/konstruct/api/conversations"
 	"github.com/konstruct/konstruct/api/events"
 	"github.com/konstruct/konstruct/api/llm"
+	"github.com/konstruct/konstruct/api/llmkeys"
 	"github.com/konstruct/konstruct/api/memory"
 	"github.com/konstruct/konstruct/api/obs"
 	"github.com/konstruct/konstruct/api/store"
@@ -108,6 +109,12 @@ type turn struct {
 	pending    []conversations.Message // the user messages it answers
 	sender     channels.Sender
 	target     channels.Target
+	// written is an intent this run committed in the claim (firstIntent)
+	// and has not sent yet.
+	written *outboundPart
+	// onSent, when set, is recorded in the transaction that records the
+	// next fresh send (post), which saves that record one of its own.
+	onSent func(ctx context.Context, tx store.Tx, ref string) error
 }
 
 // Work runs (or resumes) a turn: claim, acknowledge, wait for quiet,
@@ -152,113 +159,90 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 // conversation is still in flight.
 func (w *Worker) claim(ctx context.Context, job *river.Job[Args]) (t *turn, wait time.Duration, err error) {
 	err = w.opts.Store.WithTenant(ctx, job.Args.TenantID, func(ctx context.Context, tx store.Tx) error {
-		conv := &conversations.Conversation{}
-		if err := tx.NewSelect().Model(conv).Where("id = ?", job.Args.ConversationID).For("UPDATE").Scan(ctx); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return nil // erased since
-			}
-			return err
-		}
-		mine := &conversations.Message{}
-		err := tx.NewSelect().Model(mine).Where("turn_job_id = ?", job.ID).Scan(ctx)
+		st, err := conversations.LockForTurn(ctx, tx, job.Args.ConversationID, job.ID)
 		switch {
-		case err == nil:
-			if mine.DeliveryState == conversations.StateDelivered || mine.DeliveryState == conversations.StateFailed {
-				return nil // a retry after the turn finished: nothing to send again
-			}
-		case errors.Is(err, store.ErrNotFound):
-			mine = nil
-			inFlight, err := tx.NewSelect().Model((*conversations.Message)(nil)).
-				Where("conversation_id = ? AND role = 'assistant' AND turn_job_id IS NOT NULL AND delivery_state IN (?, ?)",
-					conv.ID, conversations.StateClaimed, conversations.StateGenerated).Exists(ctx)
-			if err != nil {
-				return err
-			}
-			if inFlight {
-				wait = 500 * time.Millisecond // answer after the reply being written, not alongside it
-				return nil
-			}
-		default:
-			return err
+		case err != nil || st == nil:
+			return err // nil: erased since
+		case st.Mine != nil && (st.Mine.DeliveryState == conversations.StateDelivered || st.Mine.DeliveryState == conversations.StateFailed):
+			return nil // a retry after the turn finished: nothing to send again
+		case st.Mine == nil && st.InFlight:
+			wait = 500 * time.Millisecond // answer after the reply being written, not alongside it
+			return nil
+		case len(st.Pending) == 0:
+			return nil
 		}
-
-		pending, err := unanswered(ctx, tx, conv.ID, job.ID)
-		if err != nil || len(pending) == 0 {
-			return err
-		}
-		cur := &turn{tenantID: job.Args.TenantID, conv: conv, pending: pending, msg: mine}
-		if mine == nil {
-			reason, err := w.prepare(ctx, tx, cur)
-			if err != nil {
-				return err
-			}
-			var adm billing.Admission
-			if reason == "" && w.opts.Gate != nil {
-				participant := conv.ParticipantID
-				if participant == "" {
-					participant = conv.ThreadKey
-				}
-				if adm, err = w.opts.Gate.Admit(ctx, tx, participant); err != nil {
-					return err
-				}
-				reason = adm.Skip
-			}
-			if reason != "" {
-				return audit.Record(ctx, tx, audit.Event{Action: "turn.skipped", TargetType: "conversation", TargetID: conv.ID.String(),
-					Metadata: map[string]any{"reason": reason, "message_id": job.Args.MessageID.String()}})
-			}
-			newest := pending[len(pending)-1].Seq
-			cur.msg = &conversations.Message{ID: uuid.Must(uuid.NewV7()), TenantID: cur.tenantID, ConversationID: conv.ID,
-				ConnectionID: conv.ConnectionID, Role: conversations.RoleAssistant, AuthorID: cur.agent.ID.String(), Kind: "text",
-				Attachments: []conversations.Attachment{}, DeliveryState: conversations.StateClaimed, TurnJobID: &job.ID, AnswersSeq: &newest}
-			// A downgraded turn remembers its model, so a retry uses it too;
-			// a budget notice is the reply itself, sent without a model.
-			cur.msg.Delivery.Model = adm.Model
-			if adm.Notice != "" {
-				cur.msg.Body, cur.msg.DeliveryState = adm.Notice, conversations.StateGenerated
-				cur.msg.Kind, cur.msg.ParticipantID = conversations.KindNotice, conversations.Speaker(pending)
-				if err := audit.Record(ctx, tx, audit.Event{Action: "turn.budget_notice", TargetType: "conversation", TargetID: conv.ID.String(),
-					Metadata: map[string]any{"message_id": job.Args.MessageID.String()}}); err != nil {
-					return err
-				}
-			}
-			if _, err := tx.NewInsert().Model(cur.msg).ExcludeColumn("seq").Returning("seq, received_at, created_at").Exec(ctx); err != nil {
-				return err
-			}
+		cur := &turn{tenantID: job.Args.TenantID, conv: st.Conversation, pending: st.Pending, msg: st.Mine}
+		if st.Mine != nil {
+			err = w.resume(ctx, tx, cur)
 		} else {
-			if _, err := w.prepare(ctx, tx, cur); err != nil {
-				return err
-			}
-			if cur.agent == nil {
-				return errors.New("turns: the turn's agent is gone")
-			}
-			if mine.DeliveryState == conversations.StateClaimed {
-				// Messages that arrived while we waited for quiet join this turn.
-				newest := pending[len(pending)-1].Seq
-				mine.AnswersSeq = &newest
-				if _, err := tx.NewUpdate().Model(mine).WherePK().Column("answers_seq").Exec(ctx); err != nil {
-					return err
-				}
-			}
+			err = w.start(ctx, tx, cur, job)
 		}
-		t = cur
-		return nil
+		if err == nil && cur.msg != nil {
+			t = cur
+		}
+		return err
 	})
 	return t, wait, err
 }
 
-// unanswered lists the user messages after the conversation's last answer
-// (by another turn, or by a human operator).
-func unanswered(ctx context.Context, tx store.Tx, convID uuid.UUID, jobID int64) ([]conversations.Message, error) {
-	var answered int64
-	err := tx.NewRaw(`SELECT coalesce(max(CASE WHEN role = 'human' THEN seq ELSE answers_seq END), 0) FROM messages
-		WHERE conversation_id = ? AND role IN ('assistant', 'human') AND turn_job_id IS DISTINCT FROM ?`, convID, jobID).Scan(ctx, &answered)
-	if err != nil {
-		return nil, err
+// resume reloads what an earlier attempt's turn works with.
+func (w *Worker) resume(ctx context.Context, tx store.Tx, t *turn) error {
+	if _, err := w.prepare(ctx, tx, t); err != nil {
+		return err
 	}
-	var pending []conversations.Message
-	err = tx.NewSelect().Model(&pending).Where("conversation_id = ? AND role = 'user' AND seq > ?", convID, answered).OrderExpr("seq").Scan(ctx)
-	return pending, err
+	if t.agent == nil {
+		return errors.New("turns: the turn's agent is gone")
+	}
+	if t.msg.DeliveryState != conversations.StateClaimed {
+		return nil
+	}
+	// Messages that arrived while we waited for quiet join this turn.
+	return conversations.SetAnswersSeq(ctx, tx, t.msg, t.pending[len(t.pending)-1].Seq)
+}
+
+// start decides whether the turn is answered (the conversation, channel,
+// agent and the tenant's subscription and budget admit it) and, if so,
+// writes its record; t.msg stays nil when it is skipped.
+func (w *Worker) start(ctx context.Context, tx store.Tx, t *turn, job *river.Job[Args]) error {
+	reason, err := w.prepare(ctx, tx, t)
+	if err != nil {
+		return err
+	}
+	var adm billing.Admission
+	if reason == "" && w.opts.Gate != nil {
+		participant := t.conv.ParticipantID
+		if participant == "" {
+			participant = t.conv.ThreadKey
+		}
+		if adm, err = w.opts.Gate.Admit(ctx, tx, participant); err != nil {
+			return err
+		}
+		reason = adm.Skip
+	}
+	if reason != "" {
+		return audit.Record(ctx, tx, audit.Event{Action: "turn.skipped", TargetType: "conversation", TargetID: t.conv.ID.String(),
+			Metadata: map[string]any{"reason": reason, "message_id": job.Args.MessageID.String()}})
+	}
+	newest := t.pending[len(t.pending)-1].Seq
+	msg := &conversations.Message{ID: uuid.Must(uuid.NewV7()), TenantID: t.tenantID, ConversationID: t.conv.ID,
+		ConnectionID: t.conv.ConnectionID, Role: conversations.RoleAssistant, AuthorID: t.agent.ID.String(), Kind: "text",
+		Attachments: []conversations.Attachment{}, DeliveryState: conversations.StateClaimed, TurnJobID: &job.ID, AnswersSeq: &newest}
+	// A downgraded turn remembers its model, so a retry uses it too; a
+	// budget notice is the reply itself, sent without a model.
+	msg.Delivery.Model = adm.Model
+	if adm.Notice != "" {
+		msg.Body, msg.DeliveryState = adm.Notice, conversations.StateGenerated
+		msg.Kind, msg.ParticipantID = conversations.KindNotice, conversations.Speaker(t.pending)
+		if err := audit.Record(ctx, tx, audit.Event{Action: "turn.budget_notice", TargetType: "conversation", TargetID: t.conv.ID.String(),
+			Metadata: map[string]any{"message_id": job.Args.MessageID.String()}}); err != nil {
+			return err
+		}
+	}
+	if err := conversations.InsertReply(ctx, tx, msg); err != nil {
+		return err
+	}
+	t.msg = msg
+	return w.firstIntent(ctx, tx, t)
 }
 
 // prepare loads the connection, agent and tenant name, and says why the turn
@@ -314,13 +298,22 @@ func (w *Worker) acknowledge(ctx context.Context, t *turn) error {
 		if d.PlaceholderRef != "" {
 			return nil
 		}
+		saved := false
+		t.onSent = func(ctx context.Context, tx store.Tx, ref string) error {
+			// The placeholder's ref is recorded with its send.
+			d.PlaceholderRef, d.Throttled, saved = ref, 0, true
+			return w.saveDeliveryTx(ctx, tx, t, "", false)
+		}
 		ref, err := w.post(ctx, t, kindSlot, 0, t.target, Placeholder, false)
+		t.onSent = nil
 		var wait *evidenceWaitError
 		switch {
 		case errors.As(err, &wait):
 			return nil // resolved at delivery, while the model works
 		case err != nil:
 			return err
+		case saved:
+			return nil
 		}
 		d.PlaceholderRef = ref
 	case channels.WhatsApp:
@@ -383,10 +376,11 @@ type reading struct {
 	rule   string
 	window []conversations.Message
 	extra  Context
+	keys   *llmkeys.Preloaded // the tenant's model keys, chosen from without another read
 }
 
-// read is the turn's read: the escalation rules' inputs, the window and the
-// recalled memories, in one transaction, and whatever else the model is
+// read is the turn's read: the escalation rules' inputs, the window, the
+// tenant's model keys and the recalled memories, in one transaction, and whatever else the model is
 // given (loadContext).
 func (w *Worker) read(ctx context.Context, t *turn) (*reading, error) {
 	query := w.queryVector(ctx, t)
@@ -396,6 +390,9 @@ func (w *Worker) read(ctx context.Context, t *turn) (*reading, error) {
 			return err
 		}
 		if in.window, err = conversations.Window(ctx, tx, t.conv.ID, *t.msg.AnswersSeq, t.agent.WindowSize); err != nil {
+			return err
+		}
+		if in.keys, err = llmkeys.Preload(ctx, tx, t.tenantID); err != nil {
 			return err
 		}
 		return w.loadContext(ctx, tx, t, query, in)
@@ -421,7 +418,7 @@ func (w *Worker) think(ctx context.Context, t *turn, in *reading) (*thought, err
 		downgraded.Model, downgraded.FallbackModels = m, nil
 		agent = &downgraded
 	}
-	return think(ctx, w.opts.Router, w.opts.Tools, t.tenantID, agent, system, Window(in.window, images, notes),
+	return think(in.keys.Into(ctx), w.opts.Router, w.opts.Tools, t.tenantID, agent, system, Window(in.window, images, notes),
 		&turnJournal{store: w.opts.Store, tenantID: t.tenantID, msgID: t.msg.ID, convID: t.conv.ID})
 }
 
@@ -714,7 +711,7 @@ func (w *Worker) fail(ctx context.Context, t *turn, job *river.Job[Args], cause 
 		}
 	}
 	err := w.opts.Store.WithTenant(context.WithoutCancel(ctx), t.tenantID, func(ctx context.Context, tx store.Tx) error {
-		t.msg.DeliveryState, t.msg.Delivery.Error = conversations.StateFailed, Truncate(reason, 1000)
+		t.msg.DeliveryState, t.msg.Delivery.Error = conversations.StateFailed, clip(reason, 1000)
 		if t.msg.Body == "" {
 			t.msg.Body = Apology
 		}
@@ -722,14 +719,14 @@ func (w *Worker) fail(ctx context.Context, t *turn, job *river.Job[Args], cause 
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE conversations SET flagged_at = now(), flag_reason = ? WHERE id = ?",
-			"The agent could not answer. "+Truncate(llm.Explain(cause), 300), t.conv.ID); err != nil {
+			"The agent could not answer. "+clip(llm.Explain(cause), 300), t.conv.ID); err != nil {
 			return err
 		}
 		if err := events.Record(ctx, tx, events.TurnFailed{ConversationID: t.conv.ID, MessageID: t.msg.ID, AgentID: t.agent.ID, Attempt: job.Attempt}); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{Action: "turn.failed", TargetType: "conversation", TargetID: t.conv.ID.String(),
-			Metadata: map[string]any{"reason": Truncate(reason, 1000), "attempt": job.Attempt}})
+			Metadata: map[string]any{"reason": clip(reason, 1000), "attempt": job.Attempt}})
 	})
 	if err != nil {
 		return err
