@@ -157,9 +157,12 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 		HTTPClient: outbound, Store: st, Guard: guard, Keyring: cfg.Secrets,
 		TestMessage: "👋 Hello from Konstruct! Your AI employee is connected to this workspace and ready to help."})
 	a.WhatsApp = whatsapp.New(whatsapp.Opts{Config: cfg.WhatsApp, HTTPClient: outbound, Store: st, Guard: guard, Keyring: cfg.Secrets})
-	a.Channels = channels.NewService(st, guard, cfg.Secrets, channels.Providers{
+	// The channel providers, built once: everything that sends goes
+	// through them (Providers.SenderFor).
+	providers := channels.NewProviders(cfg.Secrets, map[string]channels.Provider{
 		channels.Slack: a.Slack.Provider(), channels.WhatsApp: a.WhatsApp.Provider(),
 	})
+	a.Channels = channels.NewService(st, guard, cfg.Secrets, providers)
 
 	a.LLMKeys = llmkeys.NewService(st, guard, cfg.Secrets, policy)
 	pricing, err := llm.LoadPricing(cfg.LLM.PricingFile)
@@ -194,7 +197,6 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 		return nil, err
 	}
 	toolEnv := tools.Env{Keyring: cfg.Secrets, HTTP: policy.Client(30 * time.Second)}
-	providers := channels.Providers{channels.Slack: a.Slack.Provider(), channels.WhatsApp: a.WhatsApp.Provider()}
 
 	a.Events = events.New(events.Opts{Store: st, Guard: guard, Keyring: cfg.Secrets, Policy: policy, RequireHTTPS: cfg.Env == "production",
 		Timeout: cfg.Webhooks.Timeout, EndpointConcurrency: cfg.Webhooks.EndpointConcurrency,
@@ -209,12 +211,12 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 	river.AddWorker(workers, events.NewWorker(a.Events))
 	river.AddWorker(workers, &events.PruneWorker{DB: st.DB, Log: log})
 	river.AddWorker(workers, &retention.PruneWorker{DB: st.DB, Log: log})
-	river.AddWorker(workers, turns.NewWorker(turns.WorkerOpts{Store: st, Keyring: cfg.Secrets, Router: a.Router,
+	river.AddWorker(workers, turns.NewWorker(turns.WorkerOpts{Store: st, Router: a.Router,
 		Providers: providers, Log: log, Debounce: cfg.TurnDebounce, Memory: a.Memory, Knowledge: a.Knowledge, Tools: toolEnv, MediaMaxBytes: cfg.MediaMaxBytes,
 		Timeout: min(3*time.Minute, cfg.JobRescueAfter), Gate: a.Billing.Gate(), EvidenceWait: cfg.DeliveryEvidenceWait, Metrics: a.Metrics}))
 	river.AddWorker(workers, &billing.SeatsWorker{Billing: a.Billing})
 	river.AddWorker(workers, &usage.CheckWorker{Store: st, Log: log})
-	river.AddWorker(workers, &turns.HandoverWorker{Store: st, Keyring: cfg.Secrets, Providers: providers, PublicURL: cfg.PublicURL.String(), Log: log})
+	river.AddWorker(workers, &turns.HandoverWorker{Store: st, Providers: providers, PublicURL: cfg.PublicURL.String(), Log: log})
 	river.AddWorker(workers, &memory.EmbedWorker{Memory: a.Memory})
 	river.AddWorker(workers, &tenants.InvitationEmailWorker{Store: st, Tenants: a.Tenants, Sender: mailer, Log: log})
 	a.Jobs, err = jobs.NewClient(st.Pool, jobs.Opts{
@@ -247,8 +249,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 			SlackHandler:     slack.NewHandler(a.Slack),
 			WhatsAppHandler:  whatsapp.NewHandler(a.WhatsApp),
 			LLMKeysHandler:   llmkeys.NewHandler(a.LLMKeys),
-			PreviewHandler:   turns.NewPreviewHandler(turns.NewPreview(st, guard, a.Router, toolEnv)),
-			ConvHandler:      conversations.NewHandler(conversations.NewService(st, guard, cfg.Secrets, providers)),
+			PreviewHandler:   turns.NewPreviewHandler(turns.NewPreview(st, guard, a.Router, toolEnv, a.Knowledge)),
+			ConvHandler:      conversations.NewHandler(conversations.NewService(st, guard, providers)),
 			MemoryHandler:    memory.NewHandler(a.Memory),
 			TopicsHandler:    escalation.NewTopicsHandler(escalation.NewTopicsService(st, guard)),
 			BillingHandler:   billing.NewHandler(a.Billing),

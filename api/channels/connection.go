@@ -82,8 +82,9 @@ func Seal(k *secrets.Keyring, c *Connection, plaintext string) error {
 	return nil
 }
 
-// Open decrypts the connection's credential.
-func Open(k *secrets.Keyring, c *Connection) (string, error) {
+// DecryptCredential decrypts the connection's credential (bot token, system
+// user token). Prefer Providers.SenderFor, which also picks the provider.
+func DecryptCredential(k *secrets.Keyring, c *Connection) (string, error) {
 	if len(c.SecretCiphertext) == 0 {
 		return "", errs.E(errs.Conflict, "This connection has no credential any more; connect it again.")
 	}

@@ -22,11 +22,11 @@ type Service struct {
 	store     *store.Store
 	guard     *access.Guard
 	keyring   *secrets.Keyring
-	providers Providers
+	providers *Providers
 }
 
 // NewService returns a Service.
-func NewService(s *store.Store, g *access.Guard, k *secrets.Keyring, p Providers) *Service {
+func NewService(s *store.Store, g *access.Guard, k *secrets.Keyring, p *Providers) *Service {
 	return &Service{store: s, guard: g, keyring: k, providers: p}
 }
 
@@ -136,11 +136,11 @@ func (s *Service) SendTest(ctx context.Context, tenantID uuid.UUID, channelType 
 	if channelType == WhatsApp && to == "" {
 		return "", errs.Field("body.to", "is required for WhatsApp: the number the test message goes to")
 	}
-	conn, secret, err := s.pickActive(ctx, tenantID, channelType, connID)
+	conn, err := s.pickActive(ctx, tenantID, channelType, connID)
 	if err != nil {
 		return "", err
 	}
-	provider, err := s.providers.For(conn.Type)
+	provider, secret, err := s.providers.Unlock(conn)
 	if err != nil {
 		return "", err
 	}
@@ -189,11 +189,7 @@ func (s *Service) Check(ctx context.Context, tenantID, id uuid.UUID) ([]CheckRes
 		results = []CheckResult{{Name: "connection_active", Status: CheckFail, Detail: "The connection is " + conn.Status + ": " + conn.StatusReason,
 			Hint: "Connect the " + noun(conn.Type) + " again from Settings → Channels."}}
 	} else {
-		secret, err := Open(s.keyring, conn)
-		if err != nil {
-			return nil, time.Time{}, err
-		}
-		provider, err := s.providers.For(conn.Type)
+		provider, secret, err := s.providers.Unlock(conn)
 		if err != nil {
 			return nil, time.Time{}, err
 		}
@@ -208,7 +204,7 @@ func (s *Service) Check(ctx context.Context, tenantID, id uuid.UUID) ([]CheckRes
 	return results, now, err
 }
 
-func (s *Service) pickActive(ctx context.Context, tenantID uuid.UUID, channelType string, connID *uuid.UUID) (*Connection, string, error) {
+func (s *Service) pickActive(ctx context.Context, tenantID uuid.UUID, channelType string, connID *uuid.UUID) (*Connection, error) {
 	conn := &Connection{}
 	err := s.store.WithTenant(ctx, tenantID, func(ctx context.Context, tx store.Tx) error {
 		q := tx.NewSelect().Model(conn).Where("type = ?", channelType)
@@ -220,16 +216,15 @@ func (s *Service) pickActive(ctx context.Context, tenantID uuid.UUID, channelTyp
 		return q.Scan(ctx)
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, "", errs.E(errs.NotFound, "No connected %s: connect one first.", noun(channelType))
+		return nil, errs.E(errs.NotFound, "No connected %s: connect one first.", noun(channelType))
 	}
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	if conn.Status != StatusActive {
-		return nil, "", errs.E(errs.Conflict, "This %s is %s (%s); connect it again.", noun(conn.Type), conn.Status, conn.StatusReason)
+		return nil, errs.E(errs.Conflict, "This %s is %s (%s); connect it again.", noun(conn.Type), conn.Status, conn.StatusReason)
 	}
-	secret, err := Open(s.keyring, conn)
-	return conn, secret, err
+	return conn, nil
 }
 
 func revoked(err error) bool {

@@ -17,7 +17,6 @@ import (
 	"github.com/konstruct/konstruct/api/channels"
 	"github.com/konstruct/konstruct/api/errs"
 	"github.com/konstruct/konstruct/api/paging"
-	"github.com/konstruct/konstruct/api/secrets"
 	"github.com/konstruct/konstruct/api/store"
 )
 
@@ -26,8 +25,7 @@ import (
 type Service struct {
 	store     *store.Store
 	guard     *access.Guard
-	keyring   *secrets.Keyring
-	providers channels.Providers
+	providers *channels.Providers
 	misses    nameMisses
 }
 
@@ -104,8 +102,8 @@ func summarize(ctx context.Context, tx store.Tx, cs []Conversation) ([]Summary, 
 }
 
 // NewService returns a Service.
-func NewService(s *store.Store, g *access.Guard, k *secrets.Keyring, p channels.Providers) *Service {
-	return &Service{store: s, guard: g, keyring: k, providers: p}
+func NewService(s *store.Store, g *access.Guard, p *channels.Providers) *Service {
+	return &Service{store: s, guard: g, providers: p}
 }
 
 // Filter narrows List.

@@ -72,16 +72,12 @@ func (s *Service) HumanReply(ctx context.Context, tenantID, id uuid.UUID, text s
 	if conn.Status != channels.StatusActive {
 		return nil, errs.E(errs.Conflict, "The channel of this conversation is %s; it cannot send.", conn.Status)
 	}
-	secret, err := channels.Open(s.keyring, conn)
-	if err != nil {
-		return nil, err
-	}
-	provider, err := s.providers.For(conn.Type)
+	sender, err := s.providers.SenderFor(conn)
 	if err != nil {
 		return nil, err
 	}
 	signed := "*" + operatorName(g.Principal) + "* (team): " + text
-	ref, err := provider.Sender(conn, secret).Post(ctx, channels.Target{Channel: c.ChannelRef, Thread: c.ThreadRef}, signed)
+	ref, err := sender.Post(ctx, channels.Target{Channel: c.ChannelRef, Thread: c.ThreadRef}, signed)
 	if err != nil {
 		return nil, channels.ProviderProblem(err)
 	}

@@ -74,10 +74,6 @@ func (s *Service) nameSlackParticipants(ctx context.Context, tenantID uuid.UUID,
 	if len(want) == 0 {
 		return
 	}
-	provider, err := s.providers.For(channels.Slack)
-	if err != nil {
-		return
-	}
 	conns := map[uuid.UUID]channels.Profiler{}
 	_ = s.store.WithTenant(ctx, tenantID, func(ctx context.Context, tx store.Tx) error {
 		for k := range want {
@@ -89,11 +85,11 @@ func (s *Service) nameSlackParticipants(ctx context.Context, tenantID uuid.UUID,
 			if err != nil || conn.Status != channels.StatusActive {
 				continue
 			}
-			secret, err := channels.Open(s.keyring, conn)
+			sender, err := s.providers.SenderFor(conn)
 			if err != nil {
 				continue
 			}
-			if p, ok := provider.Sender(conn, secret).(channels.Profiler); ok {
+			if p, ok := sender.(channels.Profiler); ok {
 				conns[k.connection] = p
 			}
 		}

@@ -237,8 +237,15 @@ func Belongs(ctx context.Context, tx bun.IDB, id uuid.UUID, provider string) err
 // TenantKey implements llm.KeyStore: the pinned key if it is active, else
 // the newest active key of the provider.
 func (s *Service) TenantKey(ctx context.Context, tenantID uuid.UUID, provider string, pinned *uuid.UUID) (*llm.Credential, error) {
-	k := &Key{}
-	err := s.store.WithTenant(ctx, tenantID, func(ctx context.Context, tx store.Tx) error {
+	k, err := choose(ctx, tenantID, provider, pinned)
+	switch {
+	case err == nil && k == nil:
+		return nil, nil
+	case err == nil:
+		return s.credential(k)
+	}
+	k = &Key{}
+	err = s.store.WithTenant(ctx, tenantID, func(ctx context.Context, tx store.Tx) error {
 		q := tx.NewSelect().Model(k).Where("provider = ? AND status = ?", provider, StatusActive)
 		if pinned != nil {
 			q.OrderExpr("id = ? DESC, created_at DESC", *pinned)
@@ -253,11 +260,16 @@ func (s *Service) TenantKey(ctx context.Context, tenantID uuid.UUID, provider st
 	if err != nil {
 		return nil, err
 	}
+	return s.credential(k)
+}
+
+// credential is the decrypted credential of k.
+func (s *Service) credential(k *Key) (*llm.Credential, error) {
 	pt, err := s.keyring.Decrypt(secrets.Sealed{Version: k.SecretKeyVersion, Ciphertext: k.SecretCiphertext}, aad(k.ID))
 	if err != nil {
 		return nil, err
 	}
-	return &llm.Credential{Provider: provider, APIKey: string(pt), BaseURL: k.BaseURL, KeyID: &k.ID, Guarded: k.BaseURL != ""}, nil
+	return &llm.Credential{Provider: k.Provider, APIKey: string(pt), BaseURL: k.BaseURL, KeyID: &k.ID, Guarded: k.BaseURL != ""}, nil
 }
 
 // KeyRejected implements llm.KeyStore: marks the key failing (once) and

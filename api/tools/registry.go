@@ -257,7 +257,7 @@ func (s *Set) callHTTP(ctx context.Context, callID string, t HTTPTool, args map[
 		data, _ := json.Marshal(rest)
 		body = bytes.NewReader(data)
 	}
-	timeout := time.Duration(cmp(t.TimeoutMS, DefaultTimeoutMS)) * time.Millisecond
+	timeout := time.Duration(orDefault(t.TimeoutMS, DefaultTimeoutMS)) * time.Millisecond
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, t.Method, u.String(), body)
@@ -293,7 +293,7 @@ func (s *Set) callHTTP(ctx context.Context, callID string, t HTTPTool, args map[
 		return "", fail(FailUnreachable, "the endpoint could not be reached: %s", redactURL(err.Error(), u))
 	}
 	defer resp.Body.Close()
-	limit := int64(cmp(t.MaxResponseBytes, DefaultMaxResponseBytes))
+	limit := int64(orDefault(t.MaxResponseBytes, DefaultMaxResponseBytes))
 	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return "", fail(FailResponse, "reading the response failed: %v", err)
@@ -309,7 +309,8 @@ func (s *Set) callHTTP(ctx context.Context, callID string, t HTTPTool, args map[
 	return out, nil
 }
 
-func cmp(v, def int) int {
+// orDefault is v, or def where v is not set (zero or negative).
+func orDefault(v, def int) int {
 	if v <= 0 {
 		return def
 	}

@@ -106,7 +106,10 @@ var errAbandoned = errors.New("turns: the part's delivery could not be proven; i
 // none came and silence is itself evidence. once makes any doubt final (the
 // apology of a failing turn does not wait).
 func (w *Worker) post(ctx context.Context, t *turn, kind string, seq int, target channels.Target, text string, once bool) (string, error) {
-	p, fresh, err := w.intent(ctx, t, kind, seq)
+	p, fresh, err := t.takeWritten(kind, seq)
+	if p == nil {
+		p, fresh, err = w.intent(ctx, t, kind, seq)
+	}
 	if err != nil {
 		return "", err
 	}
@@ -168,11 +171,16 @@ func (w *Worker) post(ctx context.Context, t *turn, kind string, seq int, target
 	ref, err := t.sender.Post(ctx, target, text)
 	switch {
 	case err == nil:
+		also := t.onSent
+		t.onSent = nil
 		return ref, w.persist(ctx, t.tenantID, "a sent part", func(ctx context.Context, tx store.Tx) error {
 			_, err := tx.NewUpdate().Model((*outboundPart)(nil)).Where("id = ?", p.ID).
 				Set("state = ?", partSent).Set("provider_ref = coalesce(provider_ref, ?)", ref).
 				Set("evidence = 'response'").Set("doubt_since = NULL").Exec(ctx)
-			return err
+			if err != nil || also == nil {
+				return err
+			}
+			return also(ctx, tx, ref)
 		})
 	case channels.InDoubt(err):
 		if err := w.persist(ctx, t.tenantID, "an in-doubt part", func(ctx context.Context, tx store.Tx) error {
@@ -198,6 +206,35 @@ func (w *Worker) post(ctx context.Context, t *turn, kind string, seq int, target
 		})
 		return "", err
 	}
+}
+
+// firstIntent writes, in the claim's transaction, the intent of the turn's
+// first send where it is known in advance: the Slack placeholder slot. It
+// is committed with the turn's record, before anything is sent, and saves
+// the turn a transaction of its own. A later run finds it "sending" like any
+// intent whose send may have happened.
+func (w *Worker) firstIntent(ctx context.Context, tx store.Tx, t *turn) error {
+	if t.conn.Type != channels.Slack {
+		return nil
+	}
+	p := &outboundPart{ID: uuid.Must(uuid.NewV7()), TenantID: t.tenantID, MessageID: t.msg.ID, ConnectionID: t.conn.ID,
+		Kind: kindSlot, Seq: 0, State: partSending, Attempts: 1}
+	if _, err := tx.NewInsert().Model(p).Column("id", "tenant_id", "message_id", "connection_id", "kind", "seq", "state", "attempts").
+		Returning("attempted_at").Exec(ctx); err != nil {
+		return err
+	}
+	t.written = p
+	return nil
+}
+
+// takeWritten hands the run's own committed intent (firstIntent) to the send it is for, once.
+func (t *turn) takeWritten(kind string, seq int) (*outboundPart, bool, error) {
+	p := t.written
+	if p == nil || p.Kind != kind || p.Seq != seq {
+		return nil, false, nil
+	}
+	t.written = nil
+	return p, true, nil
 }
 
 // intent loads the part, or writes its intent (state sending) and commits it

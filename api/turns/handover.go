@@ -14,7 +14,6 @@ import (
 	"github.com/konstruct/konstruct/api/channels"
 	"github.com/konstruct/konstruct/api/conversations"
 	"github.com/konstruct/konstruct/api/events"
-	"github.com/konstruct/konstruct/api/secrets"
 	"github.com/konstruct/konstruct/api/store"
 )
 
@@ -22,17 +21,17 @@ import (
 // (status escalated), records why, and queues the notice to the human target.
 func escalate(ctx context.Context, tx store.Tx, t *turn, reason string) error {
 	if _, err := tx.ExecContext(ctx, "UPDATE conversations SET status = 'escalated', escalated_at = now(), escalation_reason = ? WHERE id = ?",
-		truncate(reason, 500), t.conv.ID); err != nil {
+		clip(reason, 500), t.conv.ID); err != nil {
 		return err
 	}
 	if _, err := tx.InsertJob(ctx, HandoverArgs{TenantID: t.tenantID, ConversationID: t.conv.ID, AgentID: t.agent.ID}, nil); err != nil {
 		return err
 	}
-	if err := events.Record(ctx, tx, events.ConversationHandedOver{ConversationID: t.conv.ID, AgentID: t.agent.ID, Reason: truncate(reason, 500)}); err != nil {
+	if err := events.Record(ctx, tx, events.ConversationHandedOver{ConversationID: t.conv.ID, AgentID: t.agent.ID, Reason: clip(reason, 500)}); err != nil {
 		return err
 	}
 	return audit.Record(ctx, tx, audit.Event{Action: "conversation.escalated", TargetType: "conversation", TargetID: t.conv.ID.String(),
-		Metadata: map[string]any{"reason": truncate(reason, 500), "agent_id": t.agent.ID.String()}})
+		Metadata: map[string]any{"reason": clip(reason, 500), "agent_id": t.agent.ID.String()}})
 }
 
 // HandoverArgs notifies the agent's escalation target of a hand-over.
@@ -49,8 +48,7 @@ func (HandoverArgs) Kind() string { return "conversation.handover_notify" }
 type HandoverWorker struct {
 	river.WorkerDefaults[HandoverArgs]
 	Store     *store.Store
-	Keyring   *secrets.Keyring
-	Providers channels.Providers
+	Providers *channels.Providers
 	PublicURL string
 	Log       *slog.Logger
 }
@@ -92,15 +90,10 @@ func (w *HandoverWorker) Work(ctx context.Context, job *river.Job[HandoverArgs])
 				TargetID: conv.ID.String(), Metadata: map[string]any{"why": why}})
 		})
 	}
-	token, err := channels.Open(w.Keyring, slack)
+	sender, err := w.Providers.SenderFor(slack)
 	if err != nil {
 		return river.JobCancel(err)
 	}
-	provider, err := w.Providers.For(channels.Slack)
-	if err != nil {
-		return river.JobCancel(err)
-	}
-	sender := provider.Sender(slack, token)
 	who := conv.ParticipantName
 	if who == "" {
 		who = conv.ParticipantID

@@ -27,7 +27,7 @@ func (w *Worker) retrieve(ctx context.Context, tx store.Tx, t *turn, window []co
 	}
 	var question string
 	var asked *uuid.UUID
-	for i := range window { // newest first
+	for i := len(window) - 1; i >= 0; i-- { // the window is oldest first
 		if window[i].Role == conversations.RoleUser {
 			question, asked = window[i].Body, &window[i].ID
 			break

@@ -12,6 +12,7 @@ import (
 	"github.com/konstruct/konstruct/api/agents"
 	"github.com/konstruct/konstruct/api/apigen"
 	"github.com/konstruct/konstruct/api/errs"
+	"github.com/konstruct/konstruct/api/knowledge"
 	"github.com/konstruct/konstruct/api/llm"
 	"github.com/konstruct/konstruct/api/store"
 	"github.com/konstruct/konstruct/api/tools"
@@ -21,15 +22,16 @@ import (
 // Designer's "try it" pane. It is audited and counted in usage like a turn;
 // tools run for real (escalate_to_human only says it would hand over).
 type Preview struct {
-	store  *store.Store
-	guard  *access.Guard
-	router *llm.Router
-	tools  tools.Env
+	store     *store.Store
+	guard     *access.Guard
+	router    *llm.Router
+	tools     tools.Env
+	knowledge *knowledge.Service // nil: no retrieval
 }
 
 // NewPreview returns the preview service.
-func NewPreview(s *store.Store, g *access.Guard, r *llm.Router, te tools.Env) *Preview {
-	return &Preview{store: s, guard: g, router: r, tools: te}
+func NewPreview(s *store.Store, g *access.Guard, r *llm.Router, te tools.Env, k *knowledge.Service) *Preview {
+	return &Preview{store: s, guard: g, router: r, tools: te, knowledge: k}
 }
 
 // PreviewResult is the agent's answer and what it cost.
@@ -46,17 +48,28 @@ func (p *Preview) Run(ctx context.Context, tenantID, agentID uuid.UUID, history 
 	}
 	var a *agents.Agent
 	var tenantName string
+	var know *known
 	err := p.store.WithTenant(ctx, tenantID, func(ctx context.Context, tx store.Tx) (err error) {
 		if a, err = agents.Load(ctx, tx, agentID, false); err != nil {
 			return err
 		}
-		return tx.NewRaw("SELECT name FROM tenants WHERE id = ?", tenantID).Scan(ctx, &tenantName)
+		if err = tx.NewRaw("SELECT name FROM tenants WHERE id = ?", tenantID).Scan(ctx, &tenantName); err != nil {
+			return err
+		}
+		// The agent's knowledge, retrieved as a turn would (without
+		// recording a gap: the operator is trying the agent, not asking).
+		if p.knowledge != nil {
+			k, err := p.knowledge.Retrieve(ctx, tx, agentID, message)
+			know = &known{Knowledge: k, question: message}
+			return err
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	msgs := append(history, llm.Message{Role: llm.RoleUser, Text: message})
-	th, err := think(ctx, p.router, p.tools, tenantID, a, System(a, tenantName, "", Context{}), msgs,
+	th, err := think(ctx, p.router, p.tools, tenantID, a, System(a, tenantName, "", Context{Knowledge: know.passages()}), msgs,
 		previewJournal{store: p.store, tenantID: tenantID, agentID: a.ID})
 	if len(th.calls) > 0 {
 		rerr := p.store.WithTenant(context.WithoutCancel(ctx), tenantID, func(ctx context.Context, tx store.Tx) error {
@@ -73,7 +86,7 @@ func (p *Preview) Run(ctx context.Context, tenantID, agentID uuid.UUID, history 
 		}
 		return nil, err
 	}
-	out := &PreviewResult{Calls: th.calls, Tools: th.tools, Reply: Truncate(th.text, a.MaxReplyChars)}
+	out := &PreviewResult{Calls: th.calls, Tools: th.tools, Reply: know.cite("", Truncate(th.text, a.MaxReplyChars))}
 	if th.escalate != nil {
 		out.Reply = HandoverMessage
 	}

@@ -18,9 +18,9 @@ import (
 	"github.com/konstruct/konstruct/api/events"
 	"github.com/konstruct/konstruct/api/knowledge"
 	"github.com/konstruct/konstruct/api/llm"
+	"github.com/konstruct/konstruct/api/llmkeys"
 	"github.com/konstruct/konstruct/api/memory"
 	"github.com/konstruct/konstruct/api/obs"
-	"github.com/konstruct/konstruct/api/secrets"
 	"github.com/konstruct/konstruct/api/store"
 	"github.com/konstruct/konstruct/api/tools"
 )
@@ -36,12 +36,23 @@ const Continuation = "…"
 // Apology is sent when a turn cannot be answered after every attempt.
 const Apology = "I'm sorry, I can't answer right now. I've let the team know and someone will follow up with you."
 
+// The steps of a turn, as store.WithStep names them: the bench reports a
+// turn's database round trips by step, and a test holds their number.
+const (
+	StepClaim       = "turn.claim"       // lock the conversation, load everything, write the turn's record
+	StepAcknowledge = "turn.acknowledge" // the placeholder or read receipt
+	StepRead        = "turn.read"        // what the model is given: window, memories, context
+	StepThink       = "turn.think"       // the model calls (key selection) and tool calls
+	StepRecord      = "turn.record"      // the reply with its usage and audit
+	StepDeliver     = "turn.deliver"     // the parts' intents, the sends, the end of the turn
+	StepFail        = "turn.fail"        // a failure's bookkeeping
+)
+
 // WorkerOpts are the turn worker's collaborators.
 type WorkerOpts struct {
 	Store     *store.Store
-	Keyring   *secrets.Keyring
 	Router    *llm.Router
-	Providers channels.Providers
+	Providers *channels.Providers
 	Log       *slog.Logger
 	// Debounce is how long a conversation must be quiet before the agent
 	// answers, so several quick messages get one reply.
@@ -101,13 +112,19 @@ type turn struct {
 	pending    []conversations.Message // the user messages it answers
 	sender     channels.Sender
 	target     channels.Target
+	// written is an intent this run committed in the claim (firstIntent)
+	// and has not sent yet.
+	written *outboundPart
+	// onSent, when set, is recorded in the transaction that records the
+	// next fresh send (post), which saves that record one of its own.
+	onSent func(ctx context.Context, tx store.Tx, ref string) error
 }
 
 // Work runs (or resumes) a turn: claim, acknowledge, wait for quiet,
 // generate, deliver. Each step is recorded before the next, so a retried job
 // picks up where the last attempt stopped and never sends a reply twice.
 func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
-	t, wait, err := w.claim(ctx, job)
+	t, wait, err := w.claim(store.WithStep(ctx, StepClaim), job)
 	if err != nil {
 		return err
 	}
@@ -117,30 +134,24 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 		}
 		return nil
 	}
-	provider, err := w.opts.Providers.For(t.conn.Type)
-	if err != nil {
-		return river.JobCancel(err)
+	if t.sender, err = w.opts.Providers.SenderFor(t.conn); err != nil {
+		return w.fail(store.WithStep(ctx, StepFail), t, job, err, true)
 	}
-	secret, err := channels.Open(w.opts.Keyring, t.conn)
-	if err != nil {
-		return w.fail(ctx, t, job, err, true)
-	}
-	t.sender = provider.Sender(t.conn, secret)
 	t.target = channels.Target{Channel: t.conv.ChannelRef, Thread: t.conv.ThreadRef}
 
 	if t.msg.DeliveryState == conversations.StateClaimed {
-		if err := w.acknowledge(ctx, t); err != nil {
-			return w.deliveryFailed(ctx, t, job, err)
+		if err := w.acknowledge(store.WithStep(ctx, StepAcknowledge), t); err != nil {
+			return w.deliveryFailed(store.WithStep(ctx, StepFail), t, job, err)
 		}
 		if quiet := w.quietIn(t); quiet > 0 {
 			return river.JobSnooze(quiet)
 		}
 		if err := w.generate(ctx, t); err != nil {
-			return w.fail(ctx, t, job, err, false)
+			return w.fail(store.WithStep(ctx, StepFail), t, job, err, false)
 		}
 	}
-	if err := w.deliver(ctx, t); err != nil {
-		return w.deliveryFailed(ctx, t, job, err)
+	if err := w.deliver(store.WithStep(ctx, StepDeliver), t); err != nil {
+		return w.deliveryFailed(store.WithStep(ctx, StepFail), t, job, err)
 	}
 	return nil
 }
@@ -151,113 +162,90 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 // conversation is still in flight.
 func (w *Worker) claim(ctx context.Context, job *river.Job[Args]) (t *turn, wait time.Duration, err error) {
 	err = w.opts.Store.WithTenant(ctx, job.Args.TenantID, func(ctx context.Context, tx store.Tx) error {
-		conv := &conversations.Conversation{}
-		if err := tx.NewSelect().Model(conv).Where("id = ?", job.Args.ConversationID).For("UPDATE").Scan(ctx); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return nil // erased since
-			}
-			return err
-		}
-		mine := &conversations.Message{}
-		err := tx.NewSelect().Model(mine).Where("turn_job_id = ?", job.ID).Scan(ctx)
+		st, err := conversations.LockForTurn(ctx, tx, job.Args.ConversationID, job.ID)
 		switch {
-		case err == nil:
-			if mine.DeliveryState == conversations.StateDelivered || mine.DeliveryState == conversations.StateFailed {
-				return nil // a retry after the turn finished: nothing to send again
-			}
-		case errors.Is(err, store.ErrNotFound):
-			mine = nil
-			inFlight, err := tx.NewSelect().Model((*conversations.Message)(nil)).
-				Where("conversation_id = ? AND role = 'assistant' AND turn_job_id IS NOT NULL AND delivery_state IN (?, ?)",
-					conv.ID, conversations.StateClaimed, conversations.StateGenerated).Exists(ctx)
-			if err != nil {
-				return err
-			}
-			if inFlight {
-				wait = 500 * time.Millisecond // answer after the reply being written, not alongside it
-				return nil
-			}
-		default:
-			return err
+		case err != nil || st == nil:
+			return err // nil: erased since
+		case st.Mine != nil && (st.Mine.DeliveryState == conversations.StateDelivered || st.Mine.DeliveryState == conversations.StateFailed):
+			return nil // a retry after the turn finished: nothing to send again
+		case st.Mine == nil && st.InFlight:
+			wait = 500 * time.Millisecond // answer after the reply being written, not alongside it
+			return nil
+		case len(st.Pending) == 0:
+			return nil
 		}
-
-		pending, err := unanswered(ctx, tx, conv.ID, job.ID)
-		if err != nil || len(pending) == 0 {
-			return err
-		}
-		cur := &turn{tenantID: job.Args.TenantID, conv: conv, pending: pending, msg: mine}
-		if mine == nil {
-			reason, err := w.prepare(ctx, tx, cur)
-			if err != nil {
-				return err
-			}
-			var adm billing.Admission
-			if reason == "" && w.opts.Gate != nil {
-				participant := conv.ParticipantID
-				if participant == "" {
-					participant = conv.ThreadKey
-				}
-				if adm, err = w.opts.Gate.Admit(ctx, tx, participant); err != nil {
-					return err
-				}
-				reason = adm.Skip
-			}
-			if reason != "" {
-				return audit.Record(ctx, tx, audit.Event{Action: "turn.skipped", TargetType: "conversation", TargetID: conv.ID.String(),
-					Metadata: map[string]any{"reason": reason, "message_id": job.Args.MessageID.String()}})
-			}
-			newest := pending[len(pending)-1].Seq
-			cur.msg = &conversations.Message{ID: uuid.Must(uuid.NewV7()), TenantID: cur.tenantID, ConversationID: conv.ID,
-				ConnectionID: conv.ConnectionID, Role: conversations.RoleAssistant, AuthorID: cur.agent.ID.String(), Kind: "text",
-				Attachments: []conversations.Attachment{}, DeliveryState: conversations.StateClaimed, TurnJobID: &job.ID, AnswersSeq: &newest}
-			// A downgraded turn remembers its model, so a retry uses it too;
-			// a budget notice is the reply itself, sent without a model.
-			cur.msg.Delivery.Model = adm.Model
-			if adm.Notice != "" {
-				cur.msg.Body, cur.msg.DeliveryState = adm.Notice, conversations.StateGenerated
-				cur.msg.Kind, cur.msg.ParticipantID = conversations.KindNotice, conversations.Speaker(pending)
-				if err := audit.Record(ctx, tx, audit.Event{Action: "turn.budget_notice", TargetType: "conversation", TargetID: conv.ID.String(),
-					Metadata: map[string]any{"message_id": job.Args.MessageID.String()}}); err != nil {
-					return err
-				}
-			}
-			if _, err := tx.NewInsert().Model(cur.msg).ExcludeColumn("seq").Returning("seq, received_at, created_at").Exec(ctx); err != nil {
-				return err
-			}
+		cur := &turn{tenantID: job.Args.TenantID, conv: st.Conversation, pending: st.Pending, msg: st.Mine}
+		if st.Mine != nil {
+			err = w.resume(ctx, tx, cur)
 		} else {
-			if _, err := w.prepare(ctx, tx, cur); err != nil {
-				return err
-			}
-			if cur.agent == nil {
-				return errors.New("turns: the turn's agent is gone")
-			}
-			if mine.DeliveryState == conversations.StateClaimed {
-				// Messages that arrived while we waited for quiet join this turn.
-				newest := pending[len(pending)-1].Seq
-				mine.AnswersSeq = &newest
-				if _, err := tx.NewUpdate().Model(mine).WherePK().Column("answers_seq").Exec(ctx); err != nil {
-					return err
-				}
-			}
+			err = w.start(ctx, tx, cur, job)
 		}
-		t = cur
-		return nil
+		if err == nil && cur.msg != nil {
+			t = cur
+		}
+		return err
 	})
 	return t, wait, err
 }
 
-// unanswered lists the user messages after the conversation's last answer
-// (by another turn, or by a human operator).
-func unanswered(ctx context.Context, tx store.Tx, convID uuid.UUID, jobID int64) ([]conversations.Message, error) {
-	var answered int64
-	err := tx.NewRaw(`SELECT coalesce(max(CASE WHEN role = 'human' THEN seq ELSE answers_seq END), 0) FROM messages
-		WHERE conversation_id = ? AND role IN ('assistant', 'human') AND turn_job_id IS DISTINCT FROM ?`, convID, jobID).Scan(ctx, &answered)
-	if err != nil {
-		return nil, err
+// resume reloads what an earlier attempt's turn works with.
+func (w *Worker) resume(ctx context.Context, tx store.Tx, t *turn) error {
+	if _, err := w.prepare(ctx, tx, t); err != nil {
+		return err
 	}
-	var pending []conversations.Message
-	err = tx.NewSelect().Model(&pending).Where("conversation_id = ? AND role = 'user' AND seq > ?", convID, answered).OrderExpr("seq").Scan(ctx)
-	return pending, err
+	if t.agent == nil {
+		return errors.New("turns: the turn's agent is gone")
+	}
+	if t.msg.DeliveryState != conversations.StateClaimed {
+		return nil
+	}
+	// Messages that arrived while we waited for quiet join this turn.
+	return conversations.SetAnswersSeq(ctx, tx, t.msg, t.pending[len(t.pending)-1].Seq)
+}
+
+// start decides whether the turn is answered (the conversation, channel,
+// agent and the tenant's subscription and budget admit it) and, if so,
+// writes its record; t.msg stays nil when it is skipped.
+func (w *Worker) start(ctx context.Context, tx store.Tx, t *turn, job *river.Job[Args]) error {
+	reason, err := w.prepare(ctx, tx, t)
+	if err != nil {
+		return err
+	}
+	var adm billing.Admission
+	if reason == "" && w.opts.Gate != nil {
+		participant := t.conv.ParticipantID
+		if participant == "" {
+			participant = t.conv.ThreadKey
+		}
+		if adm, err = w.opts.Gate.Admit(ctx, tx, participant); err != nil {
+			return err
+		}
+		reason = adm.Skip
+	}
+	if reason != "" {
+		return audit.Record(ctx, tx, audit.Event{Action: "turn.skipped", TargetType: "conversation", TargetID: t.conv.ID.String(),
+			Metadata: map[string]any{"reason": reason, "message_id": job.Args.MessageID.String()}})
+	}
+	newest := t.pending[len(t.pending)-1].Seq
+	msg := &conversations.Message{ID: uuid.Must(uuid.NewV7()), TenantID: t.tenantID, ConversationID: t.conv.ID,
+		ConnectionID: t.conv.ConnectionID, Role: conversations.RoleAssistant, AuthorID: t.agent.ID.String(), Kind: "text",
+		Attachments: []conversations.Attachment{}, DeliveryState: conversations.StateClaimed, TurnJobID: &job.ID, AnswersSeq: &newest}
+	// A downgraded turn remembers its model, so a retry uses it too; a
+	// budget notice is the reply itself, sent without a model.
+	msg.Delivery.Model = adm.Model
+	if adm.Notice != "" {
+		msg.Body, msg.DeliveryState = adm.Notice, conversations.StateGenerated
+		msg.Kind, msg.ParticipantID = conversations.KindNotice, conversations.Speaker(t.pending)
+		if err := audit.Record(ctx, tx, audit.Event{Action: "turn.budget_notice", TargetType: "conversation", TargetID: t.conv.ID.String(),
+			Metadata: map[string]any{"message_id": job.Args.MessageID.String()}}); err != nil {
+			return err
+		}
+	}
+	if err := conversations.InsertReply(ctx, tx, msg); err != nil {
+		return err
+	}
+	t.msg = msg
+	return w.firstIntent(ctx, tx, t)
 }
 
 // prepare loads the connection, agent and tenant name, and says why the turn
@@ -313,13 +301,22 @@ func (w *Worker) acknowledge(ctx context.Context, t *turn) error {
 		if d.PlaceholderRef != "" {
 			return nil
 		}
+		saved := false
+		t.onSent = func(ctx context.Context, tx store.Tx, ref string) error {
+			// The placeholder's ref is recorded with its send.
+			d.PlaceholderRef, d.Throttled, saved = ref, 0, true
+			return w.saveDeliveryTx(ctx, tx, t, "", false)
+		}
 		ref, err := w.post(ctx, t, kindSlot, 0, t.target, Placeholder, false)
+		t.onSent = nil
 		var wait *evidenceWaitError
 		switch {
 		case errors.As(err, &wait):
 			return nil // resolved at delivery, while the model works
 		case err != nil:
 			return err
+		case saved:
+			return nil
 		}
 		d.PlaceholderRef = ref
 	case channels.WhatsApp:
@@ -347,62 +344,30 @@ func (w *Worker) quietIn(t *turn) time.Duration {
 // else the model's answer (with recalled memories, the images the user sent
 // and the agent's tools), and records it with its usage in one transaction.
 func (w *Worker) generate(ctx context.Context, t *turn) error {
-	query := w.queryVector(ctx, t)
-	var window []conversations.Message
-	var rule string
-	var recalled []memory.Recalled
-	var know *known
-	err := w.opts.Store.WithTenant(ctx, t.tenantID, func(ctx context.Context, tx store.Tx) (err error) {
-		if rule, err = ruleFired(ctx, tx, t); err != nil || rule != "" {
-			return err
-		}
-		err = tx.NewSelect().Model(&window).
-			Where("conversation_id = ? AND seq <= ?", t.conv.ID, *t.msg.AnswersSeq).
-			Where("role IN ('user', 'human') OR (role = 'assistant' AND delivery_state = ?)", conversations.StateDelivered).
-			OrderExpr("seq DESC").Limit(int64(t.agent.WindowSize)).Scan(ctx)
-		if err != nil {
-			return err
-		}
-		if recalled, err = w.recall(ctx, tx, t, query, window); err != nil {
-			return err
-		}
-		know, err = w.retrieve(ctx, tx, t, window)
-		return err
-	})
+	in, err := w.read(store.WithStep(ctx, StepRead), t)
 	if err != nil {
 		return err
 	}
-	if rule != "" {
-		return w.record(ctx, t, HandoverMessage, nil, "rule: "+rule)
+	if in.rule != "" {
+		return w.record(store.WithStep(ctx, StepRecord), t, HandoverMessage, nil, "rule: "+in.rule)
 	}
-	if know.unanswered() {
-		if know.WhenUnknown == knowledge.Handover {
-			return w.record(ctx, t, HandoverMessage, nil, "knowledge: nothing relevant found")
+	if in.know.unanswered() {
+		if in.know.WhenUnknown == knowledge.Handover {
+			return w.record(store.WithStep(ctx, StepRecord), t, HandoverMessage, nil, "knowledge: nothing relevant found")
 		}
-		return w.record(ctx, t, knowledge.UnknownReply, nil, "")
+		return w.record(store.WithStep(ctx, StepRecord), t, knowledge.UnknownReply, nil, "")
 	}
-	for i, j := 0, len(window)-1; i < j; i, j = i+1, j-1 {
-		window[i], window[j] = window[j], window[i]
-	}
-	images, notes := w.images(ctx, t)
-	system := System(t.agent, t.tenantName, t.conn.Type, Context{Memories: recalled, Knowledge: know.passages()})
-	agent := t.agent
-	if m := t.msg.Delivery.Model; m != "" && m != agent.Model {
-		downgraded := *agent // the budget is spent: the cheaper model, without fallbacks
-		downgraded.Model, downgraded.FallbackModels = m, nil
-		agent = &downgraded
-	}
-	th, err := think(ctx, w.opts.Router, w.opts.Tools, t.tenantID, agent, system, Window(window, images, notes),
-		&turnJournal{store: w.opts.Store, tenantID: t.tenantID, msgID: t.msg.ID, convID: t.conv.ID})
+	th, err := w.think(store.WithStep(ctx, StepThink), t, in)
 	if err != nil {
 		if len(th.calls) > 0 {
 			// Calls that answered before the failure still cost money.
-			_ = w.opts.Store.WithTenant(context.WithoutCancel(ctx), t.tenantID, func(ctx context.Context, tx store.Tx) error {
+			_ = w.opts.Store.WithTenant(store.WithStep(context.WithoutCancel(ctx), StepRecord), t.tenantID, func(ctx context.Context, tx store.Tx) error {
 				return recordCalls(ctx, tx, t.agent, &t.conv.ID, &t.msg.ID, "turn", th.calls)
 			})
 		}
 		return err
 	}
+	ctx = store.WithStep(ctx, StepRecord)
 	if th.escalate != nil {
 		return w.record(ctx, t, HandoverMessage, th, "the agent asked for a human: "+*th.escalate)
 	}
@@ -410,7 +375,68 @@ func (w *Worker) generate(ctx context.Context, t *turn) error {
 	if text == "" {
 		return &emptyReplyError{model: th.calls[len(th.calls)-1].Model}
 	}
-	return w.record(ctx, t, know.cite(t.conn.Type, text), th, "")
+	return w.record(ctx, t, in.know.cite(t.conn.Type, text), th, "")
+}
+
+// reading is what the turn's read step found: the escalation rule that
+// fired (then nothing else is read), the conversation's window (oldest
+// first) and the context the model is given besides it.
+type reading struct {
+	rule   string
+	window []conversations.Message
+	extra  Context
+	keys   *llmkeys.Preloaded // the tenant's model keys, chosen from without another read
+	know   *known             // what the agent's knowledge holds for the question
+}
+
+// read is the turn's read: the escalation rules' inputs, the window, the
+// tenant's model keys and the recalled memories, in one transaction, and whatever else the model is
+// given (loadContext).
+func (w *Worker) read(ctx context.Context, t *turn) (*reading, error) {
+	query := w.queryVector(ctx, t)
+	in := &reading{}
+	err := w.opts.Store.WithTenant(ctx, t.tenantID, func(ctx context.Context, tx store.Tx) (err error) {
+		if in.rule, err = ruleFired(ctx, tx, t); err != nil || in.rule != "" {
+			return err
+		}
+		if in.window, err = conversations.Window(ctx, tx, t.conv.ID, *t.msg.AnswersSeq, t.agent.WindowSize); err != nil {
+			return err
+		}
+		if in.keys, err = llmkeys.Preload(ctx, tx, t.tenantID); err != nil {
+			return err
+		}
+		return w.loadContext(ctx, tx, t, query, in)
+	})
+	return in, err
+}
+
+// loadContext loads what the model is given besides the window, inside the
+// read's transaction: the memories recalled for this person and the passages
+// of the agent's knowledge that answer the question. It is the one place
+// where more context joins a turn.
+func (w *Worker) loadContext(ctx context.Context, tx store.Tx, t *turn, query []float32, in *reading) (err error) {
+	if in.extra.Memories, err = w.recall(ctx, tx, t, query, in.window); err != nil {
+		return err
+	}
+	if in.know, err = w.retrieve(ctx, tx, t, in.window); err != nil {
+		return err
+	}
+	in.extra.Knowledge = in.know.passages()
+	return nil
+}
+
+// think asks the model (with the agent's tools) for the reply.
+func (w *Worker) think(ctx context.Context, t *turn, in *reading) (*thought, error) {
+	images, notes := w.images(ctx, t)
+	system := System(t.agent, t.tenantName, t.conn.Type, in.extra)
+	agent := t.agent
+	if m := t.msg.Delivery.Model; m != "" && m != agent.Model {
+		downgraded := *agent // the budget is spent: the cheaper model, without fallbacks
+		downgraded.Model, downgraded.FallbackModels = m, nil
+		agent = &downgraded
+	}
+	return think(in.keys.Into(ctx), w.opts.Router, w.opts.Tools, t.tenantID, agent, system, Window(in.window, images, notes),
+		&turnJournal{store: w.opts.Store, tenantID: t.tenantID, msgID: t.msg.ID, convID: t.conv.ID})
 }
 
 // record stores the reply with its usage and, for a hand-over, the
@@ -702,7 +728,7 @@ func (w *Worker) fail(ctx context.Context, t *turn, job *river.Job[Args], cause 
 		}
 	}
 	err := w.opts.Store.WithTenant(context.WithoutCancel(ctx), t.tenantID, func(ctx context.Context, tx store.Tx) error {
-		t.msg.DeliveryState, t.msg.Delivery.Error = conversations.StateFailed, truncate(reason, 1000)
+		t.msg.DeliveryState, t.msg.Delivery.Error = conversations.StateFailed, clip(reason, 1000)
 		if t.msg.Body == "" {
 			t.msg.Body = Apology
 		}
@@ -710,26 +736,19 @@ func (w *Worker) fail(ctx context.Context, t *turn, job *river.Job[Args], cause 
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE conversations SET flagged_at = now(), flag_reason = ? WHERE id = ?",
-			"The agent could not answer. "+truncate(llm.Explain(cause), 300), t.conv.ID); err != nil {
+			"The agent could not answer. "+clip(llm.Explain(cause), 300), t.conv.ID); err != nil {
 			return err
 		}
 		if err := events.Record(ctx, tx, events.TurnFailed{ConversationID: t.conv.ID, MessageID: t.msg.ID, AgentID: t.agent.ID, Attempt: job.Attempt}); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{Action: "turn.failed", TargetType: "conversation", TargetID: t.conv.ID.String(),
-			Metadata: map[string]any{"reason": truncate(reason, 1000), "attempt": job.Attempt}})
+			Metadata: map[string]any{"reason": clip(reason, 1000), "attempt": job.Attempt}})
 	})
 	if err != nil {
 		return err
 	}
 	return river.JobCancel(fmt.Errorf("turn failed for good: %w", cause))
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }
 
 // replyDelivered is the reply.delivered event of a delivered turn.

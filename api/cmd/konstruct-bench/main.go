@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -136,37 +137,42 @@ type Latency struct {
 	// the phase ran: unlike times, it does not depend on how loaded the
 	// machine is.
 	RoundTrips float64 `json:"db_round_trips_per_op"`
+	// RoundTripsBySteps splits RoundTrips by step (end to end: the turn's
+	// steps, the ingest's, River's under "other").
+	RoundTripsBySteps map[string]float64 `json:"db_round_trips_per_op_by_step,omitempty"`
 }
 
-// roundTrips counts the statements and prepares every pool of the bench
-// sends (server and workers), each a round trip to PostgreSQL.
-var roundTrips roundTripCounter
-
-type roundTripCounter struct{ n atomic.Int64 }
-
-func (c *roundTripCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	c.n.Add(1)
-	return ctx
-}
-func (c *roundTripCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-func (c *roundTripCounter) TracePrepareStart(ctx context.Context, _ *pgx.Conn, _ pgx.TracePrepareStartData) context.Context {
-	c.n.Add(1)
-	return ctx
-}
-func (c *roundTripCounter) TracePrepareEnd(context.Context, *pgx.Conn, pgx.TracePrepareEndData) {}
-func (c *roundTripCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
-	c.n.Add(1)
-	return ctx
-}
-func (c *roundTripCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
-func (c *roundTripCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+// roundTrips counts the statements, prepares and batches every pool of the
+// bench sends (server and workers), each a round trip to PostgreSQL, in
+// total and by step (store.WithStep: a turn's claim, read, deliver…).
+var roundTrips store.StepCounter
 
 // perOp is the round trips since n0 per operation.
 func perOp(n0 int64, ops int) float64 {
 	if ops == 0 {
 		return 0
 	}
-	return float64(roundTrips.n.Load()-n0) / float64(ops)
+	return float64(roundTrips.Total()-n0) / float64(ops)
+}
+
+// stepsPerOp is the round trips by step since s0 per operation; what no
+// step claims (River fetching and completing jobs, the webhooks, periodic
+// work) is "other".
+func stepsPerOp(s0 map[string]int64, n0 int64, ops int) map[string]float64 {
+	if ops == 0 {
+		return nil
+	}
+	out := map[string]float64{}
+	s1 := roundTrips.Steps()
+	var stepped int64
+	for k, v := range s1 {
+		if d := v - s0[k]; d > 0 {
+			out[k] = float64(d) / float64(ops)
+			stepped += d
+		}
+	}
+	out["other"] = float64(roundTrips.Total()-n0-stepped) / float64(ops)
+	return out
 }
 
 func percentiles(d []time.Duration) Latency {
@@ -225,7 +231,7 @@ func run(ctx context.Context, o opts) error {
 		Settings: map[string]any{"duration_s": o.duration.Seconds(), "concurrency": o.concurrency, "rate": o.rate, "e2e_rate": o.e2eRate, "db_max_conns": o.dbConns}}
 
 	fmt.Fprintln(os.Stderr, "phase 1/4: PostgreSQL baseline")
-	n0 := roundTrips.n.Load()
+	n0 := roundTrips.Total()
 	if res.Baseline, err = baseline(ctx, server.Store.Pool, tenant, o); err != nil {
 		return err
 	}
@@ -234,11 +240,11 @@ func run(ctx context.Context, o opts) error {
 	post := poster(client, base, team, bot, benchSecret)
 
 	fmt.Fprintln(os.Stderr, "phase 2/4: ingest, closed loop")
-	n0 = roundTrips.n.Load()
+	n0 = roundTrips.Total()
 	res.Ingest = closedLoop(o, post)
 	res.Ingest.RoundTrips = perOp(n0, res.Ingest.Count)
 	fmt.Fprintln(os.Stderr, "phase 3/4: ingest at a fixed rate")
-	n0 = roundTrips.n.Load()
+	n0 = roundTrips.Total()
 	res.IngestRated = openLoop(o.rate, o.duration, post, nil)
 	res.IngestRated.RoundTrips = perOp(n0, res.IngestRated.Count)
 
@@ -270,9 +276,10 @@ func run(ctx context.Context, o opts) error {
 	workerDone := make(chan error, 1)
 	go func() { workerDone <- worker.Run(wctx, app.RunOpts{Work: true}) }()
 	time.Sleep(3 * time.Second) // let the workers elect a leader, start fetching and run their on-start periodic jobs
-	n0 = roundTrips.n.Load()
+	n0, s0 := roundTrips.Total(), roundTrips.Steps()
 	res.EndToEnd = endToEnd(o, base, slack)
 	res.EndToEnd.RoundTrips = perOp(n0, res.EndToEnd.Count)
+	res.EndToEnd.RoundTripsBySteps = stepsPerOp(s0, n0, res.EndToEnd.Count)
 	pprof.StopCPUProfile()
 	stopWorker()
 	<-workerDone
@@ -683,6 +690,10 @@ func printTable(r *Result) {
 	row(fmt.Sprintf("ingest at %v/s", r.Settings["rate"]), r.IngestRated.Rate, r.IngestRated)
 	row(fmt.Sprintf("end to end at %v/s", r.Settings["e2e_rate"]), r.EndToEnd.Rate, r.EndToEnd)
 	_ = w.Flush()
+	fmt.Printf("\nround trips per turn by step (end to end):\n")
+	for _, k := range slices.Sorted(maps.Keys(r.EndToEnd.RoundTripsBySteps)) {
+		fmt.Printf("  %-22s %5.1f\n", k, r.EndToEnd.RoundTripsBySteps[k])
+	}
 	fmt.Printf("\ningest / baseline        %.0f%%\n", 100*r.Ratios["ingest_vs_baseline"])
 	fmt.Printf("end to end / baseline    %.0f%%\n", 100*r.Ratios["end_to_end_vs_baseline"])
 	fmt.Printf("unanswered end to end    %d\n", r.EndToEnd.Unanswered)

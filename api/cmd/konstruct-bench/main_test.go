@@ -32,4 +32,6 @@ func TestBenchRunsCleanly(t *testing.T) {
 	require.Zero(t, res.EndToEnd.Errors)
 	require.Zero(t, res.EndToEnd.Unanswered, "every acknowledged event is answered")
 	require.Positive(t, res.Ratios["ingest_vs_baseline"])
+	require.Positive(t, res.EndToEnd.RoundTripsBySteps["turn.claim"], "the turn's round trips are reported by step")
+	require.Positive(t, res.EndToEnd.RoundTripsBySteps["turn.deliver"])
 }

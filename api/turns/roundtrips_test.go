@@ -1,0 +1,74 @@
+package turns_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/konstruct/konstruct/api/apitest"
+	"github.com/konstruct/konstruct/api/fakes/llmfake"
+	"github.com/konstruct/konstruct/api/fakes/slackfake"
+	"github.com/konstruct/konstruct/api/store"
+	"github.com/konstruct/konstruct/api/turns"
+)
+
+// TestTurnRoundTrips holds the database round trips of an answered Slack
+// turn, step by step (store.WithStep). The count is deterministic: the same
+// statements run whatever the machine's speed, so a change that adds a
+// round trip to the turn path fails here and has to say why. River's own
+// fetch and completion are not the turn's (they are batched across jobs) and
+// are not counted; the bench reports everything per turn.
+func TestTurnRoundTrips(t *testing.T) {
+	t.Parallel()
+	l := llmfake.New(t)
+	counter := &store.StepCounter{}
+	s, f := apitest.WithFakes(t, apitest.Opts{Work: true, DBTracer: counter, Env: map[string]string{
+		"OPENAI_API_URL": l.URL + "/v1", "PLATFORM_OPENAI_API_KEY": platformKey,
+		"TURN_DEBOUNCE": "0s", "LLM_MAX_RETRIES": "0",
+	}})
+	acct := s.SignUp(t)
+	r := acct.Client.Do("POST", "/api/portal/tenants/"+acct.TenantID.String()+"/agents", map[string]any{"name": "Ada", "model": "openai/gpt-4o-mini"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	ws := s.InstallSlack(t, acct, f)
+
+	turn := func(n int, ev slackfake.Event) map[string]int64 {
+		before := counter.Steps()
+		r := s.SlackEvent(t, f, slackfake.Envelope(ws.TeamID, "EvRT"+string(rune('0'+n)), ev))
+		require.Equal(t, http.StatusOK, r.Status)
+		f.Slack.WaitCalls(t, "chat.update", n, 10*time.Second)
+		s.Settle(t)
+		after := counter.Steps()
+		delta := map[string]int64{}
+		for _, k := range store.StepNames(after) {
+			if d := after[k] - before[k]; d != 0 && k != store.StepPrepare {
+				delta[k] = d
+			}
+		}
+		return delta
+	}
+	total := func(m map[string]int64) (n int64) {
+		for _, v := range m {
+			n += v
+		}
+		return n
+	}
+
+	ts := nextTS()
+	first := turn(1, slackfake.Mention("UALICE", "CRT", ts, "<@"+ws.BotUserID+"> where is order 42?"))
+	t.Logf("first turn: %d round trips %v", total(first), first)
+	second := turn(2, slackfake.Event{"type": "app_mention", "user": "UALICE", "channel": "CRT", "ts": nextTS(), "thread_ts": ts,
+		"text": "<@" + ws.BotUserID + "> and order 43?"})
+	t.Logf("second turn: %d round trips %v", total(second), second)
+
+	want := map[string]int64{
+		// No turn.think: the model keys are chosen from what the read step
+		// loaded (llmkeys.Preload). The read's sixth statement is the
+		// agent's knowledge (its sources and budget, and the retrieval
+		// when it has sources): knowledge costs a turn one round trip.
+		turns.StepClaim: 11, turns.StepAcknowledge: 4, turns.StepRead: 6, turns.StepRecord: 5, turns.StepDeliver: 7,
+	}
+	require.Equal(t, want, first, "a new thread's turn, by step")
+	require.Equal(t, want, second, "a turn with history, by step")
+}
