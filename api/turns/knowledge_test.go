@@ -116,3 +116,16 @@ func TestKnowledgeDoesNotKnow(t *testing.T) {
 		require.Equal(t, "You said: hello there", updates[0].Form.Get("text"))
 	})
 }
+
+// The designer's preview answers from the agent's knowledge as a turn does
+// and cites in the portal's idiom.
+func TestPreviewCitesKnowledge(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil, nil)
+	knowledgeFor(t, b, knowledge.SayUnknown)
+	b.llm.Respond(func(r llmfake.Request) llmfake.Reply { return llmfake.Reply{Text: "Within 14 days [1]."} })
+	r := b.acct.Client.Do("POST", b.agent+"/preview", map[string]any{"message": "How long do refunds take?"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.Equal(t, "Within 14 days [1].\n\nSources:\n[1] Refund policy", r.Map(t)["reply"])
+	require.Contains(t, b.llm.Requests()[0].System, "within 14 days of the return")
+}
