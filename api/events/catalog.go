@@ -28,6 +28,8 @@ const (
 	TypeAgentDeleted           = "agent.deleted"
 	TypeBudgetThresholdReached = "budget.threshold_reached"
 	TypeSubscriptionUpdated    = "subscription.updated"
+	TypeKnowledgeSourceReady   = "knowledge.source_ready"
+	TypeKnowledgeSourceFailed  = "knowledge.source_failed"
 	// TypeTest is sent to one endpoint on request ("send test event").
 	TypeTest = "webhook.test"
 )
@@ -36,12 +38,6 @@ const (
 // the portal's picker shows them. A type's Version changes only when its
 // data changes incompatibly (a field removed, renamed or retyped); fields are
 // added without a new version, so receivers must ignore unknown fields.
-//
-// knowledge.source_ready and knowledge.source_failed join the catalogue with
-// the knowledge feature: its ingestion job records
-// events.Record(ctx, tx, events.KnowledgeSourceReady{…}) (or …Failed) in the
-// transaction that marks the source, and the two rows are added here and
-// under x-webhooks in openapi.yaml.
 var Catalogue = []Type{
 	{TypeMessageReceived, 1, "A chat user wrote to an agent (Slack or WhatsApp). Sent once per message, however often the channel redelivers it."},
 	{TypeReplyDelivered, 1, "The agent's reply (every part of it) reached the chat user's channel."},
@@ -55,6 +51,8 @@ var Catalogue = []Type{
 	{TypeAgentDeleted, 1, "An agent was deleted."},
 	{TypeBudgetThresholdReached, 1, "This month's spend reached 80 % (warning) or 100 % (exceeded) of the budget. Once per threshold and month."},
 	{TypeSubscriptionUpdated, 1, "The subscription's status, seats or period changed (from Stripe)."},
+	{TypeKnowledgeSourceReady, 1, "A knowledge source finished syncing; its chunks are what agents answer from now."},
+	{TypeKnowledgeSourceFailed, 1, "A knowledge source could not be synced; data.reason says why (the same text the portal shows)."},
 	{TypeTest, 1, "A test event sent to one endpoint on request."},
 }
 
@@ -229,15 +227,15 @@ type Test struct {
 func (Test) EventType() string    { return TypeTest }
 func (Test) EventSubject() string { return "" }
 
-// KnowledgeSourceReady and KnowledgeSourceFailed are ready for the knowledge
-// feature (see Catalogue); nothing records them yet.
+// KnowledgeSourceReady: a source's sync finished; recorded in the
+// transaction that marks it ready.
 type KnowledgeSourceReady struct {
 	SourceID uuid.UUID `json:"source_id"`
 	Name     string    `json:"name"`
 	Chunks   int       `json:"chunks"`
 }
 
-func (KnowledgeSourceReady) EventType() string      { return "knowledge.source_ready" }
+func (KnowledgeSourceReady) EventType() string      { return TypeKnowledgeSourceReady }
 func (e KnowledgeSourceReady) EventSubject() string { return "knowledge_source:" + e.SourceID.String() }
 
 // KnowledgeSourceFailed: ingestion of a source gave up.
@@ -247,7 +245,7 @@ type KnowledgeSourceFailed struct {
 	Reason   string    `json:"reason"`
 }
 
-func (KnowledgeSourceFailed) EventType() string { return "knowledge.source_failed" }
+func (KnowledgeSourceFailed) EventType() string { return TypeKnowledgeSourceFailed }
 func (e KnowledgeSourceFailed) EventSubject() string {
 	return "knowledge_source:" + e.SourceID.String()
 }

@@ -175,6 +175,7 @@ var dataSchemas = map[string]string{
 	events.TypeChannelRevoked: "ChannelRevokedData", events.TypeAgentCreated: "AgentEventData", events.TypeAgentUpdated: "AgentEventData",
 	events.TypeAgentDeleted: "AgentEventData", events.TypeBudgetThresholdReached: "BudgetThresholdReachedData",
 	events.TypeSubscriptionUpdated: "SubscriptionUpdatedData", events.TypeTest: "WebhookTestData",
+	events.TypeKnowledgeSourceReady: "KnowledgeSourceReadyData", events.TypeKnowledgeSourceFailed: "KnowledgeSourceFailedData",
 }
 
 // requireDocumented checks a delivered body against the contract: the

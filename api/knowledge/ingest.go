@@ -22,6 +22,7 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"golang.org/x/net/html"
 
+	"github.com/konstruct/konstruct/api/events"
 	"github.com/konstruct/konstruct/api/netguard"
 	"github.com/konstruct/konstruct/api/store"
 )
@@ -84,7 +85,10 @@ func (s *Service) SyncNow(ctx context.Context, tenantID, sourceID uuid.UUID) err
 			_, err := tx.ExecContext(ctx, `UPDATE knowledge_sources SET status = 'failed', error = ?, updated_at = now(), last_synced_at = now(),
 				next_sync_at = CASE WHEN resync_hours > 0 AND kind IN ('url', 'site') THEN now() + resync_hours * interval '1 hour' END WHERE id = ?`,
 				r.Message, sourceID)
-			return err
+			if err != nil {
+				return err
+			}
+			return events.Record(ctx, tx, events.KnowledgeSourceFailed{SourceID: sourceID, Name: src.Title, Reason: r.Message})
 		}); ferr != nil {
 			return ferr
 		}
@@ -170,7 +174,14 @@ func (s *Service) sync(ctx context.Context, tenantID uuid.UUID, src *Source) err
 			last_synced_at = now(), updated_at = now(),
 			next_sync_at = CASE WHEN resync_hours > 0 AND kind IN ('url', 'site') THEN now() + resync_hours * interval '1 hour' END
 			WHERE id = ?`, hash, total, src.ID)
-		return err
+		if err != nil {
+			return err
+		}
+		var chunks int
+		if err := tx.NewRaw("SELECT count(*) FROM knowledge_chunks WHERE source_id = ?", src.ID).Scan(ctx, &chunks); err != nil {
+			return err
+		}
+		return events.Record(ctx, tx, events.KnowledgeSourceReady{SourceID: src.ID, Name: src.Title, Chunks: chunks})
 	})
 }
 

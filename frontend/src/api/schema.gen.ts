@@ -2886,6 +2886,22 @@ export interface components {
             /** Format: date-time */
             current_period_end: string | null;
         };
+        KnowledgeSourceReadyData: {
+            /** Format: uuid */
+            source_id: string;
+            /** @description The source's title. */
+            name: string;
+            /** @description How many chunks the source holds now. */
+            chunks: number;
+        };
+        KnowledgeSourceFailedData: {
+            /** Format: uuid */
+            source_id: string;
+            /** @description The source's title. */
+            name: string;
+            /** @description Why the sync failed, in words fit to show an operator. */
+            reason: string;
+        };
         WebhookTestData: {
             /** Format: uuid */
             endpoint_id: string;

@@ -940,6 +940,18 @@ export const zSubscriptionUpdatedData = /* @__PURE__ */ z.object({
     current_period_end: z.iso.datetime().nullable()
 });
 
+export const zKnowledgeSourceReadyData = /* @__PURE__ */ z.object({
+    source_id: z.uuid(),
+    name: z.string(),
+    chunks: z.int()
+});
+
+export const zKnowledgeSourceFailedData = /* @__PURE__ */ z.object({
+    source_id: z.uuid(),
+    name: z.string(),
+    reason: z.string()
+});
+
 export const zWebhookTestData = /* @__PURE__ */ z.object({
     endpoint_id: z.uuid(),
     message: z.string()
