@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"math"
@@ -53,80 +54,139 @@ type keywordHit struct {
 	Coverage float64   `bun:"coverage"`
 }
 
-// bm25SQL scores every chunk that holds a query term, best first:
-//
-//	score = Σ_t idf(t) · tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen))
-//	idf(t) = ln(1 + (N − df + 0.5)/(df + 0.5))
-//
-// N, avglen and df are over the chunks searched (the scope), read through the
-// GIN index on terms; RLS keeps them to the tenant.
-const bm25SQL = `WITH scope AS (
-  SELECT c.id, c.terms, c.freqs, c.term_count FROM knowledge_chunks c
-   WHERE ?0 OR c.source_id = ANY(?1::uuid[])
-), stats AS (
-  SELECT count(*)::float8 AS n, coalesce(avg(term_count), 1)::float8 AS avglen FROM scope
-), q AS (
-  SELECT t.term, (SELECT count(*) FROM scope s WHERE s.terms @> ARRAY[t.term])::float8 AS df
-    FROM unnest(?2::text[]) AS t(term)
-)
-SELECT c.id,
-       sum(ln(1 + (st.n - q.df + 0.5) / (q.df + 0.5)) * (x.tf * (?3 + 1)) / (x.tf + ?3 * (1 - ?4 + ?4 * c.term_count / st.avglen))) AS score,
-       count(*)::float8 / cardinality(?2::text[]) AS coverage
-  FROM scope c CROSS JOIN stats st
- CROSS JOIN LATERAL unnest(c.terms, c.freqs) AS x(term, tf)
-  JOIN q ON q.term = x.term
- WHERE c.terms && ?2::text[]
- GROUP BY c.id
- ORDER BY score DESC, c.id
- LIMIT ?5`
-
-// keyword ranks chunks by BM25.
-func keyword(ctx context.Context, db bun.IDB, scope Scope, query string, k int) ([]keywordHit, error) {
-	terms := queryTerms(query)
-	if len(terms) == 0 {
-		return nil, nil
-	}
-	var out []keywordHit
-	err := db.NewRaw(bm25SQL, scope.All, uuidArray(scope.SourceIDs), pgdialect.Array(terms), K1, B, k).Scan(ctx, &out)
-	return out, err
-}
-
 type vectorHit struct {
 	ID    uuid.UUID
 	Score float64
 }
 
-// vector ranks chunks by cosine similarity with the query's embedding: an
-// exact scan of the scope's vectors made by the same embedder.
-func vector(ctx context.Context, db bun.IDB, scope Scope, embedder string, q []float32, k int) ([]vectorHit, error) {
-	rows, err := db.QueryContext(ctx, `SELECT id, embedding FROM knowledge_chunks
-		WHERE embedder = ? AND embedding IS NOT NULL AND (? OR source_id = ANY(?::uuid[]))`, embedder, scope.All, uuidArray(scope.SourceIDs))
-	if err != nil {
-		return nil, err
+// shortlist is how many chunks the vector side reads exactly: the nearest by
+// Hamming distance between sign bits (see retrieveSQL).
+const shortlist = 4 * candidates
+
+// retrieveSQL is a whole retrieval in one statement: the BM25 ranking and the
+// vector shortlist, each with its chunks' columns (kind 1 and 2).
+//
+// BM25, best first:
+//
+//	score = Σ_t idf(t) · tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen))
+//	idf(t) = ln(1 + (N − df + 0.5)/(df + 0.5))
+//
+// N, avglen and df are over the chunks searched (the scope); RLS keeps them to
+// the tenant. m is the (chunk, query term) pairs of the chunks holding a query
+// term, read once through the GIN index on terms; a chunk's terms are
+// distinct, so df(t) is the number of pairs of t. N and avglen come from an
+// index-only scan of knowledge_chunks_source_idx.
+//
+// Vectors: the shortlist is the ?8 chunks whose sign bits are nearest the
+// query's (Hamming distance, an index-only scan of
+// knowledge_chunks_embedder_idx), returned with their embeddings; the caller
+// ranks them by exact cosine. That is an approximation of the exact scan: a
+// chunk outside the shortlist is not ranked (recall measured in
+// BenchmarkRetrieve).
+const retrieveSQL = `WITH m AS MATERIALIZED (
+  SELECT c.id, c.term_count, x.term, x.tf FROM knowledge_chunks c
+ CROSS JOIN LATERAL unnest(c.terms, c.freqs) AS x(term, tf)
+ WHERE c.terms && ?2::text[] AND (?0 OR c.source_id = ANY(?1::uuid[])) AND x.term = ANY(?2::text[])
+), df AS (
+  SELECT m.term, count(*)::float8 AS df FROM m GROUP BY m.term
+), st AS (
+  SELECT count(*)::float8 AS n, coalesce(avg(s.term_count), 1)::float8 AS avglen FROM knowledge_chunks s
+   WHERE ?0 OR s.source_id = ANY(?1::uuid[])
+), kw AS (
+  SELECT m.id,
+         sum(ln(1 + (st.n - df.df + 0.5) / (df.df + 0.5)) * (m.tf * (?3 + 1)) / (m.tf + ?3 * (1 - ?4 + ?4 * m.term_count / st.avglen))) AS score,
+         count(*)::float8 / cardinality(?2::text[]) AS coverage
+    FROM m JOIN df ON df.term = m.term CROSS JOIN st
+   GROUP BY m.id
+   ORDER BY score DESC, m.id
+   LIMIT ?5
+), vc AS (
+  SELECT v.id FROM knowledge_chunks v
+   WHERE v.embedder = ?6 AND length(v.code) = length(?7::varbit) AND (?0 OR v.source_id = ANY(?1::uuid[]))
+   ORDER BY bit_count(v.code # ?7::varbit), v.id
+   LIMIT ?8
+)
+SELECT 1 AS kind, kw.score, kw.coverage, NULL::bytea AS embedding, ` + chunkColumns + `
+  FROM kw JOIN knowledge_chunks c ON c.id = kw.id
+UNION ALL
+SELECT 2, 0, 0, c.embedding, ` + chunkColumns + `
+  FROM vc JOIN knowledge_chunks c ON c.id = vc.id`
+
+type retrievedRow struct {
+	Kind      int     `bun:"kind"`
+	Score     float64 `bun:"score"`
+	Coverage  float64 `bun:"coverage"`
+	Embedding []byte  `bun:"embedding"`
+	Chunk
+}
+
+// retrieve runs retrieveSQL: BM25's top k and the vector side's top k (exact
+// cosine over the shortlist), with the chunks they name. q nil leaves out the
+// vector side.
+func retrieve(ctx context.Context, db bun.IDB, scope Scope, query, embedder string, q []float32, k int) ([]keywordHit, []vectorHit, map[uuid.UUID]Chunk, error) {
+	terms := queryTerms(query)
+	if terms == nil {
+		terms = []string{}
 	}
-	defer rows.Close()
-	var all []vectorHit
-	var id uuid.UUID
-	var raw []byte
-	for rows.Next() {
-		if err := rows.Scan(&id, &raw); err != nil {
-			return nil, err
+	list := shortlist
+	if q == nil {
+		list = 0
+	}
+	var rows []retrievedRow
+	if err := db.NewRaw(retrieveSQL, scope.All, uuidArray(scope.SourceIDs), pgdialect.Array(terms), K1, B, k,
+		embedder, signBits(q), list).Scan(ctx, &rows); err != nil {
+		return nil, nil, nil, err
+	}
+	var kw []keywordHit
+	var vec []vectorHit
+	chunks := make(map[uuid.UUID]Chunk, len(rows))
+	for _, r := range rows {
+		chunks[r.ID] = r.Chunk
+		if r.Kind == 1 {
+			kw = append(kw, keywordHit{r.ID, r.Score, r.Coverage})
+		} else if len(r.Embedding) == 4*len(q) {
+			vec = append(vec, vectorHit{r.ID, float64(dot(q, r.Embedding))})
 		}
-		if len(raw) != 4*len(q) {
-			continue
+	}
+	sort.SliceStable(kw, func(i, j int) bool { // UNION ALL keeps no order
+		if kw[i].Score != kw[j].Score {
+			return kw[i].Score > kw[j].Score
 		}
-		all = append(all, vectorHit{id, float64(dot(q, raw))})
+		return bytes.Compare(kw[i].ID[:], kw[j].ID[:]) < 0
+	})
+	sortVector(vec)
+	return kw, vec[:min(k, len(vec))], chunks, nil
+}
+
+// signBits is v's sign bits as a bit-string literal (1 = negative), like the
+// database's knowledge_sign_bits.
+func signBits(v []float32) string {
+	b := make([]byte, len(v))
+	for i, x := range v {
+		b[i] = '0'
+		if math.Signbit(float64(x)) {
+			b[i] = '1'
+		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
+	return string(b)
+}
+
+func sortVector(all []vectorHit) {
 	sort.Slice(all, func(i, j int) bool {
 		if all[i].Score != all[j].Score {
 			return all[i].Score > all[j].Score
 		}
 		return all[i].ID.String() < all[j].ID.String()
 	})
-	return all[:min(k, len(all))], nil
+}
+
+// keyword ranks chunks by BM25.
+func keyword(ctx context.Context, db bun.IDB, scope Scope, query string, k int) ([]keywordHit, error) {
+	if len(queryTerms(query)) == 0 {
+		return nil, nil
+	}
+	kw, _, _, err := retrieve(ctx, db, scope, query, "", nil, k)
+	return kw, err
 }
 
 func dot(q []float32, raw []byte) float32 {
@@ -191,43 +251,25 @@ func (h Hit) relevant() bool {
 	return h.VectorScore >= MinVectorScore || (h.KeywordRank > 0 && h.Coverage >= MinCoverage)
 }
 
-// search ranks the scope's chunks for query and loads the best limit of them.
+// search ranks the scope's chunks for query and returns the best limit of
+// them: one statement.
 func (s *Service) search(ctx context.Context, db bun.IDB, scope Scope, query string, limit int) ([]Hit, error) {
 	if !scope.All && len(scope.SourceIDs) == 0 {
 		return nil, nil
-	}
-	kw, err := keyword(ctx, db, scope, query, candidates)
-	if err != nil {
-		return nil, err
 	}
 	qv, err := s.opts.Embedder.Embed(ctx, []string{query})
 	if err != nil {
 		return nil, err
 	}
-	vec, err := vector(ctx, db, scope, s.opts.Embedder.ID(), qv[0], candidates)
+	kw, vec, chunks, err := retrieve(ctx, db, scope, query, s.opts.Embedder.ID(), qv[0], candidates)
 	if err != nil {
 		return nil, err
 	}
 	hits := fuse(kw, vec)
 	hits = hits[:min(limit, len(hits))]
-	if len(hits) == 0 {
-		return hits, nil
-	}
-	ids := make([]uuid.UUID, len(hits))
-	for i, h := range hits {
-		ids[i] = h.ID
-	}
-	var chunks []Chunk
-	if err := db.NewRaw("SELECT "+chunkColumns+" FROM knowledge_chunks c WHERE c.id = ANY(?::uuid[])", uuidArray(ids)).Scan(ctx, &chunks); err != nil {
-		return nil, err
-	}
-	byID := map[uuid.UUID]Chunk{}
-	for _, c := range chunks {
-		byID[c.ID] = c
-	}
 	out := hits[:0]
 	for _, h := range hits {
-		if c, ok := byID[h.ID]; ok {
+		if c, ok := chunks[h.ID]; ok {
 			h.Chunk = c
 			out = append(out, h)
 		}
