@@ -72,15 +72,6 @@ CREATE TABLE knowledge_documents (
   FOREIGN KEY (tenant_id, source_id) REFERENCES knowledge_sources (tenant_id, id) ON DELETE CASCADE
 );
 
--- The sign bits of a float32 little-endian vector, as a bit string.
--- +goose StatementBegin
-CREATE FUNCTION knowledge_sign_bits(e bytea) RETURNS varbit
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-  SELECT coalesce(string_agg(CASE WHEN get_byte(e, 4 * i + 3) >= 128 THEN '1' ELSE '0' END, '' ORDER BY i), '')::varbit
-    FROM generate_series(0, length(e) / 4 - 1) AS i
-$$;
--- +goose StatementEnd
-
 CREATE TABLE knowledge_chunks (
   id           uuid NOT NULL,
   tenant_id    uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
@@ -99,10 +90,6 @@ CREATE TABLE knowledge_chunks (
   term_count   integer NOT NULL,
   embedder     text NOT NULL DEFAULT '',
   embedding    bytea,
-  -- The embedding's sign bits (1 = negative), derived by the database: the
-  -- vector search shortlists by Hamming distance on them, then ranks the
-  -- shortlist by exact cosine (api/knowledge/retrieve.go).
-  code         varbit GENERATED ALWAYS AS (knowledge_sign_bits(embedding)) STORED,
   PRIMARY KEY (tenant_id, id),
   UNIQUE (tenant_id, document_id, ordinal),
   FOREIGN KEY (tenant_id, document_id) REFERENCES knowledge_documents (tenant_id, id) ON DELETE CASCADE,
@@ -113,8 +100,7 @@ CREATE TABLE knowledge_chunks (
 CREATE INDEX knowledge_chunks_terms_idx ON knowledge_chunks USING gin (terms);
 -- Document order, and the scope's N and average length for BM25 (index-only).
 CREATE INDEX knowledge_chunks_source_idx ON knowledge_chunks (tenant_id, source_id, document_id, ordinal) INCLUDE (term_count);
--- The vector shortlist reads the sign bits of a scope without the heap.
-CREATE INDEX knowledge_chunks_embedder_idx ON knowledge_chunks (tenant_id, embedder, source_id) INCLUDE (id, code);
+CREATE INDEX knowledge_chunks_embedder_idx ON knowledge_chunks (tenant_id, embedder);
 
 CREATE TABLE agent_knowledge (
   tenant_id    uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
@@ -222,4 +208,3 @@ GRANT EXECUTE ON FUNCTION knowledge_due_sources(integer) TO konstruct_app;
 -- +goose Down
 DROP FUNCTION knowledge_due_sources(integer);
 DROP TABLE knowledge_gap_asks, knowledge_gaps, agent_knowledge_sources, agent_knowledge, knowledge_chunks, knowledge_documents, knowledge_sources;
-DROP FUNCTION knowledge_sign_bits(bytea);
