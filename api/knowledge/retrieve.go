@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -60,7 +63,8 @@ type vectorHit struct {
 }
 
 // retrieveSQL is BM25's ranking with its chunks' columns (kind 1) and the
-// scope's vectors (kind 2) in one statement.
+// scope's vectors (kind 2) in one statement, for n query terms (?2 holds
+// them; the statement names each, so there is no unnest and no GROUP BY).
 //
 // BM25, best first:
 //
@@ -68,38 +72,51 @@ type vectorHit struct {
 //	idf(t) = ln(1 + (N − df + 0.5)/(df + 0.5))
 //
 // N, avglen and df are over the chunks searched (the scope); RLS keeps them to
-// the tenant. m is the (chunk, query term) pairs of the chunks holding a query
-// term, read once through the GIN index on terms; a chunk's terms are
-// distinct, so df(t) is the number of pairs of t. N and avglen come from an
-// index-only scan of knowledge_chunks_source_idx.
+// the tenant. m is the chunks holding a query term (the GIN index on terms)
+// with each term's frequency, read once; df(t) is the count of m's non-null
+// frequencies of t. N and avglen come from an index-only scan of
+// knowledge_chunks_source_idx.
 //
-// Vectors: every vector of the scope made by the embedder (?6), when ?7; the
-// caller ranks them by exact cosine. (A sign-bit Hamming shortlist was tried
+// Vectors: every vector of the scope made by the embedder (?6) of ?8 bytes,
+// when ?7; the caller ranks them by exact cosine. (A sign-bit Hamming shortlist was tried
 // and dropped: it found 5–28 % of the exact top 50 on the benchmark's corpus.)
-const retrieveSQL = `WITH m AS MATERIALIZED (
-  SELECT c.id, c.term_count, x.term, x.tf FROM knowledge_chunks c
- CROSS JOIN LATERAL unnest(c.terms, c.freqs) AS x(term, tf)
- WHERE c.terms && ?2::text[] AND (?0 OR c.source_id = ANY(?1::uuid[])) AND x.term = ANY(?2::text[])
+func retrieveSQL(n int) string {
+	var tfs, dfs, scores, present, any strings.Builder
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&tfs, ", c.freqs[array_position(c.terms, (?2::text[])[%d])]::float8 AS tf%d", i, i)
+		if i > 1 {
+			any.WriteString(" OR ")
+			dfs.WriteString(", ")
+			scores.WriteString(" + ")
+			present.WriteString(", ")
+		}
+		fmt.Fprintf(&any, "array_position(c.terms, (?2::text[])[%d]) IS NOT NULL", i)
+		fmt.Fprintf(&dfs, "count(m.tf%d)::float8 AS df%d", i, i)
+		fmt.Fprintf(&scores, "coalesce(ln(1 + (st.n - df.df%d + 0.5) / (df.df%d + 0.5)) * m.tf%d * (?3 + 1) / (m.tf%d + ?3 * (1 - ?4 + ?4 * m.term_count / st.avglen)), 0)", i, i, i, i)
+		fmt.Fprintf(&present, "m.tf%d", i)
+	}
+	return `WITH m AS MATERIALIZED (
+  SELECT c.id, c.term_count` + tfs.String() + ` FROM knowledge_chunks c
+   WHERE (` + any.String() + `) AND (?0 OR c.source_id = ANY(?1::uuid[]))
 ), df AS (
-  SELECT m.term, count(*)::float8 AS df FROM m GROUP BY m.term
+  SELECT ` + dfs.String() + ` FROM m
 ), st AS (
   SELECT count(*)::float8 AS n, coalesce(avg(s.term_count), 1)::float8 AS avglen FROM knowledge_chunks s
    WHERE ?0 OR s.source_id = ANY(?1::uuid[])
 ), kw AS (
-  SELECT m.id,
-         sum(ln(1 + (st.n - df.df + 0.5) / (df.df + 0.5)) * (m.tf * (?3 + 1)) / (m.tf + ?3 * (1 - ?4 + ?4 * m.term_count / st.avglen))) AS score,
-         count(*)::float8 / cardinality(?2::text[]) AS coverage
-    FROM m JOIN df ON df.term = m.term CROSS JOIN st
-   GROUP BY m.id
+  SELECT m.id, ` + scores.String() + ` AS score,
+         num_nonnulls(` + present.String() + `)::float8 / ` + strconv.Itoa(n) + ` AS coverage
+    FROM m CROSS JOIN df CROSS JOIN st
    ORDER BY score DESC, m.id
    LIMIT ?5
 )
 SELECT 1 AS kind, kw.score, kw.coverage, NULL::bytea AS embedding, ` + chunkColumns + `
   FROM kw JOIN knowledge_chunks c ON c.id = kw.id
 UNION ALL
-SELECT 2, 0, 0, v.embedding, v.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+SELECT 2, 0, 0, v.embedding, v.id, v.source_id, v.document_id, 0, '', '{}'::text[], '', 0, NULL::int, '', ''
   FROM knowledge_chunks v
- WHERE ?7 AND v.embedder = ?6 AND v.embedding IS NOT NULL AND (?0 OR v.source_id = ANY(?1::uuid[]))`
+ WHERE ?7 AND v.embedder = ?6 AND length(v.embedding) = ?8 AND (?0 OR v.source_id = ANY(?1::uuid[]))`
+}
 
 type retrievedRow struct {
 	Kind      int     `bun:"kind"`
@@ -114,12 +131,14 @@ type retrievedRow struct {
 // vector side.
 func retrieve(ctx context.Context, db bun.IDB, scope Scope, query, embedder string, q []float32, k int) ([]keywordHit, []vectorHit, map[uuid.UUID]Chunk, error) {
 	terms := queryTerms(query)
-	if terms == nil {
+	sql := retrieveSQL(len(terms))
+	if len(terms) == 0 { // no keyword side: only the vectors
 		terms = []string{}
+		sql = retrieveSQL(1)
 	}
 	var rows []retrievedRow
-	if err := db.NewRaw(retrieveSQL, scope.All, uuidArray(scope.SourceIDs), pgdialect.Array(terms), K1, B, k,
-		embedder, q != nil).Scan(ctx, &rows); err != nil {
+	if err := db.NewRaw(sql, scope.All, uuidArray(scope.SourceIDs), pgdialect.Array(terms), K1, B, k,
+		embedder, q != nil, 4*len(q)).Scan(ctx, &rows); err != nil {
 		return nil, nil, nil, err
 	}
 	var kw []keywordHit
@@ -129,7 +148,7 @@ func retrieve(ctx context.Context, db bun.IDB, scope Scope, query, embedder stri
 		if r.Kind == 1 {
 			chunks[r.ID] = r.Chunk
 			kw = append(kw, keywordHit{r.ID, r.Score, r.Coverage})
-		} else if len(r.Embedding) == 4*len(q) {
+		} else {
 			vec = append(vec, vectorHit{r.ID, float64(dot(q, r.Embedding))})
 		}
 	}
