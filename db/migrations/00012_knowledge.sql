@@ -95,10 +95,13 @@ CREATE TABLE knowledge_chunks (
   FOREIGN KEY (tenant_id, document_id) REFERENCES knowledge_documents (tenant_id, id) ON DELETE CASCADE,
   FOREIGN KEY (tenant_id, source_id) REFERENCES knowledge_sources (tenant_id, id) ON DELETE CASCADE
 );
--- Candidate chunks for BM25 (terms && query terms) and document frequencies
--- (terms @> ARRAY[term]); tenant_id is in every statement by RLS.
+-- Chunks holding given terms (terms && / @>). Retrieval's BM25 no longer
+-- uses it: with common query terms it reads most chunks, where one pass with
+-- array_position is faster (docs/performance.md); a query of rare terms only
+-- could use it again (not done).
 CREATE INDEX knowledge_chunks_terms_idx ON knowledge_chunks USING gin (terms);
-CREATE INDEX knowledge_chunks_source_idx ON knowledge_chunks (tenant_id, source_id, document_id, ordinal);
+-- Document order, and the scope's N and average length for BM25 (index-only).
+CREATE INDEX knowledge_chunks_source_idx ON knowledge_chunks (tenant_id, source_id, document_id, ordinal) INCLUDE (term_count);
 CREATE INDEX knowledge_chunks_embedder_idx ON knowledge_chunks (tenant_id, embedder);
 
 CREATE TABLE agent_knowledge (
