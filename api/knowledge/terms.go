@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/konstruct/konstruct/api/memory"
 )
 
 // analyze turns text into the terms the keyword index holds: lower-cased
@@ -18,7 +20,7 @@ func analyze(text string) []string {
 		if stopWords[w] || len(w) > 64 {
 			continue
 		}
-		out = append(out, stem(w))
+		out = append(out, memory.Stem(w))
 	}
 	return out
 }
@@ -52,20 +54,6 @@ func queryTerms(q string) []string {
 		}
 	}
 	return out
-}
-
-func stem(w string) string {
-	for _, suf := range []string{"ational", "ization", "fulness", "ousness", "iveness", "ations", "ation", "ement", "ments",
-		"ment", "ness", "ings", "ing", "ies", "ied", "ers", "ed", "er", "ly", "es", "s"} {
-		if len(w) > len(suf)+2 && strings.HasSuffix(w, suf) {
-			w = strings.TrimSuffix(w, suf)
-			if suf == "ies" || suf == "ied" {
-				w += "y"
-			}
-			break
-		}
-	}
-	return w
 }
 
 var stopWords = func() map[string]bool {

@@ -48,7 +48,7 @@ func (Offline) vector(text string) []float32 {
 			prev = ""
 			continue
 		}
-		s := stem(w)
+		s := Stem(w)
 		weights["w:"+s] += 1
 		if prev != "" {
 			weights["b:"+prev+" "+s] += 0.5
@@ -96,9 +96,10 @@ func words(text string) []string {
 	})
 }
 
-// stem strips common English inflections so "orders", "ordered" and
-// "ordering" meet; other languages pass through unchanged.
-func stem(w string) string {
+// Stem strips common English inflections so "orders", "ordered" and
+// "ordering" meet; other languages pass through unchanged. Knowledge's
+// keyword index uses it too, so memories and documents match words alike.
+func Stem(w string) string {
 	for _, suf := range []string{"ational", "ization", "fulness", "ousness", "iveness", "ations", "ation", "ement", "ments",
 		"ment", "ness", "ings", "ing", "ies", "ied", "ers", "ed", "er", "ly", "es", "s"} {
 		if len(w) > len(suf)+2 && strings.HasSuffix(w, suf) {
