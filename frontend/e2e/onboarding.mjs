@@ -84,7 +84,7 @@ await journey('onboarding', async ({ page, shot, log }) => {
   log('test message sent; waiting for the operator’s reply')
 
   // The Go side answers from the operator's phone; the agent replies.
-  await trip.getByText('Hi, who are you?').waitFor()
+  await trip.getByText('Hi, who are you?', { exact: true }).waitFor()
   await trip.getByText('You said: Hi, who are you?').waitFor()
   await trip.getByText(/Written by openai\/gpt-4o-mini/).waitFor()
   await page.getByText('Your AI employee is live!').waitFor()

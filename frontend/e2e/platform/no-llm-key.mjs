@@ -51,7 +51,7 @@ await journey('no-llm-key', async ({ page, shot, log }) => {
   await test.getByRole('button', { name: 'Send Test Message' }).click()
   await test.getByText('Test message sent.').waitFor()
   const trip = page.getByRole('region', { name: /^Round trip on WhatsApp/ })
-  await trip.getByText('Hello from my phone').waitFor()
+  await trip.getByText('Hello from my phone', { exact: true }).waitFor()
   await trip.getByText(/No OpenAI key can call openai\/gpt-4o-mini/).waitFor()
   expect((await page.getByText('Your AI employee is live!').count()) === 0, 'not live: the agent could not answer')
   log('the reply arrived, the agent could not answer, and the wizard does not say live')
