@@ -90,16 +90,7 @@ func (s *Service) ListDeliveries(ctx context.Context, tenantID uuid.UUID, f Deli
 		if f.State != "" {
 			q.Where("state = ?", f.State)
 		}
-		if f.Since != nil {
-			q.Where("created_at >= ?", *f.Since)
-		}
-		if f.Until != nil {
-			q.Where("created_at < ?", *f.Until)
-		}
-		if c := f.Page.After; c != nil {
-			q.Where("(created_at, id) < (?, ?)", c.At, c.ID)
-		}
-		return q.Scan(ctx)
+		return newestFirst(q, f.Since, f.Until, f.Page).Scan(ctx)
 	})
 	if err != nil {
 		return nil, nil, err
@@ -164,16 +155,7 @@ func (s *Service) ListEvents(ctx context.Context, tenantID uuid.UUID, f EventFil
 		if f.Subject != "" {
 			q.Where("subject = ?", f.Subject)
 		}
-		if f.Since != nil {
-			q.Where("created_at >= ?", *f.Since)
-		}
-		if f.Until != nil {
-			q.Where("created_at < ?", *f.Until)
-		}
-		if c := f.Page.After; c != nil {
-			q.Where("(created_at, id) < (?, ?)", c.At, c.ID)
-		}
-		return q.Scan(ctx)
+		return newestFirst(q, f.Since, f.Until, f.Page).Scan(ctx)
 	})
 	if err != nil {
 		return nil, nil, err
@@ -355,4 +337,19 @@ func (s *Service) createDeliveries(ctx context.Context, tx store.Tx, endpointID 
 		return s.startJobs(ctx, ptx, tx.TenantID, b.pendingEndpoints())
 	})
 	return b.ids, err
+}
+
+// newestFirst limits a log query to [since, until) and to the rows after the
+// page's cursor: deliveries and events page the same way, newest first.
+func newestFirst(q *bun.SelectQuery, since, until *time.Time, page paging.Page) *bun.SelectQuery {
+	if since != nil {
+		q.Where("created_at >= ?", *since)
+	}
+	if until != nil {
+		q.Where("created_at < ?", *until)
+	}
+	if c := page.After; c != nil {
+		q.Where("(created_at, id) < (?, ?)", c.At, c.ID)
+	}
+	return q
 }
