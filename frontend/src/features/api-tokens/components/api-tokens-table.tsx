@@ -19,6 +19,19 @@ function tokenState(t: APIToken, now: Date): 'revoked' | 'expired' | 'active' {
   return 'active'
 }
 
+// A token acts for the member who made it and can do no more than their role allows now; showing who that is
+// tells an admin which tokens go dark when someone is demoted or leaves.
+function TokenCreatorCell({ creator }: { creator: APIToken['created_by'] }) {
+  if (!creator) return <span className="text-zinc-500">Unknown</span>
+  if (!creator.email) return <span className="text-zinc-500">{creator.name || 'A former member'} (left)</span>
+  return (
+    <span title={creator.email}>
+      {creator.name || creator.email}
+      {creator.name && <span className="sr-only"> ({creator.email})</span>}
+    </span>
+  )
+}
+
 export function APITokensTable({ tenantId }: { tenantId: string }) {
   const query = useSuspenseInfiniteQuery(apiTokensQueryOptions(tenantId))
   const [revoking, setRevoking] = useState<APIToken | null>(null)
@@ -46,6 +59,7 @@ export function APITokensTable({ tenantId }: { tenantId: string }) {
             <Th>Name</Th>
             <Th>Token</Th>
             <Th>Role</Th>
+            <Th>Acts for</Th>
             <Th>Last used</Th>
             <Th>Expires</Th>
             <Th>
@@ -70,6 +84,9 @@ export function APITokensTable({ tenantId }: { tenantId: string }) {
                   <code className="font-mono text-xs whitespace-nowrap">{t.prefix}…</code>
                 </Td>
                 <Td>{roleLabel(t.role)}</Td>
+                <Td>
+                  <TokenCreatorCell creator={t.created_by} />
+                </Td>
                 <Td className="whitespace-nowrap">
                   {t.last_used_at ? <time dateTime={t.last_used_at} title={formatDateTime(t.last_used_at)}>{formatRelative(t.last_used_at)}</time> : 'Never'}
                 </Td>
