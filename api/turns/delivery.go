@@ -9,10 +9,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 
 	"github.com/konstruct/konstruct/api/audit"
 	"github.com/konstruct/konstruct/api/channels"
+	"github.com/konstruct/konstruct/api/conversations"
 	"github.com/konstruct/konstruct/api/store"
 )
 
@@ -174,13 +176,14 @@ func (w *Worker) post(ctx context.Context, t *turn, kind string, seq int, target
 		also := t.onSent
 		t.onSent = nil
 		return ref, w.persist(ctx, t.tenantID, "a sent part", func(ctx context.Context, tx store.Tx) error {
-			_, err := tx.NewUpdate().Model((*outboundPart)(nil)).Where("id = ?", p.ID).
-				Set("state = ?", partSent).Set("provider_ref = coalesce(provider_ref, ?)", ref).
-				Set("evidence = 'response'").Set("doubt_since = NULL").Exec(ctx)
-			if err != nil || also == nil {
-				return err
+			var b store.Batch
+			b.Queue(sentSQL, p.ID, ref)
+			if also != nil {
+				if err := also(&b, ref); err != nil {
+					return err
+				}
 			}
-			return also(ctx, tx, ref)
+			return tx.SendAndCommit(ctx, &b)
 		})
 	case channels.InDoubt(err):
 		if err := w.persist(ctx, t.tenantID, "an in-doubt part", func(ctx context.Context, tx store.Tx) error {
@@ -213,19 +216,23 @@ func (w *Worker) post(ctx context.Context, t *turn, kind string, seq int, target
 // is committed with the turn's record, before anything is sent, and saves
 // the turn a transaction of its own. A later run finds it "sending" like any
 // intent whose send may have happened.
-func (w *Worker) firstIntent(ctx context.Context, tx store.Tx, t *turn) error {
+func (w *Worker) firstIntent(b *store.Batch, t *turn) {
 	if t.conn.Type != channels.Slack {
-		return nil
+		return
 	}
 	p := &outboundPart{ID: uuid.Must(uuid.NewV7()), TenantID: t.tenantID, MessageID: t.msg.ID, ConnectionID: t.conn.ID,
 		Kind: kindSlot, Seq: 0, State: partSending, Attempts: 1}
-	if _, err := tx.NewInsert().Model(p).Column("id", "tenant_id", "message_id", "connection_id", "kind", "seq", "state", "attempts").
-		Returning("attempted_at").Exec(ctx); err != nil {
-		return err
-	}
+	b.Queue(insertIntentSQL, p.ID, p.TenantID, p.MessageID, p.ConnectionID, p.Kind, p.Seq, p.State, p.Attempts).
+		QueryRow(func(row pgx.Row) error { return row.Scan(&p.AttemptedAt) })
 	t.written = p
-	return nil
 }
+
+const insertIntentSQL = `INSERT INTO outbound_parts (id, tenant_id, message_id, connection_id, kind, seq, state, attempts)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING attempted_at`
+
+// sentSQL records the provider's answer to a send.
+const sentSQL = `UPDATE outbound_parts SET state = 'sent', provider_ref = coalesce(provider_ref, $2), evidence = 'response',
+	doubt_since = NULL WHERE id = $1`
 
 // takeWritten hands the run's own committed intent (firstIntent) to the send it is for, once.
 func (t *turn) takeWritten(kind string, seq int) (*outboundPart, bool, error) {
@@ -317,11 +324,11 @@ func (w *Worker) abandon(ctx context.Context, t *turn, p *outboundPart, why stri
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil // evidence arrived meanwhile
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE conversations SET flagged_at = now(), flag_reason = ? WHERE id = ?", reason, t.conv.ID); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{Action: "turn.delivery_unproven", TargetType: "conversation", TargetID: t.conv.ID.String(),
+		var b store.Batch
+		conversations.QueueFlag(&b, t.conv.ID, reason)
+		audit.Queue(ctx, &b, t.tenantID, audit.Event{Action: "turn.delivery_unproven", TargetType: "conversation", TargetID: t.conv.ID.String(),
 			Metadata: map[string]any{"message_id": t.msg.ID.String(), "part_id": p.ID.String(), "kind": p.Kind, "seq": p.Seq, "reason": why}})
+		return tx.SendAndCommit(ctx, &b)
 	})
 	if err != nil {
 		return err

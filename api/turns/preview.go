@@ -15,6 +15,7 @@ import (
 	"github.com/konstruct/konstruct/api/knowledge"
 	"github.com/konstruct/konstruct/api/llm"
 	"github.com/konstruct/konstruct/api/store"
+	"github.com/konstruct/konstruct/api/tenants"
 	"github.com/konstruct/konstruct/api/tools"
 )
 
@@ -53,7 +54,7 @@ func (p *Preview) Run(ctx context.Context, tenantID, agentID uuid.UUID, history 
 		if a, err = agents.Load(ctx, tx, agentID, false); err != nil {
 			return err
 		}
-		if err = tx.NewRaw("SELECT name FROM tenants WHERE id = ?", tenantID).Scan(ctx, &tenantName); err != nil {
+		if tenantName, err = tenants.Name(ctx, tx); err != nil {
 			return err
 		}
 		// The agent's knowledge, retrieved as a turn would (without
