@@ -24,12 +24,12 @@ func escalate(ctx context.Context, tx store.Tx, t *turn, reason string) error {
 		return err
 	}
 	var b store.Batch
-	conversations.QueueEscalate(&b, t.conv.ID, clip(reason, 500))
-	if err := events.Queue(&b, events.ConversationHandedOver{ConversationID: t.conv.ID, AgentID: t.agent.ID, Reason: clip(reason, 500)}); err != nil {
+	conversations.QueueEscalate(&b, t.conv.ID, Truncate(reason, 500))
+	if err := events.Queue(&b, events.ConversationHandedOver{ConversationID: t.conv.ID, AgentID: t.agent.ID, Reason: Truncate(reason, 500)}); err != nil {
 		return err
 	}
 	audit.Queue(ctx, &b, t.tenantID, audit.Event{Action: "conversation.escalated", TargetType: "conversation", TargetID: t.conv.ID.String(),
-		Metadata: map[string]any{"reason": clip(reason, 500), "agent_id": t.agent.ID.String()}})
+		Metadata: map[string]any{"reason": Truncate(reason, 500), "agent_id": t.agent.ID.String()}})
 	return tx.SendAndCommit(ctx, &b)
 }
 

@@ -742,18 +742,18 @@ func (w *Worker) fail(ctx context.Context, t *turn, job *river.Job[Args], cause 
 		}
 	}
 	err := w.opts.Store.WithTenant(context.WithoutCancel(ctx), t.tenantID, func(ctx context.Context, tx store.Tx) error {
-		t.msg.DeliveryState, t.msg.Delivery.Error = conversations.StateFailed, clip(reason, 1000)
+		t.msg.DeliveryState, t.msg.Delivery.Error = conversations.StateFailed, Truncate(reason, 1000)
 		if t.msg.Body == "" {
 			t.msg.Body = Apology
 		}
 		var b store.Batch
 		conversations.QueueSaveReply(&b, t.msg)
-		conversations.QueueFlag(&b, t.conv.ID, "The agent could not answer. "+clip(llm.Explain(cause), 300))
+		conversations.QueueFlag(&b, t.conv.ID, "The agent could not answer. "+Truncate(llm.Explain(cause), 300))
 		if err := events.Queue(&b, events.TurnFailed{ConversationID: t.conv.ID, MessageID: t.msg.ID, AgentID: t.agent.ID, Attempt: job.Attempt}); err != nil {
 			return err
 		}
 		audit.Queue(ctx, &b, t.tenantID, audit.Event{Action: "turn.failed", TargetType: "conversation", TargetID: t.conv.ID.String(),
-			Metadata: map[string]any{"reason": clip(reason, 1000), "attempt": job.Attempt}})
+			Metadata: map[string]any{"reason": Truncate(reason, 1000), "attempt": job.Attempt}})
 		return tx.SendAndCommit(ctx, &b)
 	})
 	if err != nil {
