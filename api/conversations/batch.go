@@ -154,3 +154,27 @@ func UserMessages(ctx context.Context, tx store.Tx, convID uuid.UUID) (int, erro
 		QueryRow(func(row pgx.Row) error { return row.Scan(&n) })
 	return n, tx.Send(ctx, &b)
 }
+
+const windowSQL = `SELECT ` + msgCols + ` FROM messages m WHERE m.conversation_id = $1 AND m.seq <= $2
+	AND (m.role IN ('user', 'human') OR (m.role = 'assistant' AND m.delivery_state = $3))
+	ORDER BY m.seq DESC LIMIT $4`
+
+// QueueWindow is Window as one statement of the caller's batch.
+func QueueWindow(b *store.Batch, convID uuid.UUID, seq int64, size int, into *[]Message) {
+	b.Queue(windowSQL, convID, seq, StateDelivered, size).Query(func(rows pgx.Rows) error {
+		defer rows.Close()
+		var window []Message
+		for rows.Next() {
+			var m Message
+			if err := scanMessage(rows, &m); err != nil {
+				return err
+			}
+			window = append(window, m)
+		}
+		for i, j := 0, len(window)-1; i < j; i, j = i+1, j-1 {
+			window[i], window[j] = window[j], window[i]
+		}
+		*into = window
+		return rows.Err()
+	})
+}

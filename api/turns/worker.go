@@ -15,6 +15,7 @@ import (
 	"github.com/konstruct/konstruct/api/billing"
 	"github.com/konstruct/konstruct/api/channels"
 	"github.com/konstruct/konstruct/api/conversations"
+	"github.com/konstruct/konstruct/api/errs"
 	"github.com/konstruct/konstruct/api/events"
 	"github.com/konstruct/konstruct/api/knowledge"
 	"github.com/konstruct/konstruct/api/llm"
@@ -199,7 +200,7 @@ func (w *Worker) claim(ctx context.Context, job *river.Job[Args]) (t *turn, wait
 
 // resume reloads what an earlier attempt's turn works with.
 func (w *Worker) resume(ctx context.Context, tx store.Tx, t *turn) error {
-	if _, err := w.prepare(ctx, tx, t); err != nil {
+	if _, _, err := w.prepare(ctx, tx, t, false); err != nil {
 		return err
 	}
 	if t.agent == nil {
@@ -218,17 +219,17 @@ func (w *Worker) resume(ctx context.Context, tx store.Tx, t *turn) error {
 // agent and the tenant's subscription and budget admit it) and, if so,
 // writes its record; t.msg stays nil when it is skipped.
 func (w *Worker) start(ctx context.Context, tx store.Tx, t *turn, job *river.Job[Args]) error {
-	reason, err := w.prepare(ctx, tx, t)
+	reason, gate, err := w.prepare(ctx, tx, t, true)
 	if err != nil {
 		return err
 	}
 	var adm billing.Admission
-	if reason == "" && w.opts.Gate != nil {
+	if reason == "" && gate != nil {
 		participant := t.conv.ParticipantID
 		if participant == "" {
 			participant = t.conv.ThreadKey
 		}
-		if adm, err = w.opts.Gate.Admit(ctx, tx, participant); err != nil {
+		if adm, err = w.opts.Gate.AdmitQueued(ctx, tx, gate, participant); err != nil {
 			return err
 		}
 		reason = adm.Skip
@@ -259,44 +260,72 @@ func (w *Worker) start(ctx context.Context, tx store.Tx, t *turn, job *river.Job
 	return tx.SendAndCommit(ctx, &b)
 }
 
-// prepare loads the connection and agent, and says why the turn
-// must be skipped, if it must.
-func (w *Worker) prepare(ctx context.Context, tx store.Tx, t *turn) (skip string, err error) {
+// prepare loads, in one round trip, the connection, the agents the turn's
+// agent is chosen from and, with admit, what the billing gate decides on;
+// it says why the turn must be skipped, if it must.
+func (w *Worker) prepare(ctx context.Context, tx store.Tx, t *turn, admit bool) (skip string, gate *billing.Pending, err error) {
 	if t.conv.Status == conversations.StatusEscalated {
-		return "handed_to_human", nil
+		return "handed_to_human", nil, nil
 	}
-	if t.conn, err = channels.Load(ctx, tx, t.conv.ConnectionID); err != nil {
-		return "", err
+	var b store.Batch
+	conn, found := &channels.Connection{}, false
+	channels.QueueLoad(&b, t.conv.ConnectionID, conn, &found)
+	var ids []uuid.UUID
+	if t.conv.AgentID != nil {
+		ids = append(ids, *t.conv.AgentID)
 	}
-	if t.conn.Status != channels.StatusActive {
-		return "channel_" + t.conn.Status, nil
+	var candidates []agents.Agent
+	agents.QueueCandidates(&b, ids, &candidates)
+	if admit && w.opts.Gate != nil {
+		gate = w.opts.Gate.Queue(&b, t.tenantID)
 	}
-	t.agent, skip, err = pickAgent(ctx, tx, t)
-	return skip, err
+	if err := tx.Send(ctx, &b); err != nil {
+		return "", nil, err
+	}
+	if !found {
+		return "", nil, errs.NotFoundf("connection not found")
+	}
+	if t.conn = conn; conn.Status != channels.StatusActive {
+		return "channel_" + conn.Status, nil, nil
+	}
+	t.agent, skip, err = pickAgent(ctx, tx, t, candidates)
+	return skip, gate, err
 }
 
 // pickAgent is the conversation's agent, else the connection's, else the
-// tenant's first active agent. A chosen agent that is inactive is not
-// silently replaced by another.
-func pickAgent(ctx context.Context, tx store.Tx, t *turn) (*agents.Agent, string, error) {
+// tenant's first active agent, from the candidates prepare read (the
+// connection's agent is read on its own when it is none of them). A chosen
+// agent that is inactive is not silently replaced by another.
+func pickAgent(ctx context.Context, tx store.Tx, t *turn, candidates []agents.Agent) (*agents.Agent, string, error) {
 	for _, id := range []*uuid.UUID{t.conv.AgentID, t.conn.AgentID} {
 		if id == nil {
 			continue
 		}
-		a, err := agents.Load(ctx, tx, *id, false)
-		if err != nil {
-			continue // deleted: fall through
+		a := candidate(candidates, *id)
+		if a == nil && id == t.conn.AgentID {
+			a, _ = agents.Load(ctx, tx, *id, false) // an error: deleted, fall through
+		}
+		if a == nil {
+			continue
 		}
 		if !a.IsActive {
 			return nil, "agent_inactive", nil
 		}
 		return a, "", nil
 	}
-	a, err := agents.FirstActive(ctx, tx)
-	if a == nil && err == nil {
-		return nil, "no_active_agent", nil
+	if a := agents.OldestActive(candidates); a != nil {
+		return a, "", nil
 	}
-	return a, "", err
+	return nil, "no_active_agent", nil
+}
+
+func candidate(as []agents.Agent, id uuid.UUID) *agents.Agent {
+	for i := range as {
+		if as[i].ID == id {
+			return &as[i]
+		}
+	}
+	return nil
 }
 
 // acknowledge shows the user at once that the agent is on it: a placeholder
@@ -406,10 +435,11 @@ func (w *Worker) read(ctx context.Context, t *turn) (*reading, error) {
 		if in.rule, err = ruleFired(ctx, tx, t); err != nil || in.rule != "" {
 			return err
 		}
-		if in.window, err = conversations.Window(ctx, tx, t.conv.ID, *t.msg.AnswersSeq, t.agent.WindowSize); err != nil {
-			return err
-		}
-		if in.keys, err = llmkeys.Preload(ctx, tx, t.tenantID); err != nil {
+		// The window and the tenant's model keys in one round trip.
+		var b store.Batch
+		conversations.QueueWindow(&b, t.conv.ID, *t.msg.AnswersSeq, t.agent.WindowSize, &in.window)
+		in.keys = llmkeys.QueuePreload(&b, t.tenantID)
+		if err := tx.Send(ctx, &b); err != nil {
 			return err
 		}
 		return w.loadContext(ctx, tx, t, query, in)
