@@ -59,10 +59,6 @@ var ownershipAllowed = map[string][]string{
 	// message.received rides in the ingest statement as one more CTE, so
 	// recording it costs no round trip; a call into events would cost one.
 	"conversations": {"outbound_events"},
-	// The trail names its actors and targets at read time (one query per
-	// target type, in the tenant's transaction): each owner to provide
-	// NamesByID for the trail to call.
-	"audit": {"agents", "api_tokens", "channel_connections", "conversations", "invitations", "llm_keys", "tenants", "users"},
 	// Escalation topics are a column of tenants: tenants to read and write
 	// them.
 	"escalation": {"tenants"},
