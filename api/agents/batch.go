@@ -31,3 +31,10 @@ func OldestActive(as []Agent) *Agent {
 	}
 	return first
 }
+
+// QueueSummaries queues reading every agent of the tenant, oldest first,
+// with only what a status page needs (id, name, model, fallbacks, active,
+// created).
+func QueueSummaries(b *store.Batch, into *[]Agent) {
+	b.Queue(`SELECT id, name, model, fallback_models, is_active, created_at FROM agents ORDER BY created_at, id`).Query(store.All(into))
+}

@@ -75,10 +75,6 @@ var ownershipAllowed = map[string][]string{
 	// The member list joins users and invitations look users up by email:
 	// auth to provide users by id and by email.
 	"tenants": {"users"},
-	// Readiness reads agents, keys and connections in one snapshot: agents,
-	// llmkeys and channels to provide the readings it composes (the round
-	// trip's messages come from conversations).
-	"readiness": {"agents", "channel_connections", "llm_keys"},
 	// Reports name agents, and the budget lives in tenants' columns: agents
 	// to provide names, tenants the budget (or the budget to move to usage).
 	"usage": {"agents", "tenants"},
