@@ -129,3 +129,13 @@ func List(ctx context.Context, tx store.Tx, f Filter) ([]Row, *string, error) {
 	rows, next := paging.Trim(rows, f.Page.Limit, func(r Row) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID })
 	return rows, next, nil
 }
+
+const insertSQL = `INSERT INTO audit_events (id, tenant_id, actor_type, actor_id, actor_label, action, target_type, target_id, metadata, request_id)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
+
+// Queue is Record as one statement of a batch (store.Batch), sent with the
+// caller's other statements in one round trip.
+func Queue(ctx context.Context, b *store.Batch, tenantID uuid.UUID, e Event) {
+	r := newRow(ctx, tenantID, e)
+	b.Queue(insertSQL, r.ID, r.TenantID, r.ActorType, r.ActorID, r.ActorLabel, r.Action, r.TargetType, r.TargetID, r.Metadata, r.RequestID)
+}

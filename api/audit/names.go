@@ -2,11 +2,11 @@ package audit
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/google/uuid"
-	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/konstruct/konstruct/api/store"
 )
@@ -19,16 +19,28 @@ type Names struct {
 }
 
 // nameQueries name each target type's ids, in the tenant's transaction
-// (row-level security keeps them to the tenant's own rows).
-var nameQueries = map[string]string{
-	"agent":        "SELECT id::text AS id, name FROM agents WHERE id = ANY(?)",
-	"channel":      "SELECT id::text AS id, (CASE type WHEN 'slack' THEN 'Slack ' ELSE 'WhatsApp ' END) || display_name AS name FROM channel_connections WHERE id = ANY(?)",
-	"llm_key":      "SELECT id::text AS id, label || ' (…' || key_hint || ')' AS name FROM llm_keys WHERE id = ANY(?)",
-	"api_token":    "SELECT id::text AS id, name FROM api_tokens WHERE id = ANY(?)",
-	"user":         "SELECT id::text AS id, coalesce(nullif(name, ''), email) AS name FROM users WHERE id = ANY(?)",
-	"invitation":   "SELECT id::text AS id, email AS name FROM invitations WHERE id = ANY(?)",
-	"conversation": "SELECT id::text AS id, coalesce(nullif(participant_name, ''), nullif(participant_phone, ''), participant_id) AS name FROM conversations WHERE id = ANY(?)",
-	"tenant":       "SELECT id::text AS id, name FROM tenants WHERE id = ANY(?)",
+// (row-level security keeps them to the tenant's own rows). The owner of
+// each type's table registers its query (NameTargets), so the trail names
+// rows of tables it does not own without naming them.
+var (
+	namesMu     sync.RWMutex
+	nameQueries = map[string]string{}
+)
+
+// NameTargets registers how the trail names targets of targetType ("user"
+// also names actors): query takes the ids as its one parameter ($1, a uuid
+// array) and returns each one's id (text) and name. Each owner registers its
+// own types when its package is initialised.
+func NameTargets(targetType, query string) {
+	namesMu.Lock()
+	defer namesMu.Unlock()
+	nameQueries[targetType] = query
+}
+
+func nameQuery(targetType string) string {
+	namesMu.RLock()
+	defer namesMu.RUnlock()
+	return nameQueries[targetType]
 }
 
 // metadataNames are the fields events record a target's name in, used when
@@ -40,32 +52,44 @@ func Name(ctx context.Context, tx store.Tx, rows []Row) (Names, error) {
 	n := Names{Actors: map[string]string{}, Targets: map[string]string{}}
 	ids := map[string][]uuid.UUID{}
 	for _, r := range rows {
-		if id, err := uuid.Parse(r.TargetID); err == nil && nameQueries[r.TargetType] != "" {
+		if id, err := uuid.Parse(r.TargetID); err == nil && nameQuery(r.TargetType) != "" {
 			ids[r.TargetType] = append(ids[r.TargetType], id)
 		}
 		if id, err := uuid.Parse(r.ActorID); err == nil && r.ActorType == "user" {
 			ids["actor"] = append(ids["actor"], id)
 		}
 	}
+	// One round trip for every type's names.
+	var b store.Batch
 	for typ, list := range ids {
-		query, into := nameQueries[typ], n.Targets
+		query, into := nameQuery(typ), n.Targets
 		if typ == "actor" {
-			query, into = nameQueries["user"], n.Actors
+			query, into = nameQuery("user"), n.Actors
 		}
-		var found []struct {
-			ID   string `bun:"id"`
-			Name string `bun:"name"`
+		if query == "" {
+			continue
 		}
-		if err := tx.NewRaw(query, pgdialect.Array(list)).Scan(ctx, &found); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return n, fmt.Errorf("audit names of %s: %w", typ, err)
+		prefix := typ + ":"
+		if typ == "actor" {
+			prefix = ""
 		}
-		for _, f := range found {
-			if typ == "actor" {
-				into[f.ID] = f.Name
-			} else {
-				into[typ+":"+f.ID] = f.Name
+		b.Queue(query, list).Query(func(rows pgx.Rows) error {
+			defer rows.Close()
+			for rows.Next() {
+				var id, name string
+				if err := rows.Scan(&id, &name); err != nil {
+					return err
+				}
+				into[prefix+id] = name
 			}
-		}
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("audit names of %s: %w", typ, err)
+			}
+			return nil
+		})
+	}
+	if err := tx.Send(ctx, &b); err != nil {
+		return n, err
 	}
 	return n, nil
 }

@@ -46,8 +46,16 @@ func (g *Gate) Admit(ctx context.Context, tx store.Tx, participant string) (Admi
 		return Admission{Skip: reason}, nil
 	}
 	b, err := usage.LoadBudget(ctx, tx, now)
-	if err != nil || !b.Exceeded() {
+	if err != nil {
 		return Admission{}, err
+	}
+	return g.budget(ctx, tx, now, b, participant)
+}
+
+// budget is Admit's answer for a tenant whose subscription admits the turn.
+func (g *Gate) budget(ctx context.Context, tx store.Tx, now time.Time, b usage.Budget, participant string) (Admission, error) {
+	if !b.Exceeded() {
+		return Admission{}, nil
 	}
 	switch b.Action {
 	case usage.ActionDowngrade:

@@ -4,8 +4,6 @@ import (
 	"context"
 
 	"github.com/google/uuid"
-
-	"github.com/konstruct/konstruct/api/store"
 )
 
 // Whose key a call uses.
@@ -31,12 +29,9 @@ type ModelsFunc func(ctx context.Context, tenantID uuid.UUID) ([]Model, error)
 
 // keySources says per provider whose key a call would use: the tenant's
 // newest active key comes first (as the router tries it), then the
-// platform's; a provider without either is absent.
-func keySources(ctx context.Context, tx store.Tx, platform map[string]bool) (map[string]string, error) {
-	var tenant []string
-	if err := tx.NewRaw("SELECT DISTINCT provider FROM llm_keys WHERE status = 'active'").Scan(ctx, &tenant); err != nil {
-		return nil, err
-	}
+// platform's; a provider without either is absent. tenant is the providers
+// the tenant has an active key for (llmkeys.QueueActiveProviders).
+func keySources(tenant []string, platform map[string]bool) map[string]string {
 	out := map[string]string{}
 	for p, ok := range platform {
 		if ok {
@@ -46,5 +41,5 @@ func keySources(ctx context.Context, tx store.Tx, platform map[string]bool) (map
 	for _, p := range tenant {
 		out[p] = SourceTenant
 	}
-	return out, nil
+	return out
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/konstruct/konstruct/api/agents"
 	"github.com/konstruct/konstruct/api/channels"
 	"github.com/konstruct/konstruct/api/llm"
+	"github.com/konstruct/konstruct/api/llmkeys"
 	"github.com/konstruct/konstruct/api/store"
 )
 
@@ -131,19 +132,18 @@ func (s *Service) Report(ctx context.Context, tenantID uuid.UUID) (*Report, erro
 	var sources map[string]string
 	rep := &Report{Slack: s.opts.Platform.Slack, WhatsApp: s.opts.Platform.WhatsApp}
 	err = s.store().WithTenant(ctx, tenantID, func(ctx context.Context, tx store.Tx) error {
-		err := tx.NewSelect().Model(&as).Column("id", "name", "model", "fallback_models", "is_active", "created_at").
-			OrderExpr("created_at, id").Scan(ctx)
+		// The agents, the connections and the providers with a tenant key,
+		// from their owners, in one round trip.
+		var b store.Batch
+		var tenantKeys []string
+		agents.QueueSummaries(&b, &as)
+		channels.QueueInUse(&b, &conns)
+		llmkeys.QueueActiveProviders(&b, &tenantKeys)
+		err := tx.Send(ctx, &b)
 		if err != nil {
 			return err
 		}
-		err = tx.NewSelect().Model(&conns).ExcludeColumn("secret_ciphertext").Where("status <> ?", channels.StatusDisconnected).
-			OrderExpr("connected_at, id").Scan(ctx)
-		if err != nil {
-			return err
-		}
-		if sources, err = keySources(ctx, tx, s.opts.Platform.LLM); err != nil {
-			return err
-		}
+		sources = keySources(tenantKeys, s.opts.Platform.LLM)
 		firstActive := firstActiveAgent(as)
 		for i := range conns {
 			c := &conns[i]

@@ -59,10 +59,6 @@ var ownershipAllowed = map[string][]string{
 	// message.received rides in the ingest statement as one more CTE, so
 	// recording it costs no round trip; a call into events would cost one.
 	"conversations": {"outbound_events"},
-	// The trail names its actors and targets at read time (one query per
-	// target type, in the tenant's transaction): each owner to provide
-	// NamesByID for the trail to call.
-	"audit": {"agents", "api_tokens", "channel_connections", "conversations", "invitations", "llm_keys", "tenants", "users"},
 	// Escalation topics are a column of tenants: tenants to read and write
 	// them.
 	"escalation": {"tenants"},
@@ -79,14 +75,6 @@ var ownershipAllowed = map[string][]string{
 	// The member list joins users and invitations look users up by email:
 	// auth to provide users by id and by email.
 	"tenants": {"users"},
-	// The turn reads and writes conversations, messages, agents, the
-	// connection, the tenant's name and usage directly: the turn-path
-	// rework (issue 19 part B) moves each behind its owner.
-	// Readiness reads agents, keys, connections and the latest round trip in
-	// one snapshot: agents, llmkeys, channels and conversations to provide
-	// the readings it composes.
-	"readiness": {"agents", "channel_connections", "conversations", "llm_keys", "messages"},
-	"turns":     {"agents", "channel_connections", "conversations", "messages", "tenants", "usage_records"},
 	// Reports name agents, and the budget lives in tenants' columns: agents
 	// to provide names, tenants the budget (or the budget to move to usage).
 	"usage": {"agents", "tenants"},

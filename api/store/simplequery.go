@@ -92,10 +92,24 @@ func (r classifiedRows) Next(dest []driver.Value) error {
 
 type tenantKey struct{}
 
+// tenantBegin is what BeginTenant hands the driver: the tenant, and the
+// state the transaction shares with its Tx (SendAndCommit).
+type tenantBegin struct {
+	tenantID uuid.UUID
+	state    *txState
+}
+
+// txState is shared by a tenant transaction's Tx and its driver transaction.
+type txState struct {
+	// committed: the transaction's last batch carried its COMMIT
+	// (Tx.SendAndCommit), so database/sql's commit has nothing to send.
+	committed bool
+}
+
 // withTenantBegin marks a BeginTx context: the transaction begins with the
 // row-level-security tenant already set.
-func withTenantBegin(ctx context.Context, tenantID uuid.UUID) context.Context {
-	return context.WithValue(ctx, tenantKey{}, tenantID)
+func withTenantBegin(ctx context.Context, tenantID uuid.UUID, st *txState) context.Context {
+	return context.WithValue(ctx, tenantKey{}, tenantBegin{tenantID: tenantID, state: st})
 }
 
 // BeginTx sends BEGIN and the tenant's SET LOCAL as one simple-protocol
@@ -107,7 +121,8 @@ func withTenantBegin(ctx context.Context, tenantID uuid.UUID) context.Context {
 // because Citus propagates SET LOCAL (not a function call) to the nodes that
 // evaluate the row-level-security policies (docs/scaling.md).
 func (c simpleQueryConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	tenantID, ok := ctx.Value(tenantKey{}).(uuid.UUID)
+	begin, ok := ctx.Value(tenantKey{}).(tenantBegin)
+	tenantID := begin.tenantID
 	if !ok {
 		tx, err := c.Conn.BeginTx(ctx, opts)
 		if err != nil {
@@ -134,19 +149,32 @@ func (c simpleQueryConn) BeginTx(ctx context.Context, opts driver.TxOptions) (dr
 		}
 		return nil, Classify(err)
 	}
-	return pgxDriverTx{ctx: ctx, tx: tx}, nil
+	return pgxDriverTx{ctx: ctx, tx: tx, state: begin.state}, nil
 }
 
 // pgxDriverTx is a pgx transaction seen by database/sql (as stdlib's own
 // wrapper, which is unexported). A commit can fail like a statement
 // (serialization, deferred constraints, a lost connection).
 type pgxDriverTx struct {
-	ctx context.Context
-	tx  pgx.Tx
+	ctx   context.Context
+	tx    pgx.Tx
+	state *txState
 }
 
-func (t pgxDriverTx) Commit() error   { return Classify(t.tx.Commit(t.ctx)) }
-func (t pgxDriverTx) Rollback() error { return Classify(t.tx.Rollback(t.ctx)) }
+// Commit commits, unless the transaction's last batch did (SendAndCommit).
+func (t pgxDriverTx) Commit() error {
+	if t.state != nil && t.state.committed {
+		return nil
+	}
+	return Classify(t.tx.Commit(t.ctx))
+}
+
+func (t pgxDriverTx) Rollback() error {
+	if t.state != nil && t.state.committed {
+		return nil
+	}
+	return Classify(t.tx.Rollback(t.ctx))
+}
 
 // classifiedTx is stdlib's transaction with classified errors.
 type classifiedTx struct{ driver.Tx }

@@ -91,6 +91,7 @@ type Tx struct {
 	TenantID uuid.UUID
 	conn     *sql.Conn
 	jobs     *river.Client[pgx.Tx]
+	state    *txState
 }
 
 // WithTenant runs fn in a transaction whose row-level-security tenant is
@@ -126,12 +127,13 @@ func (s *Store) BeginTenant(ctx context.Context, tenantID uuid.UUID) (Tx, error)
 		return Tx{}, fmt.Errorf("store: acquire connection: %w", err)
 	}
 	// The driver sets the tenant in the same round trip as BEGIN.
-	btx, err := conn.BeginTx(withTenantBegin(ctx, tenantID), nil)
+	st := &txState{}
+	btx, err := conn.BeginTx(withTenantBegin(ctx, tenantID, st), nil)
 	if err != nil {
 		conn.Close()
 		return Tx{}, fmt.Errorf("store: begin tenant transaction: %w", err)
 	}
-	return Tx{Tx: btx, TenantID: tenantID, conn: conn.Conn, jobs: s.jobs}, nil
+	return Tx{Tx: btx, TenantID: tenantID, conn: conn.Conn, jobs: s.jobs, state: st}, nil
 }
 
 // Commit commits the transaction and releases its connection.

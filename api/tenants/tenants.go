@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 
 	"github.com/konstruct/konstruct/api/access"
@@ -227,3 +228,19 @@ func (s *Service) ListAll(ctx context.Context, page paging.Page) ([]Tenant, *str
 
 // isNoRows is sql.ErrNoRows through any wrapping.
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+const nameSQL = `SELECT name FROM tenants WHERE id = $1`
+
+// Name is the tenant's name (what an agent's prompt calls the business).
+func Name(ctx context.Context, tx store.Tx) (string, error) {
+	var b store.Batch
+	var name string
+	QueueName(&b, tx.TenantID, &name)
+	return name, tx.Send(ctx, &b)
+}
+
+// QueueName queues reading the tenant's name into *into, for a caller that
+// sends it with other reads in one round trip.
+func QueueName(b *store.Batch, tenantID uuid.UUID, into *string) {
+	b.Queue(nameSQL, tenantID).QueryRow(func(row pgx.Row) error { return row.Scan(into) })
+}

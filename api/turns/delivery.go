@@ -9,10 +9,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 
 	"github.com/konstruct/konstruct/api/audit"
 	"github.com/konstruct/konstruct/api/channels"
+	"github.com/konstruct/konstruct/api/conversations"
 	"github.com/konstruct/konstruct/api/store"
 )
 
@@ -113,7 +115,27 @@ func (w *Worker) post(ctx context.Context, t *turn, kind string, seq int, target
 	if err != nil {
 		return "", err
 	}
-	for !fresh {
+	if !fresh {
+		ref, err := w.settle(ctx, t, p, once)
+		if ref != "" || err != nil {
+			return ref, err
+		}
+	}
+	target.Evidence = p.ID.String()
+	ref, sendErr := t.sender.Post(ctx, target, text)
+	err = w.outcome(ctx, t, p, ref, sendErr, once)
+	if sendErr != nil {
+		return "", err
+	}
+	return ref, err
+}
+
+// settle decides what to do with a part an earlier attempt wrote: its
+// provider id when it was sent, an evidenceWaitError while its outcome is
+// in doubt, errAbandoned when it cannot be proven; ("", nil) when this run
+// has claimed it for a new attempt and must send it.
+func (w *Worker) settle(ctx context.Context, t *turn, p *outboundPart, once bool) (string, error) {
+	for {
 		if p.ProviderRef != nil {
 			if p.State != partSent {
 				// Evidence came for an attempt whose answer we never saw.
@@ -121,6 +143,7 @@ func (w *Worker) post(ctx context.Context, t *turn, kind string, seq int, target
 			}
 			return *p.ProviderRef, nil
 		}
+		var err error
 		switch p.State {
 		case partAbandoned:
 			return "", errAbandoned
@@ -132,69 +155,81 @@ func (w *Worker) post(ctx context.Context, t *turn, kind string, seq int, target
 			}
 			continue
 		case partUnsent:
-			if fresh, err = w.claimPart(ctx, t, p); err != nil {
-				return "", err
-			}
-			if !fresh {
-				return "", &evidenceWaitError{wait: evidencePoll, part: p.ID} // another run took it
-			}
-			continue
+			return "", w.retake(ctx, t, p)
 		}
-		// In doubt: wait for the evidence, then decide.
-		if once {
-			return "", w.abandon(ctx, t, p, "its outcome was unknown and a failing turn does not wait for evidence")
-		}
-		waited := time.Since(*p.DoubtSince)
-		if left := w.evidenceWait(kind) - waited; left > 0 {
-			return "", &evidenceWaitError{wait: min(left, evidencePoll), part: p.ID}
-		}
-		if kind == kindReply {
-			flowing, err := w.statusesFlow(ctx, t)
-			if err != nil {
-				return "", err
-			}
-			if !flowing {
-				return "", w.abandon(ctx, t, p, "WhatsApp sent no status for it, and no status webhook of this number arrived lately, so silence proves nothing")
-			}
-		}
-		if fresh, err = w.claimPart(ctx, t, p); err != nil {
-			return "", err
-		}
-		if !fresh {
-			return "", &evidenceWaitError{wait: evidencePoll, part: p.ID}
-		}
-		w.counted(ctx, t, p, "resent_without_evidence", slog.LevelWarn, "in-doubt part resolved: no evidence it went out; sending it again",
-			"waited", waited.Round(time.Millisecond).String())
+		return "", w.inDoubt(ctx, t, p, once)
 	}
+}
 
-	target.Evidence = p.ID.String()
-	ref, err := t.sender.Post(ctx, target, text)
+// inDoubt waits for the evidence of an in-doubt part, then decides: sent
+// again (claimed for a new attempt: nil) when silence is itself evidence,
+// else abandoned toward at most one copy.
+func (w *Worker) inDoubt(ctx context.Context, t *turn, p *outboundPart, once bool) error {
+	if once {
+		return w.abandon(ctx, t, p, "its outcome was unknown and a failing turn does not wait for evidence")
+	}
+	waited := time.Since(*p.DoubtSince)
+	if left := w.evidenceWait(p.Kind) - waited; left > 0 {
+		return &evidenceWaitError{wait: min(left, evidencePoll), part: p.ID}
+	}
+	if p.Kind == kindReply {
+		flowing, err := w.statusesFlow(ctx, t)
+		if err != nil {
+			return err
+		}
+		if !flowing {
+			return w.abandon(ctx, t, p, "WhatsApp sent no status for it, and no status webhook of this number arrived lately, so silence proves nothing")
+		}
+	}
+	if err := w.retake(ctx, t, p); err != nil {
+		return err
+	}
+	w.counted(ctx, t, p, "resent_without_evidence", slog.LevelWarn, "in-doubt part resolved: no evidence it went out; sending it again",
+		"waited", waited.Round(time.Millisecond).String())
+	return nil
+}
+
+// retake claims an unsent or in-doubt part for a new attempt; an
+// evidenceWaitError when another run took it meanwhile.
+func (w *Worker) retake(ctx context.Context, t *turn, p *outboundPart) error {
+	fresh, err := w.claimPart(ctx, t, p)
+	if err == nil && !fresh {
+		err = &evidenceWaitError{wait: evidencePoll, part: p.ID}
+	}
+	return err
+}
+
+// outcome records what the provider answered to a send of p: its id
+// (sent, with the turn's onSent in the same round trip), a doubt (then
+// evidence is awaited), or a refusal (safe to send again).
+func (w *Worker) outcome(ctx context.Context, t *turn, p *outboundPart, ref string, sendErr error, once bool) error {
 	switch {
-	case err == nil:
+	case sendErr == nil:
 		also := t.onSent
 		t.onSent = nil
-		return ref, w.persist(ctx, t.tenantID, "a sent part", func(ctx context.Context, tx store.Tx) error {
-			_, err := tx.NewUpdate().Model((*outboundPart)(nil)).Where("id = ?", p.ID).
-				Set("state = ?", partSent).Set("provider_ref = coalesce(provider_ref, ?)", ref).
-				Set("evidence = 'response'").Set("doubt_since = NULL").Exec(ctx)
-			if err != nil || also == nil {
-				return err
+		return w.persist(ctx, t.tenantID, "a sent part", func(ctx context.Context, tx store.Tx) error {
+			var b store.Batch
+			b.Queue(sentSQL, p.ID, ref)
+			if also != nil {
+				if err := also(&b, ref); err != nil {
+					return err
+				}
 			}
-			return also(ctx, tx, ref)
+			return tx.SendAndCommit(ctx, &b)
 		})
-	case channels.InDoubt(err):
+	case channels.InDoubt(sendErr):
 		if err := w.persist(ctx, t.tenantID, "an in-doubt part", func(ctx context.Context, tx store.Tx) error {
 			_, err := tx.NewUpdate().Model((*outboundPart)(nil)).Where("id = ? AND state = ?", p.ID, partSending).
 				Set("state = ?", partInDoubt).Set("doubt_since = now()").Exec(ctx)
 			return err
 		}); err != nil {
-			return "", err
+			return err
 		}
-		w.counted(ctx, t, p, "in_doubt", slog.LevelWarn, "part in doubt: the provider may have it; awaiting its evidence", "err", err)
+		w.counted(ctx, t, p, "in_doubt", slog.LevelWarn, "part in doubt: the provider may have it; awaiting its evidence", "err", sendErr)
 		if once {
-			return "", w.abandon(ctx, t, p, "its outcome was unknown and a failing turn does not wait for evidence")
+			return w.abandon(ctx, t, p, "its outcome was unknown and a failing turn does not wait for evidence")
 		}
-		return "", &evidenceWaitError{wait: evidencePoll, part: p.ID}
+		return &evidenceWaitError{wait: evidencePoll, part: p.ID}
 	default:
 		// Nothing reached the provider, or it refused: safe to send again.
 		// Left "sending" if this cannot be recorded: a later run then treats
@@ -204,7 +239,7 @@ func (w *Worker) post(ctx context.Context, t *turn, kind string, seq int, target
 				Set("state = ?", partUnsent).Exec(ctx)
 			return err
 		})
-		return "", err
+		return sendErr
 	}
 }
 
@@ -213,19 +248,23 @@ func (w *Worker) post(ctx context.Context, t *turn, kind string, seq int, target
 // is committed with the turn's record, before anything is sent, and saves
 // the turn a transaction of its own. A later run finds it "sending" like any
 // intent whose send may have happened.
-func (w *Worker) firstIntent(ctx context.Context, tx store.Tx, t *turn) error {
+func (w *Worker) firstIntent(b *store.Batch, t *turn) {
 	if t.conn.Type != channels.Slack {
-		return nil
+		return
 	}
 	p := &outboundPart{ID: uuid.Must(uuid.NewV7()), TenantID: t.tenantID, MessageID: t.msg.ID, ConnectionID: t.conn.ID,
 		Kind: kindSlot, Seq: 0, State: partSending, Attempts: 1}
-	if _, err := tx.NewInsert().Model(p).Column("id", "tenant_id", "message_id", "connection_id", "kind", "seq", "state", "attempts").
-		Returning("attempted_at").Exec(ctx); err != nil {
-		return err
-	}
+	b.Queue(insertIntentSQL, p.ID, p.TenantID, p.MessageID, p.ConnectionID, p.Kind, p.Seq, p.State, p.Attempts).
+		QueryRow(func(row pgx.Row) error { return row.Scan(&p.AttemptedAt) })
 	t.written = p
-	return nil
 }
+
+const insertIntentSQL = `INSERT INTO outbound_parts (id, tenant_id, message_id, connection_id, kind, seq, state, attempts)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING attempted_at`
+
+// sentSQL records the provider's answer to a send.
+const sentSQL = `UPDATE outbound_parts SET state = 'sent', provider_ref = coalesce(provider_ref, $2), evidence = 'response',
+	doubt_since = NULL WHERE id = $1`
 
 // takeWritten hands the run's own committed intent (firstIntent) to the send it is for, once.
 func (t *turn) takeWritten(kind string, seq int) (*outboundPart, bool, error) {
@@ -317,11 +356,11 @@ func (w *Worker) abandon(ctx context.Context, t *turn, p *outboundPart, why stri
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil // evidence arrived meanwhile
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE conversations SET flagged_at = now(), flag_reason = ? WHERE id = ?", reason, t.conv.ID); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{Action: "turn.delivery_unproven", TargetType: "conversation", TargetID: t.conv.ID.String(),
+		var b store.Batch
+		conversations.QueueFlag(&b, t.conv.ID, reason)
+		audit.Queue(ctx, &b, t.tenantID, audit.Event{Action: "turn.delivery_unproven", TargetType: "conversation", TargetID: t.conv.ID.String(),
 			Metadata: map[string]any{"message_id": t.msg.ID.String(), "part_id": p.ID.String(), "kind": p.Kind, "seq": p.Seq, "reason": why}})
+		return tx.SendAndCommit(ctx, &b)
 	})
 	if err != nil {
 		return err

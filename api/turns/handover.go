@@ -20,18 +20,17 @@ import (
 // escalate hands a conversation to a person inside tx: it stops the agent
 // (status escalated), records why, and queues the notice to the human target.
 func escalate(ctx context.Context, tx store.Tx, t *turn, reason string) error {
-	if _, err := tx.ExecContext(ctx, "UPDATE conversations SET status = 'escalated', escalated_at = now(), escalation_reason = ? WHERE id = ?",
-		clip(reason, 500), t.conv.ID); err != nil {
-		return err
-	}
 	if _, err := tx.InsertJob(ctx, HandoverArgs{TenantID: t.tenantID, ConversationID: t.conv.ID, AgentID: t.agent.ID}, nil); err != nil {
 		return err
 	}
-	if err := events.Record(ctx, tx, events.ConversationHandedOver{ConversationID: t.conv.ID, AgentID: t.agent.ID, Reason: clip(reason, 500)}); err != nil {
+	var b store.Batch
+	conversations.QueueEscalate(&b, t.conv.ID, Truncate(reason, 500))
+	if err := events.Queue(&b, events.ConversationHandedOver{ConversationID: t.conv.ID, AgentID: t.agent.ID, Reason: Truncate(reason, 500)}); err != nil {
 		return err
 	}
-	return audit.Record(ctx, tx, audit.Event{Action: "conversation.escalated", TargetType: "conversation", TargetID: t.conv.ID.String(),
-		Metadata: map[string]any{"reason": clip(reason, 500), "agent_id": t.agent.ID.String()}})
+	audit.Queue(ctx, &b, t.tenantID, audit.Event{Action: "conversation.escalated", TargetType: "conversation", TargetID: t.conv.ID.String(),
+		Metadata: map[string]any{"reason": Truncate(reason, 500), "agent_id": t.agent.ID.String()}})
+	return tx.SendAndCommit(ctx, &b)
 }
 
 // HandoverArgs notifies the agent's escalation target of a hand-over.
@@ -67,14 +66,8 @@ func (w *HandoverWorker) Work(ctx context.Context, job *river.Job[HandoverArgs])
 		if agent, err = agents.Load(ctx, tx, job.Args.AgentID, false); err != nil {
 			return err
 		}
-		c := &channels.Connection{}
-		err = tx.NewSelect().Model(c).Where("type = ? AND status = ?", channels.Slack, channels.StatusActive).OrderExpr("connected_at DESC").Limit(1).Scan(ctx)
-		if err == nil {
-			slack = c
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		return nil
+		slack, err = channels.LatestActive(ctx, tx, channels.Slack)
+		return err
 	})
 	if err != nil {
 		return err

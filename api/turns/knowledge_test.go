@@ -129,3 +129,41 @@ func TestPreviewCitesKnowledge(t *testing.T) {
 	require.Equal(t, "Within 14 days [1].\n\nSources:\n[1] Refund policy", r.Map(t)["reply"])
 	require.Contains(t, b.llm.Requests()[0].System, "within 14 days of the return")
 }
+
+// The preview applies the knowledge's "don't know" as the channel turn does:
+// a question the sources have nothing for is not put to the model; it gets
+// the unknown reply or the hand-over, per the agent's setting, and is
+// recorded as a gap. Small talk still goes to the model.
+func TestPreviewDoesNotKnow(t *testing.T) {
+	t.Parallel()
+	gaps := func(t *testing.T, b *bundle) (items []map[string]any) {
+		var out struct{ Items []map[string]any }
+		b.acct.Client.Do("GET", "/api/portal/tenants/"+b.acct.TenantID.String()+"/knowledge/gaps", nil).JSON(t, &out)
+		return out.Items
+	}
+	for _, tc := range []struct{ whenUnknown, reply string }{
+		{knowledge.SayUnknown, knowledge.UnknownReply},
+		{knowledge.Handover, turns.HandoverMessage},
+	} {
+		t.Run(tc.whenUnknown, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, nil, nil)
+			knowledgeFor(t, b, tc.whenUnknown)
+			r := b.acct.Client.Do("POST", b.agent+"/preview", map[string]any{"message": "Do you deliver to Norway?"})
+			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+			out := r.Map(t)
+			require.Equal(t, tc.reply, out["reply"])
+			require.Equal(t, 0.0, out["cost_usd"], "nothing was spent")
+			require.Empty(t, b.llm.Requests(), "the model is not asked to guess")
+			g := gaps(t, b)
+			require.Len(t, g, 1, "the question is a gap")
+			require.Equal(t, "Do you deliver to Norway?", g[0]["question"])
+
+			r = b.acct.Client.Do("POST", b.agent+"/preview", map[string]any{"message": "hello there"})
+			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+			require.Equal(t, "You said: hello there", r.Map(t)["reply"])
+			require.Len(t, b.llm.Requests(), 1, "small talk goes to the model")
+			require.Len(t, gaps(t, b), 1, "and is no gap")
+		})
+	}
+}

@@ -125,8 +125,8 @@ func ruleFired(ctx context.Context, tx store.Tx, t *turn) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var count int
-	if err := tx.NewRaw("SELECT count(*) FROM messages WHERE conversation_id = ? AND role = 'user'", t.conv.ID).Scan(ctx, &count); err != nil {
+	count, err := conversations.UserMessages(ctx, tx, t.conv.ID)
+	if err != nil {
 		return "", err
 	}
 	texts := make([]string, 0, len(t.pending))

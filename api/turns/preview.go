@@ -15,6 +15,7 @@ import (
 	"github.com/konstruct/konstruct/api/knowledge"
 	"github.com/konstruct/konstruct/api/llm"
 	"github.com/konstruct/konstruct/api/store"
+	"github.com/konstruct/konstruct/api/tenants"
 	"github.com/konstruct/konstruct/api/tools"
 )
 
@@ -36,9 +37,10 @@ func NewPreview(s *store.Store, g *access.Guard, r *llm.Router, te tools.Env, k 
 
 // PreviewResult is the agent's answer and what it cost.
 type PreviewResult struct {
-	Calls []*llm.Result
+	Calls []*llm.Result // none when the agent's knowledge had nothing for a question
 	Tools []tools.Call
 	Reply string
+	Model string // the agent's model, for a reply made without a model call
 }
 
 // Run answers message after history with the agent's configuration.
@@ -53,20 +55,34 @@ func (p *Preview) Run(ctx context.Context, tenantID, agentID uuid.UUID, history 
 		if a, err = agents.Load(ctx, tx, agentID, false); err != nil {
 			return err
 		}
-		if err = tx.NewRaw("SELECT name FROM tenants WHERE id = ?", tenantID).Scan(ctx, &tenantName); err != nil {
+		if tenantName, err = tenants.Name(ctx, tx); err != nil {
 			return err
 		}
-		// The agent's knowledge, retrieved as a turn would (without
-		// recording a gap: the operator is trying the agent, not asking).
-		if p.knowledge != nil {
-			k, err := p.knowledge.Retrieve(ctx, tx, agentID, message)
-			know = &known{Knowledge: k, question: message}
+		// The agent's knowledge, retrieved as a turn would; a question it
+		// has nothing for is a gap, as in a turn.
+		if p.knowledge == nil {
+			return nil
+		}
+		k, err := p.knowledge.Retrieve(ctx, tx, agentID, message)
+		if err != nil {
 			return err
 		}
-		return nil
+		know = &known{Knowledge: k, question: message}
+		if !know.unanswered() {
+			return nil
+		}
+		return knowledge.RecordGap(ctx, tx, tenantID, knowledge.Ask{AgentID: agentID, Question: message})
 	})
 	if err != nil {
 		return nil, err
+	}
+	if know.unanswered() {
+		// As the channel turn: the model is not asked to guess.
+		out := &PreviewResult{Reply: knowledge.UnknownReply, Model: a.Model}
+		if know.WhenUnknown == knowledge.Handover {
+			out.Reply = HandoverMessage
+		}
+		return out, nil
 	}
 	msgs := append(history, llm.Message{Role: llm.RoleUser, Text: message})
 	th, err := think(ctx, p.router, p.tools, tenantID, a, System(a, tenantName, "", Context{Knowledge: know.passages()}), msgs,
@@ -118,8 +134,15 @@ func (h *PreviewHandler) PreviewAgent(ctx context.Context, req apigen.PreviewAge
 		out.CostUsd += c.CostUSD
 		latency += c.Latency
 	}
-	last := res.Calls[len(res.Calls)-1]
-	out.Model, out.KeySource, out.LatencyMs = last.Model, apigen.PreviewResultKeySource(last.KeySource), int(latency/time.Millisecond)
+	if len(res.Calls) == 0 {
+		// No model was called (the knowledge's "don't know"): nothing was
+		// spent; the contract has no "no key" value, so the platform's is
+		// named, at zero cost.
+		out.Model, out.KeySource = res.Model, apigen.PreviewResultKeySourcePlatform
+	} else {
+		last := res.Calls[len(res.Calls)-1]
+		out.Model, out.KeySource, out.LatencyMs = last.Model, apigen.PreviewResultKeySource(last.KeySource), int(latency/time.Millisecond)
+	}
 	for _, c := range res.Tools {
 		var args map[string]any
 		_ = json.Unmarshal(c.Arguments, &args)

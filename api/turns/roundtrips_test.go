@@ -63,11 +63,20 @@ func TestTurnRoundTrips(t *testing.T) {
 	t.Logf("second turn: %d round trips %v", total(second), second)
 
 	want := map[string]int64{
-		// No turn.think: the model keys are chosen from what the read step
-		// loaded (llmkeys.Preload). The read's sixth statement is the
-		// agent's knowledge (its sources and budget, and the retrieval
-		// when it has sources): knowledge costs a turn one round trip.
-		turns.StepClaim: 11, turns.StepAcknowledge: 4, turns.StepRead: 6, turns.StepRecord: 5, turns.StepDeliver: 7,
+		// The claim: BEGIN, one batch (the lock, the turn's messages, the
+		// tenant's name), one batch (the connection, the agents to choose
+		// from, the billing gate's account and budget), one batch (the
+		// turn's record, the placeholder's intent, COMMIT). Acknowledge: BEGIN, one batch (the
+		// part sent, the placeholder's ref, COMMIT). No turn.think: the
+		// model keys are chosen from what the read step loaded
+		// (llmkeys.QueuePreload). The read: BEGIN, one batch (the window,
+		// the model keys), the memories, the agent's knowledge (its sources
+		// and budget, and the retrieval when it has sources: knowledge
+		// costs a turn one round trip), COMMIT. Record: BEGIN,
+		// one batch (reply, usage, audit, COMMIT). Deliver: BEGIN, River's
+		// insert of the memory job and its NOTIFY, one batch (the reply
+		// delivered, the conversation's time, reply.delivered, COMMIT).
+		turns.StepClaim: 4, turns.StepAcknowledge: 2, turns.StepRead: 5, turns.StepRecord: 2, turns.StepDeliver: 4,
 	}
 	require.Equal(t, want, first, "a new thread's turn, by step")
 	require.Equal(t, want, second, "a turn with history, by step")

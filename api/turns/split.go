@@ -3,7 +3,6 @@ package turns
 import (
 	"strings"
 	"unicode"
-	"unicode/utf8"
 )
 
 // Split cuts text into parts of at most max characters, preferring paragraph
@@ -58,19 +57,4 @@ func Truncate(text string, max int) string {
 		return string(r)
 	}
 	return strings.TrimSpace(string(r[:cutPoint(r, max)]))
-}
-
-// clip bounds a stored reason or error text to at most n bytes, cut on a
-// character boundary (never mid-rune, which PostgreSQL would refuse). Unlike
-// Truncate, which shortens what a person reads at a sentence or word, it
-// keeps as much of the text as fits: operators read every word of a reason.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	s = s[:n]
-	for len(s) > 0 && !utf8.ValidString(s) {
-		s = s[:len(s)-1]
-	}
-	return s
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/konstruct/konstruct/api/billing"
 	"github.com/konstruct/konstruct/api/channels"
 	"github.com/konstruct/konstruct/api/conversations"
+	"github.com/konstruct/konstruct/api/errs"
 	"github.com/konstruct/konstruct/api/events"
 	"github.com/konstruct/konstruct/api/knowledge"
 	"github.com/konstruct/konstruct/api/llm"
@@ -22,7 +23,9 @@ import (
 	"github.com/konstruct/konstruct/api/memory"
 	"github.com/konstruct/konstruct/api/obs"
 	"github.com/konstruct/konstruct/api/store"
+	"github.com/konstruct/konstruct/api/tenants"
 	"github.com/konstruct/konstruct/api/tools"
+	"github.com/konstruct/konstruct/api/usage"
 )
 
 // Placeholder is what Slack shows in the thread while the agent thinks.
@@ -115,9 +118,9 @@ type turn struct {
 	// written is an intent this run committed in the claim (firstIntent)
 	// and has not sent yet.
 	written *outboundPart
-	// onSent, when set, is recorded in the transaction that records the
-	// next fresh send (post), which saves that record one of its own.
-	onSent func(ctx context.Context, tx store.Tx, ref string) error
+	// onSent, when set, is queued in the batch that records the next fresh
+	// send (post), which saves that record a transaction of its own.
+	onSent func(b *store.Batch, ref string) error
 }
 
 // Work runs (or resumes) a turn: claim, acknowledge, wait for quiet,
@@ -162,7 +165,14 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 // conversation is still in flight.
 func (w *Worker) claim(ctx context.Context, job *river.Job[Args]) (t *turn, wait time.Duration, err error) {
 	err = w.opts.Store.WithTenant(ctx, job.Args.TenantID, func(ctx context.Context, tx store.Tx) error {
-		st, err := conversations.LockForTurn(ctx, tx, job.Args.ConversationID, job.ID)
+		// One round trip: the lock, the turn's messages (read after the
+		// lock is granted) and the tenant's name.
+		var b store.Batch
+		var st *conversations.TurnState
+		var tenantName string
+		conversations.QueueLockForTurn(&b, job.Args.ConversationID, job.ID, &st)
+		tenants.QueueName(&b, job.Args.TenantID, &tenantName)
+		err := tx.Send(ctx, &b)
 		switch {
 		case err != nil || st == nil:
 			return err // nil: erased since
@@ -174,7 +184,7 @@ func (w *Worker) claim(ctx context.Context, job *river.Job[Args]) (t *turn, wait
 		case len(st.Pending) == 0:
 			return nil
 		}
-		cur := &turn{tenantID: job.Args.TenantID, conv: st.Conversation, pending: st.Pending, msg: st.Mine}
+		cur := &turn{tenantID: job.Args.TenantID, conv: st.Conversation, pending: st.Pending, msg: st.Mine, tenantName: tenantName}
 		if st.Mine != nil {
 			err = w.resume(ctx, tx, cur)
 		} else {
@@ -190,7 +200,7 @@ func (w *Worker) claim(ctx context.Context, job *river.Job[Args]) (t *turn, wait
 
 // resume reloads what an earlier attempt's turn works with.
 func (w *Worker) resume(ctx context.Context, tx store.Tx, t *turn) error {
-	if _, err := w.prepare(ctx, tx, t); err != nil {
+	if _, _, err := w.prepare(ctx, tx, t, false); err != nil {
 		return err
 	}
 	if t.agent == nil {
@@ -200,31 +210,35 @@ func (w *Worker) resume(ctx context.Context, tx store.Tx, t *turn) error {
 		return nil
 	}
 	// Messages that arrived while we waited for quiet join this turn.
-	return conversations.SetAnswersSeq(ctx, tx, t.msg, t.pending[len(t.pending)-1].Seq)
+	var b store.Batch
+	conversations.QueueSetAnswersSeq(&b, t.msg, t.pending[len(t.pending)-1].Seq)
+	return tx.SendAndCommit(ctx, &b)
 }
 
 // start decides whether the turn is answered (the conversation, channel,
 // agent and the tenant's subscription and budget admit it) and, if so,
 // writes its record; t.msg stays nil when it is skipped.
 func (w *Worker) start(ctx context.Context, tx store.Tx, t *turn, job *river.Job[Args]) error {
-	reason, err := w.prepare(ctx, tx, t)
+	reason, gate, err := w.prepare(ctx, tx, t, true)
 	if err != nil {
 		return err
 	}
 	var adm billing.Admission
-	if reason == "" && w.opts.Gate != nil {
+	if reason == "" && gate != nil {
 		participant := t.conv.ParticipantID
 		if participant == "" {
 			participant = t.conv.ThreadKey
 		}
-		if adm, err = w.opts.Gate.Admit(ctx, tx, participant); err != nil {
+		if adm, err = w.opts.Gate.AdmitQueued(ctx, tx, gate, participant); err != nil {
 			return err
 		}
 		reason = adm.Skip
 	}
+	var b store.Batch
 	if reason != "" {
-		return audit.Record(ctx, tx, audit.Event{Action: "turn.skipped", TargetType: "conversation", TargetID: t.conv.ID.String(),
+		audit.Queue(ctx, &b, t.tenantID, audit.Event{Action: "turn.skipped", TargetType: "conversation", TargetID: t.conv.ID.String(),
 			Metadata: map[string]any{"reason": reason, "message_id": job.Args.MessageID.String()}})
+		return tx.SendAndCommit(ctx, &b)
 	}
 	newest := t.pending[len(t.pending)-1].Seq
 	msg := &conversations.Message{ID: uuid.Must(uuid.NewV7()), TenantID: t.tenantID, ConversationID: t.conv.ID,
@@ -236,60 +250,82 @@ func (w *Worker) start(ctx context.Context, tx store.Tx, t *turn, job *river.Job
 	if adm.Notice != "" {
 		msg.Body, msg.DeliveryState = adm.Notice, conversations.StateGenerated
 		msg.Kind, msg.ParticipantID = conversations.KindNotice, conversations.Speaker(t.pending)
-		if err := audit.Record(ctx, tx, audit.Event{Action: "turn.budget_notice", TargetType: "conversation", TargetID: t.conv.ID.String(),
-			Metadata: map[string]any{"message_id": job.Args.MessageID.String()}}); err != nil {
-			return err
-		}
+		audit.Queue(ctx, &b, t.tenantID, audit.Event{Action: "turn.budget_notice", TargetType: "conversation", TargetID: t.conv.ID.String(),
+			Metadata: map[string]any{"message_id": job.Args.MessageID.String()}})
 	}
-	if err := conversations.InsertReply(ctx, tx, msg); err != nil {
-		return err
-	}
+	// The turn's record and its first intent, committed in one round trip.
+	conversations.QueueInsertReply(&b, msg)
 	t.msg = msg
-	return w.firstIntent(ctx, tx, t)
+	w.firstIntent(&b, t)
+	return tx.SendAndCommit(ctx, &b)
 }
 
-// prepare loads the connection, agent and tenant name, and says why the turn
-// must be skipped, if it must.
-func (w *Worker) prepare(ctx context.Context, tx store.Tx, t *turn) (skip string, err error) {
+// prepare loads, in one round trip, the connection, the agents the turn's
+// agent is chosen from and, with admit, what the billing gate decides on;
+// it says why the turn must be skipped, if it must.
+func (w *Worker) prepare(ctx context.Context, tx store.Tx, t *turn, admit bool) (skip string, gate *billing.Pending, err error) {
 	if t.conv.Status == conversations.StatusEscalated {
-		return "handed_to_human", nil
+		return "handed_to_human", nil, nil
 	}
-	if t.conn, err = channels.Load(ctx, tx, t.conv.ConnectionID); err != nil {
-		return "", err
+	var b store.Batch
+	conn, found := &channels.Connection{}, false
+	channels.QueueLoad(&b, t.conv.ConnectionID, conn, &found)
+	var ids []uuid.UUID
+	if t.conv.AgentID != nil {
+		ids = append(ids, *t.conv.AgentID)
 	}
-	if t.conn.Status != channels.StatusActive {
-		return "channel_" + t.conn.Status, nil
+	var candidates []agents.Agent
+	agents.QueueCandidates(&b, ids, &candidates)
+	if admit && w.opts.Gate != nil {
+		gate = w.opts.Gate.Queue(&b, t.tenantID)
 	}
-	if err := tx.NewRaw("SELECT name FROM tenants WHERE id = ?", t.tenantID).Scan(ctx, &t.tenantName); err != nil {
-		return "", err
+	if err := tx.Send(ctx, &b); err != nil {
+		return "", nil, err
 	}
-	t.agent, skip, err = pickAgent(ctx, tx, t)
-	return skip, err
+	if !found {
+		return "", nil, errs.NotFoundf("connection not found")
+	}
+	if t.conn = conn; conn.Status != channels.StatusActive {
+		return "channel_" + conn.Status, nil, nil
+	}
+	t.agent, skip, err = pickAgent(ctx, tx, t, candidates)
+	return skip, gate, err
 }
 
 // pickAgent is the conversation's agent, else the connection's, else the
-// tenant's first active agent. A chosen agent that is inactive is not
-// silently replaced by another.
-func pickAgent(ctx context.Context, tx store.Tx, t *turn) (*agents.Agent, string, error) {
+// tenant's first active agent, from the candidates prepare read (the
+// connection's agent is read on its own when it is none of them). A chosen
+// agent that is inactive is not silently replaced by another.
+func pickAgent(ctx context.Context, tx store.Tx, t *turn, candidates []agents.Agent) (*agents.Agent, string, error) {
 	for _, id := range []*uuid.UUID{t.conv.AgentID, t.conn.AgentID} {
 		if id == nil {
 			continue
 		}
-		a, err := agents.Load(ctx, tx, *id, false)
-		if err != nil {
-			continue // deleted: fall through
+		a := candidate(candidates, *id)
+		if a == nil && id == t.conn.AgentID {
+			a, _ = agents.Load(ctx, tx, *id, false) // an error: deleted, fall through
+		}
+		if a == nil {
+			continue
 		}
 		if !a.IsActive {
 			return nil, "agent_inactive", nil
 		}
 		return a, "", nil
 	}
-	a := &agents.Agent{}
-	err := tx.NewSelect().Model(a).Where("is_active").OrderExpr("created_at, id").Limit(1).Scan(ctx)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, "no_active_agent", nil
+	if a := agents.OldestActive(candidates); a != nil {
+		return a, "", nil
 	}
-	return a, "", err
+	return nil, "no_active_agent", nil
+}
+
+func candidate(as []agents.Agent, id uuid.UUID) *agents.Agent {
+	for i := range as {
+		if as[i].ID == id {
+			return &as[i]
+		}
+	}
+	return nil
 }
 
 // acknowledge shows the user at once that the agent is on it: a placeholder
@@ -302,10 +338,10 @@ func (w *Worker) acknowledge(ctx context.Context, t *turn) error {
 			return nil
 		}
 		saved := false
-		t.onSent = func(ctx context.Context, tx store.Tx, ref string) error {
+		t.onSent = func(b *store.Batch, ref string) error {
 			// The placeholder's ref is recorded with its send.
 			d.PlaceholderRef, d.Throttled, saved = ref, 0, true
-			return w.saveDeliveryTx(ctx, tx, t, "", false)
+			return w.queueDelivery(b, t, "", false)
 		}
 		ref, err := w.post(ctx, t, kindSlot, 0, t.target, Placeholder, false)
 		t.onSent = nil
@@ -399,10 +435,11 @@ func (w *Worker) read(ctx context.Context, t *turn) (*reading, error) {
 		if in.rule, err = ruleFired(ctx, tx, t); err != nil || in.rule != "" {
 			return err
 		}
-		if in.window, err = conversations.Window(ctx, tx, t.conv.ID, *t.msg.AnswersSeq, t.agent.WindowSize); err != nil {
-			return err
-		}
-		if in.keys, err = llmkeys.Preload(ctx, tx, t.tenantID); err != nil {
+		// The window and the tenant's model keys in one round trip.
+		var b store.Batch
+		conversations.QueueWindow(&b, t.conv.ID, *t.msg.AnswersSeq, t.agent.WindowSize, &in.window)
+		in.keys = llmkeys.QueuePreload(&b, t.tenantID)
+		if err := tx.Send(ctx, &b); err != nil {
 			return err
 		}
 		return w.loadContext(ctx, tx, t, query, in)
@@ -454,30 +491,37 @@ func (w *Worker) record(ctx context.Context, t *turn, text string, th *thought, 
 		if th != nil && len(th.calls) > 0 {
 			t.msg.Delivery.Model = th.calls[len(th.calls)-1].Model
 		}
-		if _, err := tx.NewUpdate().Model(t.msg).WherePK().Column("body", "kind", "participant_id", "delivery_state", "delivery").Exec(ctx); err != nil {
+		// The reply, its usage and its audit event: one round trip, with
+		// the commit unless a hand-over follows.
+		var b store.Batch
+		conversations.QueueSaveReply(&b, t.msg)
+		if th != nil && len(th.calls) > 0 {
+			queueCalls(ctx, &b, t.tenantID, t.agent, &t.conv.ID, &t.msg.ID, "turn", th.calls)
+		}
+		if handover == "" {
+			return tx.SendAndCommit(ctx, &b)
+		}
+		if err := tx.Send(ctx, &b); err != nil {
 			return err
 		}
-		if th != nil && len(th.calls) > 0 {
-			if err := recordCalls(ctx, tx, t.agent, &t.conv.ID, &t.msg.ID, "turn", th.calls); err != nil {
-				return err
-			}
-		}
-		if handover != "" {
-			if err := escalate(ctx, tx, t, handover); err != nil {
-				return err
-			}
-		}
-		return nil
+		return escalate(ctx, tx, t, handover)
 	})
 }
 
 // recordCalls writes a usage row per model call and one audit event for the
-// turn's calls together.
+// turn's calls together, in one round trip.
 func recordCalls(ctx context.Context, tx store.Tx, a *agents.Agent, convID, msgID *uuid.UUID, purpose string, calls []*llm.Result) error {
+	var b store.Batch
+	queueCalls(ctx, &b, tx.TenantID, a, convID, msgID, purpose, calls)
+	return tx.Send(ctx, &b)
+}
+
+// queueCalls queues recordCalls' statements.
+func queueCalls(ctx context.Context, b *store.Batch, tenantID uuid.UUID, a *agents.Agent, convID, msgID *uuid.UUID, purpose string, calls []*llm.Result) {
 	for _, res := range calls {
-		if err := recordUsage(ctx, tx, a.ID, convID, msgID, purpose, res); err != nil {
-			return err
-		}
+		usage.QueueRecord(b, tenantID, usage.Call{AgentID: a.ID, ConversationID: convID, MessageID: msgID, Purpose: purpose,
+			Provider: res.Provider, Model: res.Model, KeySource: res.KeySource, InputTokens: res.Usage.InputTokens,
+			OutputTokens: res.Usage.OutputTokens, CostUSD: res.CostUSD, LatencyMS: res.Latency.Milliseconds()})
 	}
 	action, target := "agent.replied", a.ID.String()
 	if convID != nil {
@@ -486,22 +530,13 @@ func recordCalls(ctx context.Context, tx store.Tx, a *agents.Agent, convID, msgI
 	if purpose == "preview" {
 		action = "agent.previewed"
 	}
-	return audit.Record(ctx, tx, audit.Event{Action: action, TargetType: map[bool]string{true: "conversation", false: "agent"}[convID != nil],
+	audit.Queue(ctx, b, tenantID, audit.Event{Action: action, TargetType: map[bool]string{true: "conversation", false: "agent"}[convID != nil],
 		TargetID: target, Metadata: callsMeta(a, calls)})
 }
 
 type emptyReplyError struct{ model string }
 
 func (e *emptyReplyError) Error() string { return "turns: " + e.model + " returned an empty reply" }
-
-// recordUsage writes the usage row of an answered model call.
-func recordUsage(ctx context.Context, tx store.Tx, agentID uuid.UUID, convID, msgID *uuid.UUID, purpose string, res *llm.Result) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO usage_records (id, tenant_id, agent_id, conversation_id, message_id, purpose, provider, model,
-		key_source, input_tokens, output_tokens, cost_usd, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		uuid.Must(uuid.NewV7()), tx.TenantID, agentID, convID, msgID, purpose, res.Provider, res.Model, res.KeySource,
-		res.Usage.InputTokens, res.Usage.OutputTokens, res.CostUSD, res.Latency.Milliseconds())
-	return err
-}
 
 // callsMeta is what the audit trail says of a turn's model calls: never
 // prompts, replies or keys.
@@ -602,42 +637,50 @@ func (w *Worker) saveDelivery(ctx context.Context, t *turn, externalID string, l
 	})
 }
 
+// saveDeliveryTx records delivery progress in tx, and commits it.
 func (w *Worker) saveDeliveryTx(ctx context.Context, tx store.Tx, t *turn, externalID string, last bool) error {
-	q := tx.NewUpdate().Model(t.msg).WherePK().Column("delivery")
+	var b store.Batch
+	if err := w.queueDelivery(&b, t, externalID, last); err != nil {
+		return err
+	}
+	if last && w.opts.Memory != nil {
+		// One embedding job for the turn: what the user said and, unless a
+		// person takes over, what the agent answered. River's insert is its
+		// own statement.
+		ids := make([]uuid.UUID, 0, len(t.pending)+1)
+		for _, m := range t.pending {
+			ids = append(ids, m.ID)
+		}
+		if t.msg.Body != HandoverMessage {
+			ids = append(ids, t.msg.ID)
+		}
+		if err := w.opts.Memory.Enqueue(ctx, tx, t.agent.ID, ids...); err != nil {
+			return err
+		}
+	}
+	return tx.SendAndCommit(ctx, &b)
+}
+
+// queueDelivery queues the write of the turn's delivery record (see
+// saveDelivery); with the last part, the conversation's time and the
+// reply.delivered event too.
+func (w *Worker) queueDelivery(b *store.Batch, t *turn, externalID string, last bool) error {
 	if externalID != "" {
 		id := t.conn.ID.String() + ":" + externalID
 		if t.conn.Type == channels.WhatsApp {
 			id = externalID
 		}
 		t.msg.ExternalID = &id
-		q.Column("external_id")
 	}
 	if last {
 		t.msg.DeliveryState = conversations.StateDelivered
-		q.Column("delivery_state")
 	}
-	if _, err := q.Exec(ctx); err != nil || !last {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, "UPDATE conversations SET last_message_at = now() WHERE id = ?", t.conv.ID); err != nil {
-		return err
-	}
-	if err := events.Record(ctx, tx, replyDelivered(t)); err != nil {
-		return err
-	}
-	if w.opts.Memory == nil {
+	conversations.QueueSaveDelivery(b, t.msg, externalID != "", last)
+	if !last {
 		return nil
 	}
-	// One embedding job for the turn: what the user said and, unless a
-	// person takes over, what the agent answered.
-	ids := make([]uuid.UUID, 0, len(t.pending)+1)
-	for _, m := range t.pending {
-		ids = append(ids, m.ID)
-	}
-	if t.msg.Body != HandoverMessage {
-		ids = append(ids, t.msg.ID)
-	}
-	return w.opts.Memory.Enqueue(ctx, tx, t.agent.ID, ids...)
+	conversations.QueueTouch(b, t.conv.ID)
+	return events.Queue(b, replyDelivered(t))
 }
 
 // maxQuickRetries bounds the short-backoff repeats of an edit whose answer
@@ -660,8 +703,9 @@ func (w *Worker) deliveryFailed(ctx context.Context, t *turn, job *river.Job[Arg
 		// River's (which grows to minutes by the third attempt).
 		t.msg.Delivery.Throttled++
 		_ = w.opts.Store.WithTenant(context.WithoutCancel(ctx), t.tenantID, func(ctx context.Context, tx store.Tx) error {
-			_, err := tx.NewUpdate().Model(t.msg).WherePK().Column("delivery").Exec(ctx)
-			return err
+			var b store.Batch
+			conversations.QueueSaveDelivery(&b, t.msg, false, false)
+			return tx.SendAndCommit(ctx, &b)
 		})
 		var d time.Duration
 		if rl != nil {
@@ -728,22 +772,19 @@ func (w *Worker) fail(ctx context.Context, t *turn, job *river.Job[Args], cause 
 		}
 	}
 	err := w.opts.Store.WithTenant(context.WithoutCancel(ctx), t.tenantID, func(ctx context.Context, tx store.Tx) error {
-		t.msg.DeliveryState, t.msg.Delivery.Error = conversations.StateFailed, clip(reason, 1000)
+		t.msg.DeliveryState, t.msg.Delivery.Error = conversations.StateFailed, Truncate(reason, 1000)
 		if t.msg.Body == "" {
 			t.msg.Body = Apology
 		}
-		if _, err := tx.NewUpdate().Model(t.msg).WherePK().Column("body", "delivery_state", "delivery").Exec(ctx); err != nil {
+		var b store.Batch
+		conversations.QueueSaveReply(&b, t.msg)
+		conversations.QueueFlag(&b, t.conv.ID, "The agent could not answer. "+Truncate(llm.Explain(cause), 300))
+		if err := events.Queue(&b, events.TurnFailed{ConversationID: t.conv.ID, MessageID: t.msg.ID, AgentID: t.agent.ID, Attempt: job.Attempt}); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE conversations SET flagged_at = now(), flag_reason = ? WHERE id = ?",
-			"The agent could not answer. "+clip(llm.Explain(cause), 300), t.conv.ID); err != nil {
-			return err
-		}
-		if err := events.Record(ctx, tx, events.TurnFailed{ConversationID: t.conv.ID, MessageID: t.msg.ID, AgentID: t.agent.ID, Attempt: job.Attempt}); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{Action: "turn.failed", TargetType: "conversation", TargetID: t.conv.ID.String(),
-			Metadata: map[string]any{"reason": clip(reason, 1000), "attempt": job.Attempt}})
+		audit.Queue(ctx, &b, t.tenantID, audit.Event{Action: "turn.failed", TargetType: "conversation", TargetID: t.conv.ID.String(),
+			Metadata: map[string]any{"reason": Truncate(reason, 1000), "attempt": job.Attempt}})
+		return tx.SendAndCommit(ctx, &b)
 	})
 	if err != nil {
 		return err

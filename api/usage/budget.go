@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/konstruct/konstruct/api/store"
 )
 
@@ -47,13 +49,22 @@ func MonthStart(t time.Time) time.Time {
 // in floating point.
 func LoadBudget(ctx context.Context, tx store.Tx, now time.Time) (Budget, error) {
 	var b Budget
-	err := tx.NewRaw(`SELECT t.budget_limit_usd::float8 AS limit_usd, t.budget_action AS action, s.spent::float8 AS spent_usd,
-		CASE WHEN t.budget_limit_usd > 0 THEN (s.spent * 100 / t.budget_limit_usd)::float8 END AS percent,
-		CASE WHEN t.budget_limit_usd IS NULL THEN 'none'
-		     WHEN s.spent >= t.budget_limit_usd THEN 'exceeded'
-		     WHEN s.spent * 5 >= t.budget_limit_usd * 4 THEN 'warning'
-		     ELSE 'ok' END AS status
-		FROM tenants t, LATERAL (SELECT coalesce(sum(cost_usd), 0) AS spent FROM usage_monthly WHERE month = ?) s
-		WHERE t.id = ?`, MonthStart(now).Format(time.DateOnly), tx.TenantID).Scan(ctx, &b)
-	return b, err
+	var batch store.Batch
+	QueueBudget(&batch, tx.TenantID, now, &b)
+	return b, tx.Send(ctx, &batch)
+}
+
+const budgetSQL = `SELECT t.budget_limit_usd::float8 AS limit_usd, t.budget_action AS action, s.spent::float8 AS spent_usd,
+	CASE WHEN t.budget_limit_usd > 0 THEN (s.spent * 100 / t.budget_limit_usd)::float8 END AS percent,
+	CASE WHEN t.budget_limit_usd IS NULL THEN 'none'
+	     WHEN s.spent >= t.budget_limit_usd THEN 'exceeded'
+	     WHEN s.spent * 5 >= t.budget_limit_usd * 4 THEN 'warning'
+	     ELSE 'ok' END AS status
+	FROM tenants t, LATERAL (SELECT coalesce(sum(cost_usd), 0) AS spent FROM usage_monthly WHERE month = $1::date) s
+	WHERE t.id = $2`
+
+// QueueBudget queues LoadBudget into a batch (store.Batch), for a caller
+// that reads it with other things in one round trip.
+func QueueBudget(b *store.Batch, tenantID uuid.UUID, now time.Time, into *Budget) {
+	b.Queue(budgetSQL, MonthStart(now).Format(time.DateOnly), tenantID).Query(store.One(into, nil))
 }
