@@ -7,8 +7,10 @@ import (
 	"github.com/konstruct/konstruct/api/store"
 )
 
-// QueuePreload is Preload as one statement of the caller's batch
-// (store.Batch): the keys are there once the batch is sent.
+// QueuePreload reads the tenant's active keys as one statement of the
+// caller's batch (store.Batch), so a turn selects its keys in its read step
+// instead of a transaction per model call; the keys are there once the batch
+// is sent. Keys changed after the read are seen by the next turn.
 func QueuePreload(b *store.Batch, tenantID uuid.UUID) *Preloaded {
 	p := &Preloaded{tenantID: tenantID}
 	b.Queue(`SELECT * FROM llm_keys WHERE status = $1 ORDER BY created_at DESC`, StatusActive).Query(store.All(&p.keys))

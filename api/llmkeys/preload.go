@@ -5,11 +5,10 @@ import (
 	"errors"
 
 	"github.com/google/uuid"
-	"github.com/uptrace/bun"
 )
 
 // Preloaded is a tenant's active keys, read in a transaction of the
-// caller's (Preload), from which TenantKey chooses without a transaction of
+// caller's (QueuePreload), from which TenantKey chooses without a transaction of
 // its own under a context they were put into (Into).
 type Preloaded struct {
 	tenantID uuid.UUID
@@ -17,15 +16,6 @@ type Preloaded struct {
 }
 
 type preloadKey struct{}
-
-// Preload reads the tenant's active keys in the caller's transaction: a
-// turn selects its keys in its read step, not in a transaction per model
-// call. Keys changed after the read are seen by the next turn.
-func Preload(ctx context.Context, db bun.IDB, tenantID uuid.UUID) (*Preloaded, error) {
-	p := &Preloaded{tenantID: tenantID}
-	err := db.NewSelect().Model(&p.keys).Where("status = ?", StatusActive).OrderExpr("created_at DESC").Scan(ctx)
-	return p, err
-}
 
 // Into returns ctx under which TenantKey chooses among p's keys (p nil:
 // ctx itself).
