@@ -50,6 +50,7 @@ type knowledgeOpts struct {
 	sizes    []int // chunk counts for retrieval speed
 	samples  int   // retrievals timed per size
 	workers  int   // concurrent ingestions
+	variants bool  // rank with embedder variants in-process
 }
 
 func knowledgeMain(args []string) int {
@@ -59,10 +60,11 @@ func knowledgeMain(args []string) int {
 	fs.StringVar(&o.out, "out", "test-artifacts/bench-knowledge.json", "where to write the JSON results")
 	fs.StringVar(&o.adminURL, "admin-url", envOr("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "a PostgreSQL superuser URL (a database is created and dropped)")
 	fs.IntVar(&o.purpose, "purpose-queries", 150, "queries from reference pages' purpose lines (-1: all)")
-	fs.IntVar(&o.index, "index-queries", 150, "queries from the manual's index (-1: all)")
+	fs.IntVar(&o.index, "index-queries", 300, "queries from the manual's index (-1: all)")
 	sizes := fs.String("sizes", "10000,100000", "chunk counts at which retrieval is timed (comma-separated; empty: none)")
 	fs.IntVar(&o.samples, "samples", 20, "retrievals timed at each size")
 	fs.IntVar(&o.workers, "workers", 2, "concurrent ingestions (pages or synthetic files)")
+	fs.BoolVar(&o.variants, "embedder-variants", true, "also rank the manual in-process with variants of the offline embedder (more dimensions, no trigrams)")
 	_ = fs.Parse(args)
 	for _, s := range strings.Split(*sizes, ",") {
 		if s = strings.TrimSpace(s); s != "" {
@@ -99,7 +101,11 @@ type KnowledgeResult struct {
 	Ingest        IngestSpeed        `json:"ingest"`
 	Retrieval     []RetrievalSpeed   `json:"retrieval"`
 	Ratios        map[string]float64 `json:"ratios"`
-	Queries       []query            `json:"queries"`
+	// Embedders are variants of the offline embedder ranked in-process
+	// (knowledge_embed.go); the first is the shipped one, as a check.
+	Embedders           []EmbedderRow `json:"embedder_variants,omitempty"`
+	PassagesMatchChunks bool          `json:"passages_match_chunks"`
+	Queries             []query       `json:"queries"`
 }
 
 // Corpus describes what was ingested for quality.
@@ -220,6 +226,15 @@ func runKnowledge(ctx context.Context, o knowledgeOpts) error {
 		"index":   quality(where(js, func(q query) bool { return q.Kind == "index" })),
 	}
 	res.Fusion, res.BestOnDev = fusionGrid(js)
+	if o.variants {
+		fmt.Fprintln(b.log, "  embedder variants, ranked in-process")
+		ps := b.passageList()
+		res.PassagesMatchChunks = len(ps) == res.Corpus.Chunks
+		res.Embedders = embedderVariants(js, ps, []hashEmbedder{shipped,
+			{Dims: 1024, Bigrams: 0.5, Trigrams: 0.25}, {Dims: 4096, Bigrams: 0.5, Trigrams: 0.25},
+			{Dims: 4096, Bigrams: 0.5, Trigrams: 0}, {Dims: 4096, Bigrams: 0, Trigrams: 0},
+			{Dims: 256, Bigrams: 0.5, Trigrams: 0.25, IDF: true}, {Dims: 4096, Bigrams: 0.5, Trigrams: 0, IDF: true}})
+	}
 
 	fmt.Fprintln(b.log, "phase 4/4: retrieval speed")
 	if res.Retrieval, err = b.speed(ctx, queries); err != nil {

@@ -47,7 +47,8 @@ type rankedHit struct {
 func reduce(q query, hits []knowledge.Hit, pageOf map[uuid.UUID]string) judged {
 	j := judged{q: q}
 	for _, h := range hits {
-		j.hits = append(j.hits, rankedHit{id: h.ID, page: pageOf[h.SourceID], keyword: h.KeywordRank, vector: h.VectorRank, fused: h.FusedRank})
+		page := pageOf[h.SourceID]
+		j.hits = append(j.hits, rankedHit{id: chunkKey(page, h.Ordinal), page: page, keyword: h.KeywordRank, vector: h.VectorRank, fused: h.FusedRank})
 	}
 	return j
 }

@@ -75,6 +75,23 @@ func (b *bench) baselines(ctx context.Context, in *IngestSpeed) error {
 	return err
 }
 
+// passageList is every passage of the manual as the ingestion embeds it:
+// title › heading path, a blank line, the text.
+func (b *bench) passageList() []passage {
+	var out []passage
+	for i, ps := range b.passes {
+		title := b.pages[i].Title
+		if title == "" {
+			title = b.pages[i].Name
+		}
+		for k, p := range ps {
+			out = append(out, passage{page: b.pages[i].Name, ordinal: k,
+				text: strings.Join(append([]string{title}, p.HeadingPath...), " › ") + "\n\n" + p.Text})
+		}
+	}
+	return out
+}
+
 // upload is one file for a tenant.
 type upload struct {
 	name, contentType, title string
@@ -362,6 +379,17 @@ func printKnowledge(w io.Writer, r *KnowledgeResult) {
 	bd := r.BestOnDev
 	fmt.Fprintf(w, "fusion chosen on dev: k=%g depth=%d keyword weight=%g → test R@5 %.3f MRR@10 %.3f (shipped RRF k=60 on test: R@5 %.3f MRR@10 %.3f)\n",
 		bd.K, bd.Depth, bd.W, bd.Test.Recall5, bd.Test.MRR10, r.Quality["test"].Hybrid.Recall5, r.Quality["test"].Hybrid.MRR10)
+	if len(r.Embedders) > 0 {
+		fmt.Fprintf(w, "\noffline embedder variants ranked in-process over the same chunks (hybrid: with the same keyword ranks, RRF k=60; chunks match: %v)\n",
+			r.PassagesMatchChunks)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintf(tw, "embedder\tvector R@5\tvector MRR@10\thybrid R@5\thybrid MRR@10\ttest: keyword MRR\tvector MRR\thybrid MRR\tnoise cos\trelevant cos\t\n")
+		for _, e := range r.Embedders {
+			fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.2f\t%.2f\t\n", e.Name, e.Vector.Recall5, e.Vector.MRR10, e.Hybrid.Recall5,
+				e.Hybrid.MRR10, e.TestKw.MRR10, e.TestVec.MRR10, e.TestHyb.MRR10, e.NoiseCosine, e.RelevantCosine)
+		}
+		_ = tw.Flush()
+	}
 	fmt.Fprintf(w, "search at %d chunks: p50 %.1f ms, p95 %.1f ms (%d calls)\n", r.Corpus.Chunks, r.SearchLatency.P50, r.SearchLatency.P95, r.SearchLatency.Count)
 
 	fmt.Fprintf(w, "\ningestion of the manual (pages/s)\n")

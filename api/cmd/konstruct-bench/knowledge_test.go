@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/konstruct/konstruct/api/memory"
 )
 
 // tinyManual is a few pages in the PostgreSQL manual's HTML shape (DocBook
@@ -160,5 +162,22 @@ func TestKnowledgeBenchRuns(t *testing.T) {
 		require.Equal(t, o.samples, r.Retrieve.Count)
 		require.Equal(t, o.samples, r.Baseline.Count)
 		require.GreaterOrEqual(t, r.Statements, 1.0, "Retrieve reads the database")
+	}
+}
+
+// The bench's copy of the offline embedder, at the shipped settings, gives
+// memory.Offline's vectors: variants measure that algorithm, not another.
+func TestHashEmbedderMatchesOffline(t *testing.T) {
+	t.Parallel()
+	texts := []string{"CREATE TABLE › Description\n\nCREATE TABLE will create a new, initially empty table.",
+		"Refunds are paid within 14 days; shipping is free over 50 €.", "", "the and of"}
+	want, err := memory.Offline{}.Embed(context.Background(), texts)
+	require.NoError(t, err)
+	for i, text := range texts {
+		got := shipped.vector(text)
+		require.Len(t, got, len(want[i]))
+		for k := range got {
+			require.InDelta(t, want[i][k], got[k], 1e-6, "text %d, dimension %d", i, k)
+		}
 	}
 }
