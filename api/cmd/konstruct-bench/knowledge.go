@@ -9,10 +9,12 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -76,7 +78,10 @@ func knowledgeMain(args []string) int {
 			o.sizes = append(o.sizes, n)
 		}
 	}
-	if err := runKnowledge(context.Background(), o); err != nil {
+	// Interrupted, the run still drops its database (deferred in runKnowledge).
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := runKnowledge(ctx, o); err != nil {
 		fmt.Fprintln(os.Stderr, "konstruct-bench knowledge:", err)
 		return 1
 	}

@@ -242,13 +242,15 @@ func (b *bench) speed(ctx context.Context, queries []query) ([]RetrievalSpeed, e
 	rng := rand.New(rand.NewPCG(16, 1))
 	var sources []uuid.UUID
 	chunks, part, cursor := 0, 0, 0
+	// perSection is how many chunks a section has made so far (one, or a
+	// little more when a section is split); each round adds the sections
+	// the size still needs at that rate, so the size is not overshot by much.
+	perSection := 1.3
 	var out []RetrievalSpeed
 	for _, size := range b.o.sizes {
 		start := time.Now()
 		for chunks < size {
-			// A round of files, about what the size still needs (a section
-			// makes one chunk or a little more).
-			need := size - chunks
+			need := max(1, int(float64(size-chunks)/perSection))
 			var files []upload
 			for need > 0 {
 				n := min(need, 200)
@@ -279,6 +281,7 @@ func (b *bench) speed(ctx context.Context, queries []query) ([]RetrievalSpeed, e
 			if err := b.db.owner.QueryRow(ctx, "SELECT count(*) FROM knowledge_chunks WHERE tenant_id = $1", tenant).Scan(&chunks); err != nil {
 				return nil, err
 			}
+			perSection = float64(chunks) / float64(cursor)
 			fmt.Fprintf(b.log, "  %d chunks\n", chunks)
 		}
 		seeded := time.Since(start)
