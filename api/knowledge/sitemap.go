@@ -60,13 +60,14 @@ func (s *Service) sitemapPages(ctx context.Context, client *http.Client, start *
 		}
 	}
 	seenMap, seenPage := map[string]bool{}, map[string]bool{}
-	for fetched := 0; len(queue) > 0 && fetched < maxSitemaps && len(pages) < limit; fetched++ {
+	for fetched := 0; len(queue) > 0 && fetched < maxSitemaps && len(pages) < limit; {
 		it := queue[0]
 		queue = queue[1:]
 		if seenMap[it.u] {
-			continue
+			continue // an index listing itself, or two indexes one sitemap
 		}
 		seenMap[it.u] = true
+		fetched++
 		kind, locs, err := s.readSitemap(ctx, client, it.u, start)
 		if it.start {
 			if errors.Is(err, errNotSitemap) {

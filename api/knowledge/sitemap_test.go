@@ -51,6 +51,16 @@ func (s *site) requested() []string {
 	return slices.Clone(s.paths)
 }
 
+func count(paths []string, p string) int {
+	n := 0
+	for _, x := range paths {
+		if x == p {
+			n++
+		}
+	}
+	return n
+}
+
 func htmlPage(title string) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -140,10 +150,11 @@ func TestSiteSitemaps(t *testing.T) {
 		s = newSite(t, map[string]http.HandlerFunc{
 			"/": htmlPage("Home"),
 			"/robots.txt": func(w http.ResponseWriter, r *http.Request) {
-				fmt.Fprintf(w, "User-agent: *\nDisallow: /private\nSitemap: %s/maps/index.xml\n", s.URL)
+				fmt.Fprintf(w, "User-agent: *\nDisallow: /private\nSitemap: %s/sitemap.xml\nSitemap: %s/maps/index.xml\n", other.URL, s.URL)
 			},
 			"/maps/index.xml": func(w http.ResponseWriter, r *http.Request) {
-				xmlBody(sitemapIndex(s.URL+"/maps/pages.xml.gz", other.URL+"/sitemap.xml", s.URL+"/maps/more.xml"))(w, r)
+				// It lists itself too: each sitemap is read once.
+				xmlBody(sitemapIndex(s.URL+"/maps/pages.xml.gz", other.URL+"/sitemap.xml", s.URL+"/maps/more.xml", s.URL+"/maps/index.xml"))(w, r)
 			},
 			"/maps/pages.xml.gz": func(w http.ResponseWriter, r *http.Request) {
 				gzipBody(urlset(s.URL+"/refunds", s.URL+"/shipping#top", other.URL+"/evil", s.URL+"/private/salaries",
@@ -163,6 +174,7 @@ func TestSiteSitemaps(t *testing.T) {
 			"the index's sitemaps (gzip'd, nested) give the pages; robots.txt's disallow holds; the redirect to a link-local address is refused")
 		require.Empty(t, other.requested(), "another origin's sitemap and pages are never fetched")
 		require.NotContains(t, s.requested(), "/private/salaries")
+		require.Equal(t, 1, count(s.requested(), "/maps/index.xml"))
 	})
 
 	t.Run("PageLimitRespected", func(t *testing.T) {
@@ -210,6 +222,27 @@ func TestSiteSitemaps(t *testing.T) {
 		paths, status, reason := syncSite(t, db, svc, s.URL+"/", 10, 1)
 		require.Equal(t, "ready", status, reason)
 		require.Equal(t, []string{"/", "/faq"}, paths)
+	})
+
+	t.Run("GzipBeyondTheFileLimitSkipped", func(t *testing.T) {
+		t.Parallel()
+		small := New(Opts{Store: db.Store, Embedder: memory.Offline{}, Policy: netguard.Policy{AllowPrivate: true}, FileMaxBytes: 8 << 10})
+		var s *site
+		s = newSite(t, map[string]http.HandlerFunc{
+			"/": htmlPage("Home"),
+			"/sitemap.xml": func(w http.ResponseWriter, r *http.Request) {
+				locs := make([]string, 2000) // ~70 KB of XML, well under 8 KB gzip'd
+				for i := range locs {
+					locs[i] = fmt.Sprintf("%s/p%d", s.URL, i)
+				}
+				gzipBody(urlset(locs...))(w, r)
+			},
+			"/p0": htmlPage("P0"),
+		})
+		paths, status, reason := syncSite(t, db, small, s.URL+"/", 10, 0)
+		require.Equal(t, "ready", status, reason)
+		require.Equal(t, []string{"/"}, paths, "a sitemap past the limit once decompressed is not read")
+		require.NotContains(t, s.requested(), "/p0")
 	})
 
 	t.Run("SitemapRedirectToPrivateAddressFails", func(t *testing.T) {
