@@ -316,7 +316,7 @@ func (s *Service) crawl(ctx context.Context, tenantID uuid.UUID, src *Source) ([
 		return nil, refuse(Invalid, "%s is not a valid URL", src.URL)
 	}
 	client := s.opts.Policy.Client(s.opts.FetchTimeout)
-	disallow := s.robots(ctx, client, start)
+	disallow, sitemaps := s.robots(ctx, client, start)
 	maxPages, maxDepth := 100, 3
 	if src.MaxPages != nil {
 		maxPages = *src.MaxPages
@@ -324,12 +324,29 @@ func (s *Service) crawl(ctx context.Context, tenantID uuid.UUID, src *Source) ([
 	if src.MaxDepth != nil {
 		maxDepth = *src.MaxDepth
 	}
+	// Pages the site's sitemaps list come first, after the start page (none
+	// when the start URL is the sitemap); links are still followed within
+	// max_depth while the page limit allows (sitemap.go).
+	listed, startIsSitemap, err := s.sitemapPages(ctx, client, start, sitemaps, disallow, maxPages)
+	if err != nil {
+		return nil, err
+	}
 	type item struct {
 		u     *url.URL
 		depth int
+		start bool
 	}
 	seen := map[string]bool{canonical(start): true}
-	queue := []item{{start, 0}}
+	var queue []item
+	if !startIsSitemap {
+		queue = append(queue, item{start, 0, true})
+	}
+	for _, u := range listed {
+		if k := canonical(u); !seen[k] {
+			seen[k] = true
+			queue = append(queue, item{u, 0, false})
+		}
+	}
 	var out []doc
 	for len(queue) > 0 && len(out) < maxPages {
 		it := queue[0]
@@ -339,7 +356,7 @@ func (s *Service) crawl(ctx context.Context, tenantID uuid.UUID, src *Source) ([
 		}
 		d, err := s.fetch(ctx, client, it.u.String())
 		if err != nil {
-			if len(out) == 0 && it.depth == 0 {
+			if it.start {
 				return nil, err // the start page itself
 			}
 			continue
@@ -363,7 +380,7 @@ func (s *Service) crawl(ctx context.Context, tenantID uuid.UUID, src *Source) ([
 			u.Fragment = ""
 			if k := canonical(u); !seen[k] {
 				seen[k] = true
-				queue = append(queue, item{u, it.depth + 1})
+				queue = append(queue, item{u, it.depth + 1, false})
 			}
 		}
 	}
@@ -407,22 +424,24 @@ func links(body []byte) []string {
 }
 
 // robots reads the Disallow rules that apply to us (the group for
-// KonstructBot, else the one for *). No robots.txt allows everything.
-func (s *Service) robots(ctx context.Context, client *http.Client, start *url.URL) []string {
+// KonstructBot, else the one for *) and the Sitemap lines. No robots.txt
+// allows everything.
+func (s *Service) robots(ctx context.Context, client *http.Client, start *url.URL) (disallow, sitemaps []string) {
 	u := &url.URL{Scheme: start.Scheme, Host: start.Host, Path: "/robots.txt"}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	res, err := client.Do(req)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
-		return nil
+		return nil, nil
 	}
-	return parseRobots(io.LimitReader(res.Body, 512<<10))
+	body, _ := io.ReadAll(io.LimitReader(res.Body, 512<<10))
+	return parseRobots(bytes.NewReader(body)), robotsSitemaps(body)
 }
 
 func parseRobots(r io.Reader) []string {

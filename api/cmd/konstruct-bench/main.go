@@ -14,6 +14,10 @@
 // with the ratios to the baseline, the process's RSS and CPU, and PostgreSQL's
 // CPU. It prints a table and writes JSON. Everything runs on 127.0.0.1 and
 // stops by itself. See docs/performance.md.
+//
+// `konstruct-bench knowledge` measures knowledge retrieval instead: quality
+// on the PostgreSQL manual and ingestion and retrieval speed (knowledge.go,
+// docs/knowledge-quality.md).
 package main
 
 import (
@@ -77,6 +81,9 @@ type opts struct {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "knowledge" { // knowledge retrieval quality and speed: knowledge.go
+		os.Exit(knowledgeMain(os.Args[2:]))
+	}
 	var o opts
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "length of each measured phase")
 	flag.IntVar(&o.concurrency, "concurrency", 16, "concurrent clients for the baseline and closed-loop ingest")

@@ -1,0 +1,278 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/konstruct/konstruct/api/access"
+	"github.com/konstruct/konstruct/api/knowledge"
+	"github.com/konstruct/konstruct/api/memory"
+	"github.com/konstruct/konstruct/api/store"
+)
+
+// The knowledge subcommand (`konstruct-bench knowledge`, `go tool task
+// bench:knowledge`) measures knowledge retrieval on the PostgreSQL manual in
+// one run, in a fresh database:
+//
+//   - quality: the manual ingested through the real path (AddFile and the
+//     sync: HTML extraction, chunking, the offline embedder, indexing) into
+//     one tenant, then derived queries (see knowledge_corpus.go) sent to
+//     Search; recall@5 and MRR@10 of the keyword, vector and fused ranks of
+//     the same calls, and fusion recomputed with other constants (dev/test);
+//   - ingestion speed: pages/s of that ingestion, against extraction alone,
+//     extraction plus embedding, and a COPY of the same bytes;
+//   - retrieval speed: a turn's Retrieve at 10k and 100k chunks in one tenant
+//     (the manual's passages replicated with varied words, ingested through
+//     the same path), p50/p95 and statements per retrieval, against a
+//     trivial indexed read in the same kind of transaction.
+
+type knowledgeOpts struct {
+	manual   string
+	out      string
+	adminURL string
+	purpose  int   // purpose-derived queries (-1: all)
+	index    int   // index-derived queries (-1: all)
+	sizes    []int // chunk counts for retrieval speed
+	samples  int   // retrievals timed per size
+	workers  int   // concurrent ingestions
+	variants bool  // rank with embedder variants in-process
+}
+
+func knowledgeMain(args []string) int {
+	var o knowledgeOpts
+	fs := flag.NewFlagSet("knowledge", flag.ExitOnError)
+	fs.StringVar(&o.manual, "manual", manualDir, "the PostgreSQL HTML manual (Debian: apt-get install -y postgresql-doc-15)")
+	fs.StringVar(&o.out, "out", "test-artifacts/bench-knowledge.json", "where to write the JSON results")
+	fs.StringVar(&o.adminURL, "admin-url", envOr("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "a PostgreSQL superuser URL (a database is created and dropped)")
+	fs.IntVar(&o.purpose, "purpose-queries", 150, "queries from reference pages' purpose lines (-1: all)")
+	fs.IntVar(&o.index, "index-queries", 300, "queries from the manual's index (-1: all)")
+	sizes := fs.String("sizes", "10000,100000", "chunk counts at which retrieval is timed (comma-separated; empty: none)")
+	fs.IntVar(&o.samples, "samples", 20, "retrievals timed at each size")
+	fs.IntVar(&o.workers, "workers", 2, "concurrent ingestions (pages or synthetic files)")
+	fs.BoolVar(&o.variants, "embedder-variants", true, "also rank the manual in-process with variants of the offline embedder (more dimensions, no trigrams)")
+	_ = fs.Parse(args)
+	for _, s := range strings.Split(*sizes, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n <= 0 {
+				fmt.Fprintf(os.Stderr, "konstruct-bench knowledge: -sizes: %q is not a positive number\n", s)
+				return 2
+			}
+			o.sizes = append(o.sizes, n)
+		}
+	}
+	// Interrupted, the run still drops its database (deferred in runKnowledge).
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := runKnowledge(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "konstruct-bench knowledge:", err)
+		return 1
+	}
+	return 0
+}
+
+// KnowledgeResult is the JSON written at the end.
+type KnowledgeResult struct {
+	When     time.Time      `json:"when"`
+	Machine  map[string]any `json:"machine"`
+	Settings map[string]any `json:"settings"`
+	Corpus   Corpus         `json:"corpus"`
+	// Quality is keyed by query set: all, dev, test, purpose, index.
+	Quality map[string]QualityRow `json:"quality"`
+	// Fusion recomputes the fused ranking with other constants; BestOnDev
+	// is the row chosen on the dev queries, to be judged on test.
+	Fusion    []FusionRow `json:"fusion"`
+	BestOnDev FusionRow   `json:"fusion_best_on_dev"`
+	// SearchLatency is the Search calls of the quality phase, at the
+	// manual's size.
+	SearchLatency Latency            `json:"search_latency"`
+	Ingest        IngestSpeed        `json:"ingest"`
+	Retrieval     []RetrievalSpeed   `json:"retrieval"`
+	Ratios        map[string]float64 `json:"ratios"`
+	// Embedders are variants of the offline embedder ranked in-process
+	// (knowledge_embed.go); the first is the shipped one, as a check.
+	Embedders           []EmbedderRow `json:"embedder_variants,omitempty"`
+	PassagesMatchChunks bool          `json:"passages_match_chunks"`
+	Queries             []query       `json:"queries"`
+}
+
+// Corpus describes what was ingested for quality.
+type Corpus struct {
+	Dir       string         `json:"dir"`
+	Pages     int            `json:"pages"`
+	Bytes     int64          `json:"bytes"`
+	Chunks    int            `json:"chunks"`
+	Failed    int            `json:"failed_pages"`
+	Purpose   int            `json:"purpose_queries"`
+	Index     int            `json:"index_queries"`
+	Available map[string]int `json:"queries_available"`
+}
+
+// IngestSpeed is the manual's ingestion and its baselines, in pages per second.
+type IngestSpeed struct {
+	Pages int `json:"pages"`
+	// PagesPerSecond is AddFile and the sync (extract, chunk, embed,
+	// index) through the service, Workers at a time.
+	PagesPerSecond float64 `json:"pages_per_second"`
+	Workers        int     `json:"workers"`
+	// ExtractPerSecond is the extractor alone (HTML → chunks), one goroutine.
+	ExtractPerSecond float64 `json:"extract_pages_per_second"`
+	// ExtractEmbedPerSecond adds the offline embedder, still no database.
+	ExtractEmbedPerSecond float64 `json:"extract_embed_pages_per_second"`
+	// CopyPerSecond is a COPY of the same bytes into a plain table.
+	CopyPerSecond float64 `json:"copy_pages_per_second"`
+	// Statements is the round trips per page of the ingestion.
+	Statements float64 `json:"db_round_trips_per_page"`
+	Chunks     int     `json:"chunks"`
+}
+
+// RetrievalSpeed is a turn's Retrieve at one size.
+type RetrievalSpeed struct {
+	Chunks     int     `json:"chunks"`
+	Baseline   Latency `json:"baseline"`
+	Retrieve   Latency `json:"retrieve"`
+	Statements float64 `json:"statements_per_retrieval"`
+	SeedSecs   float64 `json:"seed_seconds"`
+}
+
+// bench is the knowledge benchmark's running state.
+type bench struct {
+	o      knowledgeOpts
+	db     *database
+	st     *store.Store
+	svc    *knowledge.Service
+	trips  *store.StepCounter
+	log    io.Writer
+	pages  []page
+	passes [][]knowledge.Passage // each page's passages (extraction baseline)
+}
+
+func runKnowledge(ctx context.Context, o knowledgeOpts) error {
+	b := &bench{o: o, log: os.Stderr, trips: &store.StepCounter{}}
+	pages, index, err := loadManual(o.manual)
+	if err != nil {
+		return err
+	}
+	b.pages = pages
+	purpose, indexed := purposeQueries(pages), indexQueries(index, pages)
+	queries := append(sample(purpose, o.purpose), sample(indexed, o.index)...)
+	if len(queries) == 0 {
+		return errors.New("no query could be derived from the manual")
+	}
+	res := &KnowledgeResult{When: time.Now().UTC(), Ratios: map[string]float64{}, Queries: queries,
+		Machine:  map[string]any{"cpus": runtime.NumCPU(), "go": runtime.Version(), "goos": runtime.GOOS},
+		Settings: map[string]any{"sizes": o.sizes, "samples": o.samples, "workers": o.workers, "embedder": memory.Offline{}.ID(), "search_limit": searchLimit},
+		Corpus:   Corpus{Dir: o.manual, Pages: len(pages), Available: map[string]int{"purpose": len(purpose), "index": len(indexed)}}}
+	for _, q := range queries {
+		if q.Kind == "purpose" {
+			res.Corpus.Purpose++
+		} else {
+			res.Corpus.Index++
+		}
+	}
+
+	db, drop, err := freshDatabase(ctx, o.adminURL)
+	if err != nil {
+		return err
+	}
+	defer drop()
+	b.db = db
+	fmt.Fprintf(b.log, "database %s migrated; %d pages, %d queries\n", db.name, len(pages), len(queries))
+	if b.st, err = store.Open(ctx, db.appURL, store.OpenOpts{MaxConns: int32(max(4, 2*o.workers)), AppName: "konstruct-bench", Tracer: b.trips}); err != nil {
+		return err
+	}
+	defer b.st.Close()
+	// Insert-only: the sync jobs AddFile queues are run here with SyncNow.
+	rc, err := river.NewClient(riverpgxv5.New(b.st.Pool), &river.Config{})
+	if err != nil {
+		return err
+	}
+	b.st.AttachJobs(rc)
+	b.svc = knowledge.New(knowledge.Opts{Store: b.st, Guard: access.NewGuard(b.st), Embedder: memory.Offline{},
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+
+	fmt.Fprintln(b.log, "phase 1/4: ingestion baselines (extraction, embedding, COPY)")
+	if err := b.baselines(ctx, &res.Ingest); err != nil {
+		return err
+	}
+	fmt.Fprintln(b.log, "phase 2/4: ingesting the manual through the service")
+	tenant, tctx, pageOf, err := b.ingestManual(ctx, res)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(b.log, "phase 3/4: quality")
+	js, lat, err := b.judge(tctx, tenant, queries, pageOf)
+	if err != nil {
+		return err
+	}
+	res.SearchLatency = lat
+	res.Quality = map[string]QualityRow{
+		"all":     quality(js),
+		"dev":     quality(where(js, func(q query) bool { return q.Split == "dev" })),
+		"test":    quality(where(js, func(q query) bool { return q.Split == "test" })),
+		"purpose": quality(where(js, func(q query) bool { return q.Kind == "purpose" })),
+		"index":   quality(where(js, func(q query) bool { return q.Kind == "index" })),
+	}
+	res.Fusion, res.BestOnDev = fusionGrid(js)
+	if o.variants {
+		fmt.Fprintln(b.log, "  embedder variants, ranked in-process")
+		ps := b.passageList()
+		res.PassagesMatchChunks = len(ps) == res.Corpus.Chunks
+		res.Embedders = embedderVariants(js, ps, []hashEmbedder{shipped,
+			{Dims: 1024, Bigrams: 0.5, Trigrams: 0.25}, {Dims: 4096, Bigrams: 0.5, Trigrams: 0.25},
+			{Dims: 4096, Bigrams: 0.5, Trigrams: 0}, {Dims: 4096, Bigrams: 0, Trigrams: 0},
+			{Dims: 256, Bigrams: 0.5, Trigrams: 0.25, IDF: true}, {Dims: 4096, Bigrams: 0.5, Trigrams: 0, IDF: true}})
+	}
+
+	fmt.Fprintln(b.log, "phase 4/4: retrieval speed")
+	if res.Retrieval, err = b.speed(ctx, queries); err != nil {
+		return err
+	}
+	res.Ratios["ingest_vs_extract"] = res.Ingest.PagesPerSecond / res.Ingest.ExtractPerSecond
+	res.Ratios["ingest_vs_extract_embed"] = res.Ingest.PagesPerSecond / res.Ingest.ExtractEmbedPerSecond
+	res.Ratios["ingest_vs_copy"] = res.Ingest.PagesPerSecond / res.Ingest.CopyPerSecond
+	for _, r := range res.Retrieval {
+		if r.Baseline.P50 > 0 {
+			res.Ratios[fmt.Sprintf("retrieve_p50_vs_baseline_%d", r.Chunks)] = r.Retrieve.P50 / r.Baseline.P50
+			res.Ratios[fmt.Sprintf("retrieve_p95_vs_baseline_%d", r.Chunks)] = r.Retrieve.P95 / r.Baseline.P95
+		}
+	}
+	printKnowledge(os.Stdout, res)
+	if o.out != "" {
+		_ = os.MkdirAll(filepath.Dir(o.out), 0o755)
+		data, _ := json.MarshalIndent(res, "", "  ")
+		if err := os.WriteFile(o.out, data, 0o644); err != nil {
+			return err
+		}
+		fmt.Printf("\nwritten to %s\n", o.out)
+	}
+	return nil
+}
+
+// newTenant creates a tenant (as the database owner) and a context whose
+// caller is an admin token of it, as an integrator's would be.
+func (b *bench) newTenant(ctx context.Context, name string) (uuid.UUID, context.Context, error) {
+	id := uuid.New()
+	if _, err := b.db.owner.Exec(ctx, "INSERT INTO tenants (id, name) VALUES ($1, $2)", id, name); err != nil {
+		return uuid.Nil, nil, err
+	}
+	p := &access.Principal{Token: &access.Token{ID: uuid.New(), TenantID: id, Name: "bench", Role: access.RoleAdmin}}
+	return id, access.WithPrincipal(ctx, p), nil
+}
