@@ -120,7 +120,7 @@ func seedTenantB(t *testing.T, s *apitest.Server, f *apitest.Fakes, b *apitest.A
 	r := s.SlackEvent(t, f, slackfake.Envelope(ws.TeamID, "Ev"+uuid.NewString()[:8],
 		slackfake.Mention("UCUSTOMER", "C42", fmt.Sprintf("%d.000100", time.Now().Unix()), "<@"+ws.BotUserID+"> where is my order?")))
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	f.Slack.WaitCalls(t, "chat.update", 1, 15*time.Second)
+	f.Slack.WaitCalls(t, "chat.update", 1, 60*time.Second)
 	s.Settle(t)
 	var convs struct{ Items []struct{ ID string } }
 	b.Client.Do("GET", base+"/conversations", nil).JSON(t, &convs)
@@ -148,7 +148,7 @@ func seedTenantB(t *testing.T, s *apitest.Server, f *apitest.Fakes, b *apitest.A
 		var src struct{ Status string }
 		b.Client.Do("GET", base+"/knowledge/sources/"+source, nil).JSON(t, &src)
 		return src.Status == "ready"
-	}, 15*time.Second, 50*time.Millisecond, "B's source was not indexed")
+	}, 60*time.Second, 50*time.Millisecond, "B's source was not indexed")
 	created("PUT", base+"/agents/"+ids["agent_id"][0]+"/knowledge", map[string]any{"source_ids": []string{source}})
 	require.NoError(t, s.DB.Store.WithTenant(context.Background(), b.TenantID, func(ctx context.Context, tx store.Tx) error {
 		return knowledge.RecordGap(ctx, tx, b.TenantID, knowledge.Ask{AgentID: uuid.MustParse(ids["agent_id"][0]), Question: "Do you deliver to Mars?"})
@@ -177,7 +177,7 @@ func seedTenantB(t *testing.T, s *apitest.Server, f *apitest.Fakes, b *apitest.A
 		var detail struct{ Delivery struct{ State string } }
 		b.Client.Do("GET", base+"/webhook-deliveries/"+delivery.ID, nil).JSON(t, &detail)
 		return detail.Delivery.State == "succeeded"
-	}, 15*time.Second, 50*time.Millisecond, "the test event was not delivered")
+	}, 60*time.Second, 50*time.Millisecond, "the test event was not delivered")
 	created("PATCH", base+"/webhook-endpoints/"+endpoint, map[string]any{"enabled": false})
 	require.Eventually(t, func() bool {
 		var undispatched int
@@ -185,7 +185,7 @@ func seedTenantB(t *testing.T, s *apitest.Server, f *apitest.Fakes, b *apitest.A
 			(SELECT count(*) FROM outbound_events WHERE tenant_id = $1 AND dispatched_at IS NULL) +
 			(SELECT count(*) FROM webhook_deliveries WHERE tenant_id = $1 AND state IN ('waiting', 'pending'))`, b.TenantID).Scan(&undispatched))
 		return undispatched == 0
-	}, 15*time.Second, 50*time.Millisecond, "B's events were not all fanned out")
+	}, 60*time.Second, 50*time.Millisecond, "B's events were not all fanned out")
 	s.Settle(t)
 	return ids
 }
