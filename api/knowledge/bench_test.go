@@ -186,7 +186,10 @@ func vectorRecall(b *testing.B, d *dbtest.DB, st *store.Store, tenant uuid.UUID,
 		exact = exact[:min(candidates, len(exact))]
 		var got []vectorHit
 		err = st.WithTenant(ctx, tenant, func(ctx context.Context, tx store.Tx) error {
-			_, got, _, err = retrieve(ctx, tx, Scope{All: true}, query, memory.Offline{}.ID(), qv[0], candidates)
+			res, err := retrieve(ctx, tx, request{scope: Scope{All: true}, query: query, embedder: memory.Offline{}.ID(), q: qv[0], k: candidates})
+			if res != nil {
+				got = res.vec
+			}
 			return err
 		})
 		if err != nil {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"golang.org/x/net/html"
 
@@ -35,6 +36,17 @@ type SyncArgs struct {
 
 // Kind names the job.
 func (SyncArgs) Kind() string { return "knowledge.sync" }
+
+// InsertOpts make a source's syncs unique while one is queued, scheduled,
+// running or waiting to retry: two syncs of one source never run at once
+// (they would interleave deletes and inserts of its documents and chunks).
+// A sync asked for meanwhile is the one already under way.
+func (SyncArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+		rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+	}}}
+}
 
 // SyncWorker works SyncArgs.
 type SyncWorker struct {
@@ -79,6 +91,13 @@ func (s *Service) SyncNow(ctx context.Context, tenantID, sourceID uuid.UUID) err
 		return err
 	}
 	err = s.sync(ctx, tenantID, &src)
+	if err == nil {
+		// The vector index follows the chunks; a failure here costs speed
+		// (unassigned chunks are always searched), not answers.
+		if _, ierr := s.MaintainIVF(ctx, tenantID); ierr != nil {
+			s.opts.Log.Warn("knowledge: vector index not maintained", "tenant_id", tenantID, "error", ierr)
+		}
+	}
 	var r *Refusal
 	if errors.As(err, &r) {
 		if ferr := s.opts.Store.WithTenant(context.WithoutCancel(ctx), tenantID, func(ctx context.Context, tx store.Tx) error {

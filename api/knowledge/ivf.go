@@ -1,0 +1,301 @@
+package knowledge
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"github.com/konstruct/konstruct/api/store"
+)
+
+// The vector index: IVF (inverted file) lists kept in PostgreSQL without
+// pgvector. A tenant's centroids are trained in Go (spherical k-means on a
+// sample of its vectors) once it has ivfMinChunks vectors of the current
+// embedder, and retrained when that count doubles or halves or the embedder
+// changes; each chunk's ivf_list is its nearest centroid (-1 until assigned,
+// and -1 lists are always searched). Retrieval embeds the query, picks the
+// nprobe nearest centroids from an in-process copy, and reads only those
+// lists' vectors (index-only, knowledge_chunks_ivf_idx) for the exact
+// re-ranking. The copy is keyed by tenant and generation; the retrieval
+// statement checks the generation and returns fresh centroids when it moved.
+const (
+	ivfMinChunks = exactBelow
+	ivfIters     = 8
+	// ivfSamplePerList bounds the k-means sample (lists × this many vectors).
+	ivfSamplePerList = 40
+	ivfBatch         = 4000
+)
+
+// ivfLists is the list count for n vectors: about √n, at least 16.
+func ivfLists(n int) int { return max(16, int(math.Round(math.Sqrt(float64(n))))) }
+
+// ivfProbe is how many lists a query reads: about one in ten, at least 8
+// (recall@50 against the exact scan is in BenchmarkRetrieve).
+func ivfProbe(lists int) int { return min(lists, max(8, (lists+9)/10)) }
+
+type ivfIndex struct {
+	generation int64
+	embedder   string
+	dims       int
+	lists      int
+	centroids  []float32 // lists × dims, unit length
+}
+
+var ivfCache sync.Map // tenant uuid.UUID → *ivfIndex
+
+func cachedIVF(tenant uuid.UUID, ok bool, embedder string, dims int) *ivfIndex {
+	if !ok || dims == 0 {
+		return nil
+	}
+	v, found := ivfCache.Load(tenant)
+	if !found {
+		return nil
+	}
+	ix := v.(*ivfIndex)
+	if ix.embedder != embedder || ix.dims != dims {
+		return nil
+	}
+	return ix
+}
+
+func storeIVF(tenant uuid.UUID, ix *ivfIndex) { ivfCache.Store(tenant, ix) }
+
+func newIVF(generation int64, embedder string, dims, lists int, blob []byte) *ivfIndex {
+	return &ivfIndex{generation: generation, embedder: embedder, dims: dims, lists: lists, centroids: decodeFloats(blob)}
+}
+
+// tenantOf is the tenant of a tenant transaction, when db is one.
+func tenantOf(db bun.IDB) (uuid.UUID, bool) {
+	switch tx := db.(type) {
+	case store.Tx:
+		return tx.TenantID, true
+	case *store.Tx:
+		return tx.TenantID, true
+	}
+	return uuid.Nil, false
+}
+
+// probe is the nprobe lists nearest q, and -1 (the unassigned chunks).
+func (ix *ivfIndex) probe(q []float32) []int32 {
+	type scored struct {
+		list  int32
+		score float32
+	}
+	all := make([]scored, ix.lists)
+	for l := range ix.lists {
+		all[l] = scored{int32(l), dotF(q, ix.centroids[l*ix.dims:(l+1)*ix.dims])}
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].score > all[j].score })
+	out := []int32{-1}
+	for _, s := range all[:ivfProbe(ix.lists)] {
+		out = append(out, s.list)
+	}
+	return out
+}
+
+// nearest is the list whose centroid is nearest v.
+func (ix *ivfIndex) nearest(v []float32) int32 {
+	best, bestScore := int32(0), float32(math.Inf(-1))
+	for l := range ix.lists {
+		if s := dotF(v, ix.centroids[l*ix.dims:(l+1)*ix.dims]); s > bestScore {
+			best, bestScore = int32(l), s
+		}
+	}
+	return best
+}
+
+func dotF(a, b []float32) float32 {
+	var s float32
+	for i := range a {
+		s += a[i] * b[i]
+	}
+	return s
+}
+
+func decodeFloats(raw []byte) []float32 {
+	out := make([]float32, len(raw)/4)
+	for i := range out {
+		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+	}
+	return out
+}
+
+// kmeans trains k unit-length centroids on sample (spherical k-means:
+// assignment by dot product, centroids renormalised), seeded by rng.
+func kmeans(sample [][]float32, k, dims, iters int, rng *rand.Rand) []float32 {
+	cent := make([]float32, k*dims)
+	perm := rng.Perm(len(sample))
+	for l := range k {
+		copy(cent[l*dims:], sample[perm[l%len(perm)]])
+	}
+	ix := &ivfIndex{dims: dims, lists: k, centroids: cent}
+	assign := make([]int32, len(sample))
+	for it := range iters {
+		changed := 0
+		for i, v := range sample {
+			if l := ix.nearest(v); l != assign[i] || it == 0 {
+				assign[i] = l
+				changed++
+			}
+		}
+		sums := make([]float64, k*dims)
+		counts := make([]int, k)
+		for i, v := range sample {
+			l := int(assign[i])
+			counts[l]++
+			for d, x := range v {
+				sums[l*dims+d] += float64(x)
+			}
+		}
+		for l := range k {
+			if counts[l] == 0 { // an empty list takes a random vector
+				copy(cent[l*dims:(l+1)*dims], sample[rng.IntN(len(sample))])
+				continue
+			}
+			var norm float64
+			for d := range dims {
+				norm += sums[l*dims+d] * sums[l*dims+d]
+			}
+			norm = math.Sqrt(norm)
+			for d := range dims {
+				cent[l*dims+d] = float32(sums[l*dims+d] / norm)
+			}
+		}
+		if it > 0 && changed*200 < len(sample) { // under 0.5 % moved
+			break
+		}
+	}
+	return cent
+}
+
+// IVFState is a tenant's vector index after MaintainIVF.
+type IVFState struct {
+	Vectors    int   // vectors of the current embedder
+	Lists      int   // 0: no index (exact scan)
+	Generation int64 // changes when the centroids are retrained
+	Trained    bool  // whether this call (re)trained
+	Assigned   int   // chunks assigned to a list by this call
+}
+
+// MaintainIVF keeps a tenant's IVF lists in step with its chunks (after a
+// sync or a backfill): trains them when the tenant reaches ivfMinChunks
+// vectors of the current embedder, retrains them when that count doubled or
+// halved since, or the embedder changed, and otherwise assigns the chunks
+// indexed since to their nearest list. One transaction, serialised per
+// tenant by an advisory lock; retrievals meanwhile use the previous lists.
+func (s *Service) MaintainIVF(ctx context.Context, tenantID uuid.UUID) (IVFState, error) {
+	var st IVFState
+	embedder := s.opts.Embedder.ID()
+	err := s.opts.Store.WithTenant(ctx, tenantID, func(ctx context.Context, tx store.Tx) error {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended('knowledge_ivf:' || ?, 0))", tenantID.String()); err != nil {
+			return err
+		}
+		var cur struct {
+			Embedder      string `bun:"embedder"`
+			Dims          int    `bun:"dims"`
+			Lists         int    `bun:"lists"`
+			Generation    int64  `bun:"generation"`
+			Centroids     []byte `bun:"centroids"`
+			TrainedChunks int    `bun:"trained_chunks"`
+		}
+		have := true
+		if err := tx.NewRaw("SELECT embedder, dims, lists, generation, centroids, trained_chunks FROM knowledge_ivf").Scan(ctx, &cur); err == store.ErrNotFound {
+			have = false
+		} else if err != nil {
+			return err
+		}
+		var stats struct {
+			N    int `bun:"n"`
+			Size int `bun:"size"`
+		}
+		if err := tx.NewRaw(`SELECT count(*) AS n, coalesce(max(length(embedding)), 0) AS size FROM knowledge_chunks WHERE embedder = ?`,
+			embedder).Scan(ctx, &stats); err != nil {
+			return err
+		}
+		st.Vectors = stats.N
+		dims := stats.Size / 4
+		if stats.N < ivfMinChunks || dims == 0 {
+			if have { // too few to need lists: the exact scan takes over
+				_, err := tx.ExecContext(ctx, "DELETE FROM knowledge_ivf")
+				return err
+			}
+			return nil
+		}
+		retrain := !have || cur.Embedder != embedder || cur.Dims != dims || stats.N >= 2*cur.TrainedChunks || 2*stats.N < cur.TrainedChunks
+		ix := &ivfIndex{generation: cur.Generation, embedder: embedder, dims: dims, lists: cur.Lists, centroids: decodeFloats(cur.Centroids)}
+		if retrain {
+			lists := ivfLists(stats.N)
+			var raw [][]byte
+			if err := tx.NewRaw(`SELECT embedding FROM knowledge_chunks WHERE embedder = ? AND length(embedding) = ? ORDER BY random() LIMIT ?`,
+				embedder, 4*dims, lists*ivfSamplePerList).Scan(ctx, &raw); err != nil {
+				return err
+			}
+			sample := make([][]float32, len(raw))
+			for i, r := range raw {
+				sample[i] = decodeFloats(r)
+			}
+			lists = min(lists, len(sample))
+			rng := rand.New(rand.NewPCG(uint64(stats.N), uint64(cur.Generation)))
+			ix = &ivfIndex{generation: max(cur.Generation+1, time.Now().UnixNano()), embedder: embedder, dims: dims, lists: lists,
+				centroids: kmeans(sample, lists, dims, ivfIters, rng)}
+			st.Trained = true
+		}
+		// Assign: every vector after a retraining, else the unassigned ones.
+		after := uuid.Nil
+		for {
+			var rows []struct {
+				ID        uuid.UUID `bun:"id"`
+				Embedding []byte    `bun:"embedding"`
+			}
+			q := `SELECT id, embedding FROM knowledge_chunks WHERE embedder = ? AND length(embedding) = ? AND ivf_list = -1 AND id > ? ORDER BY id LIMIT ?`
+			if retrain {
+				q = `SELECT id, embedding FROM knowledge_chunks WHERE embedder = ? AND length(embedding) = ? AND id > ? ORDER BY id LIMIT ?`
+			}
+			if err := tx.NewRaw(q, embedder, 4*dims, after, ivfBatch).Scan(ctx, &rows); err != nil {
+				return err
+			}
+			if len(rows) == 0 {
+				break
+			}
+			ids := make([]uuid.UUID, len(rows))
+			lists := make([]int32, len(rows))
+			for i, r := range rows {
+				ids[i], lists[i] = r.ID, ix.nearest(decodeFloats(r.Embedding))
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE knowledge_chunks c SET ivf_list = v.l FROM unnest(?::uuid[], ?::int[]) AS v(id, l) WHERE c.id = v.id`,
+				uuidArray(ids), pgdialect.Array(lists)); err != nil {
+				return err
+			}
+			st.Assigned += len(rows)
+			after = rows[len(rows)-1].ID
+		}
+		if retrain {
+			// Chunks of other embedders keep no list.
+			if _, err := tx.ExecContext(ctx, "UPDATE knowledge_chunks SET ivf_list = -1 WHERE embedder <> ? AND ivf_list <> -1", embedder); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO knowledge_ivf (tenant_id, embedder, dims, lists, generation, centroids, trained_chunks)
+				VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET embedder = EXCLUDED.embedder, dims = EXCLUDED.dims,
+				lists = EXCLUDED.lists, generation = EXCLUDED.generation, centroids = EXCLUDED.centroids,
+				trained_chunks = EXCLUDED.trained_chunks, trained_at = now()`,
+				tenantID, embedder, dims, ix.lists, ix.generation, encode(ix.centroids), stats.N); err != nil {
+				return err
+			}
+		}
+		st.Lists, st.Generation = ix.lists, ix.generation
+		return nil
+	})
+	if err != nil {
+		return st, fmt.Errorf("knowledge: vector index: %w", err)
+	}
+	return st, nil
+}
