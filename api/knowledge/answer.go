@@ -46,7 +46,7 @@ func (s *Service) Search(ctx context.Context, tenantID uuid.UUID, agentID *uuid.
 			}
 			r.agent = agentID
 		}
-		hits, res, err := s.search(ctx, tx, r, limit)
+		hits, res, err := s.search(ctx, tx, r, limit, false)
 		if err != nil {
 			return err
 		}
@@ -92,7 +92,7 @@ func (s *Service) Retrieve(ctx context.Context, db bun.IDB, agentID uuid.UUID, q
 			r.q = q
 		}
 	}
-	hits, res, err := s.search(ctx, db, r, 20)
+	hits, res, err := s.search(ctx, db, r, 20, true)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +105,7 @@ func (s *Service) Retrieve(ctx context.Context, db bun.IDB, agentID uuid.UUID, q
 		if r.q, err = s.embedQuery(ctx, question); err != nil {
 			return nil, err
 		}
-		if hits, res, err = s.search(ctx, db, r, 20); err != nil {
+		if hits, res, err = s.search(ctx, db, r, 20, true); err != nil {
 			return nil, err
 		}
 	}

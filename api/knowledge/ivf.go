@@ -38,9 +38,9 @@ const (
 // ivfLists is the list count for n vectors: about √n, at least 16.
 func ivfLists(n int) int { return max(16, int(math.Round(math.Sqrt(float64(n))))) }
 
-// ivfProbe is how many lists a query reads: about one in ten, at least 8
-// (recall@50 against the exact scan is in BenchmarkRetrieve).
-func ivfProbe(lists int) int { return min(lists, max(8, (lists+9)/10)) }
+// ivfProbe is how many lists a query reads: one in twenty, at least 8
+// (recall@50 against the exact scan: BenchmarkRetrieve, docs/performance.md).
+func ivfProbe(lists int) int { return min(lists, max(8, (lists+19)/20)) }
 
 type ivfIndex struct {
 	generation int64
@@ -194,6 +194,7 @@ type IVFState struct {
 // tenant by an advisory lock; retrievals meanwhile use the previous lists.
 func (s *Service) MaintainIVF(ctx context.Context, tenantID uuid.UUID) (IVFState, error) {
 	var st IVFState
+	var trained *ivfIndex
 	embedder := s.opts.Embedder.ID()
 	err := s.opts.Store.WithTenant(ctx, tenantID, func(ctx context.Context, tx store.Tx) error {
 		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended('knowledge_ivf:' || ?, 0))", tenantID.String()); err != nil {
@@ -292,10 +293,16 @@ func (s *Service) MaintainIVF(ctx context.Context, tenantID uuid.UUID) (IVFState
 			}
 		}
 		st.Lists, st.Generation = ix.lists, ix.generation
+		if retrain {
+			trained = ix
+		}
 		return nil
 	})
 	if err != nil {
 		return st, fmt.Errorf("knowledge: vector index: %w", err)
+	}
+	if trained != nil {
+		storeIVF(tenantID, trained)
 	}
 	return st, nil
 }

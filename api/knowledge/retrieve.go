@@ -64,14 +64,15 @@ type vectorHit struct {
 
 // Retrieval tuning (docs/knowledge.md, "Retrieval").
 const (
-	// rareMin and rareShare: a query term is "rare" when at most
-	// max(rareMin, rareShare·N) chunks of the scope hold it. Candidates for
-	// BM25 are the chunks holding a rare term; when no term is rare, those
-	// holding the rarest term and at least one other (a chunk with a single
-	// common term cannot reach the top); a query of one common term reads
-	// all its chunks. Every candidate is then scored exactly.
-	rareMin   = 1000
-	rareShare = 0.05
+	// rareMin and rareShare bound BM25's candidates: about
+	// max(rareMin, rareShare·N) chunks of the scope. The query terms the
+	// scope holds, rarest first, are taken while their dfs sum within that:
+	// the candidates are the chunks holding any of them; when even the rarest
+	// is more common, those holding it and another term (or the two rarest
+	// and another); a query of one common term reads all its chunks. Every
+	// candidate is scored exactly (knowledge_keyword_candidates, 00016).
+	rareMin   = 3000
+	rareShare = 0.02
 	// exactBelow: a scope of fewer chunks is ranked by an exact scan of its
 	// vectors; a larger one through the tenant's IVF lists (ivf.go) when it
 	// has them.
@@ -96,11 +97,12 @@ const (
 // N, avglen and df(t) are over the scope, read from the statistics kept by
 // the knowledge_chunks trigger (knowledge_sources.chunk_count/term_total and
 // knowledge_terms): small indexed reads. Candidates come from the GIN index
-// on terms (see rareMin); each is scored exactly from its own terms/freqs.
+// on terms through knowledge_keyword_candidates (see rareMin), which returns
+// each one's length, terms and frequencies; each is scored exactly here.
 func retrieveSQL(n int) string {
 	var tfs, dfs, scores, present strings.Builder
 	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&tfs, ", c.freqs[array_position(c.terms, (?3::text[])[%d])]::float8 AS tf%d", i, i)
+		fmt.Fprintf(&tfs, ", k.freqs[array_position(k.terms, (?3::text[])[%d])]::float8 AS tf%d", i, i)
 		if i > 1 {
 			dfs.WriteString(", ")
 			scores.WriteString(" + ")
@@ -121,21 +123,11 @@ func retrieveSQL(n int) string {
   SELECT q.ord, q.term, coalesce((SELECT sum(k.df) FROM knowledge_terms k WHERE k.source_id = ANY((SELECT ids FROM sc)::uuid[]) AND k.term = q.term), 0)::float8 AS df
     FROM unnest(?3::text[]) WITH ORDINALITY AS q(term, ord)
 ), sel AS MATERIALIZED (
-  SELECT r.first, r.rest, CASE WHEN cardinality(r.rare) > 0 THEN r.rare WHEN cardinality(r.rest) = 0 THEN r.first ELSE '{}' END AS gen,
-         cardinality(r.rare) = 0 AND cardinality(r.rest) > 0 AS pair
-    FROM (SELECT coalesce(array_agg(qt.term) FILTER (WHERE qt.df <= greatest(?13, ?14 * sc.n)), '{}') AS rare,
-                 coalesce((array_agg(qt.term ORDER BY qt.df, qt.ord))[1:1], '{}') AS first,
-                 coalesce((array_agg(qt.term ORDER BY qt.df, qt.ord))[2:], '{}') AS rest
-            FROM qt, sc WHERE qt.df > 0) r
-), cand AS (
-  SELECT c.id FROM knowledge_chunks c
-   WHERE c.terms && (SELECT gen FROM sel) AND c.source_id = ANY((SELECT ids FROM sc)::uuid[])
-  UNION ALL
-  SELECT c.id FROM knowledge_chunks c
-   WHERE (SELECT pair FROM sel) AND c.terms @> (SELECT first FROM sel) AND c.terms && (SELECT rest FROM sel)
-     AND c.source_id = ANY((SELECT ids FROM sc)::uuid[])
+  SELECT coalesce(array_agg(qt.term ORDER BY qt.df, qt.ord), '{}') AS terms, coalesce(array_agg(qt.df ORDER BY qt.df, qt.ord), '{}') AS dfs
+    FROM qt WHERE qt.df > 0
 ), m AS MATERIALIZED (
-  SELECT c.id, c.term_count` + tfs.String() + ` FROM knowledge_chunks c WHERE c.id IN (SELECT id FROM cand)
+  SELECT k.id, k.term_count` + tfs.String() + `
+    FROM sc, sel, knowledge_keyword_candidates(sc.ids, sel.terms, sel.dfs, sc.n, greatest(?13, ?14 * sc.n)) AS k
 ), df AS (
   SELECT ` + dfs.String() + `
 ), kw AS (
@@ -379,7 +371,9 @@ func (h Hit) relevant() bool {
 // search ranks the chunks of r's scope for r.query and returns the best
 // limit of them, with the settings read on the way: one statement, and a
 // second for the chunks only the vector side found when some are among them.
-func (s *Service) search(ctx context.Context, db bun.IDB, r request, limit int) ([]Hit, *result, error) {
+// With relevantOnly (a turn), a hit only the vector side found and too far
+// to be relevant is dropped instead of loaded: it could not enter the budget.
+func (s *Service) search(ctx context.Context, db bun.IDB, r request, limit int, relevantOnly bool) ([]Hit, *result, error) {
 	r.embedder, r.k = s.opts.Embedder.ID(), candidates
 	res, err := retrieve(ctx, db, r)
 	if err != nil {
@@ -391,7 +385,7 @@ func (s *Service) search(ctx context.Context, db bun.IDB, r request, limit int) 
 	// some made the cut.
 	var ids []uuid.UUID
 	for _, h := range hits {
-		if _, ok := res.chunks[h.ID]; !ok {
+		if _, ok := res.chunks[h.ID]; !ok && (!relevantOnly || h.relevant()) {
 			ids = append(ids, h.ID)
 		}
 	}
