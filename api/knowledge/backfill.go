@@ -190,12 +190,14 @@ func (s *Service) backfillBatch(ctx context.Context, tenantID, sourceID uuid.UUI
 	}
 	ids := make([]uuid.UUID, len(rows))
 	raw := make([][]byte, len(rows))
+	entries := make([][]byte, len(rows))
 	for i, c := range rows {
-		ids[i], raw[i] = c.ID, encode(vecs[i])
+		ids[i], raw[i], entries[i] = c.ID, encode(vecs[i]), ivfEntry(c.ID, vecs[i])
 	}
 	err = s.opts.Store.WithTenant(ctx, tenantID, func(ctx context.Context, tx store.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE knowledge_chunks c SET embedder = ?, embedding = v.e, ivf_list = -1
-			FROM unnest(?::uuid[], ?::bytea[]) AS v(id, e) WHERE c.id = v.id`, embedder, uuidArray(ids), pgdialect.Array(raw)); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE knowledge_chunks c SET embedder = ?, embedding = v.e, ivf_list = -1, ivf_entry = v.q
+			FROM unnest(?::uuid[], ?::bytea[], ?::bytea[]) AS v(id, e, q) WHERE c.id = v.id`,
+			embedder, uuidArray(ids), pgdialect.Array(raw), pgdialect.Array(entries)); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, "UPDATE knowledge_sources SET progress_done = ? WHERE id = ?", doneBefore+len(rows), sourceID)

@@ -326,7 +326,7 @@ func explain(b *testing.B, st *store.Store, svc *Service, tenant, agent uuid.UUI
 			var plan []string
 			err := tx.NewRaw("EXPLAIN (ANALYZE, BUFFERS) "+retrieveSQL(len(terms)), &agent, false, uuidArray(nil), pgdialect.Array(terms), K1, B, candidates,
 				memory.Offline{}.ID(), true, 4*len(qv[0]), gen, pgdialect.Array(probes), exactBelow, rareMin, rareShare,
-				DefaultTokenBudget, SayUnknown).Scan(ctx, &plan)
+				DefaultTokenBudget, SayUnknown, entrySize(len(qv[0]))).Scan(ctx, &plan)
 			b.Logf("%s:\n%s", query, strings.Join(plan, "\n"))
 			return err
 		})

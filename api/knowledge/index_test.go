@@ -158,14 +158,14 @@ func TestIVFListsServeTheVectorSide(t *testing.T) {
 	res := search()
 	require.Equal(t, "ivf", res.vectorWay)
 	require.NotEmpty(t, res.vec)
-	require.InDelta(t, 1.0, res.vec[0].Score, 1e-5, "the query's own chunk is in its nearest list")
+	require.InDelta(t, 1.0, res.vec[0].Score, 0.02, "the query's own chunk is in its nearest list (int8 vectors: within 2 %)")
 
 	// A process without the centroids (or with old ones) gets them from the
 	// statement and probes in a second one.
 	ivfCache.Delete(f.tenant)
 	res = search()
 	require.Equal(t, "ivf", res.vectorWay)
-	require.InDelta(t, 1.0, res.vec[0].Score, 1e-5)
+	require.InDelta(t, 1.0, res.vec[0].Score, 0.02)
 	_, ok := ivfCache.Load(f.tenant)
 	require.True(t, ok)
 }

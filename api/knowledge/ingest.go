@@ -258,11 +258,12 @@ func (s *Service) index(ctx context.Context, tenantID uuid.UUID, src *Source, d 
 			if link != "" && p.Anchor != "" && !strings.HasPrefix(p.Anchor, "page=") {
 				link += "#" + p.Anchor
 			}
+			id := uuid.New()
 			if _, err := tx.ExecContext(ctx, `INSERT INTO knowledge_chunks (id, tenant_id, source_id, document_id, ordinal, title, heading_path,
-				body, tokens, page, anchor, url, terms, freqs, term_count, embedder, embedding)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				uuid.New(), tenantID, src.ID, docID, i, title, pgdialect.Array(nonNil(p.HeadingPath)), p.Text, countTokens(texts[i]), page,
-				p.Anchor, link, pgdialect.Array(terms), pgdialect.Array(freqs), n, s.opts.Embedder.ID(), encode(vecs[i])); err != nil {
+				body, tokens, page, anchor, url, terms, freqs, term_count, embedder, embedding, ivf_entry)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				id, tenantID, src.ID, docID, i, title, pgdialect.Array(nonNil(p.HeadingPath)), p.Text, countTokens(texts[i]), page,
+				p.Anchor, link, pgdialect.Array(terms), pgdialect.Array(freqs), n, s.opts.Embedder.ID(), encode(vecs[i]), ivfEntry(id, vecs[i])); err != nil {
 				return err
 			}
 		}

@@ -113,6 +113,51 @@ func (ix *ivfIndex) nearest(v []float32) int32 {
 	return best
 }
 
+// entrySize is the length of an ivf_entry for dims dimensions.
+func entrySize(dims int) int { return 16 + 4 + dims }
+
+// ivfEntry packs a chunk's id and its vector quantised to int8 (scale:
+// max |x| / 127, stored first as float32) for the IVF lists' read.
+func ivfEntry(id uuid.UUID, v []float32) []byte {
+	out := make([]byte, entrySize(len(v)))
+	copy(out, id[:])
+	var m float32
+	for _, x := range v {
+		m = max(m, float32(math.Abs(float64(x))))
+	}
+	scale := m / 127
+	binary.LittleEndian.PutUint32(out[16:], math.Float32bits(scale))
+	for i, x := range v {
+		if scale > 0 {
+			out[20+i] = byte(int8(math.Round(float64(x / scale))))
+		}
+	}
+	return out
+}
+
+// rankEntries is the k best ivf_entry values of blob by (quantised) dot
+// product with q.
+func rankEntries(q []float32, blob []byte, k int) []vectorHit {
+	size := entrySize(len(q))
+	if len(q) == 0 || len(blob) < size {
+		return nil
+	}
+	all := make([]vectorHit, 0, len(blob)/size)
+	for off := 0; off+size <= len(blob); off += size {
+		e := blob[off : off+size]
+		var id uuid.UUID
+		copy(id[:], e[:16])
+		scale := math.Float32frombits(binary.LittleEndian.Uint32(e[16:]))
+		var s float32
+		for i, x := range e[20:] {
+			s += q[i] * float32(int8(x))
+		}
+		all = append(all, vectorHit{id, float64(s * scale)})
+	}
+	sortVector(all)
+	return all[:min(k, len(all))]
+}
+
 func dotF(a, b []float32) float32 {
 	var s float32
 	for i := range a {
@@ -257,7 +302,8 @@ func (s *Service) MaintainIVF(ctx context.Context, tenantID uuid.UUID) (IVFState
 				ID        uuid.UUID `bun:"id"`
 				Embedding []byte    `bun:"embedding"`
 			}
-			q := `SELECT id, embedding FROM knowledge_chunks WHERE embedder = ? AND length(embedding) = ? AND ivf_list = -1 AND id > ? ORDER BY id LIMIT ?`
+			q := `SELECT id, embedding FROM knowledge_chunks WHERE embedder = ? AND length(embedding) = ? AND (ivf_list = -1 OR ivf_entry IS NULL)
+				AND id > ? ORDER BY id LIMIT ?`
 			if retrain {
 				q = `SELECT id, embedding FROM knowledge_chunks WHERE embedder = ? AND length(embedding) = ? AND id > ? ORDER BY id LIMIT ?`
 			}
@@ -269,11 +315,14 @@ func (s *Service) MaintainIVF(ctx context.Context, tenantID uuid.UUID) (IVFState
 			}
 			ids := make([]uuid.UUID, len(rows))
 			lists := make([]int32, len(rows))
+			entries := make([][]byte, len(rows))
 			for i, r := range rows {
-				ids[i], lists[i] = r.ID, ix.nearest(decodeFloats(r.Embedding))
+				v := decodeFloats(r.Embedding)
+				ids[i], lists[i], entries[i] = r.ID, ix.nearest(v), ivfEntry(r.ID, v)
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE knowledge_chunks c SET ivf_list = v.l FROM unnest(?::uuid[], ?::int[]) AS v(id, l) WHERE c.id = v.id`,
-				uuidArray(ids), pgdialect.Array(lists)); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE knowledge_chunks c SET ivf_list = v.l, ivf_entry = v.e
+				FROM unnest(?::uuid[], ?::int[], ?::bytea[]) AS v(id, l, e) WHERE c.id = v.id`,
+				uuidArray(ids), pgdialect.Array(lists), pgdialect.Array(entries)); err != nil {
 				return err
 			}
 			st.Assigned += len(rows)
@@ -281,7 +330,7 @@ func (s *Service) MaintainIVF(ctx context.Context, tenantID uuid.UUID) (IVFState
 		}
 		if retrain {
 			// Chunks of other embedders keep no list.
-			if _, err := tx.ExecContext(ctx, "UPDATE knowledge_chunks SET ivf_list = -1 WHERE embedder <> ? AND ivf_list <> -1", embedder); err != nil {
+			if _, err := tx.ExecContext(ctx, "UPDATE knowledge_chunks SET ivf_list = -1, ivf_entry = NULL WHERE embedder <> ? AND ivf_list <> -1", embedder); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO knowledge_ivf (tenant_id, embedder, dims, lists, generation, centroids, trained_chunks)

@@ -84,7 +84,8 @@ const (
 //	kind 0: the settings (agent ?0's budget, "when unknown", how many sources)
 //	kind 1: BM25's top ?6 with their chunks' columns
 //	kind 2: the vector side's candidates, one row: (id, vector) pairs packed
-//	        in one bytea (exact scan of the scope, or the probed IVF lists)
+//	        in one bytea (exact scan of the scope: float32 vectors; or the
+//	        probed IVF lists: their ivf_entry, int8 vectors)
 //	kind 3: the tenant's IVF centroids, when the caller's copy (generation
 //	        ?10) is stale: the caller probes with them in a second statement
 //
@@ -156,9 +157,9 @@ SELECT 2, 0, 0, string_agg(uuid_send(v.id) || v.embedding, ''::bytea), 'exact', 
   FROM knowledge_chunks v
  WHERE (SELECT exact FROM way) AND v.embedder = ?7 AND length(v.embedding) = ?9 AND v.source_id = ANY((SELECT ids FROM sc)::uuid[])
 UNION ALL
-SELECT 2, 0, 0, string_agg(uuid_send(v.id) || v.embedding, ''::bytea), 'ivf', count(*), NULL, ` + nullChunk + `
+SELECT 2, 0, 0, string_agg(v.ivf_entry, ''::bytea), 'ivf', count(*), NULL, ` + nullChunk + `
   FROM knowledge_chunks v
- WHERE (SELECT probe FROM way) AND v.embedder = ?7 AND length(v.embedding) = ?9 AND v.ivf_list = ANY(?11::int[])
+ WHERE (SELECT probe FROM way) AND v.embedder = ?7 AND length(v.ivf_entry) = ?17 AND v.ivf_list = ANY(?11::int[])
    AND v.source_id = ANY((SELECT ids FROM sc)::uuid[])
 UNION ALL
 SELECT 3, ivf.lists, 0, ivf.centroids, '', ivf.generation, NULL, ` + nullChunk + `
@@ -171,8 +172,8 @@ const nullChunk = "NULL::uuid AS id, NULL::uuid AS source_id, NULL::uuid AS docu
 
 // vectorsSQL is the vector side alone (after a stale IVF copy): the probed
 // lists' (id, vector) pairs of the scope ?0 (source ids).
-const vectorsSQL = `SELECT string_agg(uuid_send(v.id) || v.embedding, ''::bytea) FROM knowledge_chunks v
- WHERE v.embedder = ?1 AND length(v.embedding) = ?2 AND v.ivf_list = ANY(?3::int[]) AND v.source_id = ANY(?0::uuid[])`
+const vectorsSQL = `SELECT string_agg(v.ivf_entry, ''::bytea) FROM knowledge_chunks v
+ WHERE v.embedder = ?1 AND length(v.ivf_entry) = ?2 AND v.ivf_list = ANY(?3::int[]) AND v.source_id = ANY(?0::uuid[])`
 
 type retrievedRow struct {
 	Kind     int         `bun:"kind"`
@@ -227,7 +228,7 @@ func retrieve(ctx context.Context, db bun.IDB, r request) (*result, error) {
 	var rows []retrievedRow
 	if err := db.NewRaw(sql, r.agent, r.scope.All, uuidArray(r.scope.SourceIDs), pgdialect.Array(terms), K1, B, r.k,
 		r.embedder, r.q != nil, 4*len(r.q), gen, pgdialect.Array(probes), exactBelow, rareMin, rareShare,
-		DefaultTokenBudget, SayUnknown).Scan(ctx, &rows); err != nil {
+		DefaultTokenBudget, SayUnknown, entrySize(len(r.q))).Scan(ctx, &rows); err != nil {
 		return nil, err
 	}
 	out := &result{chunks: map[uuid.UUID]Chunk{}}
@@ -251,7 +252,7 @@ func retrieve(ctx context.Context, db bun.IDB, r request) (*result, error) {
 				storeIVF(tenant, ix)
 			}
 			out.vectorWay = "ivf"
-			if err := db.NewRaw(vectorsSQL, uuidArray(scope), r.embedder, 4*len(r.q),
+			if err := db.NewRaw(vectorsSQL, uuidArray(scope), r.embedder, entrySize(len(r.q)),
 				pgdialect.Array(ix.probe(r.q))).Scan(ctx, &blob); err != nil {
 				return nil, err
 			}
@@ -263,7 +264,11 @@ func retrieve(ctx context.Context, db bun.IDB, r request) (*result, error) {
 		}
 		return bytes.Compare(out.kw[i].ID[:], out.kw[j].ID[:]) < 0
 	})
-	if r.q != nil {
+	switch {
+	case r.q == nil:
+	case out.vectorWay == "ivf":
+		out.vec = rankEntries(r.q, blob, r.k)
+	default:
 		out.vec = rankVectors(r.q, blob, r.k)
 	}
 	return out, nil

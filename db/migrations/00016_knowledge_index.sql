@@ -10,7 +10,9 @@
 --                      little-endian, nlist × dims) trained on a sample of its
 --                      chunks, and a generation that changes when they are
 --                      retrained. Each chunk's ivf_list is its nearest
---                      centroid (-1: not assigned yet, always searched).
+--                      centroid (-1: not assigned yet, always searched), and
+--                      ivf_entry its id and int8-quantised vector, which the
+--                      IVF lists' read returns (index-only).
 --
 -- Chunks' terms are written once, by INSERT (re-indexing deletes and inserts),
 -- so the trigger handles INSERT and DELETE only.
@@ -18,7 +20,8 @@
 -- +goose Up
 ALTER TABLE knowledge_sources ADD COLUMN chunk_count integer NOT NULL DEFAULT 0,
                               ADD COLUMN term_total bigint NOT NULL DEFAULT 0;
-ALTER TABLE knowledge_chunks ADD COLUMN ivf_list integer NOT NULL DEFAULT -1;
+ALTER TABLE knowledge_chunks ADD COLUMN ivf_list integer NOT NULL DEFAULT -1,
+                             ADD COLUMN ivf_entry bytea;
 
 CREATE TABLE knowledge_terms (
   tenant_id uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
@@ -41,11 +44,14 @@ CREATE TABLE knowledge_ivf (
   PRIMARY KEY (tenant_id)
 );
 
--- The vector side's read: the probed lists' ids and vectors, index-only
--- (vectors up to 512 float32s; larger ones are read from the heap).
-CREATE INDEX knowledge_chunks_ivf_idx ON knowledge_chunks (tenant_id, embedder, ivf_list) INCLUDE (source_id, embedding)
-  WHERE length(embedding) <= 2048;
-CREATE INDEX knowledge_chunks_ivf_large_idx ON knowledge_chunks (tenant_id, embedder, ivf_list) WHERE length(embedding) > 2048;
+-- The vector side's read: the probed lists' entries, index-only. ivf_entry is
+-- what the ranking needs, packed so the statement concatenates it as is: the
+-- chunk id (16 bytes), then the vector quantised to int8 with its float32
+-- scale (4 + dims bytes: a quarter of the float32 vector). Vectors of up to
+-- 2,560 dimensions fit a btree entry; larger ones are read from the heap.
+CREATE INDEX knowledge_chunks_ivf_idx ON knowledge_chunks (tenant_id, embedder, ivf_list) INCLUDE (source_id, ivf_entry)
+  WHERE length(ivf_entry) <= 2580;
+CREATE INDEX knowledge_chunks_ivf_large_idx ON knowledge_chunks (tenant_id, embedder, ivf_list) WHERE length(ivf_entry) > 2580;
 
 -- +goose StatementBegin
 CREATE FUNCTION knowledge_chunks_stats() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -167,5 +173,5 @@ DROP TRIGGER knowledge_chunks_stats_delete ON knowledge_chunks;
 DROP FUNCTION knowledge_chunks_stats();
 DROP TABLE knowledge_ivf, knowledge_terms;
 DROP INDEX knowledge_chunks_ivf_idx, knowledge_chunks_ivf_large_idx;
-ALTER TABLE knowledge_chunks DROP COLUMN ivf_list;
+ALTER TABLE knowledge_chunks DROP COLUMN ivf_list, DROP COLUMN ivf_entry;
 ALTER TABLE knowledge_sources DROP COLUMN chunk_count, DROP COLUMN term_total;
