@@ -78,11 +78,41 @@ func (s *Service) StaleChunks(ctx context.Context, tenantID uuid.UUID) (int, err
 	return n, err
 }
 
+// tenants lists every tenant (platform_tenants: ids only are used).
+func (s *Service) tenants(ctx context.Context) ([]uuid.UUID, error) {
+	var tenants []uuid.UUID
+	err := s.opts.Store.DB.NewRaw("SELECT id FROM platform_tenants(NULL, NULL, 1000000)").Scan(ctx, &tenants)
+	return tenants, err
+}
+
+// EnqueueBackfills queues a backfill job for every tenant with stale chunks
+// and returns how many.
+func (s *Service) EnqueueBackfills(ctx context.Context) (int, error) {
+	tenants, err := s.tenants(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, t := range tenants {
+		stale, err := s.StaleChunks(ctx, t)
+		if err != nil {
+			return n, err
+		}
+		if stale > 0 {
+			if err := s.EnqueueBackfill(ctx, t); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
 // Backfill re-embeds the stale chunks of every tenant (the command line),
 // and returns how many it embedded.
 func (s *Service) Backfill(ctx context.Context, progress BackfillProgress) (int, error) {
-	var tenants []uuid.UUID
-	if err := s.opts.Store.DB.NewRaw("SELECT id FROM platform_tenants(NULL, NULL, 1000000)").Scan(ctx, &tenants); err != nil {
+	tenants, err := s.tenants(ctx)
+	if err != nil {
 		return 0, err
 	}
 	total := 0
