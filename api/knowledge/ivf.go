@@ -38,9 +38,10 @@ const (
 // ivfLists is the list count for n vectors: about √n, at least 16.
 func ivfLists(n int) int { return max(16, int(math.Round(math.Sqrt(float64(n))))) }
 
-// ivfProbe is how many lists a query reads: one in twenty, at least 8
-// (recall@50 against the exact scan: BenchmarkRetrieve, docs/performance.md).
-func ivfProbe(lists int) int { return min(lists, max(8, (lists+19)/20)) }
+// ivfReadShare is the share of the tenant's vectors a query reads: the
+// lists nearest the query are probed until their sizes add up to it (recall@50
+// against the exact scan: BenchmarkRetrieve, docs/performance.md).
+const ivfReadShare = 0.05
 
 type ivfIndex struct {
 	generation int64
@@ -48,6 +49,7 @@ type ivfIndex struct {
 	dims       int
 	lists      int
 	centroids  []float32 // lists × dims, unit length
+	sizes      []int32   // chunks per list (as of the last assignment)
 }
 
 var ivfCache sync.Map // tenant uuid.UUID → *ivfIndex
@@ -69,8 +71,30 @@ func cachedIVF(tenant uuid.UUID, ok bool, embedder string, dims int) *ivfIndex {
 
 func storeIVF(tenant uuid.UUID, ix *ivfIndex) { ivfCache.Store(tenant, ix) }
 
+// newIVF reads the statement's kind 3 row: centroids then sizes.
 func newIVF(generation int64, embedder string, dims, lists int, blob []byte) *ivfIndex {
-	return &ivfIndex{generation: generation, embedder: embedder, dims: dims, lists: lists, centroids: decodeFloats(blob)}
+	n := 4 * lists * dims
+	ix := &ivfIndex{generation: generation, embedder: embedder, dims: dims, lists: lists, centroids: decodeFloats(blob[:min(n, len(blob))])}
+	if len(blob) >= n+4*lists {
+		ix.sizes = decodeInts(blob[n:])
+	}
+	return ix
+}
+
+func decodeInts(raw []byte) []int32 {
+	out := make([]int32, len(raw)/4)
+	for i := range out {
+		out[i] = int32(binary.LittleEndian.Uint32(raw[4*i:]))
+	}
+	return out
+}
+
+func encodeInts(v []int32) []byte {
+	b := make([]byte, 4*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], uint32(x))
+	}
+	return b
 }
 
 // tenantOf is the tenant of a tenant transaction, when db is one.
@@ -84,7 +108,8 @@ func tenantOf(db bun.IDB) (uuid.UUID, bool) {
 	return uuid.Nil, false
 }
 
-// probe is the nprobe lists nearest q, and -1 (the unassigned chunks).
+// probe is the lists nearest q whose sizes add up to ivfReadShare of all
+// (at least one), and -1 (the unassigned chunks).
 func (ix *ivfIndex) probe(q []float32) []int32 {
 	type scored struct {
 		list  int32
@@ -95,9 +120,21 @@ func (ix *ivfIndex) probe(q []float32) []int32 {
 		all[l] = scored{int32(l), dotF(q, ix.centroids[l*ix.dims:(l+1)*ix.dims])}
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].score > all[j].score })
+	var total int64
+	for _, n := range ix.sizes {
+		total += int64(n)
+	}
+	want := int64(math.Ceil(ivfReadShare * float64(total)))
 	out := []int32{-1}
-	for _, s := range all[:ivfProbe(ix.lists)] {
+	var read int64
+	for i, s := range all {
+		if i > 0 && (read >= want || (len(ix.sizes) != ix.lists && i >= max(8, ix.lists/20))) {
+			break
+		}
 		out = append(out, s.list)
+		if len(ix.sizes) == ix.lists {
+			read += int64(ix.sizes[s.list])
+		}
 	}
 	return out
 }
@@ -251,10 +288,11 @@ func (s *Service) MaintainIVF(ctx context.Context, tenantID uuid.UUID) (IVFState
 			Lists         int    `bun:"lists"`
 			Generation    int64  `bun:"generation"`
 			Centroids     []byte `bun:"centroids"`
+			Sizes         []byte `bun:"sizes"`
 			TrainedChunks int    `bun:"trained_chunks"`
 		}
 		have := true
-		if err := tx.NewRaw("SELECT embedder, dims, lists, generation, centroids, trained_chunks FROM knowledge_ivf").Scan(ctx, &cur); err == store.ErrNotFound {
+		if err := tx.NewRaw("SELECT embedder, dims, lists, generation, centroids, sizes, trained_chunks FROM knowledge_ivf").Scan(ctx, &cur); err == store.ErrNotFound {
 			have = false
 		} else if err != nil {
 			return err
@@ -277,7 +315,8 @@ func (s *Service) MaintainIVF(ctx context.Context, tenantID uuid.UUID) (IVFState
 			return nil
 		}
 		retrain := !have || cur.Embedder != embedder || cur.Dims != dims || stats.N >= 2*cur.TrainedChunks || 2*stats.N < cur.TrainedChunks
-		ix := &ivfIndex{generation: cur.Generation, embedder: embedder, dims: dims, lists: cur.Lists, centroids: decodeFloats(cur.Centroids)}
+		ix := &ivfIndex{generation: cur.Generation, embedder: embedder, dims: dims, lists: cur.Lists, centroids: decodeFloats(cur.Centroids),
+			sizes: decodeInts(cur.Sizes)}
 		if retrain {
 			lists := ivfLists(stats.N)
 			var raw [][]byte
@@ -292,7 +331,7 @@ func (s *Service) MaintainIVF(ctx context.Context, tenantID uuid.UUID) (IVFState
 			lists = min(lists, len(sample))
 			rng := rand.New(rand.NewPCG(uint64(stats.N), uint64(cur.Generation)))
 			ix = &ivfIndex{generation: max(cur.Generation+1, time.Now().UnixNano()), embedder: embedder, dims: dims, lists: lists,
-				centroids: kmeans(sample, lists, dims, ivfIters, rng)}
+				centroids: kmeans(sample, lists, dims, ivfIters, rng), sizes: make([]int32, lists)}
 			st.Trained = true
 		}
 		// Assign: every vector after a retraining, else the unassigned ones.
@@ -319,6 +358,9 @@ func (s *Service) MaintainIVF(ctx context.Context, tenantID uuid.UUID) (IVFState
 			for i, r := range rows {
 				v := decodeFloats(r.Embedding)
 				ids[i], lists[i], entries[i] = r.ID, ix.nearest(v), ivfEntry(r.ID, v)
+				if len(ix.sizes) == ix.lists {
+					ix.sizes[lists[i]]++
+				}
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE knowledge_chunks c SET ivf_list = v.l, ivf_entry = v.e
 				FROM unnest(?::uuid[], ?::int[], ?::bytea[]) AS v(id, l, e) WHERE c.id = v.id`,
@@ -333,11 +375,16 @@ func (s *Service) MaintainIVF(ctx context.Context, tenantID uuid.UUID) (IVFState
 			if _, err := tx.ExecContext(ctx, "UPDATE knowledge_chunks SET ivf_list = -1, ivf_entry = NULL WHERE embedder <> ? AND ivf_list <> -1", embedder); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO knowledge_ivf (tenant_id, embedder, dims, lists, generation, centroids, trained_chunks)
-				VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET embedder = EXCLUDED.embedder, dims = EXCLUDED.dims,
-				lists = EXCLUDED.lists, generation = EXCLUDED.generation, centroids = EXCLUDED.centroids,
+			if _, err := tx.ExecContext(ctx, `INSERT INTO knowledge_ivf (tenant_id, embedder, dims, lists, generation, centroids, sizes, trained_chunks)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET embedder = EXCLUDED.embedder, dims = EXCLUDED.dims,
+				lists = EXCLUDED.lists, generation = EXCLUDED.generation, centroids = EXCLUDED.centroids, sizes = EXCLUDED.sizes,
 				trained_chunks = EXCLUDED.trained_chunks, trained_at = now()`,
-				tenantID, embedder, dims, ix.lists, ix.generation, encode(ix.centroids), stats.N); err != nil {
+				tenantID, embedder, dims, ix.lists, ix.generation, encode(ix.centroids), encodeInts(ix.sizes), stats.N); err != nil {
+				return err
+			}
+		} else if st.Assigned > 0 && len(ix.sizes) == ix.lists {
+			// The sizes guide probing only; the generation stays (the lists did not move).
+			if _, err := tx.ExecContext(ctx, "UPDATE knowledge_ivf SET sizes = ?", encodeInts(ix.sizes)); err != nil {
 				return err
 			}
 		}

@@ -138,7 +138,7 @@ func retrieveSQL(n int) string {
    ORDER BY score DESC, m.id
    LIMIT ?6
 ), ivf AS MATERIALIZED (
-  SELECT i.generation, i.lists, i.centroids FROM knowledge_ivf i WHERE i.embedder = ?7 AND i.dims * 4 = ?9
+  SELECT i.generation, i.lists, i.centroids || i.sizes AS centroids FROM knowledge_ivf i WHERE i.embedder = ?7 AND i.dims * 4 = ?9
 ), way AS MATERIALIZED (
   SELECT ?8 AND (sc.n < ?12 OR NOT EXISTS (SELECT FROM ivf)) AS exact,
          ?8 AND sc.n >= ?12 AND EXISTS (SELECT FROM ivf WHERE ivf.generation = ?10) AS probe,

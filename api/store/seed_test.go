@@ -63,7 +63,7 @@ func seedEveryTenantTable(ctx context.Context, t *testing.T, owner *pgxpool.Pool
 		{`INSERT INTO knowledge_chunks (id, tenant_id, source_id, document_id, ordinal, body, tokens, terms, freqs, term_count)
 		  VALUES ($1, $2, $3, $4, 0, 'Open at nine', 3, '{open,nine}', '{1,1}', 2)`, []any{uuid.New(), tenantID, sourceID, documentID}},
 		{`INSERT INTO agent_knowledge (tenant_id, agent_id) VALUES ($1, $2)`, []any{tenantID, agentID}},
-		{`INSERT INTO knowledge_ivf (tenant_id, embedder, dims, lists, generation, centroids, trained_chunks) VALUES ($1, 'seed', 1, 1, 1, '\x00000000', 1)`,
+		{`INSERT INTO knowledge_ivf (tenant_id, embedder, dims, lists, generation, centroids, sizes, trained_chunks) VALUES ($1, 'seed', 1, 1, 1, '\x00000000', '\x01000000', 1)`,
 			[]any{tenantID}},
 		{`INSERT INTO agent_knowledge_sources (tenant_id, agent_id, source_id) VALUES ($1, $2, $3)`, []any{tenantID, agentID, sourceID}},
 		{`INSERT INTO knowledge_gaps (id, tenant_id, norm_key, question) VALUES ($1, $2, 'deliver mars', 'Do you deliver to Mars?')`, []any{gapID, tenantID}},

@@ -8,8 +8,8 @@
 --                      read instead of a pass over its chunks.
 -- knowledge_ivf        a tenant's vector index: k-means centroids (float32
 --                      little-endian, nlist × dims) trained on a sample of its
---                      chunks, and a generation that changes when they are
---                      retrained. Each chunk's ivf_list is its nearest
+--                      chunks, each list's size (int32 little-endian), and a
+--                      generation that changes when they are retrained. Each chunk's ivf_list is its nearest
 --                      centroid (-1: not assigned yet, always searched), and
 --                      ivf_entry its id and int8-quantised vector, which the
 --                      IVF lists' read returns (index-only).
@@ -39,6 +39,7 @@ CREATE TABLE knowledge_ivf (
   lists          integer NOT NULL,
   generation     bigint NOT NULL,
   centroids      bytea NOT NULL,
+  sizes          bytea NOT NULL,
   trained_chunks integer NOT NULL,
   trained_at     timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id)
