@@ -65,12 +65,11 @@ type vectorHit struct {
 // Retrieval tuning (docs/knowledge.md, "Retrieval").
 const (
 	// rareMin and rareShare bound BM25's candidates: about
-	// max(rareMin, rareShare·N) chunks of the scope. The query terms the
-	// scope holds, rarest first, are taken while their dfs sum within that:
-	// the candidates are the chunks holding any of them; when even the rarest
-	// is more common, those holding it and another term (or the two rarest
-	// and another); a query of one common term reads all its chunks. Every
-	// candidate is scored exactly (knowledge_keyword_candidates, 00016).
+	// max(rareMin, rareShare·N) chunks of the scope — those holding any of
+	// the rarest query terms, then those holding two of the others, while
+	// the estimate fits; a query of one common term reads all its chunks.
+	// Every candidate is scored exactly. The rules are in
+	// knowledge_keyword_candidates (migration 00016).
 	rareMin   = 3000
 	rareShare = 0.02
 	// exactBelow: a scope of fewer chunks is ranked by an exact scan of its
@@ -127,7 +126,7 @@ func retrieveSQL(n int) string {
   SELECT coalesce(array_agg(qt.term ORDER BY qt.df, qt.ord), '{}') AS terms, coalesce(array_agg(qt.df ORDER BY qt.df, qt.ord), '{}') AS dfs
     FROM qt WHERE qt.df > 0
 ), m AS MATERIALIZED (
-  SELECT k.id, k.term_count` + tfs.String() + `
+  SELECT DISTINCT ON (k.id) k.id, k.term_count` + tfs.String() + `
     FROM sc, sel, knowledge_keyword_candidates(sc.ids, sel.terms, sel.dfs, sc.n, greatest(?13, ?14 * sc.n)) AS k
 ), df AS (
   SELECT ` + dfs.String() + `

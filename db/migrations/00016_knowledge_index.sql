@@ -111,52 +111,72 @@ END $$;
 -- konstruct_definer (whose policy on knowledge_chunks is USING (true)), reads
 -- only the calling transaction's tenant (app_current_tenant()) and the
 -- sources it is given, and returns each candidate's id, length, terms and
--- frequencies (the caller scores them). Which chunks are candidates: p_terms are
--- the query terms the scope holds, rarest first, with their df; the longest
--- prefix of them whose dfs sum to at most p_budget chunks, any of them;
--- when even the rarest is more common than that, the chunks holding it and
--- another term (or the two rarest and another, when that is estimated over
--- budget): a chunk holding one common term alone cannot reach the top. A
--- single common term reads all its chunks.
+-- frequencies (the caller scores them). Which chunks, with p_terms the query
+-- terms the scope holds, rarest first, with their df, and an estimated budget
+-- of p_budget chunks:
+--   * those holding any of the longest prefix of p_terms whose dfs add up to
+--     the budget (the rare terms);
+--   * of the other terms R, rarest first, those holding R[i] and any later
+--     one, for each i whose estimated count still fits the budget (a chunk
+--     holding two query terms);
+--   * when neither gave anything: a one-term query's whole posting; two
+--     terms, both; more, the two rarest and any other.
+-- A chunk may come twice (the caller keeps one). A chunk left out holds at most one query term more common than the rare
+-- ones, and cannot outscore those that hold more (recall is measured in
+-- BenchmarkRetrieve).
 -- +goose StatementBegin
 CREATE FUNCTION knowledge_keyword_candidates(p_sources uuid[], p_terms text[], p_dfs double precision[], p_n double precision,
                                              p_budget double precision)
 RETURNS TABLE (id uuid, term_count integer, terms text[], freqs integer[])
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
-  q     integer := coalesce(cardinality(p_terms), 0);
-  k     integer := 0;
-  acc   double precision := 0;
-  miss  double precision := 1;
-  must  text[];
-  anyof text[];
+  q      integer := coalesce(cardinality(p_terms), 0);
+  k      integer := 0;
+  used   double precision := 0;
+  miss   double precision;
+  est    double precision;
+  n      double precision := greatest(p_n, 1);
+  tenant uuid := app_current_tenant();
+  pairs  integer := 0;
 BEGIN
-  IF q = 0 OR app_current_tenant() IS NULL THEN
+  IF q = 0 OR tenant IS NULL THEN
     RETURN;
   END IF;
-  WHILE k < q AND acc + p_dfs[k + 1] <= p_budget LOOP
-    acc := acc + p_dfs[k + 1];
+  WHILE k < q AND used + p_dfs[k + 1] <= p_budget LOOP
+    used := used + p_dfs[k + 1];
     k := k + 1;
   END LOOP;
-  IF k > 0 OR q = 1 THEN
-    RETURN QUERY SELECT c.id, c.term_count, c.terms, c.freqs
-      FROM knowledge_chunks c
-     WHERE c.terms && p_terms[1:greatest(k, 1)] AND c.tenant_id = app_current_tenant() AND c.source_id = ANY(p_sources);
+  IF k > 0 THEN
+    RETURN QUERY SELECT c.id, c.term_count, c.terms, c.freqs FROM knowledge_chunks c
+     WHERE c.terms && p_terms[1:k] AND c.tenant_id = tenant AND c.source_id = ANY(p_sources);
+  END IF;
+  FOR i IN k + 1 .. q - 1 LOOP
+    miss := 1;
+    FOR j IN i + 1 .. q LOOP
+      miss := miss * (1 - least(p_dfs[j] / n, 1));
+    END LOOP;
+    est := p_dfs[i] * (1 - miss);
+    IF used + est <= p_budget THEN
+      used := used + est;
+      pairs := pairs + 1;
+      RETURN QUERY SELECT c.id, c.term_count, c.terms, c.freqs FROM knowledge_chunks c
+       WHERE c.terms @> p_terms[i:i] AND c.terms && p_terms[i + 1:q]
+         AND c.tenant_id = tenant AND c.source_id = ANY(p_sources);
+    END IF;
+  END LOOP;
+  IF k > 0 OR pairs > 0 THEN
     RETURN;
   END IF;
-  FOR i IN 2..q LOOP
-    miss := miss * (1 - least(p_dfs[i] / greatest(p_n, 1), 1));
-  END LOOP;
-  IF q = 2 OR p_dfs[1] * (1 - miss) <= p_budget THEN
-    must := p_terms[1:1];
-    anyof := p_terms[2:];
+  IF q = 1 THEN
+    RETURN QUERY SELECT c.id, c.term_count, c.terms, c.freqs FROM knowledge_chunks c
+     WHERE c.terms && p_terms AND c.tenant_id = tenant AND c.source_id = ANY(p_sources);
+  ELSIF q = 2 THEN
+    RETURN QUERY SELECT c.id, c.term_count, c.terms, c.freqs FROM knowledge_chunks c
+     WHERE c.terms @> p_terms AND c.tenant_id = tenant AND c.source_id = ANY(p_sources);
   ELSE
-    must := p_terms[1:2];
-    anyof := p_terms[3:];
+    RETURN QUERY SELECT c.id, c.term_count, c.terms, c.freqs FROM knowledge_chunks c
+     WHERE c.terms @> p_terms[1:2] AND c.terms && p_terms[3:q] AND c.tenant_id = tenant AND c.source_id = ANY(p_sources);
   END IF;
-  RETURN QUERY SELECT c.id, c.term_count, c.terms, c.freqs
-    FROM knowledge_chunks c
-   WHERE c.terms @> must AND c.terms && anyof AND c.tenant_id = app_current_tenant() AND c.source_id = ANY(p_sources);
 END $$;
 -- +goose StatementEnd
 CREATE POLICY definer_keyword ON knowledge_chunks FOR SELECT TO konstruct_definer USING (true);
