@@ -332,3 +332,45 @@ func TestIVFRecallOnTopicalVectors(t *testing.T) {
 	t.Logf("IVF recall@50 on topical vectors, %d lists, %.0f %% read: %.3f", lists, 100*ivfReadShare, recall)
 	require.Greater(t, recall, 0.8)
 }
+
+// Syncing a document of many chunks, then the same source with other
+// content, leaves statistics equal to those recomputed from the chunks.
+func TestStatisticsMatchTheChunksAfterResync(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	ctx := context.Background()
+	svc := New(Opts{Store: db.Store, Embedder: memory.Offline{}})
+	text := func(seed uint64) string {
+		rng := rand.New(rand.NewPCG(seed, 9))
+		var b strings.Builder
+		for p := range 40 {
+			fmt.Fprintf(&b, "## Part %d\n\n", p)
+			for range 80 {
+				fmt.Fprintf(&b, "word%d ", rng.IntN(300))
+			}
+			b.WriteString("\n\n")
+		}
+		return b.String()
+	}
+	f := syncedSnippet(t, db, svc, text(1))
+	check := func() int {
+		var chunks, n, total, stale int
+		require.NoError(t, db.Owner.QueryRow(ctx, "SELECT count(*) FROM knowledge_chunks WHERE source_id = $1", f.source).Scan(&chunks))
+		require.NoError(t, db.Owner.QueryRow(ctx, "SELECT chunk_count, term_total FROM knowledge_sources WHERE id = $1", f.source).Scan(&n, &total))
+		require.Equal(t, chunks, n)
+		var want int
+		require.NoError(t, db.Owner.QueryRow(ctx, "SELECT coalesce(sum(term_count), 0) FROM knowledge_chunks WHERE source_id = $1", f.source).Scan(&want))
+		require.Equal(t, want, total)
+		require.NoError(t, db.Owner.QueryRow(ctx, `SELECT count(*) FROM (
+			SELECT t.term, count(*) AS df FROM knowledge_chunks c, unnest(c.terms) AS t(term) WHERE c.source_id = $1 GROUP BY 1) x
+			FULL JOIN (SELECT term, df FROM knowledge_terms WHERE source_id = $1 AND df <> 0) k USING (term)
+			WHERE x.df IS DISTINCT FROM k.df`, f.source).Scan(&stale))
+		require.Zero(t, stale, "df per term equals the chunks'")
+		return chunks
+	}
+	require.Greater(t, check(), 1)
+	_, err := db.Owner.Exec(ctx, "UPDATE knowledge_sources SET body_text = $2 WHERE id = $1", f.source, text(2))
+	require.NoError(t, err)
+	require.NoError(t, svc.SyncNow(ctx, f.tenant, f.source))
+	require.Greater(t, check(), 1)
+}

@@ -248,22 +248,34 @@ func (s *Service) index(ctx context.Context, tenantID uuid.UUID, src *Source, d 
 		if _, err := tx.ExecContext(ctx, "DELETE FROM knowledge_chunks WHERE document_id = ?", docID); err != nil {
 			return err
 		}
-		for i, p := range ex.Passages {
-			terms, freqs, n := termFreqs(texts[i])
-			var page *int
-			if p.Page > 0 {
-				page = &p.Page
+		// 100 chunks per INSERT: one round trip, and one run of the statistics
+		// trigger, per hundred.
+		const perInsert = 100
+		for start := 0; start < len(ex.Passages); start += perInsert {
+			var sql strings.Builder
+			sql.WriteString(`INSERT INTO knowledge_chunks (id, tenant_id, source_id, document_id, ordinal, title, heading_path,
+				body, tokens, page, anchor, url, terms, freqs, term_count, embedder, embedding, ivf_entry) VALUES `)
+			var args []any
+			for i := start; i < min(start+perInsert, len(ex.Passages)); i++ {
+				p := ex.Passages[i]
+				terms, freqs, n := termFreqs(texts[i])
+				var page *int
+				if p.Page > 0 {
+					page = &p.Page
+				}
+				link := d.url
+				if link != "" && p.Anchor != "" && !strings.HasPrefix(p.Anchor, "page=") {
+					link += "#" + p.Anchor
+				}
+				if i > start {
+					sql.WriteString(", ")
+				}
+				sql.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+				id := uuid.New()
+				args = append(args, id, tenantID, src.ID, docID, i, title, pgdialect.Array(nonNil(p.HeadingPath)), p.Text, countTokens(texts[i]), page,
+					p.Anchor, link, pgdialect.Array(terms), pgdialect.Array(freqs), n, s.opts.Embedder.ID(), encode(vecs[i]), ivfEntry(id, vecs[i]))
 			}
-			link := d.url
-			if link != "" && p.Anchor != "" && !strings.HasPrefix(p.Anchor, "page=") {
-				link += "#" + p.Anchor
-			}
-			id := uuid.New()
-			if _, err := tx.ExecContext(ctx, `INSERT INTO knowledge_chunks (id, tenant_id, source_id, document_id, ordinal, title, heading_path,
-				body, tokens, page, anchor, url, terms, freqs, term_count, embedder, embedding, ivf_entry)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				id, tenantID, src.ID, docID, i, title, pgdialect.Array(nonNil(p.HeadingPath)), p.Text, countTokens(texts[i]), page,
-				p.Anchor, link, pgdialect.Array(terms), pgdialect.Array(freqs), n, s.opts.Embedder.ID(), encode(vecs[i]), ivfEntry(id, vecs[i])); err != nil {
+			if _, err := tx.ExecContext(ctx, sql.String(), args...); err != nil {
 				return err
 			}
 		}
