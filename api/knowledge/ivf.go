@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"sort"
 	"sync"
 	"time"
@@ -195,12 +196,40 @@ func rankEntries(q []float32, blob []byte, k int) []vectorHit {
 	return all[:min(k, len(all))]
 }
 
-func dotF(a, b []float32) float32 {
-	var s float32
-	for i := range a {
-		s += a[i] * b[i]
+// dotF is the dot product of two vectors of one length (unrolled by four:
+// training and assignment spend their time here).
+// nearestAll is nearest for each vector, on every core.
+func (ix *ivfIndex) nearestAll(vs [][]float32) []int32 {
+	out := make([]int32, len(vs))
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(vs)/256))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(vs); i += workers {
+				out[i] = ix.nearest(vs[i])
+			}
+		}()
 	}
-	return s
+	wg.Wait()
+	return out
+}
+
+func dotF(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return s0 + s1 + s2 + s3
 }
 
 func decodeFloats(raw []byte) []float32 {
@@ -222,9 +251,10 @@ func kmeans(sample [][]float32, k, dims, iters int, rng *rand.Rand) []float32 {
 	ix := &ivfIndex{dims: dims, lists: k, centroids: cent}
 	assign := make([]int32, len(sample))
 	for it := range iters {
+		next := ix.nearestAll(sample)
 		changed := 0
-		for i, v := range sample {
-			if l := ix.nearest(v); l != assign[i] || it == 0 {
+		for i, l := range next {
+			if l != assign[i] || it == 0 {
 				assign[i] = l
 				changed++
 			}
@@ -353,13 +383,16 @@ func (s *Service) MaintainIVF(ctx context.Context, tenantID uuid.UUID) (IVFState
 				break
 			}
 			ids := make([]uuid.UUID, len(rows))
-			lists := make([]int32, len(rows))
 			entries := make([][]byte, len(rows))
+			vs := make([][]float32, len(rows))
 			for i, r := range rows {
-				v := decodeFloats(r.Embedding)
-				ids[i], lists[i], entries[i] = r.ID, ix.nearest(v), ivfEntry(r.ID, v)
+				vs[i] = decodeFloats(r.Embedding)
+				ids[i], entries[i] = r.ID, ivfEntry(r.ID, vs[i])
+			}
+			lists := ix.nearestAll(vs)
+			for _, l := range lists {
 				if len(ix.sizes) == ix.lists {
-					ix.sizes[lists[i]]++
+					ix.sizes[l]++
 				}
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE knowledge_chunks c SET ivf_list = v.l, ivf_entry = v.e
