@@ -80,6 +80,7 @@ var appTables = map[string]string{
 	"outbound_events": "rls", "webhook_endpoints": "rls", "webhook_deliveries": "rls", "webhook_attempts": "rls",
 	"knowledge_sources": "rls", "knowledge_documents": "rls", "knowledge_chunks": "rls", "agent_knowledge": "rls",
 	"agent_knowledge_sources": "rls", "knowledge_gaps": "rls", "knowledge_gap_asks": "rls", "knowledge_terms": "rls", "knowledge_ivf": "rls",
+	"knowledge_vectors": "rls",
 	// Callers' data: forced RLS on app.current_user.
 	"users":    "rls: yourself, and members of the transaction's tenant; password_hash is not granted at all",
 	"sessions": "rls: your own only",

@@ -225,9 +225,15 @@ func (s *Service) backfillBatch(ctx context.Context, tenantID, sourceID uuid.UUI
 		ids[i], raw[i], entries[i] = c.ID, encode(vecs[i]), ivfEntry(c.ID, vecs[i])
 	}
 	err = s.opts.Store.WithTenant(ctx, tenantID, func(ctx context.Context, tx store.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE knowledge_chunks c SET embedder = ?, embedding = v.e, ivf_list = -1, ivf_entry = v.q
-			FROM unnest(?::uuid[], ?::bytea[], ?::bytea[]) AS v(id, e, q) WHERE c.id = v.id`,
-			embedder, uuidArray(ids), pgdialect.Array(raw), pgdialect.Array(entries)); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE knowledge_chunks c SET embedder = ?, embedding = v.e
+			FROM unnest(?::uuid[], ?::bytea[]) AS v(id, e) WHERE c.id = v.id`,
+			embedder, uuidArray(ids), pgdialect.Array(raw)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO knowledge_vectors (tenant_id, chunk_id, source_id, embedder, entry)
+			SELECT ?, v.id, ?, ?, v.q FROM unnest(?::uuid[], ?::bytea[]) AS v(id, q)
+			ON CONFLICT (tenant_id, chunk_id) DO UPDATE SET embedder = EXCLUDED.embedder, entry = EXCLUDED.entry, ivf_list = -1`,
+			tenantID, sourceID, embedder, uuidArray(ids), pgdialect.Array(entries)); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, "UPDATE knowledge_sources SET progress_done = ? WHERE id = ?", doneBefore+len(rows), sourceID)

@@ -139,7 +139,7 @@ func TestIVFListsServeTheVectorSide(t *testing.T) {
 	require.Equal(t, n, st.Assigned)
 	require.Equal(t, ivfLists(n), st.Lists)
 	var unassigned int
-	require.NoError(t, db.Owner.QueryRow(ctx, "SELECT count(*) FROM knowledge_chunks WHERE tenant_id = $1 AND ivf_list = -1", f.tenant).Scan(&unassigned))
+	require.NoError(t, db.Owner.QueryRow(ctx, "SELECT count(*) FROM knowledge_vectors WHERE tenant_id = $1 AND ivf_list = -1", f.tenant).Scan(&unassigned))
 	require.Zero(t, unassigned)
 
 	// A second pass has nothing to do.

@@ -249,12 +249,16 @@ func (s *Service) index(ctx context.Context, tenantID uuid.UUID, src *Source, d 
 			return err
 		}
 		// 100 chunks per INSERT: one round trip, and one run of the statistics
-		// trigger, per hundred.
+		// trigger, per hundred; then their IVF entries (list -1 until
+		// MaintainIVF assigns them).
 		const perInsert = 100
 		for start := 0; start < len(ex.Passages); start += perInsert {
 			var sql strings.Builder
 			sql.WriteString(`INSERT INTO knowledge_chunks (id, tenant_id, source_id, document_id, ordinal, title, heading_path,
-				body, tokens, page, anchor, url, terms, freqs, term_count, embedder, embedding, ivf_entry) VALUES `)
+				body, tokens, page, anchor, url, terms, freqs, term_count, embedder, embedding) VALUES `)
+			var vsql strings.Builder
+			vsql.WriteString("INSERT INTO knowledge_vectors (tenant_id, chunk_id, source_id, embedder, entry) VALUES ")
+			var vargs []any
 			var args []any
 			for i := start; i < min(start+perInsert, len(ex.Passages)); i++ {
 				p := ex.Passages[i]
@@ -269,13 +273,19 @@ func (s *Service) index(ctx context.Context, tenantID uuid.UUID, src *Source, d 
 				}
 				if i > start {
 					sql.WriteString(", ")
+					vsql.WriteString(", ")
 				}
-				sql.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+				sql.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+				vsql.WriteString("(?, ?, ?, ?, ?)")
 				id := uuid.New()
 				args = append(args, id, tenantID, src.ID, docID, i, title, pgdialect.Array(nonNil(p.HeadingPath)), p.Text, countTokens(texts[i]), page,
-					p.Anchor, link, pgdialect.Array(terms), pgdialect.Array(freqs), n, s.opts.Embedder.ID(), encode(vecs[i]), ivfEntry(id, vecs[i]))
+					p.Anchor, link, pgdialect.Array(terms), pgdialect.Array(freqs), n, s.opts.Embedder.ID(), encode(vecs[i]))
+				vargs = append(vargs, tenantID, id, src.ID, s.opts.Embedder.ID(), ivfEntry(id, vecs[i]))
 			}
 			if _, err := tx.ExecContext(ctx, sql.String(), args...); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, vsql.String(), vargs...); err != nil {
 				return err
 			}
 		}

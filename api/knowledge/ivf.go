@@ -22,12 +22,14 @@ import (
 // pgvector. A tenant's centroids are trained in Go (spherical k-means on a
 // sample of its vectors) once it has ivfMinChunks vectors of the current
 // embedder, and retrained when that count doubles or halves or the embedder
-// changes; each chunk's ivf_list is its nearest centroid (-1 until assigned,
-// and -1 lists are always searched). Retrieval embeds the query, picks the
-// nprobe nearest centroids from an in-process copy, and reads only those
-// lists' vectors (index-only, knowledge_chunks_ivf_idx) for the exact
-// re-ranking. The copy is keyed by tenant and generation; the retrieval
-// statement checks the generation and returns fresh centroids when it moved.
+// changes. Each chunk's knowledge_vectors row holds its list (its nearest
+// centroid; -1 until assigned, and -1 lists are always searched) and its
+// vector quantised to int8, which training, assignment and retrieval read.
+// Retrieval embeds the query, picks the nearest lists from an in-process copy
+// of the centroids until they hold ivfReadShare of the vectors, and reads only
+// those lists' entries (index-only, knowledge_vectors_ivf_idx) to rank them.
+// The copy is keyed by tenant and generation; the retrieval statement checks
+// the generation and returns fresh centroids when it moved.
 const (
 	ivfMinChunks = exactBelow
 	ivfIters     = 8
@@ -151,7 +153,7 @@ func (ix *ivfIndex) nearest(v []float32) int32 {
 	return best
 }
 
-// entrySize is the length of an ivf_entry for dims dimensions.
+// entrySize is the length of a knowledge_vectors entry for dims dimensions.
 func entrySize(dims int) int { return 16 + 4 + dims }
 
 // ivfEntry packs a chunk's id and its vector quantised to int8 (scale:
@@ -173,7 +175,17 @@ func ivfEntry(id uuid.UUID, v []float32) []byte {
 	return out
 }
 
-// rankEntries is the k best ivf_entry values of blob by (quantised) dot
+// decodeEntry is an entry's vector (dequantised).
+func decodeEntry(e []byte) []float32 {
+	scale := math.Float32frombits(binary.LittleEndian.Uint32(e[16:]))
+	out := make([]float32, len(e)-20)
+	for i, x := range e[20:] {
+		out[i] = float32(int8(x)) * scale
+	}
+	return out
+}
+
+// rankEntries is the k best entries of blob by (quantised) dot
 // product with q.
 func rankEntries(q []float32, blob []byte, k int) []vectorHit {
 	size := entrySize(len(q))
@@ -327,17 +339,46 @@ func (s *Service) MaintainIVF(ctx context.Context, tenantID uuid.UUID) (IVFState
 		} else if err != nil {
 			return err
 		}
+		// Every chunk of the embedder has its entry (chunks indexed before
+		// 00016, or written by other paths, get theirs here).
+		for {
+			var rows []struct {
+				ID        uuid.UUID `bun:"id"`
+				SourceID  uuid.UUID `bun:"source_id"`
+				Embedding []byte    `bun:"embedding"`
+			}
+			if err := tx.NewRaw(`SELECT c.id, c.source_id, c.embedding FROM knowledge_chunks c
+				WHERE c.embedder = ? AND length(c.embedding) > 0
+				  AND NOT EXISTS (SELECT FROM knowledge_vectors v WHERE v.chunk_id = c.id AND v.embedder = c.embedder)
+				LIMIT ?`, embedder, ivfBatch).Scan(ctx, &rows); err != nil {
+				return err
+			}
+			if len(rows) == 0 {
+				break
+			}
+			ids, sources := make([]uuid.UUID, len(rows)), make([]uuid.UUID, len(rows))
+			entries := make([][]byte, len(rows))
+			for i, r := range rows {
+				ids[i], sources[i], entries[i] = r.ID, r.SourceID, ivfEntry(r.ID, decodeFloats(r.Embedding))
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO knowledge_vectors (tenant_id, chunk_id, source_id, embedder, entry)
+				SELECT ?, v.id, v.s, ?, v.e FROM unnest(?::uuid[], ?::uuid[], ?::bytea[]) AS v(id, s, e)
+				ON CONFLICT (tenant_id, chunk_id) DO UPDATE SET embedder = EXCLUDED.embedder, entry = EXCLUDED.entry, ivf_list = -1`,
+				tenantID, embedder, uuidArray(ids), uuidArray(sources), pgdialect.Array(entries)); err != nil {
+				return err
+			}
+		}
 		var stats struct {
 			N    int `bun:"n"`
 			Size int `bun:"size"`
 		}
-		if err := tx.NewRaw(`SELECT count(*) AS n, coalesce(max(length(embedding)), 0) AS size FROM knowledge_chunks WHERE embedder = ?`,
+		if err := tx.NewRaw(`SELECT count(*) AS n, coalesce(max(length(entry)), 0) AS size FROM knowledge_vectors WHERE embedder = ?`,
 			embedder).Scan(ctx, &stats); err != nil {
 			return err
 		}
 		st.Vectors = stats.N
-		dims := stats.Size / 4
-		if stats.N < ivfMinChunks || dims == 0 {
+		dims := stats.Size - entrySize(0)
+		if stats.N < ivfMinChunks || dims <= 0 {
 			if have { // too few to need lists: the exact scan takes over
 				_, err := tx.ExecContext(ctx, "DELETE FROM knowledge_ivf")
 				return err
@@ -350,13 +391,13 @@ func (s *Service) MaintainIVF(ctx context.Context, tenantID uuid.UUID) (IVFState
 		if retrain {
 			lists := ivfLists(stats.N)
 			var raw [][]byte
-			if err := tx.NewRaw(`SELECT embedding FROM knowledge_chunks WHERE embedder = ? AND length(embedding) = ? ORDER BY random() LIMIT ?`,
-				embedder, 4*dims, lists*ivfSamplePerList).Scan(ctx, &raw); err != nil {
+			if err := tx.NewRaw(`SELECT entry FROM knowledge_vectors WHERE embedder = ? AND length(entry) = ? ORDER BY random() LIMIT ?`,
+				embedder, entrySize(dims), lists*ivfSamplePerList).Scan(ctx, &raw); err != nil {
 				return err
 			}
 			sample := make([][]float32, len(raw))
 			for i, r := range raw {
-				sample[i] = decodeFloats(r)
+				sample[i] = decodeEntry(r)
 			}
 			lists = min(lists, len(sample))
 			rng := rand.New(rand.NewPCG(uint64(stats.N), uint64(cur.Generation)))
@@ -368,26 +409,24 @@ func (s *Service) MaintainIVF(ctx context.Context, tenantID uuid.UUID) (IVFState
 		after := uuid.Nil
 		for {
 			var rows []struct {
-				ID        uuid.UUID `bun:"id"`
-				Embedding []byte    `bun:"embedding"`
+				ID    uuid.UUID `bun:"chunk_id"`
+				Entry []byte    `bun:"entry"`
 			}
-			q := `SELECT id, embedding FROM knowledge_chunks WHERE embedder = ? AND length(embedding) = ? AND (ivf_list = -1 OR ivf_entry IS NULL)
-				AND id > ? ORDER BY id LIMIT ?`
+			q := `SELECT chunk_id, entry FROM knowledge_vectors WHERE embedder = ? AND length(entry) = ? AND ivf_list = -1 AND chunk_id > ?
+				ORDER BY chunk_id LIMIT ?`
 			if retrain {
-				q = `SELECT id, embedding FROM knowledge_chunks WHERE embedder = ? AND length(embedding) = ? AND id > ? ORDER BY id LIMIT ?`
+				q = `SELECT chunk_id, entry FROM knowledge_vectors WHERE embedder = ? AND length(entry) = ? AND chunk_id > ? ORDER BY chunk_id LIMIT ?`
 			}
-			if err := tx.NewRaw(q, embedder, 4*dims, after, ivfBatch).Scan(ctx, &rows); err != nil {
+			if err := tx.NewRaw(q, embedder, entrySize(dims), after, ivfBatch).Scan(ctx, &rows); err != nil {
 				return err
 			}
 			if len(rows) == 0 {
 				break
 			}
 			ids := make([]uuid.UUID, len(rows))
-			entries := make([][]byte, len(rows))
 			vs := make([][]float32, len(rows))
 			for i, r := range rows {
-				vs[i] = decodeFloats(r.Embedding)
-				ids[i], entries[i] = r.ID, ivfEntry(r.ID, vs[i])
+				ids[i], vs[i] = r.ID, decodeEntry(r.Entry)
 			}
 			lists := ix.nearestAll(vs)
 			for _, l := range lists {
@@ -395,19 +434,14 @@ func (s *Service) MaintainIVF(ctx context.Context, tenantID uuid.UUID) (IVFState
 					ix.sizes[l]++
 				}
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE knowledge_chunks c SET ivf_list = v.l, ivf_entry = v.e
-				FROM unnest(?::uuid[], ?::int[], ?::bytea[]) AS v(id, l, e) WHERE c.id = v.id`,
-				uuidArray(ids), pgdialect.Array(lists), pgdialect.Array(entries)); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE knowledge_vectors c SET ivf_list = v.l FROM unnest(?::uuid[], ?::int[]) AS v(id, l) WHERE c.chunk_id = v.id`,
+				uuidArray(ids), pgdialect.Array(lists)); err != nil {
 				return err
 			}
 			st.Assigned += len(rows)
 			after = rows[len(rows)-1].ID
 		}
 		if retrain {
-			// Chunks of other embedders keep no list.
-			if _, err := tx.ExecContext(ctx, "UPDATE knowledge_chunks SET ivf_list = -1, ivf_entry = NULL WHERE embedder <> ? AND ivf_list <> -1", embedder); err != nil {
-				return err
-			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO knowledge_ivf (tenant_id, embedder, dims, lists, generation, centroids, sizes, trained_chunks)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET embedder = EXCLUDED.embedder, dims = EXCLUDED.dims,
 				lists = EXCLUDED.lists, generation = EXCLUDED.generation, centroids = EXCLUDED.centroids, sizes = EXCLUDED.sizes,

@@ -84,7 +84,7 @@ const (
 //	kind 1: BM25's top ?6 with their chunks' columns
 //	kind 2: the vector side's candidates, one row: (id, vector) pairs packed
 //	        in one bytea (exact scan of the scope: float32 vectors; or the
-//	        probed IVF lists: their ivf_entry, int8 vectors)
+//	        probed IVF lists: their knowledge_vectors entries, int8 vectors)
 //	kind 3: the tenant's IVF centroids, when the caller's copy (generation
 //	        ?10) is stale: the caller probes with them in a second statement
 //
@@ -156,9 +156,9 @@ SELECT 2, 0, 0, string_agg(uuid_send(v.id) || v.embedding, ''::bytea), 'exact', 
   FROM knowledge_chunks v
  WHERE (SELECT exact FROM way) AND v.embedder = ?7 AND length(v.embedding) = ?9 AND v.source_id = ANY((SELECT ids FROM sc)::uuid[])
 UNION ALL
-SELECT 2, 0, 0, string_agg(v.ivf_entry, ''::bytea), 'ivf', count(*), NULL, ` + nullChunk + `
-  FROM knowledge_chunks v
- WHERE (SELECT probe FROM way) AND v.embedder = ?7 AND length(v.ivf_entry) = ?17 AND v.ivf_list = ANY(?11::int[])
+SELECT 2, 0, 0, string_agg(v.entry, ''::bytea), 'ivf', count(*), NULL, ` + nullChunk + `
+  FROM knowledge_vectors v
+ WHERE (SELECT probe FROM way) AND v.embedder = ?7 AND length(v.entry) = ?17 AND v.ivf_list = ANY(?11::int[])
    AND v.source_id = ANY((SELECT ids FROM sc)::uuid[])
 UNION ALL
 SELECT 3, ivf.lists, 0, ivf.centroids, '', ivf.generation, NULL, ` + nullChunk + `
@@ -171,8 +171,8 @@ const nullChunk = "NULL::uuid AS id, NULL::uuid AS source_id, NULL::uuid AS docu
 
 // vectorsSQL is the vector side alone (after a stale IVF copy): the probed
 // lists' (id, vector) pairs of the scope ?0 (source ids).
-const vectorsSQL = `SELECT string_agg(v.ivf_entry, ''::bytea) FROM knowledge_chunks v
- WHERE v.embedder = ?1 AND length(v.ivf_entry) = ?2 AND v.ivf_list = ANY(?3::int[]) AND v.source_id = ANY(?0::uuid[])`
+const vectorsSQL = `SELECT string_agg(v.entry, ''::bytea) FROM knowledge_vectors v
+ WHERE v.embedder = ?1 AND length(v.entry) = ?2 AND v.ivf_list = ANY(?3::int[]) AND v.source_id = ANY(?0::uuid[])`
 
 type retrievedRow struct {
 	Kind     int         `bun:"kind"`

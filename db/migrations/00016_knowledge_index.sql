@@ -9,10 +9,12 @@
 -- knowledge_ivf        a tenant's vector index: k-means centroids (float32
 --                      little-endian, nlist × dims) trained on a sample of its
 --                      chunks, each list's size (int32 little-endian), and a
---                      generation that changes when they are retrained. Each chunk's ivf_list is its nearest
---                      centroid (-1: not assigned yet, always searched), and
---                      ivf_entry its id and int8-quantised vector, which the
---                      IVF lists' read returns (index-only).
+--                      generation that changes when they are retrained.
+-- knowledge_vectors    per chunk, its IVF list (its nearest centroid; -1 until
+--                      assigned, always searched) and its id and int8-quantised
+--                      vector, which the lists' read returns (index-only). A
+--                      table of its own so that (re)assigning lists rewrites
+--                      these narrow rows, not the chunks and their GIN entries.
 --
 -- Chunks' terms are written once, by INSERT (re-indexing deletes and inserts),
 -- so the trigger handles INSERT and DELETE only.
@@ -20,8 +22,6 @@
 -- +goose Up
 ALTER TABLE knowledge_sources ADD COLUMN chunk_count integer NOT NULL DEFAULT 0,
                               ADD COLUMN term_total bigint NOT NULL DEFAULT 0;
-ALTER TABLE knowledge_chunks ADD COLUMN ivf_list integer NOT NULL DEFAULT -1,
-                             ADD COLUMN ivf_entry bytea;
 
 CREATE TABLE knowledge_terms (
   tenant_id uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
@@ -45,14 +45,24 @@ CREATE TABLE knowledge_ivf (
   PRIMARY KEY (tenant_id)
 );
 
--- The vector side's read: the probed lists' entries, index-only. ivf_entry is
+CREATE TABLE knowledge_vectors (
+  tenant_id uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  chunk_id  uuid NOT NULL,
+  source_id uuid NOT NULL,
+  embedder  text NOT NULL,
+  ivf_list  integer NOT NULL DEFAULT -1,
+  entry     bytea NOT NULL,
+  PRIMARY KEY (tenant_id, chunk_id),
+  FOREIGN KEY (tenant_id, chunk_id) REFERENCES knowledge_chunks (tenant_id, id) ON DELETE CASCADE
+);
+-- The vector side's read: the probed lists' entries, index-only. entry is
 -- what the ranking needs, packed so the statement concatenates it as is: the
 -- chunk id (16 bytes), then the vector quantised to int8 with its float32
 -- scale (4 + dims bytes: a quarter of the float32 vector). Vectors of up to
 -- 2,560 dimensions fit a btree entry; larger ones are read from the heap.
-CREATE INDEX knowledge_chunks_ivf_idx ON knowledge_chunks (tenant_id, embedder, ivf_list) INCLUDE (source_id, ivf_entry)
-  WHERE length(ivf_entry) <= 2580;
-CREATE INDEX knowledge_chunks_ivf_large_idx ON knowledge_chunks (tenant_id, embedder, ivf_list) WHERE length(ivf_entry) > 2580;
+CREATE INDEX knowledge_vectors_ivf_idx ON knowledge_vectors (tenant_id, embedder, ivf_list) INCLUDE (source_id, entry)
+  WHERE length(entry) <= 2580;
+CREATE INDEX knowledge_vectors_ivf_large_idx ON knowledge_vectors (tenant_id, embedder, ivf_list) WHERE length(entry) > 2580;
 
 -- +goose StatementBegin
 CREATE FUNCTION knowledge_chunks_stats() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -94,7 +104,7 @@ DO $$
 DECLARE
   t text;
 BEGIN
-  FOREACH t IN ARRAY ARRAY['knowledge_terms', 'knowledge_ivf']
+  FOREACH t IN ARRAY ARRAY['knowledge_terms', 'knowledge_ivf', 'knowledge_vectors']
   LOOP
     EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
     EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
@@ -192,7 +202,5 @@ REVOKE SELECT (tenant_id, id, source_id, terms, freqs, term_count) ON knowledge_
 DROP TRIGGER knowledge_chunks_stats_insert ON knowledge_chunks;
 DROP TRIGGER knowledge_chunks_stats_delete ON knowledge_chunks;
 DROP FUNCTION knowledge_chunks_stats();
-DROP TABLE knowledge_ivf, knowledge_terms;
-DROP INDEX knowledge_chunks_ivf_idx, knowledge_chunks_ivf_large_idx;
-ALTER TABLE knowledge_chunks DROP COLUMN ivf_list, DROP COLUMN ivf_entry;
+DROP TABLE knowledge_vectors, knowledge_ivf, knowledge_terms;
 ALTER TABLE knowledge_sources DROP COLUMN chunk_count, DROP COLUMN term_total;
