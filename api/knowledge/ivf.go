@@ -341,20 +341,20 @@ func (s *Service) MaintainIVF(ctx context.Context, tenantID uuid.UUID) (IVFState
 		}
 		// Every chunk of the embedder has its entry (chunks indexed before
 		// 00016, or written by other paths, get theirs here).
-		for {
+		var missing []uuid.UUID
+		if err := tx.NewRaw(`SELECT c.id FROM knowledge_chunks c WHERE c.embedder = ? AND length(c.embedding) > 0
+			AND NOT EXISTS (SELECT FROM knowledge_vectors v WHERE v.chunk_id = c.id AND v.embedder = c.embedder)`, embedder).Scan(ctx, &missing); err != nil {
+			return err
+		}
+		for start := 0; start < len(missing); start += ivfBatch {
 			var rows []struct {
 				ID        uuid.UUID `bun:"id"`
 				SourceID  uuid.UUID `bun:"source_id"`
 				Embedding []byte    `bun:"embedding"`
 			}
-			if err := tx.NewRaw(`SELECT c.id, c.source_id, c.embedding FROM knowledge_chunks c
-				WHERE c.embedder = ? AND length(c.embedding) > 0
-				  AND NOT EXISTS (SELECT FROM knowledge_vectors v WHERE v.chunk_id = c.id AND v.embedder = c.embedder)
-				LIMIT ?`, embedder, ivfBatch).Scan(ctx, &rows); err != nil {
+			if err := tx.NewRaw(`SELECT c.id, c.source_id, c.embedding FROM knowledge_chunks c WHERE c.id = ANY(?::uuid[])`,
+				uuidArray(missing[start:min(start+ivfBatch, len(missing))])).Scan(ctx, &rows); err != nil {
 				return err
-			}
-			if len(rows) == 0 {
-				break
 			}
 			ids, sources := make([]uuid.UUID, len(rows)), make([]uuid.UUID, len(rows))
 			entries := make([][]byte, len(rows))
