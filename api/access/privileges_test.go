@@ -28,11 +28,12 @@ var appFunctions = map[string]struct {
 	definer bool
 	why     string
 }{
-	"app_current_tenant()":  {false, "reads the transaction's tenant setting; every tenant policy calls it"},
-	"app_current_user()":    {false, "reads the transaction's user setting; the users and sessions policies call it"},
-	"reject_modification()": {false, "trigger keeping audit_events append-only; PostgreSQL refuses to call a trigger function directly"},
-	"touch_updated_at()":    {false, "trigger setting updated_at; not callable directly"},
-	"usage_monthly_add()":   {false, "trigger keeping month-to-date spend; not callable directly, and runs as the inserting role under RLS"},
+	"app_current_tenant()":     {false, "reads the transaction's tenant setting; every tenant policy calls it"},
+	"app_current_user()":       {false, "reads the transaction's user setting; the users and sessions policies call it"},
+	"reject_modification()":    {false, "trigger keeping audit_events append-only; PostgreSQL refuses to call a trigger function directly"},
+	"touch_updated_at()":       {false, "trigger setting updated_at; not callable directly"},
+	"usage_monthly_add()":      {false, "trigger keeping month-to-date spend; not callable directly, and runs as the inserting role under RLS"},
+	"knowledge_chunks_stats()": {false, "trigger keeping BM25's per-source term statistics; not callable directly, and runs as the writing role under RLS"},
 	"whatsapp_person(p_connection uuid, p_phone text, p_bsuid text, p_parent text, p_username text, p_name text)": {false,
 		"finds or creates the WhatsApp person a message's identifiers belong to; runs as the caller inside the tenant's transaction, under RLS"},
 	"forget_conversation_events()":                                   {false, "trigger deleting the events of erased conversations; runs as the deleting role under RLS, not callable directly"},
@@ -62,7 +63,9 @@ var appFunctions = map[string]struct {
 	"webhook_due_endpoints(p_limit integer)":         {true, "the event relay's list of endpoints with deliveries due; reads only, ids"},
 	"webhook_prune()":                                {true, "deletes events past the 30-day retention in every tenant; takes no argument"},
 	"knowledge_due_sources(p_limit integer)":         {true, "the knowledge re-sync scheduler's list of sources due; reads only, ids"},
-	"prune_sessions()":                               {true, "deletes expired and revoked sessions of every user; takes no argument"},
+	"knowledge_keyword_candidates(p_sources uuid[], p_terms text[], p_dfs double precision[], p_n double precision, p_budget double precision)": {true,
+		"BM25's candidates through the GIN index on terms, which forced RLS keeps from the app role (&& is not leakproof); reads only the transaction's tenant and the given sources, returns ids and term statistics"},
+	"prune_sessions()": {true, "deletes expired and revoked sessions of every user; takes no argument"},
 }
 
 // appTables is every table (or view) the application role can read, with
@@ -76,7 +79,8 @@ var appTables = map[string]string{
 	"budget_notices": "rls", "outbound_parts": "rls", "whatsapp_people": "rls", "tool_calls": "rls",
 	"outbound_events": "rls", "webhook_endpoints": "rls", "webhook_deliveries": "rls", "webhook_attempts": "rls",
 	"knowledge_sources": "rls", "knowledge_documents": "rls", "knowledge_chunks": "rls", "agent_knowledge": "rls",
-	"agent_knowledge_sources": "rls", "knowledge_gaps": "rls", "knowledge_gap_asks": "rls",
+	"agent_knowledge_sources": "rls", "knowledge_gaps": "rls", "knowledge_gap_asks": "rls", "knowledge_terms": "rls", "knowledge_ivf": "rls",
+	"knowledge_vectors": "rls",
 	// Callers' data: forced RLS on app.current_user.
 	"users":    "rls: yourself, and members of the transaction's tenant; password_hash is not granted at all",
 	"sessions": "rls: your own only",

@@ -207,6 +207,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &knowledge.SyncWorker{Knowledge: a.Knowledge})
+	river.AddWorker(workers, &knowledge.BackfillWorker{Knowledge: a.Knowledge})
 	river.AddWorker(workers, &knowledge.ScheduleWorker{Knowledge: a.Knowledge})
 	river.AddWorker(workers, events.NewWorker(a.Events))
 	river.AddWorker(workers, &events.PruneWorker{DB: st.DB, Log: log})

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -33,23 +34,23 @@ func (s *Service) Search(ctx context.Context, tenantID uuid.UUID, agentID *uuid.
 		return nil, err
 	}
 	out := &SearchResult{Embedder: s.opts.Embedder.ID()}
-	err := s.opts.Store.WithTenant(ctx, tenantID, func(ctx context.Context, tx store.Tx) error {
-		scope, tokens := Scope{All: true}, DefaultTokenBudget
+	q, err := s.embedQuery(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	err = s.opts.Store.WithTenant(ctx, tenantID, func(ctx context.Context, tx store.Tx) error {
+		r := request{scope: Scope{All: true}, query: query, q: q}
 		if agentID != nil {
 			if _, err := agents.Load(ctx, tx, *agentID, false); err != nil {
 				return errs.Field("body.agent_id", "is not an agent of this tenant")
 			}
-			set, err := loadSettings(ctx, tx, *agentID)
-			if err != nil {
-				return err
-			}
-			scope, tokens = Scope{SourceIDs: set.SourceIDs}, set.TokenBudget
+			r.agent = agentID
 		}
-		hits, err := s.search(ctx, tx, scope, query, limit)
+		hits, res, err := s.search(ctx, tx, r, limit, false)
 		if err != nil {
 			return err
 		}
-		budget(hits, tokens)
+		budget(hits, res.settings.TokenBudget)
 		out.Hits = hits
 		return nil
 	})
@@ -71,22 +72,44 @@ type Knowledge struct {
 }
 
 // Retrieve finds what an agent may answer question from, inside the turn's
-// tenant transaction (db): the agent's settings, BM25 and the vector scan,
-// fused and cut to the agent's token budget.
+// tenant transaction (db): the agent's settings, BM25 and the vector side,
+// fused and cut to the agent's token budget. One statement in the common
+// case (settings, keyword ranking and vector candidates together); a second
+// when a chunk only the vector side found makes the budget, or the process's
+// copy of the tenant's vector index is stale. The question is embedded first
+// unless this process saw the agent without sources last time (then an agent
+// given sources since costs one more statement, once).
 func (s *Service) Retrieve(ctx context.Context, db bun.IDB, agentID uuid.UUID, question string) (*Knowledge, error) {
-	set, err := loadSettings(ctx, db, agentID)
+	r := request{agent: &agentID}
+	ask := strings.TrimSpace(question) != ""
+	if ask {
+		r.query = question
+		if mayHaveSources(agentID) {
+			q, err := s.embedQuery(ctx, question)
+			if err != nil {
+				return nil, err
+			}
+			r.q = q
+		}
+	}
+	hits, res, err := s.search(ctx, db, r, 20, true)
 	if err != nil {
 		return nil, err
 	}
-	out := &Knowledge{Enabled: len(set.SourceIDs) > 0, WhenUnknown: set.WhenUnknown}
-	if !out.Enabled || strings.TrimSpace(question) == "" {
+	rememberSources(agentID, res.sources > 0)
+	out := &Knowledge{Enabled: res.sources > 0, WhenUnknown: res.settings.WhenUnknown}
+	if !out.Enabled || !ask {
 		return out, nil
 	}
-	hits, err := s.search(ctx, db, Scope{SourceIDs: set.SourceIDs}, question, 20)
-	if err != nil {
-		return nil, err
+	if r.q == nil { // sources assigned since this process last looked
+		if r.q, err = s.embedQuery(ctx, question); err != nil {
+			return nil, err
+		}
+		if hits, res, err = s.search(ctx, db, r, 20, true); err != nil {
+			return nil, err
+		}
 	}
-	budget(hits, set.TokenBudget)
+	budget(hits, res.settings.TokenBudget)
 	for _, h := range hits {
 		if h.InBudget {
 			out.Chunks = append(out.Chunks, h.Chunk)
@@ -94,6 +117,18 @@ func (s *Service) Retrieve(ctx context.Context, db bun.IDB, agentID uuid.UUID, q
 	}
 	return out, nil
 }
+
+// agentSources remembers, per agent, whether the last retrieval found
+// sources: the question is embedded (maybe a network call) only for agents
+// that may use it. A wrong guess costs a statement, never a wrong answer.
+var agentSources sync.Map // uuid.UUID → bool
+
+func mayHaveSources(agent uuid.UUID) bool {
+	v, ok := agentSources.Load(agent)
+	return !ok || v.(bool)
+}
+
+func rememberSources(agent uuid.UUID, has bool) { agentSources.Store(agent, has) }
 
 // PromptSection renders chunks for the model: numbered, with title and
 // heading path, and how to cite them.

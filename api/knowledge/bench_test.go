@@ -3,6 +3,7 @@ package knowledge
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/konstruct/konstruct/api/dbtest"
 	"github.com/konstruct/konstruct/api/memory"
@@ -105,7 +107,21 @@ func BenchmarkRetrieve(b *testing.B) {
 		if err := d.Owner.QueryRow(context.Background(), "SELECT id FROM knowledge_chunks WHERE tenant_id = $1 LIMIT 1", tenant).Scan(&someID); err != nil {
 			b.Fatal(err)
 		}
+		start := time.Now()
+		ivf, err := svc.MaintainIVF(context.Background(), tenant)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("%d chunks: vector index %d lists trained and %d chunks assigned in %s", n, ivf.Lists, ivf.Assigned, time.Since(start).Round(time.Millisecond))
+		// Settled again after the vector index was written.
+		if _, err := d.Owner.Exec(context.Background(), "VACUUM ANALYZE knowledge_chunks, knowledge_vectors"); err != nil {
+			b.Fatal(err)
+		}
+		if getenv("KNOWLEDGE_BENCH_EXPLAIN") == "1" {
+			explain(b, st, svc, tenant, agent, queries)
+		}
 		recall := vectorRecall(b, d, st, tenant, queries)
+		kwRecall := keywordRecall(b, d, st, tenant, queries)
 		var base [2]float64
 		b.Run(fmt.Sprintf("Chunks%d/baseline", n), func(b *testing.B) {
 			lat := make([]time.Duration, 0, b.N)
@@ -147,6 +163,7 @@ func BenchmarkRetrieve(b *testing.B) {
 			}
 			b.ReportMetric(float64(statements)/float64(b.N), "statements/op")
 			b.ReportMetric(recall, "vector-recall")
+			b.ReportMetric(kwRecall, "keyword-recall")
 		})
 		st.Close()
 	}
@@ -186,7 +203,10 @@ func vectorRecall(b *testing.B, d *dbtest.DB, st *store.Store, tenant uuid.UUID,
 		exact = exact[:min(candidates, len(exact))]
 		var got []vectorHit
 		err = st.WithTenant(ctx, tenant, func(ctx context.Context, tx store.Tx) error {
-			_, got, _, err = retrieve(ctx, tx, Scope{All: true}, query, memory.Offline{}.ID(), qv[0], candidates)
+			res, err := retrieve(ctx, tx, request{scope: Scope{All: true}, query: query, embedder: memory.Offline{}.ID(), q: qv[0], k: candidates})
+			if res != nil {
+				got = res.vec
+			}
 			return err
 		})
 		if err != nil {
@@ -204,6 +224,116 @@ func vectorRecall(b *testing.B, d *dbtest.DB, st *store.Store, tenant uuid.UUID,
 		}
 	}
 	return float64(found) / float64(total)
+}
+
+// keywordRecall compares retrieve's BM25 top 50 (candidates from the index,
+// scored exactly) with the exact BM25 top 50 over every chunk, computed here
+// in Go from the chunks' own terms (read through the owner connection,
+// untimed): the share of the exact top 50 found, over the queries.
+func keywordRecall(b *testing.B, d *dbtest.DB, st *store.Store, tenant uuid.UUID, queries []string) float64 {
+	ctx := context.Background()
+	type row struct {
+		id     uuid.UUID
+		terms  []string
+		freqs  []int32
+		length int
+	}
+	rows, err := d.Owner.Query(ctx, "SELECT id, terms, freqs, term_count FROM knowledge_chunks WHERE tenant_id = $1", tenant)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var all []row
+	total := 0.0
+	df := map[string]float64{}
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.terms, &r.freqs, &r.length); err != nil {
+			b.Fatal(err)
+		}
+		all = append(all, r)
+		total += float64(r.length)
+		for _, t := range r.terms {
+			df[t]++
+		}
+	}
+	rows.Close()
+	n := float64(len(all))
+	avg := total / n
+	found, want := 0, 0
+	for _, query := range queries {
+		terms := queryTerms(query)
+		var exact []keywordHit
+		for _, r := range all {
+			score := 0.0
+			for _, t := range terms {
+				if i := slices.Index(r.terms, t); i >= 0 {
+					tf := float64(r.freqs[i])
+					idf := math.Log(1 + (n-df[t]+0.5)/(df[t]+0.5))
+					score += idf * tf * (K1 + 1) / (tf + K1*(1-B+B*float64(r.length)/avg))
+				}
+			}
+			if score > 0 {
+				exact = append(exact, keywordHit{ID: r.id, Score: score})
+			}
+		}
+		slices.SortFunc(exact, func(a, b keywordHit) int {
+			if a.Score != b.Score {
+				if a.Score > b.Score {
+					return -1
+				}
+				return 1
+			}
+			return strings.Compare(a.ID.String(), b.ID.String())
+		})
+		exact = exact[:min(candidates, len(exact))]
+		var got []keywordHit
+		err := st.WithTenant(ctx, tenant, func(ctx context.Context, tx store.Tx) error {
+			var err error
+			got, err = keyword(ctx, tx, Scope{All: true}, query, candidates)
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids := map[uuid.UUID]bool{}
+		for _, h := range got {
+			ids[h.ID] = true
+		}
+		for _, h := range exact {
+			want++
+			if ids[h.ID] {
+				found++
+			}
+		}
+	}
+	return float64(found) / float64(want)
+}
+
+// explain logs EXPLAIN ANALYZE of the retrieval statement for each query
+// (KNOWLEDGE_BENCH_EXPLAIN=1): where the time goes, server side.
+func explain(b *testing.B, st *store.Store, svc *Service, tenant, agent uuid.UUID, queries []string) {
+	ctx := context.Background()
+	for _, query := range queries {
+		qv, _ := memory.Offline{}.Embed(ctx, []string{query})
+		terms := queryTerms(query)
+		ix := cachedIVF(tenant, true, memory.Offline{}.ID(), len(qv[0]))
+		var gen int64
+		probes := []int32{-1}
+		if ix != nil {
+			gen, probes = ix.generation, ix.probe(qv[0])
+		}
+		err := st.WithTenant(ctx, tenant, func(ctx context.Context, tx store.Tx) error {
+			var plan []string
+			err := tx.NewRaw("EXPLAIN (ANALYZE, BUFFERS) "+retrieveSQL(len(terms)), &agent, false, uuidArray(nil), pgdialect.Array(terms), K1, B, candidates,
+				memory.Offline{}.ID(), true, 4*len(qv[0]), gen, pgdialect.Array(probes), exactBelow, rareMin, rareShare,
+				DefaultTokenBudget, SayUnknown, entrySize(len(qv[0]))).Scan(ctx, &plan)
+			b.Logf("%s:\n%s", query, strings.Join(plan, "\n"))
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 func testingLarge() bool { return strings.TrimSpace(getenv("KNOWLEDGE_BENCH_LARGE")) == "1" }

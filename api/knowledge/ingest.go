@@ -19,6 +19,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"golang.org/x/net/html"
 
@@ -35,6 +36,17 @@ type SyncArgs struct {
 
 // Kind names the job.
 func (SyncArgs) Kind() string { return "knowledge.sync" }
+
+// InsertOpts make a source's syncs unique while one is queued, scheduled,
+// running or waiting to retry: two syncs of one source never run at once
+// (they would interleave deletes and inserts of its documents and chunks).
+// A sync asked for meanwhile is the one already under way.
+func (SyncArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+		rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+	}}}
+}
 
 // SyncWorker works SyncArgs.
 type SyncWorker struct {
@@ -79,6 +91,13 @@ func (s *Service) SyncNow(ctx context.Context, tenantID, sourceID uuid.UUID) err
 		return err
 	}
 	err = s.sync(ctx, tenantID, &src)
+	if err == nil {
+		// The vector index follows the chunks; a failure here costs speed
+		// (unassigned chunks are always searched), not answers.
+		if _, ierr := s.MaintainIVF(ctx, tenantID); ierr != nil {
+			s.opts.Log.Warn("knowledge: vector index not maintained", "tenant_id", tenantID, "error", ierr)
+		}
+	}
 	var r *Refusal
 	if errors.As(err, &r) {
 		if ferr := s.opts.Store.WithTenant(context.WithoutCancel(ctx), tenantID, func(ctx context.Context, tx store.Tx) error {
@@ -229,21 +248,44 @@ func (s *Service) index(ctx context.Context, tenantID uuid.UUID, src *Source, d 
 		if _, err := tx.ExecContext(ctx, "DELETE FROM knowledge_chunks WHERE document_id = ?", docID); err != nil {
 			return err
 		}
-		for i, p := range ex.Passages {
-			terms, freqs, n := termFreqs(texts[i])
-			var page *int
-			if p.Page > 0 {
-				page = &p.Page
+		// 100 chunks per INSERT: one round trip, and one run of the statistics
+		// trigger, per hundred; then their IVF entries (list -1 until
+		// MaintainIVF assigns them).
+		const perInsert = 100
+		for start := 0; start < len(ex.Passages); start += perInsert {
+			var sql strings.Builder
+			sql.WriteString(`INSERT INTO knowledge_chunks (id, tenant_id, source_id, document_id, ordinal, title, heading_path,
+				body, tokens, page, anchor, url, terms, freqs, term_count, embedder, embedding) VALUES `)
+			var vsql strings.Builder
+			vsql.WriteString("INSERT INTO knowledge_vectors (tenant_id, chunk_id, source_id, embedder, entry) VALUES ")
+			var vargs []any
+			var args []any
+			for i := start; i < min(start+perInsert, len(ex.Passages)); i++ {
+				p := ex.Passages[i]
+				terms, freqs, n := termFreqs(texts[i])
+				var page *int
+				if p.Page > 0 {
+					page = &p.Page
+				}
+				link := d.url
+				if link != "" && p.Anchor != "" && !strings.HasPrefix(p.Anchor, "page=") {
+					link += "#" + p.Anchor
+				}
+				if i > start {
+					sql.WriteString(", ")
+					vsql.WriteString(", ")
+				}
+				sql.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+				vsql.WriteString("(?, ?, ?, ?, ?)")
+				id := uuid.New()
+				args = append(args, id, tenantID, src.ID, docID, i, title, pgdialect.Array(nonNil(p.HeadingPath)), p.Text, countTokens(texts[i]), page,
+					p.Anchor, link, pgdialect.Array(terms), pgdialect.Array(freqs), n, s.opts.Embedder.ID(), encode(vecs[i]))
+				vargs = append(vargs, tenantID, id, src.ID, s.opts.Embedder.ID(), ivfEntry(id, vecs[i]))
 			}
-			link := d.url
-			if link != "" && p.Anchor != "" && !strings.HasPrefix(p.Anchor, "page=") {
-				link += "#" + p.Anchor
+			if _, err := tx.ExecContext(ctx, sql.String(), args...); err != nil {
+				return err
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO knowledge_chunks (id, tenant_id, source_id, document_id, ordinal, title, heading_path,
-				body, tokens, page, anchor, url, terms, freqs, term_count, embedder, embedding)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				uuid.New(), tenantID, src.ID, docID, i, title, pgdialect.Array(nonNil(p.HeadingPath)), p.Text, countTokens(texts[i]), page,
-				p.Anchor, link, pgdialect.Array(terms), pgdialect.Array(freqs), n, s.opts.Embedder.ID(), encode(vecs[i])); err != nil {
+			if _, err := tx.ExecContext(ctx, vsql.String(), vargs...); err != nil {
 				return err
 			}
 		}

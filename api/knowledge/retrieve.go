@@ -62,104 +62,231 @@ type vectorHit struct {
 	Score float64
 }
 
-// retrieveSQL is BM25's ranking with its chunks' columns (kind 1) and the
-// scope's vectors (kind 2) in one statement, for n query terms (?2 holds
-// them; the statement names each, so there is no unnest and no GROUP BY).
+// Retrieval tuning (docs/knowledge.md, "Retrieval").
+const (
+	// rareMin and rareShare bound BM25's candidates: about
+	// max(rareMin, rareShare·N) chunks of the scope — those holding any of
+	// the rarest query terms, then those holding two of the others, while
+	// the estimate fits; a query of one common term reads all its chunks.
+	// Every candidate is scored exactly. The rules are in
+	// knowledge_keyword_candidates (migration 00016).
+	rareMin   = 3000
+	rareShare = 0.02
+	// exactBelow: a scope of fewer chunks is ranked by an exact scan of its
+	// vectors; a larger one through the tenant's IVF lists (ivf.go) when it
+	// has them.
+	exactBelow = 4000
+)
+
+// retrieveSQL is one statement for a whole retrieval, for n query terms:
 //
-// BM25, best first:
+//	kind 0: the settings (agent ?0's budget, "when unknown", how many sources)
+//	kind 1: BM25's top ?6 with their chunks' columns
+//	kind 2: the vector side's candidates, one row: (id, vector) pairs packed
+//	        in one bytea (exact scan of the scope: float32 vectors; or the
+//	        probed IVF lists: their knowledge_vectors entries, int8 vectors)
+//	kind 3: the tenant's IVF centroids, when the caller's copy (generation
+//	        ?10) is stale: the caller probes with them in a second statement
+//
+// The scope is agent ?0's sources, or, without an agent, every source (?1) or
+// the sources ?2. BM25, best first:
 //
 //	score = Σ_t idf(t) · tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen))
 //	idf(t) = ln(1 + (N − df + 0.5)/(df + 0.5))
 //
-// N, avglen and df are over the chunks searched (the scope); RLS keeps them to
-// the tenant. m is the chunks holding a query term (the GIN index on terms)
-// with each term's frequency, read once; df(t) is the count of m's non-null
-// frequencies of t. N and avglen come from an index-only scan of
-// knowledge_chunks_source_idx.
-//
-// Vectors: every vector of the scope made by the embedder (?6) of ?8 bytes,
-// when ?7; the caller ranks them by exact cosine. (A sign-bit Hamming shortlist was tried
-// and dropped: it found 5–28 % of the exact top 50 on the benchmark's corpus.)
+// N, avglen and df(t) are over the scope, read from the statistics kept by
+// the knowledge_chunks trigger (knowledge_sources.chunk_count/term_total and
+// knowledge_terms): small indexed reads. Candidates come from the GIN index
+// on terms through knowledge_keyword_candidates (see rareMin), which returns
+// each one's length, terms and frequencies; each is scored exactly here.
 func retrieveSQL(n int) string {
-	var tfs, dfs, scores, present, any strings.Builder
+	var tfs, dfs, scores, present strings.Builder
 	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&tfs, ", c.freqs[array_position(c.terms, (?2::text[])[%d])]::float8 AS tf%d", i, i)
+		fmt.Fprintf(&tfs, ", k.freqs[array_position(k.terms, (?3::text[])[%d])]::float8 AS tf%d", i, i)
 		if i > 1 {
-			any.WriteString(" OR ")
 			dfs.WriteString(", ")
 			scores.WriteString(" + ")
 			present.WriteString(", ")
 		}
-		fmt.Fprintf(&any, "array_position(c.terms, (?2::text[])[%d]) IS NOT NULL", i)
-		fmt.Fprintf(&dfs, "count(m.tf%d)::float8 AS df%d", i, i)
-		fmt.Fprintf(&scores, "coalesce(ln(1 + (st.n - df.df%d + 0.5) / (df.df%d + 0.5)) * m.tf%d * (?3 + 1) / (m.tf%d + ?3 * (1 - ?4 + ?4 * m.term_count / st.avglen)), 0)", i, i, i, i)
+		fmt.Fprintf(&dfs, "(SELECT qt.df FROM qt WHERE qt.ord = %d) AS df%d", i, i)
+		fmt.Fprintf(&scores, "coalesce(ln(1 + (greatest(sc.n - df.df%d, 0) + 0.5) / (df.df%d + 0.5)) * m.tf%d * (?4 + 1) / (m.tf%d + ?4 * (1 - ?5 + ?5 * m.term_count / sc.avglen)), 0)", i, i, i, i)
 		fmt.Fprintf(&present, "m.tf%d", i)
 	}
-	return `WITH m AS MATERIALIZED (
-  SELECT c.id, c.term_count` + tfs.String() + ` FROM knowledge_chunks c
-   WHERE (` + any.String() + `) AND (?0 OR c.source_id = ANY(?1::uuid[]))
+	return `WITH src AS MATERIALIZED (
+  SELECT s.id, s.chunk_count, s.term_total FROM knowledge_sources s
+   WHERE CASE WHEN ?0::uuid IS NOT NULL THEN s.id IN (SELECT a.source_id FROM agent_knowledge_sources a WHERE a.agent_id = ?0::uuid)
+              ELSE ?1 OR s.id = ANY(?2::uuid[]) END
+), sc AS MATERIALIZED (
+  SELECT coalesce(array_agg(id), '{}') AS ids, count(*) AS sources, greatest(coalesce(sum(chunk_count), 0), 0)::float8 AS n,
+         coalesce(greatest(sum(term_total), 1)::float8 / nullif(sum(chunk_count), 0), 1) AS avglen FROM src
+), qt AS MATERIALIZED (
+  SELECT q.ord, q.term, coalesce((SELECT sum(k.df) FROM knowledge_terms k WHERE k.source_id = ANY((SELECT ids FROM sc)::uuid[]) AND k.term = q.term), 0)::float8 AS df
+    FROM unnest(?3::text[]) WITH ORDINALITY AS q(term, ord)
+), sel AS MATERIALIZED (
+  SELECT coalesce(array_agg(qt.term ORDER BY qt.df, qt.ord), '{}') AS terms, coalesce(array_agg(qt.df ORDER BY qt.df, qt.ord), '{}') AS dfs
+    FROM qt WHERE qt.df > 0
+), m AS MATERIALIZED (
+  SELECT DISTINCT ON (k.id) k.id, k.term_count` + tfs.String() + `
+    FROM sc, sel, knowledge_keyword_candidates(sc.ids, sel.terms, sel.dfs, sc.n, greatest(?13, ?14 * sc.n)) AS k
 ), df AS (
-  SELECT ` + dfs.String() + ` FROM m
-), st AS (
-  SELECT count(*)::float8 AS n, coalesce(avg(s.term_count), 1)::float8 AS avglen FROM knowledge_chunks s
-   WHERE ?0 OR s.source_id = ANY(?1::uuid[])
+  SELECT ` + dfs.String() + `
 ), kw AS (
   SELECT m.id, ` + scores.String() + ` AS score,
          num_nonnulls(` + present.String() + `)::float8 / ` + strconv.Itoa(n) + ` AS coverage
-    FROM m CROSS JOIN df CROSS JOIN st
+    FROM m CROSS JOIN df CROSS JOIN sc
    ORDER BY score DESC, m.id
-   LIMIT ?5
+   LIMIT ?6
+), ivf AS MATERIALIZED (
+  SELECT i.generation, i.lists, i.centroids || i.sizes AS centroids FROM knowledge_ivf i WHERE i.embedder = ?7 AND i.dims * 4 = ?9
+), way AS MATERIALIZED (
+  SELECT ?8 AND (sc.n < ?12 OR NOT EXISTS (SELECT FROM ivf)) AS exact,
+         ?8 AND sc.n >= ?12 AND EXISTS (SELECT FROM ivf WHERE ivf.generation = ?10) AS probe,
+         ?8 AND sc.n >= ?12 AND EXISTS (SELECT FROM ivf WHERE ivf.generation <> ?10) AS stale
+    FROM sc
 )
-SELECT 1 AS kind, kw.score, kw.coverage, NULL::bytea AS embedding, ` + chunkColumns + `
+SELECT 0 AS kind, coalesce((SELECT k.token_budget FROM agent_knowledge k WHERE k.agent_id = ?0::uuid), ?15)::float8 AS score, 0::float8 AS coverage,
+       NULL::bytea AS blob, coalesce((SELECT k.when_unknown FROM agent_knowledge k WHERE k.agent_id = ?0::uuid), ?16) AS info, sc.sources AS num,
+       sc.ids AS scope, ` + nullChunk + `
+  FROM sc
+UNION ALL
+SELECT 1, kw.score, kw.coverage, NULL, '', 0, NULL, ` + chunkColumns + `
   FROM kw JOIN knowledge_chunks c ON c.id = kw.id
 UNION ALL
-SELECT 2, 0, 0, v.embedding, v.id, v.source_id, v.document_id, 0, '', '{}'::text[], '', 0, NULL::int, '', ''
+SELECT 2, 0, 0, string_agg(uuid_send(v.id) || v.embedding, ''::bytea), 'exact', count(*), NULL, ` + nullChunk + `
   FROM knowledge_chunks v
- WHERE ?7 AND v.embedder = ?6 AND length(v.embedding) = ?8 AND (?0 OR v.source_id = ANY(?1::uuid[]))`
+ WHERE (SELECT exact FROM way) AND v.embedder = ?7 AND length(v.embedding) = ?9 AND v.source_id = ANY((SELECT ids FROM sc)::uuid[])
+UNION ALL
+SELECT 2, 0, 0, string_agg(v.entry, ''::bytea), 'ivf', count(*), NULL, ` + nullChunk + `
+  FROM knowledge_vectors v
+ WHERE (SELECT probe FROM way) AND v.embedder = ?7 AND length(v.entry) = ?17 AND v.ivf_list = ANY(?11::int[])
+   AND v.source_id = ANY((SELECT ids FROM sc)::uuid[])
+UNION ALL
+SELECT 3, ivf.lists, 0, ivf.centroids, '', ivf.generation, NULL, ` + nullChunk + `
+  FROM ivf WHERE (SELECT stale FROM way)`
 }
 
+// nullChunk fills chunkColumns in rows that are not chunks.
+const nullChunk = "NULL::uuid AS id, NULL::uuid AS source_id, NULL::uuid AS document_id, 0 AS ordinal, '' AS title, '{}'::text[] AS heading_path, " +
+	"'' AS body, 0 AS tokens, NULL::int AS page, '' AS anchor, '' AS url"
+
+// vectorsSQL is the vector side alone (after a stale IVF copy): the probed
+// lists' (id, vector) pairs of the scope ?0 (source ids).
+const vectorsSQL = `SELECT string_agg(v.entry, ''::bytea) FROM knowledge_vectors v
+ WHERE v.embedder = ?1 AND length(v.entry) = ?2 AND v.ivf_list = ANY(?3::int[]) AND v.source_id = ANY(?0::uuid[])`
+
 type retrievedRow struct {
-	Kind      int     `bun:"kind"`
-	Score     float64 `bun:"score"`
-	Coverage  float64 `bun:"coverage"`
-	Embedding []byte  `bun:"embedding"`
+	Kind     int         `bun:"kind"`
+	Score    float64     `bun:"score"`
+	Coverage float64     `bun:"coverage"`
+	Blob     []byte      `bun:"blob"`
+	Info     string      `bun:"info"`
+	Num      int64       `bun:"num"`
+	Scope    []uuid.UUID `bun:"scope,array"`
 	Chunk
 }
 
+// request is one retrieval: its scope (an agent's sources, or Scope), the
+// query, and the vector side's inputs.
+type request struct {
+	agent    *uuid.UUID
+	scope    Scope
+	query    string
+	embedder string
+	q        []float32 // nil: no vector side
+	k        int
+}
+
+// result is what retrieve found.
+type result struct {
+	settings  Settings
+	sources   int
+	kw        []keywordHit
+	vec       []vectorHit
+	chunks    map[uuid.UUID]Chunk
+	vectorWay string // "exact", "ivf" or "" (no vector side)
+}
+
 // retrieve runs retrieveSQL: BM25's top k with their chunks and the vector
-// side's top k (exact cosine). q nil leaves out the
-// vector side.
-func retrieve(ctx context.Context, db bun.IDB, scope Scope, query, embedder string, q []float32, k int) ([]keywordHit, []vectorHit, map[uuid.UUID]Chunk, error) {
-	terms := queryTerms(query)
-	sql := retrieveSQL(len(terms))
-	if len(terms) == 0 { // no keyword side: only the vectors
+// side's top k (exact cosine over the candidates it returned), with the
+// agent's settings. A stale copy of the tenant's IVF centroids costs a second
+// statement (the centroids come back with the first).
+func retrieve(ctx context.Context, db bun.IDB, r request) (*result, error) {
+	terms := queryTerms(r.query)
+	sql := retrieveSQL(max(len(terms), 1))
+	if len(terms) == 0 {
 		terms = []string{}
-		sql = retrieveSQL(1)
+	}
+	tenant, haveTenant := tenantOf(db)
+	ix := cachedIVF(tenant, haveTenant, r.embedder, len(r.q))
+	var gen int64
+	probes := []int32{-1}
+	if ix != nil && r.q != nil {
+		gen = ix.generation
+		probes = ix.probe(r.q)
 	}
 	var rows []retrievedRow
-	if err := db.NewRaw(sql, scope.All, uuidArray(scope.SourceIDs), pgdialect.Array(terms), K1, B, k,
-		embedder, q != nil, 4*len(q)).Scan(ctx, &rows); err != nil {
-		return nil, nil, nil, err
+	if err := db.NewRaw(sql, r.agent, r.scope.All, uuidArray(r.scope.SourceIDs), pgdialect.Array(terms), K1, B, r.k,
+		r.embedder, r.q != nil, 4*len(r.q), gen, pgdialect.Array(probes), exactBelow, rareMin, rareShare,
+		DefaultTokenBudget, SayUnknown, entrySize(len(r.q))).Scan(ctx, &rows); err != nil {
+		return nil, err
 	}
-	var kw []keywordHit
-	var vec []vectorHit
-	chunks := map[uuid.UUID]Chunk{}
-	for _, r := range rows {
-		if r.Kind == 1 {
-			chunks[r.ID] = r.Chunk
-			kw = append(kw, keywordHit{r.ID, r.Score, r.Coverage})
-		} else {
-			vec = append(vec, vectorHit{r.ID, float64(dot(q, r.Embedding))})
+	out := &result{chunks: map[uuid.UUID]Chunk{}}
+	var blob []byte
+	var scope []uuid.UUID
+	for _, row := range rows {
+		switch row.Kind {
+		case 0:
+			out.settings = Settings{TokenBudget: int(row.Score), WhenUnknown: row.Info}
+			out.sources, scope = int(row.Num), row.Scope
+		case 1:
+			out.chunks[row.ID] = row.Chunk
+			out.kw = append(out.kw, keywordHit{row.ID, row.Score, row.Coverage})
+		case 2: // an aggregate: a row even when its way was not taken
+			if row.Num > 0 {
+				blob, out.vectorWay = row.Blob, row.Info
+			}
+		case 3:
+			ix = newIVF(row.Num, r.embedder, len(r.q), int(row.Score), row.Blob)
+			if haveTenant {
+				storeIVF(tenant, ix)
+			}
+			out.vectorWay = "ivf"
+			if err := db.NewRaw(vectorsSQL, uuidArray(scope), r.embedder, entrySize(len(r.q)),
+				pgdialect.Array(ix.probe(r.q))).Scan(ctx, &blob); err != nil {
+				return nil, err
+			}
 		}
 	}
-	sort.SliceStable(kw, func(i, j int) bool { // UNION ALL keeps no order
-		if kw[i].Score != kw[j].Score {
-			return kw[i].Score > kw[j].Score
+	sort.SliceStable(out.kw, func(i, j int) bool { // UNION ALL keeps no order
+		if out.kw[i].Score != out.kw[j].Score {
+			return out.kw[i].Score > out.kw[j].Score
 		}
-		return bytes.Compare(kw[i].ID[:], kw[j].ID[:]) < 0
+		return bytes.Compare(out.kw[i].ID[:], out.kw[j].ID[:]) < 0
 	})
-	sortVector(vec)
-	return kw, vec[:min(k, len(vec))], chunks, nil
+	switch {
+	case r.q == nil:
+	case out.vectorWay == "ivf":
+		out.vec = rankEntries(r.q, blob, r.k)
+	default:
+		out.vec = rankVectors(r.q, blob, r.k)
+	}
+	return out, nil
+}
+
+// rankVectors is the k best (id, vector) pairs of blob by dot product with q.
+func rankVectors(q []float32, blob []byte, k int) []vectorHit {
+	size := 16 + 4*len(q)
+	if len(q) == 0 || len(blob) < size {
+		return nil
+	}
+	all := make([]vectorHit, 0, len(blob)/size)
+	for off := 0; off+size <= len(blob); off += size {
+		var id uuid.UUID
+		copy(id[:], blob[off:off+16])
+		all = append(all, vectorHit{id, float64(dot(q, blob[off+16:off+size]))})
+	}
+	sortVector(all)
+	return all[:min(k, len(all))]
 }
 
 func sortVector(all []vectorHit) {
@@ -176,8 +303,11 @@ func keyword(ctx context.Context, db bun.IDB, scope Scope, query string, k int) 
 	if len(queryTerms(query)) == 0 {
 		return nil, nil
 	}
-	kw, _, _, err := retrieve(ctx, db, scope, query, "", nil, k)
-	return kw, err
+	res, err := retrieve(ctx, db, request{scope: scope, query: query, k: k})
+	if err != nil {
+		return nil, err
+	}
+	return res.kw, nil
 }
 
 func dot(q []float32, raw []byte) float32 {
@@ -242,48 +372,53 @@ func (h Hit) relevant() bool {
 	return h.VectorScore >= MinVectorScore || (h.KeywordRank > 0 && h.Coverage >= MinCoverage)
 }
 
-// search ranks the scope's chunks for query and returns the best limit of
-// them: one statement, and a second for the chunks only the vector side
-// found when some are among them.
-func (s *Service) search(ctx context.Context, db bun.IDB, scope Scope, query string, limit int) ([]Hit, error) {
-	if !scope.All && len(scope.SourceIDs) == 0 {
-		return nil, nil
-	}
-	qv, err := s.opts.Embedder.Embed(ctx, []string{query})
+// search ranks the chunks of r's scope for r.query and returns the best
+// limit of them, with the settings read on the way: one statement, and a
+// second for the chunks only the vector side found when some are among them.
+// With relevantOnly (a turn), a hit only the vector side found and too far
+// to be relevant is dropped instead of loaded: it could not enter the budget.
+func (s *Service) search(ctx context.Context, db bun.IDB, r request, limit int, relevantOnly bool) ([]Hit, *result, error) {
+	r.embedder, r.k = s.opts.Embedder.ID(), candidates
+	res, err := retrieve(ctx, db, r)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	kw, vec, chunks, err := retrieve(ctx, db, scope, query, s.opts.Embedder.ID(), qv[0], candidates)
-	if err != nil {
-		return nil, err
-	}
-	hits := fuse(kw, vec)
+	hits := fuse(res.kw, res.vec)
 	hits = hits[:min(limit, len(hits))]
 	// The chunks only the vector side found: a second statement, only when
 	// some made the cut.
 	var ids []uuid.UUID
 	for _, h := range hits {
-		if _, ok := chunks[h.ID]; !ok {
+		if _, ok := res.chunks[h.ID]; !ok && (!relevantOnly || h.relevant()) {
 			ids = append(ids, h.ID)
 		}
 	}
 	if len(ids) > 0 {
 		var more []Chunk
 		if err := db.NewRaw("SELECT "+chunkColumns+" FROM knowledge_chunks c WHERE c.id = ANY(?::uuid[])", uuidArray(ids)).Scan(ctx, &more); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, c := range more {
-			chunks[c.ID] = c
+			res.chunks[c.ID] = c
 		}
 	}
 	out := hits[:0]
 	for _, h := range hits {
-		if c, ok := chunks[h.ID]; ok {
+		if c, ok := res.chunks[h.ID]; ok {
 			h.Chunk = c
 			out = append(out, h)
 		}
 	}
-	return out, nil
+	return out, res, nil
+}
+
+// embedQuery embeds a query for the vector side.
+func (s *Service) embedQuery(ctx context.Context, query string) ([]float32, error) {
+	qv, err := s.opts.Embedder.Embed(ctx, []string{query})
+	if err != nil {
+		return nil, err
+	}
+	return qv[0], nil
 }
 
 // budget marks the hits that go into a prompt: relevant ones, best first,

@@ -17,7 +17,7 @@ func seedEveryTenantTable(ctx context.Context, t *testing.T, owner *pgxpool.Pool
 	t.Helper()
 	userID, agentID, connID, convID, msgID := uuid.New(), uuid.New(), uuid.New(), uuid.New(), uuid.New()
 	eventID, endpointID, deliveryID := uuid.New(), uuid.New(), uuid.New()
-	sourceID, documentID, gapID := uuid.New(), uuid.New(), uuid.New()
+	sourceID, documentID, gapID, chunkID := uuid.New(), uuid.New(), uuid.New(), uuid.New()
 	email := userID.String() + "@seed.test"
 	stmts := []struct {
 		sql  string
@@ -61,8 +61,12 @@ func seedEveryTenantTable(ctx context.Context, t *testing.T, owner *pgxpool.Pool
 		{`INSERT INTO knowledge_sources (id, tenant_id, kind, title, body_text) VALUES ($1, $2, 'snippet', 'Hours', 'Open at nine')`, []any{sourceID, tenantID}},
 		{`INSERT INTO knowledge_documents (id, tenant_id, source_id, content_hash) VALUES ($1, $2, $3, 'x')`, []any{documentID, tenantID, sourceID}},
 		{`INSERT INTO knowledge_chunks (id, tenant_id, source_id, document_id, ordinal, body, tokens, terms, freqs, term_count)
-		  VALUES ($1, $2, $3, $4, 0, 'Open at nine', 3, '{open,nine}', '{1,1}', 2)`, []any{uuid.New(), tenantID, sourceID, documentID}},
+		  VALUES ($1, $2, $3, $4, 0, 'Open at nine', 3, '{open,nine}', '{1,1}', 2)`, []any{chunkID, tenantID, sourceID, documentID}},
+		{`INSERT INTO knowledge_vectors (tenant_id, chunk_id, source_id, embedder, entry) VALUES ($1, $2, $3, 'seed', '\x00')`,
+			[]any{tenantID, chunkID, sourceID}},
 		{`INSERT INTO agent_knowledge (tenant_id, agent_id) VALUES ($1, $2)`, []any{tenantID, agentID}},
+		{`INSERT INTO knowledge_ivf (tenant_id, embedder, dims, lists, generation, centroids, sizes, trained_chunks) VALUES ($1, 'seed', 1, 1, 1, '\x00000000', '\x01000000', 1)`,
+			[]any{tenantID}},
 		{`INSERT INTO agent_knowledge_sources (tenant_id, agent_id, source_id) VALUES ($1, $2, $3)`, []any{tenantID, agentID, sourceID}},
 		{`INSERT INTO knowledge_gaps (id, tenant_id, norm_key, question) VALUES ($1, $2, 'deliver mars', 'Do you deliver to Mars?')`, []any{gapID, tenantID}},
 		{`INSERT INTO knowledge_gap_asks (id, tenant_id, gap_id, conversation_id, message_id, question) VALUES ($1, $2, $3, $4, $5, 'Mars?')`,

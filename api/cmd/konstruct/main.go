@@ -7,6 +7,7 @@
 //	konstruct user create    create an operator account
 //	konstruct rotate-keys    re-encrypt every stored secret with the newest SECRETS_KEYS key
 //	konstruct memory backfill  embed every message that has no memory from the configured embedder
+//	konstruct knowledge backfill  re-embed every knowledge chunk another embedder made (-queue: as River jobs)
 //	konstruct keys           print freshly generated SESSION_KEYS and SECRETS_KEYS
 //	konstruct env            describe every environment variable and its value
 //
@@ -48,6 +49,8 @@ Usage:
   konstruct user create    create an operator (see -h)
   konstruct rotate-keys    re-encrypt every stored secret with the newest key in SECRETS_KEYS
   konstruct memory backfill  embed the messages that have no memory from the configured EMBEDDER
+  konstruct knowledge backfill  re-embed the knowledge chunks another EMBEDDER made (progress on stderr;
+                           -queue enqueues one job per tenant instead)
   konstruct keys           print new SESSION_KEYS and SECRETS_KEYS values
   konstruct env            list every environment variable, its default and current value
 `
@@ -93,6 +96,11 @@ func run(ctx context.Context, args []string, stdout io.Writer, stdin io.Reader) 
 			return errors.New("usage: konstruct memory backfill")
 		}
 		return runMemoryBackfill(ctx, stdout)
+	case "knowledge":
+		if len(args) < 2 || args[1] != "backfill" {
+			return errors.New("usage: konstruct knowledge backfill [-queue]")
+		}
+		return runKnowledgeBackfill(ctx, args[2:], stdout, os.Stderr)
 	case "keys":
 		fmt.Fprintf(stdout, "SESSION_KEYS=k1:%s\nSECRETS_KEYS=%s\n", strings.TrimPrefix(secrets.NewKey(1), "1:"), secrets.NewKey(1))
 		return nil
@@ -256,6 +264,39 @@ func runRotateKeys(ctx context.Context, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "every stored secret now uses key version %d (%d re-encrypted across %d tenants)\n", res.Version, res.Reencrypted, res.Tenants)
+	return nil
+}
+
+func runKnowledgeBackfill(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("knowledge backfill", flag.ContinueOnError)
+	queue := fs.Bool("queue", false, "enqueue a backfill job per tenant with stale chunks instead of running here")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.FromEnv(config.LoadOpts{Require: serverRequired, NeedAppDB: true})
+	if err != nil {
+		return err
+	}
+	a, err := app.New(ctx, cfg, logger(cfg), app.Opts{})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if *queue {
+		n, err := a.Knowledge.EnqueueBackfills(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "queued a backfill job for %d tenants\n", n)
+		return nil
+	}
+	bar := progress.New(stderr, "re-embedding knowledge chunks ("+a.Knowledge.Embedder().ID()+")")
+	n, err := a.Knowledge.Backfill(ctx, func(done, total int) { bar.Update(done, total, "") })
+	bar.Done()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "re-embedded %d knowledge chunks\n", n)
 	return nil
 }
 
