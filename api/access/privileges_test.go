@@ -63,6 +63,7 @@ var appFunctions = map[string]struct {
 	"webhook_due_endpoints(p_limit integer)":         {true, "the event relay's list of endpoints with deliveries due; reads only, ids"},
 	"webhook_prune()":                                {true, "deletes events past the 30-day retention in every tenant; takes no argument"},
 	"knowledge_due_sources(p_limit integer)":         {true, "the knowledge re-sync scheduler's list of sources due; reads only, ids"},
+	"knowledge_stale_tenants(p_embedder text)":       {true, "the embedding backfill check's tenants with chunks of another embedder; reads only, ids"},
 	"knowledge_keyword_candidates(p_sources uuid[], p_terms text[], p_dfs double precision[], p_n double precision, p_budget double precision)": {true,
 		"BM25's candidates through the GIN index on terms, which forced RLS keeps from the app role (&& is not leakproof); reads only the transaction's tenant and the given sources, returns ids and term statistics"},
 	"prune_sessions()": {true, "deletes expired and revoked sessions of every user; takes no argument"},

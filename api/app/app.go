@@ -208,6 +208,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &knowledge.SyncWorker{Knowledge: a.Knowledge})
 	river.AddWorker(workers, &knowledge.BackfillWorker{Knowledge: a.Knowledge})
+	river.AddWorker(workers, &knowledge.BackfillCheckWorker{Knowledge: a.Knowledge})
 	river.AddWorker(workers, &knowledge.ScheduleWorker{Knowledge: a.Knowledge})
 	river.AddWorker(workers, events.NewWorker(a.Events))
 	river.AddWorker(workers, &events.PruneWorker{DB: st.DB, Log: log})
@@ -221,7 +222,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 	river.AddWorker(workers, &memory.EmbedWorker{Memory: a.Memory})
 	river.AddWorker(workers, &tenants.InvitationEmailWorker{Store: st, Tenants: a.Tenants, Sender: mailer, Log: log})
 	a.Jobs, err = jobs.NewClient(st.Pool, jobs.Opts{
-		Workers: workers, Periodic: []*river.PeriodicJob{retention.Periodic(), usage.Periodic(cfg.Billing.BudgetInterval), events.PrunePeriodic(), knowledge.SchedulePeriodic()},
+		Workers: workers, Periodic: []*river.PeriodicJob{retention.Periodic(), usage.Periodic(cfg.Billing.BudgetInterval), events.PrunePeriodic(), knowledge.SchedulePeriodic(), knowledge.BackfillCheckPeriodic()},
 		Work: opts.Work, Concurrency: cfg.WorkerConcurrency, LLMConcurrency: cfg.LLMWorkerConcurrency,
 		Logger: log, TestOnly: opts.TestOnly, RescueAfter: cfg.JobRescueAfter, WebhookConcurrency: cfg.Webhooks.Concurrency,
 		Middleware: append(a.Tracing.JobMiddleware(), &obs.JobMiddleware{Metrics: a.Metrics, Log: log}),

@@ -78,40 +78,61 @@ func (s *Service) StaleChunks(ctx context.Context, tenantID uuid.UUID) (int, err
 	return n, err
 }
 
-// tenants lists every tenant (platform_tenants: ids only are used).
-func (s *Service) tenants(ctx context.Context) ([]uuid.UUID, error) {
+// staleTenants lists the tenants with chunks the configured embedder did not
+// make (knowledge_stale_tenants: ids only, one statement across tenants).
+func (s *Service) staleTenants(ctx context.Context) ([]uuid.UUID, error) {
 	var tenants []uuid.UUID
-	err := s.opts.Store.DB.NewRaw("SELECT id FROM platform_tenants(NULL, NULL, 1000000)").Scan(ctx, &tenants)
+	err := s.opts.Store.DB.NewRaw("SELECT t FROM knowledge_stale_tenants(?) AS t", s.opts.Embedder.ID()).Scan(ctx, &tenants)
 	return tenants, err
 }
 
 // EnqueueBackfills queues a backfill job for every tenant with stale chunks
 // and returns how many.
 func (s *Service) EnqueueBackfills(ctx context.Context) (int, error) {
-	tenants, err := s.tenants(ctx)
+	tenants, err := s.staleTenants(ctx)
 	if err != nil {
 		return 0, err
 	}
-	n := 0
-	for _, t := range tenants {
-		stale, err := s.StaleChunks(ctx, t)
-		if err != nil {
-			return n, err
-		}
-		if stale > 0 {
-			if err := s.EnqueueBackfill(ctx, t); err != nil {
-				return n, err
-			}
-			n++
+	for i, t := range tenants {
+		if err := s.EnqueueBackfill(ctx, t); err != nil {
+			return i, err
 		}
 	}
-	return n, nil
+	return len(tenants), nil
+}
+
+// BackfillCheckArgs queues the backfills an embedder change calls for.
+type BackfillCheckArgs struct{}
+
+// Kind names the job.
+func (BackfillCheckArgs) Kind() string { return "knowledge.backfill_check" }
+
+// BackfillCheckPeriodic runs the check when the workers start — EMBEDDER
+// changes only with a restart — and then daily, in case a start's check was
+// lost. Each run is one statement across tenants.
+func BackfillCheckPeriodic() *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
+		func() (river.JobArgs, *river.InsertOpts) { return BackfillCheckArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})
+}
+
+// BackfillCheckWorker works BackfillCheckArgs.
+type BackfillCheckWorker struct {
+	river.WorkerDefaults[BackfillCheckArgs]
+	Knowledge *Service
+}
+
+// Work queues a backfill for each tenant with stale chunks (a tenant whose
+// backfill is queued or running already is not queued twice: BackfillArgs is
+// unique).
+func (w *BackfillCheckWorker) Work(ctx context.Context, _ *river.Job[BackfillCheckArgs]) error {
+	_, err := w.Knowledge.EnqueueBackfills(ctx)
+	return err
 }
 
 // Backfill re-embeds the stale chunks of every tenant (the command line),
 // and returns how many it embedded.
 func (s *Service) Backfill(ctx context.Context, progress BackfillProgress) (int, error) {
-	tenants, err := s.tenants(ctx)
+	tenants, err := s.staleTenants(ctx)
 	if err != nil {
 		return 0, err
 	}

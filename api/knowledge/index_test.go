@@ -227,6 +227,52 @@ func TestBackfillAfterEmbedderChange(t *testing.T) {
 	require.Zero(t, n)
 }
 
+// When the workers start after EMBEDDER changed, the backfill check queues
+// one backfill for each tenant with chunks of another embedder — and none for
+// a tenant already up to date, nor a second while one is queued.
+func TestBackfillCheckQueuesStaleTenants(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	ctx := context.Background()
+	jobs, err := river.NewClient(riverpgxv5.New(db.Store.Pool), &river.Config{})
+	require.NoError(t, err)
+	st := store.New(db.Store.Pool)
+	st.AttachJobs(jobs)
+	current := New(Opts{Store: st, Embedder: memory.Offline{}})
+	fresh := syncedSnippet(t, db, current, "Refunds are paid within 14 days.")
+	stale := syncedSnippet(t, db, New(Opts{Store: st, Embedder: otherEmbedder{}}), "Parcels ship on weekdays.")
+
+	// The package's database is shared by parallel tests: only this test's
+	// two tenants are looked at.
+	queued := func() map[string]int {
+		rows, err := db.Owner.Query(ctx, `SELECT args->>'tenant_id', count(*) FROM river_job
+			WHERE kind = 'knowledge.backfill' AND args->>'tenant_id' IN ($1, $2) GROUP BY 1`, fresh.tenant.String(), stale.tenant.String())
+		require.NoError(t, err)
+		defer rows.Close()
+		out := map[string]int{}
+		for rows.Next() {
+			var tenant string
+			var n int
+			require.NoError(t, rows.Scan(&tenant, &n))
+			out[tenant] = n
+		}
+		require.NoError(t, rows.Err())
+		return out
+	}
+	check := &BackfillCheckWorker{Knowledge: current}
+	require.NoError(t, check.Work(ctx, &river.Job[BackfillCheckArgs]{}))
+	require.Equal(t, map[string]int{stale.tenant.String(): 1}, queued(), "only the tenant with another embedder's chunks")
+	require.NoError(t, check.Work(ctx, &river.Job[BackfillCheckArgs]{}))
+	require.Equal(t, map[string]int{stale.tenant.String(): 1}, queued(), "not twice while one is queued")
+
+	_, err = current.BackfillTenant(ctx, stale.tenant, nil)
+	require.NoError(t, err)
+	left, err := current.staleTenants(ctx)
+	require.NoError(t, err)
+	require.NotContains(t, left, stale.tenant, "nothing is stale after the backfill")
+	require.NotContains(t, left, fresh.tenant)
+}
+
 // Two syncs of one source cannot be queued (or run) at once: the second
 // insert is the first job.
 func TestSyncJobsAreUniquePerSource(t *testing.T) {
