@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/google/uuid"
-
 	"github.com/konstruct/konstruct/api/access"
 	"github.com/konstruct/konstruct/api/store"
 )
@@ -40,38 +38,6 @@ func New(ctx context.Context, st *store.Store, g *access.Guard, e Embedder, log 
 // Embedder is the configured embedder.
 func (s *Service) Embedder() Embedder { return s.embedder }
 
-// rank picks the search: pgvector's distance in PostgreSQL when it is set up
-// and the embedder's dimensions are indexed, else the exact scan. Both return
-// the same thing: the k best cosine scores above MinScore, best first.
-func (s *Service) rank(ctx context.Context, tx store.Tx, scope Scope, query []float32, k int, exclude []uuid.UUID) ([]scored, error) {
-	if !s.pgvector || !strings.HasSuffix(s.embedder.ID(), "/"+strconv.Itoa(len(query))) {
-		return exactRank(ctx, tx, s.embedder.ID(), scope, query, k, exclude)
-	}
-	dims := len(query)
-	q := vectorLiteral(query)
-	var rows []struct {
-		ID    uuid.UUID `bun:"message_id"`
-		Score float32   `bun:"score"`
-	}
-	if exclude == nil {
-		exclude = []uuid.UUID{}
-	}
-	err := tx.NewRaw(fmt.Sprintf(`SELECT message_id, 1 - ((embedding_vec::vector(%d)) <=> ?::vector(%d)) AS score FROM memories
-		WHERE agent_id = ? AND participant_key = ? AND embedder = ? AND NOT (message_id = ANY(?::uuid[]))
-		ORDER BY (embedding_vec::vector(%d)) <=> ?::vector(%d) LIMIT ?`, dims, dims, dims, dims),
-		q, scope.AgentID, scope.ParticipantKey, s.embedder.ID(), uuidArray(exclude), q, k).Scan(ctx, &rows)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]scored, 0, len(rows))
-	for _, r := range rows {
-		if r.Score >= MinScore {
-			out = append(out, scored{r.ID, r.Score})
-		}
-	}
-	return out, nil
-}
-
 // vectorLiteral writes a vector in pgvector's text form.
 func vectorLiteral(v []float32) string {
 	var b strings.Builder
@@ -84,12 +50,4 @@ func vectorLiteral(v []float32) string {
 	}
 	b.WriteByte(']')
 	return b.String()
-}
-
-func uuidArray(ids []uuid.UUID) string {
-	parts := make([]string, len(ids))
-	for i, id := range ids {
-		parts[i] = id.String()
-	}
-	return "{" + strings.Join(parts, ",") + "}"
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -59,51 +61,112 @@ const MinScore = 0.15
 
 // Search returns the k memories of scope most similar to query (a unit vector
 // from the service's embedder), best first, leaving out the messages in
-// exclude (those the model already sees in the conversation window).
+// exclude (those the model already sees in the conversation window): the
+// rank statement, and the texts statement when memories are found.
 func (s *Service) Search(ctx context.Context, tx store.Tx, scope Scope, query []float32, k int, exclude []uuid.UUID) ([]Recalled, error) {
-	best, err := s.rank(ctx, tx, scope, query, k, exclude)
-	if err != nil || len(best) == 0 {
+	var b store.Batch
+	ranked := s.QueueRank(&b, scope, query, k, len(exclude))
+	if err := tx.Send(ctx, &b); err != nil {
 		return nil, err
 	}
-	return texts(ctx, tx, best)
+	return ranked.Recall(ctx, tx, exclude)
 }
 
-// exactRank scores every memory of the scope in the application. It reads
-// through pgx on the transaction's connection: the binary protocol sends
-// vectors as raw bytes, where bun's simple protocol would send them as hex
-// text (twice the bytes, plus decoding).
-func exactRank(ctx context.Context, tx store.Tx, embedder string, scope Scope, query []float32, k int, exclude []uuid.UUID) ([]scored, error) {
+// Ranked is a recall's rank statement queued in a caller's batch (QueueRank):
+// after the batch is sent it holds the k+extra best memories of the scope;
+// Recall leaves out the excluded ones and loads the best k's messages.
+type Ranked struct {
+	k    int
+	best []scored // best first, at least MinScore
+}
+
+// QueueRank queues the rank statement of a recall of the k memories of scope
+// most similar to query, in the caller's batch, for when the messages to
+// leave out are not known yet (they are read in the same batch): it keeps
+// the k+extra best, so that leaving out up to extra messages afterwards
+// (Recall) still leaves the k best of the others. Without pgvector (or for
+// an embedder whose vectors it does not index) every memory of the scope is
+// read and scored in the application; with it, the index returns the
+// k+extra nearest.
+func (s *Service) QueueRank(b *store.Batch, scope Scope, query []float32, k, extra int) *Ranked {
+	r := &Ranked{k: k}
+	n := k + max(extra, 0)
+	if !s.pgvector || !strings.HasSuffix(s.embedder.ID(), "/"+strconv.Itoa(len(query))) {
+		queueExactRank(b, s.embedder.ID(), scope, query, n, r)
+		return r
+	}
+	dims := len(query)
+	b.Queue(fmt.Sprintf(`SELECT message_id, 1 - ((embedding_vec::vector(%d)) <=> $1::vector(%d)) AS score FROM memories
+		WHERE agent_id = $2 AND participant_key = $3 AND embedder = $4
+		ORDER BY (embedding_vec::vector(%d)) <=> $1::vector(%d) LIMIT $5`, dims, dims, dims, dims),
+		vectorLiteral(query), scope.AgentID, scope.ParticipantKey, s.embedder.ID(), int64(n)).Query(func(rows pgx.Rows) error {
+		defer rows.Close()
+		var id uuid.UUID
+		var score float64
+		for rows.Next() {
+			if err := rows.Scan(&id, &score); err != nil {
+				return err
+			}
+			if float32(score) >= MinScore {
+				r.best = append(r.best, scored{id, float32(score)})
+			}
+		}
+		return rows.Err()
+	})
+	return r
+}
+
+// Recall is the k best ranked memories whose messages are not in exclude,
+// with their messages (one more statement, only when there are any), best
+// first.
+func (r *Ranked) Recall(ctx context.Context, tx store.Tx, exclude []uuid.UUID) ([]Recalled, error) {
 	skip := make(map[uuid.UUID]bool, len(exclude))
 	for _, id := range exclude {
 		skip[id] = true
 	}
-	top := &topK{k: k}
-	err := tx.Pgx(func(ptx pgx.Tx) error {
-		rows, err := ptx.Query(ctx, `SELECT message_id, embedding FROM memories
-			WHERE agent_id = $1 AND participant_key = $2 AND embedder = $3`, scope.AgentID, scope.ParticipantKey, embedder)
-		if err != nil {
-			return err
+	best := make([]scored, 0, r.k)
+	for _, s := range r.best {
+		if len(best) == r.k {
+			break
 		}
+		if !skip[s.id] {
+			best = append(best, s)
+		}
+	}
+	if len(best) == 0 {
+		return nil, nil
+	}
+	return texts(ctx, tx, best)
+}
+
+// queueExactRank scores every memory of the scope in the application, keeping
+// the n best. It reads through pgx: the binary protocol sends vectors as raw
+// bytes, where bun's simple protocol would send them as hex text (twice the
+// bytes, plus decoding).
+func queueExactRank(b *store.Batch, embedder string, scope Scope, query []float32, n int, into *Ranked) {
+	b.Queue(`SELECT message_id, embedding FROM memories
+		WHERE agent_id = $1 AND participant_key = $2 AND embedder = $3`, scope.AgentID, scope.ParticipantKey, embedder).Query(func(rows pgx.Rows) error {
 		defer rows.Close()
+		top := &topK{k: n}
 		var id uuid.UUID
 		var raw []byte
 		for rows.Next() {
 			if err := rows.Scan(&id, &raw); err != nil {
 				return err
 			}
-			if skip[id] || len(raw) != 4*len(query) {
+			if len(raw) != 4*len(query) {
 				continue
 			}
 			if s := dot(query, raw); s >= MinScore {
 				top.push(scored{id, s})
 			}
 		}
-		return rows.Err()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		into.best = top.sorted()
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return top.sorted(), nil
 }
 
 // dot is the cosine of a unit vector with a stored one, read in place.
