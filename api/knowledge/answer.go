@@ -78,31 +78,76 @@ type Knowledge struct {
 // when a chunk only the vector side found makes the budget, or the process's
 // copy of the tenant's vector index is stale. The question is embedded first
 // unless this process saw the agent without sources last time (then an agent
-// given sources since costs one more statement, once).
+// given sources since costs one more statement, once). It is QueueRetrieve,
+// the batch sent, and Finish.
 func (s *Service) Retrieve(ctx context.Context, db bun.IDB, agentID uuid.UUID, question string) (*Knowledge, error) {
-	r := request{agent: &agentID}
-	ask := strings.TrimSpace(question) != ""
-	if ask {
-		r.query = question
+	tx, ok := asTx(db)
+	if !ok {
+		return nil, fmt.Errorf("knowledge: retrieval needs a tenant transaction, not %T", db)
+	}
+	var b store.Batch
+	p, err := s.QueueRetrieve(ctx, &b, tx.TenantID, agentID, question)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Send(ctx, &b); err != nil {
+		return nil, err
+	}
+	return p.Finish(ctx, tx)
+}
+
+// PendingRetrieval is a retrieval queued in a caller's batch
+// (QueueRetrieve); Finish completes it once the batch was sent.
+type PendingRetrieval struct {
+	s        *Service
+	agentID  uuid.UUID
+	question string
+	ask      bool
+	r        request
+	rt       *retrieval
+}
+
+// QueueRetrieve queues Retrieve's statement for agentID of tenantID (the
+// transaction's tenant) in b, so a turn reads its knowledge in the same round
+// trip as its window: the question is embedded now (when the agent may have
+// sources), the ranking is done by Finish after the batch was sent.
+func (s *Service) QueueRetrieve(ctx context.Context, b *store.Batch, tenantID, agentID uuid.UUID, question string) (*PendingRetrieval, error) {
+	p := &PendingRetrieval{s: s, agentID: agentID, question: question, r: request{agent: &agentID}}
+	p.ask = strings.TrimSpace(question) != ""
+	if p.ask {
+		p.r.query = question
 		if mayHaveSources(agentID) {
 			q, err := s.embedQuery(ctx, question)
 			if err != nil {
 				return nil, err
 			}
-			r.q = q
+			p.r.q = q
 		}
 	}
-	hits, res, err := s.search(ctx, db, r, 20, true)
+	p.rt = queueRetrieve(b, tenantID, true, s.prepare(p.r))
+	return p, nil
+}
+
+// Finish ranks what the queued statement returned and cuts it to the
+// agent's budget, in the transaction the batch was sent in (db): more
+// statements only when needed (see Retrieve).
+func (p *PendingRetrieval) Finish(ctx context.Context, db bun.IDB) (*Knowledge, error) {
+	s, r := p.s, p.r
+	res, err := p.rt.finish(ctx, db)
 	if err != nil {
 		return nil, err
 	}
-	rememberSources(agentID, res.sources > 0)
+	hits, err := s.rank(ctx, db, res, 20, true)
+	if err != nil {
+		return nil, err
+	}
+	rememberSources(p.agentID, res.sources > 0)
 	out := &Knowledge{Enabled: res.sources > 0, WhenUnknown: res.settings.WhenUnknown}
-	if !out.Enabled || !ask {
+	if !out.Enabled || !p.ask {
 		return out, nil
 	}
 	if r.q == nil { // sources assigned since this process last looked
-		if r.q, err = s.embedQuery(ctx, question); err != nil {
+		if r.q, err = s.embedQuery(ctx, p.question); err != nil {
 			return nil, err
 		}
 		if hits, res, err = s.search(ctx, db, r, 20, true); err != nil {

@@ -100,15 +100,15 @@ func encodeInts(v []int32) []byte {
 	return b
 }
 
-// tenantOf is the tenant of a tenant transaction, when db is one.
-func tenantOf(db bun.IDB) (uuid.UUID, bool) {
+// asTx is db as a tenant transaction, when it is one.
+func asTx(db bun.IDB) (store.Tx, bool) {
 	switch tx := db.(type) {
 	case store.Tx:
-		return tx.TenantID, true
+		return tx, true
 	case *store.Tx:
-		return tx.TenantID, true
+		return *tx, true
 	}
-	return uuid.Nil, false
+	return store.Tx{}, false
 }
 
 // probe is the lists nearest q whose sizes add up to ivfReadShare of all

@@ -6,13 +6,17 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"github.com/konstruct/konstruct/api/store"
 )
 
 // BM25 and fusion parameters.
@@ -206,17 +210,49 @@ type result struct {
 	vectorWay string // "exact", "ivf" or "" (no vector side)
 }
 
-// retrieve runs retrieveSQL: BM25's top k with their chunks and the vector
-// side's top k (exact cosine over the candidates it returned), with the
-// agent's settings. A stale copy of the tenant's IVF centroids costs a second
-// statement (the centroids come back with the first).
-func retrieve(ctx context.Context, db bun.IDB, r request) (*result, error) {
+// retrieveArgs are the PostgreSQL types of retrieveSQL's parameters ?0…?17,
+// in the form the pgx statement casts them to (pgxRetrieveSQL): with native
+// parameters nothing is left for the server to guess (K1 in "?4 + 1" would
+// otherwise be taken for an integer).
+var retrieveArgs = []string{"uuid", "bool", "uuid[]", "text[]", "float8", "float8", "int8", "text", "bool", "int4",
+	"int8", "int4[]", "float8", "float8", "float8", "int4", "text", "int4"}
+
+var (
+	placeholder = regexp.MustCompile(`\?(\d+)`)
+	pgxSQL      sync.Map // terms → retrieveSQL(terms) with $n parameters
+)
+
+// pgxRetrieveSQL is retrieveSQL(n) with pgx's $n parameters, each cast to its
+// type, so it can be queued in a store.Batch (one text for both).
+func pgxRetrieveSQL(n int) string {
+	if v, ok := pgxSQL.Load(n); ok {
+		return v.(string)
+	}
+	sql := placeholder.ReplaceAllStringFunc(retrieveSQL(n), func(m string) string {
+		i, _ := strconv.Atoi(m[1:])
+		return "($" + strconv.Itoa(i+1) + "::" + retrieveArgs[i] + ")"
+	})
+	pgxSQL.Store(n, sql)
+	return sql
+}
+
+// retrieval is retrieveSQL queued in a batch (queueRetrieve); finish reads
+// what came back once the batch was sent.
+type retrieval struct {
+	r          request
+	tenant     uuid.UUID
+	haveTenant bool
+	rows       []retrievedRow
+}
+
+// queueRetrieve queues retrieveSQL for r in b. tenant is whose IVF lists the
+// process's copy is for (haveTenant false: no copy is used or kept).
+func queueRetrieve(b *store.Batch, tenant uuid.UUID, haveTenant bool, r request) *retrieval {
 	terms := queryTerms(r.query)
-	sql := retrieveSQL(max(len(terms), 1))
+	sql := pgxRetrieveSQL(max(len(terms), 1))
 	if len(terms) == 0 {
 		terms = []string{}
 	}
-	tenant, haveTenant := tenantOf(db)
 	ix := cachedIVF(tenant, haveTenant, r.embedder, len(r.q))
 	var gen int64
 	probes := []int32{-1}
@@ -224,16 +260,42 @@ func retrieve(ctx context.Context, db bun.IDB, r request) (*result, error) {
 		gen = ix.generation
 		probes = ix.probe(r.q)
 	}
-	var rows []retrievedRow
-	if err := db.NewRaw(sql, r.agent, r.scope.All, uuidArray(r.scope.SourceIDs), pgdialect.Array(terms), K1, B, r.k,
-		r.embedder, r.q != nil, 4*len(r.q), gen, pgdialect.Array(probes), exactBelow, rareMin, rareShare,
-		DefaultTokenBudget, SayUnknown, entrySize(len(r.q))).Scan(ctx, &rows); err != nil {
+	sources := r.scope.SourceIDs
+	if sources == nil {
+		sources = []uuid.UUID{}
+	}
+	out := &retrieval{r: r, tenant: tenant, haveTenant: haveTenant}
+	b.Queue(sql, r.agent, r.scope.All, sources, terms, float64(K1), float64(B), int64(r.k),
+		r.embedder, r.q != nil, int32(4*len(r.q)), gen, probes, float64(exactBelow), float64(rareMin), float64(rareShare),
+		int32(DefaultTokenBudget), SayUnknown, int32(entrySize(len(r.q)))).Query(store.All(&out.rows))
+	return out
+}
+
+// retrieve runs retrieveSQL: BM25's top k with their chunks and the vector
+// side's top k (exact cosine over the candidates it returned), with the
+// agent's settings. A stale copy of the tenant's IVF centroids costs a second
+// statement (the centroids come back with the first).
+func retrieve(ctx context.Context, db bun.IDB, r request) (*result, error) {
+	tx, ok := asTx(db)
+	if !ok {
+		return nil, fmt.Errorf("knowledge: retrieval needs a tenant transaction, not %T", db)
+	}
+	var b store.Batch
+	rt := queueRetrieve(&b, tx.TenantID, true, r)
+	if err := tx.Send(ctx, &b); err != nil {
 		return nil, err
 	}
+	return rt.finish(ctx, db)
+}
+
+// finish reads the retrieval's rows after its batch was sent: the second
+// statement when the IVF copy was stale, and the vector side's ranking.
+func (rt *retrieval) finish(ctx context.Context, db bun.IDB) (*result, error) {
+	r := rt.r
 	out := &result{chunks: map[uuid.UUID]Chunk{}}
 	var blob []byte
 	var scope []uuid.UUID
-	for _, row := range rows {
+	for _, row := range rt.rows {
 		switch row.Kind {
 		case 0:
 			out.settings = Settings{TokenBudget: int(row.Score), WhenUnknown: row.Info}
@@ -246,9 +308,9 @@ func retrieve(ctx context.Context, db bun.IDB, r request) (*result, error) {
 				blob, out.vectorWay = row.Blob, row.Info
 			}
 		case 3:
-			ix = newIVF(row.Num, r.embedder, len(r.q), int(row.Score), row.Blob)
-			if haveTenant {
-				storeIVF(tenant, ix)
+			ix := newIVF(row.Num, r.embedder, len(r.q), int(row.Score), row.Blob)
+			if rt.haveTenant {
+				storeIVF(rt.tenant, ix)
 			}
 			out.vectorWay = "ivf"
 			if err := db.NewRaw(vectorsSQL, uuidArray(scope), r.embedder, entrySize(len(r.q)),
@@ -378,11 +440,24 @@ func (h Hit) relevant() bool {
 // With relevantOnly (a turn), a hit only the vector side found and too far
 // to be relevant is dropped instead of loaded: it could not enter the budget.
 func (s *Service) search(ctx context.Context, db bun.IDB, r request, limit int, relevantOnly bool) ([]Hit, *result, error) {
-	r.embedder, r.k = s.opts.Embedder.ID(), candidates
-	res, err := retrieve(ctx, db, r)
+	res, err := retrieve(ctx, db, s.prepare(r))
 	if err != nil {
 		return nil, nil, err
 	}
+	hits, err := s.rank(ctx, db, res, limit, relevantOnly)
+	return hits, res, err
+}
+
+// prepare sets the request's embedder and how many candidates each method
+// ranks.
+func (s *Service) prepare(r request) request {
+	r.embedder, r.k = s.opts.Embedder.ID(), candidates
+	return r
+}
+
+// rank fuses what retrieve found and keeps the best limit hits with their
+// chunks (search's second half).
+func (s *Service) rank(ctx context.Context, db bun.IDB, res *result, limit int, relevantOnly bool) ([]Hit, error) {
 	hits := fuse(res.kw, res.vec)
 	hits = hits[:min(limit, len(hits))]
 	// The chunks only the vector side found: a second statement, only when
@@ -396,7 +471,7 @@ func (s *Service) search(ctx context.Context, db bun.IDB, r request, limit int, 
 	if len(ids) > 0 {
 		var more []Chunk
 		if err := db.NewRaw("SELECT "+chunkColumns+" FROM knowledge_chunks c WHERE c.id = ANY(?::uuid[])", uuidArray(ids)).Scan(ctx, &more); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		for _, c := range more {
 			res.chunks[c.ID] = c
@@ -409,7 +484,7 @@ func (s *Service) search(ctx context.Context, db bun.IDB, r request, limit int, 
 			out = append(out, h)
 		}
 	}
-	return out, res, nil
+	return out, nil
 }
 
 // embedQuery embeds a query for the vector side.
