@@ -18,11 +18,38 @@ type known struct {
 	question string
 }
 
-// retrieve runs the agent's knowledge retrieval inside the turn's read
-// transaction, for the newest thing the person said. A miss on a question is
-// recorded as a gap in the same transaction.
-func (w *Worker) retrieve(ctx context.Context, tx store.Tx, t *turn, window []conversations.Message) (*known, error) {
+// asking is a turn's knowledge retrieval queued in the read's batch.
+type asking struct {
+	pending  *knowledge.PendingRetrieval
+	question string
+	asked    *uuid.UUID
+}
+
+// queueRetrieve queues the agent's knowledge retrieval in the read's batch,
+// for the newest thing the person said: the last of the messages the turn
+// answers, which is where its window ends (the window is every message up to
+// it, so its newest user message is this one). Nil without knowledge.
+func (w *Worker) queueRetrieve(ctx context.Context, b *store.Batch, t *turn) (*asking, error) {
 	if w.opts.Knowledge == nil {
+		return nil, nil
+	}
+	a := &asking{}
+	if n := len(t.pending); n > 0 && t.agent.WindowSize > 0 {
+		a.question, a.asked = t.pending[n-1].Body, &t.pending[n-1].ID
+	}
+	var err error
+	a.pending, err = w.opts.Knowledge.QueueRetrieve(ctx, b, t.tenantID, t.agent.ID, a.question)
+	return a, err
+}
+
+// retrieve completes the retrieval after the batch was sent, inside the
+// turn's read transaction. The question is the newest user message of the
+// window; should the window say otherwise than the turn's messages did (one
+// edited or erased in between), the retrieval is run again for it: one more
+// statement, never a different answer. A miss on a question is recorded as
+// a gap in the same transaction.
+func (w *Worker) retrieve(ctx context.Context, tx store.Tx, t *turn, a *asking, window []conversations.Message) (*known, error) {
+	if a == nil {
 		return nil, nil
 	}
 	var question string
@@ -33,7 +60,13 @@ func (w *Worker) retrieve(ctx context.Context, tx store.Tx, t *turn, window []co
 			break
 		}
 	}
-	k, err := w.opts.Knowledge.Retrieve(ctx, tx, t.agent.ID, question)
+	var k *knowledge.Knowledge
+	var err error
+	if question == a.question && (asked == nil) == (a.asked == nil) && (asked == nil || *asked == *a.asked) {
+		k, err = a.pending.Finish(ctx, tx)
+	} else {
+		k, err = w.opts.Knowledge.Retrieve(ctx, tx, t.agent.ID, question)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -203,23 +203,35 @@ func (w *Worker) queryVector(ctx context.Context, t *turn) []float32 {
 	return vs[0]
 }
 
-// recall finds what this person said to this agent before that matches what
-// they said now (query), leaving out what the window already shows. The
-// person is the speaker of the messages the turn answers; when several people
-// spoke (a shared thread), no one's memories are recalled: whatever the reply
-// says, everyone in the thread reads. It reads in the transaction that reads
-// the window: one transaction, not two.
-func (w *Worker) recall(ctx context.Context, tx store.Tx, t *turn, query []float32, window []conversations.Message) ([]memory.Recalled, error) {
+// queueRecall queues the rank statement of the turn's recall in the read's
+// batch (the one that reads the window): what this person said to this agent
+// before that matches what they said now (query). The person is the speaker
+// of the messages the turn answers; when several people spoke (a shared
+// thread), no one's memories are recalled (nil): whatever the reply says,
+// everyone in the thread reads. The window is not read yet, so the rank keeps
+// a window's worth more than recallK (memory.Service.QueueRank).
+func (w *Worker) queueRecall(b *store.Batch, t *turn, query []float32) *memory.Ranked {
 	person := conversations.Speaker(t.pending)
 	if query == nil || person == "" {
+		return nil
+	}
+	return w.opts.Memory.QueueRank(b, memory.Scope{AgentID: t.agent.ID,
+		ParticipantKey: memory.ParticipantKey(t.conv.ConnectionID, person)}, query, recallK, t.agent.WindowSize)
+}
+
+// recall is the recalled memories once the batch was sent, leaving out what
+// the window already shows (the texts: one more statement, only when
+// memories were found). It reads in the transaction that reads the window:
+// one transaction, not two.
+func recall(ctx context.Context, tx store.Tx, ranked *memory.Ranked, window []conversations.Message) ([]memory.Recalled, error) {
+	if ranked == nil {
 		return nil, nil
 	}
 	exclude := make([]uuid.UUID, 0, len(window))
 	for _, m := range window {
 		exclude = append(exclude, m.ID)
 	}
-	found, err := w.opts.Memory.Search(ctx, tx, memory.Scope{AgentID: t.agent.ID,
-		ParticipantKey: memory.ParticipantKey(t.conv.ConnectionID, person)}, query, recallK, exclude)
+	found, err := ranked.Recall(ctx, tx, exclude)
 	if err != nil {
 		return nil, fmt.Errorf("memory recall: %w", err)
 	}

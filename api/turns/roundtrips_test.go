@@ -70,13 +70,14 @@ func TestTurnRoundTrips(t *testing.T) {
 		// part sent, the placeholder's ref, COMMIT). No turn.think: the
 		// model keys are chosen from what the read step loaded
 		// (llmkeys.QueuePreload). The read: BEGIN, one batch (the window,
-		// the model keys), the memories, the agent's knowledge (its sources
-		// and budget, and the retrieval when it has sources: knowledge
-		// costs a turn one round trip), COMMIT. Record: BEGIN,
+		// the model keys, the memories' rank, the agent's knowledge: its
+		// sources, budget and retrieval in one statement), COMMIT — the
+		// memories' texts and knowledge's rare second statement only when
+		// there is something to load (none here). Record: BEGIN,
 		// one batch (reply, usage, audit, COMMIT). Deliver: BEGIN, River's
 		// insert of the memory job and its NOTIFY, one batch (the reply
 		// delivered, the conversation's time, reply.delivered, COMMIT).
-		turns.StepClaim: 4, turns.StepAcknowledge: 2, turns.StepRead: 5, turns.StepRecord: 2, turns.StepDeliver: 4,
+		turns.StepClaim: 4, turns.StepAcknowledge: 2, turns.StepRead: 3, turns.StepRecord: 2, turns.StepDeliver: 4,
 	}
 	require.Equal(t, want, first, "a new thread's turn, by step")
 	require.Equal(t, want, second, "a turn with history, by step")

@@ -425,9 +425,10 @@ type reading struct {
 	know   *known             // what the agent's knowledge holds for the question
 }
 
-// read is the turn's read: the escalation rules' inputs, the window, the
-// tenant's model keys and the recalled memories, in one transaction, and whatever else the model is
-// given (loadContext).
+// read is the turn's read: the escalation rules' inputs, then, in one
+// round trip, the window, the tenant's model keys, the rank of the memories
+// recalled and the agent's knowledge retrieval, in one transaction; then
+// whatever else the model is given (loadContext).
 func (w *Worker) read(ctx context.Context, t *turn) (*reading, error) {
 	query := w.queryVector(ctx, t)
 	in := &reading{}
@@ -435,27 +436,35 @@ func (w *Worker) read(ctx context.Context, t *turn) (*reading, error) {
 		if in.rule, err = ruleFired(ctx, tx, t); err != nil || in.rule != "" {
 			return err
 		}
-		// The window and the tenant's model keys in one round trip.
+		// The window, the tenant's model keys, the memories' rank and the
+		// knowledge retrieval in one round trip.
 		var b store.Batch
 		conversations.QueueWindow(&b, t.conv.ID, *t.msg.AnswersSeq, t.agent.WindowSize, &in.window)
 		in.keys = llmkeys.QueuePreload(&b, t.tenantID)
+		ranked := w.queueRecall(&b, t, query)
+		ask, err := w.queueRetrieve(ctx, &b, t)
+		if err != nil {
+			return err
+		}
 		if err := tx.Send(ctx, &b); err != nil {
 			return err
 		}
-		return w.loadContext(ctx, tx, t, query, in)
+		return w.loadContext(ctx, tx, t, ranked, ask, in)
 	})
 	return in, err
 }
 
-// loadContext loads what the model is given besides the window, inside the
-// read's transaction: the memories recalled for this person and the passages
-// of the agent's knowledge that answer the question. It is the one place
-// where more context joins a turn.
-func (w *Worker) loadContext(ctx context.Context, tx store.Tx, t *turn, query []float32, in *reading) (err error) {
-	if in.extra.Memories, err = w.recall(ctx, tx, t, query, in.window); err != nil {
+// loadContext completes what the model is given besides the window, inside
+// the read's transaction, once the read's batch was sent: the memories
+// recalled for this person (their texts: a statement when there are any) and
+// the passages of the agent's knowledge that answer the question (more
+// statements only when needed: knowledge.PendingRetrieval.Finish, a gap). It
+// is the one place where more context joins a turn.
+func (w *Worker) loadContext(ctx context.Context, tx store.Tx, t *turn, ranked *memory.Ranked, ask *asking, in *reading) (err error) {
+	if in.extra.Memories, err = recall(ctx, tx, ranked, in.window); err != nil {
 		return err
 	}
-	if in.know, err = w.retrieve(ctx, tx, t, in.window); err != nil {
+	if in.know, err = w.retrieve(ctx, tx, t, ask, in.window); err != nil {
 		return err
 	}
 	in.extra.Knowledge = in.know.passages()
