@@ -154,6 +154,7 @@ func TestPreviewDoesNotKnow(t *testing.T) {
 			out := r.Map(t)
 			require.Equal(t, tc.reply, out["reply"])
 			require.Equal(t, 0.0, out["cost_usd"], "nothing was spent")
+			require.Equal(t, "none", out["key_source"], "no key was used")
 			require.Empty(t, b.llm.Requests(), "the model is not asked to guess")
 			g := gaps(t, b)
 			require.Len(t, g, 1, "the question is a gap")

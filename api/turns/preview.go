@@ -135,10 +135,9 @@ func (h *PreviewHandler) PreviewAgent(ctx context.Context, req apigen.PreviewAge
 		latency += c.Latency
 	}
 	if len(res.Calls) == 0 {
-		// No model was called (the knowledge's "don't know"): nothing was
-		// spent; the contract has no "no key" value, so the platform's is
-		// named, at zero cost.
-		out.Model, out.KeySource = res.Model, apigen.PreviewResultKeySourcePlatform
+		// No model was called (the knowledge's "don't know"): no key was
+		// used and nothing was spent.
+		out.Model, out.KeySource = res.Model, apigen.PreviewResultKeySourceNone
 	} else {
 		last := res.Calls[len(res.Calls)-1]
 		out.Model, out.KeySource, out.LatencyMs = last.Model, apigen.PreviewResultKeySource(last.KeySource), int(latency/time.Millisecond)

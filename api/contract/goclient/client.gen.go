@@ -744,6 +744,7 @@ func (e PreviewRequestHistoryRole) Valid() bool {
 
 // Defines values for PreviewResultKeySource.
 const (
+	PreviewResultKeySourceNone     PreviewResultKeySource = "none"
 	PreviewResultKeySourcePlatform PreviewResultKeySource = "platform"
 	PreviewResultKeySourceTenant   PreviewResultKeySource = "tenant"
 )
@@ -751,6 +752,8 @@ const (
 // Valid indicates whether the value is a known member of the PreviewResultKeySource enum.
 func (e PreviewResultKeySource) Valid() bool {
 	switch e {
+	case PreviewResultKeySourceNone:
+		return true
 	case PreviewResultKeySourcePlatform:
 		return true
 	case PreviewResultKeySourceTenant:
@@ -2163,18 +2166,24 @@ type PreviewRequestHistoryRole string
 
 // PreviewResult defines model for PreviewResult.
 type PreviewResult struct {
-	CostUsd   float64                `json:"cost_usd"`
+	CostUsd float64 `json:"cost_usd"`
+
+	// KeySource Whose key paid for the model call. `none`: no model was asked — the agent's
+	// knowledge had nothing for the question, so the reply is its "don't know" or
+	// hand-over message, at no cost.
 	KeySource PreviewResultKeySource `json:"key_source"`
 	LatencyMs int                    `json:"latency_ms"`
 
-	// Model The model that answered (after any fallback).
+	// Model The model that answered (after any fallback); with key_source `none`, the agent's model, which was not asked.
 	Model     string            `json:"model"`
 	Reply     string            `json:"reply"`
 	ToolCalls []ToolCallSummary `json:"tool_calls"`
 	Usage     TokenUsage        `json:"usage"`
 }
 
-// PreviewResultKeySource defines model for PreviewResult.KeySource.
+// PreviewResultKeySource Whose key paid for the model call. `none`: no model was asked — the agent's
+// knowledge had nothing for the question, so the reply is its "don't know" or
+// hand-over message, at no cost.
 type PreviewResultKeySource string
 
 // Problem An RFC 9457 problem.

@@ -2326,10 +2326,15 @@ export interface components {
         };
         PreviewResult: {
             reply: string;
-            /** @description The model that answered (after any fallback). */
+            /** @description The model that answered (after any fallback); with key_source `none`, the agent's model, which was not asked. */
             model: string;
-            /** @enum {string} */
-            key_source: "tenant" | "platform";
+            /**
+             * @description Whose key paid for the model call. `none`: no model was asked — the agent's
+             *     knowledge had nothing for the question, so the reply is its "don't know" or
+             *     hand-over message, at no cost.
+             * @enum {string}
+             */
+            key_source: "tenant" | "platform" | "none";
             usage: components["schemas"]["TokenUsage"];
             /** Format: double */
             cost_usd: number;

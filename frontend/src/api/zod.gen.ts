@@ -452,7 +452,11 @@ export const zToolCallSummary = /* @__PURE__ */ z.object({
 export const zPreviewResult = /* @__PURE__ */ z.object({
     reply: z.string(),
     model: z.string(),
-    key_source: z.enum(['tenant', 'platform']),
+    key_source: z.enum([
+        'tenant',
+        'platform',
+        'none'
+    ]),
     usage: zTokenUsage,
     cost_usd: z.number(),
     latency_ms: z.int(),

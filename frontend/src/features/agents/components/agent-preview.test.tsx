@@ -55,6 +55,16 @@ describe('AgentPreview', () => {
     expect(screen.queryByRole('list', { name: 'Preview conversation' })).toBeNull()
   })
 
+  it('says when the reply did not come from the model (the knowledge had nothing)', async () => {
+    mockFetch(result("I don't know that.", { key_source: 'none', usage: { input_tokens: 0, output_tokens: 0 }, cost_usd: 0, latency_ms: 0 }))
+    const user = userEvent.setup()
+    renderWithQuery(<AgentPreview tenantId={tenantId} agentId={agentId} />)
+    await user.type(screen.getByLabelText('Message'), 'Do you ship to Norway?{Enter}')
+    const thread = await screen.findByRole('list', { name: 'Preview conversation' })
+    expect(await within(thread).findByText("I don't know that.")).toBeInTheDocument()
+    expect(thread).toHaveTextContent(/Key:\s*none — not sent to the model/)
+  })
+
   it('shows a failed turn in the pane and keeps the typed message', async () => {
     mockFetch(problem(502, 'Every model failed: openai/gpt-4o-mini answered 401.'))
     const user = userEvent.setup()

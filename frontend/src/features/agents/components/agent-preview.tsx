@@ -126,7 +126,7 @@ function PreviewMeta({ result: r }: { result: PreviewResult }) {
         </div>
         <div className="flex gap-1">
           <dt>Key:</dt>
-          <dd>{r.key_source === 'tenant' ? 'yours' : 'platform'}</dd>
+          <dd>{r.key_source === 'tenant' ? 'yours' : r.key_source === 'platform' ? 'platform' : 'none — not sent to the model'}</dd>
         </div>
         <div className="flex gap-1">
           <dt>Tokens:</dt>
