@@ -227,6 +227,17 @@ func TestBackfillAfterEmbedderChange(t *testing.T) {
 	require.Zero(t, n)
 }
 
+// storeWithJobs is a store on the package's database that can insert River
+// jobs (dbtest's has no River client).
+func storeWithJobs(t *testing.T, db *dbtest.DB) *store.Store {
+	t.Helper()
+	jobs, err := river.NewClient(riverpgxv5.New(db.Store.Pool), &river.Config{})
+	require.NoError(t, err)
+	st := store.New(db.Store.Pool)
+	st.AttachJobs(jobs)
+	return st
+}
+
 // When the workers start after EMBEDDER changed, the backfill check queues
 // one backfill for each tenant with chunks of another embedder — and none for
 // a tenant already up to date, nor a second while one is queued.
@@ -234,10 +245,7 @@ func TestBackfillCheckQueuesStaleTenants(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
 	ctx := context.Background()
-	jobs, err := river.NewClient(riverpgxv5.New(db.Store.Pool), &river.Config{})
-	require.NoError(t, err)
-	st := store.New(db.Store.Pool)
-	st.AttachJobs(jobs)
+	st := storeWithJobs(t, db)
 	current := New(Opts{Store: st, Embedder: memory.Offline{}})
 	fresh := syncedSnippet(t, db, current, "Refunds are paid within 14 days.")
 	stale := syncedSnippet(t, db, New(Opts{Store: st, Embedder: otherEmbedder{}}), "Parcels ship on weekdays.")
@@ -265,7 +273,7 @@ func TestBackfillCheckQueuesStaleTenants(t *testing.T) {
 	require.NoError(t, check.Work(ctx, &river.Job[BackfillCheckArgs]{}))
 	require.Equal(t, map[string]int{stale.tenant.String(): 1}, queued(), "not twice while one is queued")
 
-	_, err = current.BackfillTenant(ctx, stale.tenant, nil)
+	_, err := current.BackfillTenant(ctx, stale.tenant, nil)
 	require.NoError(t, err)
 	left, err := current.staleTenants(ctx)
 	require.NoError(t, err)
@@ -279,10 +287,7 @@ func TestSyncJobsAreUniquePerSource(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
 	ctx := context.Background()
-	jobs, err := river.NewClient(riverpgxv5.New(db.Store.Pool), &river.Config{})
-	require.NoError(t, err)
-	st := store.New(db.Store.Pool)
-	st.AttachJobs(jobs)
+	st := storeWithJobs(t, db)
 	f, other := newFixture(t, db), newFixture(t, db)
 	insert := func(tenant, source uuid.UUID) bool {
 		var skipped bool
