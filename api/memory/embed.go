@@ -113,6 +113,10 @@ func Stem(w string) string {
 	return w
 }
 
+// IsStopWord reports whether the offline embedder leaves w (lower-cased)
+// out: words too common to tell messages apart.
+func IsStopWord(w string) bool { return stopWords[w] }
+
 var stopWords = func() map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(`a an and are as at be been but by can could did do does for from had has have he her

@@ -61,24 +61,12 @@ func (h hashEmbedder) withIDF(texts []string) hashEmbedder {
 	return h
 }
 
-// offlineStopWords copies memory's stop list (unexported there).
-var offlineStopWords = func() map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(`a an and are as at be been but by can could did do does for from had has have he her
-		hers him his how i i'm if in into is it its just me my of on or our ours please she so than that the their
-		them then there these they this to too us was we were what when where which who why will with would you your
-		yours about am any hi hello hey thanks thank okay ok yes no not`) {
-		m[w] = true
-	}
-	return m
-}()
-
 func (h hashEmbedder) features(text string) map[string]float64 {
 	weights := map[string]float64{}
 	var prev string
 	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
 	for _, w := range words {
-		if offlineStopWords[w] {
+		if memory.IsStopWord(w) {
 			prev = ""
 			continue
 		}
