@@ -212,18 +212,25 @@ func vectorRecall(b *testing.B, d *dbtest.DB, st *store.Store, tenant uuid.UUID,
 		if err != nil {
 			b.Fatal(err)
 		}
-		ids := map[uuid.UUID]bool{}
-		for _, h := range got {
-			ids[h.ID] = true
-		}
-		for _, h := range exact {
-			total++
-			if ids[h.ID] {
-				found++
-			}
-		}
+		found += overlap(got, exact, func(h vectorHit) uuid.UUID { return h.ID })
+		total += len(exact)
 	}
 	return float64(found) / float64(total)
+}
+
+// overlap counts the hits of exact that got found too.
+func overlap[H any](got, exact []H, id func(H) uuid.UUID) int {
+	ids := make(map[uuid.UUID]bool, len(got))
+	for _, h := range got {
+		ids[id(h)] = true
+	}
+	n := 0
+	for _, h := range exact {
+		if ids[id(h)] {
+			n++
+		}
+	}
+	return n
 }
 
 // keywordRecall compares retrieve's BM25 top 50 (candidates from the index,
@@ -295,16 +302,8 @@ func keywordRecall(b *testing.B, d *dbtest.DB, st *store.Store, tenant uuid.UUID
 		if err != nil {
 			b.Fatal(err)
 		}
-		ids := map[uuid.UUID]bool{}
-		for _, h := range got {
-			ids[h.ID] = true
-		}
-		for _, h := range exact {
-			want++
-			if ids[h.ID] {
-				found++
-			}
-		}
+		found += overlap(got, exact, func(h keywordHit) uuid.UUID { return h.ID })
+		want += len(exact)
 	}
 	return float64(found) / float64(want)
 }
