@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -255,15 +253,7 @@ func runKnowledge(ctx context.Context, o knowledgeOpts) error {
 		}
 	}
 	printKnowledge(os.Stdout, res)
-	if o.out != "" {
-		_ = os.MkdirAll(filepath.Dir(o.out), 0o755)
-		data, _ := json.MarshalIndent(res, "", "  ")
-		if err := os.WriteFile(o.out, data, 0o644); err != nil {
-			return err
-		}
-		fmt.Printf("\nwritten to %s\n", o.out)
-	}
-	return nil
+	return writeResults(o.out, res)
 }
 
 // newTenant creates a tenant (as the database owner) and a context whose

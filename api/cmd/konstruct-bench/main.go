@@ -297,14 +297,20 @@ func run(ctx context.Context, o opts) error {
 	res.Process["rss_mb"] = rssMB()
 	res.Process["note"] = "one process: server, workers, fakes and the load generator; postgres_cpu_seconds is every postgres process on the machine"
 	printTable(res)
-	if o.out != "" {
-		_ = os.MkdirAll(filepath.Dir(o.out), 0o755)
-		data, _ := json.MarshalIndent(res, "", "  ")
-		if err := os.WriteFile(o.out, data, 0o644); err != nil {
-			return err
-		}
-		fmt.Printf("\nwritten to %s\n", o.out)
+	return writeResults(o.out, res)
+}
+
+// writeResults writes a run's results as JSON to path ("": nowhere).
+func writeResults(path string, res any) error {
+	if path == "" {
+		return nil
 	}
+	_ = os.MkdirAll(filepath.Dir(path), 0o755)
+	data, _ := json.MarshalIndent(res, "", "  ")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("\nwritten to %s\n", path)
 	return nil
 }
 
