@@ -463,11 +463,14 @@ func (s *Service) record(ctx context.Context, d *claimed, o outcome) error {
 		default:
 			// The run of failures began with the first failed attempt's
 			// start, so a delivery's last attempt (at its first attempt +
-			// For) finds the endpoint failing for the whole horizon. Times
-			// are the database's.
+			// For) finds the endpoint failing for the whole horizon. The
+			// horizon is judged at the same instant the schedule above
+			// was ($5): the transaction's now() is later, and a delivery
+			// given one more try at the horizon must not find its
+			// endpoint disabled (and itself cancelled) in the same breath.
 			b.Queue(`UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, $2), last_failure_at = now(), last_error = $3
-				WHERE id = $1 AND enabled RETURNING failing_since, now() >= failing_since + $4::interval`,
-				d.args.EndpointID, d.started, truncate(o.err, 500), interval(s.opts.Schedule.For)).QueryRow(func(row pgx.Row) error {
+				WHERE id = $1 AND enabled RETURNING failing_since, $5::timestamptz >= failing_since + $4::interval`,
+				d.args.EndpointID, d.started, truncate(o.err, 500), interval(s.opts.Schedule.For), now).QueryRow(func(row pgx.Row) error {
 				err := row.Scan(&since, &horizon)
 				if errors.Is(err, pgx.ErrNoRows) {
 					return nil // disabled meanwhile
