@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime"
@@ -16,10 +17,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/konstruct/konstruct/api/access"
+	"github.com/konstruct/konstruct/api/config"
 	"github.com/konstruct/konstruct/api/knowledge"
 	"github.com/konstruct/konstruct/api/memory"
 	"github.com/konstruct/konstruct/api/store"
@@ -45,12 +48,15 @@ type knowledgeOpts struct {
 	manual   string
 	out      string
 	adminURL string
-	purpose  int   // purpose-derived queries (-1: all)
-	index    int   // index-derived queries (-1: all)
-	sizes    []int // chunk counts for retrieval speed
-	samples  int   // retrievals timed per size
-	workers  int   // concurrent ingestions
-	variants bool  // rank with embedder variants in-process
+	purpose  int    // purpose-derived queries (-1: all)
+	index    int    // index-derived queries (-1: all)
+	sizes    []int  // chunk counts for retrieval speed
+	samples  int    // retrievals timed per size
+	workers  int    // concurrent ingestions
+	variants bool   // rank with embedder variants in-process
+	quality  bool   // phases 1–3 (baselines, the manual, quality); false: speed only
+	keep     bool   // keep the database at the end
+	reuse    string // an existing database (kept by -keep) to time again
 }
 
 func knowledgeMain(args []string) int {
@@ -65,6 +71,9 @@ func knowledgeMain(args []string) int {
 	fs.IntVar(&o.samples, "samples", 20, "retrievals timed at each size")
 	fs.IntVar(&o.workers, "workers", 2, "concurrent ingestions (pages or synthetic files)")
 	fs.BoolVar(&o.variants, "embedder-variants", true, "also rank the manual in-process with variants of the offline embedder (more dimensions, no trigrams)")
+	fs.BoolVar(&o.quality, "quality", true, "ingest the manual and measure quality (false: retrieval speed only, to iterate on speed)")
+	fs.BoolVar(&o.keep, "keep", false, "keep the database at the end (its name is printed) for -reuse or EXPLAIN")
+	fs.StringVar(&o.reuse, "reuse", "", "time retrieval in this database (kept by -keep; migrated first), growing its speed tenant only when it is smaller than -sizes")
 	_ = fs.Parse(args)
 	for _, s := range strings.Split(*sizes, ",") {
 		if s = strings.TrimSpace(s); s != "" {
@@ -186,9 +195,19 @@ func runKnowledge(ctx context.Context, o knowledgeOpts) error {
 		}
 	}
 
-	db, drop, err := freshDatabase(ctx, o.adminURL)
+	var db *database
+	var drop func()
+	if o.reuse != "" {
+		db, drop, err = existingDatabase(ctx, o.adminURL, o.reuse)
+	} else {
+		db, drop, err = freshDatabase(ctx, o.adminURL)
+	}
 	if err != nil {
 		return err
+	}
+	if o.keep || o.reuse != "" {
+		drop = db.owner.Close
+		fmt.Fprintf(b.log, "database %s is kept\n", db.name)
 	}
 	defer drop()
 	b.db = db
@@ -206,37 +225,10 @@ func runKnowledge(ctx context.Context, o knowledgeOpts) error {
 	b.svc = knowledge.New(knowledge.Opts{Store: b.st, Guard: access.NewGuard(b.st), Embedder: memory.Offline{},
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 
-	fmt.Fprintln(b.log, "phase 1/4: ingestion baselines (extraction, embedding, COPY)")
-	if err := b.baselines(ctx, &res.Ingest); err != nil {
-		return err
-	}
-	fmt.Fprintln(b.log, "phase 2/4: ingesting the manual through the service")
-	tenant, tctx, pageOf, err := b.ingestManual(ctx, res)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(b.log, "phase 3/4: quality")
-	js, lat, err := b.judge(tctx, tenant, queries, pageOf)
-	if err != nil {
-		return err
-	}
-	res.SearchLatency = lat
-	res.Quality = map[string]QualityRow{
-		"all":     quality(js),
-		"dev":     quality(where(js, func(q query) bool { return q.Split == "dev" })),
-		"test":    quality(where(js, func(q query) bool { return q.Split == "test" })),
-		"purpose": quality(where(js, func(q query) bool { return q.Kind == "purpose" })),
-		"index":   quality(where(js, func(q query) bool { return q.Kind == "index" })),
-	}
-	res.Fusion, res.BestOnDev = fusionGrid(js)
-	if o.variants {
-		fmt.Fprintln(b.log, "  embedder variants, ranked in-process")
-		ps := b.passageList()
-		res.PassagesMatchChunks = len(ps) == res.Corpus.Chunks
-		res.Embedders = embedderVariants(js, ps, []hashEmbedder{shipped,
-			{Dims: 1024, Bigrams: 0.5, Trigrams: 0.25}, {Dims: 4096, Bigrams: 0.5, Trigrams: 0.25},
-			{Dims: 4096, Bigrams: 0.5, Trigrams: 0}, {Dims: 4096, Bigrams: 0, Trigrams: 0},
-			{Dims: 256, Bigrams: 0.5, Trigrams: 0.25, IDF: true}, {Dims: 4096, Bigrams: 0.5, Trigrams: 0, IDF: true}})
+	if o.quality && o.reuse == "" {
+		if err := b.measureQuality(ctx, res, queries); err != nil {
+			return err
+		}
 	}
 
 	fmt.Fprintln(b.log, "phase 4/4: retrieval speed")
@@ -265,4 +257,61 @@ func (b *bench) newTenant(ctx context.Context, name string) (uuid.UUID, context.
 	}
 	p := &access.Principal{Token: &access.Token{ID: uuid.New(), TenantID: id, Name: "bench", Role: access.RoleAdmin}}
 	return id, access.WithPrincipal(ctx, p), nil
+}
+
+// measureQuality is phases 1–3: the ingestion baselines, the manual ingested
+// through the service, and the quality of Search's ranks over it.
+func (b *bench) measureQuality(ctx context.Context, res *KnowledgeResult, queries []query) error {
+	fmt.Fprintln(b.log, "phase 1/4: ingestion baselines (extraction, embedding, COPY)")
+	if err := b.baselines(ctx, &res.Ingest); err != nil {
+		return err
+	}
+	fmt.Fprintln(b.log, "phase 2/4: ingesting the manual through the service")
+	tenant, tctx, pageOf, err := b.ingestManual(ctx, res)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(b.log, "phase 3/4: quality")
+	js, lat, err := b.judge(tctx, tenant, queries, pageOf)
+	if err != nil {
+		return err
+	}
+	res.SearchLatency = lat
+	res.Quality = map[string]QualityRow{
+		"all":     quality(js),
+		"dev":     quality(where(js, func(q query) bool { return q.Split == "dev" })),
+		"test":    quality(where(js, func(q query) bool { return q.Split == "test" })),
+		"purpose": quality(where(js, func(q query) bool { return q.Kind == "purpose" })),
+		"index":   quality(where(js, func(q query) bool { return q.Kind == "index" })),
+	}
+	res.Fusion, res.BestOnDev = fusionGrid(js)
+	if b.o.variants {
+		fmt.Fprintln(b.log, "  embedder variants, ranked in-process")
+		ps := b.passageList()
+		res.PassagesMatchChunks = len(ps) == res.Corpus.Chunks
+		res.Embedders = embedderVariants(js, ps, []hashEmbedder{shipped,
+			{Dims: 1024, Bigrams: 0.5, Trigrams: 0.25}, {Dims: 4096, Bigrams: 0.5, Trigrams: 0.25},
+			{Dims: 4096, Bigrams: 0.5, Trigrams: 0}, {Dims: 4096, Bigrams: 0, Trigrams: 0},
+			{Dims: 256, Bigrams: 0.5, Trigrams: 0.25, IDF: true}, {Dims: 4096, Bigrams: 0.5, Trigrams: 0, IDF: true}})
+	}
+	return nil
+}
+
+// existingDatabase opens a database kept by an earlier run (-reuse),
+// migrated to this build's schema; closing it keeps it.
+func existingDatabase(ctx context.Context, adminURL, name string) (*database, func(), error) {
+	u, err := url.Parse(adminURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	u.Path = "/" + name
+	d := &database{name: name, ownerURL: u.String()}
+	if _, err := store.Migrate(ctx, d.ownerURL, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		return nil, nil, err
+	}
+	d.appURL, _ = config.DeriveAppURL(d.ownerURL)
+	if d.owner, err = pgxpool.New(ctx, d.ownerURL); err != nil {
+		return nil, nil, err
+	}
+	return d, d.owner.Close, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/konstruct/konstruct/api/access"
 	"github.com/konstruct/konstruct/api/knowledge"
 	"github.com/konstruct/konstruct/api/knowledge/extract"
 	"github.com/konstruct/konstruct/api/memory"
@@ -32,15 +33,8 @@ const searchLimit = 200
 // corpus.
 func (b *bench) baselines(ctx context.Context, in *IngestSpeed) error {
 	lib := knowledge.Library{Limits: extract.Limits{MaxBytes: 20 << 20}}
-	b.passes = make([][]knowledge.Passage, len(b.pages))
 	start := time.Now()
-	for i, p := range b.pages {
-		ex, err := lib.Extract(ctx, p.Name, "text/html", p.Body)
-		if err != nil {
-			continue // counted as failed by the real ingestion too
-		}
-		b.passes[i] = ex.Passages
-	}
+	b.extractAll(ctx)
 	in.ExtractPerSecond = float64(len(b.pages)) / time.Since(start).Seconds()
 
 	start = time.Now()
@@ -73,6 +67,19 @@ func (b *bench) baselines(ctx context.Context, in *IngestSpeed) error {
 	in.CopyPerSecond = float64(len(b.pages)) / time.Since(start).Seconds()
 	_, err := b.db.owner.Exec(ctx, "DROP TABLE bench_raw_pages")
 	return err
+}
+
+// extractAll extracts every page's passages (b.passes), one goroutine.
+func (b *bench) extractAll(ctx context.Context) {
+	lib := knowledge.Library{Limits: extract.Limits{MaxBytes: 20 << 20}}
+	b.passes = make([][]knowledge.Passage, len(b.pages))
+	for i, p := range b.pages {
+		ex, err := lib.Extract(ctx, p.Name, "text/html", p.Body)
+		if err != nil {
+			continue // counted as failed by the real ingestion too
+		}
+		b.passes[i] = ex.Passages
+	}
 }
 
 // passageList is every passage of the manual as the ingestion embeds it:
@@ -220,13 +227,12 @@ func (b *bench) speed(ctx context.Context, queries []query) ([]RetrievalSpeed, e
 	if len(b.o.sizes) == 0 {
 		return nil, nil
 	}
-	tenant, tctx, err := b.newTenant(ctx, "speed")
+	tenant, tctx, agent, sources, chunks, err := b.speedTenant(ctx)
 	if err != nil {
 		return nil, err
 	}
-	agent := uuid.New()
-	if _, err := b.db.owner.Exec(ctx, "INSERT INTO agents (id, tenant_id, name, model) VALUES ($1, $2, 'Bench', 'openai/gpt-4o-mini')", agent, tenant); err != nil {
-		return nil, err
+	if b.passes == nil { // -quality=false: no baselines extracted them
+		b.extractAll(ctx)
 	}
 	var all []knowledge.Passage
 	var vocab []string
@@ -240,8 +246,7 @@ func (b *bench) speed(ctx context.Context, queries []query) ([]RetrievalSpeed, e
 		return nil, fmt.Errorf("the manual gave no passages")
 	}
 	rng := rand.New(rand.NewPCG(16, 1))
-	var sources []uuid.UUID
-	chunks, part, cursor := 0, 0, 0
+	part, cursor := len(sources), 0
 	// perSection is how many chunks a section has made so far (one, or a
 	// little more when a section is split); each round adds the sections
 	// the size still needs at that rate, so the size is not overshot by much.
@@ -307,6 +312,39 @@ func (b *bench) speed(ctx context.Context, queries []query) ([]RetrievalSpeed, e
 	return out, nil
 }
 
+// speedTenant is the tenant the speed phase grows, with its agent, its
+// sources and its chunk count: a new one, or with -reuse the one an earlier
+// run grew (its name is "speed").
+func (b *bench) speedTenant(ctx context.Context) (uuid.UUID, context.Context, uuid.UUID, []uuid.UUID, int, error) {
+	var tenant, agent uuid.UUID
+	if b.o.reuse != "" {
+		err := b.db.owner.QueryRow(ctx, `SELECT t.id, a.id FROM tenants t JOIN agents a ON a.tenant_id = t.id AND a.name = 'Bench'
+			WHERE t.name = 'speed'`).Scan(&tenant, &agent)
+		if err == nil {
+			var sources []uuid.UUID
+			var chunks int
+			if err := b.db.owner.QueryRow(ctx, `SELECT coalesce(array_agg(id ORDER BY created_at), '{}'), coalesce(sum(chunk_count), 0)
+				FROM knowledge_sources WHERE tenant_id = $1`, tenant).Scan(&sources, &chunks); err != nil {
+				return uuid.Nil, nil, uuid.Nil, nil, 0, err
+			}
+			p := &access.Principal{Token: &access.Token{ID: uuid.New(), TenantID: tenant, Name: "bench", Role: access.RoleAdmin}}
+			return tenant, access.WithPrincipal(ctx, p), agent, sources, chunks, nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return uuid.Nil, nil, uuid.Nil, nil, 0, err
+		}
+	}
+	tenant, tctx, err := b.newTenant(ctx, "speed")
+	if err != nil {
+		return uuid.Nil, nil, uuid.Nil, nil, 0, err
+	}
+	agent = uuid.New()
+	if _, err := b.db.owner.Exec(ctx, "INSERT INTO agents (id, tenant_id, name, model) VALUES ($1, $2, 'Bench', 'openai/gpt-4o-mini')", agent, tenant); err != nil {
+		return uuid.Nil, nil, uuid.Nil, nil, 0, err
+	}
+	return tenant, tctx, agent, nil, 0, nil
+}
+
 // vary replaces about one word in five with a word drawn from the manual.
 func vary(rng *rand.Rand, text string, vocab []string) string {
 	words := strings.Fields(text)
@@ -365,6 +403,24 @@ func (b *bench) time(ctx context.Context, tenant, agent uuid.UUID, queries []que
 func printKnowledge(w io.Writer, r *KnowledgeResult) {
 	fmt.Fprintf(w, "\nknowledge on the PostgreSQL manual: %d pages (%d refused), %d chunks, %s\n", r.Corpus.Pages, r.Corpus.Failed,
 		r.Corpus.Chunks, r.Settings["embedder"])
+	if r.Quality != nil { // not with -quality=false
+		printQuality(w, r)
+	}
+
+	if len(r.Retrieval) > 0 {
+		fmt.Fprintf(w, "\nretrieval (a turn's Retrieve, one tenant)\n")
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintf(tw, "chunks\tbaseline p50 ms\tretrieve p50 ms\tretrieve p95 ms\tp50 ratio\tp95 ratio\tstatements\tsamples\t\n")
+		for _, s := range r.Retrieval {
+			fmt.Fprintf(tw, "%d\t%.2f\t%.1f\t%.1f\t%.0f×\t%.0f×\t%.1f\t%d\t\n", s.Chunks, s.Baseline.P50, s.Retrieve.P50, s.Retrieve.P95,
+				s.Retrieve.P50/s.Baseline.P50, s.Retrieve.P95/s.Baseline.P95, s.Statements, s.Retrieve.Count)
+		}
+		_ = tw.Flush()
+	}
+}
+
+// printQuality is the quality and ingestion part of printKnowledge.
+func printQuality(w io.Writer, r *KnowledgeResult) {
 	fmt.Fprintf(w, "\nquality (page level; a chunk counts when it comes from a relevant page)\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "queries\tn\tkeyword R@5\tvector R@5\thybrid R@5\tkeyword MRR@10\tvector MRR@10\thybrid MRR@10\t\n")
@@ -405,15 +461,4 @@ func printKnowledge(w io.Writer, r *KnowledgeResult) {
 	fmt.Fprintf(tw, "baseline: COPY of the raw bytes\t%.1f\t%.2f\t\n", in.CopyPerSecond, in.CopyPerSecond/in.PagesPerSecond)
 	_ = tw.Flush()
 	fmt.Fprintf(w, "db round trips per page %.1f\n", in.Statements)
-
-	if len(r.Retrieval) > 0 {
-		fmt.Fprintf(w, "\nretrieval (a turn's Retrieve, one tenant)\n")
-		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "chunks\tbaseline p50 ms\tretrieve p50 ms\tretrieve p95 ms\tp50 ratio\tp95 ratio\tstatements\tsamples\t\n")
-		for _, s := range r.Retrieval {
-			fmt.Fprintf(tw, "%d\t%.2f\t%.1f\t%.1f\t%.0f×\t%.0f×\t%.1f\t%d\t\n", s.Chunks, s.Baseline.P50, s.Retrieve.P50, s.Retrieve.P95,
-				s.Retrieve.P50/s.Baseline.P50, s.Retrieve.P95/s.Baseline.P95, s.Statements, s.Retrieve.Count)
-		}
-		_ = tw.Flush()
-	}
 }
