@@ -124,7 +124,7 @@ func retrieveSQL(n int) string {
   SELECT coalesce(array_agg(id), '{}') AS ids, count(*) AS sources, greatest(coalesce(sum(chunk_count), 0), 0)::float8 AS n,
          coalesce(greatest(sum(term_total), 1)::float8 / nullif(sum(chunk_count), 0), 1) AS avglen FROM src
 ), qt AS MATERIALIZED (
-  SELECT q.ord, q.term, coalesce((SELECT sum(k.df) FROM knowledge_terms k WHERE k.source_id = ANY((SELECT ids FROM sc)::uuid[]) AND k.term = q.term), 0)::float8 AS df
+  SELECT q.ord, q.term, coalesce((SELECT sum(k.df) FROM knowledge_terms k WHERE k.term = q.term AND (k.source_id IN (SELECT id FROM src)) IS TRUE), 0)::float8 AS df
     FROM unnest(?3::text[]) WITH ORDINALITY AS q(term, ord)
 ), sel AS MATERIALIZED (
   SELECT coalesce(array_agg(qt.term ORDER BY qt.df, qt.ord), '{}') AS terms, coalesce(array_agg(qt.df ORDER BY qt.df, qt.ord), '{}') AS dfs
@@ -161,9 +161,10 @@ SELECT 2, 0, 0, string_agg(uuid_send(v.id) || v.embedding, ''::bytea), 'exact', 
  WHERE (SELECT exact FROM way) AND v.embedder = ?7 AND length(v.embedding) = ?9 AND v.source_id = ANY((SELECT ids FROM sc)::uuid[])
 UNION ALL
 SELECT 2, 0, 0, string_agg(v.entry, ''::bytea), 'ivf', count(*), NULL, ` + nullChunk + `
-  FROM knowledge_vectors v
- WHERE (SELECT probe FROM way) AND v.embedder = ?7 AND length(v.entry) = ?17 AND v.ivf_list = ANY(?11::int[])
-   AND v.source_id = ANY((SELECT ids FROM sc)::uuid[])
+  FROM unnest(?11::int[]) AS p(list)
+  CROSS JOIN LATERAL (SELECT v.entry, v.source_id FROM knowledge_vectors v
+                       WHERE v.embedder = ?7 AND v.ivf_list = p.list AND length(v.entry) <= 2580) v
+ WHERE (SELECT probe FROM way) AND length(v.entry) = ?17 AND (v.source_id IN (SELECT id FROM src)) IS TRUE
 UNION ALL
 SELECT 3, ivf.lists, 0, ivf.centroids, '', ivf.generation, NULL, ` + nullChunk + `
   FROM ivf WHERE (SELECT stale FROM way)`
@@ -248,6 +249,14 @@ type retrieval struct {
 // queueRetrieve queues retrieveSQL for r in b. tenant is whose IVF lists the
 // process's copy is for (haveTenant false: no copy is used or kept).
 func queueRetrieve(b *store.Batch, tenant uuid.UUID, haveTenant bool, r request) *retrieval {
+	out := &retrieval{r: r, tenant: tenant, haveTenant: haveTenant}
+	sql, args := retrieveStatement(tenant, haveTenant, r)
+	b.Queue(sql, args...).Query(store.All(&out.rows))
+	return out
+}
+
+// retrieveStatement is retrieveSQL for r in pgx's form with its arguments.
+func retrieveStatement(tenant uuid.UUID, haveTenant bool, r request) (string, []any) {
 	terms := queryTerms(r.query)
 	sql := pgxRetrieveSQL(max(len(terms), 1))
 	if len(terms) == 0 {
@@ -264,11 +273,9 @@ func queueRetrieve(b *store.Batch, tenant uuid.UUID, haveTenant bool, r request)
 	if sources == nil {
 		sources = []uuid.UUID{}
 	}
-	out := &retrieval{r: r, tenant: tenant, haveTenant: haveTenant}
-	b.Queue(sql, r.agent, r.scope.All, sources, terms, float64(K1), float64(B), int64(r.k),
+	return sql, []any{r.agent, r.scope.All, sources, terms, float64(K1), float64(B), int64(r.k),
 		r.embedder, r.q != nil, int32(4*len(r.q)), gen, probes, float64(exactBelow), float64(rareMin), float64(rareShare),
-		int32(DefaultTokenBudget), SayUnknown, int32(entrySize(len(r.q)))).Query(store.All(&out.rows))
-	return out
+		int32(DefaultTokenBudget), SayUnknown, int32(entrySize(len(r.q)))}
 }
 
 // retrieve runs retrieveSQL: BM25's top k with their chunks and the vector
