@@ -274,7 +274,7 @@ func retrieveStatement(tenant uuid.UUID, haveTenant bool, r request) (string, []
 		sources = []uuid.UUID{}
 	}
 	return sql, []any{r.agent, r.scope.All, sources, terms, float64(K1), float64(B), int64(r.k),
-		r.embedder, r.q != nil, int32(4*len(r.q)), gen, probes, float64(exactBelow), float64(rareMin), float64(rareShare),
+		r.embedder, r.q != nil, int32(4 * len(r.q)), gen, probes, float64(exactBelow), float64(rareMin), float64(rareShare),
 		int32(DefaultTokenBudget), SayUnknown, int32(entrySize(len(r.q)))}
 }
 
