@@ -348,23 +348,19 @@ func rankVectors(q []float32, blob []byte, k int) []vectorHit {
 	if len(q) == 0 || len(blob) < size {
 		return nil
 	}
-	all := make([]vectorHit, 0, len(blob)/size)
+	top := topK{k: k, hits: make([]vectorHit, 0, k)}
 	for off := 0; off+size <= len(blob); off += size {
-		var id uuid.UUID
-		copy(id[:], blob[off:off+16])
-		all = append(all, vectorHit{id, float64(dot(q, blob[off+16:off+size]))})
+		h := vectorHit{Score: float64(dot(q, blob[off+16:off+size]))}
+		copy(h.ID[:], blob[off:off+16])
+		top.offer(h)
 	}
-	sortVector(all)
-	return all[:min(k, len(all))]
+	return top.best()
 }
 
+// sortVector orders hits best first: higher score, then lower id (bytes
+// order, which is the order of their text form).
 func sortVector(all []vectorHit) {
-	sort.Slice(all, func(i, j int) bool {
-		if all[i].Score != all[j].Score {
-			return all[i].Score > all[j].Score
-		}
-		return all[i].ID.String() < all[j].ID.String()
-	})
+	sort.Slice(all, func(i, j int) bool { return better(all[i], all[j]) })
 }
 
 // keyword ranks chunks by BM25.
