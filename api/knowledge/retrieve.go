@@ -104,9 +104,10 @@ const (
 // on terms through knowledge_keyword_candidates (see rareMin), which returns
 // each one's length, terms and frequencies; each is scored exactly here.
 func retrieveSQL(n int) string {
-	var tfs, dfs, scores, present strings.Builder
+	var tfs, pos, dfs, scores, present strings.Builder
 	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&tfs, ", k.freqs[array_position(k.terms, (?3::text[])[%d])]::float8 AS tf%d", i, i)
+		fmt.Fprintf(&pos, ", width_bucket((?3::text[])[%d] COLLATE \"C\", k.terms) AS p%d", i, i)
+		fmt.Fprintf(&tfs, ", CASE WHEN k.terms[k.p%d] = (?3::text[])[%d] THEN k.freqs[k.p%d] END::float8 AS tf%d", i, i, i, i)
 		if i > 1 {
 			dfs.WriteString(", ")
 			scores.WriteString(" + ")
@@ -131,7 +132,11 @@ func retrieveSQL(n int) string {
     FROM qt WHERE qt.df > 0
 ), m AS MATERIALIZED (
   SELECT DISTINCT ON (k.id) k.id, k.term_count` + tfs.String() + `
-    FROM sc, sel, knowledge_keyword_candidates(sc.ids, sel.terms, sel.dfs, sc.n, greatest(?13, ?14 * sc.n)) AS k
+    FROM (SELECT k.id, k.term_count, k.terms, k.freqs` + pos.String() + `
+            FROM (SELECT k.id, k.term_count, array_cat(k.terms, '{}') AS terms, array_cat(k.freqs, '{}') AS freqs
+                    FROM sc, sel, knowledge_keyword_candidates(sc.ids, sel.terms, sel.dfs, sc.n, greatest(?13, ?14 * sc.n)) AS k
+                  OFFSET 0) k
+          OFFSET 0) k
 ), df AS (
   SELECT ` + dfs.String() + `
 ), kw AS (

@@ -2,7 +2,9 @@ package knowledge
 
 import (
 	"context"
+	"maps"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/google/uuid"
@@ -44,11 +46,13 @@ func newFixture(t *testing.T, db *dbtest.DB) fixture {
 // chunk stores a chunk with the given term frequencies.
 func (f fixture) chunk(t *testing.T, ordinal int, tf map[string]int32) uuid.UUID {
 	t.Helper()
-	var terms []string
+	// Sorted in byte order, as termFreqs writes them: retrieval finds a
+	// term by binary search.
+	terms := slices.Sorted(maps.Keys(tf))
 	var freqs []int32
 	n := int32(0)
-	for term, c := range tf {
-		terms, freqs, n = append(terms, term), append(freqs, c), n+c
+	for _, term := range terms {
+		freqs, n = append(freqs, tf[term]), n+tf[term]
 	}
 	id := uuid.New()
 	_, err := f.db.Owner.Exec(context.Background(), `INSERT INTO knowledge_chunks (id, tenant_id, source_id, document_id, ordinal, body, tokens,
