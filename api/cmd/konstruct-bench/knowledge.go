@@ -235,9 +235,11 @@ func runKnowledge(ctx context.Context, o knowledgeOpts) error {
 	if res.Retrieval, err = b.speed(ctx, queries); err != nil {
 		return err
 	}
-	res.Ratios["ingest_vs_extract"] = res.Ingest.PagesPerSecond / res.Ingest.ExtractPerSecond
-	res.Ratios["ingest_vs_extract_embed"] = res.Ingest.PagesPerSecond / res.Ingest.ExtractEmbedPerSecond
-	res.Ratios["ingest_vs_copy"] = res.Ingest.PagesPerSecond / res.Ingest.CopyPerSecond
+	if res.Ingest.PagesPerSecond > 0 { // not with -quality=false (no ingestion measured; NaN is not JSON)
+		res.Ratios["ingest_vs_extract"] = res.Ingest.PagesPerSecond / res.Ingest.ExtractPerSecond
+		res.Ratios["ingest_vs_extract_embed"] = res.Ingest.PagesPerSecond / res.Ingest.ExtractEmbedPerSecond
+		res.Ratios["ingest_vs_copy"] = res.Ingest.PagesPerSecond / res.Ingest.CopyPerSecond
+	}
 	for _, r := range res.Retrieval {
 		if r.Baseline.P50 > 0 {
 			res.Ratios[fmt.Sprintf("retrieve_p50_vs_baseline_%d", r.Chunks)] = r.Retrieve.P50 / r.Baseline.P50

@@ -135,7 +135,7 @@ func TestQualityScores(t *testing.T) {
 func TestKnowledgeBenchRuns(t *testing.T) {
 	t.Parallel()
 	out := filepath.Join(t.TempDir(), "knowledge.json")
-	o := knowledgeOpts{manual: writeTinyManual(t), out: out, purpose: -1, index: -1, sizes: []int{60, 150}, samples: 3, workers: 2,
+	o := knowledgeOpts{manual: writeTinyManual(t), out: out, purpose: -1, index: -1, sizes: []int{60, 150}, samples: 3, workers: 2, quality: true,
 		adminURL: envOr("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")}
 	require.NoError(t, runKnowledge(context.Background(), o))
 
@@ -163,6 +163,21 @@ func TestKnowledgeBenchRuns(t *testing.T) {
 		require.Equal(t, o.samples, r.Baseline.Count)
 		require.GreaterOrEqual(t, r.Statements, 1.0, "Retrieve reads the database")
 	}
+
+	// -quality=false: no manual ingested, the speed tenant grown and timed,
+	// the JSON still written. (After the first run: a run's database is
+	// named after the process.)
+	o.quality, o.sizes, o.samples = false, []int{60}, 2
+	require.NoError(t, runKnowledge(context.Background(), o))
+	data, err = os.ReadFile(out)
+	require.NoError(t, err)
+	var speed KnowledgeResult
+	require.NoError(t, json.Unmarshal(data, &speed))
+	require.Nil(t, speed.Quality)
+	require.Zero(t, speed.Corpus.Chunks, "the manual is not ingested")
+	require.Len(t, speed.Retrieval, 1)
+	require.GreaterOrEqual(t, speed.Retrieval[0].Chunks, 60)
+	require.Equal(t, 2, speed.Retrieval[0].Retrieve.Count)
 }
 
 // The bench's copy of the offline embedder, at the shipped settings, gives
