@@ -74,12 +74,14 @@ const (
 	// the estimate fits; a query of one common term reads all its chunks.
 	// Every candidate is scored exactly. The rules are in
 	// knowledge_keyword_candidates (migration 00016). Scoring a candidate
-	// is most of BM25's cost; max(1,500, 1 %) measured faster at 100k
-	// without changing keyword R@5 / MRR@10 on the manual, but fusion lost
-	// (hybrid R@5 0.67 → 0.64: keyword ranks 11–50 feed it), so the bound
-	// stays (docs/knowledge-quality.md, "Retrieval speed at 100k, k16s").
-	rareMin   = 3000
-	rareShare = 0.02
+	// is most of BM25's cost: at 100k chunks of the benchmark's manual
+	// copies, 1,500 (about 1,200 candidates) found every chunk of the exact
+	// top 10 and 92 % of the top 50 (3,000: 2,400 candidates, 96 %); on the
+	// manual (7.7k chunks) keyword R@5 / MRR@10 did not move and hybrid
+	// stayed within its run-to-run range (docs/knowledge-quality.md,
+	// "Retrieval speed at 100k, k16s").
+	rareMin   = 1500
+	rareShare = 0.01
 	// exactBelow: a scope of fewer chunks is ranked by an exact scan of its
 	// vectors; a larger one through the tenant's IVF lists (ivf.go) when it
 	// has them.
