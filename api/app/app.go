@@ -185,7 +185,13 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 	a.Metrics.SetKnownModels(pricing.IDs())
 
 	var embedder memory.Embedder = memory.Offline{}
-	if cfg.Embedding.Provider == "openai" {
+	switch cfg.Embedding.Provider {
+	case "semantic":
+		if embedder, err = memory.NewSemantic(memory.DefaultSemanticOpts); err != nil {
+			st.Close()
+			return nil, err
+		}
+	case "openai":
 		key := cfg.Embedding.APIKey
 		if key == "" {
 			key = cfg.LLM.OpenAIKey

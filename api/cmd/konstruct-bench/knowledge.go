@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -45,12 +46,14 @@ type knowledgeOpts struct {
 	manual   string
 	out      string
 	adminURL string
-	purpose  int   // purpose-derived queries (-1: all)
-	index    int   // index-derived queries (-1: all)
-	sizes    []int // chunk counts for retrieval speed
-	samples  int   // retrievals timed per size
-	workers  int   // concurrent ingestions
-	variants bool  // rank with embedder variants in-process
+	purpose  int    // purpose-derived queries (-1: all)
+	index    int    // index-derived queries (-1: all)
+	sizes    []int  // chunk counts for retrieval speed
+	samples  int    // retrievals timed per size
+	workers  int    // concurrent ingestions
+	variants bool   // rank with embedder variants in-process
+	embedder string // EMBEDDER: offline or semantic
+	wordvecs string // word vectors for the semantic variants (empty: the shipped ones)
 }
 
 func knowledgeMain(args []string) int {
@@ -65,6 +68,8 @@ func knowledgeMain(args []string) int {
 	fs.IntVar(&o.samples, "samples", 20, "retrievals timed at each size")
 	fs.IntVar(&o.workers, "workers", 2, "concurrent ingestions (pages or synthetic files)")
 	fs.BoolVar(&o.variants, "embedder-variants", true, "also rank the manual in-process with variants of the offline embedder (more dimensions, no trigrams)")
+	fs.StringVar(&o.embedder, "embedder", "semantic", "the embedder the service is built with: offline (offline-hash-v1) or semantic (offline-sem-v1)")
+	fs.StringVar(&o.wordvecs, "wordvectors", "", "word vectors for the semantic variants (a konstruct-wordvec output; default: the shipped ones)")
 	_ = fs.Parse(args)
 	for _, s := range strings.Split(*sizes, ",") {
 		if s = strings.TrimSpace(s); s != "" {
@@ -152,18 +157,32 @@ type RetrievalSpeed struct {
 
 // bench is the knowledge benchmark's running state.
 type bench struct {
-	o      knowledgeOpts
-	db     *database
-	st     *store.Store
-	svc    *knowledge.Service
-	trips  *store.StepCounter
-	log    io.Writer
-	pages  []page
-	passes [][]knowledge.Passage // each page's passages (extraction baseline)
+	o knowledgeOpts
+	// embedder is what the service embeds chunks and queries with.
+	embedder memory.Embedder
+	db       *database
+	st       *store.Store
+	svc      *knowledge.Service
+	trips    *store.StepCounter
+	log      io.Writer
+	pages    []page
+	passes   [][]knowledge.Passage // each page's passages (extraction baseline)
 }
 
 func runKnowledge(ctx context.Context, o knowledgeOpts) error {
 	b := &bench{o: o, log: os.Stderr, trips: &store.StepCounter{}}
+	switch o.embedder {
+	case "offline":
+		b.embedder = memory.Offline{}
+	case "semantic":
+		s, err := memory.NewSemantic(memory.DefaultSemanticOpts)
+		if err != nil {
+			return err
+		}
+		b.embedder = s
+	default:
+		return fmt.Errorf("-embedder: %q is neither offline nor semantic", o.embedder)
+	}
 	pages, index, err := loadManual(o.manual)
 	if err != nil {
 		return err
@@ -176,7 +195,7 @@ func runKnowledge(ctx context.Context, o knowledgeOpts) error {
 	}
 	res := &KnowledgeResult{When: time.Now().UTC(), Ratios: map[string]float64{}, Queries: queries,
 		Machine:  map[string]any{"cpus": runtime.NumCPU(), "go": runtime.Version(), "goos": runtime.GOOS},
-		Settings: map[string]any{"sizes": o.sizes, "samples": o.samples, "workers": o.workers, "embedder": memory.Offline{}.ID(), "search_limit": searchLimit},
+		Settings: map[string]any{"sizes": o.sizes, "samples": o.samples, "workers": o.workers, "embedder": b.embedder.ID(), "search_limit": searchLimit},
 		Corpus:   Corpus{Dir: o.manual, Pages: len(pages), Available: map[string]int{"purpose": len(purpose), "index": len(indexed)}}}
 	for _, q := range queries {
 		if q.Kind == "purpose" {
@@ -203,7 +222,7 @@ func runKnowledge(ctx context.Context, o knowledgeOpts) error {
 		return err
 	}
 	b.st.AttachJobs(rc)
-	b.svc = knowledge.New(knowledge.Opts{Store: b.st, Guard: access.NewGuard(b.st), Embedder: memory.Offline{},
+	b.svc = knowledge.New(knowledge.Opts{Store: b.st, Guard: access.NewGuard(b.st), Embedder: b.embedder,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 
 	fmt.Fprintln(b.log, "phase 1/4: ingestion baselines (extraction, embedding, COPY)")
@@ -233,10 +252,11 @@ func runKnowledge(ctx context.Context, o knowledgeOpts) error {
 		fmt.Fprintln(b.log, "  embedder variants, ranked in-process")
 		ps := b.passageList()
 		res.PassagesMatchChunks = len(ps) == res.Corpus.Chunks
-		res.Embedders = embedderVariants(js, ps, []hashEmbedder{shipped,
-			{Dims: 1024, Bigrams: 0.5, Trigrams: 0.25}, {Dims: 4096, Bigrams: 0.5, Trigrams: 0.25},
-			{Dims: 4096, Bigrams: 0.5, Trigrams: 0}, {Dims: 4096, Bigrams: 0, Trigrams: 0},
-			{Dims: 256, Bigrams: 0.5, Trigrams: 0.25, IDF: true}, {Dims: 4096, Bigrams: 0.5, Trigrams: 0, IDF: true}})
+		vs, err := b.variants()
+		if err != nil {
+			return err
+		}
+		res.Embedders = embedderVariants(js, ps, vs)
 	}
 
 	fmt.Fprintln(b.log, "phase 4/4: retrieval speed")
@@ -265,4 +285,46 @@ func (b *bench) newTenant(ctx context.Context, name string) (uuid.UUID, context.
 	}
 	p := &access.Principal{Token: &access.Token{ID: uuid.New(), TenantID: id, Name: "bench", Role: access.RoleAdmin}}
 	return id, access.WithPrincipal(ctx, p), nil
+}
+
+// variants are the embedders ranked in-process: the hashing embedder
+// (shipped, then the variants that asked whether dimensions, trigrams or
+// idf were its problem), then the semantic embedder (shipped settings
+// first) and the alternatives its settings were chosen among on dev.
+func (b *bench) variants() ([]variant, error) {
+	vs := []variant{shipped,
+		hashEmbedder{Dims: 1024, Bigrams: 0.5, Trigrams: 0.25}, hashEmbedder{Dims: 4096, Bigrams: 0.5, Trigrams: 0.25},
+		hashEmbedder{Dims: 4096, Bigrams: 0.5, Trigrams: 0}, hashEmbedder{Dims: 4096, Bigrams: 0, Trigrams: 0},
+		hashEmbedder{Dims: 256, Bigrams: 0.5, Trigrams: 0.25, IDF: true}, hashEmbedder{Dims: 4096, Bigrams: 0.5, Trigrams: 0, IDF: true}}
+	wv, err := memory.ShippedWordVectors()
+	label := "shipped"
+	if b.o.wordvecs != "" {
+		label = filepath.Base(b.o.wordvecs)
+		var raw []byte
+		if raw, err = os.ReadFile(b.o.wordvecs); err == nil {
+			wv, err = memory.ReadWordVectors(raw)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	d := memory.DefaultSemanticOpts
+	for _, o := range []memory.SemanticOpts{d,
+		{WordDims: wv.Dims, SemanticWeight: 1, A: d.A},
+		{WordDims: wv.Dims, SemanticWeight: 1, A: d.A, KeepCommon: true},
+		{WordDims: 192, HashDims: 64, SemanticWeight: 0.6, PairWeight: 0.5, A: d.A},
+		{WordDims: 192, HashDims: 64, SemanticWeight: 0.9, PairWeight: 0.5, A: d.A},
+		{WordDims: 128, HashDims: 128, SemanticWeight: 0.7, PairWeight: 0.5, A: d.A},
+		{WordDims: 0, HashDims: 256, SemanticWeight: 0, PairWeight: 0.5, A: d.A},
+	} {
+		if o.WordDims > wv.Dims {
+			continue
+		}
+		v, err := newSemVariant(wv, label, o)
+		if err != nil {
+			return nil, err
+		}
+		vs = append(vs, v)
+	}
+	return vs, nil
 }
