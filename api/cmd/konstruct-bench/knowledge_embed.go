@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/konstruct/konstruct/api/knowledge"
 	"github.com/konstruct/konstruct/api/memory"
 )
 
@@ -157,7 +158,7 @@ func (v semVariant) vector(text string) []float32 { return v.s.Vector(text) }
 
 // EmbedderRow is one embedder variant ranked in-process over the manual's
 // chunks: vector-only quality, and hybrid with the keyword ranks of the
-// same Search calls (RRF k=60, top 50 of each, as shipped), and with the
+// same Search calls (RRF with knowledge.RRFK, top 50 of each, as shipped), and with the
 // fusion constants chosen on dev for this variant, judged on test.
 type EmbedderRow struct {
 	Embedder variant `json:"-"`
@@ -173,8 +174,10 @@ type EmbedderRow struct {
 	// Overlap is which method has a relevant page in its top five (all
 	// queries).
 	Overlap Overlap `json:"top5_overlap"`
-	// BestOnDev is the fusion grid's best row on dev for this variant.
-	BestOnDev FusionRow `json:"fusion_best_on_dev"`
+	// Fusion is the fusion grid for this variant; BestOnDev its best row on
+	// dev.
+	Fusion    []FusionRow `json:"fusion"`
+	BestOnDev FusionRow   `json:"fusion_best_on_dev"`
 	// NoiseCosine is the mean cosine of 2,000 random pairs of chunks: what
 	// unrelated texts score; RelevantCosine the mean over queries of the
 	// best cosine between the query and a chunk of a relevant page.
@@ -255,13 +258,13 @@ func embedderVariants(js []judged, ps []passage, variants []variant) []EmbedderR
 			out[qi] = judged{q: j.q, hits: list}
 		}
 		row.RelevantCosine /= float64(max(1, len(js)))
-		fused := refuse(out, 60, 50, 1)
+		fused := refuse(out, knowledge.RRFK, 50, 1)
 		row.Vector, row.Hybrid = mean(fused, vectorRank), mean(fused, fusedRank)
 		dev := where(fused, func(q query) bool { return q.Split == "dev" })
 		test := where(fused, func(q query) bool { return q.Split == "test" })
 		row.DevHyb, row.TestHyb, row.TestVec, row.TestKw = mean(dev, fusedRank), mean(test, fusedRank), mean(test, vectorRank), mean(test, keywordRank)
 		row.Overlap = overlap(fused)
-		_, row.BestOnDev = fusionGrid(fused)
+		row.Fusion, row.BestOnDev = fusionGrid(fused)
 		rows = append(rows, row)
 	}
 	return rows

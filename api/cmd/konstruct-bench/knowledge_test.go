@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/konstruct/konstruct/api/knowledge"
 	"github.com/konstruct/konstruct/api/memory"
 )
 
@@ -119,7 +120,7 @@ func TestQualityScores(t *testing.T) {
 	require.InDelta(t, 1, q.Vector.MRR10, 1e-9)
 	require.InDelta(t, 1, q.Hybrid.MRR10, 1e-9)
 	require.Equal(t, Overlap{Both: 1}, q.Overlap)
-	again := refuse([]judged{j}, 60, 50, 1)[0]
+	again := refuse([]judged{j}, knowledge.RRFK, 50, 1)[0]
 	for _, h := range again.hits {
 		for _, o := range j.hits {
 			if o.page == h.page {
