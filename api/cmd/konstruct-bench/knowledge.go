@@ -67,7 +67,7 @@ func knowledgeMain(args []string) int {
 	sizes := fs.String("sizes", "10000,100000", "chunk counts at which retrieval is timed (comma-separated; empty: none)")
 	fs.IntVar(&o.samples, "samples", 20, "retrievals timed at each size")
 	fs.IntVar(&o.workers, "workers", 2, "concurrent ingestions (pages or synthetic files)")
-	fs.BoolVar(&o.variants, "embedder-variants", true, "also rank the manual in-process with variants of the offline embedder (more dimensions, no trigrams)")
+	fs.BoolVar(&o.variants, "embedder-variants", true, "also rank the manual in-process with variants of the offline embedders (hashing: dimensions, trigrams, idf; semantic: weights, halves)")
 	fs.StringVar(&o.embedder, "embedder", "semantic", "the embedder the service is built with: offline (offline-hash-v1) or semantic (offline-sem-v1)")
 	fs.StringVar(&o.wordvecs, "wordvectors", "", "word vectors for the semantic variants (a konstruct-wordvec output; default: the shipped ones)")
 	_ = fs.Parse(args)
@@ -310,12 +310,10 @@ func (b *bench) variants() ([]variant, error) {
 	}
 	d := memory.DefaultSemanticOpts
 	for _, o := range []memory.SemanticOpts{d,
+		{WordDims: d.WordDims, HashDims: d.HashDims, SemanticWeight: 0.7, PairWeight: d.PairWeight, A: d.A},
 		{WordDims: wv.Dims, SemanticWeight: 1, A: d.A},
 		{WordDims: wv.Dims, SemanticWeight: 1, A: d.A, KeepCommon: true},
-		{WordDims: 192, HashDims: 64, SemanticWeight: 0.6, PairWeight: 0.5, A: d.A},
-		{WordDims: 192, HashDims: 64, SemanticWeight: 0.9, PairWeight: 0.5, A: d.A},
-		{WordDims: 128, HashDims: 128, SemanticWeight: 0.7, PairWeight: 0.5, A: d.A},
-		{WordDims: 0, HashDims: 256, SemanticWeight: 0, PairWeight: 0.5, A: d.A},
+		{HashDims: memory.OfflineDims, PairWeight: d.PairWeight, A: d.A},
 	} {
 		if o.WordDims > wv.Dims {
 			continue

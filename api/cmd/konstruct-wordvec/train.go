@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -105,24 +106,23 @@ func train(passages [][]string, o opts, rep *Report) *memory.WordVectors {
 		}
 	}
 
-	// PPMI with context-distribution smoothing.
+	// PPMI with context-distribution smoothing. Every sum runs in column
+	// order, never in a map's (random) order, so the file is the same bits
+	// on every run.
+	sorted := make([][]int32, n)
 	rowSum := make([]float64, n)
 	var all, smoothAll float64
 	for i, r := range rows {
-		for _, c := range r {
-			rowSum[i] += c
+		sorted[i] = slices.Sorted(maps.Keys(r))
+		for _, c := range sorted[i] {
+			rowSum[i] += r[c]
 		}
 		all += rowSum[i]
 		smoothAll += math.Pow(rowSum[i], 0.75)
 	}
 	m := &csr{n: n, ptr: make([]int, n+1)}
 	for i, r := range rows {
-		cols := make([]int32, 0, len(r))
-		for c := range r {
-			cols = append(cols, c)
-		}
-		slices.Sort(cols)
-		for _, c := range cols {
+		for _, c := range sorted[i] {
 			pmi := math.Log(r[c] / all / (rowSum[i] / all * math.Pow(rowSum[c], 0.75) / smoothAll))
 			if pmi > 0 {
 				m.col = append(m.col, c)
@@ -170,23 +170,43 @@ func train(passages [][]string, o opts, rep *Report) *memory.WordVectors {
 	}
 	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(math.Abs(vals[b]), math.Abs(vals[a])) })
 	order = order[:o.dims]
-	out := make([]float32, n*o.dims)
+	// U = Q·E for the kept eigenvectors. An eigenvector's sign is arbitrary
+	// (a rounding difference can flip it), so each dimension's is fixed:
+	// the sum of its column over the vocabulary is positive.
+	u := make([]float64, n*o.dims)
 	for i := range n {
-		var norm float64
-		row := make([]float64, o.dims)
 		for d, e := range order {
 			var s float64
 			for a := range l {
 				s += q[i*l+a] * vecs.At(a, e)
 			}
-			// A fixed sign per dimension: the eigenvector's sign is arbitrary.
-			row[d] = s * math.Sqrt(math.Abs(vals[e]))
-			norm += row[d] * row[d]
+			u[i*o.dims+d] = s
+		}
+	}
+	for d, e := range order {
+		var sum float64
+		for i := range n {
+			sum += u[i*o.dims+d]
+		}
+		f := math.Sqrt(math.Abs(vals[e]))
+		if sum < 0 {
+			f = -f
+		}
+		for i := range n {
+			u[i*o.dims+d] *= f
+		}
+	}
+	out := make([]float32, n*o.dims)
+	for i := range n {
+		row := u[i*o.dims : (i+1)*o.dims]
+		var norm float64
+		for _, x := range row {
+			norm += x * x
 		}
 		norm = math.Sqrt(norm)
-		for d := range row {
+		for d, x := range row {
 			if norm > 0 {
-				out[i*o.dims+d] = float32(row[d] / norm)
+				out[i*o.dims+d] = float32(x / norm)
 			}
 		}
 	}
