@@ -63,21 +63,24 @@ func TestTurnRoundTrips(t *testing.T) {
 	t.Logf("second turn: %d round trips %v", total(second), second)
 
 	want := map[string]int64{
-		// The claim: BEGIN, one batch (the lock, the turn's messages, the
+		// Every transaction begins in its first round trip (store's lazy
+		// begin: BEGIN and the tenant ride the first batch or statement).
+		// The claim: one batch (the lock, the turn's messages, the
 		// tenant's name), one batch (the connection, the agents to choose
 		// from, the billing gate's account and budget), one batch (the
-		// turn's record, the placeholder's intent, COMMIT). Acknowledge: BEGIN, one batch (the
-		// part sent, the placeholder's ref, COMMIT). No turn.think: the
-		// model keys are chosen from what the read step loaded
-		// (llmkeys.QueuePreload). The read: BEGIN, one batch (the window,
+		// turn's record, the placeholder's intent, COMMIT). Acknowledge:
+		// one batch (the part sent, the placeholder's ref, COMMIT). No
+		// turn.think: the model keys are chosen from what the read step
+		// loaded (llmkeys.QueuePreload). The read: one batch (the window,
 		// the model keys, the memories' rank, the agent's knowledge: its
-		// sources, budget and retrieval in one statement), COMMIT — the
-		// memories' texts and knowledge's rare second statement only when
-		// there is something to load (none here). Record: BEGIN,
-		// one batch (reply, usage, audit, COMMIT). Deliver: BEGIN, River's
-		// insert of the memory job and its NOTIFY, one batch (the reply
-		// delivered, the conversation's time, reply.delivered, COMMIT).
-		turns.StepClaim: 4, turns.StepAcknowledge: 2, turns.StepRead: 3, turns.StepRecord: 2, turns.StepDeliver: 4,
+		// sources, budget and retrieval in one statement) with its COMMIT —
+		// the memories' texts and knowledge's rare second statement, in a
+		// transaction of their own, only when there is something to load
+		// (none here). Record: one batch (reply, usage, audit, COMMIT).
+		// Deliver: River's insert of the memory job, then one batch
+		// (River's NOTIFY, deferred to it; the reply delivered, the
+		// conversation's time, reply.delivered, COMMIT).
+		turns.StepClaim: 3, turns.StepAcknowledge: 1, turns.StepRead: 1, turns.StepRecord: 1, turns.StepDeliver: 2,
 	}
 	require.Equal(t, want, first, "a new thread's turn, by step")
 	require.Equal(t, want, second, "a turn with history, by step")

@@ -78,6 +78,8 @@ type opts struct {
 	out         string
 	adminURL    string
 	cpuProfile  string
+	// ingestProfile is the CPU profile of the closed-loop ingest phase.
+	ingestProfile string
 }
 
 func main() {
@@ -93,6 +95,7 @@ func main() {
 	flag.StringVar(&o.out, "out", "test-artifacts/bench.json", "where to write the JSON results")
 	flag.StringVar(&o.adminURL, "admin-url", envOr("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "a PostgreSQL superuser URL (a database is created and dropped)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the end-to-end phase here (go tool pprof)")
+	flag.StringVar(&o.ingestProfile, "ingest-cpuprofile", "", "write a CPU profile of the closed-loop ingest phase here (go tool pprof)")
 	flag.Parse()
 	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "konstruct-bench:", err)
@@ -247,8 +250,13 @@ func run(ctx context.Context, o opts) error {
 	post := poster(client, base, team, bot, benchSecret)
 
 	fmt.Fprintln(os.Stderr, "phase 2/4: ingest, closed loop")
+	stopProfile, err := startProfile(o.ingestProfile)
+	if err != nil {
+		return err
+	}
 	n0 = roundTrips.Total()
 	res.Ingest = closedLoop(o, post)
+	stopProfile()
 	res.Ingest.RoundTrips = perOp(n0, res.Ingest.Count)
 	fmt.Fprintln(os.Stderr, "phase 3/4: ingest at a fixed rate")
 	n0 = roundTrips.Total()
@@ -269,15 +277,8 @@ func run(ctx context.Context, o opts) error {
 	if err != nil {
 		return err
 	}
-	if o.cpuProfile != "" {
-		f, err := os.Create(o.cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
+	if stopProfile, err = startProfile(o.cpuProfile); err != nil {
+		return err
 	}
 	wctx, stopWorker := context.WithCancel(ctx)
 	workerDone := make(chan error, 1)
@@ -287,7 +288,7 @@ func run(ctx context.Context, o opts) error {
 	res.EndToEnd = endToEnd(o, base, slack)
 	res.EndToEnd.RoundTrips = perOp(n0, res.EndToEnd.Count)
 	res.EndToEnd.RoundTripsBySteps = stepsPerOp(s0, n0, res.EndToEnd.Count)
-	pprof.StopCPUProfile()
+	stopProfile()
 	stopWorker()
 	<-workerDone
 	worker.Close()
@@ -298,6 +299,23 @@ func run(ctx context.Context, o opts) error {
 	res.Process["note"] = "one process: server, workers, fakes and the load generator; postgres_cpu_seconds is every postgres process on the machine"
 	printTable(res)
 	return writeResults(o.out, res)
+}
+
+// startProfile starts a CPU profile written to path ("": none) and returns
+// what stops it.
+func startProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // writeResults writes a run's results as JSON to path ("": nowhere).
