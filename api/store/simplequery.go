@@ -174,7 +174,7 @@ func (c simpleQueryConn) BeginTx(ctx context.Context, opts driver.TxOptions) (dr
 type pgxDriverTx struct {
 	ctx   context.Context
 	conn  *pgx.Conn
-	cs *connState
+	cs    *connState
 	state *txState
 }
 
