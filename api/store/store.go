@@ -46,6 +46,10 @@ func Open(ctx context.Context, url string, opts OpenOpts) (*Store, error) {
 		cfg.ConnConfig.RuntimeParams["application_name"] = opts.AppName
 	}
 	cfg.MaxConnIdleTime = 5 * time.Minute
+	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
+		registerUUID(conn)
+		return nil
+	}
 	if opts.Tracer != nil {
 		cfg.ConnConfig.Tracer = opts.Tracer
 	}

@@ -105,6 +105,7 @@ func verify(h http.Header, body []byte, secret string) error {
 var acceptedSubtypes = map[string]bool{"": true, "file_share": true, "thread_broadcast": true}
 
 func (s *Service) handle(ctx context.Context, log *slog.Logger, env *envelope) error {
+	ctx = store.WithStep(ctx, channels.StepIngest)
 	route, err := channels.Lookup(ctx, s.opts.Store.Pool, channels.Slack, env.TeamID)
 	if errors.Is(err, channels.ErrUnrouted) {
 		log.InfoContext(ctx, "slack event for an unconnected workspace ignored", "team_id", env.TeamID, "event_id", env.EventID)
