@@ -82,7 +82,7 @@ func (s *connState) sendBatch(ctx context.Context, conn *pgx.Conn, b *pgx.Batch)
 	// Sent: the transaction is begun, unless the batch fails before BEGIN
 	// runs (Close puts the begin back then).
 	s.pending, s.deferred = uuid.Nil, nil
-	return &prefixedBatch{BatchResults: conn.SendBatch(ctx, prefix), conn: conn, st: s, tenant: tenant, skip: n}
+	return &prefixedBatch{BatchResults: conn.SendBatch(ctx, prefix), conn: conn, st: s, tenant: tenant, prefix: prefix.QueuedQueries[:n], skip: n}
 }
 
 // prefixedBatch is the results of a batch sent with statements in front of
@@ -94,13 +94,18 @@ type prefixedBatch struct {
 	conn   *pgx.Conn
 	st     *connState
 	tenant uuid.UUID
+	prefix []*pgx.QueuedQuery
 	skip   int
 	err    error
 }
 
 func (b *prefixedBatch) skipPrefix() error {
 	for ; b.skip > 0 && b.err == nil; b.skip-- {
-		_, b.err = b.BatchResults.Exec()
+		if fn := b.prefix[len(b.prefix)-b.skip].Fn; fn != nil {
+			b.err = fn(b.BatchResults) // a deferred statement's callback (Tx.Defer)
+		} else {
+			_, b.err = b.BatchResults.Exec()
+		}
 	}
 	return b.err
 }

@@ -170,7 +170,7 @@ func (w *Worker) claim(ctx context.Context, job *river.Job[Args]) (t *turn, wait
 		var b store.Batch
 		var st *conversations.TurnState
 		var tenantName string
-		conversations.QueueLockForTurn(&b, job.Args.ConversationID, job.ID, &st)
+		conversations.QueueLockForTurn(&b, job.Args.ConversationID, job.Args.MessageID, job.ID, &st)
 		tenants.QueueName(&b, job.Args.TenantID, &tenantName)
 		err := tx.Send(ctx, &b)
 		switch {

@@ -150,6 +150,32 @@ type Latency struct {
 	// RoundTripsBySteps splits RoundTrips by step (end to end: the turn's
 	// steps, the ingest's, River's under "other").
 	RoundTripsBySteps map[string]float64 `json:"db_round_trips_per_op_by_step,omitempty"`
+	// PoolWaits is, for the server's and the workers' pools, how many
+	// connection acquisitions found none idle and their mean wait: whether
+	// the pool size (DB_MAX_CONNS) holds the phase back.
+	PoolWaits map[string]PoolWait `json:"pool_waits,omitempty"`
+}
+
+// PoolWait is one pool's acquisitions in a phase.
+type PoolWait struct {
+	Acquires int64   `json:"acquires"`
+	Waited   int64   `json:"waited"`
+	MeanMS   float64 `json:"mean_acquire_ms"`
+}
+
+// poolWaits is the acquisitions of the server's and workers' pools between
+// two snapshots.
+func poolWaits(before, after []*pgxpool.Stat) map[string]PoolWait {
+	out := map[string]PoolWait{}
+	for i, name := range []string{"server", "workers"} {
+		n := after[i].AcquireCount() - before[i].AcquireCount()
+		w := PoolWait{Acquires: n, Waited: after[i].EmptyAcquireCount() - before[i].EmptyAcquireCount()}
+		if n > 0 {
+			w.MeanMS = float64((after[i].AcquireDuration() - before[i].AcquireDuration()).Microseconds()) / 1000 / float64(n)
+		}
+		out[name] = w
+	}
+	return out
 }
 
 // roundTrips counts the statements, prepares and batches every pool of the
@@ -285,7 +311,9 @@ func run(ctx context.Context, o opts) error {
 	go func() { workerDone <- worker.Run(wctx, app.RunOpts{Work: true}) }()
 	time.Sleep(3 * time.Second) // let the workers elect a leader, start fetching and run their on-start periodic jobs
 	n0, s0 := roundTrips.Total(), roundTrips.Steps()
+	pools0 := []*pgxpool.Stat{server.Store.Pool.Stat(), worker.Store.Pool.Stat()}
 	res.EndToEnd = endToEnd(o, base, slack)
+	res.EndToEnd.PoolWaits = poolWaits(pools0, []*pgxpool.Stat{server.Store.Pool.Stat(), worker.Store.Pool.Stat()})
 	res.EndToEnd.RoundTrips = perOp(n0, res.EndToEnd.Count)
 	res.EndToEnd.RoundTripsBySteps = stepsPerOp(s0, n0, res.EndToEnd.Count)
 	stopProfile()
@@ -724,6 +752,10 @@ func printTable(r *Result) {
 	fmt.Printf("\nround trips per turn by step (end to end):\n")
 	for _, k := range slices.Sorted(maps.Keys(r.EndToEnd.RoundTripsBySteps)) {
 		fmt.Printf("  %-22s %5.1f\n", k, r.EndToEnd.RoundTripsBySteps[k])
+	}
+	for _, k := range slices.Sorted(maps.Keys(r.EndToEnd.PoolWaits)) {
+		p := r.EndToEnd.PoolWaits[k]
+		fmt.Printf("  pool %-17s %d acquires, %d waited, mean %.2f ms\n", k, p.Acquires, p.Waited, p.MeanMS)
 	}
 	fmt.Printf("\ningest / baseline        %.0f%%\n", 100*r.Ratios["ingest_vs_baseline"])
 	fmt.Printf("end to end / baseline    %.0f%%\n", 100*r.Ratios["end_to_end_vs_baseline"])
