@@ -75,6 +75,7 @@ type opts struct {
 	rate        int
 	e2eRate     int
 	dbConns     int
+	llmWorkers  int
 	out         string
 	adminURL    string
 	cpuProfile  string
@@ -92,6 +93,7 @@ func main() {
 	flag.IntVar(&o.rate, "rate", 200, "events per second for the fixed-rate ingest phase")
 	flag.IntVar(&o.e2eRate, "e2e-rate", 50, "events per second for the end-to-end phase")
 	flag.IntVar(&o.dbConns, "db-conns", 20, "DB_MAX_CONNS of the server under test")
+	flag.IntVar(&o.llmWorkers, "llm-workers", 0, "LLM_WORKER_CONCURRENCY of the workers (0: the product's default)")
 	flag.StringVar(&o.out, "out", "test-artifacts/bench.json", "where to write the JSON results")
 	flag.StringVar(&o.adminURL, "admin-url", envOr("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "a PostgreSQL superuser URL (a database is created and dropped)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the end-to-end phase here (go tool pprof)")
@@ -141,6 +143,11 @@ type Latency struct {
 	Errors     int     `json:"errors"`
 	CPUProc    float64 `json:"process_cpu_seconds"`
 	CPUDB      float64 `json:"postgres_cpu_seconds"`
+	// CPUDBOwn is the CPU time of the PostgreSQL backends serving the
+	// bench's own database (the server's, the workers' and the baseline's
+	// connections): unlike CPUDB, it leaves out what other databases on a
+	// shared server cost.
+	CPUDBOwn float64 `json:"postgres_own_db_cpu_seconds"`
 	Unanswered int     `json:"unanswered,omitempty"`
 	// RoundTrips is database round trips per operation (event, turn or
 	// baseline transaction), everything the server and workers sent while
@@ -228,6 +235,21 @@ func run(ctx context.Context, o opts) error {
 	}
 	defer drop()
 	fmt.Fprintf(os.Stderr, "database %s migrated\n", db.name)
+	ownDB = func() []int {
+		var pids []int
+		rows, err := db.owner.Query(ctx, "SELECT pid FROM pg_stat_activity WHERE datname = $1", db.name)
+		if err != nil {
+			return nil
+		}
+		for rows.Next() {
+			var pid int
+			if rows.Scan(&pid) == nil {
+				pids = append(pids, pid)
+			}
+		}
+		rows.Close()
+		return pids
+	}
 
 	slack, llm := slackfake.NewServer(), llmfake.NewServer()
 	defer slack.Close()
@@ -243,6 +265,9 @@ func run(ctx context.Context, o opts) error {
 		"API_RATE_LIMIT": "1000000", "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s", "SLACK_SIGNING_SECRET": benchSecret,
 		"SLACK_API_URL": slack.APIURL(), "SLACK_AUTHORIZE_URL": slack.AuthorizeURL(), "OPENAI_API_URL": llm.URL + "/v1",
 		"PLATFORM_OPENAI_API_KEY": "sk-bench", "TURN_DEBOUNCE": "0s", "LLM_MAX_RETRIES": "0", "SPA_DIR": os.TempDir(),
+	}
+	if o.llmWorkers > 0 {
+		env["LLM_WORKER_CONCURRENCY"] = strconv.Itoa(o.llmWorkers)
 	}
 	cfg, err := config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok }, config.LoadOpts{NeedAppDB: true})
 	if err != nil {
@@ -264,7 +289,8 @@ func run(ctx context.Context, o opts) error {
 	}
 	res := &Result{When: time.Now().UTC(), Ratios: map[string]float64{}, Process: map[string]any{},
 		Machine:  map[string]any{"cpus": runtime.NumCPU(), "go": runtime.Version(), "goos": runtime.GOOS},
-		Settings: map[string]any{"duration_s": o.duration.Seconds(), "concurrency": o.concurrency, "rate": o.rate, "e2e_rate": o.e2eRate, "db_max_conns": o.dbConns}}
+		Settings: map[string]any{"duration_s": o.duration.Seconds(), "concurrency": o.concurrency, "rate": o.rate, "e2e_rate": o.e2eRate, "db_max_conns": o.dbConns,
+			"llm_workers": cfg.LLMWorkerConcurrency}}
 
 	fmt.Fprintln(os.Stderr, "phase 1/4: PostgreSQL baseline")
 	n0 := roundTrips.Total()
@@ -526,7 +552,7 @@ func postEvent(client *http.Client, base, team, bot, secret string, n int64) (st
 
 // closedLoop runs op from o.concurrency goroutines for o.duration.
 func closedLoop(o opts, op func() error) Throughput {
-	cpu0, db0 := cpuSeconds(), postgresCPUSeconds()
+	cpu0, db0, own0 := cpuSeconds(), postgresCPUSeconds(), ownBackends()
 	deadline := time.Now().Add(o.duration)
 	var mu sync.Mutex
 	var lat []time.Duration
@@ -556,13 +582,13 @@ func closedLoop(o opts, op func() error) Throughput {
 	wg.Wait()
 	elapsed := time.Since(start)
 	l := percentiles(lat)
-	l.Errors, l.CPUProc, l.CPUDB = errs, cpuSeconds()-cpu0, postgresCPUSeconds()-db0
+	l.Errors, l.CPUProc, l.CPUDB, l.CPUDBOwn = errs, cpuSeconds()-cpu0, postgresCPUSeconds()-db0, ownBackendsSince(own0)
 	return Throughput{PerSecond: float64(len(lat)) / elapsed.Seconds(), Count: len(lat), Latency: l}
 }
 
 // openLoop starts op at a fixed rate, whatever the latency, for d.
 func openLoop(rate int, d time.Duration, op func() error, each func(int64, time.Time)) Latency {
-	cpu0, db0 := cpuSeconds(), postgresCPUSeconds()
+	cpu0, db0, own0 := cpuSeconds(), postgresCPUSeconds(), ownBackends()
 	var mu sync.Mutex
 	var lat []time.Duration
 	var errs int
@@ -589,7 +615,7 @@ func openLoop(rate int, d time.Duration, op func() error, each func(int64, time.
 	wg.Wait()
 	l := percentiles(lat)
 	l.Rate = float64(len(lat)) / time.Since(start).Seconds()
-	l.Errors, l.CPUProc, l.CPUDB = errs, cpuSeconds()-cpu0, postgresCPUSeconds()-db0
+	l.Errors, l.CPUProc, l.CPUDB, l.CPUDBOwn = errs, cpuSeconds()-cpu0, postgresCPUSeconds()-db0, ownBackendsSince(own0)
 	return l
 }
 
@@ -598,7 +624,7 @@ func openLoop(rate int, d time.Duration, op func() error, each func(int64, time.
 // by channel (every event starts its own), so a reply that overtakes the
 // acknowledgement's bookkeeping is still matched.
 func endToEnd(o opts, base string, slack *slackfake.Server) Latency {
-	cpu0, db0 := cpuSeconds(), postgresCPUSeconds()
+	cpu0, db0, own0 := cpuSeconds(), postgresCPUSeconds(), ownBackends()
 	updates := slack.Watch()
 	var mu sync.Mutex
 	acked, answered := map[string]time.Time{}, map[string]time.Time{}
@@ -674,7 +700,7 @@ func endToEnd(o opts, base string, slack *slackfake.Server) Latency {
 	l := percentiles(lat)
 	l.Rate = float64(len(lat)) / elapsed.Seconds()
 	l.Errors, l.Unanswered = errs, pending()
-	l.CPUProc, l.CPUDB = cpuSeconds()-cpu0, postgresCPUSeconds()-db0
+	l.CPUProc, l.CPUDB, l.CPUDBOwn = cpuSeconds()-cpu0, postgresCPUSeconds()-db0, ownBackendsSince(own0)
 	return l
 }
 
@@ -722,6 +748,54 @@ func postgresCPUSeconds() float64 {
 	return ticks / 100 // USER_HZ is 100 on every Linux we run on
 }
 
+// ownDB lists the process ids of the backends serving the bench's database
+// (set once it exists).
+var ownDB func() []int
+
+// ownBackends is the CPU ticks of each backend of the bench's database.
+func ownBackends() map[int]float64 {
+	out := map[int]float64{}
+	if ownDB == nil {
+		return out
+	}
+	for _, pid := range ownDB() {
+		if t, ok := procTicks(pid); ok {
+			out[pid] = t
+		}
+	}
+	return out
+}
+
+// ownBackendsSince is the CPU seconds the bench database's backends used
+// since before: backends that started since count whole, backends that
+// ended since are lost (the pools keep theirs for minutes).
+func ownBackendsSince(before map[int]float64) float64 {
+	var ticks float64
+	for pid, t := range ownBackends() {
+		ticks += t - before[pid]
+	}
+	return ticks / 100
+}
+
+// procTicks is a process's user+system CPU ticks (Linux /proc).
+func procTicks(pid int) (float64, bool) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	closing := bytes.LastIndexByte(data, ')')
+	if closing < 0 {
+		return 0, false
+	}
+	fields := strings.Fields(string(data[closing+1:]))
+	if len(fields) < 13 {
+		return 0, false
+	}
+	u, _ := strconv.ParseFloat(fields[11], 64)
+	st, _ := strconv.ParseFloat(fields[12], 64)
+	return u + st, true
+}
+
 // rssMB is this process's resident set size.
 func rssMB() float64 {
 	data, err := os.ReadFile("/proc/self/status")
@@ -739,10 +813,10 @@ func rssMB() float64 {
 
 func printTable(r *Result) {
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(w, "phase\tper s\tcount\tp50 ms\tp95 ms\tp99 ms\tmax ms\terrors\tcpu s\tpg cpu s\tdb trips/op\t\n")
+	fmt.Fprintf(w, "phase\tper s\tcount\tp50 ms\tp95 ms\tp99 ms\tmax ms\terrors\tcpu s\tpg cpu s\town pg s\tdb trips/op\t\n")
 	row := func(name string, rate float64, l Latency) {
-		fmt.Fprintf(w, "%s\t%.0f\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%.1f\t%.1f\t%.1f\t\n",
-			name, rate, l.Count, l.P50, l.P95, l.P99, l.Max, l.Errors, l.CPUProc, l.CPUDB, l.RoundTrips)
+		fmt.Fprintf(w, "%s\t%.0f\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t\n",
+			name, rate, l.Count, l.P50, l.P95, l.P99, l.Max, l.Errors, l.CPUProc, l.CPUDB, l.CPUDBOwn, l.RoundTrips)
 	}
 	row("baseline (pg tx: message + job)", r.Baseline.PerSecond, r.Baseline.Latency)
 	row("ingest, closed loop", r.Ingest.PerSecond, r.Ingest.Latency)
