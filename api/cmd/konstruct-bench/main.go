@@ -134,20 +134,20 @@ type Throughput struct {
 
 // Latency is a latency distribution in milliseconds.
 type Latency struct {
-	Rate       float64 `json:"achieved_per_second,omitempty"`
-	Count      int     `json:"count,omitempty"`
-	P50        float64 `json:"p50_ms"`
-	P95        float64 `json:"p95_ms"`
-	P99        float64 `json:"p99_ms"`
-	Max        float64 `json:"max_ms"`
-	Errors     int     `json:"errors"`
-	CPUProc    float64 `json:"process_cpu_seconds"`
-	CPUDB      float64 `json:"postgres_cpu_seconds"`
+	Rate    float64 `json:"achieved_per_second,omitempty"`
+	Count   int     `json:"count,omitempty"`
+	P50     float64 `json:"p50_ms"`
+	P95     float64 `json:"p95_ms"`
+	P99     float64 `json:"p99_ms"`
+	Max     float64 `json:"max_ms"`
+	Errors  int     `json:"errors"`
+	CPUProc float64 `json:"process_cpu_seconds"`
+	CPUDB   float64 `json:"postgres_cpu_seconds"`
 	// CPUDBOwn is the CPU time of the PostgreSQL backends serving the
 	// bench's own database (the server's, the workers' and the baseline's
 	// connections): unlike CPUDB, it leaves out what other databases on a
 	// shared server cost.
-	CPUDBOwn float64 `json:"postgres_own_db_cpu_seconds"`
+	CPUDBOwn   float64 `json:"postgres_own_db_cpu_seconds"`
 	Unanswered int     `json:"unanswered,omitempty"`
 	// RoundTrips is database round trips per operation (event, turn or
 	// baseline transaction), everything the server and workers sent while
@@ -288,7 +288,7 @@ func run(ctx context.Context, o opts) error {
 		return fmt.Errorf("setup: %w", err)
 	}
 	res := &Result{When: time.Now().UTC(), Ratios: map[string]float64{}, Process: map[string]any{},
-		Machine:  map[string]any{"cpus": runtime.NumCPU(), "go": runtime.Version(), "goos": runtime.GOOS},
+		Machine: map[string]any{"cpus": runtime.NumCPU(), "go": runtime.Version(), "goos": runtime.GOOS},
 		Settings: map[string]any{"duration_s": o.duration.Seconds(), "concurrency": o.concurrency, "rate": o.rate, "e2e_rate": o.e2eRate, "db_max_conns": o.dbConns,
 			"llm_workers": cfg.LLMWorkerConcurrency}}
 
