@@ -35,9 +35,12 @@ func scanMessage(rows pgx.Rows, m *Message, extra ...any) error {
 }
 
 // lockSQL locks the conversation for a turn and returns it: the conversation
-// $1, or when $1 is NULL the conversation of the message $2.
+// $1, or when $1 is NULL the conversation of the message $2. The choice is a
+// scalar subquery of its own: written as c.id = coalesce($1, (SELECT …)),
+// PostgreSQL 15 cannot use the conversation's key for it and scans the
+// tenant's conversations (EXPLAIN, generic plan under the tenant policy).
 const lockSQL = `SELECT ` + convCols + ` FROM conversations c
-	WHERE c.id = coalesce($1::uuid, (SELECT conversation_id FROM messages WHERE id = $2)) FOR UPDATE`
+	WHERE c.id = (SELECT coalesce($1::uuid, (SELECT conversation_id FROM messages WHERE id = $2))) FOR UPDATE`
 
 // turnMessagesSQL is what a turn needs of its conversation's messages: its
 // own record (the assistant message of its job), whether another turn is
