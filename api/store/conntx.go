@@ -31,7 +31,7 @@ func (t connTx) LargeObjects() pgx.LargeObjects        { return pgx.LargeObjects
 func (t connTx) Conn() *pgx.Conn                       { return t.conn }
 
 func (t connTx) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error) {
-	if err := t.st.begin(ctx, t.conn); err != nil {
+	if err := t.st.flush(ctx, t.conn); err != nil {
 		return 0, err
 	}
 	return t.conn.CopyFrom(ctx, table, columns, src)

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -142,4 +143,69 @@ func TestInsertJobNotifiesWithTheCommit(t *testing.T) {
 	// (with BEGIN and the tenant), then the NOTIFY (when River sends one)
 	// with COMMIT.
 	require.Equal(t, int64(2), insert(uuid.NewString()))
+}
+
+// Deferred statements go with the transaction's next round trip, in front of
+// it and in order, their callbacks run when it returns; with a commit when
+// nothing else follows; never when the transaction rolls back first.
+func TestDeferredStatementsRideTheNextRoundTrip(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := dbtest.New(t)
+	counter := &store.StepCounter{}
+	st, err := store.Open(ctx, d.AppURL, store.OpenOpts{MaxConns: 1, Tracer: counter})
+	require.NoError(t, err)
+	t.Cleanup(st.Close)
+	tenant := uuid.New()
+	require.NoError(t, st.WithTenant(ctx, tenant, func(ctx context.Context, tx store.Tx) error {
+		_, err := tx.ExecContext(ctx, "CREATE TEMP TABLE d (n int) ON COMMIT PRESERVE ROWS")
+		return err
+	}))
+
+	run := func(fn func(ctx context.Context, tx store.Tx) error) (int64, error) {
+		n0 := counter.Total()
+		err := st.WithTenant(ctx, tenant, fn)
+		return counter.Total() - n0, err
+	}
+	var deferred, seen int
+	var tenantSeen string
+	defer1 := func(tx store.Tx) {
+		var b store.Batch
+		b.Queue("INSERT INTO d VALUES ($1) RETURNING n", 1).QueryRow(func(r pgx.Row) error { return r.Scan(&deferred) })
+		b.Queue("SELECT current_setting('app.current_tenant') || $1::text", "").QueryRow(func(r pgx.Row) error { return r.Scan(&tenantSeen) })
+		require.NoError(t, tx.Defer(&b))
+	}
+
+	// With the next statement, which sees the deferred one's write.
+	trips, err := run(func(ctx context.Context, tx store.Tx) error {
+		defer1(tx)
+		require.Zero(t, deferred, "not sent yet")
+		return tx.Pgx(func(ptx pgx.Tx) error {
+			return ptx.QueryRow(ctx, "SELECT count(*)::int + $1 FROM d", 0).Scan(&seen)
+		})
+	})
+	require.NoError(t, err)
+	require.Equal(t, 1, deferred)
+	require.Equal(t, tenant.String(), tenantSeen)
+	require.Equal(t, 1, seen, "the deferred insert ran before the statement it rode with")
+	require.Equal(t, int64(2), trips, "the deferred statements, BEGIN and the query in one round trip; COMMIT")
+
+	// With the commit when nothing follows.
+	deferred = 0
+	trips, err = run(func(ctx context.Context, tx store.Tx) error { defer1(tx); return nil })
+	require.NoError(t, err)
+	require.Equal(t, 1, deferred)
+	require.Equal(t, int64(1), trips)
+
+	// Never when the transaction rolls back first.
+	deferred = 0
+	boom := errors.New("rolled back")
+	trips, err = run(func(ctx context.Context, tx store.Tx) error { defer1(tx); return boom })
+	require.ErrorIs(t, err, boom)
+	require.Zero(t, deferred)
+	require.Zero(t, trips)
+
+	var n int
+	require.NoError(t, st.DB.NewRaw("SELECT count(*) FROM d").Scan(ctx, &n))
+	require.Equal(t, 2, n)
 }
