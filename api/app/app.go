@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/konstruct/konstruct/api/access"
@@ -185,7 +186,13 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 	a.Metrics.SetKnownModels(pricing.IDs())
 
 	var embedder memory.Embedder = memory.Offline{}
-	if cfg.Embedding.Provider == "openai" {
+	switch cfg.Embedding.Provider {
+	case "semantic":
+		if embedder, err = memory.NewSemantic(memory.DefaultSemanticOpts); err != nil {
+			st.Close()
+			return nil, err
+		}
+	case "openai":
 		key := cfg.Embedding.APIKey
 		if key == "" {
 			key = cfg.LLM.OpenAIKey
@@ -225,7 +232,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Opts) (
 		Workers: workers, Periodic: []*river.PeriodicJob{retention.Periodic(), usage.Periodic(cfg.Billing.BudgetInterval), events.PrunePeriodic(), knowledge.SchedulePeriodic(), knowledge.BackfillCheckPeriodic()},
 		Work: opts.Work, Concurrency: cfg.WorkerConcurrency, LLMConcurrency: cfg.LLMWorkerConcurrency,
 		Logger: log, TestOnly: opts.TestOnly, RescueAfter: cfg.JobRescueAfter, WebhookConcurrency: cfg.Webhooks.Concurrency,
-		Middleware: append(a.Tracing.JobMiddleware(), &obs.JobMiddleware{Metrics: a.Metrics, Log: log}),
+		Middleware: append(a.Tracing.JobMiddleware(), &obs.JobMiddleware{Metrics: a.Metrics, Log: log}, &jobStep{}),
 	})
 	if err != nil {
 		st.Close()
@@ -380,4 +387,14 @@ func (a *App) modelCatalog(ctx context.Context, tenantID uuid.UUID) ([]readiness
 		out = append(out, readiness.Model{ID: m.ID, Provider: m.Provider, Available: m.Available, Reason: m.Reason, KeySource: m.KeySource, Priced: m.Priced})
 	}
 	return out, nil
+}
+
+// jobStep names the statements of every job run by its kind ("job:<kind>",
+// store.WithStep) unless the job names its own steps (the turn's claim,
+// read…): the bench then reports the memory job's round trips apart from
+// River's fetching and completing, which no step claims.
+type jobStep struct{ river.MiddlewareDefaults }
+
+func (*jobStep) Work(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {
+	return doInner(store.WithStep(ctx, "job:"+job.Kind))
 }

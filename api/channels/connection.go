@@ -108,6 +108,11 @@ type Route struct {
 // ErrUnrouted means no tenant has connected that workspace or number.
 var ErrUnrouted = errors.New("channels: no connection for this workspace or number")
 
+// StepIngest names the statements of a webhook's ingest (the routing, the
+// message with its job: store.WithStep), so the bench reports them apart
+// from the turn's and River's.
+const StepIngest = "ingest"
+
 // Lookup routes a webhook (Slack team id, WhatsApp phone number id) to its
 // tenant through the route_channel SECURITY DEFINER function. Every event
 // asks, so it is a parameterised pgx query (planned once per connection)

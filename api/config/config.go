@@ -116,7 +116,7 @@ type KnowledgeConfig struct {
 
 // EmbeddingConfig chooses the memory embedder.
 type EmbeddingConfig struct {
-	Provider   string // "offline" or "openai"
+	Provider   string // "semantic", "offline" or "openai"
 	URL        string
 	APIKey     string
 	Model      string

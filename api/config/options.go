@@ -270,8 +270,11 @@ var options = []option{
 	{Group: "billing", Name: "BUDGET_CHECK_INTERVAL", Default: "15m", Help: "how often budgets are evaluated for threshold alerts",
 		Parse: func(c *Config, raw string) error { return parseDuration(&c.Billing.BudgetInterval, raw, time.Minute) }},
 
-	{Group: "memory", Name: "EMBEDDER", Default: "offline", Help: "offline (built in, no service needed) or openai (any OpenAI-compatible /embeddings server)",
-		Parse: func(c *Config, raw string) error { c.Embedding.Provider = raw; return oneOf(raw, "offline", "openai") }},
+	{Group: "memory", Name: "EMBEDDER", Default: "semantic", Help: "semantic (built in: word vectors trained offline + hashed words; no service needed), offline (built in: hashed words only, the earlier default) or openai (any OpenAI-compatible /embeddings server)",
+		Parse: func(c *Config, raw string) error {
+			c.Embedding.Provider = raw
+			return oneOf(raw, "semantic", "offline", "openai")
+		}},
 	{Group: "memory", Name: "EMBEDDING_URL", Default: "https://api.openai.com/v1/", Help: "base URL of the embeddings server (OpenAI, Ollama, vLLM, TEI…)",
 		Parse: func(c *Config, raw string) error { c.Embedding.URL = raw; return httpURL(raw) }},
 	{Group: "memory", Name: "EMBEDDING_API_KEY", Secret: true, Help: "key for the embeddings server (defaults to PLATFORM_OPENAI_API_KEY)",

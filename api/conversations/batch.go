@@ -34,30 +34,44 @@ func scanMessage(rows pgx.Rows, m *Message, extra ...any) error {
 		&m.AnswersSeq, &m.CreatedAt}, extra...)...)
 }
 
-// lockSQL locks the conversation for a turn and returns it.
-const lockSQL = `SELECT ` + convCols + ` FROM conversations c WHERE c.id = $1 FOR UPDATE`
+// lockSQL locks the conversation for a turn and returns it: the conversation
+// $1, or when $1 is NULL the conversation of the message $2. The choice is a
+// scalar subquery of its own: written as c.id = coalesce($1, (SELECT …)),
+// PostgreSQL 15 cannot use the conversation's key for it and scans the
+// tenant's conversations (EXPLAIN, generic plan under the tenant policy).
+const lockSQL = `SELECT ` + convCols + ` FROM conversations c
+	WHERE c.id = (SELECT coalesce($1::uuid, (SELECT conversation_id FROM messages WHERE id = $2))) FOR UPDATE`
 
 // turnMessagesSQL is what a turn needs of its conversation's messages: its
 // own record (the assistant message of its job), whether another turn is
 // writing a reply, and the user messages after the last answer.
-const turnMessagesSQL = `SELECT ` + msgCols + `, 'mine' AS what FROM messages m WHERE m.conversation_id = $1 AND m.turn_job_id = $2
+// The conversation is $1, or when $1 is NULL the conversation of the
+// message $5 (as lockSQL).
+const turnMessagesSQL = `WITH conv AS (SELECT coalesce($1::uuid, (SELECT conversation_id FROM messages WHERE id = $5)) AS id)
+	SELECT ` + msgCols + `, 'mine' AS what FROM messages m WHERE m.conversation_id = (SELECT id FROM conv) AND m.turn_job_id = $2
 	UNION ALL
-	(SELECT ` + msgCols + `, 'in_flight' FROM messages m WHERE m.conversation_id = $1 AND m.role = 'assistant'
+	(SELECT ` + msgCols + `, 'in_flight' FROM messages m WHERE m.conversation_id = (SELECT id FROM conv) AND m.role = 'assistant'
 		AND m.turn_job_id IS NOT NULL AND m.turn_job_id <> $2 AND m.delivery_state IN ($3, $4) LIMIT 1)
 	UNION ALL
-	SELECT ` + msgCols + `, 'pending' FROM messages m WHERE m.conversation_id = $1 AND m.role = 'user' AND m.seq > (
+	SELECT ` + msgCols + `, 'pending' FROM messages m WHERE m.conversation_id = (SELECT id FROM conv) AND m.role = 'user' AND m.seq > (
 		SELECT coalesce(max(CASE WHEN role = 'human' THEN seq ELSE answers_seq END), 0) FROM messages
-		WHERE conversation_id = $1 AND role IN ('assistant', 'human') AND turn_job_id IS DISTINCT FROM $2)
+		WHERE conversation_id = (SELECT id FROM conv) AND role IN ('assistant', 'human') AND turn_job_id IS DISTINCT FROM $2)
 	ORDER BY 15`
 
 // QueueLockForTurn queues LockForTurn's two statements: the lock on the
 // conversation, then (with a snapshot taken after the lock is granted, so it
 // sees what a turn that held the lock committed) the turn's messages. After
 // the batch is sent, *into is the conversation's state, or nil when the
-// conversation is gone.
-func QueueLockForTurn(b *store.Batch, convID uuid.UUID, jobID int64, into **TurnState) {
+// conversation is gone. The conversation is convID, or when that is
+// uuid.Nil the conversation of the message msgID (a turn enqueued with its
+// message before the message's statement had run: ingest).
+func QueueLockForTurn(b *store.Batch, convID, msgID uuid.UUID, jobID int64, into **TurnState) {
 	st := &TurnState{Conversation: &Conversation{}}
-	b.Queue(lockSQL, convID).Query(func(rows pgx.Rows) error {
+	var conv *uuid.UUID
+	if convID != uuid.Nil {
+		conv = &convID
+	}
+	b.Queue(lockSQL, conv, msgID).Query(func(rows pgx.Rows) error {
 		defer rows.Close()
 		if !rows.Next() {
 			*into = nil // erased since
@@ -66,7 +80,7 @@ func QueueLockForTurn(b *store.Batch, convID uuid.UUID, jobID int64, into **Turn
 		*into = st
 		return scanConversation(rows, st.Conversation)
 	})
-	b.Queue(turnMessagesSQL, convID, jobID, StateClaimed, StateGenerated).Query(func(rows pgx.Rows) error {
+	b.Queue(turnMessagesSQL, conv, jobID, StateClaimed, StateGenerated, msgID).Query(func(rows pgx.Rows) error {
 		defer rows.Close()
 		for rows.Next() {
 			var m Message

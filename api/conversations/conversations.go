@@ -214,8 +214,34 @@ SELECT c.id, (SELECT id FROM m) FROM c`
 // the channel delivered this message before; then nothing new was written
 // but the conversation's timestamps.
 func Receive(ctx context.Context, tx store.Tx, in Inbound) (msg *Message, duplicate bool, err error) {
+	var b store.Batch
+	r, err := QueueReceive(&b, tx.TenantID, in)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := tx.Send(ctx, &b); err != nil {
+		return nil, false, fmt.Errorf("receive message: %w", err)
+	}
+	if r.Duplicate {
+		return nil, true, nil
+	}
+	return r.Message, false, nil
+}
+
+// Received is what QueueReceive's statement found, once its batch was sent:
+// the message stored (its ID is known before), or Duplicate.
+type Received struct {
+	// Message is the message, with its conversation once the statement ran.
+	Message   *Message
+	Duplicate bool
+}
+
+// QueueReceive queues Receive's statement into b (see Receive). The message's
+// id is chosen here, so a caller can refer to it (a job's arguments) before
+// the statement has run; its conversation's id is only known after.
+func QueueReceive(b *store.Batch, tenantID uuid.UUID, in Inbound) (*Received, error) {
 	if in.ExternalID == "" || in.ThreadKey == "" {
-		return nil, false, errors.New("conversations: inbound message without external id or thread key")
+		return nil, errors.New("conversations: inbound message without external id or thread key")
 	}
 	in = in.Storable()
 	if in.Kind == "" {
@@ -225,24 +251,23 @@ func Receive(ctx context.Context, tx store.Tx, in Inbound) (msg *Message, duplic
 		in.Attachments = []Attachment{}
 	}
 	msgID := uuid.Must(uuid.NewV7())
-	var convID uuid.UUID
-	var received uuid.NullUUID
-	err = tx.Pgx(func(ptx pgx.Tx) error {
-		return ptx.QueryRow(ctx, receiveSQL, uuid.Must(uuid.NewV7()), tx.TenantID, in.ConnectionID, in.AgentID, in.ChannelType,
-			in.ThreadKey, in.ChannelRef, in.ThreadRef, in.ParticipantID, in.ParticipantPhone, in.ParticipantName, in.SentAt,
-			msgID, in.ExternalID, in.EventID, in.Body, in.Kind, in.Attachments, uuid.Must(uuid.NewV7()), receivedEvent(msgID, in)).Scan(&convID, &received)
-	})
-	if err != nil {
-		return nil, false, fmt.Errorf("receive message: %w", err)
-	}
-	if !received.Valid {
-		return nil, true, nil
-	}
-	return &Message{
-		ID: msgID, TenantID: tx.TenantID, ConversationID: convID, ConnectionID: in.ConnectionID,
+	r := &Received{Message: &Message{
+		ID: msgID, TenantID: tenantID, ConnectionID: in.ConnectionID,
 		Role: RoleUser, ExternalID: &in.ExternalID, EventID: in.EventID, AuthorID: in.ParticipantID, ParticipantID: in.ParticipantID, Body: in.Body,
 		Kind: in.Kind, Attachments: in.Attachments, DeliveryState: "received", CreatedAt: in.SentAt, ReceivedAt: time.Now(),
-	}, false, nil
+	}}
+	b.Queue(receiveSQL, uuid.Must(uuid.NewV7()), tenantID, in.ConnectionID, in.AgentID, in.ChannelType,
+		in.ThreadKey, in.ChannelRef, in.ThreadRef, in.ParticipantID, in.ParticipantPhone, in.ParticipantName, in.SentAt,
+		msgID, in.ExternalID, in.EventID, in.Body, in.Kind, in.Attachments, uuid.Must(uuid.NewV7()), receivedEvent(msgID, in)).
+		QueryRow(func(row pgx.Row) error {
+			var received uuid.NullUUID
+			if err := row.Scan(&r.Message.ConversationID, &received); err != nil {
+				return err
+			}
+			r.Duplicate = !received.Valid
+			return nil
+		})
+	return r, nil
 }
 
 // receivedEvent is the data of the message.received event for in, but for

@@ -25,7 +25,7 @@ const (
 	B  = 0.75
 	// RRFK is reciprocal-rank fusion's constant: a chunk's fused score is the
 	// sum over the methods that found it of 1/(RRFK + rank).
-	RRFK = 60
+	RRFK = 5
 	// candidates is how many chunks each method ranks for fusion.
 	candidates = 50
 	// MinVectorScore is the cosine below which a vector match alone does not

@@ -117,9 +117,10 @@ func TestFuseByReciprocalRank(t *testing.T) {
 	kw := []keywordHit{{ID: a, Score: 9}, {ID: b, Score: 5}, {ID: c, Score: 1}}
 	vec := []vectorHit{{ID: c, Score: 0.9}, {ID: b, Score: 0.8}, {ID: d, Score: 0.7}}
 	hits := fuse(kw, vec)
-	// b: 1/62 + 1/62 = 0.032258; c: 1/63 + 1/61 = 0.032266; a: 1/61; d: 1/63.
+	// With k = RRFK: b 2/(k+2), c 1/(k+3) + 1/(k+1) (more, for any k > 0),
+	// a 1/(k+1), d 1/(k+3).
 	require.Equal(t, []uuid.UUID{c, b, a, d}, []uuid.UUID{hits[0].ID, hits[1].ID, hits[2].ID, hits[3].ID})
-	require.InDelta(t, 1.0/63+1.0/61, hits[0].FusedScore, 1e-12)
+	require.InDelta(t, 1.0/(RRFK+3)+1.0/(RRFK+1), hits[0].FusedScore, 1e-12)
 	require.Equal(t, 3, hits[0].KeywordRank)
 	require.Equal(t, 1, hits[0].VectorRank)
 	require.Equal(t, 0, hits[3].KeywordRank, "d was found by the vector scan only")

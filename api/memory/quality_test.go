@@ -153,3 +153,15 @@ func TestRecallQualityOpenAICompatible(t *testing.T) {
 	require.Equal(t, "text-embedding-3-small", reqs[0].Model)
 	require.Equal(t, "sk-test", reqs[0].Key)
 }
+
+// The semantic embedder must do at least as well as the hashing one on
+// memory's own recall (it is the default; see docs/knowledge-quality.md).
+func TestRecallQualitySemantic(t *testing.T) {
+	t.Parallel()
+	s, err := NewSemantic(DefaultSemanticOpts)
+	require.NoError(t, err)
+	r := recallAt3(t, s)
+	base := recallAt3(t, Offline{})
+	t.Logf("semantic embedder recall@3: %.0f%% (hashing: %.0f%%)", r*100, base*100)
+	require.GreaterOrEqual(t, r, base)
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -61,3 +62,25 @@ func (tx Tx) SendAndCommit(ctx context.Context, b *Batch) error {
 
 // Committed reports whether the transaction's last batch committed it.
 func (tx Tx) Committed() bool { return tx.state != nil && tx.state.committed }
+
+// Defer queues b's statements to go with the transaction's next round trip
+// (its next statement or batch, or its COMMIT), in front of it; their
+// callbacks run when that round trip returns. A caller that needs their
+// results reads them after its next statement; when the transaction rolls
+// back first they are never sent (and their callbacks never run). This lets
+// a statement whose result the caller does not need yet share a round trip
+// with one that follows it (ingest: the message with its River job).
+func (tx Tx) Defer(b *Batch) error {
+	if tx.state != nil && tx.state.committed {
+		return errCommitted
+	}
+	return tx.conn.Raw(func(driverConn any) error {
+		c, ok := driverConn.(simpleQueryConn)
+		if !ok {
+			return fmt.Errorf("store: unexpected driver connection %T", driverConn)
+		}
+		c.st.deferred = append(c.st.deferred, b.b.QueuedQueries...)
+		b.b.QueuedQueries = nil
+		return nil
+	})
+}

@@ -47,18 +47,39 @@ func (c simpleQueryConnector) Connect(ctx context.Context) (driver.Conn, error) 
 		_ = conn.Close()
 		return nil, fmt.Errorf("store: unexpected driver connection %T", conn)
 	}
-	return simpleQueryConn{pc}, nil
+	return simpleQueryConn{Conn: pc, st: &connState{}}, nil
 }
 
 // simpleQueryConn is a pgx stdlib connection whose parameterless queries use
 // the simple protocol, and whose errors are classified (Classify) on the way
 // out: every statement bun sends passes here, so no caller has to remember
-// to. Every other method is the stdlib connection's.
-type simpleQueryConn struct{ *stdlib.Conn }
+// to. It also begins a tenant transaction on its first statement (lazyBegin).
+// Every other method is the stdlib connection's.
+type simpleQueryConn struct {
+	*stdlib.Conn
+	st *connState
+}
+
+// connState is what one connection remembers between statements: the tenant
+// transaction it has begun but not yet sent (BeginTx).
+type connState struct {
+	// pending is the tenant of a transaction begun but not sent yet: the
+	// first statement sends it (in the same round trip when it is a batch
+	// or a pgx statement, see lazybegin.go).
+	pending uuid.UUID
+	// deferExecs: statements run for their effect only (pgx Exec) wait in
+	// deferred and go with the transaction's next round trip (Tx.InsertJob:
+	// River's NOTIFY, which takes effect at commit anyway).
+	deferExecs bool
+	deferred   []*pgx.QueuedQuery
+}
 
 var simpleProtocol = []driver.NamedValue{{Ordinal: 1, Value: pgx.QueryExecModeSimpleProtocol}}
 
 func (c simpleQueryConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if err := c.st.flush(ctx, c.Conn.Conn()); err != nil {
+		return nil, Classify(err)
+	}
 	if len(args) == 0 {
 		args = simpleProtocol
 	}
@@ -73,6 +94,9 @@ func (c simpleQueryConn) QueryContext(ctx context.Context, query string, args []
 }
 
 func (c simpleQueryConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if err := c.st.flush(ctx, c.Conn.Conn()); err != nil {
+		return nil, Classify(err)
+	}
 	res, err := c.Conn.ExecContext(ctx, query, args)
 	return res, Classify(err)
 }
@@ -112,17 +136,14 @@ func withTenantBegin(ctx context.Context, tenantID uuid.UUID, st *txState) conte
 	return context.WithValue(ctx, tenantKey{}, tenantBegin{tenantID: tenantID, state: st})
 }
 
-// BeginTx sends BEGIN and the tenant's SET LOCAL as one simple-protocol
-// round trip when the context carries a tenant (BeginTenant). Every tenant
-// transaction starts this way, and a turn runs several: a separate statement
-// was one more round trip each, on the path of every webhook and reply.
-// The tenant is a uuid.UUID, whose text form cannot carry SQL. It is a SET
-// LOCAL statement rather than set_config(…, true), which does the same here,
-// because Citus propagates SET LOCAL (not a function call) to the nodes that
-// evaluate the row-level-security policies (docs/scaling.md).
+// BeginTx begins a tenant transaction when the context carries a tenant
+// (BeginTenant) without sending anything: the transaction is begun by its
+// first statement, in the same round trip (lazyBegin). A turn runs five
+// tenant transactions and ingest one, each of which used to spend a round
+// trip on BEGIN alone; see docs/performance.md. A transaction that sends no
+// statement costs no round trip at all.
 func (c simpleQueryConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
 	begin, ok := ctx.Value(tenantKey{}).(tenantBegin)
-	tenantID := begin.tenantID
 	if !ok {
 		tx, err := c.Conn.BeginTx(ctx, opts)
 		if err != nil {
@@ -134,46 +155,52 @@ func (c simpleQueryConn) BeginTx(ctx context.Context, opts driver.TxOptions) (dr
 		// Never begin a tenant transaction without its tenant.
 		return nil, errors.New("store: tenant transactions use the default isolation and access mode")
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	pc := c.Conn.Conn()
 	if pc.IsClosed() {
 		return nil, driver.ErrBadConn
 	}
-	tx, err := pc.BeginTx(ctx, pgx.TxOptions{
-		BeginQuery: "BEGIN; SET LOCAL app.current_tenant = '" + tenantID.String() + "'",
-	})
-	if err != nil {
-		if pc.PgConn().TxStatus() != 'I' {
-			// BEGIN ran but SET LOCAL failed: end the transaction here,
-			// or the connection would go back to the pool inside it.
-			_, _ = pc.Exec(context.WithoutCancel(ctx), "ROLLBACK")
-		}
-		return nil, Classify(err)
+	if pc.PgConn().TxStatus() != 'I' {
+		return nil, errors.New("store: the connection is already in a transaction")
 	}
-	return pgxDriverTx{ctx: ctx, tx: tx, state: begin.state}, nil
+	c.st.pending = begin.tenantID
+	return pgxDriverTx{ctx: ctx, conn: pc, cs: c.st, state: begin.state}, nil
 }
 
-// pgxDriverTx is a pgx transaction seen by database/sql (as stdlib's own
-// wrapper, which is unexported). A commit can fail like a statement
-// (serialization, deferred constraints, a lost connection).
+// pgxDriverTx is a tenant transaction seen by database/sql. A commit can fail
+// like a statement (serialization, deferred constraints, a lost connection).
 type pgxDriverTx struct {
 	ctx   context.Context
-	tx    pgx.Tx
+	conn  *pgx.Conn
+	cs    *connState
 	state *txState
 }
 
-// Commit commits, unless the transaction's last batch did (SendAndCommit).
+// Commit commits, unless nothing was sent (nothing to commit) or the
+// transaction's last batch did (SendAndCommit).
 func (t pgxDriverTx) Commit() error {
 	if t.state != nil && t.state.committed {
 		return nil
 	}
-	return Classify(t.tx.Commit(t.ctx))
+	return Classify(t.cs.commit(t.ctx, t.conn))
 }
 
+// Rollback rolls back what was sent, if anything is still open.
 func (t pgxDriverTx) Rollback() error {
-	if t.state != nil && t.state.committed {
+	t.cs.deferred = nil
+	if t.cs.pending != uuid.Nil {
+		t.cs.pending = uuid.Nil
 		return nil
 	}
-	return Classify(t.tx.Rollback(t.ctx))
+	if (t.state != nil && t.state.committed) || t.conn.PgConn().TxStatus() == 'I' {
+		// Committed by its last batch, or never begun: a batch that failed
+		// before it was sent (preparing a statement) sent no BEGIN.
+		return nil
+	}
+	_, err := t.conn.Exec(t.ctx, "ROLLBACK")
+	return Classify(err)
 }
 
 // classifiedTx is stdlib's transaction with classified errors.

@@ -46,6 +46,10 @@ func Open(ctx context.Context, url string, opts OpenOpts) (*Store, error) {
 		cfg.ConnConfig.RuntimeParams["application_name"] = opts.AppName
 	}
 	cfg.MaxConnIdleTime = 5 * time.Minute
+	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
+		registerUUID(conn)
+		return nil
+	}
 	if opts.Tracer != nil {
 		cfg.ConnConfig.Tracer = opts.Tracer
 	}
@@ -126,7 +130,8 @@ func (s *Store) BeginTenant(ctx context.Context, tenantID uuid.UUID) (Tx, error)
 	if err != nil {
 		return Tx{}, fmt.Errorf("store: acquire connection: %w", err)
 	}
-	// The driver sets the tenant in the same round trip as BEGIN.
+	// The driver begins the transaction, with its tenant, in the round trip
+	// of its first statement (lazybegin.go).
 	st := &txState{}
 	btx, err := conn.BeginTx(withTenantBegin(ctx, tenantID, st), nil)
 	if err != nil {
@@ -150,12 +155,20 @@ func (tx Tx) Rollback() error {
 
 // InsertJob inserts a River job inside the transaction: it becomes visible to
 // workers only when the transaction commits, and vanishes if it rolls back.
+//
+// River follows its insert with a NOTIFY to wake the workers (at most one per
+// queue every fetch cooldown). A notification is delivered at commit, not
+// when it is sent, so it waits for the transaction's next round trip (its
+// next batch, or its COMMIT) instead of taking one of its own: what River
+// runs only for its effect (pgx Exec) is deferred while it inserts. A failure
+// of the deferred statement fails that round trip, and the transaction rolls
+// back with the job.
 func (tx Tx) InsertJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
 	if tx.jobs == nil {
 		return nil, errors.New("store: no job client attached (AttachJobs)")
 	}
 	var res *rivertype.JobInsertResult
-	err := tx.Pgx(func(ptx pgx.Tx) error {
+	err := tx.pgx(true, func(ptx pgx.Tx) error {
 		var err error
 		res, err = tx.jobs.InsertTx(ctx, ptx, args, opts)
 		return err
@@ -166,12 +179,20 @@ func (tx Tx) InsertJob(ctx context.Context, args river.JobArgs, opts *river.Inse
 // Pgx runs fn with the transaction seen as a pgx.Tx, for River calls that take
 // one (InsertTx, JobCompleteTx) and pgx batches. fn must not commit or roll
 // back. Its error is classified like any statement's.
-func (tx Tx) Pgx(fn func(pgx.Tx) error) error {
+func (tx Tx) Pgx(fn func(pgx.Tx) error) error { return tx.pgx(false, fn) }
+
+// pgx is Pgx; deferExecs defers fn's pgx Exec statements to the next round
+// trip (InsertJob).
+func (tx Tx) pgx(deferExecs bool, fn func(pgx.Tx) error) error {
 	return tx.conn.Raw(func(driverConn any) error {
 		c, ok := driverConn.(simpleQueryConn)
 		if !ok {
 			return fmt.Errorf("store: unexpected driver connection %T", driverConn)
 		}
-		return Classify(fn(connTx{c.Conn.Conn()}))
+		if deferExecs {
+			c.st.deferExecs = true
+			defer func() { c.st.deferExecs = false }()
+		}
+		return Classify(fn(connTx{conn: c.Conn.Conn(), st: c.st}))
 	})
 }

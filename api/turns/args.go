@@ -13,7 +13,9 @@ import (
 )
 
 // Args is one agent turn: answer the conversation's unanswered messages,
-// the newest being MessageID.
+// the newest being MessageID. ConversationID is uuid.Nil for a turn enqueued
+// with its message (EnqueueReceived): the claim finds the conversation from
+// the message.
 type Args struct {
 	TenantID       uuid.UUID `json:"tenant_id"`
 	ConversationID uuid.UUID `json:"conversation_id"`
@@ -31,6 +33,18 @@ func (Args) InsertOpts() river.InsertOpts {
 // Enqueue schedules the turn for a message just received in tx.
 func Enqueue(ctx context.Context, tx store.Tx, msg *conversations.Message) error {
 	if _, err := tx.InsertJob(ctx, Args{TenantID: tx.TenantID, ConversationID: msg.ConversationID, MessageID: msg.ID}, nil); err != nil {
+		return fmt.Errorf("enqueue agent turn: %w", err)
+	}
+	return nil
+}
+
+// EnqueueReceived schedules the turn for a message queued into tx's next
+// round trip (conversations.QueueReceive, store.Tx.Defer): the message and
+// its job go in one round trip. The message's conversation is not known yet,
+// so the claim finds it from the message. When the message turns out to be
+// a duplicate, the caller rolls the transaction back, and the job with it.
+func EnqueueReceived(ctx context.Context, tx store.Tx, r *conversations.Received) error {
+	if _, err := tx.InsertJob(ctx, Args{TenantID: tx.TenantID, MessageID: r.Message.ID}, nil); err != nil {
 		return fmt.Errorf("enqueue agent turn: %w", err)
 	}
 	return nil

@@ -170,7 +170,7 @@ func (w *Worker) claim(ctx context.Context, job *river.Job[Args]) (t *turn, wait
 		var b store.Batch
 		var st *conversations.TurnState
 		var tenantName string
-		conversations.QueueLockForTurn(&b, job.Args.ConversationID, job.ID, &st)
+		conversations.QueueLockForTurn(&b, job.Args.ConversationID, job.Args.MessageID, job.ID, &st)
 		tenants.QueueName(&b, job.Args.TenantID, &tenantName)
 		err := tx.Send(ctx, &b)
 		switch {
@@ -426,12 +426,18 @@ type reading struct {
 }
 
 // read is the turn's read: the escalation rules' inputs, then, in one
-// round trip, the window, the tenant's model keys, the rank of the memories
-// recalled and the agent's knowledge retrieval, in one transaction; then
-// whatever else the model is given (loadContext).
+// round trip with its commit, the window, the tenant's model keys, the rank
+// of the memories recalled and the agent's knowledge retrieval; then whatever
+// else the model is given (loadContext), in a transaction of its own that
+// costs nothing when it has nothing to read. Nothing is written, and every
+// statement reads its own snapshot either way (READ COMMITTED), so the read
+// needs no single transaction: ending the first with its batch saves the
+// commit's round trip of most turns.
 func (w *Worker) read(ctx context.Context, t *turn) (*reading, error) {
 	query := w.queryVector(ctx, t)
 	in := &reading{}
+	var ranked *memory.Ranked
+	var ask *asking
 	err := w.opts.Store.WithTenant(ctx, t.tenantID, func(ctx context.Context, tx store.Tx) (err error) {
 		if in.rule, err = ruleFired(ctx, tx, t); err != nil || in.rule != "" {
 			return err
@@ -441,21 +447,24 @@ func (w *Worker) read(ctx context.Context, t *turn) (*reading, error) {
 		var b store.Batch
 		conversations.QueueWindow(&b, t.conv.ID, *t.msg.AnswersSeq, t.agent.WindowSize, &in.window)
 		in.keys = llmkeys.QueuePreload(&b, t.tenantID)
-		ranked := w.queueRecall(&b, t, query)
-		ask, err := w.queueRetrieve(ctx, &b, t)
-		if err != nil {
+		ranked = w.queueRecall(&b, t, query)
+		if ask, err = w.queueRetrieve(ctx, &b, t); err != nil {
 			return err
 		}
-		if err := tx.Send(ctx, &b); err != nil {
-			return err
-		}
+		return tx.SendAndCommit(ctx, &b)
+	})
+	if err != nil || in.rule != "" {
+		return in, err
+	}
+	err = w.opts.Store.WithTenant(ctx, t.tenantID, func(ctx context.Context, tx store.Tx) error {
 		return w.loadContext(ctx, tx, t, ranked, ask, in)
 	})
 	return in, err
 }
 
-// loadContext completes what the model is given besides the window, inside
-// the read's transaction, once the read's batch was sent: the memories
+// loadContext completes what the model is given besides the window, once
+// the read's batch was sent and committed, in a tenant transaction of its
+// own (begun by its first statement, if any): the memories
 // recalled for this person (their texts: a statement when there are any) and
 // the passages of the agent's knowledge that answer the question (more
 // statements only when needed: knowledge.PendingRetrieval.Finish, a gap). It

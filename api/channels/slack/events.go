@@ -105,6 +105,7 @@ func verify(h http.Header, body []byte, secret string) error {
 var acceptedSubtypes = map[string]bool{"": true, "file_share": true, "thread_broadcast": true}
 
 func (s *Service) handle(ctx context.Context, log *slog.Logger, env *envelope) error {
+	ctx = store.WithStep(ctx, channels.StepIngest)
 	route, err := channels.Lookup(ctx, s.opts.Store.Pool, channels.Slack, env.TeamID)
 	if errors.Is(err, channels.ErrUnrouted) {
 		log.InfoContext(ctx, "slack event for an unconnected workspace ignored", "team_id", env.TeamID, "event_id", env.EventID)
@@ -144,19 +145,35 @@ func (s *Service) handle(ctx context.Context, log *slog.Logger, env *envelope) e
 		return nil
 	}
 	in := inbound(route, env, &ev, botUser)
-	return s.opts.Store.WithTenant(ctx, route.TenantID, func(ctx context.Context, tx store.Tx) error {
-		msg, duplicate, err := conversations.Receive(ctx, tx, in)
+	err = s.opts.Store.WithTenant(ctx, route.TenantID, func(ctx context.Context, tx store.Tx) error {
+		// The message and its turn's job in one round trip (the job's
+		// insert carries the message's statement), then the commit. A
+		// duplicate (a retry, or the mention's twin message.im) is known
+		// only then: rolling back drops the job it does not need.
+		var b store.Batch
+		received, err := conversations.QueueReceive(&b, tx.TenantID, in)
 		if err != nil {
 			return err
 		}
-		if !duplicate {
-			if err := turns.Enqueue(ctx, tx, msg); err != nil {
-				return err
-			}
+		if err := tx.Defer(&b); err != nil {
+			return err
+		}
+		if err := turns.EnqueueReceived(ctx, tx, received); err != nil {
+			return err
+		}
+		if received.Duplicate {
+			return errDuplicate
 		}
 		return channels.MarkEvent(ctx, tx, route)
 	})
+	if errors.Is(err, errDuplicate) {
+		return nil // stored before: acknowledged, nothing new
+	}
+	return err
 }
+
+// errDuplicate rolls back the ingest of a message stored before.
+var errDuplicate = errors.New("slack: the message was stored before")
 
 // metadataEvent is a message_metadata_posted event: Slack's own record that
 // a message carrying metadata was posted.

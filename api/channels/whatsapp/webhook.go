@@ -185,6 +185,7 @@ func validSignature(header string, body []byte, secret string) bool {
 }
 
 func (s *Service) handle(ctx context.Context, log *slog.Logger, v *value) error {
+	ctx = store.WithStep(ctx, channels.StepIngest)
 	route, err := channels.Lookup(ctx, s.opts.Store.Pool, channels.WhatsApp, v.Metadata.PhoneNumberID)
 	if errors.Is(err, channels.ErrUnrouted) {
 		log.InfoContext(ctx, "whatsapp webhook for an unconnected number ignored", "phone_number_id", v.Metadata.PhoneNumberID)

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -57,6 +58,8 @@ type knowledgeOpts struct {
 	quality  bool   // phases 1–3 (baselines, the manual, quality); false: speed only
 	keep     bool   // keep the database at the end
 	reuse    string // an existing database (kept by -keep) to time again
+	embedder string // EMBEDDER: offline or semantic
+	wordvecs string // word vectors for the semantic variants (empty: the shipped ones)
 }
 
 func knowledgeMain(args []string) int {
@@ -74,6 +77,9 @@ func knowledgeMain(args []string) int {
 	fs.BoolVar(&o.quality, "quality", true, "ingest the manual and measure quality (false: retrieval speed only, to iterate on speed)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the database at the end (its name is printed) for -reuse or EXPLAIN")
 	fs.StringVar(&o.reuse, "reuse", "", "time retrieval in this database (kept by -keep; migrated first), growing its speed tenant only when it is smaller than -sizes")
+	fs.BoolVar(&o.variants, "embedder-variants", true, "also rank the manual in-process with variants of the offline embedders (hashing: dimensions, trigrams, idf; semantic: weights, halves)")
+	fs.StringVar(&o.embedder, "embedder", "semantic", "the embedder the service is built with: offline (offline-hash-v1) or semantic (offline-sem-v1)")
+	fs.StringVar(&o.wordvecs, "wordvectors", "", "word vectors for the semantic variants (a konstruct-wordvec output; default: the shipped ones)")
 	_ = fs.Parse(args)
 	for _, s := range strings.Split(*sizes, ",") {
 		if s = strings.TrimSpace(s); s != "" {
@@ -161,18 +167,32 @@ type RetrievalSpeed struct {
 
 // bench is the knowledge benchmark's running state.
 type bench struct {
-	o      knowledgeOpts
-	db     *database
-	st     *store.Store
-	svc    *knowledge.Service
-	trips  *store.StepCounter
-	log    io.Writer
-	pages  []page
-	passes [][]knowledge.Passage // each page's passages (extraction baseline)
+	o knowledgeOpts
+	// embedder is what the service embeds chunks and queries with.
+	embedder memory.Embedder
+	db       *database
+	st       *store.Store
+	svc      *knowledge.Service
+	trips    *store.StepCounter
+	log      io.Writer
+	pages    []page
+	passes   [][]knowledge.Passage // each page's passages (extraction baseline)
 }
 
 func runKnowledge(ctx context.Context, o knowledgeOpts) error {
 	b := &bench{o: o, log: os.Stderr, trips: &store.StepCounter{}}
+	switch o.embedder {
+	case "offline":
+		b.embedder = memory.Offline{}
+	case "semantic":
+		s, err := memory.NewSemantic(memory.DefaultSemanticOpts)
+		if err != nil {
+			return err
+		}
+		b.embedder = s
+	default:
+		return fmt.Errorf("-embedder: %q is neither offline nor semantic", o.embedder)
+	}
 	pages, index, err := loadManual(o.manual)
 	if err != nil {
 		return err
@@ -185,7 +205,7 @@ func runKnowledge(ctx context.Context, o knowledgeOpts) error {
 	}
 	res := &KnowledgeResult{When: time.Now().UTC(), Ratios: map[string]float64{}, Queries: queries,
 		Machine:  map[string]any{"cpus": runtime.NumCPU(), "go": runtime.Version(), "goos": runtime.GOOS},
-		Settings: map[string]any{"sizes": o.sizes, "samples": o.samples, "workers": o.workers, "embedder": memory.Offline{}.ID(), "search_limit": searchLimit},
+		Settings: map[string]any{"sizes": o.sizes, "samples": o.samples, "workers": o.workers, "embedder": b.embedder.ID(), "search_limit": searchLimit},
 		Corpus:   Corpus{Dir: o.manual, Pages: len(pages), Available: map[string]int{"purpose": len(purpose), "index": len(indexed)}}}
 	for _, q := range queries {
 		if q.Kind == "purpose" {
@@ -222,7 +242,7 @@ func runKnowledge(ctx context.Context, o knowledgeOpts) error {
 		return err
 	}
 	b.st.AttachJobs(rc)
-	b.svc = knowledge.New(knowledge.Opts{Store: b.st, Guard: access.NewGuard(b.st), Embedder: memory.Offline{},
+	b.svc = knowledge.New(knowledge.Opts{Store: b.st, Guard: access.NewGuard(b.st), Embedder: b.embedder,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 
 	if o.quality && o.reuse == "" {
@@ -291,10 +311,11 @@ func (b *bench) measureQuality(ctx context.Context, res *KnowledgeResult, querie
 		fmt.Fprintln(b.log, "  embedder variants, ranked in-process")
 		ps := b.passageList()
 		res.PassagesMatchChunks = len(ps) == res.Corpus.Chunks
-		res.Embedders = embedderVariants(js, ps, []hashEmbedder{shipped,
-			{Dims: 1024, Bigrams: 0.5, Trigrams: 0.25}, {Dims: 4096, Bigrams: 0.5, Trigrams: 0.25},
-			{Dims: 4096, Bigrams: 0.5, Trigrams: 0}, {Dims: 4096, Bigrams: 0, Trigrams: 0},
-			{Dims: 256, Bigrams: 0.5, Trigrams: 0.25, IDF: true}, {Dims: 4096, Bigrams: 0.5, Trigrams: 0, IDF: true}})
+		vs, err := b.variants()
+		if err != nil {
+			return err
+		}
+		res.Embedders = embedderVariants(js, ps, vs)
 	}
 	return nil
 }
@@ -316,4 +337,44 @@ func existingDatabase(ctx context.Context, adminURL, name string) (*database, fu
 		return nil, nil, err
 	}
 	return d, d.owner.Close, nil
+}
+
+// variants are the embedders ranked in-process: the hashing embedder
+// (shipped, then the variants that asked whether dimensions, trigrams or
+// idf were its problem), then the semantic embedder (shipped settings
+// first) and the alternatives its settings were chosen among on dev.
+func (b *bench) variants() ([]variant, error) {
+	vs := []variant{shipped,
+		hashEmbedder{Dims: 1024, Bigrams: 0.5, Trigrams: 0.25}, hashEmbedder{Dims: 4096, Bigrams: 0.5, Trigrams: 0.25},
+		hashEmbedder{Dims: 4096, Bigrams: 0.5, Trigrams: 0}, hashEmbedder{Dims: 4096, Bigrams: 0, Trigrams: 0},
+		hashEmbedder{Dims: 256, Bigrams: 0.5, Trigrams: 0.25, IDF: true}, hashEmbedder{Dims: 4096, Bigrams: 0.5, Trigrams: 0, IDF: true}}
+	wv, err := memory.ShippedWordVectors()
+	label := "shipped"
+	if b.o.wordvecs != "" {
+		label = filepath.Base(b.o.wordvecs)
+		var raw []byte
+		if raw, err = os.ReadFile(b.o.wordvecs); err == nil {
+			wv, err = memory.ReadWordVectors(raw)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	d := memory.DefaultSemanticOpts
+	for _, o := range []memory.SemanticOpts{d,
+		{WordDims: d.WordDims, HashDims: d.HashDims, SemanticWeight: 0.7, PairWeight: d.PairWeight, A: d.A},
+		{WordDims: wv.Dims, SemanticWeight: 1, A: d.A},
+		{WordDims: wv.Dims, SemanticWeight: 1, A: d.A, KeepCommon: true},
+		{HashDims: memory.OfflineDims, PairWeight: d.PairWeight, A: d.A},
+	} {
+		if o.WordDims > wv.Dims {
+			continue
+		}
+		v, err := newSemVariant(wv, label, o)
+		if err != nil {
+			return nil, err
+		}
+		vs = append(vs, v)
+	}
+	return vs, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"fmt"
 	"hash/fnv"
 	"math"
 	"slices"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/konstruct/konstruct/api/knowledge"
 	"github.com/konstruct/konstruct/api/memory"
 )
 
@@ -121,18 +123,61 @@ func (h hashEmbedder) vector(text string) []float32 {
 	return out
 }
 
+// variant is an embedder ranked in-process over the manual's chunks.
+type variant interface {
+	String() string
+	vector(text string) []float32
+}
+
+// semVariant is memory.Semantic with other settings (or other word vectors).
+type semVariant struct {
+	Opts  memory.SemanticOpts `json:"opts"`
+	Label string              `json:"label"`
+	s     *memory.Semantic
+}
+
+func newSemVariant(wv *memory.WordVectors, label string, o memory.SemanticOpts) (semVariant, error) {
+	s, err := memory.NewSemanticWith(wv, o)
+	return semVariant{Opts: o, Label: label, s: s}, err
+}
+
+func (v semVariant) String() string {
+	o := v.Opts
+	name := fmt.Sprintf("semantic %s: words %dd + hash %dd, semantic weight %g, pairs %g, a %g", v.Label, o.WordDims, o.HashDims,
+		o.SemanticWeight, o.PairWeight, o.A)
+	if o.KeepCommon {
+		name += ", common kept"
+	}
+	if o.Dampen {
+		name += ", tf dampened"
+	}
+	return name
+}
+
+func (v semVariant) vector(text string) []float32 { return v.s.Vector(text) }
+
 // EmbedderRow is one embedder variant ranked in-process over the manual's
 // chunks: vector-only quality, and hybrid with the keyword ranks of the
-// same Search calls (RRF k=60, top 50 of each, as shipped).
+// same Search calls (RRF with knowledge.RRFK, top 50 of each, as shipped), and with the
+// fusion constants chosen on dev for this variant, judged on test.
 type EmbedderRow struct {
-	Embedder hashEmbedder `json:"embedder"`
-	Name     string       `json:"name"`
-	Vector   Metrics      `json:"vector_all"`
-	Hybrid   Metrics      `json:"hybrid_all"`
-	DevHyb   Metrics      `json:"hybrid_dev"`
-	TestHyb  Metrics      `json:"hybrid_test"`
-	TestVec  Metrics      `json:"vector_test"`
-	TestKw   Metrics      `json:"keyword_test"`
+	Embedder variant `json:"-"`
+	// Settings are the variant's knobs (hashEmbedder or semVariant).
+	Settings any     `json:"settings"`
+	Name     string  `json:"name"`
+	Vector   Metrics `json:"vector_all"`
+	Hybrid   Metrics `json:"hybrid_all"`
+	DevHyb   Metrics `json:"hybrid_dev"`
+	TestHyb  Metrics `json:"hybrid_test"`
+	TestVec  Metrics `json:"vector_test"`
+	TestKw   Metrics `json:"keyword_test"`
+	// Overlap is which method has a relevant page in its top five (all
+	// queries).
+	Overlap Overlap `json:"top5_overlap"`
+	// Fusion is the fusion grid for this variant; BestOnDev its best row on
+	// dev.
+	Fusion    []FusionRow `json:"fusion"`
+	BestOnDev FusionRow   `json:"fusion_best_on_dev"`
 	// NoiseCosine is the mean cosine of 2,000 random pairs of chunks: what
 	// unrelated texts score; RelevantCosine the mean over queries of the
 	// best cosine between the query and a chunk of a relevant page.
@@ -156,24 +201,24 @@ type passage struct {
 // embedderVariants ranks the manual's passages with each variant for every
 // query (exact cosine, top 50) and fuses them with the keyword ranks that
 // Search returned for that query.
-func embedderVariants(js []judged, ps []passage, variants []hashEmbedder) []EmbedderRow {
+func embedderVariants(js []judged, ps []passage, variants []variant) []EmbedderRow {
 	var rows []EmbedderRow
-	for _, h := range variants {
-		if h.IDF {
+	for _, v := range variants {
+		if h, ok := v.(hashEmbedder); ok && h.IDF {
 			texts := make([]string, len(ps))
 			for i, p := range ps {
 				texts[i] = p.text
 			}
-			h = h.withIDF(texts)
+			v = h.withIDF(texts)
 		}
 		vecs := make([][]float32, len(ps))
 		for i, p := range ps {
-			vecs[i] = h.vector(p.text)
+			vecs[i] = v.vector(p.text)
 		}
-		row := EmbedderRow{Embedder: h, Name: h.String(), NoiseCosine: noise(vecs)}
+		row := EmbedderRow{Embedder: v, Settings: v, Name: v.String(), NoiseCosine: noise(vecs)}
 		out := make([]judged, len(js))
 		for qi, j := range js {
-			q := h.vector(j.q.Text)
+			q := v.vector(j.q.Text)
 			type scored struct {
 				i int
 				s float32
@@ -213,11 +258,13 @@ func embedderVariants(js []judged, ps []passage, variants []hashEmbedder) []Embe
 			out[qi] = judged{q: j.q, hits: list}
 		}
 		row.RelevantCosine /= float64(max(1, len(js)))
-		fused := refuse(out, 60, 50, 1)
+		fused := refuse(out, knowledge.RRFK, 50, 1)
 		row.Vector, row.Hybrid = mean(fused, vectorRank), mean(fused, fusedRank)
 		dev := where(fused, func(q query) bool { return q.Split == "dev" })
 		test := where(fused, func(q query) bool { return q.Split == "test" })
 		row.DevHyb, row.TestHyb, row.TestVec, row.TestKw = mean(dev, fusedRank), mean(test, fusedRank), mean(test, vectorRank), mean(test, keywordRank)
+		row.Overlap = overlap(fused)
+		row.Fusion, row.BestOnDev = fusionGrid(fused)
 		rows = append(rows, row)
 	}
 	return rows

@@ -201,7 +201,7 @@ func fusionGrid(js []judged) (rows []FusionRow, bestOnDev FusionRow) {
 	test := where(js, func(q query) bool { return q.Split == "test" })
 	for _, k := range []float64{1, 5, 10, 20, 60, 120} {
 		for _, depth := range []int{10, 20, 50} {
-			for _, w := range []float64{1, 1.5, 2} {
+			for _, w := range []float64{0.5, 0.75, 1, 1.5, 2} {
 				r := FusionRow{K: k, Depth: depth, W: w, Dev: mean(refuse(dev, k, depth, w), fusedRank), Test: mean(refuse(test, k, depth, w), fusedRank)}
 				rows = append(rows, r)
 				if r.Dev.MRR10+r.Dev.Recall5 > bestOnDev.Dev.MRR10+bestOnDev.Dev.Recall5 {

@@ -17,7 +17,6 @@ import (
 	"github.com/konstruct/konstruct/api/access"
 	"github.com/konstruct/konstruct/api/knowledge"
 	"github.com/konstruct/konstruct/api/knowledge/extract"
-	"github.com/konstruct/konstruct/api/memory"
 	"github.com/konstruct/konstruct/api/store"
 )
 
@@ -47,7 +46,7 @@ func (b *bench) baselines(ctx context.Context, in *IngestSpeed) error {
 		for k, ps := range ex.Passages {
 			texts[k] = strings.Join(append([]string{b.pages[i].Title}, ps.HeadingPath...), " › ") + "\n\n" + ps.Text
 		}
-		if _, err := (memory.Offline{}).Embed(ctx, texts); err != nil {
+		if _, err := b.embedder.Embed(ctx, texts); err != nil {
 			return err
 		}
 	}
@@ -439,16 +438,18 @@ func printQuality(w io.Writer, r *KnowledgeResult) {
 	beats := all.Hybrid.Recall5 > max(all.Keyword.Recall5, all.Vector.Recall5) && all.Hybrid.MRR10 > max(all.Keyword.MRR10, all.Vector.MRR10)
 	fmt.Fprintf(w, "hybrid beats both on all queries (R@5 and MRR@10): %v\n", beats)
 	bd := r.BestOnDev
-	fmt.Fprintf(w, "fusion chosen on dev: k=%g depth=%d keyword weight=%g → test R@5 %.3f MRR@10 %.3f (shipped RRF k=60 on test: R@5 %.3f MRR@10 %.3f)\n",
-		bd.K, bd.Depth, bd.W, bd.Test.Recall5, bd.Test.MRR10, r.Quality["test"].Hybrid.Recall5, r.Quality["test"].Hybrid.MRR10)
+	fmt.Fprintf(w, "fusion chosen on dev: k=%g depth=%d keyword weight=%g → test R@5 %.3f MRR@10 %.3f (shipped RRF k=%d on test: R@5 %.3f MRR@10 %.3f)\n",
+		bd.K, bd.Depth, bd.W, bd.Test.Recall5, bd.Test.MRR10, knowledge.RRFK, r.Quality["test"].Hybrid.Recall5, r.Quality["test"].Hybrid.MRR10)
 	if len(r.Embedders) > 0 {
-		fmt.Fprintf(w, "\noffline embedder variants ranked in-process over the same chunks (hybrid: with the same keyword ranks, RRF k=60; chunks match: %v)\n",
-			r.PassagesMatchChunks)
+		fmt.Fprintf(w, "\noffline embedder variants ranked in-process over the same chunks (hybrid: with the same keyword ranks, RRF k=%d; chunks match: %v)\n",
+			knowledge.RRFK, r.PassagesMatchChunks)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "embedder\tvector R@5\tvector MRR@10\thybrid R@5\thybrid MRR@10\ttest: keyword MRR\tvector MRR\thybrid MRR\tnoise cos\trelevant cos\t\n")
+		fmt.Fprintf(tw, "embedder\tvector R@5\tvector MRR@10\thybrid R@5\thybrid MRR@10\ttest: keyword R@5\tMRR\tvector MRR\thybrid MRR\tvector only\tbest fusion on dev (k, depth, kw weight)\ttest R@5\tMRR\tnoise cos\trelevant cos\t\n")
 		for _, e := range r.Embedders {
-			fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.2f\t%.2f\t\n", e.Name, e.Vector.Recall5, e.Vector.MRR10, e.Hybrid.Recall5,
-				e.Hybrid.MRR10, e.TestKw.MRR10, e.TestVec.MRR10, e.TestHyb.MRR10, e.NoiseCosine, e.RelevantCosine)
+			f := e.BestOnDev
+			fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%d\t%g, %d, %g\t%.3f\t%.3f\t%.2f\t%.2f\t\n", e.Name, e.Vector.Recall5, e.Vector.MRR10, e.Hybrid.Recall5,
+				e.Hybrid.MRR10, e.TestKw.Recall5, e.TestKw.MRR10, e.TestVec.MRR10, e.TestHyb.MRR10, e.Overlap.VectorOnly, f.K, f.Depth, f.W, f.Test.Recall5, f.Test.MRR10,
+				e.NoiseCosine, e.RelevantCosine)
 		}
 		_ = tw.Flush()
 	}

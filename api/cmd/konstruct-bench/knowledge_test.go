@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/konstruct/konstruct/api/knowledge"
 	"github.com/konstruct/konstruct/api/memory"
 )
 
@@ -119,7 +120,7 @@ func TestQualityScores(t *testing.T) {
 	require.InDelta(t, 1, q.Vector.MRR10, 1e-9)
 	require.InDelta(t, 1, q.Hybrid.MRR10, 1e-9)
 	require.Equal(t, Overlap{Both: 1}, q.Overlap)
-	again := refuse([]judged{j}, 60, 50, 1)[0]
+	again := refuse([]judged{j}, knowledge.RRFK, 50, 1)[0]
 	for _, h := range again.hits {
 		for _, o := range j.hits {
 			if o.page == h.page {
@@ -136,7 +137,7 @@ func TestKnowledgeBenchRuns(t *testing.T) {
 	t.Parallel()
 	out := filepath.Join(t.TempDir(), "knowledge.json")
 	o := knowledgeOpts{manual: writeTinyManual(t), out: out, purpose: -1, index: -1, sizes: []int{60, 150}, samples: 3, workers: 2, quality: true,
-		adminURL: envOr("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")}
+		embedder: "semantic", variants: true, adminURL: envOr("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")}
 	require.NoError(t, runKnowledge(context.Background(), o))
 
 	data, err := os.ReadFile(out)
@@ -155,6 +156,19 @@ func TestKnowledgeBenchRuns(t *testing.T) {
 	for _, k := range []string{"ingest_vs_extract", "ingest_vs_extract_embed", "ingest_vs_copy"} {
 		require.Positive(t, res.Ratios[k], k)
 	}
+	// The in-process ranking with the shipped semantic settings is what
+	// Search's vector side ranked (exactly, below IVF's threshold).
+	require.True(t, res.PassagesMatchChunks)
+	var found bool
+	for _, e := range res.Embedders {
+		if e.Name == (semVariant{Opts: memory.DefaultSemanticOpts, Label: "shipped"}).String() {
+			found = true
+			require.InDelta(t, all.Vector.Recall5, e.Vector.Recall5, 1e-9)
+			require.InDelta(t, all.Vector.MRR10, e.Vector.MRR10, 1e-9)
+		}
+	}
+	require.True(t, found, "the shipped semantic settings are among the variants")
+	require.Equal(t, "offline-sem-v1/256", res.Settings["embedder"])
 	require.Len(t, res.Retrieval, 2)
 	for i, size := range o.sizes {
 		r := res.Retrieval[i]

@@ -75,9 +75,12 @@ type opts struct {
 	rate        int
 	e2eRate     int
 	dbConns     int
+	llmWorkers  int
 	out         string
 	adminURL    string
 	cpuProfile  string
+	// ingestProfile is the CPU profile of the closed-loop ingest phase.
+	ingestProfile string
 }
 
 func main() {
@@ -90,9 +93,11 @@ func main() {
 	flag.IntVar(&o.rate, "rate", 200, "events per second for the fixed-rate ingest phase")
 	flag.IntVar(&o.e2eRate, "e2e-rate", 50, "events per second for the end-to-end phase")
 	flag.IntVar(&o.dbConns, "db-conns", 20, "DB_MAX_CONNS of the server under test")
+	flag.IntVar(&o.llmWorkers, "llm-workers", 0, "LLM_WORKER_CONCURRENCY of the workers (0: the product's default)")
 	flag.StringVar(&o.out, "out", "test-artifacts/bench.json", "where to write the JSON results")
 	flag.StringVar(&o.adminURL, "admin-url", envOr("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "a PostgreSQL superuser URL (a database is created and dropped)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the end-to-end phase here (go tool pprof)")
+	flag.StringVar(&o.ingestProfile, "ingest-cpuprofile", "", "write a CPU profile of the closed-loop ingest phase here (go tool pprof)")
 	flag.Parse()
 	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "konstruct-bench:", err)
@@ -129,15 +134,20 @@ type Throughput struct {
 
 // Latency is a latency distribution in milliseconds.
 type Latency struct {
-	Rate       float64 `json:"achieved_per_second,omitempty"`
-	Count      int     `json:"count,omitempty"`
-	P50        float64 `json:"p50_ms"`
-	P95        float64 `json:"p95_ms"`
-	P99        float64 `json:"p99_ms"`
-	Max        float64 `json:"max_ms"`
-	Errors     int     `json:"errors"`
-	CPUProc    float64 `json:"process_cpu_seconds"`
-	CPUDB      float64 `json:"postgres_cpu_seconds"`
+	Rate    float64 `json:"achieved_per_second,omitempty"`
+	Count   int     `json:"count,omitempty"`
+	P50     float64 `json:"p50_ms"`
+	P95     float64 `json:"p95_ms"`
+	P99     float64 `json:"p99_ms"`
+	Max     float64 `json:"max_ms"`
+	Errors  int     `json:"errors"`
+	CPUProc float64 `json:"process_cpu_seconds"`
+	CPUDB   float64 `json:"postgres_cpu_seconds"`
+	// CPUDBOwn is the CPU time of the PostgreSQL backends serving the
+	// bench's own database (the server's, the workers' and the baseline's
+	// connections): unlike CPUDB, it leaves out what other databases on a
+	// shared server cost.
+	CPUDBOwn   float64 `json:"postgres_own_db_cpu_seconds"`
 	Unanswered int     `json:"unanswered,omitempty"`
 	// RoundTrips is database round trips per operation (event, turn or
 	// baseline transaction), everything the server and workers sent while
@@ -147,6 +157,32 @@ type Latency struct {
 	// RoundTripsBySteps splits RoundTrips by step (end to end: the turn's
 	// steps, the ingest's, River's under "other").
 	RoundTripsBySteps map[string]float64 `json:"db_round_trips_per_op_by_step,omitempty"`
+	// PoolWaits is, for the server's and the workers' pools, how many
+	// connection acquisitions found none idle and their mean wait: whether
+	// the pool size (DB_MAX_CONNS) holds the phase back.
+	PoolWaits map[string]PoolWait `json:"pool_waits,omitempty"`
+}
+
+// PoolWait is one pool's acquisitions in a phase.
+type PoolWait struct {
+	Acquires int64   `json:"acquires"`
+	Waited   int64   `json:"waited"`
+	MeanMS   float64 `json:"mean_acquire_ms"`
+}
+
+// poolWaits is the acquisitions of the server's and workers' pools between
+// two snapshots.
+func poolWaits(before, after []*pgxpool.Stat) map[string]PoolWait {
+	out := map[string]PoolWait{}
+	for i, name := range []string{"server", "workers"} {
+		n := after[i].AcquireCount() - before[i].AcquireCount()
+		w := PoolWait{Acquires: n, Waited: after[i].EmptyAcquireCount() - before[i].EmptyAcquireCount()}
+		if n > 0 {
+			w.MeanMS = float64((after[i].AcquireDuration() - before[i].AcquireDuration()).Microseconds()) / 1000 / float64(n)
+		}
+		out[name] = w
+	}
+	return out
 }
 
 // roundTrips counts the statements, prepares and batches every pool of the
@@ -199,6 +235,21 @@ func run(ctx context.Context, o opts) error {
 	}
 	defer drop()
 	fmt.Fprintf(os.Stderr, "database %s migrated\n", db.name)
+	ownDB = func() []int {
+		var pids []int
+		rows, err := db.owner.Query(ctx, "SELECT pid FROM pg_stat_activity WHERE datname = $1", db.name)
+		if err != nil {
+			return nil
+		}
+		for rows.Next() {
+			var pid int
+			if rows.Scan(&pid) == nil {
+				pids = append(pids, pid)
+			}
+		}
+		rows.Close()
+		return pids
+	}
 
 	slack, llm := slackfake.NewServer(), llmfake.NewServer()
 	defer slack.Close()
@@ -214,6 +265,9 @@ func run(ctx context.Context, o opts) error {
 		"API_RATE_LIMIT": "1000000", "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s", "SLACK_SIGNING_SECRET": benchSecret,
 		"SLACK_API_URL": slack.APIURL(), "SLACK_AUTHORIZE_URL": slack.AuthorizeURL(), "OPENAI_API_URL": llm.URL + "/v1",
 		"PLATFORM_OPENAI_API_KEY": "sk-bench", "TURN_DEBOUNCE": "0s", "LLM_MAX_RETRIES": "0", "SPA_DIR": os.TempDir(),
+	}
+	if o.llmWorkers > 0 {
+		env["LLM_WORKER_CONCURRENCY"] = strconv.Itoa(o.llmWorkers)
 	}
 	cfg, err := config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok }, config.LoadOpts{NeedAppDB: true})
 	if err != nil {
@@ -234,8 +288,9 @@ func run(ctx context.Context, o opts) error {
 		return fmt.Errorf("setup: %w", err)
 	}
 	res := &Result{When: time.Now().UTC(), Ratios: map[string]float64{}, Process: map[string]any{},
-		Machine:  map[string]any{"cpus": runtime.NumCPU(), "go": runtime.Version(), "goos": runtime.GOOS},
-		Settings: map[string]any{"duration_s": o.duration.Seconds(), "concurrency": o.concurrency, "rate": o.rate, "e2e_rate": o.e2eRate, "db_max_conns": o.dbConns}}
+		Machine: map[string]any{"cpus": runtime.NumCPU(), "go": runtime.Version(), "goos": runtime.GOOS},
+		Settings: map[string]any{"duration_s": o.duration.Seconds(), "concurrency": o.concurrency, "rate": o.rate, "e2e_rate": o.e2eRate, "db_max_conns": o.dbConns,
+			"llm_workers": cfg.LLMWorkerConcurrency}}
 
 	fmt.Fprintln(os.Stderr, "phase 1/4: PostgreSQL baseline")
 	n0 := roundTrips.Total()
@@ -247,8 +302,13 @@ func run(ctx context.Context, o opts) error {
 	post := poster(client, base, team, bot, benchSecret)
 
 	fmt.Fprintln(os.Stderr, "phase 2/4: ingest, closed loop")
+	stopProfile, err := startProfile(o.ingestProfile)
+	if err != nil {
+		return err
+	}
 	n0 = roundTrips.Total()
 	res.Ingest = closedLoop(o, post)
+	stopProfile()
 	res.Ingest.RoundTrips = perOp(n0, res.Ingest.Count)
 	fmt.Fprintln(os.Stderr, "phase 3/4: ingest at a fixed rate")
 	n0 = roundTrips.Total()
@@ -269,25 +329,20 @@ func run(ctx context.Context, o opts) error {
 	if err != nil {
 		return err
 	}
-	if o.cpuProfile != "" {
-		f, err := os.Create(o.cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
+	if stopProfile, err = startProfile(o.cpuProfile); err != nil {
+		return err
 	}
 	wctx, stopWorker := context.WithCancel(ctx)
 	workerDone := make(chan error, 1)
 	go func() { workerDone <- worker.Run(wctx, app.RunOpts{Work: true}) }()
 	time.Sleep(3 * time.Second) // let the workers elect a leader, start fetching and run their on-start periodic jobs
 	n0, s0 := roundTrips.Total(), roundTrips.Steps()
+	pools0 := []*pgxpool.Stat{server.Store.Pool.Stat(), worker.Store.Pool.Stat()}
 	res.EndToEnd = endToEnd(o, base, slack)
+	res.EndToEnd.PoolWaits = poolWaits(pools0, []*pgxpool.Stat{server.Store.Pool.Stat(), worker.Store.Pool.Stat()})
 	res.EndToEnd.RoundTrips = perOp(n0, res.EndToEnd.Count)
 	res.EndToEnd.RoundTripsBySteps = stepsPerOp(s0, n0, res.EndToEnd.Count)
-	pprof.StopCPUProfile()
+	stopProfile()
 	stopWorker()
 	<-workerDone
 	worker.Close()
@@ -298,6 +353,23 @@ func run(ctx context.Context, o opts) error {
 	res.Process["note"] = "one process: server, workers, fakes and the load generator; postgres_cpu_seconds is every postgres process on the machine"
 	printTable(res)
 	return writeResults(o.out, res)
+}
+
+// startProfile starts a CPU profile written to path ("": none) and returns
+// what stops it.
+func startProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // writeResults writes a run's results as JSON to path ("": nowhere).
@@ -480,7 +552,7 @@ func postEvent(client *http.Client, base, team, bot, secret string, n int64) (st
 
 // closedLoop runs op from o.concurrency goroutines for o.duration.
 func closedLoop(o opts, op func() error) Throughput {
-	cpu0, db0 := cpuSeconds(), postgresCPUSeconds()
+	cpu0, db0, own0 := cpuSeconds(), postgresCPUSeconds(), ownBackends()
 	deadline := time.Now().Add(o.duration)
 	var mu sync.Mutex
 	var lat []time.Duration
@@ -510,13 +582,13 @@ func closedLoop(o opts, op func() error) Throughput {
 	wg.Wait()
 	elapsed := time.Since(start)
 	l := percentiles(lat)
-	l.Errors, l.CPUProc, l.CPUDB = errs, cpuSeconds()-cpu0, postgresCPUSeconds()-db0
+	l.Errors, l.CPUProc, l.CPUDB, l.CPUDBOwn = errs, cpuSeconds()-cpu0, postgresCPUSeconds()-db0, ownBackendsSince(own0)
 	return Throughput{PerSecond: float64(len(lat)) / elapsed.Seconds(), Count: len(lat), Latency: l}
 }
 
 // openLoop starts op at a fixed rate, whatever the latency, for d.
 func openLoop(rate int, d time.Duration, op func() error, each func(int64, time.Time)) Latency {
-	cpu0, db0 := cpuSeconds(), postgresCPUSeconds()
+	cpu0, db0, own0 := cpuSeconds(), postgresCPUSeconds(), ownBackends()
 	var mu sync.Mutex
 	var lat []time.Duration
 	var errs int
@@ -543,7 +615,7 @@ func openLoop(rate int, d time.Duration, op func() error, each func(int64, time.
 	wg.Wait()
 	l := percentiles(lat)
 	l.Rate = float64(len(lat)) / time.Since(start).Seconds()
-	l.Errors, l.CPUProc, l.CPUDB = errs, cpuSeconds()-cpu0, postgresCPUSeconds()-db0
+	l.Errors, l.CPUProc, l.CPUDB, l.CPUDBOwn = errs, cpuSeconds()-cpu0, postgresCPUSeconds()-db0, ownBackendsSince(own0)
 	return l
 }
 
@@ -552,7 +624,7 @@ func openLoop(rate int, d time.Duration, op func() error, each func(int64, time.
 // by channel (every event starts its own), so a reply that overtakes the
 // acknowledgement's bookkeeping is still matched.
 func endToEnd(o opts, base string, slack *slackfake.Server) Latency {
-	cpu0, db0 := cpuSeconds(), postgresCPUSeconds()
+	cpu0, db0, own0 := cpuSeconds(), postgresCPUSeconds(), ownBackends()
 	updates := slack.Watch()
 	var mu sync.Mutex
 	acked, answered := map[string]time.Time{}, map[string]time.Time{}
@@ -628,7 +700,7 @@ func endToEnd(o opts, base string, slack *slackfake.Server) Latency {
 	l := percentiles(lat)
 	l.Rate = float64(len(lat)) / elapsed.Seconds()
 	l.Errors, l.Unanswered = errs, pending()
-	l.CPUProc, l.CPUDB = cpuSeconds()-cpu0, postgresCPUSeconds()-db0
+	l.CPUProc, l.CPUDB, l.CPUDBOwn = cpuSeconds()-cpu0, postgresCPUSeconds()-db0, ownBackendsSince(own0)
 	return l
 }
 
@@ -676,6 +748,54 @@ func postgresCPUSeconds() float64 {
 	return ticks / 100 // USER_HZ is 100 on every Linux we run on
 }
 
+// ownDB lists the process ids of the backends serving the bench's database
+// (set once it exists).
+var ownDB func() []int
+
+// ownBackends is the CPU ticks of each backend of the bench's database.
+func ownBackends() map[int]float64 {
+	out := map[int]float64{}
+	if ownDB == nil {
+		return out
+	}
+	for _, pid := range ownDB() {
+		if t, ok := procTicks(pid); ok {
+			out[pid] = t
+		}
+	}
+	return out
+}
+
+// ownBackendsSince is the CPU seconds the bench database's backends used
+// since before: backends that started since count whole, backends that
+// ended since are lost (the pools keep theirs for minutes).
+func ownBackendsSince(before map[int]float64) float64 {
+	var ticks float64
+	for pid, t := range ownBackends() {
+		ticks += t - before[pid]
+	}
+	return ticks / 100
+}
+
+// procTicks is a process's user+system CPU ticks (Linux /proc).
+func procTicks(pid int) (float64, bool) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	closing := bytes.LastIndexByte(data, ')')
+	if closing < 0 {
+		return 0, false
+	}
+	fields := strings.Fields(string(data[closing+1:]))
+	if len(fields) < 13 {
+		return 0, false
+	}
+	u, _ := strconv.ParseFloat(fields[11], 64)
+	st, _ := strconv.ParseFloat(fields[12], 64)
+	return u + st, true
+}
+
 // rssMB is this process's resident set size.
 func rssMB() float64 {
 	data, err := os.ReadFile("/proc/self/status")
@@ -693,10 +813,10 @@ func rssMB() float64 {
 
 func printTable(r *Result) {
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(w, "phase\tper s\tcount\tp50 ms\tp95 ms\tp99 ms\tmax ms\terrors\tcpu s\tpg cpu s\tdb trips/op\t\n")
+	fmt.Fprintf(w, "phase\tper s\tcount\tp50 ms\tp95 ms\tp99 ms\tmax ms\terrors\tcpu s\tpg cpu s\town pg s\tdb trips/op\t\n")
 	row := func(name string, rate float64, l Latency) {
-		fmt.Fprintf(w, "%s\t%.0f\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%.1f\t%.1f\t%.1f\t\n",
-			name, rate, l.Count, l.P50, l.P95, l.P99, l.Max, l.Errors, l.CPUProc, l.CPUDB, l.RoundTrips)
+		fmt.Fprintf(w, "%s\t%.0f\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t\n",
+			name, rate, l.Count, l.P50, l.P95, l.P99, l.Max, l.Errors, l.CPUProc, l.CPUDB, l.CPUDBOwn, l.RoundTrips)
 	}
 	row("baseline (pg tx: message + job)", r.Baseline.PerSecond, r.Baseline.Latency)
 	row("ingest, closed loop", r.Ingest.PerSecond, r.Ingest.Latency)
@@ -706,6 +826,10 @@ func printTable(r *Result) {
 	fmt.Printf("\nround trips per turn by step (end to end):\n")
 	for _, k := range slices.Sorted(maps.Keys(r.EndToEnd.RoundTripsBySteps)) {
 		fmt.Printf("  %-22s %5.1f\n", k, r.EndToEnd.RoundTripsBySteps[k])
+	}
+	for _, k := range slices.Sorted(maps.Keys(r.EndToEnd.PoolWaits)) {
+		p := r.EndToEnd.PoolWaits[k]
+		fmt.Printf("  pool %-17s %d acquires, %d waited, mean %.2f ms\n", k, p.Acquires, p.Waited, p.MeanMS)
 	}
 	fmt.Printf("\ningest / baseline        %.0f%%\n", 100*r.Ratios["ingest_vs_baseline"])
 	fmt.Printf("end to end / baseline    %.0f%%\n", 100*r.Ratios["end_to_end_vs_baseline"])
