@@ -73,7 +73,6 @@ func knowledgeMain(args []string) int {
 	sizes := fs.String("sizes", "10000,100000", "chunk counts at which retrieval is timed (comma-separated; empty: none)")
 	fs.IntVar(&o.samples, "samples", 20, "retrievals timed at each size")
 	fs.IntVar(&o.workers, "workers", 2, "concurrent ingestions (pages or synthetic files)")
-	fs.BoolVar(&o.variants, "embedder-variants", true, "also rank the manual in-process with variants of the offline embedder (more dimensions, no trigrams)")
 	fs.BoolVar(&o.quality, "quality", true, "ingest the manual and measure quality (false: retrieval speed only, to iterate on speed)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the database at the end (its name is printed) for -reuse or EXPLAIN")
 	fs.StringVar(&o.reuse, "reuse", "", "time retrieval in this database (kept by -keep; migrated first), growing its speed tenant only when it is smaller than -sizes")
