@@ -30,15 +30,13 @@ func TestBatch(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	d := dbtest.New(t)
-	st, err := store.Open(ctx, d.AppURL, store.OpenOpts{MaxConns: 1})
-	require.NoError(t, err)
-	t.Cleanup(st.Close)
+	st := oneConnection(t, d, nil)
 	tenant := uuid.New()
 
 	var got []scanned
 	var one scanned
 	found := true
-	err = st.WithTenant(ctx, tenant, func(ctx context.Context, tx store.Tx) error {
+	err := st.WithTenant(ctx, tenant, func(ctx context.Context, tx store.Tx) error {
 		var b store.Batch
 		b.Queue(`SELECT gen_random_uuid() AS id, NULL::text AS name, 'x' AS maybe, ARRAY['a','b'] AS tags, '{"k":"v"}'::jsonb AS config, 1 AS unknown
 			UNION ALL SELECT gen_random_uuid(), 'n', NULL, '{}', '{}', 2`).Query(store.All(&got))

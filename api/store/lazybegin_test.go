@@ -28,9 +28,7 @@ func TestTenantTransactionBeginsWithItsFirstStatement(t *testing.T) {
 	ctx := context.Background()
 	d := dbtest.New(t)
 	counter := &store.StepCounter{}
-	st, err := store.Open(ctx, d.AppURL, store.OpenOpts{MaxConns: 1, Tracer: counter})
-	require.NoError(t, err)
-	t.Cleanup(st.Close)
+	st := oneConnection(t, d, counter)
 	tenant := uuid.New()
 
 	// warm prepares each statement the test sends on the connection once,
@@ -106,9 +104,7 @@ func TestInsertJobNotifiesWithTheCommit(t *testing.T) {
 	ctx := context.Background()
 	d := dbtest.New(t)
 	counter := &store.StepCounter{}
-	st, err := store.Open(ctx, d.AppURL, store.OpenOpts{MaxConns: 1, Tracer: counter})
-	require.NoError(t, err)
-	t.Cleanup(st.Close)
+	st := oneConnection(t, d, counter)
 	jobs, err := river.NewClient(riverpgxv5.New(st.Pool), &river.Config{})
 	require.NoError(t, err)
 	st.AttachJobs(jobs)
@@ -153,9 +149,7 @@ func TestDeferredStatementsRideTheNextRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	d := dbtest.New(t)
 	counter := &store.StepCounter{}
-	st, err := store.Open(ctx, d.AppURL, store.OpenOpts{MaxConns: 1, Tracer: counter})
-	require.NoError(t, err)
-	t.Cleanup(st.Close)
+	st := oneConnection(t, d, counter)
 	tenant := uuid.New()
 	require.NoError(t, st.WithTenant(ctx, tenant, func(ctx context.Context, tx store.Tx) error {
 		_, err := tx.ExecContext(ctx, "CREATE TEMP TABLE d (n int) ON COMMIT PRESERVE ROWS")

@@ -19,12 +19,10 @@ func TestTenantTransactionBegin(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	d := dbtest.New(t)
-	st, err := store.Open(ctx, d.AppURL, store.OpenOpts{MaxConns: 1})
-	require.NoError(t, err)
-	t.Cleanup(st.Close)
+	st := oneConnection(t, d, nil)
 
 	tenant := uuid.New()
-	err = st.WithTenant(ctx, tenant, func(ctx context.Context, tx store.Tx) error {
+	err := st.WithTenant(ctx, tenant, func(ctx context.Context, tx store.Tx) error {
 		var got string
 		if err := tx.NewRaw("SELECT current_setting('app.current_tenant', true)").Scan(ctx, &got); err != nil {
 			return err

@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/konstruct/konstruct/api/dbtest"
-	"github.com/konstruct/konstruct/api/store"
 )
 
 // uuid.UUID goes to and from PostgreSQL as its 16 bytes on the store's
@@ -20,9 +19,7 @@ func TestUUIDCodec(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	d := dbtest.New(t)
-	st, err := store.Open(ctx, d.AppURL, store.OpenOpts{MaxConns: 1})
-	require.NoError(t, err)
-	t.Cleanup(st.Close)
+	st := oneConnection(t, d, nil)
 
 	a, b := uuid.New(), uuid.New()
 	var got, text uuid.UUID
