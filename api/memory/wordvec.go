@@ -162,9 +162,11 @@ var shippedWordVectors = sync.OnceValues(func() (*WordVectors, error) { return R
 // (wordvectors.bin), decoded once.
 func ShippedWordVectors() (*WordVectors, error) { return shippedWordVectors() }
 
-// Terms is the text's words as the offline embedders and the keyword index
-// see them: lower-cased runs of letters and digits, stop words dropped,
-// stemmed with Stem.
+// Terms is the text's words as the offline embedders see them: lower-cased
+// runs of letters and digits, stop words dropped, stemmed with Stem.
+// Knowledge's keyword index splits and stems words the same way but keeps
+// its own stop list (documents keep the greetings memory drops), so a word
+// vector's word is an index term.
 func Terms(text string) []string {
 	ws := words(text)
 	out := ws[:0]
