@@ -187,20 +187,22 @@ func decodeEntry(e []byte) []float32 {
 	return out
 }
 
-// rankEntries is the k best entries of blob by (quantised) dot
+// rankEntries is the k best entries of blobs by (quantised) dot
 // product with q.
-func rankEntries(q []float32, blob []byte, k int) []vectorHit {
+func rankEntries(q []float32, blobs [][]byte, k int) []vectorHit {
 	size := entrySize(len(q))
-	if len(q) == 0 || len(blob) < size {
+	if len(q) == 0 {
 		return nil
 	}
 	top := topK{k: k, hits: make([]vectorHit, 0, k)}
-	for off := 0; off+size <= len(blob); off += size {
-		e := blob[off : off+size]
-		scale := math.Float32frombits(binary.LittleEndian.Uint32(e[16:]))
-		h := vectorHit{Score: float64(dotInt8(q, e[20:]) * scale)}
-		copy(h.ID[:], e[:16])
-		top.offer(h)
+	for _, blob := range blobs {
+		for off := 0; off+size <= len(blob); off += size {
+			e := blob[off : off+size]
+			scale := math.Float32frombits(binary.LittleEndian.Uint32(e[16:]))
+			h := vectorHit{Score: float64(dotInt8(q, e[20:]) * scale)}
+			copy(h.ID[:], e[:16])
+			top.offer(h)
+		}
 	}
 	return top.best()
 }

@@ -92,9 +92,13 @@ const (
 //
 //	kind 0: the settings (agent ?0's budget, "when unknown", how many sources)
 //	kind 1: BM25's top ?6 with their chunks' columns
-//	kind 2: the vector side's candidates, one row: (id, vector) pairs packed
-//	        in one bytea (exact scan of the scope: float32 vectors; or the
-//	        probed IVF lists: their knowledge_vectors entries, int8 vectors)
+//	kind 2: the vector side's candidates, (id, vector) pairs packed in a
+//	        bytea: the exact scan of the scope (one row, float32 vectors), or
+//	        the probed IVF lists (a row per list of their knowledge_vectors
+//	        entries, int8 vectors). A row per list, not one: at 100k chunks
+//	        the lists hold 4 MB, and one 4 MB value cost 7 ms more to build,
+//	        send and receive than 25 of 160 kB (17.0 vs 10.0 ms p50, the same
+//	        entries, load 2.5; docs/knowledge-quality.md, "k16p")
 //	kind 3: the tenant's IVF centroids, when the caller's copy (generation
 //	        ?10) is stale: the caller probes with them in a second statement
 //
@@ -171,11 +175,12 @@ SELECT 2, 0, 0, string_agg(uuid_send(v.id) || v.embedding, ''::bytea), 'exact', 
   FROM knowledge_chunks v
  WHERE (SELECT exact FROM way) AND v.embedder = ?7 AND length(v.embedding) = ?9 AND v.source_id = ANY((SELECT ids FROM sc)::uuid[])
 UNION ALL
-SELECT 2, 0, 0, string_agg(v.entry, ''::bytea), 'ivf', count(*), NULL, ` + nullChunk + `
+SELECT 2, 0, 0, v.blob, 'ivf', v.n, NULL, ` + nullChunk + `
   FROM unnest(?11::int[]) AS p(list)
-  CROSS JOIN LATERAL (SELECT v.entry, v.source_id FROM knowledge_vectors v
-                       WHERE v.embedder = ?7 AND v.ivf_list = p.list AND length(v.entry) <= 2580) v
- WHERE (SELECT probe FROM way) AND length(v.entry) = ?17 AND (v.source_id IN (SELECT id FROM src)) IS TRUE
+  CROSS JOIN LATERAL (SELECT string_agg(v.entry, ''::bytea) AS blob, count(*) AS n FROM knowledge_vectors v
+                       WHERE v.embedder = ?7 AND v.ivf_list = p.list AND length(v.entry) <= 2580
+                         AND length(v.entry) = ?17 AND (v.source_id IN (SELECT id FROM src)) IS TRUE) v
+ WHERE (SELECT probe FROM way) AND v.n > 0
 UNION ALL
 SELECT 3, ivf.lists, 0, ivf.centroids, '', ivf.generation, NULL, ` + nullChunk + `
   FROM ivf WHERE (SELECT stale FROM way)`
@@ -186,9 +191,10 @@ const nullChunk = "NULL::uuid AS id, NULL::uuid AS source_id, NULL::uuid AS docu
 	"'' AS body, 0 AS tokens, NULL::int AS page, '' AS anchor, '' AS url"
 
 // vectorsSQL is the vector side alone (after a stale IVF copy): the probed
-// lists' (id, vector) pairs of the scope ?0 (source ids).
-const vectorsSQL = `SELECT string_agg(v.entry, ''::bytea) FROM knowledge_vectors v
- WHERE v.embedder = ?1 AND length(v.entry) = ?2 AND v.ivf_list = ANY(?3::int[]) AND v.source_id = ANY(?0::uuid[])`
+// lists' (id, vector) pairs of the scope ?0 (source ids), a row per list.
+const vectorsSQL = `SELECT string_agg(v.entry, ''::bytea) AS blob FROM knowledge_vectors v
+ WHERE v.embedder = ?1 AND length(v.entry) = ?2 AND v.ivf_list = ANY(?3::int[]) AND v.source_id = ANY(?0::uuid[])
+ GROUP BY v.ivf_list`
 
 type retrievedRow struct {
 	Kind     int         `bun:"kind"`
@@ -311,7 +317,7 @@ func retrieve(ctx context.Context, db bun.IDB, r request) (*result, error) {
 func (rt *retrieval) finish(ctx context.Context, db bun.IDB) (*result, error) {
 	r := rt.r
 	out := &result{chunks: map[uuid.UUID]Chunk{}}
-	var blob []byte
+	var blobs [][]byte
 	var scope []uuid.UUID
 	for _, row := range rt.rows {
 		switch row.Kind {
@@ -321,9 +327,9 @@ func (rt *retrieval) finish(ctx context.Context, db bun.IDB) (*result, error) {
 		case 1:
 			out.chunks[row.ID] = row.Chunk
 			out.kw = append(out.kw, keywordHit{row.ID, row.Score, row.Coverage})
-		case 2: // an aggregate: a row even when its way was not taken
+		case 2: // the exact scan's aggregate is a row even when its way was not taken
 			if row.Num > 0 {
-				blob, out.vectorWay = row.Blob, row.Info
+				blobs, out.vectorWay = append(blobs, row.Blob), row.Info
 			}
 		case 3:
 			ix := newIVF(row.Num, r.embedder, len(r.q), int(row.Score), row.Blob)
@@ -331,9 +337,15 @@ func (rt *retrieval) finish(ctx context.Context, db bun.IDB) (*result, error) {
 				storeIVF(rt.tenant, ix)
 			}
 			out.vectorWay = "ivf"
+			var lists []struct {
+				Blob []byte `bun:"blob"`
+			}
 			if err := db.NewRaw(vectorsSQL, uuidArray(scope), r.embedder, entrySize(len(r.q)),
-				pgdialect.Array(ix.probe(r.q))).Scan(ctx, &blob); err != nil {
+				pgdialect.Array(ix.probe(r.q))).Scan(ctx, &lists); err != nil {
 				return nil, err
+			}
+			for _, l := range lists {
+				blobs = append(blobs, l.Blob)
 			}
 		}
 	}
@@ -346,24 +358,26 @@ func (rt *retrieval) finish(ctx context.Context, db bun.IDB) (*result, error) {
 	switch {
 	case r.q == nil:
 	case out.vectorWay == "ivf":
-		out.vec = rankEntries(r.q, blob, r.k)
+		out.vec = rankEntries(r.q, blobs, r.k)
 	default:
-		out.vec = rankVectors(r.q, blob, r.k)
+		out.vec = rankVectors(r.q, blobs, r.k)
 	}
 	return out, nil
 }
 
-// rankVectors is the k best (id, vector) pairs of blob by dot product with q.
-func rankVectors(q []float32, blob []byte, k int) []vectorHit {
+// rankVectors is the k best (id, vector) pairs of blobs by dot product with q.
+func rankVectors(q []float32, blobs [][]byte, k int) []vectorHit {
 	size := 16 + 4*len(q)
-	if len(q) == 0 || len(blob) < size {
+	if len(q) == 0 {
 		return nil
 	}
 	top := topK{k: k, hits: make([]vectorHit, 0, k)}
-	for off := 0; off+size <= len(blob); off += size {
-		h := vectorHit{Score: float64(dot(q, blob[off+16:off+size]))}
-		copy(h.ID[:], blob[off:off+16])
-		top.offer(h)
+	for _, blob := range blobs {
+		for off := 0; off+size <= len(blob); off += size {
+			h := vectorHit{Score: float64(dot(q, blob[off+16:off+size]))}
+			copy(h.ID[:], blob[off:off+16])
+			top.offer(h)
+		}
 	}
 	return top.best()
 }
