@@ -163,14 +163,35 @@ func TestIVFListsServeTheVectorSide(t *testing.T) {
 	require.NotEmpty(t, res.vec)
 	require.InDelta(t, 1.0, res.vec[0].Score, 0.02, "the query's own chunk is in its nearest list (int8 vectors: within 2 %)")
 
+	// The lists come back a row each: ranked together, they give what one
+	// read of every probed entry gives.
+	v, ok := ivfCache.Load(f.tenant)
+	require.True(t, ok)
+	probes := v.(*ivfIndex).probe(vecs[7])
+	require.Greater(t, len(probes), 2, "several lists are probed")
+	var all []byte
+	require.NoError(t, db.Owner.QueryRow(ctx, "SELECT string_agg(entry, ''::bytea) FROM knowledge_vectors WHERE tenant_id = $1 AND ivf_list = ANY($2)",
+		f.tenant, probes).Scan(&all))
+	require.Equal(t, rankEntries(vecs[7], [][]byte{all}, 10), res.vec)
+
 	// A process without the centroids (or with old ones) gets them from the
 	// statement and probes in a second one.
 	ivfCache.Delete(f.tenant)
 	res = search()
 	require.Equal(t, "ivf", res.vectorWay)
 	require.InDelta(t, 1.0, res.vec[0].Score, 0.02)
-	_, ok := ivfCache.Load(f.tenant)
+	_, ok = ivfCache.Load(f.tenant)
 	require.True(t, ok)
+
+	// Lists trained before k16p (√n of them) are retrained by the next pass.
+	half := st.Lists / 2
+	_, err = db.Owner.Exec(ctx, "UPDATE knowledge_ivf SET lists = $2, centroids = substring(centroids from 1 for $2 * dims * 4), sizes = substring(sizes from 1 for $2 * 4) WHERE tenant_id = $1",
+		f.tenant, half)
+	require.NoError(t, err)
+	st3, err := svc.MaintainIVF(ctx, f.tenant)
+	require.NoError(t, err)
+	require.True(t, st3.Trained)
+	require.Equal(t, ivfLists(n), st3.Lists)
 }
 
 // After the embedder changes, the backfill re-embeds every chunk made by
@@ -424,4 +445,31 @@ func TestStatisticsMatchTheChunksAfterResync(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, svc.SyncNow(ctx, f.tenant, f.source))
 	require.Greater(t, check(), 1)
+}
+
+// probe reads ivfReadShare of the vectors through lists of today's layout
+// (2√n), and 15 % through lists trained before it (√n): those need more for
+// the same recall until MaintainIVF retrains them.
+func TestProbeReadsLessThroughTodaysLists(t *testing.T) {
+	t.Parallel()
+	const n, dims = 100_000, 8
+	rng := rand.New(rand.NewPCG(3, 4))
+	read := func(lists int) float64 {
+		ix := &ivfIndex{dims: dims, lists: lists, centroids: make([]float32, lists*dims), sizes: make([]int32, lists)}
+		for i := range ix.centroids {
+			ix.centroids[i] = rng.Float32() - 0.5
+		}
+		for i := range n {
+			ix.sizes[i%lists]++
+		}
+		total := 0
+		for _, l := range ix.probe([]float32{1, 0, 0, 0, 0, 0, 0, 0}) {
+			if l >= 0 {
+				total += int(ix.sizes[l])
+			}
+		}
+		return float64(total) / n
+	}
+	require.InDelta(t, ivfReadShare, read(ivfLists(n)), 0.005)
+	require.InDelta(t, 0.15, read(316), 0.005)
 }
