@@ -212,7 +212,9 @@ func (h *Handler) SearchKnowledge(ctx context.Context, req apigen.SearchKnowledg
 		}
 		if hit.VectorRank > 0 {
 			item.VectorRank.Set(hit.VectorRank)
-			item.VectorScore.Set(hit.VectorScore)
+		}
+		if hit.HasSimilarity {
+			item.VectorScore.Set(hit.Similarity)
 		}
 		out.Items = append(out.Items, item)
 	}

@@ -111,20 +111,44 @@ func TestBM25MatchesHandComputedScores(t *testing.T) {
 	}
 }
 
-func TestFuseByReciprocalRank(t *testing.T) {
+func TestFuseByScore(t *testing.T) {
 	t.Parallel()
-	a, b, c, d := uuid.New(), uuid.New(), uuid.New(), uuid.New()
-	kw := []keywordHit{{ID: a, Score: 9}, {ID: b, Score: 5}, {ID: c, Score: 1}}
-	vec := []vectorHit{{ID: c, Score: 0.9}, {ID: b, Score: 0.8}, {ID: d, Score: 0.7}}
+	a, b, c, d, e := uuid.New(), uuid.New(), uuid.New(), uuid.New(), uuid.New()
+	kw := []keywordHit{
+		{ID: a, Score: 10, Cosine: 0.1, HasCosine: true},
+		{ID: b, Score: 8, Cosine: 0.6, HasCosine: true},
+		{ID: c, Score: 2, Cosine: 0.8, HasCosine: true},
+		{ID: e, Score: 6}, // its embedding is another embedder's: no cosine
+	}
+	vec := []vectorHit{{ID: c, Score: 0.88}, {ID: b, Score: 0.58}, {ID: d, Score: 0.7}}
 	hits := fuse(kw, vec)
-	// With k = RRFK: b 2/(k+2), c 1/(k+3) + 1/(k+1) (more, for any k > 0),
-	// a 1/(k+1), d 1/(k+3).
-	require.Equal(t, []uuid.UUID{c, b, a, d}, []uuid.UUID{hits[0].ID, hits[1].ID, hits[2].ID, hits[3].ID})
-	require.InDelta(t, 1.0/(RRFK+3)+1.0/(RRFK+1), hits[0].FusedScore, 1e-12)
-	require.Equal(t, 3, hits[0].KeywordRank)
-	require.Equal(t, 1, hits[0].VectorRank)
+	// w = KeywordWeight: a w + (1−w)·0.1, b 0.8w + (1−w)·0.6, c 0.2w + (1−w)·0.8
+	// (the exact cosine, not the vector side's 0.88), d (1−w)·0.7, e 0.6w.
+	w := KeywordWeight
+	want := map[uuid.UUID]float64{a: w + (1-w)*0.1, b: 0.8*w + (1-w)*0.6, c: 0.2*w + (1-w)*0.8, d: (1 - w) * 0.7, e: 0.6 * w}
+	require.Len(t, hits, 5)
+	for i, h := range hits {
+		require.InDelta(t, want[h.ID], h.FusedScore, 1e-12)
+		require.Equal(t, i+1, h.FusedRank)
+		if i > 0 {
+			require.GreaterOrEqual(t, hits[i-1].FusedScore, h.FusedScore, "best first")
+		}
+	}
+	// At w = 0.5: b 0.7, a 0.55, c 0.5, d 0.35, e 0.3.
+	require.Equal(t, 0.5, w, "the order below is worked out for w = 0.5")
+	require.Equal(t, []uuid.UUID{b, a, c, d, e}, []uuid.UUID{hits[0].ID, hits[1].ID, hits[2].ID, hits[3].ID, hits[4].ID})
+	require.Equal(t, 3, hits[2].KeywordRank)
+	require.Equal(t, 1, hits[2].VectorRank)
+	require.InDelta(t, 0.8, hits[2].Similarity, 1e-12)
+	require.InDelta(t, 0.88, hits[2].VectorScore, 1e-12)
 	require.Equal(t, 0, hits[3].KeywordRank, "d was found by the vector scan only")
-	require.Equal(t, 4, hits[3].FusedRank)
+	require.False(t, hits[4].HasSimilarity)
+
+	// One side alone keeps its own order.
+	only := fuse(nil, vec)
+	require.Equal(t, []uuid.UUID{c, d, b}, []uuid.UUID{only[0].ID, only[1].ID, only[2].ID})
+	only = fuse(kw[:2], nil)
+	require.Equal(t, a, only[1].ID, "a 0.55 < b 0.7: the cosine reorders keyword hits")
 }
 
 // Indexing a snippet end to end (extract, embed, store), then retrieval for
@@ -171,6 +195,27 @@ func TestSyncAndRetrieve(t *testing.T) {
 	require.Len(t, k.Chunks, 1)
 	require.Contains(t, k.Chunks[0].Text, "14 days")
 	require.NotContains(t, k.Chunks[0].Text, "90 days")
+
+	// BM25's hits come with their exact cosine with the question, from
+	// their stored embedding (score fusion needs it for every candidate).
+	require.NoError(t, db.Store.WithTenant(ctx, a.tenant, func(ctx context.Context, tx store.Tx) error {
+		q, err := svc.embedQuery(ctx, "how long do refunds take")
+		require.NoError(t, err)
+		res, err := retrieve(ctx, tx, svc.prepare(request{scope: Scope{All: true}, query: "how long do refunds take", q: q}))
+		require.NoError(t, err)
+		require.Len(t, res.kw, 1)
+		var emb []byte
+		require.NoError(t, db.Owner.QueryRow(ctx, "SELECT embedding FROM knowledge_chunks WHERE id = $1", res.kw[0].ID).Scan(&emb))
+		require.True(t, res.kw[0].HasCosine)
+		require.InDelta(t, float64(dot(q, emb)), res.kw[0].Cosine, 1e-9)
+		require.Greater(t, res.kw[0].Cosine, 0.2)
+		// Without a vector side (no query vector) nothing is sent back.
+		res, err = retrieve(ctx, tx, svc.prepare(request{scope: Scope{All: true}, query: "how long do refunds take"}))
+		require.NoError(t, err)
+		require.Len(t, res.kw, 1)
+		require.False(t, res.kw[0].HasCosine)
+		return nil
+	}))
 
 	run("do you sell bicycles in purple")
 	require.Empty(t, k.Chunks, "nothing relevant")

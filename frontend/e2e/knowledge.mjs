@@ -151,7 +151,7 @@ await journey('knowledge', async ({ page, shot, log }) => {
   const top = ranked.getByRole('listitem').first()
   await top.waitFor()
   expect(/Parcels to Norway/.test((await top.textContent()) ?? ''), 'the shipping chunk ranks first')
-  for (const label of ['Keyword (BM25)', 'Vector (cosine)', 'Fused (RRF)']) await top.getByText(label).waitFor()
+  for (const label of ['Keyword (BM25)', 'Vector (cosine)', 'Fused']) await top.getByText(label).waitFor()
   expect(/Keyword \(BM25\)#1 · score/.test((await top.textContent()) ?? ''), 'it is first by keyword too')
   await shot('knowledge-tester')
 

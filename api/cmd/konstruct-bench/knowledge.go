@@ -112,6 +112,9 @@ type KnowledgeResult struct {
 	// is the row chosen on the dev queries, to be judged on test.
 	Fusion    []FusionRow `json:"fusion"`
 	BestOnDev FusionRow   `json:"fusion_best_on_dev"`
+	// ScoreFusion is the same for score fusion (BM25 and cosine weighted).
+	ScoreFusion          []ScoreFusionRow `json:"score_fusion"`
+	ScoreFusionBestOnDev ScoreFusionRow   `json:"score_fusion_best_on_dev"`
 	// SearchLatency is the Search calls of the quality phase, at the
 	// manual's size.
 	SearchLatency Latency            `json:"search_latency"`
@@ -306,6 +309,7 @@ func (b *bench) measureQuality(ctx context.Context, res *KnowledgeResult, querie
 		"index":   quality(where(js, func(q query) bool { return q.Kind == "index" })),
 	}
 	res.Fusion, res.BestOnDev = fusionGrid(js)
+	res.ScoreFusion, res.ScoreFusionBestOnDev = scoreFusionGrid(js)
 	if b.o.variants {
 		fmt.Fprintln(b.log, "  embedder variants, ranked in-process")
 		ps := b.passageList()

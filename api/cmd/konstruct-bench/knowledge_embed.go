@@ -158,8 +158,9 @@ func (v semVariant) vector(text string) []float32 { return v.s.Vector(text) }
 
 // EmbedderRow is one embedder variant ranked in-process over the manual's
 // chunks: vector-only quality, and hybrid with the keyword ranks of the
-// same Search calls (RRF with knowledge.RRFK, top 50 of each, as shipped), and with the
-// fusion constants chosen on dev for this variant, judged on test.
+// same Search calls (score fusion with knowledge.KeywordWeight, top 50 of
+// each, as shipped), and with the RRF constants chosen on dev for this
+// variant, judged on test.
 type EmbedderRow struct {
 	Embedder variant `json:"-"`
 	// Settings are the variant's knobs (hashEmbedder or semVariant).
@@ -241,7 +242,7 @@ func embedderVariants(js []judged, ps []passage, variants []variant) []EmbedderR
 			hits := map[uuid.UUID]*rankedHit{}
 			for _, kh := range j.hits {
 				if kh.keyword > 0 {
-					hits[kh.id] = &rankedHit{id: kh.id, page: kh.page, keyword: kh.keyword}
+					hits[kh.id] = &rankedHit{id: kh.id, page: kh.page, keyword: kh.keyword, kwScore: kh.kwScore}
 				}
 			}
 			for r, s := range all[:min(50, len(all))] {
@@ -251,6 +252,11 @@ func embedderVariants(js []judged, ps []passage, variants []variant) []EmbedderR
 				}
 				hits[id].vector = r + 1
 			}
+			for _, s := range all { // every candidate's exact cosine, as the service has it
+				if h := hits[chunkKey(ps[s.i].page, ps[s.i].ordinal)]; h != nil {
+					h.sim, h.hasSim = float64(s.s), true
+				}
+			}
 			list := make([]rankedHit, 0, len(hits))
 			for _, hh := range hits {
 				list = append(list, *hh)
@@ -258,7 +264,7 @@ func embedderVariants(js []judged, ps []passage, variants []variant) []EmbedderR
 			out[qi] = judged{q: j.q, hits: list}
 		}
 		row.RelevantCosine /= float64(max(1, len(js)))
-		fused := refuse(out, knowledge.RRFK, 50, 1)
+		fused := scoreRefuse(out, knowledge.KeywordWeight, 50, "max")
 		row.Vector, row.Hybrid = mean(fused, vectorRank), mean(fused, fusedRank)
 		dev := where(fused, func(q query) bool { return q.Split == "dev" })
 		test := where(fused, func(q query) bool { return q.Split == "test" })

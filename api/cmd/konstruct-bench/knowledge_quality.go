@@ -42,13 +42,18 @@ type rankedHit struct {
 	id                     uuid.UUID
 	page                   string
 	keyword, vector, fused int
+	// kwScore is the BM25 score (keyword > 0); sim the cosine with the
+	// query when hasSim.
+	kwScore, sim float64
+	hasSim       bool
 }
 
 func reduce(q query, hits []knowledge.Hit, pageOf map[uuid.UUID]string) judged {
 	j := judged{q: q}
 	for _, h := range hits {
 		page := pageOf[h.SourceID]
-		j.hits = append(j.hits, rankedHit{id: chunkKey(page, h.Ordinal), page: page, keyword: h.KeywordRank, vector: h.VectorRank, fused: h.FusedRank})
+		j.hits = append(j.hits, rankedHit{id: chunkKey(page, h.Ordinal), page: page, keyword: h.KeywordRank, vector: h.VectorRank, fused: h.FusedRank,
+			kwScore: h.KeywordScore, sim: h.Similarity, hasSim: h.HasSimilarity})
 	}
 	return j
 }
@@ -139,7 +144,8 @@ func where(js []judged, keep func(query) bool) []judged {
 	return slices.DeleteFunc(slices.Clone(js), func(j judged) bool { return !keep(j.q) })
 }
 
-// FusionRow is reciprocal-rank fusion recomputed from the same ranks with
+// FusionRow is reciprocal-rank fusion (shipped before score fusion,
+// knowledge.KeywordWeight, replaced it) recomputed from the same ranks with
 // another constant k, each method's list cut to depth, and the keyword
 // side's terms weighted by w (1 = plain RRF): what the fused ranking would
 // have been, without another Search call.
@@ -203,6 +209,89 @@ func fusionGrid(js []judged) (rows []FusionRow, bestOnDev FusionRow) {
 		for _, depth := range []int{10, 20, 50} {
 			for _, w := range []float64{0.5, 0.75, 1, 1.5, 2} {
 				r := FusionRow{K: k, Depth: depth, W: w, Dev: mean(refuse(dev, k, depth, w), fusedRank), Test: mean(refuse(test, k, depth, w), fusedRank)}
+				rows = append(rows, r)
+				if r.Dev.MRR10+r.Dev.Recall5 > bestOnDev.Dev.MRR10+bestOnDev.Dev.Recall5 {
+					bestOnDev = r
+				}
+			}
+		}
+	}
+	return rows, bestOnDev
+}
+
+// ScoreFusionRow is score fusion recomputed from the same Search calls: a
+// candidate (in either method's top Depth) scores
+// Alpha·bm25' + (1 − Alpha)·cos', where bm25' is its BM25 score divided by
+// the query's best (0 when BM25 did not rank it) and cos' its cosine with
+// the query (0 when unknown); with Norm "minmax" both are first rescaled to
+// [0, 1] over the candidates.
+type ScoreFusionRow struct {
+	Alpha float64 `json:"alpha"`
+	Depth int     `json:"depth"`
+	Norm  string  `json:"norm"`
+	Dev   Metrics `json:"dev"`
+	Test  Metrics `json:"test"`
+}
+
+func scoreRefuse(js []judged, alpha float64, depth int, norm string) []judged {
+	out := make([]judged, len(js))
+	for i, j := range js {
+		var hits []rankedHit
+		for _, h := range j.hits {
+			if (h.keyword > 0 && h.keyword <= depth) || (h.vector > 0 && h.vector <= depth) {
+				hits = append(hits, h)
+			}
+		}
+		kwLo, kwHi, simLo, simHi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+		for _, h := range hits {
+			if h.keyword > 0 && h.keyword <= depth {
+				kwLo, kwHi = min(kwLo, h.kwScore), max(kwHi, h.kwScore)
+			}
+			if h.hasSim {
+				simLo, simHi = min(simLo, h.sim), max(simHi, h.sim)
+			}
+		}
+		s := func(h rankedHit) float64 {
+			var kw, sim float64
+			if h.keyword > 0 && h.keyword <= depth && kwHi > 0 {
+				kw = h.kwScore / kwHi
+				if norm == "minmax" && kwHi > kwLo {
+					kw = (h.kwScore - kwLo) / (kwHi - kwLo)
+				}
+			}
+			if h.hasSim {
+				sim = h.sim
+				if norm == "minmax" && simHi > simLo {
+					sim = (h.sim - simLo) / (simHi - simLo)
+				}
+			}
+			return alpha*kw + (1-alpha)*sim
+		}
+		slices.SortStableFunc(hits, func(a, b rankedHit) int {
+			if c := cmp.Compare(s(b), s(a)); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.id.String(), b.id.String())
+		})
+		for r := range hits {
+			hits[r].fused = r + 1
+		}
+		out[i] = judged{q: j.q, hits: hits}
+	}
+	return out
+}
+
+// scoreFusionGrid is fusionGrid for score fusion: weights, depths and
+// normalisations tried on dev and test alike, the best on dev to be judged
+// on test.
+func scoreFusionGrid(js []judged) (rows []ScoreFusionRow, bestOnDev ScoreFusionRow) {
+	dev := where(js, func(q query) bool { return q.Split == "dev" })
+	test := where(js, func(q query) bool { return q.Split == "test" })
+	for _, norm := range []string{"max", "minmax"} {
+		for _, depth := range []int{10, 20, 50} {
+			for a := 0.0; a <= 1.0001; a += 0.05 {
+				r := ScoreFusionRow{Alpha: math.Round(a*100) / 100, Depth: depth, Norm: norm,
+					Dev: mean(scoreRefuse(dev, a, depth, norm), fusedRank), Test: mean(scoreRefuse(test, a, depth, norm), fusedRank)}
 				rows = append(rows, r)
 				if r.Dev.MRR10+r.Dev.Recall5 > bestOnDev.Dev.MRR10+bestOnDev.Dev.Recall5 {
 					bestOnDev = r

@@ -438,11 +438,14 @@ func printQuality(w io.Writer, r *KnowledgeResult) {
 	beats := all.Hybrid.Recall5 > max(all.Keyword.Recall5, all.Vector.Recall5) && all.Hybrid.MRR10 > max(all.Keyword.MRR10, all.Vector.MRR10)
 	fmt.Fprintf(w, "hybrid beats both on all queries (R@5 and MRR@10): %v\n", beats)
 	bd := r.BestOnDev
-	fmt.Fprintf(w, "fusion chosen on dev: k=%g depth=%d keyword weight=%g → test R@5 %.3f MRR@10 %.3f (shipped RRF k=%d on test: R@5 %.3f MRR@10 %.3f)\n",
-		bd.K, bd.Depth, bd.W, bd.Test.Recall5, bd.Test.MRR10, knowledge.RRFK, r.Quality["test"].Hybrid.Recall5, r.Quality["test"].Hybrid.MRR10)
+	fmt.Fprintf(w, "reciprocal-rank fusion chosen on dev: k=%g depth=%d keyword weight=%g → test R@5 %.3f MRR@10 %.3f (shipped score fusion, w=%g, on test: R@5 %.3f MRR@10 %.3f)\n",
+		bd.K, bd.Depth, bd.W, bd.Test.Recall5, bd.Test.MRR10, knowledge.KeywordWeight, r.Quality["test"].Hybrid.Recall5, r.Quality["test"].Hybrid.MRR10)
+	sf := r.ScoreFusionBestOnDev
+	fmt.Fprintf(w, "score fusion chosen on dev: alpha=%g depth=%d norm=%s → dev R@5 %.3f MRR@10 %.3f, test R@5 %.3f MRR@10 %.3f (keyword on test: R@5 %.3f MRR@10 %.3f)\n",
+		sf.Alpha, sf.Depth, sf.Norm, sf.Dev.Recall5, sf.Dev.MRR10, sf.Test.Recall5, sf.Test.MRR10, r.Quality["test"].Keyword.Recall5, r.Quality["test"].Keyword.MRR10)
 	if len(r.Embedders) > 0 {
-		fmt.Fprintf(w, "\noffline embedder variants ranked in-process over the same chunks (hybrid: with the same keyword ranks, RRF k=%d; chunks match: %v)\n",
-			knowledge.RRFK, r.PassagesMatchChunks)
+		fmt.Fprintf(w, "\noffline embedder variants ranked in-process over the same chunks (hybrid: with the same keyword ranks, score fusion w=%g; chunks match: %v)\n",
+			knowledge.KeywordWeight, r.PassagesMatchChunks)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintf(tw, "embedder\tvector R@5\tvector MRR@10\thybrid R@5\thybrid MRR@10\ttest: keyword R@5\tMRR\tvector MRR\thybrid MRR\tvector only\tbest fusion on dev (k, depth, kw weight)\ttest R@5\tMRR\tnoise cos\trelevant cos\t\n")
 		for _, e := range r.Embedders {

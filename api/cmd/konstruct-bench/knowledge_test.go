@@ -100,7 +100,7 @@ func TestDeriveQueries(t *testing.T) {
 }
 
 // Scores at page level against hand-worked values, and the fusion
-// recomputed with the shipped constant gives the fused ranks back.
+// recomputed with the shipped weight gives the fused ranks back.
 func TestQualityScores(t *testing.T) {
 	t.Parallel()
 	r, rr := score([]string{"a", "b", "a", "c", "d", "e"}, []string{"c", "e"})
@@ -111,16 +111,19 @@ func TestQualityScores(t *testing.T) {
 	require.Zero(t, rr)
 
 	j := judged{q: query{Relevant: []string{"p2"}, Split: "dev"}, hits: []rankedHit{
-		{page: "p1", keyword: 1, vector: 0, fused: 2},
-		{page: "p2", keyword: 2, vector: 1, fused: 1},
-		{page: "p3", keyword: 0, vector: 2, fused: 3},
+		// w = 0.5: p1 0.5·10/10 + 0.5·0.1 = 0.55, p2 0.5·8/10 + 0.5·0.6 = 0.7,
+		// p3 0.5·0.5 = 0.25.
+		{page: "p1", keyword: 1, vector: 0, fused: 2, kwScore: 10, sim: 0.1, hasSim: true},
+		{page: "p2", keyword: 2, vector: 1, fused: 1, kwScore: 8, sim: 0.6, hasSim: true},
+		{page: "p3", keyword: 0, vector: 2, fused: 3, sim: 0.5, hasSim: true},
 	}}
 	q := quality([]judged{j})
 	require.InDelta(t, 0.5, q.Keyword.MRR10, 1e-9)
 	require.InDelta(t, 1, q.Vector.MRR10, 1e-9)
 	require.InDelta(t, 1, q.Hybrid.MRR10, 1e-9)
 	require.Equal(t, Overlap{Both: 1}, q.Overlap)
-	again := refuse([]judged{j}, knowledge.RRFK, 50, 1)[0]
+	require.Equal(t, 0.5, knowledge.KeywordWeight, "the hand-worked fused scores above are for w = 0.5")
+	again := scoreRefuse([]judged{j}, knowledge.KeywordWeight, 50, "max")[0]
 	for _, h := range again.hits {
 		for _, o := range j.hits {
 			if o.page == h.page {

@@ -1785,7 +1785,7 @@ type KnowledgeHit struct {
 	Chunk     KnowledgeChunk `json:"chunk"`
 	FusedRank int            `json:"fused_rank"`
 
-	// FusedScore Reciprocal-rank fusion: Σ 1/(60 + rank).
+	// FusedScore Score fusion: 0.5 · keyword_score / the best keyword_score + 0.5 · vector_score (a missing score counts 0).
 	FusedScore float64 `json:"fused_score"`
 
 	// InBudget Whether a turn would put this chunk into the prompt.
@@ -1798,7 +1798,7 @@ type KnowledgeHit struct {
 	KeywordScore nullable.Nullable[float64] `json:"keyword_score"`
 	VectorRank   nullable.Nullable[int]     `json:"vector_rank"`
 
-	// VectorScore Cosine similarity.
+	// VectorScore Cosine similarity with the query, also for a chunk only BM25 ranked (null when the chunk's embedding is another embedder's, e.g. during a backfill).
 	VectorScore nullable.Nullable[float64] `json:"vector_score"`
 }
 
@@ -3913,7 +3913,7 @@ type ClientInterface interface {
 	//
 	// Ranks the tenant's ready chunks for `query` exactly as a turn would:
 	// BM25 over the keyword index, cosine similarity over the embeddings,
-	// fused by reciprocal rank (k = 60). With `agent_id`, only the sources
+	// fused by score: `0.5 · bm25 / best bm25 + 0.5 · cosine`. With `agent_id`, only the sources
 	// assigned to that agent are searched and `in_budget` marks the chunks
 	// that fit the agent's token budget. Each hit carries its keyword, vector
 	// and fused rank and score (a rank is null when that method did not find
@@ -3928,7 +3928,7 @@ type ClientInterface interface {
 	//
 	// Ranks the tenant's ready chunks for `query` exactly as a turn would:
 	// BM25 over the keyword index, cosine similarity over the embeddings,
-	// fused by reciprocal rank (k = 60). With `agent_id`, only the sources
+	// fused by score: `0.5 · bm25 / best bm25 + 0.5 · cosine`. With `agent_id`, only the sources
 	// assigned to that agent are searched and `in_budget` marks the chunks
 	// that fit the agent's token budget. Each hit carries its keyword, vector
 	// and fused rank and score (a rank is null when that method did not find
@@ -5761,7 +5761,7 @@ func (c *Client) AnswerKnowledgeGap(ctx context.Context, tenantId TenantId, gapI
 //
 // Ranks the tenant's ready chunks for `query` exactly as a turn would:
 // BM25 over the keyword index, cosine similarity over the embeddings,
-// fused by reciprocal rank (k = 60). With `agent_id`, only the sources
+// fused by score: `0.5 · bm25 / best bm25 + 0.5 · cosine`. With `agent_id`, only the sources
 // assigned to that agent are searched and `in_budget` marks the chunks
 // that fit the agent's token budget. Each hit carries its keyword, vector
 // and fused rank and score (a rank is null when that method did not find
@@ -5786,7 +5786,7 @@ func (c *Client) SearchKnowledgeWithBody(ctx context.Context, tenantId TenantId,
 //
 // Ranks the tenant's ready chunks for `query` exactly as a turn would:
 // BM25 over the keyword index, cosine similarity over the embeddings,
-// fused by reciprocal rank (k = 60). With `agent_id`, only the sources
+// fused by score: `0.5 · bm25 / best bm25 + 0.5 · cosine`. With `agent_id`, only the sources
 // assigned to that agent are searched and `in_budget` marks the chunks
 // that fit the agent's token budget. Each hit carries its keyword, vector
 // and fused rank and score (a rank is null when that method did not find
@@ -12142,7 +12142,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Ranks the tenant's ready chunks for `query` exactly as a turn would:
 	// BM25 over the keyword index, cosine similarity over the embeddings,
-	// fused by reciprocal rank (k = 60). With `agent_id`, only the sources
+	// fused by score: `0.5 · bm25 / best bm25 + 0.5 · cosine`. With `agent_id`, only the sources
 	// assigned to that agent are searched and `in_budget` marks the chunks
 	// that fit the agent's token budget. Each hit carries its keyword, vector
 	// and fused rank and score (a rank is null when that method did not find
@@ -12157,7 +12157,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Ranks the tenant's ready chunks for `query` exactly as a turn would:
 	// BM25 over the keyword index, cosine similarity over the embeddings,
-	// fused by reciprocal rank (k = 60). With `agent_id`, only the sources
+	// fused by score: `0.5 · bm25 / best bm25 + 0.5 · cosine`. With `agent_id`, only the sources
 	// assigned to that agent are searched and `in_budget` marks the chunks
 	// that fit the agent's token budget. Each hit carries its keyword, vector
 	// and fused rank and score (a rank is null when that method did not find
@@ -21906,7 +21906,7 @@ func (c *ClientWithResponses) AnswerKnowledgeGapWithResponse(ctx context.Context
 //
 // Ranks the tenant's ready chunks for `query` exactly as a turn would:
 // BM25 over the keyword index, cosine similarity over the embeddings,
-// fused by reciprocal rank (k = 60). With `agent_id`, only the sources
+// fused by score: `0.5 · bm25 / best bm25 + 0.5 · cosine`. With `agent_id`, only the sources
 // assigned to that agent are searched and `in_budget` marks the chunks
 // that fit the agent's token budget. Each hit carries its keyword, vector
 // and fused rank and score (a rank is null when that method did not find
@@ -21927,7 +21927,7 @@ func (c *ClientWithResponses) SearchKnowledgeWithBodyWithResponse(ctx context.Co
 //
 // Ranks the tenant's ready chunks for `query` exactly as a turn would:
 // BM25 over the keyword index, cosine similarity over the embeddings,
-// fused by reciprocal rank (k = 60). With `agent_id`, only the sources
+// fused by score: `0.5 · bm25 / best bm25 + 0.5 · cosine`. With `agent_id`, only the sources
 // assigned to that agent are searched and `in_budget` marks the chunks
 // that fit the agent's token budget. Each hit carries its keyword, vector
 // and fused rank and score (a rank is null when that method did not find

@@ -1589,7 +1589,7 @@ export interface paths {
          * Try retrieval (the retrieval tester)
          * @description Ranks the tenant's ready chunks for `query` exactly as a turn would:
          *     BM25 over the keyword index, cosine similarity over the embeddings,
-         *     fused by reciprocal rank (k = 60). With `agent_id`, only the sources
+         *     fused by score: `0.5 · bm25 / best bm25 + 0.5 · cosine`. With `agent_id`, only the sources
          *     assigned to that agent are searched and `in_budget` marks the chunks
          *     that fit the agent's token budget. Each hit carries its keyword, vector
          *     and fused rank and score (a rank is null when that method did not find
@@ -3156,13 +3156,13 @@ export interface components {
             vector_rank: number | null;
             /**
              * Format: double
-             * @description Cosine similarity.
+             * @description Cosine similarity with the query, also for a chunk only BM25 ranked (null when the chunk's embedding is another embedder's, e.g. during a backfill).
              */
             vector_score: number | null;
             fused_rank: number;
             /**
              * Format: double
-             * @description Reciprocal-rank fusion: Σ 1/(60 + rank).
+             * @description Score fusion: 0.5 · keyword_score / the best keyword_score + 0.5 · vector_score (a missing score counts 0).
              */
             fused_score: number;
             /** @description Whether a turn would put this chunk into the prompt. */

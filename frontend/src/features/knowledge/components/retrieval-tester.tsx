@@ -87,7 +87,7 @@ function HitCard({ hit: h, withBudget }: { hit: KnowledgeHit; withBudget: boolea
       <dl className="mt-3 grid grid-cols-1 gap-2 text-xs text-zinc-700 sm:grid-cols-3" aria-label="Ranks and scores">
         <Score label="Keyword (BM25)" rank={rank(h.keyword_rank)} score={score(h.keyword_score, 3)} />
         <Score label="Vector (cosine)" rank={rank(h.vector_rank)} score={score(h.vector_score, 3)} />
-        <Score label="Fused (RRF)" rank={rank(h.fused_rank)} score={score(h.fused_score, 4)} />
+        <Score label="Fused" rank={rank(h.fused_rank)} score={score(h.fused_score, 4)} />
       </dl>
     </li>
   )
