@@ -35,3 +35,19 @@ func TestTopKMatchesSortingEverything(t *testing.T) {
 		require.Equal(t, want, got, "k=%d", k)
 	}
 }
+
+// dotInt8 (a table, eight sums) is the dot product with the bytes read as
+// int8, for every byte value and lengths that are not multiples of eight.
+func TestDotInt8(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{0, 1, 7, 8, 9, 256, 259} {
+		q, v := make([]float32, n), make([]byte, n)
+		var want float64
+		for i := range q {
+			q[i], v[i] = rng.Float32()-0.5, byte(rng.IntN(256))
+			want += float64(q[i]) * float64(int8(v[i]))
+		}
+		require.InDelta(t, want, float64(dotInt8(q, v)), 1e-3, "n=%d", n)
+	}
+}
