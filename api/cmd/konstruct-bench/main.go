@@ -81,6 +81,9 @@ type opts struct {
 	cpuProfile  string
 	// ingestProfile is the CPU profile of the closed-loop ingest phase.
 	ingestProfile string
+	// statements is how many of pg_stat_statements' top statements to
+	// report per phase (0: none; the server must preload the extension).
+	statements int
 }
 
 func main() {
@@ -98,6 +101,7 @@ func main() {
 	flag.StringVar(&o.adminURL, "admin-url", envOr("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "a PostgreSQL superuser URL (a database is created and dropped)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the end-to-end phase here (go tool pprof)")
 	flag.StringVar(&o.ingestProfile, "ingest-cpuprofile", "", "write a CPU profile of the closed-loop ingest phase here (go tool pprof)")
+	flag.IntVar(&o.statements, "statements", 0, "report this many top statements per phase from pg_stat_statements (the server must preload it; track = all)")
 	flag.Parse()
 	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "konstruct-bench:", err)
@@ -251,6 +255,14 @@ func run(ctx context.Context, o opts) error {
 		return pids
 	}
 
+	var stmts *statements
+	if o.statements > 0 {
+		stmts = &statements{pool: db.owner, db: db.name, top: o.statements}
+		if _, err := db.owner.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"); err != nil {
+			return fmt.Errorf("-statements: %w", err)
+		}
+	}
+
 	slack, llm := slackfake.NewServer(), llmfake.NewServer()
 	defer slack.Close()
 	defer llm.Close()
@@ -307,9 +319,15 @@ func run(ctx context.Context, o opts) error {
 		return err
 	}
 	n0 = roundTrips.Total()
+	if err := stmts.reset(ctx); err != nil {
+		return err
+	}
 	res.Ingest = closedLoop(o, post)
 	stopProfile()
 	res.Ingest.RoundTrips = perOp(n0, res.Ingest.Count)
+	if err := stmts.report(ctx, os.Stderr, "ingest, closed loop", res.Ingest.Count); err != nil {
+		return err
+	}
 	fmt.Fprintln(os.Stderr, "phase 3/4: ingest at a fixed rate")
 	n0 = roundTrips.Total()
 	res.IngestRated = openLoop(o.rate, o.duration, post, nil)
@@ -338,7 +356,13 @@ func run(ctx context.Context, o opts) error {
 	time.Sleep(3 * time.Second) // let the workers elect a leader, start fetching and run their on-start periodic jobs
 	n0, s0 := roundTrips.Total(), roundTrips.Steps()
 	pools0 := []*pgxpool.Stat{server.Store.Pool.Stat(), worker.Store.Pool.Stat()}
+	if err := stmts.reset(ctx); err != nil {
+		return err
+	}
 	res.EndToEnd = endToEnd(o, base, slack)
+	if err := stmts.report(ctx, os.Stderr, "end to end", res.EndToEnd.Count); err != nil {
+		return err
+	}
 	res.EndToEnd.PoolWaits = poolWaits(pools0, []*pgxpool.Stat{server.Store.Pool.Stat(), worker.Store.Pool.Stat()})
 	res.EndToEnd.RoundTrips = perOp(n0, res.EndToEnd.Count)
 	res.EndToEnd.RoundTripsBySteps = stepsPerOp(s0, n0, res.EndToEnd.Count)
