@@ -103,4 +103,9 @@ func TestTurnRoundTrips(t *testing.T) {
 	// insert carries BEGIN, the tenant and the message's statement); River's
 	// NOTIFY with COMMIT.
 	require.Equal(t, int64(3), second[channels.StepIngest], "the ingest of an event in steady state")
+	// The memory job (api/memory's): the turn's messages (with the
+	// transaction's BEGIN and tenant), then their memories with COMMIT.
+	for _, m := range []map[string]int64{first, second} {
+		require.Equal(t, int64(2), m["job:memory.embed"], "the memory job of a turn")
+	}
 }
