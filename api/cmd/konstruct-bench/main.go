@@ -84,6 +84,8 @@ type opts struct {
 	// statements is how many of pg_stat_statements' top statements to
 	// report per phase (0: none; the server must preload the extension).
 	statements int
+	// keep leaves the bench's database in place (to EXPLAIN its statements).
+	keep bool
 }
 
 func main() {
@@ -102,6 +104,7 @@ func main() {
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the end-to-end phase here (go tool pprof)")
 	flag.StringVar(&o.ingestProfile, "ingest-cpuprofile", "", "write a CPU profile of the closed-loop ingest phase here (go tool pprof)")
 	flag.IntVar(&o.statements, "statements", 0, "report this many top statements per phase from pg_stat_statements (the server must preload it; track = all)")
+	flag.BoolVar(&o.keep, "keep", false, "keep the bench's database afterwards (its name is printed) instead of dropping it")
 	flag.Parse()
 	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "konstruct-bench:", err)
@@ -237,7 +240,11 @@ func run(ctx context.Context, o opts) error {
 	if err != nil {
 		return err
 	}
-	defer drop()
+	if !o.keep {
+		defer drop()
+	} else {
+		defer db.owner.Close()
+	}
 	fmt.Fprintf(os.Stderr, "database %s migrated\n", db.name)
 	ownDB = func() []int {
 		var pids []int
