@@ -372,3 +372,64 @@ func (s *Service) queueUpsert(b *store.Batch, tenantID, agentID uuid.UUID, parti
 		b.Queue("UPDATE memories SET embedding_vec = $1::text::vector WHERE message_id = $2", vectorLiteral(v), messageID)
 	}
 }
+
+// Said is a message of a turn to remember: its id and its text.
+type Said struct {
+	ID   uuid.UUID
+	Text string
+}
+
+// inProcess reports whether e embeds in this process (no service to call,
+// nothing to wait for or retry).
+func inProcess(e Embedder) bool {
+	switch e.(type) {
+	case Offline, *Offline, *Semantic:
+		return true
+	}
+	return false
+}
+
+// rememberSQL stores one message's memory, if the rule remembered keeps it,
+// in the statement that reads it: the message's person, conversation, role
+// and time come from its row, so only what the rule says is stored.
+const rememberSQL = `INSERT INTO memories AS memory (id, tenant_id, agent_id, participant_key, message_id, conversation_id, role, embedder, embedding, said_at)
+	SELECT $1, m.tenant_id, $2, m.connection_id::text || ':' || m.participant_id, m.id, m.conversation_id, m.role, $3, $4, m.created_at
+	FROM messages m WHERE m.id = $5 AND ` + remembered + `
+	ON CONFLICT (message_id) DO UPDATE SET embedder = EXCLUDED.embedder, embedding = EXCLUDED.embedding, agent_id = EXCLUDED.agent_id,
+		participant_key = EXCLUDED.participant_key, embedded_at = now()`
+
+// QueueRemember stores the memories of a turn's messages with the turn's
+// last write. With an in-process embedder they are embedded now and stored by
+// statements queued into b, which the caller sends with its COMMIT after the
+// statements that deliver the reply: the rule remembered is applied in that
+// transaction, seeing the reply delivered, exactly as the embed job would
+// after it. This saves the turn a River job (its insert, fetch, completion and
+// two transactions). With an embedding service (a network call that may fail
+// and is retried), or if embedding fails, it enqueues the embed job in tx as
+// Enqueue does.
+func (s *Service) QueueRemember(ctx context.Context, tx store.Tx, b *store.Batch, agentID uuid.UUID, msgs []Said) error {
+	ids := make([]uuid.UUID, 0, len(msgs))
+	texts := make([]string, 0, len(msgs))
+	for _, m := range msgs {
+		if m.Text != "" { // the rule never keeps an empty message
+			ids, texts = append(ids, m.ID), append(texts, m.Text)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if !inProcess(s.embedder) {
+		return s.Enqueue(ctx, tx, agentID, ids...)
+	}
+	vs, err := s.embedder.Embed(ctx, texts)
+	if err != nil || len(vs) != len(ids) {
+		return s.Enqueue(ctx, tx, agentID, ids...)
+	}
+	for i, id := range ids {
+		b.Queue(rememberSQL, uuid.Must(uuid.NewV7()), agentID, s.embedder.ID(), encode(vs[i]), id)
+		if s.pgvector {
+			b.Queue("UPDATE memories SET embedding_vec = $1::text::vector WHERE message_id = $2", vectorLiteral(vs[i]), id)
+		}
+	}
+	return nil
+}

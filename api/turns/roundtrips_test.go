@@ -1,6 +1,7 @@
 package turns_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -79,10 +80,10 @@ func TestTurnRoundTrips(t *testing.T) {
 		// the memories' texts and knowledge's rare second statement, in a
 		// transaction of their own, only when there is something to load
 		// (none here). Record: one batch (reply, usage, audit, COMMIT).
-		// Deliver: River's insert of the memory job, then one batch
-		// (River's NOTIFY, deferred to it; the reply delivered, the
-		// conversation's time, reply.delivered, COMMIT).
-		turns.StepClaim: 3, turns.StepAcknowledge: 1, turns.StepRead: 1, turns.StepRecord: 1, turns.StepDeliver: 2,
+		// Deliver: one batch (the reply delivered, the conversation's
+		// time, reply.delivered, the turn's memories — embedded in process,
+		// no River job — COMMIT).
+		turns.StepClaim: 3, turns.StepAcknowledge: 1, turns.StepRead: 1, turns.StepRecord: 1, turns.StepDeliver: 1,
 	}
 	// The turn's own steps; the webhook's ingest and the memory job (its
 	// owner's) are held apart below or only logged.
@@ -103,9 +104,45 @@ func TestTurnRoundTrips(t *testing.T) {
 	// insert carries BEGIN, the tenant and the message's statement); River's
 	// NOTIFY with COMMIT.
 	require.Equal(t, int64(3), second[channels.StepIngest], "the ingest of an event in steady state")
-	// The memory job (api/memory's): the turn's messages (with the
-	// transaction's BEGIN and tenant), then their memories with COMMIT.
+	// With an in-process embedder the memories ride the delivery: no
+	// memory job runs.
 	for _, m := range []map[string]int64{first, second} {
-		require.Equal(t, int64(2), m["job:memory.embed"], "the memory job of a turn")
+		require.Zero(t, m["job:memory.embed"], "no memory job with an in-process embedder")
 	}
+}
+
+// TestTurnMemoriesWithAnEmbeddingService: with an embedder that is a
+// service (a network call that may fail and is retried), a turn's memories
+// are stored by the embed job, not by its delivery: River's insert of the job
+// with the delivery (deliver: 2 round trips), then the job's two (the
+// messages, then their memories with COMMIT).
+func TestTurnMemoriesWithAnEmbeddingService(t *testing.T) {
+	t.Parallel()
+	l := llmfake.New(t)
+	counter := &store.StepCounter{}
+	s, f := apitest.WithFakes(t, apitest.Opts{Work: true, DBTracer: counter, Env: map[string]string{
+		"OPENAI_API_URL": l.URL + "/v1", "PLATFORM_OPENAI_API_KEY": platformKey,
+		"EMBEDDER": "openai", "EMBEDDING_URL": l.URL + "/v1",
+		"TURN_DEBOUNCE": "0s", "LLM_MAX_RETRIES": "0",
+	}})
+	acct := s.SignUp(t)
+	r := acct.Client.Do("POST", "/api/portal/tenants/"+acct.TenantID.String()+"/agents", map[string]any{"name": "Ada", "model": "openai/gpt-4o-mini"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	ws := s.InstallSlack(t, acct, f)
+
+	before := counter.Steps()
+	r = s.SlackEvent(t, f, slackfake.Envelope(ws.TeamID, "EvES1", slackfake.Mention("UALICE", "CES", nextTS(), "<@"+ws.BotUserID+"> where is order 42?")))
+	require.Equal(t, http.StatusOK, r.Status)
+	f.Slack.WaitCalls(t, "chat.update", 1, 10*time.Second)
+	s.Settle(t)
+	after := counter.Steps()
+	require.Equal(t, int64(2), after[turns.StepDeliver]-before[turns.StepDeliver], "the delivery with the job's insert")
+	require.Equal(t, int64(2), after["job:memory.embed"]-before["job:memory.embed"], "the embed job")
+
+	var n int
+	var embedder string
+	require.NoError(t, s.DB.Owner.QueryRow(context.Background(), `SELECT count(*), min(embedder) FROM memories WHERE tenant_id = $1`,
+		acct.TenantID).Scan(&n, &embedder))
+	require.Equal(t, 2, n, "the question and the answer")
+	require.True(t, strings.HasPrefix(embedder, "openai/"), embedder)
 }

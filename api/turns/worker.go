@@ -662,17 +662,18 @@ func (w *Worker) saveDeliveryTx(ctx context.Context, tx store.Tx, t *turn, exter
 		return err
 	}
 	if last && w.opts.Memory != nil {
-		// One embedding job for the turn: what the user said and, unless a
-		// person takes over, what the agent answered. River's insert is its
-		// own statement.
-		ids := make([]uuid.UUID, 0, len(t.pending)+1)
+		// The turn's memories: what the user said and, unless a person
+		// takes over, what the agent answered, stored after the delivery
+		// in the same batch (or, with an embedding service, one embed job:
+		// River's insert is its own statement).
+		said := make([]memory.Said, 0, len(t.pending)+1)
 		for _, m := range t.pending {
-			ids = append(ids, m.ID)
+			said = append(said, memory.Said{ID: m.ID, Text: m.Body})
 		}
 		if t.msg.Body != HandoverMessage {
-			ids = append(ids, t.msg.ID)
+			said = append(said, memory.Said{ID: t.msg.ID, Text: t.msg.Body})
 		}
-		if err := w.opts.Memory.Enqueue(ctx, tx, t.agent.ID, ids...); err != nil {
+		if err := w.opts.Memory.QueueRemember(ctx, tx, &b, t.agent.ID, said); err != nil {
 			return err
 		}
 	}
