@@ -232,7 +232,10 @@ func Receive(ctx context.Context, tx store.Tx, in Inbound) (msg *Message, duplic
 // the message stored (its ID is known before), or Duplicate.
 type Received struct {
 	// Message is the message, with its conversation once the statement ran.
-	Message   *Message
+	Message *Message
+	// AgentID is the agent a new conversation is created with (the
+	// connection's), which an existing one most likely has too.
+	AgentID   *uuid.UUID
 	Duplicate bool
 }
 
@@ -251,7 +254,7 @@ func QueueReceive(b *store.Batch, tenantID uuid.UUID, in Inbound) (*Received, er
 		in.Attachments = []Attachment{}
 	}
 	msgID := uuid.Must(uuid.NewV7())
-	r := &Received{Message: &Message{
+	r := &Received{AgentID: in.AgentID, Message: &Message{
 		ID: msgID, TenantID: tenantID, ConnectionID: in.ConnectionID,
 		Role: RoleUser, ExternalID: &in.ExternalID, EventID: in.EventID, AuthorID: in.ParticipantID, ParticipantID: in.ParticipantID, Body: in.Body,
 		Kind: in.Kind, Attachments: in.Attachments, DeliveryState: "received", CreatedAt: in.SentAt, ReceivedAt: time.Now(),

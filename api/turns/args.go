@@ -20,6 +20,13 @@ type Args struct {
 	TenantID       uuid.UUID `json:"tenant_id"`
 	ConversationID uuid.UUID `json:"conversation_id"`
 	MessageID      uuid.UUID `json:"message_id" river:"unique"`
+	// ConnectionID and AgentID, when set, are the message's connection and
+	// the agent its conversation most likely has (EnqueueReceived): the
+	// claim reads the connection, the agents and the billing state with its
+	// lock, in one round trip, instead of after it. A conversation found
+	// with another agent is read as before.
+	ConnectionID *uuid.UUID `json:"connection_id,omitempty"`
+	AgentID      *uuid.UUID `json:"agent_id,omitempty"`
 }
 
 // Kind is the job's stable name.
@@ -44,7 +51,8 @@ func Enqueue(ctx context.Context, tx store.Tx, msg *conversations.Message) error
 // so the claim finds it from the message. When the message turns out to be
 // a duplicate, the caller rolls the transaction back, and the job with it.
 func EnqueueReceived(ctx context.Context, tx store.Tx, r *conversations.Received) error {
-	if _, err := tx.InsertJob(ctx, Args{TenantID: tx.TenantID, MessageID: r.Message.ID}, nil); err != nil {
+	connID := r.Message.ConnectionID
+	if _, err := tx.InsertJob(ctx, Args{TenantID: tx.TenantID, MessageID: r.Message.ID, ConnectionID: &connID, AgentID: r.AgentID}, nil); err != nil {
 		return fmt.Errorf("enqueue agent turn: %w", err)
 	}
 	return nil

@@ -69,9 +69,10 @@ func TestTurnRoundTrips(t *testing.T) {
 		// Every transaction begins in its first round trip (store's lazy
 		// begin: BEGIN and the tenant ride the first batch or statement).
 		// The claim: one batch (the lock, the turn's messages, the
-		// tenant's name), one batch (the connection, the agents to choose
-		// from, the billing gate's account and budget), one batch (the
-		// turn's record, the placeholder's intent, COMMIT). Acknowledge:
+		// tenant's name and — the job names the message's connection and
+		// agent — the connection, the agents to choose from, the billing
+		// gate's account and budget), one batch (the turn's record, the
+		// placeholder's intent, COMMIT). Acknowledge:
 		// one batch (the part sent, the placeholder's ref, COMMIT). No
 		// turn.think: the model keys are chosen from what the read step
 		// loaded (llmkeys.QueuePreload). The read: one batch (the window,
@@ -83,7 +84,7 @@ func TestTurnRoundTrips(t *testing.T) {
 		// Deliver: one batch (the reply delivered, the conversation's
 		// time, reply.delivered, the turn's memories — embedded in process,
 		// no River job — COMMIT).
-		turns.StepClaim: 3, turns.StepAcknowledge: 1, turns.StepRead: 1, turns.StepRecord: 1, turns.StepDeliver: 1,
+		turns.StepClaim: 2, turns.StepAcknowledge: 1, turns.StepRead: 1, turns.StepRecord: 1, turns.StepDeliver: 1,
 	}
 	// The turn's own steps; the webhook's ingest and the memory job (its
 	// owner's) are held apart below or only logged.
@@ -145,4 +146,48 @@ func TestTurnMemoriesWithAnEmbeddingService(t *testing.T) {
 		acct.TenantID).Scan(&n, &embedder))
 	require.Equal(t, 2, n, "the question and the answer")
 	require.True(t, strings.HasPrefix(embedder, "openai/"), embedder)
+}
+
+// TestClaimReadsTheConversationsOwnAgent: a Slack turn's job names the agent
+// its conversation was created with, so the claim reads the agents with its
+// lock; a conversation given another agent since is still answered by that
+// agent (the claim reads it in a round trip of its own).
+func TestClaimReadsTheConversationsOwnAgent(t *testing.T) {
+	t.Parallel()
+	l := llmfake.New(t)
+	s, f := apitest.WithFakes(t, apitest.Opts{Work: true, Env: map[string]string{
+		"OPENAI_API_URL": l.URL + "/v1", "PLATFORM_OPENAI_API_KEY": platformKey,
+		"TURN_DEBOUNCE": "0s", "LLM_MAX_RETRIES": "0",
+	}})
+	acct := s.SignUp(t)
+	ids := map[string]string{}
+	for _, name := range []string{"Ada", "Bea"} {
+		r := acct.Client.Do("POST", "/api/portal/tenants/"+acct.TenantID.String()+"/agents", map[string]any{"name": name, "model": "openai/gpt-4o-mini"})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		ids[name] = r.Map(t)["id"].(string)
+	}
+	ws := s.InstallSlack(t, acct, f)
+	ctx := context.Background()
+	lastAuthor := func() string {
+		var author string
+		require.NoError(t, s.DB.Owner.QueryRow(ctx, `SELECT author_id FROM messages WHERE tenant_id = $1 AND role = 'assistant'
+			ORDER BY seq DESC LIMIT 1`, acct.TenantID).Scan(&author))
+		return author
+	}
+
+	ts := nextTS()
+	r := s.SlackEvent(t, f, slackfake.Envelope(ws.TeamID, "EvOA1", slackfake.Mention("UALICE", "COA", ts, "<@"+ws.BotUserID+"> hello")))
+	require.Equal(t, http.StatusOK, r.Status)
+	f.Slack.WaitCalls(t, "chat.update", 1, 10*time.Second)
+	s.Settle(t)
+	require.Equal(t, ids["Ada"], lastAuthor(), "the tenant's first agent answers a new conversation")
+
+	_, err := s.DB.Owner.Exec(ctx, `UPDATE conversations SET agent_id = $1 WHERE tenant_id = $2`, ids["Bea"], acct.TenantID)
+	require.NoError(t, err)
+	r = s.SlackEvent(t, f, slackfake.Envelope(ws.TeamID, "EvOA2", slackfake.Event{"type": "app_mention", "user": "UALICE", "channel": "COA",
+		"ts": nextTS(), "thread_ts": ts, "text": "<@" + ws.BotUserID + "> and now?"}))
+	require.Equal(t, http.StatusOK, r.Status)
+	f.Slack.WaitCalls(t, "chat.update", 2, 10*time.Second)
+	s.Settle(t)
+	require.Equal(t, ids["Bea"], lastAuthor(), "the conversation's own agent answers")
 }
