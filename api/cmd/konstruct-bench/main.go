@@ -333,7 +333,7 @@ func run(ctx context.Context, o opts) error {
 	stopProfile()
 	res.Ingest.RoundTrips = perOp(n0, res.Ingest.Count)
 	if err := stmts.report(ctx, os.Stderr, "ingest, closed loop", res.Ingest.Count); err != nil {
-		return err
+		fmt.Fprintln(os.Stderr, "statements:", err)
 	}
 	fmt.Fprintln(os.Stderr, "phase 3/4: ingest at a fixed rate")
 	n0 = roundTrips.Total()
@@ -364,11 +364,11 @@ func run(ctx context.Context, o opts) error {
 	n0, s0 := roundTrips.Total(), roundTrips.Steps()
 	pools0 := []*pgxpool.Stat{server.Store.Pool.Stat(), worker.Store.Pool.Stat()}
 	if err := stmts.reset(ctx); err != nil {
-		return err
+		fmt.Fprintln(os.Stderr, "statements:", err)
 	}
 	res.EndToEnd = endToEnd(o, base, slack)
 	if err := stmts.report(ctx, os.Stderr, "end to end", res.EndToEnd.Count); err != nil {
-		return err
+		fmt.Fprintln(os.Stderr, "statements:", err)
 	}
 	res.EndToEnd.PoolWaits = poolWaits(pools0, []*pgxpool.Stat{server.Store.Pool.Stat(), worker.Store.Pool.Stat()})
 	res.EndToEnd.RoundTrips = perOp(n0, res.EndToEnd.Count)
