@@ -11,6 +11,7 @@ import (
 
 	"github.com/konstruct/konstruct/api/apitest"
 	"github.com/konstruct/konstruct/api/channels"
+	"github.com/konstruct/konstruct/api/fakes/graphfake"
 	"github.com/konstruct/konstruct/api/fakes/llmfake"
 	"github.com/konstruct/konstruct/api/fakes/slackfake"
 	"github.com/konstruct/konstruct/api/store"
@@ -190,4 +191,34 @@ func TestClaimReadsTheConversationsOwnAgent(t *testing.T) {
 	f.Slack.WaitCalls(t, "chat.update", 2, 10*time.Second)
 	s.Settle(t)
 	require.Equal(t, ids["Bea"], lastAuthor(), "the conversation's own agent answers")
+}
+
+// TestWhatsAppClaimRoundTrips: a WhatsApp turn's job names its conversation,
+// connection and agent as the ingest statement found them, so its claim is
+// the Slack turn's two round trips.
+func TestWhatsAppClaimRoundTrips(t *testing.T) {
+	t.Parallel()
+	l := llmfake.New(t)
+	counter := &store.StepCounter{}
+	s, f := apitest.WithFakes(t, apitest.Opts{Work: true, DBTracer: counter, Env: map[string]string{
+		"OPENAI_API_URL": l.URL + "/v1", "PLATFORM_OPENAI_API_KEY": platformKey,
+		"TURN_DEBOUNCE": "0s", "LLM_MAX_RETRIES": "0", "ALLOW_PRIVATE_URLS": "true",
+	}})
+	acct := s.SignUp(t)
+	r := acct.Client.Do("POST", "/api/portal/tenants/"+acct.TenantID.String()+"/agents", map[string]any{"name": "Ada", "model": "openai/gpt-4o-mini"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	num := s.ConnectWhatsApp(t, acct, f)
+	for i, text := range []string{"hello", "and again"} {
+		before := counter.Steps()
+		r := s.WhatsAppEvent(t, f, graphfake.Delivery(num.Number, []graphfake.Message{graphfake.Text("16505550199", "wamid.rt"+string(rune('0'+i)), text)}, nil))
+		require.Equal(t, http.StatusOK, r.Status)
+		require.Eventually(t, func() bool {
+			var n int
+			_ = s.DB.Owner.QueryRow(context.Background(), `SELECT count(*) FROM messages WHERE tenant_id = $1 AND role = 'assistant'
+				AND delivery_state = 'delivered'`, acct.TenantID).Scan(&n)
+			return n == i+1
+		}, 30*time.Second, 20*time.Millisecond)
+		s.Settle(t)
+		require.Equal(t, int64(2), counter.Steps()[turns.StepClaim]-before[turns.StepClaim], "turn %d's claim", i+1)
+	}
 }
