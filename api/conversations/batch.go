@@ -46,12 +46,17 @@ const lockSQL = `SELECT ` + convCols + ` FROM conversations c
 // own record (the assistant message of its job), whether another turn is
 // writing a reply, and the user messages after the last answer.
 // The conversation is $1, or when $1 is NULL the conversation of the
-// message $5 (as lockSQL).
+// message $5 (as lockSQL). Another turn's reply is "coalesce(turn_job_id,
+// $2) <> $2", not "turn_job_id IS NOT NULL AND turn_job_id <> $2": with the
+// latter the generic plan walked the partial index messages_turn_job_key
+// over every reply of the tenant (LIMIT 1 finding none: 500 rows and 492
+// buffers after 500 turns, growing with the tenant's history) instead of
+// the conversation's few messages.
 const turnMessagesSQL = `WITH conv AS (SELECT coalesce($1::uuid, (SELECT conversation_id FROM messages WHERE id = $5)) AS id)
 	SELECT ` + msgCols + `, 'mine' AS what FROM messages m WHERE m.conversation_id = (SELECT id FROM conv) AND m.turn_job_id = $2
 	UNION ALL
 	(SELECT ` + msgCols + `, 'in_flight' FROM messages m WHERE m.conversation_id = (SELECT id FROM conv) AND m.role = 'assistant'
-		AND m.turn_job_id IS NOT NULL AND m.turn_job_id <> $2 AND m.delivery_state IN ($3, $4) LIMIT 1)
+		AND coalesce(m.turn_job_id, $2) <> $2 AND m.delivery_state IN ($3, $4) LIMIT 1)
 	UNION ALL
 	SELECT ` + msgCols + `, 'pending' FROM messages m WHERE m.conversation_id = (SELECT id FROM conv) AND m.role = 'user' AND m.seq > (
 		SELECT coalesce(max(CASE WHEN role = 'human' THEN seq ELSE answers_seq END), 0) FROM messages

@@ -1,9 +1,7 @@
 package conversations
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -195,7 +193,7 @@ WITH c AS (
 		participant_name = coalesce(nullif(excluded.participant_name, ''), c.participant_name),
 		participant_phone = coalesce(nullif(excluded.participant_phone, ''), c.participant_phone),
 		channel_ref = excluded.channel_ref
-	RETURNING c.id
+	RETURNING c.id, c.agent_id
 ), m AS (
 	INSERT INTO messages (id, tenant_id, conversation_id, connection_id, role, external_id, event_id, author_id, participant_id,
 		body, kind, attachments, created_at)
@@ -208,37 +206,26 @@ WITH c AS (
 	INSERT INTO outbound_events (id, tenant_id, type, subject, data)
 	SELECT $19, $2, 'message.received', 'conversation:' || c.id, $20::jsonb || jsonb_build_object('conversation_id', c.id) FROM c, m
 )
-SELECT c.id, (SELECT id FROM m) FROM c`
-
-// Receive records an inbound message. duplicate is true (and msg nil) when
-// the channel delivered this message before; then nothing new was written
-// but the conversation's timestamps.
-func Receive(ctx context.Context, tx store.Tx, in Inbound) (msg *Message, duplicate bool, err error) {
-	var b store.Batch
-	r, err := QueueReceive(&b, tx.TenantID, in)
-	if err != nil {
-		return nil, false, err
-	}
-	if err := tx.Send(ctx, &b); err != nil {
-		return nil, false, fmt.Errorf("receive message: %w", err)
-	}
-	if r.Duplicate {
-		return nil, true, nil
-	}
-	return r.Message, false, nil
-}
+SELECT c.id, c.agent_id, (SELECT id FROM m) FROM c`
 
 // Received is what QueueReceive's statement found, once its batch was sent:
 // the message stored (its ID is known before), or Duplicate.
 type Received struct {
 	// Message is the message, with its conversation once the statement ran.
-	Message   *Message
+	Message *Message
+	// AgentID is the conversation's agent: until the statement ran, the one
+	// a new conversation is created with (the connection's), which an
+	// existing one most likely has too.
+	AgentID   *uuid.UUID
 	Duplicate bool
 }
 
-// QueueReceive queues Receive's statement into b (see Receive). The message's
-// id is chosen here, so a caller can refer to it (a job's arguments) before
-// the statement has run; its conversation's id is only known after.
+// QueueReceive queues the statement that records an inbound message into b
+// (receiveSQL); once sent, the result says whether the channel delivered it
+// before (then nothing new was written but the conversation's timestamps).
+// The message's id is chosen here, so a caller can refer to it (a job's
+// arguments) before the statement has run; its conversation's id is only
+// known after.
 func QueueReceive(b *store.Batch, tenantID uuid.UUID, in Inbound) (*Received, error) {
 	if in.ExternalID == "" || in.ThreadKey == "" {
 		return nil, errors.New("conversations: inbound message without external id or thread key")
@@ -251,7 +238,7 @@ func QueueReceive(b *store.Batch, tenantID uuid.UUID, in Inbound) (*Received, er
 		in.Attachments = []Attachment{}
 	}
 	msgID := uuid.Must(uuid.NewV7())
-	r := &Received{Message: &Message{
+	r := &Received{AgentID: in.AgentID, Message: &Message{
 		ID: msgID, TenantID: tenantID, ConnectionID: in.ConnectionID,
 		Role: RoleUser, ExternalID: &in.ExternalID, EventID: in.EventID, AuthorID: in.ParticipantID, ParticipantID: in.ParticipantID, Body: in.Body,
 		Kind: in.Kind, Attachments: in.Attachments, DeliveryState: "received", CreatedAt: in.SentAt, ReceivedAt: time.Now(),
@@ -261,7 +248,7 @@ func QueueReceive(b *store.Batch, tenantID uuid.UUID, in Inbound) (*Received, er
 		msgID, in.ExternalID, in.EventID, in.Body, in.Kind, in.Attachments, uuid.Must(uuid.NewV7()), receivedEvent(msgID, in)).
 		QueryRow(func(row pgx.Row) error {
 			var received uuid.NullUUID
-			if err := row.Scan(&r.Message.ConversationID, &received); err != nil {
+			if err := row.Scan(&r.Message.ConversationID, &r.AgentID, &received); err != nil {
 				return err
 			}
 			r.Duplicate = !received.Valid

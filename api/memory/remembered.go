@@ -1,7 +1,8 @@
 package memory
 
 // remembered is the rule, over a message aliased m, of what becomes a memory.
-// The turn's embedding job and the backfill both apply it, so they agree:
+// A turn's delivery (QueueRemember), the embedding job and the backfill all
+// apply it, so they agree:
 //
 //   - a message belongs to one person (messages.participant_id: a user
 //     message's speaker, or the one person a reply answers) and has text;

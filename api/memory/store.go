@@ -309,22 +309,16 @@ func (w *EmbedWorker) Work(ctx context.Context, job *river.Job[EmbedArgs]) error
 	if len(ids) == 0 {
 		return nil
 	}
+	// Two round trips: the messages (the transaction's BEGIN and tenant
+	// ride with them), then their memories with the COMMIT.
 	return w.Memory.store.WithTenant(ctx, job.Args.TenantID, func(ctx context.Context, tx store.Tx) error {
-		var msgs []struct {
-			ID             uuid.UUID `bun:"id"`
-			ConversationID uuid.UUID `bun:"conversation_id"`
-			ConnectionID   uuid.UUID `bun:"connection_id"`
-			Role           string    `bun:"role"`
-			Body           string    `bun:"body"`
-			CreatedAt      time.Time `bun:"created_at"`
-			Participant    string    `bun:"participant_id"`
-		}
 		// Erased messages are simply not found; what the rule leaves out
 		// (notices, replies to several people, empty ones) is skipped.
-		err := tx.NewRaw(`SELECT m.id, m.conversation_id, m.connection_id, m.role, m.body, m.created_at, m.participant_id
-			FROM messages m WHERE m.id IN (?) AND `+remembered+` ORDER BY m.seq`,
-			bun.In(ids)).Scan(ctx, &msgs)
-		if err != nil || len(msgs) == 0 {
+		var msgs []embedSource
+		var b store.Batch
+		b.Queue(`SELECT m.id, m.conversation_id, m.connection_id, m.role, m.body, m.created_at, m.participant_id
+			FROM messages m WHERE m.id = ANY($1) AND `+remembered+` ORDER BY m.seq`, ids).Query(store.All(&msgs))
+		if err := tx.Send(ctx, &b); err != nil || len(msgs) == 0 {
 			return err
 		}
 		texts := make([]string, len(msgs))
@@ -335,13 +329,23 @@ func (w *EmbedWorker) Work(ctx context.Context, job *river.Job[EmbedArgs]) error
 		if err != nil {
 			return err
 		}
+		var up store.Batch
 		for i, m := range msgs {
-			if err := w.Memory.upsertMemory(ctx, tx, job.Args.AgentID, ParticipantKey(m.ConnectionID, m.Participant), m.ID, m.ConversationID, m.Role, m.CreatedAt, vs[i]); err != nil {
-				return err
-			}
+			w.Memory.queueUpsert(&up, tx.TenantID, job.Args.AgentID, ParticipantKey(m.ConnectionID, m.Participant), m.ID, m.ConversationID, m.Role, m.CreatedAt, vs[i])
 		}
-		return nil
+		return tx.SendAndCommit(ctx, &up)
 	})
+}
+
+// embedSource is a message the embed job reads.
+type embedSource struct {
+	ID             uuid.UUID `bun:"id"`
+	ConversationID uuid.UUID `bun:"conversation_id"`
+	ConnectionID   uuid.UUID `bun:"connection_id"`
+	Role           string    `bun:"role"`
+	Body           string    `bun:"body"`
+	CreatedAt      time.Time `bun:"created_at"`
+	Participant    string    `bun:"participant_id"`
 }
 
 // Save embeds one message and upserts its memory.
@@ -350,19 +354,82 @@ func (s *Service) Save(ctx context.Context, tx store.Tx, agentID uuid.UUID, part
 	if err != nil {
 		return err
 	}
-	return s.upsertMemory(ctx, tx, agentID, participantKey, messageID, convID, role, saidAt, vs[0])
+	var b store.Batch
+	s.queueUpsert(&b, tx.TenantID, agentID, participantKey, messageID, convID, role, saidAt, vs[0])
+	return tx.Send(ctx, &b)
 }
 
-// upsertMemory upserts one message's memory from its embedding.
-func (s *Service) upsertMemory(ctx context.Context, tx store.Tx, agentID uuid.UUID, participantKey string, messageID, convID uuid.UUID, role string, saidAt time.Time, v []float32) error {
-	m := &Memory{ID: uuid.Must(uuid.NewV7()), TenantID: tx.TenantID, AgentID: agentID, ParticipantKey: participantKey, MessageID: messageID,
-		ConversationID: convID, Role: role, Embedder: s.embedder.ID(), Embedding: encode(v), SaidAt: saidAt}
-	_, err := tx.NewInsert().Model(m).ExcludeColumn("embedded_at").
-		On("CONFLICT (message_id) DO UPDATE SET embedder = EXCLUDED.embedder, embedding = EXCLUDED.embedding, agent_id = EXCLUDED.agent_id, participant_key = EXCLUDED.participant_key, embedded_at = now()").
-		Exec(ctx)
-	if err != nil || !s.pgvector {
-		return err
+const upsertSQL = `INSERT INTO memories AS memory (id, tenant_id, agent_id, participant_key, message_id, conversation_id, role, embedder, embedding, said_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+	ON CONFLICT (message_id) DO UPDATE SET embedder = EXCLUDED.embedder, embedding = EXCLUDED.embedding, agent_id = EXCLUDED.agent_id,
+		participant_key = EXCLUDED.participant_key, embedded_at = now()`
+
+// queueUpsert queues the upsert of one message's memory from its embedding
+// (and its pgvector column, where there is one) into b.
+func (s *Service) queueUpsert(b *store.Batch, tenantID, agentID uuid.UUID, participantKey string, messageID, convID uuid.UUID, role string, saidAt time.Time, v []float32) {
+	b.Queue(upsertSQL, uuid.Must(uuid.NewV7()), tenantID, agentID, participantKey, messageID, convID, role, s.embedder.ID(), encode(v), saidAt)
+	if s.pgvector {
+		b.Queue("UPDATE memories SET embedding_vec = $1::text::vector WHERE message_id = $2", vectorLiteral(v), messageID)
 	}
-	_, err = tx.ExecContext(ctx, "UPDATE memories SET embedding_vec = ?::vector WHERE message_id = ?", vectorLiteral(v), messageID)
-	return err
+}
+
+// Said is a message of a turn to remember: its id and its text.
+type Said struct {
+	ID   uuid.UUID
+	Text string
+}
+
+// inProcess reports whether e embeds in this process (no service to call,
+// nothing to wait for or retry).
+func inProcess(e Embedder) bool {
+	switch e.(type) {
+	case Offline, *Offline, *Semantic:
+		return true
+	}
+	return false
+}
+
+// rememberSQL stores one message's memory, if the rule remembered keeps it,
+// in the statement that reads it: the message's person, conversation, role
+// and time come from its row, so only what the rule says is stored.
+const rememberSQL = `INSERT INTO memories AS memory (id, tenant_id, agent_id, participant_key, message_id, conversation_id, role, embedder, embedding, said_at)
+	SELECT $1, m.tenant_id, $2, m.connection_id::text || ':' || m.participant_id, m.id, m.conversation_id, m.role, $3, $4, m.created_at
+	FROM messages m WHERE m.id = $5 AND ` + remembered + `
+	ON CONFLICT (message_id) DO UPDATE SET embedder = EXCLUDED.embedder, embedding = EXCLUDED.embedding, agent_id = EXCLUDED.agent_id,
+		participant_key = EXCLUDED.participant_key, embedded_at = now()`
+
+// QueueRemember stores the memories of a turn's messages with the turn's
+// last write. With an in-process embedder they are embedded now and stored by
+// statements queued into b, which the caller sends with its COMMIT after the
+// statements that deliver the reply: the rule remembered is applied in that
+// transaction, seeing the reply delivered, exactly as the embed job would
+// after it. This saves the turn a River job (its insert, fetch, completion and
+// two transactions). With an embedding service (a network call that may fail
+// and is retried), or if embedding fails, it enqueues the embed job in tx as
+// Enqueue does.
+func (s *Service) QueueRemember(ctx context.Context, tx store.Tx, b *store.Batch, agentID uuid.UUID, msgs []Said) error {
+	ids := make([]uuid.UUID, 0, len(msgs))
+	texts := make([]string, 0, len(msgs))
+	for _, m := range msgs {
+		if m.Text != "" { // the rule never keeps an empty message
+			ids, texts = append(ids, m.ID), append(texts, m.Text)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if !inProcess(s.embedder) {
+		return s.Enqueue(ctx, tx, agentID, ids...)
+	}
+	vs, err := s.embedder.Embed(ctx, texts)
+	if err != nil || len(vs) != len(ids) {
+		return s.Enqueue(ctx, tx, agentID, ids...)
+	}
+	for i, id := range ids {
+		b.Queue(rememberSQL, uuid.Must(uuid.NewV7()), agentID, s.embedder.ID(), encode(vs[i]), id)
+		if s.pgvector {
+			b.Queue("UPDATE memories SET embedding_vec = $1::text::vector WHERE message_id = $2", vectorLiteral(vs[i]), id)
+		}
+	}
+	return nil
 }

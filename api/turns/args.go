@@ -20,6 +20,13 @@ type Args struct {
 	TenantID       uuid.UUID `json:"tenant_id"`
 	ConversationID uuid.UUID `json:"conversation_id"`
 	MessageID      uuid.UUID `json:"message_id" river:"unique"`
+	// ConnectionID and AgentID, when set, are the message's connection and
+	// the agent its conversation most likely has (EnqueueReceived): the
+	// claim reads the connection, the agents and the billing state with its
+	// lock, in one round trip, instead of after it. A conversation found
+	// with another agent is read as before.
+	ConnectionID *uuid.UUID `json:"connection_id,omitempty"`
+	AgentID      *uuid.UUID `json:"agent_id,omitempty"`
 }
 
 // Kind is the job's stable name.
@@ -30,21 +37,18 @@ func (Args) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: jobs.QueueLLM, MaxAttempts: 5, UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
 
-// Enqueue schedules the turn for a message just received in tx.
-func Enqueue(ctx context.Context, tx store.Tx, msg *conversations.Message) error {
-	if _, err := tx.InsertJob(ctx, Args{TenantID: tx.TenantID, ConversationID: msg.ConversationID, MessageID: msg.ID}, nil); err != nil {
-		return fmt.Errorf("enqueue agent turn: %w", err)
-	}
-	return nil
-}
-
-// EnqueueReceived schedules the turn for a message queued into tx's next
-// round trip (conversations.QueueReceive, store.Tx.Defer): the message and
-// its job go in one round trip. The message's conversation is not known yet,
-// so the claim finds it from the message. When the message turns out to be
-// a duplicate, the caller rolls the transaction back, and the job with it.
+// EnqueueReceived schedules the turn for a message of conversations.QueueReceive,
+// naming its connection and its conversation's agent (so the claim reads
+// them with its lock). Queued into tx's next round trip (store.Tx.Defer:
+// Slack), the message and its job go in one round trip; its conversation is
+// not known yet, so the claim finds it from the message, and when the
+// message turns out to be a duplicate the caller rolls the transaction back,
+// and the job with it. Sent already (WhatsApp), the job names the
+// conversation and its agent as the statement found them.
 func EnqueueReceived(ctx context.Context, tx store.Tx, r *conversations.Received) error {
-	if _, err := tx.InsertJob(ctx, Args{TenantID: tx.TenantID, MessageID: r.Message.ID}, nil); err != nil {
+	connID := r.Message.ConnectionID
+	args := Args{TenantID: tx.TenantID, ConversationID: r.Message.ConversationID, MessageID: r.Message.ID, ConnectionID: &connID, AgentID: r.AgentID}
+	if _, err := tx.InsertJob(ctx, args, nil); err != nil {
 		return fmt.Errorf("enqueue agent turn: %w", err)
 	}
 	return nil

@@ -1,6 +1,7 @@
 package turns_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/konstruct/konstruct/api/apitest"
 	"github.com/konstruct/konstruct/api/channels"
+	"github.com/konstruct/konstruct/api/fakes/graphfake"
 	"github.com/konstruct/konstruct/api/fakes/llmfake"
 	"github.com/konstruct/konstruct/api/fakes/slackfake"
 	"github.com/konstruct/konstruct/api/store"
@@ -68,9 +70,10 @@ func TestTurnRoundTrips(t *testing.T) {
 		// Every transaction begins in its first round trip (store's lazy
 		// begin: BEGIN and the tenant ride the first batch or statement).
 		// The claim: one batch (the lock, the turn's messages, the
-		// tenant's name), one batch (the connection, the agents to choose
-		// from, the billing gate's account and budget), one batch (the
-		// turn's record, the placeholder's intent, COMMIT). Acknowledge:
+		// tenant's name and — the job names the message's connection and
+		// agent — the connection, the agents to choose from, the billing
+		// gate's account and budget), one batch (the turn's record, the
+		// placeholder's intent, COMMIT). Acknowledge:
 		// one batch (the part sent, the placeholder's ref, COMMIT). No
 		// turn.think: the model keys are chosen from what the read step
 		// loaded (llmkeys.QueuePreload). The read: one batch (the window,
@@ -79,10 +82,10 @@ func TestTurnRoundTrips(t *testing.T) {
 		// the memories' texts and knowledge's rare second statement, in a
 		// transaction of their own, only when there is something to load
 		// (none here). Record: one batch (reply, usage, audit, COMMIT).
-		// Deliver: River's insert of the memory job, then one batch
-		// (River's NOTIFY, deferred to it; the reply delivered, the
-		// conversation's time, reply.delivered, COMMIT).
-		turns.StepClaim: 3, turns.StepAcknowledge: 1, turns.StepRead: 1, turns.StepRecord: 1, turns.StepDeliver: 2,
+		// Deliver: one batch (the reply delivered, the conversation's
+		// time, reply.delivered, the turn's memories — embedded in process,
+		// no River job — COMMIT).
+		turns.StepClaim: 2, turns.StepAcknowledge: 1, turns.StepRead: 1, turns.StepRecord: 1, turns.StepDeliver: 1,
 	}
 	// The turn's own steps; the webhook's ingest and the memory job (its
 	// owner's) are held apart below or only logged.
@@ -103,4 +106,119 @@ func TestTurnRoundTrips(t *testing.T) {
 	// insert carries BEGIN, the tenant and the message's statement); River's
 	// NOTIFY with COMMIT.
 	require.Equal(t, int64(3), second[channels.StepIngest], "the ingest of an event in steady state")
+	// With an in-process embedder the memories ride the delivery: no
+	// memory job runs.
+	for _, m := range []map[string]int64{first, second} {
+		require.Zero(t, m["job:memory.embed"], "no memory job with an in-process embedder")
+	}
+}
+
+// TestTurnMemoriesWithAnEmbeddingService: with an embedder that is a
+// service (a network call that may fail and is retried), a turn's memories
+// are stored by the embed job, not by its delivery: River's insert of the job
+// with the delivery (deliver: 2 round trips), then the job's two (the
+// messages, then their memories with COMMIT).
+func TestTurnMemoriesWithAnEmbeddingService(t *testing.T) {
+	t.Parallel()
+	l := llmfake.New(t)
+	counter := &store.StepCounter{}
+	s, f := apitest.WithFakes(t, apitest.Opts{Work: true, DBTracer: counter, Env: map[string]string{
+		"OPENAI_API_URL": l.URL + "/v1", "PLATFORM_OPENAI_API_KEY": platformKey,
+		"EMBEDDER": "openai", "EMBEDDING_URL": l.URL + "/v1",
+		"TURN_DEBOUNCE": "0s", "LLM_MAX_RETRIES": "0",
+	}})
+	acct := s.SignUp(t)
+	r := acct.Client.Do("POST", "/api/portal/tenants/"+acct.TenantID.String()+"/agents", map[string]any{"name": "Ada", "model": "openai/gpt-4o-mini"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	ws := s.InstallSlack(t, acct, f)
+
+	before := counter.Steps()
+	r = s.SlackEvent(t, f, slackfake.Envelope(ws.TeamID, "EvES1", slackfake.Mention("UALICE", "CES", nextTS(), "<@"+ws.BotUserID+"> where is order 42?")))
+	require.Equal(t, http.StatusOK, r.Status)
+	f.Slack.WaitCalls(t, "chat.update", 1, 10*time.Second)
+	s.Settle(t)
+	after := counter.Steps()
+	require.Equal(t, int64(2), after[turns.StepDeliver]-before[turns.StepDeliver], "the delivery with the job's insert")
+	require.Equal(t, int64(2), after["job:memory.embed"]-before["job:memory.embed"], "the embed job")
+
+	var n int
+	var embedder string
+	require.NoError(t, s.DB.Owner.QueryRow(context.Background(), `SELECT count(*), min(embedder) FROM memories WHERE tenant_id = $1`,
+		acct.TenantID).Scan(&n, &embedder))
+	require.Equal(t, 2, n, "the question and the answer")
+	require.True(t, strings.HasPrefix(embedder, "openai/"), embedder)
+}
+
+// TestClaimReadsTheConversationsOwnAgent: a Slack turn's job names the agent
+// its conversation was created with, so the claim reads the agents with its
+// lock; a conversation given another agent since is still answered by that
+// agent (the claim reads it in a round trip of its own).
+func TestClaimReadsTheConversationsOwnAgent(t *testing.T) {
+	t.Parallel()
+	l := llmfake.New(t)
+	s, f := apitest.WithFakes(t, apitest.Opts{Work: true, Env: map[string]string{
+		"OPENAI_API_URL": l.URL + "/v1", "PLATFORM_OPENAI_API_KEY": platformKey,
+		"TURN_DEBOUNCE": "0s", "LLM_MAX_RETRIES": "0",
+	}})
+	acct := s.SignUp(t)
+	ids := map[string]string{}
+	for _, name := range []string{"Ada", "Bea"} {
+		r := acct.Client.Do("POST", "/api/portal/tenants/"+acct.TenantID.String()+"/agents", map[string]any{"name": name, "model": "openai/gpt-4o-mini"})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		ids[name] = r.Map(t)["id"].(string)
+	}
+	ws := s.InstallSlack(t, acct, f)
+	ctx := context.Background()
+	lastAuthor := func() string {
+		var author string
+		require.NoError(t, s.DB.Owner.QueryRow(ctx, `SELECT author_id FROM messages WHERE tenant_id = $1 AND role = 'assistant'
+			ORDER BY seq DESC LIMIT 1`, acct.TenantID).Scan(&author))
+		return author
+	}
+
+	ts := nextTS()
+	r := s.SlackEvent(t, f, slackfake.Envelope(ws.TeamID, "EvOA1", slackfake.Mention("UALICE", "COA", ts, "<@"+ws.BotUserID+"> hello")))
+	require.Equal(t, http.StatusOK, r.Status)
+	f.Slack.WaitCalls(t, "chat.update", 1, 10*time.Second)
+	s.Settle(t)
+	require.Equal(t, ids["Ada"], lastAuthor(), "the tenant's first agent answers a new conversation")
+
+	_, err := s.DB.Owner.Exec(ctx, `UPDATE conversations SET agent_id = $1 WHERE tenant_id = $2`, ids["Bea"], acct.TenantID)
+	require.NoError(t, err)
+	r = s.SlackEvent(t, f, slackfake.Envelope(ws.TeamID, "EvOA2", slackfake.Event{"type": "app_mention", "user": "UALICE", "channel": "COA",
+		"ts": nextTS(), "thread_ts": ts, "text": "<@" + ws.BotUserID + "> and now?"}))
+	require.Equal(t, http.StatusOK, r.Status)
+	f.Slack.WaitCalls(t, "chat.update", 2, 10*time.Second)
+	s.Settle(t)
+	require.Equal(t, ids["Bea"], lastAuthor(), "the conversation's own agent answers")
+}
+
+// TestWhatsAppClaimRoundTrips: a WhatsApp turn's job names its conversation,
+// connection and agent as the ingest statement found them, so its claim is
+// the Slack turn's two round trips.
+func TestWhatsAppClaimRoundTrips(t *testing.T) {
+	t.Parallel()
+	l := llmfake.New(t)
+	counter := &store.StepCounter{}
+	s, f := apitest.WithFakes(t, apitest.Opts{Work: true, DBTracer: counter, Env: map[string]string{
+		"OPENAI_API_URL": l.URL + "/v1", "PLATFORM_OPENAI_API_KEY": platformKey,
+		"TURN_DEBOUNCE": "0s", "LLM_MAX_RETRIES": "0", "ALLOW_PRIVATE_URLS": "true",
+	}})
+	acct := s.SignUp(t)
+	r := acct.Client.Do("POST", "/api/portal/tenants/"+acct.TenantID.String()+"/agents", map[string]any{"name": "Ada", "model": "openai/gpt-4o-mini"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	num := s.ConnectWhatsApp(t, acct, f)
+	for i, text := range []string{"hello", "and again"} {
+		before := counter.Steps()
+		r := s.WhatsAppEvent(t, f, graphfake.Delivery(num.Number, []graphfake.Message{graphfake.Text("16505550199", "wamid.rt"+string(rune('0'+i)), text)}, nil))
+		require.Equal(t, http.StatusOK, r.Status)
+		require.Eventually(t, func() bool {
+			var n int
+			_ = s.DB.Owner.QueryRow(context.Background(), `SELECT count(*) FROM messages WHERE tenant_id = $1 AND role = 'assistant'
+				AND delivery_state = 'delivered'`, acct.TenantID).Scan(&n)
+			return n == i+1
+		}, 30*time.Second, 20*time.Millisecond)
+		s.Settle(t)
+		require.Equal(t, int64(2), counter.Steps()[turns.StepClaim]-before[turns.StepClaim], "turn %d's claim", i+1)
+	}
 }

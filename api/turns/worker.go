@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -121,6 +122,8 @@ type turn struct {
 	// onSent, when set, is queued in the batch that records the next fresh
 	// send (post), which saves that record a transaction of its own.
 	onSent func(b *store.Batch, ref string) error
+	// early is what prepare reads, read by the claim's first round trip.
+	early *preparing
 }
 
 // Work runs (or resumes) a turn: claim, acknowledge, wait for quiet,
@@ -172,6 +175,16 @@ func (w *Worker) claim(ctx context.Context, job *river.Job[Args]) (t *turn, wait
 		var tenantName string
 		conversations.QueueLockForTurn(&b, job.Args.ConversationID, job.Args.MessageID, job.ID, &st)
 		tenants.QueueName(&b, job.Args.TenantID, &tenantName)
+		// With the job's connection (and agent), what prepare reads rides
+		// the same round trip, read after the lock like the rest.
+		var early *preparing
+		if job.Args.ConnectionID != nil {
+			var ids []uuid.UUID
+			if job.Args.AgentID != nil {
+				ids = append(ids, *job.Args.AgentID)
+			}
+			early = w.queuePrepare(&b, job.Args.TenantID, *job.Args.ConnectionID, ids, true)
+		}
 		err := tx.Send(ctx, &b)
 		switch {
 		case err != nil || st == nil:
@@ -185,6 +198,10 @@ func (w *Worker) claim(ctx context.Context, job *river.Job[Args]) (t *turn, wait
 			return nil
 		}
 		cur := &turn{tenantID: job.Args.TenantID, conv: st.Conversation, pending: st.Pending, msg: st.Mine, tenantName: tenantName}
+		if early != nil && !early.fits(cur.conv) {
+			early = nil // the conversation has another agent: prepare reads it
+		}
+		cur.early = early
 		if st.Mine != nil {
 			err = w.resume(ctx, tx, cur)
 		} else {
@@ -261,35 +278,64 @@ func (w *Worker) start(ctx context.Context, tx store.Tx, t *turn, job *river.Job
 }
 
 // prepare loads, in one round trip, the connection, the agents the turn's
-// agent is chosen from and, with admit, what the billing gate decides on;
-// it says why the turn must be skipped, if it must.
+// agent is chosen from and, with admit, what the billing gate decides on
+// (or takes them from the claim's first round trip, t.early); it says why
+// the turn must be skipped, if it must.
 func (w *Worker) prepare(ctx context.Context, tx store.Tx, t *turn, admit bool) (skip string, gate *billing.Pending, err error) {
 	if t.conv.Status == conversations.StatusEscalated {
 		return "handed_to_human", nil, nil
 	}
-	var b store.Batch
-	conn, found := &channels.Connection{}, false
-	channels.QueueLoad(&b, t.conv.ConnectionID, conn, &found)
-	var ids []uuid.UUID
-	if t.conv.AgentID != nil {
-		ids = append(ids, *t.conv.AgentID)
+	p := t.early
+	if p == nil {
+		var ids []uuid.UUID
+		if t.conv.AgentID != nil {
+			ids = append(ids, *t.conv.AgentID)
+		}
+		var b store.Batch
+		p = w.queuePrepare(&b, t.tenantID, t.conv.ConnectionID, ids, admit)
+		if err := tx.Send(ctx, &b); err != nil {
+			return "", nil, err
+		}
 	}
-	var candidates []agents.Agent
-	agents.QueueCandidates(&b, ids, &candidates)
-	if admit && w.opts.Gate != nil {
-		gate = w.opts.Gate.Queue(&b, t.tenantID)
+	if admit {
+		gate = p.gate
 	}
-	if err := tx.Send(ctx, &b); err != nil {
-		return "", nil, err
-	}
-	if !found {
+	if !p.found {
 		return "", nil, errs.NotFoundf("connection not found")
 	}
-	if t.conn = conn; conn.Status != channels.StatusActive {
-		return "channel_" + conn.Status, nil, nil
+	if t.conn = p.conn; p.conn.Status != channels.StatusActive {
+		return "channel_" + p.conn.Status, nil, nil
 	}
-	t.agent, skip, err = pickAgent(ctx, tx, t, candidates)
+	t.agent, skip, err = pickAgent(ctx, tx, t, p.candidates)
 	return skip, gate, err
+}
+
+// preparing is what prepare reads, queued into a batch: the connection
+// connID, the agents ids (with the tenant's oldest active one) and, with
+// admit, the billing gate's reads.
+type preparing struct {
+	connID     uuid.UUID
+	ids        []uuid.UUID
+	conn       *channels.Connection
+	found      bool
+	candidates []agents.Agent
+	gate       *billing.Pending
+}
+
+func (w *Worker) queuePrepare(b *store.Batch, tenantID, connID uuid.UUID, ids []uuid.UUID, admit bool) *preparing {
+	p := &preparing{connID: connID, ids: ids, conn: &channels.Connection{}}
+	channels.QueueLoad(b, connID, p.conn, &p.found)
+	agents.QueueCandidates(b, ids, &p.candidates)
+	if admit && w.opts.Gate != nil {
+		p.gate = w.opts.Gate.Queue(b, tenantID)
+	}
+	return p
+}
+
+// fits reports whether p read what prepare needs for conv: its connection,
+// and its agent among the candidates' ids.
+func (p *preparing) fits(conv *conversations.Conversation) bool {
+	return p.connID == conv.ConnectionID && (conv.AgentID == nil || slices.Contains(p.ids, *conv.AgentID))
 }
 
 // pickAgent is the conversation's agent, else the connection's, else the
@@ -662,17 +708,18 @@ func (w *Worker) saveDeliveryTx(ctx context.Context, tx store.Tx, t *turn, exter
 		return err
 	}
 	if last && w.opts.Memory != nil {
-		// One embedding job for the turn: what the user said and, unless a
-		// person takes over, what the agent answered. River's insert is its
-		// own statement.
-		ids := make([]uuid.UUID, 0, len(t.pending)+1)
+		// The turn's memories: what the user said and, unless a person
+		// takes over, what the agent answered, stored after the delivery
+		// in the same batch (or, with an embedding service, one embed job:
+		// River's insert is its own statement).
+		said := make([]memory.Said, 0, len(t.pending)+1)
 		for _, m := range t.pending {
-			ids = append(ids, m.ID)
+			said = append(said, memory.Said{ID: m.ID, Text: m.Body})
 		}
 		if t.msg.Body != HandoverMessage {
-			ids = append(ids, t.msg.ID)
+			said = append(said, memory.Said{ID: t.msg.ID, Text: t.msg.Body})
 		}
-		if err := w.opts.Memory.Enqueue(ctx, tx, t.agent.ID, ids...); err != nil {
+		if err := w.opts.Memory.QueueRemember(ctx, tx, &b, t.agent.ID, said); err != nil {
 			return err
 		}
 	}

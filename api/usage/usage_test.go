@@ -152,7 +152,7 @@ func TestUsageAggregatesAMonthExactly(t *testing.T) {
 
 	// The monthly rollup the budget reads agrees with the records.
 	var rollup int64
-	require.NoError(t, s.DB.Owner.QueryRow(context.Background(), `SELECT (cost_usd * 1000000)::bigint FROM usage_monthly
+	require.NoError(t, s.DB.Owner.QueryRow(context.Background(), `SELECT (sum(cost_usd) * 1000000)::bigint FROM usage_monthly
 		WHERE tenant_id = $1 AND month = '2026-03-01'`, acct.TenantID).Scan(&rollup))
 	require.Equal(t, total.micros, rollup)
 
@@ -160,6 +160,39 @@ func TestUsageAggregatesAMonthExactly(t *testing.T) {
 	r = acct.Client.Do("GET", tenantPath+"/usage?from=2026-03-10&to=2026-03-01", nil)
 	require.Equal(t, http.StatusUnprocessableEntity, r.Status, "%s", r.Body)
 	require.Equal(t, []string{"query.to"}, r.Problem(t).Locations())
+}
+
+// A tenant's month-to-date spend is kept in shards chosen by the usage
+// record's id (its last byte, modulo 16), so concurrent turns of one tenant
+// do not queue on one row's lock; the budget reads their sum.
+func TestMonthlySpendIsShardedByRecord(t *testing.T) {
+	t.Parallel()
+	s := apitest.New(t, apitest.Opts{})
+	acct := s.SignUp(t)
+	at := time.Date(2026, 5, 10, 12, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	for i, id := range []string{"00", "01", "10", "0f", "ff"} {
+		_, err := s.DB.Owner.Exec(ctx, `INSERT INTO usage_records (id, tenant_id, provider, model, key_source, input_tokens, output_tokens,
+			cost_usd, created_at) VALUES ($1, $2, 'openai', 'm', 'platform', 1, 1, $3::numeric / 1000000, $4)`,
+			uuid.MustParse("0190a000-0000-7000-8000-0000000000"+id), acct.TenantID, (i+1)*1000, at)
+		require.NoError(t, err)
+	}
+	rows, err := s.DB.Owner.Query(ctx, `SELECT shard, calls, (cost_usd * 1000000)::bigint FROM usage_monthly
+		WHERE tenant_id = $1 AND month = '2026-05-01' ORDER BY shard`, acct.TenantID)
+	require.NoError(t, err)
+	var got [][3]int64
+	for rows.Next() {
+		var r [3]int64
+		require.NoError(t, rows.Scan(&r[0], &r[1], &r[2]))
+		got = append(got, r)
+	}
+	require.NoError(t, rows.Err())
+	// ids ending 00 and 10 share shard 0; 0f and ff share shard 15.
+	require.Equal(t, [][3]int64{{0, 2, 1000 + 3000}, {1, 1, 2000}, {15, 2, 4000 + 5000}}, got)
+
+	b, err := usage.LoadBudget(ctx, s.DB.TenantTx(t, acct.TenantID), at)
+	require.NoError(t, err)
+	require.Equal(t, int64(15000), int64(math.Round(b.MonthToDateUSD*1e6)), "the budget reads every shard of the month")
 }
 
 func TestBudgetStatesAndAlerts(t *testing.T) {

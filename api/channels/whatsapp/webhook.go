@@ -224,12 +224,16 @@ func (s *Service) handle(ctx context.Context, log *slog.Logger, v *value) error 
 			if err != nil {
 				return err
 			}
-			msg, duplicate, err := conversations.Receive(ctx, tx, from(in, who))
+			var b store.Batch
+			received, err := conversations.QueueReceive(&b, tx.TenantID, from(in, who))
 			if err != nil {
 				return err
 			}
-			if !duplicate {
-				if err := turns.Enqueue(ctx, tx, msg); err != nil {
+			if err := tx.Send(ctx, &b); err != nil {
+				return fmt.Errorf("receive message: %w", err)
+			}
+			if !received.Duplicate {
+				if err := turns.EnqueueReceived(ctx, tx, received); err != nil {
 					return err
 				}
 			}

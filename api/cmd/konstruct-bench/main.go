@@ -81,6 +81,11 @@ type opts struct {
 	cpuProfile  string
 	// ingestProfile is the CPU profile of the closed-loop ingest phase.
 	ingestProfile string
+	// statements is how many of pg_stat_statements' top statements to
+	// report per phase (0: none; the server must preload the extension).
+	statements int
+	// keep leaves the bench's database in place (to EXPLAIN its statements).
+	keep bool
 }
 
 func main() {
@@ -98,6 +103,8 @@ func main() {
 	flag.StringVar(&o.adminURL, "admin-url", envOr("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "a PostgreSQL superuser URL (a database is created and dropped)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the end-to-end phase here (go tool pprof)")
 	flag.StringVar(&o.ingestProfile, "ingest-cpuprofile", "", "write a CPU profile of the closed-loop ingest phase here (go tool pprof)")
+	flag.IntVar(&o.statements, "statements", 0, "report this many top statements per phase from pg_stat_statements (the server must preload it; track = all)")
+	flag.BoolVar(&o.keep, "keep", false, "keep the bench's database afterwards (its name is printed) instead of dropping it")
 	flag.Parse()
 	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "konstruct-bench:", err)
@@ -233,7 +240,11 @@ func run(ctx context.Context, o opts) error {
 	if err != nil {
 		return err
 	}
-	defer drop()
+	if !o.keep {
+		defer drop()
+	} else {
+		defer db.owner.Close()
+	}
 	fmt.Fprintf(os.Stderr, "database %s migrated\n", db.name)
 	ownDB = func() []int {
 		var pids []int
@@ -249,6 +260,14 @@ func run(ctx context.Context, o opts) error {
 		}
 		rows.Close()
 		return pids
+	}
+
+	var stmts *statements
+	if o.statements > 0 {
+		stmts = &statements{pool: db.owner, db: db.name, top: o.statements}
+		if _, err := db.owner.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"); err != nil {
+			return fmt.Errorf("-statements: %w", err)
+		}
 	}
 
 	slack, llm := slackfake.NewServer(), llmfake.NewServer()
@@ -307,9 +326,15 @@ func run(ctx context.Context, o opts) error {
 		return err
 	}
 	n0 = roundTrips.Total()
+	if err := stmts.reset(ctx); err != nil {
+		return err
+	}
 	res.Ingest = closedLoop(o, post)
 	stopProfile()
 	res.Ingest.RoundTrips = perOp(n0, res.Ingest.Count)
+	if err := stmts.report(ctx, os.Stderr, "ingest, closed loop", res.Ingest.Count); err != nil {
+		fmt.Fprintln(os.Stderr, "statements:", err)
+	}
 	fmt.Fprintln(os.Stderr, "phase 3/4: ingest at a fixed rate")
 	n0 = roundTrips.Total()
 	res.IngestRated = openLoop(o.rate, o.duration, post, nil)
@@ -338,7 +363,13 @@ func run(ctx context.Context, o opts) error {
 	time.Sleep(3 * time.Second) // let the workers elect a leader, start fetching and run their on-start periodic jobs
 	n0, s0 := roundTrips.Total(), roundTrips.Steps()
 	pools0 := []*pgxpool.Stat{server.Store.Pool.Stat(), worker.Store.Pool.Stat()}
+	if err := stmts.reset(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "statements:", err)
+	}
 	res.EndToEnd = endToEnd(o, base, slack)
+	if err := stmts.report(ctx, os.Stderr, "end to end", res.EndToEnd.Count); err != nil {
+		fmt.Fprintln(os.Stderr, "statements:", err)
+	}
 	res.EndToEnd.PoolWaits = poolWaits(pools0, []*pgxpool.Stat{server.Store.Pool.Stat(), worker.Store.Pool.Stat()})
 	res.EndToEnd.RoundTrips = perOp(n0, res.EndToEnd.Count)
 	res.EndToEnd.RoundTripsBySteps = stepsPerOp(s0, n0, res.EndToEnd.Count)
