@@ -182,7 +182,7 @@ func storableText(s string) string {
 // NOTHING); the conversation's timestamps are brought forward either way,
 // and replies go where the newest message says (a WhatsApp person first
 // known by BSUID only is answered at their phone number once it is known).
-const receiveSQL = `
+var receiveSQL = `
 WITH c AS (
 	INSERT INTO conversations AS c (id, tenant_id, connection_id, agent_id, channel_type, thread_key, channel_ref, thread_ref,
 		participant_id, participant_phone, participant_name, last_message_at, last_inbound_at)
@@ -203,8 +203,10 @@ WITH c AS (
 ), e AS (
 	-- The message.received event (api/events) rides in the same statement:
 	-- recorded with the message, and only when the message is new.
-	INSERT INTO outbound_events (id, tenant_id, type, subject, data)
-	SELECT $19, $2, 'message.received', 'conversation:' || c.id, $20::jsonb || jsonb_build_object('conversation_id', c.id) FROM c, m
+	-- Born dispatched when no endpoint of the tenant wants it (events.DispatchedAtSQL).
+	INSERT INTO outbound_events (id, tenant_id, type, subject, data, dispatched_at)
+	SELECT $19, $2, 'message.received', 'conversation:' || c.id, $20::jsonb || jsonb_build_object('conversation_id', c.id),
+		` + events.DispatchedAtSQL("$2", "'message.received'") + ` FROM c, m
 )
 SELECT c.id, c.agent_id, (SELECT id FROM m) FROM c`
 

@@ -9,7 +9,21 @@ import (
 	"github.com/konstruct/konstruct/api/store"
 )
 
-const insertSQL = `INSERT INTO outbound_events (id, type, version, subject, data) VALUES ($1, $2, $3, $4, $5)`
+var insertSQL = `INSERT INTO outbound_events (id, type, version, subject, data, dispatched_at)
+	VALUES ($1, $2, $3, $4, $5, ` + DispatchedAtSQL("app_current_tenant()", "$2") + `)`
+
+// DispatchedAtSQL is the dispatched_at an event is recorded with, as SQL over
+// the event's tenant and type: NULL (the relay fans it out) when an enabled
+// endpoint of the tenant subscribes to the type, and now() otherwise — no
+// endpoint would get a delivery, so there is nothing to fan out, and the
+// event is recorded (and listed) without costing the relay a read and an
+// update. An endpoint created, enabled or subscribed later receives the
+// events recorded after its change committed: an event whose statement
+// could not see it yet is ordered before it, as if recorded a moment earlier.
+func DispatchedAtSQL(tenant, typ string) string {
+	return `CASE WHEN EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.tenant_id = ` + tenant +
+		` AND w.enabled AND (w.event_types = '{}' OR ` + typ + `::text = ANY (w.event_types))) THEN NULL ELSE now() END`
+}
 
 // Queue is Record as one statement of the caller's batch (store.Batch): the
 // event rides in the round trip of the change it describes.

@@ -16,7 +16,9 @@
 // every round trip counts, does not call Record: its single statement
 // (conversations.Receive) writes the message.received row as one more CTE,
 // only when the message is new. Either way an event exists exactly when its
-// change committed.
+// change committed. An event no enabled endpoint of the tenant subscribes
+// to is recorded with dispatched_at set (DispatchedAtSQL): listed, never
+// fanned out, and never read or updated by the relay.
 //
 // # Fan-out and order
 //

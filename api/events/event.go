@@ -33,25 +33,17 @@ func Record(ctx context.Context, db bun.IDB, p Payload) error {
 	if err != nil {
 		return fmt.Errorf("event %s: %w", p.EventType(), err)
 	}
-	row := &eventRow{ID: uuid.Must(uuid.NewV7()), Type: p.EventType(), Version: versionOf(p.EventType()),
-		Subject: p.EventSubject(), Data: data}
-	if _, err := db.NewInsert().Model(row).Exec(ctx); err != nil {
+	if _, err := db.ExecContext(ctx, recordSQL, uuid.Must(uuid.NewV7()), p.EventType(), versionOf(p.EventType()),
+		p.EventSubject(), string(data), p.EventType()); err != nil {
 		return fmt.Errorf("event %s: %w", p.EventType(), err)
 	}
 	return nil
 }
 
-// eventRow is what Record inserts; tenant_id, seq and created_at come from
-// the column defaults (the transaction's tenant, the identity, now()).
-type eventRow struct {
-	bun.BaseModel `bun:"table:outbound_events"`
-
-	ID      uuid.UUID       `bun:"id,pk"`
-	Type    string          `bun:"type"`
-	Version int             `bun:"version"`
-	Subject string          `bun:"subject"`
-	Data    json.RawMessage `bun:"data,type:jsonb"`
-}
+// recordSQL is what Record runs; tenant_id, seq and created_at come from the
+// column defaults (the transaction's tenant, the identity, now()).
+var recordSQL = `INSERT INTO outbound_events (id, type, version, subject, data, dispatched_at)
+	VALUES (?, ?, ?, ?, ?::jsonb, ` + DispatchedAtSQL("app_current_tenant()", "?") + `)`
 
 // Event is a recorded event.
 type Event struct {

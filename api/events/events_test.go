@@ -16,6 +16,7 @@ import (
 	"github.com/konstruct/konstruct/api/events"
 	"github.com/konstruct/konstruct/api/fakes/llmfake"
 	"github.com/konstruct/konstruct/api/fakes/slackfake"
+	"github.com/konstruct/konstruct/api/fakes/webhookfake"
 	"github.com/konstruct/konstruct/api/store"
 	"github.com/konstruct/konstruct/api/usage"
 )
@@ -271,4 +272,53 @@ func TestErasureForgetsEvents(t *testing.T) {
 	require.Equal(t, 2, b.count(t, "SELECT count(*) FROM outbound_events WHERE tenant_id = $1 AND type IN ('message.received', 'reply.delivered')", b.acct.TenantID),
 		"the other person's conversation keeps its events")
 	require.Equal(t, 1, b.count(t, "SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = $1 AND event_type = 'reply.delivered'", id))
+}
+
+// An event no enabled endpoint of the tenant subscribes to is recorded
+// already dispatched (listed like any other, never fanned out); one an
+// endpoint wants waits for the relay. The server here runs no relay, so what
+// dispatched_at holds is what the recording statement wrote.
+func TestEventsNoEndpointWantsAreRecordedDispatched(t *testing.T) {
+	t.Parallel()
+	s := apitest.New(t, apitest.Opts{Env: map[string]string{"ALLOW_PRIVATE_URLS": "true"}})
+	b := &bundle{s: s, recv: webhookfake.New(t), acct: s.SignUp(t)}
+	b.tenant = "/api/portal/tenants/" + b.acct.TenantID.String()
+	undispatched := func(agentID string) bool {
+		t.Helper()
+		return b.count(t, `SELECT count(*) FROM outbound_events WHERE tenant_id = $1 AND type = 'agent.created'
+			AND subject = 'agent:' || $2 AND dispatched_at IS NULL`, b.acct.TenantID, agentID) == 1
+	}
+	created := func(agentID string) {
+		t.Helper()
+		require.Equal(t, 1, b.count(t, `SELECT count(*) FROM outbound_events WHERE tenant_id = $1 AND type = 'agent.created'
+			AND subject = 'agent:' || $2`, b.acct.TenantID, agentID), "the event is recorded either way")
+	}
+
+	a := b.agent(t, nil) // no endpoint
+	created(a)
+	require.False(t, undispatched(a))
+
+	other, _ := b.endpoint(t, map[string]any{"event_types": []string{"message.received"}})
+	a = b.agent(t, nil) // an endpoint, of another type
+	created(a)
+	require.False(t, undispatched(a))
+
+	all, _ := b.endpoint(t, nil)
+	a = b.agent(t, nil) // an endpoint of every type
+	created(a)
+	require.True(t, undispatched(a))
+
+	for _, id := range []uuid.UUID{all, other} {
+		r := b.acct.Client.Do("PATCH", b.tenant+"/webhook-endpoints/"+id.String(), map[string]any{"enabled": false})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	}
+	a = b.agent(t, nil) // only disabled endpoints
+	created(a)
+	require.False(t, undispatched(a))
+
+	r := b.acct.Client.Do("PATCH", b.tenant+"/webhook-endpoints/"+other.String(), map[string]any{"enabled": true, "event_types": []string{"agent.created"}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	a = b.agent(t, nil) // subscribed now
+	created(a)
+	require.True(t, undispatched(a))
 }
