@@ -18,6 +18,25 @@ import (
 	"github.com/konstruct/konstruct/api/turns"
 )
 
+// countedWorld is a server with its workers, a fake model, the pool's step
+// counter and no debounce or retries, and one account with an agent, Ada.
+// extra adds settings, given the fake model's base URL.
+func countedWorld(t *testing.T, counter *store.StepCounter, extra func(model string) map[string]string) (*apitest.Server, *apitest.Fakes, *apitest.Account) {
+	t.Helper()
+	l := llmfake.New(t)
+	env := map[string]string{"OPENAI_API_URL": l.URL + "/v1", "PLATFORM_OPENAI_API_KEY": platformKey, "TURN_DEBOUNCE": "0s", "LLM_MAX_RETRIES": "0"}
+	if extra != nil {
+		for k, v := range extra(l.URL + "/v1") {
+			env[k] = v
+		}
+	}
+	s, f := apitest.WithFakes(t, apitest.Opts{Work: true, DBTracer: counter, Env: env})
+	acct := s.SignUp(t)
+	r := acct.Client.Do("POST", "/api/portal/tenants/"+acct.TenantID.String()+"/agents", map[string]any{"name": "Ada", "model": "openai/gpt-4o-mini"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	return s, f, acct
+}
+
 // TestTurnRoundTrips holds the database round trips of an answered Slack
 // turn, step by step (store.WithStep). The count is deterministic: the same
 // statements run whatever the machine's speed, so a change that adds a
@@ -26,15 +45,8 @@ import (
 // are not counted; the bench reports everything per turn.
 func TestTurnRoundTrips(t *testing.T) {
 	t.Parallel()
-	l := llmfake.New(t)
 	counter := &store.StepCounter{}
-	s, f := apitest.WithFakes(t, apitest.Opts{Work: true, DBTracer: counter, Env: map[string]string{
-		"OPENAI_API_URL": l.URL + "/v1", "PLATFORM_OPENAI_API_KEY": platformKey,
-		"TURN_DEBOUNCE": "0s", "LLM_MAX_RETRIES": "0",
-	}})
-	acct := s.SignUp(t)
-	r := acct.Client.Do("POST", "/api/portal/tenants/"+acct.TenantID.String()+"/agents", map[string]any{"name": "Ada", "model": "openai/gpt-4o-mini"})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	s, f, acct := countedWorld(t, counter, nil)
 	ws := s.InstallSlack(t, acct, f)
 
 	turn := func(n int, ev slackfake.Event) map[string]int64 {
@@ -120,20 +132,14 @@ func TestTurnRoundTrips(t *testing.T) {
 // messages, then their memories with COMMIT).
 func TestTurnMemoriesWithAnEmbeddingService(t *testing.T) {
 	t.Parallel()
-	l := llmfake.New(t)
 	counter := &store.StepCounter{}
-	s, f := apitest.WithFakes(t, apitest.Opts{Work: true, DBTracer: counter, Env: map[string]string{
-		"OPENAI_API_URL": l.URL + "/v1", "PLATFORM_OPENAI_API_KEY": platformKey,
-		"EMBEDDER": "openai", "EMBEDDING_URL": l.URL + "/v1",
-		"TURN_DEBOUNCE": "0s", "LLM_MAX_RETRIES": "0",
-	}})
-	acct := s.SignUp(t)
-	r := acct.Client.Do("POST", "/api/portal/tenants/"+acct.TenantID.String()+"/agents", map[string]any{"name": "Ada", "model": "openai/gpt-4o-mini"})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	s, f, acct := countedWorld(t, counter, func(model string) map[string]string {
+		return map[string]string{"EMBEDDER": "openai", "EMBEDDING_URL": model}
+	})
 	ws := s.InstallSlack(t, acct, f)
 
 	before := counter.Steps()
-	r = s.SlackEvent(t, f, slackfake.Envelope(ws.TeamID, "EvES1", slackfake.Mention("UALICE", "CES", nextTS(), "<@"+ws.BotUserID+"> where is order 42?")))
+	r := s.SlackEvent(t, f, slackfake.Envelope(ws.TeamID, "EvES1", slackfake.Mention("UALICE", "CES", nextTS(), "<@"+ws.BotUserID+"> where is order 42?")))
 	require.Equal(t, http.StatusOK, r.Status)
 	f.Slack.WaitCalls(t, "chat.update", 1, 10*time.Second)
 	s.Settle(t)
@@ -198,15 +204,8 @@ func TestClaimReadsTheConversationsOwnAgent(t *testing.T) {
 // the Slack turn's two round trips.
 func TestWhatsAppClaimRoundTrips(t *testing.T) {
 	t.Parallel()
-	l := llmfake.New(t)
 	counter := &store.StepCounter{}
-	s, f := apitest.WithFakes(t, apitest.Opts{Work: true, DBTracer: counter, Env: map[string]string{
-		"OPENAI_API_URL": l.URL + "/v1", "PLATFORM_OPENAI_API_KEY": platformKey,
-		"TURN_DEBOUNCE": "0s", "LLM_MAX_RETRIES": "0", "ALLOW_PRIVATE_URLS": "true",
-	}})
-	acct := s.SignUp(t)
-	r := acct.Client.Do("POST", "/api/portal/tenants/"+acct.TenantID.String()+"/agents", map[string]any{"name": "Ada", "model": "openai/gpt-4o-mini"})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	s, f, acct := countedWorld(t, counter, func(string) map[string]string { return map[string]string{"ALLOW_PRIVATE_URLS": "true"} })
 	num := s.ConnectWhatsApp(t, acct, f)
 	for i, text := range []string{"hello", "and again"} {
 		before := counter.Steps()
