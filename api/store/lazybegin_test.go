@@ -12,7 +12,6 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/stretchr/testify/require"
 
-	"github.com/konstruct/konstruct/api/dbtest"
 	"github.com/konstruct/konstruct/api/store"
 )
 
@@ -26,9 +25,7 @@ import (
 func TestTenantTransactionBeginsWithItsFirstStatement(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	d := dbtest.New(t)
-	counter := &store.StepCounter{}
-	st := oneConnection(t, d, counter)
+	_, st, counter := countedConnection(t)
 	tenant := uuid.New()
 
 	// warm prepares each statement the test sends on the connection once,
@@ -102,9 +99,7 @@ func TestTenantTransactionBeginsWithItsFirstStatement(t *testing.T) {
 func TestInsertJobNotifiesWithTheCommit(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	d := dbtest.New(t)
-	counter := &store.StepCounter{}
-	st := oneConnection(t, d, counter)
+	d, st, counter := countedConnection(t)
 	jobs, err := river.NewClient(riverpgxv5.New(st.Pool), &river.Config{})
 	require.NoError(t, err)
 	st.AttachJobs(jobs)
@@ -147,9 +142,7 @@ func TestInsertJobNotifiesWithTheCommit(t *testing.T) {
 func TestDeferredStatementsRideTheNextRoundTrip(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	d := dbtest.New(t)
-	counter := &store.StepCounter{}
-	st := oneConnection(t, d, counter)
+	_, st, counter := countedConnection(t)
 	tenant := uuid.New()
 	require.NoError(t, st.WithTenant(ctx, tenant, func(ctx context.Context, tx store.Tx) error {
 		_, err := tx.ExecContext(ctx, "CREATE TEMP TABLE d (n int) ON COMMIT PRESERVE ROWS")

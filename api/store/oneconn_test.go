@@ -22,3 +22,12 @@ func oneConnection(t *testing.T, d *dbtest.DB, tracer pgx.QueryTracer) *store.St
 	t.Cleanup(st.Close)
 	return st
 }
+
+// countedConnection is a fresh database and a one-connection store on it
+// whose round trips the returned counter counts.
+func countedConnection(t *testing.T) (*dbtest.DB, *store.Store, *store.StepCounter) {
+	t.Helper()
+	d := dbtest.New(t)
+	counter := &store.StepCounter{}
+	return d, oneConnection(t, d, counter), counter
+}
