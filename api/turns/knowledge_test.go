@@ -92,6 +92,21 @@ func TestKnowledgeDoesNotKnow(t *testing.T) {
 		require.Equal(t, 2, gaps.Items[0].Conversations)
 		require.Equal(t, "do you DELIVER to norway", gaps.Items[0].Question, "the latest wording")
 	})
+	t.Run("SaysSoOnWhatsApp", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, nil, nil)
+		knowledgeFor(t, b, knowledge.SayUnknown)
+		num := b.s.ConnectWhatsApp(t, b.acct, b.f)
+		b.s.WhatsAppEvent(t, b.f, graphfake.Delivery(num.Number, []graphfake.Message{graphfake.Text("16505551234", "wamid."+uuid.NewString(), "Do you deliver to Norway?")}, nil))
+		sent := b.f.Graph.WaitSent(t, 1, 10*time.Second)
+		b.s.Settle(t)
+		require.Equal(t, knowledge.UnknownReply, sent[0].Body["text"].(map[string]any)["body"])
+		require.Empty(t, b.llm.Requests(), "the model is not asked to guess")
+		var gaps struct{ Items []struct{ Question string } }
+		b.acct.Client.Do("GET", "/api/portal/tenants/"+b.acct.TenantID.String()+"/knowledge/gaps", nil).JSON(t, &gaps)
+		require.Len(t, gaps.Items, 1)
+		require.Equal(t, "Do you deliver to Norway?", gaps.Items[0].Question)
+	})
 	t.Run("HandsOver", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, map[string]any{"escalation_target": map[string]any{"type": "slack_channel", "id": "CHUMANS"}}, nil)
