@@ -258,15 +258,20 @@ func (w *Worker) start(ctx context.Context, tx store.Tx, t *turn, job *river.Job
 		return tx.SendAndCommit(ctx, &b)
 	}
 	newest := t.pending[len(t.pending)-1].Seq
+	// The record names the person it answers from the start (record
+	// writes it again, changed only if messages of someone else joined the
+	// turn meanwhile): participant_id is indexed, and an update that changes
+	// no indexed column is HOT (docs/performance.md, "Reply updates made HOT").
 	msg := &conversations.Message{ID: uuid.Must(uuid.NewV7()), TenantID: t.tenantID, ConversationID: t.conv.ID,
 		ConnectionID: t.conv.ConnectionID, Role: conversations.RoleAssistant, AuthorID: t.agent.ID.String(), Kind: "text",
+		ParticipantID: conversations.Speaker(t.pending),
 		Attachments: []conversations.Attachment{}, DeliveryState: conversations.StateClaimed, TurnJobID: &job.ID, AnswersSeq: &newest}
 	// A downgraded turn remembers its model, so a retry uses it too; a
 	// budget notice is the reply itself, sent without a model.
 	msg.Delivery.Model = adm.Model
 	if adm.Notice != "" {
 		msg.Body, msg.DeliveryState = adm.Notice, conversations.StateGenerated
-		msg.Kind, msg.ParticipantID = conversations.KindNotice, conversations.Speaker(t.pending)
+		msg.Kind = conversations.KindNotice
 		audit.Queue(ctx, &b, t.tenantID, audit.Event{Action: "turn.budget_notice", TargetType: "conversation", TargetID: t.conv.ID.String(),
 			Metadata: map[string]any{"message_id": job.Args.MessageID.String()}})
 	}
