@@ -49,12 +49,17 @@ const latestSinceSQL = `SELECT ` + exchangeColumns + `
 	ORDER BY u.received_at DESC, u.seq DESC LIMIT 1`
 
 // proofSQL is the newest delivered reply written by a model on a connection,
-// with the message it answered: the proof that the loop works there.
+// with the message it answered: the proof that the loop works there. A
+// model's reply is a turn's (turn_job_id): the condition selects
+// messages_connection_replies_idx, whose predicate has no delivery_state
+// (migration 00023: the reply's state changes are HOT updates), so the state
+// is checked on the rows, newest first.
 const proofSQL = `SELECT ` + exchangeColumns + `
 	FROM messages a
 	JOIN messages u ON u.conversation_id = a.conversation_id AND u.seq = a.answers_seq
 	JOIN conversations c ON c.id = a.conversation_id
-	WHERE a.connection_id = ? AND a.role = 'assistant' AND a.delivery_state = 'delivered' AND a.delivery->>'model' <> ''
+	WHERE a.connection_id = ? AND a.role = 'assistant' AND a.turn_job_id IS NOT NULL
+	  AND a.delivery_state = 'delivered' AND a.delivery->>'model' <> ''
 	ORDER BY a.seq DESC LIMIT 1`
 
 // Proof is the newest delivered reply written by a model on a connection,

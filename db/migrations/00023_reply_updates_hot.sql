@@ -7,15 +7,24 @@
 -- a new entry in every index of messages (15–16 buffers each).
 --
 -- Readiness's proof (conversations.proofSQL: the newest delivered reply by a
--- model on a connection) still walks this index newest first and checks the
--- state on the row: in-flight replies (claimed, generated) are the newest few
--- of a connection, and failed ones and budget notices were, like notices
--- before, read and skipped. Every other reader of messages keeps its generic
--- plan (docs/performance.md, "Reply updates made HOT").
+-- model on a connection) still walks this index newest first, and now checks
+-- the state on the row: in-flight replies (claimed, generated) are the newest
+-- few of a connection; failed ones are read and skipped, as budget notices
+-- (delivered without a model) were already.
+--
+-- The predicate names turn_job_id (a turn's reply: every assistant message is
+-- one, and the column is never updated, so it costs no HOT update) so that
+-- only proofSQL, which says so, can use the index. With role = 'assistant'
+-- alone, the turn's claim (turnMessagesSQL, "another reply in flight", role =
+-- 'assistant' of one conversation) took it in its generic plan when the
+-- statistics had seen no replies yet, and walked every reply of the tenant
+-- (500 rows, 74 buffers after 500 turns). Every other reader of messages keeps
+-- its generic plan (docs/performance.md, "Reply updates made HOT").
 
 -- +goose Up
 DROP INDEX messages_connection_replies_idx;
-CREATE INDEX messages_connection_replies_idx ON messages (connection_id, seq DESC) WHERE role = 'assistant';
+CREATE INDEX messages_connection_replies_idx ON messages (connection_id, seq DESC)
+  WHERE role = 'assistant' AND turn_job_id IS NOT NULL;
 
 -- +goose Down
 DROP INDEX messages_connection_replies_idx;
