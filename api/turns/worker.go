@@ -264,8 +264,8 @@ func (w *Worker) start(ctx context.Context, tx store.Tx, t *turn, job *river.Job
 	// no indexed column is HOT (docs/performance.md, "Reply updates made HOT").
 	msg := &conversations.Message{ID: uuid.Must(uuid.NewV7()), TenantID: t.tenantID, ConversationID: t.conv.ID,
 		ConnectionID: t.conv.ConnectionID, Role: conversations.RoleAssistant, AuthorID: t.agent.ID.String(), Kind: "text",
-		ParticipantID: conversations.Speaker(t.pending),
-		Attachments: []conversations.Attachment{}, DeliveryState: conversations.StateClaimed, TurnJobID: &job.ID, AnswersSeq: &newest}
+		ParticipantID: conversations.Speaker(t.pending), Attachments: []conversations.Attachment{}, DeliveryState: conversations.StateClaimed,
+		TurnJobID: &job.ID, AnswersSeq: &newest}
 	// A downgraded turn remembers its model, so a retry uses it too; a
 	// budget notice is the reply itself, sent without a model.
 	msg.Delivery.Model = adm.Model
