@@ -28,8 +28,9 @@ type Exchange struct {
 
 // The user message, its conversation's sender name and the agent's newest
 // answer to it (a reply whose answers_seq covers it). Both queries use the
-// partial indexes of migration 00011, so a tenant's message count does not
-// matter to a wizard that polls.
+// partial indexes of migration 00011 (the replies' as 00023 redefined it), so
+// a tenant's message count does not matter to a wizard that polls; the proof
+// skips the connection's newest replies still in flight or failed.
 const exchangeColumns = `
 	u.conversation_id, coalesce(nullif(c.participant_name, ''), c.participant_id) AS sender, u.body, u.received_at,
 	a.body AS reply_body, a.delivery_state AS reply_state, a.created_at AS reply_at,
