@@ -132,7 +132,10 @@ func Lookup(ctx context.Context, pool *pgxpool.Pool, typ, externalID string) (*R
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrUnrouted
 	}
-	return &r, err
+	if err != nil {
+		return nil, store.Classify(err) // the raw pool bypasses the store's driver
+	}
+	return &r, nil
 }
 
 // Load reads a connection in a tenant transaction.
