@@ -95,7 +95,8 @@ func DecryptCredential(k *secrets.Keyring, c *Connection) (string, error) {
 	return string(pt), nil
 }
 
-// Route is where a webhook for an external id belongs.
+// Route is where a webhook for an external id belongs. Routes a Router
+// remembers share their Config: read-only.
 type Route struct {
 	TenantID     uuid.UUID
 	ConnectionID uuid.UUID
