@@ -2,11 +2,9 @@ package channels
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/konstruct/konstruct/api/store"
@@ -42,8 +40,6 @@ const (
 	// rememberRoutesFor bounds how old a remembered version may be; the
 	// check does not depend on it (an unchanged row keeps its xmin).
 	rememberRoutesFor = 10 * time.Minute
-	// routeChangedCode is the SQLSTATE channel_route_current raises.
-	routeChangedCode = "KR001"
 )
 
 // NewRouter returns a router reading routes through pool.
@@ -53,8 +49,11 @@ func NewRouter(pool *pgxpool.Pool) *Router {
 
 // Handle routes a webhook for externalID of channel type typ and runs fn
 // with its route (ErrUnrouted when no tenant connected it). fn must Guard
-// the route in the transaction it acts in; when that check finds the
-// connection changed, fn runs once more on a fresh route.
+// the route in every transaction it commits. When fn fails on a remembered
+// route — the check found the connection changed, or anything before the
+// check failed because it had (a statement under a tenant that no longer
+// has the connection) — the route is forgotten and fn runs once more on a
+// fresh one; its failed transaction was rolled back whole.
 func (r *Router) Handle(ctx context.Context, typ, externalID string, fn func(*Route) error) error {
 	key := routeKey{typ, externalID}
 	route, ok := r.remembered(key)
@@ -65,12 +64,12 @@ func (r *Router) Handle(ctx context.Context, typ, externalID string, fn func(*Ro
 		}
 		return fn(route)
 	}
-	err := fn(route)
-	if !RouteChanged(err) {
-		return err
+	if err := fn(route); err == nil {
+		return nil
 	}
 	r.forget(key)
-	if route, err = r.lookup(ctx, key); err != nil {
+	route, err := r.lookup(ctx, key)
+	if err != nil {
 		return err
 	}
 	return fn(route)
@@ -78,8 +77,10 @@ func (r *Router) Handle(ctx context.Context, typ, externalID string, fn func(*Ro
 
 // Guard makes tx fail, at its next round trip or at the latest its commit,
 // when route was remembered and its connection is no longer the row version
-// it was read from (RouteChanged reports that error). A fresh route needs no
-// check: it was read just before the transaction, as without a router.
+// it was read from (channel_route_current raises SQLSTATE KR001). It may come last:
+// whatever the transaction did before is rolled back with it. A fresh route
+// needs no check: it was read just before the transaction, as without a
+// router.
 func Guard(tx store.Tx, route *Route) error {
 	if !route.remembered {
 		return nil
@@ -87,12 +88,6 @@ func Guard(tx store.Tx, route *Route) error {
 	var b store.Batch
 	b.Queue("SELECT channel_route_current($1, $2)", route.ConnectionID, route.version)
 	return tx.Defer(&b)
-}
-
-// RouteChanged reports whether err is Guard's check failing.
-func RouteChanged(err error) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == routeChangedCode
 }
 
 func (r *Router) remembered(key routeKey) (*Route, bool) {

@@ -214,9 +214,6 @@ func (s *Service) handleRouted(ctx context.Context, log *slog.Logger, v *value, 
 	}
 	messages, statuses := s.fresh(ctx, log, v, time.Now())
 	return s.opts.Store.WithTenant(ctx, route.TenantID, func(ctx context.Context, tx store.Tx) error {
-		if err := channels.Guard(tx, route); err != nil {
-			return err
-		}
 		for i := range messages {
 			m := &messages[i]
 			if m.Type == "system" {
@@ -252,7 +249,13 @@ func (s *Service) handleRouted(ctx context.Context, log *slog.Logger, v *value, 
 				return err
 			}
 		}
-		return channels.MarkEvent(ctx, tx, route)
+		if err := channels.MarkEvent(ctx, tx, route); err != nil {
+			return err
+		}
+		// The route's check rides with the COMMIT: the person lookup that
+		// comes first goes by the simple protocol, which cannot carry it,
+		// and a failed check rolls back everything before it.
+		return channels.Guard(tx, route)
 	})
 }
 
