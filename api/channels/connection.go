@@ -95,14 +95,23 @@ func DecryptCredential(k *secrets.Keyring, c *Connection) (string, error) {
 	return string(pt), nil
 }
 
-// Route is where a webhook for an external id belongs.
+// Route is where a webhook for an external id belongs. Routes a Router
+// remembers share their Config: read-only.
 type Route struct {
-	TenantID     uuid.UUID         `bun:"tenant_id"`
-	ConnectionID uuid.UUID         `bun:"connection_id"`
-	Status       string            `bun:"status"`
-	AgentID      *uuid.UUID        `bun:"agent_id"`
-	Config       map[string]string `bun:"config,type:jsonb"`
-	LastEventAt  *time.Time        `bun:"last_event_at"`
+	TenantID     uuid.UUID
+	ConnectionID uuid.UUID
+	Status       string
+	AgentID      *uuid.UUID
+	Config       map[string]string
+	LastEventAt  *time.Time
+
+	// version is the connection row's version (xmin) the route was read
+	// from; router is the Router that gave it, and remembered says it came
+	// from that router's memory (then Guard checks it).
+	version    string
+	key        routeKey
+	router     *Router
+	remembered bool
 }
 
 // ErrUnrouted means no tenant has connected that workspace or number.
@@ -114,17 +123,20 @@ var ErrUnrouted = errors.New("channels: no connection for this workspace or numb
 const StepIngest = "ingest"
 
 // Lookup routes a webhook (Slack team id, WhatsApp phone number id) to its
-// tenant through the route_channel SECURITY DEFINER function. Every event
-// asks, so it is a parameterised pgx query (planned once per connection)
-// rather than an interpolated bun one.
+// tenant through the route_channel SECURITY DEFINER function, fresh from
+// the database (Router remembers routes). It is a parameterised pgx query
+// (planned once per connection) rather than an interpolated bun one.
 func Lookup(ctx context.Context, pool *pgxpool.Pool, typ, externalID string) (*Route, error) {
-	var r Route
-	err := pool.QueryRow(ctx, "SELECT tenant_id, connection_id, status, agent_id, config, last_event_at FROM route_channel($1, $2)", typ, externalID).
-		Scan(&r.TenantID, &r.ConnectionID, &r.Status, &r.AgentID, &r.Config, &r.LastEventAt)
+	r := Route{key: routeKey{typ, externalID}}
+	err := pool.QueryRow(ctx, "SELECT tenant_id, connection_id, status, agent_id, config, last_event_at, version FROM route_channel($1, $2)", typ, externalID).
+		Scan(&r.TenantID, &r.ConnectionID, &r.Status, &r.AgentID, &r.Config, &r.LastEventAt, &r.version)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrUnrouted
 	}
-	return &r, err
+	if err != nil {
+		return nil, store.Classify(err) // the raw pool bypasses the store's driver
+	}
+	return &r, nil
 }
 
 // Load reads a connection in a tenant transaction.
@@ -200,10 +212,15 @@ func noun(typ string) string {
 // connection check reports it), at most once a minute per connection. The
 // route already says when the last event was recorded, so most events cost
 // no write at all; the condition in the UPDATE still holds when processes
-// race or the clocks of the database and this process disagree.
+// race or the clocks of the database and this process disagree. The write
+// makes a new version of the connection's row, so a router that remembered
+// the route forgets it: the next event reads the new one.
 func MarkEvent(ctx context.Context, tx bun.IDB, r *Route) error {
 	if r.LastEventAt != nil && time.Since(*r.LastEventAt) < markEventEvery {
 		return nil
+	}
+	if r.router != nil {
+		r.router.forget(r.key)
 	}
 	_, err := tx.NewUpdate().Model((*Connection)(nil)).Set("last_event_at = now()").
 		Where("id = ? AND (last_event_at IS NULL OR last_event_at < now() - interval '1 minute')", r.ConnectionID).Exec(ctx)

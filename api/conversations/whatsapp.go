@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/konstruct/konstruct/api/store"
 )
@@ -40,9 +41,13 @@ func (p WhatsAppPerson) ReplyTo() string {
 func ResolveWhatsAppPerson(ctx context.Context, tx store.Tx, connectionID uuid.UUID, who WhatsAppPerson) (WhatsAppPerson, error) {
 	who.Phone, who.BSUID, who.Parent = storableText(who.Phone), storableText(who.BSUID), storableText(who.Parent)
 	who.Username, who.Name = storableText(who.Username), storableText(who.Name)
-	err := tx.NewRaw("SELECT person_key, phone, bsuid FROM whatsapp_person(?, ?, ?, ?, ?, ?)",
-		connectionID, who.Phone, who.BSUID, who.Parent, who.Username, who.Name).Scan(ctx, &who.Key, &who.Phone, &who.BSUID)
-	if err != nil {
+	// Parameterised through pgx rather than interpolated by bun: the
+	// transaction's BEGIN and tenant ride the same round trip.
+	var b store.Batch
+	b.Queue("SELECT person_key, phone, bsuid FROM whatsapp_person($1, $2, $3, $4, $5, $6)",
+		connectionID, who.Phone, who.BSUID, who.Parent, who.Username, who.Name).
+		QueryRow(func(row pgx.Row) error { return row.Scan(&who.Key, &who.Phone, &who.BSUID) })
+	if err := tx.Send(ctx, &b); err != nil {
 		return who, fmt.Errorf("resolve whatsapp person: %w", err)
 	}
 	return who, nil

@@ -77,6 +77,9 @@ func TestTurnRoundTrips(t *testing.T) {
 	second := turn(2, slackfake.Event{"type": "app_mention", "user": "UALICE", "channel": "CRT", "ts": nextTS(), "thread_ts": ts,
 		"text": "<@" + ws.BotUserID + "> and order 43?"})
 	t.Logf("second turn: %d round trips %v", total(second), second)
+	third := turn(3, slackfake.Event{"type": "app_mention", "user": "UALICE", "channel": "CRT", "ts": nextTS(), "thread_ts": ts,
+		"text": "<@" + ws.BotUserID + "> and order 44?"})
+	t.Logf("third turn: %d round trips %v", total(third), third)
 
 	want := map[string]int64{
 		// Every transaction begins in its first round trip (store's lazy
@@ -112,15 +115,21 @@ func TestTurnRoundTrips(t *testing.T) {
 	}
 	require.Equal(t, want, own(first), "a new thread's turn, by step")
 	require.Equal(t, want, own(second), "a turn with history, by step")
+	require.Equal(t, want, own(third), "a turn with history, by step")
 	// The event's ingest, once the connection's last-event time is fresh
 	// and River knows the server (the first event writes the one and asks
 	// the other): the routing; the message with its turn's job (the job's
 	// insert carries BEGIN, the tenant and the message's statement); River's
 	// NOTIFY with COMMIT.
-	require.Equal(t, int64(3), second[channels.StepIngest], "the ingest of an event in steady state")
+	require.Equal(t, int64(3), second[channels.StepIngest], "the ingest of an event routed afresh")
+	// The first event's write of the last-event time made a new version of
+	// the connection's row, so the second was routed afresh; the router
+	// remembered that route (channels.Router), and the third event's
+	// transaction checks it in its first round trip instead of routing.
+	require.Equal(t, int64(2), third[channels.StepIngest], "the ingest of an event in steady state")
 	// With an in-process embedder the memories ride the delivery: no
 	// memory job runs.
-	for _, m := range []map[string]int64{first, second} {
+	for _, m := range []map[string]int64{first, second, third} {
 		require.Zero(t, m["job:memory.embed"], "no memory job with an in-process embedder")
 	}
 }
@@ -201,13 +210,14 @@ func TestClaimReadsTheConversationsOwnAgent(t *testing.T) {
 
 // TestWhatsAppClaimRoundTrips: a WhatsApp turn's job names its conversation,
 // connection and agent as the ingest statement found them, so its claim is
-// the Slack turn's two round trips.
+// the Slack turn's two round trips; its ingest is held too.
 func TestWhatsAppClaimRoundTrips(t *testing.T) {
 	t.Parallel()
 	counter := &store.StepCounter{}
 	s, f, acct := countedWorld(t, counter, func(string) map[string]string { return map[string]string{"ALLOW_PRIVATE_URLS": "true"} })
 	num := s.ConnectWhatsApp(t, acct, f)
-	for i, text := range []string{"hello", "and again"} {
+	var ingest []int64
+	for i, text := range []string{"hello", "and again", "and once more"} {
 		before := counter.Steps()
 		r := s.WhatsAppEvent(t, f, graphfake.Delivery(num.Number, []graphfake.Message{graphfake.Text("16505550199", "wamid.rt"+string(rune('0'+i)), text)}, nil))
 		require.Equal(t, http.StatusOK, r.Status)
@@ -219,5 +229,13 @@ func TestWhatsAppClaimRoundTrips(t *testing.T) {
 		}, 30*time.Second, 20*time.Millisecond)
 		s.Settle(t)
 		require.Equal(t, int64(2), counter.Steps()[turns.StepClaim]-before[turns.StepClaim], "turn %d's claim", i+1)
+		ingest = append(ingest, counter.Steps()[channels.StepIngest]-before[channels.StepIngest])
 	}
+	t.Logf("ingest round trips by delivery: %v", ingest)
+	// The second delivery is routed afresh (the first wrote the connection's
+	// last-event time: a new row version): the routing; the person (with
+	// BEGIN and the tenant); the message; its job; River's NOTIFY with
+	// COMMIT. The third's route is remembered and checked with the COMMIT
+	// instead of routed.
+	require.Equal(t, []int64{5, 4}, ingest[1:], "a WhatsApp delivery's ingest, routed afresh and then remembered")
 }

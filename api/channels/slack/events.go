@@ -106,14 +106,20 @@ var acceptedSubtypes = map[string]bool{"": true, "file_share": true, "thread_bro
 
 func (s *Service) handle(ctx context.Context, log *slog.Logger, env *envelope) error {
 	ctx = store.WithStep(ctx, channels.StepIngest)
-	route, err := channels.Lookup(ctx, s.opts.Store.Pool, channels.Slack, env.TeamID)
+	err := s.routes.Handle(ctx, channels.Slack, env.TeamID, func(route *channels.Route) error {
+		return s.handleRouted(ctx, log, env, route)
+	})
 	if errors.Is(err, channels.ErrUnrouted) {
 		log.InfoContext(ctx, "slack event for an unconnected workspace ignored", "team_id", env.TeamID, "event_id", env.EventID)
 		return nil
 	}
-	if err != nil {
-		return err
-	}
+	return err
+}
+
+// handleRouted handles an event on its route. Every transaction guards the
+// route (channels.Guard): a remembered one that no longer holds fails it,
+// and the router calls again with a fresh one.
+func (s *Service) handleRouted(ctx context.Context, log *slog.Logger, env *envelope, route *channels.Route) error {
 	obs.SetTenant(ctx, route.TenantID.String())
 	if route.Status != channels.StatusActive {
 		return nil
@@ -126,6 +132,9 @@ func (s *Service) handle(ctx context.Context, log *slog.Logger, env *envelope) e
 	switch ev.Type {
 	case "app_uninstalled", "tokens_revoked":
 		return s.opts.Store.WithTenant(ctx, route.TenantID, func(ctx context.Context, tx store.Tx) error {
+			if err := channels.Guard(tx, route); err != nil {
+				return err
+			}
 			reason := "Konstruct was removed from the Slack workspace"
 			if ev.Type == "tokens_revoked" {
 				reason = "the Slack workspace revoked Konstruct's token"
@@ -145,11 +154,14 @@ func (s *Service) handle(ctx context.Context, log *slog.Logger, env *envelope) e
 		return nil
 	}
 	in := inbound(route, env, &ev, botUser)
-	err = s.opts.Store.WithTenant(ctx, route.TenantID, func(ctx context.Context, tx store.Tx) error {
-		// The message and its turn's job in one round trip (the job's
-		// insert carries the message's statement), then the commit. A
+	err := s.opts.Store.WithTenant(ctx, route.TenantID, func(ctx context.Context, tx store.Tx) error {
+		// The route's check, the message and its turn's job in one round
+		// trip (the job's insert carries the other two), then the commit. A
 		// duplicate (a retry, or the mention's twin message.im) is known
 		// only then: rolling back drops the job it does not need.
+		if err := channels.Guard(tx, route); err != nil {
+			return err
+		}
 		var b store.Batch
 		received, err := conversations.QueueReceive(&b, tx.TenantID, in)
 		if err != nil {
@@ -207,6 +219,9 @@ func (s *Service) recordEvidence(ctx context.Context, log *slog.Logger, route *c
 		return nil
 	}
 	return s.opts.Store.WithTenant(ctx, route.TenantID, func(ctx context.Context, tx store.Tx) error {
+		if err := channels.Guard(tx, route); err != nil {
+			return err
+		}
 		var prev sql.NullString
 		err := tx.NewRaw(`WITH old AS (SELECT id, provider_ref FROM outbound_parts WHERE id = ? AND connection_id = ? FOR UPDATE)
 			UPDATE outbound_parts p SET provider_ref = coalesce(p.provider_ref, ?),

@@ -43,8 +43,9 @@ type Opts struct {
 
 // Service is the Slack integration.
 type Service struct {
-	opts Opts
-	now  func() time.Time
+	opts   Opts
+	now    func() time.Time
+	routes *channels.Router
 }
 
 // New returns the Slack integration.
@@ -52,7 +53,11 @@ func New(opts Opts) *Service {
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{Timeout: 15 * time.Second}
 	}
-	return &Service{opts: opts, now: time.Now}
+	s := &Service{opts: opts, now: time.Now}
+	if opts.Store != nil {
+		s.routes = channels.NewRouter(opts.Store.Pool)
+	}
+	return s
 }
 
 // RedirectURL is where Slack sends the browser back.

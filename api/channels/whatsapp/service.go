@@ -40,8 +40,9 @@ const DefaultReplayHorizon = 7 * 24 * time.Hour
 
 // Service is the WhatsApp integration.
 type Service struct {
-	opts  Opts
-	graph graph
+	opts   Opts
+	graph  graph
+	routes *channels.Router
 }
 
 // New returns the WhatsApp integration.
@@ -52,7 +53,11 @@ func New(opts Opts) *Service {
 	if opts.ReplayHorizon <= 0 {
 		opts.ReplayHorizon = DefaultReplayHorizon
 	}
-	return &Service{opts: opts, graph: graph{base: opts.Config.GraphURL, version: opts.Config.GraphVersion, http: opts.HTTPClient}}
+	s := &Service{opts: opts, graph: graph{base: opts.Config.GraphURL, version: opts.Config.GraphVersion, http: opts.HTTPClient}}
+	if opts.Store != nil {
+		s.routes = channels.NewRouter(opts.Store.Pool)
+	}
+	return s
 }
 
 // ConnectInput is what an operator pastes.

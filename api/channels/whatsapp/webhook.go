@@ -186,14 +186,20 @@ func validSignature(header string, body []byte, secret string) bool {
 
 func (s *Service) handle(ctx context.Context, log *slog.Logger, v *value) error {
 	ctx = store.WithStep(ctx, channels.StepIngest)
-	route, err := channels.Lookup(ctx, s.opts.Store.Pool, channels.WhatsApp, v.Metadata.PhoneNumberID)
+	err := s.routes.Handle(ctx, channels.WhatsApp, v.Metadata.PhoneNumberID, func(route *channels.Route) error {
+		return s.handleRouted(ctx, log, v, route)
+	})
 	if errors.Is(err, channels.ErrUnrouted) {
 		log.InfoContext(ctx, "whatsapp webhook for an unconnected number ignored", "phone_number_id", v.Metadata.PhoneNumberID)
 		return nil
 	}
-	if err != nil {
-		return err
-	}
+	return err
+}
+
+// handleRouted stores a change's messages and statuses on its route, in one
+// transaction that guards the route (channels.Guard): a remembered one that
+// no longer holds fails it, and the router calls again with a fresh one.
+func (s *Service) handleRouted(ctx context.Context, log *slog.Logger, v *value, route *channels.Route) error {
 	obs.SetTenant(ctx, route.TenantID.String())
 	if route.Status != channels.StatusActive {
 		return nil
@@ -243,7 +249,13 @@ func (s *Service) handle(ctx context.Context, log *slog.Logger, v *value) error 
 				return err
 			}
 		}
-		return channels.MarkEvent(ctx, tx, route)
+		if err := channels.MarkEvent(ctx, tx, route); err != nil {
+			return err
+		}
+		// The route's check rides with the COMMIT: the person lookup that
+		// comes first goes by the simple protocol, which cannot carry it,
+		// and a failed check rolls back everything before it.
+		return channels.Guard(tx, route)
 	})
 }
 

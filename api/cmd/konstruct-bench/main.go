@@ -86,9 +86,14 @@ type opts struct {
 	statements int
 	// keep leaves the bench's database in place (to EXPLAIN its statements).
 	keep bool
+	// busyCPUs is how many cores other processes keep busy during the run.
+	busyCPUs int
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == busyArg {
+		os.Exit(busyChild())
+	}
 	if len(os.Args) > 1 && os.Args[1] == "knowledge" { // knowledge retrieval quality and speed: knowledge.go
 		os.Exit(knowledgeMain(os.Args[2:]))
 	}
@@ -105,6 +110,7 @@ func main() {
 	flag.StringVar(&o.ingestProfile, "ingest-cpuprofile", "", "write a CPU profile of the closed-loop ingest phase here (go tool pprof)")
 	flag.IntVar(&o.statements, "statements", 0, "report this many top statements per phase from pg_stat_statements (the server must preload it; track = all)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the bench's database afterwards (its name is printed) instead of dropping it")
+	flag.IntVar(&o.busyCPUs, "busy-cpus", 0, "keep this many cores busy with other processes throughout the run (figures under load)")
 	flag.Parse()
 	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "konstruct-bench:", err)
@@ -306,10 +312,17 @@ func run(ctx context.Context, o opts) error {
 	if err != nil {
 		return fmt.Errorf("setup: %w", err)
 	}
+	if o.busyCPUs > 0 {
+		stopBusy, err := startBusy(ctx, o.busyCPUs)
+		if err != nil {
+			return err
+		}
+		defer stopBusy()
+	}
 	res := &Result{When: time.Now().UTC(), Ratios: map[string]float64{}, Process: map[string]any{},
 		Machine: map[string]any{"cpus": runtime.NumCPU(), "go": runtime.Version(), "goos": runtime.GOOS},
 		Settings: map[string]any{"duration_s": o.duration.Seconds(), "concurrency": o.concurrency, "rate": o.rate, "e2e_rate": o.e2eRate, "db_max_conns": o.dbConns,
-			"llm_workers": cfg.LLMWorkerConcurrency}}
+			"llm_workers": cfg.LLMWorkerConcurrency, "busy_cpus": o.busyCPUs}}
 
 	fmt.Fprintln(os.Stderr, "phase 1/4: PostgreSQL baseline")
 	n0 := roundTrips.Total()
@@ -843,6 +856,9 @@ func rssMB() float64 {
 }
 
 func printTable(r *Result) {
+	if n, _ := r.Settings["busy_cpus"].(int); n > 0 {
+		fmt.Printf("under load: %d of %v cores kept busy by other processes throughout\n", n, r.Machine["cpus"])
+	}
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(w, "phase\tper s\tcount\tp50 ms\tp95 ms\tp99 ms\tmax ms\terrors\tcpu s\tpg cpu s\town pg s\tdb trips/op\t\n")
 	row := func(name string, rate float64, l Latency) {
