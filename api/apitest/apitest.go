@@ -283,6 +283,15 @@ func (s *Server) SignUp(t testing.TB) *Account {
 	return &Account{Client: c, UserID: me.User.ID, TenantID: me.Memberships[0].TenantID, Email: email, Password: password}
 }
 
+// CreateAgent creates an agent on gpt-4o-mini through the API and returns
+// its id.
+func (a *Account) CreateAgent(t testing.TB, name string) string {
+	t.Helper()
+	r := a.Client.Do("POST", "/api/portal/tenants/"+a.TenantID.String()+"/agents", map[string]any{"name": name, "model": "openai/gpt-4o-mini"})
+	require.Equal(t, http.StatusCreated, r.Status, "create agent: %s", r.Body)
+	return r.Map(t)["id"].(string)
+}
+
 // Token creates an API token of role in the account's tenant and returns its secret.
 func (a *Account) Token(t testing.TB, role string) string {
 	t.Helper()

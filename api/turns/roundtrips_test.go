@@ -32,8 +32,7 @@ func countedWorld(t *testing.T, counter *store.StepCounter, extra func(model str
 	}
 	s, f := apitest.WithFakes(t, apitest.Opts{Work: true, DBTracer: counter, Env: env})
 	acct := s.SignUp(t)
-	r := acct.Client.Do("POST", "/api/portal/tenants/"+acct.TenantID.String()+"/agents", map[string]any{"name": "Ada", "model": "openai/gpt-4o-mini"})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	acct.CreateAgent(t, "Ada")
 	return s, f, acct
 }
 
@@ -176,12 +175,7 @@ func TestClaimReadsTheConversationsOwnAgent(t *testing.T) {
 		"TURN_DEBOUNCE": "0s", "LLM_MAX_RETRIES": "0",
 	}})
 	acct := s.SignUp(t)
-	ids := map[string]string{}
-	for _, name := range []string{"Ada", "Bea"} {
-		r := acct.Client.Do("POST", "/api/portal/tenants/"+acct.TenantID.String()+"/agents", map[string]any{"name": name, "model": "openai/gpt-4o-mini"})
-		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-		ids[name] = r.Map(t)["id"].(string)
-	}
+	ids := map[string]string{"Ada": acct.CreateAgent(t, "Ada"), "Bea": acct.CreateAgent(t, "Bea")}
 	ws := s.InstallSlack(t, acct, f)
 	ctx := context.Background()
 	lastAuthor := func() string {

@@ -28,12 +28,8 @@ func TestRememberedRouteFollowsTheConnection(t *testing.T) {
 	counter := &store.StepCounter{}
 	s, f := apitest.WithFakes(t, apitest.Opts{DBTracer: counter})
 	acct := s.SignUp(t)
-	agents := map[string]string{}
-	for _, name := range []string{"Ada", "Bea"} {
-		r := acct.Client.Do("POST", "/api/portal/tenants/"+acct.TenantID.String()+"/agents", map[string]any{"name": name, "model": "openai/gpt-4o-mini"})
-		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-		agents[name] = r.Map(t)["id"].(string)
-	}
+	acct.CreateAgent(t, "Ada")
+	bea := acct.CreateAgent(t, "Bea")
 	ws := s.InstallSlack(t, acct, f)
 
 	n := 0
@@ -68,11 +64,11 @@ func TestRememberedRouteFollowsTheConnection(t *testing.T) {
 	_, trips := mention(t)
 	require.Equal(t, int64(2), trips, "a remembered route: the message with its job, then the commit — no routing round trip")
 
-	r := acct.Client.Do("PATCH", "/api/portal/tenants/"+acct.TenantID.String()+"/channels/"+ws.ConnectionID.String(), map[string]any{"agent_id": agents["Bea"]})
+	r := acct.Client.Do("PATCH", "/api/portal/tenants/"+acct.TenantID.String()+"/channels/"+ws.ConnectionID.String(), map[string]any{"agent_id": bea})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	channel, _ := mention(t)
 	require.NotNil(t, agentOf(t, acct.TenantID, channel))
-	require.Equal(t, agents["Bea"], *agentOf(t, acct.TenantID, channel), "the agent chosen a moment ago answers the next conversation")
+	require.Equal(t, bea, *agentOf(t, acct.TenantID, channel), "the agent chosen a moment ago answers the next conversation")
 	_, trips = mention(t)
 	require.Equal(t, int64(2), trips, "the fresh route is remembered in turn")
 

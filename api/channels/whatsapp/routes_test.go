@@ -28,12 +28,8 @@ func TestRememberedRouteFollowsTheConnection(t *testing.T) {
 	counter := &store.StepCounter{}
 	s, f := apitest.WithFakes(t, apitest.Opts{DBTracer: counter})
 	acct := s.SignUp(t)
-	agents := map[string]string{}
-	for _, name := range []string{"Ada", "Bea"} {
-		r := acct.Client.Do("POST", "/api/portal/tenants/"+acct.TenantID.String()+"/agents", map[string]any{"name": name, "model": "openai/gpt-4o-mini"})
-		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-		agents[name] = r.Map(t)["id"].(string)
-	}
+	acct.CreateAgent(t, "Ada")
+	bea := acct.CreateAgent(t, "Bea")
 	num := s.ConnectWhatsApp(t, acct, f)
 
 	n := 0
@@ -67,11 +63,11 @@ func TestRememberedRouteFollowsTheConnection(t *testing.T) {
 	_, remembered := message(t)
 	require.Equal(t, fresh-1, remembered, "a remembered route saves the routing round trip (fresh: %d)", fresh)
 
-	r := acct.Client.Do("PATCH", "/api/portal/tenants/"+acct.TenantID.String()+"/channels/"+num.ConnectionID.String(), map[string]any{"agent_id": agents["Bea"]})
+	r := acct.Client.Do("PATCH", "/api/portal/tenants/"+acct.TenantID.String()+"/channels/"+num.ConnectionID.String(), map[string]any{"agent_id": bea})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	from, _ := message(t)
 	require.NotNil(t, agentOf(t, acct.TenantID, from))
-	require.Equal(t, agents["Bea"], *agentOf(t, acct.TenantID, from), "the agent chosen a moment ago answers the next conversation")
+	require.Equal(t, bea, *agentOf(t, acct.TenantID, from), "the agent chosen a moment ago answers the next conversation")
 
 	// Disconnected, and connected by another tenant, with the first
 	// tenant's route still remembered.
