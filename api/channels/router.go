@@ -18,9 +18,11 @@ import (
 // changed since the route was read — revoked, disconnected, given another
 // agent, reconfigured, deleted, or its workspace or number connected again by
 // another tenant — the transaction fails at that round trip and rolls back,
-// and Handle runs the event again on a fresh route. So a remembered route
-// never decides anything a fresh one would not have: what it saves is the
-// lookup, not the check.
+// and Handle runs the event again on a fresh route. So nothing is written on
+// a remembered route that a fresh one would not have written: what it saves
+// is the lookup, not the check. (What an event is ignored for without a
+// transaction — not a person's message, say — does not depend on the route
+// beyond its bot user, which changes only with a new install.)
 //
 // Only active routes are remembered: an event for an inactive or unknown
 // connection is ignored without a transaction that could check it, so it
@@ -77,10 +79,10 @@ func (r *Router) Handle(ctx context.Context, typ, externalID string, fn func(*Ro
 
 // Guard makes tx fail, at its next round trip or at the latest its commit,
 // when route was remembered and its connection is no longer the row version
-// it was read from (channel_route_current raises SQLSTATE KR001). It may come last:
-// whatever the transaction did before is rolled back with it. A fresh route
-// needs no check: it was read just before the transaction, as without a
-// router.
+// it was read from (channel_route_current raises SQLSTATE KR001). It may
+// come last: whatever the transaction did before is rolled back with it. A
+// fresh route needs no check: it was read just before the transaction, as
+// without a router.
 func Guard(tx store.Tx, route *Route) error {
 	if !route.remembered {
 		return nil
