@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -102,7 +103,12 @@ func (w *Worker) Timeout(*river.Job[DeliverArgs]) time.Duration {
 // Work delivers the endpoint's due deliveries with up to
 // EndpointConcurrency attempts in flight (one while the endpoint is
 // failing, so a dead receiver is probed rather than flooded), until none is
-// due or the budget is spent.
+// due or the budget is spent. A lane that finds nothing due while another
+// lane's attempt is still in flight waits and looks again: the job holds the
+// endpoint, so deliveries recorded meanwhile can only go through its lanes,
+// and a receiver slow to answer one attempt still gets its share of the
+// backlog (events arriving one at a time used to leave one lane working and
+// the others gone).
 func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	failing, ok, err := w.svc.hold(ctx, job.Args)
 	if err != nil || !ok {
@@ -117,21 +123,32 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	}
 	deadline := time.Now().Add(pumpBudget)
 	var wg sync.WaitGroup
+	var busy atomic.Int32 // lanes claiming or sending
 	errc := make(chan error, lanes)
 	for range lanes {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil && time.Now().Before(deadline) {
+				busy.Add(1) // from the claim on, so no lane leaves while another is about to send
 				d, err := w.svc.claim(ctx, job.Args)
 				if err != nil {
+					busy.Add(-1)
 					errc <- err
 					return
 				}
 				if d == nil {
-					return
+					if busy.Add(-1) == 0 {
+						return
+					}
+					select { // another lane is still sending: look again
+					case <-ctx.Done():
+					case <-time.After(w.svc.opts.PollInterval):
+					}
+					continue
 				}
 				w.svc.finish(ctx, d, w.send(ctx, d))
+				busy.Add(-1)
 			}
 		}()
 	}

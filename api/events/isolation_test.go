@@ -52,6 +52,25 @@ func TestSlowEndpointDoesNotDelayOthers(t *testing.T) {
 	slow.WaitN(t, 3, 20*time.Second)
 }
 
+// A receiver slow to answer gets its share of a backlog that builds up while
+// its first request hangs: the events come one at a time, so when the
+// delivery job starts only one is due, and the job's other lane must not
+// have left by the time the second is recorded.
+func TestSlowEndpointGetsItsShareOfALaterBacklog(t *testing.T) {
+	t.Parallel()
+	b := setup(t, map[string]string{"WEBHOOK_CONCURRENCY": "2", "WEBHOOK_ENDPOINT_CONCURRENCY": "2", "WEBHOOK_TIMEOUT": "60s"})
+	slow := webhookfake.New(t)
+	hold := make(chan struct{})
+	t.Cleanup(func() { close(hold) })
+	slow.Respond(func(webhookfake.Request) webhookfake.Reply { return webhookfake.Reply{Hold: hold} })
+	b.endpoint(t, map[string]any{"url": slow.URL + "/slow"})
+
+	b.agent(t, map[string]any{"name": "First"})
+	slow.WaitN(t, 1, 15*time.Second) // held: one lane is sending
+	b.agent(t, map[string]any{"name": "Second"})
+	slow.WaitN(t, 2, 15*time.Second) // main: only once the first answered (60 s)
+}
+
 // RLS on the new tables: inside one tenant's transaction another tenant's
 // endpoints, events, deliveries and attempts are invisible and cannot be
 // written; store's catalogue-wide test covers them too (seed_test.go).
