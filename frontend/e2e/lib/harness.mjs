@@ -57,6 +57,27 @@ export async function axeViolations(page) {
 }
 
 /**
+ * Waits for the page's finite CSS transitions and animations to end (at most
+ * 2 s): axe measures colours as they are, and a button just enabled is still
+ * fading from its disabled colour for 150 ms (transition-colors). Endless
+ * ones (spinners) are not waited for.
+ * @param {import('playwright-core').Page} page
+ */
+export async function transitionsDone(page) {
+  await page.evaluate(() =>
+    Promise.race([
+      Promise.all(
+        document
+          .getAnimations()
+          .filter((a) => a.effect?.getComputedTiming().iterations !== Infinity)
+          .map((a) => a.finished.catch(() => undefined)),
+      ),
+      new Promise((resolve) => setTimeout(resolve, 2000)),
+    ]),
+  )
+}
+
+/**
  * Controls a visible toast covers (it must never cover one).
  * @param {import('playwright-core').Page} page
  * @returns {Promise<string[]>}
@@ -153,6 +174,7 @@ export async function journey(name, fn) {
 
   let n = 0
   const check = async (/** @type {string} */ step, /** @type {string} */ width) => {
+    await transitionsDone(page)
     for (const v of await axeViolations(page)) problems.push(`axe, ${step} at ${width}: ${v}`)
     for (const c of await coveredByToast(page)) problems.push(`${step} at ${width}: a toast covers “${c}”`)
   }
