@@ -85,8 +85,11 @@ func Chunks(doc Document, opts ChunkOpts) []Chunk {
 				continue
 			}
 			// A heading with nothing under it still answers "is there a
-			// section about X": index it with its own heading as text.
-			units = []unit{{text: s.HeadingPath[len(s.HeadingPath)-1], page: s.Page}}
+			// section about X": index it with its own heading as text, cut
+			// to the budget like any text (a heading can be a paragraph
+			// long; FuzzExtractHTML found one of 65 tokens in a 64 budget).
+			heading := hardSplit(s.HeadingPath[len(s.HeadingPath)-1], budget)[0]
+			units = []unit{{text: heading, tokens: CountTokens(heading), page: s.Page}}
 		}
 		var cur []string
 		curTokens, first, last := 0, 0, 0
