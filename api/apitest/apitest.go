@@ -292,6 +292,20 @@ func (a *Account) CreateAgent(t testing.TB, name string) string {
 	return r.Map(t)["id"].(string)
 }
 
+// ChooseAgent makes agentID answer on the connection (updateConnection).
+func (a *Account) ChooseAgent(t testing.TB, connectionID uuid.UUID, agentID string) {
+	t.Helper()
+	r := a.Client.Do("PATCH", "/api/portal/tenants/"+a.TenantID.String()+"/channels/"+connectionID.String(), map[string]any{"agent_id": agentID})
+	require.Equal(t, http.StatusOK, r.Status, "choose agent: %s", r.Body)
+}
+
+// Disconnect disconnects the connection (disconnectConnection).
+func (a *Account) Disconnect(t testing.TB, connectionID uuid.UUID) {
+	t.Helper()
+	r := a.Client.Do("DELETE", "/api/portal/tenants/"+a.TenantID.String()+"/channels/"+connectionID.String(), nil)
+	require.Equal(t, http.StatusNoContent, r.Status, "disconnect: %s", r.Body)
+}
+
 // Token creates an API token of role in the account's tenant and returns its secret.
 func (a *Account) Token(t testing.TB, role string) string {
 	t.Helper()

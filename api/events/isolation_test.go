@@ -13,17 +13,25 @@ import (
 	"github.com/konstruct/konstruct/api/store"
 )
 
+// slowWorld is a webhooks queue of two workers, two requests in flight per
+// endpoint, and a receiver that answers each request only when hold is sent
+// to (the rest when the test ends).
+func slowWorld(t *testing.T) (*bundle, *webhookfake.Server, chan struct{}) {
+	b := setup(t, map[string]string{"WEBHOOK_CONCURRENCY": "2", "WEBHOOK_ENDPOINT_CONCURRENCY": "2", "WEBHOOK_TIMEOUT": "60s"})
+	slow := webhookfake.New(t)
+	hold := make(chan struct{})
+	t.Cleanup(func() { close(hold) })
+	slow.Respond(func(webhookfake.Request) webhookfake.Reply { return webhookfake.Reply{Hold: hold} })
+	return b, slow, hold
+}
+
 // An endpoint that never answers holds one worker of the webhooks queue and
 // at most WEBHOOK_ENDPOINT_CONCURRENCY requests, whatever its backlog: with
 // only two workers, another endpoint of the same tenant and another tenant's
 // endpoint still get every event while it hangs.
 func TestSlowEndpointDoesNotDelayOthers(t *testing.T) {
 	t.Parallel()
-	b := setup(t, map[string]string{"WEBHOOK_CONCURRENCY": "2", "WEBHOOK_ENDPOINT_CONCURRENCY": "2", "WEBHOOK_TIMEOUT": "60s"})
-	slow := webhookfake.New(t)
-	hold := make(chan struct{})
-	t.Cleanup(func() { close(hold) })
-	slow.Respond(func(webhookfake.Request) webhookfake.Reply { return webhookfake.Reply{Hold: hold} })
+	b, slow, hold := slowWorld(t)
 	slowID, _ := b.endpoint(t, map[string]any{"url": slow.URL + "/slow"})
 	b.endpoint(t, nil) // fast, same tenant
 
@@ -58,11 +66,7 @@ func TestSlowEndpointDoesNotDelayOthers(t *testing.T) {
 // have left by the time the second is recorded.
 func TestSlowEndpointGetsItsShareOfALaterBacklog(t *testing.T) {
 	t.Parallel()
-	b := setup(t, map[string]string{"WEBHOOK_CONCURRENCY": "2", "WEBHOOK_ENDPOINT_CONCURRENCY": "2", "WEBHOOK_TIMEOUT": "60s"})
-	slow := webhookfake.New(t)
-	hold := make(chan struct{})
-	t.Cleanup(func() { close(hold) })
-	slow.Respond(func(webhookfake.Request) webhookfake.Reply { return webhookfake.Reply{Hold: hold} })
+	b, slow, _ := slowWorld(t)
 	b.endpoint(t, map[string]any{"url": slow.URL + "/slow"})
 
 	b.agent(t, map[string]any{"name": "First"})

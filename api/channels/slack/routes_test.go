@@ -64,8 +64,7 @@ func TestRememberedRouteFollowsTheConnection(t *testing.T) {
 	_, trips := mention(t)
 	require.Equal(t, int64(2), trips, "a remembered route: the message with its job, then the commit — no routing round trip")
 
-	r := acct.Client.Do("PATCH", "/api/portal/tenants/"+acct.TenantID.String()+"/channels/"+ws.ConnectionID.String(), map[string]any{"agent_id": bea})
-	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	acct.ChooseAgent(t, ws.ConnectionID, bea)
 	channel, _ := mention(t)
 	require.NotNil(t, agentOf(t, acct.TenantID, channel))
 	require.Equal(t, bea, *agentOf(t, acct.TenantID, channel), "the agent chosen a moment ago answers the next conversation")
@@ -74,12 +73,11 @@ func TestRememberedRouteFollowsTheConnection(t *testing.T) {
 
 	// Disconnected, and connected by another tenant, with the first
 	// tenant's route still remembered.
-	r = acct.Client.Do("DELETE", "/api/portal/tenants/"+acct.TenantID.String()+"/channels/"+ws.ConnectionID.String(), nil)
-	require.Equal(t, http.StatusNoContent, r.Status, "%s", r.Body)
+	acct.Disconnect(t, ws.ConnectionID)
 	other := s.SignUp(t)
 	install := other.Client.Do("GET", "/api/portal/channels/slack/install?tenant_id="+other.TenantID.String(), nil)
 	f.Slack.AddInstall("route-takeover", slackfake.Install{TeamID: ws.TeamID, TeamName: "Acme", BotUserID: ws.BotUserID, InstallerID: "UI2", Token: "xoxb-other"})
-	r = other.Client.Do("GET", "/api/portal/channels/slack/callback?code=route-takeover&state="+stateOf(t, install.Map(t)["authorize_url"].(string)), nil,
+	r := other.Client.Do("GET", "/api/portal/channels/slack/callback?code=route-takeover&state="+stateOf(t, install.Map(t)["authorize_url"].(string)), nil,
 		"Accept", "application/json")
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 

@@ -63,18 +63,16 @@ func TestRememberedRouteFollowsTheConnection(t *testing.T) {
 	_, remembered := message(t)
 	require.Equal(t, fresh-1, remembered, "a remembered route saves the routing round trip (fresh: %d)", fresh)
 
-	r := acct.Client.Do("PATCH", "/api/portal/tenants/"+acct.TenantID.String()+"/channels/"+num.ConnectionID.String(), map[string]any{"agent_id": bea})
-	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	acct.ChooseAgent(t, num.ConnectionID, bea)
 	from, _ := message(t)
 	require.NotNil(t, agentOf(t, acct.TenantID, from))
 	require.Equal(t, bea, *agentOf(t, acct.TenantID, from), "the agent chosen a moment ago answers the next conversation")
 
 	// Disconnected, and connected by another tenant, with the first
 	// tenant's route still remembered.
-	r = acct.Client.Do("DELETE", "/api/portal/tenants/"+acct.TenantID.String()+"/channels/"+num.ConnectionID.String(), nil)
-	require.Equal(t, http.StatusNoContent, r.Status, "%s", r.Body)
+	acct.Disconnect(t, num.ConnectionID)
 	other := s.SignUp(t)
-	r = other.Client.Do("POST", "/api/portal/channels/whatsapp/connect", map[string]any{"tenant_id": other.TenantID,
+	r := other.Client.Do("POST", "/api/portal/channels/whatsapp/connect", map[string]any{"tenant_id": other.TenantID,
 		"phone_number_id": num.PhoneNumberID, "waba_id": num.WABAID, "system_user_token": num.Token})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	var conn struct {
@@ -88,8 +86,7 @@ func TestRememberedRouteFollowsTheConnection(t *testing.T) {
 	require.Equal(t, 2, messagesOf(t, other.TenantID), "the messages are the new tenant's")
 
 	// Disconnected with its route remembered: nothing is stored.
-	r = other.Client.Do("DELETE", "/api/portal/tenants/"+other.TenantID.String()+"/channels/"+conn.ID.String(), nil)
-	require.Equal(t, http.StatusNoContent, r.Status, "%s", r.Body)
+	other.Disconnect(t, conn.ID)
 	message(t)
 	require.Equal(t, 2, messagesOf(t, other.TenantID), "a disconnected number's message is not stored")
 	require.Equal(t, before, messagesOf(t, acct.TenantID))
