@@ -38,8 +38,8 @@ var appFunctions = map[string]struct {
 		"finds or creates the WhatsApp person a message's identifiers belong to; runs as the caller inside the tenant's transaction, under RLS"},
 	"forget_conversation_events()":                                   {false, "trigger deleting the events of erased conversations; runs as the deleting role under RLS, not callable directly"},
 	"river_job_state_in_bitmask(bitmask bit, state river_job_state)": {false, "River's own helper for its job queries (immutable, touches no table)"},
-	"channel_route_current(p_connection_id uuid, p_version text)": {false,
-		"checks that a remembered webhook route's connection is unchanged (raises KR001 if not); runs as the caller under RLS, reads one row"},
+	"channel_route_changed(p_connection_id uuid)": {false,
+		"raises KR001 when a remembered webhook route's connection changed (channels.Guard's check calls it only then); reads nothing"},
 
 	"user_memberships(p_user_id uuid)": {true,
 		"the tenants of a user, for /me and sign-in audit, before a tenant is known; reads only, returns names and roles"},

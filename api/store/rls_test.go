@@ -165,3 +165,36 @@ func TestAuditEventsAppendOnly(t *testing.T) {
 	_, err = tx.ExecContext(ctx, "INSERT INTO audit_events (id, tenant_id, actor_type, action) VALUES (?, ?, 'system', 'test.appended')", uuid.New(), tenant)
 	require.NoError(t, err)
 }
+
+// TestDeletingATenantDeletesItsRows: every tenant table is reached from
+// tenants by ON DELETE CASCADE, directly or through the tenant tables it
+// references (conversations through channel_connections, messages through
+// conversations: migration 00024 dropped their redundant keys to tenants), so
+// deleting a tenant leaves nothing of it behind and nothing of another — but
+// its audit trail, which has no key to tenants on purpose: it outlives what
+// it describes (docs/database.md).
+func TestDeletingATenantDeletesItsRows(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := dbtest.New(t)
+
+	gone, kept := uuid.New(), uuid.New()
+	seedEveryTenantTable(ctx, t, d.Owner, gone)
+	seedEveryTenantTable(ctx, t, d.Owner, kept)
+	tables := tenantTables(ctx, t, d.Owner)
+
+	_, err := d.Owner.Exec(ctx, "DELETE FROM tenants WHERE id = $1", gone)
+	require.NoError(t, err)
+	for _, table := range tables {
+		q := "SELECT count(*) FROM " + pgx.Identifier{table}.Sanitize() + " WHERE tenant_id = $1"
+		var left, others int
+		require.NoError(t, d.Owner.QueryRow(ctx, q, gone).Scan(&left))
+		require.NoError(t, d.Owner.QueryRow(ctx, q, kept).Scan(&others))
+		if table == "audit_events" {
+			require.NotZero(t, left, "the audit trail of a deleted tenant is kept")
+		} else {
+			require.Zero(t, left, "%s keeps rows of a deleted tenant", table)
+		}
+		require.NotZero(t, others, "%s lost another tenant's rows", table)
+	}
+}
