@@ -84,9 +84,13 @@ func (s *Service) Events(log *slog.Logger) echo.HandlerFunc {
 				return err
 			}
 		}
-		return c.JSON(http.StatusOK, map[string]bool{"ok": true})
+		return c.JSONBlob(http.StatusOK, ackBody)
 	}
 }
+
+// ackBody is every handled event's answer, written as bytes: encoding a map
+// per event was 3 % of the server's CPU in closed-loop ingest.
+var ackBody = []byte(`{"ok":true}` + "\n")
 
 // verify checks the v0 signature and the 5-minute timestamp window;
 // slack-go compares the MAC with hmac.Equal.
