@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/konstruct/konstruct/api/fakes/slackfake"
 )
 
 // TestBenchRunsCleanly runs every phase briefly: the tool must keep working
@@ -34,4 +36,16 @@ func TestBenchRunsCleanly(t *testing.T) {
 	require.Positive(t, res.Ratios["ingest_vs_baseline"])
 	require.Positive(t, res.EndToEnd.RoundTripsBySteps["turn.claim"], "the turn's round trips are reported by step")
 	require.Positive(t, res.EndToEnd.RoundTripsBySteps["turn.deliver"])
+}
+
+// TestMentionEnvelopeMatchesSlackfake: the load generator's fast encoding is
+// the same delivery as the fake Slack's (the one the product's tests post).
+func TestMentionEnvelopeMatchesSlackfake(t *testing.T) {
+	var fast, slow map[string]any
+	require.NoError(t, json.Unmarshal(mentionEnvelope("T1", "Ev1", "U1", "C1", "1800000000.000001", "<@UBOT> hello"), &fast))
+	require.NoError(t, json.Unmarshal(slackfake.Envelope("T1", "Ev1", slackfake.Mention("U1", "C1", "1800000000.000001", "<@UBOT> hello")), &slow))
+	// event_time is the clock's second at encoding; the two may straddle one.
+	require.InDelta(t, slow["event_time"], fast["event_time"], 1)
+	fast["event_time"], slow["event_time"] = nil, nil
+	require.Equal(t, slow, fast)
 }
