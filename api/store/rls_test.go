@@ -30,15 +30,21 @@ func tenantTables(ctx context.Context, t *testing.T, owner *pgxpool.Pool) []stri
 	return names
 }
 
+// twoSeededTenants is a database with two tenants, each with rows in every
+// tenant table, and the names of those tables.
+func twoSeededTenants(ctx context.Context, t *testing.T) (d *dbtest.DB, a, b uuid.UUID, tables []string) {
+	t.Helper()
+	d = dbtest.New(t)
+	a, b = uuid.New(), uuid.New()
+	seedEveryTenantTable(ctx, t, d.Owner, a)
+	seedEveryTenantTable(ctx, t, d.Owner, b)
+	return d, a, b, tenantTables(ctx, t, d.Owner)
+}
+
 func TestRowLevelSecurity(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	d := dbtest.New(t)
-
-	tenantA, tenantB := uuid.New(), uuid.New()
-	seedEveryTenantTable(ctx, t, d.Owner, tenantA)
-	seedEveryTenantTable(ctx, t, d.Owner, tenantB)
-	tables := tenantTables(ctx, t, d.Owner)
+	d, tenantA, tenantB, tables := twoSeededTenants(ctx, t)
 
 	t.Run("AppRoleIsNotPrivileged", func(t *testing.T) {
 		t.Parallel()
@@ -176,12 +182,7 @@ func TestAuditEventsAppendOnly(t *testing.T) {
 func TestDeletingATenantDeletesItsRows(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	d := dbtest.New(t)
-
-	gone, kept := uuid.New(), uuid.New()
-	seedEveryTenantTable(ctx, t, d.Owner, gone)
-	seedEveryTenantTable(ctx, t, d.Owner, kept)
-	tables := tenantTables(ctx, t, d.Owner)
+	d, gone, kept, tables := twoSeededTenants(ctx, t)
 
 	_, err := d.Owner.Exec(ctx, "DELETE FROM tenants WHERE id = $1", gone)
 	require.NoError(t, err)
