@@ -209,7 +209,7 @@ func (w *Worker) outcome(ctx context.Context, t *turn, p *outboundPart, ref stri
 		t.onSent = nil
 		return w.persist(ctx, t.tenantID, "a sent part", func(ctx context.Context, tx store.Tx) error {
 			var b store.Batch
-			b.Queue(sentSQL, p.ID, ref)
+			b.Queue(sentSQL, p.ID, ref, p.MessageID)
 			if also != nil {
 				if err := also(&b, ref); err != nil {
 					return err
@@ -262,9 +262,13 @@ func (w *Worker) firstIntent(b *store.Batch, t *turn) {
 const insertIntentSQL = `INSERT INTO outbound_parts (id, tenant_id, message_id, connection_id, kind, seq, state, attempts)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING attempted_at`
 
-// sentSQL records the provider's answer to a send.
+// sentSQL records the provider's answer to a send. It names the part's
+// message as well as its id: every index of outbound_parts leads with
+// tenant_id, and a generic plan made before the table had statistics may
+// take any of them; with the message, the unique key reads only that
+// message's parts (migration 00025).
 const sentSQL = `UPDATE outbound_parts SET state = 'sent', provider_ref = coalesce(provider_ref, $2), evidence = 'response',
-	doubt_since = NULL WHERE id = $1`
+	doubt_since = NULL WHERE id = $1 AND message_id = $3`
 
 // takeWritten hands the run's own committed intent (firstIntent) to the send it is for, once.
 func (t *turn) takeWritten(kind string, seq int) (*outboundPart, bool, error) {
