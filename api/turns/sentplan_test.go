@@ -35,6 +35,9 @@ func TestSentUpdateReadsOnlyItsMessagesParts(t *testing.T) {
 		_, err := tx.ExecContext(ctx, stmt)
 		require.NoError(t, err)
 	}
+	// A prepared statement outlives the transaction; the pooled connection
+	// must not keep it (a second run would find the name taken).
+	t.Cleanup(func() { _, _ = tx.ExecContext(ctx, "DEALLOCATE sent_plan") })
 	var plan string
 	require.NoError(t, tx.QueryRowContext(ctx, "EXPLAIN (FORMAT JSON) EXECUTE sent_plan(?, 'ts', ?)", uuid.New(), uuid.New()).Scan(&plan))
 	var nodes []struct {
