@@ -175,7 +175,15 @@ export async function journey(name, fn) {
   let n = 0
   const check = async (/** @type {string} */ step, /** @type {string} */ width) => {
     await transitionsDone(page)
-    for (const v of await axeViolations(page)) problems.push(`axe, ${step} at ${width}: ${v}`)
+    let violations = await axeViolations(page)
+    // The page may change while axe reads it (a polled status enables a
+    // button, which then fades from its disabled colour): a violation counts
+    // only if it is still there once that change has settled.
+    if (violations.length > 0) {
+      await transitionsDone(page)
+      violations = await axeViolations(page)
+    }
+    for (const v of violations) problems.push(`axe, ${step} at ${width}: ${v}`)
     for (const c of await coveredByToast(page)) problems.push(`${step} at ${width}: a toast covers “${c}”`)
   }
   const shot = async (/** @type {string} */ step) => {
