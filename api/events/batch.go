@@ -9,8 +9,10 @@ import (
 	"github.com/konstruct/konstruct/api/store"
 )
 
+// $2 is typed text: the column is a domain over text (migration 00027), and
+// the endpoint check reads $2 as text too.
 var insertSQL = `INSERT INTO outbound_events (id, type, version, subject, data, dispatched_at)
-	VALUES ($1, $2, $3, $4, $5, ` + DispatchedAtSQL("app_current_tenant()", "$2") + `)`
+	VALUES ($1, $2::text, $3, $4, $5, ` + DispatchedAtSQL("app_current_tenant()", "$2") + `)`
 
 // DispatchedAtSQL is the dispatched_at an event is recorded with, as SQL over
 // the event's tenant and type: NULL (the relay fans it out) when an enabled
