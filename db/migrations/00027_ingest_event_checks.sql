@@ -6,6 +6,9 @@
 --    (events are written only inside the tenant's own transaction, under its RLS, next to the change they
 --    describe). A statement trigger on tenants now does that delete; it runs as konstruct_definer (which may delete
 --    any event, for the prune) so it works whoever deletes the tenant. TestDeletingATenantDeletesItsRows holds it.
+--    An event is written next to the change it describes, whose own keys (to the connection, the agent, the
+--    tenant…) make a concurrent tenant delete wait for its commit, so the trigger sees it; one that raced a tenant
+--    delete with no such row would outlive the tenant until the 30-day prune (webhook_prune) takes it.
 --
 -- 2. Two CHECK constraints on ingest's tables become domains. PostgreSQL 15 parses and plans a table's CHECK
 --    expressions again for every INSERT or UPDATE statement (ExecRelCheck); a domain's constraint is planned once
