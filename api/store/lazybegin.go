@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -60,9 +61,12 @@ func (s *connState) begin(ctx context.Context, conn *pgx.Conn) error {
 
 // sendBatch sends b on conn, beginning the pending transaction and sending
 // the deferred statements (deferExecs) in the same round trip, in front of
-// b's. The results returned are b's own (the others' are read first).
+// b's, and the transaction's COMMIT behind them when it is due with this
+// batch (commitNext). The results returned are b's own (the others' are
+// read first, the COMMIT's when the results are closed).
 func (s *connState) sendBatch(ctx context.Context, conn *pgx.Conn, b *pgx.Batch) pgx.BatchResults {
-	if s == nil || (s.pending == uuid.Nil && len(s.deferred) == 0) {
+	commit := s != nil && s.commitNext && insertsJobs(b)
+	if !commit && (s == nil || (s.pending == uuid.Nil && len(s.deferred) == 0)) {
 		return conn.SendBatch(ctx, b)
 	}
 	if !batchBegin {
@@ -79,10 +83,32 @@ func (s *connState) sendBatch(ctx context.Context, conn *pgx.Conn, b *pgx.Batch)
 	prefix.QueuedQueries = append(prefix.QueuedQueries, s.deferred...)
 	n := len(prefix.QueuedQueries)
 	prefix.QueuedQueries = append(prefix.QueuedQueries, b.QueuedQueries...)
+	if commit {
+		// A statement that fails before it skips the COMMIT (the server
+		// ignores the rest of a failed pipeline) and leaves the
+		// transaction aborted, to be rolled back as usual.
+		s.commitNext = false
+		prefix.Queue("COMMIT").Exec(func(tag pgconn.CommandTag) error {
+			if err := commitResult(tag, nil); err != nil {
+				return err
+			}
+			s.committed = true
+			return nil
+		})
+	}
 	// Sent: the transaction is begun, unless the batch fails before BEGIN
 	// runs (Close puts the begin back then).
 	s.pending, s.deferred = uuid.Nil, nil
 	return &prefixedBatch{BatchResults: conn.SendBatch(ctx, prefix), conn: conn, st: s, tenant: tenant, prefix: prefix.QueuedQueries[:n], skip: n}
+}
+
+// insertsJobs reports whether b is River's job insert (Tx.InsertJobAndCommit
+// sends the COMMIT behind it and behind nothing else River sends first: the
+// server's version, asked once per process). River names its statements
+// (sqlc): JobInsertFastMany, …
+func insertsJobs(b *pgx.Batch) bool {
+	n := b.Len()
+	return n > 0 && strings.HasPrefix(b.QueuedQueries[n-1].SQL, "-- name: JobInsert")
 }
 
 // prefixedBatch is the results of a batch sent with statements in front of
@@ -97,14 +123,20 @@ type prefixedBatch struct {
 	prefix []*pgx.QueuedQuery
 	skip   int
 	err    error
+	// begun: the batch's BEGIN ran (read without error).
+	begun bool
 }
 
 func (b *prefixedBatch) skipPrefix() error {
 	for ; b.skip > 0 && b.err == nil; b.skip-- {
-		if fn := b.prefix[len(b.prefix)-b.skip].Fn; fn != nil {
+		i := len(b.prefix) - b.skip
+		if fn := b.prefix[i].Fn; fn != nil {
 			b.err = fn(b.BatchResults) // a deferred statement's callback (Tx.Defer)
 		} else {
 			_, b.err = b.BatchResults.Exec()
+		}
+		if i == 0 && b.tenant != uuid.Nil && b.err == nil {
+			b.begun = true
 		}
 	}
 	return b.err
@@ -137,7 +169,7 @@ func (b *prefixedBatch) Close() error {
 	if err == nil {
 		err = skipErr
 	}
-	if err != nil && b.tenant != uuid.Nil && b.conn.PgConn().TxStatus() == 'I' && b.st.pending == uuid.Nil {
+	if err != nil && b.tenant != uuid.Nil && !b.begun && b.conn.PgConn().TxStatus() == 'I' && b.st.pending == uuid.Nil {
 		// Nothing began (a statement failed to prepare, the connection
 		// broke before BEGIN ran): the next statement must begin again.
 		b.st.pending = b.tenant
@@ -194,6 +226,17 @@ type batchRows struct {
 	br     pgx.BatchResults
 	closed bool
 	err    error
+}
+
+// Next closes the rows after the last, as pgx's own rows do: the batch's
+// later results (a COMMIT behind the statement) are read then, and Err
+// reports their error to a caller that checks it before closing.
+func (r *batchRows) Next() bool {
+	if r.Rows.Next() {
+		return true
+	}
+	r.Close()
+	return false
 }
 
 func (r *batchRows) Close() {
@@ -255,7 +298,7 @@ func (s *connState) exec(ctx context.Context, conn *pgx.Conn, sql string, args .
 	if s.idle() {
 		return conn.Exec(ctx, sql, args...)
 	}
-	if len(args) == 0 && len(s.deferred) == 0 {
+	if len(args) == 0 && len(s.deferred) == 0 && !s.commitNext {
 		// pgx sends a statement without arguments by the simple protocol
 		// (it may be several): the begin goes in front, in the same query.
 		tenant := s.pending
@@ -284,7 +327,7 @@ func (s *connState) exec(ctx context.Context, conn *pgx.Conn, sql string, args .
 
 // idle reports whether nothing waits to be sent with the next statement.
 func (s *connState) idle() bool {
-	return s == nil || (s.pending == uuid.Nil && len(s.deferred) == 0)
+	return s == nil || (s.pending == uuid.Nil && len(s.deferred) == 0 && !s.commitNext)
 }
 
 // flush sends what waits (the begin, deferred statements) on its own, for a

@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/konstruct/konstruct/api/dbtest"
 	"github.com/konstruct/konstruct/api/store"
 )
 
@@ -100,16 +101,8 @@ func TestInsertJobNotifiesWithTheCommit(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	d, st, counter := countedConnection(t)
-	jobs, err := river.NewClient(riverpgxv5.New(st.Pool), &river.Config{})
-	require.NoError(t, err)
-	st.AttachJobs(jobs)
+	listener := withJobs(t, d, st)
 	tenant := uuid.New()
-
-	listener, err := pgx.Connect(ctx, d.OwnerURL)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = listener.Close(context.WithoutCancel(ctx)) })
-	_, err = listener.Exec(ctx, `LISTEN "public.river_insert"`)
-	require.NoError(t, err)
 
 	insert := func(marker string) int64 {
 		n0 := counter.Total()
@@ -195,4 +188,125 @@ func TestDeferredStatementsRideTheNextRoundTrip(t *testing.T) {
 	var n int
 	require.NoError(t, st.DB.NewRaw("SELECT count(*) FROM d").Scan(ctx, &n))
 	require.Equal(t, 2, n)
+}
+
+// InsertJobAndCommit sends River's insert with the COMMIT behind it and the
+// begin and deferred statements in front: one round trip for the whole
+// transaction (River's NOTIFY, when due, follows on its own, counted apart).
+// A deferred statement that fails skips the insert and the COMMIT; a job
+// insert that fails commits nothing in front of it; a COMMIT that fails
+// (a deferred constraint) reports its error and keeps nothing.
+func TestInsertJobAndCommit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d, st, counter := countedConnection(t)
+	listener := withJobs(t, d, st)
+	tenant := uuid.New()
+	require.NoError(t, st.WithTenant(ctx, tenant, func(ctx context.Context, tx store.Tx) error {
+		_, err := tx.ExecContext(ctx, "CREATE TEMP TABLE c (n int UNIQUE DEFERRABLE INITIALLY DEFERRED) ON COMMIT PRESERVE ROWS")
+		return err
+	}))
+	_, err := d.Owner.Exec(ctx, `CREATE FUNCTION refuse_probe() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN IF NEW.args->>'marker' = 'refused' THEN RAISE EXCEPTION 'job refused'; END IF; RETURN NEW; END $$;
+		CREATE TRIGGER refuse_probe BEFORE INSERT ON river_job FOR EACH ROW EXECUTE FUNCTION refuse_probe();`)
+	require.NoError(t, err)
+
+	// run inserts rows n… (deferred) and a job marked marker, committing
+	// with the job; it returns the round trips of the transaction itself.
+	var inserted []int
+	run := func(marker string, rows ...string) (int64, error) {
+		inserted = nil
+		steps0 := counter.Steps()
+		n0 := counter.Total()
+		err := st.WithTenant(ctx, tenant, func(ctx context.Context, tx store.Tx) error {
+			var b store.Batch
+			for _, row := range rows {
+				b.Queue("INSERT INTO c VALUES ("+row+") RETURNING n").QueryRow(func(r pgx.Row) error {
+					var n int
+					err := r.Scan(&n)
+					inserted = append(inserted, n)
+					return err
+				})
+			}
+			if err := tx.Defer(&b); err != nil {
+				return err
+			}
+			if _, err := tx.InsertJobAndCommit(ctx, probeArgs{TenantID: tenant, Marker: marker}, nil); err != nil {
+				return err
+			}
+			require.True(t, tx.Committed())
+			require.Error(t, tx.Send(ctx, &store.Batch{}), "nothing is sent after the commit")
+			return nil
+		})
+		notified := counter.Steps()[store.StepJobNotify] - steps0[store.StepJobNotify]
+		return counter.Total() - n0 - notified, err
+	}
+	count := func(marker string) (rows, jobsN int) {
+		t.Helper()
+		require.NoError(t, st.DB.NewRaw("SELECT count(*) FROM c").Scan(ctx, &rows))
+		require.NoError(t, d.Owner.QueryRow(ctx, "SELECT count(*) FROM river_job WHERE kind = 'test.probe' AND args->>'marker' = $1", marker).Scan(&jobsN))
+		return rows, jobsN
+	}
+
+	_, err = run("warm", "1") // River asks the server's version once, and statements are prepared
+	require.NoError(t, err)
+	wait, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	n, err := listener.WaitForNotification(wait)
+	require.NoError(t, err, "the insert's notification arrives, after the commit")
+	require.JSONEq(t, `{"queue": "default"}`, n.Payload)
+
+	trips, err := run("one", "2", "3")
+	require.NoError(t, err)
+	require.Equal(t, int64(1), trips, "BEGIN, the tenant, the deferred rows, the job and COMMIT in one round trip")
+	require.Equal(t, []int{2, 3}, inserted, "the deferred statements' callbacks ran")
+	rows, jobsN := count("one")
+	require.Equal(t, 3, rows)
+	require.Equal(t, 1, jobsN)
+
+	// A deferred statement fails: the job and the COMMIT behind it never run.
+	_, err = run("skipped", "4", "1/0")
+	require.Error(t, err)
+	rows, jobsN = count("skipped")
+	require.Equal(t, 3, rows, "nothing of the failed transaction is kept")
+	require.Zero(t, jobsN)
+
+	// The job's insert fails: nothing in front of it is kept.
+	_, err = run("refused", "5")
+	require.ErrorContains(t, err, "job refused")
+	rows, jobsN = count("refused")
+	require.Equal(t, 3, rows)
+	require.Zero(t, jobsN)
+
+	// The COMMIT itself fails (a deferred unique key): its error is the
+	// transaction's, and neither the rows nor the job are kept.
+	_, err = run("conflict", "6", "6")
+	require.ErrorIs(t, err, store.ErrConflict)
+	rows, jobsN = count("conflict")
+	require.Equal(t, 3, rows)
+	require.Zero(t, jobsN)
+
+	// The connection is clean after each: the next transaction commits.
+	trips, err = run("after", "7")
+	require.NoError(t, err)
+	require.Equal(t, int64(1), trips)
+	rows, jobsN = count("after")
+	require.Equal(t, 4, rows)
+	require.Equal(t, 1, jobsN)
+}
+
+// withJobs attaches a River client (not started: it only inserts) to st and
+// returns a connection listening for River's insert notifications.
+func withJobs(t *testing.T, d *dbtest.DB, st *store.Store) *pgx.Conn {
+	t.Helper()
+	ctx := context.Background()
+	jobs, err := river.NewClient(riverpgxv5.New(st.Pool), &river.Config{})
+	require.NoError(t, err)
+	st.AttachJobs(jobs)
+	listener, err := pgx.Connect(ctx, d.OwnerURL)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = listener.Close(context.WithoutCancel(ctx)) })
+	_, err = listener.Exec(ctx, `LISTEN "public.river_insert"`)
+	require.NoError(t, err)
+	return listener
 }

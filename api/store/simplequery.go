@@ -72,6 +72,10 @@ type connState struct {
 	// River's NOTIFY, which takes effect at commit anyway).
 	deferExecs bool
 	deferred   []*pgx.QueuedQuery
+	// commitNext: River's job insert, when it is sent, carries the
+	// transaction's COMMIT behind it (Tx.InsertJobAndCommit); committed:
+	// that COMMIT ran. Both belong to the transaction BeginTx begins.
+	commitNext, committed bool
 }
 
 var simpleProtocol = []driver.NamedValue{{Ordinal: 1, Value: pgx.QueryExecModeSimpleProtocol}}
@@ -165,7 +169,7 @@ func (c simpleQueryConn) BeginTx(ctx context.Context, opts driver.TxOptions) (dr
 	if pc.PgConn().TxStatus() != 'I' {
 		return nil, errors.New("store: the connection is already in a transaction")
 	}
-	c.st.pending = begin.tenantID
+	c.st.pending, c.st.commitNext, c.st.committed = begin.tenantID, false, false
 	return pgxDriverTx{ctx: ctx, conn: pc, cs: c.st, state: begin.state}, nil
 }
 
@@ -179,10 +183,13 @@ type pgxDriverTx struct {
 }
 
 // Commit commits, unless nothing was sent (nothing to commit) or the
-// transaction's last batch did (SendAndCommit).
+// transaction's last batch did (SendAndCommit, InsertJobAndCommit). What was
+// deferred after that batch (River's NOTIFY behind its insert) is sent now,
+// on its own: outside the transaction, it takes effect at once, which is
+// what it would have done at the commit.
 func (t pgxDriverTx) Commit() error {
 	if t.state != nil && t.state.committed {
-		return nil
+		return Classify(t.cs.flush(WithStep(t.ctx, StepJobNotify), t.conn))
 	}
 	return Classify(t.cs.commit(t.ctx, t.conn))
 }

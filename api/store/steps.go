@@ -22,6 +22,13 @@ func WithStep(ctx context.Context, step string) context.Context {
 // StepPrepare is where StepCounter counts prepared statements.
 const StepPrepare = "prepare"
 
+// StepJobNotify is River's NOTIFY sent after a transaction that committed
+// with its job's insert (Tx.InsertJobAndCommit). River sends one at most once
+// per queue per fetch cooldown, so whether an event pays for it depends on
+// the time since the last; it is counted apart, and the step that inserted
+// the job keeps a count that does not.
+const StepJobNotify = "job.notify"
+
 // StepOf is ctx's step ("" outside any).
 func StepOf(ctx context.Context) string {
 	s, _ := ctx.Value(stepKey{}).(string)

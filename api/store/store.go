@@ -164,14 +164,52 @@ func (tx Tx) Rollback() error {
 // of the deferred statement fails that round trip, and the transaction rolls
 // back with the job.
 func (tx Tx) InsertJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	return tx.insertJob(ctx, false, args, opts)
+}
+
+// InsertJobAndCommit is InsertJob with the transaction's COMMIT sent behind
+// River's insert, in the same round trip (with the begin and whatever was
+// deferred in front of it): a transaction whose last write is a job costs
+// one round trip in all. It must be the transaction's last statement, as
+// with SendAndCommit; a statement in front of it that fails (a deferred
+// one's raised error, say) skips the insert and the COMMIT, and the
+// transaction rolls back as usual. River's NOTIFY, which follows the insert,
+// is sent by WithTenant's commit, after the commit it would have waited for
+// anyway (at most once per queue per fetch cooldown).
+func (tx Tx) InsertJobAndCommit(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	if tx.state == nil {
+		return nil, errors.New("store: InsertJobAndCommit needs a tenant transaction")
+	}
+	res, err := tx.insertJob(ctx, true, args, opts)
+	if err == nil {
+		tx.state.committed = true
+	}
+	return res, err
+}
+
+func (tx Tx) insertJob(ctx context.Context, commit bool, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
 	if tx.jobs == nil {
 		return nil, errors.New("store: no job client attached (AttachJobs)")
 	}
+	if tx.state != nil && tx.state.committed {
+		return nil, errCommitted
+	}
 	var res *rivertype.JobInsertResult
 	err := tx.pgx(true, func(ptx pgx.Tx) error {
+		c := ptx.(connTx)
+		c.st.commitNext = commit
+		defer func() { c.st.commitNext = false }()
 		var err error
-		res, err = tx.jobs.InsertTx(ctx, ptx, args, opts)
-		return err
+		if res, err = tx.jobs.InsertTx(ctx, ptx, args, opts); err != nil || !commit {
+			return err
+		}
+		if !c.st.committed {
+			// River sent its insert in a way that cannot carry the
+			// COMMIT (not as one batched statement): say so rather than
+			// leave the caller believing the job committed.
+			return errors.New("store: the job's insert did not carry the transaction's COMMIT")
+		}
+		return nil
 	})
 	return res, err
 }
