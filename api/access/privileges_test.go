@@ -40,6 +40,8 @@ var appFunctions = map[string]struct {
 	"river_job_state_in_bitmask(bitmask bit, state river_job_state)": {false, "River's own helper for its job queries (immutable, touches no table)"},
 	"channel_route_changed(p_connection_id uuid)": {false,
 		"raises KR001 when a remembered webhook route's connection changed (channels.Guard's check calls it only then); reads nothing"},
+	"message_received_before(p_external_id text)": {false,
+		"raises KR002 when Slack's ingest statement finds its message stored before (conversations.QueueReceiveNew calls it only then); reads nothing"},
 
 	"user_memberships(p_user_id uuid)": {true,
 		"the tenants of a user, for /me and sign-in audit, before a tenant is known; reads only, returns names and roles"},

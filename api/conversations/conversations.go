@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
 
 	"github.com/konstruct/konstruct/api/events"
@@ -182,7 +183,18 @@ func storableText(s string) string {
 // NOTHING); the conversation's timestamps are brought forward either way,
 // and replies go where the newest message says (a WhatsApp person first
 // known by BSUID only is answered at their phone number once it is known).
-var receiveSQL = `
+var receiveSQL = receiveCTEs + `SELECT c.id, c.agent_id, (SELECT id FROM m) FROM c`
+
+// receiveNewSQL is receiveSQL for a message that must be new: one the channel
+// delivered before fails the statement (message_received_before raises
+// SQLSTATE KR002, migration 00028) instead of returning NULL, so everything
+// sent after it in the same round trip is skipped and the transaction rolls
+// back — the caller can send its COMMIT along without reading the result
+// first. coalesce evaluates the call only when the message was not inserted.
+var receiveNewSQL = receiveCTEs + `SELECT c.id, c.agent_id, coalesce((SELECT id FROM m), message_received_before($14)) FROM c`
+
+// receiveCTEs is the writing part of the ingest statements.
+var receiveCTEs = `
 WITH c AS (
 	INSERT INTO conversations AS c (id, tenant_id, connection_id, agent_id, channel_type, thread_key, channel_ref, thread_ref,
 		participant_id, participant_phone, participant_name, last_message_at, last_inbound_at)
@@ -208,7 +220,7 @@ WITH c AS (
 	SELECT $19, $2, 'message.received', 'conversation:' || c.id, $20::jsonb || jsonb_build_object('conversation_id', c.id),
 		` + events.DispatchedAtSQL("$2", "'message.received'") + ` FROM c, m
 )
-SELECT c.id, c.agent_id, (SELECT id FROM m) FROM c`
+`
 
 // Received is what QueueReceive's statement found, once its batch was sent:
 // the message stored (its ID is known before), or Duplicate.
@@ -229,6 +241,26 @@ type Received struct {
 // arguments) before the statement has run; its conversation's id is only
 // known after.
 func QueueReceive(b *store.Batch, tenantID uuid.UUID, in Inbound) (*Received, error) {
+	return queueReceive(b, receiveSQL, tenantID, in)
+}
+
+// QueueReceiveNew is QueueReceive for a caller that sends its COMMIT in the
+// same round trip (Slack's ingest: the message, its turn's job and the
+// COMMIT): a message the channel delivered before fails the statement, and
+// with it the round trip and the transaction, with an error ReceivedBefore
+// recognises; the result is then never Duplicate.
+func QueueReceiveNew(b *store.Batch, tenantID uuid.UUID, in Inbound) (*Received, error) {
+	return queueReceive(b, receiveNewSQL, tenantID, in)
+}
+
+// ReceivedBefore reports whether err is QueueReceiveNew's statement refusing
+// a message the channel delivered before (SQLSTATE KR002).
+func ReceivedBefore(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "KR002"
+}
+
+func queueReceive(b *store.Batch, sql string, tenantID uuid.UUID, in Inbound) (*Received, error) {
 	if in.ExternalID == "" || in.ThreadKey == "" {
 		return nil, errors.New("conversations: inbound message without external id or thread key")
 	}
@@ -245,7 +277,7 @@ func QueueReceive(b *store.Batch, tenantID uuid.UUID, in Inbound) (*Received, er
 		Role: RoleUser, ExternalID: &in.ExternalID, EventID: in.EventID, AuthorID: in.ParticipantID, ParticipantID: in.ParticipantID, Body: in.Body,
 		Kind: in.Kind, Attachments: in.Attachments, DeliveryState: "received", CreatedAt: in.SentAt, ReceivedAt: time.Now(),
 	}}
-	b.Queue(receiveSQL, uuid.Must(uuid.NewV7()), tenantID, in.ConnectionID, in.AgentID, in.ChannelType,
+	b.Queue(sql, uuid.Must(uuid.NewV7()), tenantID, in.ConnectionID, in.AgentID, in.ChannelType,
 		in.ThreadKey, in.ChannelRef, in.ThreadRef, in.ParticipantID, in.ParticipantPhone, in.ParticipantName, in.SentAt,
 		msgID, in.ExternalID, in.EventID, in.Body, in.Kind, in.Attachments, uuid.Must(uuid.NewV7()), receivedEvent(msgID, in)).
 		QueryRow(func(row pgx.Row) error {
