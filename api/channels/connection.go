@@ -214,18 +214,22 @@ func noun(typ string) string {
 // no write at all; the condition in the UPDATE still holds when processes
 // race or the clocks of the database and this process disagree. The write
 // makes a new version of the connection's row, so a router that remembered
-// the route forgets it: the next event reads the new one.
-func MarkEvent(ctx context.Context, tx bun.IDB, r *Route) error {
+// the route forgets it: the next event reads the new one. The UPDATE rides
+// tx's next round trip (store.Tx.Defer), so it never costs one of its own.
+func MarkEvent(tx store.Tx, r *Route) error {
 	if r.LastEventAt != nil && time.Since(*r.LastEventAt) < markEventEvery {
 		return nil
 	}
 	if r.router != nil {
 		r.router.forget(r.key)
 	}
-	_, err := tx.NewUpdate().Model((*Connection)(nil)).Set("last_event_at = now()").
-		Where("id = ? AND (last_event_at IS NULL OR last_event_at < now() - interval '1 minute')", r.ConnectionID).Exec(ctx)
-	return err
+	var b store.Batch
+	b.Queue(markEventSQL, r.ConnectionID)
+	return tx.Defer(&b)
 }
+
+const markEventSQL = `UPDATE channel_connections SET last_event_at = now()
+	WHERE tenant_id = app_current_tenant() AND id = $1 AND (last_event_at IS NULL OR last_event_at < now() - interval '1 minute')`
 
 // markEventEvery matches the interval in MarkEvent's UPDATE.
 const markEventEvery = time.Minute

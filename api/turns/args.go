@@ -39,17 +39,30 @@ func (Args) InsertOpts() river.InsertOpts {
 
 // EnqueueReceived schedules the turn for a message of conversations.QueueReceive,
 // naming its connection and its conversation's agent (so the claim reads
-// them with its lock). Queued into tx's next round trip (store.Tx.Defer:
-// Slack), the message and its job go in one round trip; its conversation is
-// not known yet, so the claim finds it from the message, and when the
-// message turns out to be a duplicate the caller rolls the transaction back,
-// and the job with it. Sent already (WhatsApp), the job names the
-// conversation and its agent as the statement found them.
+// them with its lock). The message's statement has been sent (WhatsApp), so
+// the job names the conversation and its agent as the statement found them.
 func EnqueueReceived(ctx context.Context, tx store.Tx, r *conversations.Received) error {
-	connID := r.Message.ConnectionID
-	args := Args{TenantID: tx.TenantID, ConversationID: r.Message.ConversationID, MessageID: r.Message.ID, ConnectionID: &connID, AgentID: r.AgentID}
-	if _, err := tx.InsertJob(ctx, args, nil); err != nil {
+	if _, err := tx.InsertJob(ctx, receivedArgs(tx, r), nil); err != nil {
 		return fmt.Errorf("enqueue agent turn: %w", err)
 	}
 	return nil
+}
+
+// EnqueueReceivedAndCommit schedules the turn for a message of
+// conversations.QueueReceiveNew whose statement is deferred into tx's next
+// round trip (store.Tx.Defer: Slack), and commits: the message, its job and
+// the COMMIT go in one round trip (store.Tx.InsertJobAndCommit). The
+// conversation is not known yet, so the claim finds it from the message; a
+// message received before fails its statement, and the job and the COMMIT
+// behind it are never run (conversations.ReceivedBefore tells that error).
+func EnqueueReceivedAndCommit(ctx context.Context, tx store.Tx, r *conversations.Received) error {
+	if _, err := tx.InsertJobAndCommit(ctx, receivedArgs(tx, r), nil); err != nil {
+		return fmt.Errorf("enqueue agent turn: %w", err)
+	}
+	return nil
+}
+
+func receivedArgs(tx store.Tx, r *conversations.Received) Args {
+	connID := r.Message.ConnectionID
+	return Args{TenantID: tx.TenantID, ConversationID: r.Message.ConversationID, MessageID: r.Message.ID, ConnectionID: &connID, AgentID: r.AgentID}
 }

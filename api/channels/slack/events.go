@@ -159,37 +159,32 @@ func (s *Service) handleRouted(ctx context.Context, log *slog.Logger, env *envel
 	}
 	in := inbound(route, env, &ev, botUser)
 	err := s.opts.Store.WithTenant(ctx, route.TenantID, func(ctx context.Context, tx store.Tx) error {
-		// The route's check, the message and its turn's job in one round
-		// trip (the job's insert carries the other two), then the commit. A
-		// duplicate (a retry, or the mention's twin message.im) is known
-		// only then: rolling back drops the job it does not need.
+		// One round trip: BEGIN, the route's check, the message, the
+		// connection's last-event time when due, the turn's job and the
+		// COMMIT. A duplicate (a retry, or the mention's twin message.im)
+		// fails the message's statement, so neither the job nor the
+		// COMMIT behind it runs, and the transaction rolls back.
 		if err := channels.Guard(tx, route); err != nil {
 			return err
 		}
 		var b store.Batch
-		received, err := conversations.QueueReceive(&b, tx.TenantID, in)
+		received, err := conversations.QueueReceiveNew(&b, tx.TenantID, in)
 		if err != nil {
 			return err
 		}
 		if err := tx.Defer(&b); err != nil {
 			return err
 		}
-		if err := turns.EnqueueReceived(ctx, tx, received); err != nil {
+		if err := channels.MarkEvent(tx, route); err != nil {
 			return err
 		}
-		if received.Duplicate {
-			return errDuplicate
-		}
-		return channels.MarkEvent(ctx, tx, route)
+		return turns.EnqueueReceivedAndCommit(ctx, tx, received)
 	})
-	if errors.Is(err, errDuplicate) {
+	if conversations.ReceivedBefore(err) {
 		return nil // stored before: acknowledged, nothing new
 	}
 	return err
 }
-
-// errDuplicate rolls back the ingest of a message stored before.
-var errDuplicate = errors.New("slack: the message was stored before")
 
 // metadataEvent is a message_metadata_posted event: Slack's own record that
 // a message carrying metadata was posted.

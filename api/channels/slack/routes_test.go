@@ -62,14 +62,14 @@ func TestRememberedRouteFollowsTheConnection(t *testing.T) {
 	mention(t)
 	mention(t)
 	_, trips := mention(t)
-	require.Equal(t, int64(2), trips, "a remembered route: the message with its job, then the commit — no routing round trip")
+	require.Equal(t, int64(1), trips, "a remembered route: the message, its job and the commit in one round trip — no routing round trip")
 
 	acct.ChooseAgent(t, ws.ConnectionID, bea)
 	channel, _ := mention(t)
 	require.NotNil(t, agentOf(t, acct.TenantID, channel))
 	require.Equal(t, bea, *agentOf(t, acct.TenantID, channel), "the agent chosen a moment ago answers the next conversation")
 	_, trips = mention(t)
-	require.Equal(t, int64(2), trips, "the fresh route is remembered in turn")
+	require.Equal(t, int64(1), trips, "the fresh route is remembered in turn")
 
 	// Disconnected, and connected by another tenant, with the first
 	// tenant's route still remembered.

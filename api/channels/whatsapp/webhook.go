@@ -249,7 +249,7 @@ func (s *Service) handleRouted(ctx context.Context, log *slog.Logger, v *value, 
 				return err
 			}
 		}
-		if err := channels.MarkEvent(ctx, tx, route); err != nil {
+		if err := channels.MarkEvent(tx, route); err != nil {
 			return err
 		}
 		// The route's check rides with the COMMIT: the person lookup that
