@@ -221,7 +221,7 @@ func TestInsertJobAndCommit(t *testing.T) {
 		err := st.WithTenant(ctx, tenant, func(ctx context.Context, tx store.Tx) error {
 			var b store.Batch
 			for _, row := range rows {
-				b.Queue("INSERT INTO c VALUES ("+row+") RETURNING n").QueryRow(func(r pgx.Row) error {
+				b.Queue("INSERT INTO c VALUES (" + row + ") RETURNING n").QueryRow(func(r pgx.Row) error {
 					var n int
 					err := r.Scan(&n)
 					inserted = append(inserted, n)
