@@ -344,6 +344,23 @@ func (s *connState) flush(ctx context.Context, conn *pgx.Conn) error {
 	return s.sendBatch(ctx, conn, &pgx.Batch{}).Close()
 }
 
+// afterCommit sends what was deferred after the transaction's COMMIT went
+// (River's NOTIFY behind InsertJobAndCommit) in a transaction of its own: the
+// implicit one of its round trip, which takes effect at once, as the
+// notification would have at the commit. A NOTIFY takes a transaction id, so
+// that transaction's commit would wait for a WAL flush of its own; it is told
+// not to (synchronous_commit off, for it alone): a notification lost in a
+// crash costs a worker's poll interval, nothing else.
+func (s *connState) afterCommit(ctx context.Context, conn *pgx.Conn) error {
+	if len(s.deferred) == 0 {
+		return nil
+	}
+	s.deferred = append([]*pgx.QueuedQuery{{SQL: asyncCommitSQL}}, s.deferred...)
+	return s.sendBatch(ctx, conn, &pgx.Batch{}).Close()
+}
+
+const asyncCommitSQL = "SELECT set_config('synchronous_commit', 'off', true)"
+
 // commit commits the transaction, sending what waits in the same round trip.
 func (s *connState) commit(ctx context.Context, conn *pgx.Conn) error {
 	if len(s.deferred) == 0 {

@@ -185,11 +185,10 @@ type pgxDriverTx struct {
 // Commit commits, unless nothing was sent (nothing to commit) or the
 // transaction's last batch did (SendAndCommit, InsertJobAndCommit). What was
 // deferred after that batch (River's NOTIFY behind its insert) is sent now,
-// on its own: outside the transaction, it takes effect at once, which is
-// what it would have done at the commit.
+// on its own (afterCommit).
 func (t pgxDriverTx) Commit() error {
 	if t.state != nil && t.state.committed {
-		return Classify(t.cs.flush(WithStep(t.ctx, StepJobNotify), t.conn))
+		return Classify(t.cs.afterCommit(WithStep(t.ctx, StepJobNotify), t.conn))
 	}
 	return Classify(t.cs.commit(t.ctx, t.conn))
 }
