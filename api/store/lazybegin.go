@@ -298,7 +298,7 @@ func (s *connState) exec(ctx context.Context, conn *pgx.Conn, sql string, args .
 	if s.idle() {
 		return conn.Exec(ctx, sql, args...)
 	}
-	if len(args) == 0 && len(s.deferred) == 0 && !s.commitNext {
+	if len(args) == 0 && s.pending != uuid.Nil && len(s.deferred) == 0 {
 		// pgx sends a statement without arguments by the simple protocol
 		// (it may be several): the begin goes in front, in the same query.
 		tenant := s.pending
@@ -356,7 +356,7 @@ func (s *connState) afterCommit(ctx context.Context, conn *pgx.Conn) error {
 		return nil
 	}
 	s.deferred = append([]*pgx.QueuedQuery{{SQL: asyncCommitSQL}}, s.deferred...)
-	return s.sendBatch(ctx, conn, &pgx.Batch{}).Close()
+	return s.sendBatch(WithStep(ctx, StepJobNotify), conn, &pgx.Batch{}).Close()
 }
 
 const asyncCommitSQL = "SELECT set_config('synchronous_commit', 'off', true)"

@@ -188,7 +188,7 @@ type pgxDriverTx struct {
 // on its own (afterCommit).
 func (t pgxDriverTx) Commit() error {
 	if t.state != nil && t.state.committed {
-		return Classify(t.cs.afterCommit(WithStep(t.ctx, StepJobNotify), t.conn))
+		return Classify(t.cs.afterCommit(t.ctx, t.conn))
 	}
 	return Classify(t.cs.commit(t.ctx, t.conn))
 }

@@ -180,11 +180,7 @@ func (tx Tx) InsertJobAndCommit(ctx context.Context, args river.JobArgs, opts *r
 	if tx.state == nil {
 		return nil, errors.New("store: InsertJobAndCommit needs a tenant transaction")
 	}
-	res, err := tx.insertJob(ctx, true, args, opts)
-	if err == nil {
-		tx.state.committed = true
-	}
-	return res, err
+	return tx.insertJob(ctx, true, args, opts)
 }
 
 func (tx Tx) insertJob(ctx context.Context, commit bool, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
@@ -209,6 +205,7 @@ func (tx Tx) insertJob(ctx context.Context, commit bool, args river.JobArgs, opt
 			// leave the caller believing the job committed.
 			return errors.New("store: the job's insert did not carry the transaction's COMMIT")
 		}
+		tx.state.committed = true
 		return nil
 	})
 	return res, err
